@@ -1,0 +1,103 @@
+"""Codes of the case side of FGDM. States and their allowed moves are declared here, once."""
+from django.db import models
+
+
+class Role(models.TextChoices):
+    """Roles are Django groups with these names."""
+
+    PRACTITIONER = "practitioner", "Family help practitioner"
+    COORDINATOR = "coordinator", "FGC coordinator"
+    TEAM_MANAGER = "team_manager", "Team manager"
+    SERVICE_MANAGER = "service_manager", "Service manager"
+    HEAD_OF_SERVICE = "head_of_service", "Head of service"
+    FINANCE_OFFICER = "finance_officer", "Finance officer"
+    AUDITOR = "auditor", "Auditor"
+
+
+class Stage(models.TextChoices):
+    FAMILY_HELP = "family_help", "Family help"
+    CHILD_PROTECTION = "child_protection", "Child protection"
+    PRE_PROCEEDINGS = "pre_proceedings", "Pre-proceedings"
+    KINSHIP = "kinship", "Kinship care"
+
+
+class CaseStatus(models.TextChoices):
+    REFERRED = "referred", "Referral received"
+    ALLOCATED = "allocated", "Allocated — mapping the network"
+    MEETING_PLANNED = "meeting_planned", "Meeting planned"
+    PLAN_AGREED = "plan_agreed", "Plan agreed by the family"
+    PLAN_RETURNED = "plan_returned", "Plan returned to the family"
+    PLAN_ACCEPTED = "plan_accepted", "Plan in place"
+    CLOSED = "closed", "Closed"
+
+
+CASE_TRANSITIONS: dict[str, set[str]] = {
+    CaseStatus.REFERRED: {CaseStatus.ALLOCATED, CaseStatus.CLOSED},
+    CaseStatus.ALLOCATED: {CaseStatus.MEETING_PLANNED, CaseStatus.CLOSED},
+    CaseStatus.MEETING_PLANNED: {CaseStatus.PLAN_AGREED, CaseStatus.CLOSED},
+    CaseStatus.PLAN_AGREED: {CaseStatus.PLAN_ACCEPTED, CaseStatus.PLAN_RETURNED},
+    CaseStatus.PLAN_RETURNED: {CaseStatus.PLAN_AGREED},
+    CaseStatus.PLAN_ACCEPTED: {CaseStatus.PLAN_AGREED, CaseStatus.CLOSED},
+    CaseStatus.CLOSED: set(),
+}
+
+
+class Outcome(models.TextChoices):
+    REMAINED_AT_HOME = "remained_at_home", "Child remained at home"
+    KINSHIP_CARE = "kinship_care", "Child moved to kinship care"
+    CP_PLAN_ENDED = "cp_plan_ended", "Child protection plan ended"
+    ENTERED_CARE = "entered_care", "Child entered care"
+    OTHER = "other", "Other"
+
+
+class Relationship(models.TextChoices):
+    GRANDPARENT = "grandparent", "Grandparent"
+    AUNT_UNCLE = "aunt_uncle", "Aunt or uncle"
+    ADULT_SIBLING = "adult_sibling", "Adult sibling"
+    OTHER_RELATIVE = "other_relative", "Other relative"
+    FRIEND = "friend", "Friend"
+    NEIGHBOUR = "neighbour", "Neighbour"
+    FAITH_COMMUNITY = "faith_community", "Faith community"
+    COMMUNITY_VOLUNTEER = "community_volunteer", "Community volunteer"
+    PARENT = "parent", "Parent"
+    OTHER = "other", "Other"
+
+
+class MeetingModel(models.TextChoices):
+    FNM = "fnm", "Family Network Meeting"
+    FGC = "fgc", "Family Group Conference"
+
+
+class MeetingStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    PREPARED = "prepared", "Network prepared"
+    HELD = "held", "Held"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+MEETING_TRANSITIONS: dict[str, set[str]] = {
+    MeetingStatus.SCHEDULED: {MeetingStatus.PREPARED, MeetingStatus.HELD, MeetingStatus.CANCELLED},
+    MeetingStatus.PREPARED: {MeetingStatus.HELD, MeetingStatus.CANCELLED},
+    MeetingStatus.HELD: set(),
+    MeetingStatus.CANCELLED: set(),
+}
+
+
+class PlanStatus(models.TextChoices):
+    AGREED = "agreed", "Agreed by the family"
+    ACCEPTED = "accepted", "Accepted"
+    RETURNED = "returned", "Returned to the family"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+PLAN_TRANSITIONS: dict[str, set[str]] = {
+    PlanStatus.AGREED: {PlanStatus.ACCEPTED, PlanStatus.RETURNED},
+    PlanStatus.RETURNED: {PlanStatus.SUPERSEDED},
+    PlanStatus.ACCEPTED: {PlanStatus.SUPERSEDED},
+    PlanStatus.SUPERSEDED: set(),
+}
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"

@@ -1,0 +1,269 @@
+"""Cases, children, the family network, meetings and family plans."""
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from auditlog.registry import auditlog
+from viewflow.workflow.models import Process
+
+from fgdm.constants import (
+    ActionStatus,
+    CaseStatus,
+    MeetingModel,
+    MeetingStatus,
+    Outcome,
+    PlanStatus,
+    Relationship,
+    Stage,
+)
+
+User = settings.AUTH_USER_MODEL
+
+
+class Locality(models.Model):
+    code = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "localities"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FamilyHub(models.Model):
+    class Kind(models.TextChoices):
+        MAIN = "main", "Main hub"
+        NETWORK_POINT = "network_point", "Network point"
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    lead_organisation = models.CharField(max_length=200, blank=True)
+    designated = models.CharField(max_length=16, blank=True, help_text="Year or year-month designated")
+    locality = models.ForeignKey(Locality, on_delete=models.PROTECT, related_name="hubs")
+
+    class Meta:
+        ordering = ["locality__name", "kind", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["locality", "name"], name="hub_unique_name_per_locality")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    """A family help team serving one or more localities."""
+
+    code = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=100)
+    localities = models.ManyToManyField(Locality, related_name="teams")
+    members = models.ManyToManyField(User, related_name="teams", blank=True)
+    managers = models.ManyToManyField(User, related_name="managed_teams", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CaseProcess(Process):
+    """The case flow's own process model, so it has its own permissions."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "Case process"
+
+
+class Case(models.Model):
+    """A family's FGDM episode."""
+
+    reference = models.CharField(max_length=20, unique=True)
+    family_name = models.CharField(max_length=100)
+    locality = models.ForeignKey(Locality, on_delete=models.PROTECT, related_name="cases")
+    hub = models.ForeignKey(FamilyHub, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="cases")
+    lead_practitioner = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="led_cases"
+    )
+    referred_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="referred_cases")
+    stage = models.CharField(max_length=32, choices=Stage.choices)
+    status = models.CharField(max_length=32, choices=CaseStatus.choices, default=CaseStatus.REFERRED)
+    referral_reason = models.TextField()
+    consent_to_share = models.BooleanField(default=False)
+    consent_given_by = models.CharField(max_length=200, blank=True)
+    consent_recorded_at = models.DateTimeField(null=True, blank=True)
+    child_lives_with = models.CharField(max_length=200, blank=True)
+    support_needed = models.BooleanField(null=True, blank=True)
+    opened_on = models.DateField()
+    closed_on = models.DateField(null=True, blank=True)
+    outcome = models.CharField(max_length=32, choices=Outcome.choices, blank=True)
+    process = models.OneToOneField(
+        Process, null=True, blank=True, on_delete=models.SET_NULL, related_name="case"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-opened_on", "-id"]
+        indexes = [models.Index(fields=["locality", "status"], name="case_locality_status")]
+        permissions = [
+            ("view_all_cases", "Can see cases in every locality"),
+            ("allocate_case", "Can allocate a case to a lead practitioner"),
+            ("work_case", "Can work cases as a practitioner"),
+            ("coordinate_conference", "Can coordinate Family Group Conferences"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.family_name}"
+
+
+class Child(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="children")
+    first_name = models.CharField(max_length=100)
+    last_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField()
+    wishes_and_feelings = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["date_of_birth", "id"]
+        verbose_name_plural = "children"
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+
+class NetworkMember(models.Model):
+    """Someone the family names as part of the child's network."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="network_members")
+    full_name = models.CharField(max_length=200)
+    relationship = models.CharField(max_length=32, choices=Relationship.choices)
+    is_parent = models.BooleanField(default=False)
+    has_parental_responsibility = models.BooleanField(default=False)
+    lives_with_child = models.BooleanField(default=False)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    address = models.TextField(blank=True)
+    excluded_from_meetings = models.BooleanField(default=False)
+    exclusion_reason = models.TextField(blank=True)
+    added_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["full_name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(relationship=Relationship.PARENT) | Q(is_parent=True),
+                name="member_parent_relationship_is_parent",
+            ),
+            models.CheckConstraint(
+                condition=Q(excluded_from_meetings=False) | ~Q(exclusion_reason=""),
+                name="member_exclusion_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def payment_eligible(self) -> bool:
+        """Support packages pay the network around the child, never its parents."""
+        return not (self.is_parent or self.has_parental_responsibility)
+
+
+class Meeting(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="meetings")
+    model = models.CharField(max_length=3, choices=MeetingModel.choices)
+    status = models.CharField(max_length=16, choices=MeetingStatus.choices, default=MeetingStatus.SCHEDULED)
+    scheduled_for = models.DateTimeField()
+    venue = models.CharField(max_length=200)
+    coordinator = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="coordinated_meetings"
+    )
+    bottom_lines = models.TextField(blank=True)
+    prepared_at = models.DateTimeField(null=True, blank=True)
+    held_on = models.DateField(null=True, blank=True)
+    attendees = models.TextField(blank=True)
+    child_participation = models.CharField(max_length=200, blank=True)
+    private_family_time = models.BooleanField(default=False)
+    recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-scheduled_for", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(model=MeetingModel.FGC) | Q(coordinator__isnull=False),
+                name="meeting_fgc_has_coordinator",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=MeetingStatus.HELD) | Q(held_on__isnull=False),
+                name="meeting_held_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_model_display()} on {self.scheduled_for:%d %b %Y}"
+
+
+class FamilyPlan(models.Model):
+    """The family's own plan, agreed at the meeting. Versioned: a revision is a new row."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="plans")
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="plans")
+    version = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=16, choices=PlanStatus.choices, default=PlanStatus.AGREED)
+    contingency = models.TextField(blank=True)
+    review_by = models.DateField()
+    agreed_on = models.DateField()
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    return_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "version"], name="plan_unique_version_per_case"),
+            models.CheckConstraint(
+                condition=~Q(status=PlanStatus.RETURNED) | ~Q(return_reason=""),
+                name="plan_returned_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Family plan v{self.version} ({self.case.reference})"
+
+
+class PlanAction(models.Model):
+    plan = models.ForeignKey(FamilyPlan, on_delete=models.CASCADE, related_name="actions")
+    description = models.TextField()
+    owner_member = models.ForeignKey(
+        NetworkMember, null=True, blank=True, on_delete=models.PROTECT, related_name="plan_actions"
+    )
+    owner_text = models.CharField(max_length=200, blank=True)
+    due_by = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=8, choices=ActionStatus.choices, default=ActionStatus.OPEN)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner_member__isnull=False) | ~Q(owner_text=""),
+                name="action_has_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.description[:80]
+
+    @property
+    def owner_name(self) -> str:
+        return self.owner_member.full_name if self.owner_member_id else self.owner_text
+
+
+for _model in (Locality, FamilyHub, Team, Case, Child, NetworkMember, Meeting, FamilyPlan, PlanAction):
+    auditlog.register(_model, exclude_fields=["updated_at"])

@@ -1,0 +1,65 @@
+"""Who may do what on a case. Services call these; views never decide for themselves."""
+from django.db.models import Q
+
+from fgdm.constants import Role
+from fgdm.exceptions import NotPermitted
+
+
+def has_role(user, role: str) -> bool:
+    """True if the user is in the group of this role (superusers count as every role)."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    cache = getattr(user, "_fgdm_roles", None)
+    if cache is None:
+        cache = set(user.groups.values_list("name", flat=True))
+        user._fgdm_roles = cache
+    return role in cache
+
+
+def case_scope_q(user, prefix: str = "") -> Q:
+    """A filter for the cases (or objects through `prefix`, e.g. "case__") this user may see.
+
+    Rule 1: the case's team or a team serving its locality, its lead practitioner, its FGC
+    coordinator, a manager over its locality, or someone who sees every locality (service
+    managers, head of service, auditors). Built from subqueries so lists need no DISTINCT.
+    """
+    from fgdm.models import Meeting, Team
+
+    if not user.is_authenticated:
+        return Q(pk__in=[])
+    if user.is_superuser or user.has_perm("fgdm.view_all_cases"):
+        return Q()
+    served = Team.localities.through.objects.filter(
+        Q(team__members=user) | Q(team__managers=user)
+    ).values("locality_id")
+    coordinated = Meeting.objects.filter(coordinator=user).values("case_id")
+    return (
+        Q(**{f"{prefix}locality_id__in": served})
+        | Q(**{f"{prefix}lead_practitioner": user})
+        | Q(**{f"{prefix}pk__in" if not prefix else f"{prefix}id__in": coordinated})
+    )
+
+
+def ensure_can_work_case(user, case) -> None:
+    """Practitioners of the case's team (and its lead) record the casework."""
+    if case.lead_practitioner_id == user.pk:
+        return
+    if has_role(user, Role.PRACTITIONER) and case.team.members.filter(pk=user.pk).exists():
+        return
+    raise NotPermitted("Only the lead practitioner or a practitioner of the case's team can do this.")
+
+
+def ensure_can_manage_case(user, case) -> None:
+    """Managers over the case's locality (team managers of its team, service managers, head of service)."""
+    if has_role(user, Role.SERVICE_MANAGER) or has_role(user, Role.HEAD_OF_SERVICE):
+        return
+    if has_role(user, Role.TEAM_MANAGER) and case.team.managers.filter(pk=user.pk).exists():
+        return
+    raise NotPermitted("Only a manager over this case's team can do this.")
+
+
+def ensure_finance(user) -> None:
+    if not has_role(user, Role.FINANCE_OFFICER):
+        raise NotPermitted("Only a finance officer can do this.")

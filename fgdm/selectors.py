@@ -1,0 +1,89 @@
+"""Reads of the case side, already filtered to what the user may see."""
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from fgdm.models import Case, FamilyPlan, Locality, Meeting, NetworkMember
+from fgdm.permissions import case_scope_q, has_role
+from fgdm.constants import Role
+
+
+def case_list(*, user, filters: dict | None = None) -> QuerySet[Case]:
+    """Cases the user may see, with what a list needs. Finance officers see none."""
+    qs = Case.objects.filter(case_scope_q(user)).select_related("locality", "team", "lead_practitioner")
+    filters = filters or {}
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("locality"):
+        qs = qs.filter(locality__code=filters["locality"])
+    if filters.get("stage"):
+        qs = qs.filter(stage=filters["stage"])
+    if filters.get("q"):
+        from django.db.models import Q
+
+        q = filters["q"]
+        qs = qs.filter(Q(reference__icontains=q) | Q(family_name__icontains=q))
+    return qs.order_by("-opened_on", "-id")
+
+
+def case_get(*, user, case_id) -> Case:
+    """One case the user may see, else Http404 (never 403: that would say it exists)."""
+    try:
+        return case_list(user=user).select_related("hub", "process").get(pk=case_id)
+    except (Case.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such case.")
+
+
+def case_detail(*, user, case_id) -> Case:
+    """A case with its children, network, meetings, plans (and actions) loaded in a few queries."""
+    case = case_get(user=user, case_id=case_id)
+    return (
+        Case.objects.filter(pk=case.pk)
+        .select_related("locality", "hub", "team", "lead_practitioner", "referred_by", "process")
+        .prefetch_related(
+            "children",
+            "network_members",
+            Prefetch("meetings", queryset=Meeting.objects.select_related("coordinator")),
+            Prefetch(
+                "plans",
+                queryset=FamilyPlan.objects.prefetch_related("actions__owner_member").order_by("-version"),
+            ),
+        )
+        .get()
+    )
+
+
+def member_get(*, user, member_id) -> NetworkMember:
+    """A network member of a case the user may see; finance officers may reach payees."""
+    qs = NetworkMember.objects.select_related("case")
+    if has_role(user, Role.FINANCE_OFFICER) and not user.is_superuser:
+        visible = qs.filter(case_scope_q(user, "case__") | _payee_q())
+    else:
+        visible = qs.filter(case_scope_q(user, "case__"))
+    try:
+        return visible.get(pk=member_id)
+    except (NetworkMember.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such network member.")
+
+
+def _payee_q():
+    from django.db.models import Q
+
+    return Q(pk__in=NetworkMember.objects.filter(package_items__isnull=False).values("pk"))
+
+
+def meeting_get(*, user, meeting_id) -> Meeting:
+    try:
+        return Meeting.objects.select_related("case").filter(case_scope_q(user, "case__")).get(pk=meeting_id)
+    except (Meeting.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such meeting.")
+
+
+def plan_get(*, user, plan_id) -> FamilyPlan:
+    try:
+        return FamilyPlan.objects.select_related("case", "meeting").filter(case_scope_q(user, "case__")).get(pk=plan_id)
+    except (FamilyPlan.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such plan.")
+
+
+def locality_list() -> QuerySet[Locality]:
+    return Locality.objects.all()

@@ -1,0 +1,432 @@
+"""Every write and state change on the case side: cases, network, meetings and plans.
+
+Each service locks what it changes, checks the rules, changes it, records one domain event
+and moves the case's workflow task on. Pages and the API call these, nothing else writes.
+"""
+import datetime
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import record_event
+from fgdm.constants import (
+    CASE_TRANSITIONS,
+    MEETING_TRANSITIONS,
+    PLAN_TRANSITIONS,
+    CaseStatus,
+    MeetingModel,
+    MeetingStatus,
+    Outcome,
+    PlanStatus,
+    Relationship,
+    Role,
+    Stage,
+)
+from fgdm.exceptions import InvalidTransition, NotPermitted, RuleBroken, ensure_transition
+from fgdm.models import Case, Child, FamilyHub, FamilyPlan, Locality, Meeting, NetworkMember, PlanAction, Team
+from fgdm.permissions import ensure_can_manage_case, ensure_can_work_case, has_role
+from fgdm.workflow import complete_task
+
+
+@dataclass(frozen=True)
+class ChildInput:
+    first_name: str
+    last_name: str
+    date_of_birth: datetime.date
+    wishes_and_feelings: str = ""
+
+
+@dataclass(frozen=True)
+class ActionInput:
+    description: str
+    owner_member_id: int | None = None
+    owner_text: str = ""
+    due_by: datetime.date | None = None
+
+
+def _lock_case(case_id: int) -> Case:
+    return Case.objects.select_for_update().select_related("process", "team").get(pk=case_id)
+
+
+def _move_case(case: Case, target: str, *, by, reason: str = "") -> None:
+    ensure_transition(case.status, target, CASE_TRANSITIONS, label="case")
+    previous = case.status
+    case.status = target
+    case.save(update_fields=["status", "updated_at"])
+    record_event(obj=case, action=f"case_{target}", by=by, case_id=case.pk, from_state=previous, to_state=target, reason=reason)
+
+
+@transaction.atomic
+def case_create(
+    *,
+    by,
+    family_name: str,
+    locality: Locality,
+    stage: str,
+    referral_reason: str,
+    children: list[ChildInput],
+    hub: FamilyHub | None = None,
+    child_lives_with: str = "",
+    consent_given_by: str = "",
+) -> Case:
+    """Record a referral and start the case flow.
+
+    The case goes to the team serving the locality (the referrer's own, if they are in one).
+    Raises NotPermitted (not a practitioner or manager), RuleBroken (no child, no team, bad hub).
+    """
+    from fgdm.flows import CaseFlow
+
+    if not (has_role(by, Role.PRACTITIONER) or has_role(by, Role.TEAM_MANAGER)):
+        raise NotPermitted("Only practitioners and team managers can open a referral.")
+    if not children:
+        raise RuleBroken("A referral needs at least one child.", field="children")
+    if stage not in Stage.values:
+        raise RuleBroken(f"Unknown stage “{stage}”.", field="stage")
+    if hub is not None and hub.locality_id != locality.pk:
+        raise RuleBroken("That family hub is in another locality.", field="hub")
+    teams = Team.objects.filter(localities=locality).order_by("id")
+    team = teams.filter(members=by).first() or teams.filter(managers=by).first() or teams.first()
+    if team is None:
+        raise RuleBroken("No team serves that locality yet.", field="locality")
+    today = timezone.localdate()
+    case = Case.objects.create(
+        reference=f"PENDING-{timezone.now().timestamp()}",
+        family_name=family_name.strip(),
+        locality=locality,
+        hub=hub,
+        team=team,
+        referred_by=by,
+        stage=stage,
+        referral_reason=referral_reason.strip(),
+        child_lives_with=child_lives_with,
+        opened_on=today,
+        consent_to_share=bool(consent_given_by),
+        consent_given_by=consent_given_by,
+        consent_recorded_at=timezone.now() if consent_given_by else None,
+    )
+    case.reference = f"FGDM-{today.year}-{case.pk:06d}"
+    case.save(update_fields=["reference"])
+    for child in children:
+        Child.objects.create(case=case, **child.__dict__)
+    record_event(obj=case, action="case_referred", by=by, case_id=case.pk, to_state=case.status)
+    CaseFlow.start.run(case=case)
+    case.refresh_from_db()
+    return case
+
+
+@transaction.atomic
+def case_allocate(*, case_id: int, by, lead_practitioner) -> Case:
+    """A manager names the family help lead practitioner.
+
+    Raises NotPermitted (not a manager of the case; lead not a practitioner of its team),
+    InvalidTransition (already allocated).
+    """
+    case = _lock_case(case_id)
+    ensure_can_manage_case(by, case)
+    if not has_role(lead_practitioner, Role.PRACTITIONER) or not case.team.members.filter(pk=lead_practitioner.pk).exists():
+        raise RuleBroken("The lead practitioner must be a practitioner in the case's team.", field="lead_practitioner")
+    ensure_transition(case.status, CaseStatus.ALLOCATED, CASE_TRANSITIONS, label="case")
+    case.lead_practitioner = lead_practitioner
+    case.save(update_fields=["lead_practitioner", "updated_at"])
+    _move_case(case, CaseStatus.ALLOCATED, by=by, reason=f"Lead practitioner: {lead_practitioner.get_username()}")
+    complete_task(process=case.process, node_name="allocate", by=by)
+    return case
+
+
+@transaction.atomic
+def case_record_consent(*, case_id: int, by, given_by: str) -> Case:
+    """Record who consented to the referral and to sharing information, and when."""
+    case = _lock_case(case_id)
+    ensure_can_work_case(by, case)
+    if not given_by.strip():
+        raise RuleBroken("Say who gave consent.", field="given_by")
+    case.consent_to_share = True
+    case.consent_given_by = given_by.strip()
+    case.consent_recorded_at = timezone.now()
+    case.save(update_fields=["consent_to_share", "consent_given_by", "consent_recorded_at", "updated_at"])
+    record_event(obj=case, action="consent_recorded", by=by, case_id=case.pk, reason=case.consent_given_by)
+    return case
+
+
+@transaction.atomic
+def member_add(
+    *,
+    case_id: int,
+    by,
+    full_name: str,
+    relationship: str,
+    is_parent: bool = False,
+    has_parental_responsibility: bool = False,
+    lives_with_child: bool = False,
+    phone: str = "",
+    email: str = "",
+    address: str = "",
+) -> NetworkMember:
+    """Add someone the family names to the network. Raises RuleBroken for a contradictory parent flag."""
+    case = _lock_case(case_id)
+    ensure_can_work_case(by, case)
+    if case.status == CaseStatus.CLOSED:
+        raise InvalidTransition("The case is closed.")
+    if relationship == Relationship.PARENT and not is_parent:
+        raise RuleBroken("A network member recorded as a parent must be marked as a parent.", field="is_parent")
+    member = NetworkMember.objects.create(
+        case=case,
+        full_name=full_name.strip(),
+        relationship=relationship,
+        is_parent=is_parent,
+        has_parental_responsibility=has_parental_responsibility,
+        lives_with_child=lives_with_child,
+        phone=phone,
+        email=email,
+        address=address,
+        added_by=by,
+    )
+    record_event(obj=member, action="member_added", by=by, case_id=case.pk)
+    return member
+
+
+@transaction.atomic
+def meeting_schedule(
+    *,
+    case_id: int,
+    by,
+    model: str,
+    scheduled_for: datetime.datetime,
+    venue: str,
+    coordinator=None,
+    bottom_lines: str = "",
+) -> Meeting:
+    """Arrange the family meeting: this is the FNM-or-FGC decision of the flow.
+
+    Raises RuleBroken (no consent; FGC without an independent coordinator; pre-proceedings not FGC),
+    InvalidTransition (the case is not at the network-mapping step).
+    """
+    case = _lock_case(case_id)
+    ensure_can_work_case(by, case)
+    ensure_transition(case.status, CaseStatus.MEETING_PLANNED, CASE_TRANSITIONS, label="case")
+    if not case.consent_to_share:
+        raise RuleBroken("Record the family's consent to the referral and to sharing information first.")
+    if model not in MeetingModel.values:
+        raise RuleBroken(f"Unknown meeting model “{model}”.", field="model")
+    if case.stage == Stage.PRE_PROCEEDINGS and model != MeetingModel.FGC:
+        raise RuleBroken("At pre-proceedings the meeting must be a Family Group Conference.", field="model")
+    if model == MeetingModel.FGC:
+        if coordinator is None:
+            raise RuleBroken("A Family Group Conference needs an independent coordinator.", field="coordinator")
+        if not has_role(coordinator, Role.COORDINATOR):
+            raise RuleBroken("The coordinator must be an FGC coordinator.", field="coordinator")
+        if coordinator.pk in (case.lead_practitioner_id, by.pk):
+            raise RuleBroken("The coordinator must be independent of the case's practitioner.", field="coordinator")
+    else:
+        coordinator = None
+    meeting = Meeting.objects.create(
+        case=case, model=model, scheduled_for=scheduled_for, venue=venue.strip(), coordinator=coordinator,
+        bottom_lines=bottom_lines,
+    )
+    record_event(obj=meeting, action="meeting_scheduled", by=by, case_id=case.pk, to_state=meeting.status,
+                 changes={"model": model, "scheduled_for": scheduled_for.isoformat()})
+    _move_case(case, CaseStatus.MEETING_PLANNED, by=by)
+    complete_task(process=case.process, node_name="map_network", by=by)
+    return meeting
+
+
+def _lock_meeting(meeting_id: int) -> Meeting:
+    meeting = Meeting.objects.select_for_update().get(pk=meeting_id)
+    meeting.case = _lock_case(meeting.case_id)
+    return meeting
+
+
+def _ensure_runs_meeting(by, meeting: Meeting) -> None:
+    if meeting.model == MeetingModel.FGC:
+        if meeting.coordinator_id != by.pk:
+            raise NotPermitted("Only the conference's coordinator can do this.")
+    else:
+        ensure_can_work_case(by, meeting.case)
+
+
+@transaction.atomic
+def meeting_prepare(*, meeting_id: int, by) -> Meeting:
+    """The coordinator has prepared the network for the conference."""
+    meeting = _lock_meeting(meeting_id)
+    if meeting.model != MeetingModel.FGC:
+        raise InvalidTransition("Only a Family Group Conference has a preparation step.")
+    _ensure_runs_meeting(by, meeting)
+    ensure_transition(meeting.status, MeetingStatus.PREPARED, MEETING_TRANSITIONS, label="meeting")
+    meeting.status = MeetingStatus.PREPARED
+    meeting.prepared_at = timezone.now()
+    meeting.save(update_fields=["status", "prepared_at"])
+    record_event(obj=meeting, action="meeting_prepared", by=by, case_id=meeting.case_id,
+                 from_state=MeetingStatus.SCHEDULED, to_state=meeting.status)
+    complete_task(process=meeting.case.process, node_name="prepare_network", by=by)
+    return meeting
+
+
+def _create_plan(*, case: Case, meeting: Meeting, actions: list[ActionInput], contingency: str,
+                 review_by: datetime.date, agreed_on: datetime.date) -> FamilyPlan:
+    if not actions:
+        raise RuleBroken("A plan needs at least one action.", field="plan")
+    if review_by <= agreed_on:
+        raise RuleBroken("The review date must be after the meeting.", field="review_by")
+    members = {m.pk: m for m in case.network_members.all()}
+    for index, action in enumerate(actions):
+        if action.owner_member_id is not None and action.owner_member_id not in members:
+            raise RuleBroken(f"Action {index + 1}: the owner is not in this family's network.", field="actions")
+        if action.owner_member_id is None and not action.owner_text.strip():
+            raise RuleBroken(f"Action {index + 1}: say who will do it.", field="actions")
+    latest = case.plans.order_by("-version").first()
+    plan = FamilyPlan.objects.create(
+        case=case, meeting=meeting, version=(latest.version + 1) if latest else 1,
+        contingency=contingency, review_by=review_by, agreed_on=agreed_on,
+    )
+    PlanAction.objects.bulk_create(
+        PlanAction(plan=plan, description=a.description.strip(), owner_member_id=a.owner_member_id,
+                   owner_text=a.owner_text.strip(), due_by=a.due_by)
+        for a in actions
+    )
+    return plan
+
+
+@transaction.atomic
+def meeting_record(
+    *,
+    meeting_id: int,
+    by,
+    held_on: datetime.date,
+    attendees: str,
+    private_family_time: bool,
+    actions: list[ActionInput],
+    contingency: str,
+    review_by: datetime.date,
+    child_participation: str = "",
+) -> FamilyPlan:
+    """Record the meeting as held and the plan the family agreed.
+
+    Raises NotPermitted (FGC: not its coordinator), InvalidTransition (already held; FGC not
+    prepared), RuleBroken (date in the future, plan without actions, review date not after).
+    """
+    meeting = _lock_meeting(meeting_id)
+    case = meeting.case
+    _ensure_runs_meeting(by, meeting)
+    if meeting.model == MeetingModel.FGC and meeting.status != MeetingStatus.PREPARED:
+        raise InvalidTransition("The coordinator has not finished preparing the network yet.")
+    ensure_transition(meeting.status, MeetingStatus.HELD, MEETING_TRANSITIONS, label="meeting")
+    if held_on > timezone.localdate():
+        raise RuleBroken("A meeting cannot be recorded as held in the future.", field="held_on")
+    if meeting.model == MeetingModel.FGC and not private_family_time:
+        raise RuleBroken("A Family Group Conference includes private family time.", field="private_family_time")
+    previous = meeting.status
+    meeting.status = MeetingStatus.HELD
+    meeting.held_on = held_on
+    meeting.attendees = attendees
+    meeting.private_family_time = private_family_time
+    meeting.child_participation = child_participation
+    meeting.recorded_by = by
+    meeting.save()
+    plan = _create_plan(case=case, meeting=meeting, actions=actions, contingency=contingency,
+                        review_by=review_by, agreed_on=held_on)
+    record_event(obj=meeting, action="meeting_held", by=by, case_id=case.pk, from_state=previous, to_state=meeting.status)
+    record_event(obj=plan, action="plan_agreed", by=by, case_id=case.pk, to_state=plan.status)
+    _move_case(case, CaseStatus.PLAN_AGREED, by=by)
+    complete_task(process=case.process, node_name="hold_meeting", by=by)
+    return plan
+
+
+def _lock_plan(plan_id: int) -> FamilyPlan:
+    plan = FamilyPlan.objects.select_for_update().get(pk=plan_id)
+    plan.case = _lock_case(plan.case_id)
+    return plan
+
+
+@transaction.atomic
+def plan_accept(*, plan_id: int, by, support_needed: bool = True) -> FamilyPlan:
+    """The practitioner accepts the family's plan; says whether a support package is needed."""
+    plan = _lock_plan(plan_id)
+    case = plan.case
+    ensure_can_work_case(by, case)
+    ensure_transition(plan.status, PlanStatus.ACCEPTED, PLAN_TRANSITIONS, label="plan")
+    plan.status = PlanStatus.ACCEPTED
+    plan.decided_by = by
+    plan.decided_at = timezone.now()
+    plan.save(update_fields=["status", "decided_by", "decided_at"])
+    case.support_needed = support_needed
+    case.save(update_fields=["support_needed", "updated_at"])
+    record_event(obj=plan, action="plan_accepted", by=by, case_id=case.pk, from_state=PlanStatus.AGREED,
+                 to_state=plan.status, changes={"support_needed": support_needed})
+    _move_case(case, CaseStatus.PLAN_ACCEPTED, by=by)
+    complete_task(process=case.process, node_name="accept_plan", by=by)
+    return plan
+
+
+@transaction.atomic
+def plan_return(*, plan_id: int, by, reason: str) -> FamilyPlan:
+    """Return the plan to the family with reasons; they revise it."""
+    plan = _lock_plan(plan_id)
+    case = plan.case
+    ensure_can_work_case(by, case)
+    if not reason.strip():
+        raise RuleBroken("Give the family your reasons.", field="reason")
+    ensure_transition(plan.status, PlanStatus.RETURNED, PLAN_TRANSITIONS, label="plan")
+    plan.status = PlanStatus.RETURNED
+    plan.return_reason = reason.strip()
+    plan.decided_by = by
+    plan.decided_at = timezone.now()
+    plan.save(update_fields=["status", "return_reason", "decided_by", "decided_at"])
+    record_event(obj=plan, action="plan_returned", by=by, case_id=case.pk, from_state=PlanStatus.AGREED,
+                 to_state=plan.status, reason=plan.return_reason)
+    _move_case(case, CaseStatus.PLAN_RETURNED, by=by, reason=plan.return_reason)
+    complete_task(process=case.process, node_name="accept_plan", by=by)
+    return plan
+
+
+@transaction.atomic
+def plan_revise(
+    *, plan_id: int, by, actions: list[ActionInput], contingency: str, review_by: datetime.date
+) -> FamilyPlan:
+    """Record the family's revised plan as a new version, to be accepted again."""
+    old = _lock_plan(plan_id)
+    case = old.case
+    ensure_can_work_case(by, case)
+    latest = case.plans.order_by("-version").first()
+    if latest.pk != old.pk:
+        raise InvalidTransition("Only the latest plan can be revised.")
+    ensure_transition(old.status, PlanStatus.SUPERSEDED, PLAN_TRANSITIONS, label="plan")
+    previous = old.status
+    old.status = PlanStatus.SUPERSEDED
+    old.save(update_fields=["status"])
+    record_event(obj=old, action="plan_superseded", by=by, case_id=case.pk, from_state=previous, to_state=old.status)
+    plan = _create_plan(case=case, meeting=old.meeting, actions=actions, contingency=contingency,
+                        review_by=review_by, agreed_on=timezone.localdate())
+    record_event(obj=plan, action="plan_agreed", by=by, case_id=case.pk, to_state=plan.status)
+    _move_case(case, CaseStatus.PLAN_AGREED, by=by)
+    complete_task(process=case.process, node_name="revise_plan", by=by)
+    return plan
+
+
+@transaction.atomic
+def case_review(*, case_id: int, by, close: bool, outcome: str = "", notes: str = "") -> Case:
+    """Record the review: continue (the family revises the plan) or close with an outcome."""
+    case = _lock_case(case_id)
+    ensure_can_work_case(by, case)
+    if close:
+        if outcome not in Outcome.values:
+            raise RuleBroken("Choose the outcome for the child.", field="outcome")
+        ensure_transition(case.status, CaseStatus.CLOSED, CASE_TRANSITIONS, label="case")
+        case.outcome = outcome
+        case.closed_on = timezone.localdate()
+        case.save(update_fields=["outcome", "closed_on", "updated_at"])
+    complete_task(process=case.process, node_name="review", by=by)
+    if close:
+        _move_case(case, CaseStatus.CLOSED, by=by, reason=notes or case.get_outcome_display())
+    else:
+        record_event(obj=case, action="review_continue", by=by, case_id=case.pk, reason=notes)
+    return case
+
+
+def practitioner_by_username(username: str):
+    """Look up a user by username for inputs that name people (lead practitioner, coordinator)."""
+    try:
+        return get_user_model().objects.get(username=username, is_active=True)
+    except get_user_model().DoesNotExist:
+        return None

@@ -1,0 +1,132 @@
+"""Family Network Support Packages: items, approval limits and approvals."""
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from auditlog.registry import auditlog
+
+from fgdm.models import Case, FamilyPlan, NetworkMember, PlanAction
+from network_packages.constants import ApprovalTier, Category, Frequency, PackageStatus
+
+User = settings.AUTH_USER_MODEL
+PENNY = Decimal("0.01")
+
+
+class ApprovalLimit(models.Model):
+    """The most a package total may be for an approver of this tier (no amount: no limit)."""
+
+    tier = models.CharField(max_length=32, choices=ApprovalTier.choices, unique=True)
+    max_amount = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))]
+    )
+
+    class Meta:
+        ordering = ["max_amount"]
+
+    def __str__(self) -> str:
+        limit = f"£{self.max_amount:,.2f}" if self.max_amount is not None else "no limit"
+        return f"{self.get_tier_display()}: {limit}"
+
+
+class SupportPackage(models.Model):
+    """A versioned package of support. A change after approval is a new version."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="packages")
+    plan = models.ForeignKey(FamilyPlan, on_delete=models.PROTECT, related_name="packages")
+    version = models.PositiveIntegerField(default=1)
+    previous = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="next_version"
+    )
+    status = models.CharField(max_length=16, choices=PackageStatus.choices, default=PackageStatus.DRAFT)
+    justification = models.TextField()
+    other_funding_checked = models.BooleanField(default=False)
+    agreement_signed_on = models.DateField(null=True, blank=True)
+    review_by = models.DateField(null=True, blank=True)
+    total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    required_tier = models.CharField(max_length=32, choices=ApprovalTier.choices, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    return_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gte=0), name="package_total_not_negative"),
+            models.CheckConstraint(
+                condition=~Q(status=PackageStatus.RETURNED) | ~Q(return_reason=""),
+                name="package_returned_has_reason",
+            ),
+        ]
+        permissions = [
+            ("approve_team_manager_tier", "Can approve packages at team manager tier"),
+            ("approve_service_manager_tier", "Can approve packages at service manager tier"),
+            ("approve_head_of_service_tier", "Can approve packages at head of service tier"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Support package v{self.version} for {self.case.reference}"
+
+
+class PackageItem(models.Model):
+    package = models.ForeignKey(SupportPackage, on_delete=models.CASCADE, related_name="items")
+    plan_action = models.ForeignKey(
+        PlanAction, null=True, blank=True, on_delete=models.PROTECT, related_name="package_items"
+    )
+    category = models.CharField(max_length=32, choices=Category.choices)
+    description = models.CharField(max_length=300)
+    payee = models.ForeignKey(NetworkMember, on_delete=models.PROTECT, related_name="package_items")
+    amount = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[MinValueValidator(PENNY)], help_text="Per instalment"
+    )
+    frequency = models.CharField(max_length=16, choices=Frequency.choices, default=Frequency.ONE_OFF)
+    instalments = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(104)])
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="item_amount_positive"),
+            models.CheckConstraint(condition=Q(instalments__gte=1), name="item_instalments_positive"),
+            models.CheckConstraint(
+                condition=~Q(frequency=Frequency.ONE_OFF) | Q(instalments=1),
+                name="item_one_off_single_instalment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+    @property
+    def total(self) -> Decimal:
+        return self.amount * self.instalments
+
+
+class Approval(models.Model):
+    """A recorded approval decision: who, at which tier, for how much, of which version."""
+
+    package = models.ForeignKey(SupportPackage, on_delete=models.PROTECT, related_name="approvals")
+    approver = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    tier = models.CharField(max_length=32, choices=ApprovalTier.choices)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    package_version = models.PositiveIntegerField()
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+        constraints = [
+            models.UniqueConstraint(fields=["package"], name="approval_once_per_package_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Approved £{self.amount} ({self.get_tier_display()})"
+
+
+for _model in (ApprovalLimit, SupportPackage, PackageItem, Approval):
+    auditlog.register(_model)

@@ -1,0 +1,265 @@
+"""Every write and state change of support packages: draft, submit, approve, return, withdraw."""
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from audit.services import record_event
+from fgdm.constants import CaseStatus, MeetingStatus, PlanStatus
+from fgdm.exceptions import (
+    LimitExceeded,
+    NotPermitted,
+    RuleBroken,
+    ensure_not_same_person,
+    ensure_transition,
+)
+from fgdm.models import Case, FamilyPlan
+from fgdm.permissions import case_scope_q, ensure_can_work_case, has_role
+from fgdm.workflow import complete_task
+from network_packages.constants import (
+    EDITABLE_STATUSES,
+    PACKAGE_TRANSITIONS,
+    TIER_ORDER,
+    ApprovalTier,
+    Category,
+    Frequency,
+    PackageStatus,
+)
+from network_packages.models import PENNY, Approval, ApprovalLimit, PackageItem, SupportPackage
+
+
+@dataclass(frozen=True)
+class ItemInput:
+    description: str
+    category: str
+    payee_id: int
+    amount: Decimal
+    frequency: str = Frequency.ONE_OFF
+    instalments: int = 1
+    plan_action_id: int | None = None
+
+
+def required_tier(total: Decimal) -> str:
+    """The lowest tier whose limit covers the total (limits live in the database)."""
+    limits = {limit.tier: limit.max_amount for limit in ApprovalLimit.objects.all()}
+    for tier in TIER_ORDER:
+        limit = limits.get(tier)
+        if tier in limits and (limit is None or total <= limit):
+            return tier
+    return ApprovalTier.HEAD_OF_SERVICE
+
+
+def approver_limit(user) -> tuple[str | None, Decimal | None, bool]:
+    """(highest tier the user holds, its limit, whether unlimited). No tier: (None, None, False)."""
+    if user.is_superuser:
+        return ApprovalTier.HEAD_OF_SERVICE, None, True
+    limits = {limit.tier: limit.max_amount for limit in ApprovalLimit.objects.all()}
+    best = None
+    for tier in TIER_ORDER:
+        if has_role(user, tier) and tier in limits:
+            best = tier
+    if best is None:
+        return None, None, False
+    return best, limits[best], limits[best] is None
+
+
+def _validate_items(case: Case, plan: FamilyPlan, items: list[ItemInput]) -> None:
+    if not items:
+        raise RuleBroken("A package needs at least one item.", field="items")
+    members = {m.pk: m for m in case.network_members.all()}
+    action_ids = set(plan.actions.values_list("pk", flat=True))
+    for number, item in enumerate(items, start=1):
+        payee = members.get(item.payee_id)
+        if payee is None:
+            raise RuleBroken(f"Item {number}: the payee is not in this family's network.", field="items")
+        if not payee.payment_eligible:
+            raise RuleBroken(
+                f"Item {number}: {payee.full_name} is a parent or holds parental responsibility and cannot be paid "
+                "from a family network support package.",
+                field="items",
+            )
+        if item.category not in Category.values:
+            raise RuleBroken(f"Item {number}: unknown category “{item.category}”.", field="items")
+        if item.frequency not in Frequency.values:
+            raise RuleBroken(f"Item {number}: unknown frequency “{item.frequency}”.", field="items")
+        if item.amount <= 0 or item.amount != item.amount.quantize(PENNY):
+            raise RuleBroken(f"Item {number}: the amount must be positive, in whole pence.", field="items")
+        if item.instalments < 1 or (item.frequency == Frequency.ONE_OFF and item.instalments != 1):
+            raise RuleBroken(f"Item {number}: a one-off item has exactly one instalment.", field="items")
+        if item.plan_action_id is not None and item.plan_action_id not in action_ids:
+            raise RuleBroken(f"Item {number}: the plan action is not in this plan.", field="items")
+
+
+@transaction.atomic
+def package_create(
+    *,
+    case_id: int,
+    by,
+    plan_id: int,
+    justification: str,
+    other_funding_checked: bool,
+    agreement_signed_on: datetime.date | None,
+    review_by: datetime.date | None,
+    items: list[ItemInput],
+) -> SupportPackage:
+    """Draft a support package for the case's accepted plan.
+
+    Raises RuleBroken (no held meeting / accepted plan, ineligible payee, bad item).
+    """
+    case = Case.objects.select_for_update().get(pk=case_id)
+    ensure_can_work_case(by, case)
+    if case.status == CaseStatus.CLOSED:
+        raise RuleBroken("The case is closed.")
+    try:
+        plan = case.plans.select_related("meeting").get(pk=plan_id)
+    except (FamilyPlan.DoesNotExist, ValueError, TypeError):
+        raise RuleBroken("That plan is not one of this case's plans.", field="plan")
+    _ensure_plan_ready(plan)
+    _validate_items(case, plan, items)
+    package = SupportPackage.objects.create(
+        case=case, plan=plan, justification=justification.strip(), other_funding_checked=other_funding_checked,
+        agreement_signed_on=agreement_signed_on, review_by=review_by, created_by=by,
+    )
+    PackageItem.objects.bulk_create(
+        PackageItem(package=package, description=i.description.strip(), category=i.category, payee_id=i.payee_id,
+                    amount=i.amount, frequency=i.frequency, instalments=i.instalments, plan_action_id=i.plan_action_id)
+        for i in items
+    )
+    package.total = sum((i.amount * i.instalments for i in items), Decimal("0.00"))
+    package.save(update_fields=["total"])
+    record_event(obj=package, action="package_drafted", by=by, case_id=case.pk, to_state=package.status,
+                 changes={"total": str(package.total)})
+    return package
+
+
+def _ensure_plan_ready(plan: FamilyPlan) -> None:
+    """Rule 3: support follows a held meeting and a plan the family agreed and we accepted."""
+    if plan.meeting.status != MeetingStatus.HELD:
+        raise RuleBroken("A support package needs a family meeting that has been held.", field="plan")
+    if plan.status != PlanStatus.ACCEPTED:
+        raise RuleBroken("A support package needs the family's plan to be agreed and accepted.", field="plan")
+
+
+def _lock_package(package_id: int) -> SupportPackage:
+    package = SupportPackage.objects.select_for_update().select_related("plan__meeting").get(pk=package_id)
+    package.case = Case.objects.select_for_update().select_related("process", "team").get(pk=package.case_id)
+    return package
+
+
+@transaction.atomic
+def package_submit(*, package_id: int, by) -> SupportPackage:
+    """Submit the package for approval; the total decides the approval tier.
+
+    Raises RuleBroken (rule 3: held meeting and accepted plan, written agreement date, review
+    date, other funding checked, eligible payees), InvalidTransition (not draft or returned).
+    """
+    package = _lock_package(package_id)
+    ensure_can_work_case(by, package.case)
+    ensure_transition(package.status, PackageStatus.SUBMITTED, PACKAGE_TRANSITIONS, label="package")
+    _ensure_plan_ready(package.plan)
+    if package.agreement_signed_on is None:
+        raise RuleBroken("Record the date the written agreement was signed.", field="agreement_signed_on")
+    if package.review_by is None:
+        raise RuleBroken("Set a review date for the package.", field="review_by")
+    if not package.other_funding_checked:
+        raise RuleBroken("Confirm that other sources of funding were checked.", field="other_funding_checked")
+    items = list(package.items.select_related("payee"))
+    _validate_items(
+        package.case,
+        package.plan,
+        [ItemInput(description=i.description, category=i.category, payee_id=i.payee_id, amount=i.amount,
+                   frequency=i.frequency, instalments=i.instalments, plan_action_id=i.plan_action_id) for i in items],
+    )
+    previous = package.status
+    package.total = sum((i.total for i in items), Decimal("0.00"))
+    package.required_tier = required_tier(package.total)
+    package.status = PackageStatus.SUBMITTED
+    package.submitted_by = by
+    package.submitted_at = timezone.now()
+    package.return_reason = ""
+    package.save()
+    record_event(obj=package, action="package_submitted", by=by, case_id=package.case_id, from_state=previous,
+                 to_state=package.status, changes={"total": str(package.total), "tier": package.required_tier})
+    complete_task(process=package.case.process, node_name="draft_package", by=by)
+    return package
+
+
+def _ensure_can_decide(by, package: SupportPackage) -> None:
+    """Approvers: a manager role whose limit covers the total, who can see the case and did not submit it."""
+    if not SupportPackage.objects.filter(pk=package.pk).filter(case_scope_q(by, "case__")).exists():
+        raise NotPermitted("You cannot approve packages for this case.")
+    tier, limit, unlimited = approver_limit(by)
+    if tier is None:
+        raise NotPermitted("Only managers with an approval limit can decide on support packages.")
+    ensure_not_same_person(by, package.submitted_by, message="You submitted this package; someone else must approve it.")
+    ensure_not_same_person(by, package.created_by, message="You drafted this package; someone else must approve it.")
+    if not unlimited and package.total > limit:
+        raise LimitExceeded(
+            f"This package totals £{package.total:,.2f}, above your approval limit of £{limit:,.2f}; "
+            f"it is waiting for a {ApprovalTier(package.required_tier).label.lower()}."
+        )
+
+
+@transaction.atomic
+def package_approve(*, package_id: int, by, note: str = "") -> SupportPackage:
+    """Approve a submitted package; the flow then schedules its payments.
+
+    Raises InvalidTransition (not submitted, e.g. approved twice), SeparationOfDuties (submitted
+    or drafted it), LimitExceeded (total above the approver's limit), NotPermitted.
+    """
+    package = _lock_package(package_id)
+    ensure_transition(package.status, PackageStatus.APPROVED, PACKAGE_TRANSITIONS, label="package")
+    _ensure_can_decide(by, package)
+    tier, _, _ = approver_limit(by)
+    package.status = PackageStatus.APPROVED
+    package.decided_by = by
+    package.decided_at = timezone.now()
+    package.save(update_fields=["status", "decided_by", "decided_at"])
+    Approval.objects.create(package=package, approver=by, tier=tier, amount=package.total,
+                            package_version=package.version, note=note)
+    record_event(obj=package, action="package_approved", by=by, case_id=package.case_id,
+                 from_state=PackageStatus.SUBMITTED, to_state=package.status, reason=note,
+                 changes={"total": str(package.total), "tier": tier})
+    complete_task(process=package.case.process, node_name=f"approve_{package.required_tier}", by=by)
+    return package
+
+
+@transaction.atomic
+def package_return(*, package_id: int, by, reason: str) -> SupportPackage:
+    """Return a submitted package to the practitioner with reasons."""
+    package = _lock_package(package_id)
+    ensure_transition(package.status, PackageStatus.RETURNED, PACKAGE_TRANSITIONS, label="package")
+    _ensure_can_decide(by, package)
+    if not reason.strip():
+        raise RuleBroken("Give the reasons for returning the package.", field="reason")
+    package.status = PackageStatus.RETURNED
+    package.return_reason = reason.strip()
+    package.decided_by = by
+    package.decided_at = timezone.now()
+    package.save(update_fields=["status", "return_reason", "decided_by", "decided_at"])
+    record_event(obj=package, action="package_returned", by=by, case_id=package.case_id,
+                 from_state=PackageStatus.SUBMITTED, to_state=package.status, reason=package.return_reason)
+    complete_task(process=package.case.process, node_name=f"approve_{package.required_tier}", by=by)
+    return package
+
+
+@transaction.atomic
+def package_withdraw(*, package_id: int, by, reason: str = "") -> SupportPackage:
+    """Withdraw a package that has not been approved."""
+    package = _lock_package(package_id)
+    ensure_can_work_case(by, package.case)
+    previous = package.status
+    ensure_transition(previous, PackageStatus.WITHDRAWN, PACKAGE_TRANSITIONS, label="package")
+    package.status = PackageStatus.WITHDRAWN
+    package.save(update_fields=["status"])
+    record_event(obj=package, action="package_withdrawn", by=by, case_id=package.case_id,
+                 from_state=previous, to_state=package.status, reason=reason)
+    if previous == PackageStatus.SUBMITTED:
+        complete_task(process=package.case.process, node_name=f"approve_{package.required_tier}", by=by)
+    return package
+
+
+def package_is_editable(package: SupportPackage) -> bool:
+    return package.status in EDITABLE_STATUSES

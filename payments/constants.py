@@ -1,0 +1,40 @@
+"""Codes of payments and batches. States and their allowed moves are declared here, once."""
+from django.db import models
+
+
+class PaymentStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    AUTHORISED = "authorised", "Authorised"
+    BATCHED = "batched", "In a batch"
+    PAID = "paid", "Paid"
+    RETURNED = "returned", "Returned by the bank"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+PAYMENT_TRANSITIONS: dict[str, set[str]] = {
+    PaymentStatus.SCHEDULED: {PaymentStatus.AUTHORISED, PaymentStatus.CANCELLED},
+    PaymentStatus.AUTHORISED: {PaymentStatus.BATCHED, PaymentStatus.CANCELLED},
+    PaymentStatus.BATCHED: {PaymentStatus.PAID, PaymentStatus.RETURNED},
+    PaymentStatus.PAID: {PaymentStatus.RETURNED},
+    PaymentStatus.RETURNED: set(),
+    PaymentStatus.CANCELLED: set(),
+}
+
+
+class BatchStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    APPROVED = "approved", "Approved"
+    EXPORTED = "exported", "Exported"
+    CONFIRMED = "confirmed", "Confirmed as paid"
+
+
+BATCH_TRANSITIONS: dict[str, set[str]] = {
+    BatchStatus.OPEN: {BatchStatus.APPROVED},
+    BatchStatus.APPROVED: {BatchStatus.EXPORTED},
+    BatchStatus.EXPORTED: {BatchStatus.CONFIRMED},
+    BatchStatus.CONFIRMED: set(),
+}
+
+
+class ExportFormat(models.TextChoices):
+    CSV = "csv", "CSV for the ledger"

@@ -1,0 +1,122 @@
+"""Payees' bank details, payments (one per instalment) and payment batches."""
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+
+from auditlog.registry import auditlog
+
+from fgdm.models import Case, NetworkMember
+from network_packages.models import PackageItem, SupportPackage
+from payments.constants import BatchStatus, ExportFormat, PaymentStatus
+
+User = settings.AUTH_USER_MODEL
+
+sort_code_validator = RegexValidator(r"^\d{6}$", "Enter a sort code of 6 digits, e.g. 40-00-00.")
+account_number_validator = RegexValidator(r"^\d{8}$", "Enter an account number of 8 digits.")
+
+
+class BankAccount(models.Model):
+    """A payee's bank details. Used for payment only once verified by a second person."""
+
+    member = models.OneToOneField(NetworkMember, on_delete=models.PROTECT, related_name="bank_account")
+    account_name = models.CharField(max_length=100)
+    sort_code = models.CharField(max_length=6, validators=[sort_code_validator])
+    account_number = models.CharField(max_length=8, validators=[account_number_validator])
+    entered_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    entered_at = models.DateTimeField()
+    verified_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    verified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        permissions = [("verify_bankaccount", "Can verify payees' bank details")]
+
+    def __str__(self) -> str:
+        return f"{self.account_name} {self.masked_sort_code} {self.masked_account_number}"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+    @property
+    def masked_sort_code(self) -> str:
+        return f"**-**-{self.sort_code[-2:]}"
+
+    @property
+    def masked_account_number(self) -> str:
+        return f"****{self.account_number[-4:]}"
+
+
+class PaymentBatch(models.Model):
+    """A finance run: created by one officer, approved by another, exported, confirmed as paid."""
+
+    reference = models.CharField(max_length=20, unique=True)
+    status = models.CharField(max_length=16, choices=BatchStatus.choices, default=BatchStatus.OPEN)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    approved_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    approved_at = models.DateTimeField(null=True, blank=True)
+    exported_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    exported_at = models.DateTimeField(null=True, blank=True)
+    export_format = models.CharField(max_length=16, choices=ExportFormat.choices, blank=True)
+    export_sha256 = models.CharField(max_length=64, blank=True)
+    export_content = models.BinaryField(null=True, blank=True, editable=False)
+    confirmed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    payment_count = models.PositiveIntegerField(default=0)
+    total = models.DecimalField(max_digits=14, decimal_places=2, default=Decimal("0.00"))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "payment batches"
+        permissions = [("manage_batches", "Can create, approve, export and confirm payment batches")]
+
+    def __str__(self) -> str:
+        return self.reference
+
+
+class Payment(models.Model):
+    """One instalment of an approved package item."""
+
+    item = models.ForeignKey(PackageItem, on_delete=models.PROTECT, related_name="payments")
+    package = models.ForeignKey(SupportPackage, on_delete=models.PROTECT, related_name="payments")
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="payments")
+    payee = models.ForeignKey(NetworkMember, on_delete=models.PROTECT, related_name="payments")
+    instalment = models.PositiveIntegerField()
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    due_on = models.DateField()
+    status = models.CharField(max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.SCHEDULED)
+    authorised_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    authorised_at = models.DateTimeField(null=True, blank=True)
+    batch = models.ForeignKey(
+        PaymentBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+    )
+    paid_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        indexes = [models.Index(fields=["status", "due_on"], name="payment_status_due")]
+        constraints = [
+            models.UniqueConstraint(fields=["item", "instalment"], name="payment_once_per_instalment"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(
+                condition=~Q(status__in=[PaymentStatus.BATCHED, PaymentStatus.PAID]) | Q(batch__isnull=False),
+                name="payment_batched_has_batch",
+            ),
+        ]
+        permissions = [("authorise_payment", "Can authorise payments")]
+
+    def __str__(self) -> str:
+        return f"£{self.amount} to {self.payee} due {self.due_on:%d %b %Y}"
+
+    @property
+    def reference(self) -> str:
+        return f"FNSP{self.pk:08d}"
+
+
+auditlog.register(BankAccount, mask_fields=["sort_code", "account_number", "account_name"])
+auditlog.register(PaymentBatch, exclude_fields=["export_content"])
+auditlog.register(Payment)

@@ -1,0 +1,97 @@
+"""Drive a case along the path through the services, stopping wherever a test needs it."""
+import datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from fgdm import services as case_services
+from fgdm.services import ActionInput, ChildInput
+from network_packages import services as package_services
+from network_packages.services import ItemInput
+from payments import services as payment_services
+
+
+def referral(world, *, by=None, stage="family_help", locality=None):
+    return case_services.case_create(
+        by=by or world.u.prac_east,
+        family_name="Hardy",
+        locality=locality or world.east,
+        stage=stage,
+        referral_reason="Mum is going into hospital for several weeks.",
+        children=[ChildInput(first_name="Lily", last_name="Hardy", date_of_birth=datetime.date(2017, 3, 9))],
+        consent_given_by="Sarah Hardy (mother)",
+    )
+
+
+def allocated(world, **kwargs):
+    case = referral(world, **kwargs)
+    lead = world.u.prac_east if case.locality == world.east else world.u.prac_west
+    manager = world.u.tm_east if case.locality == world.east else world.u.tm_west
+    return case_services.case_allocate(case_id=case.pk, by=manager, lead_practitioner=lead)
+
+
+def with_network(world, **kwargs):
+    case = allocated(world, **kwargs)
+    lead = case.lead_practitioner
+    grandmother = case_services.member_add(case_id=case.pk, by=lead, full_name="Margaret Hardy", relationship="grandparent")
+    case_services.member_add(case_id=case.pk, by=lead, full_name="Sarah Hardy", relationship="parent", is_parent=True,
+                             has_parental_responsibility=True, lives_with_child=True)
+    return case, grandmother
+
+
+def meeting_held(world, *, model="fnm", **kwargs):
+    case, grandmother = with_network(world, **kwargs)
+    lead = case.lead_practitioner
+    meeting = case_services.meeting_schedule(
+        case_id=case.pk, by=lead, model=model, scheduled_for=timezone.now() - datetime.timedelta(days=1),
+        venue="Leigh Park Family Hub", coordinator=world.u.coord if model == "fgc" else None,
+    )
+    runner = world.u.coord if model == "fgc" else lead
+    if model == "fgc":
+        case_services.meeting_prepare(meeting_id=meeting.pk, by=runner)
+    plan = case_services.meeting_record(
+        meeting_id=meeting.pk, by=runner, held_on=timezone.localdate(), attendees="Margaret, Sarah, Lily",
+        private_family_time=True,
+        actions=[ActionInput(description="Nan stays over while mum is in hospital", owner_member_id=grandmother.pk,
+                             due_by=timezone.localdate() + datetime.timedelta(days=7))],
+        contingency="If Nan is unwell, Aunt Jo steps in.",
+        review_by=timezone.localdate() + datetime.timedelta(days=42),
+    )
+    return case, grandmother, plan
+
+
+def plan_accepted(world, **kwargs):
+    case, grandmother, plan = meeting_held(world, **kwargs)
+    case_services.plan_accept(plan_id=plan.pk, by=case.lead_practitioner, support_needed=True)
+    plan.refresh_from_db()
+    return case, grandmother, plan
+
+
+def package_submitted(world, *, amount=Decimal("300.00"), frequency="one_off", instalments=1, **kwargs):
+    case, grandmother, plan = plan_accepted(world, **kwargs)
+    package = package_services.package_create(
+        case_id=case.pk, by=case.lead_practitioner, plan_id=plan.pk,
+        justification="A sofa bed so Nan can stay over while mum is in hospital.",
+        other_funding_checked=True, agreement_signed_on=timezone.localdate(),
+        review_by=timezone.localdate() + datetime.timedelta(days=42),
+        items=[ItemInput(description="Sofa bed", category="furniture_and_bedding", payee_id=grandmother.pk,
+                         amount=Decimal(amount), frequency=frequency, instalments=instalments,
+                         plan_action_id=plan.actions.first().pk)],
+    )
+    return package_services.package_submit(package_id=package.pk, by=case.lead_practitioner)
+
+
+def package_approved(world, *, approver=None, **kwargs):
+    package = package_submitted(world, **kwargs)
+    return package_services.package_approve(package_id=package.pk, by=approver or world.u.tm_east, note="Agreed")
+
+
+def payments_authorised(world, **kwargs):
+    package = package_approved(world, **kwargs)
+    payee = package.items.first().payee
+    payment_services.bank_account_set(member_id=payee.pk, by=world.u.fin1, account_name="M HARDY",
+                                      sort_code="40-00-00", account_number="12345678")
+    payment_services.bank_account_verify(member_id=payee.pk, by=world.u.fin2)
+    for payment in package.payments.order_by("id"):
+        payment_services.payment_authorise(payment_id=payment.pk, by=world.u.fin1)
+    return package

@@ -1,0 +1,147 @@
+"""The case flow driven through the services: each step moves the workflow on."""
+from decimal import Decimal
+
+import pytest
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from fgdm.constants import CaseStatus
+from fgdm.exceptions import InvalidTransition, LimitExceeded, RuleBroken, SeparationOfDuties
+from network_packages import services as package_services
+from network_packages.constants import PackageStatus
+from payments import services as payment_services
+from payments.constants import BatchStatus, PaymentStatus
+from tests import scenario
+
+
+def open_nodes(case):
+    return sorted(
+        t.flow_task.name
+        for t in Task.objects.filter(process_id=case.process_id, status__in=[STATUS.NEW, STATUS.ASSIGNED])
+    )
+
+
+@pytest.mark.django_db
+class TestCaseFlow:
+    def test_referral_waits_for_allocation(self, world):
+        case = scenario.referral(world)
+        assert case.reference.startswith("FGDM-")
+        assert case.status == CaseStatus.REFERRED
+        assert open_nodes(case) == ["allocate"]
+
+    def test_fnm_path_goes_straight_to_meeting(self, world):
+        case, _ = scenario.with_network(world)
+        assert open_nodes(case) == ["map_network"]
+        case, _, plan = scenario.meeting_held(world)
+        assert open_nodes(case) == ["accept_plan"]
+        assert plan.version == 1
+
+    def test_fgc_path_has_coordinator_preparation(self, world):
+        case, _, plan = scenario.meeting_held(world, model="fgc")
+        done = [t.flow_task.name for t in Task.objects.filter(process_id=case.process_id, status=STATUS.DONE)]
+        assert "prepare_network" in done
+        assert open_nodes(case) == ["accept_plan"]
+
+    def test_whole_path_to_confirmed_batch(self, world):
+        package = scenario.payments_authorised(world)
+        case = package.case
+        assert open_nodes(case) == []  # waiting for the review timer
+        timer = Task.objects.get(process_id=case.process_id, status=STATUS.SCHEDULED)
+        assert timer.flow_task.name == "wait_for_review"
+        batch = payment_services.batch_create(by=world.u.fin1)
+        payment_services.batch_approve(batch_id=batch.pk, by=world.u.fin2)
+        batch, content = payment_services.batch_export(batch_id=batch.pk, by=world.u.fin1)
+        payment_services.batch_confirm(batch_id=batch.pk, by=world.u.fin1)
+        batch.refresh_from_db()
+        assert batch.status == BatchStatus.CONFIRMED
+        assert batch.total == package.total == Decimal("300.00")
+        assert set(package.payments.values_list("status", flat=True)) == {PaymentStatus.PAID}
+        assert b"300.00" in content
+
+
+@pytest.mark.django_db
+class TestApprovalTiers:
+    @pytest.mark.parametrize(
+        "amount, tier",
+        [("300.00", "team_manager"), ("500.00", "team_manager"), ("1200.00", "service_manager"),
+         ("5000.00", "service_manager"), ("7000.00", "head_of_service")],
+    )
+    def test_total_decides_the_tier(self, world, amount, tier):
+        package = scenario.package_submitted(world, amount=Decimal(amount))
+        assert package.required_tier == tier
+        assert open_nodes(package.case) == [f"approve_{tier}"]
+
+    def test_team_manager_cannot_approve_above_limit(self, world):
+        package = scenario.package_submitted(world, amount=Decimal("1200.00"))
+        with pytest.raises(LimitExceeded):
+            package_services.package_approve(package_id=package.pk, by=world.u.tm_east)
+        package.refresh_from_db()
+        assert package.status == PackageStatus.SUBMITTED
+        package_services.package_approve(package_id=package.pk, by=world.u.sm)
+        package.refresh_from_db()
+        assert package.status == PackageStatus.APPROVED
+        assert package.payments.count() == 1
+
+    def test_head_of_service_for_large_package(self, world):
+        package = scenario.package_submitted(world, amount=Decimal("7000.00"))
+        with pytest.raises(LimitExceeded):
+            package_services.package_approve(package_id=package.pk, by=world.u.sm)
+        package_services.package_approve(package_id=package.pk, by=world.u.hos)
+
+    def test_approving_twice_is_refused(self, world):
+        package = scenario.package_approved(world)
+        with pytest.raises(InvalidTransition):
+            package_services.package_approve(package_id=package.pk, by=world.u.sm)
+
+    def test_weekly_instalments_become_payments(self, world):
+        package = scenario.package_approved(world, amount=Decimal("25.00"), frequency="weekly", instalments=12)
+        assert package.total == Decimal("300.00")
+        payments = list(package.payments.order_by("due_on"))
+        assert len(payments) == 12
+        assert sum(p.amount for p in payments) == package.total
+        assert (payments[1].due_on - payments[0].due_on).days == 7
+
+
+@pytest.mark.django_db
+class TestRefusals:
+    def test_self_approval(self, world):
+        package = scenario.package_submitted(world)
+        world.u.prac_east.groups.add(*world.u.tm_east.groups.all())
+        from django.contrib.auth import get_user_model
+
+        prac = get_user_model().objects.get(pk=world.u.prac_east.pk)
+        with pytest.raises(SeparationOfDuties):
+            package_services.package_approve(package_id=package.pk, by=prac)
+
+    def test_return_goes_back_to_draft(self, world):
+        package = scenario.package_submitted(world)
+        package_services.package_return(package_id=package.pk, by=world.u.tm_east, reason="Get a second quote")
+        assert open_nodes(package.case) == ["draft_package"]
+        package_services.package_submit(package_id=package.pk, by=world.u.prac_east)
+        assert open_nodes(package.case) == ["approve_team_manager"]
+
+    def test_package_before_meeting_held(self, world):
+        case, grandmother = scenario.with_network(world)
+        with pytest.raises(RuleBroken):
+            from fgdm.models import FamilyPlan
+
+            package_services.package_create(
+                case_id=case.pk, by=world.u.prac_east, plan_id=FamilyPlan.objects.count() + 1,
+                justification="x", other_funding_checked=True, agreement_signed_on=None, review_by=None, items=[],
+            )
+
+    def test_approver_cannot_authorise_payments(self, world):
+        from fgdm.constants import Role
+        from django.contrib.auth.models import Group
+
+        world.u.sm.groups.add(Group.objects.get(name=Role.FINANCE_OFFICER))
+        from django.contrib.auth import get_user_model
+
+        sm = get_user_model().objects.get(pk=world.u.sm.pk)
+        package = scenario.package_approved(world, amount=Decimal("1200.00"), approver=sm)
+        payee = package.items.first().payee
+        payment_services.bank_account_set(member_id=payee.pk, by=world.u.fin1, account_name="M HARDY",
+                                          sort_code="400000", account_number="12345678")
+        payment_services.bank_account_verify(member_id=payee.pk, by=world.u.fin2)
+        with pytest.raises(SeparationOfDuties):
+            payment_services.payment_authorise(payment_id=package.payments.first().pk, by=sm)
