@@ -430,3 +430,22 @@ def practitioner_by_username(username: str):
         return get_user_model().objects.get(username=username, is_active=True)
     except get_user_model().DoesNotExist:
         return None
+
+
+def task_assign(*, task_id: int, by):
+    """Take a task from the queue. Raises NotPermitted if the user's role cannot do that step."""
+    from fgdm.selectors import task_get
+    from fgdm.workflow import assign_task
+
+    task = task_get(user=by, task_id=task_id)
+    if task.owner_id == by.pk:
+        raise InvalidTransition("This task is already yours.")
+    if task.owner_id is not None:
+        raise InvalidTransition("This task has already been taken.")
+    if task.owner_permission and not by.has_perm(task.owner_permission):
+        raise NotPermitted("Your role cannot take this task.")
+    assign_task(task=task, to=by)
+    case = getattr(task.process, "case", None)
+    record_event(obj=task, action="task_assigned", by=by, case_id=case.pk if case else None,
+                 changes={"task": task.flow_task.name})
+    return task

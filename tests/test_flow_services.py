@@ -145,3 +145,34 @@ class TestRefusals:
         payment_services.bank_account_verify(member_id=payee.pk, by=world.u.fin2)
         with pytest.raises(SeparationOfDuties):
             payment_services.payment_authorise(payment_id=package.payments.first().pk, by=sm)
+
+
+@pytest.mark.django_db
+class TestTaskQueue:
+    def test_allocation_is_in_the_team_managers_queue_only(self, world):
+        case = scenario.referral(world)
+        from fgdm.selectors import task_list
+
+        assert [t.flow_task.name for t in task_list(user=world.u.tm_east)] == ["allocate"]
+        assert list(task_list(user=world.u.tm_west)) == []
+        assert list(task_list(user=world.u.prac_east)) == []
+
+    def test_lead_practitioner_inbox_after_allocation(self, world):
+        case = scenario.allocated(world)
+        from fgdm.selectors import task_list
+
+        tasks = list(task_list(user=world.u.prac_east))
+        assert [t.flow_task.name for t in tasks] == ["map_network"]
+        assert tasks[0].process.case == case
+
+    def test_take_a_task(self, world):
+        from fgdm.selectors import task_list
+        from fgdm.services import task_assign
+
+        case = scenario.referral(world)
+        task = task_list(user=world.u.tm_east).get()
+        task_assign(task_id=task.pk, by=world.u.tm_east)
+        task.refresh_from_db()
+        assert task.owner == world.u.tm_east
+        with pytest.raises(InvalidTransition):
+            task_assign(task_id=task.pk, by=world.u.tm_east)
