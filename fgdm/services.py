@@ -4,6 +4,7 @@ Each service locks what it changes, checks the rules, changes it, records one do
 and moves the case's workflow task on. Pages and the API call these, nothing else writes.
 """
 import datetime
+import uuid
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -47,7 +48,7 @@ class ActionInput:
 
 
 def _lock_case(case_id: int) -> Case:
-    return Case.objects.select_for_update().select_related("process", "team").get(pk=case_id)
+    return Case.objects.select_for_update(of=("self",)).select_related("process", "team").get(pk=case_id)
 
 
 def _move_case(case: Case, target: str, *, by, reason: str = "") -> None:
@@ -92,7 +93,7 @@ def case_create(
         raise RuleBroken("No team serves that locality yet.", field="locality")
     today = timezone.localdate()
     case = Case.objects.create(
-        reference=f"PENDING-{timezone.now().timestamp()}",
+        reference=f"tmp-{uuid.uuid4().hex[:16]}",
         family_name=family_name.strip(),
         locality=locality,
         hub=hub,

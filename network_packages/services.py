@@ -143,8 +143,8 @@ def _ensure_plan_ready(plan: FamilyPlan) -> None:
 
 
 def _lock_package(package_id: int) -> SupportPackage:
-    package = SupportPackage.objects.select_for_update().select_related("plan__meeting").get(pk=package_id)
-    package.case = Case.objects.select_for_update().select_related("process", "team").get(pk=package.case_id)
+    package = SupportPackage.objects.select_for_update(of=("self",)).select_related("plan__meeting").get(pk=package_id)
+    package.case = Case.objects.select_for_update(of=("self",)).select_related("process", "team").get(pk=package.case_id)
     return package
 
 

@@ -1,5 +1,6 @@
 """Every write and state change on the money side: bank details, payments, batches and exports."""
 import datetime
+import uuid
 import hashlib
 from decimal import Decimal
 
@@ -65,7 +66,7 @@ def bank_account_set(*, member_id: int, by, account_name: str, sort_code: str, a
 
     Raises RuleBroken (invalid sort code or account number, payee not eligible), NotPermitted.
     """
-    member = NetworkMember.objects.select_for_update().select_related("case__team").get(pk=member_id)
+    member = NetworkMember.objects.select_for_update(of=("self",)).select_related("case__team").get(pk=member_id)
     if not has_role(by, Role.FINANCE_OFFICER):
         ensure_can_work_case(by, member.case)
     if not member.payment_eligible:
@@ -129,7 +130,7 @@ def payment_authorise(*, payment_id: int, by) -> Payment:
     unverified), InvalidTransition (not scheduled).
     """
     ensure_finance(by)
-    payment = Payment.objects.select_for_update().select_related("package", "payee").get(pk=payment_id)
+    payment = Payment.objects.select_for_update(of=("self",)).select_related("package", "payee").get(pk=payment_id)
     ensure_not_same_person(by, payment.package.decided_by,
                            message="You approved this package; someone else must authorise its payments.")
     account = BankAccount.objects.filter(member_id=payment.payee_id).first()
@@ -173,7 +174,7 @@ def batch_create(*, by, payment_ids: list[int] | None = None, due_by: datetime.d
     unverified = [p for p in payments if p.payee_id not in verified]
     if unverified:
         raise RuleBroken(f"{len(unverified)} payment(s) have payees whose bank details are not verified.")
-    batch = PaymentBatch.objects.create(reference=f"TMP-{timezone.now().timestamp()}", created_by=by)
+    batch = PaymentBatch.objects.create(reference=f"tmp-{uuid.uuid4().hex[:16]}", created_by=by)
     batch.reference = f"FNB-{timezone.localdate():%Y%m%d}-{batch.pk:04d}"
     batch.payment_count = len(payments)
     batch.total = sum((p.amount for p in payments), Decimal("0.00"))
