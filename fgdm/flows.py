@@ -237,7 +237,7 @@ class CaseFlow(flow.Flow):
 
     def create_payments(self, activation):
         package = _latest_package(activation)
-        payment_services.payments_schedule(package=package)
+        payment_services.payments_schedule(package=package, by=package.decided_by)
 
     def review_due(self, activation):
         plan = activation.process.case.plans.order_by("-version").first()

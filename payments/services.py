@@ -35,10 +35,10 @@ def instalment_dates(first: datetime.date, frequency: str, count: int) -> list[d
     return [first]
 
 
-def payments_schedule(*, package: SupportPackage) -> list[Payment]:
+def payments_schedule(*, package: SupportPackage, by=None) -> list[Payment]:
     """One payment per instalment of each item of an approved package (rule 4 and rule 5).
 
-    Called by the case flow after approval. Raises InvalidTransition if the package is not approved
+    Called by the case flow after approval, on behalf of the approver (`by`). Raises InvalidTransition if the package is not approved
     or already has payments.
     """
     if package.status != PackageStatus.APPROVED:
@@ -55,7 +55,7 @@ def payments_schedule(*, package: SupportPackage) -> list[Payment]:
     total = sum((p.amount for p in created), Decimal("0.00"))
     if total != package.total:  # rule 5: never pay a penny more or less than was approved
         raise RuleBroken(f"Scheduled payments (£{total}) do not equal the package total (£{package.total}).")
-    record_event(obj=package, action="payments_scheduled", by=None, case_id=package.case_id,
+    record_event(obj=package, action="payments_scheduled", by=by, case_id=package.case_id,
                  changes={"payments": len(created), "total": str(total)})
     return created
 
