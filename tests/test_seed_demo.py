@@ -1,0 +1,262 @@
+"""`manage.py seed_demo`: Dorset's reference data, a person in every role, demo cases at their steps."""
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.management import CommandError, call_command
+from django.test import override_settings
+from django.utils import timezone
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from audit.models import DomainEvent
+from fgdm import demo
+from fgdm import services as case_services
+from fgdm.constants import CaseStatus, MeetingModel, MeetingStatus, PlanStatus, Role
+from fgdm.models import Case, FamilyHub, Locality, Meeting, Team
+from fgdm.selectors import case_list, task_list
+from fgdm.services import ChildInput
+from network_packages.constants import ApprovalTier, Category, Frequency, PackageStatus
+from payments.constants import BatchStatus, PaymentStatus
+from payments.models import PaymentBatch
+
+DEMO_USERNAMES = {
+    "prac.east": Role.PRACTITIONER, "prac.west": Role.PRACTITIONER, "coord": Role.COORDINATOR,
+    "tm.east": Role.TEAM_MANAGER, "tm.west": Role.TEAM_MANAGER, "sm": Role.SERVICE_MANAGER,
+    "hos": Role.HEAD_OF_SERVICE, "fin1": Role.FINANCE_OFFICER, "fin2": Role.FINANCE_OFFICER,
+    "auditor": Role.AUDITOR,
+}
+
+
+def seed(**options) -> str:
+    out = io.StringIO()
+    call_command("seed_demo", force=True, stdout=out, **options)
+    return out.getvalue()
+
+
+def user(username):
+    return get_user_model().objects.get(username=username)
+
+
+def case_of(family_name) -> Case:
+    return Case.objects.select_related("process").get(family_name=family_name)
+
+
+def open_tasks(case) -> list[tuple[str, str | None]]:
+    return sorted(
+        (t.flow_task.name, t.owner.username if t.owner_id else None)
+        for t in Task.objects.filter(process_id=case.process_id, status__in=[STATUS.NEW, STATUS.ASSIGNED])
+    )
+
+
+def row_counts() -> dict[str, int]:
+    """Rows in every table of every installed model, viewflow's processes and tasks included."""
+    return {model._meta.label: model._default_manager.count() for model in apps.get_models()}
+
+
+@pytest.fixture
+def seeded(db):
+    return seed()
+
+
+@pytest.mark.django_db
+class TestRefusesOutsideDevelopment:
+    def test_refuses_when_debug_is_off_without_force(self):
+        assert settings.DEBUG is False
+        with pytest.raises(CommandError, match="DEBUG is off"):
+            call_command("seed_demo", stdout=io.StringIO())
+        assert not Locality.objects.exists()
+        assert not get_user_model().objects.exists()
+
+    @override_settings(DEBUG=True)
+    def test_runs_without_force_when_debug_is_on(self):
+        call_command("seed_demo", no_cases=True, stdout=io.StringIO())
+        assert Locality.objects.count() == 6
+        assert not Case.objects.exists()
+
+
+class TestReferenceData:
+    def test_six_dorset_localities(self, seeded):
+        assert set(Locality.objects.values_list("code", flat=True)) == {
+            "east", "purbeck", "dorchester", "west", "north", "chesil"}
+
+    def test_every_hub_of_the_csv(self, seeded):
+        rows = demo.read_hubs()
+        assert len(rows) == 42
+        assert FamilyHub.objects.count() == len(rows)
+        for row in rows:
+            hub = FamilyHub.objects.get(locality__name=row["locality"], name=row["name"])
+            assert (hub.kind, hub.lead_organisation, hub.designated) == (
+                row["kind"], row["lead_organisation"], row["designated"])
+        leigh_park = FamilyHub.objects.get(name="Leigh Park Family Hub")
+        assert leigh_park.kind == FamilyHub.Kind.MAIN
+        assert leigh_park.locality.code == "east"
+        assert leigh_park.designated == "2023-01"
+        assert FamilyHub.objects.get(name="Swanage Library").kind == FamilyHub.Kind.NETWORK_POINT
+
+    def test_every_locality_is_served_by_a_team_with_a_practitioner_and_a_manager(self, seeded):
+        for locality in Locality.objects.all():
+            teams = Team.objects.filter(localities=locality)
+            assert teams.exists(), locality
+            assert any(t.members.exists() and t.managers.exists() for t in teams), locality
+        assert set(Team.objects.get(code="east").localities.values_list("code", flat=True)) >= {"east"}
+        assert set(Team.objects.get(code="west").localities.values_list("code", flat=True)) >= {"west"}
+
+    def test_a_referral_anywhere_can_be_allocated(self, seeded):
+        for locality in Locality.objects.all():
+            team = Team.objects.filter(localities=locality).first()
+            practitioner, manager = team.members.first(), team.managers.first()
+            case = case_services.case_create(
+                by=practitioner, family_name="Test", locality=locality, stage="family_help",
+                referral_reason="Test referral",
+                children=[ChildInput(first_name="A", last_name="Test", date_of_birth=datetime.date(2018, 1, 1))],
+            )
+            case = case_services.case_allocate(case_id=case.pk, by=manager, lead_practitioner=practitioner)
+            assert case.status == CaseStatus.ALLOCATED
+
+
+class TestDemoUsers:
+    def test_every_demo_user_with_the_right_group_and_password(self, seeded):
+        for username, role in DEMO_USERNAMES.items():
+            person = user(username)
+            assert list(person.groups.values_list("name", flat=True)) == [role], username
+            assert person.check_password(settings.DEMO_PASSWORD), username
+            assert not person.is_staff and not person.is_superuser, username
+        admin = user("admin")
+        assert admin.is_superuser and admin.is_staff
+        assert admin.check_password(settings.DEMO_PASSWORD)
+
+    def test_team_memberships(self, seeded):
+        east, west = Team.objects.get(code="east"), Team.objects.get(code="west")
+        assert list(east.members.values_list("username", flat=True)) == ["prac.east"]
+        assert list(east.managers.values_list("username", flat=True)) == ["tm.east"]
+        assert list(west.members.values_list("username", flat=True)) == ["prac.west"]
+        assert list(west.managers.values_list("username", flat=True)) == ["tm.west"]
+
+    def test_summary_names_the_logins(self, seeded):
+        for username in [*DEMO_USERNAMES, "admin"]:
+            assert username in seeded
+        assert f"password: {settings.DEMO_PASSWORD}" in seeded
+
+
+class TestDemoCases:
+    def test_just_referred_waits_for_tm_east(self, seeded):
+        case = case_of("Whitcombe")
+        assert case.status == CaseStatus.REFERRED
+        assert open_tasks(case) == [("allocate", None)]
+        assert [t.flow_task.name for t in task_list(user=user("tm.east"))] == ["allocate"]
+        assert case in case_list(user=user("tm.east"))
+        assert case not in case_list(user=user("tm.west"))
+
+    def test_allocated_and_mapping_the_network(self, seeded):
+        case = case_of("Pearce")
+        assert case.status == CaseStatus.ALLOCATED
+        assert case.lead_practitioner.username == "prac.east"
+        assert case.consent_to_share and case.consent_given_by
+        assert case.network_members.count() == 3
+        assert open_tasks(case) == [("map_network", "prac.east")]
+
+    def test_conference_being_prepared_by_coord(self, seeded):
+        case = case_of("Hollis")
+        meeting = case.meetings.get()
+        assert meeting.model == MeetingModel.FGC
+        assert meeting.coordinator.username == "coord"
+        assert meeting.status == MeetingStatus.SCHEDULED
+        assert meeting.scheduled_for > timezone.now()
+        assert open_tasks(case) == [("prepare_network", "coord")]
+        assert case in case_list(user=user("coord"))
+
+    def test_plan_waiting_to_be_accepted(self, seeded):
+        case = case_of("Bennett")
+        assert case.status == CaseStatus.PLAN_AGREED
+        plan = case.plans.get()
+        assert plan.status == PlanStatus.AGREED
+        assert plan.actions.count() == 3
+        assert open_tasks(case) == [("accept_plan", "prac.east")]
+
+    def test_package_waiting_for_the_service_manager(self, seeded):
+        package = case_of("Nowak").packages.get()
+        assert package.status == PackageStatus.SUBMITTED
+        assert package.total == Decimal("780.00")
+        assert package.required_tier == ApprovalTier.SERVICE_MANAGER
+        assert open_tasks(package.case) == [("approve_service_manager", None)]
+        assert "approve_service_manager" in [t.flow_task.name for t in task_list(user=user("sm"))]
+
+    def test_sofa_bed_approved_authorised_and_batched(self, seeded):
+        package = case_of("Dawson").packages.get()
+        item = package.items.get()
+        assert (item.category, item.frequency, item.amount) == (
+            Category.FURNITURE_AND_BEDDING, Frequency.ONE_OFF, Decimal("349.00"))
+        assert item.payee.relationship == "grandparent" and item.payee.payment_eligible
+        assert package.status == PackageStatus.APPROVED
+        assert package.approvals.get().approver.username == "tm.east"
+        payment = package.payments.get()
+        assert payment.amount == Decimal("349.00")
+        assert payment.status == PaymentStatus.BATCHED
+        assert payment.authorised_by.username == "fin1"
+        account = item.payee.bank_account
+        assert (account.entered_by.username, account.verified_by.username) == ("fin1", "fin2")
+        batch = payment.batch
+        assert batch.status == BatchStatus.OPEN
+        assert batch.created_by.username == "fin1"
+        assert (batch.payment_count, batch.total) == (1, Decimal("349.00"))
+        # The case flow has moved past finance and waits for the review date.
+        assert open_tasks(package.case) == []
+        assert Task.objects.filter(process_id=package.case.process_id, status=STATUS.SCHEDULED,
+                                   flow_task=package.case.process.flow_class.wait_for_review).exists()
+
+    def test_weekly_tea_approved_with_twelve_instalments(self, seeded):
+        package = case_of("Tizzard").packages.get()
+        item = package.items.get()
+        assert item.payee.relationship == "neighbour"
+        assert (item.category, item.frequency, item.amount, item.instalments) == (
+            Category.CHILDCARE, Frequency.WEEKLY, Decimal("30.00"), 12)
+        assert package.status == PackageStatus.APPROVED
+        assert package.total == Decimal("360.00")
+        payments = list(package.payments.order_by("due_on"))
+        assert len(payments) == 12
+        assert sum(p.amount for p in payments) == package.total
+        assert {p.status for p in payments} == {PaymentStatus.SCHEDULED}
+        assert all((b.due_on - a.due_on).days == 7 for a, b in zip(payments, payments[1:]))
+        assert open_tasks(package.case) == [("authorise_payments", None)]
+
+    def test_meetings_held_lie_in_the_past(self, seeded):
+        held = Meeting.objects.filter(status=MeetingStatus.HELD)
+        assert held.count() == 4
+        for meeting in held:
+            assert meeting.scheduled_for <= timezone.now()
+            assert meeting.held_on <= timezone.localdate()
+
+    def test_every_step_was_recorded_with_its_actor(self, seeded):
+        events = DomainEvent.objects.filter(case_id__in=Case.objects.values("pk"))
+        assert events.filter(action="case_referred").count() == 7
+        assert not events.filter(actor__isnull=True).exists()
+        assert DomainEvent.objects.filter(action="batch_created", actor__username="fin1").count() == 1
+
+
+@pytest.mark.django_db
+class TestIdempotent:
+    def test_a_second_run_changes_nothing(self):
+        first = seed()
+        before = row_counts()
+        assert before["viewflow.Task"] > 0 and before["audit.DomainEvent"] > 0
+        events = list(DomainEvent.objects.values_list("pk", flat=True))
+        second = seed()
+        assert row_counts() == before
+        assert list(DomainEvent.objects.values_list("pk", flat=True)) == events
+        assert "new: Whitcombe" in first
+        assert "nothing new" in second
+        assert PaymentBatch.objects.count() == 1
+
+    def test_a_missing_demo_case_is_added_back_without_duplicating_the_rest(self):
+        seed(no_cases=True)
+        assert not Case.objects.exists()
+        seed()
+        assert Case.objects.count() == len(demo.DEMO_CASES)
+        counts = row_counts()
+        seed()
+        assert row_counts() == counts
