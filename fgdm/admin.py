@@ -1,0 +1,182 @@
+"""Django admin for administrators: reference data to edit, casework to look at only.
+
+Localities, family hubs and teams are reference data and can be edited here. Cases, network
+members, meetings and plans are read-only: every state change goes through the domain services
+(pages and API), which check the rules and write the audit trail.
+"""
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from audit.services import record_event
+from fgdm.models import Case, FamilyHub, FamilyPlan, Locality, Meeting, NetworkMember, PlanAction, Team
+
+admin.site.site_header = "FGDM administration"
+admin.site.site_title = "FGDM admin"
+admin.site.index_title = "Reference data and read-only records"
+
+
+class ReadOnlyAdminMixin:
+    """No add, change or delete through admin: state changes go through the services only."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class ReadOnlyModelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    show_full_result_count = False  # no COUNT(*) over the whole table on every filtered list
+
+
+class ReadOnlyTabularInline(ReadOnlyAdminMixin, admin.TabularInline):
+    extra = 0
+    show_change_link = True
+
+
+# -- reference data (editable) -------------------------------------------------------------
+
+class FamilyHubInline(admin.TabularInline):
+    model = FamilyHub
+    extra = 0
+    fields = ("name", "kind", "lead_organisation", "designated")
+
+
+@admin.register(Locality)
+class LocalityAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "hub_count")
+    search_fields = ("name", "code")
+    inlines = [FamilyHubInline]
+
+    def get_queryset(self, request):
+        from django.db.models import Count
+
+        return super().get_queryset(request).annotate(_hubs=Count("hubs"))
+
+    @admin.display(description="Family hubs", ordering="_hubs")
+    def hub_count(self, obj):
+        return obj._hubs
+
+    def has_delete_permission(self, request, obj=None):
+        # Cases and hubs hold on to their locality (PROTECT); an unused one may go.
+        return super().has_delete_permission(request, obj) and (obj is None or not obj.cases.exists())
+
+
+@admin.register(FamilyHub)
+class FamilyHubAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "locality", "lead_organisation", "designated")
+    list_filter = ("kind", "locality")
+    search_fields = ("name", "lead_organisation")
+    list_select_related = ("locality",)
+
+
+def _team_people(team: Team) -> dict:
+    return {
+        "localities": sorted(team.localities.values_list("code", flat=True)),
+        "members": sorted(team.members.values_list("username", flat=True)),
+        "managers": sorted(team.managers.values_list("username", flat=True)),
+    }
+
+
+@admin.register(Team)
+class TeamAdmin(admin.ModelAdmin):
+    """Team membership decides who sees which cases (rule 1), so each change is a domain event."""
+
+    list_display = ("name", "code", "served_localities")
+    search_fields = ("name", "code")
+    filter_horizontal = ("localities", "members", "managers")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("localities")
+
+    @admin.display(description="Serves")
+    def served_localities(self, obj):
+        return ", ".join(locality.name for locality in obj.localities.all())
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name in ("members", "managers"):
+            kwargs["queryset"] = get_user_model().objects.filter(is_active=True).order_by("username")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def save_related(self, request, form, formsets, change):
+        before = _team_people(form.instance) if change else {"localities": [], "members": [], "managers": []}
+        with transaction.atomic():
+            super().save_related(request, form, formsets, change)
+            after = _team_people(form.instance)
+            changes = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
+            if changes or not change:
+                record_event(obj=form.instance, action="team_changed" if change else "team_created",
+                             by=request.user, case_id=None, changes=changes)
+
+
+# -- casework (read-only) ------------------------------------------------------------------
+
+@admin.register(Case)
+class CaseAdmin(ReadOnlyModelAdmin):
+    list_display = ("reference", "family_name", "locality", "team", "lead_practitioner", "stage", "status",
+                    "opened_on", "closed_on")
+    list_filter = ("status", "stage", "locality")
+    search_fields = ("reference", "family_name")
+    list_select_related = ("locality", "team", "lead_practitioner")
+    date_hierarchy = "opened_on"
+
+
+@admin.register(NetworkMember)
+class NetworkMemberAdmin(ReadOnlyModelAdmin):
+    list_display = ("full_name", "relationship", "case", "is_parent", "has_parental_responsibility",
+                    "payment_eligible")
+    list_filter = ("relationship", "is_parent", "has_parental_responsibility")
+    search_fields = ("full_name", "case__reference")
+    list_select_related = ("case",)
+
+    @admin.display(boolean=True, description="Payment-eligible")
+    def payment_eligible(self, obj):
+        return obj.payment_eligible
+
+
+@admin.register(Meeting)
+class MeetingAdmin(ReadOnlyModelAdmin):
+    list_display = ("case", "model", "status", "scheduled_for", "venue", "coordinator", "held_on")
+    list_filter = ("model", "status")
+    search_fields = ("case__reference", "venue")
+    list_select_related = ("case", "coordinator")
+
+
+class PlanActionInline(ReadOnlyTabularInline):
+    model = PlanAction
+    fields = ("description", "owner_member", "owner_text", "due_by", "status")
+    show_change_link = False
+
+
+@admin.register(FamilyPlan)
+class FamilyPlanAdmin(ReadOnlyModelAdmin):
+    list_display = ("case", "version", "status", "agreed_on", "review_by", "decided_by")
+    list_filter = ("status",)
+    search_fields = ("case__reference",)
+    list_select_related = ("case", "decided_by")
+    inlines = [PlanActionInline]
+
+
+# -- the workflow engine's own records (read-only) -----------------------------------------
+# viewflow registers editable admins for its processes and tasks; editing or deleting a task
+# there would move a case without the services' checks and audit events, so they are read-only.
+from viewflow.workflow import admin as viewflow_admin  # noqa: E402
+from viewflow.workflow.models import Process, Task  # noqa: E402
+
+
+class ReadOnlyProcessAdmin(ReadOnlyAdminMixin, viewflow_admin.ProcessAdmin):
+    show_full_result_count = False
+
+
+class ReadOnlyTaskAdmin(ReadOnlyAdminMixin, viewflow_admin.TaskAdmin):
+    show_full_result_count = False
+
+
+for _model, _admin in ((Process, ReadOnlyProcessAdmin), (Task, ReadOnlyTaskAdmin)):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, _admin)
