@@ -29,6 +29,8 @@ class Command(BaseCommand):
                 "DEBUG is off: this looks like a production server. seed_demo creates users with a known "
                 "password and made-up families. Use --force only on a test or training server."
             )
+        if not settings.DEBUG:
+            self.stderr.write(self.style.WARNING("DEBUG is off; seeding demo data because --force was given."))
         with transaction.atomic():
             reference = demo.seed_reference()
             users = demo.seed_users()
