@@ -1,14 +1,86 @@
-"""Domain events: one row per state change, written by the service that made it.
+"""The audit trail: field history, domain events and the access log, each a tamper-evident chain.
 
 This app is the ground floor: it imports no domain app. Objects are referred to by type and id,
 and every event carries the id of the case it belongs to so a case's trail is one indexed query.
 """
+from auditlog.models import AbstractLogEntry
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
+
+from audit.chain import GENESIS, link_hash
 
 
-class DomainEvent(models.Model):
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+class ImmutableRecord(Exception):
+    """Audit records are written once and never changed or deleted through the application."""
+
+
+class ChainHead(models.Model):
+    """The last link of one chain. Locked while a record is appended."""
+
+    chain = models.CharField(max_length=32, primary_key=True)
+    seq = models.BigIntegerField(default=0)
+    hash = models.CharField(max_length=64, default=GENESIS)
+
+    def __str__(self) -> str:
+        return f"{self.chain} #{self.seq}"
+
+
+class ChainedRecord(models.Model):
+    """A record that joins its table's hash chain when first saved and never changes after."""
+
+    CHAIN: str = ""
+    CHAIN_FIELDS: list[str] = []
+
+    seq = models.BigIntegerField(unique=True, null=True, editable=False)
+    prev_hash = models.CharField(max_length=64, blank=True, editable=False)
+    hash = models.CharField(max_length=64, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ImmutableRecord(f"{self._meta.verbose_name} #{self.pk} cannot be changed.")
+        with transaction.atomic():
+            head, _ = ChainHead.objects.get_or_create(chain=self.CHAIN)
+            head = ChainHead.objects.select_for_update().get(pk=head.pk)
+            self.seq = head.seq + 1
+            self.prev_hash = head.hash
+            self.hash = link_hash(chain=self.CHAIN, seq=self.seq, prev_hash=self.prev_hash, record=self)
+            super().save(*args, **kwargs)
+            head.seq, head.hash = self.seq, self.hash
+            head.save(update_fields=["seq", "hash"])
+
+    def delete(self, *args, **kwargs):
+        raise ImmutableRecord(f"{self._meta.verbose_name} #{self.pk} cannot be deleted.")
+
+
+class LogEntry(ChainedRecord, AbstractLogEntry):
+    """django-auditlog's field history (AUDITLOG_LOGENTRY_MODEL), chained."""
+
+    CHAIN = "field_history"
+    # Not actor_id: deleting a user sets it to NULL (actor_email keeps who it was).
+    CHAIN_FIELDS = [
+        "content_type", "object_pk", "object_id", "object_repr", "serialized_data", "action",
+        "changes_text", "changes", "cid", "remote_addr", "remote_port", "timestamp",
+        "additional_data", "actor_email",
+    ]
+
+    class Meta(AbstractLogEntry.Meta):
+        verbose_name = "field change"
+        verbose_name_plural = "field history"
+
+
+class DomainEvent(ChainedRecord):
+    """One state change, written by the service that made it."""
+
+    CHAIN = "domain_events"
+    CHAIN_FIELDS = [
+        "at", "actor_username", "action", "object_type", "object_id", "object_repr", "case_id",
+        "from_state", "to_state", "reason", "changes",
+    ]
+
+    at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -33,3 +105,39 @@ class DomainEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username or 'system'} {self.action} {self.object_repr}"
+
+
+class AccessLog(ChainedRecord):
+    """A read of something sensitive: who, what, when, through which door."""
+
+    class Door(models.TextChoices):
+        PAGE = "page", "Page"
+        API = "api", "API"
+        EXPORT = "export", "Export file"
+        ADMIN = "admin", "Admin"
+        COMMAND = "command", "Command"
+
+    CHAIN = "access_log"
+    CHAIN_FIELDS = ["at", "actor_username", "door", "what", "object_type", "object_id", "case_id", "path"]
+
+    at = models.DateTimeField(db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_username = models.CharField(max_length=150, blank=True)
+    door = models.CharField(max_length=16, choices=Door.choices)
+    what = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=64)
+    object_id = models.BigIntegerField(null=True, blank=True)
+    case_id = models.BigIntegerField(null=True, blank=True)
+    path = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["case_id", "-at"], name="audit_access_case_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} read {self.what} via {self.door}"
+
+
+CHAINED_MODELS = [LogEntry, DomainEvent, AccessLog]

@@ -133,7 +133,7 @@ class TestBankDetailsMasked:
         """Every admin page that could show a payee's bank details, after the batch was exported."""
         account = BankAccount.objects.get(account_number=ACCOUNT_NUMBER)
         payment = Payment.objects.get(payee=account.member)
-        from auditlog.models import LogEntry
+        from audit.models import LogEntry
 
         entries = LogEntry.objects.filter(content_type__model="bankaccount")
         assert entries.exists()

@@ -3,7 +3,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from auditlog.models import LogEntry
+from audit.models import LogEntry
 from django.utils import timezone
 
 from audit.models import DomainEvent

@@ -142,6 +142,10 @@ GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None
 
 AUDITLOG_INCLUDE_ALL_MODELS = False
+# Our own chained (tamper-evident) subclass of auditlog's entry: see audit/models.py.
+AUDITLOG_LOGENTRY_MODEL = "audit.LogEntry"
+# auditlog's migrations build its own entry table even when the model is swapped; we don't want it.
+MIGRATION_MODULES = {"auditlog": None}
 
 # The council's originator details for payment files (BACS, pain.001).
 FGDM_ORIGINATOR = {
