@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 
 from auditlog.registry import auditlog
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from viewflow.workflow.models import Process
 
 from fgdm.constants import (
@@ -118,6 +119,37 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.family_name}"
+
+
+class CaseUserObjectPermission(UserObjectPermissionBase):
+    """Per-case grants to a person (guardian's direct foreign-key table: fast joins at scale).
+
+    Used for the people a case names rather than a team: its lead practitioner and the FGC
+    coordinator of its conference. Services grant and revoke these as the case moves.
+    """
+
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+
+class CaseGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+
+class DeclaredConflict(models.Model):
+    """A member of staff who is in a family's network, or related to someone who is, declares it;
+    from then on they cannot act on that case (separation of duties)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="declared_conflicts")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="declared_conflicts")
+    member = models.ForeignKey("NetworkMember", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.TextField()
+    declared_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "case"], name="conflict_once_per_case")]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.case.reference}"
 
 
 class Child(models.Model):
@@ -265,5 +297,6 @@ class PlanAction(models.Model):
         return self.owner_member.full_name if self.owner_member_id else self.owner_text
 
 
-for _model in (Locality, FamilyHub, Team, Case, Child, NetworkMember, Meeting, FamilyPlan, PlanAction):
+for _model in (Locality, FamilyHub, Team, Case, Child, NetworkMember, Meeting, FamilyPlan, PlanAction,
+               DeclaredConflict, CaseUserObjectPermission, CaseGroupObjectPermission):
     auditlog.register(_model, exclude_fields=["updated_at"])

@@ -2,7 +2,10 @@
 from django.db.models import Q
 
 from fgdm.constants import Role
-from fgdm.exceptions import NotPermitted
+from fgdm.exceptions import NotPermitted, SeparationOfDuties
+
+# Object permissions granted per case (guardian, direct foreign-key table).
+VIEW_CASE = "view_case"
 
 
 def has_role(user, role: str) -> bool:
@@ -25,7 +28,7 @@ def case_scope_q(user, prefix: str = "") -> Q:
     coordinator, a manager over its locality, or someone who sees every locality (service
     managers, head of service, auditors). Built from subqueries so lists need no DISTINCT.
     """
-    from fgdm.models import Meeting, Team
+    from fgdm.models import CaseUserObjectPermission, Team
 
     if not user.is_authenticated:
         return Q(pk__in=[])
@@ -34,16 +37,42 @@ def case_scope_q(user, prefix: str = "") -> Q:
     served = Team.localities.through.objects.filter(
         Q(team__members=user) | Q(team__managers=user)
     ).values("locality_id")
-    coordinated = Meeting.objects.filter(coordinator=user).values("case_id")
+    granted = CaseUserObjectPermission.objects.filter(user=user, permission__codename=VIEW_CASE).values(
+        "content_object_id"
+    )
     return (
         Q(**{f"{prefix}locality_id__in": served})
         | Q(**{f"{prefix}lead_practitioner": user})
-        | Q(**{f"{prefix}pk__in" if not prefix else f"{prefix}id__in": coordinated})
+        | Q(**{f"{prefix}pk__in" if not prefix else f"{prefix}id__in": granted})
     )
+
+
+def grant_case_access(user, case, *codenames: str) -> None:
+    """Give one person access to one case (lead practitioner, FGC coordinator)."""
+    from guardian.shortcuts import assign_perm
+
+    for codename in (VIEW_CASE, *codenames):
+        assign_perm(f"fgdm.{codename}", user, case)
+
+
+def revoke_case_access(user, case) -> None:
+    """Take away every per-case grant this person had on this case."""
+    from fgdm.models import CaseUserObjectPermission
+
+    CaseUserObjectPermission.objects.filter(user=user, content_object=case).delete()
+
+
+def ensure_no_conflict(user, case_id: int) -> None:
+    """Nobody acts on a case where they (or a relative) are in the family's network."""
+    from fgdm.models import DeclaredConflict
+
+    if DeclaredConflict.objects.filter(user=user, case_id=case_id).exists():
+        raise SeparationOfDuties("You have declared a conflict of interest in this case; someone else must act.")
 
 
 def ensure_can_work_case(user, case) -> None:
     """Practitioners of the case's team (and its lead) record the casework."""
+    ensure_no_conflict(user, case.pk)
     if case.lead_practitioner_id == user.pk:
         return
     if has_role(user, Role.PRACTITIONER) and case.team.members.filter(pk=user.pk).exists():
@@ -53,6 +82,7 @@ def ensure_can_work_case(user, case) -> None:
 
 def ensure_can_manage_case(user, case) -> None:
     """Managers over the case's locality (team managers of its team, service managers, head of service)."""
+    ensure_no_conflict(user, case.pk)
     if has_role(user, Role.SERVICE_MANAGER) or has_role(user, Role.HEAD_OF_SERVICE):
         return
     if has_role(user, Role.TEAM_MANAGER) and case.team.managers.filter(pk=user.pk).exists():

@@ -27,8 +27,14 @@ from fgdm.constants import (
 )
 from fgdm.exceptions import InvalidTransition, NotPermitted, RuleBroken, ensure_transition
 from fgdm.models import Case, Child, FamilyHub, FamilyPlan, Locality, Meeting, NetworkMember, PlanAction, Team
-from fgdm.permissions import ensure_can_manage_case, ensure_can_work_case, has_role
-from fgdm.workflow import complete_task
+from fgdm.permissions import (
+    ensure_can_manage_case,
+    ensure_can_work_case,
+    grant_case_access,
+    has_role,
+    revoke_case_access,
+)
+from fgdm.workflow import complete_task, reassign_open_tasks
 
 
 @dataclass(frozen=True)
@@ -131,6 +137,7 @@ def case_allocate(*, case_id: int, by, lead_practitioner) -> Case:
     ensure_transition(case.status, CaseStatus.ALLOCATED, CASE_TRANSITIONS, label="case")
     case.lead_practitioner = lead_practitioner
     case.save(update_fields=["lead_practitioner", "updated_at"])
+    grant_case_access(lead_practitioner, case, "work_case")
     _move_case(case, CaseStatus.ALLOCATED, by=by, reason=f"Lead practitioner: {lead_practitioner.get_username()}")
     complete_task(process=case.process, node_name="allocate", by=by)
     return case
@@ -226,6 +233,8 @@ def meeting_schedule(
         case=case, model=model, scheduled_for=scheduled_for, venue=venue.strip(), coordinator=coordinator,
         bottom_lines=bottom_lines,
     )
+    if coordinator is not None:
+        grant_case_access(coordinator, case, "coordinate_conference")
     record_event(obj=meeting, action="meeting_scheduled", by=by, case_id=case.pk, to_state=meeting.status,
                  changes={"model": model, "scheduled_for": scheduled_for.isoformat()})
     _move_case(case, CaseStatus.MEETING_PLANNED, by=by)
@@ -422,6 +431,39 @@ def case_review(*, case_id: int, by, close: bool, outcome: str = "", notes: str 
         _move_case(case, CaseStatus.CLOSED, by=by, reason=notes or case.get_outcome_display())
     else:
         record_event(obj=case, action="review_continue", by=by, case_id=case.pk, reason=notes)
+    return case
+
+
+@transaction.atomic
+def case_transfer(*, case_id: int, by, team: Team, lead_practitioner, locality: Locality | None = None) -> Case:
+    """Move a case to another team (and locality, if the family moved), with a new lead practitioner.
+
+    Access moves in the same transaction: the old team and old lead lose it, the new ones get it.
+    Raises NotPermitted (not a manager over the case), RuleBroken (team does not serve the locality;
+    lead not a practitioner of the new team), InvalidTransition (closed case).
+    """
+    case = _lock_case(case_id)
+    ensure_can_manage_case(by, case)
+    if case.status == CaseStatus.CLOSED:
+        raise InvalidTransition("A closed case cannot be moved.")
+    locality = locality or case.locality
+    if not team.localities.filter(pk=locality.pk).exists():
+        raise RuleBroken(f"{team.name} does not serve {locality.name}.", field="team")
+    if not has_role(lead_practitioner, Role.PRACTITIONER) or not team.members.filter(pk=lead_practitioner.pk).exists():
+        raise RuleBroken("The lead practitioner must be a practitioner in the new team.", field="lead_practitioner")
+    before = {"team": case.team.code, "locality": case.locality.code,
+              "lead_practitioner": case.lead_practitioner.get_username() if case.lead_practitioner else ""}
+    if case.lead_practitioner and case.lead_practitioner != lead_practitioner:
+        revoke_case_access(case.lead_practitioner, case)
+        reassign_open_tasks(process=case.process, from_user=case.lead_practitioner, to_user=lead_practitioner)
+    case.team, case.locality, case.lead_practitioner = team, locality, lead_practitioner
+    if case.hub_id and case.hub.locality_id != locality.pk:
+        case.hub = None
+    case.save(update_fields=["team", "locality", "lead_practitioner", "hub", "updated_at"])
+    grant_case_access(lead_practitioner, case, "work_case")
+    after = {"team": team.code, "locality": locality.code, "lead_practitioner": lead_practitioner.get_username()}
+    record_event(obj=case, action="case_transferred", by=by, case_id=case.pk,
+                 changes={key: [before[key], after[key]] for key in after if before[key] != after[key]})
     return case
 
 

@@ -62,3 +62,16 @@ def assign_task(*, task: Task, to) -> Task:
         task.assigned = timezone.now()
         task.save(update_fields=["assigned"])
     return task
+
+
+def reassign_open_tasks(*, process, from_user, to_user) -> int:
+    """Hand a person's open tasks on a case to someone else (a case moved to a new lead)."""
+    if process is None or from_user is None:
+        return 0
+    moved = 0
+    with process.flow_class.lock(process.pk):
+        for task in Task.objects.filter(process_id=process.pk, owner=from_user, status__in=OPEN_STATUSES):
+            task.owner = to_user
+            task.save(update_fields=["owner"])
+            moved += 1
+    return moved

@@ -10,9 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record_event
-from fgdm.exceptions import InvalidTransition, RuleBroken, ensure_not_same_person, ensure_transition
+from fgdm.exceptions import InvalidTransition, RuleBroken, SeparationOfDuties, ensure_not_same_person, ensure_transition
 from fgdm.models import NetworkMember
-from fgdm.permissions import ensure_can_work_case, ensure_finance, has_role
+from fgdm.permissions import ensure_can_work_case, ensure_finance, ensure_no_conflict, has_role
 from fgdm.constants import Role
 from network_packages.constants import Frequency, PackageStatus
 from network_packages.models import SupportPackage
@@ -107,6 +107,7 @@ def bank_account_verify(*, member_id: int, by) -> BankAccount:
     if account.is_verified:
         raise InvalidTransition("These bank details are already verified.")
     ensure_not_same_person(by, account.entered_by, message="You entered these bank details; another officer must verify them.")
+    ensure_no_conflict(by, account.member.case_id)
     account.verified_by = by
     account.verified_at = timezone.now()
     account.save(update_fields=["verified_by", "verified_at"])
@@ -133,6 +134,7 @@ def payment_authorise(*, payment_id: int, by) -> Payment:
     payment = Payment.objects.select_for_update(of=("self",)).select_related("package", "payee").get(pk=payment_id)
     ensure_not_same_person(by, payment.package.decided_by,
                            message="You approved this package; someone else must authorise its payments.")
+    ensure_no_conflict(by, payment.case_id)
     account = BankAccount.objects.filter(member_id=payment.payee_id).first()
     if account is None or not account.is_verified:
         raise RuleBroken(f"{payment.payee.full_name}'s bank details must be entered and verified first.")
@@ -201,6 +203,10 @@ def batch_approve(*, batch_id: int, by) -> PaymentBatch:
     batch = _lock_batch(batch_id)
     ensure_transition(batch.status, BatchStatus.APPROVED, BATCH_TRANSITIONS, label="batch")
     ensure_not_same_person(by, batch.created_by, message="You created this batch; another officer must approve it.")
+    from fgdm.models import DeclaredConflict
+
+    if DeclaredConflict.objects.filter(user=by, case_id__in=batch.payments.values("case_id")).exists():
+        raise SeparationOfDuties("You have declared a conflict of interest in a case this batch pays; another officer must approve it.")
     batch.status = BatchStatus.APPROVED
     batch.approved_by = by
     batch.approved_at = timezone.now()

@@ -111,3 +111,42 @@ class TestCaseScope:
         case = scenario.referral(world)
         with pytest.raises(Http404):
             selectors.case_get(user=world.u.prac_west, case_id=case.pk)
+
+
+@pytest.mark.django_db
+class TestTransferAndConflicts:
+    def test_transfer_moves_access_and_tasks_at_once(self, world):
+        from fgdm.models import DeclaredConflict  # noqa: F401
+        from viewflow.workflow.models import Task
+
+        case = scenario.allocated(world)
+        case_services.case_transfer(case_id=case.pk, by=world.u.sm, team=world.team_west,
+                                    locality=world.west, lead_practitioner=world.u.prac_west)
+        assert not selectors.case_list(user=world.u.prac_east).filter(pk=case.pk).exists()
+        assert not selectors.case_list(user=world.u.tm_east).filter(pk=case.pk).exists()
+        assert selectors.case_list(user=world.u.prac_west).filter(pk=case.pk).exists()
+        task = Task.objects.get(process_id=case.process_id, status="ASSIGNED")
+        assert task.owner == world.u.prac_west
+        with pytest.raises(NotPermitted):
+            case_services.member_add(case_id=case.pk, by=world.u.prac_east, full_name="X", relationship="friend")
+
+    def test_transfer_needs_a_team_serving_the_locality(self, world):
+        case = scenario.allocated(world)
+        with pytest.raises(RuleBroken):
+            case_services.case_transfer(case_id=case.pk, by=world.u.sm, team=world.team_west,
+                                        lead_practitioner=world.u.prac_west)
+
+    def test_a_declared_conflict_stops_the_person_acting(self, world):
+        from decimal import Decimal
+
+        from fgdm.exceptions import SeparationOfDuties
+        from fgdm.models import DeclaredConflict
+        from network_packages import services as package_services
+
+        package = scenario.package_submitted(world, amount=Decimal("300.00"))
+        DeclaredConflict.objects.create(user=world.u.tm_east, case=package.case, reason="Margaret is my aunt")
+        with pytest.raises(SeparationOfDuties):
+            package_services.package_approve(package_id=package.pk, by=world.u.tm_east)
+        DeclaredConflict.objects.create(user=world.u.prac_east2, case=package.case, reason="Neighbour")
+        with pytest.raises(SeparationOfDuties):
+            case_services.member_add(case_id=package.case_id, by=world.u.prac_east2, full_name="X", relationship="friend")
