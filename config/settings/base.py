@@ -129,6 +129,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "fgdm.api.exceptions.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
+    # `?format=` names an export file format (csv, bacs18, pain001), not a DRF renderer.
+    "URL_FORMAT_OVERRIDE": None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "FGDM API",
@@ -136,6 +138,16 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "fgdm.constants.CaseStatus",
+        "MeetingStatusEnum": "fgdm.constants.MeetingStatus",
+        "PlanStatusEnum": "fgdm.constants.PlanStatus",
+        "ActionStatusEnum": "fgdm.constants.ActionStatus",
+        "PackageStatusEnum": "network_packages.constants.PackageStatus",
+        "ApprovalTierEnum": "network_packages.constants.ApprovalTier",
+        "PaymentStatusEnum": "payments.constants.PaymentStatus",
+        "BatchStatusEnum": "payments.constants.BatchStatus",
+    },
 }
 
 GUARDIAN_RAISE_403 = False

@@ -1,3 +1,27 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from fgdm.api import views
+
+urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("users/me/", views.MeView.as_view(), name="api-me"),
+    path("localities/", views.LocalityList.as_view(), name="api-localities"),
+    path("hubs/", views.HubList.as_view(), name="api-hubs"),
+    path("cases/", views.CaseListCreate.as_view(), name="api-cases"),
+    path("cases/<int:case_id>/", views.CaseDetail.as_view(), name="api-case"),
+    path("cases/<int:case_id>/allocate/", views.CaseAllocate.as_view(), name="api-case-allocate"),
+    path("cases/<int:case_id>/consent/", views.CaseConsent.as_view(), name="api-case-consent"),
+    path("cases/<int:case_id>/transfer/", views.CaseTransfer.as_view(), name="api-case-transfer"),
+    path("cases/<int:case_id>/review/", views.CaseReview.as_view(), name="api-case-review"),
+    path("cases/<int:case_id>/network-members/", views.MemberListCreate.as_view(), name="api-case-members"),
+    path("cases/<int:case_id>/meetings/", views.MeetingListCreate.as_view(), name="api-case-meetings"),
+    path("cases/<int:case_id>/audit/", views.CaseAudit.as_view(), name="api-case-audit"),
+    path("meetings/<int:meeting_id>/prepare/", views.MeetingPrepare.as_view(), name="api-meeting-prepare"),
+    path("meetings/<int:meeting_id>/record/", views.MeetingRecord.as_view(), name="api-meeting-record"),
+    path("plans/<int:plan_id>/", views.PlanDetail.as_view(), name="api-plan"),
+    path("plans/<int:plan_id>/accept/", views.PlanAccept.as_view(), name="api-plan-accept"),
+    path("plans/<int:plan_id>/return/", views.PlanReturn.as_view(), name="api-plan-return"),
+    path("plans/<int:plan_id>/revise/", views.PlanRevise.as_view(), name="api-plan-revise"),
+    path("tasks/", views.TaskList.as_view(), name="api-tasks"),
+    path("tasks/<int:task_id>/assign/", views.TaskAssign.as_view(), name="api-task-assign"),
+]

@@ -1,3 +1,16 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns = []
+from payments.api import views
+
+urlpatterns = [
+    path("network-members/<int:member_id>/bank-account/", views.BankAccountView.as_view(), name="api-bank-account"),
+    path("network-members/<int:member_id>/bank-account/verify/", views.BankAccountVerify.as_view(),
+         name="api-bank-account-verify"),
+    path("payments/", views.PaymentList.as_view(), name="api-payments"),
+    path("payments/<int:payment_id>/authorise/", views.PaymentAuthorise.as_view(), name="api-payment-authorise"),
+    path("payment-batches/", views.BatchListCreate.as_view(), name="api-batches"),
+    path("payment-batches/<int:batch_id>/", views.BatchDetail.as_view(), name="api-batch"),
+    path("payment-batches/<int:batch_id>/approve/", views.BatchApprove.as_view(), name="api-batch-approve"),
+    path("payment-batches/<int:batch_id>/export/", views.BatchExport.as_view(), name="api-batch-export"),
+    path("payment-batches/<int:batch_id>/confirm/", views.BatchConfirm.as_view(), name="api-batch-confirm"),
+]

@@ -1,0 +1,266 @@
+"""API shapes of the case side. Input serializers check types; services check rules."""
+from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from fgdm.constants import MeetingModel, Outcome, Relationship, Stage
+from fgdm.models import Case, Child, FamilyHub, FamilyPlan, Locality, Meeting, NetworkMember, PlanAction, Team
+
+
+class UsernameField(serializers.SlugRelatedField):
+    """A person named by username; unknown or inactive users are a field error."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="username", queryset=get_user_model().objects.filter(is_active=True), **kwargs)
+
+
+class LocalitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Locality
+        fields = ["code", "name"]
+
+
+class HubSerializer(serializers.ModelSerializer):
+    locality = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = FamilyHub
+        fields = ["id", "name", "kind", "lead_organisation", "designated", "locality"]
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    full_name = serializers.CharField(source="get_full_name")
+    roles = serializers.SerializerMethodField()
+    teams = serializers.SerializerMethodField()
+
+    def get_roles(self, user) -> list[str]:
+        return sorted(user.groups.values_list("name", flat=True))
+
+    def get_teams(self, user) -> list[str]:
+        return sorted(user.teams.values_list("code", flat=True))
+
+
+class ChildSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Child
+        fields = ["id", "first_name", "last_name", "date_of_birth", "wishes_and_feelings"]
+        read_only_fields = ["id"]
+
+
+class CaseListSerializer(serializers.ModelSerializer):
+    locality = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Case
+        fields = ["id", "reference", "family_name", "locality", "stage", "status"]
+
+
+def open_tasks_of(case) -> list[dict]:
+    if case.process_id is None:
+        return []
+    tasks = Task.objects.filter(process_id=case.process_id, status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED])
+    return [
+        {"id": t.pk, "name": t.flow_task.name, "title": str(t.flow_task.task_title),
+         "owner": t.owner.get_username() if t.owner_id else None}
+        for t in tasks.select_related("owner").order_by("id")
+    ]
+
+
+class CurrentTaskSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    title = serializers.CharField()
+    owner = serializers.CharField(allow_null=True)
+
+
+class CaseSerializer(CaseListSerializer):
+    hub = serializers.PrimaryKeyRelatedField(read_only=True)
+    team = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    lead_practitioner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    children = ChildSerializer(many=True, read_only=True)
+    current_tasks = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id", "reference", "family_name", "locality", "hub", "team", "stage", "status", "referral_reason",
+            "lead_practitioner", "consent_to_share", "consent_given_by", "consent_recorded_at",
+            "child_lives_with", "support_needed", "opened_on", "closed_on", "outcome", "children", "current_tasks",
+        ]
+
+    @staticmethod
+    @extend_schema_field(CurrentTaskSerializer(many=True))
+    def get_current_tasks(case):
+        return open_tasks_of(case)
+
+
+class ChildInputSerializer(serializers.Serializer):
+    first_name = serializers.CharField(max_length=100)
+    last_name = serializers.CharField(max_length=100)
+    date_of_birth = serializers.DateField()
+    wishes_and_feelings = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class CaseCreateSerializer(serializers.Serializer):
+    family_name = serializers.CharField(max_length=100)
+    locality = serializers.SlugRelatedField(slug_field="code", queryset=Locality.objects.all())
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    referral_reason = serializers.CharField()
+    children = ChildInputSerializer(many=True, allow_empty=False)
+    hub = serializers.PrimaryKeyRelatedField(queryset=FamilyHub.objects.all(), required=False, allow_null=True)
+    child_lives_with = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    consent_given_by = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+
+class AllocateSerializer(serializers.Serializer):
+    lead_practitioner = UsernameField()
+
+
+class ConsentSerializer(serializers.Serializer):
+    given_by = serializers.CharField(max_length=200)
+
+
+class TransferSerializer(serializers.Serializer):
+    team = serializers.SlugRelatedField(slug_field="code", queryset=Team.objects.all())
+    locality = serializers.SlugRelatedField(slug_field="code", queryset=Locality.objects.all(), required=False)
+    lead_practitioner = UsernameField()
+
+
+class ReviewSerializer(serializers.Serializer):
+    close = serializers.BooleanField()
+    outcome = serializers.ChoiceField(choices=Outcome.choices, required=False, allow_blank=True, default="")
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class NetworkMemberSerializer(serializers.ModelSerializer):
+    relationship = serializers.ChoiceField(choices=Relationship.choices)
+
+    class Meta:
+        model = NetworkMember
+        fields = ["id", "full_name", "relationship", "is_parent", "has_parental_responsibility", "lives_with_child",
+                  "phone", "email", "address", "payment_eligible"]
+        read_only_fields = ["id", "payment_eligible"]
+        extra_kwargs = {"phone": {"required": False}, "email": {"required": False}, "address": {"required": False},
+                        "is_parent": {"required": True}, "has_parental_responsibility": {"required": True},
+                        "lives_with_child": {"required": False}}
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    coordinator = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Meeting
+        fields = ["id", "case", "model", "status", "scheduled_for", "venue", "coordinator", "bottom_lines",
+                  "prepared_at", "held_on", "attendees", "child_participation", "private_family_time"]
+
+
+class MeetingCreateSerializer(serializers.Serializer):
+    model = serializers.ChoiceField(choices=MeetingModel.choices)
+    scheduled_for = serializers.DateTimeField()
+    venue = serializers.CharField(max_length=200)
+    coordinator = UsernameField(required=False, allow_null=True)
+    bottom_lines = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ActionInputSerializer(serializers.Serializer):
+    description = serializers.CharField()
+    owner_member = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    owner_text = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    due_by = serializers.DateField(required=False, allow_null=True)
+
+    def validate(self, data):
+        if not data.get("owner_member") and not data.get("owner_text", "").strip():
+            raise serializers.ValidationError("Say who will do it: owner_member or owner_text.")
+        return data
+
+
+class PlanInputSerializer(serializers.Serializer):
+    actions = ActionInputSerializer(many=True, allow_empty=False)
+    contingency = serializers.CharField(required=False, allow_blank=True, default="")
+    review_by = serializers.DateField()
+
+
+class MeetingRecordSerializer(serializers.Serializer):
+    held_on = serializers.DateField()
+    attendees = serializers.CharField()
+    private_family_time = serializers.BooleanField()
+    child_participation = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    plan = PlanInputSerializer()
+
+
+class PlanActionSerializer(serializers.ModelSerializer):
+    owner_member = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = PlanAction
+        fields = ["id", "description", "owner_member", "owner_text", "due_by", "status"]
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    actions = PlanActionSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = FamilyPlan
+        fields = ["id", "case", "meeting", "version", "status", "contingency", "review_by", "agreed_on",
+                  "return_reason", "actions"]
+
+
+class PlanAcceptSerializer(serializers.Serializer):
+    support_needed = serializers.BooleanField(required=False, default=True)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+
+
+class TaskSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.SerializerMethodField()
+    title = serializers.SerializerMethodField()
+    status = serializers.CharField()
+    case = serializers.SerializerMethodField()
+    case_reference = serializers.SerializerMethodField()
+    owner = serializers.SerializerMethodField()
+    created = serializers.DateTimeField()
+
+    def get_name(self, task) -> str:
+        return task.flow_task.name
+
+    def get_title(self, task) -> str:
+        return str(task.flow_task.task_title)
+
+    def _case(self, task):
+        return getattr(task.process, "case", None)
+
+    def get_case(self, task) -> int | None:
+        case = self._case(task)
+        return case.pk if case else None
+
+    def get_case_reference(self, task) -> str | None:
+        case = self._case(task)
+        return case.reference if case else None
+
+    def get_owner(self, task) -> str | None:
+        return task.owner.get_username() if task.owner_id else None
+
+
+class AuditEntrySerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    actor = serializers.CharField(source="actor_username")
+    action = serializers.CharField()
+    object = serializers.SerializerMethodField()
+    changes = serializers.SerializerMethodField()
+
+    def get_object(self, event) -> str:
+        return f"{event.object_type} {event.object_id}: {event.object_repr}"
+
+    def get_changes(self, event) -> dict:
+        changes = dict(event.changes or {})
+        if event.from_state or event.to_state:
+            changes["state"] = [event.from_state or None, event.to_state or None]
+        if event.reason:
+            changes["reason"] = event.reason
+        return changes

@@ -1,0 +1,247 @@
+"""API v1, case side. Thin: input serializer → one service → output serializer.
+
+Reads go through selectors (out of scope → 404); rules and states are the services' business.
+"""
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.response import Response
+
+from viewflow.workflow.models import Task
+
+from audit.models import DomainEvent
+from audit.selectors import case_trail
+from fgdm import selectors, services
+from fgdm.api import serializers as s
+from fgdm.api.base import AuditedAPIView, AuditedMixin
+from fgdm.models import FamilyHub, Locality
+from fgdm.services import ActionInput, ChildInput
+
+
+class TokenView(ObtainAuthToken):
+    """Exchange a username and password for an API token."""
+
+
+class MeView(AuditedAPIView):
+    @extend_schema(responses=s.MeSerializer)
+    def get(self, request):
+        return Response(s.MeSerializer(request.user).data)
+
+
+class LocalityList(AuditedMixin, generics.ListAPIView):
+    serializer_class = s.LocalitySerializer
+    queryset = Locality.objects.order_by("name")
+
+
+class HubList(AuditedMixin, generics.ListAPIView):
+    serializer_class = s.HubSerializer
+
+    @extend_schema(parameters=[OpenApiParameter("locality", str, description="Locality code")])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        qs = FamilyHub.objects.select_related("locality").order_by("locality__name", "name")
+        if self.request.query_params.get("locality"):
+            qs = qs.filter(locality__code=self.request.query_params["locality"])
+        return qs
+
+
+def actions_from(data) -> list[ActionInput]:
+    return [
+        ActionInput(description=a["description"], owner_member_id=a.get("owner_member"),
+                    owner_text=a.get("owner_text", ""), due_by=a.get("due_by"))
+        for a in data
+    ]
+
+
+class CaseListCreate(AuditedMixin, generics.GenericAPIView):
+    serializer_class = s.CaseListSerializer
+
+    def get_queryset(self):
+        filters = {key: self.request.query_params.get(key) for key in ("status", "locality", "stage", "q")}
+        return selectors.case_list(user=self.request.user, filters=filters)
+
+    @extend_schema(
+        parameters=[OpenApiParameter(name, str) for name in ("status", "locality", "stage", "q")],
+        responses=s.CaseListSerializer(many=True), operation_id="cases_list",
+    )
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(s.CaseListSerializer(page, many=True).data)
+
+    @extend_schema(request=s.CaseCreateSerializer, responses={201: s.CaseSerializer})
+    def post(self, request):
+        data = _valid(s.CaseCreateSerializer, request)
+        case = services.case_create(
+            by=request.user, family_name=data["family_name"], locality=data["locality"], stage=data["stage"],
+            referral_reason=data["referral_reason"], hub=data.get("hub"), child_lives_with=data["child_lives_with"],
+            consent_given_by=data["consent_given_by"], children=[ChildInput(**c) for c in data["children"]],
+        )
+        return Response(s.CaseSerializer(case).data, status=status.HTTP_201_CREATED)
+
+
+def _valid(serializer_class, request, **kwargs):
+    serializer = serializer_class(data=request.data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class CaseDetail(AuditedAPIView):
+    @extend_schema(responses=s.CaseSerializer)
+    def get(self, request, case_id):
+        return Response(s.CaseSerializer(selectors.case_get(user=request.user, case_id=case_id)).data)
+
+
+class CaseAllocate(AuditedAPIView):
+    @extend_schema(request=s.AllocateSerializer, responses=s.CaseSerializer)
+    def post(self, request, case_id):
+        case = selectors.case_get(user=request.user, case_id=case_id)
+        data = _valid(s.AllocateSerializer, request)
+        case = services.case_allocate(case_id=case.pk, by=request.user, lead_practitioner=data["lead_practitioner"])
+        return Response(s.CaseSerializer(case).data)
+
+
+class CaseConsent(AuditedAPIView):
+    @extend_schema(request=s.ConsentSerializer, responses=s.CaseSerializer)
+    def post(self, request, case_id):
+        case = selectors.case_get(user=request.user, case_id=case_id)
+        data = _valid(s.ConsentSerializer, request)
+        case = services.case_record_consent(case_id=case.pk, by=request.user, given_by=data["given_by"])
+        return Response(s.CaseSerializer(case).data)
+
+
+class CaseTransfer(AuditedAPIView):
+    @extend_schema(request=s.TransferSerializer, responses=s.CaseSerializer)
+    def post(self, request, case_id):
+        case = selectors.case_get(user=request.user, case_id=case_id)
+        data = _valid(s.TransferSerializer, request)
+        case = services.case_transfer(case_id=case.pk, by=request.user, team=data["team"],
+                                      locality=data.get("locality"), lead_practitioner=data["lead_practitioner"])
+        return Response(s.CaseSerializer(case).data)
+
+
+class CaseReview(AuditedAPIView):
+    @extend_schema(request=s.ReviewSerializer, responses=s.CaseSerializer)
+    def post(self, request, case_id):
+        case = selectors.case_get(user=request.user, case_id=case_id)
+        data = _valid(s.ReviewSerializer, request)
+        case = services.case_review(case_id=case.pk, by=request.user, close=data["close"], outcome=data["outcome"],
+                                    notes=data["notes"])
+        return Response(s.CaseSerializer(case).data)
+
+
+class MemberListCreate(AuditedAPIView):
+    @extend_schema(responses=s.NetworkMemberSerializer(many=True), operation_id="cases_network_members_list")
+    def get(self, request, case_id):
+        case = selectors.case_get(user=request.user, case_id=case_id)
+        return Response(s.NetworkMemberSerializer(case.network_members.order_by("id"), many=True).data)
+
+    @extend_schema(request=s.NetworkMemberSerializer, responses={201: s.NetworkMemberSerializer})
+    def post(self, request, case_id):
+        case = selectors.case_get(user=request.user, case_id=case_id)
+        data = _valid(s.NetworkMemberSerializer, request)
+        member = services.member_add(case_id=case.pk, by=request.user, **data)
+        return Response(s.NetworkMemberSerializer(member).data, status=status.HTTP_201_CREATED)
+
+
+class MeetingListCreate(AuditedAPIView):
+    @extend_schema(responses=s.MeetingSerializer(many=True), operation_id="cases_meetings_list")
+    def get(self, request, case_id):
+        case = selectors.case_get(user=request.user, case_id=case_id)
+        return Response(s.MeetingSerializer(case.meetings.select_related("coordinator"), many=True).data)
+
+    @extend_schema(request=s.MeetingCreateSerializer, responses={201: s.MeetingSerializer})
+    def post(self, request, case_id):
+        case = selectors.case_get(user=request.user, case_id=case_id)
+        data = _valid(s.MeetingCreateSerializer, request)
+        meeting = services.meeting_schedule(case_id=case.pk, by=request.user, model=data["model"],
+                                            scheduled_for=data["scheduled_for"], venue=data["venue"],
+                                            coordinator=data.get("coordinator"), bottom_lines=data["bottom_lines"])
+        return Response(s.MeetingSerializer(meeting).data, status=status.HTTP_201_CREATED)
+
+
+class MeetingPrepare(AuditedAPIView):
+    @extend_schema(request=None, responses=s.MeetingSerializer)
+    def post(self, request, meeting_id):
+        meeting = selectors.meeting_get(user=request.user, meeting_id=meeting_id)
+        meeting = services.meeting_prepare(meeting_id=meeting.pk, by=request.user)
+        return Response(s.MeetingSerializer(meeting).data)
+
+
+class MeetingRecord(AuditedAPIView):
+    @extend_schema(request=s.MeetingRecordSerializer, responses={201: s.PlanSerializer})
+    def post(self, request, meeting_id):
+        meeting = selectors.meeting_get(user=request.user, meeting_id=meeting_id)
+        data = _valid(s.MeetingRecordSerializer, request)
+        plan = services.meeting_record(
+            meeting_id=meeting.pk, by=request.user, held_on=data["held_on"], attendees=data["attendees"],
+            private_family_time=data["private_family_time"], child_participation=data["child_participation"],
+            actions=actions_from(data["plan"]["actions"]), contingency=data["plan"]["contingency"],
+            review_by=data["plan"]["review_by"],
+        )
+        return Response(s.PlanSerializer(plan).data, status=status.HTTP_201_CREATED)
+
+
+class PlanDetail(AuditedAPIView):
+    @extend_schema(responses=s.PlanSerializer)
+    def get(self, request, plan_id):
+        return Response(s.PlanSerializer(selectors.plan_get(user=request.user, plan_id=plan_id)).data)
+
+
+class PlanAccept(AuditedAPIView):
+    @extend_schema(request=s.PlanAcceptSerializer, responses=s.PlanSerializer)
+    def post(self, request, plan_id):
+        plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+        data = _valid(s.PlanAcceptSerializer, request)
+        plan = services.plan_accept(plan_id=plan.pk, by=request.user, support_needed=data["support_needed"])
+        return Response(s.PlanSerializer(plan).data)
+
+
+class PlanReturn(AuditedAPIView):
+    @extend_schema(request=s.ReasonSerializer, responses=s.PlanSerializer)
+    def post(self, request, plan_id):
+        plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+        data = _valid(s.ReasonSerializer, request)
+        plan = services.plan_return(plan_id=plan.pk, by=request.user, reason=data["reason"])
+        return Response(s.PlanSerializer(plan).data)
+
+
+class PlanRevise(AuditedAPIView):
+    @extend_schema(request=s.PlanInputSerializer, responses={201: s.PlanSerializer})
+    def post(self, request, plan_id):
+        plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+        data = _valid(s.PlanInputSerializer, request)
+        plan = services.plan_revise(plan_id=plan.pk, by=request.user, actions=actions_from(data["actions"]),
+                                    contingency=data["contingency"], review_by=data["review_by"])
+        return Response(s.PlanSerializer(plan).data, status=status.HTTP_201_CREATED)
+
+
+class TaskList(AuditedMixin, generics.GenericAPIView):
+    serializer_class = s.TaskSerializer
+    queryset = Task.objects.none()  # for the schema only; reads go through the selector
+
+    @extend_schema(responses=s.TaskSerializer(many=True), operation_id="tasks_list")
+    def get(self, request):
+        page = self.paginate_queryset(selectors.task_list(user=request.user))
+        return self.get_paginated_response(s.TaskSerializer(page, many=True).data)
+
+
+class TaskAssign(AuditedAPIView):
+    @extend_schema(request=None, responses=s.TaskSerializer)
+    def post(self, request, task_id):
+        task = services.task_assign(task_id=task_id, by=request.user)
+        return Response(s.TaskSerializer(task).data)
+
+
+class CaseAudit(AuditedMixin, generics.GenericAPIView):
+    serializer_class = s.AuditEntrySerializer
+    queryset = DomainEvent.objects.none()  # for the schema only
+
+    @extend_schema(responses=s.AuditEntrySerializer(many=True), operation_id="cases_audit_list")
+    def get(self, request, case_id):
+        case = selectors.case_get(user=request.user, case_id=case_id)
+        page = self.paginate_queryset(case_trail(case_id=case.pk))
+        return self.get_paginated_response(s.AuditEntrySerializer(page, many=True).data)
+
+

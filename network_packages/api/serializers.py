@@ -1,0 +1,81 @@
+"""API shapes of support packages."""
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from fgdm.api.serializers import ReasonSerializer  # noqa: F401 -- one shape for every "reason" body
+
+from network_packages.constants import Category, Frequency
+from network_packages.models import Approval, PackageItem, SupportPackage
+
+
+class MoneyField(serializers.DecimalField):
+    """Pounds and pence: positive, at most two decimal places, out as "300.00"."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_digits", 10)
+        kwargs.setdefault("decimal_places", 2)
+        kwargs.setdefault("min_value", Decimal("0.01"))
+        super().__init__(**kwargs)
+
+
+class ItemSerializer(serializers.ModelSerializer):
+    payee = serializers.PrimaryKeyRelatedField(read_only=True)
+    payee_name = serializers.CharField(source="payee.full_name", read_only=True)
+    plan_action = serializers.PrimaryKeyRelatedField(read_only=True)
+    amount = MoneyField(read_only=True)
+    total = MoneyField(read_only=True)
+
+    class Meta:
+        model = PackageItem
+        fields = ["id", "description", "category", "payee", "payee_name", "amount", "frequency", "instalments",
+                  "total", "plan_action"]
+
+
+class ApprovalSerializer(serializers.ModelSerializer):
+    approver = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Approval
+        fields = ["approver", "tier", "amount", "package_version", "note", "at"]
+
+
+class PackageSerializer(serializers.ModelSerializer):
+    items = ItemSerializer(many=True, read_only=True)
+    approvals = ApprovalSerializer(many=True, read_only=True)
+    total = MoneyField(read_only=True, min_value=None)
+    submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = SupportPackage
+        fields = ["id", "case", "plan", "version", "status", "total", "required_tier", "justification",
+                  "other_funding_checked", "agreement_signed_on", "review_by", "submitted_by", "submitted_at",
+                  "decided_by", "decided_at", "return_reason", "items", "approvals"]
+
+
+class ItemInputSerializer(serializers.Serializer):
+    description = serializers.CharField(max_length=300)
+    category = serializers.ChoiceField(choices=Category.choices)
+    payee = serializers.IntegerField(min_value=1)
+    amount = MoneyField()
+    frequency = serializers.ChoiceField(choices=Frequency.choices, default=Frequency.ONE_OFF)
+    instalments = serializers.IntegerField(min_value=1, max_value=104, default=1)
+    plan_action = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+
+
+class PackageCreateSerializer(serializers.Serializer):
+    plan = serializers.IntegerField(min_value=1)
+    justification = serializers.CharField()
+    other_funding_checked = serializers.BooleanField()
+    agreement_signed_on = serializers.DateField(required=False, allow_null=True)
+    review_by = serializers.DateField(required=False, allow_null=True)
+    items = ItemInputSerializer(many=True, allow_empty=False)
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class OptionalReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")

@@ -1,0 +1,101 @@
+"""API v1, support packages: draft, submit, approve, return, withdraw."""
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+
+from fgdm.api.base import AuditedAPIView
+from fgdm.selectors import case_get
+from network_packages import selectors, services
+from network_packages.api import serializers as s
+from network_packages.services import ItemInput
+
+
+def _valid(serializer_class, request):
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class PackageListCreate(AuditedAPIView):
+    @extend_schema(responses=s.PackageSerializer(many=True), operation_id="cases_packages_list")
+    def get(self, request, case_id):
+        case = case_get(user=request.user, case_id=case_id)
+        return Response(s.PackageSerializer(selectors.package_list(user=request.user, case_id=case.pk), many=True).data)
+
+    @extend_schema(request=s.PackageCreateSerializer, responses={201: s.PackageSerializer})
+    def post(self, request, case_id):
+        case = case_get(user=request.user, case_id=case_id)
+        data = _valid(s.PackageCreateSerializer, request)
+        package = services.package_create(
+            case_id=case.pk, by=request.user, plan_id=data["plan"], justification=data["justification"],
+            other_funding_checked=data["other_funding_checked"], agreement_signed_on=data.get("agreement_signed_on"),
+            review_by=data.get("review_by"),
+            items=[ItemInput(description=i["description"], category=i["category"], payee_id=i["payee"],
+                             amount=i["amount"], frequency=i["frequency"], instalments=i["instalments"],
+                             plan_action_id=i.get("plan_action")) for i in data["items"]],
+        )
+        package = selectors.package_get(user=request.user, package_id=package.pk)
+        return Response(s.PackageSerializer(package).data, status=status.HTTP_201_CREATED)
+
+
+class PackageDetail(AuditedAPIView):
+    @extend_schema(responses=s.PackageSerializer)
+    def get(self, request, package_id):
+        return Response(s.PackageSerializer(selectors.package_get(user=request.user, package_id=package_id)).data)
+
+
+class PackageAction(AuditedAPIView):
+    """POST packages/{id}/<action>/: one service each."""
+
+    input_serializer = None
+
+    def run(self, request, package_id, data):
+        raise NotImplementedError
+
+    def post(self, request, package_id):
+        package = selectors.package_get(user=request.user, package_id=package_id)
+        data = _valid(self.input_serializer, request) if self.input_serializer else {}
+        self.run(request, package.pk, data)
+        return Response(s.PackageSerializer(selectors.package_get(user=request.user, package_id=package.pk)).data)
+
+
+class PackageSubmit(PackageAction):
+    @extend_schema(request=None, responses=s.PackageSerializer)
+    def post(self, request, package_id):
+        return super().post(request, package_id)
+
+    def run(self, request, package_id, data):
+        services.package_submit(package_id=package_id, by=request.user)
+
+
+class PackageApprove(PackageAction):
+    input_serializer = s.NoteSerializer
+
+    @extend_schema(request=s.NoteSerializer, responses=s.PackageSerializer)
+    def post(self, request, package_id):
+        return super().post(request, package_id)
+
+    def run(self, request, package_id, data):
+        services.package_approve(package_id=package_id, by=request.user, note=data["note"])
+
+
+class PackageReturn(PackageAction):
+    input_serializer = s.ReasonSerializer
+
+    @extend_schema(request=s.ReasonSerializer, responses=s.PackageSerializer)
+    def post(self, request, package_id):
+        return super().post(request, package_id)
+
+    def run(self, request, package_id, data):
+        services.package_return(package_id=package_id, by=request.user, reason=data["reason"])
+
+
+class PackageWithdraw(PackageAction):
+    input_serializer = s.OptionalReasonSerializer
+
+    @extend_schema(request=s.OptionalReasonSerializer, responses=s.PackageSerializer)
+    def post(self, request, package_id):
+        return super().post(request, package_id)
+
+    def run(self, request, package_id, data):
+        services.package_withdraw(package_id=package_id, by=request.user, reason=data["reason"])

@@ -1,0 +1,252 @@
+"""The whole path through the HTTP API with the demo roles, and the refusals along it."""
+import csv
+import datetime
+import io
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from audit.models import LogEntry
+from tests import scenario
+
+TODAY = datetime.date.today
+
+
+def ok(response, code=200):
+    assert response.status_code == code, (response.status_code, getattr(response, "data", response.content))
+    return response.json() if response["Content-Type"].startswith("application/json") else response
+
+
+class Path:
+    """Drives one case through the API, switching users as the roles require."""
+
+    def __init__(self, api, world):
+        self.api, self.w, self.u = api, world, world.u
+
+    def as_(self, user):
+        return self.api.as_user(user)
+
+    def referral(self, **extra):
+        body = {
+            "family_name": "Hardy", "locality": "east", "stage": "family_help",
+            "referral_reason": "Mum is going into hospital.",
+            "children": [{"first_name": "Lily", "last_name": "Hardy", "date_of_birth": "2017-03-09"}],
+        } | extra
+        return ok(self.as_(self.u.prac_east).post("/api/v1/cases/", body, format="json"), 201)
+
+    def to_meeting(self, model="fnm"):
+        case = self.referral()
+        ok(self.as_(self.u.tm_east).post(f"/api/v1/cases/{case['id']}/allocate/", {"lead_practitioner": "prac.east"}, format="json"))
+        prac = self.as_(self.u.prac_east)
+        ok(prac.post(f"/api/v1/cases/{case['id']}/consent/", {"given_by": "Sarah Hardy (mother)"}, format="json"))
+        nan = ok(prac.post(f"/api/v1/cases/{case['id']}/network-members/", {
+            "full_name": "Margaret Hardy", "relationship": "grandparent", "is_parent": False,
+            "has_parental_responsibility": False, "lives_with_child": False}, format="json"), 201)
+        mum = ok(prac.post(f"/api/v1/cases/{case['id']}/network-members/", {
+            "full_name": "Sarah Hardy", "relationship": "parent", "is_parent": True,
+            "has_parental_responsibility": True, "lives_with_child": True}, format="json"), 201)
+        assert nan["payment_eligible"] is True and mum["payment_eligible"] is False
+        meeting = ok(prac.post(f"/api/v1/cases/{case['id']}/meetings/", {
+            "model": model, "scheduled_for": (timezone.now() - datetime.timedelta(hours=3)).isoformat(),
+            "venue": "Leigh Park Family Hub", "coordinator": "coord" if model == "fgc" else None}, format="json"), 201)
+        return case, nan, mum, meeting
+
+    def record(self, meeting, nan, by):
+        return ok(self.as_(by).post(f"/api/v1/meetings/{meeting['id']}/record/", {
+            "held_on": TODAY().isoformat(), "attendees": "Margaret, Sarah, Lily", "private_family_time": True,
+            "plan": {"actions": [{"description": "Nan stays over", "owner_member": nan["id"]},
+                                 {"description": "School run", "owner_text": "Family friend"}],
+                     "contingency": "Aunt Jo", "review_by": (TODAY() + datetime.timedelta(days=42)).isoformat()},
+        }, format="json"), 201)
+
+    def to_plan_accepted(self, model="fnm"):
+        case, nan, mum, meeting = self.to_meeting(model)
+        runner = self.u.coord if model == "fgc" else self.u.prac_east
+        if model == "fgc":
+            ok(self.as_(self.u.coord).post(f"/api/v1/meetings/{meeting['id']}/prepare/"))
+        plan = self.record(meeting, nan, runner)
+        ok(self.as_(self.u.prac_east).post(f"/api/v1/plans/{plan['id']}/accept/", {}, format="json"))
+        return case, nan, mum, plan
+
+    def package_body(self, plan, payee, amount="300.00", **item):
+        return {
+            "plan": plan["id"], "justification": "A sofa bed so Nan can stay over.", "other_funding_checked": True,
+            "agreement_signed_on": TODAY().isoformat(), "review_by": (TODAY() + datetime.timedelta(days=42)).isoformat(),
+            "items": [{"description": "Sofa bed", "category": "furniture_and_bedding", "payee": payee["id"],
+                       "amount": amount, "frequency": "one_off", "instalments": 1,
+                       "plan_action": plan["actions"][0]["id"]} | item],
+        }
+
+    def to_submitted(self, amount="300.00", **item):
+        case, nan, mum, plan = self.to_plan_accepted()
+        prac = self.as_(self.u.prac_east)
+        package = ok(prac.post(f"/api/v1/cases/{case['id']}/packages/", self.package_body(plan, nan, amount, **item), format="json"), 201)
+        package = ok(prac.post(f"/api/v1/packages/{package['id']}/submit/"))
+        return case, nan, package
+
+
+@pytest.fixture
+def path(api, world):
+    return Path(api, world)
+
+
+@pytest.mark.django_db
+class TestWholePath:
+    def test_referral_to_confirmed_batch(self, path):
+        u = path.u
+        case, nan, package = path.to_submitted("300.00")
+        assert package["status"] == "submitted" and package["total"] == "300.00"
+        assert package["required_tier"] == "team_manager"
+        package = ok(path.as_(u.tm_east).post(f"/api/v1/packages/{package['id']}/approve/", {"note": "Agreed"}, format="json"))
+        assert package["status"] == "approved"
+
+        fin1, fin2 = path.as_(u.fin1), None
+        account = ok(fin1.put(f"/api/v1/network-members/{nan['id']}/bank-account/", {
+            "account_name": "M HARDY", "sort_code": "40-00-00", "account_number": "12345678"}, format="json"))
+        assert account == account | {"sort_code": "**-**-00", "account_number": "****5678", "verified": False}
+        fin2 = path.as_(u.fin2)
+        ok(fin2.post(f"/api/v1/network-members/{nan['id']}/bank-account/verify/"))
+        fin1 = path.as_(u.fin1)
+        payments = ok(fin1.get(f"/api/v1/payments/?case={case['id']}&status=scheduled"))["results"]
+        assert [p["amount"] for p in payments] == ["300.00"]
+        for p in payments:
+            ok(fin1.post(f"/api/v1/payments/{p['id']}/authorise/"))
+        batch = ok(fin1.post("/api/v1/payment-batches/", {"payment_ids": [p["id"] for p in payments]}, format="json"), 201)
+        assert batch["total"] == "300.00" and batch["payment_count"] == 1
+        assert path.as_(u.fin1).post(f"/api/v1/payment-batches/{batch['id']}/export/?format=csv").status_code == 409
+        ok(path.as_(u.fin2).post(f"/api/v1/payment-batches/{batch['id']}/approve/"))
+        fin1 = path.as_(u.fin1)
+        first = fin1.post(f"/api/v1/payment-batches/{batch['id']}/export/?format=csv")
+        assert first.status_code == 200 and first["Content-Type"].startswith("text/csv")
+        again = fin1.get(f"/api/v1/payment-batches/{batch['id']}/export/?format=csv")
+        assert again.content == first.content and again["X-Checksum-SHA256"] == first["X-Checksum-SHA256"]
+        rows = list(csv.DictReader(io.StringIO(first.content.decode())))
+        assert sum(Decimal(r["amount"]) for r in rows if r["record_type"] == "D") == Decimal(rows[-1]["amount"]) == Decimal(package["total"])
+        assert rows[0]["case_reference"] == case["reference"] and rows[0]["sort_code"] == "400000"
+        confirmed = ok(fin1.post(f"/api/v1/payment-batches/{batch['id']}/confirm/"))
+        assert confirmed["status"] == "confirmed"
+        assert ok(fin1.get(f"/api/v1/payments/?case={case['id']}"))["results"][0]["status"] == "paid"
+
+        trail = ok(path.as_(u.prac_east).get(f"/api/v1/cases/{case['id']}/audit/"))["results"]
+        actions = [entry["action"] for entry in trail]
+        assert actions[0] == "payment_paid" and actions[-1] == "case_referred"
+        assert {entry["actor"] for entry in trail} >= {"prac.east", "tm.east", "fin1", "fin2"}
+
+    def test_fgc_path_is_prepared_and_recorded_by_the_coordinator(self, path):
+        case, nan, mum, plan = path.to_plan_accepted("fgc")
+        assert plan["version"] == 1
+        detail = ok(path.as_(path.u.prac_east).get(f"/api/v1/cases/{case['id']}/"))
+        assert detail["status"] == "plan_accepted"
+        assert [t["name"] for t in detail["current_tasks"]] == ["draft_package"]
+
+    def test_fgc_coordinator_must_not_be_the_lead(self, path):
+        from django.contrib.auth.models import Group
+
+        path.u.prac_east.groups.add(Group.objects.get(name="coordinator"))
+        case = path.referral(consent_given_by="Sarah Hardy")
+        ok(path.as_(path.u.tm_east).post(f"/api/v1/cases/{case['id']}/allocate/", {"lead_practitioner": "prac.east"}, format="json"))
+        response = path.as_(path.u.prac_east).post(f"/api/v1/cases/{case['id']}/meetings/", {
+            "model": "fgc", "scheduled_for": timezone.now().isoformat(), "venue": "Hub", "coordinator": "prac.east"},
+            format="json")
+        assert response.status_code == 400 and "coordinator" in response.json()
+
+    def test_tokens_carry_the_actor_into_field_history(self, path):
+        case = path.referral()
+        entry = LogEntry.objects.filter(content_type__model="case", object_id=case["id"]).order_by("seq").first()
+        assert entry.actor == path.u.prac_east
+
+
+@pytest.mark.django_db
+class TestApprovalTiers:
+    def test_300_by_team_manager(self, path):
+        _, _, package = path.to_submitted("300.00")
+        assert ok(path.as_(path.u.tm_east).post(f"/api/v1/packages/{package['id']}/approve/"))["status"] == "approved"
+
+    def test_1200_needs_a_service_manager(self, path):
+        _, _, package = path.to_submitted("1200.00")
+        assert package["required_tier"] == "service_manager"
+        response = path.as_(path.u.tm_east).post(f"/api/v1/packages/{package['id']}/approve/")
+        assert response.status_code == 403
+        assert ok(path.as_(path.u.prac_east).get(f"/api/v1/packages/{package['id']}/"))["status"] == "submitted"
+        assert ok(path.as_(path.u.sm).post(f"/api/v1/packages/{package['id']}/approve/"))["status"] == "approved"
+
+    def test_7000_needs_the_head_of_service(self, path):
+        _, _, package = path.to_submitted("7000.00")
+        assert path.as_(path.u.sm).post(f"/api/v1/packages/{package['id']}/approve/").status_code == 403
+        assert ok(path.as_(path.u.hos).post(f"/api/v1/packages/{package['id']}/approve/"))["status"] == "approved"
+
+
+@pytest.mark.django_db
+class TestRefusals:
+    def test_self_approval(self, path):
+        from django.contrib.auth.models import Group
+
+        _, _, package = path.to_submitted()
+        path.u.prac_east.groups.add(Group.objects.get(name="team_manager"))
+        assert path.as_(path.u.prac_east).post(f"/api/v1/packages/{package['id']}/approve/").status_code == 403
+
+    def test_parent_as_payee(self, path):
+        from network_packages.models import SupportPackage
+
+        case, nan, mum, plan = path.to_plan_accepted()
+        response = path.as_(path.u.prac_east).post(f"/api/v1/cases/{case['id']}/packages/",
+                                                    path.package_body(plan, mum), format="json")
+        assert response.status_code == 400 and "items" in response.json()
+        assert SupportPackage.objects.count() == 0
+
+    def test_package_before_a_held_meeting(self, path):
+        case, nan, mum, meeting = path.to_meeting()
+        response = path.as_(path.u.prac_east).post(f"/api/v1/cases/{case['id']}/packages/", {
+            "plan": 999, "justification": "x", "other_funding_checked": True,
+            "items": [{"description": "x", "category": "other", "payee": nan["id"], "amount": "10.00"}]}, format="json")
+        assert response.status_code == 400
+
+    def test_approving_twice(self, path):
+        _, _, package = path.to_submitted()
+        ok(path.as_(path.u.tm_east).post(f"/api/v1/packages/{package['id']}/approve/"))
+        assert path.as_(path.u.sm).post(f"/api/v1/packages/{package['id']}/approve/").status_code == 409
+
+    def test_batch_creator_cannot_approve_it(self, world, api):
+        scenario.payments_authorised(world)
+        fin1 = api.as_user(world.u.fin1)
+        batch = ok(fin1.post("/api/v1/payment-batches/", {}, format="json"), 201)
+        assert fin1.post(f"/api/v1/payment-batches/{batch['id']}/approve/").status_code == 403
+
+    def test_other_team_and_finance_get_404_on_the_case(self, path):
+        case, nan, package = path.to_submitted()
+        plan_id = package["plan"]
+        meeting_id = ok(path.as_(path.u.prac_east).get(f"/api/v1/cases/{case['id']}/meetings/"))[0]["id"]
+        urls = [f"/api/v1/cases/{case['id']}/", f"/api/v1/cases/{case['id']}/network-members/",
+                f"/api/v1/cases/{case['id']}/meetings/", f"/api/v1/cases/{case['id']}/packages/",
+                f"/api/v1/cases/{case['id']}/audit/", f"/api/v1/plans/{plan_id}/", f"/api/v1/packages/{package['id']}/"]
+        for user in (path.u.prac_west, path.u.tm_west, path.u.fin1):
+            client = path.as_(user)
+            for url in urls:
+                assert client.get(url).status_code == 404, (user.username, url)
+        west = path.as_(path.u.prac_west)
+        assert west.post(f"/api/v1/meetings/{meeting_id}/record/", {}, format="json").status_code == 404
+        assert west.post(f"/api/v1/packages/{package['id']}/submit/").status_code == 404
+        assert ok(west.get("/api/v1/cases/"))["count"] == 0
+
+    def test_anonymous_gets_401(self, client, db):
+        assert client.get("/api/v1/cases/").status_code in (401, 403)
+
+
+@pytest.mark.django_db
+class TestTasks:
+    def test_queue_and_assign(self, path):
+        case = path.referral()
+        tm = path.as_(path.u.tm_east)
+        tasks = ok(tm.get("/api/v1/tasks/"))["results"]
+        assert [(t["name"], t["case_reference"]) for t in tasks] == [("allocate", case["reference"])]
+        assert ok(path.as_(path.u.tm_west).get("/api/v1/tasks/"))["count"] == 0
+        tm = path.as_(path.u.tm_east)
+        assert ok(tm.post(f"/api/v1/tasks/{tasks[0]['id']}/assign/"))["owner"] == "tm.east"
+        assert tm.post(f"/api/v1/tasks/{tasks[0]['id']}/assign/").status_code == 409
+
+
+def test_schema_and_docs(client, db):
+    assert client.get("/api/v1/schema/").status_code == 200
+    assert client.get("/api/v1/docs/").status_code == 200
+    assert client.get("/healthz").status_code == 200
