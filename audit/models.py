@@ -41,9 +41,12 @@ class ChainedRecord(models.Model):
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise ImmutableRecord(f"{self._meta.verbose_name} #{self.pk} cannot be changed.")
-        with transaction.atomic():
-            head, _ = ChainHead.objects.get_or_create(chain=self.CHAIN)
-            head = ChainHead.objects.select_for_update().get(pk=head.pk)
+        # No savepoint of our own: inside the caller's transaction, a failure undoes it all.
+        with transaction.atomic(savepoint=False):
+            head = ChainHead.objects.select_for_update().filter(pk=self.CHAIN).first()
+            if head is None:  # a chain's very first record
+                head, _ = ChainHead.objects.get_or_create(chain=self.CHAIN)
+                head = ChainHead.objects.select_for_update().get(pk=head.pk)
             self.seq = head.seq + 1
             self.prev_hash = head.hash
             self.hash = link_hash(chain=self.CHAIN, seq=self.seq, prev_hash=self.prev_hash, record=self)
