@@ -250,3 +250,17 @@ def test_schema_and_docs(client, db):
     assert client.get("/api/v1/schema/").status_code == 200
     assert client.get("/api/v1/docs/").status_code == 200
     assert client.get("/healthz").status_code == 200
+
+
+@pytest.mark.django_db
+def test_sensitive_reads_are_in_the_access_log(path):
+    from audit.models import AccessLog
+
+    case, nan, package = path.to_submitted()
+    path.as_(path.u.auditor).get(f"/api/v1/cases/{case['id']}/")
+    path.as_(path.u.prac_east).get(f"/api/v1/plans/{package['plan']}/")
+    path.as_(path.u.fin1).put(f"/api/v1/network-members/{nan['id']}/bank-account/", {
+        "account_name": "M HARDY", "sort_code": "400000", "account_number": "12345678"}, format="json")
+    path.as_(path.u.fin2).get(f"/api/v1/network-members/{nan['id']}/bank-account/")
+    logged = set(AccessLog.objects.values_list("actor_username", "what", "door"))
+    assert logged >= {("auditor", "case", "api"), ("prac.east", "plan", "api"), ("fin2", "bank_details", "api")}

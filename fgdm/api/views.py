@@ -11,6 +11,7 @@ from viewflow.workflow.models import Task
 
 from audit.models import DomainEvent
 from audit.selectors import case_trail
+from audit.services import record_access
 from fgdm import selectors, services
 from fgdm.api import serializers as s
 from fgdm.api.base import AuditedAPIView, AuditedMixin
@@ -90,7 +91,9 @@ def _valid(serializer_class, request, **kwargs):
 class CaseDetail(AuditedAPIView):
     @extend_schema(responses=s.CaseSerializer)
     def get(self, request, case_id):
-        return Response(s.CaseSerializer(selectors.case_get(user=request.user, case_id=case_id)).data)
+        case = selectors.case_get(user=request.user, case_id=case_id)
+        record_access(by=request.user, what="case", door="api", obj=case, case_id=case.pk, path=request.path)
+        return Response(s.CaseSerializer(case).data)
 
 
 class CaseAllocate(AuditedAPIView):
@@ -186,7 +189,9 @@ class MeetingRecord(AuditedAPIView):
 class PlanDetail(AuditedAPIView):
     @extend_schema(responses=s.PlanSerializer)
     def get(self, request, plan_id):
-        return Response(s.PlanSerializer(selectors.plan_get(user=request.user, plan_id=plan_id)).data)
+        plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+        record_access(by=request.user, what="plan", door="api", obj=plan, case_id=plan.case_id, path=request.path)
+        return Response(s.PlanSerializer(plan).data)
 
 
 class PlanAccept(AuditedAPIView):

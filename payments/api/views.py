@@ -31,6 +31,8 @@ class BankAccountView(AuditedAPIView):
         account = selectors.bank_account_for(member=member)
         if account is None:
             return Response({"detail": "No bank details have been entered."}, status=status.HTTP_404_NOT_FOUND)
+        record_access(by=request.user, what="bank_details", door="api", obj=account, case_id=member.case_id,
+                      path=request.path)
         return Response(s.BankAccountSerializer(account).data)
 
     @extend_schema(request=s.BankAccountInputSerializer, responses=s.BankAccountSerializer)
