@@ -6,6 +6,7 @@ from fgdm.exceptions import NotPermitted, SeparationOfDuties
 
 # Object permissions granted per case (guardian, direct foreign-key table).
 VIEW_CASE = "view_case"
+COORDINATE = "coordinate_conference"
 
 
 def has_role(user, role: str) -> bool:
@@ -21,7 +22,7 @@ def has_role(user, role: str) -> bool:
     return role in cache
 
 
-def case_scope_q(user, prefix: str = "") -> Q:
+def case_scope_q(user, prefix: str = "", *, conference: bool = True) -> Q:
     """A filter for the cases (or objects through `prefix`, e.g. "case__") this user may see.
 
     Rule 1: the case's team or a team serving its locality, its lead practitioner, its FGC
@@ -37,14 +38,28 @@ def case_scope_q(user, prefix: str = "") -> Q:
     served = Team.localities.through.objects.filter(
         Q(team__members=user) | Q(team__managers=user)
     ).values("locality_id")
-    granted = CaseUserObjectPermission.objects.filter(user=user, permission__codename=VIEW_CASE).values(
-        "content_object_id"
-    )
+    grants = CaseUserObjectPermission.objects.filter(user=user, permission__codename=VIEW_CASE)
+    if not conference:
+        # FGC coordinators see only what the conference needs: not packages, payments or the trail.
+        coordinated = CaseUserObjectPermission.objects.filter(user=user, permission__codename=COORDINATE)
+        grants = grants.exclude(content_object_id__in=coordinated.values("content_object_id"))
+    granted = grants.values("content_object_id")
     return (
         Q(**{f"{prefix}locality_id__in": served})
         | Q(**{f"{prefix}lead_practitioner": user})
         | Q(**{f"{prefix}pk__in" if not prefix else f"{prefix}id__in": granted})
     )
+
+
+def full_case_scope_q(user, prefix: str = "") -> Q:
+    """Like case_scope_q, but without cases seen only as an FGC coordinator."""
+    return case_scope_q(user, prefix, conference=False)
+
+
+def sees_whole_case(user, case) -> bool:
+    from fgdm.models import Case
+
+    return Case.objects.filter(full_case_scope_q(user), pk=case.pk).exists()
 
 
 def grant_case_access(user, case, *codenames: str) -> None:

@@ -25,6 +25,24 @@ def case_list(*, user, filters: dict | None = None) -> QuerySet[Case]:
     return qs.order_by("-opened_on", "-id")
 
 
+def case_get_whole(*, user, case_id) -> Case:
+    """A case the user sees in full (not only as its FGC coordinator), else Http404."""
+    from fgdm.permissions import full_case_scope_q
+
+    try:
+        return Case.objects.filter(full_case_scope_q(user)).get(pk=case_id)
+    except (Case.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such case.")
+
+
+def meetings_for(*, user, case) -> QuerySet[Meeting]:
+    """A case's meetings; a coordinator who sees the case only for its conference sees only theirs."""
+    from fgdm.permissions import sees_whole_case
+
+    qs = case.meetings.select_related("coordinator")
+    return qs if sees_whole_case(user, case) else qs.filter(coordinator=user)
+
+
 def case_get(*, user, case_id) -> Case:
     """One case the user may see, else Http404 (never 403: that would say it exists)."""
     try:

@@ -2,12 +2,12 @@
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
-from fgdm.permissions import case_scope_q
+from fgdm.permissions import full_case_scope_q
 from network_packages.models import ApprovalLimit, PackageItem, SupportPackage
 
 
 def package_list(*, user, case_id: int | None = None) -> QuerySet[SupportPackage]:
-    qs = SupportPackage.objects.filter(case_scope_q(user, "case__")).select_related("case", "plan")
+    qs = SupportPackage.objects.filter(full_case_scope_q(user, "case__")).select_related("case", "plan")
     if case_id is not None:
         qs = qs.filter(case_id=case_id)
     return qs.prefetch_related(

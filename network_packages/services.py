@@ -16,7 +16,7 @@ from fgdm.exceptions import (
     ensure_transition,
 )
 from fgdm.models import Case, FamilyPlan
-from fgdm.permissions import case_scope_q, ensure_can_work_case, ensure_no_conflict, has_role
+from fgdm.permissions import ensure_can_work_case, full_case_scope_q, ensure_no_conflict, has_role
 from fgdm.workflow import complete_task
 from network_packages.constants import (
     EDITABLE_STATUSES,
@@ -188,7 +188,7 @@ def package_submit(*, package_id: int, by) -> SupportPackage:
 
 def _ensure_can_decide(by, package: SupportPackage) -> None:
     """Approvers: a manager role whose limit covers the total, who can see the case and did not submit it."""
-    if not SupportPackage.objects.filter(pk=package.pk).filter(case_scope_q(by, "case__")).exists():
+    if not SupportPackage.objects.filter(pk=package.pk).filter(full_case_scope_q(by, "case__")).exists():
         raise NotPermitted("You cannot approve packages for this case.")
     ensure_no_conflict(by, package.case_id)
     tier, limit, unlimited = approver_limit(by)

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from fgdm.constants import Role
-from fgdm.permissions import case_scope_q, has_role
+from fgdm.permissions import full_case_scope_q, has_role
 from payments.models import BankAccount, Payment, PaymentBatch
 
 
@@ -14,7 +14,7 @@ def payment_list(*, user, status: str | None = None, case_id: int | None = None,
                  due_before: datetime.date | None = None) -> QuerySet[Payment]:
     qs = Payment.objects.select_related("payee", "case__locality", "item", "batch", "package")
     if not (user.is_superuser or has_role(user, Role.FINANCE_OFFICER)):
-        qs = qs.filter(case_scope_q(user, "case__"))
+        qs = qs.filter(full_case_scope_q(user, "case__"))
     if status:
         qs = qs.filter(status=status)
     if case_id:

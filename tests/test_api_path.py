@@ -264,3 +264,14 @@ def test_sensitive_reads_are_in_the_access_log(path):
     path.as_(path.u.fin2).get(f"/api/v1/network-members/{nan['id']}/bank-account/")
     logged = set(AccessLog.objects.values_list("actor_username", "what", "door"))
     assert logged >= {("auditor", "case", "api"), ("prac.east", "plan", "api"), ("fin2", "bank_details", "api")}
+
+
+@pytest.mark.django_db
+def test_coordinator_sees_only_what_the_conference_needs(path):
+    case, nan, mum, plan = path.to_plan_accepted("fgc")
+    coord = path.as_(path.u.coord)
+    assert coord.get(f"/api/v1/cases/{case['id']}/").status_code == 200
+    assert len(ok(coord.get(f"/api/v1/cases/{case['id']}/meetings/"))) == 1
+    for url in (f"/api/v1/cases/{case['id']}/packages/", f"/api/v1/cases/{case['id']}/audit/"):
+        assert coord.get(url).status_code == 404, url
+    assert ok(coord.get(f"/api/v1/payments/?case={case['id']}"))["count"] == 0

@@ -152,7 +152,7 @@ class MeetingListCreate(AuditedAPIView):
     @extend_schema(responses=s.MeetingSerializer(many=True), operation_id="cases_meetings_list")
     def get(self, request, case_id):
         case = selectors.case_get(user=request.user, case_id=case_id)
-        return Response(s.MeetingSerializer(case.meetings.select_related("coordinator"), many=True).data)
+        return Response(s.MeetingSerializer(selectors.meetings_for(user=request.user, case=case), many=True).data)
 
     @extend_schema(request=s.MeetingCreateSerializer, responses={201: s.MeetingSerializer})
     def post(self, request, case_id):
@@ -245,7 +245,7 @@ class CaseAudit(AuditedMixin, generics.GenericAPIView):
 
     @extend_schema(responses=s.AuditEntrySerializer(many=True), operation_id="cases_audit_list")
     def get(self, request, case_id):
-        case = selectors.case_get(user=request.user, case_id=case_id)
+        case = selectors.case_get_whole(user=request.user, case_id=case_id)
         page = self.paginate_queryset(case_trail(case_id=case.pk))
         return self.get_paginated_response(s.AuditEntrySerializer(page, many=True).data)
 

@@ -4,7 +4,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from fgdm.api.base import AuditedAPIView
-from fgdm.selectors import case_get
+from fgdm.selectors import case_get_whole
 from network_packages import selectors, services
 from network_packages.api import serializers as s
 from network_packages.services import ItemInput
@@ -19,12 +19,12 @@ def _valid(serializer_class, request):
 class PackageListCreate(AuditedAPIView):
     @extend_schema(responses=s.PackageSerializer(many=True), operation_id="cases_packages_list")
     def get(self, request, case_id):
-        case = case_get(user=request.user, case_id=case_id)
+        case = case_get_whole(user=request.user, case_id=case_id)
         return Response(s.PackageSerializer(selectors.package_list(user=request.user, case_id=case.pk), many=True).data)
 
     @extend_schema(request=s.PackageCreateSerializer, responses={201: s.PackageSerializer})
     def post(self, request, case_id):
-        case = case_get(user=request.user, case_id=case_id)
+        case = case_get_whole(user=request.user, case_id=case_id)
         data = _valid(s.PackageCreateSerializer, request)
         package = services.package_create(
             case_id=case.pk, by=request.user, plan_id=data["plan"], justification=data["justification"],
