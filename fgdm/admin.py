@@ -9,7 +9,18 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from audit.services import record_event
-from fgdm.models import Case, FamilyHub, FamilyPlan, Locality, Meeting, NetworkMember, PlanAction, Team
+from fgdm.models import (
+    Case,
+    CaseUserObjectPermission,
+    DeclaredConflict,
+    FamilyHub,
+    FamilyPlan,
+    Locality,
+    Meeting,
+    NetworkMember,
+    PlanAction,
+    Team,
+)
 
 admin.site.site_header = "FGDM administration"
 admin.site.site_title = "FGDM admin"
@@ -159,6 +170,22 @@ class FamilyPlanAdmin(ReadOnlyModelAdmin):
     search_fields = ("case__reference",)
     list_select_related = ("case", "decided_by")
     inlines = [PlanActionInline]
+
+
+@admin.register(DeclaredConflict)
+class DeclaredConflictAdmin(ReadOnlyModelAdmin):
+    list_display = ("user", "case", "member", "declared_at")
+    search_fields = ("user__username", "case__reference")
+    list_select_related = ("user", "case", "member")
+
+
+@admin.register(CaseUserObjectPermission)
+class CaseGrantAdmin(ReadOnlyModelAdmin):
+    """Per-case grants (lead practitioner, FGC coordinator); the services give and take them."""
+
+    list_display = ("content_object", "user", "permission")
+    search_fields = ("user__username", "content_object__reference")
+    list_select_related = ("content_object", "user", "permission")
 
 
 # -- the workflow engine's own records (read-only) -----------------------------------------
