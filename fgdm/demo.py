@@ -337,12 +337,15 @@ def case_package_for_service_manager(ctx):
         contingency="If Ewa cannot come, Agnieszka swaps her shift and tells the school.",
     )
     case_services.plan_accept(plan_id=plan.pk, by=ctx.u("prac.west"), support_needed=True)
-    _package(ctx, case, plan, by="prac.west",
-             justification="Ewa lives on Portland and has no car; a monthly bus pass lets her do the school run "
-                           "every weekday so Agnieszka can keep her job.",
-             items=[ItemInput("Monthly bus pass, Portland–Weymouth, for Aunt Ewa", Category.TRANSPORT,
-                              people["Ewa"].pk, Decimal("65.00"), Frequency.MONTHLY, 12,
-                              plan.actions.first().pk)])
+    package = _package(ctx, case, plan, by="prac.west",
+                       justification="Ewa lives on Portland and has no car; a monthly bus pass lets her do the "
+                                     "school run every weekday so Agnieszka can keep her job.",
+                       items=[ItemInput("Monthly bus pass, Portland–Weymouth, for Aunt Ewa", Category.TRANSPORT,
+                                        people["Ewa"].pk, Decimal("65.00"), Frequency.MONTHLY, 12,
+                                        plan.actions.first().pk)])
+    # £780 is above a team manager's £500: tm.west endorses it and it escalates to the service manager.
+    package_services.package_approve(package_id=package.pk, by=ctx.u("tm.west"),
+                                     note="Supported: keeps Mum in work and the children at school on time.")
     return case
 
 

@@ -21,7 +21,7 @@ from payments.signals import package_payments_authorised
 
 def task_page(request, **kwargs):
     """Viewflow needs a view per human node; ours live on the case page."""
-    return redirect("home")
+    return redirect("fgdm:home")
 
 
 def _lead(activation):
@@ -39,10 +39,10 @@ def _latest_package(activation):
     return activation.process.case.packages.order_by("-id").first()
 
 
-def _tier_is(tier):
+def _escalated_to(tier):
     def condition(activation):
         package = _latest_package(activation)
-        return package is not None and package.required_tier == tier
+        return package is not None and package.status == PackageStatus.SUBMITTED and package.current_tier == tier
 
     return condition
 
@@ -140,27 +140,29 @@ class CaseFlow(flow.Flow):
         .Annotation(title="Draft and submit the support package")
         .Permission("fgdm.work_case")
         .Assign(_lead)
-        .Next(this.approval_tier)
-    )
-
-    approval_tier = (
-        flow.Switch()
-        .Annotation(title="Who approves this total?")
-        .Case(this.approve_team_manager, _tier_is(ApprovalTier.TEAM_MANAGER))
-        .Case(this.approve_service_manager, _tier_is(ApprovalTier.SERVICE_MANAGER))
-        .Default(this.approve_head_of_service)
+        .Next(this.approve_team_manager)
     )
 
     approve_team_manager = (
         flow.View(task_page)
-        .Annotation(title="Team manager approves the package")
+        .Annotation(title="Team manager approves the package (or endorses it up)")
         .Permission("network_packages.approve_team_manager_tier")
         .Next(this.approval_decision)
     )
 
+    approval_decision = (
+        flow.Switch()
+        .Annotation(title="Approved, returned or above the approver's limit?")
+        .Case(this.schedule_payments, _package_is(PackageStatus.APPROVED))
+        .Case(this.draft_package, _package_is(PackageStatus.RETURNED))
+        .Case(this.approve_service_manager, _escalated_to(ApprovalTier.SERVICE_MANAGER))
+        .Case(this.approve_head_of_service, _escalated_to(ApprovalTier.HEAD_OF_SERVICE))
+        .Default(this.wait_for_review)
+    )
+
     approve_service_manager = (
         flow.View(task_page)
-        .Annotation(title="Service manager approves the package")
+        .Annotation(title="Service manager approves the package (or endorses it up)")
         .Permission("network_packages.approve_service_manager_tier")
         .Next(this.approval_decision)
     )
@@ -170,14 +172,6 @@ class CaseFlow(flow.Flow):
         .Annotation(title="Head of service approves the package")
         .Permission("network_packages.approve_head_of_service_tier")
         .Next(this.approval_decision)
-    )
-
-    approval_decision = (
-        flow.Switch()
-        .Annotation(title="Approved?")
-        .Case(this.schedule_payments, _package_is(PackageStatus.APPROVED))
-        .Case(this.draft_package, _package_is(PackageStatus.RETURNED))
-        .Default(this.wait_for_review)
     )
 
     schedule_payments = (

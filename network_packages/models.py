@@ -46,7 +46,10 @@ class SupportPackage(models.Model):
     agreement_signed_on = models.DateField(null=True, blank=True)
     review_by = models.DateField(null=True, blank=True)
     total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    # The tier whose limit covers the total (the last approver needed), and the tier the package
+    # waits at now: every package starts with the team manager and escalates up the chain.
     required_tier = models.CharField(max_length=32, choices=ApprovalTier.choices, blank=True)
+    current_tier = models.CharField(max_length=32, choices=ApprovalTier.choices, blank=True)
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     submitted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
@@ -108,20 +111,28 @@ class PackageItem(models.Model):
 
 
 class Approval(models.Model):
-    """A recorded approval decision: who, at which tier, for how much, of which version."""
+    """A recorded decision: who, at which tier, for how much, of which version — approved, or
+    endorsed and escalated to the next tier because the total is above this approver's limit."""
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        ESCALATED = "escalated", "Endorsed and escalated"
 
     package = models.ForeignKey(SupportPackage, on_delete=models.PROTECT, related_name="approvals")
     approver = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     tier = models.CharField(max_length=32, choices=ApprovalTier.choices)
     amount = models.DecimalField(max_digits=12, decimal_places=2)
     package_version = models.PositiveIntegerField()
+    decision = models.CharField(max_length=16, choices=Decision.choices, default=Decision.APPROVED)
     note = models.TextField(blank=True)
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-at"]
         constraints = [
-            models.UniqueConstraint(fields=["package"], name="approval_once_per_package_version"),
+            models.UniqueConstraint(fields=["package", "tier"], name="approval_once_per_tier"),
+            models.UniqueConstraint(fields=["package"], condition=Q(decision="approved"),
+                                    name="approval_once_per_package_version"),
         ]
 
     def __str__(self) -> str:

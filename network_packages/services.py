@@ -9,7 +9,6 @@ from django.utils import timezone
 from audit.services import record_event
 from fgdm.constants import CaseStatus, MeetingStatus, PlanStatus
 from fgdm.exceptions import (
-    LimitExceeded,
     NotPermitted,
     RuleBroken,
     ensure_not_same_person,
@@ -175,6 +174,7 @@ def package_submit(*, package_id: int, by) -> SupportPackage:
     previous = package.status
     package.total = sum((i.total for i in items), Decimal("0.00"))
     package.required_tier = required_tier(package.total)
+    package.current_tier = TIER_ORDER[0]
     package.status = PackageStatus.SUBMITTED
     package.submitted_by = by
     package.submitted_at = timezone.now()
@@ -186,44 +186,57 @@ def package_submit(*, package_id: int, by) -> SupportPackage:
     return package
 
 
-def _ensure_can_decide(by, package: SupportPackage) -> None:
-    """Approvers: a manager role whose limit covers the total, who can see the case and did not submit it."""
+def _ensure_can_decide(by, package: SupportPackage) -> str:
+    """Approvers: a manager at or above the tier the package waits at, who can see the whole case,
+    has no conflict in it, and neither drafted nor submitted it. Returns the approver's tier."""
     if not SupportPackage.objects.filter(pk=package.pk).filter(full_case_scope_q(by, "case__")).exists():
         raise NotPermitted("You cannot approve packages for this case.")
     ensure_no_conflict(by, package.case_id)
-    tier, limit, unlimited = approver_limit(by)
+    tier, _, _ = approver_limit(by)
     if tier is None:
         raise NotPermitted("Only managers with an approval limit can decide on support packages.")
     ensure_not_same_person(by, package.submitted_by, message="You submitted this package; someone else must approve it.")
     ensure_not_same_person(by, package.created_by, message="You drafted this package; someone else must approve it.")
-    if not unlimited and package.total > limit:
-        raise LimitExceeded(
-            f"This package totals £{package.total:,.2f}, above your approval limit of £{limit:,.2f}; "
-            f"it is waiting for a {ApprovalTier(package.required_tier).label.lower()}."
+    if TIER_ORDER.index(tier) < TIER_ORDER.index(package.current_tier):
+        raise NotPermitted(
+            f"This package is waiting for a {ApprovalTier(package.current_tier).label.lower()}; "
+            f"it has already been endorsed at your tier."
         )
+    return tier
 
 
 @transaction.atomic
 def package_approve(*, package_id: int, by, note: str = "") -> SupportPackage:
-    """Approve a submitted package; the flow then schedules its payments.
+    """Approve a submitted package — or, when its total is above the approver's limit, endorse it
+    and escalate it to the next tier (delegated limits). On approval the flow schedules payments.
 
-    Raises InvalidTransition (not submitted, e.g. approved twice), SeparationOfDuties (submitted
-    or drafted it), LimitExceeded (total above the approver's limit), NotPermitted.
+    Raises InvalidTransition (not submitted, e.g. approved twice), SeparationOfDuties (drafted or
+    submitted it; declared conflict), NotPermitted (not an approver at or above the waiting tier).
     """
     package = _lock_package(package_id)
     ensure_transition(package.status, PackageStatus.APPROVED, PACKAGE_TRANSITIONS, label="package")
-    _ensure_can_decide(by, package)
-    tier, _, _ = approver_limit(by)
-    package.status = PackageStatus.APPROVED
-    package.decided_by = by
-    package.decided_at = timezone.now()
-    package.save(update_fields=["status", "decided_by", "decided_at"])
-    Approval.objects.create(package=package, approver=by, tier=tier, amount=package.total,
-                            package_version=package.version, note=note)
-    record_event(obj=package, action="package_approved", by=by, case_id=package.case_id,
-                 from_state=PackageStatus.SUBMITTED, to_state=package.status, reason=note,
-                 changes={"total": str(package.total), "tier": tier})
-    complete_task(process=package.case.process, node_name=f"approve_{package.required_tier}", by=by)
+    tier = _ensure_can_decide(by, package)
+    _, limit, unlimited = approver_limit(by)
+    waiting_at = package.current_tier
+    if unlimited or package.total <= limit:
+        package.status = PackageStatus.APPROVED
+        package.decided_by = by
+        package.decided_at = timezone.now()
+        package.save(update_fields=["status", "decided_by", "decided_at"])
+        Approval.objects.create(package=package, approver=by, tier=tier, amount=package.total,
+                                package_version=package.version, note=note)
+        record_event(obj=package, action="package_approved", by=by, case_id=package.case_id,
+                     from_state=PackageStatus.SUBMITTED, to_state=package.status, reason=note,
+                     changes={"total": str(package.total), "tier": tier})
+    else:
+        next_tier = TIER_ORDER[TIER_ORDER.index(tier) + 1]
+        package.current_tier = next_tier
+        package.save(update_fields=["current_tier"])
+        Approval.objects.create(package=package, approver=by, tier=tier, amount=package.total,
+                                package_version=package.version, note=note, decision=Approval.Decision.ESCALATED)
+        record_event(obj=package, action="package_escalated", by=by, case_id=package.case_id, reason=note,
+                     changes={"total": str(package.total), "limit": str(limit), "tier": [waiting_at, next_tier]})
+    complete_task(process=package.case.process, node_name=f"approve_{waiting_at}", by=by)
     return package
 
 
@@ -242,7 +255,7 @@ def package_return(*, package_id: int, by, reason: str) -> SupportPackage:
     package.save(update_fields=["status", "return_reason", "decided_by", "decided_at"])
     record_event(obj=package, action="package_returned", by=by, case_id=package.case_id,
                  from_state=PackageStatus.SUBMITTED, to_state=package.status, reason=package.return_reason)
-    complete_task(process=package.case.process, node_name=f"approve_{package.required_tier}", by=by)
+    complete_task(process=package.case.process, node_name=f"approve_{package.current_tier}", by=by)
     return package
 
 
@@ -258,7 +271,7 @@ def package_withdraw(*, package_id: int, by, reason: str = "") -> SupportPackage
     record_event(obj=package, action="package_withdrawn", by=by, case_id=package.case_id,
                  from_state=previous, to_state=package.status, reason=reason)
     if previous == PackageStatus.SUBMITTED:
-        complete_task(process=package.case.process, node_name=f"approve_{package.required_tier}", by=by)
+        complete_task(process=package.case.process, node_name=f"approve_{package.current_tier}", by=by)
     return package
 
 

@@ -163,18 +163,26 @@ class TestApprovalTiers:
         _, _, package = path.to_submitted("300.00")
         assert ok(path.as_(path.u.tm_east).post(f"/api/v1/packages/{package['id']}/approve/"))["status"] == "approved"
 
-    def test_1200_needs_a_service_manager(self, path):
+    def test_1200_team_manager_endorses_and_it_escalates_to_a_service_manager(self, path):
         _, _, package = path.to_submitted("1200.00")
-        assert package["required_tier"] == "service_manager"
-        response = path.as_(path.u.tm_east).post(f"/api/v1/packages/{package['id']}/approve/")
-        assert response.status_code == 403
-        assert ok(path.as_(path.u.prac_east).get(f"/api/v1/packages/{package['id']}/"))["status"] == "submitted"
-        assert ok(path.as_(path.u.sm).post(f"/api/v1/packages/{package['id']}/approve/"))["status"] == "approved"
+        assert package["required_tier"] == "service_manager" and package["current_tier"] == "team_manager"
+        escalated = ok(path.as_(path.u.tm_east).post(f"/api/v1/packages/{package['id']}/approve/", {"note": "Endorsed"}, format="json"))
+        assert escalated["status"] == "submitted" and escalated["current_tier"] == "service_manager"
+        assert path.as_(path.u.tm_east).post(f"/api/v1/packages/{package['id']}/approve/").status_code == 403
+        approved = ok(path.as_(path.u.sm).post(f"/api/v1/packages/{package['id']}/approve/"))
+        assert approved["status"] == "approved"
+        assert [(a["approver"], a["decision"]) for a in sorted(approved["approvals"], key=lambda a: a["at"])] == [
+            ("tm.east", "escalated"), ("sm", "approved")]
 
-    def test_7000_needs_the_head_of_service(self, path):
+    def test_7000_climbs_to_the_head_of_service(self, path):
         _, _, package = path.to_submitted("7000.00")
-        assert path.as_(path.u.sm).post(f"/api/v1/packages/{package['id']}/approve/").status_code == 403
+        ok(path.as_(path.u.tm_east).post(f"/api/v1/packages/{package['id']}/approve/"))
+        assert ok(path.as_(path.u.sm).post(f"/api/v1/packages/{package['id']}/approve/"))["current_tier"] == "head_of_service"
         assert ok(path.as_(path.u.hos).post(f"/api/v1/packages/{package['id']}/approve/"))["status"] == "approved"
+
+    def test_a_service_manager_may_decide_at_the_first_step(self, path):
+        _, _, package = path.to_submitted("1200.00")
+        assert ok(path.as_(path.u.sm).post(f"/api/v1/packages/{package['id']}/approve/"))["status"] == "approved"
 
 
 @pytest.mark.django_db

@@ -22,11 +22,11 @@ class TestExportBpmn:
         root = ET.fromstring(run().encode())
         process = root.find(f"{BPMN}process")
         names = {el.get("id") for el in process}
-        for node in ("start", "allocate", "meeting_model", "prepare_network", "hold_meeting", "approval_tier",
+        for node in ("start", "allocate", "meeting_model", "prepare_network", "hold_meeting", "approval_decision",
                      "approve_team_manager", "approve_service_manager", "approve_head_of_service",
                      "authorise_payments", "wait_for_review", "review", "end"):
             assert f"id_node_{node}" in names
-        assert len(process.findall(f"{BPMN}exclusiveGateway")) == 6
+        assert len(process.findall(f"{BPMN}exclusiveGateway")) == 5
         assert root.find("{http://www.omg.org/spec/BPMN/20100524/DI}BPMNDiagram") is not None
 
     def test_svg_for_a_case(self, world):

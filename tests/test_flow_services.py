@@ -6,7 +6,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from fgdm.constants import CaseStatus
-from fgdm.exceptions import InvalidTransition, LimitExceeded, RuleBroken, SeparationOfDuties
+from fgdm.exceptions import InvalidTransition, NotPermitted, RuleBroken, SeparationOfDuties
 from network_packages import services as package_services
 from network_packages.constants import PackageStatus
 from payments import services as payment_services
@@ -63,30 +63,51 @@ class TestCaseFlow:
 class TestApprovalTiers:
     @pytest.mark.parametrize(
         "amount, tier",
-        [("300.00", "team_manager"), ("500.00", "team_manager"), ("1200.00", "service_manager"),
-         ("5000.00", "service_manager"), ("7000.00", "head_of_service")],
+        [("300.00", "team_manager"), ("500.00", "team_manager"), ("500.01", "service_manager"),
+         ("1200.00", "service_manager"), ("5000.00", "service_manager"), ("7000.00", "head_of_service")],
     )
-    def test_total_decides_the_tier(self, world, amount, tier):
+    def test_every_package_starts_with_the_team_manager(self, world, amount, tier):
         package = scenario.package_submitted(world, amount=Decimal(amount))
         assert package.required_tier == tier
-        assert open_nodes(package.case) == [f"approve_{tier}"]
+        assert package.current_tier == "team_manager"
+        assert open_nodes(package.case) == ["approve_team_manager"]
 
-    def test_team_manager_cannot_approve_above_limit(self, world):
+    def test_above_the_limit_a_team_managers_approval_escalates(self, world):
         package = scenario.package_submitted(world, amount=Decimal("1200.00"))
-        with pytest.raises(LimitExceeded):
-            package_services.package_approve(package_id=package.pk, by=world.u.tm_east)
+        package_services.package_approve(package_id=package.pk, by=world.u.tm_east, note="Endorsed")
         package.refresh_from_db()
-        assert package.status == PackageStatus.SUBMITTED
+        assert package.status == PackageStatus.SUBMITTED, "escalated, not approved"
+        assert package.current_tier == "service_manager"
+        assert open_nodes(package.case) == ["approve_service_manager"]
+        assert package.payments.count() == 0
+        with pytest.raises(NotPermitted):
+            package_services.package_approve(package_id=package.pk, by=world.u.tm_east)
         package_services.package_approve(package_id=package.pk, by=world.u.sm)
         package.refresh_from_db()
         assert package.status == PackageStatus.APPROVED
         assert package.payments.count() == 1
+        assert list(package.approvals.order_by("at").values_list("approver__username", "decision")) == [
+            ("tm.east", "escalated"), ("sm", "approved")]
 
     def test_head_of_service_for_large_package(self, world):
         package = scenario.package_submitted(world, amount=Decimal("7000.00"))
-        with pytest.raises(LimitExceeded):
-            package_services.package_approve(package_id=package.pk, by=world.u.sm)
+        package_services.package_approve(package_id=package.pk, by=world.u.tm_east)
+        package_services.package_approve(package_id=package.pk, by=world.u.sm)
+        package.refresh_from_db()
+        assert package.current_tier == "head_of_service" and package.status == PackageStatus.SUBMITTED
         package_services.package_approve(package_id=package.pk, by=world.u.hos)
+        package.refresh_from_db()
+        assert package.status == PackageStatus.APPROVED
+
+    def test_limits_live_in_the_database(self, world):
+        from network_packages.models import ApprovalLimit
+
+        ApprovalLimit.objects.filter(tier="team_manager").update(max_amount=Decimal("2000.00"))
+        package = scenario.package_submitted(world, amount=Decimal("1200.00"))
+        assert package.required_tier == "team_manager"
+        package_services.package_approve(package_id=package.pk, by=world.u.tm_east)
+        package.refresh_from_db()
+        assert package.status == PackageStatus.APPROVED
 
     def test_approving_twice_is_refused(self, world):
         package = scenario.package_approved(world)
@@ -130,7 +151,7 @@ class TestRefusals:
                 justification="x", other_funding_checked=True, agreement_signed_on=None, review_by=None, items=[],
             )
 
-    def test_approver_cannot_authorise_payments(self, world):
+    def test_approver_cannot_authorise_payments(self, world):  # noqa: D102
         from fgdm.constants import Role
         from django.contrib.auth.models import Group
 

@@ -3,7 +3,7 @@ from decimal import Decimal
 
 from rest_framework import serializers
 
-from fgdm.api.serializers import ReasonSerializer  # noqa: F401 -- one shape for every "reason" body
+from fgdm.api.serializers import IdField, ReasonSerializer  # noqa: F401 -- one shape for every "reason" body
 
 from network_packages.constants import Category, Frequency
 from network_packages.models import Approval, PackageItem, SupportPackage
@@ -37,7 +37,7 @@ class ApprovalSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Approval
-        fields = ["approver", "tier", "amount", "package_version", "note", "at"]
+        fields = ["approver", "tier", "decision", "amount", "package_version", "note", "at"]
 
 
 class PackageSerializer(serializers.ModelSerializer):
@@ -49,7 +49,7 @@ class PackageSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SupportPackage
-        fields = ["id", "case", "plan", "version", "status", "total", "required_tier", "justification",
+        fields = ["id", "case", "plan", "version", "status", "total", "required_tier", "current_tier", "justification",
                   "other_funding_checked", "agreement_signed_on", "review_by", "submitted_by", "submitted_at",
                   "decided_by", "decided_at", "return_reason", "items", "approvals"]
 
@@ -57,20 +57,35 @@ class PackageSerializer(serializers.ModelSerializer):
 class ItemInputSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=300)
     category = serializers.ChoiceField(choices=Category.choices)
-    payee = serializers.IntegerField(min_value=1)
+    payee = IdField()
     amount = MoneyField()
     frequency = serializers.ChoiceField(choices=Frequency.choices, default=Frequency.ONE_OFF)
     instalments = serializers.IntegerField(min_value=1, max_value=104, default=1)
-    plan_action = serializers.IntegerField(min_value=1, required=False, allow_null=True)
+    plan_action = IdField(required=False, allow_null=True)
+
+
+def _largest(model, field: str) -> Decimal:
+    """The largest amount a money column can hold (e.g. 9999999999.99 for 12 digits, 2 places)."""
+    column = model._meta.get_field(field)
+    return Decimal(10) ** (column.max_digits - column.decimal_places) - Decimal(10) ** -column.decimal_places
 
 
 class PackageCreateSerializer(serializers.Serializer):
-    plan = serializers.IntegerField(min_value=1)
+    plan = IdField()
     justification = serializers.CharField()
     other_funding_checked = serializers.BooleanField()
     agreement_signed_on = serializers.DateField(required=False, allow_null=True)
     review_by = serializers.DateField(required=False, allow_null=True)
     items = ItemInputSerializer(many=True, allow_empty=False)
+
+    def validate_items(self, items):
+        """Each item fits its column; the package total must fit too, or the database would refuse it."""
+        largest = _largest(SupportPackage, "total")
+        total = sum((item["amount"] * item["instalments"] for item in items), Decimal("0.00"))
+        if total > largest:
+            raise serializers.ValidationError(f"The package total (£{total:,.2f}) is above the most one package "
+                                              f"can hold (£{largest:,.2f}).")
+        return items
 
 
 class NoteSerializer(serializers.Serializer):
