@@ -1,4 +1,23 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from fgdm import views
 
 app_name = "fgdm"
-urlpatterns = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("tasks/<int:task_id>/take/", views.task_take, name="task_take"),
+    path("cases/", views.case_list, name="case_list"),
+    path("cases/new/", views.case_new, name="case_new"),
+    path("cases/<int:case_id>/", views.case_detail, name="case_detail"),
+    path("cases/<int:case_id>/allocate/", views.case_allocate, name="case_allocate"),
+    path("cases/<int:case_id>/consent/", views.case_consent, name="case_consent"),
+    path("cases/<int:case_id>/members/new/", views.member_new, name="member_new"),
+    path("cases/<int:case_id>/meetings/new/", views.meeting_new, name="meeting_new"),
+    path("cases/<int:case_id>/review/", views.case_review, name="case_review"),
+    path("meetings/<int:meeting_id>/prepare/", views.meeting_prepare, name="meeting_prepare"),
+    path("meetings/<int:meeting_id>/record/", views.meeting_record, name="meeting_record"),
+    path("plans/<int:plan_id>/", views.plan_detail, name="plan_detail"),
+    path("plans/<int:plan_id>/accept/", views.plan_accept, name="plan_accept"),
+    path("plans/<int:plan_id>/return/", views.plan_return, name="plan_return"),
+    path("plans/<int:plan_id>/revise/", views.plan_revise, name="plan_revise"),
+]

@@ -1,4 +1,13 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from network_packages import views
 
 app_name = "network_packages"
-urlpatterns = []
+urlpatterns = [
+    path("case/<int:case_id>/new/", views.package_new, name="package_new"),
+    path("<int:package_id>/", views.package_detail, name="package_detail"),
+    path("<int:package_id>/submit/", views.package_submit, name="package_submit"),
+    path("<int:package_id>/approve/", views.package_approve, name="package_approve"),
+    path("<int:package_id>/return/", views.package_return, name="package_return"),
+    path("<int:package_id>/withdraw/", views.package_withdraw, name="package_withdraw"),
+]

@@ -1,4 +1,17 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from payments import views
 
 app_name = "payments"
-urlpatterns = []
+urlpatterns = [
+    path("", views.payment_list, name="payment_list"),
+    path("payments/<int:payment_id>/authorise/", views.payment_authorise, name="payment_authorise"),
+    path("payees/<int:member_id>/bank-details/", views.bank_details, name="bank_details"),
+    path("payees/<int:member_id>/bank-details/verify/", views.bank_details_verify, name="bank_details_verify"),
+    path("batches/", views.batch_list, name="batch_list"),
+    path("batches/<int:batch_id>/", views.batch_detail, name="batch_detail"),
+    path("batches/<int:batch_id>/approve/", views.batch_approve, name="batch_approve"),
+    path("batches/<int:batch_id>/export/", views.batch_export, name="batch_export"),
+    path("batches/<int:batch_id>/download/", views.batch_download, name="batch_download"),
+    path("batches/<int:batch_id>/confirm/", views.batch_confirm, name="batch_confirm"),
+]

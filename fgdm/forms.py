@@ -1,0 +1,229 @@
+"""Forms of the case pages. They check types only; the services decide the rules."""
+import datetime
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from fgdm.constants import MeetingModel, Outcome, Relationship, Role, Stage
+from fgdm.exceptions import DomainError
+from fgdm.models import FamilyHub, Locality
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
+
+
+def date_field(label, *, required=True, help_text=""):
+    return forms.DateField(label=label, required=required, help_text=help_text, widget=DateInput(),
+                           input_formats=["%Y-%m-%d", "%d/%m/%Y"])
+
+
+def show_domain_error(form, exc: DomainError) -> None:
+    """A refusal from a service becomes a form error: on the field it names, else for the whole form."""
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.message)
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        name = user.get_full_name()
+        return f"{name} ({user.get_username()})" if name else user.get_username()
+
+
+# -- referral -------------------------------------------------------------------------------
+
+
+class CaseFilterForm(forms.Form):
+    q = forms.CharField(label="Reference or family name", required=False)
+    status = forms.ChoiceField(label="Status", required=False, choices=[])
+    locality = forms.ChoiceField(label="Locality", required=False, choices=[])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from fgdm.constants import CaseStatus
+
+        self.fields["status"].choices = [("", "Any status"), *CaseStatus.choices]
+        self.fields["locality"].choices = [("", "Any locality"),
+                                           *Locality.objects.order_by("name").values_list("code", "name")]
+
+
+class CaseCreateForm(forms.Form):
+    family_name = forms.CharField(label="Family name", max_length=100)
+    locality = forms.ModelChoiceField(label="Locality", queryset=Locality.objects.order_by("name"),
+                                      empty_label="Choose a locality")
+    hub = forms.ModelChoiceField(label="Family hub (optional)", required=False,
+                                 queryset=FamilyHub.objects.select_related("locality").order_by("locality__name", "name"),
+                                 empty_label="None")
+    stage = forms.ChoiceField(label="Stage", choices=Stage.choices)
+    referral_reason = forms.CharField(label="Reason for the referral", widget=forms.Textarea(attrs={"rows": 4}))
+    child_lives_with = forms.CharField(label="Who the children live with (optional)", max_length=200, required=False)
+    consent_given_by = forms.CharField(
+        label="Consent given by (optional)", max_length=200, required=False,
+        help_text="Who agreed to the referral and to sharing information, if already known.",
+    )
+
+
+class ChildForm(forms.Form):
+    first_name = forms.CharField(label="First name", max_length=100)
+    last_name = forms.CharField(label="Last name", max_length=100)
+    date_of_birth = date_field("Date of birth")
+
+    def clean_date_of_birth(self):
+        value = self.cleaned_data["date_of_birth"]
+        if value > timezone.localdate():
+            raise forms.ValidationError("The date of birth must be today or in the past.")
+        return value
+
+
+ChildFormSet = forms.formset_factory(ChildForm, extra=3, max_num=3, min_num=1, validate_min=True,
+                                     validate_max=True)
+
+
+# -- case steps -----------------------------------------------------------------------------
+
+
+class AllocateForm(forms.Form):
+    lead_practitioner = UserChoiceField(label="Lead practitioner", queryset=get_user_model().objects.none(),
+                                        empty_label="Choose a practitioner")
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead_practitioner"].queryset = (
+            case.team.members.filter(groups__name=Role.PRACTITIONER, is_active=True).order_by("username").distinct()
+        )
+
+
+class ConsentForm(forms.Form):
+    given_by = forms.CharField(label="Who gave consent", max_length=200,
+                               help_text="For example: Sarah Hardy (mother).")
+
+
+class MemberForm(forms.Form):
+    full_name = forms.CharField(label="Full name", max_length=200)
+    relationship = forms.ChoiceField(label="Relationship to the child", choices=Relationship.choices)
+    is_parent = forms.BooleanField(label="This person is a parent of the child", required=False)
+    has_parental_responsibility = forms.BooleanField(label="This person holds parental responsibility", required=False)
+    lives_with_child = forms.BooleanField(label="This person lives with the child", required=False)
+    phone = forms.CharField(label="Phone (optional)", max_length=40, required=False)
+    email = forms.EmailField(label="Email (optional)", required=False)
+    address = forms.CharField(label="Address (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class MeetingScheduleForm(forms.Form):
+    model = forms.ChoiceField(label="Kind of meeting", choices=MeetingModel.choices, widget=forms.RadioSelect)
+    scheduled_for = forms.DateTimeField(label="Date and time", widget=DateTimeInput(),
+                                        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    venue = forms.CharField(label="Venue", max_length=200)
+    coordinator = UserChoiceField(
+        label="Independent coordinator (Family Group Conference only)", required=False,
+        queryset=get_user_model().objects.none(), empty_label="None",
+    )
+    bottom_lines = forms.CharField(label="Bottom lines set by the referrer (optional)", required=False,
+                                   widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["coordinator"].queryset = (
+            get_user_model().objects.filter(groups__name=Role.COORDINATOR, is_active=True).order_by("username").distinct()
+        )
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="What happens next?", widget=forms.RadioSelect,
+        choices=[("continue", "Continue: the family revises the plan"), ("close", "Close the case")],
+    )
+    outcome = forms.ChoiceField(label="Outcome for the child (if closing)", required=False,
+                                choices=[("", "Choose an outcome"), *Outcome.choices])
+    notes = forms.CharField(label="Notes (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+# -- meetings and plans ---------------------------------------------------------------------
+
+
+class MeetingRecordForm(forms.Form):
+    held_on = date_field("Date held")
+    attendees = forms.CharField(label="Who attended", widget=forms.Textarea(attrs={"rows": 2}))
+    private_family_time = forms.BooleanField(label="The family had private time without professionals", required=False)
+    child_participation = forms.CharField(label="How the child took part (optional)", max_length=200, required=False)
+    contingency = forms.CharField(label="Contingency plan", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    review_by = date_field("Review the plan by")
+
+
+class PlanForm(forms.Form):
+    contingency = forms.CharField(label="Contingency plan", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    review_by = date_field("Review the plan by")
+
+
+class ActionForm(forms.Form):
+    description = forms.CharField(label="What will be done", max_length=1000)
+    owner_member = forms.TypedChoiceField(label="Who (network member)", required=False, coerce=int,
+                                          empty_value=None, choices=[])
+    owner_text = forms.CharField(label="…or who (someone else)", max_length=200, required=False)
+    due_by = date_field("By when", required=False)
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner_member"].choices = [("", "Someone else"), *[(m.pk, m.full_name) for m in members]]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("description") and data.get("owner_member") is None and not (data.get("owner_text") or "").strip():
+            self.add_error("owner_text", "Choose a network member or say who will do it.")
+        return data
+
+
+ActionFormSet = forms.formset_factory(ActionForm, extra=5, max_num=5, min_num=1, validate_min=True, validate_max=True)
+
+
+def action_formset(data=None, *, members, prefix="actions"):
+    return ActionFormSet(data, prefix=prefix, form_kwargs={"members": list(members)})
+
+
+def actions_from_formset(formset):
+    from fgdm.services import ActionInput
+
+    return [
+        ActionInput(description=f.cleaned_data["description"], owner_member_id=f.cleaned_data.get("owner_member"),
+                    owner_text=f.cleaned_data.get("owner_text") or "", due_by=f.cleaned_data.get("due_by"))
+        for f in formset.forms
+        if f.cleaned_data and f.cleaned_data.get("description")
+    ]
+
+
+class PlanAcceptForm(forms.Form):
+    support_needed = forms.TypedChoiceField(
+        label="Does the family need a support package?", widget=forms.RadioSelect,
+        choices=[("yes", "Yes"), ("no", "No")], coerce=lambda v: v == "yes",
+    )
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="Reasons", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label="Note (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class EmptyForm(forms.Form):
+    """For buttons that only confirm a step: keeps the error summary in one place."""
+
+
+def today():
+    return timezone.localdate()
+
+
+def in_days(days: int) -> datetime.date:
+    return timezone.localdate() + datetime.timedelta(days=days)

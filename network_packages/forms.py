@@ -1,0 +1,60 @@
+"""Forms of the support package pages: types only; the services decide the rules."""
+from decimal import Decimal
+
+from django import forms
+
+from fgdm.forms import date_field
+from network_packages.constants import Category, Frequency
+
+
+class PackageForm(forms.Form):
+    justification = forms.CharField(label="Why this support is needed", widget=forms.Textarea(attrs={"rows": 4}))
+    other_funding_checked = forms.BooleanField(
+        label="I have checked other sources of funding (benefits, charities, other services)", required=False)
+    agreement_signed_on = date_field("Written agreement signed on", required=False)
+    review_by = date_field("Review the package by", required=False)
+
+
+class ItemForm(forms.Form):
+    description = forms.CharField(label="Description", max_length=300)
+    category = forms.ChoiceField(label="Category", choices=Category.choices)
+    payee = forms.TypedChoiceField(label="Paid to", coerce=int, choices=[])
+    amount = forms.DecimalField(label="Amount per instalment (£)", max_digits=10, decimal_places=2,
+                                min_value=Decimal("0.01"))
+    frequency = forms.ChoiceField(label="How often", choices=Frequency.choices)
+    instalments = forms.IntegerField(label="Number of instalments", min_value=1, max_value=104, initial=1)
+    plan_action = forms.TypedChoiceField(label="Plan action it supports", required=False, coerce=int,
+                                         empty_value=None, choices=[])
+
+    def __init__(self, *args, payees=(), actions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["payee"].choices = [("", "Choose who is paid"), *[(m.pk, m.full_name) for m in payees]]
+        self.fields["plan_action"].choices = [("", "None"), *[(a.pk, a.description[:80]) for a in actions]]
+
+    def has_changed(self):
+        """A row counts as filled in once it has a description, a payee or an amount (the selects with
+        defaults, category, frequency and instalments, are always sent by browsers)."""
+        return any(str(self.data.get(self.add_prefix(name), "")).strip() for name in ("description", "payee", "amount"))
+
+
+ItemFormSet = forms.formset_factory(ItemForm, extra=5, max_num=5, min_num=1, validate_min=True, validate_max=True)
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label="Note (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="Reasons", widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class OptionalReasonForm(forms.Form):
+    reason = forms.CharField(label="Reason (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "withdraw_%s")  # the return form on the same page has a "reason" too
+        super().__init__(*args, **kwargs)
+
+
+class EmptyForm(forms.Form):
+    pass
