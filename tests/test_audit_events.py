@@ -97,7 +97,7 @@ def test_a_refused_step_leaves_no_event_and_no_change(world):
     rec = EventRecorder()
     log_count = LogEntry.objects.count()
     with pytest.raises(Exception):
-        package_services.package_approve(package_id=package.pk, by=world.u.tm_east)
+        package_services.package_approve(package_id=package.pk, by=world.u.tm_west)  # another team's manager
     assert rec.new() == []
     assert LogEntry.objects.count() == log_count
     package.refresh_from_db()
