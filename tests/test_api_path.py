@@ -224,7 +224,7 @@ class TestRefusals:
     def test_other_team_and_finance_get_404_on_the_case(self, path):
         case, nan, package = path.to_submitted()
         plan_id = package["plan"]
-        meeting_id = ok(path.as_(path.u.prac_east).get(f"/api/v1/cases/{case['id']}/meetings/"))[0]["id"]
+        meeting_id = ok(path.as_(path.u.prac_east).get(f"/api/v1/cases/{case['id']}/meetings/"))["results"][0]["id"]
         urls = [f"/api/v1/cases/{case['id']}/", f"/api/v1/cases/{case['id']}/network-members/",
                 f"/api/v1/cases/{case['id']}/meetings/", f"/api/v1/cases/{case['id']}/packages/",
                 f"/api/v1/cases/{case['id']}/audit/", f"/api/v1/plans/{plan_id}/", f"/api/v1/packages/{package['id']}/"]
@@ -279,7 +279,7 @@ def test_coordinator_sees_only_what_the_conference_needs(path):
     case, nan, mum, plan = path.to_plan_accepted("fgc")
     coord = path.as_(path.u.coord)
     assert coord.get(f"/api/v1/cases/{case['id']}/").status_code == 200
-    assert len(ok(coord.get(f"/api/v1/cases/{case['id']}/meetings/"))) == 1
+    assert ok(coord.get(f"/api/v1/cases/{case['id']}/meetings/"))["count"] == 1
     for url in (f"/api/v1/cases/{case['id']}/packages/", f"/api/v1/cases/{case['id']}/audit/"):
         assert coord.get(url).status_code == 404, url
     assert ok(coord.get(f"/api/v1/payments/?case={case['id']}"))["count"] == 0

@@ -9,6 +9,19 @@ from fgdm.constants import MeetingModel, Outcome, Relationship, Stage
 from fgdm.models import Case, Child, FamilyHub, FamilyPlan, Locality, Meeting, NetworkMember, PlanAction, Team
 
 
+# Ids in request bodies: positive and within a 64-bit integer (larger ones would crash SQLite's driver).
+MAX_ID = 2**63 - 1
+
+
+class IdField(serializers.IntegerField):
+    """An object id in a request body; whether it names the right object is the service's call."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+
 class UsernameField(serializers.SlugRelatedField):
     """A person named by username; unknown or inactive users are a field error."""
 
@@ -167,7 +180,7 @@ class MeetingCreateSerializer(serializers.Serializer):
 
 class ActionInputSerializer(serializers.Serializer):
     description = serializers.CharField()
-    owner_member = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    owner_member = IdField(required=False, allow_null=True)
     owner_text = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     due_by = serializers.DateField(required=False, allow_null=True)
 

@@ -15,11 +15,11 @@ from audit.services import record_access
 from fgdm import selectors, services
 from fgdm.api import serializers as s
 from fgdm.api.base import AuditedAPIView, AuditedMixin
-from fgdm.models import FamilyHub, Locality
+from fgdm.models import FamilyHub, Locality, Meeting, NetworkMember
 from fgdm.services import ActionInput, ChildInput
 
 
-class TokenView(ObtainAuthToken):
+class TokenView(AuditedMixin, ObtainAuthToken):
     """Exchange a username and password for an API token."""
 
 
@@ -134,11 +134,15 @@ class CaseReview(AuditedAPIView):
         return Response(s.CaseSerializer(case).data)
 
 
-class MemberListCreate(AuditedAPIView):
+class MemberListCreate(AuditedMixin, generics.GenericAPIView):
+    serializer_class = s.NetworkMemberSerializer
+    queryset = NetworkMember.objects.none()  # for the schema only; reads go through the selector
+
     @extend_schema(responses=s.NetworkMemberSerializer(many=True), operation_id="cases_network_members_list")
     def get(self, request, case_id):
         case = selectors.case_get(user=request.user, case_id=case_id)
-        return Response(s.NetworkMemberSerializer(case.network_members.order_by("id"), many=True).data)
+        page = self.paginate_queryset(case.network_members.order_by("id"))
+        return self.get_paginated_response(s.NetworkMemberSerializer(page, many=True).data)
 
     @extend_schema(request=s.NetworkMemberSerializer, responses={201: s.NetworkMemberSerializer})
     def post(self, request, case_id):
@@ -148,11 +152,15 @@ class MemberListCreate(AuditedAPIView):
         return Response(s.NetworkMemberSerializer(member).data, status=status.HTTP_201_CREATED)
 
 
-class MeetingListCreate(AuditedAPIView):
+class MeetingListCreate(AuditedMixin, generics.GenericAPIView):
+    serializer_class = s.MeetingSerializer
+    queryset = Meeting.objects.none()  # for the schema only; reads go through the selector
+
     @extend_schema(responses=s.MeetingSerializer(many=True), operation_id="cases_meetings_list")
     def get(self, request, case_id):
         case = selectors.case_get(user=request.user, case_id=case_id)
-        return Response(s.MeetingSerializer(selectors.meetings_for(user=request.user, case=case), many=True).data)
+        page = self.paginate_queryset(selectors.meetings_for(user=request.user, case=case))
+        return self.get_paginated_response(s.MeetingSerializer(page, many=True).data)
 
     @extend_schema(request=s.MeetingCreateSerializer, responses={201: s.MeetingSerializer})
     def post(self, request, case_id):

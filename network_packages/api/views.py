@@ -1,12 +1,13 @@
 """API v1, support packages: draft, submit, approve, return, withdraw."""
 from drf_spectacular.utils import extend_schema
-from rest_framework import status
+from rest_framework import generics, status
 from rest_framework.response import Response
 
-from fgdm.api.base import AuditedAPIView
+from fgdm.api.base import AuditedAPIView, AuditedMixin
 from fgdm.selectors import case_get_whole
 from network_packages import selectors, services
 from network_packages.api import serializers as s
+from network_packages.models import SupportPackage
 from network_packages.services import ItemInput
 
 
@@ -16,11 +17,16 @@ def _valid(serializer_class, request):
     return serializer.validated_data
 
 
-class PackageListCreate(AuditedAPIView):
+class PackageListCreate(AuditedMixin, generics.GenericAPIView):
+    serializer_class = s.PackageSerializer
+    queryset = SupportPackage.objects.none()  # for the schema only; reads go through the selector
+
     @extend_schema(responses=s.PackageSerializer(many=True), operation_id="cases_packages_list")
     def get(self, request, case_id):
         case = case_get_whole(user=request.user, case_id=case_id)
-        return Response(s.PackageSerializer(selectors.package_list(user=request.user, case_id=case.pk), many=True).data)
+        packages = selectors.package_list(user=request.user, case_id=case.pk).prefetch_related("approvals__approver")
+        page = self.paginate_queryset(packages)
+        return self.get_paginated_response(s.PackageSerializer(page, many=True).data)
 
     @extend_schema(request=s.PackageCreateSerializer, responses={201: s.PackageSerializer})
     def post(self, request, case_id):

@@ -1,6 +1,7 @@
 """API shapes of the money side. Bank details leave the API masked."""
 from rest_framework import serializers
 
+from fgdm.api.serializers import IdField
 from network_packages.api.serializers import MoneyField
 from payments.constants import PaymentStatus
 from payments.models import BankAccount, Payment, PaymentBatch
@@ -59,11 +60,11 @@ class BatchDetailSerializer(BatchSerializer):
 
 
 class BatchCreateSerializer(serializers.Serializer):
-    payment_ids = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, allow_empty=False)
+    payment_ids = serializers.ListField(child=IdField(), required=False, allow_empty=False, max_length=10_000)
     due_by = serializers.DateField(required=False)
 
 
 class PaymentFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=PaymentStatus.choices, required=False)
-    case = serializers.IntegerField(min_value=1, required=False, source="case_id")
+    case = IdField(required=False, source="case_id")
     due_before = serializers.DateField(required=False)

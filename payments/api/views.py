@@ -1,4 +1,5 @@
 """API v1, payments: bank details, authorisation, batches and their export files."""
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -7,11 +8,10 @@ from rest_framework.response import Response
 
 from audit.services import record_access
 from fgdm.api.base import AuditedAPIView, AuditedMixin
-from fgdm.exceptions import InvalidTransition
 from fgdm.selectors import member_get
 from payments import selectors, services
 from payments.api import serializers as s
-from payments.constants import BatchStatus, ExportFormat
+from payments.constants import ExportFormat
 from payments.models import Payment, PaymentBatch
 
 CONTENT_TYPES = {ExportFormat.CSV: "text/csv; charset=utf-8"}
@@ -88,13 +88,21 @@ class BatchListCreate(AuditedMixin, generics.GenericAPIView):
     def post(self, request):
         data = _valid(s.BatchCreateSerializer, request)
         batch = services.batch_create(by=request.user, payment_ids=data.get("payment_ids"), due_by=data.get("due_by"))
-        return Response(s.BatchDetailSerializer(batch).data, status=status.HTTP_201_CREATED)
+        return Response(_detail(request, batch.pk), status=status.HTTP_201_CREATED)
+
+
+def _detail(request, batch_id):
+    """A batch with its payments, loaded in a fixed number of queries."""
+    batch = selectors.batch_get(user=request.user, batch_id=batch_id)
+    prefetch_related_objects([batch], Prefetch(
+        "payments", queryset=Payment.objects.select_related("case", "payee", "batch").order_by("id")))
+    return s.BatchDetailSerializer(batch).data
 
 
 class BatchDetail(AuditedAPIView):
     @extend_schema(responses=s.BatchDetailSerializer)
     def get(self, request, batch_id):
-        return Response(s.BatchDetailSerializer(selectors.batch_get(user=request.user, batch_id=batch_id)).data)
+        return Response(_detail(request, batch_id))
 
 
 class BatchApprove(AuditedAPIView):
@@ -114,21 +122,23 @@ class BatchConfirm(AuditedAPIView):
 FORMAT_PARAMETER = OpenApiParameter("format", str, enum=["csv", "bacs18", "pain001"], default="csv")
 
 
-class BatchExport(AuditedAPIView):
-    """POST exports an approved batch and returns the file; GET downloads an exported batch's file again.
+EXPORT_RESPONSES = {(200, "application/octet-stream"): OpenApiTypes.BINARY}
 
-    The file is the same bytes every time; its SHA-256 is in the X-Checksum-SHA256 header.
+
+class BatchExport(AuditedAPIView):
+    """The batch's payment file. The first export of an approved batch marks it exported; every
+    later one returns the same bytes (its SHA-256 is in the X-Checksum-SHA256 header), so GET is
+    safe to repeat. POST does the same, for clients that prefer a verb for the first export.
+
+    Answers 409 for a batch not approved yet, 400 for a format that is not available.
     """
 
-    @extend_schema(parameters=[FORMAT_PARAMETER], request=None, responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
-    def post(self, request, batch_id):
+    @extend_schema(parameters=[FORMAT_PARAMETER], responses=EXPORT_RESPONSES)
+    def get(self, request, batch_id):
         return self._file(request, batch_id)
 
-    @extend_schema(parameters=[FORMAT_PARAMETER], responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
-    def get(self, request, batch_id):
-        batch = selectors.batch_get(user=request.user, batch_id=batch_id)
-        if batch.status not in (BatchStatus.EXPORTED, BatchStatus.CONFIRMED):
-            raise InvalidTransition(f"The batch is {batch.status}; export it (POST) once it is approved.")
+    @extend_schema(parameters=[FORMAT_PARAMETER], request=None, responses=EXPORT_RESPONSES)
+    def post(self, request, batch_id):
         return self._file(request, batch_id)
 
     def _file(self, request, batch_id):
