@@ -207,7 +207,8 @@ def case_detail(request, case_id):
     case = selectors.case_detail(user=request.user, case_id=case_id)
     plans = list(case.plans.all())
     members = list(case.network_members.all())
-    whole = sees_whole_case(request.user, case)  # an FGC coordinator sees only what the conference needs
+    whole = sees_whole_case(request.user, case)
+    packages = list(package_list(user=request.user, case_id=case.pk))  # an FGC coordinator sees only what the conference needs
     return page(request, "fgdm/case_detail.html", {
         "title": f"{case.reference} — {case.family_name} family",
         "case": case,
@@ -217,7 +218,9 @@ def case_detail(request, case_id):
         "plans": plans,
         "latest_plan": plans[0] if plans else None,
         "accepted_plan": next((p for p in plans if p.status == PlanStatus.ACCEPTED), None),
-        "packages": list(package_list(user=request.user, case_id=case.pk)),
+        "packages": packages,
+        "can_draft_package": not any(p.status in (PackageStatus.DRAFT, PackageStatus.SUBMITTED, PackageStatus.RETURNED,
+                                                  PackageStatus.APPROVED) for p in packages),
         "payments": list(payment_list(user=request.user, case_id=case.pk)),
         "events": _events(case) if whole else [],
         "sees_whole_case": whole,
