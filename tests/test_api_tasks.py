@@ -1,0 +1,131 @@
+"""GET /api/v1/tasks/ shows each role its own inbox and claimable queue; assign takes a task once."""
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from fgdm import services as case_services
+from tests import scenario
+from tests.test_api_path import counts, ok
+
+# Where the case stands → the tasks each person sees (name, owner) on it; people not named see none.
+STAGES = {
+    "referred": (lambda w: scenario.referral(w), {
+        "tm_east": [("allocate", None)], "sm": [("allocate", None)], "hos": [("allocate", None)],
+    }),
+    "allocated": (lambda w: scenario.allocated(w), {
+        "prac_east": [("map_network", "prac.east")],
+    }),
+    "conference": (lambda w: _conference(w), {
+        "coord": [("prepare_network", "coord")],
+    }),
+    "plan agreed": (lambda w: scenario.meeting_held(w)[0], {
+        "prac_east": [("accept_plan", "prac.east")],
+    }),
+    "plan accepted": (lambda w: scenario.plan_accepted(w)[0], {
+        "prac_east": [("draft_package", "prac.east")],
+    }),
+    "submitted £300": (lambda w: scenario.package_submitted(w).case, {
+        "tm_east": [("approve_team_manager", None)],
+    }),
+    "escalated £1,200": (lambda w: _escalated(w), {
+        "sm": [("approve_service_manager", None)],
+    }),
+    "approved": (lambda w: scenario.package_approved(w).case, {
+        "fin1": [("authorise_payments", None)], "fin2": [("authorise_payments", None)],
+    }),
+}
+EVERYONE = ["prac_east", "prac_east2", "prac_west", "coord", "tm_east", "tm_west", "sm", "hos", "fin1", "fin2", "auditor"]
+
+
+def _conference(world):
+    case, _ = scenario.with_network(world)
+    case_services.meeting_schedule(case_id=case.pk, by=world.u.prac_east, model="fgc", venue="Hub",
+                                   scheduled_for=timezone.now(), coordinator=world.u.coord)
+    return case
+
+
+def _escalated(world):
+    from network_packages import services as package_services
+
+    package = scenario.package_submitted(world, amount=Decimal("1200.00"))
+    package_services.package_approve(package_id=package.pk, by=world.u.tm_east, note="Endorsed")
+    return package.case
+
+
+@pytest.mark.django_db
+class TestTaskList:
+    @pytest.mark.parametrize("stage", list(STAGES))
+    def test_each_role_sees_its_own_queue(self, world, api, stage):
+        build, expected = STAGES[stage]
+        case = build(world)
+        for username in EVERYONE:
+            tasks = ok(api.as_user(getattr(world.u, username)).get("/api/v1/tasks/"))
+            seen = [(t["name"], t["owner"]) for t in tasks["results"] if t["case"] == case.pk]
+            assert seen == expected.get(username, []), (stage, username, tasks["results"])
+            assert tasks["count"] == len(tasks["results"]) == len(seen)
+
+    def test_a_task_carries_its_node_title_and_case(self, world, api):
+        case = scenario.referral(world)
+        [task] = ok(api.as_user(world.u.tm_east).get("/api/v1/tasks/"))["results"]
+        assert task | {"id": 0, "created": ""} == {
+            "id": 0, "name": "allocate", "title": "Screen and allocate a lead practitioner", "status": "NEW",
+            "case": case.pk, "case_reference": case.reference, "owner": None, "created": ""}
+
+    def test_another_teams_referral_is_not_in_the_queue(self, world, api):
+        scenario.referral(world, by=world.u.prac_west, locality=world.west)
+        assert ok(api.as_user(world.u.tm_east).get("/api/v1/tasks/"))["count"] == 0
+        assert [t["name"] for t in ok(api.as_user(world.u.tm_west).get("/api/v1/tasks/"))["results"]] == ["allocate"]
+
+
+@pytest.mark.django_db
+class TestTaskAssign:
+    def test_assign_takes_it_from_the_queue_once(self, world, api):
+        scenario.referral(world)
+        [task] = ok(api.as_user(world.u.tm_east).get("/api/v1/tasks/"))["results"]
+        taken = ok(api.as_user(world.u.tm_east).post(f"/api/v1/tasks/{task['id']}/assign/"))
+        assert (taken["id"], taken["owner"], taken["status"]) == (task["id"], "tm.east", "ASSIGNED")
+        before = counts()
+        again = api.as_user(world.u.tm_east).post(f"/api/v1/tasks/{task['id']}/assign/")
+        assert again.status_code == 409 and "already" in again.json()["detail"]
+        assert counts() == before
+        # It is now in tm.east's inbox and out of the other managers' queues.
+        assert [(t["id"], t["owner"]) for t in ok(api.as_user(world.u.tm_east).get("/api/v1/tasks/"))["results"]] == [
+            (task["id"], "tm.east")]
+        assert ok(api.as_user(world.u.sm).get("/api/v1/tasks/"))["count"] == 0
+
+    def test_the_assignee_then_completes_it_through_the_service_endpoint(self, world, api):
+        case = scenario.referral(world)
+        [task] = ok(api.as_user(world.u.tm_east).get("/api/v1/tasks/"))["results"]
+        ok(api.as_user(world.u.tm_east).post(f"/api/v1/tasks/{task['id']}/assign/"))
+        ok(api.as_user(world.u.tm_east).post(f"/api/v1/cases/{case.pk}/allocate/", {"lead_practitioner": "prac.east"},
+                                             format="json"))
+        assert ok(api.as_user(world.u.tm_east).get("/api/v1/tasks/"))["count"] == 0
+        assert [t["name"] for t in ok(api.as_user(world.u.prac_east).get("/api/v1/tasks/"))["results"]] == ["map_network"]
+
+    @pytest.mark.parametrize("username", ["prac_east", "tm_west", "fin1", "coord"])
+    def test_people_whose_queue_does_not_hold_it_get_404(self, world, api, username):
+        scenario.referral(world)
+        [task] = ok(api.as_user(world.u.tm_east).get("/api/v1/tasks/"))["results"]
+        before = counts()
+        assert api.as_user(getattr(world.u, username)).post(f"/api/v1/tasks/{task['id']}/assign/").status_code == 404
+        assert counts() == before
+
+    def test_unknown_task(self, world, api):
+        assert api.as_user(world.u.tm_east).post("/api/v1/tasks/999999/assign/").status_code == 404
+
+    def test_finance_queue_is_not_tied_to_case_visibility(self, world, api):
+        package = scenario.package_approved(world)
+        fin = api.as_user(world.u.fin1)
+        [task] = ok(fin.get("/api/v1/tasks/"))["results"]
+        assert (task["name"], task["case"]) == ("authorise_payments", package.case_id)
+        assert fin.get(f"/api/v1/cases/{package.case_id}/").status_code == 404
+        assert ok(fin.post(f"/api/v1/tasks/{task['id']}/assign/"))["owner"] == "fin1"
+        assert ok(api.as_user(world.u.fin2).get("/api/v1/tasks/"))["count"] == 0
+
+    def test_a_second_role_adds_its_queue(self, world, api):
+        scenario.referral(world)
+        world.u.prac_east.groups.add(Group.objects.get(name="team_manager"))
+        world.team_east.managers.add(world.u.prac_east)
+        assert [t["name"] for t in ok(api.as_user(world.u.prac_east).get("/api/v1/tasks/"))["results"]] == ["allocate"]
