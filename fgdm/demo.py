@@ -68,9 +68,9 @@ DEMO_USERS = [
     DemoUser("coord", "Priya", "Shah", Role.COORDINATOR,
              try_this="Prepare the Hollis family's Family Group Conference, then record it"),
     DemoUser("tm.east", "Claire", "Jennings", Role.TEAM_MANAGER, manages="east",
-             try_this="Allocate the Whitcombe referral; approve packages up to £500"),
+             try_this="Allocate the Whitcombe referral; approve packages up to £500, endorse larger ones up"),
     DemoUser("tm.west", "Gareth", "Price", Role.TEAM_MANAGER, manages="west",
-             try_this="West team's queue; approve packages up to £500"),
+             try_this="West team's queue; approve packages up to £500, endorse larger ones up"),
     DemoUser("sm", "Rachel", "Okafor", Role.SERVICE_MANAGER,
              try_this="Approve the Nowak bus pass package (£780, above a team manager's limit)"),
     DemoUser("hos", "David", "Whitfield", Role.HEAD_OF_SERVICE,
@@ -316,7 +316,8 @@ def case_plan_to_accept(ctx):
 
 
 def case_package_for_service_manager(ctx):
-    """Chesil (West team): an aunt's bus pass, £65 a month for a year — above a team manager's limit."""
+    """Chesil (West team): an aunt's bus pass, £65 a month for a year — above a team manager's limit,
+    so tm.west endorses it up and it waits for the service manager."""
     case = _refer(
         ctx, by="prac.west", family_name="Nowak", locality="chesil", hub="Littlemoor Hub",
         reason="Mum starts early shifts at the hospital and cannot take the children to school. Aunt Ewa lives "

@@ -79,14 +79,15 @@ class PackageItemInline(ReadOnlyTabularInline):
 
 class ApprovalInline(ReadOnlyTabularInline):
     model = Approval
-    fields = ("approver", "tier", "amount", "package_version", "note", "at")
+    fields = ("approver", "tier", "decision", "amount", "package_version", "note", "at")
     readonly_fields = ("at",)
 
 
 @admin.register(SupportPackage)
 class SupportPackageAdmin(ReadOnlyModelAdmin):
-    list_display = ("__str__", "case", "version", "status", "total", "required_tier", "submitted_at", "decided_by")
-    list_filter = ("status", "required_tier")
+    list_display = ("__str__", "case", "version", "status", "total", "required_tier", "current_tier", "submitted_at",
+                    "decided_by")
+    list_filter = ("status", "required_tier", "current_tier")
     search_fields = ("case__reference",)
     list_select_related = ("case", "decided_by")
     inlines = [PackageItemInline, ApprovalInline]
@@ -102,7 +103,7 @@ class PackageItemAdmin(ReadOnlyModelAdmin):
 
 @admin.register(Approval)
 class ApprovalAdmin(ReadOnlyModelAdmin):
-    list_display = ("package", "approver", "tier", "amount", "package_version", "at")
-    list_filter = ("tier",)
+    list_display = ("package", "approver", "tier", "decision", "amount", "package_version", "at")
+    list_filter = ("tier", "decision")
     search_fields = ("package__case__reference", "approver__username")
     list_select_related = ("package__case", "approver")

@@ -183,6 +183,9 @@ class TestDemoCases:
         assert package.status == PackageStatus.SUBMITTED
         assert package.total == Decimal("780.00")
         assert package.required_tier == ApprovalTier.SERVICE_MANAGER
+        endorsement = package.approvals.get()
+        assert (endorsement.approver.username, endorsement.decision) == ("tm.west", "escalated")
+        assert package.current_tier == ApprovalTier.SERVICE_MANAGER
         assert open_tasks(package.case) == [("approve_service_manager", None)]
         assert "approve_service_manager" in [t.flow_task.name for t in task_list(user=user("sm"))]
 
