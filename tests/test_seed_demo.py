@@ -263,3 +263,34 @@ class TestIdempotent:
         counts = row_counts()
         seed()
         assert row_counts() == counts
+
+
+class TestDemoInTheBrowser:
+    """What `make run` offers: every demo user signs in to a working task list, and each task's page opens."""
+
+    def test_every_demo_user_sees_their_tasks_and_can_open_them(self, seeded, client):
+        from fgdm.views import task_url
+
+        for username in [*DEMO_USERNAMES, "admin"]:
+            person = user(username)
+            client.force_login(person)
+            home = client.get("/")
+            assert home.status_code == 200, username
+            for task in task_list(user=person):
+                address = task_url(task)
+                assert client.get(address).status_code == 200, (username, task.flow_task.name, address)
+            client.logout()
+
+    def test_the_lead_practitioner_opens_every_east_team_case(self, seeded, client):
+        client.force_login(user("prac.east"))
+        assert client.get("/cases/").status_code == 200
+        for family in ("Whitcombe", "Pearce", "Bennett", "Dawson"):
+            assert client.get(f"/cases/{case_of(family).pk}/").status_code == 200, family
+
+    def test_finance_pages(self, seeded, client):
+        client.force_login(user("fin2"))
+        assert client.get("/finance/").status_code == 200
+        batch = PaymentBatch.objects.get()
+        page = client.get(f"/finance/batches/{batch.pk}/")
+        assert page.status_code == 200
+        assert batch.reference in page.content.decode()
