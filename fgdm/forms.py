@@ -41,12 +41,18 @@ class UserChoiceField(forms.ModelChoiceField):
         return f"{name} ({user.get_username()})" if name else user.get_username()
 
 
+class HubChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, hub):
+        return f"{hub.name} ({hub.locality.name})"
+
+
 # -- referral -------------------------------------------------------------------------------
 
 
 class CaseFilterForm(forms.Form):
-    q = forms.CharField(label="Reference or family name", required=False)
+    q = forms.CharField(label="Reference or family name", required=False, max_length=100)
     status = forms.ChoiceField(label="Status", required=False, choices=[])
+    stage = forms.ChoiceField(label="Stage", required=False, choices=[("", "Any stage"), *Stage.choices])
     locality = forms.ChoiceField(label="Locality", required=False, choices=[])
 
     def __init__(self, *args, **kwargs):
@@ -57,14 +63,17 @@ class CaseFilterForm(forms.Form):
         self.fields["locality"].choices = [("", "Any locality"),
                                            *Locality.objects.order_by("name").values_list("code", "name")]
 
+    def clean_q(self):
+        return self.cleaned_data["q"].strip()
+
 
 class CaseCreateForm(forms.Form):
     family_name = forms.CharField(label="Family name", max_length=100)
     locality = forms.ModelChoiceField(label="Locality", queryset=Locality.objects.order_by("name"),
                                       empty_label="Choose a locality")
-    hub = forms.ModelChoiceField(label="Family hub (optional)", required=False,
-                                 queryset=FamilyHub.objects.select_related("locality").order_by("locality__name", "name"),
-                                 empty_label="None")
+    hub = HubChoiceField(label="Family hub (optional)", required=False,
+                         queryset=FamilyHub.objects.select_related("locality").order_by("locality__name", "name"),
+                         empty_label="None", help_text="The hub or network point nearest the family, in the same locality.")
     stage = forms.ChoiceField(label="Stage", choices=Stage.choices)
     referral_reason = forms.CharField(label="Reason for the referral", widget=forms.Textarea(attrs={"rows": 4}))
     child_lives_with = forms.CharField(label="Who the children live with (optional)", max_length=200, required=False)

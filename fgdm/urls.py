@@ -9,6 +9,7 @@ urlpatterns = [
     path("cases/", views.case_list, name="case_list"),
     path("cases/new/", views.case_new, name="case_new"),
     path("cases/<int:case_id>/", views.case_detail, name="case_detail"),
+    path("cases/<int:case_id>/map.svg", views.case_map, name="case_map"),
     path("cases/<int:case_id>/allocate/", views.case_allocate, name="case_allocate"),
     path("cases/<int:case_id>/consent/", views.case_consent, name="case_consent"),
     path("cases/<int:case_id>/members/new/", views.member_new, name="member_new"),

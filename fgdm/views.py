@@ -3,25 +3,41 @@
 Views never decide who may do what or whether a step is allowed: a service's refusal
 (DomainError) is shown on the form and nothing changes.
 """
+import functools
+from textwrap import wrap
+
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from viewflow.workflow import chart
 from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
 
 from audit.selectors import case_trail
 from fgdm import forms as f
 from fgdm import selectors, services
-from fgdm.constants import PlanStatus
-from fgdm.exceptions import DomainError
-from fgdm.permissions import sees_whole_case
+from fgdm.constants import (
+    ActionStatus,
+    CaseStatus,
+    MeetingStatus,
+    Outcome,
+    PlanStatus,
+    Role,
+)
+from fgdm.exceptions import DomainError, NotPermitted
+from fgdm.permissions import ensure_can_manage_case, ensure_can_work_case, has_role, sees_whole_case
 from fgdm.services import ChildInput
-from fgdm.workflow import OPEN_STATUSES
-from network_packages.constants import PackageStatus
+from fgdm.workflow import OPEN_STATUSES, open_task
+from network_packages.constants import ApprovalTier, PackageStatus
 from network_packages.selectors import package_list
-from payments.selectors import payment_list
+from payments.constants import BatchStatus, PaymentStatus
+from payments.selectors import batch_list, payees_awaiting_verification, payment_list
 
 
 def run_service(form, call, *, formsets=()):
@@ -81,8 +97,10 @@ def form_page(request, *, title, form, button, context=None, caption="", formset
 # -- tasks ------------------------------------------------------------------------------------
 
 
-def _latest(qs):
-    return qs.order_by("-id").first()
+def _latest(objects, key="id"):
+    """The newest of already-loaded objects (lists prefetched with the tasks: no query per row)."""
+    objects = list(objects)
+    return max(objects, key=lambda o: getattr(o, key)) if objects else None
 
 
 def task_url(task) -> str:
@@ -99,20 +117,21 @@ def task_url(task) -> str:
             step = "meeting_prepare" if name == "prepare_network" else "meeting_record"
             return reverse(f"fgdm:{step}", args=[meeting.pk])
     if name in ("accept_plan", "revise_plan"):
-        plan = case.plans.order_by("-version").first()
+        plan = _latest(case.plans.all(), key="version")
         if plan:
             return reverse("fgdm:plan_detail" if name == "accept_plan" else "fgdm:plan_revise", args=[plan.pk])
     if name == "draft_package":
-        package = _latest(case.packages.filter(status__in=[PackageStatus.DRAFT, PackageStatus.RETURNED]))
+        package = _latest(p for p in case.packages.all() if p.status in (PackageStatus.DRAFT, PackageStatus.RETURNED))
         if package:
             return reverse("network_packages:package_detail", args=[package.pk])
         return reverse("network_packages:package_new", args=[case.pk])
     if name.startswith("approve_"):
-        package = _latest(case.packages.filter(status=PackageStatus.SUBMITTED)) or _latest(case.packages.all())
+        packages = list(case.packages.all())
+        package = _latest(p for p in packages if p.status == PackageStatus.SUBMITTED) or _latest(packages)
         if package:
             return reverse("network_packages:package_detail", args=[package.pk])
     if name == "authorise_payments":
-        return reverse("payments:payment_list") + f"?case={case.pk}"
+        return reverse("payments:payment_list") + f"?case={case.pk}&status={PaymentStatus.SCHEDULED}"
     if name == "review":
         return reverse("fgdm:case_review", args=[case.pk])
     return reverse("fgdm:case_detail", args=[case.pk])
@@ -123,14 +142,28 @@ def _task_rows(tasks):
              "url": task_url(t)} for t in tasks]
 
 
+def _finance_work(user) -> dict:
+    """What waits for a finance officer besides workflow tasks: bank details to verify and batches."""
+    batches = list(batch_list(user=user).exclude(status=BatchStatus.CONFIRMED)[:50])
+    return {
+        "to_verify": list(payees_awaiting_verification(user=user)[:50]),
+        "batches_to_approve": [b for b in batches if b.status == BatchStatus.OPEN and b.created_by_id != user.pk],
+        "batches_waiting": [b for b in batches if not (b.status == BatchStatus.OPEN and b.created_by_id != user.pk)],
+    }
+
+
 @login_required
-def home(request, error=None):
-    tasks = list(selectors.task_list(user=request.user))
+def home(request, error=None, status=200):
+    tasks = list(selectors.task_list(user=request.user).prefetch_related(
+        "process__case__meetings", "process__case__plans", "process__case__packages"))
     mine = [t for t in tasks if t.owner_id == request.user.pk]
     available = [t for t in tasks if t.owner_id is None]
-    return page(request, "fgdm/home.html", {
-        "title": "My tasks", "mine": _task_rows(mine), "available": _task_rows(available), "errors": [{"href": "", "text": error}] if error else [],
-    }, status=400 if error else 200)
+    context = {"title": "My tasks", "mine": _task_rows(mine), "available": _task_rows(available),
+               "errors": [{"href": "", "text": error}] if error else [],
+               "is_finance": has_role(request.user, Role.FINANCE_OFFICER)}
+    if context["is_finance"]:
+        context.update(_finance_work(request.user))
+    return page(request, "fgdm/home.html", context, status=status)
 
 
 @login_required
@@ -139,8 +172,8 @@ def task_take(request, task_id):
     try:
         task = services.task_assign(task_id=task_id, by=request.user)
     except DomainError as exc:
-        return home(request, error=exc.message)
-    return redirect(task_url(task))
+        return home(request, error=exc.message, status=400)
+    return done(request, f"“{task.flow_task.task_title}” is now yours.", task_url(task))
 
 
 # -- cases ------------------------------------------------------------------------------------
@@ -154,7 +187,8 @@ def case_list(request):
     query = request.GET.copy()
     query.pop("page", None)
     return page(request, "fgdm/case_list.html", {"title": "Cases", "filters": filters, "page": cases,
-                                                   "query": query.urlencode()})
+                                                   "query": query.urlencode(),
+                                                   "filtered": any(cleaned.get(k) for k in ("q", "status", "locality", "stage"))})
 
 
 @login_required
@@ -174,25 +208,108 @@ def case_new(request):
 
         case = run_service(form, call, formsets=[children])
         if case:
-            return redirect("fgdm:case_detail", case.pk)
+            return done(request, f"Referral {case.reference} is open. A manager of the {case.team.name} allocates "
+                                 "a lead practitioner next.", reverse("fgdm:case_detail", args=[case.pk]))
     return form_page(request, title="New referral", form=form, formsets=[children], button="Open the referral",
                      template="fgdm/case_new.html", status=400 if request.method == "POST" else 200)
 
 
+# -- the case page and its map ------------------------------------------------------------------
+
+# Labels for the codes a trail entry carries (case, meeting, plan, package, payment and batch states).
+STATE_LABELS = {
+    **dict(CaseStatus.choices), **dict(MeetingStatus.choices), **dict(PlanStatus.choices),
+    **dict(PackageStatus.choices), **dict(PaymentStatus.choices), **dict(BatchStatus.choices),
+    **dict(ActionStatus.choices), **dict(Outcome.choices),
+    "unverified": "Not verified", "verified": "Verified",
+}
+
+
 def _events(case):
+    """The latest 20 entries of the case's trail, in words."""
     events = list(case_trail(case_id=case.pk).select_related("actor")[:20])
     for event in events:
         event.label = event.action.replace("_", " ").capitalize()
+        event.from_label = STATE_LABELS.get(event.from_state, event.from_state)
+        event.to_label = STATE_LABELS.get(event.to_state, event.to_state)
     return events
 
 
-def _flow_svg(case) -> str:
+MAP_PAD = 60  # room around the drawing for the labels above events and gateways
+CURRENT_STATUSES = {STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED, STATUS.SCHEDULED}
+STATE_WORDS = {"done": "done", "current": "the case is here now", "problem": "stopped with an error"}
+
+
+@functools.lru_cache(maxsize=1)
+def _flow_layout():
+    """Where viewflow's layout puts each node and edge of the case flow (the same for every case)."""
     from fgdm.flows import CaseFlow
 
     grid = chart.calc_layout_data(CaseFlow)
+    cells = []
+    for cell in grid.cells:  # in the flow's order, start first
+        node, shape = cell.node, cell.shape
+        title = str(node.task_title) if node.task_title else node.name.replace("_", " ").capitalize()
+        boxed = shape.width >= 100  # a task: the title goes inside; events and gateways get a label above
+        if boxed:
+            lines = wrap(title, 17)
+            top = shape.height / 2 - (len(lines) - 1) * 19 / 2
+            placed = [{"text": text, "x": shape.width / 2, "y": round(top + n * 19, 1)} for n, text in enumerate(lines)]
+        else:
+            lines = wrap(title, 14)
+            placed = [{"text": text, "x": shape.width / 2, "y": -10 - (len(lines) - 1 - n) * 15}
+                      for n, text in enumerate(lines)]
+        cells.append({
+            "node": node, "name": node.name, "title": title, "x": shape.x, "y": shape.y, "svg": shape.svg,
+            "halo_w": shape.width + 14, "halo_h": shape.height + 14, "lines": placed,
+            "text_class": "step" if boxed else "label", "is_step": boxed,
+        })
+    edges = []
+    for edge in grid.edges:
+        if not edge.segments:
+            continue
+        d = " ".join(f"{'M' if n == 0 else 'L'}{x},{y}" for n, (x, y) in enumerate(edge.segments))
+        label_x, label_y = edge.label_pos or (None, None)
+        edges.append({"d": d, "label": edge.label if edge.label_pos else "", "label_x": label_x, "label_y": label_y})
+    return {"cells": cells, "edges": edges, "width": grid.width, "height": grid.height}
+
+
+def flow_map(case) -> dict:
+    """The case flow drawn as SVG, with the steps this case has done and the step it is at marked.
+
+    Built from viewflow's own layout (chart.calc_layout_data); the statuses come from the case's
+    workflow tasks, an open task winning over an earlier done one (a plan accepted, then revised).
+    """
+    layout = _flow_layout()
+    statuses: dict[str, set] = {}
     if case.process_id:
-        chart.calc_cell_status(CaseFlow, grid, case.process_id)
-    return chart.grid_to_svg(grid)
+        for node, status in Task.objects.filter(process_id=case.process_id).values_list("flow_task", "status"):
+            statuses.setdefault(node.name, set()).add(status)
+    cells, done, current = [], [], []
+    for cell in layout["cells"]:
+        seen = statuses.get(cell["name"], set())
+        state = ("current" if seen & CURRENT_STATUSES else "problem" if STATUS.ERROR in seen
+                 else "done" if STATUS.DONE in seen else "")
+        cells.append({**cell, "state": state, "state_label": STATE_WORDS.get(state, "")})
+        if state == "current":
+            current.append(cell["title"])
+        elif state == "done" and cell["is_step"]:
+            done.append(cell["title"])
+    if case.status == CaseStatus.CLOSED:
+        summary = "The case is closed."
+    elif current:
+        summary = "The case is at: " + "; ".join(current) + "."
+    else:
+        summary = "No step is open."
+    width, height = layout["width"] + 2 * MAP_PAD, layout["height"] + 2 * MAP_PAD
+    data = {
+        "cells": cells, "edges": layout["edges"], "width": width, "height": height,
+        "view_box": f"{-MAP_PAD} {-MAP_PAD} {width} {height}",
+        "title": f"Where case {case.reference} is in the Family Group Decision Making process",
+        "description": summary + (" Steps done: " + "; ".join(done) + "." if done else ""),
+    }
+    return {"svg": render_to_string("fgdm/flow_map.svg", {"map": data}), "current": current, "done": done,
+            "summary": summary}
 
 
 def open_tasks(case):
@@ -202,18 +319,28 @@ def open_tasks(case):
     return [{"task": t, "title": str(t.flow_task.task_title), "url": task_url(t)} for t in tasks.order_by("id")]
 
 
+def _allowed(check, user, case) -> bool:
+    """Whether a permission check of fgdm.permissions lets this person act (to offer a button or not;
+    the service still decides when the form is sent)."""
+    try:
+        check(user, case)
+    except NotPermitted:
+        return False
+    return True
+
+
 @login_required
 def case_detail(request, case_id):
     case = selectors.case_detail(user=request.user, case_id=case_id)
     plans = list(case.plans.all())
-    members = list(case.network_members.all())
-    whole = sees_whole_case(request.user, case)
-    packages = list(package_list(user=request.user, case_id=case.pk))  # an FGC coordinator sees only what the conference needs
+    whole = sees_whole_case(request.user, case)  # an FGC coordinator sees only what the conference needs
+    packages = list(package_list(user=request.user, case_id=case.pk)) if whole else []
+    payments = list(payment_list(user=request.user, case_id=case.pk)) if whole else []
     return page(request, "fgdm/case_detail.html", {
         "title": f"{case.reference} — {case.family_name} family",
         "case": case,
         "children": list(case.children.all()),
-        "members": members,
+        "members": list(case.network_members.all()),
         "meetings": list(selectors.meetings_for(user=request.user, case=case)),
         "plans": plans,
         "latest_plan": plans[0] if plans else None,
@@ -221,27 +348,51 @@ def case_detail(request, case_id):
         "packages": packages,
         "can_draft_package": not any(p.status in (PackageStatus.DRAFT, PackageStatus.SUBMITTED, PackageStatus.RETURNED,
                                                   PackageStatus.APPROVED) for p in packages),
-        "payments": list(payment_list(user=request.user, case_id=case.pk)),
+        "payments": payments,
+        "payments_total": sum((p.amount for p in payments), 0),
         "events": _events(case) if whole else [],
         "sees_whole_case": whole,
+        "can_work": _allowed(ensure_can_work_case, request.user, case),
+        "can_manage": _allowed(ensure_can_manage_case, request.user, case),
         "tasks": open_tasks(case),
-        "flow_svg": _flow_svg(case),
+        "map": flow_map(case),
     })
 
 
-def _case_step(request, case_id, *, title, form_class, call, button, success=None, form_kwargs=None,
-               intro=""):
+@login_required
+def case_map(request, case_id):
+    """The case's map on its own, full size (linked from the case page)."""
+    case = selectors.case_get(user=request.user, case_id=case_id)
+    response = HttpResponse(flow_map(case)["svg"], content_type="image/svg+xml; charset=utf-8")
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+def done(request, message: str, to: str):
+    """After a service succeeded: say what happened on the next page and go there."""
+    messages.success(request, message)
+    return redirect(to)
+
+
+def _caption(case):
+    return f"{case.reference} — {case.family_name} family"
+
+
+def _case_step(request, case_id, *, title, form_class, call, button, message, form_kwargs=None, intro="",
+               template="fgdm/form_page.html", context=None):
     """One page, one form, one service: the shape of every case step."""
     case = selectors.case_get(user=request.user, case_id=case_id)
     kwargs = form_kwargs(case) if form_kwargs else {}
     form = form_class((request.POST if request.method == "POST" else None), **kwargs)
     if request.method == "POST":
-        if run_service(form, lambda data: call(case, data)):
-            return redirect(success or reverse("fgdm:case_detail", args=[case.pk]))
-    return form_page(request, title=title, caption=f"{case.reference} — {case.family_name} family", form=form,
-                     button=button, context={"case": case, "intro": intro,
-                                             "back": reverse("fgdm:case_detail", args=[case.pk])},
-                     status=400 if request.method == "POST" else 200)
+        result = run_service(form, lambda data: call(case, data))
+        if result:
+            return done(request, message(result) if callable(message) else message,
+                        reverse("fgdm:case_detail", args=[case.pk]))
+    data = {"case": case, "intro": intro, "back": reverse("fgdm:case_detail", args=[case.pk])}
+    data.update(context(case) if context else {})
+    return form_page(request, title=title, caption=_caption(case), form=form, button=button, template=template,
+                     context=data, status=400 if request.method == "POST" else 200)
 
 
 @login_required
@@ -249,9 +400,13 @@ def case_allocate(request, case_id):
     return _case_step(
         request, case_id, title="Allocate a lead practitioner", form_class=f.AllocateForm,
         form_kwargs=lambda case: {"case": case}, button="Allocate",
-        intro="Choose the family help practitioner who will lead this case.",
+        intro="Choose the family help practitioner who will lead this case. They map the family's network "
+              "and arrange the meeting next.",
+        template="fgdm/case_allocate.html",
         call=lambda case, data: services.case_allocate(case_id=case.pk, by=request.user,
                                                        lead_practitioner=data["lead_practitioner"]),
+        message=lambda case: f"{case.reference} is allocated to "
+                             f"{case.lead_practitioner.get_full_name() or case.lead_practitioner.get_username()}.",
     )
 
 
@@ -259,9 +414,10 @@ def case_allocate(request, case_id):
 def case_consent(request, case_id):
     return _case_step(
         request, case_id, title="Record consent", form_class=f.ConsentForm, button="Record consent",
-        intro="Record who agreed to the referral and to information being shared.",
+        intro="Record who agreed to the referral and to information being shared with the family's network.",
         call=lambda case, data: services.case_record_consent(case_id=case.pk, by=request.user,
                                                              given_by=data["given_by"]),
+        message="Consent is recorded.",
     )
 
 
@@ -270,9 +426,11 @@ def member_new(request, case_id):
     return _case_step(
         request, case_id, title="Add someone to the family network", form_class=f.MemberForm,
         button="Add to the network",
-        intro="Parents and people holding parental responsibility can be in the network, but cannot be paid "
-              "from a support package.",
+        intro="Add the people the family names. Parents and people holding parental responsibility can be in "
+              "the network, but cannot be paid from a support package.",
         call=lambda case, data: services.member_add(case_id=case.pk, by=request.user, **data),
+        message=lambda member: f"{member.full_name} is added to the network"
+                               + ("." if member.payment_eligible else " (cannot be paid from a support package)."),
     )
 
 
@@ -282,28 +440,37 @@ def meeting_new(request, case_id):
         request, case_id, title="Arrange the family meeting", form_class=f.MeetingScheduleForm,
         button="Arrange the meeting",
         intro="A Family Network Meeting is run by the practitioner; a Family Group Conference by an independent "
-              "coordinator. At pre-proceedings it must be a Family Group Conference.",
+              "coordinator, who prepares the network first. At pre-proceedings it must be a Family Group Conference.",
         call=lambda case, data: services.meeting_schedule(
             case_id=case.pk, by=request.user, model=data["model"], scheduled_for=data["scheduled_for"],
             venue=data["venue"], coordinator=data["coordinator"], bottom_lines=data["bottom_lines"]),
+        message=lambda meeting: f"The {meeting.get_model_display()} is arranged for "
+                                f"{timezone.localtime(meeting.scheduled_for):%-d %B %Y at %H:%M}.",
     )
 
 
 @login_required
 def case_review(request, case_id):
+    def context(case):
+        plan = case.plans.order_by("-version").first()
+        return {"plan": plan, "actions": list(plan.actions.select_related("owner_member")) if plan else [],
+                "packages": list(package_list(user=request.user, case_id=case.pk).filter(
+                    status=PackageStatus.APPROVED))}
+
     return _case_step(
         request, case_id, title="Review the plan with the family", form_class=f.ReviewForm, button="Record the review",
+        intro="Meet the family to review how the plan is working. Either the family revises the plan and the case "
+              "continues, or the case closes with an outcome for the child.",
+        template="fgdm/case_review.html", context=context,
         call=lambda case, data: services.case_review(case_id=case.pk, by=request.user,
                                                      close=data["decision"] == "close", outcome=data["outcome"],
                                                      notes=data["notes"]),
+        message=lambda case: "The case is closed." if case.status == CaseStatus.CLOSED
+        else "The review is recorded: the family revises the plan next.",
     )
 
 
 # -- meetings and plans -----------------------------------------------------------------------
-
-
-def _caption(case):
-    return f"{case.reference} — {case.family_name} family"
 
 
 @login_required
@@ -312,10 +479,12 @@ def meeting_prepare(request, meeting_id):
     form = f.EmptyForm((request.POST if request.method == "POST" else None))
     if request.method == "POST":
         if run_service(form, lambda data: services.meeting_prepare(meeting_id=meeting.pk, by=request.user)):
-            return redirect("fgdm:case_detail", meeting.case_id)
+            return done(request, "The network is prepared. Record the conference and the family's plan once it "
+                                 "has been held.", reverse("fgdm:case_detail", args=[meeting.case_id]))
     return form_page(request, title="Prepare the network for the conference", caption=_caption(meeting.case),
                      form=form, button="The network is prepared", template="fgdm/meeting_prepare.html",
                      context={"meeting": meeting, "case": meeting.case,
+                              "members": meeting.case.network_members.all(),
                               "back": reverse("fgdm:case_detail", args=[meeting.case_id])},
                      status=400 if request.method == "POST" else 200)
 
@@ -325,8 +494,10 @@ def meeting_record(request, meeting_id):
     meeting = selectors.meeting_get(user=request.user, meeting_id=meeting_id)
     case = meeting.case
     members = case.network_members.order_by("full_name")
-    form = f.MeetingRecordForm((request.POST if request.method == "POST" else None), initial={"held_on": f.today(), "review_by": f.in_days(42)})
-    actions = f.action_formset((request.POST if request.method == "POST" else None), members=members)
+    bound = request.POST if request.method == "POST" else None
+    form = f.MeetingRecordForm(bound, initial={"held_on": f.today(), "review_by": f.in_days(42),
+                                               "private_family_time": meeting.model == "fgc"})
+    actions = f.action_formset(bound, members=members)
     if request.method == "POST":
         plan = run_service(form, lambda data: services.meeting_record(
             meeting_id=meeting.pk, by=request.user, held_on=data["held_on"], attendees=data["attendees"],
@@ -334,7 +505,8 @@ def meeting_record(request, meeting_id):
             actions=f.actions_from_formset(actions), contingency=data["contingency"], review_by=data["review_by"],
         ), formsets=[actions])
         if plan:
-            return redirect("fgdm:plan_detail", plan.pk)
+            return done(request, "The meeting and the family's plan are recorded. Accept the plan, or return it "
+                                 "to the family with your reasons.", reverse("fgdm:plan_detail", args=[plan.pk]))
     return form_page(request, title="Record the meeting and the family's plan", caption=_caption(case), form=form,
                      formsets=[actions], button="Record the meeting and plan", template="fgdm/plan_form.html",
                      context={"meeting": meeting, "case": case, "actions": actions,
@@ -346,6 +518,9 @@ def _plan_context(request, plan):
     return {"plan": plan, "case": plan.case, "title": f"Family plan, version {plan.version}",
             "caption": _caption(plan.case),
             "actions": plan.actions.select_related("owner_member").order_by("id"),
+            "can_work": _allowed(ensure_can_work_case, request.user, plan.case),
+            "revise_open": plan.case.process_id is not None and plan.case.plans.order_by("-version").first() == plan
+            and open_task(process=plan.case.process, node_name="revise_plan") is not None,
             "back": reverse("fgdm:case_detail", args=[plan.case_id])}
 
 
@@ -362,9 +537,11 @@ def plan_detail(request, plan_id):
 def plan_accept(request, plan_id):
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
     form = f.PlanAcceptForm(request.POST)
-    if run_service(form, lambda data: services.plan_accept(plan_id=plan.pk, by=request.user,
-                                                          support_needed=data["support_needed"])):
-        return redirect("fgdm:case_detail", plan.case_id)
+    accepted = run_service(form, lambda data: services.plan_accept(plan_id=plan.pk, by=request.user,
+                                                                  support_needed=data["support_needed"]))
+    if accepted:
+        return done(request, "The plan is accepted." + (" Draft the support package next." if form.cleaned_data[
+            "support_needed"] else " The case waits for the review date."), reverse("fgdm:case_detail", args=[plan.case_id]))
     context = _plan_context(request, plan)
     context.update(accept_form=form, return_form=f.ReasonForm(), all_forms=[form])
     return page(request, "fgdm/plan_detail.html", context, status=400)
@@ -376,7 +553,8 @@ def plan_return(request, plan_id):
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
     form = f.ReasonForm(request.POST)
     if run_service(form, lambda data: services.plan_return(plan_id=plan.pk, by=request.user, reason=data["reason"])):
-        return redirect("fgdm:case_detail", plan.case_id)
+        return done(request, "The plan is returned to the family. Record their revised plan when they have made it.",
+                    reverse("fgdm:case_detail", args=[plan.case_id]))
     context = _plan_context(request, plan)
     context.update(accept_form=f.PlanAcceptForm(), return_form=form, all_forms=[form])
     return page(request, "fgdm/plan_detail.html", context, status=400)
@@ -387,20 +565,21 @@ def plan_revise(request, plan_id):
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
     case = plan.case
     members = case.network_members.order_by("full_name")
-    form = f.PlanForm((request.POST if request.method == "POST" else None), initial={"contingency": plan.contingency, "review_by": plan.review_by})
+    bound = request.POST if request.method == "POST" else None
+    form = f.PlanForm(bound, initial={"contingency": plan.contingency, "review_by": plan.review_by})
     initial = [{"description": a.description, "owner_member": a.owner_member_id, "owner_text": a.owner_text,
                 "due_by": a.due_by} for a in plan.actions.order_by("id")[:5]]
-    actions = f.ActionFormSet((request.POST if request.method == "POST" else None), prefix="actions", initial=None if request.POST else initial,
+    actions = f.ActionFormSet(bound, prefix="actions", initial=None if bound else initial,
                               form_kwargs={"members": list(members)})
     if request.method == "POST":
         new = run_service(form, lambda data: services.plan_revise(
             plan_id=plan.pk, by=request.user, actions=f.actions_from_formset(actions),
             contingency=data["contingency"], review_by=data["review_by"]), formsets=[actions])
         if new:
-            return redirect("fgdm:plan_detail", new.pk)
+            return done(request, f"Version {new.version} of the plan is recorded. Accept it, or return it to the "
+                                 "family with your reasons.", reverse("fgdm:plan_detail", args=[new.pk]))
     return form_page(request, title="Record the family's revised plan", caption=_caption(case), form=form,
                      formsets=[actions], button="Record the revised plan", template="fgdm/plan_form.html",
                      context={"case": case, "plan": plan, "actions": actions,
                               "back": reverse("fgdm:plan_detail", args=[plan.pk])},
                      status=400 if request.method == "POST" else 200)
-

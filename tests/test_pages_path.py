@@ -2,6 +2,7 @@
 import csv
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -241,5 +242,14 @@ def test_case_page_map_marks_done_and_current_steps(client, world):
     case = scenario.allocated(world)
     client.force_login(world.u.prac_east)
     page = client.get(reverse("fgdm:case_detail", args=[case.pk])).content.decode()
-    assert 'id="allocate"' in page and 'class="done"' in page
-    assert 'class="assigned"' in page or 'class="new"' in page
+    assert re.search(r'<g id="step-start" [^>]*class="done"', page)
+    assert re.search(r'<g id="step-allocate" [^>]*class="done"', page)
+    assert re.search(r'<g id="step-map_network" [^>]*class="current"', page)
+    assert not re.search(r'<g id="step-hold_meeting" [^>]*class=', page)
+    assert "The case is at: Map the family network and arrange the meeting." in page
+    # the same map, full size, on its own
+    response = client.get(reverse("fgdm:case_map", args=[case.pk]))
+    assert response.status_code == 200 and response["Content-Type"].startswith("image/svg+xml")
+    assert re.search(rb'<g id="step-map_network" [^>]*class="current"', response.content)
+    client.force_login(world.u.prac_west)
+    assert client.get(reverse("fgdm:case_map", args=[case.pk])).status_code == 404
