@@ -1,5 +1,6 @@
 """API shapes of the case side. Input serializers check types; services check rules."""
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from viewflow.workflow.models import Task
@@ -53,7 +54,8 @@ class MeSerializer(serializers.Serializer):
         return sorted(user.groups.values_list("name", flat=True))
 
     def get_teams(self, user) -> list[str]:
-        return sorted(user.teams.values_list("code", flat=True))
+        """Teams the user works in or manages."""
+        return sorted(Team.objects.filter(Q(members=user) | Q(managers=user)).values_list("code", flat=True).distinct())
 
 
 class ChildSerializer(serializers.ModelSerializer):

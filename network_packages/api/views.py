@@ -1,4 +1,5 @@
 """API v1, support packages: draft, submit, approve, return, withdraw."""
+from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
@@ -7,7 +8,7 @@ from fgdm.api.base import AuditedAPIView, AuditedMixin
 from fgdm.selectors import case_get_whole
 from network_packages import selectors, services
 from network_packages.api import serializers as s
-from network_packages.models import SupportPackage
+from network_packages.models import Approval, SupportPackage
 from network_packages.services import ItemInput
 
 
@@ -24,7 +25,9 @@ class PackageListCreate(AuditedMixin, generics.GenericAPIView):
     @extend_schema(responses=s.PackageSerializer(many=True), operation_id="cases_packages_list")
     def get(self, request, case_id):
         case = case_get_whole(user=request.user, case_id=case_id)
-        packages = selectors.package_list(user=request.user, case_id=case.pk).prefetch_related("approvals__approver")
+        packages = selectors.package_list(user=request.user, case_id=case.pk).select_related(
+            "submitted_by", "decided_by").prefetch_related(
+            Prefetch("approvals", queryset=Approval.objects.select_related("approver")))
         page = self.paginate_queryset(packages)
         return self.get_paginated_response(s.PackageSerializer(page, many=True).data)
 
