@@ -1,15 +1,17 @@
 """Support package pages: draft, show, submit, approve, return, withdraw. One service per POST."""
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from fgdm.constants import PlanStatus
+from fgdm.permissions import ensure_can_work_case
 from fgdm.selectors import case_get
-from fgdm.views import form_page, page, run_service
+from fgdm.views import _allowed, done, form_page, page, run_service
 from network_packages import forms as f
 from network_packages import selectors, services
+from network_packages.constants import TIER_ORDER, ApprovalTier, PackageStatus
 from network_packages.services import ItemInput
+from payments.selectors import payment_list
 
 
 @login_required
@@ -35,7 +37,8 @@ def package_new(request, case_id):
 
         package = run_service(form, call, formsets=[items])
         if package:
-            return redirect("network_packages:package_detail", package.pk)
+            return done(request, f"The draft package is saved (total £{package.total:,.2f}). Check it, then submit it "
+                                 "for approval.", reverse("network_packages:package_detail", args=[package.pk]))
     return form_page(request, title="Draft a support package", caption=f"{case.reference} — {case.family_name} family",
                      form=form, formsets=[items], button="Save the draft package",
                      template="network_packages/package_new.html",
@@ -44,13 +47,32 @@ def package_new(request, case_id):
                      status=400 if request.method == "POST" else 200)
 
 
+def _decision(user, package) -> dict | None:
+    """What the approval panel tells this person: their tier and limit, and whether approving now
+    approves the package or endorses it up to the next tier. None for people who cannot decide."""
+    tier, limit, unlimited = services.approver_limit(user)
+    if tier is None or package.status != PackageStatus.SUBMITTED:
+        return None
+    if package.current_tier and TIER_ORDER.index(tier) < TIER_ORDER.index(package.current_tier):
+        return None  # already endorsed at this tier: it waits for someone higher
+    escalates = not unlimited and limit is not None and package.total > limit
+    next_tier = TIER_ORDER[TIER_ORDER.index(tier) + 1] if escalates and tier != TIER_ORDER[-1] else None
+    return {"tier": ApprovalTier(tier).label, "limit": limit, "unlimited": unlimited, "escalates": escalates,
+            "next_tier": ApprovalTier(next_tier).label.lower() if next_tier else ""}
+
+
 def _page(request, package, *, status=200, **forms):
+    payments = list(payment_list(user=request.user, case_id=package.case_id).filter(package=package))
     context = {
         "title": f"Support package, version {package.version}",
         "caption": f"{package.case.reference} — {package.case.family_name} family",
         "package": package,
         "items": list(package.items.all()),
         "approvals": list(package.approvals.select_related("approver").order_by("at")),
+        "payments": payments,
+        "payments_total": sum((p.amount for p in payments), 0),
+        "decision": _decision(request.user, package),
+        "can_work": _allowed(ensure_can_work_case, request.user, package.case),
         "note_form": forms.get("note_form") or f.NoteForm(),
         "return_form": forms.get("return_form") or f.ReasonForm(),
         "withdraw_form": forms.get("withdraw_form") or f.OptionalReasonForm(),
@@ -66,37 +88,51 @@ def package_detail(request, package_id):
     return _page(request, selectors.package_get(user=request.user, package_id=package_id))
 
 
-def _action(request, package_id, form_class, form_name, call):
+def _action(request, package_id, form_class, form_name, call, message):
     package = selectors.package_get(user=request.user, package_id=package_id)
     form = form_class(request.POST)
-    if run_service(form, lambda data: call(package, data)):
-        return redirect("network_packages:package_detail", package.pk)
+    result = run_service(form, lambda data: call(package, data))
+    if result:
+        return done(request, message(result), reverse("network_packages:package_detail", args=[package.pk]))
+    package.refresh_from_db()
     return _page(request, package, status=400, **{form_name: form})
+
+
+def _approved_message(package) -> str:
+    if package.status == PackageStatus.APPROVED:
+        return (f"The package is approved (£{package.total:,.2f}). Its payments are scheduled for finance to "
+                "authorise.")
+    return (f"You endorsed the package. Its total (£{package.total:,.2f}) is above your approval limit, so it now "
+            f"waits for a {package.get_current_tier_display().lower()}.")
 
 
 @login_required
 @require_POST
 def package_submit(request, package_id):
     return _action(request, package_id, f.EmptyForm, "submit_form",
-                   lambda p, data: services.package_submit(package_id=p.pk, by=request.user))
+                   lambda p, data: services.package_submit(package_id=p.pk, by=request.user),
+                   lambda p: "The package is submitted for approval. A team manager decides first.")
 
 
 @login_required
 @require_POST
 def package_approve(request, package_id):
     return _action(request, package_id, f.NoteForm, "note_form",
-                   lambda p, data: services.package_approve(package_id=p.pk, by=request.user, note=data["note"]))
+                   lambda p, data: services.package_approve(package_id=p.pk, by=request.user, note=data["note"]),
+                   _approved_message)
 
 
 @login_required
 @require_POST
 def package_return(request, package_id):
     return _action(request, package_id, f.ReasonForm, "return_form",
-                   lambda p, data: services.package_return(package_id=p.pk, by=request.user, reason=data["reason"]))
+                   lambda p, data: services.package_return(package_id=p.pk, by=request.user, reason=data["reason"]),
+                   lambda p: "The package is returned to the practitioner with your reasons.")
 
 
 @login_required
 @require_POST
 def package_withdraw(request, package_id):
     return _action(request, package_id, f.OptionalReasonForm, "withdraw_form",
-                   lambda p, data: services.package_withdraw(package_id=p.pk, by=request.user, reason=data["reason"]))
+                   lambda p, data: services.package_withdraw(package_id=p.pk, by=request.user, reason=data["reason"]),
+                   lambda p: "The package is withdrawn.")

@@ -7,7 +7,17 @@ from payments.constants import PaymentStatus
 
 class PaymentFilterForm(forms.Form):
     status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *PaymentStatus.choices])
-    case = forms.IntegerField(label="Case number", required=False, min_value=1)
+    case = forms.CharField(label="Case reference", required=False, max_length=20,
+                           help_text="For example FGDM-2026-000123.")
+
+    def clean_case(self):
+        """A case reference, or the case's number (the links from a case's tasks use it)."""
+        value = self.cleaned_data["case"].strip().upper()
+        if value and not value.isdigit() and not value.startswith("FGDM-"):
+            raise forms.ValidationError("Enter a case reference, for example FGDM-2026-000123.")
+        if value.isdigit() and not 0 < int(value) < 2**63:
+            raise forms.ValidationError("Enter a case reference, for example FGDM-2026-000123.")
+        return value
     due_before = date_field("Due on or before", required=False)
 
 

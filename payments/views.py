@@ -1,7 +1,9 @@
 """Finance pages: payments, payees' bank details, batches and their files. One service per POST."""
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Sum
 from django.http import Http404, HttpResponse
-from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
@@ -9,7 +11,7 @@ from audit.services import record_access
 from fgdm.constants import Role
 from fgdm.permissions import has_role
 from fgdm.selectors import member_get
-from fgdm.views import page, run_service
+from fgdm.views import done, page, run_service
 from payments import forms as f
 from payments import selectors, services
 from payments.constants import BatchStatus, ExportFormat, PaymentStatus
@@ -21,13 +23,23 @@ EXTENSIONS = {ExportFormat.CSV: "csv"}
 def _render_payments(request, *, error_form=None, status=200):
     filters = f.PaymentFilterForm(request.GET or None)
     cleaned = filters.cleaned_data if filters.is_valid() else {}
+    case = cleaned.get("case") or ""
     payments = selectors.payment_list(user=request.user, status=cleaned.get("status") or None,
-                                      case_id=cleaned.get("case"), due_before=cleaned.get("due_before"))
+                                      case_id=int(case) if case.isdigit() else None,
+                                      due_before=cleaned.get("due_before"))
+    if case and not case.isdigit():
+        payments = payments.filter(case__reference=case)
+    totals = payments.aggregate(count=Count("id"), total=Sum("amount"))
+    shown = Paginator(payments.select_related("payee__bank_account"), 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return page(request, "payments/payment_list.html", {
-        "title": "Payments", "filters": filters, "payments": payments[:500],
+        "title": "Payments", "filters": filters, "page": shown, "payments": shown.object_list,
+        "count": totals["count"], "total": totals["total"] or 0,
+        "filtered": any(cleaned.get(k) for k in ("status", "case", "due_before")),
         "is_finance": has_role(request.user, Role.FINANCE_OFFICER),
         "awaiting": selectors.payees_awaiting_verification(user=request.user),
-        "all_forms": [error_form] if error_form else [], "query": request.GET.urlencode(),
+        "all_forms": [error_form] if error_form else [], "query": query.urlencode(),
     }, status=status)
 
 
@@ -43,9 +55,11 @@ def payment_authorise(request, payment_id):
     form = f.EmptyForm(request.POST)
     if run_service(form, lambda data: services.payment_authorise(payment_id=payment.pk, by=request.user)):
         back = request.POST.get("next", "")
-        if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
-            return redirect(back)
-        return redirect("payments:payment_list")
+        if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
+                                               require_https=request.is_secure()):
+            back = reverse("payments:payment_list")
+        return done(request, f"Payment {payment.reference} (£{payment.amount:,.2f} to {payment.payee.full_name}) is "
+                             "authorised. It goes into the next batch.", back)
     return _render_payments(request, error_form=form, status=400)
 
 
@@ -73,7 +87,8 @@ def bank_details(request, member_id):
     if request.method == "POST":
         form = f.BankAccountForm(request.POST)
         if run_service(form, lambda data: services.bank_account_set(member_id=member.pk, by=request.user, **data)):
-            return redirect("payments:bank_details", member.pk)
+            return done(request, f"{member.full_name}'s bank details are saved. Another finance officer must verify "
+                                 "them before they are used.", reverse("payments:bank_details", args=[member.pk]))
         return _bank_page(request, member, form=form, status=400)
     return _bank_page(request, member)
 
@@ -84,7 +99,8 @@ def bank_details_verify(request, member_id):
     member = member_get(user=request.user, member_id=member_id)
     form = f.EmptyForm(request.POST)
     if run_service(form, lambda data: services.bank_account_verify(member_id=member.pk, by=request.user)):
-        return redirect("payments:bank_details", member.pk)
+        return done(request, f"{member.full_name}'s bank details are verified. Their payments can now be authorised.",
+                    reverse("payments:bank_details", args=[member.pk]))
     return _bank_page(request, member, verify_form=form, status=400)
 
 
@@ -101,17 +117,23 @@ def batch_list(request):
         batch = run_service(form, lambda data: services.batch_create(
             by=request.user, payment_ids=data["payment_ids"] or None, due_by=data["due_by"]))
         if batch:
-            return redirect("payments:batch_detail", batch.pk)
+            return done(request, f"Batch {batch.reference} is created with {batch.payment_count} "
+                                 f"payment{'s' if batch.payment_count != 1 else ''} (£{batch.total:,.2f}). "
+                                 "Another finance officer approves it next.",
+                        reverse("payments:batch_detail", args=[batch.pk]))
+    batches = Paginator(selectors.batch_list(user=request.user), 25).get_page(request.GET.get("page"))
     return page(request, "payments/batch_list.html", {
-        "title": "Payment batches", "batches": selectors.batch_list(user=request.user), "form": form,
-        "all_forms": [form], "can_batch": can_batch,
+        "title": "Payment batches", "page": batches, "batches": batches.object_list, "form": form,
+        "all_forms": [form], "can_batch": can_batch, "waiting": payments,
+        "waiting_total": sum((p.amount for p in payments), 0),
     }, status=400 if request.method == "POST" else 200)
 
 
 def _batch_page(request, batch, *, form=None, status=200):
     return page(request, "payments/batch_detail.html", {
         "title": f"Batch {batch.reference}", "batch": batch,
-        "payments": batch.payments.select_related("payee", "case").order_by("id"),
+        "payments": batch.payments.select_related("payee__bank_account", "case").order_by("id"),
+        "is_finance": has_role(request.user, Role.FINANCE_OFFICER),
         "form": f.EmptyForm(), "all_forms": [form] if form else [],
         "downloadable": batch.status in (BatchStatus.EXPORTED, BatchStatus.CONFIRMED),
     }, status=status)
@@ -122,11 +144,11 @@ def batch_detail(request, batch_id):
     return _batch_page(request, selectors.batch_get(user=request.user, batch_id=batch_id))
 
 
-def _batch_action(request, batch_id, call):
+def _batch_action(request, batch_id, call, message):
     batch = selectors.batch_get(user=request.user, batch_id=batch_id)
     form = f.EmptyForm(request.POST)
     if run_service(form, lambda data: call(batch)):
-        return redirect("payments:batch_detail", batch.pk)
+        return done(request, message, reverse("payments:batch_detail", args=[batch.pk]))
     batch.refresh_from_db()
     return _batch_page(request, batch, form=form, status=400)
 
@@ -134,13 +156,15 @@ def _batch_action(request, batch_id, call):
 @login_required
 @require_POST
 def batch_approve(request, batch_id):
-    return _batch_action(request, batch_id, lambda b: services.batch_approve(batch_id=b.pk, by=request.user))
+    return _batch_action(request, batch_id, lambda b: services.batch_approve(batch_id=b.pk, by=request.user),
+                         "The batch is approved. Export the file for the bank next.")
 
 
 @login_required
 @require_POST
 def batch_confirm(request, batch_id):
-    return _batch_action(request, batch_id, lambda b: services.batch_confirm(batch_id=b.pk, by=request.user))
+    return _batch_action(request, batch_id, lambda b: services.batch_confirm(batch_id=b.pk, by=request.user),
+                         "The batch is confirmed as paid: its payments are marked paid.")
 
 
 def _file_response(request, batch, content):
