@@ -231,6 +231,8 @@ class CaseFlow(flow.Flow):
 
     def create_payments(self, activation):
         package = _latest_package(activation)
+        if package.previous_id:  # a changed package replaces the one before it
+            payment_services.payments_cancel_unpaid(package=package.previous, by=package.decided_by)
         payment_services.payments_schedule(package=package, by=package.decided_by)
 
     def review_due(self, activation):

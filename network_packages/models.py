@@ -37,8 +37,9 @@ class SupportPackage(models.Model):
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="packages")
     plan = models.ForeignKey(FamilyPlan, on_delete=models.PROTECT, related_name="packages")
     version = models.PositiveIntegerField(default=1)
-    previous = models.OneToOneField(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="next_version"
+    # The approved version this one changes (a withdrawn attempt may point at it too).
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="later_versions"
     )
     status = models.CharField(max_length=16, choices=PackageStatus.choices, default=PackageStatus.DRAFT)
     justification = models.TextField()

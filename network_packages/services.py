@@ -9,6 +9,7 @@ from django.utils import timezone
 from audit.services import record_event
 from fgdm.constants import CaseStatus, MeetingStatus, PlanStatus
 from fgdm.exceptions import (
+    InvalidTransition,
     NotPermitted,
     RuleBroken,
     ensure_not_same_person,
@@ -141,6 +142,54 @@ def _ensure_plan_ready(plan: FamilyPlan) -> None:
         raise RuleBroken("A support package needs the family's plan to be agreed and accepted.", field="plan")
 
 
+@transaction.atomic
+def package_revise(
+    *,
+    package_id: int,
+    by,
+    plan_id: int,
+    justification: str,
+    other_funding_checked: bool,
+    agreement_signed_on: datetime.date | None,
+    review_by: datetime.date | None,
+    items: list[ItemInput],
+) -> SupportPackage:
+    """Change an approved package: a new draft version that must be approved again.
+
+    The approved version stays in force (and its payments go on) until the new one is approved;
+    then it ends and its unpaid payments are cancelled. Raises InvalidTransition (not approved, or
+    a newer version exists), RuleBroken (as for a new package).
+    """
+    old = _lock_package(package_id)
+    case = old.case
+    ensure_can_work_case(by, case)
+    if old.status != PackageStatus.APPROVED:
+        raise InvalidTransition("Only an approved package can be changed; edit or withdraw a draft instead.")
+    if SupportPackage.objects.filter(previous=old).exclude(status=PackageStatus.WITHDRAWN).exists():
+        raise InvalidTransition("This package already has a newer version.")
+    try:
+        plan = case.plans.select_related("meeting").get(pk=plan_id)
+    except (FamilyPlan.DoesNotExist, ValueError, TypeError):
+        raise RuleBroken("That plan is not one of this case's plans.", field="plan")
+    _ensure_plan_ready(plan)
+    _validate_items(case, plan, items)
+    package = SupportPackage.objects.create(
+        case=case, plan=plan, version=old.version + 1, previous=old, justification=justification.strip(),
+        other_funding_checked=other_funding_checked, agreement_signed_on=agreement_signed_on, review_by=review_by,
+        created_by=by,
+    )
+    PackageItem.objects.bulk_create(
+        PackageItem(package=package, description=i.description.strip(), category=i.category, payee_id=i.payee_id,
+                    amount=i.amount, frequency=i.frequency, instalments=i.instalments, plan_action_id=i.plan_action_id)
+        for i in items
+    )
+    package.total = sum((i.amount * i.instalments for i in items), Decimal("0.00"))
+    package.save(update_fields=["total"])
+    record_event(obj=package, action="package_revised", by=by, case_id=case.pk, to_state=package.status,
+                 changes={"version": [old.version, package.version], "total": [str(old.total), str(package.total)]})
+    return package
+
+
 def _lock_package(package_id: int) -> SupportPackage:
     package = SupportPackage.objects.select_for_update(of=("self",)).select_related("plan__meeting").get(pk=package_id)
     package.case = Case.objects.select_for_update(of=("self",)).select_related("process", "team").get(pk=package.case_id)
@@ -228,6 +277,8 @@ def package_approve(*, package_id: int, by, note: str = "") -> SupportPackage:
         record_event(obj=package, action="package_approved", by=by, case_id=package.case_id,
                      from_state=PackageStatus.SUBMITTED, to_state=package.status, reason=note,
                      changes={"total": str(package.total), "tier": tier})
+        if package.previous_id:
+            _end_previous_version(package, by=by)
     else:
         next_tier = TIER_ORDER[TIER_ORDER.index(tier) + 1]
         package.current_tier = next_tier
@@ -238,6 +289,18 @@ def package_approve(*, package_id: int, by, note: str = "") -> SupportPackage:
                      changes={"total": str(package.total), "limit": str(limit), "tier": [waiting_at, next_tier]})
     complete_task(process=package.case.process, node_name=f"approve_{waiting_at}", by=by)
     return package
+
+
+def _end_previous_version(package: SupportPackage, *, by) -> None:
+    """A newer version is approved: the one it replaces ends (its unpaid payments are cancelled by
+    the case flow when it schedules the new version's payments)."""
+    previous = SupportPackage.objects.select_for_update().get(pk=package.previous_id)
+    ensure_transition(previous.status, PackageStatus.ENDED, PACKAGE_TRANSITIONS, label="package")
+    previous.status = PackageStatus.ENDED
+    previous.save(update_fields=["status"])
+    record_event(obj=previous, action="package_ended", by=by, case_id=previous.case_id,
+                 from_state=PackageStatus.APPROVED, to_state=previous.status,
+                 reason=f"Replaced by version {package.version}")
 
 
 @transaction.atomic

@@ -60,6 +60,21 @@ def payments_schedule(*, package: SupportPackage, by=None) -> list[Payment]:
     return created
 
 
+def payments_cancel_unpaid(*, package: SupportPackage, by=None) -> int:
+    """Cancel a package's payments that have not gone to the bank (scheduled or authorised and not
+    in a batch). Paid and batched payments are never touched. Called by the case flow."""
+    cancelled = 0
+    for payment in package.payments.select_for_update().filter(
+        status__in=[PaymentStatus.SCHEDULED, PaymentStatus.AUTHORISED], batch__isnull=True
+    ).order_by("id"):
+        previous = _move_payment(payment, PaymentStatus.CANCELLED)
+        payment.save(update_fields=["status"])
+        record_event(obj=payment, action="payment_cancelled", by=by, case_id=payment.case_id,
+                     from_state=previous, to_state=payment.status, reason=f"Package v{package.version} ended")
+        cancelled += 1
+    return cancelled
+
+
 @transaction.atomic
 def bank_account_set(*, member_id: int, by, account_name: str, sort_code: str, account_number: str) -> BankAccount:
     """Enter or change a payee's bank details. A change needs verifying again before use.

@@ -53,3 +53,69 @@ class TestReviewTimer:
         assert open_nodes(case) == ["review"]
         case_services.case_review(case_id=case.pk, by=world.u.prac_east, close=False, notes="Going well")
         assert open_nodes(case) == ["revise_plan"]
+
+
+@pytest.mark.django_db
+class TestChangingAnApprovedPackage:
+    def test_a_change_needs_approval_again_and_replaces_the_old_version(self, world):
+        from decimal import Decimal
+
+        from fgdm.services import ActionInput
+        from network_packages import services as package_services
+        from network_packages.services import ItemInput
+        from payments.constants import PaymentStatus
+
+        package = scenario.payments_authorised(world, amount=Decimal("30.00"), frequency="weekly", instalments=6)
+        case = package.case
+        paid = package.payments.order_by("due_on").first()
+        from payments import services as payment_services
+
+        batch = payment_services.batch_create(by=world.u.fin1)
+        payment_services.batch_approve(batch_id=batch.pk, by=world.u.fin2)
+        payment_services.batch_export(batch_id=batch.pk, by=world.u.fin1)
+        payment_services.batch_confirm(batch_id=batch.pk, by=world.u.fin1)
+
+        from fgdm.exceptions import InvalidTransition
+        from network_packages.models import SupportPackage
+
+        v2 = package_services.package_revise(
+            package_id=package.pk, by=world.u.prac_east, plan_id=package.plan_id, justification="Tea costs more",
+            other_funding_checked=True, agreement_signed_on=datetime.date.today(), review_by=package.review_by,
+            items=[ItemInput(description="Tea", category="food_and_meals", payee_id=paid.payee_id,
+                             amount=Decimal("40.00"), frequency="weekly", instalments=5)])
+        assert (v2.version, v2.previous_id, v2.status) == (2, package.pk, "draft")
+        with pytest.raises(InvalidTransition):  # money changes go through the review: not now
+            package_services.package_submit(package_id=v2.pk, by=world.u.prac_east)
+        with pytest.raises(InvalidTransition):
+            package_services.package_revise(
+                package_id=package.pk, by=world.u.prac_east, plan_id=package.plan_id, justification="Again",
+                other_funding_checked=True, agreement_signed_on=None, review_by=None,
+                items=[ItemInput(description="Tea", category="food_and_meals", payee_id=paid.payee_id,
+                                 amount=Decimal("1.00"))])
+
+        fire_timers_on(package.plan.review_by)
+        case_services.case_review(case_id=case.pk, by=world.u.prac_east, close=False, notes="Needs more")
+        plan2 = case_services.plan_revise(
+            plan_id=package.plan_id, by=world.u.prac_east,
+            actions=[ActionInput(description="Tea after school", owner_member_id=paid.payee_id)],
+            contingency="", review_by=package.plan.review_by + datetime.timedelta(days=60))
+        case_services.plan_accept(plan_id=plan2.pk, by=world.u.prac_east, support_needed=True)
+        package.refresh_from_db()
+        assert package.status == "approved", "the old version stays in force until the new one is approved"
+        assert SupportPackage.objects.count() == 2
+        with pytest.raises(RuleBroken):  # v2 was drafted against the plan the review replaced
+            package_services.package_submit(package_id=v2.pk, by=world.u.prac_east)
+        package_services.package_withdraw(package_id=v2.pk, by=world.u.prac_east, reason="Redo against the new plan")
+        v2 = package_services.package_revise(
+            package_id=package.pk, by=world.u.prac_east, plan_id=plan2.pk, justification="Tea costs more",
+            other_funding_checked=True, agreement_signed_on=datetime.date.today(), review_by=plan2.review_by,
+            items=[ItemInput(description="Tea", category="food_and_meals", payee_id=paid.payee_id,
+                             amount=Decimal("40.00"), frequency="weekly", instalments=5)])
+        package_services.package_submit(package_id=v2.pk, by=world.u.prac_east)
+        package_services.package_approve(package_id=v2.pk, by=world.u.tm_east)
+        package.refresh_from_db()
+        assert package.status == "ended"
+        statuses = dict(package.payments.values_list("id", "status"))
+        assert statuses.pop(paid.pk) == PaymentStatus.PAID
+        assert set(statuses.values()) == {PaymentStatus.CANCELLED}
+        assert v2.payments.count() == 5 and sum(p.amount for p in v2.payments.all()) == Decimal("200.00")
