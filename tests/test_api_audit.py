@@ -128,3 +128,24 @@ class TestCaseTrail:
 
     def test_unknown_case(self, path):
         assert path.as_(path.u.auditor).get("/api/v1/cases/999999/audit/").status_code == 404
+
+
+def test_every_api_view_sets_the_actor():
+    """A new endpoint that forgets the mixin would write field history without an actor."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+    from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+    from fgdm.api.base import AuditedMixin
+
+    def views(patterns, prefix=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                yield from views(p.url_patterns, prefix + str(p.pattern))
+            elif isinstance(p, URLPattern):
+                yield prefix + str(p.pattern), getattr(p.callback, "cls", None)
+
+    api = [(route, cls) for route, cls in views(get_resolver().url_patterns) if route.startswith("api/v1/")]
+    assert len(api) > 30
+    missing = [route for route, cls in api
+               if cls not in (SpectacularAPIView, SpectacularSwaggerView) and not issubclass(cls, AuditedMixin)]
+    assert missing == []
