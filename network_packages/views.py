@@ -14,37 +14,72 @@ from network_packages.services import ItemInput
 from payments.selectors import payment_list
 
 
-@login_required
-def package_new(request, case_id):
-    case = case_get(user=request.user, case_id=case_id)
+def _item_inputs(items) -> list[ItemInput]:
+    return [ItemInput(description=i.cleaned_data["description"], category=i.cleaned_data["category"],
+                      payee_id=i.cleaned_data["payee"], amount=i.cleaned_data["amount"],
+                      frequency=i.cleaned_data["frequency"], instalments=i.cleaned_data["instalments"],
+                      plan_action_id=i.cleaned_data.get("plan_action"))
+            for i in items.forms if i.cleaned_data]
+
+
+def _package_form(request, case, *, title, button, call, message, previous=None):
+    """The draft form: the package's details and up to five items, each paid to an eligible member."""
     plan = case.plans.filter(status=PlanStatus.ACCEPTED).order_by("-version").first()
     payees = [m for m in case.network_members.order_by("full_name") if m.payment_eligible]
     actions = list(plan.actions.order_by("id")) if plan else []
-    form = f.PackageForm((request.POST if request.method == "POST" else None))
-    items = f.ItemFormSet((request.POST if request.method == "POST" else None), prefix="items", form_kwargs={"payees": payees, "actions": actions})
-    if request.method == "POST":
-        def call(data):
-            return services.package_create(
-                case_id=case.pk, by=request.user, plan_id=plan.pk if plan else None,
-                justification=data["justification"], other_funding_checked=data["other_funding_checked"],
-                agreement_signed_on=data["agreement_signed_on"], review_by=data["review_by"],
-                items=[ItemInput(description=i.cleaned_data["description"], category=i.cleaned_data["category"],
-                                 payee_id=i.cleaned_data["payee"], amount=i.cleaned_data["amount"],
-                                 frequency=i.cleaned_data["frequency"], instalments=i.cleaned_data["instalments"],
-                                 plan_action_id=i.cleaned_data.get("plan_action"))
-                       for i in items.forms if i.cleaned_data],
-            )
-
-        package = run_service(form, call, formsets=[items])
+    bound = request.POST if request.method == "POST" else None
+    initial, item_initial = None, None
+    if previous is not None and bound is None:
+        initial = {"justification": previous.justification, "other_funding_checked": previous.other_funding_checked,
+                   "review_by": previous.review_by}
+        action_ids = {a.pk for a in actions}
+        item_initial = [{"description": i.description, "category": i.category, "payee": i.payee_id,
+                         "amount": i.amount, "frequency": i.frequency, "instalments": i.instalments,
+                         "plan_action": i.plan_action_id if i.plan_action_id in action_ids else None}
+                        for i in previous.items.all()[:5]]
+    form = f.PackageForm(bound, initial=initial)
+    items = f.ItemFormSet(bound, prefix="items", initial=item_initial,
+                          form_kwargs={"payees": payees, "actions": actions})
+    if bound is not None:
+        package = run_service(form, lambda data: call(plan, data, _item_inputs(items)), formsets=[items])
         if package:
-            return done(request, f"The draft package is saved (total £{package.total:,.2f}). Check it, then submit it "
-                                 "for approval.", reverse("network_packages:package_detail", args=[package.pk]))
-    return form_page(request, title="Draft a support package", caption=f"{case.reference} — {case.family_name} family",
-                     form=form, formsets=[items], button="Save the draft package",
-                     template="network_packages/package_new.html",
-                     context={"case": case, "plan": plan, "items": items, "payees": payees,
-                              "back": reverse("fgdm:case_detail", args=[case.pk])},
-                     status=400 if request.method == "POST" else 200)
+            return done(request, message(package), reverse("network_packages:package_detail", args=[package.pk]))
+    return form_page(request, title=title, caption=f"{case.reference} — {case.family_name} family",
+                     form=form, formsets=[items], button=button, template="network_packages/package_new.html",
+                     context={"case": case, "plan": plan, "items": items, "payees": payees, "previous": previous,
+                              "back": reverse("network_packages:package_detail", args=[previous.pk]) if previous
+                              else reverse("fgdm:case_detail", args=[case.pk])},
+                     status=400 if bound is not None else 200)
+
+
+@login_required
+def package_new(request, case_id):
+    case = case_get(user=request.user, case_id=case_id)
+    return _package_form(
+        request, case, title="Draft a support package", button="Save the draft package",
+        call=lambda plan, data, items: services.package_create(
+            case_id=case.pk, by=request.user, plan_id=plan.pk if plan else None,
+            justification=data["justification"], other_funding_checked=data["other_funding_checked"],
+            agreement_signed_on=data["agreement_signed_on"], review_by=data["review_by"], items=items),
+        message=lambda package: f"The draft package is saved (total £{package.total:,.2f}). Check it, then submit "
+                                "it for approval.",
+    )
+
+
+@login_required
+def package_change(request, package_id):
+    """Change an approved package: a new version, approved again before it replaces this one."""
+    previous = selectors.package_get(user=request.user, package_id=package_id)
+    return _package_form(
+        request, previous.case, title=f"Change support package, version {previous.version}",
+        button="Save the new version as a draft", previous=previous,
+        call=lambda plan, data, items: services.package_revise(
+            package_id=previous.pk, by=request.user, plan_id=plan.pk if plan else None,
+            justification=data["justification"], other_funding_checked=data["other_funding_checked"],
+            agreement_signed_on=data["agreement_signed_on"], review_by=data["review_by"], items=items),
+        message=lambda package: f"Version {package.version} is saved as a draft (total £{package.total:,.2f}). "
+                                f"Version {previous.version} stays in force until the new one is approved.",
+    )
 
 
 def _decision(user, package) -> dict | None:
@@ -73,6 +108,7 @@ def _page(request, package, *, status=200, **forms):
         "payments_total": sum((p.amount for p in payments), 0),
         "decision": _decision(request.user, package),
         "can_work": _allowed(ensure_can_work_case, request.user, package.case),
+        "later_versions": list(package.later_versions.exclude(status=PackageStatus.WITHDRAWN).order_by("version")),
         "note_form": forms.get("note_form") or f.NoteForm(),
         "return_form": forms.get("return_form") or f.ReasonForm(),
         "withdraw_form": forms.get("withdraw_form") or f.OptionalReasonForm(),

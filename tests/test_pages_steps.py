@@ -526,3 +526,40 @@ class TestMoreBadInput:
         case = Case.objects.get()
         page = client.get(url + f"?case={case.reference}").content.decode()
         assert "1 payment, £300.00" in page
+
+
+class TestChangingAnApprovedPackage:
+    def test_change_makes_a_new_draft_version(self, client, world):
+        package = scenario.package_approved(world)
+        client.force_login(world.u.prac_east)
+        detail = reverse("network_packages:package_detail", args=[package.pk])
+        change = reverse("network_packages:package_change", args=[package.pk])
+        assert change in ok(client, detail).content.decode()
+        page = ok(client, change).content.decode()
+        assert 'value="Sofa bed"' in page and "stays in force" in page
+        data = package_data(package.case, package.items.get().payee, package.plan, amount="350.00")
+        data["items-INITIAL_FORMS"] = "1"
+        bad = dict(data, **{"items-0-amount": "-1"})
+        error_page(client.post(change, bad), "Amount per instalment")
+        assert SupportPackage.objects.count() == 1
+        post(client, change, data)
+        v2 = SupportPackage.objects.get(version=2)
+        assert (v2.status, v2.previous_id, v2.total) == ("draft", package.pk, Decimal("350.00"))
+        package.refresh_from_db()
+        assert package.status == "approved"
+        page = ok(client, detail).content.decode()
+        assert "Changed by" in page and change not in page
+        error_page(client.post(change, data), "newer version")
+        assert SupportPackage.objects.count() == 2
+
+    def test_only_the_cases_practitioners_can_change_it(self, client, world):
+        package = scenario.package_approved(world)
+        client.force_login(world.u.tm_east)
+        detail = reverse("network_packages:package_detail", args=[package.pk])
+        change = reverse("network_packages:package_change", args=[package.pk])
+        assert change not in ok(client, detail).content.decode()
+        data = package_data(package.case, package.items.get().payee, package.plan)
+        error_page(client.post(change, data), "practitioner")
+        client.force_login(world.u.prac_west)
+        assert client.get(change).status_code == 404
+        assert SupportPackage.objects.count() == 1
