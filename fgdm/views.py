@@ -55,6 +55,9 @@ def run_service(form, call, *, formsets=()):
     return result if result is not None else True
 
 
+ROW_NOUNS = {"items": "Item", "actions": "Action", "children": "Child"}
+
+
 def error_list(forms) -> list[dict]:
     """Every error of the page's forms (and formsets), for the summary at the top of the page."""
     errors = []
@@ -72,8 +75,9 @@ def error_list(forms) -> list[dict]:
         if hasattr(form, "forms"):
             for message in form.non_form_errors():
                 errors.append({"href": "", "text": str(message)})
+            noun = ROW_NOUNS.get(form.prefix, "Row")
             for number, sub in enumerate(form.forms, start=1):
-                of_form(sub, prefix=f"Row {number}: ")
+                of_form(sub, prefix=f"{noun} {number}: ")
         else:
             of_form(form)
     return errors

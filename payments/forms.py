@@ -38,7 +38,7 @@ class BatchCreateForm(forms.Form):
     def __init__(self, *args, payments=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["payment_ids"].choices = [
-            (p.pk, f"{p.reference} — {p.payee.full_name} — £{p.amount:,.2f} due {p.due_on:%d %b %Y}") for p in payments
+            (p.pk, f"{p.reference} — {p.payee.full_name} — £{p.amount:,.2f} due {p.due_on:%-d %b %Y}") for p in payments
         ]
 
 
