@@ -44,6 +44,8 @@ def _escalated_to(tier):
         package = _latest_package(activation)
         return package is not None and package.status == PackageStatus.SUBMITTED and package.current_tier == tier
 
+    condition.__doc__ = f"The package is above the approver's limit and goes to the {ApprovalTier(tier).label.lower()}"
+    condition.label = ApprovalTier(tier).label.lower()
     return condition
 
 
@@ -52,6 +54,8 @@ def _package_is(status):
         package = _latest_package(activation)
         return package is not None and package.status == status
 
+    condition.__doc__ = f"The package is {PackageStatus(status).label.lower()}"
+    condition.label = PackageStatus(status).label.lower()
     return condition
 
 
@@ -219,14 +223,17 @@ class CaseFlow(flow.Flow):
         return activation.process
 
     def is_conference(self, activation):
+        """The family's meeting is a Family Group Conference"""
         meeting = activation.process.case.meetings.order_by("-id").first()
         return meeting is not None and meeting.model == MeetingModel.FGC
 
     def plan_accepted(self, activation):
+        """The practitioner accepted the family's plan"""
         plan = activation.process.case.plans.order_by("-version").first()
         return plan is not None and plan.status == PlanStatus.ACCEPTED
 
     def needs_support(self, activation):
+        """The plan needs a support package"""
         return bool(activation.process.case.support_needed)
 
     def create_payments(self, activation):
@@ -236,11 +243,13 @@ class CaseFlow(flow.Flow):
         payment_services.payments_schedule(package=package, by=package.decided_by)
 
     def review_due(self, activation):
+        """The plan's review date, 09:00"""
         plan = activation.process.case.plans.order_by("-version").first()
         review_on = plan.review_by if plan else timezone.localdate() + datetime.timedelta(days=90)
         return timezone.make_aware(datetime.datetime.combine(review_on, datetime.time(9, 0)))
 
     def case_closing(self, activation):
+        """The review closed the case with an outcome"""
         return activation.process.case.closed_on is not None
 
 

@@ -2,6 +2,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from viewflow.workflow import chart
 
+from fgdm.bpmn import flow_to_bpmn
 from fgdm.flows import CaseFlow
 from fgdm.models import Case
 
@@ -22,8 +23,13 @@ class Command(BaseCommand):
                 raise CommandError(f"No case with reference {case}.")
         if svg:
             grid = chart.calc_layout_data(CaseFlow)
-        else:
-            grid = chart.calc_layout_data(CaseFlow, edge_start_gap_size=0, edge_end_gap_size=0)
+            if process_pk is not None:
+                chart.calc_cell_status(CaseFlow, grid, process_pk)
+            self.stdout.write(chart.grid_to_svg(grid))
+            return
+        statuses = {}
         if process_pk is not None:
+            grid = chart.calc_layout_data(CaseFlow)
             chart.calc_cell_status(CaseFlow, grid, process_pk)
-        self.stdout.write(chart.grid_to_svg(grid) if svg else chart.grid_to_bpmn(grid))
+            statuses = {cell.node.name: cell.status for cell in grid.cells if cell.status}
+        self.stdout.write(flow_to_bpmn(CaseFlow, statuses=statuses), ending="")
