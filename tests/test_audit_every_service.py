@@ -1,0 +1,429 @@
+"""Every state-changing service leaves its domain events, with the right actor — found by introspection.
+
+The services are discovered from each app's `services.py`: every public function defined there must
+have a row in ROWS (how to drive it, which events it must leave) or in READS_ONLY (it changes
+nothing). A new service without a row fails `test_every_service_has_a_row`; a service that writes no
+event, or an event without its actor, fails `test_service_leaves_its_events`.
+
+A service leaves exactly one domain event unless its row lists several and says why (each extra
+event is another object's own state change, e.g. a meeting held also moves the case).
+"""
+import datetime
+import importlib
+import inspect
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Callable
+
+import pytest
+from django.utils import timezone
+
+from audit.models import AccessLog, DomainEvent
+from fgdm import services as case_services
+from fgdm.services import ActionInput, ChildInput
+from network_packages import services as package_services
+from network_packages.services import ItemInput
+from payments import services as payment_services
+from tests import scenario
+
+SERVICE_MODULES = ["fgdm.services", "network_packages.services", "payments.services", "audit.services"]
+
+
+@dataclass(frozen=True)
+class Row:
+    """How to drive one service: `setup(world)` returns (call, actor); `call()` runs the service once."""
+
+    setup: Callable
+    events: list[str]
+    why_several: str = ""
+    access_logs: int = 0
+    variants: dict = field(default_factory=dict)
+
+
+def _today():
+    return timezone.localdate()
+
+
+# --- drivers: each returns (the service call, the person it acts as) --------------------------------
+
+def _case_create(world):
+    return (lambda: case_services.case_create(
+        by=world.u.prac_east, family_name="Hardy", locality=world.east, stage="family_help", referral_reason="x",
+        children=[ChildInput(first_name="Lily", last_name="Hardy", date_of_birth=datetime.date(2017, 3, 9))]),
+        world.u.prac_east)
+
+
+def _case_allocate(world):
+    case = scenario.referral(world)
+    return lambda: case_services.case_allocate(case_id=case.pk, by=world.u.tm_east,
+                                               lead_practitioner=world.u.prac_east), world.u.tm_east
+
+
+def _case_record_consent(world):
+    case = scenario.allocated(world)
+    return lambda: case_services.case_record_consent(case_id=case.pk, by=world.u.prac_east,
+                                                     given_by="Sarah"), world.u.prac_east
+
+
+def _case_review_continue(world):
+    from tests.test_reviews_and_timers import fire_timers_on
+
+    case, _, plan = scenario.meeting_held(world)
+    case_services.plan_accept(plan_id=plan.pk, by=world.u.prac_east, support_needed=False)
+    fire_timers_on(plan.review_by)
+    return lambda: case_services.case_review(case_id=case.pk, by=world.u.prac_east, close=False,
+                                             notes="Going well"), world.u.prac_east
+
+
+def _case_review_close(world):
+    from tests.test_reviews_and_timers import fire_timers_on
+
+    case, _, plan = scenario.meeting_held(world)
+    case_services.plan_accept(plan_id=plan.pk, by=world.u.prac_east, support_needed=False)
+    fire_timers_on(plan.review_by)
+    return lambda: case_services.case_review(case_id=case.pk, by=world.u.prac_east, close=True,
+                                             outcome="remained_at_home"), world.u.prac_east
+
+
+def _case_transfer(world):
+    case = scenario.allocated(world)
+    return lambda: case_services.case_transfer(case_id=case.pk, by=world.u.sm, team=world.team_west,
+                                               lead_practitioner=world.u.prac_west,
+                                               locality=world.west), world.u.sm
+
+
+def _member_add(world):
+    case = scenario.allocated(world)
+    return lambda: case_services.member_add(case_id=case.pk, by=world.u.prac_east, full_name="Margaret Hardy",
+                                            relationship="grandparent"), world.u.prac_east
+
+
+def _meeting_schedule(world):
+    case, _ = scenario.with_network(world)
+    return lambda: case_services.meeting_schedule(
+        case_id=case.pk, by=world.u.prac_east, model="fnm", venue="Hub",
+        scheduled_for=timezone.now() - datetime.timedelta(hours=2)), world.u.prac_east
+
+
+def _fgc_scheduled(world):
+    case, grandmother = scenario.with_network(world)
+    meeting = case_services.meeting_schedule(
+        case_id=case.pk, by=world.u.prac_east, model="fgc", venue="Hub", coordinator=world.u.coord,
+        scheduled_for=timezone.now() - datetime.timedelta(hours=2))
+    return case, grandmother, meeting
+
+
+def _meeting_prepare(world):
+    _, _, meeting = _fgc_scheduled(world)
+    return lambda: case_services.meeting_prepare(meeting_id=meeting.pk, by=world.u.coord), world.u.coord
+
+
+def _meeting_record(world):
+    case, grandmother = scenario.with_network(world)
+    meeting = case_services.meeting_schedule(
+        case_id=case.pk, by=world.u.prac_east, model="fnm", venue="Hub",
+        scheduled_for=timezone.now() - datetime.timedelta(hours=2))
+    return lambda: case_services.meeting_record(
+        meeting_id=meeting.pk, by=world.u.prac_east, held_on=_today(), attendees="Family", private_family_time=True,
+        actions=[ActionInput(description="Stay over", owner_member_id=grandmother.pk)], contingency="Aunt",
+        review_by=_today() + datetime.timedelta(days=30)), world.u.prac_east
+
+
+def _plan_accept(world):
+    case, _, plan = scenario.meeting_held(world)
+    return lambda: case_services.plan_accept(plan_id=plan.pk, by=world.u.prac_east), world.u.prac_east
+
+
+def _plan_return(world):
+    case, _, plan = scenario.meeting_held(world)
+    return lambda: case_services.plan_return(plan_id=plan.pk, by=world.u.prac_east,
+                                             reason="Say who collects Lily"), world.u.prac_east
+
+
+def _plan_revise(world):
+    case, grandmother, plan = scenario.meeting_held(world)
+    case_services.plan_return(plan_id=plan.pk, by=world.u.prac_east, reason="Say who collects Lily")
+    return lambda: case_services.plan_revise(
+        plan_id=plan.pk, by=world.u.prac_east, actions=[ActionInput(description="Nan collects", owner_member_id=grandmother.pk)],
+        contingency="Aunt", review_by=_today() + datetime.timedelta(days=30)), world.u.prac_east
+
+
+def _task_assign(world):
+    from viewflow.workflow.models import Task
+
+    case = scenario.referral(world)
+    task = Task.objects.get(process_id=case.process_id, flow_task_type="HUMAN", status="NEW")
+    return lambda: case_services.task_assign(task_id=task.pk, by=world.u.tm_east), world.u.tm_east
+
+
+def _items(grandmother, plan, amount="300.00", instalments=1, frequency="one_off"):
+    return [ItemInput(description="Sofa bed", category="furniture_and_bedding", payee_id=grandmother.pk,
+                      amount=Decimal(amount), frequency=frequency, instalments=instalments,
+                      plan_action_id=plan.actions.first().pk)]
+
+
+def _package_create(world):
+    case, grandmother, plan = scenario.plan_accepted(world)
+    return lambda: package_services.package_create(
+        case_id=case.pk, by=world.u.prac_east, plan_id=plan.pk, justification="Sofa bed", other_funding_checked=True,
+        agreement_signed_on=_today(), review_by=plan.review_by, items=_items(grandmother, plan)), world.u.prac_east
+
+
+def _package_submit(world):
+    case, grandmother, plan = scenario.plan_accepted(world)
+    package = package_services.package_create(
+        case_id=case.pk, by=world.u.prac_east, plan_id=plan.pk, justification="Sofa bed", other_funding_checked=True,
+        agreement_signed_on=_today(), review_by=plan.review_by, items=_items(grandmother, plan))
+    return lambda: package_services.package_submit(package_id=package.pk, by=world.u.prac_east), world.u.prac_east
+
+
+def _package_approve(world):
+    package = scenario.package_submitted(world)
+    return lambda: package_services.package_approve(package_id=package.pk, by=world.u.tm_east), world.u.tm_east
+
+
+def _package_escalate(world):
+    package = scenario.package_submitted(world, amount=Decimal("1200.00"))
+    return lambda: package_services.package_approve(package_id=package.pk, by=world.u.tm_east), world.u.tm_east
+
+
+def _package_return(world):
+    package = scenario.package_submitted(world)
+    return lambda: package_services.package_return(package_id=package.pk, by=world.u.tm_east,
+                                                   reason="Get a quote"), world.u.tm_east
+
+
+def _package_withdraw(world):
+    package = scenario.package_submitted(world)
+    return lambda: package_services.package_withdraw(package_id=package.pk, by=world.u.prac_east), world.u.prac_east
+
+
+def _package_revise(world):
+    package = scenario.package_approved(world)
+    payee = package.items.first().payee
+    return lambda: package_services.package_revise(
+        package_id=package.pk, by=world.u.prac_east, plan_id=package.plan_id, justification="Dearer",
+        other_funding_checked=True, agreement_signed_on=_today(), review_by=package.review_by,
+        items=_items(payee, package.plan, amount="350.00")), world.u.prac_east
+
+
+def _bank_account_set(world):
+    package = scenario.package_approved(world)
+    payee = package.items.first().payee
+    return lambda: payment_services.bank_account_set(member_id=payee.pk, by=world.u.fin1, account_name="M HARDY",
+                                                     sort_code="400000", account_number="12345678"), world.u.fin1
+
+
+def _bank_account_verify(world):
+    package = scenario.package_approved(world)
+    payee = package.items.first().payee
+    payment_services.bank_account_set(member_id=payee.pk, by=world.u.fin1, account_name="M HARDY",
+                                      sort_code="400000", account_number="12345678")
+    return lambda: payment_services.bank_account_verify(member_id=payee.pk, by=world.u.fin2), world.u.fin2
+
+
+def _payment_authorise(world):
+    package = scenario.package_approved(world)
+    payee = package.items.first().payee
+    payment_services.bank_account_set(member_id=payee.pk, by=world.u.fin1, account_name="M HARDY",
+                                      sort_code="400000", account_number="12345678")
+    payment_services.bank_account_verify(member_id=payee.pk, by=world.u.fin2)
+    payment = package.payments.get()
+    return lambda: payment_services.payment_authorise(payment_id=payment.pk, by=world.u.fin1), world.u.fin1
+
+
+def _two_payments_authorised(world):
+    return scenario.payments_authorised(world, amount=Decimal("30.00"), frequency="weekly", instalments=2)
+
+
+def _batch_create(world):
+    _two_payments_authorised(world)
+    return lambda: payment_services.batch_create(by=world.u.fin1, due_by=_today() + datetime.timedelta(days=8)), world.u.fin1
+
+
+def _batch_approve(world):
+    _two_payments_authorised(world)
+    batch = payment_services.batch_create(by=world.u.fin1, due_by=_today() + datetime.timedelta(days=8))
+    return lambda: payment_services.batch_approve(batch_id=batch.pk, by=world.u.fin2), world.u.fin2
+
+
+def _batch_approved(world):
+    _two_payments_authorised(world)
+    batch = payment_services.batch_create(by=world.u.fin1, due_by=_today() + datetime.timedelta(days=8))
+    payment_services.batch_approve(batch_id=batch.pk, by=world.u.fin2)
+    return batch
+
+
+def _batch_export(world):
+    batch = _batch_approved(world)
+    return lambda: payment_services.batch_export(batch_id=batch.pk, by=world.u.fin1), world.u.fin1
+
+
+def _batch_export_again(world):
+    batch = _batch_approved(world)
+    payment_services.batch_export(batch_id=batch.pk, by=world.u.fin1)
+    return lambda: payment_services.batch_export(batch_id=batch.pk, by=world.u.fin2), world.u.fin2
+
+
+def _batch_confirm(world):
+    batch = _batch_approved(world)
+    payment_services.batch_export(batch_id=batch.pk, by=world.u.fin1)
+    return lambda: payment_services.batch_confirm(batch_id=batch.pk, by=world.u.fin1), world.u.fin1
+
+
+def _payments_schedule(world):
+    package = scenario.package_submitted(world, amount=Decimal("30.00"), frequency="weekly", instalments=2)
+    package.status = "approved"  # approved outside the flow, so that nothing has scheduled it yet
+    package.save(update_fields=["status"])
+    return lambda: payment_services.payments_schedule(package=package, by=world.u.tm_east), world.u.tm_east
+
+
+def _payments_cancel_unpaid(world):
+    package = scenario.package_approved(world, amount=Decimal("30.00"), frequency="weekly", instalments=2)
+    return lambda: payment_services.payments_cancel_unpaid(package=package, by=world.u.tm_east), world.u.tm_east
+
+
+def _record_event(world):
+    from audit.services import record_event
+
+    case = scenario.referral(world)
+    return lambda: record_event(obj=case, action="note", by=world.u.prac_east, case_id=case.pk), world.u.prac_east
+
+
+def _record_access(world):
+    from audit.services import record_access
+
+    case = scenario.referral(world)
+    return lambda: record_access(by=world.u.auditor, what="case", door="page", obj=case,
+                                 case_id=case.pk), world.u.auditor
+
+
+ROWS: dict[str, Row] = {
+    "fgdm.services.case_create": Row(_case_create, ["case_referred"]),
+    "fgdm.services.case_allocate": Row(_case_allocate, ["case_allocated"]),
+    "fgdm.services.case_record_consent": Row(_case_record_consent, ["consent_recorded"]),
+    "fgdm.services.case_review": Row(_case_review_continue, ["review_continue"], variants={
+        "close": (_case_review_close, ["case_closed"])}),
+    "fgdm.services.case_transfer": Row(_case_transfer, ["case_transferred"]),
+    "fgdm.services.member_add": Row(_member_add, ["member_added"]),
+    "fgdm.services.meeting_schedule": Row(
+        _meeting_schedule, ["meeting_scheduled", "case_meeting_planned"],
+        why_several="the meeting is created and the case moves to 'meeting planned': two objects change state"),
+    "fgdm.services.meeting_prepare": Row(_meeting_prepare, ["meeting_prepared"]),
+    "fgdm.services.meeting_record": Row(
+        _meeting_record, ["meeting_held", "plan_agreed", "case_plan_agreed"],
+        why_several="the meeting is held, the family's plan is created and the case moves on: three objects"),
+    "fgdm.services.plan_accept": Row(
+        _plan_accept, ["plan_accepted", "case_plan_accepted"],
+        why_several="the plan is accepted and the case moves on: two objects"),
+    "fgdm.services.plan_return": Row(
+        _plan_return, ["plan_returned", "case_plan_returned"],
+        why_several="the plan is returned and the case moves back: two objects"),
+    "fgdm.services.plan_revise": Row(
+        _plan_revise, ["plan_superseded", "plan_agreed", "case_plan_agreed"],
+        why_several="the old plan is superseded, the new version is agreed and the case moves on: three objects"),
+    "fgdm.services.task_assign": Row(_task_assign, ["task_assigned"]),
+    "network_packages.services.package_create": Row(_package_create, ["package_drafted"]),
+    "network_packages.services.package_submit": Row(_package_submit, ["package_submitted"]),
+    "network_packages.services.package_approve": Row(
+        _package_approve, ["package_approved", "payments_scheduled"],
+        why_several="the case flow schedules the payments of the approved package (one event for all of them)",
+        variants={"escalate": (_package_escalate, ["package_escalated"])}),
+    "network_packages.services.package_return": Row(_package_return, ["package_returned"]),
+    "network_packages.services.package_withdraw": Row(_package_withdraw, ["package_withdrawn"]),
+    "network_packages.services.package_revise": Row(_package_revise, ["package_revised"]),
+    "payments.services.bank_account_set": Row(_bank_account_set, ["bank_details_entered"]),
+    "payments.services.bank_account_verify": Row(_bank_account_verify, ["bank_details_verified"]),
+    "payments.services.payment_authorise": Row(_payment_authorise, ["payment_authorised"]),
+    "payments.services.payments_schedule": Row(_payments_schedule, ["payments_scheduled"]),
+    "payments.services.payments_cancel_unpaid": Row(
+        _payments_cancel_unpaid, ["payment_cancelled", "payment_cancelled"],
+        why_several="each cancelled payment changes state: one event per payment (here two instalments)"),
+    "payments.services.batch_create": Row(
+        _batch_create, ["payment_batched", "payment_batched", "batch_created"],
+        why_several="each payment moves to 'batched' (one event each, here two) and the batch is created"),
+    "payments.services.batch_approve": Row(_batch_approve, ["batch_approved"]),
+    "payments.services.batch_export": Row(_batch_export, ["batch_exported"], variants={
+        "again": (_batch_export_again, ["batch_downloaded"])}),
+    "payments.services.batch_confirm": Row(
+        _batch_confirm, ["payment_paid", "payment_paid", "batch_confirmed"],
+        why_several="each payment moves to 'paid' (one event each, here two) and the batch is confirmed"),
+    "audit.services.record_event": Row(_record_event, ["note"]),
+    "audit.services.record_access": Row(
+        _record_access, [], access_logs=1,
+        why_several="a read, not a state change: it writes one access-log record and no domain event"),
+}
+
+# Public functions that change nothing (lookups and calculations): `setup(world)` returns the call,
+# which must write nothing at all.
+READS_ONLY: dict[str, Callable] = {
+    "fgdm.services.practitioner_by_username": lambda world: lambda: case_services.practitioner_by_username("prac.east"),
+    "network_packages.services.required_tier": lambda world: lambda: package_services.required_tier(Decimal("10.00")),
+    "network_packages.services.approver_limit": lambda world: lambda: package_services.approver_limit(world.u.tm_east),
+    "network_packages.services.package_is_editable": lambda world: (
+        lambda package: lambda: package_services.package_is_editable(package))(scenario.package_submitted(world)),
+    "payments.services.normalise_sort_code": lambda world: lambda: payment_services.normalise_sort_code("40-00-00"),
+    "payments.services.instalment_dates": lambda world: lambda: payment_services.instalment_dates(
+        datetime.date(2026, 1, 31), "monthly", 3),
+}
+
+
+def discovered_services() -> list[str]:
+    names = []
+    for module_name in SERVICE_MODULES:
+        module = importlib.import_module(module_name)
+        for name, function in inspect.getmembers(module, inspect.isfunction):
+            if function.__module__ == module_name and not name.startswith("_"):
+                names.append(f"{module_name}.{name}")
+    return sorted(names)
+
+
+def test_every_service_has_a_row():
+    found = discovered_services()
+    assert len(found) > 30
+    missing = [name for name in found if name not in ROWS and name not in READS_ONLY]
+    assert missing == [], f"add a row to ROWS (or READS_ONLY) for: {missing}"
+    stale = sorted((set(ROWS) | set(READS_ONLY)) - set(found))
+    assert stale == [], f"these rows name no service any more: {stale}"
+
+
+def test_several_events_always_say_why():
+    for name, row in ROWS.items():
+        for variant, (_, events) in {"": (row.setup, row.events), **row.variants}.items():
+            if len(events) != 1:
+                assert row.why_several, f"{name} {variant}: {len(events)} events need a reason"
+
+
+def _cases():
+    for name, row in sorted(ROWS.items()):
+        yield pytest.param(row.setup, row.events, row.access_logs, id=name.split(".")[-1])
+        for variant, (setup, events) in row.variants.items():
+            yield pytest.param(setup, events, 0, id=f"{name.split('.')[-1]}-{variant}")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("setup, events, access_logs", list(_cases()))
+def test_service_leaves_its_events(world, setup, events, access_logs):
+    call, actor = setup(world)
+    last_event = DomainEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    last_access = AccessLog.objects.order_by("-id").values_list("id", flat=True).first() or 0
+    call()
+    written = list(DomainEvent.objects.filter(id__gt=last_event).order_by("id"))
+    assert [e.action for e in written] == events
+    assert all(e.actor_id == actor.pk and e.actor_username == actor.get_username() for e in written), [
+        (e.action, e.actor_username) for e in written]
+    assert all(e.object_id is not None and e.object_type for e in written)
+    reads = list(AccessLog.objects.filter(id__gt=last_access))
+    assert len(reads) == access_logs
+    assert all(r.actor_id == actor.pk for r in reads)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(READS_ONLY))
+def test_read_only_helpers_write_nothing(world, name):
+    from audit.models import LogEntry
+
+    call = READS_ONLY[name](world)
+    before = (DomainEvent.objects.count(), AccessLog.objects.count(), LogEntry.objects.count())
+    call()
+    assert (DomainEvent.objects.count(), AccessLog.objects.count(), LogEntry.objects.count()) == before
