@@ -24,15 +24,19 @@ def _default(value):
 
 
 def canonical(record) -> bytes:
-    """The record's content as canonical JSON: only CHAIN_FIELDS, sorted, UTC datetimes."""
+    """The record's content as canonical JSON: only CHAIN_FIELDS (and CHAIN_FIELDS_IF_SET that hold a
+    value), sorted, UTC datetimes."""
     from django.db import models
 
     data = {}
-    for name in record.CHAIN_FIELDS:
+    optional = getattr(record, "CHAIN_FIELDS_IF_SET", [])
+    for name in [*record.CHAIN_FIELDS, *optional]:
         field = record._meta.get_field(name)
         value = getattr(record, field.attname)
         if value is not None and not field.is_relation and not isinstance(field, models.JSONField):
             value = field.to_python(value)  # as it will read back: "5" for a CharField given 5
+        if name in optional and value in (None, ""):
+            continue
         data[name] = value
     return json.dumps(data, sort_keys=True, default=_default, separators=(",", ":")).encode()
 

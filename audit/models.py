@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models, transaction
 
 from audit.chain import GENESIS, link_hash
+from audit.context import current_command
+from audit.masking import mask_log_entry
 
 
 class ImmutableRecord(Exception):
@@ -30,6 +32,9 @@ class ChainedRecord(models.Model):
 
     CHAIN: str = ""
     CHAIN_FIELDS: list[str] = []
+    # Fields added after records were first written: covered by the hash only when they hold a
+    # value, so records written before they existed still verify.
+    CHAIN_FIELDS_IF_SET: list[str] = []
 
     seq = models.BigIntegerField(unique=True, null=True, editable=False)
     prev_hash = models.CharField(max_length=64, blank=True, editable=False)
@@ -49,10 +54,20 @@ class ChainedRecord(models.Model):
                 head = ChainHead.objects.select_for_update().get(pk=head.pk)
             self.seq = head.seq + 1
             self.prev_hash = head.hash
-            self.hash = link_hash(chain=self.CHAIN, seq=self.seq, prev_hash=self.prev_hash, record=self)
-            super().save(*args, **kwargs)
+            self._chaining = True
+            try:
+                super().save(*args, **kwargs)  # the hash is taken in _save_table, just before the INSERT
+            finally:
+                self._chaining = False
             head.seq, head.hash = self.seq, self.hash
             head.save(update_fields=["seq", "hash"])
+
+    def _save_table(self, *args, **kwargs):
+        # After the pre_save signal: django-auditlog fills in the actor's e-mail and the remote
+        # address there, so a hash taken in save() would not cover what is actually stored.
+        if getattr(self, "_chaining", False):
+            self.hash = link_hash(chain=self.CHAIN, seq=self.seq, prev_hash=self.prev_hash, record=self)
+        return super()._save_table(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise ImmutableRecord(f"{self._meta.verbose_name} #{self.pk} cannot be deleted.")
@@ -73,6 +88,17 @@ class LogEntry(ChainedRecord, AbstractLogEntry):
         verbose_name = "field change"
         verbose_name_plural = "field history"
 
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            mask_log_entry(self)  # children's identifiers and bank details never reach the table
+            run = current_command()
+            if run is not None:  # a management command: who ran it, and where
+                if self.actor_id is None and run.user is not None:
+                    self.actor = run.user
+                    self.actor_email = getattr(run.user, "email", None)
+                self.cid = self.cid or run.label
+        super().save(*args, **kwargs)
+
 
 class DomainEvent(ChainedRecord):
     """One state change, written by the service that made it."""
@@ -82,6 +108,7 @@ class DomainEvent(ChainedRecord):
         "at", "actor_username", "action", "object_type", "object_id", "object_repr", "case_id",
         "from_state", "to_state", "reason", "changes",
     ]
+    CHAIN_FIELDS_IF_SET = ["remote_addr", "via"]
 
     at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(
@@ -98,6 +125,10 @@ class DomainEvent(ChainedRecord):
     to_state = models.CharField(max_length=32, blank=True)
     reason = models.TextField(blank=True)
     changes = models.JSONField(default=dict, blank=True)
+    # Where the change came from: the client's address for a page or API request; for a
+    # management command, which command on which machine (see audit.context).
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+    via = models.CharField(max_length=255, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -122,6 +153,7 @@ class AccessLog(ChainedRecord):
 
     CHAIN = "access_log"
     CHAIN_FIELDS = ["at", "actor_username", "door", "what", "object_type", "object_id", "case_id", "path"]
+    CHAIN_FIELDS_IF_SET = ["remote_addr", "via"]
 
     at = models.DateTimeField(db_index=True)
     actor = models.ForeignKey(
@@ -134,6 +166,8 @@ class AccessLog(ChainedRecord):
     object_id = models.BigIntegerField(null=True, blank=True)
     case_id = models.BigIntegerField(null=True, blank=True)
     path = models.CharField(max_length=300, blank=True)
+    remote_addr = models.GenericIPAddressField(null=True, blank=True)
+    via = models.CharField(max_length=255, blank=True, default="", db_default="")
 
     class Meta:
         ordering = ["-at", "-id"]

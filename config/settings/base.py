@@ -157,6 +157,16 @@ ANONYMOUS_USER_NAME = None
 AUDITLOG_INCLUDE_ALL_MODELS = False
 # Our own chained (tamper-evident) subclass of auditlog's entry: see audit/models.py.
 AUDITLOG_LOGENTRY_MODEL = "audit.LogEntry"
+# Masked values are hidden whole, not half (auditlog's default); see audit/masking.py.
+AUDITLOG_MASK_CALLABLE = "audit.masking.mask"
+# Field history shows that these changed and who changed them, never their values.
+AUDIT_MASKED_FIELDS = {
+    "*": ["date_of_birth", "nhs_number", "unique_pupil_number", "national_insurance_number",
+          "sort_code", "account_number", "account_name", "iban"],
+    "fgdm.child": ["first_name", "last_name", "date_of_birth"],
+}
+# Entries about these are described as "<model> #<id>": their own description names the person.
+AUDIT_MASKED_REPR = ["fgdm.child", "payments.bankaccount"]
 # auditlog's migrations build its own entry table even when the model is swapped; we don't want it.
 MIGRATION_MODULES = {"auditlog": None}
 
