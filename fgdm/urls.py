@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fgdm import views
+from fgdm import timeline_views, views
 
 app_name = "fgdm"
 urlpatterns = [
@@ -10,6 +10,8 @@ urlpatterns = [
     path("cases/new/", views.case_new, name="case_new"),
     path("cases/<int:case_id>/", views.case_detail, name="case_detail"),
     path("cases/<int:case_id>/map.svg", views.case_map, name="case_map"),
+    path("cases/<int:case_id>/timeline/", timeline_views.case_timeline, name="case_timeline"),
+    path("cases/<int:case_id>/timeline.csv", timeline_views.case_timeline_csv, name="case_timeline_csv"),
     path("cases/<int:case_id>/allocate/", views.case_allocate, name="case_allocate"),
     path("cases/<int:case_id>/consent/", views.case_consent, name="case_consent"),
     path("cases/<int:case_id>/members/new/", views.member_new, name="member_new"),

@@ -20,6 +20,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from audit.selectors import case_trail
+from audit.services import record_access
 from fgdm import forms as f
 from fgdm import selectors, services
 from fgdm.constants import (
@@ -336,6 +337,8 @@ def _allowed(check, user, case) -> bool:
 @login_required
 def case_detail(request, case_id):
     case = selectors.case_detail(user=request.user, case_id=case_id)
+    # The case page shows its children's details: this read is the record of who saw them.
+    record_access(by=request.user, what="case", door="page", obj=case, case_id=case.pk, path=request.path)
     plans = list(case.plans.all())
     whole = sees_whole_case(request.user, case)  # an FGC coordinator sees only what the conference needs
     packages = list(package_list(user=request.user, case_id=case.pk)) if whole else []
@@ -531,6 +534,7 @@ def _plan_context(request, plan):
 @login_required
 def plan_detail(request, plan_id):
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+    record_access(by=request.user, what="plan", door="page", obj=plan, case_id=plan.case_id, path=request.path)
     context = _plan_context(request, plan)
     context.update(accept_form=f.PlanAcceptForm(initial={"support_needed": "yes"}), return_form=f.ReasonForm())
     return page(request, "fgdm/plan_detail.html", context)

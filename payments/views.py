@@ -69,7 +69,7 @@ def _bank_page(request, member, *, form=None, verify_form=None, status=200):
         account and not account.is_verified and has_role(request.user, Role.FINANCE_OFFICER)
         and account.entered_by_id != request.user.pk
     )
-    if show_full:
+    if account is not None:  # masked or in full (to the verifier), the account name is shown: a read
         record_access(by=request.user, what="bank_details", door="page", obj=account, case_id=member.case_id,
                       path=request.path)
     form = form or f.BankAccountForm()

@@ -47,6 +47,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    # Reads of children's, plans' and bank details' admin pages join the access log.
+    "audit.middleware.AdminAccessLogMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into a clear refusal.
     "axes.middleware.AxesMiddleware",
 ]

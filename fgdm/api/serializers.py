@@ -263,19 +263,17 @@ class TaskSerializer(serializers.Serializer):
 
 
 class AuditEntrySerializer(serializers.Serializer):
+    """One timeline entry (audit.timeline.Entry): a domain event, a read or a finished task."""
+
     at = serializers.DateTimeField()
     actor = serializers.CharField(source="actor_username")
     action = serializers.CharField()
     object = serializers.SerializerMethodField()
     changes = serializers.SerializerMethodField()
+    kind = serializers.CharField()
 
     def get_object(self, event) -> str:
         return f"{event.object_type} {event.object_id}: {event.object_repr}"
 
     def get_changes(self, event) -> dict:
-        changes = dict(event.changes or {})
-        if event.from_state or event.to_state:
-            changes["state"] = [event.from_state or None, event.to_state or None]
-        if event.reason:
-            changes["reason"] = event.reason
-        return changes
+        return event.all_changes

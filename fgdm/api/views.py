@@ -2,16 +2,19 @@
 
 Reads go through selectors (out of scope → 404); rules and states are the services' business.
 """
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from viewflow.workflow.models import Task
 
 from audit.models import DomainEvent
-from audit.selectors import case_trail
+from audit.forms import TimelineFilterForm
 from audit.services import record_access
+from audit.timeline import EVENT_KINDS, Timeline
 from fgdm import selectors, services
 from fgdm.api import serializers as s
 from fgdm.api.base import AuditedAPIView, AuditedMixin
@@ -251,10 +254,24 @@ class CaseAudit(AuditedMixin, generics.GenericAPIView):
     serializer_class = s.AuditEntrySerializer
     queryset = DomainEvent.objects.none()  # for the schema only
 
-    @extend_schema(responses=s.AuditEntrySerializer(many=True), operation_id="cases_audit_list")
+    @extend_schema(
+        responses=s.AuditEntrySerializer(many=True), operation_id="cases_audit_list",
+        parameters=[
+            OpenApiParameter("kind", str, description="Comma-separated: people, decisions, money, workflow, "
+                             "access. Default: people,decisions,money (the case's domain events)."),
+            OpenApiParameter("since", OpenApiTypes.DATE, description="On or after this date"),
+            OpenApiParameter("until", OpenApiTypes.DATE, description="On or before this date"),
+            OpenApiParameter("actor", str, description="Username of the person who acted"),
+        ],
+    )
     def get(self, request, case_id):
         case = selectors.case_get_whole(user=request.user, case_id=case_id)
-        page = self.paginate_queryset(case_trail(case_id=case.pk))
+        form = TimelineFilterForm(request.query_params, default_kinds=EVENT_KINDS)
+        if not form.is_valid():
+            raise ValidationError({name: [str(e) for e in errors] for name, errors in form.errors.items()})
+        record_access(by=request.user, what="trail", door="api", obj=case, case_id=case.pk, path=request.path)
+        timeline = Timeline(case_id=case.pk, process_id=case.process_id, filters=form.filters())
+        page = self.paginate_queryset(timeline)
         return self.get_paginated_response(s.AuditEntrySerializer(page, many=True).data)
 
 
