@@ -4,6 +4,7 @@ This app is the ground floor: it imports no domain app. Objects are referred to 
 and every event carries the id of the case it belongs to so a case's trail is one indexed query.
 """
 from auditlog.models import AbstractLogEntry
+from auditlog.registry import auditlog
 from django.conf import settings
 from django.db import models, transaction
 
@@ -178,3 +179,61 @@ class AccessLog(ChainedRecord):
 
 
 CHAINED_MODELS = [LogEntry, DomainEvent, AccessLog]
+
+
+class LegalHold(models.Model):
+    """Stops retention deleting or anonymising records (litigation, an inquiry, a complaint).
+
+    It covers a whole case (`case_id`) or one record (`object_type` "app_label.model" and
+    `object_id`). Placed and released only through audit.services, each step a domain event.
+    """
+
+    case_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    object_type = models.CharField(max_length=100, blank=True, help_text='e.g. "payments.paymentbatch"')
+    object_id = models.BigIntegerField(null=True, blank=True)
+    reason = models.TextField()
+    placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    placed_at = models.DateTimeField()
+    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    released_at = models.DateTimeField(null=True, blank=True)
+    release_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-placed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(case_id__isnull=False)
+                | (~models.Q(object_type="") & models.Q(object_id__isnull=False)),
+                name="legal_hold_names_what_it_holds",
+            )
+        ]
+
+    def __str__(self) -> str:
+        what = f"case #{self.case_id}" if self.case_id else f"{self.object_type} #{self.object_id}"
+        return f"Hold on {what}{' (released)' if self.released_at else ''}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.released_at is None
+
+
+class LookedAfterMark(models.Model):
+    """A case whose child is or was looked after (in care): its records are kept to the 75th birthday.
+
+    Kept here, keyed by case id, so that retention needs no column on the case. A case that closed
+    with the outcome "child entered care" counts as looked after without a mark.
+    """
+
+    case_id = models.BigIntegerField(unique=True)
+    looked_after = models.BooleanField(default=True)
+    reason = models.TextField(blank=True)
+    marked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    marked_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"case #{self.case_id}: {'looked after' if self.looked_after else 'not looked after'}"
+
+
+auditlog.register(LegalHold)
+auditlog.register(LookedAfterMark)

@@ -13,6 +13,11 @@ class FgdmConfig(AppConfig):
 
         post_migrate.connect(_ensure_roles, dispatch_uid="fgdm_ensure_roles")
 
+        from audit.retention import register
+        from fgdm.retention import CaseRecords
+
+        register(CaseRecords())
+
 
 def _ensure_roles(sender, app_config=None, **kwargs):
     # Run once, after the last of our apps has migrated (its permissions exist by then).

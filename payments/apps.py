@@ -5,3 +5,10 @@ class PaymentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "payments"
     verbose_name = "Payments"
+
+    def ready(self):
+        from audit.retention import register
+        from payments.retention import BankDetails, BatchFiles
+
+        register(BatchFiles())
+        register(BankDetails())

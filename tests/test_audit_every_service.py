@@ -298,6 +298,34 @@ def _record_access(world):
                                  case_id=case.pk), world.u.auditor
 
 
+def _admin(world):
+    from tests.factories import UserFactory
+
+    return UserFactory(username="admin", is_staff=True, is_superuser=True)
+
+
+def _legal_hold_place(world):
+    from audit.services import legal_hold_place
+
+    case, admin = scenario.referral(world), _admin(world)
+    return lambda: legal_hold_place(by=admin, reason="Court", case_id=case.pk), admin
+
+
+def _legal_hold_release(world):
+    from audit.services import legal_hold_place, legal_hold_release
+
+    case, admin = scenario.referral(world), _admin(world)
+    hold = legal_hold_place(by=admin, reason="Court", case_id=case.pk)
+    return lambda: legal_hold_release(hold_id=hold.pk, by=admin, reason="Over"), admin
+
+
+def _looked_after_mark(world):
+    from audit.services import looked_after_mark
+
+    case, admin = scenario.referral(world), _admin(world)
+    return lambda: looked_after_mark(case_id=case.pk, by=admin, reason="In care"), admin
+
+
 ROWS: dict[str, Row] = {
     "fgdm.services.case_create": Row(_case_create, ["case_referred"]),
     "fgdm.services.case_allocate": Row(_case_allocate, ["case_allocated"]),
@@ -349,6 +377,9 @@ ROWS: dict[str, Row] = {
         _batch_confirm, ["payment_paid", "payment_paid", "batch_confirmed"],
         why_several="each payment moves to 'paid' (one event each, here two) and the batch is confirmed"),
     "audit.services.record_event": Row(_record_event, ["note"]),
+    "audit.services.legal_hold_place": Row(_legal_hold_place, ["legal_hold_placed"]),
+    "audit.services.legal_hold_release": Row(_legal_hold_release, ["legal_hold_released"]),
+    "audit.services.looked_after_mark": Row(_looked_after_mark, ["looked_after_marked"]),
     "audit.services.record_access": Row(
         _record_access, [], access_logs=1,
         why_several="a read, not a state change: it writes one access-log record and no domain event"),

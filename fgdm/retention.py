@@ -1,0 +1,68 @@
+"""Retention of case records (registered with audit.retention from FgdmConfig.ready()).
+
+A closed case is kept until its youngest child's 18th birthday plus seven years (children in need,
+`AUDIT_RETENTION["children_in_need_years_after_18"]`), or to the youngest child's 75th birthday if a
+child is looked after: the case closed with the outcome "child entered care", or an administrator
+marked it looked after (audit.LookedAfterMark; a mark saying "not looked after" wins over the
+outcome). Then what identifies the family is removed; the case, its dates, stages, states and
+outcome stay so that numbers and the money's trail still add up.
+"""
+import datetime
+
+from django.db.models import Max
+
+from audit.models import LookedAfterMark
+from audit.retention import Due, children_in_need_destroy_after, looked_after_destroy_after
+from fgdm.constants import CaseStatus, Outcome
+from fgdm.models import Case, Child, FamilyPlan, Meeting, NetworkMember, PlanAction
+
+CHILDREN_IN_NEED = "children_in_need"
+LOOKED_AFTER = "looked_after"
+REMOVED = "Removed"
+
+
+def case_retention(case: Case, *, youngest: datetime.date | None, mark: bool | None) -> tuple[str, datetime.date | None]:
+    """(retention class, destroy-after date) of a case; the date is None while it is open."""
+    looked_after = mark if mark is not None else case.outcome == Outcome.ENTERED_CARE
+    retention_class = LOOKED_AFTER if looked_after else CHILDREN_IN_NEED
+    if case.status != CaseStatus.CLOSED or youngest is None:
+        return retention_class, None
+    if looked_after:
+        return retention_class, looked_after_destroy_after(youngest)
+    return retention_class, children_in_need_destroy_after(youngest)
+
+
+class CaseRecords:
+    name = "fgdm.case"
+
+    def due(self, *, today):
+        # The earliest any closed case can be due: its youngest child born at least 25 years ago
+        # (the shortest period); the exact date is worked out per case.
+        marks = dict(LookedAfterMark.objects.values_list("case_id", "looked_after"))
+        cases = (Case.objects.filter(status=CaseStatus.CLOSED).annotate(youngest=Max("children__date_of_birth"))
+                 .only("pk", "reference", "status", "outcome").order_by("pk"))
+        for case in cases.iterator(chunk_size=2000):
+            retention_class, destroy_after = case_retention(case, youngest=case.youngest, mark=marks.get(case.pk))
+            if destroy_after is not None and destroy_after < today:
+                yield Due(retention_class, "fgdm.case", case.pk, case.pk, destroy_after, case.reference)
+
+    def destroy(self, due: Due):
+        case = Case.objects.select_for_update().get(pk=due.object_id)
+        case.family_name, case.referral_reason = REMOVED, ""
+        case.consent_given_by, case.child_lives_with = "", ""
+        case.save(update_fields=["family_name", "referral_reason", "consent_given_by", "child_lives_with"])
+        for child in Child.objects.filter(case=case):
+            child.first_name, child.last_name, child.wishes_and_feelings = REMOVED, REMOVED, ""
+            child.date_of_birth = child.date_of_birth.replace(month=1, day=1)  # the year only, for statistics
+            child.save()
+        NetworkMember.objects.filter(case=case).update(full_name=REMOVED, phone="", email="", address="",
+                                                       exclusion_reason="")
+        Meeting.objects.filter(case=case).update(venue="", bottom_lines="", attendees="", child_participation="")
+        FamilyPlan.objects.filter(case=case).update(contingency="", return_reason="")
+        PlanAction.objects.filter(plan__case=case).update(description=REMOVED, owner_text="")
+        removed = ["family name", "referral reason", "consent given by", "where the child lives",
+                   "children's names, wishes and feelings and day and month of birth",
+                   "network members' names and contact details", "meeting venues, attendees and notes",
+                   "plans' contingencies, reasons and actions"]
+        case.refresh_from_db()
+        return case, removed

@@ -1,0 +1,62 @@
+"""Retention of payment records (registered with audit.retention from PaymentsConfig.ready()).
+
+Payment records are kept for six years after the end of the financial year they belong to
+(`AUDIT_RETENTION["payment_years_after_financial_year"]`). Then a batch's export file (names and
+bank details of every payee) is removed — its checksum, totals and payments stay — and a payee's
+bank details are deleted once every payment to them is past its date.
+"""
+from django.db.models import Max
+
+from audit.retention import Due, payment_destroy_after
+from payments.models import BankAccount, PaymentBatch
+
+PAYMENT_RECORDS = "payment_records"
+
+
+class BatchFiles:
+    name = "payments.paymentbatch"
+
+    def due(self, *, today):
+        batches = (PaymentBatch.objects.filter(export_content__isnull=False)
+                   .annotate(last_due=Max("payments__due_on")).only("pk", "reference", "created_at").order_by("pk"))
+        for batch in batches.iterator(chunk_size=2000):
+            day = batch.last_due or batch.created_at.date()
+            destroy_after = payment_destroy_after(day)
+            if destroy_after < today:
+                yield Due(PAYMENT_RECORDS, "payments.paymentbatch", batch.pk, None, destroy_after, batch.reference)
+
+    def destroy(self, due: Due):
+        batch = PaymentBatch.objects.select_for_update().get(pk=due.object_id)
+        batch.export_content = None
+        batch.save(update_fields=["export_content"])
+        return batch, ["export file (payees' names and bank details); its checksum and totals are kept"]
+
+
+class BankDetails:
+    name = "payments.bankaccount"
+
+    def due(self, *, today):
+        accounts = (BankAccount.objects.select_related("member")
+                    .annotate(last_due=Max("member__payments__due_on")).order_by("pk"))
+        for account in accounts.iterator(chunk_size=2000):
+            day = account.last_due or account.entered_at.date()
+            destroy_after = payment_destroy_after(day)
+            if destroy_after < today:
+                yield Due(PAYMENT_RECORDS, "payments.bankaccount", account.pk, account.member.case_id, destroy_after,
+                          f"bank details of payee #{account.member_id}")
+
+    def destroy(self, due: Due):
+        account = BankAccount.objects.select_for_update().get(pk=due.object_id)
+        account.delete()
+        return _Deleted("bankaccount", due.object_id, due.description), ["bank details (deleted)"]
+
+
+class _Deleted:
+    """Stands for a deleted row in its retention event (record_event needs _meta, pk and str)."""
+
+    def __init__(self, model_name: str, pk: int, description: str):
+        self.pk, self._description = pk, description
+        self._meta = type("Meta", (), {"model_name": model_name})()
+
+    def __str__(self) -> str:
+        return f"{self._description} (deleted)"
