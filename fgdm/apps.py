@@ -18,6 +18,13 @@ class FgdmConfig(AppConfig):
 
         register(CaseRecords())
 
+        from audit import sar
+        from fgdm.sar import child_subject, collect, member_subject
+
+        sar.register_subject("child", child_subject)
+        sar.register_subject("member", member_subject)
+        sar.register(collect)
+
 
 def _ensure_roles(sender, app_config=None, **kwargs):
     # Run once, after the last of our apps has migrated (its permissions exist by then).

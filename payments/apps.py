@@ -12,3 +12,8 @@ class PaymentsConfig(AppConfig):
 
         register(BatchFiles())
         register(BankDetails())
+
+        from audit import sar
+        from payments.sar import collect
+
+        sar.register(collect)
