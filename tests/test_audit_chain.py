@@ -59,6 +59,57 @@ class TestVerifyAudit:
         code, output = verify()
         assert code == 1 and f"record #{victim.pk}" in output
 
+    def test_edited_event_changes_are_caught(self, trail):
+        victim = DomainEvent.objects.get(action="package_approved")
+        disable_triggers()
+        raw("UPDATE audit_domainevent SET changes = %s WHERE id = %s",
+            ['{"total": "3.00", "tier": "team_manager"}', victim.pk])
+        code, output = verify()
+        assert code == 1 and f"record #{victim.pk}" in output and "changed" in output
+
+    def test_edited_field_history_changes_are_caught(self, trail):
+        victim = LogEntry.objects.filter(content_type__model="supportpackage").order_by("seq").first()
+        disable_triggers()
+        raw("UPDATE audit_logentry SET changes = %s WHERE id = %s", ['{"total": ["None", "3.00"]}', victim.pk])
+        code, output = verify()
+        assert code == 1 and f"record #{victim.pk}" in output
+
+    def test_edited_read_is_caught(self, trail):
+        victim = AccessLog.objects.get()
+        disable_triggers()
+        raw("UPDATE audit_accesslog SET actor_username = %s WHERE id = %s", ["nobody", victim.pk])
+        code, output = verify()
+        assert code == 1 and f"access_log: record #{victim.pk}" in output
+
+    @pytest.mark.parametrize("sql", [
+        "UPDATE audit_domainevent SET remote_addr = '10.0.0.66' WHERE id = %s",  # an address added afterwards
+        "UPDATE audit_domainevent SET via = 'command:seed_demo' WHERE id = %s",
+    ])
+    def test_origin_added_afterwards_is_caught(self, trail, sql):
+        victim = DomainEvent.objects.get(action="package_approved")
+        disable_triggers()
+        raw(sql, [victim.pk])
+        code, output = verify()
+        assert code == 1 and f"record #{victim.pk}" in output
+
+    def test_origin_removed_is_caught(self, trail, api, world):
+        from tests.test_api_path import ok
+
+        ok(api.as_user(world.u.auditor).get(f"/api/v1/cases/{trail.case_id}/"))
+        victim = AccessLog.objects.filter(door="api").get()
+        assert victim.remote_addr == "127.0.0.1"
+        disable_triggers()
+        raw("UPDATE audit_accesslog SET remote_addr = NULL WHERE id = %s", [victim.pk])
+        code, output = verify()
+        assert code == 1 and f"record #{victim.pk}" in output
+
+    def test_deleted_field_change_is_caught(self, trail):
+        victim = LogEntry.objects.order_by("seq")[3]
+        disable_triggers()
+        raw("DELETE FROM audit_logentry WHERE id = %s", [victim.pk])
+        code, output = verify()
+        assert code == 1 and "field_history" in output and "missing" in output
+
     def test_deleted_record_is_caught(self, trail):
         victim = DomainEvent.objects.order_by("seq")[2]
         disable_triggers()
