@@ -115,7 +115,7 @@ def drive_one_case(steps: dict, *, model: str, run: int) -> None:
     step("package_submit", "prac.east", True, lambda by: package_services.package_submit(package_id=package.pk, by=by))
     step("package_approve", "tm.east", True, lambda by: package_services.package_approve(package_id=package.pk, by=by))
     step("bank_account_set", "fin1", False, lambda by: payment_services.bank_account_set(
-        member_id=nan.pk, by=by, account_name="M BENCH", sort_code="40-00-00", account_number="12345678"))
+        member_id=nan.pk, by=by, account_name="M BENCH", sort_code="40-00-00", account_number="12165678"))
     step("bank_account_verify", "fin2", False, lambda by: payment_services.bank_account_verify(member_id=nan.pk, by=by))
     payment_ids = list(package.payments.values_list("pk", flat=True))
     step("payment_authorise", "fin1", True, lambda by: payment_services.payment_authorise(

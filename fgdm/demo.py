@@ -383,7 +383,7 @@ def case_sofa_bed(ctx):
     package_services.package_approve(package_id=package.pk, by=ctx.u("tm.east"),
                                      note="Agreed: keeps the children at home with Nan.")
     payment_services.bank_account_set(member_id=people["Pauline"].pk, by=ctx.u("fin1"),
-                                      account_name="MRS P DAWSON", sort_code="20-32-53", account_number="41927365")
+                                      account_name="MRS P DAWSON", sort_code="20-32-53", account_number="02487365")
     payment_services.bank_account_verify(member_id=people["Pauline"].pk, by=ctx.u("fin2"))
     payment_ids = list(package.payments.order_by("id").values_list("pk", flat=True))
     for payment_id in payment_ids:

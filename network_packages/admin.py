@@ -5,7 +5,7 @@ from django.contrib import admin
 from audit.services import record_event
 from fgdm.admin import ReadOnlyModelAdmin, ReadOnlyTabularInline
 from network_packages.constants import TIER_ORDER
-from network_packages.models import Approval, ApprovalLimit, PackageItem, SupportPackage
+from network_packages.models import Approval, ApprovalLimit, Budget, PackageItem, SupportPackage
 
 
 class ApprovalLimitForm(forms.ModelForm):
@@ -107,3 +107,31 @@ class ApprovalAdmin(ReadOnlyModelAdmin):
     list_filter = ("tier", "decision")
     search_fields = ("package__case__reference", "approver__username")
     list_select_related = ("package__case", "approver")
+
+
+@admin.register(Budget)
+class BudgetAdmin(admin.ModelAdmin):
+    """Budgets per locality and financial year. Each change is recorded as a domain event too."""
+
+    list_display = ("locality", "year", "budget")
+    list_filter = ("financial_year", "locality")
+    list_select_related = ("locality",)
+    fields = ("locality", "financial_year", "amount")
+
+    @admin.display(description="Financial year", ordering="financial_year")
+    def year(self, obj):
+        return obj.financial_year_label
+
+    @admin.display(description="Budget", ordering="amount")
+    def budget(self, obj):
+        return f"£{obj.amount:,.2f}"
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # set it to £0 instead: commitments and payments were measured against it
+
+    def save_model(self, request, obj, form, change):
+        previous = Budget.objects.filter(pk=obj.pk).values_list("amount", flat=True).first() if change else None
+        super().save_model(request, obj, form, change)
+        record_event(obj=obj, action="budget_changed" if change else "budget_set", by=request.user, case_id=None,
+                     reason=f"{obj.locality} {obj.financial_year_label}",
+                     changes={"amount": [None if previous is None else str(previous), str(obj.amount)]})

@@ -8,7 +8,7 @@ from django.db.models import Q
 
 from auditlog.registry import auditlog
 
-from fgdm.models import Case, FamilyPlan, NetworkMember, PlanAction
+from fgdm.models import Case, FamilyPlan, Locality, NetworkMember, PlanAction
 from network_packages.constants import ApprovalTier, Category, Frequency, PackageStatus
 
 User = settings.AUTH_USER_MODEL
@@ -140,5 +140,30 @@ class Approval(models.Model):
         return f"Approved £{self.amount} ({self.get_tier_display()})"
 
 
-for _model in (ApprovalLimit, SupportPackage, PackageItem, Approval):
+class Budget(models.Model):
+    """What a locality may spend on support packages in one financial year (1 April to 31 March).
+
+    `financial_year` is the year the financial year starts in: 2026 is 2026-27.
+    """
+
+    locality = models.ForeignKey(Locality, on_delete=models.PROTECT, related_name="budgets")
+    financial_year = models.PositiveSmallIntegerField(validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    amount = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
+
+    class Meta:
+        ordering = ["-financial_year", "locality__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["locality", "financial_year"], name="budget_once_per_locality_year"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="budget_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.locality} {self.financial_year_label}: £{self.amount:,.2f}"
+
+    @property
+    def financial_year_label(self) -> str:
+        return f"{self.financial_year}-{(self.financial_year + 1) % 100:02d}"
+
+
+for _model in (ApprovalLimit, SupportPackage, PackageItem, Approval, Budget):
     auditlog.register(_model)

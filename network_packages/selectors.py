@@ -1,9 +1,15 @@
 """Reads of support packages, already filtered to what the user may see."""
-from django.db.models import Prefetch, QuerySet
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Prefetch, QuerySet, Sum
 from django.http import Http404
+from django.utils import timezone
 
 from fgdm.permissions import full_case_scope_q
-from network_packages.models import ApprovalLimit, PackageItem, SupportPackage
+from network_packages.constants import PackageStatus
+from network_packages.models import ApprovalLimit, Budget, PackageItem, SupportPackage
 
 
 def package_list(*, user, case_id: int | None = None) -> QuerySet[SupportPackage]:
@@ -24,3 +30,64 @@ def package_get(*, user, package_id) -> SupportPackage:
 
 def approval_limits() -> dict[str, ApprovalLimit]:
     return {limit.tier: limit for limit in ApprovalLimit.objects.all()}
+
+
+def financial_year_of(day: datetime.date) -> int:
+    """The year a council financial year (1 April to 31 March) starts in."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def financial_year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
+    return datetime.date(year, 4, 1), datetime.date(year + 1, 3, 31)
+
+
+@dataclass(frozen=True)
+class BudgetPosition:
+    """A locality's budget for a year, what approved packages commit against it, and what approving
+    one more package would do to it."""
+
+    locality: str
+    financial_year: int
+    budget: Decimal | None
+    committed: Decimal
+    package_total: Decimal
+    after_approval: Decimal
+    over_budget: bool
+    warning: str
+
+    @property
+    def financial_year_label(self) -> str:
+        return f"{self.financial_year}-{(self.financial_year + 1) % 100:02d}"
+
+
+def committed_in(*, locality_id: int, financial_year: int, exclude_ids=()) -> Decimal:
+    """The totals of approved packages in the locality approved within the financial year."""
+    start, end = financial_year_bounds(financial_year)
+    total = (SupportPackage.objects.filter(status=PackageStatus.APPROVED, case__locality_id=locality_id,
+                                           decided_at__date__gte=start, decided_at__date__lte=end)
+             .exclude(pk__in=[pk for pk in exclude_ids if pk]).aggregate(total=Sum("total"))["total"])
+    return total or Decimal("0.00")
+
+
+def budget_position(*, package: SupportPackage, on: datetime.date | None = None) -> BudgetPosition | None:
+    """For a package waiting for a decision: the locality's budget this financial year, what is
+    committed, and whether approving this package would go over (a warning, not a refusal).
+    None for packages that are not waiting for a decision."""
+    if package.status != PackageStatus.SUBMITTED:
+        return None
+    year = financial_year_of(on or timezone.localdate())
+    locality = package.case.locality
+    budget = Budget.objects.filter(locality_id=locality.pk, financial_year=year).values_list("amount", flat=True).first()
+    # Approving a new version ends the one it changes, so that one's commitment is replaced.
+    committed = committed_in(locality_id=locality.pk, financial_year=year, exclude_ids=(package.pk, package.previous_id))
+    after = committed + package.total
+    label = f"{year}-{(year + 1) % 100:02d}"
+    if budget is None:
+        warning, over = f"No budget is set for {locality.name} in {label}.", False
+    elif after > budget:
+        warning, over = (f"Approving this package would take {locality.name} over its {label} budget: "
+                         f"£{after:,.2f} committed against £{budget:,.2f} (£{after - budget:,.2f} over)."), True
+    else:
+        warning, over = "", False
+    return BudgetPosition(locality=locality.code, financial_year=year, budget=budget, committed=committed,
+                          package_total=package.total, after_approval=after, over_budget=over, warning=warning)

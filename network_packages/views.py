@@ -107,6 +107,7 @@ def _page(request, package, *, status=200, **forms):
         "payments": payments,
         "payments_total": sum((p.amount for p in payments), 0),
         "decision": _decision(request.user, package),
+        "budget": selectors.budget_position(package=package),
         "can_work": _allowed(ensure_can_work_case, request.user, package.case),
         "later_versions": list(package.later_versions.exclude(status=PackageStatus.WITHDRAWN).order_by("version")),
         "note_form": forms.get("note_form") or f.NoteForm(),

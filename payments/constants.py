@@ -16,9 +16,13 @@ PAYMENT_TRANSITIONS: dict[str, set[str]] = {
     PaymentStatus.AUTHORISED: {PaymentStatus.BATCHED, PaymentStatus.CANCELLED},
     PaymentStatus.BATCHED: {PaymentStatus.PAID, PaymentStatus.RETURNED},
     PaymentStatus.PAID: {PaymentStatus.RETURNED},
-    PaymentStatus.RETURNED: set(),
+    # A returned payment is reopened for correction: authorised again, then into a new batch.
+    PaymentStatus.RETURNED: {PaymentStatus.SCHEDULED},
     PaymentStatus.CANCELLED: set(),
 }
+
+# Payments not yet paid or cancelled: a change of the payee's bank details holds them.
+PENDING_STATUSES = (PaymentStatus.SCHEDULED, PaymentStatus.AUTHORISED, PaymentStatus.BATCHED)
 
 
 class BatchStatus(models.TextChoices):
@@ -38,3 +42,5 @@ BATCH_TRANSITIONS: dict[str, set[str]] = {
 
 class ExportFormat(models.TextChoices):
     CSV = "csv", "CSV for the ledger"
+    BACS18 = "bacs18", "BACS Standard 18"
+    PAIN001 = "pain001", "ISO 20022 pain.001.001.03"

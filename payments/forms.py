@@ -44,3 +44,33 @@ class BatchCreateForm(forms.Form):
 
 class EmptyForm(forms.Form):
     pass
+
+
+class PaymentCancelForm(forms.Form):
+    reason = forms.CharField(label="Why cancel this payment?", max_length=500, widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text="For example: duplicate of FNSP00000123.")
+
+
+class ReturnsUploadForm(forms.Form):
+    file = forms.FileField(label="Returns file from the bank (CSV)",
+                           help_text="Columns: reference, amount, returned_on, reason_code, reason. "
+                                     "The whole file is applied, or nothing if any line is wrong.")
+
+
+class FinancialYearForm(forms.Form):
+    financial_year = forms.IntegerField(label="Financial year starting in", min_value=2000, max_value=2100,
+                                        required=False, help_text="2026 means April 2026 to March 2027.")
+
+
+class TransparencyForm(forms.Form):
+    date_from = date_field("Paid from")
+    date_to = date_field("Paid up to and including")
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", "The end date must be on or after the start date.")
+        if start and end and (end - start).days > 366:
+            self.add_error("date_to", "Ask for at most a year at a time.")
+        return cleaned

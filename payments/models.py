@@ -29,6 +29,9 @@ class BankAccount(models.Model):
     entered_at = models.DateTimeField()
     verified_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     verified_at = models.DateTimeField(null=True, blank=True)
+    # Set when verified details are changed: the payee's pending payments are held until the new
+    # details are verified by a second person.
+    changed_after_verification = models.BooleanField(default=False)
 
     class Meta:
         permissions = [("verify_bankaccount", "Can verify payees' bank details")]
@@ -95,6 +98,8 @@ class Payment(models.Model):
     )
     paid_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # How many times the bank returned this payment (each return is a PaymentReturn row).
+    times_returned = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["due_on", "id"]
@@ -117,6 +122,65 @@ class Payment(models.Model):
         return f"FNSP{self.pk:08d}"
 
 
+class BatchExport(models.Model):
+    """One file of a batch in one format. Exporting the same format again gives these same bytes."""
+
+    batch = models.ForeignKey(PaymentBatch, on_delete=models.PROTECT, related_name="exports")
+    export_format = models.CharField(max_length=16, choices=ExportFormat.choices)
+    content = models.BinaryField(editable=False)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    payment_count = models.PositiveIntegerField()
+    total = models.DecimalField(max_digits=14, decimal_places=2)
+    exported_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    exported_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["exported_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["batch", "export_format"], name="batch_export_once_per_format")]
+
+    def __str__(self) -> str:
+        return f"{self.batch} ({self.export_format})"
+
+
+class ReturnsImport(models.Model):
+    """One bank returns file, applied whole or not at all."""
+
+    file_name = models.CharField(max_length=200, blank=True)
+    sha256 = models.CharField(max_length=64, unique=True)
+    row_count = models.PositiveIntegerField()
+    total = models.DecimalField(max_digits=14, decimal_places=2)
+    imported_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    imported_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-imported_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Returns file {self.sha256[:12]} ({self.row_count} rows)"
+
+
+class PaymentReturn(models.Model):
+    """The bank returned a payment (account closed, details wrong...): it was reopened for correction."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="returns")
+    batch = models.ForeignKey(PaymentBatch, on_delete=models.PROTECT, related_name="returns")
+    returns_import = models.ForeignKey(ReturnsImport, on_delete=models.PROTECT, related_name="returns")
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    reason_code = models.CharField(max_length=10, blank=True)
+    reason = models.CharField(max_length=200)
+    returned_on = models.DateField()
+
+    class Meta:
+        ordering = ["returned_on", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.payment.reference} returned: {self.reason}"
+
+
 auditlog.register(BankAccount, mask_fields=["sort_code", "account_number", "account_name"])
 auditlog.register(PaymentBatch, exclude_fields=["export_content"])
 auditlog.register(Payment)
+auditlog.register(BatchExport, exclude_fields=["content"])
+auditlog.register(ReturnsImport)
+auditlog.register(PaymentReturn)

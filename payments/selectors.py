@@ -1,12 +1,25 @@
 """Reads of the money side. Finance officers see payments, payees and batches; people who can see
 a case see that case's payments (never bank details unmasked)."""
+import csv
 import datetime
+import io
+from dataclasses import dataclass
+from decimal import Decimal
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import QuerySet, Sum
 from django.http import Http404
+from django.utils import timezone
 
+from audit.models import DomainEvent
 from fgdm.constants import Role
+from fgdm.exceptions import NotPermitted
+from fgdm.models import Locality
 from fgdm.permissions import full_case_scope_q, has_role
+from network_packages.constants import PackageStatus
+from network_packages.models import Budget, SupportPackage
+from network_packages.selectors import financial_year_bounds
+from payments.constants import PaymentStatus
 from payments.models import BankAccount, Payment, PaymentBatch
 
 
@@ -57,3 +70,90 @@ def payees_awaiting_verification(*, user) -> QuerySet[BankAccount]:
             .select_related("member__case", "entered_by").order_by("entered_at"))
 
 
+
+
+def can_see_finance_reports(user) -> bool:
+    return user.is_superuser or any(has_role(user, role) for role in (
+        Role.FINANCE_OFFICER, Role.AUDITOR, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE))
+
+
+def payment_history(*, payment) -> QuerySet[DomainEvent]:
+    """Every state change of the payment, oldest first (who, when, from what, to what)."""
+    return DomainEvent.objects.filter(object_type="payment", object_id=payment.pk).order_by("at", "id")
+
+
+@dataclass(frozen=True)
+class BudgetLine:
+    locality: Locality
+    budget: Decimal | None
+    committed: Decimal  # approved packages' totals
+    paid: Decimal  # payments paid in the year (returned payments are not paid)
+
+    @property
+    def remaining(self) -> Decimal | None:
+        return None if self.budget is None else self.budget - self.committed
+
+    @property
+    def over_budget(self) -> bool:
+        return self.budget is not None and self.committed > self.budget
+
+
+def budget_report(*, user, financial_year: int) -> list[BudgetLine]:
+    """Per locality: the budget for the financial year, approved commitments and actual payments.
+    Raises NotPermitted for people without a finance view (practitioners, coordinators, team managers)."""
+    if not can_see_finance_reports(user):
+        raise NotPermitted("Only finance, auditors and senior managers see budgets.")
+    start, end = financial_year_bounds(financial_year)
+    budgets = dict(Budget.objects.filter(financial_year=financial_year).values_list("locality_id", "amount"))
+    committed = dict(
+        SupportPackage.objects.filter(status=PackageStatus.APPROVED, decided_at__date__gte=start, decided_at__date__lte=end)
+        .values_list("case__locality_id").annotate(total=Sum("total")).values_list("case__locality_id", "total"))
+    paid = dict(
+        Payment.objects.filter(status=PaymentStatus.PAID, paid_at__date__gte=start, paid_at__date__lte=end)
+        .values_list("case__locality_id").annotate(total=Sum("amount")).values_list("case__locality_id", "total"))
+    zero = Decimal("0.00")
+    return [BudgetLine(locality=locality, budget=budgets.get(locality.pk), committed=committed.get(locality.pk) or zero,
+                       paid=paid.get(locality.pk) or zero)
+            for locality in Locality.objects.order_by("name")]
+
+
+TRANSPARENCY_THRESHOLD = Decimal("500.00")
+TRANSPARENCY_COLUMNS = [
+    "Body name", "Service area", "Expenditure category", "Payment date", "Transaction number", "Amount",
+    "Supplier name", "Supplier type", "Purpose of expenditure", "Procurement category",
+]
+REDACTED = "REDACTED - PERSONAL DATA"
+
+
+def transparency_rows(*, user, date_from: datetime.date, date_to: datetime.date):
+    """Payments over £500 paid between the dates, in the Local Government Transparency Code's
+    "expenditure exceeding £500" shape. Every payee of a support package is a private individual
+    (a member of a child's family network), so the supplier name is redacted and the purpose is the
+    item's category only — nothing that could identify a family.
+
+    Raises NotPermitted as `budget_report`.
+    """
+    if not can_see_finance_reports(user):
+        raise NotPermitted("Only finance, auditors and senior managers see spending reports.")
+    body = settings.FGDM_ORIGINATOR["name"]
+    payments = (Payment.objects.filter(status=PaymentStatus.PAID, amount__gt=TRANSPARENCY_THRESHOLD,
+                                       paid_at__date__gte=date_from, paid_at__date__lte=date_to)
+                .select_related("item", "case__locality").order_by("paid_at", "id"))
+    for p in payments.iterator(chunk_size=500):
+        yield [
+            body, f"Children's Services - Family Network Support - {p.case.locality.name}",
+            "Family network support packages", timezone.localtime(p.paid_at).date().isoformat(), p.reference,
+            f"{p.amount:.2f}", REDACTED, "Individual", p.item.get_category_display(), "Grants and payments to individuals",
+        ]
+
+
+def transparency_csv(*, user, date_from: datetime.date, date_to: datetime.date):
+    """The transparency report as CSV, one chunk of bytes per line (for a streamed response)."""
+    rows = transparency_rows(user=user, date_from=date_from, date_to=date_to)
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    for row in (TRANSPARENCY_COLUMNS, *rows):
+        writer.writerow(row)
+        yield out.getvalue().encode("utf-8")
+        out.seek(0)
+        out.truncate()

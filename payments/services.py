@@ -1,8 +1,11 @@
 """Every write and state change on the money side: bank details, payments, batches and exports."""
+import csv
 import datetime
-import uuid
 import hashlib
-from decimal import Decimal
+import io
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
@@ -16,9 +19,25 @@ from fgdm.permissions import ensure_can_work_case, ensure_finance, ensure_no_con
 from fgdm.constants import Role
 from network_packages.constants import Frequency, PackageStatus
 from network_packages.models import SupportPackage
-from payments.constants import BATCH_TRANSITIONS, PAYMENT_TRANSITIONS, BatchStatus, ExportFormat, PaymentStatus
-from payments.exports import render_csv
-from payments.models import BankAccount, Payment, PaymentBatch, account_number_validator, sort_code_validator
+from payments.constants import (
+    BATCH_TRANSITIONS,
+    PAYMENT_TRANSITIONS,
+    PENDING_STATUSES,
+    BatchStatus,
+    ExportFormat,
+    PaymentStatus,
+)
+from payments import exports, modulus
+from payments.models import (
+    BankAccount,
+    BatchExport,
+    Payment,
+    PaymentBatch,
+    PaymentReturn,
+    ReturnsImport,
+    account_number_validator,
+    sort_code_validator,
+)
 from payments.signals import package_payments_authorised
 
 
@@ -86,18 +105,12 @@ def bank_account_set(*, member_id: int, by, account_name: str, sort_code: str, a
         ensure_can_work_case(by, member.case)
     if not member.payment_eligible:
         raise RuleBroken("Parents and holders of parental responsibility cannot be paid from a support package.")
-    sort_code = normalise_sort_code(sort_code)
-    account_number = str(account_number).strip().replace(" ", "")
-    for field, value, validator in (("sort_code", sort_code, sort_code_validator),
-                                    ("account_number", account_number, account_number_validator)):
-        try:
-            validator(value)
-        except ValidationError as error:
-            raise RuleBroken(error.messages[0], field=field)
+    sort_code, account_number = _checked_bank_details(sort_code, account_number)
     if not account_name.strip():
         raise RuleBroken("Enter the name on the account.", field="account_name")
     account = BankAccount.objects.select_for_update().filter(member=member).first()
     action = "bank_details_changed" if account else "bank_details_entered"
+    was_verified = bool(account and account.is_verified)
     if account is None:
         account = BankAccount(member=member)
     account.account_name = account_name.strip()[:100]
@@ -107,9 +120,34 @@ def bank_account_set(*, member_id: int, by, account_name: str, sort_code: str, a
     account.entered_at = timezone.now()
     account.verified_by = None
     account.verified_at = None
+    account.changed_after_verification = was_verified or account.changed_after_verification
     account.save()
-    record_event(obj=account, action=action, by=by, case_id=member.case_id, to_state="unverified")
+    # Payments not yet paid wait for the new details to be verified: they cannot be authorised,
+    # batched or exported until then (the services check), and the pages flag them.
+    held = Payment.objects.filter(payee=member, status__in=PENDING_STATUSES).count()
+    record_event(obj=account, action=action, by=by, case_id=member.case_id,
+                 from_state="verified" if was_verified else ("unverified" if action == "bank_details_changed" else ""),
+                 to_state="unverified", changes={"pending_payments_held": held} if held else None)
     return account
+
+
+def _checked_bank_details(sort_code: str, account_number: str) -> tuple[str, str]:
+    """Normalised sort code and account number, checked with Vocalink's modulus rules.
+
+    Raises RuleBroken naming the field at fault.
+    """
+    sort_code = normalise_sort_code(sort_code)
+    account_number = modulus.normalise_account_number(str(account_number).strip())
+    for field, value, validator in (("sort_code", sort_code, sort_code_validator),
+                                    ("account_number", account_number, account_number_validator)):
+        try:
+            validator(value)
+        except ValidationError as error:
+            raise RuleBroken(error.messages[0], field=field)
+    if not modulus.check(sort_code, account_number):
+        raise RuleBroken("This account number does not pass the bank's check for this sort code (Vocalink modulus "
+                         "check): please check both with the payee.", field="account_number")
+    return sort_code, account_number
 
 
 @transaction.atomic
@@ -125,7 +163,8 @@ def bank_account_verify(*, member_id: int, by) -> BankAccount:
     ensure_no_conflict(by, account.member.case_id)
     account.verified_by = by
     account.verified_at = timezone.now()
-    account.save(update_fields=["verified_by", "verified_at"])
+    account.changed_after_verification = False
+    account.save(update_fields=["verified_by", "verified_at", "changed_after_verification"])
     record_event(obj=account, action="bank_details_verified", by=by, case_id=account.member.case_id,
                  from_state="unverified", to_state="verified")
     return account
@@ -172,10 +211,10 @@ def batch_create(*, by, payment_ids: list[int] | None = None, due_by: datetime.d
     Raises RuleBroken (nothing to pay; a named payment not authorised; unverified bank details).
     """
     ensure_finance(by)
-    candidates = Payment.objects.select_for_update().filter(status=PaymentStatus.AUTHORISED, batch__isnull=True)
+    candidates = Payment.objects.select_for_update(of=("self",)).filter(status=PaymentStatus.AUTHORISED, batch__isnull=True)
     if payment_ids:
         wanted = set(payment_ids)
-        payments = list(candidates.filter(pk__in=wanted).order_by("id"))
+        payments = list(candidates.filter(pk__in=wanted).select_related("item", "payee").order_by("id"))
         missing = wanted - {p.pk for p in payments}
         if missing:
             raise RuleBroken(
@@ -183,7 +222,8 @@ def batch_create(*, by, payment_ids: list[int] | None = None, due_by: datetime.d
                 field="payment_ids",
             )
     else:
-        payments = list(candidates.filter(due_on__lte=due_by or timezone.localdate()).order_by("id"))
+        payments = list(candidates.filter(due_on__lte=due_by or timezone.localdate())
+                        .select_related("item", "payee").order_by("id"))
     if not payments:
         raise RuleBroken("There are no authorised payments due to put in a batch.")
     verified = set(BankAccount.objects.filter(member_id__in={p.payee_id for p in payments}, verified_at__isnull=False)
@@ -191,6 +231,11 @@ def batch_create(*, by, payment_ids: list[int] | None = None, due_by: datetime.d
     unverified = [p for p in payments if p.payee_id not in verified]
     if unverified:
         raise RuleBroken(f"{len(unverified)} payment(s) have payees whose bank details are not verified.")
+    duplicates = find_duplicates(payments)
+    if duplicates:
+        listed = "; ".join(duplicates[:5]) + (f"; and {len(duplicates) - 5} more" if len(duplicates) > 5 else "")
+        raise RuleBroken(f"Possible duplicate payments, so no batch was made: {listed}. Cancel the duplicate, or name "
+                         "only the payments to pay.", field="payment_ids" if payment_ids else None)
     batch = PaymentBatch.objects.create(reference=f"tmp-{uuid.uuid4().hex[:16]}", created_by=by)
     batch.reference = f"FNB-{timezone.localdate():%Y%m%d}-{batch.pk:04d}"
     batch.payment_count = len(payments)
@@ -205,6 +250,63 @@ def batch_create(*, by, payment_ids: list[int] | None = None, due_by: datetime.d
     record_event(obj=batch, action="batch_created", by=by, case_id=None, to_state=batch.status,
                  changes={"payments": batch.payment_count, "total": str(batch.total)})
     return batch
+
+
+def payment_period(payment: Payment) -> str:
+    """The period an instalment pays for: its ISO week if weekly, else its month."""
+    if payment.item.frequency == Frequency.WEEKLY:
+        year, week, _ = payment.due_on.isocalendar()
+        return f"{year}-W{week:02d}"
+    return f"{payment.due_on:%Y-%m}"
+
+
+def _duplicate_key(payment: Payment) -> tuple:
+    """Same payee, same amount, same item (the item as carried across package versions: same
+    case, category and description) and same period."""
+    item = payment.item
+    return (payment.payee_id, payment.amount, payment.case_id, item.category, " ".join(item.description.lower().split()),
+            payment_period(payment))
+
+
+def find_duplicates(payments: list[Payment]) -> list[str]:
+    """Messages naming each payment that duplicates another in the list, or one already batched or paid."""
+    if not payments:
+        return []
+    earlier = (Payment.objects.select_related("item", "batch", "payee")
+               .filter(payee_id__in={p.payee_id for p in payments}, amount__in={p.amount for p in payments},
+                       status__in=[PaymentStatus.BATCHED, PaymentStatus.PAID])
+               .exclude(pk__in=[p.pk for p in payments]).order_by("id"))
+    seen: dict[tuple, Payment] = {_duplicate_key(p): p for p in earlier}
+    messages = []
+    for payment in sorted(payments, key=lambda p: p.pk):
+        key = _duplicate_key(payment)
+        other = seen.get(key)
+        if other is not None:
+            where = (f"already {other.get_status_display().lower()}" + (f" in {other.batch.reference}" if other.batch else "")
+                     if other.status in (PaymentStatus.BATCHED, PaymentStatus.PAID) else "also in this batch")
+            messages.append(f"{payment.reference} (£{payment.amount:,.2f} to {payment.payee.full_name} for "
+                            f"“{payment.item.description}”, {key[-1]}) duplicates {other.reference}, {where}")
+        else:
+            seen[key] = payment
+    return messages
+
+
+@transaction.atomic
+def payment_cancel(*, payment_id: int, by, reason: str) -> Payment:
+    """Finance cancels one payment not yet in a batch (a duplicate, or no longer owed).
+
+    Raises RuleBroken (no reason), InvalidTransition (batched, paid or already cancelled).
+    """
+    ensure_finance(by)
+    if not reason.strip():
+        raise RuleBroken("Say why the payment is cancelled.", field="reason")
+    payment = Payment.objects.select_for_update().get(pk=payment_id)
+    ensure_no_conflict(by, payment.case_id)
+    previous = _move_payment(payment, PaymentStatus.CANCELLED)
+    payment.save(update_fields=["status"])
+    record_event(obj=payment, action="payment_cancelled", by=by, case_id=payment.case_id, from_state=previous,
+                 to_state=payment.status, reason=reason.strip())
+    return payment
 
 
 def _lock_batch(batch_id: int) -> PaymentBatch:
@@ -232,10 +334,19 @@ def batch_approve(*, batch_id: int, by) -> PaymentBatch:
 
 @transaction.atomic
 def batch_export(*, batch_id: int, by, export_format: str = ExportFormat.CSV) -> tuple[PaymentBatch, bytes]:
-    """Export an approved batch. Exporting again returns the same bytes (its SHA-256 is recorded).
+    """The batch's file in one format (see `batch_export_file`), as bytes."""
+    batch, export = batch_export_file(batch_id=batch_id, by=by, export_format=export_format)
+    return batch, bytes(export.content)
 
-    Raises InvalidTransition (not approved yet), RuleBroken (unknown format, or another format
-    than the one first exported).
+
+@transaction.atomic
+def batch_export_file(*, batch_id: int, by, export_format: str = ExportFormat.CSV) -> tuple[PaymentBatch, BatchExport]:
+    """Export an approved batch as CSV, BACS Standard 18 or pain.001. The first export of any
+    format marks the batch exported; each format is rendered once and stored with its SHA-256, so
+    exporting that format again returns the same bytes.
+
+    Raises InvalidTransition (not approved yet), RuleBroken (unknown format; payees' bank details
+    changed and not verified again; file totals not matching the batch).
     """
     ensure_finance(by)
     batch = _lock_batch(batch_id)
@@ -243,29 +354,44 @@ def batch_export(*, batch_id: int, by, export_format: str = ExportFormat.CSV) ->
         raise RuleBroken(f"Export format “{export_format}” is not available; use one of: {', '.join(ExportFormat.values)}.",
                          field="format")
     if batch.status in (BatchStatus.EXPORTED, BatchStatus.CONFIRMED):
-        if export_format != batch.export_format:
-            raise RuleBroken(f"This batch was exported as {batch.export_format}.", field="format")
-        content = bytes(batch.export_content)
-        record_event(obj=batch, action="batch_downloaded", by=by, case_id=None, changes={"sha256": batch.export_sha256})
-        return batch, content
-    ensure_transition(batch.status, BatchStatus.EXPORTED, BATCH_TRANSITIONS, label="batch")
-    payments = list(
-        batch.payments.select_related("payee__bank_account", "case__locality").order_by("id")
-    )
-    unverified = [p for p in payments if not getattr(p.payee, "bank_account", None) or not p.payee.bank_account.is_verified]
+        existing = batch.exports.filter(export_format=export_format).first()
+        if existing is not None:
+            record_event(obj=batch, action="batch_downloaded", by=by, case_id=None,
+                         changes={"format": export_format, "sha256": existing.sha256})
+            return batch, existing
+    else:
+        ensure_transition(batch.status, BatchStatus.EXPORTED, BATCH_TRANSITIONS, label="batch")
+    payments = batch.payments.select_related("payee__bank_account", "case__locality").order_by("id")
+    unverified = payments.exclude(payee__bank_account__verified_at__isnull=False).count()
     if unverified:
-        raise RuleBroken("Some payees' bank details are no longer verified; the batch cannot be exported.")
-    content = render_csv(batch, payments)
-    batch.status = BatchStatus.EXPORTED
-    batch.export_format = export_format
-    batch.export_content = content
-    batch.export_sha256 = hashlib.sha256(content).hexdigest()
-    batch.exported_by = by
-    batch.exported_at = timezone.now()
-    batch.save(update_fields=["status", "export_format", "export_content", "export_sha256", "exported_by", "exported_at"])
-    record_event(obj=batch, action="batch_exported", by=by, case_id=None, from_state=BatchStatus.APPROVED,
-                 to_state=batch.status, changes={"format": export_format, "sha256": batch.export_sha256})
-    return batch, content
+        raise RuleBroken(f"{unverified} payee(s) have bank details that were changed and not verified again; "
+                         "the batch cannot be exported until another officer verifies them.")
+    now = timezone.now()
+    digest, size, chunks = hashlib.sha256(), 0, []
+    try:
+        for chunk in exports.render(export_format, batch, payments.iterator(chunk_size=500),
+                                    originator=exports.Originator.from_settings(), exported_at=now):
+            digest.update(chunk)
+            size += len(chunk)
+            chunks.append(chunk)
+    except ValueError as error:
+        raise RuleBroken(f"The {export_format} file could not be made: {error}", field="format")
+    export = BatchExport.objects.create(
+        batch=batch, export_format=export_format, content=b"".join(chunks), sha256=digest.hexdigest(), size=size,
+        payment_count=batch.payment_count, total=batch.total, exported_by=by, exported_at=now)
+    if batch.status == BatchStatus.APPROVED:
+        batch.status = BatchStatus.EXPORTED
+        batch.export_format = export_format
+        batch.export_sha256 = export.sha256
+        batch.exported_by = by
+        batch.exported_at = now
+        batch.save(update_fields=["status", "export_format", "export_sha256", "exported_by", "exported_at"])
+        record_event(obj=batch, action="batch_exported", by=by, case_id=None, from_state=BatchStatus.APPROVED,
+                     to_state=batch.status, changes={"format": export_format, "sha256": export.sha256})
+    else:
+        record_event(obj=batch, action="batch_exported_again", by=by, case_id=None,
+                     changes={"format": export_format, "sha256": export.sha256})
+    return batch, export
 
 
 @transaction.atomic
@@ -290,3 +416,131 @@ def batch_confirm(*, batch_id: int, by) -> PaymentBatch:
     return batch
 
 
+
+RETURNS_COLUMNS = ["reference", "amount", "returned_on", "reason_code", "reason"]
+RETURNS_MAX_BYTES = 5 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ReturnRow:
+    line: int
+    reference: str
+    amount: Decimal
+    returned_on: datetime.date
+    reason_code: str
+    reason: str
+
+
+def parse_returns_file(content: bytes) -> list[ReturnRow]:
+    """Rows of a bank returns CSV (columns in README.md). Raises RuleBroken listing every bad line."""
+    if len(content) > RETURNS_MAX_BYTES:
+        raise RuleBroken("The returns file is larger than 5 MB.", field="file")
+    try:
+        text = content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise RuleBroken("The returns file is not UTF-8 text (save it as CSV).", field="file")
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [h.strip().lower() for h in next(reader, [])]
+    if header != RETURNS_COLUMNS:
+        raise RuleBroken(f"The first line must be the column names {','.join(RETURNS_COLUMNS)}.", field="file")
+    rows, errors = [], []
+    for line, fields in enumerate(reader, start=2):
+        if not any(f.strip() for f in fields):
+            continue
+        if len(fields) != len(RETURNS_COLUMNS):
+            errors.append(f"line {line}: {len(fields)} columns, expected {len(RETURNS_COLUMNS)}")
+            continue
+        reference, amount, returned_on, reason_code, reason = (f.strip() for f in fields)
+        try:
+            value = Decimal(amount)
+            if not value.is_finite() or value <= 0 or value != value.quantize(Decimal("0.01")):
+                raise InvalidOperation
+        except InvalidOperation:
+            errors.append(f"line {line}: amount “{amount[:20]}” is not a sum of money like 25.00")
+            continue
+        try:
+            day = datetime.date.fromisoformat(returned_on)
+        except ValueError:
+            errors.append(f"line {line}: returned_on “{returned_on[:20]}” is not a date like 2026-04-30")
+            continue
+        if not reason:
+            errors.append(f"line {line}: the reason is empty")
+            continue
+        rows.append(ReturnRow(line, reference.upper(), value.quantize(Decimal("0.01")), day, reason_code[:10],
+                              reason[:200]))
+    if not rows and not errors:
+        errors.append("the file has no returned payments")
+    if errors:
+        raise RuleBroken(_errors_message("The returns file was not applied", errors), field="file")
+    return rows
+
+
+def _errors_message(lead: str, errors: list[str]) -> str:
+    shown = "; ".join(errors[:10]) + (f"; and {len(errors) - 10} more" if len(errors) > 10 else "")
+    return f"{lead} (nothing was changed): {shown}."
+
+
+@transaction.atomic
+def returns_import(*, by, content: bytes, file_name: str = "") -> ReturnsImport:
+    """Apply a bank returns file whole: each payment named is marked returned and reopened for
+    correction (scheduled again, out of its batch, to be authorised again once its payee's bank
+    details are put right). Any bad line, unknown reference or mismatch applies nothing.
+
+    Raises RuleBroken listing every problem, InvalidTransition (the same file imported before).
+    """
+    ensure_finance(by)
+    rows = parse_returns_file(content)
+    digest = hashlib.sha256(content).hexdigest()
+    if ReturnsImport.objects.filter(sha256=digest).exists():
+        raise InvalidTransition("This returns file has been imported already.")
+    by_reference = {}
+    errors = []
+    ids = {}
+    for row in rows:
+        number = row.reference[4:] if row.reference.startswith("FNSP") else ""
+        if not number.isdigit() or len(row.reference) != 12:
+            errors.append(f"line {row.line}: “{row.reference[:20]}” is not a payment reference like FNSP00000123")
+        elif row.reference in by_reference:
+            errors.append(f"line {row.line}: {row.reference} is also on line {by_reference[row.reference].line}")
+        else:
+            by_reference[row.reference] = row
+            ids[int(number)] = row
+    payments = {p.pk: p for p in Payment.objects.select_for_update(of=("self",)).select_related("batch")
+                .filter(pk__in=list(ids)).order_by("id")}
+    for pk, row in ids.items():
+        payment = payments.get(pk)
+        if payment is None:
+            errors.append(f"line {row.line}: no payment has the reference {row.reference}")
+        elif payment.status not in (PaymentStatus.BATCHED, PaymentStatus.PAID) or payment.batch is None \
+                or payment.batch.status not in (BatchStatus.EXPORTED, BatchStatus.CONFIRMED):
+            errors.append(f"line {row.line}: {row.reference} is {payment.get_status_display().lower()}, not sent to "
+                          "the bank in an exported batch")
+        elif payment.amount != row.amount:
+            errors.append(f"line {row.line}: {row.reference} was for £{payment.amount:,.2f}, not £{row.amount:,.2f}")
+    if errors:
+        raise RuleBroken(_errors_message("The returns file was not applied", errors), field="file")
+    imported = ReturnsImport.objects.create(file_name=file_name[:200], sha256=digest, row_count=len(rows),
+                                            total=sum((r.amount for r in rows), Decimal("0.00")), imported_by=by)
+    for pk in sorted(ids):
+        row, payment = ids[pk], payments[pk]
+        batch = payment.batch
+        PaymentReturn.objects.create(payment=payment, batch=batch, returns_import=imported, amount=row.amount,
+                                     reason_code=row.reason_code, reason=row.reason, returned_on=row.returned_on)
+        previous = _move_payment(payment, PaymentStatus.RETURNED)
+        payment.save(update_fields=["status"])
+        record_event(obj=payment, action="payment_returned", by=by, case_id=payment.case_id, from_state=previous,
+                     to_state=payment.status, reason=f"{row.reason_code} {row.reason}".strip(),
+                     changes={"batch": batch.reference, "returned_on": row.returned_on.isoformat()})
+        _move_payment(payment, PaymentStatus.SCHEDULED)
+        payment.batch = None
+        payment.authorised_by = None
+        payment.authorised_at = None
+        payment.paid_at = None
+        payment.times_returned += 1
+        payment.save(update_fields=["status", "batch", "authorised_by", "authorised_at", "paid_at", "times_returned"])
+        record_event(obj=payment, action="payment_reopened", by=by, case_id=payment.case_id,
+                     from_state=PaymentStatus.RETURNED, to_state=payment.status,
+                     reason="Returned by the bank: correct the payee's bank details, then authorise it again.")
+    record_event(obj=imported, action="returns_imported", by=by, case_id=None,
+                 changes={"rows": imported.row_count, "total": str(imported.total), "sha256": digest})
+    return imported

@@ -5,7 +5,12 @@ from payments import views
 app_name = "payments"
 urlpatterns = [
     path("", views.payment_list, name="payment_list"),
+    path("payments/<int:payment_id>/", views.payment_detail, name="payment_detail"),
     path("payments/<int:payment_id>/authorise/", views.payment_authorise, name="payment_authorise"),
+    path("payments/<int:payment_id>/cancel/", views.payment_cancel, name="payment_cancel"),
+    path("returns/", views.returns_import, name="returns_import"),
+    path("budgets/", views.budgets, name="budgets"),
+    path("transparency/", views.transparency, name="transparency"),
     path("payees/<int:member_id>/bank-details/", views.bank_details, name="bank_details"),
     path("payees/<int:member_id>/bank-details/verify/", views.bank_details_verify, name="bank_details_verify"),
     path("batches/", views.batch_list, name="batch_list"),

@@ -2,22 +2,25 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
-from django.http import Http404, HttpResponse
+from django.http import Http404, StreamingHttpResponse
+from django.utils import timezone
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from audit.services import record_access
 from fgdm.constants import Role
+from fgdm.exceptions import NotPermitted, RuleBroken
 from fgdm.permissions import has_role
 from fgdm.selectors import member_get
 from fgdm.views import done, page, run_service
 from payments import forms as f
 from payments import selectors, services
+from payments.api.views import file_response
+from network_packages.selectors import financial_year_of
 from payments.constants import BatchStatus, ExportFormat, PaymentStatus
+from payments.models import ReturnsImport
 
-CONTENT_TYPES = {ExportFormat.CSV: "text/csv; charset=utf-8"}
-EXTENSIONS = {ExportFormat.CSV: "csv"}
 
 
 def _render_payments(request, *, error_form=None, status=200):
@@ -129,6 +132,11 @@ def batch_list(request):
     }, status=400 if request.method == "POST" else 200)
 
 
+def _export_rows(batch):
+    made = {e.export_format: e for e in batch.exports.select_related("exported_by")}
+    return [(code, label, made.get(code)) for code, label in ExportFormat.choices]
+
+
 def _batch_page(request, batch, *, form=None, status=200):
     return page(request, "payments/batch_detail.html", {
         "title": f"Batch {batch.reference}", "batch": batch,
@@ -136,6 +144,8 @@ def _batch_page(request, batch, *, form=None, status=200):
         "is_finance": has_role(request.user, Role.FINANCE_OFFICER),
         "form": f.EmptyForm(), "all_forms": [form] if form else [],
         "downloadable": batch.status in (BatchStatus.EXPORTED, BatchStatus.CONFIRMED),
+        "formats": ExportFormat.choices, "export_rows": _export_rows(batch),
+        "returns": batch.returns.select_related("payment", "returns_import").order_by("id"),
     }, status=status)
 
 
@@ -167,40 +177,135 @@ def batch_confirm(request, batch_id):
                          "The batch is confirmed as paid: its payments are marked paid.")
 
 
-def _file_response(request, batch, content):
-    record_access(by=request.user, what="export_file", door="page", obj=batch, path=request.path)
-    response = HttpResponse(content, content_type=CONTENT_TYPES[batch.export_format])
-    response["Content-Disposition"] = f'attachment; filename="{batch.reference}.{EXTENSIONS[batch.export_format]}"'
-    response["X-Checksum-SHA256"] = batch.export_sha256
-    return response
+def _export_format(request) -> str:
+    value = request.POST.get("format") or request.GET.get("format") or ExportFormat.CSV
+    return value if value in ExportFormat.values else ""
 
 
 @login_required
 @require_POST
 def batch_export(request, batch_id):
+    """Export the approved batch in the chosen format (CSV, BACS Standard 18 or pain.001)."""
     batch = selectors.batch_get(user=request.user, batch_id=batch_id)
     form = f.EmptyForm(request.POST)
-    result = run_service(form, lambda data: services.batch_export(batch_id=batch.pk, by=request.user,
-                                                                  export_format=ExportFormat.CSV))
+    export_format = _export_format(request)
+    result = run_service(form, lambda data: services.batch_export_file(batch_id=batch.pk, by=request.user,
+                                                                       export_format=export_format))
     if not result:
         batch.refresh_from_db()
         return _batch_page(request, batch, form=form, status=400)
-    batch, content = result
-    return _file_response(request, batch, content)
+    batch, export = result
+    record_access(by=request.user, what="export_file", door="page", obj=batch, path=request.path)
+    return file_response(batch, export)
 
 
 @login_required
 def batch_download(request, batch_id):
-    """The file of an exported batch again (the same bytes); only once it has been exported."""
+    """A file of an exported batch (the same bytes every time), in the format asked for."""
     batch = selectors.batch_get(user=request.user, batch_id=batch_id)
     if batch.status not in (BatchStatus.EXPORTED, BatchStatus.CONFIRMED):
         raise Http404("This batch has not been exported yet.")
     form = f.EmptyForm({})
-    result = run_service(form, lambda data: services.batch_export(batch_id=batch.pk, by=request.user,
-                                                                  export_format=batch.export_format))
+    export_format = request.GET.get("format") or batch.export_format
+    result = run_service(form, lambda data: services.batch_export_file(batch_id=batch.pk, by=request.user,
+                                                                       export_format=export_format))
     if not result:
         return _batch_page(request, batch, form=form, status=400)
-    batch, content = result
-    return _file_response(request, batch, content)
+    batch, export = result
+    record_access(by=request.user, what="export_file", door="page", obj=batch, path=request.path)
+    return file_response(batch, export)
 
 
+@login_required
+def payment_detail(request, payment_id):
+    """A payment's full story: its state changes, its batches and any returns by the bank."""
+    payment = selectors.payment_get(user=request.user, payment_id=payment_id)
+    return _payment_page(request, payment)
+
+
+def _payment_page(request, payment, *, form=None, status=200):
+    return page(request, "payments/payment_detail.html", {
+        "title": f"Payment {payment.reference}", "payment": payment,
+        "history": selectors.payment_history(payment=payment).select_related("actor"),
+        "returns": payment.returns.select_related("batch", "returns_import__imported_by").order_by("id"),
+        "is_finance": has_role(request.user, Role.FINANCE_OFFICER),
+        "cancel_form": form or f.PaymentCancelForm(), "all_forms": [form] if form else [],
+    }, status=status)
+
+
+@login_required
+@require_POST
+def payment_cancel(request, payment_id):
+    payment = selectors.payment_get(user=request.user, payment_id=payment_id)
+    form = f.PaymentCancelForm(request.POST)
+    if run_service(form, lambda data: services.payment_cancel(payment_id=payment.pk, by=request.user,
+                                                              reason=data["reason"])):
+        return done(request, f"Payment {payment.reference} is cancelled.",
+                    reverse("payments:payment_detail", args=[payment.pk]))
+    payment.refresh_from_db()
+    return _payment_page(request, payment, form=form, status=400)
+
+
+@login_required
+def returns_import(request):
+    """Upload the bank's returns file: the payments it names are marked returned and reopened."""
+    if not has_role(request.user, Role.FINANCE_OFFICER):
+        raise Http404("Only finance officers import returns.")
+    form = f.ReturnsUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+        def call(data):
+            upload = data["file"]
+            if upload.size > services.RETURNS_MAX_BYTES:
+                raise RuleBroken("The returns file is larger than 5 MB.", field="file")
+            return services.returns_import(by=request.user, content=upload.read(), file_name=upload.name)
+        imported = run_service(form, call)
+        if imported:
+            return done(request, f"The returns file is applied: {imported.row_count} payment"
+                                 f"{'s' if imported.row_count != 1 else ''} (£{imported.total:,.2f}) marked returned "
+                                 "and reopened. Correct the payees' bank details, then authorise them again.",
+                        reverse("payments:returns_import"))
+    imports = ReturnsImport.objects.select_related("imported_by").order_by("-imported_at", "-id")[:20]
+    return page(request, "payments/returns_import.html", {
+        "title": "Bank returns", "form": form, "all_forms": [form], "imports": imports,
+        "columns": services.RETURNS_COLUMNS,
+    }, status=400 if request.method == "POST" else 200)
+
+
+def _financial_year(request) -> tuple[f.FinancialYearForm, int]:
+    form = f.FinancialYearForm(request.GET or None)
+    year = form.cleaned_data.get("financial_year") if form.is_valid() else None
+    return form, year or financial_year_of(timezone.localdate())
+
+
+@login_required
+def budgets(request):
+    """Each locality's budget for a financial year, what approved packages commit and what was paid."""
+    form, year = _financial_year(request)
+    try:
+        lines = selectors.budget_report(user=request.user, financial_year=year)
+    except NotPermitted:
+        raise Http404("Only finance, auditors and senior managers see budgets.")
+    return page(request, "payments/budgets.html", {
+        "title": "Budgets", "form": form, "all_forms": [form], "lines": lines, "year": year,
+        "year_label": f"{year}-{(year + 1) % 100:02d}",
+        "totals": {k: sum((getattr(line, k) or 0 for line in lines), 0) for k in ("budget", "committed", "paid")},
+    })
+
+
+@login_required
+def transparency(request):
+    """Spend over £500 in the Local Government Transparency Code shape, names of individuals redacted."""
+    if not selectors.can_see_finance_reports(request.user):
+        raise Http404("Only finance, auditors and senior managers see spending reports.")
+    form = f.TransparencyForm(request.GET or None)
+    if request.GET and form.is_valid():
+        start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]
+        record_access(by=request.user, what="transparency_report", door="page", obj=None, path=request.path)
+        response = StreamingHttpResponse(selectors.transparency_csv(user=request.user, date_from=start, date_to=end),
+                                         content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="spend-over-500-{start}-to-{end}.csv"'
+        return response
+    return page(request, "payments/transparency.html", {
+        "title": "Spend over £500 (transparency)", "form": form, "all_forms": [form] if request.GET else [],
+        "columns": selectors.TRANSPARENCY_COLUMNS,
+    }, status=400 if request.GET else 200)

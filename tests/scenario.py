@@ -90,7 +90,7 @@ def payments_authorised(world, **kwargs):
     package = package_approved(world, **kwargs)
     payee = package.items.first().payee
     payment_services.bank_account_set(member_id=payee.pk, by=world.u.fin1, account_name="M HARDY",
-                                      sort_code="40-00-00", account_number="12345678")
+                                      sort_code="40-00-00", account_number="12165678")
     payment_services.bank_account_verify(member_id=payee.pk, by=world.u.fin2)
     for payment in package.payments.order_by("id"):
         payment_services.payment_authorise(payment_id=payment.pk, by=world.u.fin1)

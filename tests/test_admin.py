@@ -20,7 +20,7 @@ from payments.constants import PaymentStatus
 from payments.models import BankAccount, Payment, PaymentBatch
 
 # The demo grandmother's bank details (fgdm/demo.py), entered through the service.
-SORT_CODE, ACCOUNT_NUMBER = "203253", "41927365"
+SORT_CODE, ACCOUNT_NUMBER = "203253", "02487365"
 
 
 def url(model, view, *args):

@@ -27,7 +27,7 @@ class TestTokenWritesCarryTheActor:
         case, nan, package = path.to_submitted()
         ok(path.as_(path.u.tm_east).post(f"/api/v1/packages/{package['id']}/approve/", {"note": "Agreed"}, format="json"))
         ok(path.as_(path.u.fin1).put(f"/api/v1/network-members/{nan['id']}/bank-account/", {
-            "account_name": "M HARDY", "sort_code": "400000", "account_number": "12345678"}, format="json"))
+            "account_name": "M HARDY", "sort_code": "400000", "account_number": "12165678"}, format="json"))
         ok(path.as_(path.u.fin2).post(f"/api/v1/network-members/{nan['id']}/bank-account/verify/"))
 
         entries = list(entries_since(start))

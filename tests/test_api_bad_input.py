@@ -15,7 +15,7 @@ from tests.test_api_path import Path, counts, ok
 CHILD = {"first_name": "Lily", "last_name": "Hardy", "date_of_birth": "2017-03-09"}
 CASE = {"family_name": "Hardy", "locality": "east", "stage": "family_help", "referral_reason": "x", "children": [CHILD]}
 MEMBER = {"full_name": "Margaret", "relationship": "grandparent", "is_parent": False, "has_parental_responsibility": False}
-BANK = {"account_name": "M HARDY", "sort_code": "40-00-00", "account_number": "12345678"}
+BANK = {"account_name": "M HARDY", "sort_code": "40-00-00", "account_number": "12165678"}
 PLAN = {"actions": [{"description": "x", "owner_text": "Jo"}], "contingency": "", "review_by": "2099-01-01"}
 RECORD = {"held_on": datetime.date.today().isoformat(), "attendees": "Family", "private_family_time": True, "plan": PLAN}
 TOO_LONG = "x" * 301
@@ -419,7 +419,7 @@ class TestPaymentEndpoints:
         response = path.as_(path.u.fin1).get(f"/api/v1/payments/?{query}")
         assert response.status_code == 400 and query.split("=")[0] in response.json()
 
-    @pytest.mark.parametrize("export_format", ["xls", "bacs18", "pain001", ""])
+    @pytest.mark.parametrize("export_format", ["xls", "BACS18", "pain.001", ""])
     def test_export_format_not_available(self, world, api, export_format):
         scenario.payments_authorised(world)
         batch = payment_services.batch_create(by=world.u.fin1)

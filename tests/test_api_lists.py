@@ -132,7 +132,7 @@ class TestPayments:
         package = scenario.package_approved(world)
         payment = package.payments.get()
         payment_services.bank_account_set(member_id=payment.payee_id, by=world.u.fin1, account_name="M HARDY",
-                                          sort_code="400000", account_number="12345678")
+                                          sort_code="400000", account_number="12165678")
         payment_services.bank_account_verify(member_id=payment.payee_id, by=world.u.fin2)
         assert api.as_user(world.u.prac_east).post(f"/api/v1/payments/{payment.pk}/authorise/").status_code == 403
         assert api.as_user(world.u.prac_west).post(f"/api/v1/payments/{payment.pk}/authorise/").status_code == 404

@@ -162,7 +162,7 @@ class TestRefusals:
         package = scenario.package_approved(world, amount=Decimal("1200.00"), approver=sm)
         payee = package.items.first().payee
         payment_services.bank_account_set(member_id=payee.pk, by=world.u.fin1, account_name="M HARDY",
-                                          sort_code="400000", account_number="12345678")
+                                          sort_code="400000", account_number="12165678")
         payment_services.bank_account_verify(member_id=payee.pk, by=world.u.fin2)
         with pytest.raises(SeparationOfDuties):
             payment_services.payment_authorise(payment_id=package.payments.first().pk, by=sm)

@@ -171,7 +171,7 @@ def test_verifier_must_not_be_the_one_who_entered(client, world):
     payee = package.items.first().payee
     client.force_login(world.u.fin1)
     client.post(reverse("payments:bank_details", args=[payee.pk]),
-                {"account_name": "M HARDY", "sort_code": "40-00-00", "account_number": "12345678"})
+                {"account_name": "M HARDY", "sort_code": "40-00-00", "account_number": "12165678"})
     _error_page(client.post(reverse("payments:bank_details_verify", args=[payee.pk])))
     assert not payee.bank_account.__class__.objects.get(member=payee).is_verified
 

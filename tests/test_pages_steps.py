@@ -499,7 +499,7 @@ class TestMoreBadInput:
         from payments import services
 
         services.bank_account_set(member_id=payee.pk, by=world.u.fin1, account_name="M HARDY",
-                                  sort_code="400000", account_number="12345678")
+                                  sort_code="400000", account_number="12165678")
         services.bank_account_verify(member_id=payee.pk, by=world.u.fin2)
         client.force_login(world.u.fin2)
         response = post(client, reverse("payments:payment_authorise", args=[package.payments.get().pk]),

@@ -54,4 +54,4 @@ def test_weak_passwords_are_refused():
     with pytest.raises(ValidationError):
         validate_password("password")
     with pytest.raises(ValidationError):
-        validate_password("12345678")
+        validate_password("12165678")

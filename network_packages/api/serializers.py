@@ -1,12 +1,14 @@
 """API shapes of support packages."""
 from decimal import Decimal
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from fgdm.api.serializers import IdField, ReasonSerializer  # noqa: F401 -- one shape for every "reason" body
 
 from network_packages.constants import Category, Frequency
 from network_packages.models import Approval, PackageItem, SupportPackage
+from network_packages.selectors import budget_position
 
 
 class MoneyField(serializers.DecimalField):
@@ -52,6 +54,32 @@ class PackageSerializer(serializers.ModelSerializer):
         fields = ["id", "case", "plan", "version", "status", "total", "required_tier", "current_tier", "justification",
                   "other_funding_checked", "agreement_signed_on", "review_by", "submitted_by", "submitted_at",
                   "decided_by", "decided_at", "return_reason", "items", "approvals"]
+
+
+class BudgetPositionSerializer(serializers.Serializer):
+    locality = serializers.CharField()
+    financial_year = serializers.CharField(source="financial_year_label")
+    budget = MoneyField(allow_null=True, min_value=None, max_digits=14)
+    committed = MoneyField(min_value=None, max_digits=14)
+    package_total = MoneyField(min_value=None, max_digits=14)
+    after_approval = MoneyField(min_value=None, max_digits=14)
+    over_budget = serializers.BooleanField()
+    warning = serializers.CharField()
+
+
+class PackageDetailSerializer(PackageSerializer):
+    """A package with, while it waits for a decision, its locality's budget position (the
+    approver's warning when approving would go over budget); null otherwise."""
+
+    budget = serializers.SerializerMethodField()
+
+    class Meta(PackageSerializer.Meta):
+        fields = PackageSerializer.Meta.fields + ["budget"]
+
+    @extend_schema_field(BudgetPositionSerializer(allow_null=True))
+    def get_budget(self, package):
+        position = budget_position(package=package)
+        return BudgetPositionSerializer(position).data if position else None
 
 
 class ItemInputSerializer(serializers.Serializer):

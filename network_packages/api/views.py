@@ -48,9 +48,9 @@ class PackageListCreate(AuditedMixin, generics.GenericAPIView):
 
 
 class PackageDetail(AuditedAPIView):
-    @extend_schema(responses=s.PackageSerializer)
+    @extend_schema(responses=s.PackageDetailSerializer)
     def get(self, request, package_id):
-        return Response(s.PackageSerializer(selectors.package_get(user=request.user, package_id=package_id)).data)
+        return Response(s.PackageDetailSerializer(selectors.package_get(user=request.user, package_id=package_id)).data)
 
 
 class PackageAction(AuditedAPIView):

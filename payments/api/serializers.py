@@ -1,10 +1,12 @@
 """API shapes of the money side. Bank details leave the API masked."""
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from fgdm.api.serializers import IdField
 from network_packages.api.serializers import MoneyField
 from payments.constants import PaymentStatus
-from payments.models import BankAccount, Payment, PaymentBatch
+from payments.models import BankAccount, Payment, PaymentBatch, PaymentReturn, ReturnsImport
+from payments.selectors import payment_history
 
 
 class BankAccountSerializer(serializers.ModelSerializer):
@@ -68,3 +70,84 @@ class PaymentFilterSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=PaymentStatus.choices, required=False)
     case = IdField(required=False, source="case_id")
     due_before = serializers.DateField(required=False)
+
+
+class PaymentEventSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    actor = serializers.CharField(source="actor_username")
+    action = serializers.CharField()
+    from_state = serializers.CharField()
+    to_state = serializers.CharField()
+    reason = serializers.CharField()
+    changes = serializers.JSONField()
+
+
+class PaymentReturnSerializer(serializers.ModelSerializer):
+    batch = serializers.SlugRelatedField(slug_field="reference", read_only=True)
+    amount = MoneyField()
+
+    class Meta:
+        model = PaymentReturn
+        fields = ["batch", "amount", "returned_on", "reason_code", "reason"]
+
+
+class PaymentDetailSerializer(PaymentSerializer):
+    """A payment with its full history (every state change, oldest first) and the bank's returns."""
+
+    history = serializers.SerializerMethodField()
+    returns = PaymentReturnSerializer(many=True, read_only=True)
+
+    class Meta(PaymentSerializer.Meta):
+        fields = PaymentSerializer.Meta.fields + ["times_returned", "history", "returns"]
+
+    @extend_schema_field(PaymentEventSerializer(many=True))
+    def get_history(self, payment):
+        return PaymentEventSerializer(payment_history(payment=payment), many=True).data
+
+
+class PaymentCancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class ReturnsImportSerializer(serializers.ModelSerializer):
+    imported_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    total = MoneyField(min_value=None, max_digits=14)
+    payments = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ReturnsImport
+        fields = ["id", "file_name", "sha256", "row_count", "total", "imported_by", "imported_at", "payments"]
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_payments(self, imported):
+        return [r.payment.reference for r in imported.returns.select_related("payment").order_by("payment_id")]
+
+
+class ReturnsUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The bank's returns CSV: reference,amount,returned_on,reason_code,reason")
+
+
+class BudgetLineSerializer(serializers.Serializer):
+    locality = serializers.CharField(source="locality.code")
+    locality_name = serializers.CharField(source="locality.name")
+    budget = MoneyField(allow_null=True, min_value=None, max_digits=14)
+    committed = MoneyField(min_value=None, max_digits=14)
+    paid = MoneyField(min_value=None, max_digits=14)
+    remaining = MoneyField(allow_null=True, min_value=None, max_digits=14)
+    over_budget = serializers.BooleanField()
+
+
+class FinancialYearQuerySerializer(serializers.Serializer):
+    financial_year = serializers.IntegerField(min_value=2000, max_value=2100, required=False)
+
+
+class TransparencyQuerySerializer(serializers.Serializer):
+    date_from = serializers.DateField()
+    date_to = serializers.DateField()
+
+    def validate(self, data):
+        if data["date_to"] < data["date_from"]:
+            raise serializers.ValidationError({"date_to": "The end date must be on or after the start date."})
+        if (data["date_to"] - data["date_from"]).days > 366:
+            raise serializers.ValidationError({"date_to": "Ask for at most a year at a time."})
+        return data

@@ -1,21 +1,37 @@
 """API v1, payments: bank details, authorisation, batches and their export files."""
 from django.db.models import Prefetch, prefetch_related_objects
-from django.http import HttpResponse
+from django.http import StreamingHttpResponse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from audit.services import record_access
 from fgdm.api.base import AuditedAPIView, AuditedMixin
+from fgdm.exceptions import NotPermitted, RuleBroken
+from fgdm.permissions import ensure_finance
+from network_packages.selectors import financial_year_of
 from fgdm.selectors import member_get
-from payments import selectors, services
+from payments import exports, selectors, services
 from payments.api import serializers as s
 from payments.constants import ExportFormat
-from payments.models import Payment, PaymentBatch
+from payments.models import Payment, PaymentBatch, ReturnsImport
 
-CONTENT_TYPES = {ExportFormat.CSV: "text/csv; charset=utf-8"}
-EXTENSIONS = {ExportFormat.CSV: "csv"}
+CHUNK = 64 * 1024
+
+
+def file_response(batch, export) -> StreamingHttpResponse:
+    """The stored file, streamed in chunks, with its name and SHA-256."""
+    content = memoryview(export.content)
+    response = StreamingHttpResponse((bytes(content[i:i + CHUNK]) for i in range(0, len(content), CHUNK)),
+                                     content_type=exports.CONTENT_TYPES[export.export_format])
+    response["Content-Disposition"] = (
+        f'attachment; filename="{batch.reference}.{exports.EXTENSIONS[export.export_format]}"')
+    response["Content-Length"] = str(export.size)
+    response["X-Checksum-SHA256"] = export.sha256
+    return response
 
 
 def _valid(serializer_class, request):
@@ -126,9 +142,10 @@ EXPORT_RESPONSES = {(200, "application/octet-stream"): OpenApiTypes.BINARY}
 
 
 class BatchExport(AuditedAPIView):
-    """The batch's payment file. The first export of an approved batch marks it exported; every
-    later one returns the same bytes (its SHA-256 is in the X-Checksum-SHA256 header), so GET is
-    safe to repeat. POST does the same, for clients that prefer a verb for the first export.
+    """The batch's payment file: `format` csv (ledger), bacs18 (BACS Standard 18) or pain001
+    (ISO 20022 pain.001.001.03). The first export of an approved batch marks it exported; every
+    later export of a format returns the same bytes (its SHA-256 is in the X-Checksum-SHA256
+    header), so GET is safe to repeat. POST does the same, for clients that prefer a verb.
 
     Answers 409 for a batch not approved yet, 400 for a format that is not available.
     """
@@ -144,9 +161,76 @@ class BatchExport(AuditedAPIView):
     def _file(self, request, batch_id):
         batch = selectors.batch_get(user=request.user, batch_id=batch_id)
         export_format = request.query_params.get("format", ExportFormat.CSV)
-        batch, content = services.batch_export(batch_id=batch.pk, by=request.user, export_format=export_format)
+        batch, export = services.batch_export_file(batch_id=batch.pk, by=request.user, export_format=export_format)
         record_access(by=request.user, what="export_file", door="api", obj=batch, path=request.path)
-        response = HttpResponse(content, content_type=CONTENT_TYPES[batch.export_format])
-        response["Content-Disposition"] = f'attachment; filename="{batch.reference}.{EXTENSIONS[batch.export_format]}"'
-        response["X-Checksum-SHA256"] = batch.export_sha256
+        return file_response(batch, export)
+
+
+class PaymentDetail(AuditedAPIView):
+    @extend_schema(responses=s.PaymentDetailSerializer)
+    def get(self, request, payment_id):
+        payment = selectors.payment_get(user=request.user, payment_id=payment_id)
+        return Response(s.PaymentDetailSerializer(payment).data)
+
+
+class PaymentCancel(AuditedAPIView):
+    @extend_schema(request=s.PaymentCancelSerializer, responses=s.PaymentDetailSerializer)
+    def post(self, request, payment_id):
+        payment = selectors.payment_get(user=request.user, payment_id=payment_id)
+        data = _valid(s.PaymentCancelSerializer, request)
+        services.payment_cancel(payment_id=payment.pk, by=request.user, reason=data["reason"])
+        return Response(s.PaymentDetailSerializer(selectors.payment_get(user=request.user, payment_id=payment.pk)).data)
+
+
+class ReturnsImportCreate(AuditedMixin, generics.GenericAPIView):
+    """The bank's returns file (multipart `file`): applied whole or, on any bad line, not at all."""
+
+    serializer_class = s.ReturnsImportSerializer
+    queryset = ReturnsImport.objects.none()  # for the schema only
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(responses=s.ReturnsImportSerializer(many=True), operation_id="payment_returns_list")
+    def get(self, request):
+        ensure_finance(request.user)
+        page = self.paginate_queryset(ReturnsImport.objects.select_related("imported_by").order_by("-imported_at", "-id"))
+        return self.get_paginated_response(s.ReturnsImportSerializer(page, many=True).data)
+
+    @extend_schema(request={"multipart/form-data": s.ReturnsUploadSerializer}, responses={201: s.ReturnsImportSerializer})
+    def post(self, request):
+        ensure_finance(request.user)
+        upload = _valid(s.ReturnsUploadSerializer, request)["file"]
+        if upload.size > services.RETURNS_MAX_BYTES:
+            raise RuleBroken("The returns file is larger than 5 MB.", field="file")
+        imported = services.returns_import(by=request.user, content=upload.read(), file_name=upload.name)
+        return Response(s.ReturnsImportSerializer(imported).data, status=status.HTTP_201_CREATED)
+
+
+class BudgetList(AuditedAPIView):
+    @extend_schema(parameters=[OpenApiParameter("financial_year", int)], responses=s.BudgetLineSerializer(many=True))
+    def get(self, request):
+        query = s.FinancialYearQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        year = query.validated_data.get("financial_year") or financial_year_of(timezone.localdate())
+        lines = selectors.budget_report(user=request.user, financial_year=year)
+        return Response({"financial_year": f"{year}-{(year + 1) % 100:02d}",
+                         "results": s.BudgetLineSerializer(lines, many=True).data})
+
+
+class TransparencySpend(AuditedAPIView):
+    """Payments over £500 paid between two dates, as CSV in the Local Government Transparency
+    Code's shape, with individuals' names redacted."""
+
+    @extend_schema(parameters=[OpenApiParameter("date_from", OpenApiTypes.DATE, required=True),
+                               OpenApiParameter("date_to", OpenApiTypes.DATE, required=True)],
+                   responses={(200, "text/csv"): OpenApiTypes.BINARY})
+    def get(self, request):
+        query = s.TransparencyQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        start, end = query.validated_data["date_from"], query.validated_data["date_to"]
+        if not selectors.can_see_finance_reports(request.user):
+            raise NotPermitted("Only finance, auditors and senior managers see spending reports.")
+        record_access(by=request.user, what="transparency_report", door="api", obj=None, path=request.path)
+        response = StreamingHttpResponse(selectors.transparency_csv(user=request.user, date_from=start, date_to=end),
+                                         content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="spend-over-500-{start}-to-{end}.csv"'
         return response
