@@ -226,8 +226,12 @@ def batch_create(*, by, payment_ids: list[int] | None = None, due_by: datetime.d
                         .select_related("item", "payee").order_by("id"))
     if not payments:
         raise RuleBroken("There are no authorised payments due to put in a batch.")
-    verified = set(BankAccount.objects.filter(member_id__in={p.payee_id for p in payments}, verified_at__isnull=False)
-                   .values_list("member_id", flat=True))
+    # Lock the payees' bank details too (in id order): a change of details cannot slip in while the
+    # batch is made, and two officers batching payments to the same payee at the same moment take
+    # turns, so the second sees the first's batch when it looks for duplicates.
+    accounts = list(BankAccount.objects.select_for_update().filter(member_id__in={p.payee_id for p in payments})
+                    .order_by("id").values_list("member_id", "verified_at"))
+    verified = {member_id for member_id, verified_at in accounts if verified_at is not None}
     unverified = [p for p in payments if p.payee_id not in verified]
     if unverified:
         raise RuleBroken(f"{len(unverified)} payment(s) have payees whose bank details are not verified.")
