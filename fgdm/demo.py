@@ -25,6 +25,8 @@ from fgdm.roles import ensure_roles
 from fgdm.services import ActionInput, ChildInput
 from network_packages import services as package_services
 from network_packages.constants import Category, Frequency
+from network_packages.models import Budget
+from network_packages.selectors import financial_year_of
 from network_packages.services import ItemInput
 from payments import services as payment_services
 
@@ -94,6 +96,9 @@ def read_hubs(path: Path = HUBS_CSV) -> list[dict]:
         return [{key: (value or "").strip() for key, value in row.items()} for row in csv.DictReader(handle)]
 
 
+DEMO_BUDGET = Decimal("20000.00")
+
+
 def seed_reference() -> dict:
     """Localities, family hubs and teams. Returns how many of each were created."""
     created = {"localities": 0, "hubs": 0, "teams": 0}
@@ -122,6 +127,10 @@ def seed_reference() -> dict:
         created["teams"] += new
         if new:
             team.localities.add(*(localities[c] for c in served))
+    # A support-package budget for each locality this financial year, so approvers see the budget.
+    year = financial_year_of(timezone.localdate())
+    for locality in localities.values():
+        Budget.objects.get_or_create(locality=locality, financial_year=year, defaults={"amount": DEMO_BUDGET})
     return created
 
 

@@ -28,6 +28,7 @@ from network_packages.constants import (
     PackageStatus,
 )
 from network_packages.models import PENNY, Approval, ApprovalLimit, PackageItem, SupportPackage
+from network_packages.selectors import budget_position
 
 
 @dataclass(frozen=True)
@@ -268,6 +269,7 @@ def package_approve(*, package_id: int, by, note: str = "") -> SupportPackage:
     _, limit, unlimited = approver_limit(by)
     waiting_at = package.current_tier
     if unlimited or package.total <= limit:
+        budget = budget_position(package=package)  # a warning to the approver, kept with the decision
         package.status = PackageStatus.APPROVED
         package.decided_by = by
         package.decided_at = timezone.now()
@@ -276,7 +278,8 @@ def package_approve(*, package_id: int, by, note: str = "") -> SupportPackage:
                                 package_version=package.version, note=note)
         record_event(obj=package, action="package_approved", by=by, case_id=package.case_id,
                      from_state=PackageStatus.SUBMITTED, to_state=package.status, reason=note,
-                     changes={"total": str(package.total), "tier": tier})
+                     changes={"total": str(package.total), "tier": tier} | (
+                         {"over_budget": budget.warning} if budget and budget.over_budget else {}))
         if package.previous_id:
             _end_previous_version(package, by=by)
     else:

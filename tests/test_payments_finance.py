@@ -336,6 +336,8 @@ class TestBudgets:
         # a warning, not a refusal
         package_services.package_approve(package_id=pending.pk, by=world.u.tm_east)
         assert api.as_user(world.u.tm_east).get(f"/api/v1/packages/{pending.pk}/").json()["budget"] is None
+        event = DomainEvent.objects.filter(action="package_approved", object_id=pending.pk).get()
+        assert "£50.00 over" in event.changes["over_budget"]
 
     def test_within_budget_and_no_budget(self, world, api):
         pending = scenario.package_submitted(world, amount=Decimal("250.00"))
