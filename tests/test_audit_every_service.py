@@ -211,14 +211,14 @@ def _bank_account_set(world):
     package = scenario.package_approved(world)
     payee = package.items.first().payee
     return lambda: payment_services.bank_account_set(member_id=payee.pk, by=world.u.fin1, account_name="M HARDY",
-                                                     sort_code="400000", account_number="12345678"), world.u.fin1
+                                                     sort_code="400000", account_number="12165678"), world.u.fin1
 
 
 def _bank_account_verify(world):
     package = scenario.package_approved(world)
     payee = package.items.first().payee
     payment_services.bank_account_set(member_id=payee.pk, by=world.u.fin1, account_name="M HARDY",
-                                      sort_code="400000", account_number="12345678")
+                                      sort_code="400000", account_number="12165678")
     return lambda: payment_services.bank_account_verify(member_id=payee.pk, by=world.u.fin2), world.u.fin2
 
 
@@ -226,7 +226,7 @@ def _payment_authorise(world):
     package = scenario.package_approved(world)
     payee = package.items.first().payee
     payment_services.bank_account_set(member_id=payee.pk, by=world.u.fin1, account_name="M HARDY",
-                                      sort_code="400000", account_number="12345678")
+                                      sort_code="400000", account_number="12165678")
     payment_services.bank_account_verify(member_id=payee.pk, by=world.u.fin2)
     payment = package.payments.get()
     return lambda: payment_services.payment_authorise(payment_id=payment.pk, by=world.u.fin1), world.u.fin1
@@ -269,6 +269,35 @@ def _batch_confirm(world):
     batch = _batch_approved(world)
     payment_services.batch_export(batch_id=batch.pk, by=world.u.fin1)
     return lambda: payment_services.batch_confirm(batch_id=batch.pk, by=world.u.fin1), world.u.fin1
+
+
+def _batch_export_file_other_format(world):
+    batch = _batch_approved(world)
+    payment_services.batch_export(batch_id=batch.pk, by=world.u.fin1)
+    return lambda: payment_services.batch_export_file(batch_id=batch.pk, by=world.u.fin2,
+                                                      export_format="pain001"), world.u.fin2
+
+
+def _batch_export_file(world):
+    batch = _batch_approved(world)
+    return lambda: payment_services.batch_export_file(batch_id=batch.pk, by=world.u.fin1,
+                                                      export_format="bacs18"), world.u.fin1
+
+
+def _payment_cancel(world):
+    package = _two_payments_authorised(world)
+    payment = package.payments.order_by("id").first()
+    return lambda: payment_services.payment_cancel(payment_id=payment.pk, by=world.u.fin2,
+                                                   reason="Duplicate"), world.u.fin2
+
+
+def _returns_import(world):
+    batch = _batch_approved(world)
+    payment_services.batch_export(batch_id=batch.pk, by=world.u.fin1)
+    payment = batch.payments.order_by("id").first()
+    content = ("reference,amount,returned_on,reason_code,reason\r\n"
+               f"{payment.reference},{payment.amount},{_today().isoformat()},ARUCS-2,Account closed\r\n").encode()
+    return lambda: payment_services.returns_import(by=world.u.fin2, content=content), world.u.fin2
 
 
 def _payments_schedule(world):
@@ -373,6 +402,13 @@ ROWS: dict[str, Row] = {
     "payments.services.batch_approve": Row(_batch_approve, ["batch_approved"]),
     "payments.services.batch_export": Row(_batch_export, ["batch_exported"], variants={
         "again": (_batch_export_again, ["batch_downloaded"])}),
+    "payments.services.batch_export_file": Row(_batch_export_file, ["batch_exported"], variants={
+        "another_format": (_batch_export_file_other_format, ["batch_exported_again"])}),
+    "payments.services.payment_cancel": Row(_payment_cancel, ["payment_cancelled"]),
+    "payments.services.returns_import": Row(
+        _returns_import, ["payment_returned", "payment_reopened", "returns_imported"],
+        why_several="each returned payment moves to 'returned' and then is reopened (two state changes of the "
+                    "payment, here one payment), and the returns file is recorded as imported"),
     "payments.services.batch_confirm": Row(
         _batch_confirm, ["payment_paid", "payment_paid", "batch_confirmed"],
         why_several="each payment moves to 'paid' (one event each, here two) and the batch is confirmed"),
@@ -396,6 +432,14 @@ READS_ONLY: dict[str, Callable] = {
     "payments.services.normalise_sort_code": lambda world: lambda: payment_services.normalise_sort_code("40-00-00"),
     "payments.services.instalment_dates": lambda world: lambda: payment_services.instalment_dates(
         datetime.date(2026, 1, 31), "monthly", 3),
+    "payments.services.payment_period": lambda world: (
+        lambda package: lambda: payment_services.payment_period(package.payments.first()))(
+            scenario.package_approved(world)),
+    "payments.services.find_duplicates": lambda world: (
+        lambda package: lambda: payment_services.find_duplicates(list(package.payments.all())))(
+            scenario.package_approved(world)),
+    "payments.services.parse_returns_file": lambda world: lambda: payment_services.parse_returns_file(
+        b"reference,amount,returned_on,reason_code,reason\r\nFNSP00000001,1.00,2026-04-01,X,Closed\r\n"),
 }
 
 
