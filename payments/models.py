@@ -127,7 +127,8 @@ class BatchExport(models.Model):
 
     batch = models.ForeignKey(PaymentBatch, on_delete=models.PROTECT, related_name="exports")
     export_format = models.CharField(max_length=16, choices=ExportFormat.choices)
-    content = models.BinaryField(editable=False)
+    # Emptied under the retention schedule (names and bank details); the checksum and totals stay.
+    content = models.BinaryField(editable=False, null=True)
     sha256 = models.CharField(max_length=64)
     size = models.PositiveIntegerField()
     payment_count = models.PositiveIntegerField()

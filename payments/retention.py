@@ -1,14 +1,14 @@
 """Retention of payment records (registered with audit.retention from PaymentsConfig.ready()).
 
 Payment records are kept for six years after the end of the financial year they belong to
-(`AUDIT_RETENTION["payment_years_after_financial_year"]`). Then a batch's export file (names and
-bank details of every payee) is removed — its checksum, totals and payments stay — and a payee's
-bank details are deleted once every payment to them is past its date.
+(`AUDIT_RETENTION["payment_years_after_financial_year"]`). Then a batch's export files, one per
+format (names and bank details of every payee), are removed — their checksums, totals and the
+payments stay — and a payee's bank details are deleted once every payment to them is past its date.
 """
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef, Q
 
 from audit.retention import Due, payment_destroy_after
-from payments.models import BankAccount, PaymentBatch
+from payments.models import BankAccount, BatchExport, PaymentBatch
 
 PAYMENT_RECORDS = "payment_records"
 
@@ -17,7 +17,8 @@ class BatchFiles:
     name = "payments.paymentbatch"
 
     def due(self, *, today):
-        batches = (PaymentBatch.objects.filter(export_content__isnull=False)
+        with_files = Exists(BatchExport.objects.filter(batch=OuterRef("pk"), content__isnull=False))
+        batches = (PaymentBatch.objects.filter(Q(export_content__isnull=False) | with_files)
                    .annotate(last_due=Max("payments__due_on")).only("pk", "reference", "created_at").order_by("pk"))
         for batch in batches.iterator(chunk_size=2000):
             day = batch.last_due or batch.created_at.date()
@@ -29,7 +30,10 @@ class BatchFiles:
         batch = PaymentBatch.objects.select_for_update().get(pk=due.object_id)
         batch.export_content = None
         batch.save(update_fields=["export_content"])
-        return batch, ["export file (payees' names and bank details); its checksum and totals are kept"]
+        for export in batch.exports.select_for_update().exclude(content=None).order_by("pk"):
+            export.content = None
+            export.save(update_fields=["content"])
+        return batch, ["export files (payees' names and bank details); their checksums and totals are kept"]
 
 
 class BankDetails:

@@ -359,6 +359,9 @@ def batch_export_file(*, batch_id: int, by, export_format: str = ExportFormat.CS
                          field="format")
     if batch.status in (BatchStatus.EXPORTED, BatchStatus.CONFIRMED):
         existing = batch.exports.filter(export_format=export_format).first()
+        if existing is not None and existing.content is None or batch.exports.filter(content__isnull=True).exists():
+            raise InvalidTransition("This batch's files were removed under the retention schedule; their checksums "
+                                    "are kept.")
         if existing is not None:
             record_event(obj=batch, action="batch_downloaded", by=by, case_id=None,
                          changes={"format": export_format, "sha256": existing.sha256})

@@ -214,7 +214,14 @@ class TestPaymentRecords:
             output = run()
         assert "2 record(s) destroyed" in output
         batch = PaymentBatch.objects.get(pk=batch.pk)
-        assert batch.export_content is None and batch.export_sha256 == sha
+        assert batch.export_sha256 == sha and batch.exports.get().sha256 == sha
+        assert batch.exports.get().content is None  # the file (names, bank details) is gone
+        from fgdm.exceptions import InvalidTransition
+        from payments import services as payment_services
+
+        for export_format in ("csv", "bacs18"):  # neither the file again nor a new one
+            with pytest.raises(InvalidTransition):
+                payment_services.batch_export(batch_id=batch.pk, by=world.u.fin1, export_format=export_format)
         assert not BankAccount.objects.exists()
         assert package.payments.get().amount == package.total  # the money's record stays
         assert {e.object_type for e in retention_events()} == {"paymentbatch", "bankaccount"}
@@ -225,8 +232,7 @@ class TestPaymentRecords:
         later = payment_destroy_after(package.payments.get().due_on) + datetime.timedelta(days=1)
         with time_machine.travel(datetime.datetime.combine(later, datetime.time(9)).astimezone(), tick=False):
             assert "1 record(s) destroyed, 1 held" in run()
-        batch.refresh_from_db()
-        assert batch.export_content is not None
+        assert batch.exports.get().content is not None
 
 
 @pytest.mark.django_db

@@ -76,7 +76,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('export_format', models.CharField(choices=[('csv', 'CSV for the ledger'), ('bacs18', 'BACS Standard 18'), ('pain001', 'ISO 20022 pain.001.001.03')], max_length=16)),
-                ('content', models.BinaryField()),
+                ('content', models.BinaryField(null=True)),
                 ('sha256', models.CharField(max_length=64)),
                 ('size', models.PositiveIntegerField()),
                 ('payment_count', models.PositiveIntegerField()),
