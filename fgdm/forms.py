@@ -236,3 +236,12 @@ def today():
 
 def in_days(days: int) -> datetime.date:
     return timezone.localdate() + datetime.timedelta(days=days)
+
+
+class ConflictForm(forms.Form):
+    case_reference = forms.CharField(
+        label="Case reference", max_length=20,
+        help_text="The family's case reference, for example FGDM-2026-000123.")
+    reason = forms.CharField(
+        label="How you know the family", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: the child's grandmother is my neighbour; I am related to the aunt.")

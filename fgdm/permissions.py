@@ -9,6 +9,64 @@ VIEW_CASE = "view_case"
 COORDINATE = "coordinate_conference"
 
 
+MANAGERS = (Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE)
+
+# The role-wide tier: which roles may take each kind of step at all. Whether they may take it on
+# this case (their team, their conference, not their own submission…) is for the services to say.
+# Pages and the API ask this before reading the input, so a refused role gets 403, not field errors.
+STEP_ROLES: dict[str, tuple[str, ...]] = {
+    "case_create": (Role.PRACTITIONER, Role.TEAM_MANAGER),
+    "case_allocate": MANAGERS,
+    "case_transfer": MANAGERS,
+    "case_record_consent": (Role.PRACTITIONER,),
+    "case_review": (Role.PRACTITIONER,),
+    "member_add": (Role.PRACTITIONER,),
+    "meeting_schedule": (Role.PRACTITIONER,),
+    "meeting_prepare": (Role.COORDINATOR, Role.PRACTITIONER),
+    "meeting_record": (Role.COORDINATOR, Role.PRACTITIONER),
+    "plan_accept": (Role.PRACTITIONER,),
+    "plan_return": (Role.PRACTITIONER,),
+    "plan_revise": (Role.PRACTITIONER,),
+    "package_create": (Role.PRACTITIONER,),
+    "package_revise": (Role.PRACTITIONER,),
+    "package_submit": (Role.PRACTITIONER,),
+    "package_withdraw": (Role.PRACTITIONER,),
+    "package_approve": MANAGERS,
+    "package_return": MANAGERS,
+    "bank_account_view": (Role.FINANCE_OFFICER, Role.PRACTITIONER, Role.AUDITOR),
+    "bank_account_set": (Role.FINANCE_OFFICER, Role.PRACTITIONER),
+    "bank_account_verify": (Role.FINANCE_OFFICER,),
+    "payment_authorise": (Role.FINANCE_OFFICER,),
+    "batch_create": (Role.FINANCE_OFFICER,),
+    "batch_approve": (Role.FINANCE_OFFICER,),
+    "batch_export": (Role.FINANCE_OFFICER,),
+    "batch_confirm": (Role.FINANCE_OFFICER,),
+    "task_assign": (Role.PRACTITIONER, Role.COORDINATOR, *MANAGERS, Role.FINANCE_OFFICER),
+}
+
+
+def may(user, step: str) -> bool:
+    """True if one of the user's roles may take this kind of step (see STEP_ROLES).
+
+    Only real role membership counts: an administrator (superuser) looks after reference data and
+    does no casework or finance through the pages or the API unless given a role.
+    """
+    if not user.is_authenticated:
+        return False
+    roles = getattr(user, "_fgdm_groups", None)
+    if roles is None:
+        roles = user._fgdm_groups = set(user.groups.values_list("name", flat=True))
+    return bool(roles.intersection(STEP_ROLES[step]))
+
+
+def ensure_may(user, step: str) -> None:
+    """Raise NotPermitted unless one of the user's roles may take this kind of step."""
+    if not may(user, step):
+        names = [Role(role).label.lower().replace("fgc", "FGC") for role in STEP_ROLES[step]]
+        who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+        raise NotPermitted(f"Your role cannot do this: only a {who} can.")
+
+
 def has_role(user, role: str) -> bool:
     """True if the user is in the group of this role (superusers count as every role)."""
     if not user.is_authenticated:
@@ -29,12 +87,15 @@ def case_scope_q(user, prefix: str = "", *, conference: bool = True) -> Q:
     coordinator, a manager over its locality, or someone who sees every locality (service
     managers, head of service, auditors). Built from subqueries so lists need no DISTINCT.
     """
-    from fgdm.models import CaseUserObjectPermission, Team
+    from fgdm.models import CaseUserObjectPermission, DeclaredConflict, Team
 
     if not user.is_authenticated:
         return Q(pk__in=[])
+    # Nobody sees a case in which they have declared a conflict of interest, whatever their role.
+    conflicted = DeclaredConflict.objects.filter(user=user).values("case_id")
+    not_conflicted = ~Q(**{f"{prefix}pk__in" if not prefix else f"{prefix}id__in": conflicted})
     if user.is_superuser or user.has_perm("fgdm.view_all_cases"):
-        return Q()
+        return not_conflicted
     served = Team.localities.through.objects.filter(
         Q(team__members=user) | Q(team__managers=user)
     ).values("locality_id")
@@ -48,7 +109,7 @@ def case_scope_q(user, prefix: str = "", *, conference: bool = True) -> Q:
         Q(**{f"{prefix}locality_id__in": served})
         | Q(**{f"{prefix}lead_practitioner": user})
         | Q(**{f"{prefix}pk__in" if not prefix else f"{prefix}id__in": granted})
-    )
+    ) & not_conflicted
 
 
 def full_case_scope_q(user, prefix: str = "") -> Q:

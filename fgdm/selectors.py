@@ -74,7 +74,7 @@ def member_get(*, user, member_id) -> NetworkMember:
     """A network member of a case the user may see; finance officers may reach payees."""
     qs = NetworkMember.objects.select_related("case")
     if has_role(user, Role.FINANCE_OFFICER) and not user.is_superuser:
-        visible = qs.filter(case_scope_q(user, "case__") | _payee_q())
+        visible = qs.filter(case_scope_q(user, "case__") | _payee_q()).exclude(case__declared_conflicts__user=user)
     else:
         visible = qs.filter(case_scope_q(user, "case__"))
     try:
@@ -113,13 +113,16 @@ def task_list(*, user) -> QuerySet:
     The queue holds unassigned tasks whose node permission the user's role gives, on cases the
     user may see; finance tasks (authorising payments) are not tied to case visibility.
     """
+    from django.contrib.auth.models import Permission
     from django.db.models import Q
     from viewflow.workflow.models import Task
     from viewflow.workflow.status import STATUS
 
     if not user.is_authenticated:
         return Task.objects.none()
-    perms = user.get_all_permissions()
+    # The roles' permissions only: an administrator (superuser) takes no casework tasks.
+    perms = {f"{app}.{codename}" for app, codename in Permission.objects.filter(
+        Q(group__user=user) | Q(user=user)).values_list("content_type__app_label", "codename")}
     visible_processes = Case.objects.filter(case_scope_q(user)).values("process_id")
     queue = Q(status=STATUS.NEW, owner__isnull=True, owner_permission__in=perms) & (
         Q(process_id__in=visible_processes) | Q(owner_permission="payments.authorise_payment")

@@ -26,7 +26,18 @@ from fgdm.constants import (
     Stage,
 )
 from fgdm.exceptions import InvalidTransition, NotPermitted, RuleBroken, ensure_transition
-from fgdm.models import Case, Child, FamilyHub, FamilyPlan, Locality, Meeting, NetworkMember, PlanAction, Team
+from fgdm.models import (
+    Case,
+    Child,
+    DeclaredConflict,
+    FamilyHub,
+    FamilyPlan,
+    Locality,
+    Meeting,
+    NetworkMember,
+    PlanAction,
+    Team,
+)
 from fgdm.permissions import (
     ensure_can_manage_case,
     ensure_can_work_case,
@@ -492,3 +503,25 @@ def task_assign(*, task_id: int, by):
     record_event(obj=task, action="task_assigned", by=by, case_id=case.pk if case else None,
                  changes={"task": task.flow_task.name})
     return task
+
+
+@transaction.atomic
+def conflict_declare(*, by, case_reference: str, reason: str) -> DeclaredConflict:
+    """Declare that `by` is in a family's network, or related to or close to someone who is.
+
+    From then on they can neither see nor act on that case, whatever their role. Anyone on the
+    staff can declare, for any case reference (they may know the family before they know the
+    case). Raises RuleBroken (no such reference, no reason, already declared).
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleBroken("Say how you know the family.", field="reason")
+    case = Case.objects.filter(reference=(case_reference or "").strip().upper()).first()
+    if case is None:
+        raise RuleBroken("Check the case reference: it looks like FGDM-2026-000123.", field="case_reference")
+    if DeclaredConflict.objects.filter(user=by, case=case).exists():
+        raise RuleBroken("You have already declared a conflict of interest in this case.", field="case_reference")
+    conflict = DeclaredConflict.objects.create(user=by, case=case, reason=reason)
+    # The trail names the case, not the declarer's relationship: that stays on the declaration.
+    record_event(obj=conflict, action="conflict_declared", by=by, case_id=case.pk)
+    return conflict

@@ -8,13 +8,14 @@ from textwrap import wrap
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 from viewflow.workflow import chart
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -32,13 +33,24 @@ from fgdm.constants import (
     Role,
 )
 from fgdm.exceptions import DomainError, NotPermitted
-from fgdm.permissions import ensure_can_manage_case, ensure_can_work_case, has_role, sees_whole_case
+from fgdm.permissions import ensure_can_manage_case, ensure_can_work_case, has_role, may, sees_whole_case, ensure_may
 from fgdm.services import ChildInput
 from fgdm.workflow import OPEN_STATUSES, open_task
 from network_packages.constants import ApprovalTier, PackageStatus
 from network_packages.selectors import package_list
 from payments.constants import BatchStatus, PaymentStatus
 from payments.selectors import batch_list, payees_awaiting_verification, payment_list
+
+
+def gate(request, step: str) -> None:
+    """Refuse (403) a person whose role cannot take this kind of step, before reading their input.
+
+    Called after the object is fetched through a selector, so what they cannot see stays a 404.
+    """
+    try:
+        ensure_may(request.user, step)
+    except NotPermitted as exc:
+        raise PermissionDenied(exc.message)
 
 
 def run_service(form, call, *, formsets=()):
@@ -52,6 +64,7 @@ def run_service(form, call, *, formsets=()):
         result = call(form.cleaned_data)
     except DomainError as exc:
         f.show_domain_error(form, exc)
+        form.refusal_status = exc.http_status
         return None
     return result if result is not None else True
 
@@ -88,6 +101,10 @@ def page(request, template, context, status=200):
     """Render a page; the error summary lists what is wrong with any of its forms."""
     context.setdefault("all_forms", [])
     context["errors"] = [*context.get("errors", []), *error_list(context["all_forms"])]
+    if status >= 400:
+        # A service's refusal answers as the API does: 403 not permitted, 409 wrong state.
+        status = next((getattr(form, "refusal_status", None) for form in context["all_forms"]
+                       if getattr(form, "refusal_status", None)), status)
     return render(request, template, context, status=status)
 
 
@@ -174,6 +191,8 @@ def home(request, error=None, status=200):
 @login_required
 @require_POST
 def task_take(request, task_id):
+    selectors.task_get(user=request.user, task_id=task_id)
+    gate(request, "task_assign")
     try:
         task = services.task_assign(task_id=task_id, by=request.user)
     except DomainError as exc:
@@ -185,6 +204,7 @@ def task_take(request, task_id):
 
 
 @login_required
+@require_safe
 def case_list(request):
     filters = f.CaseFilterForm(request.GET or None)
     cleaned = filters.cleaned_data if filters.is_valid() else {}
@@ -198,6 +218,7 @@ def case_list(request):
 
 @login_required
 def case_new(request):
+    gate(request, "case_create")
     form = f.CaseCreateForm((request.POST if request.method == "POST" else None))
     children = f.ChildFormSet((request.POST if request.method == "POST" else None), prefix="children")
     if request.method == "POST":
@@ -335,6 +356,7 @@ def _allowed(check, user, case) -> bool:
 
 
 @login_required
+@require_safe
 def case_detail(request, case_id):
     case = selectors.case_detail(user=request.user, case_id=case_id)
     # The case page shows its children's details: this read is the record of who saw them.
@@ -367,6 +389,7 @@ def case_detail(request, case_id):
 
 
 @login_required
+@require_safe
 def case_map(request, case_id):
     """The case's map on its own, full size (linked from the case page)."""
     case = selectors.case_get(user=request.user, case_id=case_id)
@@ -385,10 +408,11 @@ def _caption(case):
     return f"{case.reference} — {case.family_name} family"
 
 
-def _case_step(request, case_id, *, title, form_class, call, button, message, form_kwargs=None, intro="",
+def _case_step(request, case_id, *, step, title, form_class, call, button, message, form_kwargs=None, intro="",
                template="fgdm/form_page.html", context=None):
     """One page, one form, one service: the shape of every case step."""
     case = selectors.case_get(user=request.user, case_id=case_id)
+    gate(request, step)
     kwargs = form_kwargs(case) if form_kwargs else {}
     form = form_class((request.POST if request.method == "POST" else None), **kwargs)
     if request.method == "POST":
@@ -405,7 +429,7 @@ def _case_step(request, case_id, *, title, form_class, call, button, message, fo
 @login_required
 def case_allocate(request, case_id):
     return _case_step(
-        request, case_id, title="Allocate a lead practitioner", form_class=f.AllocateForm,
+        request, case_id, step="case_allocate", title="Allocate a lead practitioner", form_class=f.AllocateForm,
         form_kwargs=lambda case: {"case": case}, button="Allocate",
         intro="Choose the family help practitioner who will lead this case. They map the family's network "
               "and arrange the meeting next.",
@@ -420,7 +444,7 @@ def case_allocate(request, case_id):
 @login_required
 def case_consent(request, case_id):
     return _case_step(
-        request, case_id, title="Record consent", form_class=f.ConsentForm, button="Record consent",
+        request, case_id, step="case_record_consent", title="Record consent", form_class=f.ConsentForm, button="Record consent",
         intro="Record who agreed to the referral and to information being shared with the family's network.",
         call=lambda case, data: services.case_record_consent(case_id=case.pk, by=request.user,
                                                              given_by=data["given_by"]),
@@ -431,7 +455,7 @@ def case_consent(request, case_id):
 @login_required
 def member_new(request, case_id):
     return _case_step(
-        request, case_id, title="Add someone to the family network", form_class=f.MemberForm,
+        request, case_id, step="member_add", title="Add someone to the family network", form_class=f.MemberForm,
         button="Add to the network",
         intro="Add the people the family names. Parents and people holding parental responsibility can be in "
               "the network, but cannot be paid from a support package.",
@@ -444,7 +468,7 @@ def member_new(request, case_id):
 @login_required
 def meeting_new(request, case_id):
     return _case_step(
-        request, case_id, title="Arrange the family meeting", form_class=f.MeetingScheduleForm,
+        request, case_id, step="meeting_schedule", title="Arrange the family meeting", form_class=f.MeetingScheduleForm,
         button="Arrange the meeting",
         intro="A Family Network Meeting is run by the practitioner; a Family Group Conference by an independent "
               "coordinator, who prepares the network first. At pre-proceedings it must be a Family Group Conference.",
@@ -465,7 +489,7 @@ def case_review(request, case_id):
                     status=PackageStatus.APPROVED))}
 
     return _case_step(
-        request, case_id, title="Review the plan with the family", form_class=f.ReviewForm, button="Record the review",
+        request, case_id, step="case_review", title="Review the plan with the family", form_class=f.ReviewForm, button="Record the review",
         intro="Meet the family to review how the plan is working. Either the family revises the plan and the case "
               "continues, or the case closes with an outcome for the child.",
         template="fgdm/case_review.html", context=context,
@@ -483,6 +507,7 @@ def case_review(request, case_id):
 @login_required
 def meeting_prepare(request, meeting_id):
     meeting = selectors.meeting_get(user=request.user, meeting_id=meeting_id)
+    gate(request, "meeting_prepare")
     form = f.EmptyForm((request.POST if request.method == "POST" else None))
     if request.method == "POST":
         if run_service(form, lambda data: services.meeting_prepare(meeting_id=meeting.pk, by=request.user)):
@@ -499,6 +524,7 @@ def meeting_prepare(request, meeting_id):
 @login_required
 def meeting_record(request, meeting_id):
     meeting = selectors.meeting_get(user=request.user, meeting_id=meeting_id)
+    gate(request, "meeting_record")
     case = meeting.case
     members = case.network_members.order_by("full_name")
     bound = request.POST if request.method == "POST" else None
@@ -532,6 +558,7 @@ def _plan_context(request, plan):
 
 
 @login_required
+@require_safe
 def plan_detail(request, plan_id):
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
     record_access(by=request.user, what="plan", door="page", obj=plan, case_id=plan.case_id, path=request.path)
@@ -544,6 +571,7 @@ def plan_detail(request, plan_id):
 @require_POST
 def plan_accept(request, plan_id):
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+    gate(request, "plan_accept")
     form = f.PlanAcceptForm(request.POST)
     accepted = run_service(form, lambda data: services.plan_accept(plan_id=plan.pk, by=request.user,
                                                                   support_needed=data["support_needed"]))
@@ -559,6 +587,7 @@ def plan_accept(request, plan_id):
 @require_POST
 def plan_return(request, plan_id):
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+    gate(request, "plan_return")
     form = f.ReasonForm(request.POST)
     if run_service(form, lambda data: services.plan_return(plan_id=plan.pk, by=request.user, reason=data["reason"])):
         return done(request, "The plan is returned to the family. Record their revised plan when they have made it.",
@@ -571,6 +600,7 @@ def plan_return(request, plan_id):
 @login_required
 def plan_revise(request, plan_id):
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+    gate(request, "plan_revise")
     case = plan.case
     members = case.network_members.order_by("full_name")
     bound = request.POST if request.method == "POST" else None
@@ -591,3 +621,31 @@ def plan_revise(request, plan_id):
                      context={"case": case, "plan": plan, "actions": actions,
                               "back": reverse("fgdm:plan_detail", args=[plan.pk])},
                      status=400 if request.method == "POST" else 200)
+
+
+# -- the person's own page ------------------------------------------------------------------------
+
+
+@login_required
+def profile(request):
+    """Who I am here (roles, teams) and the conflicts of interest I have declared."""
+    from fgdm.models import DeclaredConflict, Team
+    from django.db.models import Q
+
+    form = f.ConflictForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        conflict = run_service(form, lambda data: services.conflict_declare(
+            by=request.user, case_reference=data["case_reference"], reason=data["reason"]))
+        if conflict:
+            return done(request, f"Your conflict of interest in {conflict.case.reference} is recorded. You can no "
+                                 "longer see or act on that case.", reverse("fgdm:profile"))
+    return form_page(request, title="Your profile", form=form, button="Declare the conflict",
+                     template="fgdm/profile.html", status=400 if request.method == "POST" else 200, context={
+                         "roles": (["Administrator"] if request.user.is_superuser else []) + [
+                             Role(name).label for name in request.user.groups.values_list("name", flat=True)
+                             if name in Role.values],
+                         "teams": Team.objects.filter(Q(members=request.user) | Q(managers=request.user)).distinct()
+                         .order_by("name"),
+                         "conflicts": DeclaredConflict.objects.filter(user=request.user).select_related("case")
+                         .order_by("-declared_at"),
+                     })

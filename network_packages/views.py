@@ -1,12 +1,12 @@
 """Support package pages: draft, show, submit, approve, return, withdraw. One service per POST."""
 from django.contrib.auth.decorators import login_required
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from fgdm.constants import PlanStatus
 from fgdm.permissions import ensure_can_work_case
 from fgdm.selectors import case_get
-from fgdm.views import _allowed, done, form_page, page, run_service
+from fgdm.views import _allowed, done, form_page, gate, page, run_service
 from network_packages import forms as f
 from network_packages import selectors, services
 from network_packages.constants import TIER_ORDER, ApprovalTier, PackageStatus
@@ -55,6 +55,7 @@ def _package_form(request, case, *, title, button, call, message, previous=None)
 @login_required
 def package_new(request, case_id):
     case = case_get(user=request.user, case_id=case_id)
+    gate(request, "package_create")
     return _package_form(
         request, case, title="Draft a support package", button="Save the draft package",
         call=lambda plan, data, items: services.package_create(
@@ -70,6 +71,7 @@ def package_new(request, case_id):
 def package_change(request, package_id):
     """Change an approved package: a new version, approved again before it replaces this one."""
     previous = selectors.package_get(user=request.user, package_id=package_id)
+    gate(request, "package_revise")
     return _package_form(
         request, previous.case, title=f"Change support package, version {previous.version}",
         button="Save the new version as a draft", previous=previous,
@@ -121,12 +123,14 @@ def _page(request, package, *, status=200, **forms):
 
 
 @login_required
+@require_safe
 def package_detail(request, package_id):
     return _page(request, selectors.package_get(user=request.user, package_id=package_id))
 
 
-def _action(request, package_id, form_class, form_name, call, message):
+def _action(request, package_id, form_class, form_name, call, message, *, step):
     package = selectors.package_get(user=request.user, package_id=package_id)
+    gate(request, step)
     form = form_class(request.POST)
     result = run_service(form, lambda data: call(package, data))
     if result:
@@ -148,7 +152,8 @@ def _approved_message(package) -> str:
 def package_submit(request, package_id):
     return _action(request, package_id, f.EmptyForm, "submit_form",
                    lambda p, data: services.package_submit(package_id=p.pk, by=request.user),
-                   lambda p: "The package is submitted for approval. A team manager decides first.")
+                   lambda p: "The package is submitted for approval. A team manager decides first.",
+                   step="package_submit")
 
 
 @login_required
@@ -156,7 +161,8 @@ def package_submit(request, package_id):
 def package_approve(request, package_id):
     return _action(request, package_id, f.NoteForm, "note_form",
                    lambda p, data: services.package_approve(package_id=p.pk, by=request.user, note=data["note"]),
-                   _approved_message)
+                   _approved_message,
+                   step="package_approve")
 
 
 @login_required
@@ -164,7 +170,8 @@ def package_approve(request, package_id):
 def package_return(request, package_id):
     return _action(request, package_id, f.ReasonForm, "return_form",
                    lambda p, data: services.package_return(package_id=p.pk, by=request.user, reason=data["reason"]),
-                   lambda p: "The package is returned to the practitioner with your reasons.")
+                   lambda p: "The package is returned to the practitioner with your reasons.",
+                   step="package_return")
 
 
 @login_required
@@ -172,4 +179,5 @@ def package_return(request, package_id):
 def package_withdraw(request, package_id):
     return _action(request, package_id, f.OptionalReasonForm, "withdraw_form",
                    lambda p, data: services.package_withdraw(package_id=p.pk, by=request.user, reason=data["reason"]),
-                   lambda p: "The package is withdrawn.")
+                   lambda p: "The package is withdrawn.",
+                   step="package_withdraw")

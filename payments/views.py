@@ -6,14 +6,14 @@ from django.http import Http404, StreamingHttpResponse
 from django.utils import timezone
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from audit.services import record_access
 from fgdm.constants import Role
 from fgdm.exceptions import NotPermitted, RuleBroken
 from fgdm.permissions import has_role
 from fgdm.selectors import member_get
-from fgdm.views import done, page, run_service
+from fgdm.views import done, gate, page, run_service
 from payments import forms as f
 from payments import selectors, services
 from payments.api.views import file_response
@@ -47,6 +47,7 @@ def _render_payments(request, *, error_form=None, status=200):
 
 
 @login_required
+@require_safe
 def payment_list(request):
     return _render_payments(request)
 
@@ -55,6 +56,7 @@ def payment_list(request):
 @require_POST
 def payment_authorise(request, payment_id):
     payment = selectors.payment_get(user=request.user, payment_id=payment_id)
+    gate(request, "payment_authorise")
     form = f.EmptyForm(request.POST)
     if run_service(form, lambda data: services.payment_authorise(payment_id=payment.pk, by=request.user)):
         back = request.POST.get("next", "")
@@ -87,6 +89,7 @@ def _bank_page(request, member, *, form=None, verify_form=None, status=200):
 @login_required
 def bank_details(request, member_id):
     member = member_get(user=request.user, member_id=member_id)
+    gate(request, "bank_account_set" if request.method == "POST" else "bank_account_view")
     if request.method == "POST":
         form = f.BankAccountForm(request.POST)
         if run_service(form, lambda data: services.bank_account_set(member_id=member.pk, by=request.user, **data)):
@@ -100,6 +103,7 @@ def bank_details(request, member_id):
 @require_POST
 def bank_details_verify(request, member_id):
     member = member_get(user=request.user, member_id=member_id)
+    gate(request, "bank_account_verify")
     form = f.EmptyForm(request.POST)
     if run_service(form, lambda data: services.bank_account_verify(member_id=member.pk, by=request.user)):
         return done(request, f"{member.full_name}'s bank details are verified. Their payments can now be authorised.",
@@ -117,6 +121,7 @@ def batch_list(request):
     payments = list(_authorised_unbatched(request)) if can_batch else []
     form = f.BatchCreateForm((request.POST if request.method == "POST" else None), payments=payments)
     if request.method == "POST":
+        gate(request, "batch_create")
         batch = run_service(form, lambda data: services.batch_create(
             by=request.user, payment_ids=data["payment_ids"] or None, due_by=data["due_by"]))
         if batch:
@@ -150,12 +155,14 @@ def _batch_page(request, batch, *, form=None, status=200):
 
 
 @login_required
+@require_safe
 def batch_detail(request, batch_id):
     return _batch_page(request, selectors.batch_get(user=request.user, batch_id=batch_id))
 
 
-def _batch_action(request, batch_id, call, message):
+def _batch_action(request, batch_id, call, message, *, step):
     batch = selectors.batch_get(user=request.user, batch_id=batch_id)
+    gate(request, step)
     form = f.EmptyForm(request.POST)
     if run_service(form, lambda data: call(batch)):
         return done(request, message, reverse("payments:batch_detail", args=[batch.pk]))
@@ -167,14 +174,14 @@ def _batch_action(request, batch_id, call, message):
 @require_POST
 def batch_approve(request, batch_id):
     return _batch_action(request, batch_id, lambda b: services.batch_approve(batch_id=b.pk, by=request.user),
-                         "The batch is approved. Export the file for the bank next.")
+                         "The batch is approved. Export the file for the bank next.", step="batch_approve")
 
 
 @login_required
 @require_POST
 def batch_confirm(request, batch_id):
     return _batch_action(request, batch_id, lambda b: services.batch_confirm(batch_id=b.pk, by=request.user),
-                         "The batch is confirmed as paid: its payments are marked paid.")
+                         "The batch is confirmed as paid: its payments are marked paid.", step="batch_confirm")
 
 
 def _export_format(request) -> str:
@@ -187,6 +194,7 @@ def _export_format(request) -> str:
 def batch_export(request, batch_id):
     """Export the approved batch in the chosen format (CSV, BACS Standard 18 or pain.001)."""
     batch = selectors.batch_get(user=request.user, batch_id=batch_id)
+    gate(request, "batch_export")
     form = f.EmptyForm(request.POST)
     export_format = _export_format(request)
     result = run_service(form, lambda data: services.batch_export_file(batch_id=batch.pk, by=request.user,
@@ -200,9 +208,11 @@ def batch_export(request, batch_id):
 
 
 @login_required
+@require_safe
 def batch_download(request, batch_id):
     """A file of an exported batch (the same bytes every time), in the format asked for."""
     batch = selectors.batch_get(user=request.user, batch_id=batch_id)
+    gate(request, "batch_export")
     if batch.status not in (BatchStatus.EXPORTED, BatchStatus.CONFIRMED):
         raise Http404("This batch has not been exported yet.")
     form = f.EmptyForm({})

@@ -62,8 +62,8 @@ def test_non_finance_cannot_see_batches(client, world):
     assert client.get(reverse("payments:batch_detail", args=[batch.pk])).status_code == 404
 
 
-def _error_page(response):
-    assert response.status_code == 400, response.status_code
+def _error_page(response, *, status=400):
+    assert response.status_code == status, response.status_code
     body = response.content.decode()
     assert "There is a problem" in body
     return body
@@ -150,7 +150,7 @@ def test_member_add_refused_for_contradictory_parent(client, world):
 def test_self_approval_is_refused_and_package_stays_submitted(client, world):
     package = scenario.package_submitted(world)
     client.force_login(world.u.prac_east)
-    _error_page(client.post(reverse("network_packages:package_approve", args=[package.pk]), {"note": ""}))
+    _error_page(client.post(reverse("network_packages:package_approve", args=[package.pk]), {"note": ""}), status=403)
     package.refresh_from_db()
     assert package.status == "submitted" and not package.approvals.exists()
 
@@ -172,7 +172,7 @@ def test_verifier_must_not_be_the_one_who_entered(client, world):
     client.force_login(world.u.fin1)
     client.post(reverse("payments:bank_details", args=[payee.pk]),
                 {"account_name": "M HARDY", "sort_code": "40-00-00", "account_number": "12165678"})
-    _error_page(client.post(reverse("payments:bank_details_verify", args=[payee.pk])))
+    _error_page(client.post(reverse("payments:bank_details_verify", args=[payee.pk])), status=403)
     assert not payee.bank_account.__class__.objects.get(member=payee).is_verified
 
 
@@ -193,7 +193,7 @@ def test_batch_creator_cannot_approve_it(client, world):
     from payments.models import PaymentBatch
 
     batch = PaymentBatch.objects.get()
-    _error_page(client.post(reverse("payments:batch_approve", args=[batch.pk])))
+    _error_page(client.post(reverse("payments:batch_approve", args=[batch.pk])), status=403)
     batch.refresh_from_db()
     assert batch.status == "open"
     # bad batch input: a payment id that is not a choice

@@ -23,8 +23,8 @@ from tests.test_pages_path import formset, ok, package_data, post
 pytestmark = pytest.mark.django_db
 
 
-def error_page(response, *expected):
-    assert response.status_code == 400, response.status_code
+def error_page(response, *expected, status=400):
+    assert response.status_code == status, response.status_code
     body = response.content.decode()
     assert "There is a problem" in body
     for text in expected:
@@ -94,7 +94,7 @@ class TestFamilyGroupConference:
         meeting = services.meeting_schedule(case_id=case.pk, by=world.u.prac_east, model="fgc",
                                             scheduled_for=timezone.now(), venue="Hub", coordinator=world.u.coord)
         client.force_login(world.u.prac_east)
-        error_page(client.post(reverse("fgdm:meeting_prepare", args=[meeting.pk])), "coordinator")
+        error_page(client.post(reverse("fgdm:meeting_prepare", args=[meeting.pk])), "coordinator", status=403)
         meeting.refresh_from_db()
         assert meeting.status == "scheduled"
 
@@ -175,7 +175,7 @@ class TestApprovalAboveTheLimit:
         assert "Endorsed and passed up" in page and "Waiting for a service manager" in page
         assert "Approve the package" not in page
         error_page(client.post(reverse("network_packages:package_approve", args=[package.pk]), {"note": "again"}),
-                   "already been endorsed")
+                   "already been endorsed", status=403)
         package.refresh_from_db()
         assert package.status == "submitted" and package.approvals.count() == 1
 
@@ -221,7 +221,7 @@ class TestApprovalAboveTheLimit:
         package = scenario.package_submitted(world)
         client.force_login(world.u.prac_east)
         error_page(client.post(reverse("network_packages:package_approve", args=[package.pk]), {"note": ""}),
-                   "someone else must approve it")
+                   "someone else must approve it", status=403)
         package.refresh_from_db()
         assert package.status == "submitted" and not package.approvals.exists()
 
@@ -305,7 +305,7 @@ class TestTasks:
         assert case.lead_practitioner is None and case.status == "referred"
         # a practitioner cannot allocate, even by posting the form
         client.force_login(world.u.prac_east)
-        error_page(client.post(url, {"lead_practitioner": world.u.prac_east.pk}), "manager")
+        error_page(client.post(url, {"lead_practitioner": world.u.prac_east.pk}), "manager", status=403)
         case.refresh_from_db()
         assert case.lead_practitioner is None
 
@@ -481,7 +481,7 @@ class TestMoreBadInput:
 
         client.force_login(world.u.fin1)
         error_page(client.post(reverse("fgdm:case_new"), referral_data(locality=str(world.east.pk))),
-                   "practitioners and team managers")
+                   "family help practitioner or team manager", status=403)
         assert not Case.objects.exists()
 
     def test_authorise_refused_until_bank_details_are_verified(self, client, world):
@@ -549,7 +549,7 @@ class TestChangingAnApprovedPackage:
         assert package.status == "approved"
         page = ok(client, detail).content.decode()
         assert "Changed by" in page and change not in page
-        error_page(client.post(change, data), "newer version")
+        error_page(client.post(change, data), "newer version", status=409)
         assert SupportPackage.objects.count() == 2
 
     def test_only_the_cases_practitioners_can_change_it(self, client, world):
@@ -559,7 +559,7 @@ class TestChangingAnApprovedPackage:
         change = reverse("network_packages:package_change", args=[package.pk])
         assert change not in ok(client, detail).content.decode()
         data = package_data(package.case, package.items.get().payee, package.plan)
-        error_page(client.post(change, data), "practitioner")
+        error_page(client.post(change, data), "practitioner", status=403)
         client.force_login(world.u.prac_west)
         assert client.get(change).status_code == 404
         assert SupportPackage.objects.count() == 1

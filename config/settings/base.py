@@ -49,6 +49,7 @@ MIDDLEWARE = [
     "auditlog.middleware.AuditlogMiddleware",
     # Reads of children's, plans' and bank details' admin pages join the access log.
     "audit.middleware.AdminAccessLogMiddleware",
+    "fgdm.middleware.AuditorReadLogMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into a clear refusal.
     "axes.middleware.AxesMiddleware",
 ]

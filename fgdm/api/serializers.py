@@ -277,3 +277,13 @@ class AuditEntrySerializer(serializers.Serializer):
 
     def get_changes(self, event) -> dict:
         return event.all_changes
+
+
+class ConflictSerializer(serializers.Serializer):
+    """A conflict of interest the signed-in person declares: they can no longer see or act on the case."""
+
+    id = serializers.IntegerField(read_only=True)
+    case_reference = serializers.CharField(max_length=20, write_only=True)
+    case = serializers.CharField(source="case.reference", read_only=True)
+    reason = serializers.CharField(max_length=2000)
+    declared_at = serializers.DateTimeField(read_only=True)

@@ -18,7 +18,8 @@ from audit.timeline import EVENT_KINDS, Timeline
 from fgdm import selectors, services
 from fgdm.api import serializers as s
 from fgdm.api.base import AuditedAPIView, AuditedMixin
-from fgdm.models import FamilyHub, Locality, Meeting, NetworkMember
+from fgdm.models import DeclaredConflict, FamilyHub, Locality, Meeting, NetworkMember
+from fgdm.permissions import ensure_may
 from fgdm.services import ActionInput, ChildInput
 
 
@@ -30,6 +31,26 @@ class MeView(AuditedAPIView):
     @extend_schema(responses=s.MeSerializer)
     def get(self, request):
         return Response(s.MeSerializer(request.user).data)
+
+
+class MyConflicts(AuditedMixin, generics.GenericAPIView):
+    """The signed-in person's declared conflicts of interest; POST declares one."""
+
+    serializer_class = s.ConflictSerializer
+    queryset = DeclaredConflict.objects.none()  # for the schema only
+
+    @extend_schema(responses=s.ConflictSerializer(many=True), operation_id="users_me_conflicts_list")
+    def get(self, request):
+        mine = DeclaredConflict.objects.filter(user=request.user).select_related("case").order_by("-declared_at", "-id")
+        page = self.paginate_queryset(mine)
+        return self.get_paginated_response(s.ConflictSerializer(page, many=True).data)
+
+    @extend_schema(request=s.ConflictSerializer, responses={201: s.ConflictSerializer})
+    def post(self, request):
+        data = _valid(s.ConflictSerializer, request)
+        conflict = services.conflict_declare(by=request.user, case_reference=data["case_reference"],
+                                             reason=data["reason"])
+        return Response(s.ConflictSerializer(conflict).data, status=status.HTTP_201_CREATED)
 
 
 class LocalityList(AuditedMixin, generics.ListAPIView):
@@ -76,6 +97,7 @@ class CaseListCreate(AuditedMixin, generics.GenericAPIView):
 
     @extend_schema(request=s.CaseCreateSerializer, responses={201: s.CaseSerializer})
     def post(self, request):
+        ensure_may(request.user, "case_create")
         data = _valid(s.CaseCreateSerializer, request)
         case = services.case_create(
             by=request.user, family_name=data["family_name"], locality=data["locality"], stage=data["stage"],
@@ -103,6 +125,7 @@ class CaseAllocate(AuditedAPIView):
     @extend_schema(request=s.AllocateSerializer, responses=s.CaseSerializer)
     def post(self, request, case_id):
         case = selectors.case_get(user=request.user, case_id=case_id)
+        ensure_may(request.user, "case_allocate")
         data = _valid(s.AllocateSerializer, request)
         case = services.case_allocate(case_id=case.pk, by=request.user, lead_practitioner=data["lead_practitioner"])
         return Response(s.CaseSerializer(case).data)
@@ -112,6 +135,7 @@ class CaseConsent(AuditedAPIView):
     @extend_schema(request=s.ConsentSerializer, responses=s.CaseSerializer)
     def post(self, request, case_id):
         case = selectors.case_get(user=request.user, case_id=case_id)
+        ensure_may(request.user, "case_record_consent")
         data = _valid(s.ConsentSerializer, request)
         case = services.case_record_consent(case_id=case.pk, by=request.user, given_by=data["given_by"])
         return Response(s.CaseSerializer(case).data)
@@ -121,6 +145,7 @@ class CaseTransfer(AuditedAPIView):
     @extend_schema(request=s.TransferSerializer, responses=s.CaseSerializer)
     def post(self, request, case_id):
         case = selectors.case_get(user=request.user, case_id=case_id)
+        ensure_may(request.user, "case_transfer")
         data = _valid(s.TransferSerializer, request)
         case = services.case_transfer(case_id=case.pk, by=request.user, team=data["team"],
                                       locality=data.get("locality"), lead_practitioner=data["lead_practitioner"])
@@ -131,6 +156,7 @@ class CaseReview(AuditedAPIView):
     @extend_schema(request=s.ReviewSerializer, responses=s.CaseSerializer)
     def post(self, request, case_id):
         case = selectors.case_get(user=request.user, case_id=case_id)
+        ensure_may(request.user, "case_review")
         data = _valid(s.ReviewSerializer, request)
         case = services.case_review(case_id=case.pk, by=request.user, close=data["close"], outcome=data["outcome"],
                                     notes=data["notes"])
@@ -150,6 +176,7 @@ class MemberListCreate(AuditedMixin, generics.GenericAPIView):
     @extend_schema(request=s.NetworkMemberSerializer, responses={201: s.NetworkMemberSerializer})
     def post(self, request, case_id):
         case = selectors.case_get(user=request.user, case_id=case_id)
+        ensure_may(request.user, "member_add")
         data = _valid(s.NetworkMemberSerializer, request)
         member = services.member_add(case_id=case.pk, by=request.user, **data)
         return Response(s.NetworkMemberSerializer(member).data, status=status.HTTP_201_CREATED)
@@ -168,6 +195,7 @@ class MeetingListCreate(AuditedMixin, generics.GenericAPIView):
     @extend_schema(request=s.MeetingCreateSerializer, responses={201: s.MeetingSerializer})
     def post(self, request, case_id):
         case = selectors.case_get(user=request.user, case_id=case_id)
+        ensure_may(request.user, "meeting_schedule")
         data = _valid(s.MeetingCreateSerializer, request)
         meeting = services.meeting_schedule(case_id=case.pk, by=request.user, model=data["model"],
                                             scheduled_for=data["scheduled_for"], venue=data["venue"],
@@ -179,6 +207,7 @@ class MeetingPrepare(AuditedAPIView):
     @extend_schema(request=None, responses=s.MeetingSerializer)
     def post(self, request, meeting_id):
         meeting = selectors.meeting_get(user=request.user, meeting_id=meeting_id)
+        ensure_may(request.user, "meeting_prepare")
         meeting = services.meeting_prepare(meeting_id=meeting.pk, by=request.user)
         return Response(s.MeetingSerializer(meeting).data)
 
@@ -187,6 +216,7 @@ class MeetingRecord(AuditedAPIView):
     @extend_schema(request=s.MeetingRecordSerializer, responses={201: s.PlanSerializer})
     def post(self, request, meeting_id):
         meeting = selectors.meeting_get(user=request.user, meeting_id=meeting_id)
+        ensure_may(request.user, "meeting_record")
         data = _valid(s.MeetingRecordSerializer, request)
         plan = services.meeting_record(
             meeting_id=meeting.pk, by=request.user, held_on=data["held_on"], attendees=data["attendees"],
@@ -209,6 +239,7 @@ class PlanAccept(AuditedAPIView):
     @extend_schema(request=s.PlanAcceptSerializer, responses=s.PlanSerializer)
     def post(self, request, plan_id):
         plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+        ensure_may(request.user, "plan_accept")
         data = _valid(s.PlanAcceptSerializer, request)
         plan = services.plan_accept(plan_id=plan.pk, by=request.user, support_needed=data["support_needed"])
         return Response(s.PlanSerializer(plan).data)
@@ -218,6 +249,7 @@ class PlanReturn(AuditedAPIView):
     @extend_schema(request=s.ReasonSerializer, responses=s.PlanSerializer)
     def post(self, request, plan_id):
         plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+        ensure_may(request.user, "plan_return")
         data = _valid(s.ReasonSerializer, request)
         plan = services.plan_return(plan_id=plan.pk, by=request.user, reason=data["reason"])
         return Response(s.PlanSerializer(plan).data)
@@ -227,6 +259,7 @@ class PlanRevise(AuditedAPIView):
     @extend_schema(request=s.PlanInputSerializer, responses={201: s.PlanSerializer})
     def post(self, request, plan_id):
         plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+        ensure_may(request.user, "plan_revise")
         data = _valid(s.PlanInputSerializer, request)
         plan = services.plan_revise(plan_id=plan.pk, by=request.user, actions=actions_from(data["actions"]),
                                     contingency=data["contingency"], review_by=data["review_by"])
@@ -246,6 +279,8 @@ class TaskList(AuditedMixin, generics.GenericAPIView):
 class TaskAssign(AuditedAPIView):
     @extend_schema(request=None, responses=s.TaskSerializer)
     def post(self, request, task_id):
+        selectors.task_get(user=request.user, task_id=task_id)
+        ensure_may(request.user, "task_assign")
         task = services.task_assign(task_id=task_id, by=request.user)
         return Response(s.TaskSerializer(task).data)
 

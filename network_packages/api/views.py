@@ -5,6 +5,7 @@ from rest_framework import generics, status
 from rest_framework.response import Response
 
 from fgdm.api.base import AuditedAPIView, AuditedMixin
+from fgdm.permissions import ensure_may
 from fgdm.selectors import case_get_whole
 from network_packages import selectors, services
 from network_packages.api import serializers as s
@@ -34,6 +35,7 @@ class PackageListCreate(AuditedMixin, generics.GenericAPIView):
     @extend_schema(request=s.PackageCreateSerializer, responses={201: s.PackageSerializer})
     def post(self, request, case_id):
         case = case_get_whole(user=request.user, case_id=case_id)
+        ensure_may(request.user, "package_create")
         data = _valid(s.PackageCreateSerializer, request)
         package = services.package_create(
             case_id=case.pk, by=request.user, plan_id=data["plan"], justification=data["justification"],
@@ -57,18 +59,21 @@ class PackageAction(AuditedAPIView):
     """POST packages/{id}/<action>/: one service each."""
 
     input_serializer = None
+    step = ""
 
     def run(self, request, package_id, data):
         raise NotImplementedError
 
     def post(self, request, package_id):
         package = selectors.package_get(user=request.user, package_id=package_id)
+        ensure_may(request.user, self.step)
         data = _valid(self.input_serializer, request) if self.input_serializer else {}
         self.run(request, package.pk, data)
         return Response(s.PackageSerializer(selectors.package_get(user=request.user, package_id=package.pk)).data)
 
 
 class PackageSubmit(PackageAction):
+    step = "package_submit"
     @extend_schema(request=None, responses=s.PackageSerializer)
     def post(self, request, package_id):
         return super().post(request, package_id)
@@ -78,6 +83,7 @@ class PackageSubmit(PackageAction):
 
 
 class PackageApprove(PackageAction):
+    step = "package_approve"
     input_serializer = s.NoteSerializer
 
     @extend_schema(request=s.NoteSerializer, responses=s.PackageSerializer)
@@ -89,6 +95,7 @@ class PackageApprove(PackageAction):
 
 
 class PackageReturn(PackageAction):
+    step = "package_return"
     input_serializer = s.ReasonSerializer
 
     @extend_schema(request=s.ReasonSerializer, responses=s.PackageSerializer)
@@ -100,6 +107,7 @@ class PackageReturn(PackageAction):
 
 
 class PackageWithdraw(PackageAction):
+    step = "package_withdraw"
     input_serializer = s.OptionalReasonSerializer
 
     @extend_schema(request=s.OptionalReasonSerializer, responses=s.PackageSerializer)

@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from audit.services import record_access
 from fgdm.api.base import AuditedAPIView, AuditedMixin
 from fgdm.exceptions import NotPermitted, RuleBroken
-from fgdm.permissions import ensure_finance
+from fgdm.permissions import ensure_finance, ensure_may
 from network_packages.selectors import financial_year_of
 from fgdm.selectors import member_get
 from payments import exports, selectors, services
@@ -44,6 +44,7 @@ class BankAccountView(AuditedAPIView):
     @extend_schema(responses=s.BankAccountSerializer)
     def get(self, request, member_id):
         member = member_get(user=request.user, member_id=member_id)
+        ensure_may(request.user, "bank_account_view")
         account = selectors.bank_account_for(member=member)
         if account is None:
             return Response({"detail": "No bank details have been entered."}, status=status.HTTP_404_NOT_FOUND)
@@ -54,6 +55,7 @@ class BankAccountView(AuditedAPIView):
     @extend_schema(request=s.BankAccountInputSerializer, responses=s.BankAccountSerializer)
     def put(self, request, member_id):
         member = member_get(user=request.user, member_id=member_id)
+        ensure_may(request.user, "bank_account_set")
         data = _valid(s.BankAccountInputSerializer, request)
         account = services.bank_account_set(member_id=member.pk, by=request.user, **data)
         return Response(s.BankAccountSerializer(account).data)
@@ -63,6 +65,7 @@ class BankAccountVerify(AuditedAPIView):
     @extend_schema(request=None, responses=s.BankAccountSerializer)
     def post(self, request, member_id):
         member = member_get(user=request.user, member_id=member_id)
+        ensure_may(request.user, "bank_account_verify")
         account = services.bank_account_verify(member_id=member.pk, by=request.user)
         return Response(s.BankAccountSerializer(account).data)
 
@@ -87,6 +90,7 @@ class PaymentAuthorise(AuditedAPIView):
     @extend_schema(request=None, responses=s.PaymentSerializer)
     def post(self, request, payment_id):
         payment = selectors.payment_get(user=request.user, payment_id=payment_id)
+        ensure_may(request.user, "payment_authorise")
         services.payment_authorise(payment_id=payment.pk, by=request.user)
         return Response(s.PaymentSerializer(selectors.payment_get(user=request.user, payment_id=payment.pk)).data)
 
@@ -102,6 +106,7 @@ class BatchListCreate(AuditedMixin, generics.GenericAPIView):
 
     @extend_schema(request=s.BatchCreateSerializer, responses={201: s.BatchDetailSerializer})
     def post(self, request):
+        ensure_may(request.user, "batch_create")
         data = _valid(s.BatchCreateSerializer, request)
         batch = services.batch_create(by=request.user, payment_ids=data.get("payment_ids"), due_by=data.get("due_by"))
         return Response(_detail(request, batch.pk), status=status.HTTP_201_CREATED)
@@ -125,6 +130,7 @@ class BatchApprove(AuditedAPIView):
     @extend_schema(request=None, responses=s.BatchSerializer)
     def post(self, request, batch_id):
         batch = selectors.batch_get(user=request.user, batch_id=batch_id)
+        ensure_may(request.user, "batch_approve")
         return Response(s.BatchSerializer(services.batch_approve(batch_id=batch.pk, by=request.user)).data)
 
 
@@ -132,6 +138,7 @@ class BatchConfirm(AuditedAPIView):
     @extend_schema(request=None, responses=s.BatchSerializer)
     def post(self, request, batch_id):
         batch = selectors.batch_get(user=request.user, batch_id=batch_id)
+        ensure_may(request.user, "batch_confirm")
         return Response(s.BatchSerializer(services.batch_confirm(batch_id=batch.pk, by=request.user)).data)
 
 
@@ -160,6 +167,7 @@ class BatchExport(AuditedAPIView):
 
     def _file(self, request, batch_id):
         batch = selectors.batch_get(user=request.user, batch_id=batch_id)
+        ensure_may(request.user, "batch_export")
         export_format = request.query_params.get("format", ExportFormat.CSV)
         batch, export = services.batch_export_file(batch_id=batch.pk, by=request.user, export_format=export_format)
         record_access(by=request.user, what="export_file", door="api", obj=batch, path=request.path)

@@ -1,0 +1,38 @@
+"""The world the permission matrix runs in: one East case (an FGC, coordinated by `coord`) and one
+West case, each taken to authorised payments, a referral waiting for allocation on each side, and
+one batch. "in" objects are East's (in scope for prac.east, coord, tm.east); "out" objects are West's."""
+from types import SimpleNamespace
+
+
+from payments import services as payment_services
+from tests import scenario
+from tests.factories import UserFactory
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+
+def side(world, *, locality, prac, manager, model):
+    package = scenario.payments_authorised(world, model=model, by=prac, locality=locality, approver=manager)
+    case = package.case
+    referral = scenario.referral(world, by=prac, locality=locality)
+    return SimpleNamespace(
+        case=case.pk,
+        meeting=case.meetings.get().pk,
+        plan=case.plans.get().pk,
+        package=package.pk,
+        member=package.items.first().payee_id,
+        payment=package.payments.first().pk,
+        task=Task.objects.get(process__case=referral, status=STATUS.NEW).pk,
+    )
+
+
+def build(world):
+    admin = UserFactory(username="admin", is_superuser=True, is_staff=True)
+    world.u.admin = admin
+    inside = side(world, locality=world.east, prac=world.u.prac_east, manager=world.u.tm_east, model="fgc")
+    outside = side(world, locality=world.west, prac=world.u.prac_west, manager=world.u.tm_west, model="fnm")
+    batch = payment_services.batch_create(by=world.u.fin1, payment_ids=[inside.payment])
+    payment_services.batch_approve(batch_id=batch.pk, by=world.u.fin2)
+    payment_services.batch_export(batch_id=batch.pk, by=world.u.fin1)
+    inside.batch = outside.batch = batch.pk
+    return {"in": inside, "out": outside}

@@ -1,0 +1,333 @@
+"""The permission matrix: every URL the project serves, for every role, on an object in the
+person's scope and one outside it, for every method the URL answers.
+
+It is generated from one table, ROUTES: a row per named URL saying what kind of object it shows
+(and so who may see it: VISIBLE) and, per method, what it does — "open" (anyone, even signed out),
+"signed_in", "read" (whoever sees the object), or a step of fgdm.permissions.STEP_ROLES (the roles
+that may take that kind of step). The expected answer of each cell follows from the rules:
+
+    signed out                          → page 302 to sign in, API 401
+    method the URL does not answer      → 405
+    object outside the person's scope   → 404 (never 403: that would say it exists)
+    a step the person's role cannot take → 403, before their input is read
+    otherwise                           → 200 for a read; for a step not refused (200/201/302, or
+                                          400/409 because the empty input or the state is wrong)
+
+Every POST runs inside a transaction that is rolled back, so cells do not change each other.
+A new URL without a row fails `test_every_url_has_a_row`: add the row here.
+"""
+from collections import Counter
+
+import pytest
+from django.contrib import admin
+from django.db import transaction
+from django.test import Client
+from django.urls import URLResolver, get_resolver, reverse
+
+from fgdm.permissions import STEP_ROLES, may
+from tests import matrix_world
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anon", "prac_east", "prac_west", "coord", "tm_east", "sm", "hos", "fin1", "auditor", "admin")
+ALL_LOCALITIES = {"sm", "hos", "auditor", "admin"}
+
+# Who sees the object of each kind: "in" is the East case (prac.east leads it, coord coordinates its
+# conference, tm.east manages its team), "out" is the West case (prac.west's).
+_CASE_IN = {"prac_east", "coord", "tm_east"} | ALL_LOCALITIES
+_CASE_OUT = {"prac_west"} | ALL_LOCALITIES
+VISIBLE = {
+    None: {"in": set(ROLES) - {"anon"}, "out": set(ROLES) - {"anon"}},
+    "case": {"in": _CASE_IN, "out": _CASE_OUT},                      # case, its meetings and plans
+    "whole_case": {"in": _CASE_IN - {"coord"}, "out": _CASE_OUT},    # packages, the trail: not for coordinators
+    "payee": {"in": _CASE_IN | {"fin1"}, "out": _CASE_OUT | {"fin1"}},  # a network member who is paid
+    "payment": {"in": _CASE_IN - {"coord"} | {"fin1"}, "out": _CASE_OUT | {"fin1"}},
+    "batch": {"in": {"fin1", "auditor", "admin"}, "out": {"fin1", "auditor", "admin"}},
+    "task": {"in": {"tm_east", "sm", "hos"}, "out": {"sm", "hos"}},  # an allocation task in the queue
+}
+
+# URL keyword → which object of the world fills it.
+KWARGS = {"case_id": "case", "meeting_id": "meeting", "plan_id": "plan", "package_id": "package",
+          "member_id": "member", "payment_id": "payment", "task_id": "task", "batch_id": "batch"}
+
+
+def row(kind=None, *, api=False, deny=(), **methods):
+    """`deny`: (role, scope, method) cells where the role may take this kind of step but the service
+    refuses it on this object (e.g. a practitioner preparing a conference: only its coordinator can)."""
+    return {"kind": kind, "api": api, "methods": methods, "deny": set(deny)}
+
+
+def api(kind=None, **methods):
+    return row(kind, api=True, **methods)
+
+
+ROUTES = {
+    # -- open to everyone -------------------------------------------------------------------------
+    "healthz": row(get="open", post="open"),
+    "login": row(get="open", post="open"),
+    "logout": row(post="open"),
+    "api-token": api(post="open"),
+    "api-schema": api(get="open"),
+    "api-docs": api(get="open"),
+    # -- pages ------------------------------------------------------------------------------------
+    "fgdm:home": row(get="signed_in", post="signed_in"),
+    "fgdm:profile": row(get="signed_in", post="signed_in"),
+    "fgdm:task_take": row("task", post="task_assign"),
+    "fgdm:case_list": row(get="signed_in"),
+    "fgdm:case_new": row(get="case_create", post="case_create"),
+    "fgdm:case_detail": row("case", get="read"),
+    "fgdm:case_map": row("case", get="read"),
+    "fgdm:case_allocate": row("case", get="case_allocate", post="case_allocate"),
+    "fgdm:case_consent": row("case", get="case_record_consent", post="case_record_consent"),
+    "fgdm:member_new": row("case", get="member_add", post="member_add"),
+    "fgdm:meeting_new": row("case", get="meeting_schedule", post="meeting_schedule"),
+    "fgdm:case_review": row("case", get="case_review", post="case_review"),
+    "fgdm:meeting_prepare": row("case", get="meeting_prepare", post="meeting_prepare", deny={("prac_east", "in", "post")}),
+    "fgdm:meeting_record": row("case", get="meeting_record", post="meeting_record"),
+    "fgdm:plan_detail": row("case", get="read"),
+    "fgdm:plan_accept": row("case", post="plan_accept"),
+    "fgdm:plan_return": row("case", post="plan_return"),
+    "fgdm:plan_revise": row("case", get="plan_revise", post="plan_revise"),
+    "network_packages:package_new": row("case", get="package_create", post="package_create"),
+    "network_packages:package_detail": row("whole_case", get="read"),
+    "network_packages:package_change": row("whole_case", get="package_revise", post="package_revise"),
+    "network_packages:package_submit": row("whole_case", post="package_submit"),
+    "network_packages:package_approve": row("whole_case", post="package_approve"),
+    "network_packages:package_return": row("whole_case", post="package_return"),
+    "network_packages:package_withdraw": row("whole_case", post="package_withdraw"),
+    "payments:payment_list": row(get="signed_in"),
+    "payments:payment_authorise": row("payment", post="payment_authorise"),
+    "payments:bank_details": row("payee", get="bank_account_view", post="bank_account_set"),
+    "payments:bank_details_verify": row("payee", post="bank_account_verify"),
+    "payments:batch_list": row(get="signed_in", post="batch_create"),
+    "payments:batch_detail": row("batch", get="read"),
+    "payments:batch_approve": row("batch", post="batch_approve"),
+    "payments:batch_export": row("batch", post="batch_export"),
+    "payments:batch_download": row("batch", get="batch_export"),
+    "payments:batch_confirm": row("batch", post="batch_confirm"),
+    # -- API v1 -----------------------------------------------------------------------------------
+    "api-me": api(get="signed_in"),
+    "api-me-conflicts": api(get="signed_in", post="signed_in"),
+    "api-localities": api(get="signed_in"),
+    "api-hubs": api(get="signed_in"),
+    "api-cases": api(get="signed_in", post="case_create"),
+    "api-case": api("case", get="read"),
+    "api-case-allocate": api("case", post="case_allocate"),
+    "api-case-consent": api("case", post="case_record_consent"),
+    "api-case-transfer": api("case", post="case_transfer"),
+    "api-case-review": api("case", post="case_review"),
+    "api-case-members": api("case", get="read", post="member_add"),
+    "api-case-meetings": api("case", get="read", post="meeting_schedule"),
+    "api-case-audit": api("whole_case", get="read"),
+    "api-meeting-prepare": row("case", api=True, post="meeting_prepare", deny={("prac_east", "in", "post")}),
+    "api-meeting-record": api("case", post="meeting_record"),
+    "api-plan": api("case", get="read"),
+    "api-plan-accept": api("case", post="plan_accept"),
+    "api-plan-return": api("case", post="plan_return"),
+    "api-plan-revise": api("case", post="plan_revise"),
+    "api-tasks": api(get="signed_in"),
+    "api-task-assign": api("task", post="task_assign"),
+    "api-case-packages": api("whole_case", get="read", post="package_create"),
+    "api-package": api("whole_case", get="read"),
+    "api-package-submit": api("whole_case", post="package_submit"),
+    "api-package-approve": api("whole_case", post="package_approve"),
+    "api-package-return": api("whole_case", post="package_return"),
+    "api-package-withdraw": api("whole_case", post="package_withdraw"),
+    "api-bank-account": api("payee", get="bank_account_view", put="bank_account_set"),
+    "api-bank-account-verify": api("payee", post="bank_account_verify"),
+    "api-payments": api(get="signed_in"),
+    "api-payment-authorise": api("payment", post="payment_authorise"),
+    "api-batches": api(get="signed_in", post="batch_create"),
+    "api-batch": api("batch", get="read"),
+    "api-batch-approve": api("batch", post="batch_approve"),
+    "api-batch-export": api("batch", get="batch_export", post="batch_export"),
+    "api-batch-confirm": api("batch", post="batch_confirm"),
+}
+
+# Django admin: administrators only (everyone else is sent to the admin sign-in), and for them only
+# reference data can be added, changed or deleted; case, money and audit records are read-only.
+ADMIN_SITE_ROUTES = {
+    "admin:index": "get", "admin:app_list": "get", "admin:password_change": "get",
+    "admin:password_change_done": "get", "admin:jsi18n": "get",
+}
+ADMIN_EXEMPT = {"admin:login", "admin:logout", "admin:autocomplete", "admin:view_on_site"}  # tested below
+ONE_PER_TIER = {"network_packages.approvallimit"}  # every tier has its limit: nothing to add
+REFERENCE_DATA = {"fgdm.locality", "fgdm.familyhub", "fgdm.team", "network_packages.approvallimit",
+                  "auth.user", "auth.group", "authtoken.tokenproxy"}
+METHODS = ("get", "post", "put")
+NOT_REFUSED = {200, 201, 302, 400, 409}
+
+
+def named_urls(patterns=None, namespace=None):
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            inner = ":".join(filter(None, [namespace, pattern.namespace])) or None
+            yield from named_urls(pattern.url_patterns, inner)
+        elif pattern.name:
+            yield ":".join(filter(None, [namespace, pattern.name])), pattern
+
+
+def admin_model_routes():
+    for model, model_admin in admin.site._registry.items():
+        yield f"{model._meta.app_label}.{model._meta.model_name}", model, model_admin
+
+
+def expected(spec, role, scope, method, *, kind, is_api, user, public, deny=()):
+    if spec is None:
+        if role != "anon" or public:
+            return {405}
+        return {401} if is_api else {302, 405}
+    if spec == "open":
+        return {200, 302, 400, 405} if method == "post" else {200}
+    if role == "anon":
+        return {401} if is_api else {302}
+    if role not in VISIBLE[kind][scope]:
+        return {404}
+    if spec == "read" or (spec == "signed_in" and method == "get"):
+        return {200}
+    if spec == "signed_in":
+        return NOT_REFUSED
+    if not may(user, spec) or (role, scope, method) in deny:
+        return {403}
+    return {200} if method == "get" and not is_api else NOT_REFUSED
+
+
+@pytest.fixture
+def matrix(world):
+    return matrix_world.build(world)
+
+
+def call(client, method, url):
+    with transaction.atomic():
+        response = getattr(client, method)(url, content_type="application/json") if method == "put" \
+            else getattr(client, method)(url)
+        transaction.set_rollback(True)
+    return response
+
+
+def clients(world):
+    made = {"anon": Client()}
+    for role in ROLES[1:]:
+        made[role] = Client()
+        made[role].force_login(getattr(world.u, role))
+    return made
+
+
+def test_every_url_has_a_row():
+    missing = []
+    for name, pattern in named_urls():
+        if name.startswith("admin:"):
+            continue
+        if name not in ROUTES:
+            missing.append(f"{name} ({pattern.pattern})")
+    assert not missing, ("URLs without a row in tests/test_permission_matrix.py ROUTES — say who may see "
+                         f"and do what there: {missing}")
+    stale = set(ROUTES) - {name for name, _ in named_urls()}
+    assert not stale, f"rows for URLs that no longer exist: {stale}"
+    for name, spec in ROUTES.items():
+        for step in spec["methods"].values():
+            assert step in ("open", "signed_in", "read") or step in STEP_ROLES, (name, step)
+
+
+def test_every_admin_url_is_covered():
+    covered = set(ADMIN_SITE_ROUTES) | ADMIN_EXEMPT
+    for label, model, _ in admin_model_routes():
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}_"
+        covered |= {prefix + view for view in ("changelist", "add", "change", "delete", "history")}
+        covered |= {prefix + "password_change"} if label == "auth.user" else set()
+    missing = {name for name, _ in named_urls() if name.startswith("admin:")} - covered
+    assert not missing, f"admin URLs the matrix does not know: {missing}"
+
+
+def test_matrix(world, matrix, django_assert_max_num_queries):
+    """Every cell of ROUTES × ROLES × scope × method answers as the rules say."""
+    made = clients(world)
+    wrong, cells = [], Counter()
+    for name, pattern in named_urls():
+        if name not in ROUTES:
+            continue
+        spec = ROUTES[name]
+        keywords = list(pattern.pattern.converters)
+        for scope in ("in", "out") if keywords else ("in",):
+            url = reverse(name, kwargs={k: getattr(matrix[scope], KWARGS[k]) for k in keywords})
+            for method in METHODS:
+                if method == "put" and not spec["api"]:
+                    continue
+                for role in ROLES:
+                    want = expected(spec["methods"].get(method), role, scope, method, kind=spec["kind"],
+                                    is_api=spec["api"], user=getattr(world.u, role, None),
+                                    public="open" in spec["methods"].values(), deny=spec["deny"])
+                    client = made[role]
+                    if name == "logout" and role != "anon":  # signing out must not sign out the others' cells
+                        client = Client()
+                        client.force_login(getattr(world.u, role))
+                    got = call(client, method, url).status_code
+                    cells[scope] += 1
+                    if got not in want:
+                        wrong.append(f"{method.upper()} {url} ({name}, {scope}) as {role}: {got}, expected {sorted(want)}")
+    print(f"\npermission matrix: {sum(cells.values())} cells ({cells['in']} in scope, {cells['out']} out of scope)")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_admin_matrix(world, matrix):
+    """Only administrators get into the admin; there, case, money and audit records are read-only."""
+    made = clients(world)
+    wrong, count = [], 0
+
+    def check(url, role, method, want):
+        nonlocal count
+        count += 1
+        got = call(made[role], method, url).status_code
+        if got not in want:
+            wrong.append(f"{method.upper()} {url} as {role}: {got}, expected {sorted(want)}")
+
+    for name in ADMIN_SITE_ROUTES:
+        kwargs = {"app_label": "fgdm"} if name == "admin:app_list" else {}
+        url = reverse(name, kwargs=kwargs)
+        for role in ROLES:
+            check(url, role, "get", {200} if role == "admin" else {302})
+    for label, model, model_admin in admin_model_routes():
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}_"
+        obj = model._default_manager.order_by("pk").first()
+        editable = label in REFERENCE_DATA
+        urls = {"changelist": (reverse(prefix + "changelist"), {200}), "add": (reverse(prefix + "add"),
+                {200} if editable and label not in ONE_PER_TIER else {403})}
+        if obj is not None:
+            urls["change"] = (reverse(prefix + "change", args=[obj.pk]), {200})
+            urls["history"] = (reverse(prefix + "history", args=[obj.pk]), {200})
+            urls["delete"] = (reverse(prefix + "delete", args=[obj.pk]),
+                              {200, 403} if editable else {403})
+        for view, (url, admin_want) in urls.items():
+            for role in ROLES:
+                check(url, role, "get", admin_want if role == "admin" else {302})
+            if view in ("add", "change", "delete") and not editable:
+                # A read-only record cannot be changed by posting the form either.
+                check(url, "admin", "post", {403})
+    print(f"\nadmin matrix: {count} cells")
+    assert not wrong, "\n".join(wrong)
+
+
+SCOPED = ("prac_east", "coord", "tm_east")
+
+
+@pytest.mark.parametrize("name, roles", [
+    ("fgdm:case_list", (*SCOPED, "fin1")), ("api-cases", (*SCOPED, "fin1")), ("fgdm:home", SCOPED),
+    ("api-tasks", SCOPED), ("payments:payment_list", SCOPED), ("api-payments", SCOPED),
+])
+def test_lists_never_show_what_is_out_of_scope(world, matrix, name, roles):
+    """Out-of-scope cases are not in lists, counts or search results (finance officers see every
+    payment, with its case reference, but no case)."""
+    from fgdm.models import Case
+
+    west = Case.objects.get(pk=matrix["out"].case)
+    made = clients(world)
+    for role in roles:
+        for query in ("", f"?q={west.reference}", f"?q={west.family_name}", f"?case={west.pk}"):
+            response = made[role].get(reverse(name) + query)
+            assert response.status_code in (200, 400), (name, role, query, response.status_code)
+            body = response.content.decode()
+            if name.startswith("api-"):
+                assert west.reference not in body, (name, role, query)
+            else:  # a page may echo the search box, but lists no link to the case or its reference
+                assert reverse("fgdm:case_detail", args=[west.pk]) not in body, (name, role, query)
+                assert body.count(west.reference) <= body.count(f'value="{west.reference}"'), (name, role, query)
