@@ -41,6 +41,7 @@ STEP_ROLES: dict[str, tuple[str, ...]] = {
     "batch_approve": (Role.FINANCE_OFFICER,),
     "batch_export": (Role.FINANCE_OFFICER,),
     "batch_confirm": (Role.FINANCE_OFFICER,),
+    "trail_download": (Role.AUDITOR,),
     "task_assign": (Role.PRACTITIONER, Role.COORDINATOR, *MANAGERS, Role.FINANCE_OFFICER),
 }
 

@@ -8,13 +8,13 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import StreamingHttpResponse
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
 from audit.forms import TimelineFilterForm
 from audit.services import record_access
 from audit.timeline import KIND_LABELS, Filters, Kind, Timeline, csv_rows
 from fgdm import selectors
-from fgdm.constants import Role
-from fgdm.permissions import has_role
+from fgdm.permissions import may
 from fgdm.views import STATE_LABELS, page
 
 PAGE_SIZE = 50
@@ -22,7 +22,7 @@ DEFAULT_PAGE_KINDS = [k for k in KIND_LABELS if k != Kind.ACCESS]
 
 
 def may_download(user) -> bool:
-    return user.is_superuser or has_role(user, Role.AUDITOR)
+    return may(user, "trail_download")
 
 
 def _timeline(request, case):
@@ -33,6 +33,7 @@ def _timeline(request, case):
 
 
 @login_required
+@require_safe
 def case_timeline(request, case_id):
     case = selectors.case_get_whole(user=request.user, case_id=case_id)
     form, timeline = _timeline(request, case)
@@ -50,8 +51,9 @@ def case_timeline(request, case_id):
 
 
 @login_required
+@require_safe
 def case_timeline_csv(request, case_id):
-    """The filtered timeline as CSV, streamed as it is read (auditors and administrators)."""
+    """The filtered timeline as CSV, streamed as it is read (auditors)."""
     case = selectors.case_get_whole(user=request.user, case_id=case_id)
     if not may_download(request.user):
         raise PermissionDenied("Only auditors can download a case's trail.")

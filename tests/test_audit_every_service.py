@@ -148,6 +148,12 @@ def _plan_revise(world):
         contingency="Aunt", review_by=_today() + datetime.timedelta(days=30)), world.u.prac_east
 
 
+def _conflict_declare(world):
+    case = scenario.allocated(world)
+    return lambda: case_services.conflict_declare(by=world.u.prac_east2, case_reference=case.reference,
+                                                  reason="The grandmother is my neighbour"), world.u.prac_east2
+
+
 def _task_assign(world):
     from viewflow.workflow.models import Task
 
@@ -380,6 +386,7 @@ ROWS: dict[str, Row] = {
         _plan_revise, ["plan_superseded", "plan_agreed", "case_plan_agreed"],
         why_several="the old plan is superseded, the new version is agreed and the case moves on: three objects"),
     "fgdm.services.task_assign": Row(_task_assign, ["task_assigned"]),
+    "fgdm.services.conflict_declare": Row(_conflict_declare, ["conflict_declared"]),
     "network_packages.services.package_create": Row(_package_create, ["package_drafted"]),
     "network_packages.services.package_submit": Row(_package_submit, ["package_submitted"]),
     "network_packages.services.package_approve": Row(
