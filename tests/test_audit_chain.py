@@ -96,7 +96,7 @@ class TestVerifyAudit:
         from tests.test_api_path import ok
 
         ok(api.as_user(world.u.auditor).get(f"/api/v1/cases/{trail.case_id}/"))
-        victim = AccessLog.objects.filter(door="api").get()
+        victim = AccessLog.objects.filter(door="api", what="case").get()
         assert victim.remote_addr == "127.0.0.1"
         disable_triggers()
         raw("UPDATE audit_accesslog SET remote_addr = NULL WHERE id = %s", [victim.pk])

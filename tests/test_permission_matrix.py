@@ -154,8 +154,9 @@ ADMIN_SITE_ROUTES = {
 }
 ADMIN_EXEMPT = {"admin:login", "admin:logout", "admin:autocomplete", "admin:view_on_site"}  # tested below
 ONE_PER_TIER = {"network_packages.approvallimit"}  # every tier has its limit: nothing to add
+# Reference data, and the records administrators keep by hand (retention: legal holds, looked-after marks).
 REFERENCE_DATA = {"fgdm.locality", "fgdm.familyhub", "fgdm.team", "network_packages.approvallimit",
-                  "auth.user", "auth.group", "authtoken.tokenproxy"}
+                  "auth.user", "auth.group", "authtoken.tokenproxy", "audit.legalhold", "audit.lookedaftermark"}
 METHODS = ("get", "post", "put")
 NOT_REFUSED = {200, 201, 302, 400, 409}
 
