@@ -42,6 +42,9 @@ STEP_ROLES: dict[str, tuple[str, ...]] = {
     "batch_export": (Role.FINANCE_OFFICER,),
     "batch_confirm": (Role.FINANCE_OFFICER,),
     "trail_download": (Role.AUDITOR,),
+    "payment_cancel": (Role.FINANCE_OFFICER,),
+    "returns_import": (Role.FINANCE_OFFICER,),
+    "finance_reports": (Role.FINANCE_OFFICER, Role.AUDITOR, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE),
     "task_assign": (Role.PRACTITIONER, Role.COORDINATOR, *MANAGERS, Role.FINANCE_OFFICER),
 }
 

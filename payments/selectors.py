@@ -15,7 +15,7 @@ from audit.models import DomainEvent
 from fgdm.constants import Role
 from fgdm.exceptions import NotPermitted
 from fgdm.models import Locality
-from fgdm.permissions import full_case_scope_q, has_role
+from fgdm.permissions import full_case_scope_q, has_role, may
 from network_packages.constants import PackageStatus
 from network_packages.models import Budget, SupportPackage
 from network_packages.selectors import financial_year_bounds
@@ -73,8 +73,7 @@ def payees_awaiting_verification(*, user) -> QuerySet[BankAccount]:
 
 
 def can_see_finance_reports(user) -> bool:
-    return user.is_superuser or any(has_role(user, role) for role in (
-        Role.FINANCE_OFFICER, Role.AUDITOR, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE))
+    return may(user, "finance_reports")
 
 
 def payment_history(*, payment) -> QuerySet[DomainEvent]:

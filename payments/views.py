@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from audit.services import record_access
 from fgdm.constants import Role
-from fgdm.exceptions import NotPermitted, RuleBroken
+from fgdm.exceptions import RuleBroken
 from fgdm.permissions import has_role
 from fgdm.selectors import member_get
 from fgdm.views import done, gate, page, run_service
@@ -227,6 +227,7 @@ def batch_download(request, batch_id):
 
 
 @login_required
+@require_safe
 def payment_detail(request, payment_id):
     """A payment's full story: its state changes, its batches and any returns by the bank."""
     payment = selectors.payment_get(user=request.user, payment_id=payment_id)
@@ -247,6 +248,7 @@ def _payment_page(request, payment, *, form=None, status=200):
 @require_POST
 def payment_cancel(request, payment_id):
     payment = selectors.payment_get(user=request.user, payment_id=payment_id)
+    gate(request, "payment_cancel")
     form = f.PaymentCancelForm(request.POST)
     if run_service(form, lambda data: services.payment_cancel(payment_id=payment.pk, by=request.user,
                                                               reason=data["reason"])):
@@ -259,8 +261,7 @@ def payment_cancel(request, payment_id):
 @login_required
 def returns_import(request):
     """Upload the bank's returns file: the payments it names are marked returned and reopened."""
-    if not has_role(request.user, Role.FINANCE_OFFICER):
-        raise Http404("Only finance officers import returns.")
+    gate(request, "returns_import")
     form = f.ReturnsUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST":
         def call(data):
@@ -288,13 +289,12 @@ def _financial_year(request) -> tuple[f.FinancialYearForm, int]:
 
 
 @login_required
+@require_safe
 def budgets(request):
     """Each locality's budget for a financial year, what approved packages commit and what was paid."""
+    gate(request, "finance_reports")
     form, year = _financial_year(request)
-    try:
-        lines = selectors.budget_report(user=request.user, financial_year=year)
-    except NotPermitted:
-        raise Http404("Only finance, auditors and senior managers see budgets.")
+    lines = selectors.budget_report(user=request.user, financial_year=year)
     return page(request, "payments/budgets.html", {
         "title": "Budgets", "form": form, "all_forms": [form], "lines": lines, "year": year,
         "year_label": f"{year}-{(year + 1) % 100:02d}",
@@ -303,10 +303,10 @@ def budgets(request):
 
 
 @login_required
+@require_safe
 def transparency(request):
     """Spend over £500 in the Local Government Transparency Code shape, names of individuals redacted."""
-    if not selectors.can_see_finance_reports(request.user):
-        raise Http404("Only finance, auditors and senior managers see spending reports.")
+    gate(request, "finance_reports")
     form = f.TransparencyForm(request.GET or None)
     if request.GET and form.is_valid():
         start, end = form.cleaned_data["date_from"], form.cleaned_data["date_to"]

@@ -318,7 +318,7 @@ class TestReturns:
 
     def test_returns_page_is_finance_only(self, world, client):
         client.force_login(world.u.prac_east)
-        assert client.get(reverse("payments:returns_import")).status_code == 404
+        assert client.get(reverse("payments:returns_import")).status_code == 403  # a role refusal, as in the API
 
 
 @pytest.mark.django_db
@@ -366,7 +366,7 @@ class TestBudgets:
         client.force_login(world.u.sm)
         assert "£700.00" in client.get(reverse("payments:budgets") + f"?financial_year={year}").content.decode()
         client.force_login(world.u.prac_east)
-        assert client.get(reverse("payments:budgets")).status_code == 404
+        assert client.get(reverse("payments:budgets")).status_code == 403  # a role refusal, as in the API
 
     def test_admin_edits_budgets_with_an_event(self, world, admin_client):
         response = admin_client.post(reverse("admin:network_packages_budget_add"),

@@ -99,6 +99,11 @@ ROUTES = {
     "network_packages:package_withdraw": row("whole_case", post="package_withdraw"),
     "payments:payment_list": row(get="signed_in"),
     "payments:payment_authorise": row("payment", post="payment_authorise"),
+    "payments:payment_detail": row("payment", get="read"),
+    "payments:payment_cancel": row("payment", post="payment_cancel"),
+    "payments:returns_import": row(get="returns_import", post="returns_import"),
+    "payments:budgets": row(get="finance_reports"),
+    "payments:transparency": row(get="finance_reports"),
     "payments:bank_details": row("payee", get="bank_account_view", post="bank_account_set"),
     "payments:bank_details_verify": row("payee", post="bank_account_verify"),
     "payments:batch_list": row(get="signed_in", post="batch_create"),
@@ -139,6 +144,11 @@ ROUTES = {
     "api-bank-account-verify": api("payee", post="bank_account_verify"),
     "api-payments": api(get="signed_in"),
     "api-payment-authorise": api("payment", post="payment_authorise"),
+    "api-payment": api("payment", get="read"),
+    "api-payment-cancel": api("payment", post="payment_cancel"),
+    "api-payment-returns": api(get="returns_import", post="returns_import"),
+    "api-budgets": api(get="finance_reports"),
+    "api-transparency-spend": api(get="finance_reports"),
     "api-batches": api(get="signed_in", post="batch_create"),
     "api-batch": api("batch", get="read"),
     "api-batch-approve": api("batch", post="batch_approve"),
@@ -156,7 +166,8 @@ ADMIN_EXEMPT = {"admin:login", "admin:logout", "admin:autocomplete", "admin:view
 ONE_PER_TIER = {"network_packages.approvallimit"}  # every tier has its limit: nothing to add
 # Reference data, and the records administrators keep by hand (retention: legal holds, looked-after marks).
 REFERENCE_DATA = {"fgdm.locality", "fgdm.familyhub", "fgdm.team", "network_packages.approvallimit",
-                  "auth.user", "auth.group", "authtoken.tokenproxy", "audit.legalhold", "audit.lookedaftermark"}
+                  "auth.user", "auth.group", "authtoken.tokenproxy", "audit.legalhold", "audit.lookedaftermark",
+                  "network_packages.budget"}
 METHODS = ("get", "post", "put")
 NOT_REFUSED = {200, 201, 302, 400, 409}
 

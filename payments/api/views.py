@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from audit.services import record_access
 from fgdm.api.base import AuditedAPIView, AuditedMixin
 from fgdm.exceptions import NotPermitted, RuleBroken
-from fgdm.permissions import ensure_finance, ensure_may
+from fgdm.permissions import ensure_may
 from network_packages.selectors import financial_year_of
 from fgdm.selectors import member_get
 from payments import exports, selectors, services
@@ -185,6 +185,7 @@ class PaymentCancel(AuditedAPIView):
     @extend_schema(request=s.PaymentCancelSerializer, responses=s.PaymentDetailSerializer)
     def post(self, request, payment_id):
         payment = selectors.payment_get(user=request.user, payment_id=payment_id)
+        ensure_may(request.user, "payment_cancel")
         data = _valid(s.PaymentCancelSerializer, request)
         services.payment_cancel(payment_id=payment.pk, by=request.user, reason=data["reason"])
         return Response(s.PaymentDetailSerializer(selectors.payment_get(user=request.user, payment_id=payment.pk)).data)
@@ -199,13 +200,13 @@ class ReturnsImportCreate(AuditedMixin, generics.GenericAPIView):
 
     @extend_schema(responses=s.ReturnsImportSerializer(many=True), operation_id="payment_returns_list")
     def get(self, request):
-        ensure_finance(request.user)
+        ensure_may(request.user, "returns_import")
         page = self.paginate_queryset(ReturnsImport.objects.select_related("imported_by").order_by("-imported_at", "-id"))
         return self.get_paginated_response(s.ReturnsImportSerializer(page, many=True).data)
 
     @extend_schema(request={"multipart/form-data": s.ReturnsUploadSerializer}, responses={201: s.ReturnsImportSerializer})
     def post(self, request):
-        ensure_finance(request.user)
+        ensure_may(request.user, "returns_import")
         upload = _valid(s.ReturnsUploadSerializer, request)["file"]
         if upload.size > services.RETURNS_MAX_BYTES:
             raise RuleBroken("The returns file is larger than 5 MB.", field="file")
@@ -216,6 +217,7 @@ class ReturnsImportCreate(AuditedMixin, generics.GenericAPIView):
 class BudgetList(AuditedAPIView):
     @extend_schema(parameters=[OpenApiParameter("financial_year", int)], responses=s.BudgetLineSerializer(many=True))
     def get(self, request):
+        ensure_may(request.user, "finance_reports")
         query = s.FinancialYearQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         year = query.validated_data.get("financial_year") or financial_year_of(timezone.localdate())
@@ -232,6 +234,7 @@ class TransparencySpend(AuditedAPIView):
                                OpenApiParameter("date_to", OpenApiTypes.DATE, required=True)],
                    responses={(200, "text/csv"): OpenApiTypes.BINARY})
     def get(self, request):
+        ensure_may(request.user, "finance_reports")
         query = s.TransparencyQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
         start, end = query.validated_data["date_from"], query.validated_data["date_to"]
