@@ -89,16 +89,27 @@ def _payee_q():
     return Q(pk__in=NetworkMember.objects.filter(package_items__isnull=False).values("pk"))
 
 
+def _own_conference_q(user, prefix: str = ""):
+    """Whole-case viewers see every meeting (or plan); a coordinator seeing the case only for its
+    conference sees only the meeting they coordinate, and its plans — not other meetings' notes."""
+    from django.db.models import Q
+
+    from fgdm.permissions import full_case_scope_q
+
+    return full_case_scope_q(user, "case__") | (Q(**{f"{prefix}coordinator": user}) & case_scope_q(user, "case__"))
+
+
 def meeting_get(*, user, meeting_id) -> Meeting:
     try:
-        return Meeting.objects.select_related("case").filter(case_scope_q(user, "case__")).get(pk=meeting_id)
+        return Meeting.objects.select_related("case").filter(_own_conference_q(user)).get(pk=meeting_id)
     except (Meeting.DoesNotExist, ValueError, TypeError):
         raise Http404("No such meeting.")
 
 
 def plan_get(*, user, plan_id) -> FamilyPlan:
     try:
-        return FamilyPlan.objects.select_related("case", "meeting").filter(case_scope_q(user, "case__")).get(pk=plan_id)
+        return FamilyPlan.objects.select_related("case", "meeting").filter(_own_conference_q(user, "meeting__")).get(
+            pk=plan_id)
     except (FamilyPlan.DoesNotExist, ValueError, TypeError):
         raise Http404("No such plan.")
 

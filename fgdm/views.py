@@ -361,8 +361,9 @@ def case_detail(request, case_id):
     case = selectors.case_detail(user=request.user, case_id=case_id)
     # The case page shows its children's details: this read is the record of who saw them.
     record_access(by=request.user, what="case", door="page", obj=case, case_id=case.pk, path=request.path)
-    plans = list(case.plans.all())
     whole = sees_whole_case(request.user, case)  # an FGC coordinator sees only what the conference needs
+    meetings = list(selectors.meetings_for(user=request.user, case=case))
+    plans = [p for p in case.plans.all() if whole or p.meeting_id in {m.pk for m in meetings}]
     packages = list(package_list(user=request.user, case_id=case.pk)) if whole else []
     payments = list(payment_list(user=request.user, case_id=case.pk)) if whole else []
     return page(request, "fgdm/case_detail.html", {
@@ -370,7 +371,7 @@ def case_detail(request, case_id):
         "case": case,
         "children": list(case.children.all()),
         "members": list(case.network_members.all()),
-        "meetings": list(selectors.meetings_for(user=request.user, case=case)),
+        "meetings": meetings,
         "plans": plans,
         "latest_plan": plans[0] if plans else None,
         "accepted_plan": next((p for p in plans if p.status == PlanStatus.ACCEPTED), None),
@@ -383,7 +384,7 @@ def case_detail(request, case_id):
         "sees_whole_case": whole,
         "can_work": _allowed(ensure_can_work_case, request.user, case),
         "can_manage": _allowed(ensure_can_manage_case, request.user, case),
-        "tasks": open_tasks(case),
+        "tasks": open_tasks(case) if whole else [t for t in open_tasks(case) if t["task"].owner_id == request.user.pk],
         "map": flow_map(case),
     })
 

@@ -46,3 +46,33 @@ def test_every_read_of_an_auditor_is_logged(world, api, client):
     client.force_login(world.u.prac_east)
     client.get("/cases/")
     assert not AccessLog.objects.filter(actor=world.u.prac_east, what="auditor_read").exists()
+
+
+def test_a_coordinator_sees_only_their_conference_not_other_meetings_notes(world, api, client):
+    """An FNM was held first; a conference follows on the revised plan. The coordinator sees the
+    conference's meeting and plan, never the FNM's notes or plan."""
+    import datetime
+
+    from django.utils import timezone
+
+    from fgdm.models import Meeting
+
+    case, grandmother, fnm_plan = scenario.meeting_held(world)  # an FNM, run by the practitioner
+    fnm = fnm_plan.meeting
+    fgc = Meeting.objects.create(case=case, model="fgc", scheduled_for=timezone.now() + datetime.timedelta(days=7),
+                                 venue="Leigh Park Family Hub", coordinator=world.u.coord)
+    from fgdm.permissions import COORDINATE, grant_case_access
+
+    grant_case_access(world.u.coord, case, COORDINATE)
+    token = api.as_user(world.u.coord)
+    assert token.get(f"/api/v1/cases/{case.pk}/").status_code == 200
+    listed = [m["id"] for m in token.get(f"/api/v1/cases/{case.pk}/meetings/").json()["results"]]
+    assert listed == [fgc.pk]
+    assert token.get(f"/api/v1/plans/{fnm_plan.pk}/").status_code == 404
+    client.force_login(world.u.coord)
+    assert client.get(f"/plans/{fnm_plan.pk}/").status_code == 404
+    assert client.get(f"/meetings/{fnm.pk}/record/").status_code == 404
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert f"/plans/{fnm_plan.pk}/" not in page
+    # The practitioner sees both.
+    assert api.as_user(world.u.prac_east).get(f"/api/v1/plans/{fnm_plan.pk}/").status_code == 200
