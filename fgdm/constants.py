@@ -101,3 +101,56 @@ PLAN_TRANSITIONS: dict[str, set[str]] = {
 class ActionStatus(models.TextChoices):
     OPEN = "open", "Open"
     DONE = "done", "Done"
+
+
+class ChildParticipation(models.TextChoices):
+    """How a child takes part in the family's meeting (recorded with their wishes and feelings)."""
+
+    ATTENDS = "attends", "Attends the meeting"
+    WRITES = "writes", "Writes or draws their views"
+    SENDS_SOMEONE = "sends_someone", "Sends someone to speak for them"
+    ADVOCATE = "advocate", "Has an advocate"
+
+
+class PreparationStatus(models.TextChoices):
+    """Where the preparation of one network member for the meeting stands."""
+
+    NOT_CONTACTED = "not_contacted", "Not contacted yet"
+    CONTACTED = "contacted", "Contacted"
+    PREPARED = "prepared", "Prepared"
+    INVITED = "invited", "Invited"
+    DECLINED = "declined", "Declined to take part"
+    EXCLUDED = "excluded", "Excluded for safety"
+
+
+# Preparation is done once a member is prepared and invited, has declined, or is excluded for safety.
+PREPARATION_DONE = {PreparationStatus.INVITED, PreparationStatus.DECLINED, PreparationStatus.EXCLUDED,
+                    PreparationStatus.PREPARED}
+
+
+class PreProceedingsStatus(models.TextChoices):
+    """The duty to offer family group decision-making before care proceedings (Children Act 1989 s.31ZA)."""
+
+    NOT_OFFERED = "not_offered", "No offer recorded"
+    OFFERED = "offered", "Offered in the letter before proceedings"
+    DECLINED = "declined", "Declined by everyone"
+    EXEMPT = "exempt", "Not offered: best-interests exemption"
+    APPLICATION_MADE = "application_made", "Application to court made"
+
+
+PRE_PROCEEDINGS_TRANSITIONS: dict[str, set[str]] = {
+    PreProceedingsStatus.NOT_OFFERED: {PreProceedingsStatus.OFFERED, PreProceedingsStatus.EXEMPT},
+    PreProceedingsStatus.OFFERED: {PreProceedingsStatus.DECLINED, PreProceedingsStatus.EXEMPT,
+                                   PreProceedingsStatus.APPLICATION_MADE},
+    PreProceedingsStatus.DECLINED: {PreProceedingsStatus.APPLICATION_MADE},
+    PreProceedingsStatus.EXEMPT: {PreProceedingsStatus.APPLICATION_MADE},
+    PreProceedingsStatus.APPLICATION_MADE: set(),
+}
+
+
+class ApplicationBasis(models.TextChoices):
+    """Why the council could apply to court: one of the three endings the duty allows."""
+
+    DECLINED = "declined", "Everyone declined the offer"
+    CONFERENCE_HELD = "conference_held", "A Family Group Conference was held"
+    EXEMPTION = "exemption", "Best-interests exemption"

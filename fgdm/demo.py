@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fgdm import services as case_services
-from fgdm.constants import MeetingModel, Relationship, Role, Stage
+from fgdm.constants import ChildParticipation, MeetingModel, PreparationStatus, Relationship, Role, Stage
 from fgdm.models import Case, FamilyHub, Locality, Team
 from fgdm.roles import ensure_roles
 from fgdm.services import ActionInput, ChildInput
@@ -191,12 +191,17 @@ class Ctx:
 
 def _refer(ctx, *, by, family_name, locality, hub, stage=Stage.FAMILY_HELP, reason, children, lives_with="",
            consent=""):
-    return case_services.case_create(
+    case = case_services.case_create(
         by=ctx.u(by), family_name=family_name, locality=ctx.localities[locality], hub=ctx.hub(locality, hub),
         stage=stage,
-        referral_reason=reason, children=[ChildInput(*child) for child in children], child_lives_with=lives_with,
+        referral_reason=reason, children=[ChildInput(*child[:5]) for child in children], child_lives_with=lives_with,
         consent_given_by=consent,
     )
+    for child, row in zip(case.children.order_by("id"), children):
+        if len(row) > 5:  # who speaks for the child
+            case_services.child_record_wishes(child_id=child.pk, by=ctx.u(by), wishes_and_feelings=row[3],
+                                              participation=row[4], participation_detail=row[5])
+    return case
 
 
 def _allocate(ctx, case, *, manager, lead):
@@ -277,7 +282,8 @@ def case_conference_in_preparation(ctx):
         lives_with="Mother", consent="Danielle Hollis (mother)",
     )
     _allocate(ctx, case, manager="tm.west", lead="prac.west")
-    _members(ctx, case, "prac.west", [
+    case_services.pre_proceedings_record_offer(case_id=case.pk, by=ctx.u("prac.west"), letter_sent_on=ctx.today)
+    people = _members(ctx, case, "prac.west", [
         ("Danielle Hollis", Relationship.PARENT, PARENT),
         ("Carol Hollis", Relationship.GRANDPARENT, {}),
         ("Steve Hollis", Relationship.AUNT_UNCLE, {}),
@@ -286,9 +292,14 @@ def case_conference_in_preparation(ctx):
     case_services.meeting_schedule(
         case_id=case.pk, by=ctx.u("prac.west"), model=MeetingModel.FGC, scheduled_for=ctx.at(9, 10, 0),
         venue="Bridport Children's Centre", coordinator=ctx.u("coord"),
+        coordinator_request="Danielle asked for a woman coordinator",
         bottom_lines="Ruby and Kai are not cared for by anyone under the influence of alcohol. "
                      "Both children attend school every day.",
     )
+    case_services.member_record_preparation(member_id=people["Carol"].pk, by=ctx.u("coord"),
+                                            status=PreparationStatus.INVITED, notes="Met at her home; keen to help.")
+    case_services.member_record_preparation(member_id=people["Danielle"].pk, by=ctx.u("coord"),
+                                            status=PreparationStatus.PREPARED)
     return case
 
 
@@ -298,7 +309,9 @@ def case_plan_to_accept(ctx):
         ctx, by="prac.east", family_name="Bennett", locality="north", hub="Blandford Children's Centre",
         reason="Mum is finding it hard to cope since Dad left; Josh (9) is anxious and not sleeping. "
                "Nan and Josh's older brother live nearby.",
-        children=[("Josh", "Bennett", datetime.date(2016, 7, 19))],
+        children=[("Josh", "Bennett", datetime.date(2016, 7, 19),
+                   "Josh wants Mum to be less sad and to keep going to football. He likes it when Nan picks him up.",
+                   ChildParticipation.ATTENDS)],
         lives_with="Mother", consent="Lisa Bennett (mother)",
     )
     _allocate(ctx, case, manager="tm.east", lead="prac.east")
@@ -331,7 +344,10 @@ def case_package_for_service_manager(ctx):
         ctx, by="prac.west", family_name="Nowak", locality="chesil", hub="Littlemoor Hub",
         reason="Mum starts early shifts at the hospital and cannot take the children to school. Aunt Ewa lives "
                "on Portland and can do the school run if she can afford the bus.",
-        children=[("Zofia", "Nowak", datetime.date(2015, 3, 11)), ("Leo", "Nowak", datetime.date(2018, 12, 5))],
+        children=[("Zofia", "Nowak", datetime.date(2015, 3, 11),
+                   "Zofia does not want to be late for school any more and likes Aunt Ewa.", ChildParticipation.ATTENDS),
+                  ("Leo", "Nowak", datetime.date(2018, 12, 5),
+                   "Leo drew his family and said he wants Ciocia Ewa to walk him to school.", ChildParticipation.WRITES)],
         lives_with="Mother", consent="Agnieszka Nowak (mother)",
     )
     _allocate(ctx, case, manager="tm.west", lead="prac.west")
@@ -366,7 +382,11 @@ def case_sofa_bed(ctx):
         ctx, by="prac.east", family_name="Dawson", locality="east", hub="The Centre, Ferndown",
         reason="Mum (Jade) needs an operation and several weeks' recovery. Nan lives in Verwood and can stay "
                "over on weeknights, but there is no bed for her.",
-        children=[("Harry", "Dawson", datetime.date(2015, 2, 21)), ("Poppy", "Dawson", datetime.date(2019, 8, 30))],
+        children=[("Harry", "Dawson", datetime.date(2015, 2, 21),
+                   "Harry wants to stay with Mum and have sleepovers at Grandma's.", ChildParticipation.ATTENDS),
+                  ("Poppy", "Dawson", datetime.date(2019, 8, 30),
+                   "Poppy's views were shared by her brother Harry.", ChildParticipation.SENDS_SOMEONE,
+                   "Harry (brother)")],
         lives_with="Mother", consent="Jade Dawson (mother)",
     )
     _allocate(ctx, case, manager="tm.east", lead="prac.east")
@@ -408,7 +428,9 @@ def case_weekly_tea(ctx):
         ctx, by="prac.west", family_name="Tizzard", locality="west", hub="Lyme Regis Children's Centre",
         reason="Mum has gone back to work at a care home on late shifts; nobody can collect Alfie from school. "
                "Their neighbour Linda has offered to help.",
-        children=[("Alfie", "Tizzard", datetime.date(2017, 6, 12))],
+        children=[("Alfie", "Tizzard", datetime.date(2017, 6, 12),
+                   "Alfie wants his tea at Mrs Green's on school days and to see his dad at weekends.",
+                   ChildParticipation.ADVOCATE, "Independent advocate")],
         lives_with="Mother", consent="Chloe Tizzard (mother)",
     )
     _allocate(ctx, case, manager="tm.west", lead="prac.west")

@@ -47,3 +47,7 @@ def ensure_not_same_person(user, other, *, message: str) -> None:
     """Raise SeparationOfDuties when `user` is `other`."""
     if other is not None and user.pk == getattr(other, "pk", other):
         raise SeparationOfDuties(message)
+
+
+class ConsentWithdrawn(InvalidTransition):
+    """The family withdrew consent to share information: steps that share it are refused (HTTP 409)."""

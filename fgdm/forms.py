@@ -5,7 +5,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from fgdm.constants import MeetingModel, Outcome, Relationship, Role, Stage
+from fgdm.constants import ChildParticipation, MeetingModel, Outcome, PreparationStatus, Relationship, Role, Stage
 from fgdm.exceptions import DomainError
 from fgdm.models import FamilyHub, Locality
 
@@ -116,6 +116,77 @@ class AllocateForm(forms.Form):
 class ConsentForm(forms.Form):
     given_by = forms.CharField(label="Who gave consent", max_length=200,
                                help_text="For example: Sarah Hardy (mother).")
+    scope = forms.ChoiceField(
+        label="What they agreed to", widget=forms.RadioSelect, required=False, initial="both",
+        choices=[("both", "The referral and sharing information with the family network"),
+                 ("refer", "The referral only — nothing is shared with the network yet")],
+    )
+
+    def clean(self):
+        data = super().clean()
+        scope = data.get("scope") or "both"
+        data["to_refer"], data["to_share"] = True, scope == "both"
+        return data
+
+
+class ConsentWithdrawForm(forms.Form):
+    withdrawn_by = forms.CharField(label="Who withdrew consent", max_length=200)
+    reason = forms.CharField(label="What they said (optional)", required=False,
+                             widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class BottomLinesForm(forms.Form):
+    bottom_lines = forms.CharField(label="Bottom lines", widget=forms.Textarea(attrs={"rows": 4}),
+                                   help_text="What any plan must achieve for the child to be safe. The family "
+                                             "hears these at the start of the meeting.")
+
+
+class WishesForm(forms.Form):
+    wishes_and_feelings = forms.CharField(label="The child's wishes and feelings",
+                                          widget=forms.Textarea(attrs={"rows": 4}),
+                                          help_text="In the child's own words where you can.")
+    participation = forms.ChoiceField(label="How the child will take part", choices=ChildParticipation.choices,
+                                      widget=forms.RadioSelect)
+    participation_detail = forms.CharField(label="Who speaks for them (if someone or an advocate)", max_length=200,
+                                           required=False)
+
+
+class PreparationForm(forms.Form):
+    status = forms.ChoiceField(label="Where their preparation stands", widget=forms.RadioSelect,
+                               choices=[c for c in PreparationStatus.choices
+                                        if c[0] != PreparationStatus.NOT_CONTACTED])
+    notes = forms.CharField(label="Notes (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    exclusion_reason = forms.CharField(label="Why it is not safe for them to attend (if excluded)", required=False,
+                                       widget=forms.Textarea(attrs={"rows": 2}))
+    how_to_contribute = forms.CharField(label="How they can still contribute (if excluded)", required=False,
+                                        widget=forms.Textarea(attrs={"rows": 2}),
+                                        help_text="For example: a letter read out, a phone call before the meeting.")
+
+
+class OfferForm(forms.Form):
+    letter_sent_on = date_field("Date of the letter before proceedings")
+
+
+class DeclinedForm(forms.Form):
+    declined_by = forms.CharField(label="Everyone who declined", widget=forms.Textarea(attrs={"rows": 2}))
+    declined_on = date_field("Date they declined")
+
+
+class ExemptionForm(forms.Form):
+    reason = forms.CharField(label="Why a family meeting is not in the child's best interests",
+                             widget=forms.Textarea(attrs={"rows": 3}))
+    decision_maker = UserChoiceField(label="Manager who decided", queryset=get_user_model().objects.none(),
+                                     empty_label="Choose the manager")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decision_maker"].queryset = get_user_model().objects.filter(
+            groups__name__in=[Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE], is_active=True,
+        ).order_by("username").distinct()
+
+
+class ApplicationForm(forms.Form):
+    made_on = date_field("Date of the application to court")
 
 
 class MemberForm(forms.Form):
@@ -138,8 +209,13 @@ class MeetingScheduleForm(forms.Form):
         label="Independent coordinator (Family Group Conference only)", required=False,
         queryset=get_user_model().objects.none(), empty_label="None",
     )
+    coordinator_request = forms.CharField(
+        label="The family asked for a coordinator who matches them (optional)", max_length=300, required=False,
+        help_text="Language, religion, ethnicity or gender — what they asked for, and whether it could be met.",
+    )
     bottom_lines = forms.CharField(label="Bottom lines set by the referrer (optional)", required=False,
-                                   widget=forms.Textarea(attrs={"rows": 3}))
+                                   widget=forms.Textarea(attrs={"rows": 3}),
+                                   help_text="Leave empty to use the case's bottom lines.")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -166,12 +242,20 @@ class MeetingRecordForm(forms.Form):
     attendees = forms.CharField(label="Who attended", widget=forms.Textarea(attrs={"rows": 2}))
     private_family_time = forms.BooleanField(label="The family had private time without professionals", required=False)
     child_participation = forms.CharField(label="How the child took part (optional)", max_length=200, required=False)
+    information_shared = forms.CharField(label="Stage 1 — information the professionals gave (optional)",
+                                         required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    private_family_time_minutes = forms.IntegerField(label="Stage 2 — private family time, in minutes (optional)",
+                                                     required=False, min_value=1, max_value=1440)
     contingency = forms.CharField(label="Contingency plan", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    monitoring = forms.CharField(label="How the plan will be monitored (optional)", required=False,
+                                 widget=forms.Textarea(attrs={"rows": 2}))
     review_by = date_field("Review the plan by")
 
 
 class PlanForm(forms.Form):
     contingency = forms.CharField(label="Contingency plan", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    monitoring = forms.CharField(label="How the plan will be monitored (optional)", required=False,
+                                 widget=forms.Textarea(attrs={"rows": 2}))
     review_by = date_field("Review the plan by")
 
 
@@ -181,6 +265,7 @@ class ActionForm(forms.Form):
                                           empty_value=None, choices=[])
     owner_text = forms.CharField(label="…or who (someone else)", max_length=200, required=False)
     due_by = date_field("By when", required=False)
+    checked_by = forms.CharField(label="Who checks it is done (optional)", max_length=200, required=False)
 
     def __init__(self, *args, members=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -205,7 +290,8 @@ def actions_from_formset(formset):
 
     return [
         ActionInput(description=f.cleaned_data["description"], owner_member_id=f.cleaned_data.get("owner_member"),
-                    owner_text=f.cleaned_data.get("owner_text") or "", due_by=f.cleaned_data.get("due_by"))
+                    owner_text=f.cleaned_data.get("owner_text") or "", due_by=f.cleaned_data.get("due_by"),
+                    checked_by=f.cleaned_data.get("checked_by") or "")
         for f in formset.forms
         if f.cleaned_data and f.cleaned_data.get("description")
     ]

@@ -9,11 +9,15 @@ from viewflow.workflow.models import Process
 
 from fgdm.constants import (
     ActionStatus,
+    ApplicationBasis,
     CaseStatus,
+    ChildParticipation,
     MeetingModel,
     MeetingStatus,
     Outcome,
     PlanStatus,
+    PreparationStatus,
+    PreProceedingsStatus,
     Relationship,
     Stage,
 )
@@ -93,9 +97,14 @@ class Case(models.Model):
     stage = models.CharField(max_length=32, choices=Stage.choices)
     status = models.CharField(max_length=32, choices=CaseStatus.choices, default=CaseStatus.REFERRED)
     referral_reason = models.TextField()
+    consent_to_refer = models.BooleanField(default=False)
     consent_to_share = models.BooleanField(default=False)
     consent_given_by = models.CharField(max_length=200, blank=True)
     consent_recorded_at = models.DateTimeField(null=True, blank=True)
+    consent_withdrawn_at = models.DateTimeField(null=True, blank=True)
+    consent_withdrawn_by = models.CharField(max_length=200, blank=True)
+    bottom_lines = models.TextField(blank=True, help_text="What a safe plan must achieve, set by the referrer")
+    bottom_lines_set_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     child_lives_with = models.CharField(max_length=200, blank=True)
     support_needed = models.BooleanField(null=True, blank=True)
     opened_on = models.DateField()
@@ -158,6 +167,10 @@ class Child(models.Model):
     last_name = models.CharField(max_length=100)
     date_of_birth = models.DateField()
     wishes_and_feelings = models.TextField(blank=True)
+    participation = models.CharField(max_length=16, choices=ChildParticipation.choices, blank=True)
+    participation_detail = models.CharField(max_length=200, blank=True, help_text="Who speaks for them, their advocate")
+    wishes_recorded_at = models.DateTimeField(null=True, blank=True)
+    wishes_recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["date_of_birth", "id"]
@@ -181,6 +194,11 @@ class NetworkMember(models.Model):
     address = models.TextField(blank=True)
     excluded_from_meetings = models.BooleanField(default=False)
     exclusion_reason = models.TextField(blank=True)
+    preparation_status = models.CharField(max_length=16, choices=PreparationStatus.choices,
+                                          default=PreparationStatus.NOT_CONTACTED)
+    preparation_notes = models.TextField(blank=True)
+    how_to_contribute = models.TextField(blank=True, help_text="How someone excluded can still contribute")
+    preparation_updated_at = models.DateTimeField(null=True, blank=True)
     added_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -194,6 +212,11 @@ class NetworkMember(models.Model):
             models.CheckConstraint(
                 condition=Q(excluded_from_meetings=False) | ~Q(exclusion_reason=""),
                 name="member_exclusion_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(preparation_status=PreparationStatus.EXCLUDED)
+                | (Q(excluded_from_meetings=True) & ~Q(how_to_contribute="")),
+                name="member_excluded_says_how_to_contribute",
             ),
         ]
 
@@ -215,12 +238,18 @@ class Meeting(models.Model):
     coordinator = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="coordinated_meetings"
     )
+    coordinator_request = models.CharField(
+        max_length=300, blank=True,
+        help_text="The family's request for a coordinator matching their language, religion, ethnicity or gender",
+    )
     bottom_lines = models.TextField(blank=True)
     prepared_at = models.DateTimeField(null=True, blank=True)
     held_on = models.DateField(null=True, blank=True)
     attendees = models.TextField(blank=True)
     child_participation = models.CharField(max_length=200, blank=True)
+    information_shared = models.TextField(blank=True, help_text="Stage 1: what the professionals told the family")
     private_family_time = models.BooleanField(default=False)
+    private_family_time_minutes = models.PositiveIntegerField(null=True, blank=True, help_text="Stage 2")
     recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -249,6 +278,7 @@ class FamilyPlan(models.Model):
     version = models.PositiveIntegerField(default=1)
     status = models.CharField(max_length=16, choices=PlanStatus.choices, default=PlanStatus.AGREED)
     contingency = models.TextField(blank=True)
+    monitoring = models.TextField(blank=True, help_text="How the family and professionals will know it is working")
     review_by = models.DateField()
     agreed_on = models.DateField()
     decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -269,6 +299,16 @@ class FamilyPlan(models.Model):
     def __str__(self) -> str:
         return f"Family plan v{self.version} ({self.case.reference})"
 
+    def progress(self, today=None) -> dict:
+        """Actions done and overdue (uses prefetched actions when there are some)."""
+        from django.utils import timezone
+
+        today = today or timezone.localdate()
+        actions = list(self.actions.all())
+        done = sum(1 for a in actions if a.status == ActionStatus.DONE)
+        overdue = sum(1 for a in actions if a.status != ActionStatus.DONE and a.due_by and a.due_by < today)
+        return {"actions": len(actions), "done": done, "overdue": overdue}
+
 
 class PlanAction(models.Model):
     plan = models.ForeignKey(FamilyPlan, on_delete=models.CASCADE, related_name="actions")
@@ -278,7 +318,9 @@ class PlanAction(models.Model):
     )
     owner_text = models.CharField(max_length=200, blank=True)
     due_by = models.DateField(null=True, blank=True)
+    checked_by = models.CharField(max_length=200, blank=True, help_text="Who checks it is done")
     status = models.CharField(max_length=8, choices=ActionStatus.choices, default=ActionStatus.OPEN)
+    done_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -297,6 +339,65 @@ class PlanAction(models.Model):
         return self.owner_member.full_name if self.owner_member_id else self.owner_text
 
 
+class PreProceedings(models.Model):
+    """The pre-proceedings duty of a case (Children Act 1989 s.31ZA as amended in 2026): the offer of a
+    family group decision-making meeting in the letter before proceedings, and why an application to
+    court could be made (everyone declined, a Family Group Conference was held, or a recorded
+    best-interests exemption)."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="pre_proceedings")
+    status = models.CharField(max_length=20, choices=PreProceedingsStatus.choices,
+                              default=PreProceedingsStatus.NOT_OFFERED)
+    letter_sent_on = models.DateField(null=True, blank=True)
+    offer_recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    declined_on = models.DateField(null=True, blank=True)
+    declined_by = models.TextField(blank=True, help_text="Everyone the offer was made to, who declined")
+    exemption_reason = models.TextField(blank=True)
+    exemption_decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    exemption_decided_on = models.DateField(null=True, blank=True)
+    application_made_on = models.DateField(null=True, blank=True)
+    application_basis = models.CharField(max_length=16, choices=ApplicationBasis.choices, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "pre-proceedings"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=PreProceedingsStatus.OFFERED) | Q(letter_sent_on__isnull=False),
+                name="preproceedings_offer_has_letter",
+            ),
+            models.CheckConstraint(
+                condition=Q(exemption_reason="") | Q(exemption_decided_by__isnull=False),
+                name="preproceedings_exemption_has_decision_maker",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=PreProceedingsStatus.APPLICATION_MADE)
+                | (Q(application_made_on__isnull=False) & ~Q(application_basis="")),
+                name="preproceedings_application_has_basis",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Pre-proceedings {self.case.reference}: {self.get_status_display()}"
+
+
+class ReviewEscalation(models.Model):
+    """A review task left open past the allowed working days, escalated to the team's managers."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="review_escalations")
+    task_id = models.BigIntegerField(unique=True)
+    review_due_on = models.DateField()
+    working_days_overdue = models.PositiveIntegerField()
+    escalated_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-escalated_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Overdue review {self.case.reference}"
+
+
 for _model in (Locality, FamilyHub, Team, Case, Child, NetworkMember, Meeting, FamilyPlan, PlanAction,
-               DeclaredConflict, CaseUserObjectPermission, CaseGroupObjectPermission):
+               DeclaredConflict, CaseUserObjectPermission, CaseGroupObjectPermission, PreProceedings, ReviewEscalation):
     auditlog.register(_model, exclude_fields=["updated_at"])

@@ -2,7 +2,7 @@
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
-from fgdm.models import Case, FamilyPlan, Locality, Meeting, NetworkMember
+from fgdm.models import Case, Child, FamilyPlan, Locality, Meeting, NetworkMember, PlanAction, PreProceedings
 from fgdm.permissions import case_scope_q, has_role
 from fgdm.constants import Role
 
@@ -112,6 +112,38 @@ def plan_get(*, user, plan_id) -> FamilyPlan:
             pk=plan_id)
     except (FamilyPlan.DoesNotExist, ValueError, TypeError):
         raise Http404("No such plan.")
+
+
+def child_get(*, user, child_id) -> Child:
+    """A child of a case the user sees in full (a coordinator sees the conference, not the records)."""
+    from fgdm.permissions import full_case_scope_q
+
+    try:
+        return Child.objects.select_related("case").filter(full_case_scope_q(user, "case__")).get(pk=child_id)
+    except (Child.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such child.")
+
+
+def action_get(*, user, action_id) -> PlanAction:
+    try:
+        return (PlanAction.objects.select_related("plan__case")
+                .filter(case_scope_q(user, "plan__case__")).get(pk=action_id))
+    except (PlanAction.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such action.")
+
+
+def pre_proceedings_of(*, user, case_id) -> tuple[Case, PreProceedings | None]:
+    """A case the user sees in full, and its pre-proceedings record if there is one."""
+    case = case_get_whole(user=user, case_id=case_id)
+    return case, PreProceedings.objects.filter(case=case).select_related("exemption_decided_by").first()
+
+
+def escalated_reviews(*, user) -> list:
+    """Overdue reviews escalated to the teams this user manages, not yet done."""
+    from fgdm.models import ReviewEscalation
+
+    return list(ReviewEscalation.objects.filter(resolved_at__isnull=True, case__team__managers=user)
+                .select_related("case__lead_practitioner").order_by("review_due_on", "id")[:50])
 
 
 def locality_list() -> QuerySet[Locality]:

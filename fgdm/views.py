@@ -185,6 +185,7 @@ def home(request, error=None, status=200):
                "is_finance": has_role(request.user, Role.FINANCE_OFFICER)}
     if context["is_finance"]:
         context.update(_finance_work(request.user))
+    context["escalated_reviews"] = selectors.escalated_reviews(user=request.user)
     return page(request, "fgdm/home.html", context, status=status)
 
 
@@ -386,6 +387,9 @@ def case_detail(request, case_id):
         "can_manage": _allowed(ensure_can_manage_case, request.user, case),
         "tasks": open_tasks(case) if whole else [t for t in open_tasks(case) if t["task"].owner_id == request.user.pk],
         "map": flow_map(case),
+        "latest_progress": plans[0].progress() if plans else None,
+        "pre_proceedings": getattr(case, "pre_proceedings", None) if case.stage == "pre_proceedings" else None,
+        "escalations": list(case.review_escalations.filter(resolved_at__isnull=True)) if whole else [],
     })
 
 
@@ -448,7 +452,8 @@ def case_consent(request, case_id):
         request, case_id, step="case_record_consent", title="Record consent", form_class=f.ConsentForm, button="Record consent",
         intro="Record who agreed to the referral and to information being shared with the family's network.",
         call=lambda case, data: services.case_record_consent(case_id=case.pk, by=request.user,
-                                                             given_by=data["given_by"]),
+                                                             given_by=data["given_by"], to_refer=data["to_refer"],
+                                                             to_share=data["to_share"]),
         message="Consent is recorded.",
     )
 
@@ -475,7 +480,8 @@ def meeting_new(request, case_id):
               "coordinator, who prepares the network first. At pre-proceedings it must be a Family Group Conference.",
         call=lambda case, data: services.meeting_schedule(
             case_id=case.pk, by=request.user, model=data["model"], scheduled_for=data["scheduled_for"],
-            venue=data["venue"], coordinator=data["coordinator"], bottom_lines=data["bottom_lines"]),
+            venue=data["venue"], coordinator=data["coordinator"], bottom_lines=data["bottom_lines"],
+            coordinator_request=data["coordinator_request"]),
         message=lambda meeting: f"The {meeting.get_model_display()} is arranged for "
                                 f"{timezone.localtime(meeting.scheduled_for):%-d %B %Y at %H:%M}.",
     )
@@ -537,6 +543,8 @@ def meeting_record(request, meeting_id):
             meeting_id=meeting.pk, by=request.user, held_on=data["held_on"], attendees=data["attendees"],
             private_family_time=data["private_family_time"], child_participation=data["child_participation"],
             actions=f.actions_from_formset(actions), contingency=data["contingency"], review_by=data["review_by"],
+            monitoring=data["monitoring"], information_shared=data["information_shared"],
+            private_family_time_minutes=data["private_family_time_minutes"],
         ), formsets=[actions])
         if plan:
             return done(request, "The meeting and the family's plan are recorded. Accept the plan, or return it "
@@ -550,6 +558,7 @@ def meeting_record(request, meeting_id):
 
 def _plan_context(request, plan):
     return {"plan": plan, "case": plan.case, "title": f"Family plan, version {plan.version}",
+            "progress": plan.progress(), "today": timezone.localdate(),
             "caption": _caption(plan.case),
             "actions": plan.actions.select_related("owner_member").order_by("id"),
             "can_work": _allowed(ensure_can_work_case, request.user, plan.case),
@@ -605,15 +614,17 @@ def plan_revise(request, plan_id):
     case = plan.case
     members = case.network_members.order_by("full_name")
     bound = request.POST if request.method == "POST" else None
-    form = f.PlanForm(bound, initial={"contingency": plan.contingency, "review_by": plan.review_by})
+    form = f.PlanForm(bound, initial={"contingency": plan.contingency, "review_by": plan.review_by,
+                                      "monitoring": plan.monitoring})
     initial = [{"description": a.description, "owner_member": a.owner_member_id, "owner_text": a.owner_text,
-                "due_by": a.due_by} for a in plan.actions.order_by("id")[:5]]
+                "due_by": a.due_by, "checked_by": a.checked_by} for a in plan.actions.order_by("id")[:5]]
     actions = f.ActionFormSet(bound, prefix="actions", initial=None if bound else initial,
                               form_kwargs={"members": list(members)})
     if request.method == "POST":
         new = run_service(form, lambda data: services.plan_revise(
             plan_id=plan.pk, by=request.user, actions=f.actions_from_formset(actions),
-            contingency=data["contingency"], review_by=data["review_by"]), formsets=[actions])
+            contingency=data["contingency"], review_by=data["review_by"], monitoring=data["monitoring"]),
+            formsets=[actions])
         if new:
             return done(request, f"Version {new.version} of the plan is recorded. Accept it, or return it to the "
                                  "family with your reasons.", reverse("fgdm:plan_detail", args=[new.pk]))
@@ -650,3 +661,118 @@ def profile(request):
                          "conflicts": DeclaredConflict.objects.filter(user=request.user).select_related("case")
                          .order_by("-declared_at"),
                      })
+
+
+# -- referral, consent and the child's voice ----------------------------------------------------
+
+
+@login_required
+def case_consent_withdraw(request, case_id):
+    return _case_step(
+        request, case_id, title="Record that consent was withdrawn", form_class=f.ConsentWithdrawForm,
+        button="Record the withdrawal",
+        intro="From now on nothing more can be shared with the family's network: arranging, preparing and holding "
+              "the meeting are refused until consent is given again.",
+        call=lambda case, data: services.case_withdraw_consent(case_id=case.pk, by=request.user, **data),
+        message="The withdrawal of consent is recorded. Nothing more will be shared with the network.",
+    )
+
+
+@login_required
+def case_bottom_lines(request, case_id):
+    return _case_step(
+        request, case_id, title="The referrer's bottom lines", form_class=f.BottomLinesForm,
+        button="Record the bottom lines",
+        form_kwargs=lambda case: {"initial": {"bottom_lines": case.bottom_lines}},
+        intro="What any plan the family makes must achieve for the child to be safe.",
+        call=lambda case, data: services.case_set_bottom_lines(case_id=case.pk, by=request.user,
+                                                               bottom_lines=data["bottom_lines"]),
+        message="The bottom lines are recorded.",
+    )
+
+
+@login_required
+def child_wishes(request, child_id):
+    child = selectors.child_get(user=request.user, child_id=child_id)
+    bound = request.POST if request.method == "POST" else None
+    form = f.WishesForm(bound, initial={"wishes_and_feelings": child.wishes_and_feelings,
+                                        "participation": child.participation,
+                                        "participation_detail": child.participation_detail})
+    if request.method == "POST":
+        if run_service(form, lambda data: services.child_record_wishes(child_id=child.pk, by=request.user, **data)):
+            return done(request, f"{child.first_name}'s wishes and feelings are recorded.",
+                        reverse("fgdm:case_detail", args=[child.case_id]))
+    return form_page(request, title=f"{child.first_name}'s wishes and feelings", caption=_caption(child.case),
+                     form=form, button="Record", context={
+                         "intro": "Record what the child wants and feels, and how they will take part in the meeting, "
+                                  "before any decision about services (Children Act 1989 s17(4A)).",
+                         "back": reverse("fgdm:case_detail", args=[child.case_id])},
+                     status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def member_preparation(request, member_id):
+    member = selectors.member_get(user=request.user, member_id=member_id)
+    bound = request.POST if request.method == "POST" else None
+    form = f.PreparationForm(bound, initial={"status": member.preparation_status, "notes": member.preparation_notes,
+                                             "exclusion_reason": member.exclusion_reason,
+                                             "how_to_contribute": member.how_to_contribute})
+    meeting = member.case.meetings.order_by("-id").first()
+    back = (reverse("fgdm:meeting_prepare", args=[meeting.pk]) if meeting and meeting.model == "fgc"
+            else reverse("fgdm:case_detail", args=[member.case_id]))
+    if request.method == "POST":
+        if run_service(form, lambda data: services.member_record_preparation(member_id=member.pk, by=request.user,
+                                                                             **data)):
+            return done(request, f"{member.full_name}'s preparation is recorded.", back)
+    return form_page(request, title=f"Preparing {member.full_name}", caption=_caption(member.case), form=form,
+                     button="Record", context={
+                         "intro": "Contact, prepare and invite each person the family names. Someone who cannot "
+                                  "safely attend is excluded with the reason, and can still contribute another way.",
+                         "back": back},
+                     status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_POST
+def action_done(request, action_id):
+    action = selectors.action_get(user=request.user, action_id=action_id)
+    form = f.EmptyForm(request.POST)
+    if run_service(form, lambda data: services.action_mark_done(action_id=action.pk, by=request.user)):
+        return done(request, "The action is marked done.", reverse("fgdm:plan_detail", args=[action.plan_id]))
+    context = _plan_context(request, action.plan)
+    context.update(accept_form=f.PlanAcceptForm(), return_form=f.ReasonForm(), all_forms=[form])
+    return page(request, "fgdm/plan_detail.html", context, status=400)
+
+
+# -- the pre-proceedings duty ------------------------------------------------------------------
+
+PRE_PROCEEDINGS_STEPS = {
+    "offer": (f.OfferForm, services.pre_proceedings_record_offer, "The offer in the letter before proceedings is recorded."),
+    "declined": (f.DeclinedForm, services.pre_proceedings_record_declined, "Everyone declining the offer is recorded."),
+    "exemption": (f.ExemptionForm, services.pre_proceedings_record_exemption, "The best-interests exemption is recorded."),
+    "application": (f.ApplicationForm, services.pre_proceedings_record_application, "The application to court is recorded."),
+}
+
+
+@login_required
+def pre_proceedings(request, case_id, step=None):
+    """The case's pre-proceedings duty: one page, a form per step; each POST calls one service."""
+    case, record = selectors.pre_proceedings_of(user=request.user, case_id=case_id)
+    forms_by_step = {name: form_class(prefix=name) for name, (form_class, _, _) in PRE_PROCEEDINGS_STEPS.items()}
+    status = 200
+    if request.method == "POST":
+        if step not in PRE_PROCEEDINGS_STEPS:
+            from django.http import Http404
+
+            raise Http404("No such step.")
+        form_class, service, message = PRE_PROCEEDINGS_STEPS[step]
+        form = forms_by_step[step] = form_class(request.POST, prefix=step)
+        if run_service(form, lambda data: service(case_id=case.pk, by=request.user, **data)):
+            return done(request, message, reverse("fgdm:pre_proceedings", args=[case.pk]))
+        status = 400
+    return page(request, "fgdm/pre_proceedings.html", {
+        "title": "Pre-proceedings: the offer of a family meeting", "caption": _caption(case), "case": case,
+        "record": record, "forms": forms_by_step, "all_forms": list(forms_by_step.values()),
+        "fgc_held": case.meetings.filter(model="fgc", status=MeetingStatus.HELD).exists(),
+        "back": reverse("fgdm:case_detail", args=[case.pk]),
+    }, status=status)

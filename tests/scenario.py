@@ -18,7 +18,9 @@ def referral(world, *, by=None, stage="family_help", locality=None):
         locality=locality or world.east,
         stage=stage,
         referral_reason="Mum is going into hospital for several weeks.",
-        children=[ChildInput(first_name="Lily", last_name="Hardy", date_of_birth=datetime.date(2017, 3, 9))],
+        children=[ChildInput(first_name="Lily", last_name="Hardy", date_of_birth=datetime.date(2017, 3, 9),
+                             wishes_and_feelings="Lily wants to stay at her school and see Nan every day.",
+                             participation="attends")],
         consent_given_by="Sarah Hardy (mother)",
     )
 
@@ -39,6 +41,12 @@ def with_network(world, **kwargs):
     return case, grandmother
 
 
+def prepare_everyone(case, *, by):
+    """The coordinator has prepared and invited everyone in the network."""
+    for member in case.network_members.order_by("id"):
+        case_services.member_record_preparation(member_id=member.pk, by=by, status="invited")
+
+
 def meeting_held(world, *, model="fnm", **kwargs):
     case, grandmother = with_network(world, **kwargs)
     lead = case.lead_practitioner
@@ -48,6 +56,7 @@ def meeting_held(world, *, model="fnm", **kwargs):
     )
     runner = world.u.coord if model == "fgc" else lead
     if model == "fgc":
+        prepare_everyone(case, by=runner)
         case_services.meeting_prepare(meeting_id=meeting.pk, by=runner)
     plan = case_services.meeting_record(
         meeting_id=meeting.pk, by=runner, held_on=timezone.localdate(), attendees="Margaret, Sarah, Lily",

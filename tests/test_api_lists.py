@@ -27,9 +27,10 @@ class TestCases:
             "id": created["id"], "reference": f"FGDM-{timezone.localdate().year}-{created['id']:06d}",
             "family_name": "Hardy", "locality": "east", "hub": hub.pk, "team": "east", "stage": "kinship",
             "status": "referred", "referral_reason": "Mum in hospital", "lead_practitioner": None,
-            "consent_to_share": True, "consent_given_by": "Sarah Hardy (mother)", "consent_recorded_at": "",
+            "consent_to_refer": True, "consent_to_share": True, "consent_given_by": "Sarah Hardy (mother)",
+            "consent_recorded_at": "", "consent_withdrawn_at": None, "consent_withdrawn_by": "", "bottom_lines": "",
             "child_lives_with": "Grandmother", "support_needed": None, "opened_on": "", "closed_on": None, "outcome": "",
-            "children": [], "current_tasks": []}
+            "children": [], "current_tasks": [], "plan_progress": None}
         assert [(c["first_name"], c["date_of_birth"]) for c in detail["children"]] == [
             ("Lily", "2017-03-09"), ("Tom", "2019-11-30")]
         assert [(t["name"], t["title"], t["owner"]) for t in detail["current_tasks"]] == [

@@ -41,9 +41,17 @@ class Path:
         body = {
             "family_name": "Hardy", "locality": "east", "stage": "family_help",
             "referral_reason": "Mum is going into hospital.",
-            "children": [{"first_name": "Lily", "last_name": "Hardy", "date_of_birth": "2017-03-09"}],
+            "children": [{"first_name": "Lily", "last_name": "Hardy", "date_of_birth": "2017-03-09",
+                          "wishes_and_feelings": "Lily wants to stay with Nan while Mum is in hospital.",
+                          "participation": "attends"}],
         } | extra
         return ok(self.as_(self.u.prac_east).post("/api/v1/cases/", body, format="json"), 201)
+
+    def prepare_everyone(self, case):
+        """The coordinator prepares and invites everyone in the network."""
+        coord = self.as_(self.u.coord)
+        for member in ok(coord.get(f"/api/v1/cases/{case['id']}/network-members/"))["results"]:
+            ok(coord.post(f"/api/v1/network-members/{member['id']}/preparation/", {"status": "invited"}, format="json"))
 
     def to_meeting(self, model="fnm"):
         case = self.referral()
@@ -74,6 +82,7 @@ class Path:
         case, nan, mum, meeting = self.to_meeting(model)
         runner = self.u.coord if model == "fgc" else self.u.prac_east
         if model == "fgc":
+            self.prepare_everyone(case)
             ok(self.as_(self.u.coord).post(f"/api/v1/meetings/{meeting['id']}/prepare/"))
         plan = self.record(meeting, nan, runner)
         ok(self.as_(self.u.prac_east).post(f"/api/v1/plans/{plan['id']}/accept/", {}, format="json"))
@@ -119,6 +128,9 @@ class TestWholePath:
         assert case["lead_practitioner"] == "prac.east" and case["status"] == "allocated"
         prac = path.as_(u.prac_east)
         assert ok(prac.post(f"/api/v1/cases/{case['id']}/consent/", {"given_by": "Sarah Hardy (mother)"}, format="json"))["consent_to_share"]
+        assert ok(prac.post(f"/api/v1/children/{case['children'][0]['id']}/wishes/", {
+            "wishes_and_feelings": "Lily wants to sleep at Nan's and keep going to school.", "participation": "attends"},
+            format="json"))["participation"] == "attends"
         nan = ok(prac.post(f"/api/v1/cases/{case['id']}/network-members/", {
             "full_name": "Margaret Hardy", "relationship": "grandparent", "is_parent": False,
             "has_parental_responsibility": False, "lives_with_child": False, "phone": "01305 000000"}, format="json"), 201)
@@ -193,6 +205,7 @@ class TestWholePath:
             "held_on": TODAY().isoformat(), "attendees": "Family", "private_family_time": True,
             "plan": {"actions": [{"description": "x", "owner_text": "Jo"}], "review_by": "2099-01-01"},
         }, format="json").status_code == 409  # not prepared yet
+        path.prepare_everyone(case)
         assert ok(path.as_(path.u.coord).post(f"/api/v1/meetings/{meeting['id']}/prepare/"))["status"] == "prepared"
         assert path.as_(path.u.prac_east).post(f"/api/v1/meetings/{meeting['id']}/record/", {
             "held_on": TODAY().isoformat(), "attendees": "Family", "private_family_time": True,

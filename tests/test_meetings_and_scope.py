@@ -68,6 +68,7 @@ class TestMeetingSchedule:
             case_services.meeting_record(meeting_id=meeting.pk, by=world.u.prac_east, **record)
         with pytest.raises(InvalidTransition):
             case_services.meeting_record(meeting_id=meeting.pk, by=world.u.coord, **record)
+        scenario.prepare_everyone(case, by=world.u.coord)
         case_services.meeting_prepare(meeting_id=meeting.pk, by=world.u.coord)
         with pytest.raises(RuleBroken):
             case_services.meeting_record(meeting_id=meeting.pk, by=world.u.coord, **(record | {"private_family_time": False}))

@@ -83,6 +83,10 @@ def test_the_whole_path_through_the_pages(client, world):
     assert reverse("fgdm:case_detail", args=[case.pk]) in ok(client, reverse("fgdm:home")).content.decode()
     ok(client, reverse("fgdm:case_consent", args=[case.pk]))
     post(client, reverse("fgdm:case_consent", args=[case.pk]), {"given_by": "Sarah Hardy (mother)"})
+    child = case.children.get()
+    ok(client, reverse("fgdm:child_wishes", args=[child.pk]))
+    post(client, reverse("fgdm:child_wishes", args=[child.pk]),
+         {"wishes_and_feelings": "Lily wants to stay with Nan and keep going to school.", "participation": "attends"})
     ok(client, reverse("fgdm:member_new", args=[case.pk]))
     post(client, reverse("fgdm:member_new", args=[case.pk]),
          {"full_name": "Margaret Hardy", "relationship": "grandparent"})

@@ -73,6 +73,9 @@ class TestFamilyGroupConference:
         assert "Recent history" not in page and "Support packages" not in page  # only what the conference needs
         assert "Add a network member" not in page
         ok(client, reverse("fgdm:meeting_prepare", args=[meeting.pk]))
+        for member in case.network_members.all():  # each person is prepared and invited first
+            ok(client, reverse("fgdm:member_preparation", args=[member.pk]))
+            post(client, reverse("fgdm:member_preparation", args=[member.pk]), {"status": "invited"})
         response = post(client, reverse("fgdm:meeting_prepare", args=[meeting.pk]))
         assert "The network is prepared" in banner(client.get(response["Location"]))
 

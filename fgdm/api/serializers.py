@@ -6,8 +6,19 @@ from rest_framework import serializers
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from fgdm.constants import MeetingModel, Outcome, Relationship, Stage
-from fgdm.models import Case, Child, FamilyHub, FamilyPlan, Locality, Meeting, NetworkMember, PlanAction, Team
+from fgdm.constants import ChildParticipation, MeetingModel, Outcome, PreparationStatus, Relationship, Stage
+from fgdm.models import (
+    Case,
+    Child,
+    FamilyHub,
+    FamilyPlan,
+    Locality,
+    Meeting,
+    NetworkMember,
+    PlanAction,
+    PreProceedings,
+    Team,
+)
 
 
 # Ids in request bodies: positive and within a 64-bit integer (larger ones would crash SQLite's driver).
@@ -61,8 +72,17 @@ class MeSerializer(serializers.Serializer):
 class ChildSerializer(serializers.ModelSerializer):
     class Meta:
         model = Child
-        fields = ["id", "first_name", "last_name", "date_of_birth", "wishes_and_feelings"]
-        read_only_fields = ["id"]
+        fields = ["id", "first_name", "last_name", "date_of_birth", "wishes_and_feelings", "participation",
+                  "participation_detail", "wishes_recorded_at"]
+        read_only_fields = ["id", "participation", "participation_detail", "wishes_recorded_at"]
+
+
+class PlanProgressSerializer(serializers.Serializer):
+    plan = serializers.IntegerField()
+    version = serializers.IntegerField()
+    actions = serializers.IntegerField()
+    done = serializers.IntegerField()
+    overdue = serializers.IntegerField()
 
 
 class CaseListSerializer(serializers.ModelSerializer):
@@ -97,13 +117,16 @@ class CaseSerializer(CaseListSerializer):
     lead_practitioner = serializers.SlugRelatedField(slug_field="username", read_only=True)
     children = ChildSerializer(many=True, read_only=True)
     current_tasks = serializers.SerializerMethodField()
+    plan_progress = serializers.SerializerMethodField()
 
     class Meta:
         model = Case
         fields = [
             "id", "reference", "family_name", "locality", "hub", "team", "stage", "status", "referral_reason",
-            "lead_practitioner", "consent_to_share", "consent_given_by", "consent_recorded_at",
+            "lead_practitioner", "consent_to_refer", "consent_to_share", "consent_given_by", "consent_recorded_at",
+            "consent_withdrawn_at", "consent_withdrawn_by", "bottom_lines",
             "child_lives_with", "support_needed", "opened_on", "closed_on", "outcome", "children", "current_tasks",
+            "plan_progress",
         ]
 
     @staticmethod
@@ -111,12 +134,23 @@ class CaseSerializer(CaseListSerializer):
     def get_current_tasks(case):
         return open_tasks_of(case)
 
+    @staticmethod
+    @extend_schema_field(PlanProgressSerializer(allow_null=True))
+    def get_plan_progress(case):
+        """Progress of the latest plan: its actions, how many are done, how many are overdue."""
+        plan = case.plans.prefetch_related("actions").order_by("-version").first()
+        if plan is None:
+            return None
+        return {"plan": plan.pk, "version": plan.version, **plan.progress()}
+
 
 class ChildInputSerializer(serializers.Serializer):
     first_name = serializers.CharField(max_length=100)
     last_name = serializers.CharField(max_length=100)
     date_of_birth = serializers.DateField()
     wishes_and_feelings = serializers.CharField(required=False, allow_blank=True, default="")
+    participation = serializers.ChoiceField(choices=ChildParticipation.choices, required=False, allow_blank=True,
+                                            default="")
 
 
 class CaseCreateSerializer(serializers.Serializer):
@@ -136,6 +170,62 @@ class AllocateSerializer(serializers.Serializer):
 
 class ConsentSerializer(serializers.Serializer):
     given_by = serializers.CharField(max_length=200)
+    to_refer = serializers.BooleanField(required=False, default=True)
+    to_share = serializers.BooleanField(required=False, default=True)
+
+
+class ConsentWithdrawSerializer(serializers.Serializer):
+    withdrawn_by = serializers.CharField(max_length=200)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class BottomLinesSerializer(serializers.Serializer):
+    bottom_lines = serializers.CharField()
+
+
+class WishesSerializer(serializers.Serializer):
+    wishes_and_feelings = serializers.CharField()
+    participation = serializers.ChoiceField(choices=ChildParticipation.choices)
+    participation_detail = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+
+class PreparationSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[c for c in PreparationStatus.choices
+                                              if c[0] != PreparationStatus.NOT_CONTACTED])
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    exclusion_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    how_to_contribute = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ActionDoneSerializer(serializers.Serializer):
+    done_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class PreProceedingsSerializer(serializers.ModelSerializer):
+    exemption_decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = PreProceedings
+        fields = ["case", "status", "letter_sent_on", "declined_on", "declined_by", "exemption_reason",
+                  "exemption_decided_by", "exemption_decided_on", "application_made_on", "application_basis"]
+
+
+class OfferSerializer(serializers.Serializer):
+    letter_sent_on = serializers.DateField()
+
+
+class DeclinedSerializer(serializers.Serializer):
+    declined_by = serializers.CharField()
+    declined_on = serializers.DateField()
+
+
+class ExemptionSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    decision_maker = UsernameField()
+
+
+class ApplicationSerializer(serializers.Serializer):
+    made_on = serializers.DateField()
 
 
 class TransferSerializer(serializers.Serializer):
@@ -156,8 +246,10 @@ class NetworkMemberSerializer(serializers.ModelSerializer):
     class Meta:
         model = NetworkMember
         fields = ["id", "full_name", "relationship", "is_parent", "has_parental_responsibility", "lives_with_child",
-                  "phone", "email", "address", "payment_eligible"]
-        read_only_fields = ["id", "payment_eligible"]
+                  "phone", "email", "address", "payment_eligible", "preparation_status", "excluded_from_meetings",
+                  "exclusion_reason", "how_to_contribute"]
+        read_only_fields = ["id", "payment_eligible", "preparation_status", "excluded_from_meetings",
+                            "exclusion_reason", "how_to_contribute"]
         extra_kwargs = {"phone": {"required": False}, "email": {"required": False}, "address": {"required": False},
                         "is_parent": {"required": True}, "has_parental_responsibility": {"required": True},
                         "lives_with_child": {"required": False}}
@@ -168,8 +260,9 @@ class MeetingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Meeting
-        fields = ["id", "case", "model", "status", "scheduled_for", "venue", "coordinator", "bottom_lines",
-                  "prepared_at", "held_on", "attendees", "child_participation", "private_family_time"]
+        fields = ["id", "case", "model", "status", "scheduled_for", "venue", "coordinator", "coordinator_request",
+                  "bottom_lines", "prepared_at", "held_on", "attendees", "child_participation", "information_shared",
+                  "private_family_time", "private_family_time_minutes"]
 
 
 class MeetingCreateSerializer(serializers.Serializer):
@@ -177,6 +270,7 @@ class MeetingCreateSerializer(serializers.Serializer):
     scheduled_for = serializers.DateTimeField()
     venue = serializers.CharField(max_length=200)
     coordinator = UsernameField(required=False, allow_null=True)
+    coordinator_request = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
     bottom_lines = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -185,6 +279,7 @@ class ActionInputSerializer(serializers.Serializer):
     owner_member = IdField(required=False, allow_null=True)
     owner_text = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     due_by = serializers.DateField(required=False, allow_null=True)
+    checked_by = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
     def validate(self, data):
         if not data.get("owner_member") and not data.get("owner_text", "").strip():
@@ -195,6 +290,7 @@ class ActionInputSerializer(serializers.Serializer):
 class PlanInputSerializer(serializers.Serializer):
     actions = ActionInputSerializer(many=True, allow_empty=False)
     contingency = serializers.CharField(required=False, allow_blank=True, default="")
+    monitoring = serializers.CharField(required=False, allow_blank=True, default="")
     review_by = serializers.DateField()
 
 
@@ -203,6 +299,9 @@ class MeetingRecordSerializer(serializers.Serializer):
     attendees = serializers.CharField()
     private_family_time = serializers.BooleanField()
     child_participation = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    information_shared = serializers.CharField(required=False, allow_blank=True, default="")
+    private_family_time_minutes = serializers.IntegerField(required=False, allow_null=True, default=None,
+                                                           min_value=1, max_value=1440)
     plan = PlanInputSerializer()
 
 
@@ -211,16 +310,28 @@ class PlanActionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PlanAction
-        fields = ["id", "description", "owner_member", "owner_text", "due_by", "status"]
+        fields = ["id", "description", "owner_member", "owner_text", "due_by", "checked_by", "status", "done_on"]
+
+
+class ProgressSerializer(serializers.Serializer):
+    actions = serializers.IntegerField()
+    done = serializers.IntegerField()
+    overdue = serializers.IntegerField()
 
 
 class PlanSerializer(serializers.ModelSerializer):
     actions = PlanActionSerializer(many=True, read_only=True)
+    progress = serializers.SerializerMethodField()
 
     class Meta:
         model = FamilyPlan
-        fields = ["id", "case", "meeting", "version", "status", "contingency", "review_by", "agreed_on",
-                  "return_reason", "actions"]
+        fields = ["id", "case", "meeting", "version", "status", "contingency", "monitoring", "review_by", "agreed_on",
+                  "return_reason", "actions", "progress"]
+
+    @staticmethod
+    @extend_schema_field(ProgressSerializer)
+    def get_progress(plan):
+        return plan.progress()
 
 
 class PlanAcceptSerializer(serializers.Serializer):

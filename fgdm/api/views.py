@@ -75,7 +75,7 @@ class HubList(AuditedMixin, generics.ListAPIView):
 def actions_from(data) -> list[ActionInput]:
     return [
         ActionInput(description=a["description"], owner_member_id=a.get("owner_member"),
-                    owner_text=a.get("owner_text", ""), due_by=a.get("due_by"))
+                    owner_text=a.get("owner_text", ""), due_by=a.get("due_by"), checked_by=a.get("checked_by", ""))
         for a in data
     ]
 
@@ -137,8 +137,82 @@ class CaseConsent(AuditedAPIView):
         case = selectors.case_get(user=request.user, case_id=case_id)
         ensure_may(request.user, "case_record_consent")
         data = _valid(s.ConsentSerializer, request)
-        case = services.case_record_consent(case_id=case.pk, by=request.user, given_by=data["given_by"])
+        case = services.case_record_consent(case_id=case.pk, by=request.user, given_by=data["given_by"],
+                                            to_refer=data["to_refer"], to_share=data["to_share"])
         return Response(s.CaseSerializer(case).data)
+
+
+class CaseConsentWithdraw(AuditedAPIView):
+    @extend_schema(request=s.ConsentWithdrawSerializer, responses=s.CaseSerializer)
+    def post(self, request, case_id):
+        case = selectors.case_get_whole(user=request.user, case_id=case_id)
+        data = _valid(s.ConsentWithdrawSerializer, request)
+        case = services.case_withdraw_consent(case_id=case.pk, by=request.user, **data)
+        return Response(s.CaseSerializer(case).data)
+
+
+class CaseBottomLines(AuditedAPIView):
+    @extend_schema(request=s.BottomLinesSerializer, responses=s.CaseSerializer)
+    def post(self, request, case_id):
+        case = selectors.case_get_whole(user=request.user, case_id=case_id)
+        data = _valid(s.BottomLinesSerializer, request)
+        case = services.case_set_bottom_lines(case_id=case.pk, by=request.user, bottom_lines=data["bottom_lines"])
+        return Response(s.CaseSerializer(case).data)
+
+
+class ChildWishes(AuditedAPIView):
+    @extend_schema(request=s.WishesSerializer, responses=s.ChildSerializer)
+    def post(self, request, child_id):
+        child = selectors.child_get(user=request.user, child_id=child_id)
+        data = _valid(s.WishesSerializer, request)
+        child = services.child_record_wishes(child_id=child.pk, by=request.user, **data)
+        return Response(s.ChildSerializer(child).data)
+
+
+class MemberPreparation(AuditedAPIView):
+    @extend_schema(request=s.PreparationSerializer, responses=s.NetworkMemberSerializer)
+    def post(self, request, member_id):
+        member = selectors.member_get(user=request.user, member_id=member_id)
+        data = _valid(s.PreparationSerializer, request)
+        member = services.member_record_preparation(member_id=member.pk, by=request.user, **data)
+        return Response(s.NetworkMemberSerializer(member).data)
+
+
+class ActionDone(AuditedAPIView):
+    @extend_schema(request=s.ActionDoneSerializer, responses=s.PlanActionSerializer)
+    def post(self, request, action_id):
+        action = selectors.action_get(user=request.user, action_id=action_id)
+        data = _valid(s.ActionDoneSerializer, request)
+        action = services.action_mark_done(action_id=action.pk, by=request.user, done_on=data["done_on"])
+        return Response(s.PlanActionSerializer(action).data)
+
+
+class PreProceedingsDetail(AuditedAPIView):
+    @extend_schema(responses=s.PreProceedingsSerializer)
+    def get(self, request, case_id):
+        case, record = selectors.pre_proceedings_of(user=request.user, case_id=case_id)
+        if record is None:
+            return Response({"case": case.pk, "status": "not_offered"})
+        return Response(s.PreProceedingsSerializer(record).data)
+
+
+def _pre_proceedings_step(serializer_class, service):
+    class Step(AuditedAPIView):
+        @extend_schema(request=serializer_class, responses=s.PreProceedingsSerializer)
+        def post(self, request, case_id):
+            case = selectors.case_get_whole(user=request.user, case_id=case_id)
+            data = _valid(serializer_class, request)
+            record = service(case_id=case.pk, by=request.user, **data)
+            return Response(s.PreProceedingsSerializer(record).data)
+
+    Step.__name__ = Step.__qualname__ = f"PreProceedings{service.__name__.rsplit('_', 1)[-1].title()}"
+    return Step
+
+
+PreProceedingsOffer = _pre_proceedings_step(s.OfferSerializer, services.pre_proceedings_record_offer)
+PreProceedingsDeclined = _pre_proceedings_step(s.DeclinedSerializer, services.pre_proceedings_record_declined)
+PreProceedingsExemption = _pre_proceedings_step(s.ExemptionSerializer, services.pre_proceedings_record_exemption)
+PreProceedingsApplication = _pre_proceedings_step(s.ApplicationSerializer, services.pre_proceedings_record_application)
 
 
 class CaseTransfer(AuditedAPIView):
@@ -199,7 +273,8 @@ class MeetingListCreate(AuditedMixin, generics.GenericAPIView):
         data = _valid(s.MeetingCreateSerializer, request)
         meeting = services.meeting_schedule(case_id=case.pk, by=request.user, model=data["model"],
                                             scheduled_for=data["scheduled_for"], venue=data["venue"],
-                                            coordinator=data.get("coordinator"), bottom_lines=data["bottom_lines"])
+                                            coordinator=data.get("coordinator"), bottom_lines=data["bottom_lines"],
+                                            coordinator_request=data["coordinator_request"])
         return Response(s.MeetingSerializer(meeting).data, status=status.HTTP_201_CREATED)
 
 
@@ -222,7 +297,9 @@ class MeetingRecord(AuditedAPIView):
             meeting_id=meeting.pk, by=request.user, held_on=data["held_on"], attendees=data["attendees"],
             private_family_time=data["private_family_time"], child_participation=data["child_participation"],
             actions=actions_from(data["plan"]["actions"]), contingency=data["plan"]["contingency"],
-            review_by=data["plan"]["review_by"],
+            review_by=data["plan"]["review_by"], monitoring=data["plan"]["monitoring"],
+            information_shared=data["information_shared"],
+            private_family_time_minutes=data["private_family_time_minutes"],
         )
         return Response(s.PlanSerializer(plan).data, status=status.HTTP_201_CREATED)
 
@@ -262,7 +339,8 @@ class PlanRevise(AuditedAPIView):
         ensure_may(request.user, "plan_revise")
         data = _valid(s.PlanInputSerializer, request)
         plan = services.plan_revise(plan_id=plan.pk, by=request.user, actions=actions_from(data["actions"]),
-                                    contingency=data["contingency"], review_by=data["review_by"])
+                                    contingency=data["contingency"], review_by=data["review_by"],
+                                    monitoring=data["monitoring"])
         return Response(s.PlanSerializer(plan).data, status=status.HTTP_201_CREATED)
 
 

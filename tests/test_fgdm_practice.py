@@ -1,0 +1,414 @@
+"""FGDM as practitioners run it: consent, bottom lines, the child's voice, preparing the network,
+the three stages of a conference, plans with progress, overdue reviews and the pre-proceedings duty."""
+import datetime
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from audit.models import DomainEvent
+from fgdm import services
+from fgdm.constants import ActionStatus, PreparationStatus, PreProceedingsStatus
+from fgdm.exceptions import ConsentWithdrawn, InvalidTransition, RuleBroken
+from fgdm.models import Meeting, PreProceedings, ReviewEscalation
+from fgdm.services import ActionInput, ChildInput
+from tests import scenario
+
+TODAY = datetime.date.today
+
+
+def ok(response, code=200):
+    assert response.status_code == code, (response.status_code, getattr(response, "data", response.content))
+    return response.json()
+
+
+def events(case, action):
+    return DomainEvent.objects.filter(case_id=case.pk, action=action).count()
+
+
+def schedule(case, *, model="fgc", coordinator=None, by=None, **extra):
+    return services.meeting_schedule(case_id=case.pk, by=by or case.lead_practitioner, model=model,
+                                     scheduled_for=timezone.now() + datetime.timedelta(days=7), venue="Hub",
+                                     coordinator=coordinator, **extra)
+
+
+@pytest.mark.django_db
+class TestConsent:
+    def test_withdrawal_stops_every_sharing_step_with_a_clear_refusal(self, world):
+        case, _ = scenario.with_network(world)
+        services.case_withdraw_consent(case_id=case.pk, by=world.u.prac_east, withdrawn_by="Sarah Hardy (mother)",
+                                       reason="Does not want her sister told")
+        case.refresh_from_db()
+        assert case.consent_to_share is False and case.consent_withdrawn_at is not None
+        assert events(case, "consent_withdrawn") == 1
+        with pytest.raises(ConsentWithdrawn, match="Sarah Hardy \\(mother\\) withdrew consent"):
+            schedule(case, model="fnm")
+        assert not Meeting.objects.filter(case=case).exists()
+
+    def test_withdrawal_after_the_meeting_is_arranged_stops_preparation_and_recording(self, world, api):
+        case, nan = scenario.with_network(world)
+        meeting = schedule(case, coordinator=world.u.coord)
+        services.case_withdraw_consent(case_id=case.pk, by=world.u.prac_east, withdrawn_by="Sarah Hardy")
+        response = api.as_user(world.u.coord).post(f"/api/v1/network-members/{nan.pk}/preparation/",
+                                                   {"status": "invited"}, format="json")
+        assert response.status_code == 409 and "withdrew consent" in response.json()["detail"]
+        nan.refresh_from_db()
+        assert nan.preparation_status == PreparationStatus.NOT_CONTACTED
+        with pytest.raises(ConsentWithdrawn):
+            services.meeting_prepare(meeting_id=meeting.pk, by=world.u.coord)
+
+    def test_consent_given_again_lets_the_case_go_on(self, world, api):
+        case, _ = scenario.with_network(world)
+        client = api.as_user(world.u.prac_east)
+        body = ok(client.post(f"/api/v1/cases/{case.pk}/consent/withdraw/", {"withdrawn_by": "Sarah"}, format="json"))
+        assert body["consent_to_share"] is False and body["consent_withdrawn_by"] == "Sarah"
+        body = ok(client.post(f"/api/v1/cases/{case.pk}/consent/", {"given_by": "Sarah", "to_refer": True,
+                                                                     "to_share": True}, format="json"))
+        assert body["consent_to_share"] and body["consent_to_refer"] and body["consent_withdrawn_at"] is None
+        assert schedule(case, model="fnm").pk
+
+    def test_nothing_to_withdraw_and_bad_input(self, world, api):
+        case, _ = scenario.with_network(world)
+        client = api.as_user(world.u.prac_east)
+        assert client.post(f"/api/v1/cases/{case.pk}/consent/withdraw/", {}, format="json").status_code == 400
+        assert client.post(f"/api/v1/cases/{case.pk}/consent/", {"given_by": "Sarah", "to_refer": False,
+                                                                 "to_share": False}, format="json").status_code == 400
+        ok(client.post(f"/api/v1/cases/{case.pk}/consent/withdraw/", {"withdrawn_by": "Sarah"}, format="json"))
+        assert client.post(f"/api/v1/cases/{case.pk}/consent/withdraw/", {"withdrawn_by": "Sarah"},
+                           format="json").status_code == 409
+        assert events(case, "consent_withdrawn") == 1
+
+    def test_other_teams_cannot_see_or_withdraw(self, world, api):
+        case, _ = scenario.with_network(world)
+        response = api.as_user(world.u.prac_west).post(f"/api/v1/cases/{case.pk}/consent/withdraw/",
+                                                       {"withdrawn_by": "x"}, format="json")
+        assert response.status_code == 404
+
+    def test_withdraw_page(self, world, client):
+        case, _ = scenario.with_network(world)
+        client.force_login(world.u.prac_east)
+        url = reverse("fgdm:case_consent_withdraw", args=[case.pk])
+        assert client.get(url).status_code == 200
+        assert client.post(url, {"withdrawn_by": ""}).status_code == 400
+        assert client.post(url, {"withdrawn_by": "Sarah"}).status_code == 302
+        assert "Consent to share withdrawn" in client.get(reverse("fgdm:case_detail", args=[case.pk])).content.decode()
+
+
+@pytest.mark.django_db
+class TestReferralAndTheChild:
+    def test_bottom_lines_go_to_the_meeting(self, world, api):
+        case, _ = scenario.with_network(world)
+        body = ok(api.as_user(world.u.prac_east).post(f"/api/v1/cases/{case.pk}/bottom-lines/",
+                                                      {"bottom_lines": "Lily is never left alone with dad."},
+                                                      format="json"))
+        assert body["bottom_lines"] == "Lily is never left alone with dad."
+        assert schedule(case, model="fnm").bottom_lines == "Lily is never left alone with dad."
+        assert api.as_user(world.u.prac_east).post(f"/api/v1/cases/{case.pk}/bottom-lines/", {"bottom_lines": " "},
+                                                   format="json").status_code == 400
+
+    def test_wishes_and_participation(self, world, api):
+        case, _ = scenario.with_network(world)
+        child = case.children.get()
+        client = api.as_user(world.u.prac_east)
+        url = f"/api/v1/children/{child.pk}/wishes/"
+        assert client.post(url, {"wishes_and_feelings": "Wants Nan", "participation": "advocate"},
+                           format="json").status_code == 400  # the advocate must be named
+        assert client.post(url, {"wishes_and_feelings": "Wants Nan", "participation": "sings"},
+                           format="json").status_code == 400
+        body = ok(client.post(url, {"wishes_and_feelings": "Wants Nan", "participation": "advocate",
+                                    "participation_detail": "Jo from Coram Voice"}, format="json"))
+        assert body["participation"] == "advocate" and body["wishes_recorded_at"]
+        assert events(case, "child_wishes_recorded") == 1
+        # a coordinator sees the conference, not the children's records
+        assert api.as_user(world.u.coord).post(url, {"wishes_and_feelings": "x", "participation": "writes"},
+                                               format="json").status_code == 404
+
+    def test_no_decision_about_services_before_the_child_is_heard(self, world):
+        case = services.case_create(
+            by=world.u.prac_east, family_name="Okafor", locality=world.east, stage="family_help",
+            referral_reason="Dad unwell", consent_given_by="Dad",
+            children=[ChildInput(first_name="Tobi", last_name="Okafor", date_of_birth=datetime.date(2015, 1, 1))],
+        )
+        services.case_allocate(case_id=case.pk, by=world.u.tm_east, lead_practitioner=world.u.prac_east)
+        aunt = services.member_add(case_id=case.pk, by=world.u.prac_east, full_name="Ada", relationship="aunt_uncle")
+        meeting = schedule(case, model="fnm", by=world.u.prac_east)
+        plan = services.meeting_record(
+            meeting_id=meeting.pk, by=world.u.prac_east, held_on=TODAY(), attendees="Ada", private_family_time=True,
+            actions=[ActionInput(description="School run", owner_member_id=aunt.pk)], contingency="",
+            review_by=TODAY() + datetime.timedelta(days=30))
+        with pytest.raises(RuleBroken, match="Tobi Okafor"):
+            services.plan_accept(plan_id=plan.pk, by=world.u.prac_east)
+        services.child_record_wishes(child_id=case.children.get().pk, by=world.u.prac_east,
+                                     wishes_and_feelings="Wants to stay with dad", participation="writes")
+        assert services.plan_accept(plan_id=plan.pk, by=world.u.prac_east).status == "accepted"
+
+    def test_wishes_page(self, world, client):
+        case, _ = scenario.with_network(world)
+        child = case.children.get()
+        client.force_login(world.u.prac_east)
+        url = reverse("fgdm:child_wishes", args=[child.pk])
+        assert client.get(url).status_code == 200
+        assert client.post(url, {"wishes_and_feelings": "", "participation": "attends"}).status_code == 400
+        assert client.post(url, {"wishes_and_feelings": "Stay at school", "participation": "writes"}).status_code == 302
+        child.refresh_from_db()
+        assert child.participation == "writes"
+
+
+@pytest.mark.django_db
+class TestConferencePath:
+    def test_coordinator_is_independent_and_the_familys_request_is_recorded(self, world, api):
+        case, _ = scenario.with_network(world)
+        client = api.as_user(world.u.prac_east)
+        body = {"model": "fgc", "scheduled_for": (timezone.now() + datetime.timedelta(days=5)).isoformat(),
+                "venue": "Hub", "coordinator": "prac.east2", "coordinator_request": "Polish-speaking woman"}
+        assert client.post(f"/api/v1/cases/{case.pk}/meetings/", body, format="json").status_code == 400
+        meeting = ok(client.post(f"/api/v1/cases/{case.pk}/meetings/", {**body, "coordinator": "coord"},
+                                 format="json"), 201)
+        assert meeting["coordinator_request"] == "Polish-speaking woman"
+
+    def test_a_coordinator_request_is_only_for_a_conference(self, world):
+        case, _ = scenario.with_network(world)
+        with pytest.raises(RuleBroken):
+            schedule(case, model="fnm", coordinator_request="female")
+
+    def test_each_member_is_prepared_before_the_conference(self, world, api):
+        case, nan = scenario.with_network(world)
+        mum = case.network_members.exclude(pk=nan.pk).get()
+        meeting = schedule(case, coordinator=world.u.coord)
+        coord = api.as_user(world.u.coord)
+        assert coord.post(f"/api/v1/meetings/{meeting.pk}/prepare/").status_code == 400  # nobody prepared yet
+        url = f"/api/v1/network-members/{mum.pk}/preparation/"
+        assert coord.post(url, {"status": "excluded", "exclusion_reason": "Violence"}, format="json").status_code == 400
+        assert coord.post(url, {"status": "not_contacted"}, format="json").status_code == 400
+        excluded = ok(coord.post(url, {"status": "excluded", "exclusion_reason": "Risk to Lily",
+                                       "how_to_contribute": "A letter read out in the information stage"},
+                                 format="json"))
+        assert excluded["excluded_from_meetings"] and excluded["preparation_status"] == "excluded"
+        ok(coord.post(f"/api/v1/network-members/{nan.pk}/preparation/", {"status": "contacted"}, format="json"))
+        assert coord.post(f"/api/v1/meetings/{meeting.pk}/prepare/").status_code == 400  # Nan only contacted
+        # the practitioner does not prepare a conference's network
+        assert api.as_user(world.u.prac_east).post(f"/api/v1/network-members/{nan.pk}/preparation/",
+                                                   {"status": "invited"}, format="json").status_code == 403
+        coord = api.as_user(world.u.coord)  # one client: authenticate as the coordinator again
+        ok(coord.post(f"/api/v1/network-members/{nan.pk}/preparation/", {"status": "invited"}, format="json"))
+        assert ok(coord.post(f"/api/v1/meetings/{meeting.pk}/prepare/"))["status"] == "prepared"
+        assert events(case, "member_preparation") == 3
+
+    def test_three_stages_recorded_with_private_family_time(self, world, api):
+        case, nan = scenario.with_network(world)
+        meeting = schedule(case, coordinator=world.u.coord)
+        scenario.prepare_everyone(case, by=world.u.coord)
+        services.meeting_prepare(meeting_id=meeting.pk, by=world.u.coord)
+        coord = api.as_user(world.u.coord)
+        body = {"held_on": TODAY().isoformat(), "attendees": "Nan, Lily", "private_family_time": True,
+                "information_shared": "Social worker explained the worries and bottom lines",
+                "private_family_time_minutes": 0,
+                "plan": {"actions": [{"description": "Nan has Lily after school", "owner_member": nan.pk,
+                                      "due_by": (TODAY() + datetime.timedelta(days=3)).isoformat(),
+                                      "checked_by": "Health visitor"}],
+                         "contingency": "Aunt Jo", "monitoring": "Weekly call with the practitioner",
+                         "review_by": (TODAY() + datetime.timedelta(days=40)).isoformat()}}
+        assert coord.post(f"/api/v1/meetings/{meeting.pk}/record/", body, format="json").status_code == 400
+        plan = ok(coord.post(f"/api/v1/meetings/{meeting.pk}/record/", {**body, "private_family_time_minutes": 75},
+                             format="json"), 201)
+        meeting.refresh_from_db()
+        assert meeting.private_family_time_minutes == 75 and meeting.information_shared.startswith("Social worker")
+        assert plan["monitoring"] == "Weekly call with the practitioner"
+        assert plan["actions"][0]["checked_by"] == "Health visitor"
+        assert plan["progress"] == {"actions": 1, "done": 0, "overdue": 0}
+
+    def test_preparation_page_for_the_coordinator(self, world, client):
+        case, nan = scenario.with_network(world)
+        meeting = schedule(case, coordinator=world.u.coord)
+        client.force_login(world.u.coord)
+        assert "Record preparation" in client.get(reverse("fgdm:meeting_prepare", args=[meeting.pk])).content.decode()
+        url = reverse("fgdm:member_preparation", args=[nan.pk])
+        assert client.post(url, {"status": "excluded"}).status_code == 400
+        assert client.post(url, {"status": "invited"}).status_code == 302
+        nan.refresh_from_db()
+        assert nan.preparation_status == "invited"
+
+    def test_fnm_is_prepared_by_the_practitioner_and_needs_no_preparation_step(self, world):
+        case, nan = scenario.with_network(world)
+        meeting = schedule(case, model="fnm")
+        services.member_record_preparation(member_id=nan.pk, by=world.u.prac_east, status="invited")
+        with pytest.raises(InvalidTransition):
+            services.meeting_prepare(meeting_id=meeting.pk, by=world.u.prac_east)
+
+
+@pytest.mark.django_db
+class TestPlanProgress:
+    def test_actions_done_and_overdue(self, world, api):
+        case, nan, plan = scenario.plan_accepted(world)
+        action = plan.actions.get()
+        with time_machine.travel(timezone.now() + datetime.timedelta(days=10), tick=False):
+            body = ok(api.as_user(world.u.prac_east).get(f"/api/v1/cases/{case.pk}/"))
+            assert body["plan_progress"] == {"plan": plan.pk, "version": 1, "actions": 1, "done": 0, "overdue": 1}
+        done = ok(api.as_user(world.u.prac_east).post(f"/api/v1/plan-actions/{action.pk}/done/", {}, format="json"))
+        assert done["status"] == ActionStatus.DONE and done["done_on"] == TODAY().isoformat()
+        assert api.as_user(world.u.prac_east).post(f"/api/v1/plan-actions/{action.pk}/done/", {},
+                                                   format="json").status_code == 409
+        assert ok(api.as_user(world.u.prac_east).get(f"/api/v1/plans/{plan.pk}/"))["progress"]["done"] == 1
+        assert api.as_user(world.u.prac_west).post(f"/api/v1/plan-actions/{action.pk}/done/", {},
+                                                   format="json").status_code == 404
+
+    def test_future_done_date_refused(self, world, api):
+        case, nan, plan = scenario.plan_accepted(world)
+        action = plan.actions.get()
+        response = api.as_user(world.u.prac_east).post(f"/api/v1/plan-actions/{action.pk}/done/",
+                                                       {"done_on": "2999-01-01"}, format="json")
+        assert response.status_code == 400
+        action.refresh_from_db()
+        assert action.status == ActionStatus.OPEN
+
+    def test_plan_page_marks_done(self, world, client):
+        case, nan, plan = scenario.plan_accepted(world)
+        client.force_login(world.u.prac_east)
+        page = client.get(reverse("fgdm:plan_detail", args=[plan.pk])).content.decode()
+        assert "0 of 1 actions done" in page
+        assert client.post(reverse("fgdm:action_done", args=[plan.actions.get().pk])).status_code == 302
+        assert "1 of 1 actions done" in client.get(reverse("fgdm:plan_detail", args=[plan.pk])).content.decode()
+
+
+def run_on(day: datetime.date, command: str, **kwargs):
+    with time_machine.travel(datetime.datetime.combine(day, datetime.time(10, 0)).astimezone(), tick=False):
+        call_command(command, stdout=open("/dev/null", "w"), **kwargs)
+
+
+@pytest.mark.django_db
+class TestOverdueReviews:
+    def test_escalates_after_the_working_days_and_only_once(self, world, settings):
+        settings.FGDM_REVIEW_ESCALATION_WORKING_DAYS = 3
+        package = scenario.payments_authorised(world)
+        case, plan = package.case, package.plan
+        run_on(plan.review_by, "workflow_timers")
+        due = plan.review_by
+        day = due
+        while services.working_days_between(due, day) < 3:
+            day += datetime.timedelta(days=1)
+        run_on(day, "escalate_reviews")
+        assert not ReviewEscalation.objects.exists()  # 3 working days overdue is still within the limit
+        day += datetime.timedelta(days=1)
+        while day.weekday() >= 5:
+            day += datetime.timedelta(days=1)
+        run_on(day, "escalate_reviews")
+        escalation = ReviewEscalation.objects.get()
+        assert escalation.case == case and escalation.working_days_overdue == 4
+        assert events(case, "review_escalated") == 1
+        run_on(day + datetime.timedelta(days=7), "escalate_reviews")
+        assert ReviewEscalation.objects.count() == 1
+
+    def test_manager_sees_it_and_the_review_resolves_it(self, world, client):
+        package = scenario.payments_authorised(world)
+        case, plan = package.case, package.plan
+        run_on(plan.review_by, "workflow_timers")
+        run_on(plan.review_by + datetime.timedelta(days=30), "escalate_reviews")
+        client.force_login(world.u.tm_east)
+        assert "Overdue reviews escalated to you" in client.get(reverse("fgdm:home")).content.decode()
+        client.force_login(world.u.tm_west)
+        assert "Overdue reviews escalated to you" not in client.get(reverse("fgdm:home")).content.decode()
+        services.case_review(case_id=case.pk, by=world.u.prac_east, close=True, outcome="remained_at_home")
+        assert ReviewEscalation.objects.get().resolved_at is not None
+
+    def test_working_days_skip_weekends(self):
+        friday = datetime.date(2026, 11, 20)
+        assert services.working_days_between(friday, friday + datetime.timedelta(days=3)) == 1  # to Monday
+
+
+def pre_proceedings_case(world):
+    case, nan = scenario.with_network(world, stage="pre_proceedings")
+    return case, nan
+
+
+@pytest.mark.django_db
+class TestPreProceedingsDuty:
+    def test_refused_without_any_of_the_three_endings(self, world, api):
+        case, _ = pre_proceedings_case(world)
+        with pytest.raises(InvalidTransition, match="declined by everyone"):
+            services.pre_proceedings_record_application(case_id=case.pk, by=world.u.tm_east, made_on=TODAY())
+        services.pre_proceedings_record_offer(case_id=case.pk, by=world.u.prac_east, letter_sent_on=TODAY())
+        response = api.as_user(world.u.tm_east).post(f"/api/v1/cases/{case.pk}/pre-proceedings/application/",
+                                                     {"made_on": TODAY().isoformat()}, format="json")
+        assert response.status_code == 409 and "Family Group Conference" in response.json()["detail"]
+        record = PreProceedings.objects.get(case=case)
+        assert record.status == PreProceedingsStatus.OFFERED and record.application_made_on is None
+
+    def test_declined_by_everyone(self, world, api):
+        case, _ = pre_proceedings_case(world)
+        prac = api.as_user(world.u.prac_east)
+        base = f"/api/v1/cases/{case.pk}/pre-proceedings/"
+        assert prac.post(base + "offer/", {"letter_sent_on": "2999-01-01"}, format="json").status_code == 400
+        assert ok(prac.post(base + "offer/", {"letter_sent_on": TODAY().isoformat()}, format="json"))["status"] == "offered"
+        assert prac.post(base + "declined/", {"declined_by": "", "declined_on": TODAY().isoformat()},
+                         format="json").status_code == 400
+        ok(prac.post(base + "declined/", {"declined_by": "Mother, father and maternal grandmother",
+                                          "declined_on": TODAY().isoformat()}, format="json"))
+        # only a manager marks the application
+        assert prac.post(base + "application/", {"made_on": TODAY().isoformat()}, format="json").status_code == 403
+        tm = api.as_user(world.u.tm_east)
+        body = ok(tm.post(base + "application/", {"made_on": TODAY().isoformat()}, format="json"))
+        assert body["status"] == "application_made" and body["application_basis"] == "declined"
+        assert ok(tm.get(base))["status"] == "application_made"
+        assert tm.post(base + "application/", {"made_on": TODAY().isoformat()}, format="json").status_code == 409
+
+    def test_conference_held(self, world):
+        case, nan = pre_proceedings_case(world)
+        services.pre_proceedings_record_offer(case_id=case.pk, by=world.u.prac_east, letter_sent_on=TODAY())
+        with pytest.raises(RuleBroken, match="Family Group Conference"):
+            schedule(case, model="fnm")
+        meeting = services.meeting_schedule(case_id=case.pk, by=world.u.prac_east, model="fgc",
+                                            scheduled_for=timezone.now() - datetime.timedelta(hours=2), venue="Hub",
+                                            coordinator=world.u.coord)
+        with pytest.raises(InvalidTransition):  # the offer was taken up
+            services.pre_proceedings_record_declined(case_id=case.pk, by=world.u.prac_east, declined_by="x",
+                                                     declined_on=TODAY())
+        with pytest.raises(InvalidTransition):  # arranged is not held
+            services.pre_proceedings_record_application(case_id=case.pk, by=world.u.tm_east, made_on=TODAY())
+        scenario.prepare_everyone(case, by=world.u.coord)
+        services.meeting_prepare(meeting_id=meeting.pk, by=world.u.coord)
+        services.meeting_record(meeting_id=meeting.pk, by=world.u.coord, held_on=TODAY(), attendees="Nan",
+                                private_family_time=True, contingency="",
+                                actions=[ActionInput(description="Nan moves in", owner_member_id=nan.pk)],
+                                review_by=TODAY() + datetime.timedelta(days=30))
+        record = services.pre_proceedings_record_application(case_id=case.pk, by=world.u.tm_east, made_on=TODAY())
+        assert record.application_basis == "conference_held"
+
+    def test_best_interests_exemption_with_the_decision_maker(self, world, api):
+        case, _ = pre_proceedings_case(world)
+        prac = api.as_user(world.u.prac_east)
+        base = f"/api/v1/cases/{case.pk}/pre-proceedings/"
+        assert prac.post(base + "exemption/", {"reason": "Risk of harm if the family is told",
+                                               "decision_maker": "prac.east2"}, format="json").status_code == 400
+        assert prac.post(base + "exemption/", {"reason": "Risk", "decision_maker": "tm.west"},
+                         format="json").status_code == 400  # not a manager over this case
+        assert prac.post(base + "exemption/", {"reason": "", "decision_maker": "tm.east"},
+                         format="json").status_code == 400
+        assert not PreProceedings.objects.filter(case=case, status="exempt").exists()
+        body = ok(prac.post(base + "exemption/", {"reason": "Risk of harm if the family is told",
+                                                  "decision_maker": "tm.east"}, format="json"))
+        assert body["status"] == "exempt" and body["exemption_decided_by"] == "tm.east"
+        body = ok(api.as_user(world.u.sm).post(base + "application/", {"made_on": TODAY().isoformat()}, format="json"))
+        assert body["application_basis"] == "exemption"
+        assert DomainEvent.objects.filter(case_id=case.pk, action__startswith="pre_proceedings_").count() == 2
+
+    def test_only_for_pre_proceedings_cases(self, world):
+        case, _ = scenario.with_network(world)
+        with pytest.raises(InvalidTransition):
+            services.pre_proceedings_record_offer(case_id=case.pk, by=world.u.prac_east, letter_sent_on=TODAY())
+
+    def test_the_page(self, world, client):
+        case, _ = pre_proceedings_case(world)
+        client.force_login(world.u.prac_east)
+        url = reverse("fgdm:pre_proceedings", args=[case.pk])
+        assert "No offer recorded" in client.get(url).content.decode()
+        assert client.post(reverse("fgdm:pre_proceedings_step", args=[case.pk, "offer"]),
+                           {"offer-letter_sent_on": ""}).status_code == 400
+        assert client.post(reverse("fgdm:pre_proceedings_step", args=[case.pk, "offer"]),
+                           {"offer-letter_sent_on": TODAY().isoformat()}).status_code == 302
+        response = client.post(reverse("fgdm:pre_proceedings_step", args=[case.pk, "application"]),
+                               {"application-made_on": TODAY().isoformat()})
+        assert response.status_code == 400
+        assert PreProceedings.objects.get(case=case).status == "offered"
+        assert client.post(reverse("fgdm:pre_proceedings_step", args=[case.pk, "nonsense"]), {}).status_code == 404
