@@ -220,7 +220,7 @@ def case_withdraw_consent(*, case_id: int, by, withdrawn_by: str, reason: str = 
     return case
 
 
-def ensure_may_share(case: Case) -> None:
+def _ensure_may_share(case: Case) -> None:
     """Steps that share information with the family network need the family's consent to share.
 
     Raises ConsentWithdrawn (409) after a withdrawal, RuleBroken when consent was never recorded.
@@ -287,7 +287,7 @@ def child_record_wishes(*, child_id: int, by, wishes_and_feelings: str, particip
     return child
 
 
-def ensure_children_heard(case: Case) -> None:
+def _ensure_children_heard(case: Case) -> None:
     """Before a decision about services, every child's wishes and feelings are on record.
 
     Raises RuleBroken naming the children not heard yet.
@@ -355,7 +355,7 @@ def meeting_schedule(
     case = _lock_case(case_id)
     ensure_can_work_case(by, case)
     ensure_transition(case.status, CaseStatus.MEETING_PLANNED, CASE_TRANSITIONS, label="case")
-    ensure_may_share(case)
+    _ensure_may_share(case)
     if model not in MeetingModel.values:
         raise RuleBroken(f"Unknown meeting model “{model}”.", field="model")
     if case.stage == Stage.PRE_PROCEEDINGS and model != MeetingModel.FGC:
@@ -407,7 +407,7 @@ def meeting_prepare(*, meeting_id: int, by) -> Meeting:
         raise InvalidTransition("Only a Family Group Conference has a preparation step.")
     _ensure_runs_meeting(by, meeting)
     ensure_transition(meeting.status, MeetingStatus.PREPARED, MEETING_TRANSITIONS, label="meeting")
-    ensure_may_share(meeting.case)
+    _ensure_may_share(meeting.case)
     waiting = [m.full_name for m in meeting.case.network_members.all()
                if m.preparation_status in (PreparationStatus.NOT_CONTACTED, PreparationStatus.CONTACTED)]
     if waiting:
@@ -481,7 +481,7 @@ def meeting_record(
     if private_family_time_minutes is not None and (not private_family_time or private_family_time_minutes <= 0):
         raise RuleBroken("Private family time lasts some minutes, and only if the family had it.",
                          field="private_family_time_minutes")
-    ensure_may_share(case)
+    _ensure_may_share(case)
     previous = meeting.status
     meeting.status = MeetingStatus.HELD
     meeting.held_on = held_on
@@ -514,7 +514,7 @@ def plan_accept(*, plan_id: int, by, support_needed: bool = True) -> FamilyPlan:
     case = plan.case
     ensure_can_work_case(by, case)
     ensure_transition(plan.status, PlanStatus.ACCEPTED, PLAN_TRANSITIONS, label="plan")
-    ensure_children_heard(case)
+    _ensure_children_heard(case)
     plan.status = PlanStatus.ACCEPTED
     plan.decided_by = by
     plan.decided_at = timezone.now()
@@ -700,7 +700,7 @@ def member_record_preparation(
         raise InvalidTransition("Arrange the meeting before preparing the network.")
     meeting.case = case
     _ensure_runs_meeting(by, meeting)
-    ensure_may_share(case)
+    _ensure_may_share(case)
     if status not in PreparationStatus.values or status == PreparationStatus.NOT_CONTACTED:
         raise RuleBroken("Choose where this person's preparation stands.", field="status")
     if status == PreparationStatus.EXCLUDED:
@@ -879,9 +879,10 @@ def working_days_between(start: datetime.date, end: datetime.date) -> int:
 
 
 @transaction.atomic
-def reviews_escalate_overdue(*, working_days: int | None = None) -> list:
+def reviews_escalate_overdue(*, by=None, working_days: int | None = None) -> list:
     """Escalate every review task still open more than `working_days` working days after the plan's
-    review date to the case's team managers (once per task). Run on a schedule with the timers.
+    review date to the case's team managers (once per task). Run on a schedule with the timers;
+    `by` is the person responsible for the run (None: the system, see audit.context).
     """
     from django.conf import settings
     from viewflow.workflow.models import Task
@@ -907,7 +908,7 @@ def reviews_escalate_overdue(*, working_days: int | None = None) -> list:
         escalation = ReviewEscalation.objects.create(case=case, task_id=task.pk, review_due_on=due,
                                                      working_days_overdue=overdue)
         managers = ", ".join(sorted(case.team.managers.values_list("username", flat=True)))
-        record_event(obj=escalation, action="review_escalated", by=None, case_id=case.pk,
+        record_event(obj=escalation, action="review_escalated", by=by, case_id=case.pk,
                      reason=f"Review due {due:%-d %B %Y}, {overdue} working days overdue; escalated to {managers or 'the team managers'}.")
         escalated.append(escalation)
     return escalated

@@ -114,7 +114,8 @@ def _fgc_scheduled(world):
 
 
 def _meeting_prepare(world):
-    _, _, meeting = _fgc_scheduled(world)
+    case, _, meeting = _fgc_scheduled(world)
+    scenario.prepare_everyone(case, by=world.u.coord)
     return lambda: case_services.meeting_prepare(meeting_id=meeting.pk, by=world.u.coord), world.u.coord
 
 
@@ -152,6 +153,76 @@ def _conflict_declare(world):
     case = scenario.allocated(world)
     return lambda: case_services.conflict_declare(by=world.u.prac_east2, case_reference=case.reference,
                                                   reason="The grandmother is my neighbour"), world.u.prac_east2
+
+
+def _case_withdraw_consent(world):
+    case = scenario.allocated(world)
+    return lambda: case_services.case_withdraw_consent(case_id=case.pk, by=world.u.prac_east,
+                                                       withdrawn_by="Sarah"), world.u.prac_east
+
+
+def _case_set_bottom_lines(world):
+    case = scenario.allocated(world)
+    return lambda: case_services.case_set_bottom_lines(case_id=case.pk, by=world.u.prac_east,
+                                                       bottom_lines="Lily is safe"), world.u.prac_east
+
+
+def _child_record_wishes(world):
+    case = scenario.allocated(world)
+    return lambda: case_services.child_record_wishes(child_id=case.children.get().pk, by=world.u.prac_east,
+                                                     wishes_and_feelings="Nan", participation="writes"), world.u.prac_east
+
+
+def _member_record_preparation(world):
+    _, grandmother, _ = _fgc_scheduled(world)
+    return lambda: case_services.member_record_preparation(member_id=grandmother.pk, by=world.u.coord,
+                                                           status="invited"), world.u.coord
+
+
+def _action_mark_done(world):
+    _, _, plan = scenario.plan_accepted(world)
+    return lambda: case_services.action_mark_done(action_id=plan.actions.get().pk, by=world.u.prac_east), world.u.prac_east
+
+
+def _pre_proceedings_case(world):
+    case, _ = scenario.with_network(world, stage="pre_proceedings")
+    return case
+
+
+def _pre_proceedings_offer(world):
+    case = _pre_proceedings_case(world)
+    return lambda: case_services.pre_proceedings_record_offer(case_id=case.pk, by=world.u.prac_east,
+                                                              letter_sent_on=_today()), world.u.prac_east
+
+
+def _pre_proceedings_declined(world):
+    case = _pre_proceedings_case(world)
+    case_services.pre_proceedings_record_offer(case_id=case.pk, by=world.u.prac_east, letter_sent_on=_today())
+    return lambda: case_services.pre_proceedings_record_declined(case_id=case.pk, by=world.u.prac_east,
+                                                                 declined_by="Everyone", declined_on=_today()), world.u.prac_east
+
+
+def _pre_proceedings_exemption(world):
+    case = _pre_proceedings_case(world)
+    return lambda: case_services.pre_proceedings_record_exemption(case_id=case.pk, by=world.u.prac_east,
+                                                                  reason="Risk", decision_maker=world.u.tm_east), world.u.prac_east
+
+
+def _pre_proceedings_application(world):
+    case = _pre_proceedings_case(world)
+    case_services.pre_proceedings_record_exemption(case_id=case.pk, by=world.u.prac_east, reason="Risk",
+                                                   decision_maker=world.u.tm_east)
+    return lambda: case_services.pre_proceedings_record_application(case_id=case.pk, by=world.u.tm_east,
+                                                                    made_on=_today()), world.u.tm_east
+
+
+def _reviews_escalate_overdue(world):
+    from tests.test_reviews_and_timers import fire_timers_on
+
+    case, _, plan = scenario.meeting_held(world)
+    case_services.plan_accept(plan_id=plan.pk, by=world.u.prac_east, support_needed=False)
+    fire_timers_on(plan.review_by)
+    return lambda: case_services.reviews_escalate_overdue(by=world.u.tm_east, working_days=-1), world.u.tm_east
 
 
 def _task_assign(world):
@@ -387,6 +458,17 @@ ROWS: dict[str, Row] = {
         why_several="the old plan is superseded, the new version is agreed and the case moves on: three objects"),
     "fgdm.services.task_assign": Row(_task_assign, ["task_assigned"]),
     "fgdm.services.conflict_declare": Row(_conflict_declare, ["conflict_declared"]),
+    "fgdm.services.case_withdraw_consent": Row(_case_withdraw_consent, ["consent_withdrawn"]),
+    "fgdm.services.case_set_bottom_lines": Row(_case_set_bottom_lines, ["bottom_lines_set"]),
+    "fgdm.services.child_record_wishes": Row(_child_record_wishes, ["child_wishes_recorded"]),
+    "fgdm.services.member_record_preparation": Row(_member_record_preparation, ["member_preparation"]),
+    "fgdm.services.action_mark_done": Row(_action_mark_done, ["plan_action_done"]),
+    "fgdm.services.pre_proceedings_record_offer": Row(_pre_proceedings_offer, ["pre_proceedings_offered"]),
+    "fgdm.services.pre_proceedings_record_declined": Row(_pre_proceedings_declined, ["pre_proceedings_declined"]),
+    "fgdm.services.pre_proceedings_record_exemption": Row(_pre_proceedings_exemption, ["pre_proceedings_exempt"]),
+    "fgdm.services.pre_proceedings_record_application": Row(
+        _pre_proceedings_application, ["pre_proceedings_application_made"]),
+    "fgdm.services.reviews_escalate_overdue": Row(_reviews_escalate_overdue, ["review_escalated"]),
     "network_packages.services.package_create": Row(_package_create, ["package_drafted"]),
     "network_packages.services.package_submit": Row(_package_submit, ["package_submitted"]),
     "network_packages.services.package_approve": Row(
@@ -432,6 +514,8 @@ ROWS: dict[str, Row] = {
 # which must write nothing at all.
 READS_ONLY: dict[str, Callable] = {
     "fgdm.services.practitioner_by_username": lambda world: lambda: case_services.practitioner_by_username("prac.east"),
+    "fgdm.services.working_days_between": lambda world: lambda: case_services.working_days_between(
+        datetime.date(2026, 11, 20), datetime.date(2026, 11, 23)),
     "network_packages.services.required_tier": lambda world: lambda: package_services.required_tier(Decimal("10.00")),
     "network_packages.services.approver_limit": lambda world: lambda: package_services.approver_limit(world.u.tm_east),
     "network_packages.services.package_is_editable": lambda world: (
