@@ -19,7 +19,7 @@ def referral(world, *, by=None, stage="family_help", locality=None):
         stage=stage,
         referral_reason="Mum is going into hospital for several weeks.",
         children=[ChildInput(first_name="Lily", last_name="Hardy", date_of_birth=datetime.date(2017, 3, 9),
-                             wishes_and_feelings="Lily wants to stay at her school and see Nan every day.",
+                             wishes_and_feelings="Wants to stay at her school and see Nan every day.",
                              participation="attends")],
         consent_given_by="Sarah Hardy (mother)",
     )

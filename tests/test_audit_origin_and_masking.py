@@ -36,7 +36,8 @@ class TestMasking:
         everything = str(entry.changes) + entry.object_repr + entry.changes_text + str(entry.serialized_data)
         assert "Lily" not in everything and "2017" not in everything
         assert entry.object_repr == f"child #{child.pk}"
-        assert entry.changes["wishes_and_feelings"] == ["None", ""]  # not an identifier: shown
+        assert entry.changes["wishes_and_feelings"] == [  # not an identifier: shown
+            "None", "Wants to stay at her school and see Nan every day."]
 
     def test_a_change_to_a_masked_field_is_still_on_record(self, world):
         case = scenario.referral(world)
