@@ -14,7 +14,7 @@ from django.db.models import Max
 from audit.models import LookedAfterMark
 from audit.retention import Due, children_in_need_destroy_after, looked_after_destroy_after
 from fgdm.constants import CaseStatus, Outcome
-from fgdm.models import Case, Child, FamilyPlan, Meeting, NetworkMember, PlanAction
+from fgdm.models import Case, Child, FamilyPlan, Meeting, NetworkMember, PlanAction, PreProceedings
 
 CHILDREN_IN_NEED = "children_in_need"
 LOOKED_AFTER = "looked_after"
@@ -50,19 +50,26 @@ class CaseRecords:
         case = Case.objects.select_for_update().get(pk=due.object_id)
         case.family_name, case.referral_reason = REMOVED, ""
         case.consent_given_by, case.child_lives_with = "", ""
-        case.save(update_fields=["family_name", "referral_reason", "consent_given_by", "child_lives_with"])
+        case.consent_withdrawn_by, case.bottom_lines = "", ""
+        case.save(update_fields=["family_name", "referral_reason", "consent_given_by", "child_lives_with",
+                                 "consent_withdrawn_by", "bottom_lines"])
         for child in Child.objects.filter(case=case):
             child.first_name, child.last_name, child.wishes_and_feelings = REMOVED, REMOVED, ""
+            child.participation_detail = ""
             child.date_of_birth = child.date_of_birth.replace(month=1, day=1)  # the year only, for statistics
             child.save()
         NetworkMember.objects.filter(case=case).update(full_name=REMOVED, phone="", email="", address="",
-                                                       exclusion_reason="")
-        Meeting.objects.filter(case=case).update(venue="", bottom_lines="", attendees="", child_participation="")
-        FamilyPlan.objects.filter(case=case).update(contingency="", return_reason="")
-        PlanAction.objects.filter(plan__case=case).update(description=REMOVED, owner_text="")
+                                                       exclusion_reason="", preparation_notes="",
+                                                       how_to_contribute="")
+        Meeting.objects.filter(case=case).update(venue="", bottom_lines="", attendees="", child_participation="",
+                                                 coordinator_request="", information_shared="")
+        FamilyPlan.objects.filter(case=case).update(contingency="", return_reason="", monitoring="")
+        PlanAction.objects.filter(plan__case=case).update(description=REMOVED, owner_text="", checked_by="")
+        PreProceedings.objects.filter(case=case).update(declined_by="", exemption_reason="")
         removed = ["family name", "referral reason", "consent given by", "where the child lives",
                    "children's names, wishes and feelings and day and month of birth",
                    "network members' names and contact details", "meeting venues, attendees and notes",
-                   "plans' contingencies, reasons and actions"]
+                   "plans' contingencies, reasons and actions",
+                   "bottom lines, who withdrew consent, preparation notes and pre-proceedings reasons"]
         case.refresh_from_db()
         return case, removed

@@ -412,3 +412,31 @@ class TestPreProceedingsDuty:
         assert response.status_code == 400
         assert PreProceedings.objects.get(case=case).status == "offered"
         assert client.post(reverse("fgdm:pre_proceedings_step", args=[case.pk, "nonsense"]), {}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_retention_removes_what_this_work_records_about_the_family(world):
+    """Bottom lines, withdrawal, the child's advocate, preparation notes, stages and pre-proceedings
+    reasons identify the family too: the retention run removes them with the rest."""
+    import io
+
+    from fgdm.models import Case, Child, FamilyPlan, Meeting, NetworkMember, PlanAction
+    from tests.test_audit_retention import closed_case
+
+    case = closed_case(world, family="Oldfield")
+    Case.objects.filter(pk=case.pk).update(bottom_lines="Kept away from Uncle Ray", consent_withdrawn_by="Sarah")
+    Child.objects.filter(case=case).update(participation_detail="Advocate Jo Bloggs")
+    NetworkMember.objects.filter(case=case).update(preparation_notes="Lives at 3 High St", how_to_contribute="Letter")
+    Meeting.objects.filter(case=case).update(coordinator_request="Polish speaker", information_shared="Police report")
+    FamilyPlan.objects.filter(case=case).update(monitoring="Calls to Sarah")
+    PlanAction.objects.filter(plan__case=case).update(checked_by="Dr Patel")
+    PreProceedings.objects.create(case=case, declined_by="Sarah and Ray")
+    call_command("apply_retention", "--as", "auditor", stdout=io.StringIO())
+    case.refresh_from_db()
+    assert (case.bottom_lines, case.consent_withdrawn_by) == ("", "")
+    assert case.children.get().participation_detail == ""
+    assert (case.network_members.get().preparation_notes, case.network_members.get().how_to_contribute) == ("", "")
+    assert Meeting.objects.filter(case=case, coordinator_request="", information_shared="").count() == 1
+    assert FamilyPlan.objects.get(case=case).monitoring == ""
+    assert PlanAction.objects.get(plan__case=case).checked_by == ""
+    assert PreProceedings.objects.get(case=case).declined_by == ""
