@@ -32,7 +32,10 @@ def _member_record(member: NetworkMember, redact: str = "") -> Record:
             .add("Lives with the child", member.lives_with_child, redact).add("Phone", member.phone, redact)
             .add("E-mail", member.email, redact).add("Address", member.address, redact)
             .add("Excluded from meetings", member.excluded_from_meetings, redact)
-            .add("Reason for exclusion", member.exclusion_reason, redact))
+            .add("Reason for exclusion", member.exclusion_reason, redact)
+            .add("Preparation for the meeting", member.get_preparation_status_display(), redact)
+            .add("Preparation notes", member.preparation_notes, redact)
+            .add("How they can still contribute", member.how_to_contribute, redact))
 
 
 def collect(subject: Subject) -> list[Section]:
@@ -49,7 +52,9 @@ def collect(subject: Subject) -> list[Section]:
     if subject.kind == "child":
         person.records.append(Record("Child").add("First name", child.first_name).add("Last name", child.last_name)
                               .add("Date of birth", child.date_of_birth)
-                              .add("Your wishes and feelings", child.wishes_and_feelings))
+                              .add("Your wishes and feelings", child.wishes_and_feelings)
+                              .add("How you take part", child.get_participation_display())
+                              .add("Who speaks for you", child.participation_detail))
     else:
         person.records.append(_member_record(member))
     sections.append(person)
@@ -61,6 +66,9 @@ def collect(subject: Subject) -> list[Section]:
         .add("Opened", case.opened_on).add("Closed", case.closed_on).add("Outcome", case.get_outcome_display())
         .add("Reason for referral", case.referral_reason, THIRD_FREE_TEXT)
         .add("Consent to share given by", case.consent_given_by, THIRD_FREE_TEXT)
+        .add("Consent withdrawn by", case.consent_withdrawn_by, THIRD_FREE_TEXT)
+        .add("Consent withdrawn on", case.consent_withdrawn_at)
+        .add("The referrer's bottom lines", case.bottom_lines, THIRD_FREE_TEXT)
         .add("Where the child lives", case.child_lives_with, THIRD_FREE_TEXT))
     sections.append(case_section)
 
@@ -81,16 +89,30 @@ def collect(subject: Subject) -> list[Section]:
             .add("Venue", meeting.venue).add("Held on", meeting.held_on)
             .add("Who attended", meeting.attendees, THIRD_FREE_TEXT)
             .add("How the child took part", meeting.child_participation)
-            .add("Bottom lines", meeting.bottom_lines, THIRD_FREE_TEXT))
+            .add("Bottom lines", meeting.bottom_lines, THIRD_FREE_TEXT)
+            .add("The family's request for a coordinator", meeting.coordinator_request, THIRD_FREE_TEXT)
+            .add("Information given", meeting.information_shared, THIRD_FREE_TEXT)
+            .add("Private family time (minutes)", meeting.private_family_time_minutes))
     actions = PlanAction.objects.filter(plan__case=case).select_related("plan", "owner_member").order_by("plan__version", "id")
     for plan in case.plans.order_by("version"):
         record = (Record(f"Family plan, version {plan.version}").add("Status", plan.get_status_display())
                   .add("Agreed on", plan.agreed_on).add("Review by", plan.review_by)
                   .add("Contingency", plan.contingency, THIRD_FREE_TEXT)
+                  .add("Monitoring", plan.monitoring, THIRD_FREE_TEXT)
                   .add("Reasons it was returned", plan.return_reason, THIRD_FREE_TEXT))
         for action in (a for a in actions if a.plan_id == plan.pk):
             mine = subject.kind == "member" and action.owner_member_id == subject.id
-            record.add("Action", f"{action.description} — {action.owner_name}", "" if mine else THIRD_FREE_TEXT)
+            checked = f" (checked by {action.checked_by})" if action.checked_by else ""
+            record.add("Action", f"{action.description} — {action.owner_name}{checked}, {action.get_status_display()}",
+                       "" if mine else THIRD_FREE_TEXT)
         meetings.records.append(record)
     sections.append(meetings)
+    pre = getattr(case, "pre_proceedings", None)
+    if pre is not None:
+        sections.append(Section("Before court proceedings", "case record", [
+            Record("The offer of a family meeting").add("Where it stands", pre.get_status_display())
+            .add("Letter before proceedings", pre.letter_sent_on).add("Declined on", pre.declined_on)
+            .add("Declined by", pre.declined_by, THIRD_FREE_TEXT)
+            .add("Best-interests exemption", pre.exemption_reason, THIRD_FREE_TEXT)
+            .add("Application to court", pre.application_made_on)]))
     return sections

@@ -440,3 +440,22 @@ def test_retention_removes_what_this_work_records_about_the_family(world):
     assert FamilyPlan.objects.get(case=case).monitoring == ""
     assert PlanAction.objects.get(plan__case=case).checked_by == ""
     assert PreProceedings.objects.get(case=case).declined_by == ""
+
+
+@pytest.mark.django_db
+def test_subject_access_export_includes_how_the_child_takes_part_and_the_pre_proceedings_offer(world, tmp_path):
+    import io
+    import json
+
+    case, _ = scenario.with_network(world, stage="pre_proceedings")
+    services.pre_proceedings_record_offer(case_id=case.pk, by=world.u.prac_east, letter_sent_on=TODAY())
+    child = case.children.get()
+    call_command("sar_export", "--child", str(child.pk), "--as", "auditor", "--out", str(tmp_path),
+                 stdout=io.StringIO())
+    [json_file] = tmp_path.glob("*.json")
+    bundle = json.loads(json_file.read_text())
+    about = [(v["label"], v["value"]) for s in bundle["sections"] if s["title"] == "About you"
+             for r in s["records"] for v in r["values"]]
+    assert ("How you take part", "Attends the meeting") in about
+    titles = [s["title"] for s in bundle["sections"]]
+    assert "Before court proceedings" in titles
