@@ -46,6 +46,13 @@ STEP_ROLES: dict[str, tuple[str, ...]] = {
     "returns_import": (Role.FINANCE_OFFICER,),
     "finance_reports": (Role.FINANCE_OFFICER, Role.AUDITOR, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE),
     "task_assign": (Role.PRACTITIONER, Role.COORDINATOR, *MANAGERS, Role.FINANCE_OFFICER),
+    "case_withdraw_consent": (Role.PRACTITIONER,),
+    "case_set_bottom_lines": (Role.PRACTITIONER,),
+    "child_record_wishes": (Role.PRACTITIONER,),
+    "member_record_preparation": (Role.COORDINATOR, Role.PRACTITIONER),
+    "action_mark_done": (Role.PRACTITIONER,),
+    "pre_proceedings_record": (Role.PRACTITIONER,),
+    "pre_proceedings_application": MANAGERS,
 }
 
 

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_GET, require_POST, require_safe
 from viewflow.workflow import chart
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -669,7 +669,7 @@ def profile(request):
 @login_required
 def case_consent_withdraw(request, case_id):
     return _case_step(
-        request, case_id, title="Record that consent was withdrawn", form_class=f.ConsentWithdrawForm,
+        request, case_id, step="case_withdraw_consent", title="Record that consent was withdrawn", form_class=f.ConsentWithdrawForm,
         button="Record the withdrawal",
         intro="From now on nothing more can be shared with the family's network: arranging, preparing and holding "
               "the meeting are refused until consent is given again.",
@@ -681,7 +681,7 @@ def case_consent_withdraw(request, case_id):
 @login_required
 def case_bottom_lines(request, case_id):
     return _case_step(
-        request, case_id, title="The referrer's bottom lines", form_class=f.BottomLinesForm,
+        request, case_id, step="case_set_bottom_lines", title="The referrer's bottom lines", form_class=f.BottomLinesForm,
         button="Record the bottom lines",
         form_kwargs=lambda case: {"initial": {"bottom_lines": case.bottom_lines}},
         intro="What any plan the family makes must achieve for the child to be safe.",
@@ -694,6 +694,7 @@ def case_bottom_lines(request, case_id):
 @login_required
 def child_wishes(request, child_id):
     child = selectors.child_get(user=request.user, child_id=child_id)
+    gate(request, "child_record_wishes")
     bound = request.POST if request.method == "POST" else None
     form = f.WishesForm(bound, initial={"wishes_and_feelings": child.wishes_and_feelings,
                                         "participation": child.participation,
@@ -713,6 +714,7 @@ def child_wishes(request, child_id):
 @login_required
 def member_preparation(request, member_id):
     member = selectors.member_get(user=request.user, member_id=member_id)
+    gate(request, "member_record_preparation")
     bound = request.POST if request.method == "POST" else None
     form = f.PreparationForm(bound, initial={"status": member.preparation_status, "notes": member.preparation_notes,
                                              "exclusion_reason": member.exclusion_reason,
@@ -736,6 +738,7 @@ def member_preparation(request, member_id):
 @require_POST
 def action_done(request, action_id):
     action = selectors.action_get(user=request.user, action_id=action_id)
+    gate(request, "action_mark_done")
     form = f.EmptyForm(request.POST)
     if run_service(form, lambda data: services.action_mark_done(action_id=action.pk, by=request.user)):
         return done(request, "The action is marked done.", reverse("fgdm:plan_detail", args=[action.plan_id]))
@@ -755,16 +758,30 @@ PRE_PROCEEDINGS_STEPS = {
 
 
 @login_required
-def pre_proceedings(request, case_id, step=None):
+@require_GET
+def pre_proceedings(request, case_id):
+    return _pre_proceedings_page(request, case_id)
+
+
+def pre_proceedings_step(step):
+    """The view a form of the pre-proceedings page posts to (one URL per step)."""
+
+    @login_required
+    @require_POST
+    def view(request, case_id):
+        return _pre_proceedings_page(request, case_id, step=step)
+
+    view.__name__ = f"pre_proceedings_{step}"
+    return view
+
+
+def _pre_proceedings_page(request, case_id, step=None):
     """The case's pre-proceedings duty: one page, a form per step; each POST calls one service."""
     case, record = selectors.pre_proceedings_of(user=request.user, case_id=case_id)
     forms_by_step = {name: form_class(prefix=name) for name, (form_class, _, _) in PRE_PROCEEDINGS_STEPS.items()}
     status = 200
-    if request.method == "POST":
-        if step not in PRE_PROCEEDINGS_STEPS:
-            from django.http import Http404
-
-            raise Http404("No such step.")
+    if step is not None:
+        gate(request, "pre_proceedings_application" if step == "application" else "pre_proceedings_record")
         form_class, service, message = PRE_PROCEEDINGS_STEPS[step]
         form = forms_by_step[step] = form_class(request.POST, prefix=step)
         if run_service(form, lambda data: service(case_id=case.pk, by=request.user, **data)):
@@ -773,6 +790,7 @@ def pre_proceedings(request, case_id, step=None):
     return page(request, "fgdm/pre_proceedings.html", {
         "title": "Pre-proceedings: the offer of a family meeting", "caption": _caption(case), "case": case,
         "record": record, "forms": forms_by_step, "all_forms": list(forms_by_step.values()),
+        "urls": {name: reverse(f"fgdm:pre_proceedings_{name}", args=[case.pk]) for name in PRE_PROCEEDINGS_STEPS},
         "fgc_held": case.meetings.filter(model="fgc", status=MeetingStatus.HELD).exists(),
         "back": reverse("fgdm:case_detail", args=[case.pk]),
     }, status=status)

@@ -19,6 +19,8 @@ def side(world, *, locality, prac, manager, model):
         case=case.pk,
         meeting=case.meetings.get().pk,
         plan=case.plans.get().pk,
+        action=case.plans.get().actions.first().pk,
+        child=case.children.first().pk,
         package=package.pk,
         member=package.items.first().payee_id,
         payment=package.payments.first().pk,

@@ -403,15 +403,18 @@ class TestPreProceedingsDuty:
         client.force_login(world.u.prac_east)
         url = reverse("fgdm:pre_proceedings", args=[case.pk])
         assert "No offer recorded" in client.get(url).content.decode()
-        assert client.post(reverse("fgdm:pre_proceedings_step", args=[case.pk, "offer"]),
+        assert client.post(reverse("fgdm:pre_proceedings_offer", args=[case.pk]),
                            {"offer-letter_sent_on": ""}).status_code == 400
-        assert client.post(reverse("fgdm:pre_proceedings_step", args=[case.pk, "offer"]),
+        assert client.post(reverse("fgdm:pre_proceedings_offer", args=[case.pk]),
                            {"offer-letter_sent_on": TODAY().isoformat()}).status_code == 302
-        response = client.post(reverse("fgdm:pre_proceedings_step", args=[case.pk, "application"]),
+        # a practitioner does not mark the application: a manager does, and only on one of the three endings
+        assert client.post(reverse("fgdm:pre_proceedings_application", args=[case.pk]),
+                           {"application-made_on": TODAY().isoformat()}).status_code == 403
+        client.force_login(world.u.tm_east)
+        response = client.post(reverse("fgdm:pre_proceedings_application", args=[case.pk]),
                                {"application-made_on": TODAY().isoformat()})
-        assert response.status_code == 400
+        assert response.status_code in (400, 409) and "declined by everyone" in response.content.decode()
         assert PreProceedings.objects.get(case=case).status == "offered"
-        assert client.post(reverse("fgdm:pre_proceedings_step", args=[case.pk, "nonsense"]), {}).status_code == 404
 
 
 @pytest.mark.django_db

@@ -48,7 +48,8 @@ VISIBLE = {
 
 # URL keyword → which object of the world fills it.
 KWARGS = {"case_id": "case", "meeting_id": "meeting", "plan_id": "plan", "package_id": "package",
-          "member_id": "member", "payment_id": "payment", "task_id": "task", "batch_id": "batch"}
+          "member_id": "member", "payment_id": "payment", "task_id": "task", "batch_id": "batch",
+          "child_id": "child", "action_id": "action"}
 
 
 def row(kind=None, *, api=False, deny=(), **methods):
@@ -90,6 +91,16 @@ ROUTES = {
     "fgdm:plan_accept": row("case", post="plan_accept"),
     "fgdm:plan_return": row("case", post="plan_return"),
     "fgdm:plan_revise": row("case", get="plan_revise", post="plan_revise"),
+    "fgdm:case_consent_withdraw": row("case", get="case_withdraw_consent", post="case_withdraw_consent"),
+    "fgdm:case_bottom_lines": row("case", get="case_set_bottom_lines", post="case_set_bottom_lines"),
+    "fgdm:child_wishes": row("whole_case", get="child_record_wishes", post="child_record_wishes"),
+    "fgdm:member_preparation": row("payee", get="member_record_preparation", post="member_record_preparation"),
+    "fgdm:action_done": row("case", post="action_mark_done"),
+    "fgdm:pre_proceedings": row("whole_case", get="read"),
+    "fgdm:pre_proceedings_offer": row("whole_case", post="pre_proceedings_record"),
+    "fgdm:pre_proceedings_declined": row("whole_case", post="pre_proceedings_record"),
+    "fgdm:pre_proceedings_exemption": row("whole_case", post="pre_proceedings_record"),
+    "fgdm:pre_proceedings_application": row("whole_case", post="pre_proceedings_application"),
     "network_packages:package_new": row("case", get="package_create", post="package_create"),
     "network_packages:package_detail": row("whole_case", get="read"),
     "network_packages:package_change": row("whole_case", get="package_revise", post="package_revise"),
@@ -132,6 +143,16 @@ ROUTES = {
     "api-plan-accept": api("case", post="plan_accept"),
     "api-plan-return": api("case", post="plan_return"),
     "api-plan-revise": api("case", post="plan_revise"),
+    "api-case-consent-withdraw": api("whole_case", post="case_withdraw_consent"),
+    "api-case-bottom-lines": api("whole_case", post="case_set_bottom_lines"),
+    "api-child-wishes": api("whole_case", post="child_record_wishes"),
+    "api-member-preparation": api("payee", post="member_record_preparation"),
+    "api-action-done": api("case", post="action_mark_done"),
+    "api-case-pre-proceedings": api("whole_case", get="read"),
+    "api-case-pre-proceedings-offer": api("whole_case", post="pre_proceedings_record"),
+    "api-case-pre-proceedings-declined": api("whole_case", post="pre_proceedings_record"),
+    "api-case-pre-proceedings-exemption": api("whole_case", post="pre_proceedings_record"),
+    "api-case-pre-proceedings-application": api("whole_case", post="pre_proceedings_application"),
     "api-tasks": api(get="signed_in"),
     "api-task-assign": api("task", post="task_assign"),
     "api-case-packages": api("whole_case", get="read", post="package_create"),

@@ -146,6 +146,7 @@ class CaseConsentWithdraw(AuditedAPIView):
     @extend_schema(request=s.ConsentWithdrawSerializer, responses=s.CaseSerializer)
     def post(self, request, case_id):
         case = selectors.case_get_whole(user=request.user, case_id=case_id)
+        ensure_may(request.user, "case_withdraw_consent")
         data = _valid(s.ConsentWithdrawSerializer, request)
         case = services.case_withdraw_consent(case_id=case.pk, by=request.user, **data)
         return Response(s.CaseSerializer(case).data)
@@ -155,6 +156,7 @@ class CaseBottomLines(AuditedAPIView):
     @extend_schema(request=s.BottomLinesSerializer, responses=s.CaseSerializer)
     def post(self, request, case_id):
         case = selectors.case_get_whole(user=request.user, case_id=case_id)
+        ensure_may(request.user, "case_set_bottom_lines")
         data = _valid(s.BottomLinesSerializer, request)
         case = services.case_set_bottom_lines(case_id=case.pk, by=request.user, bottom_lines=data["bottom_lines"])
         return Response(s.CaseSerializer(case).data)
@@ -164,6 +166,7 @@ class ChildWishes(AuditedAPIView):
     @extend_schema(request=s.WishesSerializer, responses=s.ChildSerializer)
     def post(self, request, child_id):
         child = selectors.child_get(user=request.user, child_id=child_id)
+        ensure_may(request.user, "child_record_wishes")
         data = _valid(s.WishesSerializer, request)
         child = services.child_record_wishes(child_id=child.pk, by=request.user, **data)
         return Response(s.ChildSerializer(child).data)
@@ -173,6 +176,7 @@ class MemberPreparation(AuditedAPIView):
     @extend_schema(request=s.PreparationSerializer, responses=s.NetworkMemberSerializer)
     def post(self, request, member_id):
         member = selectors.member_get(user=request.user, member_id=member_id)
+        ensure_may(request.user, "member_record_preparation")
         data = _valid(s.PreparationSerializer, request)
         member = services.member_record_preparation(member_id=member.pk, by=request.user, **data)
         return Response(s.NetworkMemberSerializer(member).data)
@@ -182,6 +186,7 @@ class ActionDone(AuditedAPIView):
     @extend_schema(request=s.ActionDoneSerializer, responses=s.PlanActionSerializer)
     def post(self, request, action_id):
         action = selectors.action_get(user=request.user, action_id=action_id)
+        ensure_may(request.user, "action_mark_done")
         data = _valid(s.ActionDoneSerializer, request)
         action = services.action_mark_done(action_id=action.pk, by=request.user, done_on=data["done_on"])
         return Response(s.PlanActionSerializer(action).data)
@@ -196,11 +201,12 @@ class PreProceedingsDetail(AuditedAPIView):
         return Response(s.PreProceedingsSerializer(record).data)
 
 
-def _pre_proceedings_step(serializer_class, service):
+def _pre_proceedings_step(serializer_class, service, step="pre_proceedings_record"):
     class Step(AuditedAPIView):
         @extend_schema(request=serializer_class, responses=s.PreProceedingsSerializer)
         def post(self, request, case_id):
             case = selectors.case_get_whole(user=request.user, case_id=case_id)
+            ensure_may(request.user, step)
             data = _valid(serializer_class, request)
             record = service(case_id=case.pk, by=request.user, **data)
             return Response(s.PreProceedingsSerializer(record).data)
@@ -212,7 +218,8 @@ def _pre_proceedings_step(serializer_class, service):
 PreProceedingsOffer = _pre_proceedings_step(s.OfferSerializer, services.pre_proceedings_record_offer)
 PreProceedingsDeclined = _pre_proceedings_step(s.DeclinedSerializer, services.pre_proceedings_record_declined)
 PreProceedingsExemption = _pre_proceedings_step(s.ExemptionSerializer, services.pre_proceedings_record_exemption)
-PreProceedingsApplication = _pre_proceedings_step(s.ApplicationSerializer, services.pre_proceedings_record_application)
+PreProceedingsApplication = _pre_proceedings_step(s.ApplicationSerializer, services.pre_proceedings_record_application,
+                                                  step="pre_proceedings_application")
 
 
 class CaseTransfer(AuditedAPIView):
