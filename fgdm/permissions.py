@@ -64,10 +64,7 @@ def may(user, step: str) -> bool:
     """
     if not user.is_authenticated:
         return False
-    roles = getattr(user, "_fgdm_groups", None)
-    if roles is None:
-        roles = user._fgdm_groups = set(user.groups.values_list("name", flat=True))
-    return bool(roles.intersection(STEP_ROLES[step]))
+    return bool(role_names(user).intersection(STEP_ROLES[step]))
 
 
 def ensure_may(user, step: str) -> None:
@@ -78,17 +75,19 @@ def ensure_may(user, step: str) -> None:
         raise NotPermitted(f"Your role cannot do this: only a {who} can.")
 
 
+def role_names(user) -> set[str]:
+    """The names of the role groups the user is in, read once per user instance."""
+    cache = getattr(user, "_fgdm_roles", None)
+    if cache is None:
+        cache = user._fgdm_roles = set(user.groups.values_list("name", flat=True))
+    return cache
+
+
 def has_role(user, role: str) -> bool:
     """True if the user is in the group of this role (superusers count as every role)."""
     if not user.is_authenticated:
         return False
-    if user.is_superuser:
-        return True
-    cache = getattr(user, "_fgdm_roles", None)
-    if cache is None:
-        cache = set(user.groups.values_list("name", flat=True))
-        user._fgdm_roles = cache
-    return role in cache
+    return user.is_superuser or role in role_names(user)
 
 
 def case_scope_q(user, prefix: str = "", *, conference: bool = True) -> Q:

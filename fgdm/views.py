@@ -33,7 +33,14 @@ from fgdm.constants import (
     Role,
 )
 from fgdm.exceptions import DomainError, NotPermitted
-from fgdm.permissions import ensure_can_manage_case, ensure_can_work_case, has_role, may, sees_whole_case, ensure_may
+from fgdm.permissions import (
+    ensure_can_manage_case,
+    ensure_can_work_case,
+    ensure_may,
+    has_role,
+    role_names,
+    sees_whole_case,
+)
 from fgdm.services import ChildInput
 from fgdm.workflow import OPEN_STATUSES, open_task
 from network_packages.constants import ApprovalTier, PackageStatus
@@ -654,8 +661,7 @@ def profile(request):
     return form_page(request, title="Your profile", form=form, button="Declare the conflict",
                      template="fgdm/profile.html", status=400 if request.method == "POST" else 200, context={
                          "roles": (["Administrator"] if request.user.is_superuser else []) + [
-                             Role(name).label for name in request.user.groups.values_list("name", flat=True)
-                             if name in Role.values],
+                             Role(name).label for name in sorted(role_names(request.user)) if name in Role.values],
                          "teams": Team.objects.filter(Q(members=request.user) | Q(managers=request.user)).distinct()
                          .order_by("name"),
                          "conflicts": DeclaredConflict.objects.filter(user=request.user).select_related("case")
