@@ -29,6 +29,7 @@ from network_packages.models import Budget
 from network_packages.selectors import financial_year_of
 from network_packages.services import ItemInput
 from payments import services as payment_services
+from payments.models import Supplier
 
 HUBS_CSV = Path(__file__).resolve().parent / "reference" / "dorset_family_hubs.csv"
 
@@ -80,7 +81,7 @@ DEMO_USERS = [
     DemoUser("fin1", "Sunita", "Patel", Role.FINANCE_OFFICER,
              try_this="Enter bank details, authorise the Tizzard payments, export a batch"),
     DemoUser("fin2", "Mark", "Ellis", Role.FINANCE_OFFICER,
-             try_this="Verify bank details fin1 entered; approve the open sofa bed batch"),
+             try_this="Verify bank details fin1 entered (the Blandford breakfast club's too); approve the open sofa bed batch"),
     DemoUser("auditor", "Joanne", "Fry", Role.AUDITOR,
              try_this="Read any case and its audit trail; change nothing"),
     DemoUser("admin", "System", "Administrator", None,
@@ -456,6 +457,35 @@ def case_weekly_tea(ctx):
                                         plan.actions.first().pk)])
     package_services.package_approve(package_id=package.pk, by=ctx.u("tm.west"), note="Agreed for 12 weeks.")
     return case
+
+
+# The council's register of suppliers (made-up businesses): name, what they supply, bank details
+# (Vocalink's published modulus test numbers, so they pass the check), and who verifies them: None
+# leaves them entered by fin1 and waiting for fin2.
+DEMO_SUPPLIERS = [
+    ("Purbeck Community Furniture", "Reused beds, sofas and white goods, delivered across Dorset",
+     ("PURBECK COMMUNITY FURN", "08-99-99", "66374958"), "fin2"),
+    ("Weymouth & Portland Cabs Ltd", "School runs and hospital journeys, Weymouth, Portland and Chesil",
+     ("WEYMOUTH PORTLAND CABS", "10-79-99", "88837491"), "fin2"),
+    ("Blandford Breakfast Club CIC", "Breakfast and after-school clubs, Blandford and the north",
+     ("BLANDFORD BREAKFAST CLUB", "20-29-59", "63748472"), None),
+]
+
+
+def seed_suppliers(users: dict) -> int:
+    """The demo suppliers not on the register yet, each with bank details. Returns how many were added."""
+    added = 0
+    for name, supplies, (account_name, sort_code, account_number), verifier in DEMO_SUPPLIERS:
+        if Supplier.objects.filter(name=name).exists():
+            continue
+        supplier = payment_services.supplier_create(by=users["fin1"], name=name, supplies=supplies,
+                                                    email=f"accounts@{name.split()[0].lower()}.example")
+        payment_services.supplier_bank_account_set(supplier_id=supplier.pk, by=users["fin1"], account_name=account_name,
+                                                   sort_code=sort_code, account_number=account_number)
+        if verifier:
+            payment_services.supplier_bank_account_verify(supplier_id=supplier.pk, by=users[verifier])
+        added += 1
+    return added
 
 
 # (family name, referring demo user, builder) — the family name and referrer mark a demo case.

@@ -223,6 +223,8 @@ class NetworkMember(models.Model):
     def __str__(self) -> str:
         return self.full_name
 
+    is_supplier = False  # a payee may be a network member or a supplier (payments.Supplier)
+
     @property
     def payment_eligible(self) -> bool:
         """Support packages pay the network around the child, never its parents."""

@@ -36,6 +36,13 @@ STEP_ROLES: dict[str, tuple[str, ...]] = {
     "bank_account_view": (Role.FINANCE_OFFICER, Role.PRACTITIONER, Role.AUDITOR),
     "bank_account_set": (Role.FINANCE_OFFICER, Role.PRACTITIONER),
     "bank_account_verify": (Role.FINANCE_OFFICER,),
+    # The council's register of suppliers (shops, taxi firms) that packages may pay: not personal
+    # data, so everyone who drafts, approves, pays or audits packages may read it; finance keeps it.
+    "supplier_view": (Role.PRACTITIONER, *MANAGERS, Role.FINANCE_OFFICER, Role.AUDITOR),
+    "supplier_manage": (Role.FINANCE_OFFICER,),
+    "supplier_bank_account_view": (Role.FINANCE_OFFICER, Role.AUDITOR),
+    "supplier_bank_account_set": (Role.FINANCE_OFFICER,),
+    "supplier_bank_account_verify": (Role.FINANCE_OFFICER,),
     "payment_authorise": (Role.FINANCE_OFFICER,),
     "batch_create": (Role.FINANCE_OFFICER,),
     "batch_approve": (Role.FINANCE_OFFICER,),

@@ -74,7 +74,7 @@ class ApprovalLimitAdmin(admin.ModelAdmin):
 
 class PackageItemInline(ReadOnlyTabularInline):
     model = PackageItem
-    fields = ("description", "category", "payee", "amount", "frequency", "instalments", "plan_action")
+    fields = ("description", "category", "payee", "supplier", "amount", "frequency", "instalments", "plan_action")
 
 
 class ApprovalInline(ReadOnlyTabularInline):
@@ -95,10 +95,10 @@ class SupportPackageAdmin(ReadOnlyModelAdmin):
 
 @admin.register(PackageItem)
 class PackageItemAdmin(ReadOnlyModelAdmin):
-    list_display = ("description", "package", "category", "payee", "amount", "frequency", "instalments")
+    list_display = ("description", "package", "category", "payee", "supplier", "amount", "frequency", "instalments")
     list_filter = ("category", "frequency")
     search_fields = ("description", "package__case__reference")
-    list_select_related = ("package__case", "payee")
+    list_select_related = ("package__case", "payee", "supplier")
 
 
 @admin.register(Approval)

@@ -15,10 +15,19 @@ class PackageForm(forms.Form):
     review_by = date_field("Review the package by", required=False)
 
 
+SUPPLIER_PREFIX = "supplier-"
+
+
+def supplier_choice(supplier_id: int) -> str:
+    """The value of a supplier in the "Paid to" list (network members are their plain ids)."""
+    return f"{SUPPLIER_PREFIX}{supplier_id}"
+
+
 class ItemForm(forms.Form):
     description = forms.CharField(label="Description", max_length=300)
     category = forms.ChoiceField(label="Category", choices=Category.choices)
-    payee = forms.TypedChoiceField(label="Paid to", coerce=int, choices=[])
+    payee = forms.ChoiceField(label="Paid to", choices=[],
+                              help_text="Someone in the family's network, or a supplier on the council's register.")
     amount = forms.DecimalField(label="Amount per instalment (£)", max_digits=10, decimal_places=2,
                                 min_value=Decimal("0.01"))
     frequency = forms.ChoiceField(label="How often", choices=Frequency.choices)
@@ -26,10 +35,22 @@ class ItemForm(forms.Form):
     plan_action = forms.TypedChoiceField(label="Plan action it supports", required=False, coerce=int,
                                          empty_value=None, choices=[])
 
-    def __init__(self, *args, payees=(), actions=(), **kwargs):
+    def __init__(self, *args, payees=(), suppliers=(), actions=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["payee"].choices = [("", "Choose who is paid"), *[(m.pk, m.full_name) for m in payees]]
+        choices = [("", "Choose who is paid")]
+        if payees:
+            choices.append(("The family's network", [(str(m.pk), m.full_name) for m in payees]))
+        if suppliers:
+            choices.append(("Suppliers", [(supplier_choice(s.pk), s.name) for s in suppliers]))
+        self.fields["payee"].choices = choices
         self.fields["plan_action"].choices = [("", "None"), *[(a.pk, a.description[:80]) for a in actions]]
+
+    def clean_payee(self) -> tuple[int | None, int | None]:
+        """(network member id, supplier id): exactly one is set."""
+        value = self.cleaned_data["payee"]
+        if value.startswith(SUPPLIER_PREFIX):
+            return None, int(value[len(SUPPLIER_PREFIX):])
+        return int(value), None
 
     def has_changed(self):
         """A row counts as filled in once it has a description, a payee or an amount (the selects with

@@ -85,7 +85,11 @@ class PackageItem(models.Model):
     )
     category = models.CharField(max_length=32, choices=Category.choices)
     description = models.CharField(max_length=300)
-    payee = models.ForeignKey(NetworkMember, on_delete=models.PROTECT, related_name="package_items")
+    # Paid to a member of the family's network or to a supplier on the council's register: exactly one.
+    payee = models.ForeignKey(NetworkMember, null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="package_items")
+    supplier = models.ForeignKey("payments.Supplier", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="package_items")
     amount = models.DecimalField(
         max_digits=10, decimal_places=2, validators=[MinValueValidator(PENNY)], help_text="Per instalment"
     )
@@ -101,6 +105,7 @@ class PackageItem(models.Model):
                 condition=~Q(frequency=Frequency.ONE_OFF) | Q(instalments=1),
                 name="item_one_off_single_instalment",
             ),
+            models.CheckConstraint(condition=Q(payee__isnull=False, supplier__isnull=True) | Q(payee__isnull=True, supplier__isnull=False), name="item_one_payee"),
         ]
 
     def __str__(self) -> str:
@@ -109,6 +114,11 @@ class PackageItem(models.Model):
     @property
     def total(self) -> Decimal:
         return self.amount * self.instalments
+
+    @property
+    def paid_to(self):
+        """The network member or supplier paid (both have `full_name`)."""
+        return self.payee if self.payee_id else self.supplier
 
 
 class Approval(models.Model):

@@ -29,17 +29,25 @@ from network_packages.constants import (
 )
 from network_packages.models import PENNY, Approval, ApprovalLimit, PackageItem, SupportPackage
 from network_packages.selectors import budget_position
+from payments.models import Supplier
 
 
 @dataclass(frozen=True)
 class ItemInput:
     description: str
     category: str
-    payee_id: int
+    payee_id: int | None  # a member of the family's network, or
     amount: Decimal
     frequency: str = Frequency.ONE_OFF
     instalments: int = 1
     plan_action_id: int | None = None
+    supplier_id: int | None = None  # a supplier on the council's register; exactly one of the two
+
+    @classmethod
+    def of(cls, item: PackageItem) -> "ItemInput":
+        return cls(description=item.description, category=item.category, payee_id=item.payee_id,
+                   supplier_id=item.supplier_id, amount=item.amount, frequency=item.frequency,
+                   instalments=item.instalments, plan_action_id=item.plan_action_id)
 
 
 def required_tier(total: Decimal) -> str:
@@ -70,17 +78,29 @@ def _validate_items(case: Case, plan: FamilyPlan, items: list[ItemInput]) -> Non
     if not items:
         raise RuleBroken("A package needs at least one item.", field="items")
     members = {m.pk: m for m in case.network_members.all()}
+    suppliers = {s.pk: s for s in Supplier.objects.filter(pk__in={i.supplier_id for i in items if i.supplier_id})}
     action_ids = set(plan.actions.values_list("pk", flat=True))
     for number, item in enumerate(items, start=1):
-        payee = members.get(item.payee_id)
-        if payee is None:
-            raise RuleBroken(f"Item {number}: the payee is not in this family's network.", field="items")
-        if not payee.payment_eligible:
-            raise RuleBroken(
-                f"Item {number}: {payee.full_name} is a parent or holds parental responsibility and cannot be paid "
-                "from a family network support package.",
-                field="items",
-            )
+        if (item.payee_id is None) == (item.supplier_id is None):
+            raise RuleBroken(f"Item {number}: say who is paid: a member of the family's network or a supplier, "
+                             "not both.", field="items")
+        if item.supplier_id is not None:
+            supplier = suppliers.get(item.supplier_id)
+            if supplier is None:
+                raise RuleBroken(f"Item {number}: that supplier is not on the council's register.", field="items")
+            if not supplier.active:
+                raise RuleBroken(f"Item {number}: {supplier.name} is no longer on the council's register of "
+                                 "suppliers; choose another payee.", field="items")
+        else:
+            payee = members.get(item.payee_id)
+            if payee is None:
+                raise RuleBroken(f"Item {number}: the payee is not in this family's network.", field="items")
+            if not payee.payment_eligible:
+                raise RuleBroken(
+                    f"Item {number}: {payee.full_name} is a parent or holds parental responsibility and cannot be "
+                    "paid from a family network support package.",
+                    field="items",
+                )
         if item.category not in Category.values:
             raise RuleBroken(f"Item {number}: unknown category “{item.category}”.", field="items")
         if item.frequency not in Frequency.values:
@@ -125,7 +145,7 @@ def package_create(
     )
     PackageItem.objects.bulk_create(
         PackageItem(package=package, description=i.description.strip(), category=i.category, payee_id=i.payee_id,
-                    amount=i.amount, frequency=i.frequency, instalments=i.instalments, plan_action_id=i.plan_action_id)
+                    supplier_id=i.supplier_id, amount=i.amount, frequency=i.frequency, instalments=i.instalments, plan_action_id=i.plan_action_id)
         for i in items
     )
     package.total = sum((i.amount * i.instalments for i in items), Decimal("0.00"))
@@ -181,7 +201,7 @@ def package_revise(
     )
     PackageItem.objects.bulk_create(
         PackageItem(package=package, description=i.description.strip(), category=i.category, payee_id=i.payee_id,
-                    amount=i.amount, frequency=i.frequency, instalments=i.instalments, plan_action_id=i.plan_action_id)
+                    supplier_id=i.supplier_id, amount=i.amount, frequency=i.frequency, instalments=i.instalments, plan_action_id=i.plan_action_id)
         for i in items
     )
     package.total = sum((i.amount * i.instalments for i in items), Decimal("0.00"))
@@ -215,12 +235,7 @@ def package_submit(*, package_id: int, by) -> SupportPackage:
     if not package.other_funding_checked:
         raise RuleBroken("Confirm that other sources of funding were checked.", field="other_funding_checked")
     items = list(package.items.select_related("payee"))
-    _validate_items(
-        package.case,
-        package.plan,
-        [ItemInput(description=i.description, category=i.category, payee_id=i.payee_id, amount=i.amount,
-                   frequency=i.frequency, instalments=i.instalments, plan_action_id=i.plan_action_id) for i in items],
-    )
+    _validate_items(package.case, package.plan, [ItemInput.of(i) for i in items])
     previous = package.status
     package.total = sum((i.total for i in items), Decimal("0.00"))
     package.required_tier = required_tier(package.total)

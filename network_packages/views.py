@@ -11,12 +11,13 @@ from network_packages import forms as f
 from network_packages import selectors, services
 from network_packages.constants import TIER_ORDER, ApprovalTier, PackageStatus
 from network_packages.services import ItemInput
-from payments.selectors import payment_list
+from payments.selectors import payment_list, suppliers_to_choose
 
 
 def _item_inputs(items) -> list[ItemInput]:
     return [ItemInput(description=i.cleaned_data["description"], category=i.cleaned_data["category"],
-                      payee_id=i.cleaned_data["payee"], amount=i.cleaned_data["amount"],
+                      payee_id=i.cleaned_data["payee"][0], supplier_id=i.cleaned_data["payee"][1],
+                      amount=i.cleaned_data["amount"],
                       frequency=i.cleaned_data["frequency"], instalments=i.cleaned_data["instalments"],
                       plan_action_id=i.cleaned_data.get("plan_action"))
             for i in items.forms if i.cleaned_data]
@@ -26,6 +27,7 @@ def _package_form(request, case, *, title, button, call, message, previous=None)
     """The draft form: the package's details and up to five items, each paid to an eligible member."""
     plan = case.plans.filter(status=PlanStatus.ACCEPTED).order_by("-version").first()
     payees = [m for m in case.network_members.order_by("full_name") if m.payment_eligible]
+    suppliers = suppliers_to_choose(user=request.user)
     actions = list(plan.actions.order_by("id")) if plan else []
     bound = request.POST if request.method == "POST" else None
     initial, item_initial = None, None
@@ -33,20 +35,21 @@ def _package_form(request, case, *, title, button, call, message, previous=None)
         initial = {"justification": previous.justification, "other_funding_checked": previous.other_funding_checked,
                    "review_by": previous.review_by}
         action_ids = {a.pk for a in actions}
-        item_initial = [{"description": i.description, "category": i.category, "payee": i.payee_id,
+        item_initial = [{"description": i.description, "category": i.category,
+                         "payee": f.supplier_choice(i.supplier_id) if i.supplier_id else str(i.payee_id),
                          "amount": i.amount, "frequency": i.frequency, "instalments": i.instalments,
                          "plan_action": i.plan_action_id if i.plan_action_id in action_ids else None}
                         for i in previous.items.all()[:5]]
     form = f.PackageForm(bound, initial=initial)
     items = f.ItemFormSet(bound, prefix="items", initial=item_initial,
-                          form_kwargs={"payees": payees, "actions": actions})
+                          form_kwargs={"payees": payees, "suppliers": suppliers, "actions": actions})
     if bound is not None:
         package = run_service(form, lambda data: call(plan, data, _item_inputs(items)), formsets=[items])
         if package:
             return done(request, message(package), reverse("network_packages:package_detail", args=[package.pk]))
     return form_page(request, title=title, caption=f"{case.reference} — {case.family_name} family",
                      form=form, formsets=[items], button=button, template="network_packages/package_new.html",
-                     context={"case": case, "plan": plan, "items": items, "payees": payees, "previous": previous,
+                     context={"case": case, "plan": plan, "items": items, "payees": payees, "suppliers": suppliers, "previous": previous,
                               "back": reverse("network_packages:package_detail", args=[previous.pk]) if previous
                               else reverse("fgdm:case_detail", args=[case.pk])},
                      status=400 if bound is not None else 200)

@@ -7,16 +7,28 @@ are not shown.
 from django.contrib import admin
 
 from fgdm.admin import ReadOnlyModelAdmin
-from payments.models import BankAccount, Payment, PaymentBatch
+from payments.models import BankAccount, Payment, PaymentBatch, Supplier
+
+
+@admin.register(Supplier)
+class SupplierAdmin(ReadOnlyModelAdmin):
+    """Finance keeps the register in the app (each change is a service with its audit event)."""
+
+    list_display = ("name", "supplies", "active", "created_by", "created_at")
+    list_filter = ("active",)
+    search_fields = ("name", "supplies")
+    list_select_related = ("created_by",)
+    fields = ("name", "supplies", "address", "email", "phone", "company_number", "active", "created_by", "created_at")
+    readonly_fields = fields
 
 
 @admin.register(BankAccount)
 class BankAccountAdmin(ReadOnlyModelAdmin):
-    list_display = ("member", "sort_code_masked", "account_number_masked", "verified", "entered_by", "verified_by")
+    list_display = ("member", "supplier", "sort_code_masked", "account_number_masked", "verified", "entered_by", "verified_by")
     list_filter = (("verified_at", admin.EmptyFieldListFilter),)
-    search_fields = ("member__full_name", "member__case__reference")
-    list_select_related = ("member", "entered_by", "verified_by")
-    fields = ("member", "sort_code_masked", "account_number_masked", "entered_by", "entered_at", "verified_by",
+    search_fields = ("member__full_name", "member__case__reference", "supplier__name")
+    list_select_related = ("member", "supplier", "entered_by", "verified_by")
+    fields = ("member", "supplier", "sort_code_masked", "account_number_masked", "entered_by", "entered_at", "verified_by",
               "verified_at")
     readonly_fields = fields
 
@@ -35,12 +47,12 @@ class BankAccountAdmin(ReadOnlyModelAdmin):
 
 @admin.register(Payment)
 class PaymentAdmin(ReadOnlyModelAdmin):
-    list_display = ("reference", "payee", "amount", "due_on", "status", "batch", "case", "instalment")
+    list_display = ("reference", "payee", "supplier", "amount", "due_on", "status", "batch", "case", "instalment")
     list_filter = ("status",)
-    search_fields = ("case__reference", "payee__full_name", "batch__reference")
-    list_select_related = ("payee", "batch", "case")
+    search_fields = ("case__reference", "payee__full_name", "supplier__name", "batch__reference")
+    list_select_related = ("payee", "supplier", "batch", "case")
     date_hierarchy = "due_on"
-    fields = ("reference", "case", "package", "item", "payee", "instalment", "amount", "due_on", "status",
+    fields = ("reference", "case", "package", "item", "payee", "supplier", "instalment", "amount", "due_on", "status",
               "authorised_by", "authorised_at", "batch", "paid_at", "created_at")
     readonly_fields = fields
 

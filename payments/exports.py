@@ -52,7 +52,8 @@ def pence(amount: Decimal) -> int:
 
 
 def _payee(payment):
-    return payment.payee.bank_account
+    """The bank account paid: a supplier's, or a network member's."""
+    return (payment.supplier if getattr(payment, "supplier_id", None) else payment.payee).bank_account
 
 
 # --- CSV ------------------------------------------------------------------------------------------

@@ -29,6 +29,27 @@ class BankAccountForm(forms.Form):
                                      widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
 
 
+class SupplierForm(forms.Form):
+    name = forms.CharField(label="Trading name", max_length=140)
+    supplies = forms.CharField(label="What they supply", max_length=200, required=False,
+                               help_text="For example: taxis in Weymouth and Portland; beds and bedding.")
+    address = forms.CharField(label="Address", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+    email = forms.EmailField(label="Email for remittance advice", required=False)
+    phone = forms.CharField(label="Phone", max_length=40, required=False)
+    company_number = forms.CharField(label="Company or charity number", max_length=20, required=False)
+
+
+class SupplierChangeForm(SupplierForm):
+    active = forms.BooleanField(label="On the register (can be chosen for new package items)", required=False)
+
+
+class SupplierSearchForm(forms.Form):
+    search = forms.CharField(label="Name or what they supply", max_length=100, required=False)
+    show = forms.ChoiceField(label="Show", required=False, choices=[("active", "On the register"),
+                                                                     ("inactive", "Taken off the register"),
+                                                                     ("all", "All")])
+
+
 class BatchCreateForm(forms.Form):
     due_by = date_field("Include authorised payments due on or before", required=False,
                         help_text="Leave blank for today. Ignored if you tick payments below.")
@@ -38,7 +59,7 @@ class BatchCreateForm(forms.Form):
     def __init__(self, *args, payments=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["payment_ids"].choices = [
-            (p.pk, f"{p.reference} — {p.payee.full_name} — £{p.amount:,.2f} due {p.due_on:%-d %b %Y}") for p in payments
+            (p.pk, f"{p.reference} — {p.paid_to.full_name} — £{p.amount:,.2f} due {p.due_on:%-d %b %Y}") for p in payments
         ]
 
 

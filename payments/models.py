@@ -1,10 +1,12 @@
-"""Payees' bank details, payments (one per instalment) and payment batches."""
+"""Payees (network members and suppliers), their bank details, payments (one per instalment) and
+payment batches."""
 from decimal import Decimal
 
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from auditlog.registry import auditlog
 
@@ -18,10 +20,50 @@ sort_code_validator = RegexValidator(r"^\d{6}$", "Enter a sort code of 6 digits,
 account_number_validator = RegexValidator(r"^\d{8}$", "Enter an account number of 8 digits.")
 
 
-class BankAccount(models.Model):
-    """A payee's bank details. Used for payment only once verified by a second person."""
+class Supplier(models.Model):
+    """A business a package pays directly for goods or services (a shop, a taxi firm, a nursery).
 
-    member = models.OneToOneField(NetworkMember, on_delete=models.PROTECT, related_name="bank_account")
+    Suppliers are on one council-wide register kept by finance, not in any family's network: the
+    same taxi firm serves many cases, and its bank details are entered and verified once.
+    """
+
+    name = models.CharField("Trading name", max_length=140)
+    supplies = models.CharField("What they supply", max_length=200, blank=True)
+    address = models.TextField(blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    company_number = models.CharField("Company or charity number", max_length=20, blank=True)
+    # Inactive suppliers keep their history and payments already scheduled, but cannot be chosen for new items.
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="supplier_name_unique")]
+        permissions = [("manage_suppliers", "Can add and change suppliers")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def full_name(self) -> str:
+        """The name a payment or item shows for its payee (network members have `full_name` too)."""
+        return self.name
+
+    @property
+    def is_supplier(self) -> bool:
+        return True
+
+
+class BankAccount(models.Model):
+    """A payee's bank details: a network member's or a supplier's. Used for payment only once
+    verified by a second person."""
+
+    member = models.OneToOneField(NetworkMember, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="bank_account")
+    supplier = models.OneToOneField(Supplier, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="bank_account")
     account_name = models.CharField(max_length=100)
     sort_code = models.CharField(max_length=6, validators=[sort_code_validator])
     account_number = models.CharField(max_length=8, validators=[account_number_validator])
@@ -35,6 +77,10 @@ class BankAccount(models.Model):
 
     class Meta:
         permissions = [("verify_bankaccount", "Can verify payees' bank details")]
+        constraints = [
+            models.CheckConstraint(condition=Q(member__isnull=False, supplier__isnull=True) | Q(member__isnull=True, supplier__isnull=False),
+                                   name="bank_account_one_owner"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.account_name} {self.masked_sort_code} {self.masked_account_number}"
@@ -42,6 +88,11 @@ class BankAccount(models.Model):
     @property
     def is_verified(self) -> bool:
         return self.verified_at is not None
+
+    @property
+    def owner(self):
+        """The network member or supplier these details pay."""
+        return self.member if self.member_id else self.supplier
 
     @property
     def masked_sort_code(self) -> str:
@@ -86,7 +137,9 @@ class Payment(models.Model):
     item = models.ForeignKey(PackageItem, on_delete=models.PROTECT, related_name="payments")
     package = models.ForeignKey(SupportPackage, on_delete=models.PROTECT, related_name="payments")
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="payments")
-    payee = models.ForeignKey(NetworkMember, on_delete=models.PROTECT, related_name="payments")
+    # Paid to a member of the family's network or to a supplier: exactly one of the two.
+    payee = models.ForeignKey(NetworkMember, null=True, blank=True, on_delete=models.PROTECT, related_name="payments")
+    supplier = models.ForeignKey(Supplier, null=True, blank=True, on_delete=models.PROTECT, related_name="payments")
     instalment = models.PositiveIntegerField()
     amount = models.DecimalField(max_digits=10, decimal_places=2)
     due_on = models.DateField()
@@ -111,15 +164,26 @@ class Payment(models.Model):
                 condition=~Q(status__in=[PaymentStatus.BATCHED, PaymentStatus.PAID]) | Q(batch__isnull=False),
                 name="payment_batched_has_batch",
             ),
+            models.CheckConstraint(condition=Q(payee__isnull=False, supplier__isnull=True) | Q(payee__isnull=True, supplier__isnull=False),
+                                   name="payment_one_payee"),
         ]
         permissions = [("authorise_payment", "Can authorise payments")]
 
     def __str__(self) -> str:
-        return f"£{self.amount} to {self.payee} due {self.due_on:%d %b %Y}"
+        return f"£{self.amount} to {self.paid_to} due {self.due_on:%d %b %Y}"
 
     @property
     def reference(self) -> str:
         return f"FNSP{self.pk:08d}"
+
+    @property
+    def paid_to(self):
+        """The network member or supplier this payment goes to (both have `full_name` and `bank_account`)."""
+        return self.payee if self.payee_id else self.supplier
+
+    @property
+    def bank_account(self) -> "BankAccount | None":
+        return getattr(self.paid_to, "bank_account", None)
 
 
 class BatchExport(models.Model):
@@ -179,6 +243,7 @@ class PaymentReturn(models.Model):
         return f"{self.payment.reference} returned: {self.reason}"
 
 
+auditlog.register(Supplier)
 auditlog.register(BankAccount, mask_fields=["sort_code", "account_number", "account_name"])
 auditlog.register(PaymentBatch, exclude_fields=["export_content"])
 auditlog.register(Payment)

@@ -40,7 +40,8 @@ class BankDetails:
     name = "payments.bankaccount"
 
     def due(self, *, today):
-        accounts = (BankAccount.objects.select_related("member")
+        # Network members' details only: a supplier's are a business's, kept while it is on the register.
+        accounts = (BankAccount.objects.filter(member__isnull=False).select_related("member")
                     .annotate(last_due=Max("member__payments__due_on")).order_by("pk"))
         for account in accounts.iterator(chunk_size=2000):
             day = account.last_due or account.entered_at.date()

@@ -11,14 +11,15 @@ def collect(subject: Subject) -> list[Section]:
     if subject.kind not in ("child", "member"):
         return []
     money = Section("Support and payments", "support packages and payments")
-    items = PackageItem.objects.select_related("package", "payee").order_by("package__version", "id")
+    items = PackageItem.objects.select_related("package", "payee", "supplier").order_by("package__version", "id")
     items = items.filter(payee_id=subject.id) if subject.kind == "member" else items.filter(package__case_id=subject.case_id)
     for item in items:
-        redact = "" if subject.kind == "member" else THIRD_PAYEE
+        # A member of the network is a third party to the child; a supplier is a business, named as it is.
+        redact = "" if subject.kind == "member" or item.supplier_id else THIRD_PAYEE
         money.records.append(
             Record(f"Package version {item.package.version}: {item.description}")
             .add("Status", item.package.get_status_display()).add("Category", item.get_category_display())
-            .add("Paid to", item.payee.full_name, redact).add("Amount", f"£{item.amount}")
+            .add("Paid to", item.paid_to.full_name, redact).add("Amount", f"£{item.amount}")
             .add("Frequency", item.get_frequency_display()).add("Instalments", item.instalments)
             .add("Why", item.package.justification, "may name third parties"))
     if subject.kind == "member":

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -20,12 +20,12 @@ from network_packages.constants import PackageStatus
 from network_packages.models import Budget, SupportPackage
 from network_packages.selectors import financial_year_bounds
 from payments.constants import PaymentStatus
-from payments.models import BankAccount, Payment, PaymentBatch
+from payments.models import BankAccount, Payment, PaymentBatch, Supplier
 
 
 def payment_list(*, user, status: str | None = None, case_id: int | None = None,
                  due_before: datetime.date | None = None) -> QuerySet[Payment]:
-    qs = Payment.objects.select_related("payee", "case__locality", "item", "batch", "package")
+    qs = Payment.objects.select_related("payee", "supplier", "case__locality", "item", "batch", "package")
     if not (user.is_superuser or has_role(user, Role.FINANCE_OFFICER)):
         qs = qs.filter(full_case_scope_q(user, "case__"))
     if status:
@@ -62,12 +62,42 @@ def bank_account_for(*, member) -> BankAccount | None:
     return BankAccount.objects.filter(member=member).select_related("entered_by", "verified_by").first()
 
 
+def bank_account_of_supplier(*, supplier) -> BankAccount | None:
+    return BankAccount.objects.filter(supplier=supplier).select_related("entered_by", "verified_by").first()
+
+
 def payees_awaiting_verification(*, user) -> QuerySet[BankAccount]:
+    """Bank details (network members' and suppliers') this finance officer may verify: not their own entries."""
     if not (user.is_superuser or has_role(user, Role.FINANCE_OFFICER)):
         return BankAccount.objects.none()
     return (BankAccount.objects.filter(verified_at__isnull=True)
             .exclude(entered_by=user)
-            .select_related("member__case", "entered_by").order_by("entered_at"))
+            .exclude(member__case__declared_conflicts__user=user)
+            .select_related("member__case", "supplier", "entered_by").order_by("entered_at"))
+
+
+def supplier_list(*, user, search: str = "", active: bool | None = None) -> QuerySet[Supplier]:
+    """The council's register of suppliers, for the roles that pick, pay or audit them (none for others)."""
+    if not may(user, "supplier_view"):
+        return Supplier.objects.none()
+    qs = Supplier.objects.all()
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(supplies__icontains=search))
+    if active is not None:
+        qs = qs.filter(active=active)
+    return qs.select_related("bank_account").order_by("name", "id")
+
+
+def supplier_get(*, user, supplier_id) -> Supplier:
+    try:
+        return supplier_list(user=user).get(pk=supplier_id)
+    except (Supplier.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such supplier.")
+
+
+def suppliers_to_choose(*, user) -> list[Supplier]:
+    """Active suppliers, for the payee choice of a package item."""
+    return list(supplier_list(user=user, active=True))
 
 
 
@@ -126,9 +156,10 @@ REDACTED = "REDACTED - PERSONAL DATA"
 
 def transparency_rows(*, user, date_from: datetime.date, date_to: datetime.date):
     """Payments over £500 paid between the dates, in the Local Government Transparency Code's
-    "expenditure exceeding £500" shape. Every payee of a support package is a private individual
-    (a member of a child's family network), so the supplier name is redacted and the purpose is the
-    item's category only — nothing that could identify a family.
+    "expenditure exceeding £500" shape. A member of a child's family network is a private
+    individual, so their name is redacted; a supplier (a shop, a taxi firm) is a business and is
+    named, as the Code asks. The purpose is the item's category only — nothing that could identify a
+    family.
 
     Raises NotPermitted as `budget_report`.
     """
@@ -137,12 +168,16 @@ def transparency_rows(*, user, date_from: datetime.date, date_to: datetime.date)
     body = settings.FGDM_ORIGINATOR["name"]
     payments = (Payment.objects.filter(status=PaymentStatus.PAID, amount__gt=TRANSPARENCY_THRESHOLD,
                                        paid_at__date__gte=date_from, paid_at__date__lte=date_to)
-                .select_related("item", "case__locality").order_by("paid_at", "id"))
+                .select_related("item", "case__locality", "supplier").order_by("paid_at", "id"))
     for p in payments.iterator(chunk_size=500):
+        if p.supplier_id:
+            name, kind, procurement = p.supplier.name, "Supplier", "Goods and services bought for a family"
+        else:
+            name, kind, procurement = REDACTED, "Individual", "Grants and payments to individuals"
         yield [
             body, f"Children's Services - Family Network Support - {p.case.locality.name}",
             "Family network support packages", timezone.localtime(p.paid_at).date().isoformat(), p.reference,
-            f"{p.amount:.2f}", REDACTED, "Individual", p.item.get_category_display(), "Grants and payments to individuals",
+            f"{p.amount:.2f}", name, kind, p.item.get_category_display(), procurement,
         ]
 
 

@@ -9,7 +9,9 @@ from decimal import Decimal, InvalidOperation
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from audit.services import record_event
@@ -35,6 +37,7 @@ from payments.models import (
     PaymentBatch,
     PaymentReturn,
     ReturnsImport,
+    Supplier,
     account_number_validator,
     sort_code_validator,
 )
@@ -69,7 +72,7 @@ def payments_schedule(*, package: SupportPackage, by=None) -> list[Payment]:
     for item in package.items.all():
         for number, due_on in enumerate(instalment_dates(first, item.frequency, item.instalments), start=1):
             payments.append(Payment(item=item, package=package, case_id=package.case_id, payee_id=item.payee_id,
-                                    instalment=number, amount=item.amount, due_on=due_on))
+                                    supplier_id=item.supplier_id, instalment=number, amount=item.amount, due_on=due_on))
     created = Payment.objects.bulk_create(payments)
     total = sum((p.amount for p in created), Decimal("0.00"))
     if total != package.total:  # rule 5: never pay a penny more or less than was approved
@@ -96,7 +99,7 @@ def payments_cancel_unpaid(*, package: SupportPackage, by=None) -> int:
 
 @transaction.atomic
 def bank_account_set(*, member_id: int, by, account_name: str, sort_code: str, account_number: str) -> BankAccount:
-    """Enter or change a payee's bank details. A change needs verifying again before use.
+    """Enter or change a network member's bank details. A change needs verifying again before use.
 
     Raises RuleBroken (invalid sort code or account number, payee not eligible), NotPermitted.
     """
@@ -105,14 +108,42 @@ def bank_account_set(*, member_id: int, by, account_name: str, sort_code: str, a
         ensure_can_work_case(by, member.case)
     if not member.payment_eligible:
         raise RuleBroken("Parents and holders of parental responsibility cannot be paid from a support package.")
+    return _bank_account_save(owner=member, by=by, account_name=account_name, sort_code=sort_code,
+                              account_number=account_number, case_id=member.case_id)
+
+
+@transaction.atomic
+def supplier_bank_account_set(*, supplier_id: int, by, account_name: str, sort_code: str,
+                              account_number: str) -> BankAccount:
+    """Enter or change a supplier's bank details (finance only). A change needs verifying again.
+
+    Raises RuleBroken (invalid sort code or account number), NotPermitted.
+    """
+    ensure_finance(by)
+    supplier = Supplier.objects.select_for_update().get(pk=supplier_id)
+    return _bank_account_save(owner=supplier, by=by, account_name=account_name, sort_code=sort_code,
+                              account_number=account_number, case_id=None)
+
+
+def _owner_filter(owner) -> dict:
+    """Keyword filter for the bank account (or payments) of a network member or a supplier."""
+    return {"supplier": owner} if owner.is_supplier else {"member": owner}
+
+
+def _payments_of(owner):
+    return Payment.objects.filter(**({"supplier": owner} if owner.is_supplier else {"payee": owner}))
+
+
+def _bank_account_save(*, owner, by, account_name: str, sort_code: str, account_number: str,
+                       case_id: int | None) -> BankAccount:
     sort_code, account_number = _checked_bank_details(sort_code, account_number)
     if not account_name.strip():
         raise RuleBroken("Enter the name on the account.", field="account_name")
-    account = BankAccount.objects.select_for_update().filter(member=member).first()
+    account = BankAccount.objects.select_for_update().filter(**_owner_filter(owner)).first()
     action = "bank_details_changed" if account else "bank_details_entered"
     was_verified = bool(account and account.is_verified)
     if account is None:
-        account = BankAccount(member=member)
+        account = BankAccount(**_owner_filter(owner))
     account.account_name = account_name.strip()[:100]
     account.sort_code = sort_code
     account.account_number = account_number
@@ -124,8 +155,8 @@ def bank_account_set(*, member_id: int, by, account_name: str, sort_code: str, a
     account.save()
     # Payments not yet paid wait for the new details to be verified: they cannot be authorised,
     # batched or exported until then (the services check), and the pages flag them.
-    held = Payment.objects.filter(payee=member, status__in=PENDING_STATUSES).count()
-    record_event(obj=account, action=action, by=by, case_id=member.case_id,
+    held = _payments_of(owner).filter(status__in=PENDING_STATUSES).count()
+    record_event(obj=account, action=action, by=by, case_id=case_id,
                  from_state="verified" if was_verified else ("unverified" if action == "bank_details_changed" else ""),
                  to_state="unverified", changes={"pending_payments_held": held} if held else None)
     return account
@@ -152,22 +183,114 @@ def _checked_bank_details(sort_code: str, account_number: str) -> tuple[str, str
 
 @transaction.atomic
 def bank_account_verify(*, member_id: int, by) -> BankAccount:
-    """A finance officer who did not enter them confirms the bank details (rule 2)."""
+    """A finance officer who did not enter them confirms a network member's bank details (rule 2).
+
+    Raises NotPermitted, InvalidTransition (none entered, already verified), SeparationOfDuties.
+    """
     ensure_finance(by)
     account = BankAccount.objects.select_for_update().filter(member_id=member_id).first()
+    if account is not None:
+        ensure_no_conflict(by, account.member.case_id)
+    return _bank_account_verify(account, by=by, case_id=account.member.case_id if account else None)
+
+
+@transaction.atomic
+def supplier_bank_account_verify(*, supplier_id: int, by) -> BankAccount:
+    """A finance officer who did not enter them confirms a supplier's bank details (rule 2).
+
+    Raises NotPermitted, InvalidTransition (none entered, already verified), SeparationOfDuties.
+    """
+    ensure_finance(by)
+    account = BankAccount.objects.select_for_update().filter(supplier_id=supplier_id).first()
+    return _bank_account_verify(account, by=by, case_id=None)
+
+
+def _bank_account_verify(account: BankAccount | None, *, by, case_id: int | None) -> BankAccount:
     if account is None:
         raise InvalidTransition("There are no bank details to verify.")
     if account.is_verified:
         raise InvalidTransition("These bank details are already verified.")
     ensure_not_same_person(by, account.entered_by, message="You entered these bank details; another officer must verify them.")
-    ensure_no_conflict(by, account.member.case_id)
     account.verified_by = by
     account.verified_at = timezone.now()
     account.changed_after_verification = False
     account.save(update_fields=["verified_by", "verified_at", "changed_after_verification"])
-    record_event(obj=account, action="bank_details_verified", by=by, case_id=account.member.case_id,
+    record_event(obj=account, action="bank_details_verified", by=by, case_id=case_id,
                  from_state="unverified", to_state="verified")
     return account
+
+
+SUPPLIER_FIELDS = ("name", "supplies", "address", "email", "phone", "company_number")
+
+
+def _supplier_fields(values: dict) -> dict:
+    cleaned = {field: " ".join(str(values.get(field) or "").split()) if field != "address"
+               else str(values.get(field) or "").strip() for field in SUPPLIER_FIELDS}
+    if not cleaned["name"]:
+        raise RuleBroken("Enter the supplier's trading name.", field="name")
+    limits = {f.name: f.max_length for f in Supplier._meta.fields if f.name in SUPPLIER_FIELDS and f.max_length}
+    for field, value in cleaned.items():
+        if field in limits and len(value) > limits[field]:
+            raise RuleBroken(f"At most {limits[field]} characters.", field=field)
+    if cleaned["email"]:
+        try:
+            EmailValidator()(cleaned["email"])
+        except ValidationError:
+            raise RuleBroken("Enter an email address like accounts@example.co.uk.", field="email")
+    return cleaned
+
+
+def _ensure_name_free(name: str, *, exclude_id: int | None = None) -> None:
+    clash = Supplier.objects.filter(name__iexact=name).exclude(pk=exclude_id).first()
+    if clash is not None:
+        raise RuleBroken(f"“{clash.name}” is already on the register: use it rather than adding it again.", field="name")
+
+
+@transaction.atomic
+def supplier_create(*, by, name: str, supplies: str = "", address: str = "", email: str = "", phone: str = "",
+                    company_number: str = "") -> Supplier:
+    """Add a supplier (a shop, a taxi firm) to the council's register, so packages can pay it directly.
+
+    Raises NotPermitted (not finance), RuleBroken (no name, a name already on the register, bad email).
+    """
+    ensure_finance(by)
+    fields = _supplier_fields({"name": name, "supplies": supplies, "address": address, "email": email,
+                               "phone": phone, "company_number": company_number})
+    _ensure_name_free(fields["name"])
+    supplier = Supplier.objects.create(created_by=by, **fields)
+    record_event(obj=supplier, action="supplier_added", by=by, case_id=None, to_state="active",
+                 changes={"name": supplier.name})
+    return supplier
+
+
+@transaction.atomic
+def supplier_update(*, supplier_id: int, by, active: bool | None = None, **values) -> Supplier:
+    """Change a supplier's details, or take it off (active=False) or put it back on the register.
+    Inactive suppliers cannot be chosen for new items; payments already scheduled to them stand.
+
+    Raises NotPermitted, RuleBroken (as supplier_create; an unknown field).
+    """
+    ensure_finance(by)
+    unknown = set(values) - set(SUPPLIER_FIELDS)
+    if unknown:
+        raise RuleBroken(f"Unknown field {', '.join(sorted(unknown))}.")
+    supplier = Supplier.objects.select_for_update().get(pk=supplier_id)
+    fields = _supplier_fields({**{f: getattr(supplier, f) for f in SUPPLIER_FIELDS}, **values})
+    if fields["name"].lower() != supplier.name.lower():
+        _ensure_name_free(fields["name"], exclude_id=supplier.pk)
+    changes = {f: value for f, value in fields.items() if value != getattr(supplier, f)}
+    was_active = supplier.active
+    for f, value in changes.items():
+        setattr(supplier, f, value)
+    if active is not None:
+        supplier.active = bool(active)
+    if not changes and supplier.active == was_active:
+        return supplier
+    supplier.save()
+    state = lambda on: "active" if on else "inactive"  # noqa: E731
+    record_event(obj=supplier, action="supplier_changed", by=by, case_id=None, from_state=state(was_active),
+                 to_state=state(supplier.active), changes={"fields": sorted(changes)} if changes else None)
+    return supplier
 
 
 def _move_payment(payment: Payment, target: str) -> str:
@@ -185,13 +308,14 @@ def payment_authorise(*, payment_id: int, by) -> Payment:
     unverified), InvalidTransition (not scheduled).
     """
     ensure_finance(by)
-    payment = Payment.objects.select_for_update(of=("self",)).select_related("package", "payee").get(pk=payment_id)
+    payment = (Payment.objects.select_for_update(of=("self",)).select_related("package", "payee", "supplier")
+               .get(pk=payment_id))
     ensure_not_same_person(by, payment.package.decided_by,
                            message="You approved this package; someone else must authorise its payments.")
     ensure_no_conflict(by, payment.case_id)
-    account = BankAccount.objects.filter(member_id=payment.payee_id).first()
+    account = BankAccount.objects.filter(**_owner_filter(payment.paid_to)).first()
     if account is None or not account.is_verified:
-        raise RuleBroken(f"{payment.payee.full_name}'s bank details must be entered and verified first.")
+        raise RuleBroken(f"{payment.paid_to.full_name}'s bank details must be entered and verified first.")
     previous = _move_payment(payment, PaymentStatus.AUTHORISED)
     payment.authorised_by = by
     payment.authorised_at = timezone.now()
@@ -214,7 +338,7 @@ def batch_create(*, by, payment_ids: list[int] | None = None, due_by: datetime.d
     candidates = Payment.objects.select_for_update(of=("self",)).filter(status=PaymentStatus.AUTHORISED, batch__isnull=True)
     if payment_ids:
         wanted = set(payment_ids)
-        payments = list(candidates.filter(pk__in=wanted).select_related("item", "payee").order_by("id"))
+        payments = list(candidates.filter(pk__in=wanted).select_related("item", "payee", "supplier").order_by("id"))
         missing = wanted - {p.pk for p in payments}
         if missing:
             raise RuleBroken(
@@ -223,16 +347,18 @@ def batch_create(*, by, payment_ids: list[int] | None = None, due_by: datetime.d
             )
     else:
         payments = list(candidates.filter(due_on__lte=due_by or timezone.localdate())
-                        .select_related("item", "payee").order_by("id"))
+                        .select_related("item", "payee", "supplier").order_by("id"))
     if not payments:
         raise RuleBroken("There are no authorised payments due to put in a batch.")
     # Lock the payees' bank details too (in id order): a change of details cannot slip in while the
     # batch is made, and two officers batching payments to the same payee at the same moment take
     # turns, so the second sees the first's batch when it looks for duplicates.
-    accounts = list(BankAccount.objects.select_for_update().filter(member_id__in={p.payee_id for p in payments})
-                    .order_by("id").values_list("member_id", "verified_at"))
-    verified = {member_id for member_id, verified_at in accounts if verified_at is not None}
-    unverified = [p for p in payments if p.payee_id not in verified]
+    accounts = list(BankAccount.objects.select_for_update()
+                    .filter(Q(member_id__in={p.payee_id for p in payments if p.payee_id})
+                            | Q(supplier_id__in={p.supplier_id for p in payments if p.supplier_id}))
+                    .order_by("id").values_list("member_id", "supplier_id", "verified_at"))
+    verified = {(member_id, supplier_id) for member_id, supplier_id, verified_at in accounts if verified_at is not None}
+    unverified = [p for p in payments if (p.payee_id, p.supplier_id) not in verified]
     if unverified:
         raise RuleBroken(f"{len(unverified)} payment(s) have payees whose bank details are not verified.")
     duplicates = find_duplicates(payments)
@@ -268,7 +394,7 @@ def _duplicate_key(payment: Payment) -> tuple:
     """Same payee, same amount, same item (the item as carried across package versions: same
     case, category and description) and same period."""
     item = payment.item
-    return (payment.payee_id, payment.amount, payment.case_id, item.category, " ".join(item.description.lower().split()),
+    return (payment.payee_id, payment.supplier_id, payment.amount, payment.case_id, item.category, " ".join(item.description.lower().split()),
             payment_period(payment))
 
 
@@ -276,9 +402,10 @@ def find_duplicates(payments: list[Payment]) -> list[str]:
     """Messages naming each payment that duplicates another in the list, or one already batched or paid."""
     if not payments:
         return []
-    earlier = (Payment.objects.select_related("item", "batch", "payee")
-               .filter(payee_id__in={p.payee_id for p in payments}, amount__in={p.amount for p in payments},
-                       status__in=[PaymentStatus.BATCHED, PaymentStatus.PAID])
+    earlier = (Payment.objects.select_related("item", "batch", "payee", "supplier")
+               .filter(Q(payee_id__in={p.payee_id for p in payments if p.payee_id})
+                       | Q(supplier_id__in={p.supplier_id for p in payments if p.supplier_id}),
+                       amount__in={p.amount for p in payments}, status__in=[PaymentStatus.BATCHED, PaymentStatus.PAID])
                .exclude(pk__in=[p.pk for p in payments]).order_by("id"))
     seen: dict[tuple, Payment] = {_duplicate_key(p): p for p in earlier}
     messages = []
@@ -288,7 +415,7 @@ def find_duplicates(payments: list[Payment]) -> list[str]:
         if other is not None:
             where = (f"already {other.get_status_display().lower()}" + (f" in {other.batch.reference}" if other.batch else "")
                      if other.status in (PaymentStatus.BATCHED, PaymentStatus.PAID) else "also in this batch")
-            messages.append(f"{payment.reference} (£{payment.amount:,.2f} to {payment.payee.full_name} for "
+            messages.append(f"{payment.reference} (£{payment.amount:,.2f} to {payment.paid_to.full_name} for "
                             f"“{payment.item.description}”, {key[-1]}) duplicates {other.reference}, {where}")
         else:
             seen[key] = payment
@@ -368,8 +495,10 @@ def batch_export_file(*, batch_id: int, by, export_format: str = ExportFormat.CS
             return batch, existing
     else:
         ensure_transition(batch.status, BatchStatus.EXPORTED, BATCH_TRANSITIONS, label="batch")
-    payments = batch.payments.select_related("payee__bank_account", "case__locality").order_by("id")
-    unverified = payments.exclude(payee__bank_account__verified_at__isnull=False).count()
+    payments = batch.payments.select_related("payee__bank_account", "supplier__bank_account",
+                                             "case__locality").order_by("id")
+    unverified = payments.exclude(Q(payee__bank_account__verified_at__isnull=False)
+                                  | Q(supplier__bank_account__verified_at__isnull=False)).count()
     if unverified:
         raise RuleBroken(f"{unverified} payee(s) have bank details that were changed and not verified again; "
                          "the batch cannot be exported until another officer verifies them.")

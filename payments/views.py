@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 from audit.services import record_access
 from fgdm.constants import Role
 from fgdm.exceptions import RuleBroken
-from fgdm.permissions import has_role
+from fgdm.permissions import has_role, may
 from fgdm.selectors import member_get
 from fgdm.views import done, gate, page, run_service
 from payments import forms as f
@@ -33,7 +33,7 @@ def _render_payments(request, *, error_form=None, status=200):
     if case and not case.isdigit():
         payments = payments.filter(case__reference=case)
     totals = payments.aggregate(count=Count("id"), total=Sum("amount"))
-    shown = Paginator(payments.select_related("payee__bank_account"), 50).get_page(request.GET.get("page"))
+    shown = Paginator(payments.select_related("payee__bank_account", "supplier__bank_account"), 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     return page(request, "payments/payment_list.html", {
@@ -63,7 +63,7 @@ def payment_authorise(request, payment_id):
         if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()},
                                                require_https=request.is_secure()):
             back = reverse("payments:payment_list")
-        return done(request, f"Payment {payment.reference} (£{payment.amount:,.2f} to {payment.payee.full_name}) is "
+        return done(request, f"Payment {payment.reference} (£{payment.amount:,.2f} to {payment.paid_to.full_name}) is "
                              "authorised. It goes into the next batch.", back)
     return _render_payments(request, error_form=form, status=400)
 
@@ -111,6 +111,93 @@ def bank_details_verify(request, member_id):
     return _bank_page(request, member, verify_form=form, status=400)
 
 
+def _supplier_page(request, supplier, *, form=None, bank_form=None, verify_form=None, status=200):
+    """A supplier: its details (finance may change them), its bank details (finance and auditors;
+    in full only to a finance officer who may verify them) and the payments to it the reader may see."""
+    can_manage = may(request.user, "supplier_manage")
+    sees_bank = may(request.user, "supplier_bank_account_view")
+    account = selectors.bank_account_of_supplier(supplier=supplier) if sees_bank else None
+    show_full = bool(account and not account.is_verified and may(request.user, "supplier_bank_account_verify")
+                     and account.entered_by_id != request.user.pk)
+    if account is not None:
+        record_access(by=request.user, what="bank_details", door="page", obj=account, path=request.path)
+    if form is None and can_manage:
+        form = f.SupplierChangeForm(initial={**{k: getattr(supplier, k) for k in services.SUPPLIER_FIELDS},
+                                             "active": supplier.active})
+    bank_form = bank_form or (f.BankAccountForm() if may(request.user, "supplier_bank_account_set") else None)
+    payments = selectors.payment_list(user=request.user).filter(supplier=supplier).order_by("-due_on", "-id")
+    return page(request, "payments/supplier_detail.html", {
+        "title": supplier.name, "supplier": supplier, "account": account, "sees_bank": sees_bank,
+        "show_full": show_full, "form": form, "bank_form": bank_form, "verify_form": verify_form or f.EmptyForm(),
+        "all_forms": [x for x in (form, bank_form, verify_form) if x is not None],
+        "payments": payments[:100], "payment_count": payments.count(),
+    }, status=status)
+
+
+@login_required
+def supplier_list(request):
+    """The council's register of suppliers; finance officers add to it here."""
+    gate(request, "supplier_manage" if request.method == "POST" else "supplier_view")
+    form = f.SupplierForm(request.POST or None) if may(request.user, "supplier_manage") else None
+    if request.method == "POST":
+        supplier = run_service(form, lambda data: services.supplier_create(by=request.user, **data))
+        if supplier:
+            return done(request, f"{supplier.name} is on the register. Enter its bank details next; another finance "
+                                 "officer verifies them before it is paid.",
+                        reverse("payments:supplier_detail", args=[supplier.pk]))
+    search = f.SupplierSearchForm(request.GET or None)
+    query = search.cleaned_data if search.is_valid() else {}
+    show = query.get("show") or "active"
+    suppliers = selectors.supplier_list(user=request.user, search=(query.get("search") or "").strip(),
+                                        active={"active": True, "inactive": False}.get(show))
+    shown = Paginator(suppliers, 50).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    return page(request, "payments/supplier_list.html", {
+        "title": "Suppliers", "search": search, "page": shown, "suppliers": shown.object_list, "form": form,
+        "all_forms": [x for x in (form, search) if x is not None and x.is_bound], "query": params.urlencode(),
+        "sees_bank": may(request.user, "supplier_bank_account_view"),
+    }, status=400 if request.method == "POST" else 200)
+
+
+@login_required
+def supplier_detail(request, supplier_id):
+    supplier = selectors.supplier_get(user=request.user, supplier_id=supplier_id)
+    if request.method != "POST":
+        return _supplier_page(request, supplier)
+    gate(request, "supplier_manage")
+    form = f.SupplierChangeForm(request.POST)
+    if run_service(form, lambda data: services.supplier_update(supplier_id=supplier.pk, by=request.user, **data)):
+        return done(request, f"{form.cleaned_data['name']}'s details are saved.",
+                    reverse("payments:supplier_detail", args=[supplier.pk]))
+    return _supplier_page(request, supplier, form=form, status=400)
+
+
+@login_required
+@require_POST
+def supplier_bank_details(request, supplier_id):
+    supplier = selectors.supplier_get(user=request.user, supplier_id=supplier_id)
+    gate(request, "supplier_bank_account_set")
+    form = f.BankAccountForm(request.POST)
+    if run_service(form, lambda data: services.supplier_bank_account_set(supplier_id=supplier.pk, by=request.user,
+                                                                         **data)):
+        return done(request, f"{supplier.name}'s bank details are saved. Another finance officer must verify them "
+                             "before they are used.", reverse("payments:supplier_detail", args=[supplier.pk]))
+    return _supplier_page(request, supplier, bank_form=form, status=400)
+
+
+@login_required
+@require_POST
+def supplier_bank_details_verify(request, supplier_id):
+    supplier = selectors.supplier_get(user=request.user, supplier_id=supplier_id)
+    gate(request, "supplier_bank_account_verify")
+    form = f.EmptyForm(request.POST)
+    if run_service(form, lambda data: services.supplier_bank_account_verify(supplier_id=supplier.pk, by=request.user)):
+        return done(request, f"{supplier.name}'s bank details are verified. Payments to it can now be authorised.",
+                    reverse("payments:supplier_detail", args=[supplier.pk]))
+    return _supplier_page(request, supplier, verify_form=form, status=400)
+
+
 def _authorised_unbatched(request):
     return selectors.payment_list(user=request.user, status=PaymentStatus.AUTHORISED).filter(batch__isnull=True)
 
@@ -145,7 +232,7 @@ def _export_rows(batch):
 def _batch_page(request, batch, *, form=None, status=200):
     return page(request, "payments/batch_detail.html", {
         "title": f"Batch {batch.reference}", "batch": batch,
-        "payments": batch.payments.select_related("payee__bank_account", "case").order_by("id"),
+        "payments": batch.payments.select_related("payee__bank_account", "supplier__bank_account", "case").order_by("id"),
         "is_finance": has_role(request.user, Role.FINANCE_OFFICER),
         "form": f.EmptyForm(), "all_forms": [form] if form else [],
         "downloadable": batch.status in (BatchStatus.EXPORTED, BatchStatus.CONFIRMED),

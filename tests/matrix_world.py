@@ -37,4 +37,11 @@ def build(world):
     payment_services.batch_approve(batch_id=batch.pk, by=world.u.fin2)
     payment_services.batch_export(batch_id=batch.pk, by=world.u.fin1)
     inside.batch = outside.batch = batch.pk
+    # Suppliers are on one council-wide register: both have bank details waiting to be verified,
+    # "in" entered by fin1 (who therefore cannot verify them), "out" by fin2.
+    for scope, name, officer in ((inside, "Portland Taxis Ltd", world.u.fin1), (outside, "Wessex Beds", world.u.fin2)):
+        supplier = payment_services.supplier_create(by=officer, name=name)
+        payment_services.supplier_bank_account_set(supplier_id=supplier.pk, by=officer, account_name=name,
+                                                   sort_code="089999", account_number="66374958")
+        scope.supplier = supplier.pk
     return {"in": inside, "out": outside}

@@ -432,6 +432,40 @@ def _looked_after_mark(world):
     return lambda: looked_after_mark(case_id=case.pk, by=admin, reason="In care"), admin
 
 
+def _supplier_create(world):
+    return lambda: payment_services.supplier_create(by=world.u.fin1, name="Portland Taxis Ltd"), world.u.fin1
+
+
+def _supplier(world):
+    return payment_services.supplier_create(by=world.u.fin1, name="Portland Taxis Ltd")
+
+
+def _supplier_update(world):
+    supplier = _supplier(world)
+    return lambda: payment_services.supplier_update(supplier_id=supplier.pk, by=world.u.fin2, active=False,
+                                                    phone="01305 000000"), world.u.fin2
+
+
+def _supplier_update_unchanged(world):
+    supplier = _supplier(world)
+    return lambda: payment_services.supplier_update(supplier_id=supplier.pk, by=world.u.fin2,
+                                                    name=supplier.name), world.u.fin2
+
+
+def _supplier_bank_account_set(world):
+    supplier = _supplier(world)
+    return lambda: payment_services.supplier_bank_account_set(
+        supplier_id=supplier.pk, by=world.u.fin1, account_name="PORTLAND TAXIS", sort_code="089999",
+        account_number="66374958"), world.u.fin1
+
+
+def _supplier_bank_account_verify(world):
+    supplier = _supplier(world)
+    payment_services.supplier_bank_account_set(supplier_id=supplier.pk, by=world.u.fin1, account_name="PORTLAND TAXIS",
+                                               sort_code="089999", account_number="66374958")
+    return lambda: payment_services.supplier_bank_account_verify(supplier_id=supplier.pk, by=world.u.fin2), world.u.fin2
+
+
 ROWS: dict[str, Row] = {
     "fgdm.services.case_create": Row(_case_create, ["case_referred"]),
     "fgdm.services.case_allocate": Row(_case_allocate, ["case_allocated"]),
@@ -480,6 +514,12 @@ ROWS: dict[str, Row] = {
     "network_packages.services.package_revise": Row(_package_revise, ["package_revised"]),
     "payments.services.bank_account_set": Row(_bank_account_set, ["bank_details_entered"]),
     "payments.services.bank_account_verify": Row(_bank_account_verify, ["bank_details_verified"]),
+    "payments.services.supplier_create": Row(_supplier_create, ["supplier_added"]),
+    "payments.services.supplier_update": Row(
+        _supplier_update, ["supplier_changed"], variants={"unchanged": (_supplier_update_unchanged, [])},
+        why_several="saving a supplier's details unchanged changes nothing, so it records nothing"),
+    "payments.services.supplier_bank_account_set": Row(_supplier_bank_account_set, ["bank_details_entered"]),
+    "payments.services.supplier_bank_account_verify": Row(_supplier_bank_account_verify, ["bank_details_verified"]),
     "payments.services.payment_authorise": Row(_payment_authorise, ["payment_authorised"]),
     "payments.services.payments_schedule": Row(_payments_schedule, ["payments_scheduled"]),
     "payments.services.payments_cancel_unpaid": Row(

@@ -36,6 +36,7 @@ ALL_LOCALITIES = {"sm", "hos", "auditor", "admin"}
 # conference, tm.east manages its team), "out" is the West case (prac.west's).
 _CASE_IN = {"prac_east", "coord", "tm_east"} | ALL_LOCALITIES
 _CASE_OUT = {"prac_west"} | ALL_LOCALITIES
+_SUPPLIER_READERS = {"prac_east", "prac_west", "tm_east", "sm", "hos", "fin1", "auditor"}
 VISIBLE = {
     None: {"in": set(ROLES) - {"anon"}, "out": set(ROLES) - {"anon"}},
     "case": {"in": _CASE_IN, "out": _CASE_OUT},                      # case, its meetings and plans
@@ -44,12 +45,14 @@ VISIBLE = {
     "payment": {"in": _CASE_IN - {"coord"} | {"fin1"}, "out": _CASE_OUT | {"fin1"}},
     "batch": {"in": {"fin1", "auditor", "admin"}, "out": {"fin1", "auditor", "admin"}},
     "task": {"in": {"tm_east", "sm", "hos"}, "out": {"sm", "hos"}},  # an allocation task in the queue
+    # The council's register of suppliers: everyone who drafts, approves, pays or audits packages.
+    "supplier": {"in": _SUPPLIER_READERS, "out": _SUPPLIER_READERS},
 }
 
 # URL keyword → which object of the world fills it.
 KWARGS = {"case_id": "case", "meeting_id": "meeting", "plan_id": "plan", "package_id": "package",
           "member_id": "member", "payment_id": "payment", "task_id": "task", "batch_id": "batch",
-          "child_id": "child", "action_id": "action"}
+          "child_id": "child", "action_id": "action", "supplier_id": "supplier"}
 
 
 def row(kind=None, *, api=False, deny=(), **methods):
@@ -117,6 +120,11 @@ ROUTES = {
     "payments:transparency": row(get="finance_reports"),
     "payments:bank_details": row("payee", get="bank_account_view", post="bank_account_set"),
     "payments:bank_details_verify": row("payee", post="bank_account_verify"),
+    "payments:supplier_list": row(get="supplier_view", post="supplier_manage"),
+    "payments:supplier_detail": row("supplier", get="read", post="supplier_manage"),
+    "payments:supplier_bank_details": row("supplier", post="supplier_bank_account_set"),
+    "payments:supplier_bank_details_verify": row("supplier", post="supplier_bank_account_verify",
+                                                 deny={("fin1", "in", "post")}),  # fin1 entered them
     "payments:batch_list": row(get="signed_in", post="batch_create"),
     "payments:batch_detail": row("batch", get="read"),
     "payments:batch_approve": row("batch", post="batch_approve"),
@@ -163,6 +171,11 @@ ROUTES = {
     "api-package-withdraw": api("whole_case", post="package_withdraw"),
     "api-bank-account": api("payee", get="bank_account_view", put="bank_account_set"),
     "api-bank-account-verify": api("payee", post="bank_account_verify"),
+    "api-suppliers": api(get="supplier_view", post="supplier_manage"),
+    "api-supplier": api("supplier", get="read"),
+    "api-supplier-bank-account": api("supplier", get="supplier_bank_account_view", put="supplier_bank_account_set"),
+    "api-supplier-bank-account-verify": row("supplier", api=True, post="supplier_bank_account_verify",
+                                            deny={("fin1", "in", "post")}),
     "api-payments": api(get="signed_in"),
     "api-payment-authorise": api("payment", post="payment_authorise"),
     "api-payment": api("payment", get="read"),

@@ -294,3 +294,18 @@ class TestDemoInTheBrowser:
         page = client.get(f"/finance/batches/{batch.pk}/")
         assert page.status_code == 200
         assert batch.reference in page.content.decode()
+
+    def test_suppliers_on_the_register_one_waiting_for_fin2(self, seeded, client):
+        from payments.models import Supplier
+
+        suppliers = {s.name: s for s in Supplier.objects.select_related("bank_account__entered_by")}
+        assert set(suppliers) == {name for name, *_ in demo.DEMO_SUPPLIERS}
+        assert all(s.bank_account.entered_by.username == "fin1" for s in suppliers.values())
+        waiting = [name for name, s in suppliers.items() if not s.bank_account.is_verified]
+        assert waiting == ["Blandford Breakfast Club CIC"]
+        client.force_login(user("fin2"))
+        assert "Blandford Breakfast Club CIC" in client.get("/finance/").content.decode()
+        assert "Verify the bank details" in client.get(
+            f"/finance/suppliers/{suppliers['Blandford Breakfast Club CIC'].pk}/").content.decode()
+        client.force_login(user("prac.east"))  # practitioners choose from the register
+        assert "Purbeck Community Furniture" in client.get("/finance/suppliers/").content.decode()

@@ -22,15 +22,16 @@ class MoneyField(serializers.DecimalField):
 
 
 class ItemSerializer(serializers.ModelSerializer):
-    payee = serializers.PrimaryKeyRelatedField(read_only=True)
-    payee_name = serializers.CharField(source="payee.full_name", read_only=True)
+    payee = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The network member paid (null if a supplier)")
+    supplier = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The supplier paid (null if a member)")
+    payee_name = serializers.CharField(source="paid_to.full_name", read_only=True)
     plan_action = serializers.PrimaryKeyRelatedField(read_only=True)
     amount = MoneyField(read_only=True)
     total = MoneyField(read_only=True)
 
     class Meta:
         model = PackageItem
-        fields = ["id", "description", "category", "payee", "payee_name", "amount", "frequency", "instalments",
+        fields = ["id", "description", "category", "payee", "supplier", "payee_name", "amount", "frequency", "instalments",
                   "total", "plan_action"]
 
 
@@ -85,11 +86,18 @@ class PackageDetailSerializer(PackageSerializer):
 class ItemInputSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=300)
     category = serializers.ChoiceField(choices=Category.choices)
-    payee = IdField()
+    payee = IdField(required=False, allow_null=True, help_text="A member of the family's network (or give supplier)")
+    supplier = IdField(required=False, allow_null=True, help_text="A supplier on the council's register (or give payee)")
     amount = MoneyField()
     frequency = serializers.ChoiceField(choices=Frequency.choices, default=Frequency.ONE_OFF)
     instalments = serializers.IntegerField(min_value=1, max_value=104, default=1)
     plan_action = IdField(required=False, allow_null=True)
+
+    def validate(self, data):
+        if (data.get("payee") is None) == (data.get("supplier") is None):
+            message = "Give exactly one of payee (a network member) and supplier."
+            raise serializers.ValidationError({"payee": message, "supplier": message})
+        return data
 
 
 def _largest(model, field: str) -> Decimal:

@@ -41,7 +41,8 @@ class PackageListCreate(AuditedMixin, generics.GenericAPIView):
             case_id=case.pk, by=request.user, plan_id=data["plan"], justification=data["justification"],
             other_funding_checked=data["other_funding_checked"], agreement_signed_on=data.get("agreement_signed_on"),
             review_by=data.get("review_by"),
-            items=[ItemInput(description=i["description"], category=i["category"], payee_id=i["payee"],
+            items=[ItemInput(description=i["description"], category=i["category"], payee_id=i.get("payee"),
+                             supplier_id=i.get("supplier"),
                              amount=i["amount"], frequency=i["frequency"], instalments=i["instalments"],
                              plan_action_id=i.get("plan_action")) for i in data["items"]],
         )

@@ -5,7 +5,7 @@ from rest_framework import serializers
 from fgdm.api.serializers import IdField
 from network_packages.api.serializers import MoneyField
 from payments.constants import PaymentStatus
-from payments.models import BankAccount, Payment, PaymentBatch, PaymentReturn, ReturnsImport
+from payments.models import BankAccount, Payment, PaymentBatch, PaymentReturn, ReturnsImport, Supplier
 from payments.selectors import payment_history
 
 
@@ -18,7 +18,7 @@ class BankAccountSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = BankAccount
-        fields = ["member", "account_name", "sort_code", "account_number", "verified", "entered_by", "entered_at",
+        fields = ["member", "supplier", "account_name", "sort_code", "account_number", "verified", "entered_by", "entered_at",
                   "verified_by", "verified_at"]
 
 
@@ -28,15 +28,54 @@ class BankAccountInputSerializer(serializers.Serializer):
     account_number = serializers.CharField(max_length=10)
 
 
+class SupplierSerializer(serializers.ModelSerializer):
+    """A supplier on the council's register. `bank_details` says only whether they are entered and
+    verified; the details themselves are at /suppliers/{id}/bank-account/ (finance and auditors)."""
+
+    bank_details = serializers.SerializerMethodField()
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Supplier
+        fields = ["id", "name", "supplies", "address", "email", "phone", "company_number", "active", "bank_details",
+                  "created_by", "created_at"]
+
+    @extend_schema_field(serializers.ChoiceField(choices=["none", "unverified", "verified"]))
+    def get_bank_details(self, supplier) -> str:
+        account = getattr(supplier, "bank_account", None)
+        return "none" if account is None else ("verified" if account.is_verified else "unverified")
+
+
+class SupplierInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=140)
+    supplies = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    address = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    company_number = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+
+
+class SupplierChangeSerializer(SupplierInputSerializer):
+    """PATCH (validated with partial=True, so only what it names changes): any of the fields, and
+    `active` (false takes the supplier off the register)."""
+
+    active = serializers.BooleanField(required=False)
+
+
+class SupplierQuerySerializer(serializers.Serializer):
+    search = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    active = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+
 class PaymentSerializer(serializers.ModelSerializer):
     case_reference = serializers.CharField(source="case.reference")
-    payee_name = serializers.CharField(source="payee.full_name")
+    payee_name = serializers.CharField(source="paid_to.full_name")
     amount = MoneyField()
     batch = serializers.SlugRelatedField(slug_field="reference", read_only=True)
 
     class Meta:
         model = Payment
-        fields = ["id", "reference", "case", "case_reference", "package", "payee", "payee_name", "instalment",
+        fields = ["id", "reference", "case", "case_reference", "package", "payee", "supplier", "payee_name", "instalment",
                   "amount", "due_on", "status", "authorised_at", "batch", "paid_at"]
 
 

@@ -17,7 +17,7 @@ from fgdm.selectors import member_get
 from payments import exports, selectors, services
 from payments.api import serializers as s
 from payments.constants import ExportFormat
-from payments.models import Payment, PaymentBatch, ReturnsImport
+from payments.models import Payment, PaymentBatch, ReturnsImport, Supplier
 
 CHUNK = 64 * 1024
 
@@ -67,6 +67,76 @@ class BankAccountVerify(AuditedAPIView):
         member = member_get(user=request.user, member_id=member_id)
         ensure_may(request.user, "bank_account_verify")
         account = services.bank_account_verify(member_id=member.pk, by=request.user)
+        return Response(s.BankAccountSerializer(account).data)
+
+
+class SupplierListCreate(AuditedMixin, generics.GenericAPIView):
+    """The council's register of suppliers (shops, taxi firms) that package items may pay directly.
+    Everyone who drafts, approves, pays or audits packages reads it; finance officers add to it."""
+
+    serializer_class = s.SupplierSerializer
+    queryset = Supplier.objects.none()  # for the schema only; reads go through the selector
+
+    @extend_schema(parameters=[OpenApiParameter("search", str), OpenApiParameter("active", bool)],
+                   responses=s.SupplierSerializer(many=True), operation_id="suppliers_list")
+    def get(self, request):
+        ensure_may(request.user, "supplier_view")
+        query = s.SupplierQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        page = self.paginate_queryset(selectors.supplier_list(user=request.user, **query.validated_data))
+        return self.get_paginated_response(s.SupplierSerializer(page, many=True).data)
+
+    @extend_schema(request=s.SupplierInputSerializer, responses={201: s.SupplierSerializer})
+    def post(self, request):
+        ensure_may(request.user, "supplier_manage")
+        data = _valid(s.SupplierInputSerializer, request)
+        supplier = services.supplier_create(by=request.user, **data)
+        return Response(s.SupplierSerializer(supplier).data, status=status.HTTP_201_CREATED)
+
+
+class SupplierDetail(AuditedAPIView):
+    @extend_schema(responses=s.SupplierSerializer)
+    def get(self, request, supplier_id):
+        return Response(s.SupplierSerializer(selectors.supplier_get(user=request.user, supplier_id=supplier_id)).data)
+
+    @extend_schema(request=s.SupplierChangeSerializer, responses=s.SupplierSerializer)
+    def patch(self, request, supplier_id):
+        supplier = selectors.supplier_get(user=request.user, supplier_id=supplier_id)
+        ensure_may(request.user, "supplier_manage")
+        change = s.SupplierChangeSerializer(data=request.data, partial=True)
+        change.is_valid(raise_exception=True)
+        data = change.validated_data
+        services.supplier_update(supplier_id=supplier.pk, by=request.user, **data)
+        return Response(s.SupplierSerializer(selectors.supplier_get(user=request.user, supplier_id=supplier.pk)).data)
+
+
+class SupplierBankAccountView(AuditedAPIView):
+    @extend_schema(responses=s.BankAccountSerializer, operation_id="suppliers_bank_account_retrieve")
+    def get(self, request, supplier_id):
+        supplier = selectors.supplier_get(user=request.user, supplier_id=supplier_id)
+        ensure_may(request.user, "supplier_bank_account_view")
+        account = selectors.bank_account_of_supplier(supplier=supplier)
+        if account is None:
+            return Response({"detail": "No bank details have been entered."}, status=status.HTTP_404_NOT_FOUND)
+        record_access(by=request.user, what="bank_details", door="api", obj=account, path=request.path)
+        return Response(s.BankAccountSerializer(account).data)
+
+    @extend_schema(request=s.BankAccountInputSerializer, responses=s.BankAccountSerializer,
+                   operation_id="suppliers_bank_account_update")
+    def put(self, request, supplier_id):
+        supplier = selectors.supplier_get(user=request.user, supplier_id=supplier_id)
+        ensure_may(request.user, "supplier_bank_account_set")
+        data = _valid(s.BankAccountInputSerializer, request)
+        account = services.supplier_bank_account_set(supplier_id=supplier.pk, by=request.user, **data)
+        return Response(s.BankAccountSerializer(account).data)
+
+
+class SupplierBankAccountVerify(AuditedAPIView):
+    @extend_schema(request=None, responses=s.BankAccountSerializer, operation_id="suppliers_bank_account_verify")
+    def post(self, request, supplier_id):
+        supplier = selectors.supplier_get(user=request.user, supplier_id=supplier_id)
+        ensure_may(request.user, "supplier_bank_account_verify")
+        account = services.supplier_bank_account_verify(supplier_id=supplier.pk, by=request.user)
         return Response(s.BankAccountSerializer(account).data)
 
 

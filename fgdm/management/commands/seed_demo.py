@@ -11,7 +11,7 @@ from viewflow.workflow.models import Task
 from fgdm import demo
 from fgdm.models import FamilyHub, Locality, Team
 from fgdm.workflow import OPEN_STATUSES
-from payments.models import PaymentBatch
+from payments.models import PaymentBatch, Supplier
 
 
 class Command(BaseCommand):
@@ -34,6 +34,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             reference = demo.seed_reference()
             users = demo.seed_users()
+            reference["suppliers"] = demo.seed_suppliers(users)
         created_cases = [] if no_cases else demo.seed_cases(users)
         self._summary(reference, created_cases)
 
@@ -46,6 +47,9 @@ class Command(BaseCommand):
             out(f"  {team.name}: serves {', '.join(l.name for l in team.localities.all())}; "
                 f"practitioners {', '.join(u.username for u in team.members.all()) or '-'}; "
                 f"managers {', '.join(u.username for u in team.managers.all()) or '-'}")
+        out(f"  Suppliers on the register: {Supplier.objects.count()} (new {reference['suppliers']}); "
+            f"bank details waiting to be verified: "
+            f"{', '.join(Supplier.objects.filter(bank_account__verified_at__isnull=True).values_list('name', flat=True)) or '-'}")
         out(self.style.MIGRATE_HEADING("Demo cases") + (f" (new: {', '.join(created_cases)})" if created_cases
                                                           else " (nothing new)"))
         for case in demo.demo_cases():
