@@ -31,6 +31,8 @@ STEP_ROLES: dict[str, tuple[str, ...]] = {
     "package_revise": (Role.PRACTITIONER,),
     "package_submit": (Role.PRACTITIONER,),
     "package_withdraw": (Role.PRACTITIONER,),
+    "package_end": (Role.PRACTITIONER,),
+    "package_pause": (Role.PRACTITIONER,),
     "package_approve": MANAGERS,
     "package_return": MANAGERS,
     "bank_account_view": (Role.FINANCE_OFFICER, Role.PRACTITIONER, Role.AUDITOR),

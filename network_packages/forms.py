@@ -77,5 +77,34 @@ class OptionalReasonForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
+class EndForm(forms.Form):
+    reason = forms.CharField(label="Why does the package end?", widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text="For example: Mum is home and well again; the family no longer needs the help.")
+    last_due_on = date_field("Pay instalments due up to and including", required=False,
+                             help_text="Leave blank to cancel every payment that has not gone to the bank.")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "end_%s")  # other forms on the package page have a "reason" too
+        super().__init__(*args, **kwargs)
+
+
+class PauseForm(forms.Form):
+    pause_from = date_field("Pause payments due from")
+    pause_to = date_field("Up to and including")
+    reason = forms.CharField(label="Why pause?", widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text="For example: Lily is in hospital; Nan is away for a fortnight.")
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "pause_%s")
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("pause_from"), cleaned.get("pause_to")
+        if start and end and end < start:
+            self.add_error("pause_to", "The pause must end on or after the day it starts.")
+        return cleaned
+
+
 class EmptyForm(forms.Form):
     pass

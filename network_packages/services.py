@@ -356,5 +356,78 @@ def package_withdraw(*, package_id: int, by, reason: str = "") -> SupportPackage
     return package
 
 
+def _ensure_no_newer_version(package: SupportPackage) -> None:
+    newer = package.later_versions.exclude(status__in=[PackageStatus.WITHDRAWN]).order_by("-version").first()
+    if newer is not None:
+        raise InvalidTransition(f"Version {newer.version} of this package is {newer.get_status_display().lower()}: "
+                                "withdraw it first, or let its approval replace this version.")
+
+
+@transaction.atomic
+def package_end(*, package_id: int, by, reason: str, last_due_on: datetime.date | None = None) -> SupportPackage:
+    """End an approved package early (the support is no longer needed). Its payments that have not
+    gone to the bank and fall due after `last_due_on` (default: all of them) are cancelled; paid
+    and batched payments are never touched. Ending spends less than was approved, so it needs no
+    approval.
+
+    Raises NotPermitted (not the case's practitioner), RuleBroken (no reason), InvalidTransition
+    (not approved; a newer version is waiting for approval).
+    """
+    from payments.services import payments_cancel_unpaid
+
+    package = _lock_package(package_id)
+    ensure_can_work_case(by, package.case)
+    ensure_transition(package.status, PackageStatus.ENDED, PACKAGE_TRANSITIONS, label="package")
+    if not reason.strip():
+        raise RuleBroken("Say why the package ends.", field="reason")
+    _ensure_no_newer_version(package)
+    package.status = PackageStatus.ENDED
+    package.save(update_fields=["status"])
+    record_event(obj=package, action="package_ended", by=by, case_id=package.case_id,
+                 from_state=PackageStatus.APPROVED, to_state=package.status, reason=reason.strip(),
+                 changes={"last_due_on": last_due_on.isoformat()} if last_due_on else None)
+    payments_cancel_unpaid(package=package, by=by, due_from=last_due_on + datetime.timedelta(days=1) if last_due_on
+                           else None, reason=f"Package v{package.version} ended: {reason.strip()}",
+                           finish_authorising=True)
+    return package
+
+
+@transaction.atomic
+def package_pause(*, package_id: int, by, pause_from: datetime.date, pause_to: datetime.date,
+                  reason: str) -> SupportPackage:
+    """Pause an approved package: its payments due from `pause_from` to `pause_to` (inclusive) that
+    have not gone to the bank are cancelled (say the child is in hospital for a fortnight); the
+    package stays approved and the payments after the pause go ahead. To pay them later instead,
+    change the package (a new version, approved again).
+
+    Raises NotPermitted, RuleBroken (no reason; dates the wrong way round; no payment to pause),
+    InvalidTransition (not approved; a newer version is waiting for approval).
+    """
+    from payments.constants import PaymentStatus
+    from payments.services import payments_cancel_unpaid
+
+    package = _lock_package(package_id)
+    ensure_can_work_case(by, package.case)
+    if package.status != PackageStatus.APPROVED:
+        raise InvalidTransition(f"Only an approved package can be paused; this one is {package.get_status_display().lower()}.")
+    if not reason.strip():
+        raise RuleBroken("Say why the payments pause.", field="reason")
+    if pause_to < pause_from:
+        raise RuleBroken("The pause must end on or after the day it starts.", field="pause_to")
+    _ensure_no_newer_version(package)
+    due = package.payments.filter(due_on__gte=pause_from, due_on__lte=pause_to)
+    if not due.filter(status__in=[PaymentStatus.SCHEDULED, PaymentStatus.AUTHORISED], batch__isnull=True).exists():
+        gone = due.filter(batch__isnull=False).count()
+        raise RuleBroken("No payment of this package that has not gone to the bank falls due between those dates"
+                         + (f" ({gone} already in a batch: ask finance to cancel them there)." if gone else "."),
+                         field="pause_from")
+    record_event(obj=package, action="package_paused", by=by, case_id=package.case_id, reason=reason.strip(),
+                 changes={"from": pause_from.isoformat(), "to": pause_to.isoformat()})
+    payments_cancel_unpaid(package=package, by=by, due_from=pause_from, due_to=pause_to,
+                           reason=f"Package v{package.version} paused {pause_from:%d/%m/%Y}–{pause_to:%d/%m/%Y}: "
+                                  f"{reason.strip()}", finish_authorising=True)
+    return package
+
+
 def package_is_editable(package: SupportPackage) -> bool:
     return package.status in EDITABLE_STATUSES

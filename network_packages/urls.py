@@ -11,4 +11,6 @@ urlpatterns = [
     path("<int:package_id>/approve/", views.package_approve, name="package_approve"),
     path("<int:package_id>/return/", views.package_return, name="package_return"),
     path("<int:package_id>/withdraw/", views.package_withdraw, name="package_withdraw"),
+    path("<int:package_id>/end/", views.package_end, name="package_end"),
+    path("<int:package_id>/pause/", views.package_pause, name="package_pause"),
 ]

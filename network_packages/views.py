@@ -118,6 +118,9 @@ def _page(request, package, *, status=200, **forms):
         "note_form": forms.get("note_form") or f.NoteForm(),
         "return_form": forms.get("return_form") or f.ReasonForm(),
         "withdraw_form": forms.get("withdraw_form") or f.OptionalReasonForm(),
+        "end_form": forms.get("end_form") or f.EndForm(),
+        "pause_form": forms.get("pause_form") or f.PauseForm(),
+        "unpaid": [p for p in payments if p.status in ("scheduled", "authorised") and not p.batch_id],
         "submit_form": forms.get("submit_form") or f.EmptyForm(),
         "all_forms": [form for form in forms.values()],
         "back": reverse("fgdm:case_detail", args=[package.case_id]),
@@ -184,3 +187,30 @@ def package_withdraw(request, package_id):
                    lambda p, data: services.package_withdraw(package_id=p.pk, by=request.user, reason=data["reason"]),
                    lambda p: "The package is withdrawn.",
                    step="package_withdraw")
+
+
+@login_required
+@require_POST
+def package_end(request, package_id):
+    def call(package, data):
+        ended = services.package_end(package_id=package.pk, by=request.user, reason=data["reason"],
+                                     last_due_on=data["last_due_on"])
+        ended.last_due_on = data["last_due_on"]
+        return ended
+
+    return _action(request, package_id, f.EndForm, "end_form", call,
+                   lambda p: "The package has ended. Its payments that had not gone to the bank"
+                             + (f" and fall due after {p.last_due_on:%-d %B %Y}" if p.last_due_on else "")
+                             + " are cancelled; payments already paid or in a batch stand.",
+                   step="package_end")
+
+
+@login_required
+@require_POST
+def package_pause(request, package_id):
+    return _action(request, package_id, f.PauseForm, "pause_form",
+                   lambda p, data: services.package_pause(package_id=p.pk, by=request.user,
+                                                          pause_from=data["pause_from"], pause_to=data["pause_to"],
+                                                          reason=data["reason"]),
+                   lambda p: "The payments due in the pause are cancelled; the package continues after it.",
+                   step="package_pause")

@@ -82,18 +82,31 @@ def payments_schedule(*, package: SupportPackage, by=None) -> list[Payment]:
     return created
 
 
-def payments_cancel_unpaid(*, package: SupportPackage, by=None) -> int:
+def payments_cancel_unpaid(*, package: SupportPackage, by=None, due_from: datetime.date | None = None,
+                           due_to: datetime.date | None = None, reason: str = "",
+                           finish_authorising: bool = False) -> int:
     """Cancel a package's payments that have not gone to the bank (scheduled or authorised and not
-    in a batch). Paid and batched payments are never touched. Called by the case flow."""
+    in a batch), all of them or those due between `due_from` and `due_to` (inclusive). Paid and
+    batched payments are never touched. Called by the case flow and by ending or pausing a package.
+
+    With `finish_authorising` (a package ended or paused outside the case flow), once none of the
+    package's payments waits to be authorised the flow's "authorise payments" step is done.
+    """
+    pending = package.payments.select_for_update().filter(
+        status__in=[PaymentStatus.SCHEDULED, PaymentStatus.AUTHORISED], batch__isnull=True)
+    if due_from:
+        pending = pending.filter(due_on__gte=due_from)
+    if due_to:
+        pending = pending.filter(due_on__lte=due_to)
     cancelled = 0
-    for payment in package.payments.select_for_update().filter(
-        status__in=[PaymentStatus.SCHEDULED, PaymentStatus.AUTHORISED], batch__isnull=True
-    ).order_by("id"):
+    for payment in pending.order_by("id"):
         previous = _move_payment(payment, PaymentStatus.CANCELLED)
         payment.save(update_fields=["status"])
         record_event(obj=payment, action="payment_cancelled", by=by, case_id=payment.case_id,
-                     from_state=previous, to_state=payment.status, reason=f"Package v{package.version} ended")
+                     from_state=previous, to_state=payment.status, reason=reason or f"Package v{package.version} ended")
         cancelled += 1
+    if finish_authorising and cancelled and not package.payments.filter(status=PaymentStatus.SCHEDULED).exists():
+        package_payments_authorised.send(sender=Payment, package=package, by=by)
     return cancelled
 
 

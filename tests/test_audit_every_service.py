@@ -466,6 +466,20 @@ def _supplier_bank_account_verify(world):
     return lambda: payment_services.supplier_bank_account_verify(supplier_id=supplier.pk, by=world.u.fin2), world.u.fin2
 
 
+def _package_end(world):
+    package = scenario.package_approved(world, amount=Decimal("25.00"), frequency="weekly", instalments=2)
+    return lambda: package_services.package_end(package_id=package.pk, by=world.u.prac_east,
+                                                reason="Mum is home"), world.u.prac_east
+
+
+def _package_pause(world):
+    package = scenario.package_approved(world, amount=Decimal("25.00"), frequency="weekly", instalments=3)
+    first = package.payments.order_by("due_on").first().due_on
+    return lambda: package_services.package_pause(
+        package_id=package.pk, by=world.u.prac_east, pause_from=first, pause_to=first + datetime.timedelta(weeks=1),
+        reason="In hospital"), world.u.prac_east
+
+
 ROWS: dict[str, Row] = {
     "fgdm.services.case_create": Row(_case_create, ["case_referred"]),
     "fgdm.services.case_allocate": Row(_case_allocate, ["case_allocated"]),
@@ -512,6 +526,12 @@ ROWS: dict[str, Row] = {
     "network_packages.services.package_return": Row(_package_return, ["package_returned"]),
     "network_packages.services.package_withdraw": Row(_package_withdraw, ["package_withdrawn"]),
     "network_packages.services.package_revise": Row(_package_revise, ["package_revised"]),
+    "network_packages.services.package_end": Row(
+        _package_end, ["package_ended", "payment_cancelled", "payment_cancelled"],
+        why_several="the package ends and each payment not yet gone to the bank is cancelled (here two)"),
+    "network_packages.services.package_pause": Row(
+        _package_pause, ["package_paused", "payment_cancelled", "payment_cancelled"],
+        why_several="the pause is recorded on the package and each payment due in it is cancelled (here two)"),
     "payments.services.bank_account_set": Row(_bank_account_set, ["bank_details_entered"]),
     "payments.services.bank_account_verify": Row(_bank_account_verify, ["bank_details_verified"]),
     "payments.services.supplier_create": Row(_supplier_create, ["supplier_added"]),

@@ -124,6 +124,24 @@ class PackageCreateSerializer(serializers.Serializer):
         return items
 
 
+class EndSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+    last_due_on = serializers.DateField(required=False, allow_null=True, default=None,
+                                        help_text="Pay instalments due up to this day; cancel the rest (default: cancel "
+                                                  "every payment not yet gone to the bank)")
+
+
+class PauseSerializer(serializers.Serializer):
+    pause_from = serializers.DateField()
+    pause_to = serializers.DateField()
+    reason = serializers.CharField(max_length=2000)
+
+    def validate(self, data):
+        if data["pause_to"] < data["pause_from"]:
+            raise serializers.ValidationError({"pause_to": "The pause must end on or after the day it starts."})
+        return data
+
+
 class NoteSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="")
 

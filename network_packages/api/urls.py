@@ -9,4 +9,6 @@ urlpatterns = [
     path("packages/<int:package_id>/approve/", views.PackageApprove.as_view(), name="api-package-approve"),
     path("packages/<int:package_id>/return/", views.PackageReturn.as_view(), name="api-package-return"),
     path("packages/<int:package_id>/withdraw/", views.PackageWithdraw.as_view(), name="api-package-withdraw"),
+    path("packages/<int:package_id>/end/", views.PackageEnd.as_view(), name="api-package-end"),
+    path("packages/<int:package_id>/pause/", views.PackagePause.as_view(), name="api-package-pause"),
 ]

@@ -107,6 +107,37 @@ class PackageReturn(PackageAction):
         services.package_return(package_id=package_id, by=request.user, reason=data["reason"])
 
 
+class PackageEnd(PackageAction):
+    """End an approved package early: payments not yet gone to the bank (after `last_due_on`, if
+    given) are cancelled; paid and batched payments stay."""
+
+    step = "package_end"
+    input_serializer = s.EndSerializer
+
+    @extend_schema(request=s.EndSerializer, responses=s.PackageSerializer)
+    def post(self, request, package_id):
+        return super().post(request, package_id)
+
+    def run(self, request, package_id, data):
+        services.package_end(package_id=package_id, by=request.user, reason=data["reason"],
+                             last_due_on=data["last_due_on"])
+
+
+class PackagePause(PackageAction):
+    """Pause an approved package: its payments due in the pause, not yet gone to the bank, are cancelled."""
+
+    step = "package_pause"
+    input_serializer = s.PauseSerializer
+
+    @extend_schema(request=s.PauseSerializer, responses=s.PackageSerializer)
+    def post(self, request, package_id):
+        return super().post(request, package_id)
+
+    def run(self, request, package_id, data):
+        services.package_pause(package_id=package_id, by=request.user, pause_from=data["pause_from"],
+                               pause_to=data["pause_to"], reason=data["reason"])
+
+
 class PackageWithdraw(PackageAction):
     step = "package_withdraw"
     input_serializer = s.OptionalReasonSerializer
