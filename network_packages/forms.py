@@ -32,6 +32,8 @@ class ItemForm(forms.Form):
                                 min_value=Decimal("0.01"))
     frequency = forms.ChoiceField(label="How often", choices=Frequency.choices)
     instalments = forms.IntegerField(label="Number of instalments", min_value=1, max_value=104, initial=1)
+    starts_on = date_field("First payment on", required=False,
+                           help_text="Leave blank to pay from the date the written agreement was signed.")
     plan_action = forms.TypedChoiceField(label="Plan action it supports", required=False, coerce=int,
                                          empty_value=None, choices=[])
 

@@ -95,6 +95,8 @@ class PackageItem(models.Model):
     )
     frequency = models.CharField(max_length=16, choices=Frequency.choices, default=Frequency.ONE_OFF)
     instalments = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(104)])
+    # The first instalment's due date; blank: from the written agreement (payments are never backdated).
+    starts_on = models.DateField(null=True, blank=True)
 
     class Meta:
         ordering = ["id"]

@@ -42,12 +42,13 @@ class ItemInput:
     instalments: int = 1
     plan_action_id: int | None = None
     supplier_id: int | None = None  # a supplier on the council's register; exactly one of the two
+    starts_on: datetime.date | None = None  # first instalment due; default the written agreement's date
 
     @classmethod
     def of(cls, item: PackageItem) -> "ItemInput":
         return cls(description=item.description, category=item.category, payee_id=item.payee_id,
                    supplier_id=item.supplier_id, amount=item.amount, frequency=item.frequency,
-                   instalments=item.instalments, plan_action_id=item.plan_action_id)
+                   instalments=item.instalments, plan_action_id=item.plan_action_id, starts_on=item.starts_on)
 
 
 def required_tier(total: Decimal) -> str:
@@ -109,6 +110,8 @@ def _validate_items(case: Case, plan: FamilyPlan, items: list[ItemInput]) -> Non
             raise RuleBroken(f"Item {number}: the amount must be positive, in whole pence.", field="items")
         if item.instalments < 1 or (item.frequency == Frequency.ONE_OFF and item.instalments != 1):
             raise RuleBroken(f"Item {number}: a one-off item has exactly one instalment.", field="items")
+        if item.starts_on is not None and item.starts_on > timezone.localdate() + datetime.timedelta(days=366):
+            raise RuleBroken(f"Item {number}: the first payment must fall within the next twelve months.", field="items")
         if item.plan_action_id is not None and item.plan_action_id not in action_ids:
             raise RuleBroken(f"Item {number}: the plan action is not in this plan.", field="items")
 
@@ -145,7 +148,8 @@ def package_create(
     )
     PackageItem.objects.bulk_create(
         PackageItem(package=package, description=i.description.strip(), category=i.category, payee_id=i.payee_id,
-                    supplier_id=i.supplier_id, amount=i.amount, frequency=i.frequency, instalments=i.instalments, plan_action_id=i.plan_action_id)
+                    supplier_id=i.supplier_id, amount=i.amount, frequency=i.frequency, instalments=i.instalments,
+                    plan_action_id=i.plan_action_id, starts_on=i.starts_on)
         for i in items
     )
     package.total = sum((i.amount * i.instalments for i in items), Decimal("0.00"))
@@ -201,7 +205,8 @@ def package_revise(
     )
     PackageItem.objects.bulk_create(
         PackageItem(package=package, description=i.description.strip(), category=i.category, payee_id=i.payee_id,
-                    supplier_id=i.supplier_id, amount=i.amount, frequency=i.frequency, instalments=i.instalments, plan_action_id=i.plan_action_id)
+                    supplier_id=i.supplier_id, amount=i.amount, frequency=i.frequency, instalments=i.instalments,
+                    plan_action_id=i.plan_action_id, starts_on=i.starts_on)
         for i in items
     )
     package.total = sum((i.amount * i.instalments for i in items), Decimal("0.00"))

@@ -19,7 +19,7 @@ def _item_inputs(items) -> list[ItemInput]:
                       payee_id=i.cleaned_data["payee"][0], supplier_id=i.cleaned_data["payee"][1],
                       amount=i.cleaned_data["amount"],
                       frequency=i.cleaned_data["frequency"], instalments=i.cleaned_data["instalments"],
-                      plan_action_id=i.cleaned_data.get("plan_action"))
+                      plan_action_id=i.cleaned_data.get("plan_action"), starts_on=i.cleaned_data.get("starts_on"))
             for i in items.forms if i.cleaned_data]
 
 
@@ -38,6 +38,7 @@ def _package_form(request, case, *, title, button, call, message, previous=None)
         item_initial = [{"description": i.description, "category": i.category,
                          "payee": f.supplier_choice(i.supplier_id) if i.supplier_id else str(i.payee_id),
                          "amount": i.amount, "frequency": i.frequency, "instalments": i.instalments,
+                         "starts_on": i.starts_on,
                          "plan_action": i.plan_action_id if i.plan_action_id in action_ids else None}
                         for i in previous.items.all()[:5]]
     form = f.PackageForm(bound, initial=initial)

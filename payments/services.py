@@ -70,7 +70,8 @@ def payments_schedule(*, package: SupportPackage, by=None) -> list[Payment]:
     first = max(timezone.localdate(), package.agreement_signed_on or timezone.localdate())
     payments = []
     for item in package.items.all():
-        for number, due_on in enumerate(instalment_dates(first, item.frequency, item.instalments), start=1):
+        starts_on = max(first, item.starts_on) if item.starts_on else first  # never backdated
+        for number, due_on in enumerate(instalment_dates(starts_on, item.frequency, item.instalments), start=1):
             payments.append(Payment(item=item, package=package, case_id=package.case_id, payee_id=item.payee_id,
                                     supplier_id=item.supplier_id, instalment=number, amount=item.amount, due_on=due_on))
     created = Payment.objects.bulk_create(payments)

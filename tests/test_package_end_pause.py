@@ -4,6 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.urls import reverse
 from django.utils import timezone
 
@@ -13,6 +14,7 @@ from fgdm.workflow import open_task
 from network_packages import services as package_services
 from network_packages.services import ItemInput
 from payments import services as payment_services
+from network_packages.models import SupportPackage
 from payments.models import Payment
 from tests import scenario
 
@@ -155,3 +157,42 @@ class TestPause:
         assert statuses(package) == ["batched", "authorised", "cancelled", "cancelled", "cancelled", "cancelled"]
         page = client.get(response["Location"]).content.decode()
         assert "End the package" not in page and "Ended" in page
+
+
+@pytest.mark.django_db
+class TestItemStartDate:
+    def _draft(self, world, api, starts_on, *, frequency="monthly", instalments=3):
+        case, grandmother, plan = scenario.plan_accepted(world)
+        body = {"plan": plan.pk, "justification": "Childcare from the new term", "other_funding_checked": True,
+                "agreement_signed_on": str(timezone.localdate()),
+                "review_by": str(timezone.localdate() + datetime.timedelta(days=120)),
+                "items": [{"description": "Nursery fees", "category": "childcare", "payee": grandmother.pk,
+                           "amount": "120.00", "frequency": frequency, "instalments": instalments,
+                           "starts_on": str(starts_on) if starts_on else None}]}
+        return api.as_user(world.u.prac_east).post(f"/api/v1/cases/{case.pk}/packages/", body, format="json")
+
+    def test_instalments_start_on_the_items_date(self, world, api):
+        start = timezone.localdate() + datetime.timedelta(days=40)
+        response = self._draft(world, api, start)
+        assert response.status_code == 201 and response.json()["items"][0]["starts_on"] == start.isoformat()
+        package_services.package_submit(package_id=response.json()["id"], by=world.u.prac_east)
+        package = package_services.package_approve(package_id=response.json()["id"], by=world.u.tm_east)
+        dues = list(package.payments.order_by("due_on").values_list("due_on", flat=True))
+        assert dues == [start + relativedelta(months=n) for n in range(3)]
+        assert sum(p.amount for p in package.payments.all()) == package.total == Decimal("360.00")
+
+    def test_a_date_already_past_is_never_backdated(self, world, api):
+        response = self._draft(world, api, timezone.localdate() - datetime.timedelta(days=10), frequency="one_off",
+                               instalments=1)
+        package_services.package_submit(package_id=response.json()["id"], by=world.u.prac_east)
+        package = package_services.package_approve(package_id=response.json()["id"], by=world.u.tm_east)
+        assert package.payments.get().due_on == timezone.localdate()
+
+    def test_more_than_a_year_ahead_or_not_a_date_is_400(self, world, api):
+        far = self._draft(world, api, timezone.localdate() + datetime.timedelta(days=400))
+        assert far.status_code == 400 and "twelve months" in str(far.json())
+        case_id = far.wsgi_request.path.split("/")[4]
+        bad = api.as_user(world.u.prac_east).post(f"/api/v1/cases/{case_id}/packages/", {"items": [{"starts_on": "soon"}]},
+                                                  format="json")
+        assert bad.status_code == 400 and "starts_on" in bad.json()["items"]["0"]
+        assert not SupportPackage.objects.exists()

@@ -357,9 +357,11 @@ class TestSupplierPages:
             "items-TOTAL_FORMS": "1", "items-INITIAL_FORMS": "0", "items-MIN_NUM_FORMS": "1", "items-MAX_NUM_FORMS": "5",
             "items-0-description": "School taxi", "items-0-category": "transport", "items-0-payee": f"supplier-{supplier.pk}",
             "items-0-amount": "40.00", "items-0-frequency": "weekly", "items-0-instalments": "4",
+            "items-0-starts_on": (timezone.localdate() + datetime.timedelta(days=14)).strftime("%d/%m/%Y"),
         })
         assert response.status_code == 302, response.content.decode()[:3000]
         item = PackageItem.objects.get()
         assert (item.supplier, item.payee, item.package.total) == (supplier, None, Decimal("160.00"))
+        assert item.starts_on == timezone.localdate() + datetime.timedelta(days=14)
         detail = client.get(response["Location"]).content.decode()
         assert "Portland Taxis Ltd" in detail and "(supplier)" in detail

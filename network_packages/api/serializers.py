@@ -32,7 +32,7 @@ class ItemSerializer(serializers.ModelSerializer):
     class Meta:
         model = PackageItem
         fields = ["id", "description", "category", "payee", "supplier", "payee_name", "amount", "frequency", "instalments",
-                  "total", "plan_action"]
+                  "starts_on", "total", "plan_action"]
 
 
 class ApprovalSerializer(serializers.ModelSerializer):
@@ -92,6 +92,9 @@ class ItemInputSerializer(serializers.Serializer):
     frequency = serializers.ChoiceField(choices=Frequency.choices, default=Frequency.ONE_OFF)
     instalments = serializers.IntegerField(min_value=1, max_value=104, default=1)
     plan_action = IdField(required=False, allow_null=True)
+    starts_on = serializers.DateField(required=False, allow_null=True, default=None,
+                                      help_text="The first instalment's due date (default: the written agreement's "
+                                                "date; never before the package is approved)")
 
     def validate(self, data):
         if (data.get("payee") is None) == (data.get("supplier") is None):

@@ -44,7 +44,7 @@ class PackageListCreate(AuditedMixin, generics.GenericAPIView):
             items=[ItemInput(description=i["description"], category=i["category"], payee_id=i.get("payee"),
                              supplier_id=i.get("supplier"),
                              amount=i["amount"], frequency=i["frequency"], instalments=i["instalments"],
-                             plan_action_id=i.get("plan_action")) for i in data["items"]],
+                             plan_action_id=i.get("plan_action"), starts_on=i.get("starts_on")) for i in data["items"]],
         )
         package = selectors.package_get(user=request.user, package_id=package.pk)
         return Response(s.PackageSerializer(package).data, status=status.HTTP_201_CREATED)
