@@ -338,19 +338,21 @@ def batch_approve(*, batch_id: int, by) -> PaymentBatch:
 
 @transaction.atomic
 def batch_export(*, batch_id: int, by, export_format: str = ExportFormat.CSV) -> tuple[PaymentBatch, bytes]:
-    """The batch's file in one format (see `batch_export_file`), as bytes."""
+    """The batch's file in one format (see `batch_export_file`), as bytes. This holds the whole file
+    in memory: pages and the API stream it from `batch_export_file` instead."""
     batch, export = batch_export_file(batch_id=batch_id, by=by, export_format=export_format)
-    return batch, bytes(export.content)
+    return batch, b"".join(export.stream())
 
 
 @transaction.atomic
 def batch_export_file(*, batch_id: int, by, export_format: str = ExportFormat.CSV) -> tuple[PaymentBatch, BatchExport]:
     """Export an approved batch as CSV, BACS Standard 18 or pain.001. The first export of any
-    format marks the batch exported; each format is rendered once and stored with its SHA-256, so
-    exporting that format again returns the same bytes.
+    format marks the batch exported; each format is rendered once — payment by payment, stored in
+    chunks as it is written (memory stays flat whatever the batch's size) — with its size and
+    SHA-256, so exporting that format again returns the same bytes (`BatchExport.stream()`).
 
-    Raises InvalidTransition (not approved yet), RuleBroken (unknown format; payees' bank details
-    changed and not verified again; file totals not matching the batch).
+    Raises InvalidTransition (not approved yet; files removed under retention), RuleBroken (unknown
+    format; payees' bank details changed and not verified again; file totals not matching the batch).
     """
     ensure_finance(by)
     batch = _lock_batch(batch_id)
@@ -358,10 +360,10 @@ def batch_export_file(*, batch_id: int, by, export_format: str = ExportFormat.CS
         raise RuleBroken(f"Export format “{export_format}” is not available; use one of: {', '.join(ExportFormat.values)}.",
                          field="format")
     if batch.status in (BatchStatus.EXPORTED, BatchStatus.CONFIRMED):
-        existing = batch.exports.filter(export_format=export_format).first()
-        if existing is not None and existing.content is None or batch.exports.filter(content__isnull=True).exists():
+        if batch.exports.filter(content_removed_at__isnull=False).exists():
             raise InvalidTransition("This batch's files were removed under the retention schedule; their checksums "
                                     "are kept.")
+        existing = batch.exports.filter(export_format=export_format).first()
         if existing is not None:
             record_event(obj=batch, action="batch_downloaded", by=by, case_id=None,
                          changes={"format": export_format, "sha256": existing.sha256})
@@ -374,18 +376,14 @@ def batch_export_file(*, batch_id: int, by, export_format: str = ExportFormat.CS
         raise RuleBroken(f"{unverified} payee(s) have bank details that were changed and not verified again; "
                          "the batch cannot be exported until another officer verifies them.")
     now = timezone.now()
-    digest, size, chunks = hashlib.sha256(), 0, []
-    try:
-        for chunk in exports.render(export_format, batch, payments.iterator(chunk_size=500),
-                                    originator=exports.Originator.from_settings(), exported_at=now):
-            digest.update(chunk)
-            size += len(chunk)
-            chunks.append(chunk)
-    except ValueError as error:
-        raise RuleBroken(f"The {export_format} file could not be made: {error}", field="format")
     export = BatchExport.objects.create(
-        batch=batch, export_format=export_format, content=b"".join(chunks), sha256=digest.hexdigest(), size=size,
-        payment_count=batch.payment_count, total=batch.total, exported_by=by, exported_at=now)
+        batch=batch, export_format=export_format, sha256="", size=0, payment_count=batch.payment_count,
+        total=batch.total, exported_by=by, exported_at=now)
+    try:
+        export.write(exports.render(export_format, batch, payments.iterator(chunk_size=500),
+                                    originator=exports.Originator.from_settings(), exported_at=now))
+    except ValueError as error:  # the transaction is rolled back: no export, no chunks
+        raise RuleBroken(f"The {export_format} file could not be made: {error}", field="format")
     if batch.status == BatchStatus.APPROVED:
         batch.status = BatchStatus.EXPORTED
         batch.export_format = export_format
