@@ -352,7 +352,8 @@ def batch_export_file(*, batch_id: int, by, export_format: str = ExportFormat.CS
     SHA-256, so exporting that format again returns the same bytes (`BatchExport.stream()`).
 
     Raises InvalidTransition (not approved yet; files removed under retention), RuleBroken (unknown
-    format; payees' bank details changed and not verified again; file totals not matching the batch).
+    format; payees' bank details changed and not verified again; the originator's details in the
+    settings not valid for a bank file; file totals not matching the batch).
     """
     ensure_finance(by)
     batch = _lock_batch(batch_id)
@@ -375,13 +376,19 @@ def batch_export_file(*, batch_id: int, by, export_format: str = ExportFormat.CS
     if unverified:
         raise RuleBroken(f"{unverified} payee(s) have bank details that were changed and not verified again; "
                          "the batch cannot be exported until another officer verifies them.")
+    originator = exports.Originator.from_settings()
+    problems = originator.problems() if export_format != ExportFormat.CSV else []
+    if problems:  # `manage.py check` reports these too, but gunicorn does not run the checks
+        raise RuleBroken("The council's originator details in the settings are not valid, so no bank file was made: "
+                         + " ".join(message for _, message in problems) + " An administrator must correct them.",
+                         field="format")
     now = timezone.now()
     export = BatchExport.objects.create(
         batch=batch, export_format=export_format, sha256="", size=0, payment_count=batch.payment_count,
         total=batch.total, exported_by=by, exported_at=now)
     try:
-        export.write(exports.render(export_format, batch, payments.iterator(chunk_size=500),
-                                    originator=exports.Originator.from_settings(), exported_at=now))
+        export.write(exports.render(export_format, batch, payments.iterator(chunk_size=500), originator=originator,
+                                    exported_at=now))
     except ValueError as error:  # the transaction is rolled back: no export, no chunks
         raise RuleBroken(f"The {export_format} file could not be made: {error}", field="format")
     if batch.status == BatchStatus.APPROVED:
