@@ -132,12 +132,14 @@ def bank_account_set(*, member_id: int, by, account_name: str, sort_code: str, a
 
 
 def _checked_bank_details(sort_code: str, account_number: str) -> tuple[str, str]:
-    """Normalised sort code and account number, checked with Vocalink's modulus rules.
+    """The sort code and 8-digit account number BACS uses, checked with Vocalink's modulus rules.
 
     Raises RuleBroken naming the field at fault.
     """
-    sort_code = normalise_sort_code(sort_code)
-    account_number = modulus.normalise_account_number(str(account_number).strip())
+    try:  # 6, 7, 9 and 10 digit account numbers become the 8 digits (and sort code) BACS uses
+        sort_code, account_number = modulus.bacs_sort_code_and_account(sort_code, account_number)
+    except modulus.BankDetailsError as error:
+        raise RuleBroken(error.message, field=error.field)
     for field, value, validator in (("sort_code", sort_code, sort_code_validator),
                                     ("account_number", account_number, account_number_validator)):
         try:
