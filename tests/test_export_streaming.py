@@ -152,7 +152,7 @@ class TestDownloadStreams:
         assert len(delivered) < export.size  # ...but the body stops short of Content-Length
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # needs the migrations' data back
 def test_migration_moves_stored_files_into_chunks_and_back(world):
     """0003 cuts each file stored whole into 64 KiB chunks (and marks removed ones); reversed, it
     joins them back."""
