@@ -230,8 +230,7 @@ def batch_create(*, by, payment_ids: list[int] | None = None, due_by: datetime.d
         raise RuleBroken("There are no authorised payments due to put in a batch.")
     # Lock the payees' bank details too (in id order): a change of details cannot slip in while the
     # batch is made, and two officers batching payments to the same payee at the same moment take
-    # turns, so the second sees the first's batch when it looks for duplicates (each statement after
-    # the lock sees what the first committed: PostgreSQL's default READ COMMITTED isolation).
+    # turns, so the second sees the first's batch when it looks for duplicates.
     accounts = list(BankAccount.objects.select_for_update().filter(member_id__in={p.payee_id for p in payments})
                     .order_by("id").values_list("member_id", "verified_at"))
     verified = {member_id for member_id, verified_at in accounts if verified_at is not None}

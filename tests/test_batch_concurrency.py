@@ -57,7 +57,9 @@ def test_two_officers_racing_duplicates_batch_at_most_one(world, monkeypatch):
     """Two payments that duplicate each other (same payee, amount, item and period — a double
     entry), each named by a different officer in a batch made at the same moment: one is batched,
     the other refused naming the first. The window between looking for duplicates and writing the
-    batch is held open, so without the lock on the payee's bank details both would get through."""
+    batch is held open, so without the lock on the payee's bank details both would get through.
+    (With the lock, the second officer looks for duplicates after the first has committed and, at
+    PostgreSQL's default READ COMMITTED isolation, sees the first's batch.)"""
     from django.utils import timezone
 
     from fgdm.constants import Role
