@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup migrate seed clean bench
+.PHONY: run test setup migrate seed clean bench bench-exports
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ test: setup
 
 bench: setup
 	$(BIN)/python bench/workflow_step.py
+
+bench-exports: setup
+	$(BIN)/python bench/export_memory.py
 
 clean:
 	rm -rf $(VENV) db.sqlite3 *.egg-info

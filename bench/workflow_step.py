@@ -88,7 +88,8 @@ def drive_one_case(steps: dict, *, model: str, run: int) -> None:
     east = Locality.objects.get(code="east")
     case = step("case_create", "prac.east", True, lambda by: case_services.case_create(
         by=by, family_name=f"Bench{run}", locality=east, stage="family_help", referral_reason="Benchmark",
-        children=[ChildInput(first_name="Lily", last_name="Bench", date_of_birth=datetime.date(2017, 3, 9))]))
+        children=[ChildInput(first_name="Lily", last_name="Bench", date_of_birth=datetime.date(2017, 3, 9),
+                             wishes_and_feelings="Lily wants to stay with Nan.")]))
     step("case_allocate", "tm.east", True, lambda by: case_services.case_allocate(
         case_id=case.pk, by=by, lead_practitioner=user("prac.east")))
     step("case_record_consent", "prac.east", False, lambda by: case_services.case_record_consent(

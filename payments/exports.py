@@ -17,6 +17,8 @@ from xml.sax.saxutils import escape
 
 from django.conf import settings
 
+from payments import modulus
+
 CSV_COLUMNS = [
     "record_type", "reference", "payee", "sort_code", "account_number", "amount",
     "due_date", "cost_centre", "case_reference", "batch_reference",
@@ -41,6 +43,24 @@ class Originator:
         values = settings.FGDM_ORIGINATOR
         return cls(name=values["name"], sort_code=values["sort_code"], account_number=values["account_number"],
                    service_user_number=values["service_user_number"])
+
+    def problems(self) -> list[tuple[str, str]]:
+        """What would make a BACS or pain.001 file from these details wrong, as (field, message)
+        pairs; empty when they are fine. Checked at start-up (payments/checks.py) and at export."""
+        found = []
+        if not bacs_text(self.name, 18).strip():
+            found.append(("name", "The originator's name is empty (or has no letter or digit BACS allows)."))
+        sort_code, account, sun = str(self.sort_code), str(self.account_number), str(self.service_user_number)
+        if not re.fullmatch(r"\d{6}", sort_code):
+            found.append(("sort_code", f"The originator's sort code “{sort_code}” is not 6 digits (no dashes)."))
+        if not re.fullmatch(r"\d{8}", account):
+            found.append(("account_number", f"The originator's account number “{account}” is not 8 digits."))
+        if not re.fullmatch(r"\d{6}", sun):
+            found.append(("service_user_number", f"The BACS service user number “{sun}” is not 6 digits."))
+        if re.fullmatch(r"\d{6}", sort_code) and re.fullmatch(r"\d{8}", account) and not modulus.check(sort_code, account):
+            found.append(("modulus", f"The originator's sort code {sort_code} and account number {account} fail the "
+                                     "Vocalink modulus check."))
+        return found
 
 
 def pence(amount: Decimal) -> int:

@@ -1,5 +1,6 @@
 """Payees (network members and suppliers), their bank details, payments (one per instalment) and
 payment batches."""
+import hashlib
 from decimal import Decimal
 
 from django.conf import settings
@@ -116,7 +117,6 @@ class PaymentBatch(models.Model):
     exported_at = models.DateTimeField(null=True, blank=True)
     export_format = models.CharField(max_length=16, choices=ExportFormat.choices, blank=True)
     export_sha256 = models.CharField(max_length=64, blank=True)
-    export_content = models.BinaryField(null=True, blank=True, editable=False)
     confirmed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     confirmed_at = models.DateTimeField(null=True, blank=True)
     payment_count = models.PositiveIntegerField(default=0)
@@ -186,19 +186,31 @@ class Payment(models.Model):
         return getattr(self.paid_to, "bank_account", None)
 
 
+class ExportDamaged(Exception):
+    """A stored payment file no longer reassembles to the bytes whose size and SHA-256 were recorded."""
+
+
 class BatchExport(models.Model):
-    """One file of a batch in one format. Exporting the same format again gives these same bytes."""
+    """One file of a batch in one format. Exporting the same format again gives these same bytes.
+
+    The bytes live in `BatchExportChunk` rows of at most CHUNK_SIZE bytes, written as the file is
+    rendered and read back one after another, so neither export nor download holds the whole file.
+    """
+
+    CHUNK_SIZE = 64 * 1024
+    STREAM_ROWS = 4  # chunk rows fetched from the database at a time when the file is read back
 
     batch = models.ForeignKey(PaymentBatch, on_delete=models.PROTECT, related_name="exports")
     export_format = models.CharField(max_length=16, choices=ExportFormat.choices)
-    # Emptied under the retention schedule (names and bank details); the checksum and totals stay.
-    content = models.BinaryField(editable=False, null=True)
     sha256 = models.CharField(max_length=64)
-    size = models.PositiveIntegerField()
+    size = models.PositiveBigIntegerField()
     payment_count = models.PositiveIntegerField()
     total = models.DecimalField(max_digits=14, decimal_places=2)
     exported_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
     exported_at = models.DateTimeField()
+    # Set when the file's chunks are deleted under the retention schedule (names and bank details);
+    # the checksum, size and totals stay.
+    content_removed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["exported_at", "id"]
@@ -206,6 +218,66 @@ class BatchExport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.batch} ({self.export_format})"
+
+    @property
+    def content_removed(self) -> bool:
+        return self.content_removed_at is not None
+
+    def write(self, pieces) -> None:
+        """Store the file from an iterable of byte strings: fixed-size chunk rows, written as they
+        fill, with the file's size and SHA-256 recorded at the end. Call it once, in the transaction
+        that created this export."""
+        digest, size, sequence, buffer = hashlib.sha256(), 0, 0, bytearray()
+        for piece in pieces:
+            digest.update(piece)
+            size += len(piece)
+            buffer += piece
+            while len(buffer) >= self.CHUNK_SIZE:
+                BatchExportChunk.objects.create(export=self, sequence=sequence, content=bytes(buffer[:self.CHUNK_SIZE]))
+                del buffer[:self.CHUNK_SIZE]
+                sequence += 1
+        if buffer:
+            BatchExportChunk.objects.create(export=self, sequence=sequence, content=bytes(buffer))
+        self.sha256, self.size = digest.hexdigest(), size
+        self.save(update_fields=["sha256", "size"])
+
+    def stream(self):
+        """The stored bytes, chunk by chunk. The last chunk is held back until the size and
+        SHA-256 of everything before it are checked, so a damaged file is never delivered whole.
+
+        Raises ExportDamaged (missing or changed chunks), at the end.
+        """
+        rows = (BatchExportChunk.objects.filter(export_id=self.pk).order_by("sequence")
+                .values_list("sequence", "content").iterator(chunk_size=self.STREAM_ROWS))
+        digest, size, expected, held = hashlib.sha256(), 0, 0, None
+        for sequence, content in rows:
+            if sequence != expected:
+                raise ExportDamaged(f"{self}: chunk {expected} is missing.")
+            expected += 1
+            if held is not None:
+                yield held
+            held = bytes(content)
+            digest.update(held)
+            size += len(held)
+        if size != self.size or digest.hexdigest() != self.sha256:
+            raise ExportDamaged(f"{self}: the stored file is not the one exported (size or SHA-256 differ).")
+        if held:
+            yield held
+
+
+class BatchExportChunk(models.Model):
+    """Up to BatchExport.CHUNK_SIZE bytes of an export file; the file is its chunks in sequence order."""
+
+    export = models.ForeignKey(BatchExport, on_delete=models.PROTECT, related_name="chunks")
+    sequence = models.PositiveIntegerField()
+    content = models.BinaryField(editable=False)
+
+    class Meta:
+        ordering = ["export", "sequence"]
+        constraints = [models.UniqueConstraint(fields=["export", "sequence"], name="batch_export_chunk_once")]
+
+    def __str__(self) -> str:
+        return f"{self.export} chunk {self.sequence}"
 
 
 class ReturnsImport(models.Model):
@@ -245,8 +317,9 @@ class PaymentReturn(models.Model):
 
 auditlog.register(Supplier)
 auditlog.register(BankAccount, mask_fields=["sort_code", "account_number", "account_name"])
-auditlog.register(PaymentBatch, exclude_fields=["export_content"])
+auditlog.register(PaymentBatch)
 auditlog.register(Payment)
-auditlog.register(BatchExport, exclude_fields=["content"])
+auditlog.register(BatchExport)
+auditlog.register(BatchExportChunk, exclude_fields=["content"])
 auditlog.register(ReturnsImport)
 auditlog.register(PaymentReturn)

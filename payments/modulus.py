@@ -122,6 +122,79 @@ def normalise_account_number(account_number: str) -> str:
     return account
 
 
+# --- Non-standard account numbers -----------------------------------------------------------------
+#
+# BACS carries a 6-digit sort code and an 8-digit account number. Vocalink's "Validating account
+# numbers" (its section on non-standard account numbers; quoted from v3.10 in the docstring of the
+# `ukmodulus` 0.0.1 package) says how the others are converted:
+#   6 and 7 digits: prefix with zeros;
+#   9 digits, Santander: replace the last digit of the sort code with the first digit of the
+#     account number, then use the last 8 digits of the account number;
+#   10 digits, National Westminster Bank: use the last 8 digits (ignoring a hyphen after the second);
+#   10 digits, Co-operative Bank: use the first 8 digits.
+# Leeds Building Society's own paying-in instructions ("How to make a payment",
+# home-buying-options.leedsbuildingsociety.co.uk/how-to-make-a-payment/, and
+# leedsbuildingsociety.co.uk/changes-to-paying-in/) say to use the first 8 digits of its 10-digit
+# account numbers, with sort code 08-61-19 (savings) or 40-64-38 (mortgages).
+# Which bank a sort code belongs to, without the industry's sorting code directory (EISCD, which
+# is licensed): NatWest holds the 01 and 50-66 ranges (Wikipedia, "List of sort codes of the United
+# Kingdom"); Santander 09-00 to 09-19, 72, 89-00 to 89-29 and 16-57-10 (Wikipedia "Sort code", as
+# used by Monzo for the same purpose: github.com/AntoineAugusti/moduluschecking/issues/17); the
+# Co-operative Bank's own branches are 08-90 to 08-99 (other 08 codes are agency codes of other
+# institutions, e.g. 08-32 Citibank, 08-61 building societies). Other banks and building societies
+# use 9 or 10 digit numbers with other conventions (Coventry and Nationwide drop the first digit of
+# a 9-digit number, for instance), so any other 9 or 10 digit number is refused: the payee's bank
+# tells them the 8-digit number to give for BACS payments.
+SANTANDER = ((90000, 91999), (720000, 729999), (890000, 892999), (165710, 165710))
+NATWEST = ((10000, 19999), (500000, 669999))
+COOPERATIVE_BANK = ((89000, 89999),)
+LEEDS_BUILDING_SOCIETY = ((86119, 86119), (406438, 406438))
+
+
+class BankDetailsError(ValueError):
+    """A sort code or account number that cannot be used (or converted) for BACS; `field` is the one at fault."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field, self.message = field, message
+
+
+def _in(sort_code: str, ranges) -> bool:
+    number = int(sort_code)
+    return any(start <= number <= end for start, end in ranges)
+
+
+def bacs_sort_code_and_account(sort_code: str, account_number: str) -> tuple[str, str]:
+    """The 6-digit sort code and 8-digit account number BACS uses for details as a payee gives them:
+    a sort code of 6 digits and an account number of 6 to 10 (spaces and dashes ignored), converted
+    as Vocalink describes (see above). Checking them (`check`) is a separate step.
+
+    Raises BankDetailsError naming the field at fault.
+    """
+    sort_code = "".join(ch for ch in str(sort_code) if ch not in " -")
+    account = "".join(ch for ch in str(account_number) if ch not in " -")
+    if len(sort_code) != 6 or not sort_code.isdigit():
+        raise BankDetailsError("sort_code", "Enter a sort code of 6 digits, e.g. 40-00-00.")
+    if not account.isdigit() or not 6 <= len(account) <= 10:
+        raise BankDetailsError("account_number", "Enter an account number of 6 to 10 digits (8 for most banks).")
+    if len(account) <= 8:
+        return sort_code, account.rjust(8, "0")
+    if len(account) == 9:
+        if _in(sort_code, SANTANDER):
+            return sort_code[:5] + account[0], account[1:]
+        raise BankDetailsError("account_number", "A 9-digit account number can be converted for BACS only for a "
+                                                 "Santander sort code. Ask the payee for the 8-digit account number "
+                                                 "their bank gives for BACS payments (and its sort code).")
+    if _in(sort_code, NATWEST):
+        return sort_code, account[2:]
+    if _in(sort_code, COOPERATIVE_BANK) or _in(sort_code, LEEDS_BUILDING_SOCIETY):
+        return sort_code, account[:8]
+    raise BankDetailsError("account_number", "A 10-digit account number can be converted for BACS only for a "
+                                             "National Westminster, Co-operative Bank or Leeds Building Society sort "
+                                             "code. Ask the payee for the 8-digit account number their bank gives "
+                                             "for BACS payments.")
+
+
 def check(sort_code: str, account_number: str) -> bool:
     """True if the pair passes Vocalink's modulus check (or no rule covers the sort code).
 

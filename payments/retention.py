@@ -2,13 +2,15 @@
 
 Payment records are kept for six years after the end of the financial year they belong to
 (`AUDIT_RETENTION["payment_years_after_financial_year"]`). Then a batch's export files, one per
-format (names and bank details of every payee), are removed — their checksums, totals and the
-payments stay — and a payee's bank details are deleted once every payment to them is past its date.
+format (names and bank details of every payee), are removed — their chunk rows deleted; their
+checksums, sizes, totals and the payments stay — and a payee's bank details are deleted once every
+payment to them is past its date.
 """
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, Max, OuterRef
+from django.utils import timezone
 
 from audit.retention import Due, payment_destroy_after
-from payments.models import BankAccount, BatchExport, PaymentBatch
+from payments.models import BankAccount, BatchExportChunk, PaymentBatch
 
 PAYMENT_RECORDS = "payment_records"
 
@@ -17,8 +19,8 @@ class BatchFiles:
     name = "payments.paymentbatch"
 
     def due(self, *, today):
-        with_files = Exists(BatchExport.objects.filter(batch=OuterRef("pk"), content__isnull=False))
-        batches = (PaymentBatch.objects.filter(Q(export_content__isnull=False) | with_files)
+        with_files = Exists(BatchExportChunk.objects.filter(export__batch=OuterRef("pk")))
+        batches = (PaymentBatch.objects.filter(with_files)
                    .annotate(last_due=Max("payments__due_on")).only("pk", "reference", "created_at").order_by("pk"))
         for batch in batches.iterator(chunk_size=2000):
             day = batch.last_due or batch.created_at.date()
@@ -28,12 +30,13 @@ class BatchFiles:
 
     def destroy(self, due: Due):
         batch = PaymentBatch.objects.select_for_update().get(pk=due.object_id)
-        batch.export_content = None
-        batch.save(update_fields=["export_content"])
-        for export in batch.exports.select_for_update().exclude(content=None).order_by("pk"):
-            export.content = None
-            export.save(update_fields=["content"])
-        return batch, ["export files (payees' names and bank details); their checksums and totals are kept"]
+        now = timezone.now()
+        for export in batch.exports.select_for_update().order_by("pk"):
+            export.chunks.only("pk", "export_id", "sequence").delete()  # the content is never read
+            if export.content_removed_at is None:
+                export.content_removed_at = now
+                export.save(update_fields=["content_removed_at"])
+        return batch, ["export files (payees' names and bank details); their checksums, sizes and totals are kept"]
 
 
 class BankDetails:

@@ -177,12 +177,14 @@ def _bank_account_save(*, owner, by, account_name: str, sort_code: str, account_
 
 
 def _checked_bank_details(sort_code: str, account_number: str) -> tuple[str, str]:
-    """Normalised sort code and account number, checked with Vocalink's modulus rules.
+    """The sort code and 8-digit account number BACS uses, checked with Vocalink's modulus rules.
 
     Raises RuleBroken naming the field at fault.
     """
-    sort_code = normalise_sort_code(sort_code)
-    account_number = modulus.normalise_account_number(str(account_number).strip())
+    try:  # 6, 7, 9 and 10 digit account numbers become the 8 digits (and sort code) BACS uses
+        sort_code, account_number = modulus.bacs_sort_code_and_account(sort_code, account_number)
+    except modulus.BankDetailsError as error:
+        raise RuleBroken(error.message, field=error.field)
     for field, value, validator in (("sort_code", sort_code, sort_code_validator),
                                     ("account_number", account_number, account_number_validator)):
         try:
@@ -479,19 +481,22 @@ def batch_approve(*, batch_id: int, by) -> PaymentBatch:
 
 @transaction.atomic
 def batch_export(*, batch_id: int, by, export_format: str = ExportFormat.CSV) -> tuple[PaymentBatch, bytes]:
-    """The batch's file in one format (see `batch_export_file`), as bytes."""
+    """The batch's file in one format (see `batch_export_file`), as bytes. This holds the whole file
+    in memory: pages and the API stream it from `batch_export_file` instead."""
     batch, export = batch_export_file(batch_id=batch_id, by=by, export_format=export_format)
-    return batch, bytes(export.content)
+    return batch, b"".join(export.stream())
 
 
 @transaction.atomic
 def batch_export_file(*, batch_id: int, by, export_format: str = ExportFormat.CSV) -> tuple[PaymentBatch, BatchExport]:
     """Export an approved batch as CSV, BACS Standard 18 or pain.001. The first export of any
-    format marks the batch exported; each format is rendered once and stored with its SHA-256, so
-    exporting that format again returns the same bytes.
+    format marks the batch exported; each format is rendered once — payment by payment, stored in
+    chunks as it is written (memory stays flat whatever the batch's size) — with its size and
+    SHA-256, so exporting that format again returns the same bytes (`BatchExport.stream()`).
 
-    Raises InvalidTransition (not approved yet), RuleBroken (unknown format; payees' bank details
-    changed and not verified again; file totals not matching the batch).
+    Raises InvalidTransition (not approved yet; files removed under retention), RuleBroken (unknown
+    format; payees' bank details changed and not verified again; the originator's details in the
+    settings not valid for a bank file; file totals not matching the batch).
     """
     ensure_finance(by)
     batch = _lock_batch(batch_id)
@@ -499,10 +504,10 @@ def batch_export_file(*, batch_id: int, by, export_format: str = ExportFormat.CS
         raise RuleBroken(f"Export format “{export_format}” is not available; use one of: {', '.join(ExportFormat.values)}.",
                          field="format")
     if batch.status in (BatchStatus.EXPORTED, BatchStatus.CONFIRMED):
-        existing = batch.exports.filter(export_format=export_format).first()
-        if existing is not None and existing.content is None or batch.exports.filter(content__isnull=True).exists():
+        if batch.exports.filter(content_removed_at__isnull=False).exists():
             raise InvalidTransition("This batch's files were removed under the retention schedule; their checksums "
                                     "are kept.")
+        existing = batch.exports.filter(export_format=export_format).first()
         if existing is not None:
             record_event(obj=batch, action="batch_downloaded", by=by, case_id=None,
                          changes={"format": export_format, "sha256": existing.sha256})
@@ -516,19 +521,21 @@ def batch_export_file(*, batch_id: int, by, export_format: str = ExportFormat.CS
     if unverified:
         raise RuleBroken(f"{unverified} payee(s) have bank details that were changed and not verified again; "
                          "the batch cannot be exported until another officer verifies them.")
+    originator = exports.Originator.from_settings()
+    problems = originator.problems() if export_format != ExportFormat.CSV else []
+    if problems:  # `manage.py check` reports these too, but gunicorn does not run the checks
+        raise RuleBroken("The council's originator details in the settings are not valid, so no bank file was made: "
+                         + " ".join(message for _, message in problems) + " An administrator must correct them.",
+                         field="format")
     now = timezone.now()
-    digest, size, chunks = hashlib.sha256(), 0, []
-    try:
-        for chunk in exports.render(export_format, batch, payments.iterator(chunk_size=500),
-                                    originator=exports.Originator.from_settings(), exported_at=now):
-            digest.update(chunk)
-            size += len(chunk)
-            chunks.append(chunk)
-    except ValueError as error:
-        raise RuleBroken(f"The {export_format} file could not be made: {error}", field="format")
     export = BatchExport.objects.create(
-        batch=batch, export_format=export_format, content=b"".join(chunks), sha256=digest.hexdigest(), size=size,
-        payment_count=batch.payment_count, total=batch.total, exported_by=by, exported_at=now)
+        batch=batch, export_format=export_format, sha256="", size=0, payment_count=batch.payment_count,
+        total=batch.total, exported_by=by, exported_at=now)
+    try:
+        export.write(exports.render(export_format, batch, payments.iterator(chunk_size=500), originator=originator,
+                                    exported_at=now))
+    except ValueError as error:  # the transaction is rolled back: no export, no chunks
+        raise RuleBroken(f"The {export_format} file could not be made: {error}", field="format")
     if batch.status == BatchStatus.APPROVED:
         batch.status = BatchStatus.EXPORTED
         batch.export_format = export_format

@@ -8,6 +8,7 @@ import time_machine
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import DomainEvent, LegalHold
@@ -204,18 +205,24 @@ class TestPaymentRecords:
         assert f"payments.paymentbatch #{batch.pk} ({batch.reference}; payment_records" in output
         assert "payments.bankaccount" in output
 
-    def test_real_run_removes_the_file_and_the_bank_details(self, world):
+    def test_real_run_removes_the_file_and_the_bank_details(self, world, client):
         from payments.models import BankAccount, PaymentBatch
 
         package, batch = self.exported(world)
         sha = PaymentBatch.objects.get(pk=batch.pk).export_sha256
+        size = batch.exports.get().size
         later = payment_destroy_after(package.payments.get().due_on) + datetime.timedelta(days=1)
         with time_machine.travel(datetime.datetime.combine(later, datetime.time(9)).astimezone(), tick=False):
             output = run()
         assert "2 record(s) destroyed" in output
         batch = PaymentBatch.objects.get(pk=batch.pk)
         assert batch.export_sha256 == sha and batch.exports.get().sha256 == sha
-        assert batch.exports.get().content is None  # the file (names, bank details) is gone
+        export = batch.exports.get()
+        assert not export.chunks.exists() and export.content_removed  # the file (names, bank details) is gone
+        assert export.size == size > 0 and export.payment_count == 1  # what it was stays
+        client.force_login(world.u.fin1)
+        page = client.get(reverse("payments:batch_detail", args=[batch.pk])).content.decode()
+        assert sha in page and "File removed under the retention schedule" in page
         from fgdm.exceptions import InvalidTransition
         from payments import services as payment_services
 
@@ -232,7 +239,7 @@ class TestPaymentRecords:
         later = payment_destroy_after(package.payments.get().due_on) + datetime.timedelta(days=1)
         with time_machine.travel(datetime.datetime.combine(later, datetime.time(9)).astimezone(), tick=False):
             assert "1 record(s) destroyed, 1 held" in run()
-        assert batch.exports.get().content is not None
+        assert batch.exports.get().chunks.exists() and not batch.exports.get().content_removed
 
 
 @pytest.mark.django_db

@@ -173,11 +173,13 @@ AUDIT_MASKED_REPR = ["fgdm.child", "payments.bankaccount"]
 # auditlog's migrations build its own entry table even when the model is swapped; we don't want it.
 MIGRATION_MODULES = {"auditlog": None}
 
-# The council's originator details for payment files (BACS, pain.001).
+# The council's originator details for payment files (BACS, pain.001); payments/checks.py checks
+# them at start-up. The default sort code and account are a demo value only: Vocalink's standard
+# modulus test case 1 (08-99-99 66374958, tests/test_modulus.py), which passes the check.
 FGDM_ORIGINATOR = {
     "name": os.environ.get("FGDM_ORIGINATOR_NAME", "DORSET COUNCIL"),
-    "sort_code": os.environ.get("FGDM_ORIGINATOR_SORT_CODE", "400000"),
-    "account_number": os.environ.get("FGDM_ORIGINATOR_ACCOUNT", "12345678"),
+    "sort_code": os.environ.get("FGDM_ORIGINATOR_SORT_CODE", "089999"),
+    "account_number": os.environ.get("FGDM_ORIGINATOR_ACCOUNT", "66374958"),
     "service_user_number": os.environ.get("FGDM_SERVICE_USER_NUMBER", "123456"),
 }
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "fgdm-demo")

@@ -19,14 +19,9 @@ from payments.api import serializers as s
 from payments.constants import ExportFormat
 from payments.models import Payment, PaymentBatch, ReturnsImport, Supplier
 
-CHUNK = 64 * 1024
-
-
 def file_response(batch, export) -> StreamingHttpResponse:
-    """The stored file, streamed in chunks, with its name and SHA-256."""
-    content = memoryview(export.content)
-    response = StreamingHttpResponse((bytes(content[i:i + CHUNK]) for i in range(0, len(content), CHUNK)),
-                                     content_type=exports.CONTENT_TYPES[export.export_format])
+    """The stored file, streamed from its chunk rows a few at a time, with its name, size and SHA-256."""
+    response = StreamingHttpResponse(export.stream(), content_type=exports.CONTENT_TYPES[export.export_format])
     response["Content-Disposition"] = (
         f'attachment; filename="{batch.reference}.{exports.EXTENSIONS[export.export_format]}"')
     response["Content-Length"] = str(export.size)
