@@ -25,7 +25,7 @@ class BankAccountForm(forms.Form):
     account_name = forms.CharField(label="Name on the account", max_length=100)
     sort_code = forms.CharField(label="Sort code", max_length=8, help_text="6 digits, for example 40-00-00.",
                                 widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
-    account_number = forms.CharField(label="Account number", max_length=10,
+    account_number = forms.CharField(label="Account number", max_length=16,
                                      help_text="8 digits for most banks. Shorter numbers, Santander's 9 digits and "
                                                "NatWest's, the Co-operative Bank's and Leeds Building Society's 10 "
                                                "digits are converted to the 8 that BACS uses.",

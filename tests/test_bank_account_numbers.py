@@ -97,6 +97,14 @@ class TestThroughTheServiceAndTheApi:
         credit = content.decode("ascii").split("\r\n")[4]
         assert credit[0:14] == "09012623456786"
 
+    def test_api_takes_a_number_typed_with_dashes_and_spaces(self, world, api):
+        payee = scenario.package_approved(world).items.first().payee
+        response = api.as_user(world.u.fin1).put(f"/api/v1/network-members/{payee.pk}/bank-account/",
+                                                 BANK | {"sort_code": "60-16-13", "account_number": "99 - 1234 5679"},
+                                                 format="json")
+        assert response.status_code == 200, response.json()
+        assert BankAccount.objects.values_list("sort_code", "account_number").get() == ("601613", "12345679")
+
     @pytest.mark.parametrize("sort_code,account,message", REFUSED)
     def test_api_refuses_with_a_field_message_and_changes_nothing(self, world, api, sort_code, account, message):
         payee = scenario.package_approved(world).items.first().payee

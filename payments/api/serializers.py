@@ -25,7 +25,7 @@ class BankAccountSerializer(serializers.ModelSerializer):
 class BankAccountInputSerializer(serializers.Serializer):
     account_name = serializers.CharField(max_length=100)
     sort_code = serializers.CharField(max_length=8)
-    account_number = serializers.CharField(max_length=10)
+    account_number = serializers.CharField(max_length=16, help_text="6 to 10 digits; spaces and dashes are ignored")
 
 
 class SupplierSerializer(serializers.ModelSerializer):
