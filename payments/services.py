@@ -4,13 +4,14 @@ import datetime
 import hashlib
 import io
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -262,6 +263,17 @@ def _ensure_name_free(name: str, *, exclude_id: int | None = None) -> None:
         raise RuleBroken(f"“{clash.name}” is already on the register: use it rather than adding it again.", field="name")
 
 
+@contextmanager
+def _name_taken_at_the_same_moment(name: str):
+    """The unique name constraint catches what `_ensure_name_free` could not see: another officer
+    adding the same supplier at the same moment."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        raise RuleBroken(f"“{name}” has just been added to the register by someone else: use it.", field="name")
+
+
 @transaction.atomic
 def supplier_create(*, by, name: str, supplies: str = "", address: str = "", email: str = "", phone: str = "",
                     company_number: str = "") -> Supplier:
@@ -273,7 +285,8 @@ def supplier_create(*, by, name: str, supplies: str = "", address: str = "", ema
     fields = _supplier_fields({"name": name, "supplies": supplies, "address": address, "email": email,
                                "phone": phone, "company_number": company_number})
     _ensure_name_free(fields["name"])
-    supplier = Supplier.objects.create(created_by=by, **fields)
+    with _name_taken_at_the_same_moment(fields["name"]):
+        supplier = Supplier.objects.create(created_by=by, **fields)
     record_event(obj=supplier, action="supplier_added", by=by, case_id=None, to_state="active",
                  changes={"name": supplier.name})
     return supplier
@@ -302,7 +315,8 @@ def supplier_update(*, supplier_id: int, by, active: bool | None = None, **value
         supplier.active = bool(active)
     if not changes and supplier.active == was_active:
         return supplier
-    supplier.save()
+    with _name_taken_at_the_same_moment(supplier.name):
+        supplier.save()
     state = lambda on: "active" if on else "inactive"  # noqa: E731
     record_event(obj=supplier, action="supplier_changed", by=by, case_id=None, from_state=state(was_active),
                  to_state=state(supplier.active), changes={"fields": sorted(changes)} if changes else None)

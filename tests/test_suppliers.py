@@ -88,6 +88,15 @@ class TestRegister:
         assert refused.value.field == field
         assert counts() == before
 
+    def test_the_same_name_added_at_the_same_moment_is_a_field_error(self, world, monkeypatch):
+        """Two officers both pass the name check before either writes: the unique constraint decides."""
+        taxi_firm(world)
+        monkeypatch.setattr(payment_services, "_ensure_name_free", lambda name, **kwargs: None)
+        before = counts()
+        with pytest.raises(RuleBroken, match="just been added") as refused:
+            payment_services.supplier_create(by=world.u.fin2, name="PORTLAND TAXIS LTD")
+        assert refused.value.field == "name" and counts() == before
+
     def test_api_add_list_search_and_change(self, world, api):
         fin = api.as_user(world.u.fin1)
         response = fin.post("/api/v1/suppliers/", {"name": "Weymouth Cabs", "supplies": "Taxis"}, format="json")
