@@ -193,16 +193,11 @@ def package_withdraw(request, package_id):
 @login_required
 @require_POST
 def package_end(request, package_id):
-    def call(package, data):
-        ended = services.package_end(package_id=package.pk, by=request.user, reason=data["reason"],
-                                     last_due_on=data["last_due_on"])
-        ended.last_due_on = data["last_due_on"]
-        return ended
-
-    return _action(request, package_id, f.EndForm, "end_form", call,
-                   lambda p: "The package has ended. Its payments that had not gone to the bank"
-                             + (f" and fall due after {p.last_due_on:%-d %B %Y}" if p.last_due_on else "")
-                             + " are cancelled; payments already paid or in a batch stand.",
+    return _action(request, package_id, f.EndForm, "end_form",
+                   lambda p, data: services.package_end(package_id=p.pk, by=request.user, reason=data["reason"],
+                                                        last_due_on=data["last_due_on"]),
+                   lambda p: "The package has ended. Its payments that had not gone to the bank (after the last day "
+                             "to pay, if you gave one) are cancelled; payments already paid or in a batch stand.",
                    step="package_end")
 
 
