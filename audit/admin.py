@@ -1,4 +1,5 @@
 """Admin shows the trail and never lets anyone add, change or delete a record of it."""
+
 from auditlog.admin import LogEntryAdmin as AuditlogLogEntryAdmin
 from django.contrib import admin
 
@@ -63,14 +64,31 @@ class LegalHoldAdmin(AdministratorsOnly, admin.ModelAdmin):
     def get_fields(self, request, obj=None):
         if obj is None:
             return ["case_id", "object_type", "object_id", "reason"]
-        return ["case_id", "object_type", "object_id", "reason", "placed_by", "placed_at", "released_by",
-                "released_at", "release_reason"]
+        return [
+            "case_id",
+            "object_type",
+            "object_id",
+            "reason",
+            "placed_by",
+            "placed_at",
+            "released_by",
+            "released_at",
+            "release_reason",
+        ]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:
             return []
-        readonly = ["case_id", "object_type", "object_id", "reason", "placed_by", "placed_at", "released_by",
-                    "released_at"]
+        readonly = [
+            "case_id",
+            "object_type",
+            "object_id",
+            "reason",
+            "placed_by",
+            "placed_at",
+            "released_by",
+            "released_at",
+        ]
         return readonly + (["release_reason"] if obj.released_at else [])
 
     def has_add_permission(self, request):
@@ -83,8 +101,13 @@ class LegalHoldAdmin(AdministratorsOnly, admin.ModelAdmin):
         from audit.services import legal_hold_place, legal_hold_release
 
         if not change:
-            placed = legal_hold_place(by=request.user, reason=obj.reason, case_id=obj.case_id,
-                                      object_type=obj.object_type, object_id=obj.object_id)
+            placed = legal_hold_place(
+                by=request.user,
+                reason=obj.reason,
+                case_id=obj.case_id,
+                object_type=obj.object_type,
+                object_id=obj.object_id,
+            )
             obj.pk, obj.placed_at, obj.placed_by = placed.pk, placed.placed_at, placed.placed_by
         elif form.cleaned_data.get("release_reason", "").strip():  # a hold is never edited, only released
             legal_hold_release(hold_id=obj.pk, by=request.user, reason=form.cleaned_data["release_reason"])
@@ -115,6 +138,5 @@ class LookedAfterMarkAdmin(AdministratorsOnly, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         from audit.services import looked_after_mark
 
-        mark = looked_after_mark(case_id=obj.case_id, by=request.user, looked_after=obj.looked_after,
-                                 reason=obj.reason)
+        mark = looked_after_mark(case_id=obj.case_id, by=request.user, looked_after=obj.looked_after, reason=obj.reason)
         obj.pk = mark.pk

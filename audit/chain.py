@@ -6,6 +6,7 @@ editing, deleting or inserting a record out of order breaks the chain at that po
 `manage.py verify_audit` names it. The chain head row is locked while a record is appended, so
 two writers can never fork the chain.
 """
+
 import datetime
 import decimal
 import hashlib

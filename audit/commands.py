@@ -1,4 +1,5 @@
 """A management command that says who ran it: `--as USERNAME`, else the OS user (see audit.context)."""
+
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
@@ -11,9 +12,12 @@ class AuditedCommand(BaseCommand):
     def create_parser(self, prog_name, subcommand, **kwargs):
         parser = super().create_parser(prog_name, subcommand, **kwargs)
         parser.add_argument(
-            "--as", dest="as_user", metavar="USERNAME", default="",
+            "--as",
+            dest="as_user",
+            metavar="USERNAME",
+            default="",
             help="The member of staff responsible for this run (recorded as the actor). "
-                 "Without it the run is recorded as system:<OS user>.",
+            "Without it the run is recorded as system:<OS user>.",
         )
         return parser
 

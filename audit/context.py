@@ -7,6 +7,7 @@ for the run), and when none is named the run is recorded as `system:<OS user>`. 
 field-history entries carry a correlation id `command:<name> os:<OS user>@<host>` saying which
 command on which machine, and domain events written with no actor are attributed to it.
 """
+
 import contextlib
 import getpass
 import socket

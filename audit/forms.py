@@ -1,12 +1,14 @@
 """The timeline's filters, shared by the page, the CSV download and the API."""
+
 from django import forms
 
 from audit.timeline import ALL_KINDS, KIND_LABELS, Filters
 
 
 class TimelineFilterForm(forms.Form):
-    kind = forms.MultipleChoiceField(choices=list(KIND_LABELS.items()), required=False,
-                                     widget=forms.CheckboxSelectMultiple, label="Show")
+    kind = forms.MultipleChoiceField(
+        choices=list(KIND_LABELS.items()), required=False, widget=forms.CheckboxSelectMultiple, label="Show"
+    )
     since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
     until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
     actor = forms.CharField(required=False, max_length=150, label="By (username)")
@@ -29,5 +31,9 @@ class TimelineFilterForm(forms.Form):
     def filters(self) -> Filters:
         """The filters (call after is_valid())."""
         data = self.cleaned_data
-        return Filters(kinds=data.get("kind") or self.default_kinds, since=data.get("since"),
-                       until=data.get("until"), actor=(data.get("actor") or "").strip())
+        return Filters(
+            kinds=data.get("kind") or self.default_kinds,
+            since=data.get("since"),
+            until=data.get("until"),
+            actor=(data.get("actor") or "").strip(),
+        )

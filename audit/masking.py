@@ -8,14 +8,23 @@ person (a child's name), which the entry then describes as "<model> #<id>" inste
 django-auditlog's own `mask_fields` (used for bank details) masks with `mask` below too
 (`AUDITLOG_MASK_CALLABLE`), so no half-masked value ever reaches the table.
 """
+
 from django.conf import settings
 
 MASK = "********"
 
 DEFAULT_MASKED_FIELDS = {
     # Any model: identifiers of a person and bank details, wherever they turn up.
-    "*": ["date_of_birth", "nhs_number", "unique_pupil_number", "national_insurance_number",
-          "sort_code", "account_number", "account_name", "iban"],
+    "*": [
+        "date_of_birth",
+        "nhs_number",
+        "unique_pupil_number",
+        "national_insurance_number",
+        "sort_code",
+        "account_number",
+        "account_name",
+        "iban",
+    ],
     "fgdm.child": ["first_name", "last_name", "date_of_birth"],
 }
 DEFAULT_MASKED_REPR = ["fgdm.child", "payments.bankaccount"]

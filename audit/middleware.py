@@ -5,6 +5,7 @@ middleware records a successful GET of one object's change page for the models n
 setting `AUDIT_ADMIN_ACCESS_LOGGED` ("app_label.model" → (what, path to the case id or None)).
 It names models by label only: the audit app imports no domain app.
 """
+
 from django.apps import apps
 from django.conf import settings
 
@@ -27,9 +28,15 @@ class AdminAccessLogMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         match = getattr(request, "resolver_match", None)
-        if (request.method == "GET" and response.status_code == 200 and match is not None
-                and match.namespace == "admin" and (match.url_name or "").endswith("_change")
-                and getattr(request, "user", None) is not None and request.user.is_authenticated):
+        if (
+            request.method == "GET"
+            and response.status_code == 200
+            and match is not None
+            and match.namespace == "admin"
+            and (match.url_name or "").endswith("_change")
+            and getattr(request, "user", None) is not None
+            and request.user.is_authenticated
+        ):
             self._record(request, match)
         return response
 
@@ -46,6 +53,12 @@ class AdminAccessLogMiddleware:
             if row is None:
                 return
             obj = model(pk=row["pk"])
-            record_access(by=request.user, what=what, door="admin", obj=obj,
-                          case_id=row.get(case_path) if case_path else None, path=request.path)
+            record_access(
+                by=request.user,
+                what=what,
+                door="admin",
+                obj=obj,
+                case_id=row.get(case_path) if case_path else None,
+                path=request.path,
+            )
             return

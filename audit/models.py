@@ -3,6 +3,7 @@
 This app is the ground floor: it imports no domain app. Objects are referred to by type and id,
 and every event carries the id of the case it belongs to so a case's trail is one indexed query.
 """
+
 from auditlog.models import AbstractLogEntry
 from auditlog.registry import auditlog
 from django.conf import settings
@@ -80,9 +81,20 @@ class LogEntry(ChainedRecord, AbstractLogEntry):
     CHAIN = "field_history"
     # Not actor_id: deleting a user sets it to NULL (actor_email keeps who it was).
     CHAIN_FIELDS = [
-        "content_type", "object_pk", "object_id", "object_repr", "serialized_data", "action",
-        "changes_text", "changes", "cid", "remote_addr", "remote_port", "timestamp",
-        "additional_data", "actor_email",
+        "content_type",
+        "object_pk",
+        "object_id",
+        "object_repr",
+        "serialized_data",
+        "action",
+        "changes_text",
+        "changes",
+        "cid",
+        "remote_addr",
+        "remote_port",
+        "timestamp",
+        "additional_data",
+        "actor_email",
     ]
 
     class Meta(AbstractLogEntry.Meta):
@@ -106,8 +118,17 @@ class DomainEvent(ChainedRecord):
 
     CHAIN = "domain_events"
     CHAIN_FIELDS = [
-        "at", "actor_username", "action", "object_type", "object_id", "object_repr", "case_id",
-        "from_state", "to_state", "reason", "changes",
+        "at",
+        "actor_username",
+        "action",
+        "object_type",
+        "object_id",
+        "object_repr",
+        "case_id",
+        "from_state",
+        "to_state",
+        "reason",
+        "changes",
     ]
     CHAIN_FIELDS_IF_SET = ["remote_addr", "via"]
 
@@ -194,8 +215,9 @@ class LegalHold(models.Model):
     reason = models.TextField()
     placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     placed_at = models.DateTimeField()
-    released_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
-                                    related_name="+")
+    released_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     released_at = models.DateTimeField(null=True, blank=True)
     release_reason = models.TextField(blank=True)
 

@@ -12,6 +12,7 @@ evidence, and the hash chains stay verifiable because no chained row changes. Th
 of the anonymisation are made with django-auditlog switched off, so the values removed are not
 copied into the field history at the moment they are destroyed.
 """
+
 import datetime
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Protocol
@@ -83,8 +84,10 @@ class Outcome:
     def __str__(self) -> str:
         d = self.due
         words = {"due": "would be destroyed", "destroyed": "destroyed", "held": "HELD, kept", "failed": "FAILED"}
-        line = (f"{d.object_type} #{d.object_id} ({d.description}; {d.retention_class}, destroy after "
-                f"{d.destroy_after:%Y-%m-%d}): {words[self.result]}")
+        line = (
+            f"{d.object_type} #{d.object_id} ({d.description}; {d.retention_class}, destroy after "
+            f"{d.destroy_after:%Y-%m-%d}): {words[self.result]}"
+        )
         return line + (f" — {self.detail}" if self.detail else "")
 
 
@@ -116,16 +119,21 @@ def _already_done(dues: list[Due]) -> set[tuple[str, int]]:
         by_type.setdefault(due.object_type.split(".")[-1], []).append(due.object_id)
     for model_name, ids in by_type.items():
         for chunk_start in range(0, len(ids), 1000):
-            chunk = ids[chunk_start:chunk_start + 1000]
-            done.update((model_name, pk) for pk in DomainEvent.objects.filter(
-                action=RETENTION_ACTION, object_type=model_name, object_id__in=chunk).values_list("object_id", flat=True))
+            chunk = ids[chunk_start : chunk_start + 1000]
+            done.update(
+                (model_name, pk)
+                for pk in DomainEvent.objects.filter(
+                    action=RETENTION_ACTION, object_type=model_name, object_id__in=chunk
+                ).values_list("object_id", flat=True)
+            )
     return done
 
 
 def _holds(dues: list[Due]) -> Callable[[Due], LegalHold | None]:
     case_ids = {d.case_id for d in dues if d.case_id is not None}
-    active = list(LegalHold.objects.filter(released_at__isnull=True).filter(
-        Q(case_id__in=case_ids) | Q(case_id__isnull=True)))
+    active = list(
+        LegalHold.objects.filter(released_at__isnull=True).filter(Q(case_id__in=case_ids) | Q(case_id__isnull=True))
+    )
     by_case = {h.case_id: h for h in active if h.case_id is not None}
     by_object = {(h.object_type, h.object_id): h for h in active if h.object_type}
 
@@ -164,10 +172,19 @@ def apply_retention(*, today: datetime.date, dry_run: bool, by=None) -> list[Out
                 with transaction.atomic():
                     with disable_auditlog():
                         record, removed = policy.destroy(due)
-                    record_event(obj=record, action=RETENTION_ACTION, by=by, case_id=due.case_id,
-                                 reason=f"{due.retention_class}: destroy after {due.destroy_after:%Y-%m-%d}",
-                                 changes={"class": due.retention_class, "destroy_after": due.destroy_after.isoformat(),
-                                          "policy": policy.name, "removed": removed})
+                    record_event(
+                        obj=record,
+                        action=RETENTION_ACTION,
+                        by=by,
+                        case_id=due.case_id,
+                        reason=f"{due.retention_class}: destroy after {due.destroy_after:%Y-%m-%d}",
+                        changes={
+                            "class": due.retention_class,
+                            "destroy_after": due.destroy_after.isoformat(),
+                            "policy": policy.name,
+                            "removed": removed,
+                        },
+                    )
             except Exception as error:  # one record's failure must not stop the run
                 outcomes.append(Outcome(due, "failed", f"{type(error).__name__}: {error}"))
                 continue

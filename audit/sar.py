@@ -7,6 +7,7 @@ about someone else (a third party) and so must be reviewed for redaction before 
 sent. The audit app adds its own section: the trail of the subject's records and who read them.
 Building a bundle is itself recorded in the access log.
 """
+
 import datetime
 import html
 import json
@@ -82,15 +83,21 @@ def _trail_section(subject: Subject) -> list[Section]:
         about |= Q(object_type=object_type, object_id=object_id)
     events = Section("Changes to these records", "audit trail")
     for event in DomainEvent.objects.filter(about).order_by("at", "id"):
-        events.records.append(Record(f"{event.at:%Y-%m-%d %H:%M} {event.action.replace('_', ' ')}")
-                              .add("By", event.actor_username or "system")
-                              .add("From", event.from_state).add("To", event.to_state)
-                              .add("Reason", event.reason))
+        events.records.append(
+            Record(f"{event.at:%Y-%m-%d %H:%M} {event.action.replace('_', ' ')}")
+            .add("By", event.actor_username or "system")
+            .add("From", event.from_state)
+            .add("To", event.to_state)
+            .add("Reason", event.reason)
+        )
     reads = Section("Who read the case record", "access log")
     if subject.case_id is not None:
         for read in AccessLog.objects.filter(case_id=subject.case_id).order_by("at", "id"):
-            reads.records.append(Record(f"{read.at:%Y-%m-%d %H:%M} {read.what.replace('_', ' ')}")
-                                 .add("By", read.actor_username or "system").add("Through", read.door))
+            reads.records.append(
+                Record(f"{read.at:%Y-%m-%d %H:%M} {read.what.replace('_', ' ')}")
+                .add("By", read.actor_username or "system")
+                .add("Through", read.door)
+            )
     return [events, reads]
 
 
@@ -103,15 +110,26 @@ def build(*, kind: str, subject_id: int, by=None) -> dict:
     subject = _resolvers[kind](subject_id)
     sections = [section for collector in _collectors for section in collector(subject)]
     sections += _trail_section(subject)
-    stand_in = type("Subject", (), {"pk": subject.id, "_meta": type("Meta", (), {"model_name": subject.object_type})(),
-                                    "__str__": lambda self: f"{subject.object_type} #{subject.id}"})()
+    stand_in = type(
+        "Subject",
+        (),
+        {
+            "pk": subject.id,
+            "_meta": type("Meta", (), {"model_name": subject.object_type})(),
+            "__str__": lambda self: f"{subject.object_type} #{subject.id}",
+        },
+    )()
     record_access(by=by, what="subject_access_export", door="command", obj=stand_in, case_id=subject.case_id)
     return {
-        "subject": {"kind": subject.kind, "id": subject.id, "name": subject.name,
-                    "case_reference": subject.case_reference},
+        "subject": {
+            "kind": subject.kind,
+            "id": subject.id,
+            "name": subject.name,
+            "case_reference": subject.case_reference,
+        },
         "generated_at": timezone.now().isoformat(),
         "note": "Values marked for redaction are about other people (third parties): review each before "
-                "the bundle is sent.",
+        "the bundle is sent.",
         "sections": [asdict(section) for section in sections],
     }
 
@@ -151,8 +169,10 @@ def to_html(bundle: dict) -> str:
             for value in record["values"]:
                 shown = "" if value["value"] in (None, "") else _default(value["value"])
                 if value["redact"]:
-                    parts.append(f"<tr class='redact'><th>{e(value['label'])}</th><td>{e(shown)} "
-                                 f"<span class='why'>[review for redaction: {e(value['redact'])}]</span></td></tr>")
+                    parts.append(
+                        f"<tr class='redact'><th>{e(value['label'])}</th><td>{e(shown)} "
+                        f"<span class='why'>[review for redaction: {e(value['redact'])}]</span></td></tr>"
+                    )
                 else:
                     parts.append(f"<tr><th>{e(value['label'])}</th><td>{e(shown)}</td></tr>")
             parts.append("</table>")

@@ -1,4 +1,5 @@
 """Reading the audit trail."""
+
 from django.db.models import QuerySet
 
 from audit.models import DomainEvent

@@ -1,11 +1,11 @@
 """Writing the audit trail. Every domain service calls `record_event` once per state change."""
+
 from typing import Any
 
+from auditlog.context import auditlog_value
 from django.db import models, transaction
 from django.db.models.signals import pre_save
 from django.utils import timezone
-
-from auditlog.context import auditlog_value
 
 from audit.context import current_command
 from audit.models import AccessLog, DomainEvent, LegalHold, LookedAfterMark
@@ -102,8 +102,9 @@ def _ensure_may(by, permission: str) -> None:
 
 
 @transaction.atomic
-def legal_hold_place(*, by, reason: str, case_id: int | None = None, object_type: str = "",
-                     object_id: int | None = None) -> LegalHold:
+def legal_hold_place(
+    *, by, reason: str, case_id: int | None = None, object_type: str = "", object_id: int | None = None
+) -> LegalHold:
     """Stop retention touching a case or one record. Raises PermissionDenied, ValidationError."""
     from django.core.exceptions import ValidationError
 
@@ -112,10 +113,23 @@ def legal_hold_place(*, by, reason: str, case_id: int | None = None, object_type
         raise ValidationError({"reason": "Say why the records must be kept."})
     if case_id is None and not (object_type and object_id is not None):
         raise ValidationError({"case_id": "Name a case, or a record by its type and id."})
-    hold = LegalHold.objects.create(case_id=case_id, object_type=object_type.strip().lower(), object_id=object_id,
-                                    reason=reason.strip(), placed_by=by, placed_at=timezone.now())
-    record_event(obj=hold, action="legal_hold_placed", by=by, case_id=case_id, to_state="active", reason=hold.reason,
-                 changes={"holds": str(hold)})
+    hold = LegalHold.objects.create(
+        case_id=case_id,
+        object_type=object_type.strip().lower(),
+        object_id=object_id,
+        reason=reason.strip(),
+        placed_by=by,
+        placed_at=timezone.now(),
+    )
+    record_event(
+        obj=hold,
+        action="legal_hold_placed",
+        by=by,
+        case_id=case_id,
+        to_state="active",
+        reason=hold.reason,
+        changes={"holds": str(hold)},
+    )
     return hold
 
 
@@ -132,8 +146,15 @@ def legal_hold_release(*, hold_id: int, by, reason: str) -> LegalHold:
         raise ValidationError({"release_reason": "Say why the hold can end."})
     hold.released_by, hold.released_at, hold.release_reason = by, timezone.now(), reason.strip()
     hold.save(update_fields=["released_by", "released_at", "release_reason"])
-    record_event(obj=hold, action="legal_hold_released", by=by, case_id=hold.case_id, from_state="active",
-                 to_state="released", reason=hold.release_reason)
+    record_event(
+        obj=hold,
+        action="legal_hold_released",
+        by=by,
+        case_id=hold.case_id,
+        from_state="active",
+        to_state="released",
+        reason=hold.release_reason,
+    )
     return hold
 
 
@@ -147,6 +168,13 @@ def looked_after_mark(*, case_id: int, by, looked_after: bool = True, reason: st
         mark = LookedAfterMark(case_id=case_id)
     mark.looked_after, mark.reason, mark.marked_by, mark.marked_at = looked_after, reason.strip(), by, timezone.now()
     mark.save()
-    record_event(obj=mark, action="looked_after_marked", by=by, case_id=case_id, from_state=previous,
-                 to_state="looked_after" if looked_after else "not_looked_after", reason=mark.reason)
+    record_event(
+        obj=mark,
+        action="looked_after_marked",
+        by=by,
+        case_id=case_id,
+        from_state=previous,
+        to_state="looked_after" if looked_after else "not_looked_after",
+        reason=mark.reason,
+    )
     return mark

@@ -6,6 +6,7 @@ sliced by the database), so a page costs the same whatever the trail's length: o
 page of keys, then one query per source for that page's rows. Callers check first that the person
 may see the case (and record the read).
 """
+
 import csv
 import datetime
 from dataclasses import dataclass, field
@@ -90,8 +91,11 @@ class Entry:
 
 
 def _keys(qs: QuerySet, *, source: str, at, kind, actor) -> QuerySet:
-    return qs.order_by().annotate(_src=Value(source, output_field=CharField()), _id=F("pk"), _at=at, _kind=kind,
-                       _actor=actor).values("_src", "_id", "_at", "_kind", "_actor")
+    return (
+        qs.order_by()
+        .annotate(_src=Value(source, output_field=CharField()), _id=F("pk"), _at=at, _kind=kind, _actor=actor)
+        .values("_src", "_id", "_at", "_kind", "_actor")
+    )
 
 
 def _filtered(qs: QuerySet, filters: Filters, *, at: str) -> QuerySet:
@@ -117,23 +121,39 @@ class Timeline:
             events = DomainEvent.objects.filter(case_id=self.case_id).annotate(_k=EVENT_KIND).filter(_k__in=event_kinds)
             if f.actor:
                 events = events.filter(actor_username=f.actor)
-            parts.append(_keys(_filtered(events, f, at="at"), source="event", at=F("at"), kind=F("_k"),
-                               actor=F("actor_username")))
+            parts.append(
+                _keys(
+                    _filtered(events, f, at="at"), source="event", at=F("at"), kind=F("_k"), actor=F("actor_username")
+                )
+            )
         if Kind.ACCESS in f.kinds:
             reads = AccessLog.objects.filter(case_id=self.case_id)
             if f.actor:
                 reads = reads.filter(actor_username=f.actor)
-            parts.append(_keys(_filtered(reads, f, at="at"), source="access", at=F("at"),
-                               kind=Value(Kind.ACCESS, output_field=CharField()), actor=F("actor_username")))
+            parts.append(
+                _keys(
+                    _filtered(reads, f, at="at"),
+                    source="access",
+                    at=F("at"),
+                    kind=Value(Kind.ACCESS, output_field=CharField()),
+                    actor=F("actor_username"),
+                )
+            )
         if Kind.WORKFLOW in f.kinds and self.process_id:
             from viewflow.workflow.models import Task
 
             tasks = Task.objects.filter(process_id=self.process_id, finished__isnull=False, owner__isnull=False)
             if f.actor:
                 tasks = tasks.filter(owner__username=f.actor)
-            parts.append(_keys(_filtered(tasks, f, at="finished"), source="task", at=F("finished"),
-                               kind=Value(Kind.WORKFLOW, output_field=CharField()),
-                               actor=Cast("owner__username", CharField())))
+            parts.append(
+                _keys(
+                    _filtered(tasks, f, at="finished"),
+                    source="task",
+                    at=F("finished"),
+                    kind=Value(Kind.WORKFLOW, output_field=CharField()),
+                    actor=Cast("owner__username", CharField()),
+                )
+            )
         if not parts:
             return None
         query = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
@@ -155,7 +175,7 @@ class Timeline:
     def iter_all(self, chunk: int = 500):
         start = 0
         while True:
-            rows = self[start:start + chunk]
+            rows = self[start : start + chunk]
             if not rows:
                 return
             yield from rows
@@ -179,18 +199,43 @@ class Timeline:
 
     @staticmethod
     def _entry(key: dict, row) -> Entry:
-        common = {"source": key["_src"], "id": key["_id"], "at": row_at(key["_at"]), "kind": key["_kind"],
-                  "actor_username": key["_actor"] or ""}
+        common = {
+            "source": key["_src"],
+            "id": key["_id"],
+            "at": row_at(key["_at"]),
+            "kind": key["_kind"],
+            "actor_username": key["_actor"] or "",
+        }
         if key["_src"] == "event":
-            return Entry(**common, action=row.action, object_type=row.object_type, object_id=row.object_id,
-                         object_repr=row.object_repr, from_state=row.from_state, to_state=row.to_state,
-                         reason=row.reason, changes=row.changes or {})
+            return Entry(
+                **common,
+                action=row.action,
+                object_type=row.object_type,
+                object_id=row.object_id,
+                object_repr=row.object_repr,
+                from_state=row.from_state,
+                to_state=row.to_state,
+                reason=row.reason,
+                changes=row.changes or {},
+            )
         if key["_src"] == "access":
-            return Entry(**common, action=f"read_{row.what}", object_type=row.object_type, object_id=row.object_id,
-                         object_repr=row.what.replace("_", " "), changes={"door": row.door, "path": row.path})
+            return Entry(
+                **common,
+                action=f"read_{row.what}",
+                object_type=row.object_type,
+                object_id=row.object_id,
+                object_repr=row.what.replace("_", " "),
+                changes={"door": row.door, "path": row.path},
+            )
         node = getattr(row.flow_task, "name", str(row.flow_task))
-        return Entry(**common, action="task_completed", object_type="task", object_id=row.pk,
-                     object_repr=node.replace("_", " "), changes={"task": node})
+        return Entry(
+            **common,
+            action="task_completed",
+            object_type="task",
+            object_id=row.pk,
+            object_repr=node.replace("_", " "),
+            changes={"task": node},
+        )
 
 
 def row_at(value):
@@ -205,8 +250,19 @@ def row_at(value):
     return value
 
 
-CSV_HEADER = ["at", "kind", "actor", "action", "object_type", "object_id", "object", "from_state", "to_state",
-              "reason", "changes"]
+CSV_HEADER = [
+    "at",
+    "kind",
+    "actor",
+    "action",
+    "object_type",
+    "object_id",
+    "object",
+    "from_state",
+    "to_state",
+    "reason",
+    "changes",
+]
 
 
 class _Echo:
@@ -221,11 +277,21 @@ def csv_rows(timeline: Timeline):
     writer = csv.writer(_Echo())
     yield writer.writerow(CSV_HEADER)
     for e in timeline.iter_all():
-        yield writer.writerow([
-            e.at.isoformat() if e.at else "", e.kind, e.actor_username, e.action, e.object_type,
-            "" if e.object_id is None else e.object_id, _safe(e.object_repr), e.from_state, e.to_state,
-            _safe(e.reason), json.dumps(e.changes, sort_keys=True, default=str),
-        ])
+        yield writer.writerow(
+            [
+                e.at.isoformat() if e.at else "",
+                e.kind,
+                e.actor_username,
+                e.action,
+                e.object_type,
+                "" if e.object_id is None else e.object_id,
+                _safe(e.object_repr),
+                e.from_state,
+                e.to_state,
+                _safe(e.reason),
+                json.dumps(e.changes, sort_keys=True, default=str),
+            ]
+        )
 
 
 def _safe(text: str) -> str:

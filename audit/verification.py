@@ -1,4 +1,5 @@
 """Checking the chains: the first record that was edited, deleted or inserted out of order."""
+
 from dataclasses import dataclass
 
 from audit.chain import GENESIS, link_hash
@@ -32,8 +33,12 @@ def verify_chain(model, *, batch_size: int = 2000) -> tuple[int, Break | None]:
             break
         for record in rows:
             if record.seq != expected_seq:
-                return checked, Break(chain, expected_seq, record.pk,
-                                      f"record at position {expected_seq} is missing (next is {record.seq})")
+                return checked, Break(
+                    chain,
+                    expected_seq,
+                    record.pk,
+                    f"record at position {expected_seq} is missing (next is {record.seq})",
+                )
             if record.prev_hash != prev_hash:
                 return checked, Break(chain, record.seq, record.pk, "does not follow the record before it")
             if link_hash(chain=chain, seq=record.seq, prev_hash=record.prev_hash, record=record) != record.hash:
@@ -43,8 +48,9 @@ def verify_chain(model, *, batch_size: int = 2000) -> tuple[int, Break | None]:
     head = ChainHead.objects.filter(chain=chain).first()
     head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
     if head_seq != expected_seq - 1 or head_hash != prev_hash:
-        return checked, Break(chain, head_seq, None,
-                              f"the last {head_seq - (expected_seq - 1)} record(s) were removed from the end")
+        return checked, Break(
+            chain, head_seq, None, f"the last {head_seq - (expected_seq - 1)} record(s) were removed from the end"
+        )
     return checked, None
 
 

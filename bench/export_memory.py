@@ -18,6 +18,7 @@ an existing database: it creates a throwaway one (in memory for SQLite; `bench_<
 PostgreSQL) and drops it at the end. tracemalloc sees Python's allocations, not the database
 driver's C buffers.
 """
+
 import argparse
 import datetime
 import hashlib
@@ -59,31 +60,64 @@ def approved_case():
     today = timezone.localdate()
     prac, fin1, fin2 = user("prac.east"), user("fin1"), user("fin2")
     case = case_services.case_create(
-        by=prac, family_name="Bench", locality=Locality.objects.get(code="east"), stage="family_help",
-        referral_reason="Benchmark", children=[ChildInput(
-            first_name="Lily", last_name="Bench", date_of_birth=datetime.date(2017, 3, 9),
-            wishes_and_feelings="Lily wants her friends' families to help with school.")])
+        by=prac,
+        family_name="Bench",
+        locality=Locality.objects.get(code="east"),
+        stage="family_help",
+        referral_reason="Benchmark",
+        children=[
+            ChildInput(
+                first_name="Lily",
+                last_name="Bench",
+                date_of_birth=datetime.date(2017, 3, 9),
+                wishes_and_feelings="Lily wants her friends' families to help with school.",
+            )
+        ],
+    )
     case_services.case_allocate(case_id=case.pk, by=user("tm.east"), lead_practitioner=prac)
     case_services.case_record_consent(case_id=case.pk, by=prac, given_by="Sarah Bench (mother)")
-    members = [case_services.member_add(case_id=case.pk, by=prac, full_name=f"Payee {n} Bench-O'Brien",
-                                        relationship="friend") for n in range(PAYEES)]
+    members = [
+        case_services.member_add(case_id=case.pk, by=prac, full_name=f"Payee {n} Bench-O'Brien", relationship="friend")
+        for n in range(PAYEES)
+    ]
     meeting = case_services.meeting_schedule(
-        case_id=case.pk, by=prac, model="fnm", scheduled_for=timezone.now() - datetime.timedelta(hours=1),
-        venue="Leigh Park Family Hub")
+        case_id=case.pk,
+        by=prac,
+        model="fnm",
+        scheduled_for=timezone.now() - datetime.timedelta(hours=1),
+        venue="Leigh Park Family Hub",
+    )
     plan = case_services.meeting_record(
-        meeting_id=meeting.pk, by=prac, held_on=today, attendees="Everyone", private_family_time=True,
+        meeting_id=meeting.pk,
+        by=prac,
+        held_on=today,
+        attendees="Everyone",
+        private_family_time=True,
         actions=[ActionInput(description="Help with the school run", owner_member_id=members[0].pk)],
-        contingency="Aunt Jo steps in", review_by=today + datetime.timedelta(days=42))
+        contingency="Aunt Jo steps in",
+        review_by=today + datetime.timedelta(days=42),
+    )
     case_services.plan_accept(plan_id=plan.pk, by=prac)
     package = package_services.package_create(
-        case_id=case.pk, by=prac, plan_id=plan.pk, justification="School run", other_funding_checked=True,
-        agreement_signed_on=today, review_by=today + datetime.timedelta(days=42),
-        items=[ItemInput(description="School run", category="transport", payee_id=members[0].pk, amount=AMOUNT)])
+        case_id=case.pk,
+        by=prac,
+        plan_id=plan.pk,
+        justification="School run",
+        other_funding_checked=True,
+        agreement_signed_on=today,
+        review_by=today + datetime.timedelta(days=42),
+        items=[ItemInput(description="School run", category="transport", payee_id=members[0].pk, amount=AMOUNT)],
+    )
     package_services.package_submit(package_id=package.pk, by=prac)
     package_services.package_approve(package_id=package.pk, by=user("tm.east"))
     for n, member in enumerate(members):
-        payment_services.bank_account_set(member_id=member.pk, by=fin1, account_name=f"PAYEE {n} BENCH",
-                                          sort_code="08-99-99", account_number="66374958")
+        payment_services.bank_account_set(
+            member_id=member.pk,
+            by=fin1,
+            account_name=f"PAYEE {n} BENCH",
+            sort_code="08-99-99",
+            account_number="66374958",
+        )
         payment_services.bank_account_verify(member_id=member.pk, by=fin2)
     package.refresh_from_db()
     return case, package, members
@@ -97,15 +131,27 @@ def batch_of(count: int, case, package, members, first_instalment: int):
 
     fin1, now = user("fin1"), timezone.now()
     item = package.items.get()
-    batch = PaymentBatch.objects.create(reference=f"FNB-BENCH-{count}", created_by=fin1, payment_count=count,
-                                        total=AMOUNT * count)
+    batch = PaymentBatch.objects.create(
+        reference=f"FNB-BENCH-{count}", created_by=fin1, payment_count=count, total=AMOUNT * count
+    )
     due = timezone.localdate()
     for start in range(0, count, 2000):
         Payment.objects.bulk_create(
-            Payment(item=item, package=package, case=case, payee=members[n % PAYEES],
-                    instalment=first_instalment + n, amount=AMOUNT, due_on=due + datetime.timedelta(weeks=n % 520),
-                    status=PaymentStatus.BATCHED, authorised_by=fin1, authorised_at=now, batch=batch)
-            for n in range(start, min(start + 2000, count)))
+            Payment(
+                item=item,
+                package=package,
+                case=case,
+                payee=members[n % PAYEES],
+                instalment=first_instalment + n,
+                amount=AMOUNT,
+                due_on=due + datetime.timedelta(weeks=n % 520),
+                status=PaymentStatus.BATCHED,
+                authorised_by=fin1,
+                authorised_at=now,
+                batch=batch,
+            )
+            for n in range(start, min(start + 2000, count))
+        )
     return batch
 
 
@@ -146,24 +192,48 @@ def measure(batch, rows: list) -> None:
     for export_format in FORMATS:
         by = user("fin1")
         (_, export), export_peak, export_s = traced(
-            lambda: payment_services.batch_export_file(batch_id=batch.pk, by=by, export_format=export_format))
+            lambda by=by, export_format=export_format: payment_services.batch_export_file(
+                batch_id=batch.pk, by=by, export_format=export_format
+            )
+        )
         (header, body_sha, size, pieces), download_peak, download_s = traced(
-            lambda: download(client, batch.pk, export_format))
+            lambda export_format=export_format: download(client, batch.pk, export_format)
+        )
         same = header == body_sha == export.sha256 and size == export.size
-        rows.append((batch.payment_count, export_format, export.size, export.chunks.count(), export_peak, export_s,
-                     download_peak, download_s, pieces, same))
+        rows.append(
+            (
+                batch.payment_count,
+                export_format,
+                export.size,
+                export.chunks.count(),
+                export_peak,
+                export_s,
+                download_peak,
+                download_s,
+                pieces,
+                same,
+            )
+        )
 
 
 def report(rows: list) -> None:
-    print(f"FGDM payment file memory benchmark — {connection.display_name}; peak Python memory (tracemalloc) "
-          "of the export (render and store in chunks) and of the download through the API (stream and hash the body)")
-    print(f"{'payments':>9} {'format':<8}{'file':>11}{'chunks':>8}{'export peak':>13}{'s':>7}"
-          f"{'download peak':>15}{'s':>7}{'pieces':>8}  same bytes")
+    print(
+        f"FGDM payment file memory benchmark — {connection.display_name}; peak Python memory (tracemalloc) "
+        "of the export (render and store in chunks) and of the download through the API (stream and hash the body)"
+    )
+    print(
+        f"{'payments':>9} {'format':<8}{'file':>11}{'chunks':>8}{'export peak':>13}{'s':>7}"
+        f"{'download peak':>15}{'s':>7}{'pieces':>8}  same bytes"
+    )
     for count, fmt, size, chunks, e_peak, e_s, d_peak, d_s, pieces, same in rows:
-        print(f"{count:>9,} {fmt:<8}{kib(size):>11}{chunks:>8}{kib(e_peak):>13}{e_s:>7.1f}"
-              f"{kib(d_peak):>15}{d_s:>7.1f}{pieces:>8}  {'yes' if same else 'NO'}")
-    print(f"Process peak resident set size: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB "
-          "(includes Python, Django and the seeded data). Times are with tracemalloc on (slower than normal).")
+        print(
+            f"{count:>9,} {fmt:<8}{kib(size):>11}{chunks:>8}{kib(e_peak):>13}{e_s:>7.1f}"
+            f"{kib(d_peak):>15}{d_s:>7.1f}{pieces:>8}  {'yes' if same else 'NO'}"
+        )
+    print(
+        f"Process peak resident set size: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:,.0f} MiB "
+        "(includes Python, Django and the seeded data). Times are with tracemalloc on (slower than normal)."
+    )
 
 
 def kib(value: int) -> str:
@@ -172,8 +242,9 @@ def kib(value: int) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--payments", type=int, nargs="+", default=[2_000, 20_000],
-                        help="batch sizes to measure (default: 2000 20000)")
+    parser.add_argument(
+        "--payments", type=int, nargs="+", default=[2_000, 20_000], help="batch sizes to measure (default: 2000 20000)"
+    )
     args = parser.parse_args()
 
     settings_db = connection.settings_dict
@@ -193,7 +264,7 @@ def main() -> None:
             batch = batch_of(count, case, package, members, next_instalment)
             next_instalment += count
             measure(batch, rows)
-        report(rows[len(FORMATS):])
+        report(rows[len(FORMATS) :])
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 

@@ -13,6 +13,7 @@ It reports; it never fails.
 Settings are config.settings.test. The benchmark never touches an existing database: it creates
 a throwaway one (in memory for SQLite; `bench_<name>` on PostgreSQL) and drops it at the end.
 """
+
 import argparse
 import datetime
 import os
@@ -70,7 +71,6 @@ def drive_one_case(steps: dict, *, model: str, run: int) -> None:
     from payments import services as payment_services
 
     today = timezone.localdate()
-    state = {}
 
     def step(name, who, workflow, call):
         acting = user(who)
@@ -86,42 +86,119 @@ def drive_one_case(steps: dict, *, model: str, run: int) -> None:
         return result
 
     east = Locality.objects.get(code="east")
-    case = step("case_create", "prac.east", True, lambda by: case_services.case_create(
-        by=by, family_name=f"Bench{run}", locality=east, stage="family_help", referral_reason="Benchmark",
-        children=[ChildInput(first_name="Lily", last_name="Bench", date_of_birth=datetime.date(2017, 3, 9),
-                             wishes_and_feelings="Lily wants to stay with Nan.")]))
-    step("case_allocate", "tm.east", True, lambda by: case_services.case_allocate(
-        case_id=case.pk, by=by, lead_practitioner=user("prac.east")))
-    step("case_record_consent", "prac.east", False, lambda by: case_services.case_record_consent(
-        case_id=case.pk, by=by, given_by="Sarah Bench (mother)"))
-    nan = step("member_add", "prac.east", False, lambda by: case_services.member_add(
-        case_id=case.pk, by=by, full_name="Margaret Bench", relationship="grandparent"))
+    case = step(
+        "case_create",
+        "prac.east",
+        True,
+        lambda by: case_services.case_create(
+            by=by,
+            family_name=f"Bench{run}",
+            locality=east,
+            stage="family_help",
+            referral_reason="Benchmark",
+            children=[
+                ChildInput(
+                    first_name="Lily",
+                    last_name="Bench",
+                    date_of_birth=datetime.date(2017, 3, 9),
+                    wishes_and_feelings="Lily wants to stay with Nan.",
+                )
+            ],
+        ),
+    )
+    step(
+        "case_allocate",
+        "tm.east",
+        True,
+        lambda by: case_services.case_allocate(case_id=case.pk, by=by, lead_practitioner=user("prac.east")),
+    )
+    step(
+        "case_record_consent",
+        "prac.east",
+        False,
+        lambda by: case_services.case_record_consent(case_id=case.pk, by=by, given_by="Sarah Bench (mother)"),
+    )
+    nan = step(
+        "member_add",
+        "prac.east",
+        False,
+        lambda by: case_services.member_add(
+            case_id=case.pk, by=by, full_name="Margaret Bench", relationship="grandparent"
+        ),
+    )
     coordinator = user("coord") if model == "fgc" else None
-    meeting = step("meeting_schedule", "prac.east", True, lambda by: case_services.meeting_schedule(
-        case_id=case.pk, by=by, model=model, scheduled_for=timezone.now() - datetime.timedelta(hours=1),
-        venue="Leigh Park Family Hub", coordinator=coordinator))
+    meeting = step(
+        "meeting_schedule",
+        "prac.east",
+        True,
+        lambda by: case_services.meeting_schedule(
+            case_id=case.pk,
+            by=by,
+            model=model,
+            scheduled_for=timezone.now() - datetime.timedelta(hours=1),
+            venue="Leigh Park Family Hub",
+            coordinator=coordinator,
+        ),
+    )
     runner = "coord" if model == "fgc" else "prac.east"
     if model == "fgc":
         step("meeting_prepare", "coord", True, lambda by: case_services.meeting_prepare(meeting_id=meeting.pk, by=by))
-    plan = step("meeting_record", runner, True, lambda by: case_services.meeting_record(
-        meeting_id=meeting.pk, by=by, held_on=today, attendees="Margaret, Sarah, Lily", private_family_time=True,
-        actions=[ActionInput(description="Nan stays over", owner_member_id=nan.pk)],
-        contingency="Aunt Jo steps in", review_by=today + datetime.timedelta(days=42)))
+    plan = step(
+        "meeting_record",
+        runner,
+        True,
+        lambda by: case_services.meeting_record(
+            meeting_id=meeting.pk,
+            by=by,
+            held_on=today,
+            attendees="Margaret, Sarah, Lily",
+            private_family_time=True,
+            actions=[ActionInput(description="Nan stays over", owner_member_id=nan.pk)],
+            contingency="Aunt Jo steps in",
+            review_by=today + datetime.timedelta(days=42),
+        ),
+    )
     step("plan_accept", "prac.east", True, lambda by: case_services.plan_accept(plan_id=plan.pk, by=by))
-    package = step("package_create", "prac.east", False, lambda by: package_services.package_create(
-        case_id=case.pk, by=by, plan_id=plan.pk, justification="Sofa bed", other_funding_checked=True,
-        agreement_signed_on=today, review_by=today + datetime.timedelta(days=42),
-        items=[ItemInput(description="Sofa bed", category="furniture_and_bedding", payee_id=nan.pk,
-                         amount=Decimal("349.00"))]))
+    package = step(
+        "package_create",
+        "prac.east",
+        False,
+        lambda by: package_services.package_create(
+            case_id=case.pk,
+            by=by,
+            plan_id=plan.pk,
+            justification="Sofa bed",
+            other_funding_checked=True,
+            agreement_signed_on=today,
+            review_by=today + datetime.timedelta(days=42),
+            items=[
+                ItemInput(
+                    description="Sofa bed", category="furniture_and_bedding", payee_id=nan.pk, amount=Decimal("349.00")
+                )
+            ],
+        ),
+    )
     step("package_submit", "prac.east", True, lambda by: package_services.package_submit(package_id=package.pk, by=by))
     step("package_approve", "tm.east", True, lambda by: package_services.package_approve(package_id=package.pk, by=by))
-    step("bank_account_set", "fin1", False, lambda by: payment_services.bank_account_set(
-        member_id=nan.pk, by=by, account_name="M BENCH", sort_code="40-00-00", account_number="12165678"))
+    step(
+        "bank_account_set",
+        "fin1",
+        False,
+        lambda by: payment_services.bank_account_set(
+            member_id=nan.pk, by=by, account_name="M BENCH", sort_code="40-00-00", account_number="12165678"
+        ),
+    )
     step("bank_account_verify", "fin2", False, lambda by: payment_services.bank_account_verify(member_id=nan.pk, by=by))
     payment_ids = list(package.payments.values_list("pk", flat=True))
-    step("payment_authorise", "fin1", True, lambda by: payment_services.payment_authorise(
-        payment_id=payment_ids[0], by=by))
-    batch = step("batch_create", "fin1", False, lambda by: payment_services.batch_create(by=by, payment_ids=payment_ids))
+    step(
+        "payment_authorise",
+        "fin1",
+        True,
+        lambda by: payment_services.payment_authorise(payment_id=payment_ids[0], by=by),
+    )
+    batch = step(
+        "batch_create", "fin1", False, lambda by: payment_services.batch_create(by=by, payment_ids=payment_ids)
+    )
     step("batch_approve", "fin2", False, lambda by: payment_services.batch_approve(batch_id=batch.pk, by=by))
     step("batch_export", "fin1", False, lambda by: payment_services.batch_export(batch_id=batch.pk, by=by))
     step("batch_confirm", "fin1", False, lambda by: payment_services.batch_confirm(batch_id=batch.pk, by=by))
@@ -154,9 +231,11 @@ def main() -> None:
 
 def report(steps: dict, args) -> None:
     print(f"FGDM workflow step benchmark — {connection.display_name}, {args.runs} run(s), meeting model {args.model}")
-    print("Queries: last run (first run in brackets when it differs), then split into transaction control "
-          "(BEGIN, COMMIT, savepoints), viewflow's tables, audit rows (field history, domain events, access log and their chain heads) and the rest "
-          "(our reads and writes, the flow's gateway conditions). Time: median of the runs after the first.")
+    print(
+        "Queries: last run (first run in brackets when it differs), then split into transaction control "
+        "(BEGIN, COMMIT, savepoints), viewflow's tables, audit rows (field history, domain events, access log and their chain heads) and the rest "
+        "(our reads and writes, the flow's gateway conditions). Time: median of the runs after the first."
+    )
     print(f"{'step':<22}{'as':<11}{'flow':<6}{'queries':>12}{'ms':>9}   " + "".join(f"{k:>9}" for k in KINDS))
     total_q, total_ms = 0, 0.0
     totals = dict.fromkeys(KINDS, 0)
@@ -165,8 +244,11 @@ def report(steps: dict, args) -> None:
         ms = statistics.median(warm) * 1000
         first = f"({s.queries[0]})" if s.queries[0] != s.queries[-1] else ""
         flag = "  over budget" if s.workflow and s.queries[-1] > BUDGET else ""
-        print(f"{s.name:<22}{s.who:<11}{'yes' if s.workflow else '':<6}{first:>6}{s.queries[-1]:>6}{ms:>9.1f}   "
-              + "".join(f"{s.kinds[k]:>9}" for k in KINDS) + flag)
+        print(
+            f"{s.name:<22}{s.who:<11}{'yes' if s.workflow else '':<6}{first:>6}{s.queries[-1]:>6}{ms:>9.1f}   "
+            + "".join(f"{s.kinds[k]:>9}" for k in KINDS)
+            + flag
+        )
         total_q += s.queries[-1]
         total_ms += ms
         for k in KINDS:

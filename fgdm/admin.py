@@ -4,6 +4,7 @@ Localities, family hubs and teams are reference data and can be edited here. Cas
 members, meetings and plans are read-only: every state change goes through the domain services
 (pages and API), which check the rules and write the audit trail.
 """
+
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -50,6 +51,7 @@ class ReadOnlyTabularInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 # -- reference data (editable) -------------------------------------------------------------
+
 
 class FamilyHubInline(admin.TabularInline):
     model = FamilyHub
@@ -120,16 +122,31 @@ class TeamAdmin(admin.ModelAdmin):
             after = _team_people(form.instance)
             changes = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
             if changes or not change:
-                record_event(obj=form.instance, action="team_changed" if change else "team_created",
-                             by=request.user, case_id=None, changes=changes)
+                record_event(
+                    obj=form.instance,
+                    action="team_changed" if change else "team_created",
+                    by=request.user,
+                    case_id=None,
+                    changes=changes,
+                )
 
 
 # -- casework (read-only) ------------------------------------------------------------------
 
+
 @admin.register(Case)
 class CaseAdmin(ReadOnlyModelAdmin):
-    list_display = ("reference", "family_name", "locality", "team", "lead_practitioner", "stage", "status",
-                    "opened_on", "closed_on")
+    list_display = (
+        "reference",
+        "family_name",
+        "locality",
+        "team",
+        "lead_practitioner",
+        "stage",
+        "status",
+        "opened_on",
+        "closed_on",
+    )
     list_filter = ("status", "stage", "locality")
     search_fields = ("reference", "family_name")
     list_select_related = ("locality", "team", "lead_practitioner")
@@ -138,8 +155,7 @@ class CaseAdmin(ReadOnlyModelAdmin):
 
 @admin.register(NetworkMember)
 class NetworkMemberAdmin(ReadOnlyModelAdmin):
-    list_display = ("full_name", "relationship", "case", "is_parent", "has_parental_responsibility",
-                    "payment_eligible")
+    list_display = ("full_name", "relationship", "case", "is_parent", "has_parental_responsibility", "payment_eligible")
     list_filter = ("relationship", "is_parent", "has_parental_responsibility")
     search_fields = ("full_name", "case__reference")
     list_select_related = ("case",)

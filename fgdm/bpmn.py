@@ -14,6 +14,7 @@ module writes the same flow with those made explicit:
 
 The result validates against the OMG BPMN 2.0 XSD (tests/test_export_bpmn.py).
 """
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
@@ -101,8 +102,12 @@ def build_map(flow_class) -> _Map:
         elif node.bpmn_element == "intermediateCatchEvent" and hasattr(node, "_delay"):
             content = _timer_content(node)
         nodes[node] = _Node(
-            name=node.name, title=str(node.task_title or node.name.replace("_", " ").capitalize()),
-            element=node.bpmn_element, shape=node.shape, node_id=f"id_node_{node.name}", content=content,
+            name=node.name,
+            title=str(node.task_title or node.name.replace("_", " ").capitalize()),
+            element=node.bpmn_element,
+            shape=node.shape,
+            node_id=f"id_node_{node.name}",
+            content=content,
         )
     for node in flow_nodes:
         conditions = {}
@@ -134,8 +139,13 @@ def build_map(flow_class) -> _Map:
     for target in list(result):
         if len(target.incoming) < 2:
             continue
-        merge = _Node(name=f"merge_{target.name}", title="", element="exclusiveGateway", shape=GATEWAY_SHAPE,
-                      node_id=f"id_merge_{target.name}")
+        merge = _Node(
+            name=f"merge_{target.name}",
+            title="",
+            element="exclusiveGateway",
+            shape=GATEWAY_SHAPE,
+            node_id=f"id_merge_{target.name}",
+        )
         for flow in target.incoming:
             flow.dst = merge
             merge.incoming.append(flow)
@@ -161,13 +171,24 @@ def flow_to_bpmn(flow_class, *, statuses: dict[str, str] | None = None) -> str:
 
     for prefix, uri in NAMESPACES.items():
         ET.register_namespace(prefix, uri)
-    root = ET.Element(f"{{{MODEL}}}definitions", {
-        "id": f"id_definitions_{label}", "targetNamespace": "https://fgdm.example/bpmn",
-        "exporter": "FGDM export_bpmn", "exporterVersion": "1",
-    })
-    process = ET.SubElement(root, f"{{{MODEL}}}process", {
-        "id": process_id, "name": str(flow_class.process_title or label), "isExecutable": "false",
-    })
+    root = ET.Element(
+        f"{{{MODEL}}}definitions",
+        {
+            "id": f"id_definitions_{label}",
+            "targetNamespace": "https://fgdm.example/bpmn",
+            "exporter": "FGDM export_bpmn",
+            "exporterVersion": "1",
+        },
+    )
+    process = ET.SubElement(
+        root,
+        f"{{{MODEL}}}process",
+        {
+            "id": process_id,
+            "name": str(flow_class.process_title or label),
+            "isExecutable": "false",
+        },
+    )
     nodes = flow_map.nodes()
     edges = [flow for node in nodes for flow in node.outgoing]
     for node in nodes:
@@ -195,8 +216,9 @@ def flow_to_bpmn(flow_class, *, statuses: dict[str, str] | None = None) -> str:
             attrs["name"] = str(flow.label)
         element = ET.SubElement(process, f"{{{MODEL}}}sequenceFlow", attrs)
         if flow.condition:
-            expression = ET.SubElement(element, f"{{{MODEL}}}conditionExpression",
-                                       {f"{{{XSI}}}type": "bpmn:tFormalExpression"})
+            expression = ET.SubElement(
+                element, f"{{{MODEL}}}conditionExpression", {f"{{{XSI}}}type": "bpmn:tFormalExpression"}
+            )
             expression.text = flow.condition
 
     diagram = ET.SubElement(root, f"{{{BPMNDI}}}BPMNDiagram", {"id": f"id_diagram_{label}"})
@@ -207,8 +229,11 @@ def flow_to_bpmn(flow_class, *, statuses: dict[str, str] | None = None) -> str:
         if node.bpmn_element == "exclusiveGateway":
             attrs["isMarkerVisible"] = "true"
         di_shape = ET.SubElement(plane, f"{{{BPMNDI}}}BPMNShape", attrs)
-        ET.SubElement(di_shape, f"{{{DC}}}Bounds", {
-            "x": str(shape.x), "y": str(shape.y), "width": str(shape.width), "height": str(shape.height)})
+        ET.SubElement(
+            di_shape,
+            f"{{{DC}}}Bounds",
+            {"x": str(shape.x), "y": str(shape.y), "width": str(shape.width), "height": str(shape.height)},
+        )
     routed = {(edge.src.id, edge.dst.id): edge for edge in grid.edges}
     for flow in edges:
         di_edge = ET.SubElement(plane, f"{{{BPMNDI}}}BPMNEdge", {"id": f"{flow.id}_di", "bpmnElement": flow.id})

@@ -1,4 +1,5 @@
 """Codes of the case side of FGDM. States and their allowed moves are declared here, once."""
+
 from django.db import models
 
 
@@ -124,8 +125,12 @@ class PreparationStatus(models.TextChoices):
 
 
 # Preparation is done once a member is prepared and invited, has declined, or is excluded for safety.
-PREPARATION_DONE = {PreparationStatus.INVITED, PreparationStatus.DECLINED, PreparationStatus.EXCLUDED,
-                    PreparationStatus.PREPARED}
+PREPARATION_DONE = {
+    PreparationStatus.INVITED,
+    PreparationStatus.DECLINED,
+    PreparationStatus.EXCLUDED,
+    PreparationStatus.PREPARED,
+}
 
 
 class PreProceedingsStatus(models.TextChoices):
@@ -140,8 +145,11 @@ class PreProceedingsStatus(models.TextChoices):
 
 PRE_PROCEEDINGS_TRANSITIONS: dict[str, set[str]] = {
     PreProceedingsStatus.NOT_OFFERED: {PreProceedingsStatus.OFFERED, PreProceedingsStatus.EXEMPT},
-    PreProceedingsStatus.OFFERED: {PreProceedingsStatus.DECLINED, PreProceedingsStatus.EXEMPT,
-                                   PreProceedingsStatus.APPLICATION_MADE},
+    PreProceedingsStatus.OFFERED: {
+        PreProceedingsStatus.DECLINED,
+        PreProceedingsStatus.EXEMPT,
+        PreProceedingsStatus.APPLICATION_MADE,
+    },
     PreProceedingsStatus.DECLINED: {PreProceedingsStatus.APPLICATION_MADE},
     PreProceedingsStatus.EXEMPT: {PreProceedingsStatus.APPLICATION_MADE},
     PreProceedingsStatus.APPLICATION_MADE: set(),

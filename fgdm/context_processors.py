@@ -1,4 +1,5 @@
 """What every page's navigation needs to know about the signed-in person."""
+
 from fgdm.constants import Role
 from fgdm.permissions import has_role
 

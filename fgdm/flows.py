@@ -3,6 +3,7 @@
 Every human step is completed by a domain service (fgdm, network_packages, payments services);
 the gateways read real columns of the case, its meetings, plans and packages — never process JSON.
 """
+
 import datetime
 
 from django.dispatch import receiver
@@ -118,10 +119,7 @@ class CaseFlow(flow.Flow):
     )
 
     plan_decision = (
-        flow.If(this.plan_accepted)
-        .Annotation(title="Plan accepted?")
-        .Then(this.support_needed)
-        .Else(this.revise_plan)
+        flow.If(this.plan_accepted).Annotation(title="Plan accepted?").Then(this.support_needed).Else(this.revise_plan)
     )
 
     revise_plan = (
@@ -191,11 +189,7 @@ class CaseFlow(flow.Flow):
         .Next(this.wait_for_review)
     )
 
-    wait_for_review = (
-        flow.Timer(this.review_due)
-        .Annotation(title="Wait for the review date")
-        .Next(this.review)
-    )
+    wait_for_review = flow.Timer(this.review_due).Annotation(title="Wait for the review date").Next(this.review)
 
     review = (
         flow.View(task_page)
@@ -206,10 +200,7 @@ class CaseFlow(flow.Flow):
     )
 
     review_decision = (
-        flow.If(this.case_closing)
-        .Annotation(title="Close the case?")
-        .Then(this.end)
-        .Else(this.revise_plan)
+        flow.If(this.case_closing).Annotation(title="Close the case?").Then(this.end).Else(this.revise_plan)
     )
 
     end = flow.End().Annotation(title="Case closed with an outcome")

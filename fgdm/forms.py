@@ -1,4 +1,5 @@
 """Forms of the case pages. They check types only; the services decide the rules."""
+
 import datetime
 
 from django import forms
@@ -25,8 +26,9 @@ class DateTimeInput(forms.DateTimeInput):
 
 
 def date_field(label, *, required=True, help_text=""):
-    return forms.DateField(label=label, required=required, help_text=help_text, widget=DateInput(),
-                           input_formats=["%Y-%m-%d", "%d/%m/%Y"])
+    return forms.DateField(
+        label=label, required=required, help_text=help_text, widget=DateInput(), input_formats=["%Y-%m-%d", "%d/%m/%Y"]
+    )
 
 
 def show_domain_error(form, exc: DomainError) -> None:
@@ -60,8 +62,10 @@ class CaseFilterForm(forms.Form):
         from fgdm.constants import CaseStatus
 
         self.fields["status"].choices = [("", "Any status"), *CaseStatus.choices]
-        self.fields["locality"].choices = [("", "Any locality"),
-                                           *Locality.objects.order_by("name").values_list("code", "name")]
+        self.fields["locality"].choices = [
+            ("", "Any locality"),
+            *Locality.objects.order_by("name").values_list("code", "name"),
+        ]
 
     def clean_q(self):
         return self.cleaned_data["q"].strip()
@@ -69,16 +73,23 @@ class CaseFilterForm(forms.Form):
 
 class CaseCreateForm(forms.Form):
     family_name = forms.CharField(label="Family name", max_length=100)
-    locality = forms.ModelChoiceField(label="Locality", queryset=Locality.objects.order_by("name"),
-                                      empty_label="Choose a locality")
-    hub = HubChoiceField(label="Family hub (optional)", required=False,
-                         queryset=FamilyHub.objects.select_related("locality").order_by("locality__name", "name"),
-                         empty_label="None", help_text="The hub or network point nearest the family, in the same locality.")
+    locality = forms.ModelChoiceField(
+        label="Locality", queryset=Locality.objects.order_by("name"), empty_label="Choose a locality"
+    )
+    hub = HubChoiceField(
+        label="Family hub (optional)",
+        required=False,
+        queryset=FamilyHub.objects.select_related("locality").order_by("locality__name", "name"),
+        empty_label="None",
+        help_text="The hub or network point nearest the family, in the same locality.",
+    )
     stage = forms.ChoiceField(label="Stage", choices=Stage.choices)
     referral_reason = forms.CharField(label="Reason for the referral", widget=forms.Textarea(attrs={"rows": 4}))
     child_lives_with = forms.CharField(label="Who the children live with (optional)", max_length=200, required=False)
     consent_given_by = forms.CharField(
-        label="Consent given by (optional)", max_length=200, required=False,
+        label="Consent given by (optional)",
+        max_length=200,
+        required=False,
         help_text="Who agreed to the referral and to sharing information, if already known.",
     )
 
@@ -95,16 +106,16 @@ class ChildForm(forms.Form):
         return value
 
 
-ChildFormSet = forms.formset_factory(ChildForm, extra=3, max_num=3, min_num=1, validate_min=True,
-                                     validate_max=True)
+ChildFormSet = forms.formset_factory(ChildForm, extra=3, max_num=3, min_num=1, validate_min=True, validate_max=True)
 
 
 # -- case steps -----------------------------------------------------------------------------
 
 
 class AllocateForm(forms.Form):
-    lead_practitioner = UserChoiceField(label="Lead practitioner", queryset=get_user_model().objects.none(),
-                                        empty_label="Choose a practitioner")
+    lead_practitioner = UserChoiceField(
+        label="Lead practitioner", queryset=get_user_model().objects.none(), empty_label="Choose a practitioner"
+    )
 
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
@@ -114,12 +125,16 @@ class AllocateForm(forms.Form):
 
 
 class ConsentForm(forms.Form):
-    given_by = forms.CharField(label="Who gave consent", max_length=200,
-                               help_text="For example: Sarah Hardy (mother).")
+    given_by = forms.CharField(label="Who gave consent", max_length=200, help_text="For example: Sarah Hardy (mother).")
     scope = forms.ChoiceField(
-        label="What they agreed to", widget=forms.RadioSelect, required=False, initial="both",
-        choices=[("both", "The referral and sharing information with the family network"),
-                 ("refer", "The referral only — nothing is shared with the network yet")],
+        label="What they agreed to",
+        widget=forms.RadioSelect,
+        required=False,
+        initial="both",
+        choices=[
+            ("both", "The referral and sharing information with the family network"),
+            ("refer", "The referral only — nothing is shared with the network yet"),
+        ],
     )
 
     def clean(self):
@@ -131,36 +146,52 @@ class ConsentForm(forms.Form):
 
 class ConsentWithdrawForm(forms.Form):
     withdrawn_by = forms.CharField(label="Who withdrew consent", max_length=200)
-    reason = forms.CharField(label="What they said (optional)", required=False,
-                             widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(
+        label="What they said (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
 
 
 class BottomLinesForm(forms.Form):
-    bottom_lines = forms.CharField(label="Bottom lines", widget=forms.Textarea(attrs={"rows": 4}),
-                                   help_text="What any plan must achieve for the child to be safe. The family "
-                                             "hears these at the start of the meeting.")
+    bottom_lines = forms.CharField(
+        label="Bottom lines",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What any plan must achieve for the child to be safe. The family "
+        "hears these at the start of the meeting.",
+    )
 
 
 class WishesForm(forms.Form):
-    wishes_and_feelings = forms.CharField(label="The child's wishes and feelings",
-                                          widget=forms.Textarea(attrs={"rows": 4}),
-                                          help_text="In the child's own words where you can.")
-    participation = forms.ChoiceField(label="How the child will take part", choices=ChildParticipation.choices,
-                                      widget=forms.RadioSelect)
-    participation_detail = forms.CharField(label="Who speaks for them (if someone or an advocate)", max_length=200,
-                                           required=False)
+    wishes_and_feelings = forms.CharField(
+        label="The child's wishes and feelings",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="In the child's own words where you can.",
+    )
+    participation = forms.ChoiceField(
+        label="How the child will take part", choices=ChildParticipation.choices, widget=forms.RadioSelect
+    )
+    participation_detail = forms.CharField(
+        label="Who speaks for them (if someone or an advocate)", max_length=200, required=False
+    )
 
 
 class PreparationForm(forms.Form):
-    status = forms.ChoiceField(label="Where their preparation stands", widget=forms.RadioSelect,
-                               choices=[c for c in PreparationStatus.choices
-                                        if c[0] != PreparationStatus.NOT_CONTACTED])
+    status = forms.ChoiceField(
+        label="Where their preparation stands",
+        widget=forms.RadioSelect,
+        choices=[c for c in PreparationStatus.choices if c[0] != PreparationStatus.NOT_CONTACTED],
+    )
     notes = forms.CharField(label="Notes (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    exclusion_reason = forms.CharField(label="Why it is not safe for them to attend (if excluded)", required=False,
-                                       widget=forms.Textarea(attrs={"rows": 2}))
-    how_to_contribute = forms.CharField(label="How they can still contribute (if excluded)", required=False,
-                                        widget=forms.Textarea(attrs={"rows": 2}),
-                                        help_text="For example: a letter read out, a phone call before the meeting.")
+    exclusion_reason = forms.CharField(
+        label="Why it is not safe for them to attend (if excluded)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    how_to_contribute = forms.CharField(
+        label="How they can still contribute (if excluded)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example: a letter read out, a phone call before the meeting.",
+    )
 
 
 class OfferForm(forms.Form):
@@ -173,16 +204,24 @@ class DeclinedForm(forms.Form):
 
 
 class ExemptionForm(forms.Form):
-    reason = forms.CharField(label="Why a family meeting is not in the child's best interests",
-                             widget=forms.Textarea(attrs={"rows": 3}))
-    decision_maker = UserChoiceField(label="Manager who decided", queryset=get_user_model().objects.none(),
-                                     empty_label="Choose the manager")
+    reason = forms.CharField(
+        label="Why a family meeting is not in the child's best interests", widget=forms.Textarea(attrs={"rows": 3})
+    )
+    decision_maker = UserChoiceField(
+        label="Manager who decided", queryset=get_user_model().objects.none(), empty_label="Choose the manager"
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["decision_maker"].queryset = get_user_model().objects.filter(
-            groups__name__in=[Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE], is_active=True,
-        ).order_by("username").distinct()
+        self.fields["decision_maker"].queryset = (
+            get_user_model()
+            .objects.filter(
+                groups__name__in=[Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE],
+                is_active=True,
+            )
+            .order_by("username")
+            .distinct()
+        )
 
 
 class ApplicationForm(forms.Form):
@@ -202,35 +241,50 @@ class MemberForm(forms.Form):
 
 class MeetingScheduleForm(forms.Form):
     model = forms.ChoiceField(label="Kind of meeting", choices=MeetingModel.choices, widget=forms.RadioSelect)
-    scheduled_for = forms.DateTimeField(label="Date and time", widget=DateTimeInput(),
-                                        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"])
+    scheduled_for = forms.DateTimeField(
+        label="Date and time", widget=DateTimeInput(), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+    )
     venue = forms.CharField(label="Venue", max_length=200)
     coordinator = UserChoiceField(
-        label="Independent coordinator (Family Group Conference only)", required=False,
-        queryset=get_user_model().objects.none(), empty_label="None",
+        label="Independent coordinator (Family Group Conference only)",
+        required=False,
+        queryset=get_user_model().objects.none(),
+        empty_label="None",
     )
     coordinator_request = forms.CharField(
-        label="The family asked for a coordinator who matches them (optional)", max_length=300, required=False,
+        label="The family asked for a coordinator who matches them (optional)",
+        max_length=300,
+        required=False,
         help_text="Language, religion, ethnicity or gender — what they asked for, and whether it could be met.",
     )
-    bottom_lines = forms.CharField(label="Bottom lines set by the referrer (optional)", required=False,
-                                   widget=forms.Textarea(attrs={"rows": 3}),
-                                   help_text="Leave empty to use the case's bottom lines.")
+    bottom_lines = forms.CharField(
+        label="Bottom lines set by the referrer (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Leave empty to use the case's bottom lines.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["coordinator"].queryset = (
-            get_user_model().objects.filter(groups__name=Role.COORDINATOR, is_active=True).order_by("username").distinct()
+            get_user_model()
+            .objects.filter(groups__name=Role.COORDINATOR, is_active=True)
+            .order_by("username")
+            .distinct()
         )
 
 
 class ReviewForm(forms.Form):
     decision = forms.ChoiceField(
-        label="What happens next?", widget=forms.RadioSelect,
+        label="What happens next?",
+        widget=forms.RadioSelect,
         choices=[("continue", "Continue: the family revises the plan"), ("close", "Close the case")],
     )
-    outcome = forms.ChoiceField(label="Outcome for the child (if closing)", required=False,
-                                choices=[("", "Choose an outcome"), *Outcome.choices])
+    outcome = forms.ChoiceField(
+        label="Outcome for the child (if closing)",
+        required=False,
+        choices=[("", "Choose an outcome"), *Outcome.choices],
+    )
     notes = forms.CharField(label="Notes (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
 
@@ -242,27 +296,34 @@ class MeetingRecordForm(forms.Form):
     attendees = forms.CharField(label="Who attended", widget=forms.Textarea(attrs={"rows": 2}))
     private_family_time = forms.BooleanField(label="The family had private time without professionals", required=False)
     child_participation = forms.CharField(label="How the child took part (optional)", max_length=200, required=False)
-    information_shared = forms.CharField(label="Stage 1 — information the professionals gave (optional)",
-                                         required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    private_family_time_minutes = forms.IntegerField(label="Stage 2 — private family time, in minutes (optional)",
-                                                     required=False, min_value=1, max_value=1440)
+    information_shared = forms.CharField(
+        label="Stage 1 — information the professionals gave (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    private_family_time_minutes = forms.IntegerField(
+        label="Stage 2 — private family time, in minutes (optional)", required=False, min_value=1, max_value=1440
+    )
     contingency = forms.CharField(label="Contingency plan", required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    monitoring = forms.CharField(label="How the plan will be monitored (optional)", required=False,
-                                 widget=forms.Textarea(attrs={"rows": 2}))
+    monitoring = forms.CharField(
+        label="How the plan will be monitored (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     review_by = date_field("Review the plan by")
 
 
 class PlanForm(forms.Form):
     contingency = forms.CharField(label="Contingency plan", required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    monitoring = forms.CharField(label="How the plan will be monitored (optional)", required=False,
-                                 widget=forms.Textarea(attrs={"rows": 2}))
+    monitoring = forms.CharField(
+        label="How the plan will be monitored (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
     review_by = date_field("Review the plan by")
 
 
 class ActionForm(forms.Form):
     description = forms.CharField(label="What will be done", max_length=1000)
-    owner_member = forms.TypedChoiceField(label="Who (network member)", required=False, coerce=int,
-                                          empty_value=None, choices=[])
+    owner_member = forms.TypedChoiceField(
+        label="Who (network member)", required=False, coerce=int, empty_value=None, choices=[]
+    )
     owner_text = forms.CharField(label="…or who (someone else)", max_length=200, required=False)
     due_by = date_field("By when", required=False)
     checked_by = forms.CharField(label="Who checks it is done (optional)", max_length=200, required=False)
@@ -289,9 +350,13 @@ def actions_from_formset(formset):
     from fgdm.services import ActionInput
 
     return [
-        ActionInput(description=f.cleaned_data["description"], owner_member_id=f.cleaned_data.get("owner_member"),
-                    owner_text=f.cleaned_data.get("owner_text") or "", due_by=f.cleaned_data.get("due_by"),
-                    checked_by=f.cleaned_data.get("checked_by") or "")
+        ActionInput(
+            description=f.cleaned_data["description"],
+            owner_member_id=f.cleaned_data.get("owner_member"),
+            owner_text=f.cleaned_data.get("owner_text") or "",
+            due_by=f.cleaned_data.get("due_by"),
+            checked_by=f.cleaned_data.get("checked_by") or "",
+        )
         for f in formset.forms
         if f.cleaned_data and f.cleaned_data.get("description")
     ]
@@ -299,8 +364,10 @@ def actions_from_formset(formset):
 
 class PlanAcceptForm(forms.Form):
     support_needed = forms.TypedChoiceField(
-        label="Does the family need a support package?", widget=forms.RadioSelect,
-        choices=[("yes", "Yes"), ("no", "No")], coerce=lambda v: v == "yes",
+        label="Does the family need a support package?",
+        widget=forms.RadioSelect,
+        choices=[("yes", "Yes"), ("no", "No")],
+        coerce=lambda v: v == "yes",
     )
 
 
@@ -326,8 +393,11 @@ def in_days(days: int) -> datetime.date:
 
 class ConflictForm(forms.Form):
     case_reference = forms.CharField(
-        label="Case reference", max_length=20,
-        help_text="The family's case reference, for example FGDM-2026-000123.")
+        label="Case reference", max_length=20, help_text="The family's case reference, for example FGDM-2026-000123."
+    )
     reason = forms.CharField(
-        label="How you know the family", max_length=2000, widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="For example: the child's grandmother is my neighbour; I am related to the aunt.")
+        label="How you know the family",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: the child's grandmother is my neighbour; I am related to the aunt.",
+    )

@@ -1,4 +1,5 @@
 """Every read an auditor makes is logged (issue: auditors read everything, and are seen doing it)."""
+
 from audit.services import record_access
 from fgdm.constants import Role
 from fgdm.permissions import has_role
@@ -16,10 +17,17 @@ class AuditorReadLogMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         user = getattr(request, "user", None)
-        if (request.method in ("GET", "HEAD") and response.status_code < 400 and user is not None
-                and user.is_authenticated and not request.path.startswith(SKIPPED_PREFIXES)
-                and has_role(user, Role.AUDITOR) and not user.is_superuser):
-            door = "api" if request.path.startswith("/api/") else "admin" if request.path.startswith("/admin/") \
-                else "page"
+        if (
+            request.method in ("GET", "HEAD")
+            and response.status_code < 400
+            and user is not None
+            and user.is_authenticated
+            and not request.path.startswith(SKIPPED_PREFIXES)
+            and has_role(user, Role.AUDITOR)
+            and not user.is_superuser
+        ):
+            door = (
+                "api" if request.path.startswith("/api/") else "admin" if request.path.startswith("/admin/") else "page"
+            )
             record_access(by=user, what="auditor_read", door=door, path=request.get_full_path())
         return response

@@ -1,9 +1,9 @@
 """Cases, children, the family network, meetings and family plans."""
+
+from auditlog.registry import auditlog
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-
-from auditlog.registry import auditlog
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from viewflow.workflow.models import Process
 
@@ -50,9 +50,7 @@ class FamilyHub(models.Model):
 
     class Meta:
         ordering = ["locality__name", "kind", "name"]
-        constraints = [
-            models.UniqueConstraint(fields=["locality", "name"], name="hub_unique_name_per_locality")
-        ]
+        constraints = [models.UniqueConstraint(fields=["locality", "name"], name="hub_unique_name_per_locality")]
 
     def __str__(self) -> str:
         return self.name
@@ -110,9 +108,7 @@ class Case(models.Model):
     opened_on = models.DateField()
     closed_on = models.DateField(null=True, blank=True)
     outcome = models.CharField(max_length=32, choices=Outcome.choices, blank=True)
-    process = models.OneToOneField(
-        Process, null=True, blank=True, on_delete=models.SET_NULL, related_name="case"
-    )
+    process = models.OneToOneField(Process, null=True, blank=True, on_delete=models.SET_NULL, related_name="case")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -194,8 +190,9 @@ class NetworkMember(models.Model):
     address = models.TextField(blank=True)
     excluded_from_meetings = models.BooleanField(default=False)
     exclusion_reason = models.TextField(blank=True)
-    preparation_status = models.CharField(max_length=16, choices=PreparationStatus.choices,
-                                          default=PreparationStatus.NOT_CONTACTED)
+    preparation_status = models.CharField(
+        max_length=16, choices=PreparationStatus.choices, default=PreparationStatus.NOT_CONTACTED
+    )
     preparation_notes = models.TextField(blank=True)
     how_to_contribute = models.TextField(blank=True, help_text="How someone excluded can still contribute")
     preparation_updated_at = models.DateTimeField(null=True, blank=True)
@@ -241,7 +238,8 @@ class Meeting(models.Model):
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="coordinated_meetings"
     )
     coordinator_request = models.CharField(
-        max_length=300, blank=True,
+        max_length=300,
+        blank=True,
         help_text="The family's request for a coordinator matching their language, religion, ethnicity or gender",
     )
     bottom_lines = models.TextField(blank=True)
@@ -348,8 +346,9 @@ class PreProceedings(models.Model):
     best-interests exemption)."""
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="pre_proceedings")
-    status = models.CharField(max_length=20, choices=PreProceedingsStatus.choices,
-                              default=PreProceedingsStatus.NOT_OFFERED)
+    status = models.CharField(
+        max_length=20, choices=PreProceedingsStatus.choices, default=PreProceedingsStatus.NOT_OFFERED
+    )
     letter_sent_on = models.DateField(null=True, blank=True)
     offer_recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     declined_on = models.DateField(null=True, blank=True)
@@ -400,6 +399,20 @@ class ReviewEscalation(models.Model):
         return f"Overdue review {self.case.reference}"
 
 
-for _model in (Locality, FamilyHub, Team, Case, Child, NetworkMember, Meeting, FamilyPlan, PlanAction,
-               DeclaredConflict, CaseUserObjectPermission, CaseGroupObjectPermission, PreProceedings, ReviewEscalation):
+for _model in (
+    Locality,
+    FamilyHub,
+    Team,
+    Case,
+    Child,
+    NetworkMember,
+    Meeting,
+    FamilyPlan,
+    PlanAction,
+    DeclaredConflict,
+    CaseUserObjectPermission,
+    CaseGroupObjectPermission,
+    PreProceedings,
+    ReviewEscalation,
+):
     auditlog.register(_model, exclude_fields=["updated_at"])

@@ -1,4 +1,5 @@
 """Who may do what on a case. Services call these; views never decide for themselves."""
+
 from django.db.models import Q
 
 from fgdm.constants import Role
@@ -115,9 +116,9 @@ def case_scope_q(user, prefix: str = "", *, conference: bool = True) -> Q:
     not_conflicted = ~Q(**{f"{prefix}pk__in" if not prefix else f"{prefix}id__in": conflicted})
     if user.is_superuser or user.has_perm("fgdm.view_all_cases"):
         return not_conflicted
-    served = Team.localities.through.objects.filter(
-        Q(team__members=user) | Q(team__managers=user)
-    ).values("locality_id")
+    served = Team.localities.through.objects.filter(Q(team__members=user) | Q(team__managers=user)).values(
+        "locality_id"
+    )
     grants = CaseUserObjectPermission.objects.filter(user=user, permission__codename=VIEW_CASE)
     if not conference:
         # FGC coordinators see only what the conference needs: not packages, payments or the trail.

@@ -7,6 +7,7 @@ marked it looked after (audit.LookedAfterMark; a mark saying "not looked after" 
 outcome). Then what identifies the family is removed; the case, its dates, stages, states and
 outcome stay so that numbers and the money's trail still add up.
 """
+
 import datetime
 
 from django.db.models import Max
@@ -21,7 +22,9 @@ LOOKED_AFTER = "looked_after"
 REMOVED = "Removed"
 
 
-def case_retention(case: Case, *, youngest: datetime.date | None, mark: bool | None) -> tuple[str, datetime.date | None]:
+def case_retention(
+    case: Case, *, youngest: datetime.date | None, mark: bool | None
+) -> tuple[str, datetime.date | None]:
     """(retention class, destroy-after date) of a case; the date is None while it is open."""
     looked_after = mark if mark is not None else case.outcome == Outcome.ENTERED_CARE
     retention_class = LOOKED_AFTER if looked_after else CHILDREN_IN_NEED
@@ -39,8 +42,12 @@ class CaseRecords:
         # The earliest any closed case can be due: its youngest child born at least 25 years ago
         # (the shortest period); the exact date is worked out per case.
         marks = dict(LookedAfterMark.objects.values_list("case_id", "looked_after"))
-        cases = (Case.objects.filter(status=CaseStatus.CLOSED).annotate(youngest=Max("children__date_of_birth"))
-                 .only("pk", "reference", "status", "outcome").order_by("pk"))
+        cases = (
+            Case.objects.filter(status=CaseStatus.CLOSED)
+            .annotate(youngest=Max("children__date_of_birth"))
+            .only("pk", "reference", "status", "outcome")
+            .order_by("pk")
+        )
         for case in cases.iterator(chunk_size=2000):
             retention_class, destroy_after = case_retention(case, youngest=case.youngest, mark=marks.get(case.pk))
             if destroy_after is not None and destroy_after < today:
@@ -51,25 +58,51 @@ class CaseRecords:
         case.family_name, case.referral_reason = REMOVED, ""
         case.consent_given_by, case.child_lives_with = "", ""
         case.consent_withdrawn_by, case.bottom_lines = "", ""
-        case.save(update_fields=["family_name", "referral_reason", "consent_given_by", "child_lives_with",
-                                 "consent_withdrawn_by", "bottom_lines"])
+        case.save(
+            update_fields=[
+                "family_name",
+                "referral_reason",
+                "consent_given_by",
+                "child_lives_with",
+                "consent_withdrawn_by",
+                "bottom_lines",
+            ]
+        )
         for child in Child.objects.filter(case=case):
             child.first_name, child.last_name, child.wishes_and_feelings = REMOVED, REMOVED, ""
             child.participation_detail = ""
             child.date_of_birth = child.date_of_birth.replace(month=1, day=1)  # the year only, for statistics
             child.save()
-        NetworkMember.objects.filter(case=case).update(full_name=REMOVED, phone="", email="", address="",
-                                                       exclusion_reason="", preparation_notes="",
-                                                       how_to_contribute="")
-        Meeting.objects.filter(case=case).update(venue="", bottom_lines="", attendees="", child_participation="",
-                                                 coordinator_request="", information_shared="")
+        NetworkMember.objects.filter(case=case).update(
+            full_name=REMOVED,
+            phone="",
+            email="",
+            address="",
+            exclusion_reason="",
+            preparation_notes="",
+            how_to_contribute="",
+        )
+        Meeting.objects.filter(case=case).update(
+            venue="",
+            bottom_lines="",
+            attendees="",
+            child_participation="",
+            coordinator_request="",
+            information_shared="",
+        )
         FamilyPlan.objects.filter(case=case).update(contingency="", return_reason="", monitoring="")
         PlanAction.objects.filter(plan__case=case).update(description=REMOVED, owner_text="", checked_by="")
         PreProceedings.objects.filter(case=case).update(declined_by="", exemption_reason="")
-        removed = ["family name", "referral reason", "consent given by", "where the child lives",
-                   "children's names, wishes and feelings and day and month of birth",
-                   "network members' names and contact details", "meeting venues, attendees and notes",
-                   "plans' contingencies, reasons and actions",
-                   "bottom lines, who withdrew consent, preparation notes and pre-proceedings reasons"]
+        removed = [
+            "family name",
+            "referral reason",
+            "consent given by",
+            "where the child lives",
+            "children's names, wishes and feelings and day and month of birth",
+            "network members' names and contact details",
+            "meeting venues, attendees and notes",
+            "plans' contingencies, reasons and actions",
+            "bottom lines, who withdrew consent, preparation notes and pre-proceedings reasons",
+        ]
         case.refresh_from_db()
         return case, removed

@@ -1,10 +1,11 @@
 """Reads of the case side, already filtered to what the user may see."""
+
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
+from fgdm.constants import Role
 from fgdm.models import Case, Child, FamilyPlan, Locality, Meeting, NetworkMember, PlanAction, PreProceedings
 from fgdm.permissions import case_scope_q, has_role
-from fgdm.constants import Role
 
 
 def case_list(*, user, filters: dict | None = None) -> QuerySet[Case]:
@@ -108,8 +109,11 @@ def meeting_get(*, user, meeting_id) -> Meeting:
 
 def plan_get(*, user, plan_id) -> FamilyPlan:
     try:
-        return FamilyPlan.objects.select_related("case", "meeting").filter(_own_conference_q(user, "meeting__")).get(
-            pk=plan_id)
+        return (
+            FamilyPlan.objects.select_related("case", "meeting")
+            .filter(_own_conference_q(user, "meeting__"))
+            .get(pk=plan_id)
+        )
     except (FamilyPlan.DoesNotExist, ValueError, TypeError):
         raise Http404("No such plan.")
 
@@ -126,8 +130,9 @@ def child_get(*, user, child_id) -> Child:
 
 def action_get(*, user, action_id) -> PlanAction:
     try:
-        return (PlanAction.objects.select_related("plan__case")
-                .filter(case_scope_q(user, "plan__case__")).get(pk=action_id))
+        return (
+            PlanAction.objects.select_related("plan__case").filter(case_scope_q(user, "plan__case__")).get(pk=action_id)
+        )
     except (PlanAction.DoesNotExist, ValueError, TypeError):
         raise Http404("No such action.")
 
@@ -142,8 +147,11 @@ def escalated_reviews(*, user) -> list:
     """Overdue reviews escalated to the teams this user manages, not yet done."""
     from fgdm.models import ReviewEscalation
 
-    return list(ReviewEscalation.objects.filter(resolved_at__isnull=True, case__team__managers=user)
-                .select_related("case__lead_practitioner").order_by("review_due_on", "id")[:50])
+    return list(
+        ReviewEscalation.objects.filter(resolved_at__isnull=True, case__team__managers=user)
+        .select_related("case__lead_practitioner")
+        .order_by("review_due_on", "id")[:50]
+    )
 
 
 def locality_list() -> QuerySet[Locality]:
@@ -164,17 +172,19 @@ def task_list(*, user) -> QuerySet:
     if not user.is_authenticated:
         return Task.objects.none()
     # The roles' permissions only: an administrator (superuser) takes no casework tasks.
-    perms = {f"{app}.{codename}" for app, codename in Permission.objects.filter(
-        Q(group__user=user) | Q(user=user)).values_list("content_type__app_label", "codename")}
+    perms = {
+        f"{app}.{codename}"
+        for app, codename in Permission.objects.filter(Q(group__user=user) | Q(user=user)).values_list(
+            "content_type__app_label", "codename"
+        )
+    }
     visible_processes = Case.objects.filter(case_scope_q(user)).values("process_id")
     queue = Q(status=STATUS.NEW, owner__isnull=True, owner_permission__in=perms) & (
         Q(process_id__in=visible_processes) | Q(owner_permission="payments.authorise_payment")
     )
     inbox = Q(status__in=[STATUS.ASSIGNED, STATUS.STARTED], owner=user)
     return (
-        Task.objects.filter(inbox | queue)
-        .select_related("process__case__locality", "owner")
-        .order_by("created", "id")
+        Task.objects.filter(inbox | queue).select_related("process__case__locality", "owner").order_by("created", "id")
     )
 
 

@@ -3,6 +3,7 @@
 Each service locks what it changes, checks the rules, changes it, records one domain event
 and moves the case's workflow task on. Pages and the API call these, nothing else writes.
 """
+
 import datetime
 import uuid
 from dataclasses import dataclass
@@ -82,7 +83,9 @@ def _move_case(case: Case, target: str, *, by, reason: str = "") -> None:
     previous = case.status
     case.status = target
     case.save(update_fields=["status", "updated_at"])
-    record_event(obj=case, action=f"case_{target}", by=by, case_id=case.pk, from_state=previous, to_state=target, reason=reason)
+    record_event(
+        obj=case, action=f"case_{target}", by=by, case_id=case.pk, from_state=previous, to_state=target, reason=reason
+    )
 
 
 @transaction.atomic
@@ -140,8 +143,12 @@ def case_create(
         if child.participation and child.participation not in ChildParticipation.values:
             raise RuleBroken(f"Unknown way of taking part “{child.participation}”.", field="children")
         recorded = bool(child.wishes_and_feelings.strip())
-        Child.objects.create(case=case, **child.__dict__, wishes_recorded_at=timezone.now() if recorded else None,
-                             wishes_recorded_by=by if recorded else None)
+        Child.objects.create(
+            case=case,
+            **child.__dict__,
+            wishes_recorded_at=timezone.now() if recorded else None,
+            wishes_recorded_by=by if recorded else None,
+        )
     record_event(obj=case, action="case_referred", by=by, case_id=case.pk, to_state=case.status)
     CaseFlow.start.run(case=case)
     case.refresh_from_db()
@@ -157,7 +164,10 @@ def case_allocate(*, case_id: int, by, lead_practitioner) -> Case:
     """
     case = _lock_case(case_id)
     ensure_can_manage_case(by, case)
-    if not has_role(lead_practitioner, Role.PRACTITIONER) or not case.team.members.filter(pk=lead_practitioner.pk).exists():
+    if (
+        not has_role(lead_practitioner, Role.PRACTITIONER)
+        or not case.team.members.filter(pk=lead_practitioner.pk).exists()
+    ):
         raise RuleBroken("The lead practitioner must be a practitioner in the case's team.", field="lead_practitioner")
     ensure_transition(case.status, CaseStatus.ALLOCATED, CASE_TRANSITIONS, label="case")
     case.lead_practitioner = lead_practitioner
@@ -189,10 +199,25 @@ def case_record_consent(*, case_id: int, by, given_by: str, to_refer: bool = Tru
     case.consent_recorded_at = timezone.now()
     case.consent_withdrawn_at = None
     case.consent_withdrawn_by = ""
-    case.save(update_fields=["consent_to_refer", "consent_to_share", "consent_given_by", "consent_recorded_at",
-                             "consent_withdrawn_at", "consent_withdrawn_by", "updated_at"])
-    record_event(obj=case, action="consent_recorded", by=by, case_id=case.pk, reason=case.consent_given_by,
-                 changes={"to_refer": to_refer, "to_share": to_share})
+    case.save(
+        update_fields=[
+            "consent_to_refer",
+            "consent_to_share",
+            "consent_given_by",
+            "consent_recorded_at",
+            "consent_withdrawn_at",
+            "consent_withdrawn_by",
+            "updated_at",
+        ]
+    )
+    record_event(
+        obj=case,
+        action="consent_recorded",
+        by=by,
+        case_id=case.pk,
+        reason=case.consent_given_by,
+        changes={"to_refer": to_refer, "to_share": to_share},
+    )
     return case
 
 
@@ -215,8 +240,13 @@ def case_withdraw_consent(*, case_id: int, by, withdrawn_by: str, reason: str = 
     case.consent_withdrawn_at = timezone.now()
     case.consent_withdrawn_by = withdrawn_by.strip()
     case.save(update_fields=["consent_to_share", "consent_withdrawn_at", "consent_withdrawn_by", "updated_at"])
-    record_event(obj=case, action="consent_withdrawn", by=by, case_id=case.pk,
-                 reason=f"{case.consent_withdrawn_by}: {reason.strip()}" if reason.strip() else case.consent_withdrawn_by)
+    record_event(
+        obj=case,
+        action="consent_withdrawn",
+        by=by,
+        case_id=case.pk,
+        reason=f"{case.consent_withdrawn_by}: {reason.strip()}" if reason.strip() else case.consent_withdrawn_by,
+    )
     return case
 
 
@@ -252,14 +282,20 @@ def case_set_bottom_lines(*, case_id: int, by, bottom_lines: str) -> Case:
     case.bottom_lines = bottom_lines.strip()
     case.bottom_lines_set_by = by
     case.save(update_fields=["bottom_lines", "bottom_lines_set_by", "updated_at"])
-    record_event(obj=case, action="bottom_lines_set", by=by, case_id=case.pk,
-                 changes={"bottom_lines": [previous or None, case.bottom_lines]})
+    record_event(
+        obj=case,
+        action="bottom_lines_set",
+        by=by,
+        case_id=case.pk,
+        changes={"bottom_lines": [previous or None, case.bottom_lines]},
+    )
     return case
 
 
 @transaction.atomic
-def child_record_wishes(*, child_id: int, by, wishes_and_feelings: str, participation: str,
-                        participation_detail: str = "") -> Child:
+def child_record_wishes(
+    *, child_id: int, by, wishes_and_feelings: str, participation: str, participation_detail: str = ""
+) -> Child:
     """The child's wishes and feelings and how they will take part (Children Act 1989 s17(4A)).
 
     Raises RuleBroken (nothing written; unknown way of taking part; someone/advocate not named).
@@ -270,11 +306,15 @@ def child_record_wishes(*, child_id: int, by, wishes_and_feelings: str, particip
     if case.status == CaseStatus.CLOSED:
         raise InvalidTransition("The case is closed.")
     if not wishes_and_feelings.strip():
-        raise RuleBroken("Write down the child's wishes and feelings, in their words where you can.",
-                         field="wishes_and_feelings")
+        raise RuleBroken(
+            "Write down the child's wishes and feelings, in their words where you can.", field="wishes_and_feelings"
+        )
     if participation not in ChildParticipation.values:
         raise RuleBroken("Choose how the child will take part.", field="participation")
-    if participation in (ChildParticipation.SENDS_SOMEONE, ChildParticipation.ADVOCATE) and not participation_detail.strip():
+    if (
+        participation in (ChildParticipation.SENDS_SOMEONE, ChildParticipation.ADVOCATE)
+        and not participation_detail.strip()
+    ):
         raise RuleBroken("Name who will speak for the child.", field="participation_detail")
     child.wishes_and_feelings = wishes_and_feelings.strip()
     child.participation = participation
@@ -282,8 +322,9 @@ def child_record_wishes(*, child_id: int, by, wishes_and_feelings: str, particip
     child.wishes_recorded_at = timezone.now()
     child.wishes_recorded_by = by
     child.save()
-    record_event(obj=child, action="child_wishes_recorded", by=by, case_id=case.pk,
-                 changes={"participation": participation})
+    record_event(
+        obj=child, action="child_wishes_recorded", by=by, case_id=case.pk, changes={"participation": participation}
+    )
     return child
 
 
@@ -294,8 +335,9 @@ def _ensure_children_heard(case: Case) -> None:
     """
     missing = [f"{c.first_name} {c.last_name}" for c in case.children.all() if not c.wishes_and_feelings.strip()]
     if missing:
-        raise RuleBroken("Record the wishes and feelings of " + ", ".join(missing) + " before deciding.",
-                         field="children")
+        raise RuleBroken(
+            "Record the wishes and feelings of " + ", ".join(missing) + " before deciding.", field="children"
+        )
 
 
 @transaction.atomic
@@ -370,16 +412,28 @@ def meeting_schedule(
     else:
         coordinator = None
         if coordinator_request.strip():
-            raise RuleBroken("A coordinator is asked for only for a Family Group Conference.",
-                             field="coordinator_request")
+            raise RuleBroken(
+                "A coordinator is asked for only for a Family Group Conference.", field="coordinator_request"
+            )
     meeting = Meeting.objects.create(
-        case=case, model=model, scheduled_for=scheduled_for, venue=venue.strip(), coordinator=coordinator,
-        bottom_lines=bottom_lines.strip() or case.bottom_lines, coordinator_request=coordinator_request.strip(),
+        case=case,
+        model=model,
+        scheduled_for=scheduled_for,
+        venue=venue.strip(),
+        coordinator=coordinator,
+        bottom_lines=bottom_lines.strip() or case.bottom_lines,
+        coordinator_request=coordinator_request.strip(),
     )
     if coordinator is not None:
         grant_case_access(coordinator, case, "coordinate_conference")
-    record_event(obj=meeting, action="meeting_scheduled", by=by, case_id=case.pk, to_state=meeting.status,
-                 changes={"model": model, "scheduled_for": scheduled_for.isoformat()})
+    record_event(
+        obj=meeting,
+        action="meeting_scheduled",
+        by=by,
+        case_id=case.pk,
+        to_state=meeting.status,
+        changes={"model": model, "scheduled_for": scheduled_for.isoformat()},
+    )
     _move_case(case, CaseStatus.MEETING_PLANNED, by=by)
     complete_task(process=case.process, node_name="map_network", by=by)
     return meeting
@@ -408,22 +462,41 @@ def meeting_prepare(*, meeting_id: int, by) -> Meeting:
     _ensure_runs_meeting(by, meeting)
     ensure_transition(meeting.status, MeetingStatus.PREPARED, MEETING_TRANSITIONS, label="meeting")
     _ensure_may_share(meeting.case)
-    waiting = [m.full_name for m in meeting.case.network_members.all()
-               if m.preparation_status in (PreparationStatus.NOT_CONTACTED, PreparationStatus.CONTACTED)]
+    waiting = [
+        m.full_name
+        for m in meeting.case.network_members.all()
+        if m.preparation_status in (PreparationStatus.NOT_CONTACTED, PreparationStatus.CONTACTED)
+    ]
     if waiting:
-        raise RuleBroken("Prepare, invite or record the decision for everyone in the network first: "
-                         + ", ".join(waiting) + ".", field="members")
+        raise RuleBroken(
+            "Prepare, invite or record the decision for everyone in the network first: " + ", ".join(waiting) + ".",
+            field="members",
+        )
     meeting.status = MeetingStatus.PREPARED
     meeting.prepared_at = timezone.now()
     meeting.save(update_fields=["status", "prepared_at"])
-    record_event(obj=meeting, action="meeting_prepared", by=by, case_id=meeting.case_id,
-                 from_state=MeetingStatus.SCHEDULED, to_state=meeting.status)
+    record_event(
+        obj=meeting,
+        action="meeting_prepared",
+        by=by,
+        case_id=meeting.case_id,
+        from_state=MeetingStatus.SCHEDULED,
+        to_state=meeting.status,
+    )
     complete_task(process=meeting.case.process, node_name="prepare_network", by=by)
     return meeting
 
 
-def _create_plan(*, case: Case, meeting: Meeting, actions: list[ActionInput], contingency: str,
-                 review_by: datetime.date, agreed_on: datetime.date, monitoring: str = "") -> FamilyPlan:
+def _create_plan(
+    *,
+    case: Case,
+    meeting: Meeting,
+    actions: list[ActionInput],
+    contingency: str,
+    review_by: datetime.date,
+    agreed_on: datetime.date,
+    monitoring: str = "",
+) -> FamilyPlan:
     if not actions:
         raise RuleBroken("A plan needs at least one action.", field="plan")
     if review_by <= agreed_on:
@@ -436,12 +509,23 @@ def _create_plan(*, case: Case, meeting: Meeting, actions: list[ActionInput], co
             raise RuleBroken(f"Action {index + 1}: say who will do it.", field="actions")
     latest = case.plans.order_by("-version").first()
     plan = FamilyPlan.objects.create(
-        case=case, meeting=meeting, version=(latest.version + 1) if latest else 1,
-        contingency=contingency, review_by=review_by, agreed_on=agreed_on, monitoring=monitoring.strip(),
+        case=case,
+        meeting=meeting,
+        version=(latest.version + 1) if latest else 1,
+        contingency=contingency,
+        review_by=review_by,
+        agreed_on=agreed_on,
+        monitoring=monitoring.strip(),
     )
     PlanAction.objects.bulk_create(
-        PlanAction(plan=plan, description=a.description.strip(), owner_member_id=a.owner_member_id,
-                   owner_text=a.owner_text.strip(), due_by=a.due_by, checked_by=a.checked_by.strip())
+        PlanAction(
+            plan=plan,
+            description=a.description.strip(),
+            owner_member_id=a.owner_member_id,
+            owner_text=a.owner_text.strip(),
+            due_by=a.due_by,
+            checked_by=a.checked_by.strip(),
+        )
         for a in actions
     )
     return plan
@@ -479,8 +563,10 @@ def meeting_record(
     if meeting.model == MeetingModel.FGC and not private_family_time:
         raise RuleBroken("A Family Group Conference includes private family time.", field="private_family_time")
     if private_family_time_minutes is not None and (not private_family_time or private_family_time_minutes <= 0):
-        raise RuleBroken("Private family time lasts some minutes, and only if the family had it.",
-                         field="private_family_time_minutes")
+        raise RuleBroken(
+            "Private family time lasts some minutes, and only if the family had it.",
+            field="private_family_time_minutes",
+        )
     _ensure_may_share(case)
     previous = meeting.status
     meeting.status = MeetingStatus.HELD
@@ -492,9 +578,18 @@ def meeting_record(
     meeting.private_family_time_minutes = private_family_time_minutes
     meeting.recorded_by = by
     meeting.save()
-    plan = _create_plan(case=case, meeting=meeting, actions=actions, contingency=contingency,
-                        review_by=review_by, agreed_on=held_on, monitoring=monitoring)
-    record_event(obj=meeting, action="meeting_held", by=by, case_id=case.pk, from_state=previous, to_state=meeting.status)
+    plan = _create_plan(
+        case=case,
+        meeting=meeting,
+        actions=actions,
+        contingency=contingency,
+        review_by=review_by,
+        agreed_on=held_on,
+        monitoring=monitoring,
+    )
+    record_event(
+        obj=meeting, action="meeting_held", by=by, case_id=case.pk, from_state=previous, to_state=meeting.status
+    )
     record_event(obj=plan, action="plan_agreed", by=by, case_id=case.pk, to_state=plan.status)
     _move_case(case, CaseStatus.PLAN_AGREED, by=by)
     complete_task(process=case.process, node_name="hold_meeting", by=by)
@@ -521,8 +616,15 @@ def plan_accept(*, plan_id: int, by, support_needed: bool = True) -> FamilyPlan:
     plan.save(update_fields=["status", "decided_by", "decided_at"])
     case.support_needed = support_needed
     case.save(update_fields=["support_needed", "updated_at"])
-    record_event(obj=plan, action="plan_accepted", by=by, case_id=case.pk, from_state=PlanStatus.AGREED,
-                 to_state=plan.status, changes={"support_needed": support_needed})
+    record_event(
+        obj=plan,
+        action="plan_accepted",
+        by=by,
+        case_id=case.pk,
+        from_state=PlanStatus.AGREED,
+        to_state=plan.status,
+        changes={"support_needed": support_needed},
+    )
     _move_case(case, CaseStatus.PLAN_ACCEPTED, by=by)
     complete_task(process=case.process, node_name="accept_plan", by=by)
     return plan
@@ -542,8 +644,15 @@ def plan_return(*, plan_id: int, by, reason: str) -> FamilyPlan:
     plan.decided_by = by
     plan.decided_at = timezone.now()
     plan.save(update_fields=["status", "return_reason", "decided_by", "decided_at"])
-    record_event(obj=plan, action="plan_returned", by=by, case_id=case.pk, from_state=PlanStatus.AGREED,
-                 to_state=plan.status, reason=plan.return_reason)
+    record_event(
+        obj=plan,
+        action="plan_returned",
+        by=by,
+        case_id=case.pk,
+        from_state=PlanStatus.AGREED,
+        to_state=plan.status,
+        reason=plan.return_reason,
+    )
     _move_case(case, CaseStatus.PLAN_RETURNED, by=by, reason=plan.return_reason)
     complete_task(process=case.process, node_name="accept_plan", by=by)
     return plan
@@ -565,8 +674,15 @@ def plan_revise(
     old.status = PlanStatus.SUPERSEDED
     old.save(update_fields=["status"])
     record_event(obj=old, action="plan_superseded", by=by, case_id=case.pk, from_state=previous, to_state=old.status)
-    plan = _create_plan(case=case, meeting=old.meeting, actions=actions, contingency=contingency,
-                        review_by=review_by, agreed_on=timezone.localdate(), monitoring=monitoring or old.monitoring)
+    plan = _create_plan(
+        case=case,
+        meeting=old.meeting,
+        actions=actions,
+        contingency=contingency,
+        review_by=review_by,
+        agreed_on=timezone.localdate(),
+        monitoring=monitoring or old.monitoring,
+    )
     record_event(obj=plan, action="plan_agreed", by=by, case_id=case.pk, to_state=plan.status)
     _move_case(case, CaseStatus.PLAN_AGREED, by=by)
     complete_task(process=case.process, node_name="revise_plan", by=by)
@@ -613,8 +729,11 @@ def case_transfer(*, case_id: int, by, team: Team, lead_practitioner, locality: 
         raise RuleBroken(f"{team.name} does not serve {locality.name}.", field="team")
     if not has_role(lead_practitioner, Role.PRACTITIONER) or not team.members.filter(pk=lead_practitioner.pk).exists():
         raise RuleBroken("The lead practitioner must be a practitioner in the new team.", field="lead_practitioner")
-    before = {"team": case.team.code, "locality": case.locality.code,
-              "lead_practitioner": case.lead_practitioner.get_username() if case.lead_practitioner else ""}
+    before = {
+        "team": case.team.code,
+        "locality": case.locality.code,
+        "lead_practitioner": case.lead_practitioner.get_username() if case.lead_practitioner else "",
+    }
     if case.lead_practitioner and case.lead_practitioner != lead_practitioner:
         revoke_case_access(case.lead_practitioner, case)
         reassign_open_tasks(process=case.process, from_user=case.lead_practitioner, to_user=lead_practitioner)
@@ -624,8 +743,13 @@ def case_transfer(*, case_id: int, by, team: Team, lead_practitioner, locality: 
     case.save(update_fields=["team", "locality", "lead_practitioner", "hub", "updated_at"])
     grant_case_access(lead_practitioner, case, "work_case")
     after = {"team": team.code, "locality": locality.code, "lead_practitioner": lead_practitioner.get_username()}
-    record_event(obj=case, action="case_transferred", by=by, case_id=case.pk,
-                 changes={key: [before[key], after[key]] for key in after if before[key] != after[key]})
+    record_event(
+        obj=case,
+        action="case_transferred",
+        by=by,
+        case_id=case.pk,
+        changes={key: [before[key], after[key]] for key in after if before[key] != after[key]},
+    )
     return case
 
 
@@ -651,8 +775,13 @@ def task_assign(*, task_id: int, by):
         raise NotPermitted("Your role cannot take this task.")
     assign_task(task=task, to=by)
     case = getattr(task.process, "case", None)
-    record_event(obj=task, action="task_assigned", by=by, case_id=case.pk if case else None,
-                 changes={"task": task.flow_task.name})
+    record_event(
+        obj=task,
+        action="task_assigned",
+        by=by,
+        case_id=case.pk if case else None,
+        changes={"task": task.flow_task.name},
+    )
     return task
 
 
@@ -718,8 +847,15 @@ def member_record_preparation(
     member.how_to_contribute = how_to_contribute.strip()
     member.preparation_updated_at = timezone.now()
     member.save()
-    record_event(obj=member, action="member_preparation", by=by, case_id=case.pk, from_state=previous,
-                 to_state=status, reason=member.exclusion_reason)
+    record_event(
+        obj=member,
+        action="member_preparation",
+        by=by,
+        case_id=case.pk,
+        from_state=previous,
+        to_state=status,
+        reason=member.exclusion_reason,
+    )
     return member
 
 
@@ -743,8 +879,14 @@ def action_mark_done(*, action_id: int, by, done_on: datetime.date | None = None
     action.status = ActionStatus.DONE
     action.done_on = done_on
     action.save(update_fields=["status", "done_on"])
-    record_event(obj=action, action="plan_action_done", by=by, case_id=case.pk, from_state=ActionStatus.OPEN,
-                 to_state=ActionStatus.DONE)
+    record_event(
+        obj=action,
+        action="plan_action_done",
+        by=by,
+        case_id=case.pk,
+        from_state=ActionStatus.OPEN,
+        to_state=ActionStatus.DONE,
+    )
     return action
 
 
@@ -764,8 +906,16 @@ def _move_pre_proceedings(record: PreProceedings, target: str, *, by, reason: st
     record.status = target
     record.full_clean(exclude=["case"])
     record.save()
-    record_event(obj=record, action=f"pre_proceedings_{target}", by=by, case_id=record.case_id,
-                 from_state=previous, to_state=target, reason=reason, changes=changes)
+    record_event(
+        obj=record,
+        action=f"pre_proceedings_{target}",
+        by=by,
+        case_id=record.case_id,
+        from_state=previous,
+        to_state=target,
+        reason=reason,
+        changes=changes,
+    )
 
 
 @transaction.atomic
@@ -781,12 +931,16 @@ def pre_proceedings_record_offer(*, case_id: int, by, letter_sent_on: datetime.d
         raise RuleBroken("The letter before proceedings cannot be dated in the future.", field="letter_sent_on")
     record.letter_sent_on = letter_sent_on
     record.offer_recorded_by = by
-    _move_pre_proceedings(record, PreProceedingsStatus.OFFERED, by=by, changes={"letter_sent_on": letter_sent_on.isoformat()})
+    _move_pre_proceedings(
+        record, PreProceedingsStatus.OFFERED, by=by, changes={"letter_sent_on": letter_sent_on.isoformat()}
+    )
     return record
 
 
 @transaction.atomic
-def pre_proceedings_record_declined(*, case_id: int, by, declined_by: str, declined_on: datetime.date) -> PreProceedings:
+def pre_proceedings_record_declined(
+    *, case_id: int, by, declined_by: str, declined_on: datetime.date
+) -> PreProceedings:
     """Everyone the meeting was offered to declined it (name them).
 
     Raises InvalidTransition (no offer recorded; a meeting is already arranged), RuleBroken.
@@ -828,8 +982,13 @@ def pre_proceedings_record_exemption(*, case_id: int, by, reason: str, decision_
     record.exemption_reason = reason.strip()
     record.exemption_decided_by = decision_maker
     record.exemption_decided_on = timezone.localdate()
-    _move_pre_proceedings(record, PreProceedingsStatus.EXEMPT, by=by, reason=record.exemption_reason,
-                          changes={"decision_maker": decision_maker.get_username()})
+    _move_pre_proceedings(
+        record,
+        PreProceedingsStatus.EXEMPT,
+        by=by,
+        reason=record.exemption_reason,
+        changes={"decision_maker": decision_maker.get_username()},
+    )
     return record
 
 
@@ -894,8 +1053,11 @@ def reviews_escalate_overdue(*, by=None, working_days: int | None = None) -> lis
     limit = settings.FGDM_REVIEW_ESCALATION_WORKING_DAYS if working_days is None else working_days
     today = timezone.localdate()
     escalated = []
-    tasks = (Task.objects.filter(flow_task=CaseFlow.review, status__in=OPEN_STATUSES)
-             .exclude(pk__in=ReviewEscalation.objects.values("task_id")).select_related("process__case"))
+    tasks = (
+        Task.objects.filter(flow_task=CaseFlow.review, status__in=OPEN_STATUSES)
+        .exclude(pk__in=ReviewEscalation.objects.values("task_id"))
+        .select_related("process__case")
+    )
     for task in tasks:
         case = getattr(task.process, "case", None)
         if case is None:
@@ -905,10 +1067,16 @@ def reviews_escalate_overdue(*, by=None, working_days: int | None = None) -> lis
         overdue = working_days_between(due, today)
         if overdue <= limit:
             continue
-        escalation = ReviewEscalation.objects.create(case=case, task_id=task.pk, review_due_on=due,
-                                                     working_days_overdue=overdue)
+        escalation = ReviewEscalation.objects.create(
+            case=case, task_id=task.pk, review_due_on=due, working_days_overdue=overdue
+        )
         managers = ", ".join(sorted(case.team.managers.values_list("username", flat=True)))
-        record_event(obj=escalation, action="review_escalated", by=by, case_id=case.pk,
-                     reason=f"Review due {due:%-d %B %Y}, {overdue} working days overdue; escalated to {managers or 'the team managers'}.")
+        record_event(
+            obj=escalation,
+            action="review_escalated",
+            by=by,
+            case_id=case.pk,
+            reason=f"Review due {due:%-d %B %Y}, {overdue} working days overdue; escalated to {managers or 'the team managers'}.",
+        )
         escalated.append(escalation)
     return escalated

@@ -3,6 +3,7 @@
 Only people who see the whole case may read it (its team, lead, managers over it, auditors; not an
 FGC coordinator, not finance), and every read is itself recorded in the access log.
 """
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -44,10 +45,19 @@ def case_timeline(request, case_id):
         entry.to_label = STATE_LABELS.get(entry.to_state, entry.to_state)
     query = request.GET.copy()
     query.pop("page", None)
-    return page(request, "fgdm/case_timeline.html", {
-        "title": f"{case.reference} — timeline", "case": case, "filters": form, "page": entries,
-        "query": query.urlencode(), "all_forms": [form], "can_download": may_download(request.user),
-    })
+    return page(
+        request,
+        "fgdm/case_timeline.html",
+        {
+            "title": f"{case.reference} — timeline",
+            "case": case,
+            "filters": form,
+            "page": entries,
+            "query": query.urlencode(),
+            "all_forms": [form],
+            "can_download": may_download(request.user),
+        },
+    )
 
 
 @login_required

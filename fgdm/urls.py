@@ -21,14 +21,24 @@ urlpatterns = [
     path("cases/<int:case_id>/consent/withdraw/", views.case_consent_withdraw, name="case_consent_withdraw"),
     path("cases/<int:case_id>/bottom-lines/", views.case_bottom_lines, name="case_bottom_lines"),
     path("cases/<int:case_id>/pre-proceedings/", views.pre_proceedings, name="pre_proceedings"),
-    path("cases/<int:case_id>/pre-proceedings/offer/", views.pre_proceedings_step("offer"),
-         name="pre_proceedings_offer"),
-    path("cases/<int:case_id>/pre-proceedings/declined/", views.pre_proceedings_step("declined"),
-         name="pre_proceedings_declined"),
-    path("cases/<int:case_id>/pre-proceedings/exemption/", views.pre_proceedings_step("exemption"),
-         name="pre_proceedings_exemption"),
-    path("cases/<int:case_id>/pre-proceedings/application/", views.pre_proceedings_step("application"),
-         name="pre_proceedings_application"),
+    path(
+        "cases/<int:case_id>/pre-proceedings/offer/", views.pre_proceedings_step("offer"), name="pre_proceedings_offer"
+    ),
+    path(
+        "cases/<int:case_id>/pre-proceedings/declined/",
+        views.pre_proceedings_step("declined"),
+        name="pre_proceedings_declined",
+    ),
+    path(
+        "cases/<int:case_id>/pre-proceedings/exemption/",
+        views.pre_proceedings_step("exemption"),
+        name="pre_proceedings_exemption",
+    ),
+    path(
+        "cases/<int:case_id>/pre-proceedings/application/",
+        views.pre_proceedings_step("application"),
+        name="pre_proceedings_application",
+    ),
     path("children/<int:child_id>/wishes/", views.child_wishes, name="child_wishes"),
     path("network-members/<int:member_id>/preparation/", views.member_preparation, name="member_preparation"),
     path("plan-actions/<int:action_id>/done/", views.action_done, name="action_done"),

@@ -3,6 +3,7 @@
 Views never decide who may do what or whether a step is allowed: a service's refusal
 (DomainError) is shown on the form and nothing changes.
 """
+
 import functools
 from textwrap import wrap
 
@@ -43,7 +44,7 @@ from fgdm.permissions import (
 )
 from fgdm.services import ChildInput
 from fgdm.workflow import OPEN_STATUSES, open_task
-from network_packages.constants import ApprovalTier, PackageStatus
+from network_packages.constants import PackageStatus
 from network_packages.selectors import package_list
 from payments.constants import BatchStatus, PaymentStatus
 from payments.selectors import batch_list, payees_awaiting_verification, payment_list
@@ -110,15 +111,28 @@ def page(request, template, context, status=200):
     context["errors"] = [*context.get("errors", []), *error_list(context["all_forms"])]
     if status >= 400:
         # A service's refusal answers as the API does: 403 not permitted, 409 wrong state.
-        status = next((getattr(form, "refusal_status", None) for form in context["all_forms"]
-                       if getattr(form, "refusal_status", None)), status)
+        status = next(
+            (
+                getattr(form, "refusal_status", None)
+                for form in context["all_forms"]
+                if getattr(form, "refusal_status", None)
+            ),
+            status,
+        )
     return render(request, template, context, status=status)
 
 
-def form_page(request, *, title, form, button, context=None, caption="", formsets=(), template="fgdm/form_page.html",
-              status=200):
-    data = {"title": title, "form": form, "button": button, "caption": caption, "formsets": formsets,
-            "all_forms": [form, *formsets]}
+def form_page(
+    request, *, title, form, button, context=None, caption="", formsets=(), template="fgdm/form_page.html", status=200
+):
+    data = {
+        "title": title,
+        "form": form,
+        "button": button,
+        "caption": caption,
+        "formsets": formsets,
+        "all_forms": [form, *formsets],
+    }
     data.update(context or {})
     return page(request, template, data, status=status)
 
@@ -167,8 +181,10 @@ def task_url(task) -> str:
 
 
 def _task_rows(tasks):
-    return [{"task": t, "case": getattr(t.process, "case", None), "title": str(t.flow_task.task_title),
-             "url": task_url(t)} for t in tasks]
+    return [
+        {"task": t, "case": getattr(t.process, "case", None), "title": str(t.flow_task.task_title), "url": task_url(t)}
+        for t in tasks
+    ]
 
 
 def _finance_work(user) -> dict:
@@ -183,13 +199,20 @@ def _finance_work(user) -> dict:
 
 @login_required
 def home(request, error=None, status=200):
-    tasks = list(selectors.task_list(user=request.user).prefetch_related(
-        "process__case__meetings", "process__case__plans", "process__case__packages"))
+    tasks = list(
+        selectors.task_list(user=request.user).prefetch_related(
+            "process__case__meetings", "process__case__plans", "process__case__packages"
+        )
+    )
     mine = [t for t in tasks if t.owner_id == request.user.pk]
     available = [t for t in tasks if t.owner_id is None]
-    context = {"title": "My tasks", "mine": _task_rows(mine), "available": _task_rows(available),
-               "errors": [{"href": "", "text": error}] if error else [],
-               "is_finance": has_role(request.user, Role.FINANCE_OFFICER)}
+    context = {
+        "title": "My tasks",
+        "mine": _task_rows(mine),
+        "available": _task_rows(available),
+        "errors": [{"href": "", "text": error}] if error else [],
+        "is_finance": has_role(request.user, Role.FINANCE_OFFICER),
+    }
     if context["is_finance"]:
         context.update(_finance_work(request.user))
     context["escalated_reviews"] = selectors.escalated_reviews(user=request.user)
@@ -219,9 +242,17 @@ def case_list(request):
     cases = Paginator(selectors.case_list(user=request.user, filters=cleaned), 25).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return page(request, "fgdm/case_list.html", {"title": "Cases", "filters": filters, "page": cases,
-                                                   "query": query.urlencode(),
-                                                   "filtered": any(cleaned.get(k) for k in ("q", "status", "locality", "stage"))})
+    return page(
+        request,
+        "fgdm/case_list.html",
+        {
+            "title": "Cases",
+            "filters": filters,
+            "page": cases,
+            "query": query.urlencode(),
+            "filtered": any(cleaned.get(k) for k in ("q", "status", "locality", "stage")),
+        },
+    )
 
 
 @login_required
@@ -230,32 +261,62 @@ def case_new(request):
     form = f.CaseCreateForm((request.POST if request.method == "POST" else None))
     children = f.ChildFormSet((request.POST if request.method == "POST" else None), prefix="children")
     if request.method == "POST":
+
         def call(data):
-            kids = [ChildInput(first_name=c.cleaned_data["first_name"], last_name=c.cleaned_data["last_name"],
-                               date_of_birth=c.cleaned_data["date_of_birth"])
-                    for c in children.forms if c.cleaned_data]
+            kids = [
+                ChildInput(
+                    first_name=c.cleaned_data["first_name"],
+                    last_name=c.cleaned_data["last_name"],
+                    date_of_birth=c.cleaned_data["date_of_birth"],
+                )
+                for c in children.forms
+                if c.cleaned_data
+            ]
             return services.case_create(
-                by=request.user, family_name=data["family_name"], locality=data["locality"], stage=data["stage"],
-                referral_reason=data["referral_reason"], hub=data["hub"], child_lives_with=data["child_lives_with"],
-                consent_given_by=data["consent_given_by"], children=kids,
+                by=request.user,
+                family_name=data["family_name"],
+                locality=data["locality"],
+                stage=data["stage"],
+                referral_reason=data["referral_reason"],
+                hub=data["hub"],
+                child_lives_with=data["child_lives_with"],
+                consent_given_by=data["consent_given_by"],
+                children=kids,
             )
 
         case = run_service(form, call, formsets=[children])
         if case:
-            return done(request, f"Referral {case.reference} is open. A manager of the {case.team.name} allocates "
-                                 "a lead practitioner next.", reverse("fgdm:case_detail", args=[case.pk]))
-    return form_page(request, title="New referral", form=form, formsets=[children], button="Open the referral",
-                     template="fgdm/case_new.html", status=400 if request.method == "POST" else 200)
+            return done(
+                request,
+                f"Referral {case.reference} is open. A manager of the {case.team.name} allocates "
+                "a lead practitioner next.",
+                reverse("fgdm:case_detail", args=[case.pk]),
+            )
+    return form_page(
+        request,
+        title="New referral",
+        form=form,
+        formsets=[children],
+        button="Open the referral",
+        template="fgdm/case_new.html",
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 # -- the case page and its map ------------------------------------------------------------------
 
 # Labels for the codes a trail entry carries (case, meeting, plan, package, payment and batch states).
 STATE_LABELS = {
-    **dict(CaseStatus.choices), **dict(MeetingStatus.choices), **dict(PlanStatus.choices),
-    **dict(PackageStatus.choices), **dict(PaymentStatus.choices), **dict(BatchStatus.choices),
-    **dict(ActionStatus.choices), **dict(Outcome.choices),
-    "unverified": "Not verified", "verified": "Verified",
+    **dict(CaseStatus.choices),
+    **dict(MeetingStatus.choices),
+    **dict(PlanStatus.choices),
+    **dict(PackageStatus.choices),
+    **dict(PaymentStatus.choices),
+    **dict(BatchStatus.choices),
+    **dict(ActionStatus.choices),
+    **dict(Outcome.choices),
+    "unverified": "Not verified",
+    "verified": "Verified",
 }
 
 
@@ -291,13 +352,25 @@ def _flow_layout():
             placed = [{"text": text, "x": shape.width / 2, "y": round(top + n * 19, 1)} for n, text in enumerate(lines)]
         else:
             lines = wrap(title, 14)
-            placed = [{"text": text, "x": shape.width / 2, "y": -10 - (len(lines) - 1 - n) * 15}
-                      for n, text in enumerate(lines)]
-        cells.append({
-            "node": node, "name": node.name, "title": title, "x": shape.x, "y": shape.y, "svg": shape.svg,
-            "halo_w": shape.width + 14, "halo_h": shape.height + 14, "lines": placed,
-            "text_class": "step" if boxed else "label", "is_step": boxed,
-        })
+            placed = [
+                {"text": text, "x": shape.width / 2, "y": -10 - (len(lines) - 1 - n) * 15}
+                for n, text in enumerate(lines)
+            ]
+        cells.append(
+            {
+                "node": node,
+                "name": node.name,
+                "title": title,
+                "x": shape.x,
+                "y": shape.y,
+                "svg": shape.svg,
+                "halo_w": shape.width + 14,
+                "halo_h": shape.height + 14,
+                "lines": placed,
+                "text_class": "step" if boxed else "label",
+                "is_step": boxed,
+            }
+        )
     edges = []
     for edge in grid.edges:
         if not edge.segments:
@@ -322,8 +395,15 @@ def flow_map(case) -> dict:
     cells, done, current = [], [], []
     for cell in layout["cells"]:
         seen = statuses.get(cell["name"], set())
-        state = ("current" if seen & CURRENT_STATUSES else "problem" if STATUS.ERROR in seen
-                 else "done" if STATUS.DONE in seen else "")
+        state = (
+            "current"
+            if seen & CURRENT_STATUSES
+            else "problem"
+            if STATUS.ERROR in seen
+            else "done"
+            if STATUS.DONE in seen
+            else ""
+        )
         cells.append({**cell, "state": state, "state_label": STATE_WORDS.get(state, "")})
         if state == "current":
             current.append(cell["title"])
@@ -337,13 +417,20 @@ def flow_map(case) -> dict:
         summary = "No step is open."
     width, height = layout["width"] + 2 * MAP_PAD, layout["height"] + 2 * MAP_PAD
     data = {
-        "cells": cells, "edges": layout["edges"], "width": width, "height": height,
+        "cells": cells,
+        "edges": layout["edges"],
+        "width": width,
+        "height": height,
         "view_box": f"{-MAP_PAD} {-MAP_PAD} {width} {height}",
         "title": f"Where case {case.reference} is in the Family Group Decision Making process",
         "description": summary + (" Steps done: " + "; ".join(done) + "." if done else ""),
     }
-    return {"svg": render_to_string("fgdm/flow_map.svg", {"map": data}), "current": current, "done": done,
-            "summary": summary}
+    return {
+        "svg": render_to_string("fgdm/flow_map.svg", {"map": data}),
+        "current": current,
+        "done": done,
+        "summary": summary,
+    }
 
 
 def open_tasks(case):
@@ -374,30 +461,39 @@ def case_detail(request, case_id):
     plans = [p for p in case.plans.all() if whole or p.meeting_id in {m.pk for m in meetings}]
     packages = list(package_list(user=request.user, case_id=case.pk)) if whole else []
     payments = list(payment_list(user=request.user, case_id=case.pk)) if whole else []
-    return page(request, "fgdm/case_detail.html", {
-        "title": f"{case.reference} — {case.family_name} family",
-        "case": case,
-        "children": list(case.children.all()),
-        "members": list(case.network_members.all()),
-        "meetings": meetings,
-        "plans": plans,
-        "latest_plan": plans[0] if plans else None,
-        "accepted_plan": next((p for p in plans if p.status == PlanStatus.ACCEPTED), None),
-        "packages": packages,
-        "can_draft_package": not any(p.status in (PackageStatus.DRAFT, PackageStatus.SUBMITTED, PackageStatus.RETURNED,
-                                                  PackageStatus.APPROVED) for p in packages),
-        "payments": payments,
-        "payments_total": sum((p.amount for p in payments), 0),
-        "events": _events(case) if whole else [],
-        "sees_whole_case": whole,
-        "can_work": _allowed(ensure_can_work_case, request.user, case),
-        "can_manage": _allowed(ensure_can_manage_case, request.user, case),
-        "tasks": open_tasks(case) if whole else [t for t in open_tasks(case) if t["task"].owner_id == request.user.pk],
-        "map": flow_map(case),
-        "latest_progress": plans[0].progress() if plans else None,
-        "pre_proceedings": getattr(case, "pre_proceedings", None) if case.stage == "pre_proceedings" else None,
-        "escalations": list(case.review_escalations.filter(resolved_at__isnull=True)) if whole else [],
-    })
+    return page(
+        request,
+        "fgdm/case_detail.html",
+        {
+            "title": f"{case.reference} — {case.family_name} family",
+            "case": case,
+            "children": list(case.children.all()),
+            "members": list(case.network_members.all()),
+            "meetings": meetings,
+            "plans": plans,
+            "latest_plan": plans[0] if plans else None,
+            "accepted_plan": next((p for p in plans if p.status == PlanStatus.ACCEPTED), None),
+            "packages": packages,
+            "can_draft_package": not any(
+                p.status
+                in (PackageStatus.DRAFT, PackageStatus.SUBMITTED, PackageStatus.RETURNED, PackageStatus.APPROVED)
+                for p in packages
+            ),
+            "payments": payments,
+            "payments_total": sum((p.amount for p in payments), 0),
+            "events": _events(case) if whole else [],
+            "sees_whole_case": whole,
+            "can_work": _allowed(ensure_can_work_case, request.user, case),
+            "can_manage": _allowed(ensure_can_manage_case, request.user, case),
+            "tasks": open_tasks(case)
+            if whole
+            else [t for t in open_tasks(case) if t["task"].owner_id == request.user.pk],
+            "map": flow_map(case),
+            "latest_progress": plans[0].progress() if plans else None,
+            "pre_proceedings": getattr(case, "pre_proceedings", None) if case.stage == "pre_proceedings" else None,
+            "escalations": list(case.review_escalations.filter(resolved_at__isnull=True)) if whole else [],
+        },
+    )
 
 
 @login_required
@@ -420,8 +516,21 @@ def _caption(case):
     return f"{case.reference} — {case.family_name} family"
 
 
-def _case_step(request, case_id, *, step, title, form_class, call, button, message, form_kwargs=None, intro="",
-               template="fgdm/form_page.html", context=None):
+def _case_step(
+    request,
+    case_id,
+    *,
+    step,
+    title,
+    form_class,
+    call,
+    button,
+    message,
+    form_kwargs=None,
+    intro="",
+    template="fgdm/form_page.html",
+    context=None,
+):
     """One page, one form, one service: the shape of every case step."""
     case = selectors.case_get(user=request.user, case_id=case_id)
     gate(request, step)
@@ -430,37 +539,63 @@ def _case_step(request, case_id, *, step, title, form_class, call, button, messa
     if request.method == "POST":
         result = run_service(form, lambda data: call(case, data))
         if result:
-            return done(request, message(result) if callable(message) else message,
-                        reverse("fgdm:case_detail", args=[case.pk]))
+            return done(
+                request, message(result) if callable(message) else message, reverse("fgdm:case_detail", args=[case.pk])
+            )
     data = {"case": case, "intro": intro, "back": reverse("fgdm:case_detail", args=[case.pk])}
     data.update(context(case) if context else {})
-    return form_page(request, title=title, caption=_caption(case), form=form, button=button, template=template,
-                     context=data, status=400 if request.method == "POST" else 200)
+    return form_page(
+        request,
+        title=title,
+        caption=_caption(case),
+        form=form,
+        button=button,
+        template=template,
+        context=data,
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
 def case_allocate(request, case_id):
     return _case_step(
-        request, case_id, step="case_allocate", title="Allocate a lead practitioner", form_class=f.AllocateForm,
-        form_kwargs=lambda case: {"case": case}, button="Allocate",
+        request,
+        case_id,
+        step="case_allocate",
+        title="Allocate a lead practitioner",
+        form_class=f.AllocateForm,
+        form_kwargs=lambda case: {"case": case},
+        button="Allocate",
         intro="Choose the family help practitioner who will lead this case. They map the family's network "
-              "and arrange the meeting next.",
+        "and arrange the meeting next.",
         template="fgdm/case_allocate.html",
-        call=lambda case, data: services.case_allocate(case_id=case.pk, by=request.user,
-                                                       lead_practitioner=data["lead_practitioner"]),
-        message=lambda case: f"{case.reference} is allocated to "
-                             f"{case.lead_practitioner.get_full_name() or case.lead_practitioner.get_username()}.",
+        call=lambda case, data: services.case_allocate(
+            case_id=case.pk, by=request.user, lead_practitioner=data["lead_practitioner"]
+        ),
+        message=lambda case: (
+            f"{case.reference} is allocated to "
+            f"{case.lead_practitioner.get_full_name() or case.lead_practitioner.get_username()}."
+        ),
     )
 
 
 @login_required
 def case_consent(request, case_id):
     return _case_step(
-        request, case_id, step="case_record_consent", title="Record consent", form_class=f.ConsentForm, button="Record consent",
+        request,
+        case_id,
+        step="case_record_consent",
+        title="Record consent",
+        form_class=f.ConsentForm,
+        button="Record consent",
         intro="Record who agreed to the referral and to information being shared with the family's network.",
-        call=lambda case, data: services.case_record_consent(case_id=case.pk, by=request.user,
-                                                             given_by=data["given_by"], to_refer=data["to_refer"],
-                                                             to_share=data["to_share"]),
+        call=lambda case, data: services.case_record_consent(
+            case_id=case.pk,
+            by=request.user,
+            given_by=data["given_by"],
+            to_refer=data["to_refer"],
+            to_share=data["to_share"],
+        ),
         message="Consent is recorded.",
     )
 
@@ -468,29 +603,47 @@ def case_consent(request, case_id):
 @login_required
 def member_new(request, case_id):
     return _case_step(
-        request, case_id, step="member_add", title="Add someone to the family network", form_class=f.MemberForm,
+        request,
+        case_id,
+        step="member_add",
+        title="Add someone to the family network",
+        form_class=f.MemberForm,
         button="Add to the network",
         intro="Add the people the family names. Parents and people holding parental responsibility can be in "
-              "the network, but cannot be paid from a support package.",
+        "the network, but cannot be paid from a support package.",
         call=lambda case, data: services.member_add(case_id=case.pk, by=request.user, **data),
-        message=lambda member: f"{member.full_name} is added to the network"
-                               + ("." if member.payment_eligible else " (cannot be paid from a support package)."),
+        message=lambda member: (
+            f"{member.full_name} is added to the network"
+            + ("." if member.payment_eligible else " (cannot be paid from a support package).")
+        ),
     )
 
 
 @login_required
 def meeting_new(request, case_id):
     return _case_step(
-        request, case_id, step="meeting_schedule", title="Arrange the family meeting", form_class=f.MeetingScheduleForm,
+        request,
+        case_id,
+        step="meeting_schedule",
+        title="Arrange the family meeting",
+        form_class=f.MeetingScheduleForm,
         button="Arrange the meeting",
         intro="A Family Network Meeting is run by the practitioner; a Family Group Conference by an independent "
-              "coordinator, who prepares the network first. At pre-proceedings it must be a Family Group Conference.",
+        "coordinator, who prepares the network first. At pre-proceedings it must be a Family Group Conference.",
         call=lambda case, data: services.meeting_schedule(
-            case_id=case.pk, by=request.user, model=data["model"], scheduled_for=data["scheduled_for"],
-            venue=data["venue"], coordinator=data["coordinator"], bottom_lines=data["bottom_lines"],
-            coordinator_request=data["coordinator_request"]),
-        message=lambda meeting: f"The {meeting.get_model_display()} is arranged for "
-                                f"{timezone.localtime(meeting.scheduled_for):%-d %B %Y at %H:%M}.",
+            case_id=case.pk,
+            by=request.user,
+            model=data["model"],
+            scheduled_for=data["scheduled_for"],
+            venue=data["venue"],
+            coordinator=data["coordinator"],
+            bottom_lines=data["bottom_lines"],
+            coordinator_request=data["coordinator_request"],
+        ),
+        message=lambda meeting: (
+            f"The {meeting.get_model_display()} is arranged for "
+            f"{timezone.localtime(meeting.scheduled_for):%-d %B %Y at %H:%M}."
+        ),
     )
 
 
@@ -498,20 +651,35 @@ def meeting_new(request, case_id):
 def case_review(request, case_id):
     def context(case):
         plan = case.plans.order_by("-version").first()
-        return {"plan": plan, "actions": list(plan.actions.select_related("owner_member")) if plan else [],
-                "packages": list(package_list(user=request.user, case_id=case.pk).filter(
-                    status=PackageStatus.APPROVED))}
+        return {
+            "plan": plan,
+            "actions": list(plan.actions.select_related("owner_member")) if plan else [],
+            "packages": list(package_list(user=request.user, case_id=case.pk).filter(status=PackageStatus.APPROVED)),
+        }
 
     return _case_step(
-        request, case_id, step="case_review", title="Review the plan with the family", form_class=f.ReviewForm, button="Record the review",
+        request,
+        case_id,
+        step="case_review",
+        title="Review the plan with the family",
+        form_class=f.ReviewForm,
+        button="Record the review",
         intro="Meet the family to review how the plan is working. Either the family revises the plan and the case "
-              "continues, or the case closes with an outcome for the child.",
-        template="fgdm/case_review.html", context=context,
-        call=lambda case, data: services.case_review(case_id=case.pk, by=request.user,
-                                                     close=data["decision"] == "close", outcome=data["outcome"],
-                                                     notes=data["notes"]),
-        message=lambda case: "The case is closed." if case.status == CaseStatus.CLOSED
-        else "The review is recorded: the family revises the plan next.",
+        "continues, or the case closes with an outcome for the child.",
+        template="fgdm/case_review.html",
+        context=context,
+        call=lambda case, data: services.case_review(
+            case_id=case.pk,
+            by=request.user,
+            close=data["decision"] == "close",
+            outcome=data["outcome"],
+            notes=data["notes"],
+        ),
+        message=lambda case: (
+            "The case is closed."
+            if case.status == CaseStatus.CLOSED
+            else "The review is recorded: the family revises the plan next."
+        ),
     )
 
 
@@ -525,14 +693,26 @@ def meeting_prepare(request, meeting_id):
     form = f.EmptyForm((request.POST if request.method == "POST" else None))
     if request.method == "POST":
         if run_service(form, lambda data: services.meeting_prepare(meeting_id=meeting.pk, by=request.user)):
-            return done(request, "The network is prepared. Record the conference and the family's plan once it "
-                                 "has been held.", reverse("fgdm:case_detail", args=[meeting.case_id]))
-    return form_page(request, title="Prepare the network for the conference", caption=_caption(meeting.case),
-                     form=form, button="The network is prepared", template="fgdm/meeting_prepare.html",
-                     context={"meeting": meeting, "case": meeting.case,
-                              "members": meeting.case.network_members.all(),
-                              "back": reverse("fgdm:case_detail", args=[meeting.case_id])},
-                     status=400 if request.method == "POST" else 200)
+            return done(
+                request,
+                "The network is prepared. Record the conference and the family's plan once it has been held.",
+                reverse("fgdm:case_detail", args=[meeting.case_id]),
+            )
+    return form_page(
+        request,
+        title="Prepare the network for the conference",
+        caption=_caption(meeting.case),
+        form=form,
+        button="The network is prepared",
+        template="fgdm/meeting_prepare.html",
+        context={
+            "meeting": meeting,
+            "case": meeting.case,
+            "members": meeting.case.network_members.all(),
+            "back": reverse("fgdm:case_detail", args=[meeting.case_id]),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
@@ -542,36 +722,69 @@ def meeting_record(request, meeting_id):
     case = meeting.case
     members = case.network_members.order_by("full_name")
     bound = request.POST if request.method == "POST" else None
-    form = f.MeetingRecordForm(bound, initial={"held_on": f.today(), "review_by": f.in_days(42),
-                                               "private_family_time": meeting.model == "fgc"})
+    form = f.MeetingRecordForm(
+        bound, initial={"held_on": f.today(), "review_by": f.in_days(42), "private_family_time": meeting.model == "fgc"}
+    )
     actions = f.action_formset(bound, members=members)
     if request.method == "POST":
-        plan = run_service(form, lambda data: services.meeting_record(
-            meeting_id=meeting.pk, by=request.user, held_on=data["held_on"], attendees=data["attendees"],
-            private_family_time=data["private_family_time"], child_participation=data["child_participation"],
-            actions=f.actions_from_formset(actions), contingency=data["contingency"], review_by=data["review_by"],
-            monitoring=data["monitoring"], information_shared=data["information_shared"],
-            private_family_time_minutes=data["private_family_time_minutes"],
-        ), formsets=[actions])
+        plan = run_service(
+            form,
+            lambda data: services.meeting_record(
+                meeting_id=meeting.pk,
+                by=request.user,
+                held_on=data["held_on"],
+                attendees=data["attendees"],
+                private_family_time=data["private_family_time"],
+                child_participation=data["child_participation"],
+                actions=f.actions_from_formset(actions),
+                contingency=data["contingency"],
+                review_by=data["review_by"],
+                monitoring=data["monitoring"],
+                information_shared=data["information_shared"],
+                private_family_time_minutes=data["private_family_time_minutes"],
+            ),
+            formsets=[actions],
+        )
         if plan:
-            return done(request, "The meeting and the family's plan are recorded. Accept the plan, or return it "
-                                 "to the family with your reasons.", reverse("fgdm:plan_detail", args=[plan.pk]))
-    return form_page(request, title="Record the meeting and the family's plan", caption=_caption(case), form=form,
-                     formsets=[actions], button="Record the meeting and plan", template="fgdm/plan_form.html",
-                     context={"meeting": meeting, "case": case, "actions": actions,
-                              "back": reverse("fgdm:case_detail", args=[case.pk])},
-                     status=400 if request.method == "POST" else 200)
+            return done(
+                request,
+                "The meeting and the family's plan are recorded. Accept the plan, or return it "
+                "to the family with your reasons.",
+                reverse("fgdm:plan_detail", args=[plan.pk]),
+            )
+    return form_page(
+        request,
+        title="Record the meeting and the family's plan",
+        caption=_caption(case),
+        form=form,
+        formsets=[actions],
+        button="Record the meeting and plan",
+        template="fgdm/plan_form.html",
+        context={
+            "meeting": meeting,
+            "case": case,
+            "actions": actions,
+            "back": reverse("fgdm:case_detail", args=[case.pk]),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 def _plan_context(request, plan):
-    return {"plan": plan, "case": plan.case, "title": f"Family plan, version {plan.version}",
-            "progress": plan.progress(), "today": timezone.localdate(),
-            "caption": _caption(plan.case),
-            "actions": plan.actions.select_related("owner_member").order_by("id"),
-            "can_work": _allowed(ensure_can_work_case, request.user, plan.case),
-            "revise_open": plan.case.process_id is not None and plan.case.plans.order_by("-version").first() == plan
-            and open_task(process=plan.case.process, node_name="revise_plan") is not None,
-            "back": reverse("fgdm:case_detail", args=[plan.case_id])}
+    return {
+        "plan": plan,
+        "case": plan.case,
+        "title": f"Family plan, version {plan.version}",
+        "progress": plan.progress(),
+        "today": timezone.localdate(),
+        "caption": _caption(plan.case),
+        "actions": plan.actions.select_related("owner_member").order_by("id"),
+        "can_work": _allowed(ensure_can_work_case, request.user, plan.case),
+        "revise_open": plan.case.process_id is not None
+        and plan.case.plans.order_by("-version").first() == plan
+        and open_task(process=plan.case.process, node_name="revise_plan") is not None,
+        "back": reverse("fgdm:case_detail", args=[plan.case_id]),
+    }
 
 
 @login_required
@@ -590,11 +803,20 @@ def plan_accept(request, plan_id):
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
     gate(request, "plan_accept")
     form = f.PlanAcceptForm(request.POST)
-    accepted = run_service(form, lambda data: services.plan_accept(plan_id=plan.pk, by=request.user,
-                                                                  support_needed=data["support_needed"]))
+    accepted = run_service(
+        form, lambda data: services.plan_accept(plan_id=plan.pk, by=request.user, support_needed=data["support_needed"])
+    )
     if accepted:
-        return done(request, "The plan is accepted." + (" Draft the support package next." if form.cleaned_data[
-            "support_needed"] else " The case waits for the review date."), reverse("fgdm:case_detail", args=[plan.case_id]))
+        return done(
+            request,
+            "The plan is accepted."
+            + (
+                " Draft the support package next."
+                if form.cleaned_data["support_needed"]
+                else " The case waits for the review date."
+            ),
+            reverse("fgdm:case_detail", args=[plan.case_id]),
+        )
     context = _plan_context(request, plan)
     context.update(accept_form=form, return_form=f.ReasonForm(), all_forms=[form])
     return page(request, "fgdm/plan_detail.html", context, status=400)
@@ -607,8 +829,11 @@ def plan_return(request, plan_id):
     gate(request, "plan_return")
     form = f.ReasonForm(request.POST)
     if run_service(form, lambda data: services.plan_return(plan_id=plan.pk, by=request.user, reason=data["reason"])):
-        return done(request, "The plan is returned to the family. Record their revised plan when they have made it.",
-                    reverse("fgdm:case_detail", args=[plan.case_id]))
+        return done(
+            request,
+            "The plan is returned to the family. Record their revised plan when they have made it.",
+            reverse("fgdm:case_detail", args=[plan.case_id]),
+        )
     context = _plan_context(request, plan)
     context.update(accept_form=f.PlanAcceptForm(), return_form=form, all_forms=[form])
     return page(request, "fgdm/plan_detail.html", context, status=400)
@@ -621,25 +846,53 @@ def plan_revise(request, plan_id):
     case = plan.case
     members = case.network_members.order_by("full_name")
     bound = request.POST if request.method == "POST" else None
-    form = f.PlanForm(bound, initial={"contingency": plan.contingency, "review_by": plan.review_by,
-                                      "monitoring": plan.monitoring})
-    initial = [{"description": a.description, "owner_member": a.owner_member_id, "owner_text": a.owner_text,
-                "due_by": a.due_by, "checked_by": a.checked_by} for a in plan.actions.order_by("id")[:5]]
-    actions = f.ActionFormSet(bound, prefix="actions", initial=None if bound else initial,
-                              form_kwargs={"members": list(members)})
+    form = f.PlanForm(
+        bound, initial={"contingency": plan.contingency, "review_by": plan.review_by, "monitoring": plan.monitoring}
+    )
+    initial = [
+        {
+            "description": a.description,
+            "owner_member": a.owner_member_id,
+            "owner_text": a.owner_text,
+            "due_by": a.due_by,
+            "checked_by": a.checked_by,
+        }
+        for a in plan.actions.order_by("id")[:5]
+    ]
+    actions = f.ActionFormSet(
+        bound, prefix="actions", initial=None if bound else initial, form_kwargs={"members": list(members)}
+    )
     if request.method == "POST":
-        new = run_service(form, lambda data: services.plan_revise(
-            plan_id=plan.pk, by=request.user, actions=f.actions_from_formset(actions),
-            contingency=data["contingency"], review_by=data["review_by"], monitoring=data["monitoring"]),
-            formsets=[actions])
+        new = run_service(
+            form,
+            lambda data: services.plan_revise(
+                plan_id=plan.pk,
+                by=request.user,
+                actions=f.actions_from_formset(actions),
+                contingency=data["contingency"],
+                review_by=data["review_by"],
+                monitoring=data["monitoring"],
+            ),
+            formsets=[actions],
+        )
         if new:
-            return done(request, f"Version {new.version} of the plan is recorded. Accept it, or return it to the "
-                                 "family with your reasons.", reverse("fgdm:plan_detail", args=[new.pk]))
-    return form_page(request, title="Record the family's revised plan", caption=_caption(case), form=form,
-                     formsets=[actions], button="Record the revised plan", template="fgdm/plan_form.html",
-                     context={"case": case, "plan": plan, "actions": actions,
-                              "back": reverse("fgdm:plan_detail", args=[plan.pk])},
-                     status=400 if request.method == "POST" else 200)
+            return done(
+                request,
+                f"Version {new.version} of the plan is recorded. Accept it, or return it to the "
+                "family with your reasons.",
+                reverse("fgdm:plan_detail", args=[new.pk]),
+            )
+    return form_page(
+        request,
+        title="Record the family's revised plan",
+        caption=_caption(case),
+        form=form,
+        formsets=[actions],
+        button="Record the revised plan",
+        template="fgdm/plan_form.html",
+        context={"case": case, "plan": plan, "actions": actions, "back": reverse("fgdm:plan_detail", args=[plan.pk])},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 # -- the person's own page ------------------------------------------------------------------------
@@ -648,25 +901,43 @@ def plan_revise(request, plan_id):
 @login_required
 def profile(request):
     """Who I am here (roles, teams) and the conflicts of interest I have declared."""
-    from fgdm.models import DeclaredConflict, Team
     from django.db.models import Q
+
+    from fgdm.models import DeclaredConflict, Team
 
     form = f.ConflictForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
-        conflict = run_service(form, lambda data: services.conflict_declare(
-            by=request.user, case_reference=data["case_reference"], reason=data["reason"]))
+        conflict = run_service(
+            form,
+            lambda data: services.conflict_declare(
+                by=request.user, case_reference=data["case_reference"], reason=data["reason"]
+            ),
+        )
         if conflict:
-            return done(request, f"Your conflict of interest in {conflict.case.reference} is recorded. You can no "
-                                 "longer see or act on that case.", reverse("fgdm:profile"))
-    return form_page(request, title="Your profile", form=form, button="Declare the conflict",
-                     template="fgdm/profile.html", status=400 if request.method == "POST" else 200, context={
-                         "roles": (["Administrator"] if request.user.is_superuser else []) + [
-                             Role(name).label for name in sorted(role_names(request.user)) if name in Role.values],
-                         "teams": Team.objects.filter(Q(members=request.user) | Q(managers=request.user)).distinct()
-                         .order_by("name"),
-                         "conflicts": DeclaredConflict.objects.filter(user=request.user).select_related("case")
-                         .order_by("-declared_at"),
-                     })
+            return done(
+                request,
+                f"Your conflict of interest in {conflict.case.reference} is recorded. You can no "
+                "longer see or act on that case.",
+                reverse("fgdm:profile"),
+            )
+    return form_page(
+        request,
+        title="Your profile",
+        form=form,
+        button="Declare the conflict",
+        template="fgdm/profile.html",
+        status=400 if request.method == "POST" else 200,
+        context={
+            "roles": (["Administrator"] if request.user.is_superuser else [])
+            + [Role(name).label for name in sorted(role_names(request.user)) if name in Role.values],
+            "teams": Team.objects.filter(Q(members=request.user) | Q(managers=request.user))
+            .distinct()
+            .order_by("name"),
+            "conflicts": DeclaredConflict.objects.filter(user=request.user)
+            .select_related("case")
+            .order_by("-declared_at"),
+        },
+    )
 
 
 # -- referral, consent and the child's voice ----------------------------------------------------
@@ -675,10 +946,14 @@ def profile(request):
 @login_required
 def case_consent_withdraw(request, case_id):
     return _case_step(
-        request, case_id, step="case_withdraw_consent", title="Record that consent was withdrawn", form_class=f.ConsentWithdrawForm,
+        request,
+        case_id,
+        step="case_withdraw_consent",
+        title="Record that consent was withdrawn",
+        form_class=f.ConsentWithdrawForm,
         button="Record the withdrawal",
         intro="From now on nothing more can be shared with the family's network: arranging, preparing and holding "
-              "the meeting are refused until consent is given again.",
+        "the meeting are refused until consent is given again.",
         call=lambda case, data: services.case_withdraw_consent(case_id=case.pk, by=request.user, **data),
         message="The withdrawal of consent is recorded. Nothing more will be shared with the network.",
     )
@@ -687,12 +962,17 @@ def case_consent_withdraw(request, case_id):
 @login_required
 def case_bottom_lines(request, case_id):
     return _case_step(
-        request, case_id, step="case_set_bottom_lines", title="The referrer's bottom lines", form_class=f.BottomLinesForm,
+        request,
+        case_id,
+        step="case_set_bottom_lines",
+        title="The referrer's bottom lines",
+        form_class=f.BottomLinesForm,
         button="Record the bottom lines",
         form_kwargs=lambda case: {"initial": {"bottom_lines": case.bottom_lines}},
         intro="What any plan the family makes must achieve for the child to be safe.",
-        call=lambda case, data: services.case_set_bottom_lines(case_id=case.pk, by=request.user,
-                                                               bottom_lines=data["bottom_lines"]),
+        call=lambda case, data: services.case_set_bottom_lines(
+            case_id=case.pk, by=request.user, bottom_lines=data["bottom_lines"]
+        ),
         message="The bottom lines are recorded.",
     )
 
@@ -702,19 +982,34 @@ def child_wishes(request, child_id):
     child = selectors.child_get(user=request.user, child_id=child_id)
     gate(request, "child_record_wishes")
     bound = request.POST if request.method == "POST" else None
-    form = f.WishesForm(bound, initial={"wishes_and_feelings": child.wishes_and_feelings,
-                                        "participation": child.participation,
-                                        "participation_detail": child.participation_detail})
+    form = f.WishesForm(
+        bound,
+        initial={
+            "wishes_and_feelings": child.wishes_and_feelings,
+            "participation": child.participation,
+            "participation_detail": child.participation_detail,
+        },
+    )
     if request.method == "POST":
         if run_service(form, lambda data: services.child_record_wishes(child_id=child.pk, by=request.user, **data)):
-            return done(request, f"{child.first_name}'s wishes and feelings are recorded.",
-                        reverse("fgdm:case_detail", args=[child.case_id]))
-    return form_page(request, title=f"{child.first_name}'s wishes and feelings", caption=_caption(child.case),
-                     form=form, button="Record", context={
-                         "intro": "Record what the child wants and feels, and how they will take part in the meeting, "
-                                  "before any decision about services (Children Act 1989 s17(4A)).",
-                         "back": reverse("fgdm:case_detail", args=[child.case_id])},
-                     status=400 if request.method == "POST" else 200)
+            return done(
+                request,
+                f"{child.first_name}'s wishes and feelings are recorded.",
+                reverse("fgdm:case_detail", args=[child.case_id]),
+            )
+    return form_page(
+        request,
+        title=f"{child.first_name}'s wishes and feelings",
+        caption=_caption(child.case),
+        form=form,
+        button="Record",
+        context={
+            "intro": "Record what the child wants and feels, and how they will take part in the meeting, "
+            "before any decision about services (Children Act 1989 s17(4A)).",
+            "back": reverse("fgdm:case_detail", args=[child.case_id]),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
@@ -722,22 +1017,39 @@ def member_preparation(request, member_id):
     member = selectors.member_get(user=request.user, member_id=member_id)
     gate(request, "member_record_preparation")
     bound = request.POST if request.method == "POST" else None
-    form = f.PreparationForm(bound, initial={"status": member.preparation_status, "notes": member.preparation_notes,
-                                             "exclusion_reason": member.exclusion_reason,
-                                             "how_to_contribute": member.how_to_contribute})
+    form = f.PreparationForm(
+        bound,
+        initial={
+            "status": member.preparation_status,
+            "notes": member.preparation_notes,
+            "exclusion_reason": member.exclusion_reason,
+            "how_to_contribute": member.how_to_contribute,
+        },
+    )
     meeting = member.case.meetings.order_by("-id").first()
-    back = (reverse("fgdm:meeting_prepare", args=[meeting.pk]) if meeting and meeting.model == "fgc"
-            else reverse("fgdm:case_detail", args=[member.case_id]))
+    back = (
+        reverse("fgdm:meeting_prepare", args=[meeting.pk])
+        if meeting and meeting.model == "fgc"
+        else reverse("fgdm:case_detail", args=[member.case_id])
+    )
     if request.method == "POST":
-        if run_service(form, lambda data: services.member_record_preparation(member_id=member.pk, by=request.user,
-                                                                             **data)):
+        if run_service(
+            form, lambda data: services.member_record_preparation(member_id=member.pk, by=request.user, **data)
+        ):
             return done(request, f"{member.full_name}'s preparation is recorded.", back)
-    return form_page(request, title=f"Preparing {member.full_name}", caption=_caption(member.case), form=form,
-                     button="Record", context={
-                         "intro": "Contact, prepare and invite each person the family names. Someone who cannot "
-                                  "safely attend is excluded with the reason, and can still contribute another way.",
-                         "back": back},
-                     status=400 if request.method == "POST" else 200)
+    return form_page(
+        request,
+        title=f"Preparing {member.full_name}",
+        caption=_caption(member.case),
+        form=form,
+        button="Record",
+        context={
+            "intro": "Contact, prepare and invite each person the family names. Someone who cannot "
+            "safely attend is excluded with the reason, and can still contribute another way.",
+            "back": back,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
@@ -756,10 +1068,22 @@ def action_done(request, action_id):
 # -- the pre-proceedings duty ------------------------------------------------------------------
 
 PRE_PROCEEDINGS_STEPS = {
-    "offer": (f.OfferForm, services.pre_proceedings_record_offer, "The offer in the letter before proceedings is recorded."),
+    "offer": (
+        f.OfferForm,
+        services.pre_proceedings_record_offer,
+        "The offer in the letter before proceedings is recorded.",
+    ),
     "declined": (f.DeclinedForm, services.pre_proceedings_record_declined, "Everyone declining the offer is recorded."),
-    "exemption": (f.ExemptionForm, services.pre_proceedings_record_exemption, "The best-interests exemption is recorded."),
-    "application": (f.ApplicationForm, services.pre_proceedings_record_application, "The application to court is recorded."),
+    "exemption": (
+        f.ExemptionForm,
+        services.pre_proceedings_record_exemption,
+        "The best-interests exemption is recorded.",
+    ),
+    "application": (
+        f.ApplicationForm,
+        services.pre_proceedings_record_application,
+        "The application to court is recorded.",
+    ),
 }
 
 
@@ -793,10 +1117,19 @@ def _pre_proceedings_page(request, case_id, step=None):
         if run_service(form, lambda data: service(case_id=case.pk, by=request.user, **data)):
             return done(request, message, reverse("fgdm:pre_proceedings", args=[case.pk]))
         status = 400
-    return page(request, "fgdm/pre_proceedings.html", {
-        "title": "Pre-proceedings: the offer of a family meeting", "caption": _caption(case), "case": case,
-        "record": record, "forms": forms_by_step, "all_forms": list(forms_by_step.values()),
-        "urls": {name: reverse(f"fgdm:pre_proceedings_{name}", args=[case.pk]) for name in PRE_PROCEEDINGS_STEPS},
-        "fgc_held": case.meetings.filter(model="fgc", status=MeetingStatus.HELD).exists(),
-        "back": reverse("fgdm:case_detail", args=[case.pk]),
-    }, status=status)
+    return page(
+        request,
+        "fgdm/pre_proceedings.html",
+        {
+            "title": "Pre-proceedings: the offer of a family meeting",
+            "caption": _caption(case),
+            "case": case,
+            "record": record,
+            "forms": forms_by_step,
+            "all_forms": list(forms_by_step.values()),
+            "urls": {name: reverse(f"fgdm:pre_proceedings_{name}", args=[case.pk]) for name in PRE_PROCEEDINGS_STEPS},
+            "fgc_held": case.meetings.filter(model="fgc", status=MeetingStatus.HELD).exists(),
+            "back": reverse("fgdm:case_detail", args=[case.pk]),
+        },
+        status=status,
+    )

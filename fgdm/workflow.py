@@ -4,6 +4,7 @@ Services decide whether a person may take a step (viewflow does not check when c
 these helpers then move the matching workflow task on, under the flow's row lock. They name nodes
 by string so that the apps below `fgdm/flows.py` never import it.
 """
+
 from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
@@ -16,11 +17,7 @@ OPEN_STATUSES = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
 def open_task(*, process, node_name: str) -> Task | None:
     """The case's open task at this node, if any."""
     node = getattr(process.flow_class, node_name)
-    return (
-        Task.objects.filter(process_id=process.pk, flow_task=node, status__in=OPEN_STATUSES)
-        .order_by("-id")
-        .first()
-    )
+    return Task.objects.filter(process_id=process.pk, flow_task=node, status__in=OPEN_STATUSES).order_by("-id").first()
 
 
 def complete_task(*, process, node_name: str, by, required: bool = True) -> Task | None:

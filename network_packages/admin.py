@@ -1,4 +1,5 @@
 """Admin for support packages: approval limits are edited here; packages are read-only."""
+
 from django import forms
 from django.contrib import admin
 
@@ -14,7 +15,7 @@ class ApprovalLimitForm(forms.ModelForm):
         fields = ("tier", "max_amount")
         help_texts = {
             "max_amount": "The most a package total may be for this approver. Leave empty for no limit. "
-                          "Applies to packages submitted from now on.",
+            "Applies to packages submitted from now on.",
         }
 
     def clean(self):
@@ -62,13 +63,22 @@ class ApprovalLimitAdmin(admin.ModelAdmin):
         return False  # without its row, nobody at that tier could approve anything
 
     def save_model(self, request, obj, form, change):
-        previous = ApprovalLimit.objects.filter(pk=obj.pk).values_list("max_amount", flat=True).first() if change else None
+        previous = (
+            ApprovalLimit.objects.filter(pk=obj.pk).values_list("max_amount", flat=True).first() if change else None
+        )
         super().save_model(request, obj, form, change)
         record_event(
-            obj=obj, action="approval_limit_changed" if change else "approval_limit_created", by=request.user,
-            case_id=None, reason=obj.get_tier_display(),
-            changes={"max_amount": [None if previous is None else str(previous),
-                                    None if obj.max_amount is None else str(obj.max_amount)]},
+            obj=obj,
+            action="approval_limit_changed" if change else "approval_limit_created",
+            by=request.user,
+            case_id=None,
+            reason=obj.get_tier_display(),
+            changes={
+                "max_amount": [
+                    None if previous is None else str(previous),
+                    None if obj.max_amount is None else str(obj.max_amount),
+                ]
+            },
         )
 
 
@@ -85,8 +95,17 @@ class ApprovalInline(ReadOnlyTabularInline):
 
 @admin.register(SupportPackage)
 class SupportPackageAdmin(ReadOnlyModelAdmin):
-    list_display = ("__str__", "case", "version", "status", "total", "required_tier", "current_tier", "submitted_at",
-                    "decided_by")
+    list_display = (
+        "__str__",
+        "case",
+        "version",
+        "status",
+        "total",
+        "required_tier",
+        "current_tier",
+        "submitted_at",
+        "decided_by",
+    )
     list_filter = ("status", "required_tier", "current_tier")
     search_fields = ("case__reference",)
     list_select_related = ("case", "decided_by")
@@ -132,6 +151,11 @@ class BudgetAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         previous = Budget.objects.filter(pk=obj.pk).values_list("amount", flat=True).first() if change else None
         super().save_model(request, obj, form, change)
-        record_event(obj=obj, action="budget_changed" if change else "budget_set", by=request.user, case_id=None,
-                     reason=f"{obj.locality} {obj.financial_year_label}",
-                     changes={"amount": [None if previous is None else str(previous), str(obj.amount)]})
+        record_event(
+            obj=obj,
+            action="budget_changed" if change else "budget_set",
+            by=request.user,
+            case_id=None,
+            reason=f"{obj.locality} {obj.financial_year_label}",
+            changes={"amount": [None if previous is None else str(previous), str(obj.amount)]},
+        )

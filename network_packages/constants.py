@@ -1,4 +1,5 @@
 """Codes of support packages. States and their allowed moves are declared here, once."""
+
 from django.db import models
 
 

@@ -1,4 +1,5 @@
 """Forms of the support package pages: types only; the services decide the rules."""
+
 from decimal import Decimal
 
 from django import forms
@@ -10,7 +11,8 @@ from network_packages.constants import Category, Frequency
 class PackageForm(forms.Form):
     justification = forms.CharField(label="Why this support is needed", widget=forms.Textarea(attrs={"rows": 4}))
     other_funding_checked = forms.BooleanField(
-        label="I have checked other sources of funding (benefits, charities, other services)", required=False)
+        label="I have checked other sources of funding (benefits, charities, other services)", required=False
+    )
     agreement_signed_on = date_field("Written agreement signed on", required=False)
     review_by = date_field("Review the package by", required=False)
 
@@ -26,16 +28,24 @@ def supplier_choice(supplier_id: int) -> str:
 class ItemForm(forms.Form):
     description = forms.CharField(label="Description", max_length=300)
     category = forms.ChoiceField(label="Category", choices=Category.choices)
-    payee = forms.ChoiceField(label="Paid to", choices=[],
-                              help_text="Someone in the family's network, or a supplier on the council's register.")
-    amount = forms.DecimalField(label="Amount per instalment (£)", max_digits=10, decimal_places=2,
-                                min_value=Decimal("0.01"))
+    payee = forms.ChoiceField(
+        label="Paid to",
+        choices=[],
+        help_text="Someone in the family's network, or a supplier on the council's register.",
+    )
+    amount = forms.DecimalField(
+        label="Amount per instalment (£)", max_digits=10, decimal_places=2, min_value=Decimal("0.01")
+    )
     frequency = forms.ChoiceField(label="How often", choices=Frequency.choices)
     instalments = forms.IntegerField(label="Number of instalments", min_value=1, max_value=104, initial=1)
-    starts_on = date_field("First payment on", required=False,
-                           help_text="Leave blank to pay from the date the written agreement was signed.")
-    plan_action = forms.TypedChoiceField(label="Plan action it supports", required=False, coerce=int,
-                                         empty_value=None, choices=[])
+    starts_on = date_field(
+        "First payment on",
+        required=False,
+        help_text="Leave blank to pay from the date the written agreement was signed.",
+    )
+    plan_action = forms.TypedChoiceField(
+        label="Plan action it supports", required=False, coerce=int, empty_value=None, choices=[]
+    )
 
     def __init__(self, *args, payees=(), suppliers=(), actions=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -51,7 +61,7 @@ class ItemForm(forms.Form):
         """(network member id, supplier id): exactly one is set."""
         value = self.cleaned_data["payee"]
         if value.startswith(SUPPLIER_PREFIX):
-            return None, int(value[len(SUPPLIER_PREFIX):])
+            return None, int(value[len(SUPPLIER_PREFIX) :])
         return int(value), None
 
     def has_changed(self):
@@ -80,10 +90,16 @@ class OptionalReasonForm(forms.Form):
 
 
 class EndForm(forms.Form):
-    reason = forms.CharField(label="Why does the package end?", widget=forms.Textarea(attrs={"rows": 2}),
-                             help_text="For example: Mum is home and well again; the family no longer needs the help.")
-    last_due_on = date_field("Pay instalments due up to and including", required=False,
-                             help_text="Leave blank to cancel every payment that has not gone to the bank.")
+    reason = forms.CharField(
+        label="Why does the package end?",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example: Mum is home and well again; the family no longer needs the help.",
+    )
+    last_due_on = date_field(
+        "Pay instalments due up to and including",
+        required=False,
+        help_text="Leave blank to cancel every payment that has not gone to the bank.",
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "end_%s")  # other forms on the package page have a "reason" too
@@ -93,8 +109,11 @@ class EndForm(forms.Form):
 class PauseForm(forms.Form):
     pause_from = date_field("Pause payments due from")
     pause_to = date_field("Up to and including")
-    reason = forms.CharField(label="Why pause?", widget=forms.Textarea(attrs={"rows": 2}),
-                             help_text="For example: Lily is in hospital; Nan is away for a fortnight.")
+    reason = forms.CharField(
+        label="Why pause?",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example: Lily is in hospital; Nan is away for a fortnight.",
+    )
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "pause_%s")

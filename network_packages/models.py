@@ -1,12 +1,12 @@
 """Family Network Support Packages: items, approval limits and approvals."""
+
 from decimal import Decimal
 
+from auditlog.registry import auditlog
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-
-from auditlog.registry import auditlog
 
 from fgdm.models import Case, FamilyPlan, Locality, NetworkMember, PlanAction
 from network_packages.constants import ApprovalTier, Category, Frequency, PackageStatus
@@ -38,9 +38,7 @@ class SupportPackage(models.Model):
     plan = models.ForeignKey(FamilyPlan, on_delete=models.PROTECT, related_name="packages")
     version = models.PositiveIntegerField(default=1)
     # The approved version this one changes (a withdrawn attempt may point at it too).
-    previous = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="later_versions"
-    )
+    previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="later_versions")
     status = models.CharField(max_length=16, choices=PackageStatus.choices, default=PackageStatus.DRAFT)
     justification = models.TextField()
     other_funding_checked = models.BooleanField(default=False)
@@ -86,10 +84,12 @@ class PackageItem(models.Model):
     category = models.CharField(max_length=32, choices=Category.choices)
     description = models.CharField(max_length=300)
     # Paid to a member of the family's network or to a supplier on the council's register: exactly one.
-    payee = models.ForeignKey(NetworkMember, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="package_items")
-    supplier = models.ForeignKey("payments.Supplier", null=True, blank=True, on_delete=models.PROTECT,
-                                 related_name="package_items")
+    payee = models.ForeignKey(
+        NetworkMember, null=True, blank=True, on_delete=models.PROTECT, related_name="package_items"
+    )
+    supplier = models.ForeignKey(
+        "payments.Supplier", null=True, blank=True, on_delete=models.PROTECT, related_name="package_items"
+    )
     amount = models.DecimalField(
         max_digits=10, decimal_places=2, validators=[MinValueValidator(PENNY)], help_text="Per instalment"
     )
@@ -107,7 +107,10 @@ class PackageItem(models.Model):
                 condition=~Q(frequency=Frequency.ONE_OFF) | Q(instalments=1),
                 name="item_one_off_single_instalment",
             ),
-            models.CheckConstraint(condition=Q(payee__isnull=False, supplier__isnull=True) | Q(payee__isnull=True, supplier__isnull=False), name="item_one_payee"),
+            models.CheckConstraint(
+                condition=Q(payee__isnull=False, supplier__isnull=True) | Q(payee__isnull=True, supplier__isnull=False),
+                name="item_one_payee",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -144,8 +147,9 @@ class Approval(models.Model):
         ordering = ["-at"]
         constraints = [
             models.UniqueConstraint(fields=["package", "tier"], name="approval_once_per_tier"),
-            models.UniqueConstraint(fields=["package"], condition=Q(decision="approved"),
-                                    name="approval_once_per_package_version"),
+            models.UniqueConstraint(
+                fields=["package"], condition=Q(decision="approved"), name="approval_once_per_package_version"
+            ),
         ]
 
     def __str__(self) -> str:

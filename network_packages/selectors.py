@@ -1,4 +1,5 @@
 """Reads of support packages, already filtered to what the user may see."""
+
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
@@ -63,9 +64,16 @@ class BudgetPosition:
 def committed_in(*, locality_id: int, financial_year: int, exclude_ids=()) -> Decimal:
     """The totals of approved packages in the locality approved within the financial year."""
     start, end = financial_year_bounds(financial_year)
-    total = (SupportPackage.objects.filter(status=PackageStatus.APPROVED, case__locality_id=locality_id,
-                                           decided_at__date__gte=start, decided_at__date__lte=end)
-             .exclude(pk__in=[pk for pk in exclude_ids if pk]).aggregate(total=Sum("total"))["total"])
+    total = (
+        SupportPackage.objects.filter(
+            status=PackageStatus.APPROVED,
+            case__locality_id=locality_id,
+            decided_at__date__gte=start,
+            decided_at__date__lte=end,
+        )
+        .exclude(pk__in=[pk for pk in exclude_ids if pk])
+        .aggregate(total=Sum("total"))["total"]
+    )
     return total or Decimal("0.00")
 
 
@@ -77,17 +85,34 @@ def budget_position(*, package: SupportPackage, on: datetime.date | None = None)
         return None
     year = financial_year_of(on or timezone.localdate())
     locality = package.case.locality
-    budget = Budget.objects.filter(locality_id=locality.pk, financial_year=year).values_list("amount", flat=True).first()
+    budget = (
+        Budget.objects.filter(locality_id=locality.pk, financial_year=year).values_list("amount", flat=True).first()
+    )
     # Approving a new version ends the one it changes, so that one's commitment is replaced.
-    committed = committed_in(locality_id=locality.pk, financial_year=year, exclude_ids=(package.pk, package.previous_id))
+    committed = committed_in(
+        locality_id=locality.pk, financial_year=year, exclude_ids=(package.pk, package.previous_id)
+    )
     after = committed + package.total
     label = f"{year}-{(year + 1) % 100:02d}"
     if budget is None:
         warning, over = f"No budget is set for {locality.name} in {label}.", False
     elif after > budget:
-        warning, over = (f"Approving this package would take {locality.name} over its {label} budget: "
-                         f"£{after:,.2f} committed against £{budget:,.2f} (£{after - budget:,.2f} over)."), True
+        warning, over = (
+            (
+                f"Approving this package would take {locality.name} over its {label} budget: "
+                f"£{after:,.2f} committed against £{budget:,.2f} (£{after - budget:,.2f} over)."
+            ),
+            True,
+        )
     else:
         warning, over = "", False
-    return BudgetPosition(locality=locality.code, financial_year=year, budget=budget, committed=committed,
-                          package_total=package.total, after_approval=after, over_budget=over, warning=warning)
+    return BudgetPosition(
+        locality=locality.code,
+        financial_year=year,
+        budget=budget,
+        committed=committed,
+        package_total=package.total,
+        after_approval=after,
+        over_budget=over,
+        warning=warning,
+    )

@@ -1,4 +1,5 @@
 """Every write and state change of support packages: draft, submit, approve, return, withdraw."""
+
 import datetime
 from dataclasses import dataclass
 from decimal import Decimal
@@ -16,7 +17,7 @@ from fgdm.exceptions import (
     ensure_transition,
 )
 from fgdm.models import Case, FamilyPlan
-from fgdm.permissions import ensure_can_work_case, full_case_scope_q, ensure_no_conflict, has_role
+from fgdm.permissions import ensure_can_work_case, ensure_no_conflict, full_case_scope_q, has_role
 from fgdm.workflow import complete_task
 from network_packages.constants import (
     EDITABLE_STATUSES,
@@ -46,9 +47,17 @@ class ItemInput:
 
     @classmethod
     def of(cls, item: PackageItem) -> "ItemInput":
-        return cls(description=item.description, category=item.category, payee_id=item.payee_id,
-                   supplier_id=item.supplier_id, amount=item.amount, frequency=item.frequency,
-                   instalments=item.instalments, plan_action_id=item.plan_action_id, starts_on=item.starts_on)
+        return cls(
+            description=item.description,
+            category=item.category,
+            payee_id=item.payee_id,
+            supplier_id=item.supplier_id,
+            amount=item.amount,
+            frequency=item.frequency,
+            instalments=item.instalments,
+            plan_action_id=item.plan_action_id,
+            starts_on=item.starts_on,
+        )
 
 
 def required_tier(total: Decimal) -> str:
@@ -83,15 +92,20 @@ def _validate_items(case: Case, plan: FamilyPlan, items: list[ItemInput]) -> Non
     action_ids = set(plan.actions.values_list("pk", flat=True))
     for number, item in enumerate(items, start=1):
         if (item.payee_id is None) == (item.supplier_id is None):
-            raise RuleBroken(f"Item {number}: say who is paid: a member of the family's network or a supplier, "
-                             "not both.", field="items")
+            raise RuleBroken(
+                f"Item {number}: say who is paid: a member of the family's network or a supplier, not both.",
+                field="items",
+            )
         if item.supplier_id is not None:
             supplier = suppliers.get(item.supplier_id)
             if supplier is None:
                 raise RuleBroken(f"Item {number}: that supplier is not on the council's register.", field="items")
             if not supplier.active:
-                raise RuleBroken(f"Item {number}: {supplier.name} is no longer on the council's register of "
-                                 "suppliers; choose another payee.", field="items")
+                raise RuleBroken(
+                    f"Item {number}: {supplier.name} is no longer on the council's register of "
+                    "suppliers; choose another payee.",
+                    field="items",
+                )
         else:
             payee = members.get(item.payee_id)
             if payee is None:
@@ -111,7 +125,9 @@ def _validate_items(case: Case, plan: FamilyPlan, items: list[ItemInput]) -> Non
         if item.instalments < 1 or (item.frequency == Frequency.ONE_OFF and item.instalments != 1):
             raise RuleBroken(f"Item {number}: a one-off item has exactly one instalment.", field="items")
         if item.starts_on is not None and item.starts_on > timezone.localdate() + datetime.timedelta(days=366):
-            raise RuleBroken(f"Item {number}: the first payment must fall within the next twelve months.", field="items")
+            raise RuleBroken(
+                f"Item {number}: the first payment must fall within the next twelve months.", field="items"
+            )
         if item.plan_action_id is not None and item.plan_action_id not in action_ids:
             raise RuleBroken(f"Item {number}: the plan action is not in this plan.", field="items")
 
@@ -143,19 +159,39 @@ def package_create(
     _ensure_plan_ready(plan)
     _validate_items(case, plan, items)
     package = SupportPackage.objects.create(
-        case=case, plan=plan, justification=justification.strip(), other_funding_checked=other_funding_checked,
-        agreement_signed_on=agreement_signed_on, review_by=review_by, created_by=by,
+        case=case,
+        plan=plan,
+        justification=justification.strip(),
+        other_funding_checked=other_funding_checked,
+        agreement_signed_on=agreement_signed_on,
+        review_by=review_by,
+        created_by=by,
     )
     PackageItem.objects.bulk_create(
-        PackageItem(package=package, description=i.description.strip(), category=i.category, payee_id=i.payee_id,
-                    supplier_id=i.supplier_id, amount=i.amount, frequency=i.frequency, instalments=i.instalments,
-                    plan_action_id=i.plan_action_id, starts_on=i.starts_on)
+        PackageItem(
+            package=package,
+            description=i.description.strip(),
+            category=i.category,
+            payee_id=i.payee_id,
+            supplier_id=i.supplier_id,
+            amount=i.amount,
+            frequency=i.frequency,
+            instalments=i.instalments,
+            plan_action_id=i.plan_action_id,
+            starts_on=i.starts_on,
+        )
         for i in items
     )
     package.total = sum((i.amount * i.instalments for i in items), Decimal("0.00"))
     package.save(update_fields=["total"])
-    record_event(obj=package, action="package_drafted", by=by, case_id=case.pk, to_state=package.status,
-                 changes={"total": str(package.total)})
+    record_event(
+        obj=package,
+        action="package_drafted",
+        by=by,
+        case_id=case.pk,
+        to_state=package.status,
+        changes={"total": str(package.total)},
+    )
     return package
 
 
@@ -199,26 +235,49 @@ def package_revise(
     _ensure_plan_ready(plan)
     _validate_items(case, plan, items)
     package = SupportPackage.objects.create(
-        case=case, plan=plan, version=old.version + 1, previous=old, justification=justification.strip(),
-        other_funding_checked=other_funding_checked, agreement_signed_on=agreement_signed_on, review_by=review_by,
+        case=case,
+        plan=plan,
+        version=old.version + 1,
+        previous=old,
+        justification=justification.strip(),
+        other_funding_checked=other_funding_checked,
+        agreement_signed_on=agreement_signed_on,
+        review_by=review_by,
         created_by=by,
     )
     PackageItem.objects.bulk_create(
-        PackageItem(package=package, description=i.description.strip(), category=i.category, payee_id=i.payee_id,
-                    supplier_id=i.supplier_id, amount=i.amount, frequency=i.frequency, instalments=i.instalments,
-                    plan_action_id=i.plan_action_id, starts_on=i.starts_on)
+        PackageItem(
+            package=package,
+            description=i.description.strip(),
+            category=i.category,
+            payee_id=i.payee_id,
+            supplier_id=i.supplier_id,
+            amount=i.amount,
+            frequency=i.frequency,
+            instalments=i.instalments,
+            plan_action_id=i.plan_action_id,
+            starts_on=i.starts_on,
+        )
         for i in items
     )
     package.total = sum((i.amount * i.instalments for i in items), Decimal("0.00"))
     package.save(update_fields=["total"])
-    record_event(obj=package, action="package_revised", by=by, case_id=case.pk, to_state=package.status,
-                 changes={"version": [old.version, package.version], "total": [str(old.total), str(package.total)]})
+    record_event(
+        obj=package,
+        action="package_revised",
+        by=by,
+        case_id=case.pk,
+        to_state=package.status,
+        changes={"version": [old.version, package.version], "total": [str(old.total), str(package.total)]},
+    )
     return package
 
 
 def _lock_package(package_id: int) -> SupportPackage:
     package = SupportPackage.objects.select_for_update(of=("self",)).select_related("plan__meeting").get(pk=package_id)
-    package.case = Case.objects.select_for_update(of=("self",)).select_related("process", "team").get(pk=package.case_id)
+    package.case = (
+        Case.objects.select_for_update(of=("self",)).select_related("process", "team").get(pk=package.case_id)
+    )
     return package
 
 
@@ -250,8 +309,15 @@ def package_submit(*, package_id: int, by) -> SupportPackage:
     package.submitted_at = timezone.now()
     package.return_reason = ""
     package.save()
-    record_event(obj=package, action="package_submitted", by=by, case_id=package.case_id, from_state=previous,
-                 to_state=package.status, changes={"total": str(package.total), "tier": package.required_tier})
+    record_event(
+        obj=package,
+        action="package_submitted",
+        by=by,
+        case_id=package.case_id,
+        from_state=previous,
+        to_state=package.status,
+        changes={"total": str(package.total), "tier": package.required_tier},
+    )
     complete_task(process=package.case.process, node_name="draft_package", by=by)
     return package
 
@@ -265,7 +331,9 @@ def _ensure_can_decide(by, package: SupportPackage) -> str:
     tier, _, _ = approver_limit(by)
     if tier is None:
         raise NotPermitted("Only managers with an approval limit can decide on support packages.")
-    ensure_not_same_person(by, package.submitted_by, message="You submitted this package; someone else must approve it.")
+    ensure_not_same_person(
+        by, package.submitted_by, message="You submitted this package; someone else must approve it."
+    )
     ensure_not_same_person(by, package.created_by, message="You drafted this package; someone else must approve it.")
     if TIER_ORDER.index(tier) < TIER_ORDER.index(package.current_tier):
         raise NotPermitted(
@@ -294,22 +362,43 @@ def package_approve(*, package_id: int, by, note: str = "") -> SupportPackage:
         package.decided_by = by
         package.decided_at = timezone.now()
         package.save(update_fields=["status", "decided_by", "decided_at"])
-        Approval.objects.create(package=package, approver=by, tier=tier, amount=package.total,
-                                package_version=package.version, note=note)
-        record_event(obj=package, action="package_approved", by=by, case_id=package.case_id,
-                     from_state=PackageStatus.SUBMITTED, to_state=package.status, reason=note,
-                     changes={"total": str(package.total), "tier": tier} | (
-                         {"over_budget": budget.warning} if budget and budget.over_budget else {}))
+        Approval.objects.create(
+            package=package, approver=by, tier=tier, amount=package.total, package_version=package.version, note=note
+        )
+        record_event(
+            obj=package,
+            action="package_approved",
+            by=by,
+            case_id=package.case_id,
+            from_state=PackageStatus.SUBMITTED,
+            to_state=package.status,
+            reason=note,
+            changes={"total": str(package.total), "tier": tier}
+            | ({"over_budget": budget.warning} if budget and budget.over_budget else {}),
+        )
         if package.previous_id:
             _end_previous_version(package, by=by)
     else:
         next_tier = TIER_ORDER[TIER_ORDER.index(tier) + 1]
         package.current_tier = next_tier
         package.save(update_fields=["current_tier"])
-        Approval.objects.create(package=package, approver=by, tier=tier, amount=package.total,
-                                package_version=package.version, note=note, decision=Approval.Decision.ESCALATED)
-        record_event(obj=package, action="package_escalated", by=by, case_id=package.case_id, reason=note,
-                     changes={"total": str(package.total), "limit": str(limit), "tier": [waiting_at, next_tier]})
+        Approval.objects.create(
+            package=package,
+            approver=by,
+            tier=tier,
+            amount=package.total,
+            package_version=package.version,
+            note=note,
+            decision=Approval.Decision.ESCALATED,
+        )
+        record_event(
+            obj=package,
+            action="package_escalated",
+            by=by,
+            case_id=package.case_id,
+            reason=note,
+            changes={"total": str(package.total), "limit": str(limit), "tier": [waiting_at, next_tier]},
+        )
     complete_task(process=package.case.process, node_name=f"approve_{waiting_at}", by=by)
     return package
 
@@ -321,9 +410,15 @@ def _end_previous_version(package: SupportPackage, *, by) -> None:
     ensure_transition(previous.status, PackageStatus.ENDED, PACKAGE_TRANSITIONS, label="package")
     previous.status = PackageStatus.ENDED
     previous.save(update_fields=["status"])
-    record_event(obj=previous, action="package_ended", by=by, case_id=previous.case_id,
-                 from_state=PackageStatus.APPROVED, to_state=previous.status,
-                 reason=f"Replaced by version {package.version}")
+    record_event(
+        obj=previous,
+        action="package_ended",
+        by=by,
+        case_id=previous.case_id,
+        from_state=PackageStatus.APPROVED,
+        to_state=previous.status,
+        reason=f"Replaced by version {package.version}",
+    )
 
 
 @transaction.atomic
@@ -339,8 +434,15 @@ def package_return(*, package_id: int, by, reason: str) -> SupportPackage:
     package.decided_by = by
     package.decided_at = timezone.now()
     package.save(update_fields=["status", "return_reason", "decided_by", "decided_at"])
-    record_event(obj=package, action="package_returned", by=by, case_id=package.case_id,
-                 from_state=PackageStatus.SUBMITTED, to_state=package.status, reason=package.return_reason)
+    record_event(
+        obj=package,
+        action="package_returned",
+        by=by,
+        case_id=package.case_id,
+        from_state=PackageStatus.SUBMITTED,
+        to_state=package.status,
+        reason=package.return_reason,
+    )
     complete_task(process=package.case.process, node_name=f"approve_{package.current_tier}", by=by)
     return package
 
@@ -354,8 +456,15 @@ def package_withdraw(*, package_id: int, by, reason: str = "") -> SupportPackage
     ensure_transition(previous, PackageStatus.WITHDRAWN, PACKAGE_TRANSITIONS, label="package")
     package.status = PackageStatus.WITHDRAWN
     package.save(update_fields=["status"])
-    record_event(obj=package, action="package_withdrawn", by=by, case_id=package.case_id,
-                 from_state=previous, to_state=package.status, reason=reason)
+    record_event(
+        obj=package,
+        action="package_withdrawn",
+        by=by,
+        case_id=package.case_id,
+        from_state=previous,
+        to_state=package.status,
+        reason=reason,
+    )
     if previous == PackageStatus.SUBMITTED:
         complete_task(process=package.case.process, node_name=f"approve_{package.current_tier}", by=by)
     return package
@@ -364,8 +473,10 @@ def package_withdraw(*, package_id: int, by, reason: str = "") -> SupportPackage
 def _ensure_no_newer_version(package: SupportPackage) -> None:
     newer = package.later_versions.exclude(status__in=[PackageStatus.WITHDRAWN]).order_by("-version").first()
     if newer is not None:
-        raise InvalidTransition(f"Version {newer.version} of this package is {newer.get_status_display().lower()}: "
-                                "withdraw it first, or let its approval replace this version.")
+        raise InvalidTransition(
+            f"Version {newer.version} of this package is {newer.get_status_display().lower()}: "
+            "withdraw it first, or let its approval replace this version."
+        )
 
 
 @transaction.atomic
@@ -388,18 +499,30 @@ def package_end(*, package_id: int, by, reason: str, last_due_on: datetime.date 
     _ensure_no_newer_version(package)
     package.status = PackageStatus.ENDED
     package.save(update_fields=["status"])
-    record_event(obj=package, action="package_ended", by=by, case_id=package.case_id,
-                 from_state=PackageStatus.APPROVED, to_state=package.status, reason=reason.strip(),
-                 changes={"last_due_on": last_due_on.isoformat()} if last_due_on else None)
-    payments_cancel_unpaid(package=package, by=by, due_from=last_due_on + datetime.timedelta(days=1) if last_due_on
-                           else None, reason=f"Package v{package.version} ended: {reason.strip()}",
-                           finish_authorising=True)
+    record_event(
+        obj=package,
+        action="package_ended",
+        by=by,
+        case_id=package.case_id,
+        from_state=PackageStatus.APPROVED,
+        to_state=package.status,
+        reason=reason.strip(),
+        changes={"last_due_on": last_due_on.isoformat()} if last_due_on else None,
+    )
+    payments_cancel_unpaid(
+        package=package,
+        by=by,
+        due_from=last_due_on + datetime.timedelta(days=1) if last_due_on else None,
+        reason=f"Package v{package.version} ended: {reason.strip()}",
+        finish_authorising=True,
+    )
     return package
 
 
 @transaction.atomic
-def package_pause(*, package_id: int, by, pause_from: datetime.date, pause_to: datetime.date,
-                  reason: str) -> SupportPackage:
+def package_pause(
+    *, package_id: int, by, pause_from: datetime.date, pause_to: datetime.date, reason: str
+) -> SupportPackage:
     """Pause an approved package: its payments due from `pause_from` to `pause_to` (inclusive) that
     have not gone to the bank are cancelled (say the child is in hospital for a fortnight); the
     package stays approved and the payments after the pause go ahead. To pay them later instead,
@@ -414,7 +537,9 @@ def package_pause(*, package_id: int, by, pause_from: datetime.date, pause_to: d
     package = _lock_package(package_id)
     ensure_can_work_case(by, package.case)
     if package.status != PackageStatus.APPROVED:
-        raise InvalidTransition(f"Only an approved package can be paused; this one is {package.get_status_display().lower()}.")
+        raise InvalidTransition(
+            f"Only an approved package can be paused; this one is {package.get_status_display().lower()}."
+        )
     if not reason.strip():
         raise RuleBroken("Say why the payments pause.", field="reason")
     if pause_to < pause_from:
@@ -423,14 +548,27 @@ def package_pause(*, package_id: int, by, pause_from: datetime.date, pause_to: d
     due = package.payments.filter(due_on__gte=pause_from, due_on__lte=pause_to)
     if not due.filter(status__in=[PaymentStatus.SCHEDULED, PaymentStatus.AUTHORISED], batch__isnull=True).exists():
         gone = due.filter(batch__isnull=False).count()
-        raise RuleBroken("No payment of this package that has not gone to the bank falls due between those dates"
-                         + (f" ({gone} already in a batch: ask finance to cancel them there)." if gone else "."),
-                         field="pause_from")
-    record_event(obj=package, action="package_paused", by=by, case_id=package.case_id, reason=reason.strip(),
-                 changes={"from": pause_from.isoformat(), "to": pause_to.isoformat()})
-    payments_cancel_unpaid(package=package, by=by, due_from=pause_from, due_to=pause_to,
-                           reason=f"Package v{package.version} paused {pause_from:%d/%m/%Y}–{pause_to:%d/%m/%Y}: "
-                                  f"{reason.strip()}", finish_authorising=True)
+        raise RuleBroken(
+            "No payment of this package that has not gone to the bank falls due between those dates"
+            + (f" ({gone} already in a batch: ask finance to cancel them there)." if gone else "."),
+            field="pause_from",
+        )
+    record_event(
+        obj=package,
+        action="package_paused",
+        by=by,
+        case_id=package.case_id,
+        reason=reason.strip(),
+        changes={"from": pause_from.isoformat(), "to": pause_to.isoformat()},
+    )
+    payments_cancel_unpaid(
+        package=package,
+        by=by,
+        due_from=pause_from,
+        due_to=pause_to,
+        reason=f"Package v{package.version} paused {pause_from:%d/%m/%Y}–{pause_to:%d/%m/%Y}: {reason.strip()}",
+        finish_authorising=True,
+    )
     return package
 
 

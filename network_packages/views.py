@@ -1,4 +1,5 @@
 """Support package pages: draft, show, submit, approve, return, withdraw. One service per POST."""
+
 from django.contrib.auth.decorators import login_required
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
@@ -15,12 +16,21 @@ from payments.selectors import payment_list, suppliers_to_choose
 
 
 def _item_inputs(items) -> list[ItemInput]:
-    return [ItemInput(description=i.cleaned_data["description"], category=i.cleaned_data["category"],
-                      payee_id=i.cleaned_data["payee"][0], supplier_id=i.cleaned_data["payee"][1],
-                      amount=i.cleaned_data["amount"],
-                      frequency=i.cleaned_data["frequency"], instalments=i.cleaned_data["instalments"],
-                      plan_action_id=i.cleaned_data.get("plan_action"), starts_on=i.cleaned_data.get("starts_on"))
-            for i in items.forms if i.cleaned_data]
+    return [
+        ItemInput(
+            description=i.cleaned_data["description"],
+            category=i.cleaned_data["category"],
+            payee_id=i.cleaned_data["payee"][0],
+            supplier_id=i.cleaned_data["payee"][1],
+            amount=i.cleaned_data["amount"],
+            frequency=i.cleaned_data["frequency"],
+            instalments=i.cleaned_data["instalments"],
+            plan_action_id=i.cleaned_data.get("plan_action"),
+            starts_on=i.cleaned_data.get("starts_on"),
+        )
+        for i in items.forms
+        if i.cleaned_data
+    ]
 
 
 def _package_form(request, case, *, title, button, call, message, previous=None):
@@ -32,28 +42,57 @@ def _package_form(request, case, *, title, button, call, message, previous=None)
     bound = request.POST if request.method == "POST" else None
     initial, item_initial = None, None
     if previous is not None and bound is None:
-        initial = {"justification": previous.justification, "other_funding_checked": previous.other_funding_checked,
-                   "review_by": previous.review_by}
+        initial = {
+            "justification": previous.justification,
+            "other_funding_checked": previous.other_funding_checked,
+            "review_by": previous.review_by,
+        }
         action_ids = {a.pk for a in actions}
-        item_initial = [{"description": i.description, "category": i.category,
-                         "payee": f.supplier_choice(i.supplier_id) if i.supplier_id else str(i.payee_id),
-                         "amount": i.amount, "frequency": i.frequency, "instalments": i.instalments,
-                         "starts_on": i.starts_on,
-                         "plan_action": i.plan_action_id if i.plan_action_id in action_ids else None}
-                        for i in previous.items.all()[:5]]
+        item_initial = [
+            {
+                "description": i.description,
+                "category": i.category,
+                "payee": f.supplier_choice(i.supplier_id) if i.supplier_id else str(i.payee_id),
+                "amount": i.amount,
+                "frequency": i.frequency,
+                "instalments": i.instalments,
+                "starts_on": i.starts_on,
+                "plan_action": i.plan_action_id if i.plan_action_id in action_ids else None,
+            }
+            for i in previous.items.all()[:5]
+        ]
     form = f.PackageForm(bound, initial=initial)
-    items = f.ItemFormSet(bound, prefix="items", initial=item_initial,
-                          form_kwargs={"payees": payees, "suppliers": suppliers, "actions": actions})
+    items = f.ItemFormSet(
+        bound,
+        prefix="items",
+        initial=item_initial,
+        form_kwargs={"payees": payees, "suppliers": suppliers, "actions": actions},
+    )
     if bound is not None:
         package = run_service(form, lambda data: call(plan, data, _item_inputs(items)), formsets=[items])
         if package:
             return done(request, message(package), reverse("network_packages:package_detail", args=[package.pk]))
-    return form_page(request, title=title, caption=f"{case.reference} — {case.family_name} family",
-                     form=form, formsets=[items], button=button, template="network_packages/package_new.html",
-                     context={"case": case, "plan": plan, "items": items, "payees": payees, "suppliers": suppliers, "previous": previous,
-                              "back": reverse("network_packages:package_detail", args=[previous.pk]) if previous
-                              else reverse("fgdm:case_detail", args=[case.pk])},
-                     status=400 if bound is not None else 200)
+    return form_page(
+        request,
+        title=title,
+        caption=f"{case.reference} — {case.family_name} family",
+        form=form,
+        formsets=[items],
+        button=button,
+        template="network_packages/package_new.html",
+        context={
+            "case": case,
+            "plan": plan,
+            "items": items,
+            "payees": payees,
+            "suppliers": suppliers,
+            "previous": previous,
+            "back": reverse("network_packages:package_detail", args=[previous.pk])
+            if previous
+            else reverse("fgdm:case_detail", args=[case.pk]),
+        },
+        status=400 if bound is not None else 200,
+    )
 
 
 @login_required
@@ -61,13 +100,23 @@ def package_new(request, case_id):
     case = case_get(user=request.user, case_id=case_id)
     gate(request, "package_create")
     return _package_form(
-        request, case, title="Draft a support package", button="Save the draft package",
+        request,
+        case,
+        title="Draft a support package",
+        button="Save the draft package",
         call=lambda plan, data, items: services.package_create(
-            case_id=case.pk, by=request.user, plan_id=plan.pk if plan else None,
-            justification=data["justification"], other_funding_checked=data["other_funding_checked"],
-            agreement_signed_on=data["agreement_signed_on"], review_by=data["review_by"], items=items),
-        message=lambda package: f"The draft package is saved (total £{package.total:,.2f}). Check it, then submit "
-                                "it for approval.",
+            case_id=case.pk,
+            by=request.user,
+            plan_id=plan.pk if plan else None,
+            justification=data["justification"],
+            other_funding_checked=data["other_funding_checked"],
+            agreement_signed_on=data["agreement_signed_on"],
+            review_by=data["review_by"],
+            items=items,
+        ),
+        message=lambda package: (
+            f"The draft package is saved (total £{package.total:,.2f}). Check it, then submit it for approval."
+        ),
     )
 
 
@@ -77,14 +126,25 @@ def package_change(request, package_id):
     previous = selectors.package_get(user=request.user, package_id=package_id)
     gate(request, "package_revise")
     return _package_form(
-        request, previous.case, title=f"Change support package, version {previous.version}",
-        button="Save the new version as a draft", previous=previous,
+        request,
+        previous.case,
+        title=f"Change support package, version {previous.version}",
+        button="Save the new version as a draft",
+        previous=previous,
         call=lambda plan, data, items: services.package_revise(
-            package_id=previous.pk, by=request.user, plan_id=plan.pk if plan else None,
-            justification=data["justification"], other_funding_checked=data["other_funding_checked"],
-            agreement_signed_on=data["agreement_signed_on"], review_by=data["review_by"], items=items),
-        message=lambda package: f"Version {package.version} is saved as a draft (total £{package.total:,.2f}). "
-                                f"Version {previous.version} stays in force until the new one is approved.",
+            package_id=previous.pk,
+            by=request.user,
+            plan_id=plan.pk if plan else None,
+            justification=data["justification"],
+            other_funding_checked=data["other_funding_checked"],
+            agreement_signed_on=data["agreement_signed_on"],
+            review_by=data["review_by"],
+            items=items,
+        ),
+        message=lambda package: (
+            f"Version {package.version} is saved as a draft (total £{package.total:,.2f}). "
+            f"Version {previous.version} stays in force until the new one is approved."
+        ),
     )
 
 
@@ -98,8 +158,13 @@ def _decision(user, package) -> dict | None:
         return None  # already endorsed at this tier: it waits for someone higher
     escalates = not unlimited and limit is not None and package.total > limit
     next_tier = TIER_ORDER[TIER_ORDER.index(tier) + 1] if escalates and tier != TIER_ORDER[-1] else None
-    return {"tier": ApprovalTier(tier).label, "limit": limit, "unlimited": unlimited, "escalates": escalates,
-            "next_tier": ApprovalTier(next_tier).label.lower() if next_tier else ""}
+    return {
+        "tier": ApprovalTier(tier).label,
+        "limit": limit,
+        "unlimited": unlimited,
+        "escalates": escalates,
+        "next_tier": ApprovalTier(next_tier).label.lower() if next_tier else "",
+    }
 
 
 def _page(request, package, *, status=200, **forms):
@@ -148,65 +213,103 @@ def _action(request, package_id, form_class, form_name, call, message, *, step):
 
 def _approved_message(package) -> str:
     if package.status == PackageStatus.APPROVED:
-        return (f"The package is approved (£{package.total:,.2f}). Its payments are scheduled for finance to "
-                "authorise.")
-    return (f"You endorsed the package. Its total (£{package.total:,.2f}) is above your approval limit, so it now "
-            f"waits for a {package.get_current_tier_display().lower()}.")
+        return f"The package is approved (£{package.total:,.2f}). Its payments are scheduled for finance to authorise."
+    return (
+        f"You endorsed the package. Its total (£{package.total:,.2f}) is above your approval limit, so it now "
+        f"waits for a {package.get_current_tier_display().lower()}."
+    )
 
 
 @login_required
 @require_POST
 def package_submit(request, package_id):
-    return _action(request, package_id, f.EmptyForm, "submit_form",
-                   lambda p, data: services.package_submit(package_id=p.pk, by=request.user),
-                   lambda p: "The package is submitted for approval. A team manager decides first.",
-                   step="package_submit")
+    return _action(
+        request,
+        package_id,
+        f.EmptyForm,
+        "submit_form",
+        lambda p, data: services.package_submit(package_id=p.pk, by=request.user),
+        lambda p: "The package is submitted for approval. A team manager decides first.",
+        step="package_submit",
+    )
 
 
 @login_required
 @require_POST
 def package_approve(request, package_id):
-    return _action(request, package_id, f.NoteForm, "note_form",
-                   lambda p, data: services.package_approve(package_id=p.pk, by=request.user, note=data["note"]),
-                   _approved_message,
-                   step="package_approve")
+    return _action(
+        request,
+        package_id,
+        f.NoteForm,
+        "note_form",
+        lambda p, data: services.package_approve(package_id=p.pk, by=request.user, note=data["note"]),
+        _approved_message,
+        step="package_approve",
+    )
 
 
 @login_required
 @require_POST
 def package_return(request, package_id):
-    return _action(request, package_id, f.ReasonForm, "return_form",
-                   lambda p, data: services.package_return(package_id=p.pk, by=request.user, reason=data["reason"]),
-                   lambda p: "The package is returned to the practitioner with your reasons.",
-                   step="package_return")
+    return _action(
+        request,
+        package_id,
+        f.ReasonForm,
+        "return_form",
+        lambda p, data: services.package_return(package_id=p.pk, by=request.user, reason=data["reason"]),
+        lambda p: "The package is returned to the practitioner with your reasons.",
+        step="package_return",
+    )
 
 
 @login_required
 @require_POST
 def package_withdraw(request, package_id):
-    return _action(request, package_id, f.OptionalReasonForm, "withdraw_form",
-                   lambda p, data: services.package_withdraw(package_id=p.pk, by=request.user, reason=data["reason"]),
-                   lambda p: "The package is withdrawn.",
-                   step="package_withdraw")
+    return _action(
+        request,
+        package_id,
+        f.OptionalReasonForm,
+        "withdraw_form",
+        lambda p, data: services.package_withdraw(package_id=p.pk, by=request.user, reason=data["reason"]),
+        lambda p: "The package is withdrawn.",
+        step="package_withdraw",
+    )
 
 
 @login_required
 @require_POST
 def package_end(request, package_id):
-    return _action(request, package_id, f.EndForm, "end_form",
-                   lambda p, data: services.package_end(package_id=p.pk, by=request.user, reason=data["reason"],
-                                                        last_due_on=data["last_due_on"]),
-                   lambda p: "The package has ended. Its payments that had not gone to the bank (after the last day "
-                             "to pay, if you gave one) are cancelled; payments already paid or in a batch stand.",
-                   step="package_end")
+    return _action(
+        request,
+        package_id,
+        f.EndForm,
+        "end_form",
+        lambda p, data: services.package_end(
+            package_id=p.pk, by=request.user, reason=data["reason"], last_due_on=data["last_due_on"]
+        ),
+        lambda p: (
+            "The package has ended. Its payments that had not gone to the bank (after the last day "
+            "to pay, if you gave one) are cancelled; payments already paid or in a batch stand."
+        ),
+        step="package_end",
+    )
 
 
 @login_required
 @require_POST
 def package_pause(request, package_id):
-    return _action(request, package_id, f.PauseForm, "pause_form",
-                   lambda p, data: services.package_pause(package_id=p.pk, by=request.user,
-                                                          pause_from=data["pause_from"], pause_to=data["pause_to"],
-                                                          reason=data["reason"]),
-                   lambda p: "The payments due in the pause are cancelled; the package continues after it.",
-                   step="package_pause")
+    return _action(
+        request,
+        package_id,
+        f.PauseForm,
+        "pause_form",
+        lambda p, data: services.package_pause(
+            package_id=p.pk,
+            by=request.user,
+            pause_from=data["pause_from"],
+            pause_to=data["pause_to"],
+            reason=data["reason"],
+        ),
+        lambda p: "The payments due in the pause are cancelled; the package continues after it.",
+        step="package_pause",
+    )

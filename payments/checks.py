@@ -1,4 +1,5 @@
 """System checks (`manage.py check`, `check --deploy`, runserver and migrate run them)."""
+
 from collections.abc import Mapping
 
 from django.conf import settings
@@ -26,16 +27,27 @@ def check_originator(app_configs=None, **kwargs) -> list[Error]:
     values = getattr(settings, "FGDM_ORIGINATOR", None)
     missing = [key for key in ORIGINATOR_KEYS if not isinstance(values, Mapping) or key not in values]
     if missing:
-        return [Error(f"settings.FGDM_ORIGINATOR lacks {', '.join(missing)}.",
-                      hint="See config/settings/base.py and README.md, Configuration.",
-                      obj="settings.FGDM_ORIGINATOR", id="payments.E001")]
+        return [
+            Error(
+                f"settings.FGDM_ORIGINATOR lacks {', '.join(missing)}.",
+                hint="See config/settings/base.py and README.md, Configuration.",
+                obj="settings.FGDM_ORIGINATOR",
+                id="payments.E001",
+            )
+        ]
     originator = Originator(**{key: values[key] for key in ORIGINATOR_KEYS})
     errors = []
     for field, message in originator.problems():
         check_id, variable = ORIGINATOR_FIELDS[field]
-        errors.append(Error(message, hint=f"Set {variable} to the council's details as its bank gave them; "
-                                          "BACS and pain.001 files are made from them.",
-                            obj="settings.FGDM_ORIGINATOR", id=check_id))
+        errors.append(
+            Error(
+                message,
+                hint=f"Set {variable} to the council's details as its bank gave them; "
+                "BACS and pain.001 files are made from them.",
+                obj="settings.FGDM_ORIGINATOR",
+                id=check_id,
+            )
+        )
     return errors
 
 
@@ -47,7 +59,12 @@ def check_originator_not_demo(app_configs=None, **kwargs) -> list[Error]:
     demo = [key for key, value in DEMO_ORIGINATOR.items() if str(values.get(key, "")) == value]
     if not demo:
         return []
-    return [Error(f"settings.FGDM_ORIGINATOR still has the demo {', '.join(k.replace('_', ' ') for k in demo)}.",
-                  hint="Set FGDM_ORIGINATOR_SORT_CODE, FGDM_ORIGINATOR_ACCOUNT and FGDM_SERVICE_USER_NUMBER to the "
-                       "council's own (README.md, Configuration).",
-                  obj="settings.FGDM_ORIGINATOR", id="payments.E007")]
+    return [
+        Error(
+            f"settings.FGDM_ORIGINATOR still has the demo {', '.join(k.replace('_', ' ') for k in demo)}.",
+            hint="Set FGDM_ORIGINATOR_SORT_CODE, FGDM_ORIGINATOR_ACCOUNT and FGDM_SERVICE_USER_NUMBER to the "
+            "council's own (README.md, Configuration).",
+            obj="settings.FGDM_ORIGINATOR",
+            id="payments.E007",
+        )
+    ]

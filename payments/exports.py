@@ -5,6 +5,7 @@ of any size is written without holding the whole file in memory. Renderers are d
 same batch, payments, originator and export time always give the same bytes. Layouts and columns
 are documented in README.md ("Payment files").
 """
+
 import csv
 import datetime
 import io
@@ -20,8 +21,16 @@ from django.conf import settings
 from payments import modulus
 
 CSV_COLUMNS = [
-    "record_type", "reference", "payee", "sort_code", "account_number", "amount",
-    "due_date", "cost_centre", "case_reference", "batch_reference",
+    "record_type",
+    "reference",
+    "payee",
+    "sort_code",
+    "account_number",
+    "amount",
+    "due_date",
+    "cost_centre",
+    "case_reference",
+    "batch_reference",
 ]
 
 PAIN001_NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"
@@ -41,8 +50,12 @@ class Originator:
     @classmethod
     def from_settings(cls) -> "Originator":
         values = settings.FGDM_ORIGINATOR
-        return cls(name=values["name"], sort_code=values["sort_code"], account_number=values["account_number"],
-                   service_user_number=values["service_user_number"])
+        return cls(
+            name=values["name"],
+            sort_code=values["sort_code"],
+            account_number=values["account_number"],
+            service_user_number=values["service_user_number"],
+        )
 
     def problems(self) -> list[tuple[str, str]]:
         """What would make a BACS or pain.001 file from these details wrong, as (field, message)
@@ -57,9 +70,18 @@ class Originator:
             found.append(("account_number", f"The originator's account number “{account}” is not 8 digits."))
         if not re.fullmatch(r"\d{6}", sun):
             found.append(("service_user_number", f"The BACS service user number “{sun}” is not 6 digits."))
-        if re.fullmatch(r"\d{6}", sort_code) and re.fullmatch(r"\d{8}", account) and not modulus.check(sort_code, account):
-            found.append(("modulus", f"The originator's sort code {sort_code} and account number {account} fail the "
-                                     "Vocalink modulus check."))
+        if (
+            re.fullmatch(r"\d{6}", sort_code)
+            and re.fullmatch(r"\d{8}", account)
+            and not modulus.check(sort_code, account)
+        ):
+            found.append(
+                (
+                    "modulus",
+                    f"The originator's sort code {sort_code} and account number {account} fail the "
+                    "Vocalink modulus check.",
+                )
+            )
         return found
 
 
@@ -78,8 +100,10 @@ def _payee(payment):
 
 # --- CSV ------------------------------------------------------------------------------------------
 
-def render_csv(batch, payments: Iterable, *, originator: Originator | None = None,
-               exported_at: datetime.datetime | None = None) -> Iterator[bytes]:
+
+def render_csv(
+    batch, payments: Iterable, *, originator: Originator | None = None, exported_at: datetime.datetime | None = None
+) -> Iterator[bytes]:
     """Detail rows (D) then one trailer row (T) with the payment count and control total."""
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
@@ -97,16 +121,27 @@ def render_csv(batch, payments: Iterable, *, originator: Originator | None = Non
         account = _payee(p)
         total += p.amount
         count += 1
-        writer.writerow([
-            "D", p.reference, account.account_name, account.sort_code, account.account_number,
-            f"{p.amount:.2f}", p.due_on.isoformat(), p.case.locality.code, p.case.reference, batch.reference,
-        ])
+        writer.writerow(
+            [
+                "D",
+                p.reference,
+                account.account_name,
+                account.sort_code,
+                account.account_number,
+                f"{p.amount:.2f}",
+                p.due_on.isoformat(),
+                p.case.locality.code,
+                p.case.reference,
+                batch.reference,
+            ]
+        )
         yield flush()
     writer.writerow(["T", batch.reference, count, "", "", f"{total:.2f}", "", "", "", batch.reference])
     yield flush()
 
 
 # --- BACS Standard 18 -----------------------------------------------------------------------------
+
 
 def bacs_text(value: str, width: int) -> str:
     """Text in BACS's character set (A-Z 0-9 . & / - space), upper case, cut or padded to `width`."""
@@ -132,13 +167,28 @@ def _bacs_labels(kind: str, originator: Originator, day: datetime.date, serial: 
     sun = originator.service_user_number
     file_id = f"A{sun}S  1{sun}"  # 17 characters: file identifier
     return [
-        _record(f"{kind}1", file_id, serial, "0001", "0001", " " * 4, " " * 2, _julian(day), _julian(day), " ",
-                "000000", " " * 13, " " * 7),
+        _record(
+            f"{kind}1",
+            file_id,
+            serial,
+            "0001",
+            "0001",
+            " " * 4,
+            " " * 2,
+            _julian(day),
+            _julian(day),
+            " ",
+            "000000",
+            " " * 13,
+            " " * 7,
+        ),
         _record(f"{kind}2", "F", "02000", "00100", " " * 35, "00", " " * 28),
     ]
 
 
-def render_bacs18(batch, payments: Iterable, *, originator: Originator, exported_at: datetime.datetime) -> Iterator[bytes]:
+def render_bacs18(
+    batch, payments: Iterable, *, originator: Originator, exported_at: datetime.datetime
+) -> Iterator[bytes]:
     """BACS Standard 18: VOL1, HDR1, HDR2, UHL1, one credit (99) per payment, the contra (17), then
     EOF1, EOF2 and UTL1 with the counts and totals in pence. 100-character records, CRLF after each."""
     day = exported_at.date()
@@ -148,36 +198,70 @@ def render_bacs18(batch, payments: Iterable, *, originator: Originator, exported
     orig_name = bacs_text(originator.name, 18)
     yield _record("VOL1", serial, "0", " " * 20, " " * 6, " " * 4, sun, " " * 4, " " * 28, "1")
     yield from _bacs_labels("HDR", originator, day, serial)
-    yield _record("UHL1", _julian(day), "999999", " " * 4, "00", "000000", "1 DAILY  ", "001", " " * 7, " " * 7,
-                  " " * 26)
+    yield _record(
+        "UHL1", _julian(day), "999999", " " * 4, "00", "000000", "1 DAILY  ", "001", " " * 7, " " * 7, " " * 26
+    )
     credits_total, credits = 0, 0
     for p in payments:
         account = _payee(p)
         amount = pence(p.amount)
         credits_total += amount
         credits += 1
-        yield _record(account.sort_code, account.account_number, "0", BACS_CREDIT, orig_sort, orig_account, " " * 4,
-                      f"{amount:011d}", orig_name, bacs_text(p.reference, 18), bacs_text(account.account_name, 18))
-    yield _record(orig_sort, orig_account, "0", BACS_CONTRA, orig_sort, orig_account, " " * 4, f"{credits_total:011d}",
-                  bacs_text(f"CONTRA {batch.reference}", 18), bacs_text("CONTRA", 18), orig_name)
+        yield _record(
+            account.sort_code,
+            account.account_number,
+            "0",
+            BACS_CREDIT,
+            orig_sort,
+            orig_account,
+            " " * 4,
+            f"{amount:011d}",
+            orig_name,
+            bacs_text(p.reference, 18),
+            bacs_text(account.account_name, 18),
+        )
+    yield _record(
+        orig_sort,
+        orig_account,
+        "0",
+        BACS_CONTRA,
+        orig_sort,
+        orig_account,
+        " " * 4,
+        f"{credits_total:011d}",
+        bacs_text(f"CONTRA {batch.reference}", 18),
+        bacs_text("CONTRA", 18),
+        orig_name,
+    )
     yield from _bacs_labels("EOF", originator, day, serial)
-    yield _record("UTL1", f"{credits_total:013d}", f"{credits_total:013d}", f"{1:07d}", f"{credits:07d}", " " * 8,
-                  " " * 7, " " * 21)
+    yield _record(
+        "UTL1",
+        f"{credits_total:013d}",
+        f"{credits_total:013d}",
+        f"{1:07d}",
+        f"{credits:07d}",
+        " " * 8,
+        " " * 7,
+        " " * 21,
+    )
 
 
 # --- ISO 20022 pain.001.001.03 --------------------------------------------------------------------
 
+
 def _xml(value: str, limit: int) -> str:
     """Text for an element: control and other non-printing characters dropped (some are not even
     allowed in XML), whitespace collapsed, cut to the schema's limit, escaped."""
-    printable = "".join(ch if not unicodedata.category(ch).startswith("C") else " "
-                        for ch in unicodedata.normalize("NFC", str(value)))
+    printable = "".join(
+        ch if not unicodedata.category(ch).startswith("C") else " " for ch in unicodedata.normalize("NFC", str(value))
+    )
     text = " ".join(printable.split())[:limit]
     return escape(text or "-")
 
 
-def render_pain001(batch, payments: Iterable, *, originator: Originator,
-                   exported_at: datetime.datetime) -> Iterator[bytes]:
+def render_pain001(
+    batch, payments: Iterable, *, originator: Originator, exported_at: datetime.datetime
+) -> Iterator[bytes]:
     """pain.001.001.03 customer credit transfer initiation in GBP: one payment information block
     paying every payment from the council's account by sort code (clearing system GBDSC).
 
@@ -235,6 +319,7 @@ CONTENT_TYPES = {
 EXTENSIONS = {"csv": "csv", "bacs18": "bacs.txt", "pain001": "pain001.xml"}
 
 
-def render(export_format: str, batch, payments: Iterable, *, originator: Originator,
-           exported_at: datetime.datetime) -> Iterator[bytes]:
+def render(
+    export_format: str, batch, payments: Iterable, *, originator: Originator, exported_at: datetime.datetime
+) -> Iterator[bytes]:
     return RENDERERS[export_format](batch, payments, originator=originator, exported_at=exported_at)

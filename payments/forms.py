@@ -1,4 +1,5 @@
 """Forms of the finance pages: types only; the services decide the rules."""
+
 from django import forms
 
 from fgdm.forms import date_field
@@ -7,8 +8,9 @@ from payments.constants import PaymentStatus
 
 class PaymentFilterForm(forms.Form):
     status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *PaymentStatus.choices])
-    case = forms.CharField(label="Case reference", required=False, max_length=20,
-                           help_text="For example FGDM-2026-000123.")
+    case = forms.CharField(
+        label="Case reference", required=False, max_length=20, help_text="For example FGDM-2026-000123."
+    )
 
     def clean_case(self):
         """A case reference, or the case's number (the links from a case's tasks use it)."""
@@ -18,25 +20,39 @@ class PaymentFilterForm(forms.Form):
         if value.isdigit() and not 0 < int(value) < 2**63:
             raise forms.ValidationError("Enter a case reference, for example FGDM-2026-000123.")
         return value
+
     due_before = date_field("Due on or before", required=False)
 
 
 class BankAccountForm(forms.Form):
     account_name = forms.CharField(label="Name on the account", max_length=100)
-    sort_code = forms.CharField(label="Sort code", max_length=8, help_text="6 digits, for example 40-00-00.",
-                                widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
-    account_number = forms.CharField(label="Account number", max_length=16,
-                                     help_text="8 digits for most banks. Shorter numbers, Santander's 9 digits and "
-                                               "NatWest's, the Co-operative Bank's and Leeds Building Society's 10 "
-                                               "digits are converted to the 8 that BACS uses.",
-                                     widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}))
+    sort_code = forms.CharField(
+        label="Sort code",
+        max_length=8,
+        help_text="6 digits, for example 40-00-00.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
+    account_number = forms.CharField(
+        label="Account number",
+        max_length=16,
+        help_text="8 digits for most banks. Shorter numbers, Santander's 9 digits and "
+        "NatWest's, the Co-operative Bank's and Leeds Building Society's 10 "
+        "digits are converted to the 8 that BACS uses.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "numeric"}),
+    )
 
 
 class SupplierForm(forms.Form):
     name = forms.CharField(label="Trading name", max_length=140)
-    supplies = forms.CharField(label="What they supply", max_length=200, required=False,
-                               help_text="For example: taxis in Weymouth and Portland; beds and bedding.")
-    address = forms.CharField(label="Address", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+    supplies = forms.CharField(
+        label="What they supply",
+        max_length=200,
+        required=False,
+        help_text="For example: taxis in Weymouth and Portland; beds and bedding.",
+    )
+    address = forms.CharField(
+        label="Address", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
     email = forms.EmailField(label="Email for remittance advice", required=False)
     phone = forms.CharField(label="Phone", max_length=40, required=False)
     company_number = forms.CharField(label="Company or charity number", max_length=20, required=False)
@@ -48,21 +64,28 @@ class SupplierChangeForm(SupplierForm):
 
 class SupplierSearchForm(forms.Form):
     search = forms.CharField(label="Name or what they supply", max_length=100, required=False)
-    show = forms.ChoiceField(label="Show", required=False, choices=[("active", "On the register"),
-                                                                     ("inactive", "Taken off the register"),
-                                                                     ("all", "All")])
+    show = forms.ChoiceField(
+        label="Show",
+        required=False,
+        choices=[("active", "On the register"), ("inactive", "Taken off the register"), ("all", "All")],
+    )
 
 
 class BatchCreateForm(forms.Form):
-    due_by = date_field("Include authorised payments due on or before", required=False,
-                        help_text="Leave blank for today. Ignored if you tick payments below.")
-    payment_ids = forms.TypedMultipleChoiceField(label="Or only these payments", required=False, coerce=int,
-                                                 choices=[], widget=forms.CheckboxSelectMultiple)
+    due_by = date_field(
+        "Include authorised payments due on or before",
+        required=False,
+        help_text="Leave blank for today. Ignored if you tick payments below.",
+    )
+    payment_ids = forms.TypedMultipleChoiceField(
+        label="Or only these payments", required=False, coerce=int, choices=[], widget=forms.CheckboxSelectMultiple
+    )
 
     def __init__(self, *args, payments=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["payment_ids"].choices = [
-            (p.pk, f"{p.reference} — {p.paid_to.full_name} — £{p.amount:,.2f} due {p.due_on:%-d %b %Y}") for p in payments
+            (p.pk, f"{p.reference} — {p.paid_to.full_name} — £{p.amount:,.2f} due {p.due_on:%-d %b %Y}")
+            for p in payments
         ]
 
 
@@ -71,19 +94,30 @@ class EmptyForm(forms.Form):
 
 
 class PaymentCancelForm(forms.Form):
-    reason = forms.CharField(label="Why cancel this payment?", max_length=500, widget=forms.Textarea(attrs={"rows": 2}),
-                             help_text="For example: duplicate of FNSP00000123.")
+    reason = forms.CharField(
+        label="Why cancel this payment?",
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example: duplicate of FNSP00000123.",
+    )
 
 
 class ReturnsUploadForm(forms.Form):
-    file = forms.FileField(label="Returns file from the bank (CSV)",
-                           help_text="Columns: reference, amount, returned_on, reason_code, reason. "
-                                     "The whole file is applied, or nothing if any line is wrong.")
+    file = forms.FileField(
+        label="Returns file from the bank (CSV)",
+        help_text="Columns: reference, amount, returned_on, reason_code, reason. "
+        "The whole file is applied, or nothing if any line is wrong.",
+    )
 
 
 class FinancialYearForm(forms.Form):
-    financial_year = forms.IntegerField(label="Financial year starting in", min_value=2000, max_value=2100,
-                                        required=False, help_text="2026 means April 2026 to March 2027.")
+    financial_year = forms.IntegerField(
+        label="Financial year starting in",
+        min_value=2000,
+        max_value=2100,
+        required=False,
+        help_text="2026 means April 2026 to March 2027.",
+    )
 
 
 class TransparencyForm(forms.Form):

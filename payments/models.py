@@ -1,15 +1,15 @@
 """Payees (network members and suppliers), their bank details, payments (one per instalment) and
 payment batches."""
+
 import hashlib
 from decimal import Decimal
 
+from auditlog.registry import auditlog
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
-
-from auditlog.registry import auditlog
 
 from fgdm.models import Case, NetworkMember
 from network_packages.models import PackageItem, SupportPackage
@@ -61,10 +61,12 @@ class BankAccount(models.Model):
     """A payee's bank details: a network member's or a supplier's. Used for payment only once
     verified by a second person."""
 
-    member = models.OneToOneField(NetworkMember, null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="bank_account")
-    supplier = models.OneToOneField(Supplier, null=True, blank=True, on_delete=models.PROTECT,
-                                    related_name="bank_account")
+    member = models.OneToOneField(
+        NetworkMember, null=True, blank=True, on_delete=models.PROTECT, related_name="bank_account"
+    )
+    supplier = models.OneToOneField(
+        Supplier, null=True, blank=True, on_delete=models.PROTECT, related_name="bank_account"
+    )
     account_name = models.CharField(max_length=100)
     sort_code = models.CharField(max_length=6, validators=[sort_code_validator])
     account_number = models.CharField(max_length=8, validators=[account_number_validator])
@@ -79,8 +81,11 @@ class BankAccount(models.Model):
     class Meta:
         permissions = [("verify_bankaccount", "Can verify payees' bank details")]
         constraints = [
-            models.CheckConstraint(condition=Q(member__isnull=False, supplier__isnull=True) | Q(member__isnull=True, supplier__isnull=False),
-                                   name="bank_account_one_owner"),
+            models.CheckConstraint(
+                condition=Q(member__isnull=False, supplier__isnull=True)
+                | Q(member__isnull=True, supplier__isnull=False),
+                name="bank_account_one_owner",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -146,9 +151,7 @@ class Payment(models.Model):
     status = models.CharField(max_length=16, choices=PaymentStatus.choices, default=PaymentStatus.SCHEDULED)
     authorised_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     authorised_at = models.DateTimeField(null=True, blank=True)
-    batch = models.ForeignKey(
-        PaymentBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
-    )
+    batch = models.ForeignKey(PaymentBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="payments")
     paid_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     # How many times the bank returned this payment (each return is a PaymentReturn row).
@@ -164,8 +167,10 @@ class Payment(models.Model):
                 condition=~Q(status__in=[PaymentStatus.BATCHED, PaymentStatus.PAID]) | Q(batch__isnull=False),
                 name="payment_batched_has_batch",
             ),
-            models.CheckConstraint(condition=Q(payee__isnull=False, supplier__isnull=True) | Q(payee__isnull=True, supplier__isnull=False),
-                                   name="payment_one_payee"),
+            models.CheckConstraint(
+                condition=Q(payee__isnull=False, supplier__isnull=True) | Q(payee__isnull=True, supplier__isnull=False),
+                name="payment_one_payee",
+            ),
         ]
         permissions = [("authorise_payment", "Can authorise payments")]
 
@@ -233,8 +238,10 @@ class BatchExport(models.Model):
             size += len(piece)
             buffer += piece
             while len(buffer) >= self.CHUNK_SIZE:
-                BatchExportChunk.objects.create(export=self, sequence=sequence, content=bytes(buffer[:self.CHUNK_SIZE]))
-                del buffer[:self.CHUNK_SIZE]
+                BatchExportChunk.objects.create(
+                    export=self, sequence=sequence, content=bytes(buffer[: self.CHUNK_SIZE])
+                )
+                del buffer[: self.CHUNK_SIZE]
                 sequence += 1
         if buffer:
             BatchExportChunk.objects.create(export=self, sequence=sequence, content=bytes(buffer))
@@ -247,8 +254,12 @@ class BatchExport(models.Model):
 
         Raises ExportDamaged (missing or changed chunks), at the end.
         """
-        rows = (BatchExportChunk.objects.filter(export_id=self.pk).order_by("sequence")
-                .values_list("sequence", "content").iterator(chunk_size=self.STREAM_ROWS))
+        rows = (
+            BatchExportChunk.objects.filter(export_id=self.pk)
+            .order_by("sequence")
+            .values_list("sequence", "content")
+            .iterator(chunk_size=self.STREAM_ROWS)
+        )
         digest, size, expected, held = hashlib.sha256(), 0, 0, None
         for sequence, content in rows:
             if sequence != expected:

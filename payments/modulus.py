@@ -7,6 +7,7 @@ code substitutions for exception 5). README.md says how to keep them current.
 `check(sort_code, account_number)` answers True when the pair passes (or when Vocalink has no rule
 for the sort code, which the specification says to treat as valid), False when it fails.
 """
+
 from __future__ import annotations
 
 import functools
@@ -48,8 +49,15 @@ def rules() -> tuple[Rule, ...]:
     for fields in _rows(VALACDOS_FILE):
         if len(fields) not in (17, 18) or fields[2] not in ("MOD10", "MOD11", "DBLAL"):
             raise ValueError(f"Malformed line in {VALACDOS_FILE}: {' '.join(fields)}")
-        loaded.append(Rule(int(fields[0]), int(fields[1]), fields[2], tuple(int(w) for w in fields[3:17]),
-                           int(fields[17]) if len(fields) == 18 else None))
+        loaded.append(
+            Rule(
+                int(fields[0]),
+                int(fields[1]),
+                fields[2],
+                tuple(int(w) for w in fields[3:17]),
+                int(fields[17]) if len(fields) == 18 else None,
+            )
+        )
     return tuple(loaded)
 
 
@@ -64,7 +72,7 @@ def rules_for(sort_code: str) -> list[Rule]:
 
 
 def _total(digits: str, weights: tuple[int, ...], method: str) -> int:
-    products = [int(d) * w for d, w in zip(digits, weights)]
+    products = [int(d) * w for d, w in zip(digits, weights, strict=True)]
     if method == "DBLAL":
         return sum(sum(int(ch) for ch in str(p)) for p in products)
     return sum(products)
@@ -78,7 +86,7 @@ def _standard(rule: Rule, digits: str, weights: tuple[int, ...] | None = None) -
     modulus = 11 if rule.method == "MOD11" else 10
     remainder = total % modulus
     if rule.exception == 4:
-        return remainder == int(digits[G:H + 1])
+        return remainder == int(digits[G : H + 1])
     if rule.exception == 5:
         if rule.method == "MOD11":
             if remainder == 1:
@@ -101,7 +109,7 @@ def _run(rule: Rule, sort_code: str, account: str) -> bool:
         weights = EXCEPTION_2_WEIGHTS_G_9 if digits[G] == "9" else EXCEPTION_2_WEIGHTS_G_NOT_9
     elif exception == 7 and digits[G] == "9":
         weights = (0,) * 8 + weights[8:]
-    elif exception == 10 and digits[A:B + 1] in ("09", "99") and digits[G] == "9":
+    elif exception == 10 and digits[A : B + 1] in ("09", "99") and digits[G] == "9":
         weights = (0,) * 8 + weights[8:]
     if _standard(rule, digits, weights):
         return True
@@ -182,17 +190,23 @@ def bacs_sort_code_and_account(sort_code: str, account_number: str) -> tuple[str
     if len(account) == 9:
         if _in(sort_code, SANTANDER):
             return sort_code[:5] + account[0], account[1:]
-        raise BankDetailsError("account_number", "A 9-digit account number can be converted for BACS only for a "
-                                                 "Santander sort code. Ask the payee for the 8-digit account number "
-                                                 "their bank gives for BACS payments (and its sort code).")
+        raise BankDetailsError(
+            "account_number",
+            "A 9-digit account number can be converted for BACS only for a "
+            "Santander sort code. Ask the payee for the 8-digit account number "
+            "their bank gives for BACS payments (and its sort code).",
+        )
     if _in(sort_code, NATWEST):
         return sort_code, account[2:]
     if _in(sort_code, COOPERATIVE_BANK) or _in(sort_code, LEEDS_BUILDING_SOCIETY):
         return sort_code, account[:8]
-    raise BankDetailsError("account_number", "A 10-digit account number can be converted for BACS only for a "
-                                             "National Westminster, Co-operative Bank or Leeds Building Society sort "
-                                             "code. Ask the payee for the 8-digit account number their bank gives "
-                                             "for BACS payments.")
+    raise BankDetailsError(
+        "account_number",
+        "A 10-digit account number can be converted for BACS only for a "
+        "National Westminster, Co-operative Bank or Leeds Building Society sort "
+        "code. Ask the payee for the 8-digit account number their bank gives "
+        "for BACS payments.",
+    )
 
 
 def check(sort_code: str, account_number: str) -> bool:

@@ -6,6 +6,7 @@ format (names and bank details of every payee), are removed — their chunk rows
 checksums, sizes, totals and the payments stay — and a payee's bank details are deleted once every
 payment to them is past its date.
 """
+
 from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 
@@ -20,8 +21,12 @@ class BatchFiles:
 
     def due(self, *, today):
         with_files = Exists(BatchExportChunk.objects.filter(export__batch=OuterRef("pk")))
-        batches = (PaymentBatch.objects.filter(with_files)
-                   .annotate(last_due=Max("payments__due_on")).only("pk", "reference", "created_at").order_by("pk"))
+        batches = (
+            PaymentBatch.objects.filter(with_files)
+            .annotate(last_due=Max("payments__due_on"))
+            .only("pk", "reference", "created_at")
+            .order_by("pk")
+        )
         for batch in batches.iterator(chunk_size=2000):
             day = batch.last_due or batch.created_at.date()
             destroy_after = payment_destroy_after(day)
@@ -44,14 +49,24 @@ class BankDetails:
 
     def due(self, *, today):
         # Network members' details only: a supplier's are a business's, kept while it is on the register.
-        accounts = (BankAccount.objects.filter(member__isnull=False).select_related("member")
-                    .annotate(last_due=Max("member__payments__due_on")).order_by("pk"))
+        accounts = (
+            BankAccount.objects.filter(member__isnull=False)
+            .select_related("member")
+            .annotate(last_due=Max("member__payments__due_on"))
+            .order_by("pk")
+        )
         for account in accounts.iterator(chunk_size=2000):
             day = account.last_due or account.entered_at.date()
             destroy_after = payment_destroy_after(day)
             if destroy_after < today:
-                yield Due(PAYMENT_RECORDS, "payments.bankaccount", account.pk, account.member.case_id, destroy_after,
-                          f"bank details of payee #{account.member_id}")
+                yield Due(
+                    PAYMENT_RECORDS,
+                    "payments.bankaccount",
+                    account.pk,
+                    account.member.case_id,
+                    destroy_after,
+                    f"bank details of payee #{account.member_id}",
+                )
 
     def destroy(self, due: Due):
         account = BankAccount.objects.select_for_update().get(pk=due.object_id)

@@ -1,5 +1,6 @@
 """Reads of the money side. Finance officers see payments, payees and batches; people who can see
 a case see that case's payments (never bank details unmasked)."""
+
 import csv
 import datetime
 import io
@@ -23,8 +24,9 @@ from payments.constants import PaymentStatus
 from payments.models import BankAccount, Payment, PaymentBatch, Supplier
 
 
-def payment_list(*, user, status: str | None = None, case_id: int | None = None,
-                 due_before: datetime.date | None = None) -> QuerySet[Payment]:
+def payment_list(
+    *, user, status: str | None = None, case_id: int | None = None, due_before: datetime.date | None = None
+) -> QuerySet[Payment]:
     qs = Payment.objects.select_related("payee", "supplier", "case__locality", "item", "batch", "package")
     if not (user.is_superuser or has_role(user, Role.FINANCE_OFFICER)):
         qs = qs.filter(full_case_scope_q(user, "case__"))
@@ -70,10 +72,13 @@ def payees_awaiting_verification(*, user) -> QuerySet[BankAccount]:
     """Bank details (network members' and suppliers') this finance officer may verify: not their own entries."""
     if not (user.is_superuser or has_role(user, Role.FINANCE_OFFICER)):
         return BankAccount.objects.none()
-    return (BankAccount.objects.filter(verified_at__isnull=True)
-            .exclude(entered_by=user)
-            .exclude(member__case__declared_conflicts__user=user)
-            .select_related("member__case", "supplier", "entered_by").order_by("entered_at"))
+    return (
+        BankAccount.objects.filter(verified_at__isnull=True)
+        .exclude(entered_by=user)
+        .exclude(member__case__declared_conflicts__user=user)
+        .select_related("member__case", "supplier", "entered_by")
+        .order_by("entered_at")
+    )
 
 
 def supplier_list(*, user, search: str = "", active: bool | None = None) -> QuerySet[Supplier]:
@@ -98,8 +103,6 @@ def supplier_get(*, user, supplier_id) -> Supplier:
 def suppliers_to_choose(*, user) -> list[Supplier]:
     """Active suppliers, for the payee choice of a package item."""
     return list(supplier_list(user=user, active=True))
-
-
 
 
 def can_see_finance_reports(user) -> bool:
@@ -135,21 +138,43 @@ def budget_report(*, user, financial_year: int) -> list[BudgetLine]:
     start, end = financial_year_bounds(financial_year)
     budgets = dict(Budget.objects.filter(financial_year=financial_year).values_list("locality_id", "amount"))
     committed = dict(
-        SupportPackage.objects.filter(status=PackageStatus.APPROVED, decided_at__date__gte=start, decided_at__date__lte=end)
-        .values_list("case__locality_id").annotate(total=Sum("total")).values_list("case__locality_id", "total"))
+        SupportPackage.objects.filter(
+            status=PackageStatus.APPROVED, decided_at__date__gte=start, decided_at__date__lte=end
+        )
+        .values_list("case__locality_id")
+        .annotate(total=Sum("total"))
+        .values_list("case__locality_id", "total")
+    )
     paid = dict(
         Payment.objects.filter(status=PaymentStatus.PAID, paid_at__date__gte=start, paid_at__date__lte=end)
-        .values_list("case__locality_id").annotate(total=Sum("amount")).values_list("case__locality_id", "total"))
+        .values_list("case__locality_id")
+        .annotate(total=Sum("amount"))
+        .values_list("case__locality_id", "total")
+    )
     zero = Decimal("0.00")
-    return [BudgetLine(locality=locality, budget=budgets.get(locality.pk), committed=committed.get(locality.pk) or zero,
-                       paid=paid.get(locality.pk) or zero)
-            for locality in Locality.objects.order_by("name")]
+    return [
+        BudgetLine(
+            locality=locality,
+            budget=budgets.get(locality.pk),
+            committed=committed.get(locality.pk) or zero,
+            paid=paid.get(locality.pk) or zero,
+        )
+        for locality in Locality.objects.order_by("name")
+    ]
 
 
 TRANSPARENCY_THRESHOLD = Decimal("500.00")
 TRANSPARENCY_COLUMNS = [
-    "Body name", "Service area", "Expenditure category", "Payment date", "Transaction number", "Amount",
-    "Supplier name", "Supplier type", "Purpose of expenditure", "Procurement category",
+    "Body name",
+    "Service area",
+    "Expenditure category",
+    "Payment date",
+    "Transaction number",
+    "Amount",
+    "Supplier name",
+    "Supplier type",
+    "Purpose of expenditure",
+    "Procurement category",
 ]
 REDACTED = "REDACTED - PERSONAL DATA"
 
@@ -166,18 +191,32 @@ def transparency_rows(*, user, date_from: datetime.date, date_to: datetime.date)
     if not can_see_finance_reports(user):
         raise NotPermitted("Only finance, auditors and senior managers see spending reports.")
     body = settings.FGDM_ORIGINATOR["name"]
-    payments = (Payment.objects.filter(status=PaymentStatus.PAID, amount__gt=TRANSPARENCY_THRESHOLD,
-                                       paid_at__date__gte=date_from, paid_at__date__lte=date_to)
-                .select_related("item", "case__locality", "supplier").order_by("paid_at", "id"))
+    payments = (
+        Payment.objects.filter(
+            status=PaymentStatus.PAID,
+            amount__gt=TRANSPARENCY_THRESHOLD,
+            paid_at__date__gte=date_from,
+            paid_at__date__lte=date_to,
+        )
+        .select_related("item", "case__locality", "supplier")
+        .order_by("paid_at", "id")
+    )
     for p in payments.iterator(chunk_size=500):
         if p.supplier_id:
             name, kind, procurement = p.supplier.name, "Supplier", "Goods and services bought for a family"
         else:
             name, kind, procurement = REDACTED, "Individual", "Grants and payments to individuals"
         yield [
-            body, f"Children's Services - Family Network Support - {p.case.locality.name}",
-            "Family network support packages", timezone.localtime(p.paid_at).date().isoformat(), p.reference,
-            f"{p.amount:.2f}", name, kind, p.item.get_category_display(), procurement,
+            body,
+            f"Children's Services - Family Network Support - {p.case.locality.name}",
+            "Family network support packages",
+            timezone.localtime(p.paid_at).date().isoformat(),
+            p.reference,
+            f"{p.amount:.2f}",
+            name,
+            kind,
+            p.item.get_category_display(),
+            procurement,
         ]
 
 

@@ -1,4 +1,5 @@
 """Every write and state change on the money side: bank details, payments, batches and exports."""
+
 import csv
 import datetime
 import hashlib
@@ -16,12 +17,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from audit.services import record_event
+from fgdm.constants import Role
 from fgdm.exceptions import InvalidTransition, RuleBroken, SeparationOfDuties, ensure_not_same_person, ensure_transition
 from fgdm.models import NetworkMember
 from fgdm.permissions import ensure_can_work_case, ensure_finance, ensure_no_conflict, has_role
-from fgdm.constants import Role
 from network_packages.constants import Frequency, PackageStatus
 from network_packages.models import SupportPackage
+from payments import exports, modulus
 from payments.constants import (
     BATCH_TRANSITIONS,
     PAYMENT_TRANSITIONS,
@@ -30,7 +32,6 @@ from payments.constants import (
     ExportFormat,
     PaymentStatus,
 )
-from payments import exports, modulus
 from payments.models import (
     BankAccount,
     BatchExport,
@@ -73,20 +74,41 @@ def payments_schedule(*, package: SupportPackage, by=None) -> list[Payment]:
     for item in package.items.all():
         starts_on = max(first, item.starts_on) if item.starts_on else first  # never backdated
         for number, due_on in enumerate(instalment_dates(starts_on, item.frequency, item.instalments), start=1):
-            payments.append(Payment(item=item, package=package, case_id=package.case_id, payee_id=item.payee_id,
-                                    supplier_id=item.supplier_id, instalment=number, amount=item.amount, due_on=due_on))
+            payments.append(
+                Payment(
+                    item=item,
+                    package=package,
+                    case_id=package.case_id,
+                    payee_id=item.payee_id,
+                    supplier_id=item.supplier_id,
+                    instalment=number,
+                    amount=item.amount,
+                    due_on=due_on,
+                )
+            )
     created = Payment.objects.bulk_create(payments)
     total = sum((p.amount for p in created), Decimal("0.00"))
     if total != package.total:  # rule 5: never pay a penny more or less than was approved
         raise RuleBroken(f"Scheduled payments (£{total}) do not equal the package total (£{package.total}).")
-    record_event(obj=package, action="payments_scheduled", by=by, case_id=package.case_id,
-                 changes={"payments": len(created), "total": str(total)})
+    record_event(
+        obj=package,
+        action="payments_scheduled",
+        by=by,
+        case_id=package.case_id,
+        changes={"payments": len(created), "total": str(total)},
+    )
     return created
 
 
-def payments_cancel_unpaid(*, package: SupportPackage, by=None, due_from: datetime.date | None = None,
-                           due_to: datetime.date | None = None, reason: str = "",
-                           finish_authorising: bool = False) -> int:
+def payments_cancel_unpaid(
+    *,
+    package: SupportPackage,
+    by=None,
+    due_from: datetime.date | None = None,
+    due_to: datetime.date | None = None,
+    reason: str = "",
+    finish_authorising: bool = False,
+) -> int:
     """Cancel a package's payments that have not gone to the bank (scheduled or authorised and not
     in a batch), all of them or those due between `due_from` and `due_to` (inclusive). Paid and
     batched payments are never touched. Called by the case flow and by ending or pausing a package.
@@ -95,7 +117,8 @@ def payments_cancel_unpaid(*, package: SupportPackage, by=None, due_from: dateti
     package's payments waits to be authorised the flow's "authorise payments" step is done.
     """
     pending = package.payments.select_for_update().filter(
-        status__in=[PaymentStatus.SCHEDULED, PaymentStatus.AUTHORISED], batch__isnull=True)
+        status__in=[PaymentStatus.SCHEDULED, PaymentStatus.AUTHORISED], batch__isnull=True
+    )
     if due_from:
         pending = pending.filter(due_on__gte=due_from)
     if due_to:
@@ -104,8 +127,15 @@ def payments_cancel_unpaid(*, package: SupportPackage, by=None, due_from: dateti
     for payment in pending.order_by("id"):
         previous = _move_payment(payment, PaymentStatus.CANCELLED)
         payment.save(update_fields=["status"])
-        record_event(obj=payment, action="payment_cancelled", by=by, case_id=payment.case_id,
-                     from_state=previous, to_state=payment.status, reason=reason or f"Package v{package.version} ended")
+        record_event(
+            obj=payment,
+            action="payment_cancelled",
+            by=by,
+            case_id=payment.case_id,
+            from_state=previous,
+            to_state=payment.status,
+            reason=reason or f"Package v{package.version} ended",
+        )
         cancelled += 1
     if finish_authorising and cancelled and not package.payments.filter(status=PaymentStatus.SCHEDULED).exists():
         package_payments_authorised.send(sender=Payment, package=package, by=by)
@@ -123,21 +153,34 @@ def bank_account_set(*, member_id: int, by, account_name: str, sort_code: str, a
         ensure_can_work_case(by, member.case)
     if not member.payment_eligible:
         raise RuleBroken("Parents and holders of parental responsibility cannot be paid from a support package.")
-    return _bank_account_save(owner=member, by=by, account_name=account_name, sort_code=sort_code,
-                              account_number=account_number, case_id=member.case_id)
+    return _bank_account_save(
+        owner=member,
+        by=by,
+        account_name=account_name,
+        sort_code=sort_code,
+        account_number=account_number,
+        case_id=member.case_id,
+    )
 
 
 @transaction.atomic
-def supplier_bank_account_set(*, supplier_id: int, by, account_name: str, sort_code: str,
-                              account_number: str) -> BankAccount:
+def supplier_bank_account_set(
+    *, supplier_id: int, by, account_name: str, sort_code: str, account_number: str
+) -> BankAccount:
     """Enter or change a supplier's bank details (finance only). A change needs verifying again.
 
     Raises RuleBroken (invalid sort code or account number), NotPermitted.
     """
     ensure_finance(by)
     supplier = Supplier.objects.select_for_update().get(pk=supplier_id)
-    return _bank_account_save(owner=supplier, by=by, account_name=account_name, sort_code=sort_code,
-                              account_number=account_number, case_id=None)
+    return _bank_account_save(
+        owner=supplier,
+        by=by,
+        account_name=account_name,
+        sort_code=sort_code,
+        account_number=account_number,
+        case_id=None,
+    )
 
 
 def _owner_filter(owner) -> dict:
@@ -149,8 +192,9 @@ def _payments_of(owner):
     return Payment.objects.filter(**({"supplier": owner} if owner.is_supplier else {"payee": owner}))
 
 
-def _bank_account_save(*, owner, by, account_name: str, sort_code: str, account_number: str,
-                       case_id: int | None) -> BankAccount:
+def _bank_account_save(
+    *, owner, by, account_name: str, sort_code: str, account_number: str, case_id: int | None
+) -> BankAccount:
     sort_code, account_number = _checked_bank_details(sort_code, account_number)
     if not account_name.strip():
         raise RuleBroken("Enter the name on the account.", field="account_name")
@@ -171,9 +215,15 @@ def _bank_account_save(*, owner, by, account_name: str, sort_code: str, account_
     # Payments not yet paid wait for the new details to be verified: they cannot be authorised,
     # batched or exported until then (the services check), and the pages flag them.
     held = _payments_of(owner).filter(status__in=PENDING_STATUSES).count()
-    record_event(obj=account, action=action, by=by, case_id=case_id,
-                 from_state="verified" if was_verified else ("unverified" if action == "bank_details_changed" else ""),
-                 to_state="unverified", changes={"pending_payments_held": held} if held else None)
+    record_event(
+        obj=account,
+        action=action,
+        by=by,
+        case_id=case_id,
+        from_state="verified" if was_verified else ("unverified" if action == "bank_details_changed" else ""),
+        to_state="unverified",
+        changes={"pending_payments_held": held} if held else None,
+    )
     return account
 
 
@@ -186,15 +236,20 @@ def _checked_bank_details(sort_code: str, account_number: str) -> tuple[str, str
         sort_code, account_number = modulus.bacs_sort_code_and_account(sort_code, account_number)
     except modulus.BankDetailsError as error:
         raise RuleBroken(error.message, field=error.field)
-    for field, value, validator in (("sort_code", sort_code, sort_code_validator),
-                                    ("account_number", account_number, account_number_validator)):
+    for field, value, validator in (
+        ("sort_code", sort_code, sort_code_validator),
+        ("account_number", account_number, account_number_validator),
+    ):
         try:
             validator(value)
         except ValidationError as error:
             raise RuleBroken(error.messages[0], field=field)
     if not modulus.check(sort_code, account_number):
-        raise RuleBroken("This account number does not pass the bank's check for this sort code (Vocalink modulus "
-                         "check): please check both with the payee.", field="account_number")
+        raise RuleBroken(
+            "This account number does not pass the bank's check for this sort code (Vocalink modulus "
+            "check): please check both with the payee.",
+            field="account_number",
+        )
     return sort_code, account_number
 
 
@@ -227,13 +282,21 @@ def _bank_account_verify(account: BankAccount | None, *, by, case_id: int | None
         raise InvalidTransition("There are no bank details to verify.")
     if account.is_verified:
         raise InvalidTransition("These bank details are already verified.")
-    ensure_not_same_person(by, account.entered_by, message="You entered these bank details; another officer must verify them.")
+    ensure_not_same_person(
+        by, account.entered_by, message="You entered these bank details; another officer must verify them."
+    )
     account.verified_by = by
     account.verified_at = timezone.now()
     account.changed_after_verification = False
     account.save(update_fields=["verified_by", "verified_at", "changed_after_verification"])
-    record_event(obj=account, action="bank_details_verified", by=by, case_id=case_id,
-                 from_state="unverified", to_state="verified")
+    record_event(
+        obj=account,
+        action="bank_details_verified",
+        by=by,
+        case_id=case_id,
+        from_state="unverified",
+        to_state="verified",
+    )
     return account
 
 
@@ -241,8 +304,12 @@ SUPPLIER_FIELDS = ("name", "supplies", "address", "email", "phone", "company_num
 
 
 def _supplier_fields(values: dict) -> dict:
-    cleaned = {field: " ".join(str(values.get(field) or "").split()) if field != "address"
-               else str(values.get(field) or "").strip() for field in SUPPLIER_FIELDS}
+    cleaned = {
+        field: " ".join(str(values.get(field) or "").split())
+        if field != "address"
+        else str(values.get(field) or "").strip()
+        for field in SUPPLIER_FIELDS
+    }
     if not cleaned["name"]:
         raise RuleBroken("Enter the supplier's trading name.", field="name")
     limits = {f.name: f.max_length for f in Supplier._meta.fields if f.name in SUPPLIER_FIELDS and f.max_length}
@@ -260,7 +327,9 @@ def _supplier_fields(values: dict) -> dict:
 def _ensure_name_free(name: str, *, exclude_id: int | None = None) -> None:
     clash = Supplier.objects.filter(name__iexact=name).exclude(pk=exclude_id).first()
     if clash is not None:
-        raise RuleBroken(f"“{clash.name}” is already on the register: use it rather than adding it again.", field="name")
+        raise RuleBroken(
+            f"“{clash.name}” is already on the register: use it rather than adding it again.", field="name"
+        )
 
 
 @contextmanager
@@ -275,20 +344,30 @@ def _name_taken_at_the_same_moment(name: str):
 
 
 @transaction.atomic
-def supplier_create(*, by, name: str, supplies: str = "", address: str = "", email: str = "", phone: str = "",
-                    company_number: str = "") -> Supplier:
+def supplier_create(
+    *, by, name: str, supplies: str = "", address: str = "", email: str = "", phone: str = "", company_number: str = ""
+) -> Supplier:
     """Add a supplier (a shop, a taxi firm) to the council's register, so packages can pay it directly.
 
     Raises NotPermitted (not finance), RuleBroken (no name, a name already on the register, bad email).
     """
     ensure_finance(by)
-    fields = _supplier_fields({"name": name, "supplies": supplies, "address": address, "email": email,
-                               "phone": phone, "company_number": company_number})
+    fields = _supplier_fields(
+        {
+            "name": name,
+            "supplies": supplies,
+            "address": address,
+            "email": email,
+            "phone": phone,
+            "company_number": company_number,
+        }
+    )
     _ensure_name_free(fields["name"])
     with _name_taken_at_the_same_moment(fields["name"]):
         supplier = Supplier.objects.create(created_by=by, **fields)
-    record_event(obj=supplier, action="supplier_added", by=by, case_id=None, to_state="active",
-                 changes={"name": supplier.name})
+    record_event(
+        obj=supplier, action="supplier_added", by=by, case_id=None, to_state="active", changes={"name": supplier.name}
+    )
     return supplier
 
 
@@ -318,8 +397,15 @@ def supplier_update(*, supplier_id: int, by, active: bool | None = None, **value
     with _name_taken_at_the_same_moment(supplier.name):
         supplier.save()
     state = lambda on: "active" if on else "inactive"  # noqa: E731
-    record_event(obj=supplier, action="supplier_changed", by=by, case_id=None, from_state=state(was_active),
-                 to_state=state(supplier.active), changes={"fields": sorted(changes)} if changes else None)
+    record_event(
+        obj=supplier,
+        action="supplier_changed",
+        by=by,
+        case_id=None,
+        from_state=state(was_active),
+        to_state=state(supplier.active),
+        changes={"fields": sorted(changes)} if changes else None,
+    )
     return supplier
 
 
@@ -338,10 +424,14 @@ def payment_authorise(*, payment_id: int, by) -> Payment:
     unverified), InvalidTransition (not scheduled).
     """
     ensure_finance(by)
-    payment = (Payment.objects.select_for_update(of=("self",)).select_related("package", "payee", "supplier")
-               .get(pk=payment_id))
-    ensure_not_same_person(by, payment.package.decided_by,
-                           message="You approved this package; someone else must authorise its payments.")
+    payment = (
+        Payment.objects.select_for_update(of=("self",))
+        .select_related("package", "payee", "supplier")
+        .get(pk=payment_id)
+    )
+    ensure_not_same_person(
+        by, payment.package.decided_by, message="You approved this package; someone else must authorise its payments."
+    )
     ensure_no_conflict(by, payment.case_id)
     account = BankAccount.objects.filter(**_owner_filter(payment.paid_to)).first()
     if account is None or not account.is_verified:
@@ -350,8 +440,14 @@ def payment_authorise(*, payment_id: int, by) -> Payment:
     payment.authorised_by = by
     payment.authorised_at = timezone.now()
     payment.save(update_fields=["status", "authorised_by", "authorised_at"])
-    record_event(obj=payment, action="payment_authorised", by=by, case_id=payment.case_id,
-                 from_state=previous, to_state=payment.status)
+    record_event(
+        obj=payment,
+        action="payment_authorised",
+        by=by,
+        case_id=payment.case_id,
+        from_state=previous,
+        to_state=payment.status,
+    )
     if not Payment.objects.filter(package_id=payment.package_id, status=PaymentStatus.SCHEDULED).exists():
         package_payments_authorised.send(sender=Payment, package=payment.package, by=by)
     return payment
@@ -365,7 +461,9 @@ def batch_create(*, by, payment_ids: list[int] | None = None, due_by: datetime.d
     Raises RuleBroken (nothing to pay; a named payment not authorised; unverified bank details).
     """
     ensure_finance(by)
-    candidates = Payment.objects.select_for_update(of=("self",)).filter(status=PaymentStatus.AUTHORISED, batch__isnull=True)
+    candidates = Payment.objects.select_for_update(of=("self",)).filter(
+        status=PaymentStatus.AUTHORISED, batch__isnull=True
+    )
     if payment_ids:
         wanted = set(payment_ids)
         payments = list(candidates.filter(pk__in=wanted).select_related("item", "payee", "supplier").order_by("id"))
@@ -376,17 +474,25 @@ def batch_create(*, by, payment_ids: list[int] | None = None, due_by: datetime.d
                 field="payment_ids",
             )
     else:
-        payments = list(candidates.filter(due_on__lte=due_by or timezone.localdate())
-                        .select_related("item", "payee", "supplier").order_by("id"))
+        payments = list(
+            candidates.filter(due_on__lte=due_by or timezone.localdate())
+            .select_related("item", "payee", "supplier")
+            .order_by("id")
+        )
     if not payments:
         raise RuleBroken("There are no authorised payments due to put in a batch.")
     # Lock the payees' bank details too (in id order): a change of details cannot slip in while the
     # batch is made, and two officers batching payments to the same payee at the same moment take
     # turns, so the second sees the first's batch when it looks for duplicates.
-    accounts = list(BankAccount.objects.select_for_update()
-                    .filter(Q(member_id__in={p.payee_id for p in payments if p.payee_id})
-                            | Q(supplier_id__in={p.supplier_id for p in payments if p.supplier_id}))
-                    .order_by("id").values_list("member_id", "supplier_id", "verified_at"))
+    accounts = list(
+        BankAccount.objects.select_for_update()
+        .filter(
+            Q(member_id__in={p.payee_id for p in payments if p.payee_id})
+            | Q(supplier_id__in={p.supplier_id for p in payments if p.supplier_id})
+        )
+        .order_by("id")
+        .values_list("member_id", "supplier_id", "verified_at")
+    )
     verified = {(member_id, supplier_id) for member_id, supplier_id, verified_at in accounts if verified_at is not None}
     unverified = [p for p in payments if (p.payee_id, p.supplier_id) not in verified]
     if unverified:
@@ -394,8 +500,11 @@ def batch_create(*, by, payment_ids: list[int] | None = None, due_by: datetime.d
     duplicates = find_duplicates(payments)
     if duplicates:
         listed = "; ".join(duplicates[:5]) + (f"; and {len(duplicates) - 5} more" if len(duplicates) > 5 else "")
-        raise RuleBroken(f"Possible duplicate payments, so no batch was made: {listed}. Cancel the duplicate, or name "
-                         "only the payments to pay.", field="payment_ids" if payment_ids else None)
+        raise RuleBroken(
+            f"Possible duplicate payments, so no batch was made: {listed}. Cancel the duplicate, or name "
+            "only the payments to pay.",
+            field="payment_ids" if payment_ids else None,
+        )
     batch = PaymentBatch.objects.create(reference=f"tmp-{uuid.uuid4().hex[:16]}", created_by=by)
     batch.reference = f"FNB-{timezone.localdate():%Y%m%d}-{batch.pk:04d}"
     batch.payment_count = len(payments)
@@ -405,10 +514,23 @@ def batch_create(*, by, payment_ids: list[int] | None = None, due_by: datetime.d
         previous = _move_payment(payment, PaymentStatus.BATCHED)
         payment.batch = batch
         payment.save(update_fields=["status", "batch"])
-        record_event(obj=payment, action="payment_batched", by=by, case_id=payment.case_id,
-                     from_state=previous, to_state=payment.status, changes={"batch": batch.reference})
-    record_event(obj=batch, action="batch_created", by=by, case_id=None, to_state=batch.status,
-                 changes={"payments": batch.payment_count, "total": str(batch.total)})
+        record_event(
+            obj=payment,
+            action="payment_batched",
+            by=by,
+            case_id=payment.case_id,
+            from_state=previous,
+            to_state=payment.status,
+            changes={"batch": batch.reference},
+        )
+    record_event(
+        obj=batch,
+        action="batch_created",
+        by=by,
+        case_id=None,
+        to_state=batch.status,
+        changes={"payments": batch.payment_count, "total": str(batch.total)},
+    )
     return batch
 
 
@@ -424,29 +546,48 @@ def _duplicate_key(payment: Payment) -> tuple:
     """Same payee, same amount, same item (the item as carried across package versions: same
     case, category and description) and same period."""
     item = payment.item
-    return (payment.payee_id, payment.supplier_id, payment.amount, payment.case_id, item.category, " ".join(item.description.lower().split()),
-            payment_period(payment))
+    return (
+        payment.payee_id,
+        payment.supplier_id,
+        payment.amount,
+        payment.case_id,
+        item.category,
+        " ".join(item.description.lower().split()),
+        payment_period(payment),
+    )
 
 
 def find_duplicates(payments: list[Payment]) -> list[str]:
     """Messages naming each payment that duplicates another in the list, or one already batched or paid."""
     if not payments:
         return []
-    earlier = (Payment.objects.select_related("item", "batch", "payee", "supplier")
-               .filter(Q(payee_id__in={p.payee_id for p in payments if p.payee_id})
-                       | Q(supplier_id__in={p.supplier_id for p in payments if p.supplier_id}),
-                       amount__in={p.amount for p in payments}, status__in=[PaymentStatus.BATCHED, PaymentStatus.PAID])
-               .exclude(pk__in=[p.pk for p in payments]).order_by("id"))
+    earlier = (
+        Payment.objects.select_related("item", "batch", "payee", "supplier")
+        .filter(
+            Q(payee_id__in={p.payee_id for p in payments if p.payee_id})
+            | Q(supplier_id__in={p.supplier_id for p in payments if p.supplier_id}),
+            amount__in={p.amount for p in payments},
+            status__in=[PaymentStatus.BATCHED, PaymentStatus.PAID],
+        )
+        .exclude(pk__in=[p.pk for p in payments])
+        .order_by("id")
+    )
     seen: dict[tuple, Payment] = {_duplicate_key(p): p for p in earlier}
     messages = []
     for payment in sorted(payments, key=lambda p: p.pk):
         key = _duplicate_key(payment)
         other = seen.get(key)
         if other is not None:
-            where = (f"already {other.get_status_display().lower()}" + (f" in {other.batch.reference}" if other.batch else "")
-                     if other.status in (PaymentStatus.BATCHED, PaymentStatus.PAID) else "also in this batch")
-            messages.append(f"{payment.reference} (£{payment.amount:,.2f} to {payment.paid_to.full_name} for "
-                            f"“{payment.item.description}”, {key[-1]}) duplicates {other.reference}, {where}")
+            where = (
+                f"already {other.get_status_display().lower()}"
+                + (f" in {other.batch.reference}" if other.batch else "")
+                if other.status in (PaymentStatus.BATCHED, PaymentStatus.PAID)
+                else "also in this batch"
+            )
+            messages.append(
+                f"{payment.reference} (£{payment.amount:,.2f} to {payment.paid_to.full_name} for "
+                f"“{payment.item.description}”, {key[-1]}) duplicates {other.reference}, {where}"
+            )
         else:
             seen[key] = payment
     return messages
@@ -465,8 +606,15 @@ def payment_cancel(*, payment_id: int, by, reason: str) -> Payment:
     ensure_no_conflict(by, payment.case_id)
     previous = _move_payment(payment, PaymentStatus.CANCELLED)
     payment.save(update_fields=["status"])
-    record_event(obj=payment, action="payment_cancelled", by=by, case_id=payment.case_id, from_state=previous,
-                 to_state=payment.status, reason=reason.strip())
+    record_event(
+        obj=payment,
+        action="payment_cancelled",
+        by=by,
+        case_id=payment.case_id,
+        from_state=previous,
+        to_state=payment.status,
+        reason=reason.strip(),
+    )
     return payment
 
 
@@ -484,12 +632,16 @@ def batch_approve(*, batch_id: int, by) -> PaymentBatch:
     from fgdm.models import DeclaredConflict
 
     if DeclaredConflict.objects.filter(user=by, case_id__in=batch.payments.values("case_id")).exists():
-        raise SeparationOfDuties("You have declared a conflict of interest in a case this batch pays; another officer must approve it.")
+        raise SeparationOfDuties(
+            "You have declared a conflict of interest in a case this batch pays; another officer must approve it."
+        )
     batch.status = BatchStatus.APPROVED
     batch.approved_by = by
     batch.approved_at = timezone.now()
     batch.save(update_fields=["status", "approved_by", "approved_at"])
-    record_event(obj=batch, action="batch_approved", by=by, case_id=None, from_state=BatchStatus.OPEN, to_state=batch.status)
+    record_event(
+        obj=batch, action="batch_approved", by=by, case_id=None, from_state=BatchStatus.OPEN, to_state=batch.status
+    )
     return batch
 
 
@@ -515,39 +667,64 @@ def batch_export_file(*, batch_id: int, by, export_format: str = ExportFormat.CS
     ensure_finance(by)
     batch = _lock_batch(batch_id)
     if export_format not in ExportFormat.values:
-        raise RuleBroken(f"Export format “{export_format}” is not available; use one of: {', '.join(ExportFormat.values)}.",
-                         field="format")
+        raise RuleBroken(
+            f"Export format “{export_format}” is not available; use one of: {', '.join(ExportFormat.values)}.",
+            field="format",
+        )
     if batch.status in (BatchStatus.EXPORTED, BatchStatus.CONFIRMED):
         if batch.exports.filter(content_removed_at__isnull=False).exists():
-            raise InvalidTransition("This batch's files were removed under the retention schedule; their checksums "
-                                    "are kept.")
+            raise InvalidTransition(
+                "This batch's files were removed under the retention schedule; their checksums are kept."
+            )
         existing = batch.exports.filter(export_format=export_format).first()
         if existing is not None:
-            record_event(obj=batch, action="batch_downloaded", by=by, case_id=None,
-                         changes={"format": export_format, "sha256": existing.sha256})
+            record_event(
+                obj=batch,
+                action="batch_downloaded",
+                by=by,
+                case_id=None,
+                changes={"format": export_format, "sha256": existing.sha256},
+            )
             return batch, existing
     else:
         ensure_transition(batch.status, BatchStatus.EXPORTED, BATCH_TRANSITIONS, label="batch")
-    payments = batch.payments.select_related("payee__bank_account", "supplier__bank_account",
-                                             "case__locality").order_by("id")
-    unverified = payments.exclude(Q(payee__bank_account__verified_at__isnull=False)
-                                  | Q(supplier__bank_account__verified_at__isnull=False)).count()
+    payments = batch.payments.select_related(
+        "payee__bank_account", "supplier__bank_account", "case__locality"
+    ).order_by("id")
+    unverified = payments.exclude(
+        Q(payee__bank_account__verified_at__isnull=False) | Q(supplier__bank_account__verified_at__isnull=False)
+    ).count()
     if unverified:
-        raise RuleBroken(f"{unverified} payee(s) have bank details that were changed and not verified again; "
-                         "the batch cannot be exported until another officer verifies them.")
+        raise RuleBroken(
+            f"{unverified} payee(s) have bank details that were changed and not verified again; "
+            "the batch cannot be exported until another officer verifies them."
+        )
     originator = exports.Originator.from_settings()
     problems = originator.problems() if export_format != ExportFormat.CSV else []
     if problems:  # `manage.py check` reports these too, but gunicorn does not run the checks
-        raise RuleBroken("The council's originator details in the settings are not valid, so no bank file was made: "
-                         + " ".join(message for _, message in problems) + " An administrator must correct them.",
-                         field="format")
+        raise RuleBroken(
+            "The council's originator details in the settings are not valid, so no bank file was made: "
+            + " ".join(message for _, message in problems)
+            + " An administrator must correct them.",
+            field="format",
+        )
     now = timezone.now()
     export = BatchExport.objects.create(
-        batch=batch, export_format=export_format, sha256="", size=0, payment_count=batch.payment_count,
-        total=batch.total, exported_by=by, exported_at=now)
+        batch=batch,
+        export_format=export_format,
+        sha256="",
+        size=0,
+        payment_count=batch.payment_count,
+        total=batch.total,
+        exported_by=by,
+        exported_at=now,
+    )
     try:
-        export.write(exports.render(export_format, batch, payments.iterator(chunk_size=500), originator=originator,
-                                    exported_at=now))
+        export.write(
+            exports.render(
+                export_format, batch, payments.iterator(chunk_size=500), originator=originator, exported_at=now
+            )
+        )
     except ValueError as error:  # the transaction is rolled back: no export, no chunks
         raise RuleBroken(f"The {export_format} file could not be made: {error}", field="format")
     if batch.status == BatchStatus.APPROVED:
@@ -557,11 +734,23 @@ def batch_export_file(*, batch_id: int, by, export_format: str = ExportFormat.CS
         batch.exported_by = by
         batch.exported_at = now
         batch.save(update_fields=["status", "export_format", "export_sha256", "exported_by", "exported_at"])
-        record_event(obj=batch, action="batch_exported", by=by, case_id=None, from_state=BatchStatus.APPROVED,
-                     to_state=batch.status, changes={"format": export_format, "sha256": export.sha256})
+        record_event(
+            obj=batch,
+            action="batch_exported",
+            by=by,
+            case_id=None,
+            from_state=BatchStatus.APPROVED,
+            to_state=batch.status,
+            changes={"format": export_format, "sha256": export.sha256},
+        )
     else:
-        record_event(obj=batch, action="batch_exported_again", by=by, case_id=None,
-                     changes={"format": export_format, "sha256": export.sha256})
+        record_event(
+            obj=batch,
+            action="batch_exported_again",
+            by=by,
+            case_id=None,
+            changes={"format": export_format, "sha256": export.sha256},
+        )
     return batch, export
 
 
@@ -576,16 +765,22 @@ def batch_confirm(*, batch_id: int, by) -> PaymentBatch:
         previous = _move_payment(payment, PaymentStatus.PAID)
         payment.paid_at = now
         payment.save(update_fields=["status", "paid_at"])
-        record_event(obj=payment, action="payment_paid", by=by, case_id=payment.case_id,
-                     from_state=previous, to_state=payment.status)
+        record_event(
+            obj=payment,
+            action="payment_paid",
+            by=by,
+            case_id=payment.case_id,
+            from_state=previous,
+            to_state=payment.status,
+        )
     batch.status = BatchStatus.CONFIRMED
     batch.confirmed_by = by
     batch.confirmed_at = now
     batch.save(update_fields=["status", "confirmed_by", "confirmed_at"])
-    record_event(obj=batch, action="batch_confirmed", by=by, case_id=None, from_state=BatchStatus.EXPORTED,
-                 to_state=batch.status)
+    record_event(
+        obj=batch, action="batch_confirmed", by=by, case_id=None, from_state=BatchStatus.EXPORTED, to_state=batch.status
+    )
     return batch
-
 
 
 RETURNS_COLUMNS = ["reference", "amount", "returned_on", "reason_code", "reason"]
@@ -637,8 +832,9 @@ def parse_returns_file(content: bytes) -> list[ReturnRow]:
         if not reason:
             errors.append(f"line {line}: the reason is empty")
             continue
-        rows.append(ReturnRow(line, reference.upper(), value.quantize(Decimal("0.01")), day, reason_code[:10],
-                              reason[:200]))
+        rows.append(
+            ReturnRow(line, reference.upper(), value.quantize(Decimal("0.01")), day, reason_code[:10], reason[:200])
+        )
     if not rows and not errors:
         errors.append("the file has no returned payments")
     if errors:
@@ -676,32 +872,61 @@ def returns_import(*, by, content: bytes, file_name: str = "") -> ReturnsImport:
         else:
             by_reference[row.reference] = row
             ids[int(number)] = row
-    payments = {p.pk: p for p in Payment.objects.select_for_update(of=("self",)).select_related("batch")
-                .filter(pk__in=list(ids)).order_by("id")}
+    payments = {
+        p.pk: p
+        for p in Payment.objects.select_for_update(of=("self",))
+        .select_related("batch")
+        .filter(pk__in=list(ids))
+        .order_by("id")
+    }
     for pk, row in ids.items():
         payment = payments.get(pk)
         if payment is None:
             errors.append(f"line {row.line}: no payment has the reference {row.reference}")
-        elif payment.status not in (PaymentStatus.BATCHED, PaymentStatus.PAID) or payment.batch is None \
-                or payment.batch.status not in (BatchStatus.EXPORTED, BatchStatus.CONFIRMED):
-            errors.append(f"line {row.line}: {row.reference} is {payment.get_status_display().lower()}, not sent to "
-                          "the bank in an exported batch")
+        elif (
+            payment.status not in (PaymentStatus.BATCHED, PaymentStatus.PAID)
+            or payment.batch is None
+            or payment.batch.status not in (BatchStatus.EXPORTED, BatchStatus.CONFIRMED)
+        ):
+            errors.append(
+                f"line {row.line}: {row.reference} is {payment.get_status_display().lower()}, not sent to "
+                "the bank in an exported batch"
+            )
         elif payment.amount != row.amount:
             errors.append(f"line {row.line}: {row.reference} was for £{payment.amount:,.2f}, not £{row.amount:,.2f}")
     if errors:
         raise RuleBroken(_errors_message("The returns file was not applied", errors), field="file")
-    imported = ReturnsImport.objects.create(file_name=file_name[:200], sha256=digest, row_count=len(rows),
-                                            total=sum((r.amount for r in rows), Decimal("0.00")), imported_by=by)
+    imported = ReturnsImport.objects.create(
+        file_name=file_name[:200],
+        sha256=digest,
+        row_count=len(rows),
+        total=sum((r.amount for r in rows), Decimal("0.00")),
+        imported_by=by,
+    )
     for pk in sorted(ids):
         row, payment = ids[pk], payments[pk]
         batch = payment.batch
-        PaymentReturn.objects.create(payment=payment, batch=batch, returns_import=imported, amount=row.amount,
-                                     reason_code=row.reason_code, reason=row.reason, returned_on=row.returned_on)
+        PaymentReturn.objects.create(
+            payment=payment,
+            batch=batch,
+            returns_import=imported,
+            amount=row.amount,
+            reason_code=row.reason_code,
+            reason=row.reason,
+            returned_on=row.returned_on,
+        )
         previous = _move_payment(payment, PaymentStatus.RETURNED)
         payment.save(update_fields=["status"])
-        record_event(obj=payment, action="payment_returned", by=by, case_id=payment.case_id, from_state=previous,
-                     to_state=payment.status, reason=f"{row.reason_code} {row.reason}".strip(),
-                     changes={"batch": batch.reference, "returned_on": row.returned_on.isoformat()})
+        record_event(
+            obj=payment,
+            action="payment_returned",
+            by=by,
+            case_id=payment.case_id,
+            from_state=previous,
+            to_state=payment.status,
+            reason=f"{row.reason_code} {row.reason}".strip(),
+            changes={"batch": batch.reference, "returned_on": row.returned_on.isoformat()},
+        )
         _move_payment(payment, PaymentStatus.SCHEDULED)
         payment.batch = None
         payment.authorised_by = None
@@ -709,9 +934,20 @@ def returns_import(*, by, content: bytes, file_name: str = "") -> ReturnsImport:
         payment.paid_at = None
         payment.times_returned += 1
         payment.save(update_fields=["status", "batch", "authorised_by", "authorised_at", "paid_at", "times_returned"])
-        record_event(obj=payment, action="payment_reopened", by=by, case_id=payment.case_id,
-                     from_state=PaymentStatus.RETURNED, to_state=payment.status,
-                     reason="Returned by the bank: correct the payee's bank details, then authorise it again.")
-    record_event(obj=imported, action="returns_imported", by=by, case_id=None,
-                 changes={"rows": imported.row_count, "total": str(imported.total), "sha256": digest})
+        record_event(
+            obj=payment,
+            action="payment_reopened",
+            by=by,
+            case_id=payment.case_id,
+            from_state=PaymentStatus.RETURNED,
+            to_state=payment.status,
+            reason="Returned by the bank: correct the payee's bank details, then authorise it again.",
+        )
+    record_event(
+        obj=imported,
+        action="returns_imported",
+        by=by,
+        case_id=None,
+        changes={"rows": imported.row_count, "total": str(imported.total), "sha256": digest},
+    )
     return imported

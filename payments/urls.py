@@ -16,8 +16,11 @@ urlpatterns = [
     path("suppliers/", views.supplier_list, name="supplier_list"),
     path("suppliers/<int:supplier_id>/", views.supplier_detail, name="supplier_detail"),
     path("suppliers/<int:supplier_id>/bank-details/", views.supplier_bank_details, name="supplier_bank_details"),
-    path("suppliers/<int:supplier_id>/bank-details/verify/", views.supplier_bank_details_verify,
-         name="supplier_bank_details_verify"),
+    path(
+        "suppliers/<int:supplier_id>/bank-details/verify/",
+        views.supplier_bank_details_verify,
+        name="supplier_bank_details_verify",
+    ),
     path("batches/", views.batch_list, name="batch_list"),
     path("batches/<int:batch_id>/", views.batch_detail, name="batch_detail"),
     path("batches/<int:batch_id>/approve/", views.batch_approve, name="batch_approve"),

@@ -1,4 +1,5 @@
 """Shared fixtures: a small Dorset-like world with one person in every role."""
+
 import datetime
 from types import SimpleNamespace
 

@@ -1,4 +1,5 @@
 """Factories per model, with state-specific helpers that keep the object graph consistent."""
+
 import datetime
 
 import factory
@@ -18,6 +19,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name", locale="en_GB")
     last_name = factory.Faker("last_name", locale="en_GB")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+
     @factory.post_generation
     def password(self, create, extracted, **kwargs):
         self.set_password(extracted or "pw")
@@ -74,4 +76,12 @@ class ChildFactory(factory.django.DjangoModelFactory):
     date_of_birth = datetime.date(2018, 5, 1)
 
 
-__all__ = ["UserFactory", "LocalityFactory", "HubFactory", "TeamFactory", "NetworkMemberFactory", "ChildFactory", "Case"]
+__all__ = [
+    "UserFactory",
+    "LocalityFactory",
+    "HubFactory",
+    "TeamFactory",
+    "NetworkMemberFactory",
+    "ChildFactory",
+    "Case",
+]

@@ -1,14 +1,15 @@
 """The world the permission matrix runs in: one East case (an FGC, coordinated by `coord`) and one
 West case, each taken to authorised payments, a referral waiting for allocation on each side, and
 one batch. "in" objects are East's (in scope for prac.east, coord, tm.east); "out" objects are West's."""
+
 from types import SimpleNamespace
 
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
 
 from payments import services as payment_services
 from tests import scenario
 from tests.factories import UserFactory
-from viewflow.workflow.models import Task
-from viewflow.workflow.status import STATUS
 
 
 def side(world, *, locality, prac, manager, model):
@@ -41,7 +42,8 @@ def build(world):
     # "in" entered by fin1 (who therefore cannot verify them), "out" by fin2.
     for scope, name, officer in ((inside, "Portland Taxis Ltd", world.u.fin1), (outside, "Wessex Beds", world.u.fin2)):
         supplier = payment_services.supplier_create(by=officer, name=name)
-        payment_services.supplier_bank_account_set(supplier_id=supplier.pk, by=officer, account_name=name,
-                                                   sort_code="089999", account_number="66374958")
+        payment_services.supplier_bank_account_set(
+            supplier_id=supplier.pk, by=officer, account_name=name, sort_code="089999", account_number="66374958"
+        )
         scope.supplier = supplier.pk
     return {"in": inside, "out": outside}

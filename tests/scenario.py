@@ -1,4 +1,5 @@
 """Drive a case along the path through the services, stopping wherever a test needs it."""
+
 import datetime
 from decimal import Decimal
 
@@ -18,9 +19,15 @@ def referral(world, *, by=None, stage="family_help", locality=None):
         locality=locality or world.east,
         stage=stage,
         referral_reason="Mum is going into hospital for several weeks.",
-        children=[ChildInput(first_name="Lily", last_name="Hardy", date_of_birth=datetime.date(2017, 3, 9),
-                             wishes_and_feelings="Wants to stay at her school and see Nan every day.",
-                             participation="attends")],
+        children=[
+            ChildInput(
+                first_name="Lily",
+                last_name="Hardy",
+                date_of_birth=datetime.date(2017, 3, 9),
+                wishes_and_feelings="Wants to stay at her school and see Nan every day.",
+                participation="attends",
+            )
+        ],
         consent_given_by="Sarah Hardy (mother)",
     )
 
@@ -35,9 +42,18 @@ def allocated(world, **kwargs):
 def with_network(world, **kwargs):
     case = allocated(world, **kwargs)
     lead = case.lead_practitioner
-    grandmother = case_services.member_add(case_id=case.pk, by=lead, full_name="Margaret Hardy", relationship="grandparent")
-    case_services.member_add(case_id=case.pk, by=lead, full_name="Sarah Hardy", relationship="parent", is_parent=True,
-                             has_parental_responsibility=True, lives_with_child=True)
+    grandmother = case_services.member_add(
+        case_id=case.pk, by=lead, full_name="Margaret Hardy", relationship="grandparent"
+    )
+    case_services.member_add(
+        case_id=case.pk,
+        by=lead,
+        full_name="Sarah Hardy",
+        relationship="parent",
+        is_parent=True,
+        has_parental_responsibility=True,
+        lives_with_child=True,
+    )
     return case, grandmother
 
 
@@ -51,18 +67,30 @@ def meeting_held(world, *, model="fnm", **kwargs):
     case, grandmother = with_network(world, **kwargs)
     lead = case.lead_practitioner
     meeting = case_services.meeting_schedule(
-        case_id=case.pk, by=lead, model=model, scheduled_for=timezone.now() - datetime.timedelta(days=1),
-        venue="Leigh Park Family Hub", coordinator=world.u.coord if model == "fgc" else None,
+        case_id=case.pk,
+        by=lead,
+        model=model,
+        scheduled_for=timezone.now() - datetime.timedelta(days=1),
+        venue="Leigh Park Family Hub",
+        coordinator=world.u.coord if model == "fgc" else None,
     )
     runner = world.u.coord if model == "fgc" else lead
     if model == "fgc":
         prepare_everyone(case, by=runner)
         case_services.meeting_prepare(meeting_id=meeting.pk, by=runner)
     plan = case_services.meeting_record(
-        meeting_id=meeting.pk, by=runner, held_on=timezone.localdate(), attendees="Margaret, Sarah, Lily",
+        meeting_id=meeting.pk,
+        by=runner,
+        held_on=timezone.localdate(),
+        attendees="Margaret, Sarah, Lily",
         private_family_time=True,
-        actions=[ActionInput(description="Nan stays over while mum is in hospital", owner_member_id=grandmother.pk,
-                             due_by=timezone.localdate() + datetime.timedelta(days=7))],
+        actions=[
+            ActionInput(
+                description="Nan stays over while mum is in hospital",
+                owner_member_id=grandmother.pk,
+                due_by=timezone.localdate() + datetime.timedelta(days=7),
+            )
+        ],
         contingency="If Nan is unwell, Aunt Jo steps in.",
         review_by=timezone.localdate() + datetime.timedelta(days=42),
     )
@@ -79,13 +107,24 @@ def plan_accepted(world, **kwargs):
 def package_submitted(world, *, amount=Decimal("300.00"), frequency="one_off", instalments=1, **kwargs):
     case, grandmother, plan = plan_accepted(world, **kwargs)
     package = package_services.package_create(
-        case_id=case.pk, by=case.lead_practitioner, plan_id=plan.pk,
+        case_id=case.pk,
+        by=case.lead_practitioner,
+        plan_id=plan.pk,
         justification="A sofa bed so Nan can stay over while mum is in hospital.",
-        other_funding_checked=True, agreement_signed_on=timezone.localdate(),
+        other_funding_checked=True,
+        agreement_signed_on=timezone.localdate(),
         review_by=timezone.localdate() + datetime.timedelta(days=42),
-        items=[ItemInput(description="Sofa bed", category="furniture_and_bedding", payee_id=grandmother.pk,
-                         amount=Decimal(amount), frequency=frequency, instalments=instalments,
-                         plan_action_id=plan.actions.first().pk)],
+        items=[
+            ItemInput(
+                description="Sofa bed",
+                category="furniture_and_bedding",
+                payee_id=grandmother.pk,
+                amount=Decimal(amount),
+                frequency=frequency,
+                instalments=instalments,
+                plan_action_id=plan.actions.first().pk,
+            )
+        ],
     )
     return package_services.package_submit(package_id=package.pk, by=case.lead_practitioner)
 
@@ -98,8 +137,9 @@ def package_approved(world, *, approver=None, **kwargs):
 def payments_authorised(world, **kwargs):
     package = package_approved(world, **kwargs)
     payee = package.items.first().payee
-    payment_services.bank_account_set(member_id=payee.pk, by=world.u.fin1, account_name="M HARDY",
-                                      sort_code="40-00-00", account_number="12165678")
+    payment_services.bank_account_set(
+        member_id=payee.pk, by=world.u.fin1, account_name="M HARDY", sort_code="40-00-00", account_number="12165678"
+    )
     payment_services.bank_account_verify(member_id=payee.pk, by=world.u.fin2)
     for payment in package.payments.order_by("id"):
         payment_services.payment_authorise(payment_id=payment.pk, by=world.u.fin1)

@@ -1,5 +1,6 @@
 """Access follows the case and the team at once: moving a case to another team, or a practitioner
 leaving a team, changes what the very next request may see."""
+
 import pytest
 
 from tests import scenario
@@ -10,11 +11,19 @@ pytestmark = pytest.mark.django_db
 def test_transfer_through_the_api_moves_access_in_the_same_request_cycle(world, api):
     case, grandmother, plan = scenario.plan_accepted(world)
     assert api.as_user(world.u.prac_east2).get(f"/api/v1/cases/{case.pk}/").status_code == 200
-    response = api.as_user(world.u.sm).post(f"/api/v1/cases/{case.pk}/transfer/", {
-        "team": "west", "locality": "west", "lead_practitioner": "prac.west"}, format="json")
+    response = api.as_user(world.u.sm).post(
+        f"/api/v1/cases/{case.pk}/transfer/",
+        {"team": "west", "locality": "west", "lead_practitioner": "prac.west"},
+        format="json",
+    )
     assert response.status_code == 200, response.content
-    for user, want in ((world.u.prac_east, 404), (world.u.prac_east2, 404), (world.u.tm_east, 404),
-                       (world.u.prac_west, 200), (world.u.tm_west, 200)):
+    for user, want in (
+        (world.u.prac_east, 404),
+        (world.u.prac_east2, 404),
+        (world.u.tm_east, 404),
+        (world.u.prac_west, 200),
+        (world.u.tm_west, 200),
+    ):
         client = api.as_user(user)
         assert client.get(f"/api/v1/cases/{case.pk}/").status_code == want, user
         assert client.get(f"/api/v1/plans/{plan.pk}/").status_code == want, user
@@ -59,8 +68,13 @@ def test_a_coordinator_sees_only_their_conference_not_other_meetings_notes(world
 
     case, grandmother, fnm_plan = scenario.meeting_held(world)  # an FNM, run by the practitioner
     fnm = fnm_plan.meeting
-    fgc = Meeting.objects.create(case=case, model="fgc", scheduled_for=timezone.now() + datetime.timedelta(days=7),
-                                 venue="Leigh Park Family Hub", coordinator=world.u.coord)
+    fgc = Meeting.objects.create(
+        case=case,
+        model="fgc",
+        scheduled_for=timezone.now() + datetime.timedelta(days=7),
+        venue="Leigh Park Family Hub",
+        coordinator=world.u.coord,
+    )
     from fgdm.permissions import COORDINATE, grant_case_access
 
     grant_case_access(world.u.coord, case, COORDINATE)

@@ -1,5 +1,6 @@
 """Django admin: reference data and approval limits are editable; casework and money are read-only;
 bank details are masked on every admin page."""
+
 import io
 from decimal import Decimal
 
@@ -138,11 +139,15 @@ class TestBankDetailsMasked:
         entries = LogEntry.objects.filter(content_type__model="bankaccount")
         assert entries.exists()
         urls = [
-            url(BankAccount, "changelist"), url(BankAccount, "change", account.pk),
-            url(Payment, "changelist"), url(Payment, "change", payment.pk),
-            url(PaymentBatch, "changelist"), url(PaymentBatch, "change", payment.batch_id),
+            url(BankAccount, "changelist"),
+            url(BankAccount, "change", account.pk),
+            url(Payment, "changelist"),
+            url(Payment, "change", payment.pk),
+            url(PaymentBatch, "changelist"),
+            url(PaymentBatch, "change", payment.batch_id),
             reverse("admin:fgdm_networkmember_change", args=[account.member_id]),
-            url(DomainEvent, "changelist"), url(LogEntry, "changelist"),
+            url(DomainEvent, "changelist"),
+            url(LogEntry, "changelist"),
             *(url(LogEntry, "change", entry.pk) for entry in entries),
         ]
         for address in urls:
@@ -172,7 +177,8 @@ class TestTeams:
         team = Team.objects.get(code="east")
         newcomer = get_user_model().objects.create_user("prac.purbeck")
         data = {
-            "name": team.name, "code": team.code,
+            "name": team.name,
+            "code": team.code,
             "localities": list(team.localities.values_list("pk", flat=True)),
             "members": [*team.members.values_list("pk", flat=True), newcomer.pk],
             "managers": list(team.managers.values_list("pk", flat=True)),

@@ -1,4 +1,5 @@
 """Who did it: token-authenticated writes carry the auditlog actor, and a case's trail reads newest first."""
+
 import pytest
 from django.db.models.signals import pre_save
 
@@ -25,9 +26,18 @@ class TestTokenWritesCarryTheActor:
     def test_every_field_change_names_the_token_user(self, path):
         start = last_seq()
         case, nan, package = path.to_submitted()
-        ok(path.as_(path.u.tm_east).post(f"/api/v1/packages/{package['id']}/approve/", {"note": "Agreed"}, format="json"))
-        ok(path.as_(path.u.fin1).put(f"/api/v1/network-members/{nan['id']}/bank-account/", {
-            "account_name": "M HARDY", "sort_code": "400000", "account_number": "12165678"}, format="json"))
+        ok(
+            path.as_(path.u.tm_east).post(
+                f"/api/v1/packages/{package['id']}/approve/", {"note": "Agreed"}, format="json"
+            )
+        )
+        ok(
+            path.as_(path.u.fin1).put(
+                f"/api/v1/network-members/{nan['id']}/bank-account/",
+                {"account_name": "M HARDY", "sort_code": "400000", "account_number": "12165678"},
+                format="json",
+            )
+        )
         ok(path.as_(path.u.fin2).post(f"/api/v1/network-members/{nan['id']}/bank-account/verify/"))
 
         entries = list(entries_since(start))
@@ -35,8 +45,12 @@ class TestTokenWritesCarryTheActor:
         assert {e.remote_addr for e in entries} == {"127.0.0.1"}
 
         def actors(model, **where):
-            return [e.actor.username for e in entries if e.content_type.model == model
-                    and all(e.changes_dict.get(k, [None, None])[1] == v for k, v in where.items())]
+            return [
+                e.actor.username
+                for e in entries
+                if e.content_type.model == model
+                and all(e.changes_dict.get(k, [None, None])[1] == v for k, v in where.items())
+            ]
 
         assert actors("case", status="referred") == ["prac.east"]  # the referral
         assert actors("case", status="allocated") == ["tm.east"]
@@ -48,10 +62,17 @@ class TestTokenWritesCarryTheActor:
     def test_session_writes_carry_it_too(self, world, client):
         client.force_login(world.u.prac_east)
         start = last_seq()
-        response = client.post("/api/v1/cases/", {
-            "family_name": "Hardy", "locality": "east", "stage": "family_help", "referral_reason": "x",
-            "children": [{"first_name": "Lily", "last_name": "Hardy", "date_of_birth": "2017-03-09"}]},
-            content_type="application/json")
+        response = client.post(
+            "/api/v1/cases/",
+            {
+                "family_name": "Hardy",
+                "locality": "east",
+                "stage": "family_help",
+                "referral_reason": "x",
+                "children": [{"first_name": "Lily", "last_name": "Hardy", "date_of_birth": "2017-03-09"}],
+            },
+            content_type="application/json",
+        )
         assert response.status_code == 201
         assert {e.actor.username for e in entries_since(start)} == {"prac.east"}
 
@@ -71,8 +92,12 @@ class TestTokenWritesCarryTheActor:
             ok(prac.post(f"/api/v1/cases/{case['id']}/consent/", {"given_by": "Sarah"}, format="json"))  # 200
             assert prac.post(f"/api/v1/cases/{case['id']}/consent/", {}, format="json").status_code == 400
             assert prac.post("/api/v1/cases/999999/consent/", {"given_by": "x"}, format="json").status_code == 404
-            assert prac.post(f"/api/v1/cases/{case['id']}/allocate/", {"lead_practitioner": "prac.east"},
-                             format="json").status_code == 403
+            assert (
+                prac.post(
+                    f"/api/v1/cases/{case['id']}/allocate/", {"lead_practitioner": "prac.east"}, format="json"
+                ).status_code
+                == 403
+            )
             ok(prac.get("/api/v1/tasks/"))
         assert len(pre_save.receivers) == before
 
@@ -87,7 +112,11 @@ def trail_of(client, case_id):
 class TestCaseTrail:
     def test_state_changes_newest_first_with_their_actors(self, path):
         case, nan, package = path.to_submitted()
-        ok(path.as_(path.u.tm_east).post(f"/api/v1/packages/{package['id']}/approve/", {"note": "Agreed"}, format="json"))
+        ok(
+            path.as_(path.u.tm_east).post(
+                f"/api/v1/packages/{package['id']}/approve/", {"note": "Agreed"}, format="json"
+            )
+        )
         trail = trail_of(path.as_(path.u.prac_east), case["id"])
 
         stored = DomainEvent.objects.filter(case_id=case["id"]).order_by("-at", "-id")
@@ -100,28 +129,57 @@ class TestCaseTrail:
         assert by_action["case_allocated"]["changes"]["state"] == ["referred", "allocated"]
         assert by_action["package_submitted"]["actor"] == "prac.east"
         assert by_action["package_submitted"]["changes"] | {} == {
-            "total": "300.00", "tier": "team_manager", "state": ["draft", "submitted"]}
+            "total": "300.00",
+            "tier": "team_manager",
+            "state": ["draft", "submitted"],
+        }
         approved = by_action["package_approved"]
         assert approved["actor"] == "tm.east" and approved["object"].startswith(f"supportpackage {package['id']}")
-        assert approved["changes"] == {"total": "300.00", "tier": "team_manager", "state": ["submitted", "approved"],
-                                       "reason": "Agreed"}
-        assert trail.index(approved) < trail.index(by_action["package_submitted"]) < trail.index(by_action["case_allocated"])
+        assert approved["changes"] == {
+            "total": "300.00",
+            "tier": "team_manager",
+            "state": ["submitted", "approved"],
+            "reason": "Agreed",
+        }
+        assert (
+            trail.index(approved)
+            < trail.index(by_action["package_submitted"])
+            < trail.index(by_action["case_allocated"])
+        )
 
     def test_paginated(self, path, monkeypatch):
         from rest_framework.pagination import PageNumberPagination
 
         monkeypatch.setattr(PageNumberPagination, "page_size", 2)
         case = path.referral()
-        ok(path.as_(path.u.tm_east).post(f"/api/v1/cases/{case['id']}/allocate/", {"lead_practitioner": "prac.east"}, format="json"))
-        ok(path.as_(path.u.prac_east).post(f"/api/v1/cases/{case['id']}/consent/", {"given_by": "Sarah"}, format="json"))
+        ok(
+            path.as_(path.u.tm_east).post(
+                f"/api/v1/cases/{case['id']}/allocate/", {"lead_practitioner": "prac.east"}, format="json"
+            )
+        )
+        ok(
+            path.as_(path.u.prac_east).post(
+                f"/api/v1/cases/{case['id']}/consent/", {"given_by": "Sarah"}, format="json"
+            )
+        )
         first = ok(path.as_(path.u.prac_east).get(f"/api/v1/cases/{case['id']}/audit/"))
         assert first["count"] == DomainEvent.objects.filter(case_id=case["id"]).count() > 2
         assert len(first["results"]) == 2 and first["next"]
 
-    @pytest.mark.parametrize("username, code", [
-        ("prac_east", 200), ("prac_east2", 200), ("tm_east", 200), ("sm", 200), ("auditor", 200),
-        ("prac_west", 404), ("tm_west", 404), ("fin1", 404), ("coord", 404),
-    ])
+    @pytest.mark.parametrize(
+        "username, code",
+        [
+            ("prac_east", 200),
+            ("prac_east2", 200),
+            ("tm_east", 200),
+            ("sm", 200),
+            ("auditor", 200),
+            ("prac_west", 404),
+            ("tm_west", 404),
+            ("fin1", 404),
+            ("coord", 404),
+        ],
+    )
     def test_who_may_read_it(self, path, username, code):
         case = path.referral()
         assert path.as_(getattr(path.u, username)).get(f"/api/v1/cases/{case['id']}/audit/").status_code == code
@@ -146,6 +204,9 @@ def test_every_api_view_sets_the_actor():
 
     api = [(route, cls) for route, cls in views(get_resolver().url_patterns) if route.startswith("api/v1/")]
     assert len(api) > 30
-    missing = [route for route, cls in api
-               if cls not in (SpectacularAPIView, SpectacularSwaggerView) and not issubclass(cls, AuditedMixin)]
+    missing = [
+        route
+        for route, cls in api
+        if cls not in (SpectacularAPIView, SpectacularSwaggerView) and not issubclass(cls, AuditedMixin)
+    ]
     assert missing == []

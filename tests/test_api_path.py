@@ -1,4 +1,5 @@
 """The whole path through the HTTP API with the demo roles, and the refusals along it."""
+
 import csv
 import datetime
 import hashlib
@@ -24,7 +25,11 @@ def counts() -> dict[str, int]:
     from django.apps import apps
     from viewflow.workflow.models import Process, Task
 
-    models = [m for label in ("fgdm", "network_packages", "payments", "audit") for m in apps.get_app_config(label).get_models()]
+    models = [
+        m
+        for label in ("fgdm", "network_packages", "payments", "audit")
+        for m in apps.get_app_config(label).get_models()
+    ]
     return {m._meta.label: m.objects.count() for m in [*models, Process, Task]}
 
 
@@ -39,11 +44,19 @@ class Path:
 
     def referral(self, **extra):
         body = {
-            "family_name": "Hardy", "locality": "east", "stage": "family_help",
+            "family_name": "Hardy",
+            "locality": "east",
+            "stage": "family_help",
             "referral_reason": "Mum is going into hospital.",
-            "children": [{"first_name": "Lily", "last_name": "Hardy", "date_of_birth": "2017-03-09",
-                          "wishes_and_feelings": "Lily wants to stay with Nan while Mum is in hospital.",
-                          "participation": "attends"}],
+            "children": [
+                {
+                    "first_name": "Lily",
+                    "last_name": "Hardy",
+                    "date_of_birth": "2017-03-09",
+                    "wishes_and_feelings": "Lily wants to stay with Nan while Mum is in hospital.",
+                    "participation": "attends",
+                }
+            ],
         } | extra
         return ok(self.as_(self.u.prac_east).post("/api/v1/cases/", body, format="json"), 201)
 
@@ -55,28 +68,78 @@ class Path:
 
     def to_meeting(self, model="fnm"):
         case = self.referral()
-        ok(self.as_(self.u.tm_east).post(f"/api/v1/cases/{case['id']}/allocate/", {"lead_practitioner": "prac.east"}, format="json"))
+        ok(
+            self.as_(self.u.tm_east).post(
+                f"/api/v1/cases/{case['id']}/allocate/", {"lead_practitioner": "prac.east"}, format="json"
+            )
+        )
         prac = self.as_(self.u.prac_east)
         ok(prac.post(f"/api/v1/cases/{case['id']}/consent/", {"given_by": "Sarah Hardy (mother)"}, format="json"))
-        nan = ok(prac.post(f"/api/v1/cases/{case['id']}/network-members/", {
-            "full_name": "Margaret Hardy", "relationship": "grandparent", "is_parent": False,
-            "has_parental_responsibility": False, "lives_with_child": False}, format="json"), 201)
-        mum = ok(prac.post(f"/api/v1/cases/{case['id']}/network-members/", {
-            "full_name": "Sarah Hardy", "relationship": "parent", "is_parent": True,
-            "has_parental_responsibility": True, "lives_with_child": True}, format="json"), 201)
+        nan = ok(
+            prac.post(
+                f"/api/v1/cases/{case['id']}/network-members/",
+                {
+                    "full_name": "Margaret Hardy",
+                    "relationship": "grandparent",
+                    "is_parent": False,
+                    "has_parental_responsibility": False,
+                    "lives_with_child": False,
+                },
+                format="json",
+            ),
+            201,
+        )
+        mum = ok(
+            prac.post(
+                f"/api/v1/cases/{case['id']}/network-members/",
+                {
+                    "full_name": "Sarah Hardy",
+                    "relationship": "parent",
+                    "is_parent": True,
+                    "has_parental_responsibility": True,
+                    "lives_with_child": True,
+                },
+                format="json",
+            ),
+            201,
+        )
         assert nan["payment_eligible"] is True and mum["payment_eligible"] is False
-        meeting = ok(prac.post(f"/api/v1/cases/{case['id']}/meetings/", {
-            "model": model, "scheduled_for": (timezone.now() - datetime.timedelta(hours=3)).isoformat(),
-            "venue": "Leigh Park Family Hub", "coordinator": "coord" if model == "fgc" else None}, format="json"), 201)
+        meeting = ok(
+            prac.post(
+                f"/api/v1/cases/{case['id']}/meetings/",
+                {
+                    "model": model,
+                    "scheduled_for": (timezone.now() - datetime.timedelta(hours=3)).isoformat(),
+                    "venue": "Leigh Park Family Hub",
+                    "coordinator": "coord" if model == "fgc" else None,
+                },
+                format="json",
+            ),
+            201,
+        )
         return case, nan, mum, meeting
 
     def record(self, meeting, nan, by):
-        return ok(self.as_(by).post(f"/api/v1/meetings/{meeting['id']}/record/", {
-            "held_on": TODAY().isoformat(), "attendees": "Margaret, Sarah, Lily", "private_family_time": True,
-            "plan": {"actions": [{"description": "Nan stays over", "owner_member": nan["id"]},
-                                 {"description": "School run", "owner_text": "Family friend"}],
-                     "contingency": "Aunt Jo", "review_by": (TODAY() + datetime.timedelta(days=42)).isoformat()},
-        }, format="json"), 201)
+        return ok(
+            self.as_(by).post(
+                f"/api/v1/meetings/{meeting['id']}/record/",
+                {
+                    "held_on": TODAY().isoformat(),
+                    "attendees": "Margaret, Sarah, Lily",
+                    "private_family_time": True,
+                    "plan": {
+                        "actions": [
+                            {"description": "Nan stays over", "owner_member": nan["id"]},
+                            {"description": "School run", "owner_text": "Family friend"},
+                        ],
+                        "contingency": "Aunt Jo",
+                        "review_by": (TODAY() + datetime.timedelta(days=42)).isoformat(),
+                    },
+                },
+                format="json",
+            ),
+            201,
+        )
 
     def to_plan_accepted(self, model="fnm"):
         case, nan, mum, meeting = self.to_meeting(model)
@@ -90,17 +153,34 @@ class Path:
 
     def package_body(self, plan, payee, amount="300.00", **item):
         return {
-            "plan": plan["id"], "justification": "A sofa bed so Nan can stay over.", "other_funding_checked": True,
-            "agreement_signed_on": TODAY().isoformat(), "review_by": (TODAY() + datetime.timedelta(days=42)).isoformat(),
-            "items": [{"description": "Sofa bed", "category": "furniture_and_bedding", "payee": payee["id"],
-                       "amount": amount, "frequency": "one_off", "instalments": 1,
-                       "plan_action": plan["actions"][0]["id"]} | item],
+            "plan": plan["id"],
+            "justification": "A sofa bed so Nan can stay over.",
+            "other_funding_checked": True,
+            "agreement_signed_on": TODAY().isoformat(),
+            "review_by": (TODAY() + datetime.timedelta(days=42)).isoformat(),
+            "items": [
+                {
+                    "description": "Sofa bed",
+                    "category": "furniture_and_bedding",
+                    "payee": payee["id"],
+                    "amount": amount,
+                    "frequency": "one_off",
+                    "instalments": 1,
+                    "plan_action": plan["actions"][0]["id"],
+                }
+                | item
+            ],
         }
 
     def to_submitted(self, amount="300.00", **item):
         case, nan, mum, plan = self.to_plan_accepted()
         prac = self.as_(self.u.prac_east)
-        package = ok(prac.post(f"/api/v1/cases/{case['id']}/packages/", self.package_body(plan, nan, amount, **item), format="json"), 201)
+        package = ok(
+            prac.post(
+                f"/api/v1/cases/{case['id']}/packages/", self.package_body(plan, nan, amount, **item), format="json"
+            ),
+            201,
+        )
         package = ok(prac.post(f"/api/v1/packages/{package['id']}/submit/"))
         return case, nan, package
 
@@ -116,51 +196,118 @@ class TestWholePath:
         """Every step through the API, each by the role that takes it in the demo."""
         u = path.u
         prac = path.as_(u.prac_east)
-        case = ok(prac.post("/api/v1/cases/", {
-            "family_name": "Hardy", "locality": "east", "stage": "family_help",
-            "referral_reason": "Mum is going into hospital.", "child_lives_with": "Mother",
-            "children": [{"first_name": "Lily", "last_name": "Hardy", "date_of_birth": "2017-03-09"}],
-        }, format="json"), 201)
+        case = ok(
+            prac.post(
+                "/api/v1/cases/",
+                {
+                    "family_name": "Hardy",
+                    "locality": "east",
+                    "stage": "family_help",
+                    "referral_reason": "Mum is going into hospital.",
+                    "child_lives_with": "Mother",
+                    "children": [{"first_name": "Lily", "last_name": "Hardy", "date_of_birth": "2017-03-09"}],
+                },
+                format="json",
+            ),
+            201,
+        )
         assert case["reference"].startswith("FGDM-") and case["status"] == "referred"
         assert [t["name"] for t in case["current_tasks"]] == ["allocate"]
 
-        case = ok(path.as_(u.tm_east).post(f"/api/v1/cases/{case['id']}/allocate/", {"lead_practitioner": "prac.east"}, format="json"))
+        case = ok(
+            path.as_(u.tm_east).post(
+                f"/api/v1/cases/{case['id']}/allocate/", {"lead_practitioner": "prac.east"}, format="json"
+            )
+        )
         assert case["lead_practitioner"] == "prac.east" and case["status"] == "allocated"
         prac = path.as_(u.prac_east)
-        assert ok(prac.post(f"/api/v1/cases/{case['id']}/consent/", {"given_by": "Sarah Hardy (mother)"}, format="json"))["consent_to_share"]
-        assert ok(prac.post(f"/api/v1/children/{case['children'][0]['id']}/wishes/", {
-            "wishes_and_feelings": "Lily wants to sleep at Nan's and keep going to school.", "participation": "attends"},
-            format="json"))["participation"] == "attends"
-        nan = ok(prac.post(f"/api/v1/cases/{case['id']}/network-members/", {
-            "full_name": "Margaret Hardy", "relationship": "grandparent", "is_parent": False,
-            "has_parental_responsibility": False, "lives_with_child": False, "phone": "01305 000000"}, format="json"), 201)
+        assert ok(
+            prac.post(f"/api/v1/cases/{case['id']}/consent/", {"given_by": "Sarah Hardy (mother)"}, format="json")
+        )["consent_to_share"]
+        assert (
+            ok(
+                prac.post(
+                    f"/api/v1/children/{case['children'][0]['id']}/wishes/",
+                    {
+                        "wishes_and_feelings": "Lily wants to sleep at Nan's and keep going to school.",
+                        "participation": "attends",
+                    },
+                    format="json",
+                )
+            )["participation"]
+            == "attends"
+        )
+        nan = ok(
+            prac.post(
+                f"/api/v1/cases/{case['id']}/network-members/",
+                {
+                    "full_name": "Margaret Hardy",
+                    "relationship": "grandparent",
+                    "is_parent": False,
+                    "has_parental_responsibility": False,
+                    "lives_with_child": False,
+                    "phone": "01305 000000",
+                },
+                format="json",
+            ),
+            201,
+        )
         assert nan["payment_eligible"] is True
-        meeting = ok(prac.post(f"/api/v1/cases/{case['id']}/meetings/", {
-            "model": "fnm", "scheduled_for": (timezone.now() - datetime.timedelta(hours=3)).isoformat(),
-            "venue": "Leigh Park Family Hub", "bottom_lines": "Lily is never left alone with dad."}, format="json"), 201)
+        meeting = ok(
+            prac.post(
+                f"/api/v1/cases/{case['id']}/meetings/",
+                {
+                    "model": "fnm",
+                    "scheduled_for": (timezone.now() - datetime.timedelta(hours=3)).isoformat(),
+                    "venue": "Leigh Park Family Hub",
+                    "bottom_lines": "Lily is never left alone with dad.",
+                },
+                format="json",
+            ),
+            201,
+        )
         plan = path.record(meeting, nan, u.prac_east)
         assert plan["version"] == 1 and plan["status"] == "agreed" and all(a["id"] for a in plan["actions"])
-        assert ok(prac.post(f"/api/v1/plans/{plan['id']}/accept/", {"support_needed": True}, format="json"))["status"] == "accepted"
+        assert (
+            ok(prac.post(f"/api/v1/plans/{plan['id']}/accept/", {"support_needed": True}, format="json"))["status"]
+            == "accepted"
+        )
 
-        package = ok(prac.post(f"/api/v1/cases/{case['id']}/packages/", path.package_body(plan, nan, "300.00"), format="json"), 201)
+        package = ok(
+            prac.post(f"/api/v1/cases/{case['id']}/packages/", path.package_body(plan, nan, "300.00"), format="json"),
+            201,
+        )
         assert (package["version"], package["status"], package["total"]) == (1, "draft", "300.00")
         assert package["items"][0]["amount"] == "300.00" and package["items"][0]["payee"] == nan["id"]
         package = ok(prac.post(f"/api/v1/packages/{package['id']}/submit/"))
         assert package["status"] == "submitted" and package["required_tier"] == "team_manager"
-        package = ok(path.as_(u.tm_east).post(f"/api/v1/packages/{package['id']}/approve/", {"note": "Agreed"}, format="json"))
+        package = ok(
+            path.as_(u.tm_east).post(f"/api/v1/packages/{package['id']}/approve/", {"note": "Agreed"}, format="json")
+        )
         assert package["status"] == "approved" and package["total"] == "300.00"
 
-        account = ok(path.as_(u.fin1).put(f"/api/v1/network-members/{nan['id']}/bank-account/", {
-            "account_name": "M HARDY", "sort_code": "40-00-00", "account_number": "12165678"}, format="json"))
+        account = ok(
+            path.as_(u.fin1).put(
+                f"/api/v1/network-members/{nan['id']}/bank-account/",
+                {"account_name": "M HARDY", "sort_code": "40-00-00", "account_number": "12165678"},
+                format="json",
+            )
+        )
         assert (account["sort_code"], account["account_number"], account["verified"]) == ("**-**-00", "****5678", False)
         assert "12165678" not in str(account) and "400000" not in str(account)
-        assert ok(path.as_(u.fin2).post(f"/api/v1/network-members/{nan['id']}/bank-account/verify/"))["verified"] is True
-        assert ok(path.as_(u.fin1).get(f"/api/v1/network-members/{nan['id']}/bank-account/"))["account_number"] == "****5678"
+        assert (
+            ok(path.as_(u.fin2).post(f"/api/v1/network-members/{nan['id']}/bank-account/verify/"))["verified"] is True
+        )
+        assert (
+            ok(path.as_(u.fin1).get(f"/api/v1/network-members/{nan['id']}/bank-account/"))["account_number"]
+            == "****5678"
+        )
 
         fin1 = path.as_(u.fin1)
         payments = ok(fin1.get(f"/api/v1/payments/?case={case['id']}&status=scheduled"))["results"]
         assert [(p["amount"], p["case_reference"], p["payee_name"], p["batch"]) for p in payments] == [
-            ("300.00", case["reference"], "Margaret Hardy", None)]
+            ("300.00", case["reference"], "Margaret Hardy", None)
+        ]
         for p in payments:
             assert ok(fin1.post(f"/api/v1/payments/{p['id']}/authorise/"))["status"] == "authorised"
         batch = ok(fin1.post("/api/v1/payment-batches/", {}, format="json"), 201)  # default: all authorised and due
@@ -181,9 +328,11 @@ class TestWholePath:
         assert sum(Decimal(r["amount"]) for r in details) == Decimal(trailer["amount"]) == total == Decimal("300.00")
         assert details[0]["case_reference"] == case["reference"] and details[0]["sort_code"] == "400000"
         assert ok(fin1.get(f"/api/v1/payment-batches/{batch['id']}/"))["status"] == "exported"
-        for again in (fin1.get(f"/api/v1/payment-batches/{batch['id']}/export/?format=csv"),
-                      fin1.post(f"/api/v1/payment-batches/{batch['id']}/export/?format=csv"),
-                      path.as_(u.fin2).get(f"/api/v1/payment-batches/{batch['id']}/export/")):
+        for again in (
+            fin1.get(f"/api/v1/payment-batches/{batch['id']}/export/?format=csv"),
+            fin1.post(f"/api/v1/payment-batches/{batch['id']}/export/?format=csv"),
+            path.as_(u.fin2).get(f"/api/v1/payment-batches/{batch['id']}/export/"),
+        ):
             assert again.status_code == 200
             assert again.getvalue() == first_body and again["X-Checksum-SHA256"] == first["X-Checksum-SHA256"]
 
@@ -201,16 +350,38 @@ class TestWholePath:
         assert meeting["coordinator"] == "coord" and meeting["status"] == "scheduled"
         prac = path.as_(path.u.prac_east)
         assert prac.post(f"/api/v1/meetings/{meeting['id']}/prepare/").status_code == 403
-        assert path.as_(path.u.coord).post(f"/api/v1/meetings/{meeting['id']}/record/", {
-            "held_on": TODAY().isoformat(), "attendees": "Family", "private_family_time": True,
-            "plan": {"actions": [{"description": "x", "owner_text": "Jo"}], "review_by": "2099-01-01"},
-        }, format="json").status_code == 409  # not prepared yet
+        assert (
+            path.as_(path.u.coord)
+            .post(
+                f"/api/v1/meetings/{meeting['id']}/record/",
+                {
+                    "held_on": TODAY().isoformat(),
+                    "attendees": "Family",
+                    "private_family_time": True,
+                    "plan": {"actions": [{"description": "x", "owner_text": "Jo"}], "review_by": "2099-01-01"},
+                },
+                format="json",
+            )
+            .status_code
+            == 409
+        )  # not prepared yet
         path.prepare_everyone(case)
         assert ok(path.as_(path.u.coord).post(f"/api/v1/meetings/{meeting['id']}/prepare/"))["status"] == "prepared"
-        assert path.as_(path.u.prac_east).post(f"/api/v1/meetings/{meeting['id']}/record/", {
-            "held_on": TODAY().isoformat(), "attendees": "Family", "private_family_time": True,
-            "plan": {"actions": [{"description": "x", "owner_text": "Jo"}], "review_by": "2099-01-01"},
-        }, format="json").status_code == 403  # only the coordinator records a conference
+        assert (
+            path.as_(path.u.prac_east)
+            .post(
+                f"/api/v1/meetings/{meeting['id']}/record/",
+                {
+                    "held_on": TODAY().isoformat(),
+                    "attendees": "Family",
+                    "private_family_time": True,
+                    "plan": {"actions": [{"description": "x", "owner_text": "Jo"}], "review_by": "2099-01-01"},
+                },
+                format="json",
+            )
+            .status_code
+            == 403
+        )  # only the coordinator records a conference
         plan = path.record(meeting, nan, path.u.coord)
         ok(path.as_(path.u.prac_east).post(f"/api/v1/plans/{plan['id']}/accept/", {}, format="json"))
         assert plan["version"] == 1
@@ -223,11 +394,17 @@ class TestWholePath:
 
         path.u.prac_east.groups.add(Group.objects.get(name="coordinator"))
         case = path.referral(consent_given_by="Sarah Hardy")
-        ok(path.as_(path.u.tm_east).post(f"/api/v1/cases/{case['id']}/allocate/", {"lead_practitioner": "prac.east"}, format="json"))
+        ok(
+            path.as_(path.u.tm_east).post(
+                f"/api/v1/cases/{case['id']}/allocate/", {"lead_practitioner": "prac.east"}, format="json"
+            )
+        )
         before = counts()
-        response = path.as_(path.u.prac_east).post(f"/api/v1/cases/{case['id']}/meetings/", {
-            "model": "fgc", "scheduled_for": timezone.now().isoformat(), "venue": "Hub", "coordinator": "prac.east"},
-            format="json")
+        response = path.as_(path.u.prac_east).post(
+            f"/api/v1/cases/{case['id']}/meetings/",
+            {"model": "fgc", "scheduled_for": timezone.now().isoformat(), "venue": "Hub", "coordinator": "prac.east"},
+            format="json",
+        )
         assert response.status_code == 400 and "coordinator" in response.json()
         assert counts() == before
 
@@ -246,18 +423,27 @@ class TestApprovalTiers:
     def test_1200_team_manager_endorses_and_it_escalates_to_a_service_manager(self, path):
         _, _, package = path.to_submitted("1200.00")
         assert package["required_tier"] == "service_manager" and package["current_tier"] == "team_manager"
-        escalated = ok(path.as_(path.u.tm_east).post(f"/api/v1/packages/{package['id']}/approve/", {"note": "Endorsed"}, format="json"))
+        escalated = ok(
+            path.as_(path.u.tm_east).post(
+                f"/api/v1/packages/{package['id']}/approve/", {"note": "Endorsed"}, format="json"
+            )
+        )
         assert escalated["status"] == "submitted" and escalated["current_tier"] == "service_manager"
         assert path.as_(path.u.tm_east).post(f"/api/v1/packages/{package['id']}/approve/").status_code == 403
         approved = ok(path.as_(path.u.sm).post(f"/api/v1/packages/{package['id']}/approve/"))
         assert approved["status"] == "approved"
         assert [(a["approver"], a["decision"]) for a in sorted(approved["approvals"], key=lambda a: a["at"])] == [
-            ("tm.east", "escalated"), ("sm", "approved")]
+            ("tm.east", "escalated"),
+            ("sm", "approved"),
+        ]
 
     def test_7000_climbs_to_the_head_of_service(self, path):
         _, _, package = path.to_submitted("7000.00")
         ok(path.as_(path.u.tm_east).post(f"/api/v1/packages/{package['id']}/approve/"))
-        assert ok(path.as_(path.u.sm).post(f"/api/v1/packages/{package['id']}/approve/"))["current_tier"] == "head_of_service"
+        assert (
+            ok(path.as_(path.u.sm).post(f"/api/v1/packages/{package['id']}/approve/"))["current_tier"]
+            == "head_of_service"
+        )
         assert ok(path.as_(path.u.hos).post(f"/api/v1/packages/{package['id']}/approve/"))["status"] == "approved"
 
     def test_a_service_manager_may_decide_at_the_first_step(self, path):
@@ -282,15 +468,20 @@ class TestRefusals:
     def test_parent_as_payee(self, path):
         case, nan, mum, plan = path.to_plan_accepted()
         before = counts()
-        response = path.as_(path.u.prac_east).post(f"/api/v1/cases/{case['id']}/packages/",
-                                                    path.package_body(plan, mum), format="json")
+        response = path.as_(path.u.prac_east).post(
+            f"/api/v1/cases/{case['id']}/packages/", path.package_body(plan, mum), format="json"
+        )
         assert response.status_code == 400 and "parental responsibility" in response.json()["items"][0]
         assert counts() == before
 
     def test_package_before_a_meeting_is_held(self, path):
         case, nan, mum, meeting = path.to_meeting()
-        body = {"plan": 1, "justification": "x", "other_funding_checked": True,
-                "items": [{"description": "x", "category": "other", "payee": nan["id"], "amount": "10.00"}]}
+        body = {
+            "plan": 1,
+            "justification": "x",
+            "other_funding_checked": True,
+            "items": [{"description": "x", "category": "other", "payee": nan["id"], "amount": "10.00"}],
+        }
         before = counts()
         response = path.as_(path.u.prac_east).post(f"/api/v1/cases/{case['id']}/packages/", body, format="json")
         assert response.status_code == 400 and "plan" in response.json()  # no plan until the meeting is held
@@ -301,12 +492,20 @@ class TestRefusals:
         from fgdm.models import FamilyPlan, Meeting, PlanAction
 
         case, nan, mum, meeting = path.to_meeting()
-        plan = FamilyPlan.objects.create(case_id=case["id"], meeting=Meeting.objects.get(pk=meeting["id"]), status="accepted",
-                                         review_by=TODAY() + datetime.timedelta(days=42), agreed_on=TODAY())
+        plan = FamilyPlan.objects.create(
+            case_id=case["id"],
+            meeting=Meeting.objects.get(pk=meeting["id"]),
+            status="accepted",
+            review_by=TODAY() + datetime.timedelta(days=42),
+            agreed_on=TODAY(),
+        )
         PlanAction.objects.create(plan=plan, description="Nan stays over", owner_member_id=nan["id"])
         before = counts()
-        response = path.as_(path.u.prac_east).post(f"/api/v1/cases/{case['id']}/packages/", path.package_body(
-            {"id": plan.pk, "actions": [{"id": plan.actions.get().pk}]}, nan), format="json")
+        response = path.as_(path.u.prac_east).post(
+            f"/api/v1/cases/{case['id']}/packages/",
+            path.package_body({"id": plan.pk, "actions": [{"id": plan.actions.get().pk}]}, nan),
+            format="json",
+        )
         assert response.status_code == 400 and "held" in response.json()["plan"][0]
         assert counts() == before
 
@@ -344,19 +543,31 @@ class TestRefusals:
         case, nan, package = path.to_submitted()
         plan_id = package["plan"]
         meeting_id = ok(path.as_(path.u.prac_east).get(f"/api/v1/cases/{case['id']}/meetings/"))["results"][0]["id"]
-        reads = [f"/api/v1/cases/{case['id']}/", f"/api/v1/cases/{case['id']}/network-members/",
-                 f"/api/v1/cases/{case['id']}/meetings/", f"/api/v1/cases/{case['id']}/packages/",
-                 f"/api/v1/cases/{case['id']}/audit/", f"/api/v1/plans/{plan_id}/", f"/api/v1/packages/{package['id']}/"]
+        reads = [
+            f"/api/v1/cases/{case['id']}/",
+            f"/api/v1/cases/{case['id']}/network-members/",
+            f"/api/v1/cases/{case['id']}/meetings/",
+            f"/api/v1/cases/{case['id']}/packages/",
+            f"/api/v1/cases/{case['id']}/audit/",
+            f"/api/v1/plans/{plan_id}/",
+            f"/api/v1/packages/{package['id']}/",
+        ]
         client = path.as_(getattr(path.u, username))
         for url in reads:
             response = client.get(url)
             assert response.status_code == 404, (username, url)
             assert case["reference"] not in response.content.decode()
         before = counts()
-        writes = [f"/api/v1/cases/{case['id']}/consent/", f"/api/v1/cases/{case['id']}/network-members/",
-                  f"/api/v1/cases/{case['id']}/meetings/", f"/api/v1/cases/{case['id']}/packages/",
-                  f"/api/v1/meetings/{meeting_id}/record/", f"/api/v1/plans/{plan_id}/return/",
-                  f"/api/v1/packages/{package['id']}/approve/", f"/api/v1/packages/{package['id']}/withdraw/"]
+        writes = [
+            f"/api/v1/cases/{case['id']}/consent/",
+            f"/api/v1/cases/{case['id']}/network-members/",
+            f"/api/v1/cases/{case['id']}/meetings/",
+            f"/api/v1/cases/{case['id']}/packages/",
+            f"/api/v1/meetings/{meeting_id}/record/",
+            f"/api/v1/plans/{plan_id}/return/",
+            f"/api/v1/packages/{package['id']}/approve/",
+            f"/api/v1/packages/{package['id']}/withdraw/",
+        ]
         for url in writes:
             assert client.post(url, {}, format="json").status_code == 404, (username, url)
         assert counts() == before
@@ -368,8 +579,14 @@ class TestRefusals:
         fin = path.as_(path.u.fin1)
         assert fin.get(f"/api/v1/cases/{case['id']}/").status_code == 404
         assert fin.get(f"/api/v1/network-members/{nan['id']}/bank-account/").status_code == 404  # none entered yet
-        assert fin.put(f"/api/v1/network-members/{nan['id']}/bank-account/", {
-            "account_name": "M HARDY", "sort_code": "400000", "account_number": "12165678"}, format="json").status_code == 200
+        assert (
+            fin.put(
+                f"/api/v1/network-members/{nan['id']}/bank-account/",
+                {"account_name": "M HARDY", "sort_code": "400000", "account_number": "12165678"},
+                format="json",
+            ).status_code
+            == 200
+        )
         assert path.as_(path.u.prac_west).get(f"/api/v1/network-members/{nan['id']}/bank-account/").status_code == 404
 
     def test_anonymous_gets_401(self, client, db):
@@ -390,8 +607,11 @@ def test_sensitive_reads_are_in_the_access_log(path):
     case, nan, package = path.to_submitted()
     path.as_(path.u.auditor).get(f"/api/v1/cases/{case['id']}/")
     path.as_(path.u.prac_east).get(f"/api/v1/plans/{package['plan']}/")
-    path.as_(path.u.fin1).put(f"/api/v1/network-members/{nan['id']}/bank-account/", {
-        "account_name": "M HARDY", "sort_code": "400000", "account_number": "12165678"}, format="json")
+    path.as_(path.u.fin1).put(
+        f"/api/v1/network-members/{nan['id']}/bank-account/",
+        {"account_name": "M HARDY", "sort_code": "400000", "account_number": "12165678"},
+        format="json",
+    )
     path.as_(path.u.fin2).get(f"/api/v1/network-members/{nan['id']}/bank-account/")
     logged = set(AccessLog.objects.values_list("actor_username", "what", "door"))
     assert logged >= {("auditor", "case", "api"), ("prac.east", "plan", "api"), ("fin2", "bank_details", "api")}

@@ -1,4 +1,5 @@
 """GET /api/v1/tasks/ shows each role its own inbox and claimable queue; assign takes a task once."""
+
 from decimal import Decimal
 
 import pytest
@@ -11,38 +12,83 @@ from tests.test_api_path import counts, ok
 
 # Where the case stands → the tasks each person sees (name, owner) on it; people not named see none.
 STAGES = {
-    "referred": (lambda w: scenario.referral(w), {
-        "tm_east": [("allocate", None)], "sm": [("allocate", None)], "hos": [("allocate", None)],
-    }),
-    "allocated": (lambda w: scenario.allocated(w), {
-        "prac_east": [("map_network", "prac.east")],
-    }),
-    "conference": (lambda w: _conference(w), {
-        "coord": [("prepare_network", "coord")],
-    }),
-    "plan agreed": (lambda w: scenario.meeting_held(w)[0], {
-        "prac_east": [("accept_plan", "prac.east")],
-    }),
-    "plan accepted": (lambda w: scenario.plan_accepted(w)[0], {
-        "prac_east": [("draft_package", "prac.east")],
-    }),
-    "submitted £300": (lambda w: scenario.package_submitted(w).case, {
-        "tm_east": [("approve_team_manager", None)],
-    }),
-    "escalated £1,200": (lambda w: _escalated(w), {
-        "sm": [("approve_service_manager", None)],
-    }),
-    "approved": (lambda w: scenario.package_approved(w).case, {
-        "fin1": [("authorise_payments", None)], "fin2": [("authorise_payments", None)],
-    }),
+    "referred": (
+        lambda w: scenario.referral(w),
+        {
+            "tm_east": [("allocate", None)],
+            "sm": [("allocate", None)],
+            "hos": [("allocate", None)],
+        },
+    ),
+    "allocated": (
+        lambda w: scenario.allocated(w),
+        {
+            "prac_east": [("map_network", "prac.east")],
+        },
+    ),
+    "conference": (
+        lambda w: _conference(w),
+        {
+            "coord": [("prepare_network", "coord")],
+        },
+    ),
+    "plan agreed": (
+        lambda w: scenario.meeting_held(w)[0],
+        {
+            "prac_east": [("accept_plan", "prac.east")],
+        },
+    ),
+    "plan accepted": (
+        lambda w: scenario.plan_accepted(w)[0],
+        {
+            "prac_east": [("draft_package", "prac.east")],
+        },
+    ),
+    "submitted £300": (
+        lambda w: scenario.package_submitted(w).case,
+        {
+            "tm_east": [("approve_team_manager", None)],
+        },
+    ),
+    "escalated £1,200": (
+        lambda w: _escalated(w),
+        {
+            "sm": [("approve_service_manager", None)],
+        },
+    ),
+    "approved": (
+        lambda w: scenario.package_approved(w).case,
+        {
+            "fin1": [("authorise_payments", None)],
+            "fin2": [("authorise_payments", None)],
+        },
+    ),
 }
-EVERYONE = ["prac_east", "prac_east2", "prac_west", "coord", "tm_east", "tm_west", "sm", "hos", "fin1", "fin2", "auditor"]
+EVERYONE = [
+    "prac_east",
+    "prac_east2",
+    "prac_west",
+    "coord",
+    "tm_east",
+    "tm_west",
+    "sm",
+    "hos",
+    "fin1",
+    "fin2",
+    "auditor",
+]
 
 
 def _conference(world):
     case, _ = scenario.with_network(world)
-    case_services.meeting_schedule(case_id=case.pk, by=world.u.prac_east, model="fgc", venue="Hub",
-                                   scheduled_for=timezone.now(), coordinator=world.u.coord)
+    case_services.meeting_schedule(
+        case_id=case.pk,
+        by=world.u.prac_east,
+        model="fgc",
+        venue="Hub",
+        scheduled_for=timezone.now(),
+        coordinator=world.u.coord,
+    )
     return case
 
 
@@ -70,8 +116,15 @@ class TestTaskList:
         case = scenario.referral(world)
         [task] = ok(api.as_user(world.u.tm_east).get("/api/v1/tasks/"))["results"]
         assert task | {"id": 0, "created": ""} == {
-            "id": 0, "name": "allocate", "title": "Screen and allocate a lead practitioner", "status": "NEW",
-            "case": case.pk, "case_reference": case.reference, "owner": None, "created": ""}
+            "id": 0,
+            "name": "allocate",
+            "title": "Screen and allocate a lead practitioner",
+            "status": "NEW",
+            "case": case.pk,
+            "case_reference": case.reference,
+            "owner": None,
+            "created": "",
+        }
 
     def test_another_teams_referral_is_not_in_the_queue(self, world, api):
         scenario.referral(world, by=world.u.prac_west, locality=world.west)
@@ -92,17 +145,23 @@ class TestTaskAssign:
         assert counts() == before
         # It is now in tm.east's inbox and out of the other managers' queues.
         assert [(t["id"], t["owner"]) for t in ok(api.as_user(world.u.tm_east).get("/api/v1/tasks/"))["results"]] == [
-            (task["id"], "tm.east")]
+            (task["id"], "tm.east")
+        ]
         assert ok(api.as_user(world.u.sm).get("/api/v1/tasks/"))["count"] == 0
 
     def test_the_assignee_then_completes_it_through_the_service_endpoint(self, world, api):
         case = scenario.referral(world)
         [task] = ok(api.as_user(world.u.tm_east).get("/api/v1/tasks/"))["results"]
         ok(api.as_user(world.u.tm_east).post(f"/api/v1/tasks/{task['id']}/assign/"))
-        ok(api.as_user(world.u.tm_east).post(f"/api/v1/cases/{case.pk}/allocate/", {"lead_practitioner": "prac.east"},
-                                             format="json"))
+        ok(
+            api.as_user(world.u.tm_east).post(
+                f"/api/v1/cases/{case.pk}/allocate/", {"lead_practitioner": "prac.east"}, format="json"
+            )
+        )
         assert ok(api.as_user(world.u.tm_east).get("/api/v1/tasks/"))["count"] == 0
-        assert [t["name"] for t in ok(api.as_user(world.u.prac_east).get("/api/v1/tasks/"))["results"]] == ["map_network"]
+        assert [t["name"] for t in ok(api.as_user(world.u.prac_east).get("/api/v1/tasks/"))["results"]] == [
+            "map_network"
+        ]
 
     @pytest.mark.parametrize("username", ["prac_east", "tm_west", "fin1", "coord"])
     def test_people_whose_queue_does_not_hold_it_get_404(self, world, api, username):

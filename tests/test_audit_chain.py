@@ -1,4 +1,5 @@
 """Tamper evidence: verify_audit catches an edited, deleted or forged record; PostgreSQL refuses changes."""
+
 import io
 
 import pytest
@@ -62,8 +63,10 @@ class TestVerifyAudit:
     def test_edited_event_changes_are_caught(self, trail):
         victim = DomainEvent.objects.get(action="package_approved")
         disable_triggers()
-        raw("UPDATE audit_domainevent SET changes = %s WHERE id = %s",
-            ['{"total": "3.00", "tier": "team_manager"}', victim.pk])
+        raw(
+            "UPDATE audit_domainevent SET changes = %s WHERE id = %s",
+            ['{"total": "3.00", "tier": "team_manager"}', victim.pk],
+        )
         code, output = verify()
         assert code == 1 and f"record #{victim.pk}" in output and "changed" in output
 
@@ -81,10 +84,13 @@ class TestVerifyAudit:
         code, output = verify()
         assert code == 1 and f"access_log: record #{victim.pk}" in output
 
-    @pytest.mark.parametrize("sql", [
-        "UPDATE audit_domainevent SET remote_addr = '10.0.0.66' WHERE id = %s",  # an address added afterwards
-        "UPDATE audit_domainevent SET via = 'command:seed_demo' WHERE id = %s",
-    ])
+    @pytest.mark.parametrize(
+        "sql",
+        [
+            "UPDATE audit_domainevent SET remote_addr = '10.0.0.66' WHERE id = %s",  # an address added afterwards
+            "UPDATE audit_domainevent SET via = 'command:seed_demo' WHERE id = %s",
+        ],
+    )
     def test_origin_added_afterwards_is_caught(self, trail, sql):
         victim = DomainEvent.objects.get(action="package_approved")
         disable_triggers()

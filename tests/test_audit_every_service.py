@@ -8,6 +8,7 @@ event, or an event without its actor, fails `test_service_leaves_its_events`.
 A service leaves exactly one domain event unless its row lists several and says why (each extra
 event is another object's own state change, e.g. a meeting held also moves the case).
 """
+
 import datetime
 import importlib
 import inspect
@@ -46,23 +47,33 @@ def _today():
 
 # --- drivers: each returns (the service call, the person it acts as) --------------------------------
 
+
 def _case_create(world):
-    return (lambda: case_services.case_create(
-        by=world.u.prac_east, family_name="Hardy", locality=world.east, stage="family_help", referral_reason="x",
-        children=[ChildInput(first_name="Lily", last_name="Hardy", date_of_birth=datetime.date(2017, 3, 9))]),
-        world.u.prac_east)
+    return (
+        lambda: case_services.case_create(
+            by=world.u.prac_east,
+            family_name="Hardy",
+            locality=world.east,
+            stage="family_help",
+            referral_reason="x",
+            children=[ChildInput(first_name="Lily", last_name="Hardy", date_of_birth=datetime.date(2017, 3, 9))],
+        ),
+        world.u.prac_east,
+    )
 
 
 def _case_allocate(world):
     case = scenario.referral(world)
-    return lambda: case_services.case_allocate(case_id=case.pk, by=world.u.tm_east,
-                                               lead_practitioner=world.u.prac_east), world.u.tm_east
+    return lambda: case_services.case_allocate(
+        case_id=case.pk, by=world.u.tm_east, lead_practitioner=world.u.prac_east
+    ), world.u.tm_east
 
 
 def _case_record_consent(world):
     case = scenario.allocated(world)
-    return lambda: case_services.case_record_consent(case_id=case.pk, by=world.u.prac_east,
-                                                     given_by="Sarah"), world.u.prac_east
+    return lambda: case_services.case_record_consent(
+        case_id=case.pk, by=world.u.prac_east, given_by="Sarah"
+    ), world.u.prac_east
 
 
 def _case_review_continue(world):
@@ -71,8 +82,9 @@ def _case_review_continue(world):
     case, _, plan = scenario.meeting_held(world)
     case_services.plan_accept(plan_id=plan.pk, by=world.u.prac_east, support_needed=False)
     fire_timers_on(plan.review_by)
-    return lambda: case_services.case_review(case_id=case.pk, by=world.u.prac_east, close=False,
-                                             notes="Going well"), world.u.prac_east
+    return lambda: case_services.case_review(
+        case_id=case.pk, by=world.u.prac_east, close=False, notes="Going well"
+    ), world.u.prac_east
 
 
 def _case_review_close(world):
@@ -81,35 +93,46 @@ def _case_review_close(world):
     case, _, plan = scenario.meeting_held(world)
     case_services.plan_accept(plan_id=plan.pk, by=world.u.prac_east, support_needed=False)
     fire_timers_on(plan.review_by)
-    return lambda: case_services.case_review(case_id=case.pk, by=world.u.prac_east, close=True,
-                                             outcome="remained_at_home"), world.u.prac_east
+    return lambda: case_services.case_review(
+        case_id=case.pk, by=world.u.prac_east, close=True, outcome="remained_at_home"
+    ), world.u.prac_east
 
 
 def _case_transfer(world):
     case = scenario.allocated(world)
-    return lambda: case_services.case_transfer(case_id=case.pk, by=world.u.sm, team=world.team_west,
-                                               lead_practitioner=world.u.prac_west,
-                                               locality=world.west), world.u.sm
+    return lambda: case_services.case_transfer(
+        case_id=case.pk, by=world.u.sm, team=world.team_west, lead_practitioner=world.u.prac_west, locality=world.west
+    ), world.u.sm
 
 
 def _member_add(world):
     case = scenario.allocated(world)
-    return lambda: case_services.member_add(case_id=case.pk, by=world.u.prac_east, full_name="Margaret Hardy",
-                                            relationship="grandparent"), world.u.prac_east
+    return lambda: case_services.member_add(
+        case_id=case.pk, by=world.u.prac_east, full_name="Margaret Hardy", relationship="grandparent"
+    ), world.u.prac_east
 
 
 def _meeting_schedule(world):
     case, _ = scenario.with_network(world)
     return lambda: case_services.meeting_schedule(
-        case_id=case.pk, by=world.u.prac_east, model="fnm", venue="Hub",
-        scheduled_for=timezone.now() - datetime.timedelta(hours=2)), world.u.prac_east
+        case_id=case.pk,
+        by=world.u.prac_east,
+        model="fnm",
+        venue="Hub",
+        scheduled_for=timezone.now() - datetime.timedelta(hours=2),
+    ), world.u.prac_east
 
 
 def _fgc_scheduled(world):
     case, grandmother = scenario.with_network(world)
     meeting = case_services.meeting_schedule(
-        case_id=case.pk, by=world.u.prac_east, model="fgc", venue="Hub", coordinator=world.u.coord,
-        scheduled_for=timezone.now() - datetime.timedelta(hours=2))
+        case_id=case.pk,
+        by=world.u.prac_east,
+        model="fgc",
+        venue="Hub",
+        coordinator=world.u.coord,
+        scheduled_for=timezone.now() - datetime.timedelta(hours=2),
+    )
     return case, grandmother, meeting
 
 
@@ -122,12 +145,22 @@ def _meeting_prepare(world):
 def _meeting_record(world):
     case, grandmother = scenario.with_network(world)
     meeting = case_services.meeting_schedule(
-        case_id=case.pk, by=world.u.prac_east, model="fnm", venue="Hub",
-        scheduled_for=timezone.now() - datetime.timedelta(hours=2))
+        case_id=case.pk,
+        by=world.u.prac_east,
+        model="fnm",
+        venue="Hub",
+        scheduled_for=timezone.now() - datetime.timedelta(hours=2),
+    )
     return lambda: case_services.meeting_record(
-        meeting_id=meeting.pk, by=world.u.prac_east, held_on=_today(), attendees="Family", private_family_time=True,
-        actions=[ActionInput(description="Stay over", owner_member_id=grandmother.pk)], contingency="Aunt",
-        review_by=_today() + datetime.timedelta(days=30)), world.u.prac_east
+        meeting_id=meeting.pk,
+        by=world.u.prac_east,
+        held_on=_today(),
+        attendees="Family",
+        private_family_time=True,
+        actions=[ActionInput(description="Stay over", owner_member_id=grandmother.pk)],
+        contingency="Aunt",
+        review_by=_today() + datetime.timedelta(days=30),
+    ), world.u.prac_east
 
 
 def _plan_accept(world):
@@ -137,51 +170,63 @@ def _plan_accept(world):
 
 def _plan_return(world):
     case, _, plan = scenario.meeting_held(world)
-    return lambda: case_services.plan_return(plan_id=plan.pk, by=world.u.prac_east,
-                                             reason="Say who collects Lily"), world.u.prac_east
+    return lambda: case_services.plan_return(
+        plan_id=plan.pk, by=world.u.prac_east, reason="Say who collects Lily"
+    ), world.u.prac_east
 
 
 def _plan_revise(world):
     case, grandmother, plan = scenario.meeting_held(world)
     case_services.plan_return(plan_id=plan.pk, by=world.u.prac_east, reason="Say who collects Lily")
     return lambda: case_services.plan_revise(
-        plan_id=plan.pk, by=world.u.prac_east, actions=[ActionInput(description="Nan collects", owner_member_id=grandmother.pk)],
-        contingency="Aunt", review_by=_today() + datetime.timedelta(days=30)), world.u.prac_east
+        plan_id=plan.pk,
+        by=world.u.prac_east,
+        actions=[ActionInput(description="Nan collects", owner_member_id=grandmother.pk)],
+        contingency="Aunt",
+        review_by=_today() + datetime.timedelta(days=30),
+    ), world.u.prac_east
 
 
 def _conflict_declare(world):
     case = scenario.allocated(world)
-    return lambda: case_services.conflict_declare(by=world.u.prac_east2, case_reference=case.reference,
-                                                  reason="The grandmother is my neighbour"), world.u.prac_east2
+    return lambda: case_services.conflict_declare(
+        by=world.u.prac_east2, case_reference=case.reference, reason="The grandmother is my neighbour"
+    ), world.u.prac_east2
 
 
 def _case_withdraw_consent(world):
     case = scenario.allocated(world)
-    return lambda: case_services.case_withdraw_consent(case_id=case.pk, by=world.u.prac_east,
-                                                       withdrawn_by="Sarah"), world.u.prac_east
+    return lambda: case_services.case_withdraw_consent(
+        case_id=case.pk, by=world.u.prac_east, withdrawn_by="Sarah"
+    ), world.u.prac_east
 
 
 def _case_set_bottom_lines(world):
     case = scenario.allocated(world)
-    return lambda: case_services.case_set_bottom_lines(case_id=case.pk, by=world.u.prac_east,
-                                                       bottom_lines="Lily is safe"), world.u.prac_east
+    return lambda: case_services.case_set_bottom_lines(
+        case_id=case.pk, by=world.u.prac_east, bottom_lines="Lily is safe"
+    ), world.u.prac_east
 
 
 def _child_record_wishes(world):
     case = scenario.allocated(world)
-    return lambda: case_services.child_record_wishes(child_id=case.children.get().pk, by=world.u.prac_east,
-                                                     wishes_and_feelings="Nan", participation="writes"), world.u.prac_east
+    return lambda: case_services.child_record_wishes(
+        child_id=case.children.get().pk, by=world.u.prac_east, wishes_and_feelings="Nan", participation="writes"
+    ), world.u.prac_east
 
 
 def _member_record_preparation(world):
     _, grandmother, _ = _fgc_scheduled(world)
-    return lambda: case_services.member_record_preparation(member_id=grandmother.pk, by=world.u.coord,
-                                                           status="invited"), world.u.coord
+    return lambda: case_services.member_record_preparation(
+        member_id=grandmother.pk, by=world.u.coord, status="invited"
+    ), world.u.coord
 
 
 def _action_mark_done(world):
     _, _, plan = scenario.plan_accepted(world)
-    return lambda: case_services.action_mark_done(action_id=plan.actions.get().pk, by=world.u.prac_east), world.u.prac_east
+    return lambda: case_services.action_mark_done(
+        action_id=plan.actions.get().pk, by=world.u.prac_east
+    ), world.u.prac_east
 
 
 def _pre_proceedings_case(world):
@@ -191,29 +236,34 @@ def _pre_proceedings_case(world):
 
 def _pre_proceedings_offer(world):
     case = _pre_proceedings_case(world)
-    return lambda: case_services.pre_proceedings_record_offer(case_id=case.pk, by=world.u.prac_east,
-                                                              letter_sent_on=_today()), world.u.prac_east
+    return lambda: case_services.pre_proceedings_record_offer(
+        case_id=case.pk, by=world.u.prac_east, letter_sent_on=_today()
+    ), world.u.prac_east
 
 
 def _pre_proceedings_declined(world):
     case = _pre_proceedings_case(world)
     case_services.pre_proceedings_record_offer(case_id=case.pk, by=world.u.prac_east, letter_sent_on=_today())
-    return lambda: case_services.pre_proceedings_record_declined(case_id=case.pk, by=world.u.prac_east,
-                                                                 declined_by="Everyone", declined_on=_today()), world.u.prac_east
+    return lambda: case_services.pre_proceedings_record_declined(
+        case_id=case.pk, by=world.u.prac_east, declined_by="Everyone", declined_on=_today()
+    ), world.u.prac_east
 
 
 def _pre_proceedings_exemption(world):
     case = _pre_proceedings_case(world)
-    return lambda: case_services.pre_proceedings_record_exemption(case_id=case.pk, by=world.u.prac_east,
-                                                                  reason="Risk", decision_maker=world.u.tm_east), world.u.prac_east
+    return lambda: case_services.pre_proceedings_record_exemption(
+        case_id=case.pk, by=world.u.prac_east, reason="Risk", decision_maker=world.u.tm_east
+    ), world.u.prac_east
 
 
 def _pre_proceedings_application(world):
     case = _pre_proceedings_case(world)
-    case_services.pre_proceedings_record_exemption(case_id=case.pk, by=world.u.prac_east, reason="Risk",
-                                                   decision_maker=world.u.tm_east)
-    return lambda: case_services.pre_proceedings_record_application(case_id=case.pk, by=world.u.tm_east,
-                                                                    made_on=_today()), world.u.tm_east
+    case_services.pre_proceedings_record_exemption(
+        case_id=case.pk, by=world.u.prac_east, reason="Risk", decision_maker=world.u.tm_east
+    )
+    return lambda: case_services.pre_proceedings_record_application(
+        case_id=case.pk, by=world.u.tm_east, made_on=_today()
+    ), world.u.tm_east
 
 
 def _reviews_escalate_overdue(world):
@@ -234,23 +284,45 @@ def _task_assign(world):
 
 
 def _items(grandmother, plan, amount="300.00", instalments=1, frequency="one_off"):
-    return [ItemInput(description="Sofa bed", category="furniture_and_bedding", payee_id=grandmother.pk,
-                      amount=Decimal(amount), frequency=frequency, instalments=instalments,
-                      plan_action_id=plan.actions.first().pk)]
+    return [
+        ItemInput(
+            description="Sofa bed",
+            category="furniture_and_bedding",
+            payee_id=grandmother.pk,
+            amount=Decimal(amount),
+            frequency=frequency,
+            instalments=instalments,
+            plan_action_id=plan.actions.first().pk,
+        )
+    ]
 
 
 def _package_create(world):
     case, grandmother, plan = scenario.plan_accepted(world)
     return lambda: package_services.package_create(
-        case_id=case.pk, by=world.u.prac_east, plan_id=plan.pk, justification="Sofa bed", other_funding_checked=True,
-        agreement_signed_on=_today(), review_by=plan.review_by, items=_items(grandmother, plan)), world.u.prac_east
+        case_id=case.pk,
+        by=world.u.prac_east,
+        plan_id=plan.pk,
+        justification="Sofa bed",
+        other_funding_checked=True,
+        agreement_signed_on=_today(),
+        review_by=plan.review_by,
+        items=_items(grandmother, plan),
+    ), world.u.prac_east
 
 
 def _package_submit(world):
     case, grandmother, plan = scenario.plan_accepted(world)
     package = package_services.package_create(
-        case_id=case.pk, by=world.u.prac_east, plan_id=plan.pk, justification="Sofa bed", other_funding_checked=True,
-        agreement_signed_on=_today(), review_by=plan.review_by, items=_items(grandmother, plan))
+        case_id=case.pk,
+        by=world.u.prac_east,
+        plan_id=plan.pk,
+        justification="Sofa bed",
+        other_funding_checked=True,
+        agreement_signed_on=_today(),
+        review_by=plan.review_by,
+        items=_items(grandmother, plan),
+    )
     return lambda: package_services.package_submit(package_id=package.pk, by=world.u.prac_east), world.u.prac_east
 
 
@@ -266,8 +338,9 @@ def _package_escalate(world):
 
 def _package_return(world):
     package = scenario.package_submitted(world)
-    return lambda: package_services.package_return(package_id=package.pk, by=world.u.tm_east,
-                                                   reason="Get a quote"), world.u.tm_east
+    return lambda: package_services.package_return(
+        package_id=package.pk, by=world.u.tm_east, reason="Get a quote"
+    ), world.u.tm_east
 
 
 def _package_withdraw(world):
@@ -279,31 +352,40 @@ def _package_revise(world):
     package = scenario.package_approved(world)
     payee = package.items.first().payee
     return lambda: package_services.package_revise(
-        package_id=package.pk, by=world.u.prac_east, plan_id=package.plan_id, justification="Dearer",
-        other_funding_checked=True, agreement_signed_on=_today(), review_by=package.review_by,
-        items=_items(payee, package.plan, amount="350.00")), world.u.prac_east
+        package_id=package.pk,
+        by=world.u.prac_east,
+        plan_id=package.plan_id,
+        justification="Dearer",
+        other_funding_checked=True,
+        agreement_signed_on=_today(),
+        review_by=package.review_by,
+        items=_items(payee, package.plan, amount="350.00"),
+    ), world.u.prac_east
 
 
 def _bank_account_set(world):
     package = scenario.package_approved(world)
     payee = package.items.first().payee
-    return lambda: payment_services.bank_account_set(member_id=payee.pk, by=world.u.fin1, account_name="M HARDY",
-                                                     sort_code="400000", account_number="12165678"), world.u.fin1
+    return lambda: payment_services.bank_account_set(
+        member_id=payee.pk, by=world.u.fin1, account_name="M HARDY", sort_code="400000", account_number="12165678"
+    ), world.u.fin1
 
 
 def _bank_account_verify(world):
     package = scenario.package_approved(world)
     payee = package.items.first().payee
-    payment_services.bank_account_set(member_id=payee.pk, by=world.u.fin1, account_name="M HARDY",
-                                      sort_code="400000", account_number="12165678")
+    payment_services.bank_account_set(
+        member_id=payee.pk, by=world.u.fin1, account_name="M HARDY", sort_code="400000", account_number="12165678"
+    )
     return lambda: payment_services.bank_account_verify(member_id=payee.pk, by=world.u.fin2), world.u.fin2
 
 
 def _payment_authorise(world):
     package = scenario.package_approved(world)
     payee = package.items.first().payee
-    payment_services.bank_account_set(member_id=payee.pk, by=world.u.fin1, account_name="M HARDY",
-                                      sort_code="400000", account_number="12165678")
+    payment_services.bank_account_set(
+        member_id=payee.pk, by=world.u.fin1, account_name="M HARDY", sort_code="400000", account_number="12165678"
+    )
     payment_services.bank_account_verify(member_id=payee.pk, by=world.u.fin2)
     payment = package.payments.get()
     return lambda: payment_services.payment_authorise(payment_id=payment.pk, by=world.u.fin1), world.u.fin1
@@ -315,7 +397,9 @@ def _two_payments_authorised(world):
 
 def _batch_create(world):
     _two_payments_authorised(world)
-    return lambda: payment_services.batch_create(by=world.u.fin1, due_by=_today() + datetime.timedelta(days=8)), world.u.fin1
+    return lambda: payment_services.batch_create(
+        by=world.u.fin1, due_by=_today() + datetime.timedelta(days=8)
+    ), world.u.fin1
 
 
 def _batch_approve(world):
@@ -351,29 +435,34 @@ def _batch_confirm(world):
 def _batch_export_file_other_format(world):
     batch = _batch_approved(world)
     payment_services.batch_export(batch_id=batch.pk, by=world.u.fin1)
-    return lambda: payment_services.batch_export_file(batch_id=batch.pk, by=world.u.fin2,
-                                                      export_format="pain001"), world.u.fin2
+    return lambda: payment_services.batch_export_file(
+        batch_id=batch.pk, by=world.u.fin2, export_format="pain001"
+    ), world.u.fin2
 
 
 def _batch_export_file(world):
     batch = _batch_approved(world)
-    return lambda: payment_services.batch_export_file(batch_id=batch.pk, by=world.u.fin1,
-                                                      export_format="bacs18"), world.u.fin1
+    return lambda: payment_services.batch_export_file(
+        batch_id=batch.pk, by=world.u.fin1, export_format="bacs18"
+    ), world.u.fin1
 
 
 def _payment_cancel(world):
     package = _two_payments_authorised(world)
     payment = package.payments.order_by("id").first()
-    return lambda: payment_services.payment_cancel(payment_id=payment.pk, by=world.u.fin2,
-                                                   reason="Duplicate"), world.u.fin2
+    return lambda: payment_services.payment_cancel(
+        payment_id=payment.pk, by=world.u.fin2, reason="Duplicate"
+    ), world.u.fin2
 
 
 def _returns_import(world):
     batch = _batch_approved(world)
     payment_services.batch_export(batch_id=batch.pk, by=world.u.fin1)
     payment = batch.payments.order_by("id").first()
-    content = ("reference,amount,returned_on,reason_code,reason\r\n"
-               f"{payment.reference},{payment.amount},{_today().isoformat()},ARUCS-2,Account closed\r\n").encode()
+    content = (
+        "reference,amount,returned_on,reason_code,reason\r\n"
+        f"{payment.reference},{payment.amount},{_today().isoformat()},ARUCS-2,Account closed\r\n"
+    ).encode()
     return lambda: payment_services.returns_import(by=world.u.fin2, content=content), world.u.fin2
 
 
@@ -400,8 +489,9 @@ def _record_access(world):
     from audit.services import record_access
 
     case = scenario.referral(world)
-    return lambda: record_access(by=world.u.auditor, what="case", door="page", obj=case,
-                                 case_id=case.pk), world.u.auditor
+    return lambda: record_access(
+        by=world.u.auditor, what="case", door="page", obj=case, case_id=case.pk
+    ), world.u.auditor
 
 
 def _admin(world):
@@ -442,68 +532,95 @@ def _supplier(world):
 
 def _supplier_update(world):
     supplier = _supplier(world)
-    return lambda: payment_services.supplier_update(supplier_id=supplier.pk, by=world.u.fin2, active=False,
-                                                    phone="01305 000000"), world.u.fin2
+    return lambda: payment_services.supplier_update(
+        supplier_id=supplier.pk, by=world.u.fin2, active=False, phone="01305 000000"
+    ), world.u.fin2
 
 
 def _supplier_update_unchanged(world):
     supplier = _supplier(world)
-    return lambda: payment_services.supplier_update(supplier_id=supplier.pk, by=world.u.fin2,
-                                                    name=supplier.name), world.u.fin2
+    return lambda: payment_services.supplier_update(
+        supplier_id=supplier.pk, by=world.u.fin2, name=supplier.name
+    ), world.u.fin2
 
 
 def _supplier_bank_account_set(world):
     supplier = _supplier(world)
     return lambda: payment_services.supplier_bank_account_set(
-        supplier_id=supplier.pk, by=world.u.fin1, account_name="PORTLAND TAXIS", sort_code="089999",
-        account_number="66374958"), world.u.fin1
+        supplier_id=supplier.pk,
+        by=world.u.fin1,
+        account_name="PORTLAND TAXIS",
+        sort_code="089999",
+        account_number="66374958",
+    ), world.u.fin1
 
 
 def _supplier_bank_account_verify(world):
     supplier = _supplier(world)
-    payment_services.supplier_bank_account_set(supplier_id=supplier.pk, by=world.u.fin1, account_name="PORTLAND TAXIS",
-                                               sort_code="089999", account_number="66374958")
+    payment_services.supplier_bank_account_set(
+        supplier_id=supplier.pk,
+        by=world.u.fin1,
+        account_name="PORTLAND TAXIS",
+        sort_code="089999",
+        account_number="66374958",
+    )
     return lambda: payment_services.supplier_bank_account_verify(supplier_id=supplier.pk, by=world.u.fin2), world.u.fin2
 
 
 def _package_end(world):
     package = scenario.package_approved(world, amount=Decimal("25.00"), frequency="weekly", instalments=2)
-    return lambda: package_services.package_end(package_id=package.pk, by=world.u.prac_east,
-                                                reason="Mum is home"), world.u.prac_east
+    return lambda: package_services.package_end(
+        package_id=package.pk, by=world.u.prac_east, reason="Mum is home"
+    ), world.u.prac_east
 
 
 def _package_pause(world):
     package = scenario.package_approved(world, amount=Decimal("25.00"), frequency="weekly", instalments=3)
     first = package.payments.order_by("due_on").first().due_on
     return lambda: package_services.package_pause(
-        package_id=package.pk, by=world.u.prac_east, pause_from=first, pause_to=first + datetime.timedelta(weeks=1),
-        reason="In hospital"), world.u.prac_east
+        package_id=package.pk,
+        by=world.u.prac_east,
+        pause_from=first,
+        pause_to=first + datetime.timedelta(weeks=1),
+        reason="In hospital",
+    ), world.u.prac_east
 
 
 ROWS: dict[str, Row] = {
     "fgdm.services.case_create": Row(_case_create, ["case_referred"]),
     "fgdm.services.case_allocate": Row(_case_allocate, ["case_allocated"]),
     "fgdm.services.case_record_consent": Row(_case_record_consent, ["consent_recorded"]),
-    "fgdm.services.case_review": Row(_case_review_continue, ["review_continue"], variants={
-        "close": (_case_review_close, ["case_closed"])}),
+    "fgdm.services.case_review": Row(
+        _case_review_continue, ["review_continue"], variants={"close": (_case_review_close, ["case_closed"])}
+    ),
     "fgdm.services.case_transfer": Row(_case_transfer, ["case_transferred"]),
     "fgdm.services.member_add": Row(_member_add, ["member_added"]),
     "fgdm.services.meeting_schedule": Row(
-        _meeting_schedule, ["meeting_scheduled", "case_meeting_planned"],
-        why_several="the meeting is created and the case moves to 'meeting planned': two objects change state"),
+        _meeting_schedule,
+        ["meeting_scheduled", "case_meeting_planned"],
+        why_several="the meeting is created and the case moves to 'meeting planned': two objects change state",
+    ),
     "fgdm.services.meeting_prepare": Row(_meeting_prepare, ["meeting_prepared"]),
     "fgdm.services.meeting_record": Row(
-        _meeting_record, ["meeting_held", "plan_agreed", "case_plan_agreed"],
-        why_several="the meeting is held, the family's plan is created and the case moves on: three objects"),
+        _meeting_record,
+        ["meeting_held", "plan_agreed", "case_plan_agreed"],
+        why_several="the meeting is held, the family's plan is created and the case moves on: three objects",
+    ),
     "fgdm.services.plan_accept": Row(
-        _plan_accept, ["plan_accepted", "case_plan_accepted"],
-        why_several="the plan is accepted and the case moves on: two objects"),
+        _plan_accept,
+        ["plan_accepted", "case_plan_accepted"],
+        why_several="the plan is accepted and the case moves on: two objects",
+    ),
     "fgdm.services.plan_return": Row(
-        _plan_return, ["plan_returned", "case_plan_returned"],
-        why_several="the plan is returned and the case moves back: two objects"),
+        _plan_return,
+        ["plan_returned", "case_plan_returned"],
+        why_several="the plan is returned and the case moves back: two objects",
+    ),
     "fgdm.services.plan_revise": Row(
-        _plan_revise, ["plan_superseded", "plan_agreed", "case_plan_agreed"],
-        why_several="the old plan is superseded, the new version is agreed and the case moves on: three objects"),
+        _plan_revise,
+        ["plan_superseded", "plan_agreed", "case_plan_agreed"],
+        why_several="the old plan is superseded, the new version is agreed and the case moves on: three objects",
+    ),
     "fgdm.services.task_assign": Row(_task_assign, ["task_assigned"]),
     "fgdm.services.conflict_declare": Row(_conflict_declare, ["conflict_declared"]),
     "fgdm.services.case_withdraw_consent": Row(_case_withdraw_consent, ["consent_withdrawn"]),
@@ -515,82 +632,113 @@ ROWS: dict[str, Row] = {
     "fgdm.services.pre_proceedings_record_declined": Row(_pre_proceedings_declined, ["pre_proceedings_declined"]),
     "fgdm.services.pre_proceedings_record_exemption": Row(_pre_proceedings_exemption, ["pre_proceedings_exempt"]),
     "fgdm.services.pre_proceedings_record_application": Row(
-        _pre_proceedings_application, ["pre_proceedings_application_made"]),
+        _pre_proceedings_application, ["pre_proceedings_application_made"]
+    ),
     "fgdm.services.reviews_escalate_overdue": Row(_reviews_escalate_overdue, ["review_escalated"]),
     "network_packages.services.package_create": Row(_package_create, ["package_drafted"]),
     "network_packages.services.package_submit": Row(_package_submit, ["package_submitted"]),
     "network_packages.services.package_approve": Row(
-        _package_approve, ["package_approved", "payments_scheduled"],
+        _package_approve,
+        ["package_approved", "payments_scheduled"],
         why_several="the case flow schedules the payments of the approved package (one event for all of them)",
-        variants={"escalate": (_package_escalate, ["package_escalated"])}),
+        variants={"escalate": (_package_escalate, ["package_escalated"])},
+    ),
     "network_packages.services.package_return": Row(_package_return, ["package_returned"]),
     "network_packages.services.package_withdraw": Row(_package_withdraw, ["package_withdrawn"]),
     "network_packages.services.package_revise": Row(_package_revise, ["package_revised"]),
     "network_packages.services.package_end": Row(
-        _package_end, ["package_ended", "payment_cancelled", "payment_cancelled"],
-        why_several="the package ends and each payment not yet gone to the bank is cancelled (here two)"),
+        _package_end,
+        ["package_ended", "payment_cancelled", "payment_cancelled"],
+        why_several="the package ends and each payment not yet gone to the bank is cancelled (here two)",
+    ),
     "network_packages.services.package_pause": Row(
-        _package_pause, ["package_paused", "payment_cancelled", "payment_cancelled"],
-        why_several="the pause is recorded on the package and each payment due in it is cancelled (here two)"),
+        _package_pause,
+        ["package_paused", "payment_cancelled", "payment_cancelled"],
+        why_several="the pause is recorded on the package and each payment due in it is cancelled (here two)",
+    ),
     "payments.services.bank_account_set": Row(_bank_account_set, ["bank_details_entered"]),
     "payments.services.bank_account_verify": Row(_bank_account_verify, ["bank_details_verified"]),
     "payments.services.supplier_create": Row(_supplier_create, ["supplier_added"]),
     "payments.services.supplier_update": Row(
-        _supplier_update, ["supplier_changed"], variants={"unchanged": (_supplier_update_unchanged, [])},
-        why_several="saving a supplier's details unchanged changes nothing, so it records nothing"),
+        _supplier_update,
+        ["supplier_changed"],
+        variants={"unchanged": (_supplier_update_unchanged, [])},
+        why_several="saving a supplier's details unchanged changes nothing, so it records nothing",
+    ),
     "payments.services.supplier_bank_account_set": Row(_supplier_bank_account_set, ["bank_details_entered"]),
     "payments.services.supplier_bank_account_verify": Row(_supplier_bank_account_verify, ["bank_details_verified"]),
     "payments.services.payment_authorise": Row(_payment_authorise, ["payment_authorised"]),
     "payments.services.payments_schedule": Row(_payments_schedule, ["payments_scheduled"]),
     "payments.services.payments_cancel_unpaid": Row(
-        _payments_cancel_unpaid, ["payment_cancelled", "payment_cancelled"],
-        why_several="each cancelled payment changes state: one event per payment (here two instalments)"),
+        _payments_cancel_unpaid,
+        ["payment_cancelled", "payment_cancelled"],
+        why_several="each cancelled payment changes state: one event per payment (here two instalments)",
+    ),
     "payments.services.batch_create": Row(
-        _batch_create, ["payment_batched", "payment_batched", "batch_created"],
-        why_several="each payment moves to 'batched' (one event each, here two) and the batch is created"),
+        _batch_create,
+        ["payment_batched", "payment_batched", "batch_created"],
+        why_several="each payment moves to 'batched' (one event each, here two) and the batch is created",
+    ),
     "payments.services.batch_approve": Row(_batch_approve, ["batch_approved"]),
-    "payments.services.batch_export": Row(_batch_export, ["batch_exported"], variants={
-        "again": (_batch_export_again, ["batch_downloaded"])}),
-    "payments.services.batch_export_file": Row(_batch_export_file, ["batch_exported"], variants={
-        "another_format": (_batch_export_file_other_format, ["batch_exported_again"])}),
+    "payments.services.batch_export": Row(
+        _batch_export, ["batch_exported"], variants={"again": (_batch_export_again, ["batch_downloaded"])}
+    ),
+    "payments.services.batch_export_file": Row(
+        _batch_export_file,
+        ["batch_exported"],
+        variants={"another_format": (_batch_export_file_other_format, ["batch_exported_again"])},
+    ),
     "payments.services.payment_cancel": Row(_payment_cancel, ["payment_cancelled"]),
     "payments.services.returns_import": Row(
-        _returns_import, ["payment_returned", "payment_reopened", "returns_imported"],
+        _returns_import,
+        ["payment_returned", "payment_reopened", "returns_imported"],
         why_several="each returned payment moves to 'returned' and then is reopened (two state changes of the "
-                    "payment, here one payment), and the returns file is recorded as imported"),
+        "payment, here one payment), and the returns file is recorded as imported",
+    ),
     "payments.services.batch_confirm": Row(
-        _batch_confirm, ["payment_paid", "payment_paid", "batch_confirmed"],
-        why_several="each payment moves to 'paid' (one event each, here two) and the batch is confirmed"),
+        _batch_confirm,
+        ["payment_paid", "payment_paid", "batch_confirmed"],
+        why_several="each payment moves to 'paid' (one event each, here two) and the batch is confirmed",
+    ),
     "audit.services.record_event": Row(_record_event, ["note"]),
     "audit.services.legal_hold_place": Row(_legal_hold_place, ["legal_hold_placed"]),
     "audit.services.legal_hold_release": Row(_legal_hold_release, ["legal_hold_released"]),
     "audit.services.looked_after_mark": Row(_looked_after_mark, ["looked_after_marked"]),
     "audit.services.record_access": Row(
-        _record_access, [], access_logs=1,
-        why_several="a read, not a state change: it writes one access-log record and no domain event"),
+        _record_access,
+        [],
+        access_logs=1,
+        why_several="a read, not a state change: it writes one access-log record and no domain event",
+    ),
 }
 
 # Public functions that change nothing (lookups and calculations): `setup(world)` returns the call,
 # which must write nothing at all.
 READS_ONLY: dict[str, Callable] = {
     "fgdm.services.practitioner_by_username": lambda world: lambda: case_services.practitioner_by_username("prac.east"),
-    "fgdm.services.working_days_between": lambda world: lambda: case_services.working_days_between(
-        datetime.date(2026, 11, 20), datetime.date(2026, 11, 23)),
+    "fgdm.services.working_days_between": lambda world: (
+        lambda: case_services.working_days_between(datetime.date(2026, 11, 20), datetime.date(2026, 11, 23))
+    ),
     "network_packages.services.required_tier": lambda world: lambda: package_services.required_tier(Decimal("10.00")),
     "network_packages.services.approver_limit": lambda world: lambda: package_services.approver_limit(world.u.tm_east),
     "network_packages.services.package_is_editable": lambda world: (
-        lambda package: lambda: package_services.package_is_editable(package))(scenario.package_submitted(world)),
+        lambda package: lambda: package_services.package_is_editable(package)
+    )(scenario.package_submitted(world)),
     "payments.services.normalise_sort_code": lambda world: lambda: payment_services.normalise_sort_code("40-00-00"),
-    "payments.services.instalment_dates": lambda world: lambda: payment_services.instalment_dates(
-        datetime.date(2026, 1, 31), "monthly", 3),
+    "payments.services.instalment_dates": lambda world: (
+        lambda: payment_services.instalment_dates(datetime.date(2026, 1, 31), "monthly", 3)
+    ),
     "payments.services.payment_period": lambda world: (
-        lambda package: lambda: payment_services.payment_period(package.payments.first()))(
-            scenario.package_approved(world)),
+        lambda package: lambda: payment_services.payment_period(package.payments.first())
+    )(scenario.package_approved(world)),
     "payments.services.find_duplicates": lambda world: (
-        lambda package: lambda: payment_services.find_duplicates(list(package.payments.all())))(
-            scenario.package_approved(world)),
-    "payments.services.parse_returns_file": lambda world: lambda: payment_services.parse_returns_file(
-        b"reference,amount,returned_on,reason_code,reason\r\nFNSP00000001,1.00,2026-04-01,X,Closed\r\n"),
+        lambda package: lambda: payment_services.find_duplicates(list(package.payments.all()))
+    )(scenario.package_approved(world)),
+    "payments.services.parse_returns_file": lambda world: (
+        lambda: payment_services.parse_returns_file(
+            b"reference,amount,returned_on,reason_code,reason\r\nFNSP00000001,1.00,2026-04-01,X,Closed\r\n"
+        )
+    ),
 }
 
 
@@ -637,7 +785,8 @@ def test_service_leaves_its_events(world, setup, events, access_logs):
     written = list(DomainEvent.objects.filter(id__gt=last_event).order_by("id"))
     assert [e.action for e in written] == events
     assert all(e.actor_id == actor.pk and e.actor_username == actor.get_username() for e in written), [
-        (e.action, e.actor_username) for e in written]
+        (e.action, e.actor_username) for e in written
+    ]
     assert all(e.object_id is not None and e.object_type for e in written)
     reads = list(AccessLog.objects.filter(id__gt=last_access))
     assert len(reads) == access_logs

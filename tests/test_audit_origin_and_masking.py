@@ -1,5 +1,6 @@
 """Field history masks children's identifiers and bank details; every write says who and from where,
 through a page, the API (token) or a management command."""
+
 import io
 
 import pytest
@@ -37,7 +38,9 @@ class TestMasking:
         assert "Lily" not in everything and "2017" not in everything
         assert entry.object_repr == f"child #{child.pk}"
         assert entry.changes["wishes_and_feelings"] == [  # not an identifier: shown
-            "None", "Wants to stay at her school and see Nan every day."]
+            "None",
+            "Wants to stay at her school and see Nan every day.",
+        ]
 
     def test_a_change_to_a_masked_field_is_still_on_record(self, world):
         case = scenario.referral(world)
@@ -65,8 +68,13 @@ class TestMasking:
         from fgdm import services as case_services
 
         case = scenario.allocated(world)
-        case_services.member_add(case_id=case.pk, by=world.u.prac_east, full_name="Margaret Hardy",
-                                 relationship="grandparent", phone="07700 900123")
+        case_services.member_add(
+            case_id=case.pk,
+            by=world.u.prac_east,
+            full_name="Margaret Hardy",
+            relationship="grandparent",
+            phone="07700 900123",
+        )
         entry = entries("networkmember").get()
         assert entry.changes["phone"] == ["None", MASK]
         assert entry.object_repr == "Margaret Hardy"
@@ -81,8 +89,14 @@ def path(api, world):
 class TestWhereFrom:
     def test_token_writes_carry_actor_and_address_on_every_record(self, path):
         case = path.referral()
-        ok(path.as_(path.u.tm_east).post(f"/api/v1/cases/{case['id']}/allocate/", {"lead_practitioner": "prac.east"},
-                                         format="json", REMOTE_ADDR="10.1.2.3"))
+        ok(
+            path.as_(path.u.tm_east).post(
+                f"/api/v1/cases/{case['id']}/allocate/",
+                {"lead_practitioner": "prac.east"},
+                format="json",
+                REMOTE_ADDR="10.1.2.3",
+            )
+        )
         event = DomainEvent.objects.get(action="case_allocated")
         assert (event.actor_username, event.remote_addr, event.via) == ("tm.east", "10.1.2.3", "")
         field = entries("case", action=LogEntry.Action.UPDATE).last()

@@ -1,4 +1,5 @@
 """Retention: classes and destroy-after dates, legal holds, and apply_retention's dry and real runs."""
+
 import datetime
 import getpass
 import io
@@ -13,7 +14,6 @@ from django.utils import timezone
 
 from audit.models import DomainEvent, LegalHold
 from audit.retention import (
-    apply_retention,
     birthday,
     children_in_need_destroy_after,
     financial_year_end,
@@ -34,21 +34,45 @@ def closed_case(world, *, born=OLD, outcome="remained_at_home", family="Hardy"):
     from tests.test_reviews_and_timers import fire_timers_on
 
     case = case_services.case_create(
-        by=world.u.prac_east, family_name=family, locality=world.east, stage="family_help",
-        referral_reason="Mum in hospital", consent_given_by="Sarah Hardy",
-        children=[ChildInput(first_name="Lily", last_name=family, date_of_birth=born,
-                             wishes_and_feelings="Wants to stay with Nan")])
+        by=world.u.prac_east,
+        family_name=family,
+        locality=world.east,
+        stage="family_help",
+        referral_reason="Mum in hospital",
+        consent_given_by="Sarah Hardy",
+        children=[
+            ChildInput(
+                first_name="Lily", last_name=family, date_of_birth=born, wishes_and_feelings="Wants to stay with Nan"
+            )
+        ],
+    )
     case_services.case_allocate(case_id=case.pk, by=world.u.tm_east, lead_practitioner=world.u.prac_east)
-    nan = case_services.member_add(case_id=case.pk, by=world.u.prac_east, full_name="Margaret Hardy",
-                                   relationship="grandparent", phone="07700 900123")
-    meeting = case_services.meeting_schedule(case_id=case.pk, by=world.u.prac_east, model="fnm", venue="Hub",
-                                             scheduled_for=timezone.now() - datetime.timedelta(hours=1))
+    nan = case_services.member_add(
+        case_id=case.pk,
+        by=world.u.prac_east,
+        full_name="Margaret Hardy",
+        relationship="grandparent",
+        phone="07700 900123",
+    )
+    meeting = case_services.meeting_schedule(
+        case_id=case.pk,
+        by=world.u.prac_east,
+        model="fnm",
+        venue="Hub",
+        scheduled_for=timezone.now() - datetime.timedelta(hours=1),
+    )
     from fgdm.services import ActionInput
 
     plan = case_services.meeting_record(
-        meeting_id=meeting.pk, by=world.u.prac_east, held_on=timezone.localdate(), attendees="Margaret",
-        private_family_time=True, actions=[ActionInput(description="Nan has Lily", owner_member_id=nan.pk)],
-        contingency="Aunt Jo", review_by=timezone.localdate() + datetime.timedelta(days=30))
+        meeting_id=meeting.pk,
+        by=world.u.prac_east,
+        held_on=timezone.localdate(),
+        attendees="Margaret",
+        private_family_time=True,
+        actions=[ActionInput(description="Nan has Lily", owner_member_id=nan.pk)],
+        contingency="Aunt Jo",
+        review_by=timezone.localdate() + datetime.timedelta(days=30),
+    )
     case_services.plan_accept(plan_id=plan.pk, by=world.u.prac_east, support_needed=False)
     fire_timers_on(plan.review_by)
     return case_services.case_review(case_id=case.pk, by=world.u.prac_east, close=True, outcome=outcome)
@@ -80,11 +104,14 @@ class TestDates:
     def test_leap_day_birthday(self):
         assert birthday(datetime.date(2008, 2, 29), 18) == datetime.date(2026, 2, 28)
 
-    @pytest.mark.parametrize("day, end", [
-        (datetime.date(2026, 3, 31), datetime.date(2026, 3, 31)),
-        (datetime.date(2026, 4, 1), datetime.date(2027, 3, 31)),
-        (datetime.date(2027, 1, 15), datetime.date(2027, 3, 31)),
-    ])
+    @pytest.mark.parametrize(
+        "day, end",
+        [
+            (datetime.date(2026, 3, 31), datetime.date(2026, 3, 31)),
+            (datetime.date(2026, 4, 1), datetime.date(2027, 3, 31)),
+            (datetime.date(2027, 1, 15), datetime.date(2027, 3, 31)),
+        ],
+    )
     def test_financial_year(self, day, end):
         assert financial_year_end(day) == end
         assert payment_destroy_after(day) == end.replace(year=end.year + 6)
@@ -97,8 +124,10 @@ class TestCaseRecords:
         scenario.referral(world)  # open: never due
         events = DomainEvent.objects.count()
         output = run("--dry-run")
-        assert f"fgdm.case #{old.pk} ({old.reference}; children_in_need, destroy after 2020-06-01): would be destroyed" \
+        assert (
+            f"fgdm.case #{old.pk} ({old.reference}; children_in_need, destroy after 2020-06-01): would be destroyed"
             in output
+        )
         assert young.reference not in output
         assert "1 record(s) would be destroyed, 0 held, 0 failed" in output
         old.refresh_from_db()
@@ -128,7 +157,11 @@ class TestCaseRecords:
         assert (old.status, old.outcome) == ("closed", "remained_at_home")  # the shape of the case stays
         [event] = retention_events()
         assert (event.object_type, event.object_id, event.case_id, event.actor_username) == (
-            "case", old.pk, old.pk, "auditor")
+            "case",
+            old.pk,
+            old.pk,
+            "auditor",
+        )
         assert event.changes["class"] == "children_in_need" and event.changes["destroy_after"] == "2020-06-01"
         assert LogEntry.objects.count() == field_history  # the removed values are not copied into field history
         young.refresh_from_db()
@@ -159,7 +192,9 @@ class TestCaseRecords:
         held.refresh_from_db()
         assert held.family_name == "Removed"
         assert [e.action for e in DomainEvent.objects.filter(object_type="legalhold").order_by("id")] == [
-            "legal_hold_placed", "legal_hold_released"]
+            "legal_hold_placed",
+            "legal_hold_released",
+        ]
 
     def test_a_hold_on_one_record(self, world, admin_user):
         case = closed_case(world)
@@ -247,8 +282,9 @@ class TestHoldAdmin:
     def test_administrator_places_and_releases_a_hold_in_admin(self, world, client, admin_user):
         case = closed_case(world)
         client.force_login(admin_user)
-        response = client.post("/admin/audit/legalhold/add/", {"case_id": case.pk, "object_type": "",
-                                                                "object_id": "", "reason": "Court"})
+        response = client.post(
+            "/admin/audit/legalhold/add/", {"case_id": case.pk, "object_type": "", "object_id": "", "reason": "Court"}
+        )
         assert response.status_code == 302, response.content.decode()[:2000]
         hold = LegalHold.objects.get()
         assert hold.placed_by == admin_user and hold.is_active
@@ -257,7 +293,9 @@ class TestHoldAdmin:
         hold.refresh_from_db()
         assert not hold.is_active
         assert [e.action for e in DomainEvent.objects.filter(object_type="legalhold")] == [
-            "legal_hold_released", "legal_hold_placed"]
+            "legal_hold_released",
+            "legal_hold_placed",
+        ]
 
     def test_others_cannot_open_it(self, world, client):
         staff = UserFactory(username="staffer", is_staff=True)

@@ -1,5 +1,6 @@
 """Subject access request export: everything held about a child or a network member, with other
 people's details marked for redaction, as JSON and HTML; building it is logged."""
+
 import io
 import json
 
@@ -31,8 +32,12 @@ class TestSarExport:
         case = package.case
         child = case.children.get()
         bundle, page, output = export(tmp_path, "--child", str(child.pk), "--as", "auditor")
-        assert bundle["subject"] == {"kind": "child", "id": child.pk, "name": "Lily Hardy",
-                                     "case_reference": case.reference}
+        assert bundle["subject"] == {
+            "kind": "child",
+            "id": child.pk,
+            "name": "Lily Hardy",
+            "case_reference": case.reference,
+        }
         assert ("Date of birth", "2017-03-09", "") in values(bundle, "About you")
         others = values(bundle, "Other people in the case")
         assert ("Name", "Margaret Hardy", "third party: a member of the family network") in others
@@ -46,7 +51,12 @@ class TestSarExport:
         assert "value(s) marked for redaction review" in output
         read = AccessLog.objects.get(what="subject_access_export")
         assert (read.actor_username, read.door, read.object_type, read.object_id, read.case_id) == (
-            "auditor", "command", "child", child.pk, case.pk)
+            "auditor",
+            "command",
+            "child",
+            child.pk,
+            case.pk,
+        )
 
     def test_member_sees_their_own_details_unredacted(self, world, tmp_path):
         package = scenario.payments_authorised(world)
@@ -65,8 +75,9 @@ class TestSarExport:
         from fgdm import services as case_services
 
         case = scenario.allocated(world)
-        member = case_services.member_add(case_id=case.pk, by=world.u.prac_east, full_name="<script>x</script>",
-                                          relationship="friend")
+        member = case_services.member_add(
+            case_id=case.pk, by=world.u.prac_east, full_name="<script>x</script>", relationship="friend"
+        )
         _, page, _ = export(tmp_path, "--member", str(member.pk))
         assert "<script>" not in page and "&lt;script&gt;" in page
 

@@ -1,6 +1,7 @@
 """Reads of sensitive records are logged through every door; a case's timeline (page, CSV, API) is
 filterable, newest first, paginated, shown only to those who see the whole case, and each read of it
 is logged."""
+
 import csv
 import datetime
 import io
@@ -15,8 +16,9 @@ from tests.test_api_path import ok
 
 
 def reads(**where):
-    return list(AccessLog.objects.filter(**where).order_by("seq").values_list("actor_username", "door", "what",
-                                                                               "case_id"))
+    return list(
+        AccessLog.objects.filter(**where).order_by("seq").values_list("actor_username", "door", "what", "case_id")
+    )
 
 
 @pytest.mark.django_db
@@ -51,8 +53,10 @@ class TestReadsAreLogged:
         client.force_login(world.u.fin1)
         assert client.get(reverse("payments:bank_details", args=[payee.pk])).status_code == 200
         ok(api.as_user(world.u.fin2).get(f"/api/v1/network-members/{payee.pk}/bank-account/"))
-        assert reads(what="bank_details") == [("fin1", "page", "bank_details", package.case_id),
-                                              ("fin2", "api", "bank_details", package.case_id)]
+        assert reads(what="bank_details") == [
+            ("fin1", "page", "bank_details", package.case_id),
+            ("fin2", "api", "bank_details", package.case_id),
+        ]
 
     def test_admin_change_pages(self, world, client):
         admin = UserFactory(username="admin", is_staff=True, is_superuser=True)
@@ -64,8 +68,12 @@ class TestReadsAreLogged:
             url = reverse(f"admin:{obj._meta.app_label}_{obj._meta.model_name}_change", args=[obj.pk])
             assert client.get(url).status_code == 200
         assert client.get(reverse("admin:fgdm_case_changelist")).status_code == 200  # a list: not a read of one
-        assert reads(door="admin") == [("admin", "admin", "case", case.pk), ("admin", "admin", "network_member", case.pk),
-                                       ("admin", "admin", "plan", case.pk), ("admin", "admin", "bank_details", case.pk)]
+        assert reads(door="admin") == [
+            ("admin", "admin", "case", case.pk),
+            ("admin", "admin", "network_member", case.pk),
+            ("admin", "admin", "plan", case.pk),
+            ("admin", "admin", "bank_details", case.pk),
+        ]
         assert AccessLog.objects.get(what="network_member").object_id == payee.pk
 
 
@@ -85,12 +93,26 @@ class TestTimelineApi:
         assert {e["kind"] for e in body["results"]} == {"people", "decisions", "money"}
         assert reads(what="trail") == [("auditor", "api", "trail", package.case_id)]
 
-    @pytest.mark.parametrize("kind, expected", [
-        ("money", {"package_drafted", "package_submitted", "package_approved", "payments_scheduled"}),
-        ("people", {"case_allocated", "member_added", "consent_recorded"}),
-        ("decisions", {"case_referred", "meeting_scheduled", "case_meeting_planned", "meeting_held", "plan_agreed",
-                       "case_plan_agreed", "plan_accepted", "case_plan_accepted"}),
-    ])
+    @pytest.mark.parametrize(
+        "kind, expected",
+        [
+            ("money", {"package_drafted", "package_submitted", "package_approved", "payments_scheduled"}),
+            ("people", {"case_allocated", "member_added", "consent_recorded"}),
+            (
+                "decisions",
+                {
+                    "case_referred",
+                    "meeting_scheduled",
+                    "case_meeting_planned",
+                    "meeting_held",
+                    "plan_agreed",
+                    "case_plan_agreed",
+                    "plan_accepted",
+                    "case_plan_accepted",
+                },
+            ),
+        ],
+    )
     def test_filter_by_kind(self, world, api, kind, expected):
         package = scenario.package_approved(world)
         body = timeline_of(api.as_user(world.u.auditor), package.case_id, kind=kind)
@@ -119,8 +141,9 @@ class TestTimelineApi:
         tomorrow = (today + datetime.timedelta(days=1)).isoformat()
         assert timeline_of(client, package.case_id, since=tomorrow)["count"] == 0
 
-    @pytest.mark.parametrize("params", [{"kind": "gossip"}, {"since": "yesterday"},
-                                        {"since": "2026-02-02", "until": "2026-02-01"}])
+    @pytest.mark.parametrize(
+        "params", [{"kind": "gossip"}, {"since": "yesterday"}, {"since": "2026-02-02", "until": "2026-02-01"}]
+    )
     def test_bad_filters_are_400(self, world, api, params):
         case = scenario.referral(world)
         response = api.as_user(world.u.auditor).get(f"/api/v1/cases/{case.pk}/audit/", params)
@@ -159,8 +182,10 @@ class TestTimelinePage:
     def test_case_page_links_to_it(self, world, client):
         case = scenario.referral(world)
         client.force_login(world.u.prac_east)
-        assert reverse("fgdm:case_timeline", args=[case.pk]) in client.get(
-            reverse("fgdm:case_detail", args=[case.pk])).content.decode()
+        assert (
+            reverse("fgdm:case_timeline", args=[case.pk])
+            in client.get(reverse("fgdm:case_detail", args=[case.pk])).content.decode()
+        )
 
     def test_bad_filters_show_an_error_not_a_500(self, world, client):
         case = scenario.referral(world)
@@ -168,9 +193,17 @@ class TestTimelinePage:
         response = client.get(reverse("fgdm:case_timeline", args=[case.pk]), {"since": "soon"})
         assert response.status_code == 200 and "Enter a valid date" in response.content.decode()
 
-    @pytest.mark.parametrize("username, code", [
-        ("prac_east", 200), ("tm_east", 200), ("auditor", 200), ("prac_west", 404), ("fin1", 404), ("coord", 404),
-    ])
+    @pytest.mark.parametrize(
+        "username, code",
+        [
+            ("prac_east", 200),
+            ("tm_east", 200),
+            ("auditor", 200),
+            ("prac_west", 404),
+            ("fin1", 404),
+            ("coord", 404),
+        ],
+    )
     def test_who_may_read_it(self, world, client, username, code):
         case = scenario.meeting_held(world, model="fgc")[0]
         client.force_login(getattr(world.u, username))
@@ -186,8 +219,12 @@ class TestTimelineCsv:
         assert response.status_code == 200 and response.streaming
         assert response["Content-Disposition"].startswith('attachment; filename="FGDM-')
         rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
-        assert {r["action"] for r in rows} == {"package_drafted", "package_submitted", "package_approved",
-                                               "payments_scheduled"}
+        assert {r["action"] for r in rows} == {
+            "package_drafted",
+            "package_submitted",
+            "package_approved",
+            "payments_scheduled",
+        }
         approved = next(r for r in rows if r["action"] == "package_approved")
         assert (approved["actor"], approved["kind"], approved["to_state"]) == ("tm.east", "money", "approved")
         assert reads(what="trail_csv") == [("auditor", "page", "trail_csv", package.case_id)]
@@ -196,7 +233,7 @@ class TestTimelineCsv:
         from fgdm import services as case_services
 
         case, _, plan = scenario.meeting_held(world)
-        case_services.plan_return(plan_id=plan.pk, by=world.u.prac_east, reason="=HYPERLINK(\"http://x\")")
+        case_services.plan_return(plan_id=plan.pk, by=world.u.prac_east, reason='=HYPERLINK("http://x")')
         client.force_login(world.u.auditor)
         body = b"".join(client.get(reverse("fgdm:case_timeline_csv", args=[case.pk])).streaming_content).decode()
         assert "'=HYPERLINK" in body

@@ -2,6 +2,7 @@
 into the sort code, NatWest's 10 digits keep the last 8, the Co-operative Bank's and Leeds Building
 Society's the first 8; the converted details are what is stored and modulus-checked, and any other
 9 or 10 digit number is refused on the field, changing nothing."""
+
 import pytest
 from django.urls import reverse
 
@@ -63,8 +64,10 @@ BANK = {"account_name": "M HARDY", "sort_code": "40-00-00", "account_number": "1
 
 
 def everything():
-    return (list(BankAccount.objects.values_list("sort_code", "account_number", "verified_at")),
-            DomainEvent.objects.count())
+    return (
+        list(BankAccount.objects.values_list("sort_code", "account_number", "verified_at")),
+        DomainEvent.objects.count(),
+    )
 
 
 @pytest.mark.django_db
@@ -72,17 +75,20 @@ class TestThroughTheServiceAndTheApi:
     @pytest.mark.parametrize("sort_code,account,bacs_sort_code,bacs_account", CONVERTED)
     def test_service_stores_the_converted_details(self, world, sort_code, account, bacs_sort_code, bacs_account):
         payee = scenario.package_approved(world).items.first().payee
-        stored = payment_services.bank_account_set(member_id=payee.pk, by=world.u.fin1, account_name="M HARDY",
-                                                   sort_code=sort_code, account_number=account)
+        stored = payment_services.bank_account_set(
+            member_id=payee.pk, by=world.u.fin1, account_name="M HARDY", sort_code=sort_code, account_number=account
+        )
         stored.refresh_from_db()
         assert (stored.sort_code, stored.account_number) == (bacs_sort_code, bacs_account)
 
     def test_api_stores_the_converted_details_and_they_are_paid_to(self, world, api):
         package = scenario.package_approved(world)
         payee = package.items.first().payee
-        response = api.as_user(world.u.fin1).put(f"/api/v1/network-members/{payee.pk}/bank-account/",
-                                                 BANK | {"sort_code": "09-01-20", "account_number": "623456786"},
-                                                 format="json")
+        response = api.as_user(world.u.fin1).put(
+            f"/api/v1/network-members/{payee.pk}/bank-account/",
+            BANK | {"sort_code": "09-01-20", "account_number": "623456786"},
+            format="json",
+        )
         assert response.status_code == 200, response.json()
         assert response.json()["account_number"].endswith("6786") and "623456786" not in str(response.json())
         account = BankAccount.objects.get(member=payee)
@@ -99,9 +105,11 @@ class TestThroughTheServiceAndTheApi:
 
     def test_api_takes_a_number_typed_with_dashes_and_spaces(self, world, api):
         payee = scenario.package_approved(world).items.first().payee
-        response = api.as_user(world.u.fin1).put(f"/api/v1/network-members/{payee.pk}/bank-account/",
-                                                 BANK | {"sort_code": "60-16-13", "account_number": "99 - 1234 5679"},
-                                                 format="json")
+        response = api.as_user(world.u.fin1).put(
+            f"/api/v1/network-members/{payee.pk}/bank-account/",
+            BANK | {"sort_code": "60-16-13", "account_number": "99 - 1234 5679"},
+            format="json",
+        )
         assert response.status_code == 200, response.json()
         assert BankAccount.objects.values_list("sort_code", "account_number").get() == ("601613", "12345679")
 
@@ -111,9 +119,11 @@ class TestThroughTheServiceAndTheApi:
         payment_services.bank_account_set(member_id=payee.pk, by=world.u.fin1, **BANK)
         payment_services.bank_account_verify(member_id=payee.pk, by=world.u.fin2)
         before = everything()
-        response = api.as_user(world.u.fin1).put(f"/api/v1/network-members/{payee.pk}/bank-account/",
-                                                 BANK | {"sort_code": sort_code, "account_number": account},
-                                                 format="json")
+        response = api.as_user(world.u.fin1).put(
+            f"/api/v1/network-members/{payee.pk}/bank-account/",
+            BANK | {"sort_code": sort_code, "account_number": account},
+            format="json",
+        )
         assert response.status_code == 400 and list(response.json()) == ["account_number"], response.json()
         if len(account) <= 10:  # 11 characters are refused by the serializer, with its own message
             assert message in str(response.json()["account_number"])
@@ -122,16 +132,23 @@ class TestThroughTheServiceAndTheApi:
     def test_service_refuses_a_converted_number_that_fails_the_modulus_check(self, world):
         payee = scenario.package_approved(world).items.first().payee
         with pytest.raises(RuleBroken) as error:
-            payment_services.bank_account_set(member_id=payee.pk, by=world.u.fin1, account_name="M HARDY",
-                                              sort_code="60-16-13", account_number="9912345678")
+            payment_services.bank_account_set(
+                member_id=payee.pk,
+                by=world.u.fin1,
+                account_name="M HARDY",
+                sort_code="60-16-13",
+                account_number="9912345678",
+            )
         assert error.value.field == "account_number" and "Vocalink modulus" in str(error.value)
         assert not BankAccount.objects.exists()
 
     def test_page_shows_the_refusal_on_the_account_number(self, world, client):
         payee = scenario.package_approved(world).items.first().payee
         client.force_login(world.u.fin1)
-        response = client.post(reverse("payments:bank_details", args=[payee.pk]),
-                               BANK | {"sort_code": "20-29-59", "account_number": "1263748472"})
+        response = client.post(
+            reverse("payments:bank_details", args=[payee.pk]),
+            BANK | {"sort_code": "20-29-59", "account_number": "1263748472"},
+        )
         assert response.status_code == 400
         page = response.content.decode()
         assert "8-digit account number their bank gives" in page and 'href="#id_account_number"' in page

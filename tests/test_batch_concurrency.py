@@ -1,5 +1,6 @@
 """Rule 4: no payment in two batches, and no duplicate payment batched twice, even when two officers
 create batches at the same moment."""
+
 import threading
 import time
 
@@ -69,9 +70,17 @@ def test_two_officers_racing_duplicates_batch_at_most_one(world, monkeypatch):
     package = scenario.payments_authorised(world, amount="40.00")
     first = package.payments.get()
     double = Payment.objects.create(
-        item=first.item, package=package, case=first.case, payee=first.payee, instalment=first.instalment + 1,
-        amount=first.amount, due_on=first.due_on, status=PaymentStatus.AUTHORISED, authorised_by=world.u.fin1,
-        authorised_at=timezone.now())
+        item=first.item,
+        package=package,
+        case=first.case,
+        payee=first.payee,
+        instalment=first.instalment + 1,
+        amount=first.amount,
+        due_on=first.due_on,
+        status=PaymentStatus.AUTHORISED,
+        authorised_by=world.u.fin1,
+        authorised_at=timezone.now(),
+    )
     assert payment_services.find_duplicates([first, double])  # they are duplicates of each other
     fin3 = UserFactory(username="fin3", roles=[Role.FINANCE_OFFICER])
 

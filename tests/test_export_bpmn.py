@@ -1,12 +1,13 @@
 """The flow map exports as BPMN 2.0 XML that validates against the OMG XSD, and as SVG."""
+
 import io
 import pathlib
 
 import pytest
+import SpiffWorkflow.bpmn.parser as spiff_parser
 from django.core.management import CommandError, call_command
 from lxml import etree
 
-import SpiffWorkflow.bpmn.parser as spiff_parser
 from tests import scenario
 
 NS = {
@@ -60,9 +61,21 @@ class TestExportBpmn:
 
     def test_has_every_step_and_gateway(self, bpmn):
         ids = {el.get("id") for el in flow_nodes(bpmn)}
-        for node in ("start", "allocate", "meeting_model", "prepare_network", "hold_meeting", "approval_decision",
-                     "approve_team_manager", "approve_service_manager", "approve_head_of_service",
-                     "authorise_payments", "wait_for_review", "review", "end"):
+        for node in (
+            "start",
+            "allocate",
+            "meeting_model",
+            "prepare_network",
+            "hold_meeting",
+            "approval_decision",
+            "approve_team_manager",
+            "approve_service_manager",
+            "approve_head_of_service",
+            "authorise_payments",
+            "wait_for_review",
+            "review",
+            "end",
+        ):
             assert f"id_node_{node}" in ids
         deciding = [el for el in bpmn.iterfind(".//bpmn:exclusiveGateway", NS) if el.get("id").startswith("id_node_")]
         assert len(deciding) == 5
@@ -106,10 +119,12 @@ class TestExportBpmn:
         edges = {e.get("bpmnElement"): e for e in plane.iterfind("bpmndi:BPMNEdge", NS)}
         assert set(edges) == {f.get("id") for f in bpmn.iterfind(".//bpmn:sequenceFlow", NS)}
         assert all(len(e.findall("di:waypoint", NS)) >= 2 for e in edges.values())
-        boxes = [(float(b.get("x")), float(b.get("y")), float(b.get("width")), float(b.get("height")))
-                 for b in shapes.values()]
+        boxes = [
+            (float(b.get("x")), float(b.get("y")), float(b.get("width")), float(b.get("height")))
+            for b in shapes.values()
+        ]
         for i, (x, y, w, h) in enumerate(boxes):
-            for (x2, y2, w2, h2) in boxes[i + 1:]:
+            for x2, y2, w2, h2 in boxes[i + 1 :]:
                 assert not (x < x2 + w2 and x2 < x + w and y < y2 + h2 and y2 < y + h), "shapes overlap"
 
     def test_svg_for_a_case(self, world):

@@ -1,6 +1,7 @@
 """Payment files are streamed: the renderers' memory does not grow with the batch, the stored file
 is chunk rows that reassemble to the bytes whose SHA-256 is recorded, exporting again gives those
 bytes, and a download streams them chunk by chunk (and never delivers a damaged file whole)."""
+
 import datetime
 import hashlib
 import tracemalloc
@@ -9,7 +10,6 @@ from types import SimpleNamespace
 
 import pytest
 from django.db import connection
-from django.utils import timezone
 
 from payments import exports
 from payments import services as payment_services
@@ -17,8 +17,9 @@ from payments.models import BatchExport, BatchExportChunk, ExportDamaged, Paymen
 from tests.test_payment_files import approved_batch
 
 FORMATS = ["csv", "bacs18", "pain001"]
-ORIGINATOR = exports.Originator(name="DORSET COUNCIL", sort_code="089999", account_number="66374958",
-                                service_user_number="123456")
+ORIGINATOR = exports.Originator(
+    name="DORSET COUNCIL", sort_code="089999", account_number="66374958", service_user_number="123456"
+)
 EXPORTED_AT = datetime.datetime(2026, 11, 23, 9, 30, tzinfo=datetime.timezone.utc)
 
 
@@ -26,24 +27,28 @@ def fake_payments(count: int):
     """Objects with just what the renderers read, made one at a time (as a database cursor would)."""
     locality = SimpleNamespace(code="east")
     for n in range(1, count + 1):
-        account = SimpleNamespace(account_name=f"Payee number {n} Zoë O'Brien", sort_code="089999",
-                                  account_number="66374958")
+        account = SimpleNamespace(
+            account_name=f"Payee number {n} Zoë O'Brien", sort_code="089999", account_number="66374958"
+        )
         yield SimpleNamespace(
-            reference=f"FNSP{n:08d}", amount=Decimal("123.45"), due_on=datetime.date(2026, 12, 1),
+            reference=f"FNSP{n:08d}",
+            amount=Decimal("123.45"),
+            due_on=datetime.date(2026, 12, 1),
             payee=SimpleNamespace(bank_account=account),
-            case=SimpleNamespace(reference=f"FGDM-2026-{n:06d}", locality=locality))
+            case=SimpleNamespace(reference=f"FGDM-2026-{n:06d}", locality=locality),
+        )
 
 
 def render_peak(export_format: str, count: int) -> tuple[int, int]:
     """Peak bytes allocated while rendering a file of `count` payments, and the file's size."""
-    batch = SimpleNamespace(pk=7, reference="FNB-20261123-0007", payment_count=count,
-                            total=Decimal("123.45") * count)
+    batch = SimpleNamespace(pk=7, reference="FNB-20261123-0007", payment_count=count, total=Decimal("123.45") * count)
     size = 0
     tracemalloc.start()
     try:
         tracemalloc.reset_peak()
-        for piece in exports.render(export_format, batch, fake_payments(count), originator=ORIGINATOR,
-                                    exported_at=EXPORTED_AT):
+        for piece in exports.render(
+            export_format, batch, fake_payments(count), originator=ORIGINATOR, exported_at=EXPORTED_AT
+        ):
             size += len(piece)
         _, peak = tracemalloc.get_traced_memory()
     finally:
@@ -76,11 +81,13 @@ def small_chunks(monkeypatch):
 @pytest.mark.django_db
 class TestStoredInChunks:
     @pytest.mark.parametrize("export_format", FORMATS)
-    def test_chunks_reassemble_to_the_recorded_sha256_and_again_gives_the_same_bytes(self, world, small_chunks,
-                                                                                     export_format):
+    def test_chunks_reassemble_to_the_recorded_sha256_and_again_gives_the_same_bytes(
+        self, world, small_chunks, export_format
+    ):
         batch = approved_batch(world, amount="99.99", instalments=5)
-        batch, export = payment_services.batch_export_file(batch_id=batch.pk, by=world.u.fin1,
-                                                           export_format=export_format)
+        batch, export = payment_services.batch_export_file(
+            batch_id=batch.pk, by=world.u.fin1, export_format=export_format
+        )
         sizes = list(export.chunks.order_by("sequence").values_list("sequence", "content"))
         assert [n for n, _ in sizes] == list(range(len(sizes))) and len(sizes) >= 4
         assert all(len(c) == small_chunks for _, c in sizes[:-1]) and 0 < len(sizes[-1][1]) <= small_chunks
@@ -91,8 +98,15 @@ class TestStoredInChunks:
 
         # The renderer is deterministic: the same batch and export time make the same bytes.
         payments = batch.payments.select_related("payee__bank_account", "case__locality").order_by("id")
-        again = b"".join(exports.render(export_format, batch, payments, originator=exports.Originator.from_settings(),
-                                        exported_at=export.exported_at))
+        again = b"".join(
+            exports.render(
+                export_format,
+                batch,
+                payments,
+                originator=exports.Originator.from_settings(),
+                exported_at=export.exported_at,
+            )
+        )
         assert again == content
 
         # Exporting again, by another officer, after confirmation: the stored bytes, not a new file.
@@ -171,19 +185,38 @@ def test_migration_moves_stored_files_into_chunks_and_back(world):
         assert bytes(OldExport.objects.get().content) == content
         big = bytes(range(256)) * 700 + b"tail"  # 179,204 bytes: two full chunks and a part
         first = OldExport.objects.get()
-        OldExport.objects.create(batch_id=first.batch_id, export_format="pain001", content=big,
-                                 sha256=hashlib.sha256(big).hexdigest(), size=len(big), payment_count=2, total=first.total,
-                                 exported_by_id=first.exported_by_id, exported_at=first.exported_at)
-        OldExport.objects.create(batch_id=first.batch_id, export_format="bacs18", content=None, sha256="0" * 64, size=10,
-                                 payment_count=2, total=first.total, exported_by_id=first.exported_by_id,
-                                 exported_at=first.exported_at)
+        OldExport.objects.create(
+            batch_id=first.batch_id,
+            export_format="pain001",
+            content=big,
+            sha256=hashlib.sha256(big).hexdigest(),
+            size=len(big),
+            payment_count=2,
+            total=first.total,
+            exported_by_id=first.exported_by_id,
+            exported_at=first.exported_at,
+        )
+        OldExport.objects.create(
+            batch_id=first.batch_id,
+            export_format="bacs18",
+            content=None,
+            sha256="0" * 64,
+            size=10,
+            payment_count=2,
+            total=first.total,
+            exported_by_id=first.exported_by_id,
+            exported_at=first.exported_at,
+        )
 
         MigrationExecutor(connection).migrate(after)
         files = {e.export_format: e for e in BatchExport.objects.all()}
         assert stored_bytes(files["csv"]) == content and files["csv"].sha256 == sha and not files["csv"].content_removed
         assert stored_bytes(files["pain001"]) == big
         assert [len(c) for c in files["pain001"].chunks.order_by("sequence").values_list("content", flat=True)] == [
-            65536, 65536, len(big) - 131072]
+            65536,
+            65536,
+            len(big) - 131072,
+        ]
         assert b"".join(files["pain001"].stream()) == big
         assert files["bacs18"].content_removed and not files["bacs18"].chunks.exists()
 

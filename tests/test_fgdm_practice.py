@@ -1,5 +1,6 @@
 """FGDM as practitioners run it: consent, bottom lines, the child's voice, preparing the network,
 the three stages of a conference, plans with progress, overdue reviews and the pre-proceedings duty."""
+
 import datetime
 
 import pytest
@@ -29,17 +30,27 @@ def events(case, action):
 
 
 def schedule(case, *, model="fgc", coordinator=None, by=None, **extra):
-    return services.meeting_schedule(case_id=case.pk, by=by or case.lead_practitioner, model=model,
-                                     scheduled_for=timezone.now() + datetime.timedelta(days=7), venue="Hub",
-                                     coordinator=coordinator, **extra)
+    return services.meeting_schedule(
+        case_id=case.pk,
+        by=by or case.lead_practitioner,
+        model=model,
+        scheduled_for=timezone.now() + datetime.timedelta(days=7),
+        venue="Hub",
+        coordinator=coordinator,
+        **extra,
+    )
 
 
 @pytest.mark.django_db
 class TestConsent:
     def test_withdrawal_stops_every_sharing_step_with_a_clear_refusal(self, world):
         case, _ = scenario.with_network(world)
-        services.case_withdraw_consent(case_id=case.pk, by=world.u.prac_east, withdrawn_by="Sarah Hardy (mother)",
-                                       reason="Does not want her sister told")
+        services.case_withdraw_consent(
+            case_id=case.pk,
+            by=world.u.prac_east,
+            withdrawn_by="Sarah Hardy (mother)",
+            reason="Does not want her sister told",
+        )
         case.refresh_from_db()
         assert case.consent_to_share is False and case.consent_withdrawn_at is not None
         assert events(case, "consent_withdrawn") == 1
@@ -51,8 +62,9 @@ class TestConsent:
         case, nan = scenario.with_network(world)
         meeting = schedule(case, coordinator=world.u.coord)
         services.case_withdraw_consent(case_id=case.pk, by=world.u.prac_east, withdrawn_by="Sarah Hardy")
-        response = api.as_user(world.u.coord).post(f"/api/v1/network-members/{nan.pk}/preparation/",
-                                                   {"status": "invited"}, format="json")
+        response = api.as_user(world.u.coord).post(
+            f"/api/v1/network-members/{nan.pk}/preparation/", {"status": "invited"}, format="json"
+        )
         assert response.status_code == 409 and "withdrew consent" in response.json()["detail"]
         nan.refresh_from_db()
         assert nan.preparation_status == PreparationStatus.NOT_CONTACTED
@@ -64,8 +76,13 @@ class TestConsent:
         client = api.as_user(world.u.prac_east)
         body = ok(client.post(f"/api/v1/cases/{case.pk}/consent/withdraw/", {"withdrawn_by": "Sarah"}, format="json"))
         assert body["consent_to_share"] is False and body["consent_withdrawn_by"] == "Sarah"
-        body = ok(client.post(f"/api/v1/cases/{case.pk}/consent/", {"given_by": "Sarah", "to_refer": True,
-                                                                     "to_share": True}, format="json"))
+        body = ok(
+            client.post(
+                f"/api/v1/cases/{case.pk}/consent/",
+                {"given_by": "Sarah", "to_refer": True, "to_share": True},
+                format="json",
+            )
+        )
         assert body["consent_to_share"] and body["consent_to_refer"] and body["consent_withdrawn_at"] is None
         assert schedule(case, model="fnm").pk
 
@@ -73,17 +90,28 @@ class TestConsent:
         case, _ = scenario.with_network(world)
         client = api.as_user(world.u.prac_east)
         assert client.post(f"/api/v1/cases/{case.pk}/consent/withdraw/", {}, format="json").status_code == 400
-        assert client.post(f"/api/v1/cases/{case.pk}/consent/", {"given_by": "Sarah", "to_refer": False,
-                                                                 "to_share": False}, format="json").status_code == 400
+        assert (
+            client.post(
+                f"/api/v1/cases/{case.pk}/consent/",
+                {"given_by": "Sarah", "to_refer": False, "to_share": False},
+                format="json",
+            ).status_code
+            == 400
+        )
         ok(client.post(f"/api/v1/cases/{case.pk}/consent/withdraw/", {"withdrawn_by": "Sarah"}, format="json"))
-        assert client.post(f"/api/v1/cases/{case.pk}/consent/withdraw/", {"withdrawn_by": "Sarah"},
-                           format="json").status_code == 409
+        assert (
+            client.post(
+                f"/api/v1/cases/{case.pk}/consent/withdraw/", {"withdrawn_by": "Sarah"}, format="json"
+            ).status_code
+            == 409
+        )
         assert events(case, "consent_withdrawn") == 1
 
     def test_other_teams_cannot_see_or_withdraw(self, world, api):
         case, _ = scenario.with_network(world)
-        response = api.as_user(world.u.prac_west).post(f"/api/v1/cases/{case.pk}/consent/withdraw/",
-                                                       {"withdrawn_by": "x"}, format="json")
+        response = api.as_user(world.u.prac_west).post(
+            f"/api/v1/cases/{case.pk}/consent/withdraw/", {"withdrawn_by": "x"}, format="json"
+        )
         assert response.status_code == 404
 
     def test_withdraw_page(self, world, client):
@@ -100,48 +128,89 @@ class TestConsent:
 class TestReferralAndTheChild:
     def test_bottom_lines_go_to_the_meeting(self, world, api):
         case, _ = scenario.with_network(world)
-        body = ok(api.as_user(world.u.prac_east).post(f"/api/v1/cases/{case.pk}/bottom-lines/",
-                                                      {"bottom_lines": "Lily is never left alone with dad."},
-                                                      format="json"))
+        body = ok(
+            api.as_user(world.u.prac_east).post(
+                f"/api/v1/cases/{case.pk}/bottom-lines/",
+                {"bottom_lines": "Lily is never left alone with dad."},
+                format="json",
+            )
+        )
         assert body["bottom_lines"] == "Lily is never left alone with dad."
         assert schedule(case, model="fnm").bottom_lines == "Lily is never left alone with dad."
-        assert api.as_user(world.u.prac_east).post(f"/api/v1/cases/{case.pk}/bottom-lines/", {"bottom_lines": " "},
-                                                   format="json").status_code == 400
+        assert (
+            api.as_user(world.u.prac_east)
+            .post(f"/api/v1/cases/{case.pk}/bottom-lines/", {"bottom_lines": " "}, format="json")
+            .status_code
+            == 400
+        )
 
     def test_wishes_and_participation(self, world, api):
         case, _ = scenario.with_network(world)
         child = case.children.get()
         client = api.as_user(world.u.prac_east)
         url = f"/api/v1/children/{child.pk}/wishes/"
-        assert client.post(url, {"wishes_and_feelings": "Wants Nan", "participation": "advocate"},
-                           format="json").status_code == 400  # the advocate must be named
-        assert client.post(url, {"wishes_and_feelings": "Wants Nan", "participation": "sings"},
-                           format="json").status_code == 400
-        body = ok(client.post(url, {"wishes_and_feelings": "Wants Nan", "participation": "advocate",
-                                    "participation_detail": "Jo from Coram Voice"}, format="json"))
+        assert (
+            client.post(
+                url, {"wishes_and_feelings": "Wants Nan", "participation": "advocate"}, format="json"
+            ).status_code
+            == 400
+        )  # the advocate must be named
+        assert (
+            client.post(url, {"wishes_and_feelings": "Wants Nan", "participation": "sings"}, format="json").status_code
+            == 400
+        )
+        body = ok(
+            client.post(
+                url,
+                {
+                    "wishes_and_feelings": "Wants Nan",
+                    "participation": "advocate",
+                    "participation_detail": "Jo from Coram Voice",
+                },
+                format="json",
+            )
+        )
         assert body["participation"] == "advocate" and body["wishes_recorded_at"]
         assert events(case, "child_wishes_recorded") == 1
         # a coordinator sees the conference, not the children's records
-        assert api.as_user(world.u.coord).post(url, {"wishes_and_feelings": "x", "participation": "writes"},
-                                               format="json").status_code == 404
+        assert (
+            api.as_user(world.u.coord)
+            .post(url, {"wishes_and_feelings": "x", "participation": "writes"}, format="json")
+            .status_code
+            == 404
+        )
 
     def test_no_decision_about_services_before_the_child_is_heard(self, world):
         case = services.case_create(
-            by=world.u.prac_east, family_name="Okafor", locality=world.east, stage="family_help",
-            referral_reason="Dad unwell", consent_given_by="Dad",
+            by=world.u.prac_east,
+            family_name="Okafor",
+            locality=world.east,
+            stage="family_help",
+            referral_reason="Dad unwell",
+            consent_given_by="Dad",
             children=[ChildInput(first_name="Tobi", last_name="Okafor", date_of_birth=datetime.date(2015, 1, 1))],
         )
         services.case_allocate(case_id=case.pk, by=world.u.tm_east, lead_practitioner=world.u.prac_east)
         aunt = services.member_add(case_id=case.pk, by=world.u.prac_east, full_name="Ada", relationship="aunt_uncle")
         meeting = schedule(case, model="fnm", by=world.u.prac_east)
         plan = services.meeting_record(
-            meeting_id=meeting.pk, by=world.u.prac_east, held_on=TODAY(), attendees="Ada", private_family_time=True,
-            actions=[ActionInput(description="School run", owner_member_id=aunt.pk)], contingency="",
-            review_by=TODAY() + datetime.timedelta(days=30))
+            meeting_id=meeting.pk,
+            by=world.u.prac_east,
+            held_on=TODAY(),
+            attendees="Ada",
+            private_family_time=True,
+            actions=[ActionInput(description="School run", owner_member_id=aunt.pk)],
+            contingency="",
+            review_by=TODAY() + datetime.timedelta(days=30),
+        )
         with pytest.raises(RuleBroken, match="Tobi Okafor"):
             services.plan_accept(plan_id=plan.pk, by=world.u.prac_east)
-        services.child_record_wishes(child_id=case.children.get().pk, by=world.u.prac_east,
-                                     wishes_and_feelings="Wants to stay with dad", participation="writes")
+        services.child_record_wishes(
+            child_id=case.children.get().pk,
+            by=world.u.prac_east,
+            wishes_and_feelings="Wants to stay with dad",
+            participation="writes",
+        )
         assert services.plan_accept(plan_id=plan.pk, by=world.u.prac_east).status == "accepted"
 
     def test_wishes_page(self, world, client):
@@ -161,11 +230,17 @@ class TestConferencePath:
     def test_coordinator_is_independent_and_the_familys_request_is_recorded(self, world, api):
         case, _ = scenario.with_network(world)
         client = api.as_user(world.u.prac_east)
-        body = {"model": "fgc", "scheduled_for": (timezone.now() + datetime.timedelta(days=5)).isoformat(),
-                "venue": "Hub", "coordinator": "prac.east2", "coordinator_request": "Polish-speaking woman"}
+        body = {
+            "model": "fgc",
+            "scheduled_for": (timezone.now() + datetime.timedelta(days=5)).isoformat(),
+            "venue": "Hub",
+            "coordinator": "prac.east2",
+            "coordinator_request": "Polish-speaking woman",
+        }
         assert client.post(f"/api/v1/cases/{case.pk}/meetings/", body, format="json").status_code == 400
-        meeting = ok(client.post(f"/api/v1/cases/{case.pk}/meetings/", {**body, "coordinator": "coord"},
-                                 format="json"), 201)
+        meeting = ok(
+            client.post(f"/api/v1/cases/{case.pk}/meetings/", {**body, "coordinator": "coord"}, format="json"), 201
+        )
         assert meeting["coordinator_request"] == "Polish-speaking woman"
 
     def test_a_coordinator_request_is_only_for_a_conference(self, world):
@@ -182,15 +257,27 @@ class TestConferencePath:
         url = f"/api/v1/network-members/{mum.pk}/preparation/"
         assert coord.post(url, {"status": "excluded", "exclusion_reason": "Violence"}, format="json").status_code == 400
         assert coord.post(url, {"status": "not_contacted"}, format="json").status_code == 400
-        excluded = ok(coord.post(url, {"status": "excluded", "exclusion_reason": "Risk to Lily",
-                                       "how_to_contribute": "A letter read out in the information stage"},
-                                 format="json"))
+        excluded = ok(
+            coord.post(
+                url,
+                {
+                    "status": "excluded",
+                    "exclusion_reason": "Risk to Lily",
+                    "how_to_contribute": "A letter read out in the information stage",
+                },
+                format="json",
+            )
+        )
         assert excluded["excluded_from_meetings"] and excluded["preparation_status"] == "excluded"
         ok(coord.post(f"/api/v1/network-members/{nan.pk}/preparation/", {"status": "contacted"}, format="json"))
         assert coord.post(f"/api/v1/meetings/{meeting.pk}/prepare/").status_code == 400  # Nan only contacted
         # the practitioner does not prepare a conference's network
-        assert api.as_user(world.u.prac_east).post(f"/api/v1/network-members/{nan.pk}/preparation/",
-                                                   {"status": "invited"}, format="json").status_code == 403
+        assert (
+            api.as_user(world.u.prac_east)
+            .post(f"/api/v1/network-members/{nan.pk}/preparation/", {"status": "invited"}, format="json")
+            .status_code
+            == 403
+        )
         coord = api.as_user(world.u.coord)  # one client: authenticate as the coordinator again
         ok(coord.post(f"/api/v1/network-members/{nan.pk}/preparation/", {"status": "invited"}, format="json"))
         assert ok(coord.post(f"/api/v1/meetings/{meeting.pk}/prepare/"))["status"] == "prepared"
@@ -202,17 +289,33 @@ class TestConferencePath:
         scenario.prepare_everyone(case, by=world.u.coord)
         services.meeting_prepare(meeting_id=meeting.pk, by=world.u.coord)
         coord = api.as_user(world.u.coord)
-        body = {"held_on": TODAY().isoformat(), "attendees": "Nan, Lily", "private_family_time": True,
-                "information_shared": "Social worker explained the worries and bottom lines",
-                "private_family_time_minutes": 0,
-                "plan": {"actions": [{"description": "Nan has Lily after school", "owner_member": nan.pk,
-                                      "due_by": (TODAY() + datetime.timedelta(days=3)).isoformat(),
-                                      "checked_by": "Health visitor"}],
-                         "contingency": "Aunt Jo", "monitoring": "Weekly call with the practitioner",
-                         "review_by": (TODAY() + datetime.timedelta(days=40)).isoformat()}}
+        body = {
+            "held_on": TODAY().isoformat(),
+            "attendees": "Nan, Lily",
+            "private_family_time": True,
+            "information_shared": "Social worker explained the worries and bottom lines",
+            "private_family_time_minutes": 0,
+            "plan": {
+                "actions": [
+                    {
+                        "description": "Nan has Lily after school",
+                        "owner_member": nan.pk,
+                        "due_by": (TODAY() + datetime.timedelta(days=3)).isoformat(),
+                        "checked_by": "Health visitor",
+                    }
+                ],
+                "contingency": "Aunt Jo",
+                "monitoring": "Weekly call with the practitioner",
+                "review_by": (TODAY() + datetime.timedelta(days=40)).isoformat(),
+            },
+        }
         assert coord.post(f"/api/v1/meetings/{meeting.pk}/record/", body, format="json").status_code == 400
-        plan = ok(coord.post(f"/api/v1/meetings/{meeting.pk}/record/", {**body, "private_family_time_minutes": 75},
-                             format="json"), 201)
+        plan = ok(
+            coord.post(
+                f"/api/v1/meetings/{meeting.pk}/record/", {**body, "private_family_time_minutes": 75}, format="json"
+            ),
+            201,
+        )
         meeting.refresh_from_db()
         assert meeting.private_family_time_minutes == 75 and meeting.information_shared.startswith("Social worker")
         assert plan["monitoring"] == "Weekly call with the practitioner"
@@ -248,17 +351,26 @@ class TestPlanProgress:
             assert body["plan_progress"] == {"plan": plan.pk, "version": 1, "actions": 1, "done": 0, "overdue": 1}
         done = ok(api.as_user(world.u.prac_east).post(f"/api/v1/plan-actions/{action.pk}/done/", {}, format="json"))
         assert done["status"] == ActionStatus.DONE and done["done_on"] == TODAY().isoformat()
-        assert api.as_user(world.u.prac_east).post(f"/api/v1/plan-actions/{action.pk}/done/", {},
-                                                   format="json").status_code == 409
+        assert (
+            api.as_user(world.u.prac_east)
+            .post(f"/api/v1/plan-actions/{action.pk}/done/", {}, format="json")
+            .status_code
+            == 409
+        )
         assert ok(api.as_user(world.u.prac_east).get(f"/api/v1/plans/{plan.pk}/"))["progress"]["done"] == 1
-        assert api.as_user(world.u.prac_west).post(f"/api/v1/plan-actions/{action.pk}/done/", {},
-                                                   format="json").status_code == 404
+        assert (
+            api.as_user(world.u.prac_west)
+            .post(f"/api/v1/plan-actions/{action.pk}/done/", {}, format="json")
+            .status_code
+            == 404
+        )
 
     def test_future_done_date_refused(self, world, api):
         case, nan, plan = scenario.plan_accepted(world)
         action = plan.actions.get()
-        response = api.as_user(world.u.prac_east).post(f"/api/v1/plan-actions/{action.pk}/done/",
-                                                       {"done_on": "2999-01-01"}, format="json")
+        response = api.as_user(world.u.prac_east).post(
+            f"/api/v1/plan-actions/{action.pk}/done/", {"done_on": "2999-01-01"}, format="json"
+        )
         assert response.status_code == 400
         action.refresh_from_db()
         assert action.status == ActionStatus.OPEN
@@ -329,8 +441,9 @@ class TestPreProceedingsDuty:
         with pytest.raises(InvalidTransition, match="declined by everyone"):
             services.pre_proceedings_record_application(case_id=case.pk, by=world.u.tm_east, made_on=TODAY())
         services.pre_proceedings_record_offer(case_id=case.pk, by=world.u.prac_east, letter_sent_on=TODAY())
-        response = api.as_user(world.u.tm_east).post(f"/api/v1/cases/{case.pk}/pre-proceedings/application/",
-                                                     {"made_on": TODAY().isoformat()}, format="json")
+        response = api.as_user(world.u.tm_east).post(
+            f"/api/v1/cases/{case.pk}/pre-proceedings/application/", {"made_on": TODAY().isoformat()}, format="json"
+        )
         assert response.status_code == 409 and "Family Group Conference" in response.json()["detail"]
         record = PreProceedings.objects.get(case=case)
         assert record.status == PreProceedingsStatus.OFFERED and record.application_made_on is None
@@ -340,11 +453,23 @@ class TestPreProceedingsDuty:
         prac = api.as_user(world.u.prac_east)
         base = f"/api/v1/cases/{case.pk}/pre-proceedings/"
         assert prac.post(base + "offer/", {"letter_sent_on": "2999-01-01"}, format="json").status_code == 400
-        assert ok(prac.post(base + "offer/", {"letter_sent_on": TODAY().isoformat()}, format="json"))["status"] == "offered"
-        assert prac.post(base + "declined/", {"declined_by": "", "declined_on": TODAY().isoformat()},
-                         format="json").status_code == 400
-        ok(prac.post(base + "declined/", {"declined_by": "Mother, father and maternal grandmother",
-                                          "declined_on": TODAY().isoformat()}, format="json"))
+        assert (
+            ok(prac.post(base + "offer/", {"letter_sent_on": TODAY().isoformat()}, format="json"))["status"]
+            == "offered"
+        )
+        assert (
+            prac.post(
+                base + "declined/", {"declined_by": "", "declined_on": TODAY().isoformat()}, format="json"
+            ).status_code
+            == 400
+        )
+        ok(
+            prac.post(
+                base + "declined/",
+                {"declined_by": "Mother, father and maternal grandmother", "declined_on": TODAY().isoformat()},
+                format="json",
+            )
+        )
         # only a manager marks the application
         assert prac.post(base + "application/", {"made_on": TODAY().isoformat()}, format="json").status_code == 403
         tm = api.as_user(world.u.tm_east)
@@ -358,20 +483,32 @@ class TestPreProceedingsDuty:
         services.pre_proceedings_record_offer(case_id=case.pk, by=world.u.prac_east, letter_sent_on=TODAY())
         with pytest.raises(RuleBroken, match="Family Group Conference"):
             schedule(case, model="fnm")
-        meeting = services.meeting_schedule(case_id=case.pk, by=world.u.prac_east, model="fgc",
-                                            scheduled_for=timezone.now() - datetime.timedelta(hours=2), venue="Hub",
-                                            coordinator=world.u.coord)
+        meeting = services.meeting_schedule(
+            case_id=case.pk,
+            by=world.u.prac_east,
+            model="fgc",
+            scheduled_for=timezone.now() - datetime.timedelta(hours=2),
+            venue="Hub",
+            coordinator=world.u.coord,
+        )
         with pytest.raises(InvalidTransition):  # the offer was taken up
-            services.pre_proceedings_record_declined(case_id=case.pk, by=world.u.prac_east, declined_by="x",
-                                                     declined_on=TODAY())
+            services.pre_proceedings_record_declined(
+                case_id=case.pk, by=world.u.prac_east, declined_by="x", declined_on=TODAY()
+            )
         with pytest.raises(InvalidTransition):  # arranged is not held
             services.pre_proceedings_record_application(case_id=case.pk, by=world.u.tm_east, made_on=TODAY())
         scenario.prepare_everyone(case, by=world.u.coord)
         services.meeting_prepare(meeting_id=meeting.pk, by=world.u.coord)
-        services.meeting_record(meeting_id=meeting.pk, by=world.u.coord, held_on=TODAY(), attendees="Nan",
-                                private_family_time=True, contingency="",
-                                actions=[ActionInput(description="Nan moves in", owner_member_id=nan.pk)],
-                                review_by=TODAY() + datetime.timedelta(days=30))
+        services.meeting_record(
+            meeting_id=meeting.pk,
+            by=world.u.coord,
+            held_on=TODAY(),
+            attendees="Nan",
+            private_family_time=True,
+            contingency="",
+            actions=[ActionInput(description="Nan moves in", owner_member_id=nan.pk)],
+            review_by=TODAY() + datetime.timedelta(days=30),
+        )
         record = services.pre_proceedings_record_application(case_id=case.pk, by=world.u.tm_east, made_on=TODAY())
         assert record.application_basis == "conference_held"
 
@@ -379,15 +516,30 @@ class TestPreProceedingsDuty:
         case, _ = pre_proceedings_case(world)
         prac = api.as_user(world.u.prac_east)
         base = f"/api/v1/cases/{case.pk}/pre-proceedings/"
-        assert prac.post(base + "exemption/", {"reason": "Risk of harm if the family is told",
-                                               "decision_maker": "prac.east2"}, format="json").status_code == 400
-        assert prac.post(base + "exemption/", {"reason": "Risk", "decision_maker": "tm.west"},
-                         format="json").status_code == 400  # not a manager over this case
-        assert prac.post(base + "exemption/", {"reason": "", "decision_maker": "tm.east"},
-                         format="json").status_code == 400
+        assert (
+            prac.post(
+                base + "exemption/",
+                {"reason": "Risk of harm if the family is told", "decision_maker": "prac.east2"},
+                format="json",
+            ).status_code
+            == 400
+        )
+        assert (
+            prac.post(base + "exemption/", {"reason": "Risk", "decision_maker": "tm.west"}, format="json").status_code
+            == 400
+        )  # not a manager over this case
+        assert (
+            prac.post(base + "exemption/", {"reason": "", "decision_maker": "tm.east"}, format="json").status_code
+            == 400
+        )
         assert not PreProceedings.objects.filter(case=case, status="exempt").exists()
-        body = ok(prac.post(base + "exemption/", {"reason": "Risk of harm if the family is told",
-                                                  "decision_maker": "tm.east"}, format="json"))
+        body = ok(
+            prac.post(
+                base + "exemption/",
+                {"reason": "Risk of harm if the family is told", "decision_maker": "tm.east"},
+                format="json",
+            )
+        )
         assert body["status"] == "exempt" and body["exemption_decided_by"] == "tm.east"
         body = ok(api.as_user(world.u.sm).post(base + "application/", {"made_on": TODAY().isoformat()}, format="json"))
         assert body["application_basis"] == "exemption"
@@ -403,16 +555,28 @@ class TestPreProceedingsDuty:
         client.force_login(world.u.prac_east)
         url = reverse("fgdm:pre_proceedings", args=[case.pk])
         assert "No offer recorded" in client.get(url).content.decode()
-        assert client.post(reverse("fgdm:pre_proceedings_offer", args=[case.pk]),
-                           {"offer-letter_sent_on": ""}).status_code == 400
-        assert client.post(reverse("fgdm:pre_proceedings_offer", args=[case.pk]),
-                           {"offer-letter_sent_on": TODAY().isoformat()}).status_code == 302
+        assert (
+            client.post(reverse("fgdm:pre_proceedings_offer", args=[case.pk]), {"offer-letter_sent_on": ""}).status_code
+            == 400
+        )
+        assert (
+            client.post(
+                reverse("fgdm:pre_proceedings_offer", args=[case.pk]), {"offer-letter_sent_on": TODAY().isoformat()}
+            ).status_code
+            == 302
+        )
         # a practitioner does not mark the application: a manager does, and only on one of the three endings
-        assert client.post(reverse("fgdm:pre_proceedings_application", args=[case.pk]),
-                           {"application-made_on": TODAY().isoformat()}).status_code == 403
+        assert (
+            client.post(
+                reverse("fgdm:pre_proceedings_application", args=[case.pk]),
+                {"application-made_on": TODAY().isoformat()},
+            ).status_code
+            == 403
+        )
         client.force_login(world.u.tm_east)
-        response = client.post(reverse("fgdm:pre_proceedings_application", args=[case.pk]),
-                               {"application-made_on": TODAY().isoformat()})
+        response = client.post(
+            reverse("fgdm:pre_proceedings_application", args=[case.pk]), {"application-made_on": TODAY().isoformat()}
+        )
         assert response.status_code in (400, 409) and "declined by everyone" in response.content.decode()
         assert PreProceedings.objects.get(case=case).status == "offered"
 
@@ -453,12 +617,18 @@ def test_subject_access_export_includes_how_the_child_takes_part_and_the_pre_pro
     case, _ = scenario.with_network(world, stage="pre_proceedings")
     services.pre_proceedings_record_offer(case_id=case.pk, by=world.u.prac_east, letter_sent_on=TODAY())
     child = case.children.get()
-    call_command("sar_export", "--child", str(child.pk), "--as", "auditor", "--out", str(tmp_path),
-                 stdout=io.StringIO())
+    call_command(
+        "sar_export", "--child", str(child.pk), "--as", "auditor", "--out", str(tmp_path), stdout=io.StringIO()
+    )
     [json_file] = tmp_path.glob("*.json")
     bundle = json.loads(json_file.read_text())
-    about = [(v["label"], v["value"]) for s in bundle["sections"] if s["title"] == "About you"
-             for r in s["records"] for v in r["values"]]
+    about = [
+        (v["label"], v["value"])
+        for s in bundle["sections"]
+        if s["title"] == "About you"
+        for r in s["records"]
+        for v in r["values"]
+    ]
     assert ("How you take part", "Attends the meeting") in about
     titles = [s["title"] for s in bundle["sections"]]
     assert "Before court proceedings" in titles

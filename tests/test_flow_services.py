@@ -1,4 +1,5 @@
 """The case flow driven through the services: each step moves the workflow on."""
+
 from decimal import Decimal
 
 import pytest
@@ -63,8 +64,14 @@ class TestCaseFlow:
 class TestApprovalTiers:
     @pytest.mark.parametrize(
         "amount, tier",
-        [("300.00", "team_manager"), ("500.00", "team_manager"), ("500.01", "service_manager"),
-         ("1200.00", "service_manager"), ("5000.00", "service_manager"), ("7000.00", "head_of_service")],
+        [
+            ("300.00", "team_manager"),
+            ("500.00", "team_manager"),
+            ("500.01", "service_manager"),
+            ("1200.00", "service_manager"),
+            ("5000.00", "service_manager"),
+            ("7000.00", "head_of_service"),
+        ],
     )
     def test_every_package_starts_with_the_team_manager(self, world, amount, tier):
         package = scenario.package_submitted(world, amount=Decimal(amount))
@@ -87,7 +94,9 @@ class TestApprovalTiers:
         assert package.status == PackageStatus.APPROVED
         assert package.payments.count() == 1
         assert list(package.approvals.order_by("at").values_list("approver__username", "decision")) == [
-            ("tm.east", "escalated"), ("sm", "approved")]
+            ("tm.east", "escalated"),
+            ("sm", "approved"),
+        ]
 
     def test_head_of_service_for_large_package(self, world):
         package = scenario.package_submitted(world, amount=Decimal("7000.00"))
@@ -147,13 +156,20 @@ class TestRefusals:
             from fgdm.models import FamilyPlan
 
             package_services.package_create(
-                case_id=case.pk, by=world.u.prac_east, plan_id=FamilyPlan.objects.count() + 1,
-                justification="x", other_funding_checked=True, agreement_signed_on=None, review_by=None, items=[],
+                case_id=case.pk,
+                by=world.u.prac_east,
+                plan_id=FamilyPlan.objects.count() + 1,
+                justification="x",
+                other_funding_checked=True,
+                agreement_signed_on=None,
+                review_by=None,
+                items=[],
             )
 
     def test_approver_cannot_authorise_payments(self, world):  # noqa: D102
-        from fgdm.constants import Role
         from django.contrib.auth.models import Group
+
+        from fgdm.constants import Role
 
         world.u.sm.groups.add(Group.objects.get(name=Role.FINANCE_OFFICER))
         from django.contrib.auth import get_user_model
@@ -161,8 +177,9 @@ class TestRefusals:
         sm = get_user_model().objects.get(pk=world.u.sm.pk)
         package = scenario.package_approved(world, amount=Decimal("1200.00"), approver=sm)
         payee = package.items.first().payee
-        payment_services.bank_account_set(member_id=payee.pk, by=world.u.fin1, account_name="M HARDY",
-                                          sort_code="400000", account_number="12165678")
+        payment_services.bank_account_set(
+            member_id=payee.pk, by=world.u.fin1, account_name="M HARDY", sort_code="400000", account_number="12165678"
+        )
         payment_services.bank_account_verify(member_id=payee.pk, by=world.u.fin2)
         with pytest.raises(SeparationOfDuties):
             payment_services.payment_authorise(payment_id=package.payments.first().pk, by=sm)
@@ -171,7 +188,7 @@ class TestRefusals:
 @pytest.mark.django_db
 class TestTaskQueue:
     def test_allocation_is_in_the_team_managers_queue_only(self, world):
-        case = scenario.referral(world)
+        scenario.referral(world)
         from fgdm.selectors import task_list
 
         assert [t.flow_task.name for t in task_list(user=world.u.tm_east)] == ["allocate"]
@@ -190,7 +207,7 @@ class TestTaskQueue:
         from fgdm.selectors import task_list
         from fgdm.services import task_assign
 
-        case = scenario.referral(world)
+        scenario.referral(world)
         task = task_list(user=world.u.tm_east).get()
         task_assign(task_id=task.pk, by=world.u.tm_east)
         task.refresh_from_db()

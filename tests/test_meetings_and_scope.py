@@ -1,4 +1,5 @@
 """Meetings (FNM / FGC rules) and who sees which case."""
+
 import datetime
 
 import pytest
@@ -61,9 +62,14 @@ class TestMeetingSchedule:
     def test_fgc_is_recorded_by_its_coordinator_after_preparation(self, world):
         case, nan = scenario.with_network(world)
         meeting = schedule(case, world.u.prac_east, model="fgc", coordinator=world.u.coord)
-        record = dict(held_on=timezone.localdate(), attendees="x", private_family_time=True,
-                      actions=[ActionInput(description="Help", owner_member_id=nan.pk)], contingency="",
-                      review_by=timezone.localdate() + datetime.timedelta(days=30))
+        record = dict(
+            held_on=timezone.localdate(),
+            attendees="x",
+            private_family_time=True,
+            actions=[ActionInput(description="Help", owner_member_id=nan.pk)],
+            contingency="",
+            review_by=timezone.localdate() + datetime.timedelta(days=30),
+        )
         with pytest.raises(NotPermitted):
             case_services.meeting_record(meeting_id=meeting.pk, by=world.u.prac_east, **record)
         with pytest.raises(InvalidTransition):
@@ -71,7 +77,9 @@ class TestMeetingSchedule:
         scenario.prepare_everyone(case, by=world.u.coord)
         case_services.meeting_prepare(meeting_id=meeting.pk, by=world.u.coord)
         with pytest.raises(RuleBroken):
-            case_services.meeting_record(meeting_id=meeting.pk, by=world.u.coord, **(record | {"private_family_time": False}))
+            case_services.meeting_record(
+                meeting_id=meeting.pk, by=world.u.coord, **(record | {"private_family_time": False})
+            )
         plan = case_services.meeting_record(meeting_id=meeting.pk, by=world.u.coord, **record)
         assert plan.actions.get().owner_member == nan
 
@@ -104,7 +112,11 @@ class TestCaseScope:
         case = scenario.allocated(world)
         world.team_west.localities.add(world.east)
         world.team_west.members.add(world.u.prac_east)
-        assert selectors.case_list(user=world.u.prac_east).count() == 1 == selectors.case_list(user=world.u.prac_east).filter(pk=case.pk).count()
+        assert (
+            selectors.case_list(user=world.u.prac_east).count()
+            == 1
+            == selectors.case_list(user=world.u.prac_east).filter(pk=case.pk).count()
+        )
 
     def test_case_get_is_404_out_of_scope(self, world):
         from django.http import Http404
@@ -117,12 +129,18 @@ class TestCaseScope:
 @pytest.mark.django_db
 class TestTransferAndConflicts:
     def test_transfer_moves_access_and_tasks_at_once(self, world):
-        from fgdm.models import DeclaredConflict  # noqa: F401
         from viewflow.workflow.models import Task
 
+        from fgdm.models import DeclaredConflict  # noqa: F401
+
         case = scenario.allocated(world)
-        case_services.case_transfer(case_id=case.pk, by=world.u.sm, team=world.team_west,
-                                    locality=world.west, lead_practitioner=world.u.prac_west)
+        case_services.case_transfer(
+            case_id=case.pk,
+            by=world.u.sm,
+            team=world.team_west,
+            locality=world.west,
+            lead_practitioner=world.u.prac_west,
+        )
         assert not selectors.case_list(user=world.u.prac_east).filter(pk=case.pk).exists()
         assert not selectors.case_list(user=world.u.tm_east).filter(pk=case.pk).exists()
         assert selectors.case_list(user=world.u.prac_west).filter(pk=case.pk).exists()
@@ -134,8 +152,9 @@ class TestTransferAndConflicts:
     def test_transfer_needs_a_team_serving_the_locality(self, world):
         case = scenario.allocated(world)
         with pytest.raises(RuleBroken):
-            case_services.case_transfer(case_id=case.pk, by=world.u.sm, team=world.team_west,
-                                        lead_practitioner=world.u.prac_west)
+            case_services.case_transfer(
+                case_id=case.pk, by=world.u.sm, team=world.team_west, lead_practitioner=world.u.prac_west
+            )
 
     def test_a_declared_conflict_stops_the_person_acting(self, world):
         from decimal import Decimal
@@ -150,4 +169,6 @@ class TestTransferAndConflicts:
             package_services.package_approve(package_id=package.pk, by=world.u.tm_east)
         DeclaredConflict.objects.create(user=world.u.prac_east2, case=package.case, reason="Neighbour")
         with pytest.raises(SeparationOfDuties):
-            case_services.member_add(case_id=package.case_id, by=world.u.prac_east2, full_name="X", relationship="friend")
+            case_services.member_add(
+                case_id=package.case_id, by=world.u.prac_east2, full_name="X", relationship="friend"
+            )

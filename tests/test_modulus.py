@@ -1,5 +1,6 @@
 """Vocalink's published standard test cases for modulus checking ("Validating account numbers",
 v8.90, appendix of standard tests), plus bad input and the shape of the shipped tables."""
+
 import pytest
 
 from payments import modulus
@@ -43,8 +44,9 @@ VOCALINK_STANDARD_TESTS = [
 ]
 
 
-@pytest.mark.parametrize("sort_code,account,valid,case", VOCALINK_STANDARD_TESTS,
-                         ids=[t[3].split(":")[0] for t in VOCALINK_STANDARD_TESTS])
+@pytest.mark.parametrize(
+    "sort_code,account,valid,case", VOCALINK_STANDARD_TESTS, ids=[t[3].split(":")[0] for t in VOCALINK_STANDARD_TESTS]
+)
 def test_vocalink_standard_cases(sort_code, account, valid, case):
     assert modulus.check(sort_code, account) is valid, case
 
@@ -61,10 +63,18 @@ class TestInput:
         assert modulus.rules_for("000001") == []
         assert modulus.check("000001", "12165678") is True
 
-    @pytest.mark.parametrize("sort_code,account", [
-        ("12345", "12165678"), ("1234567", "12165678"), ("12a456", "12165678"),
-        ("123456", "1234567a"), ("123456", "123456789"), ("123456", "12345"), ("", ""),
-    ])
+    @pytest.mark.parametrize(
+        "sort_code,account",
+        [
+            ("12345", "12165678"),
+            ("1234567", "12165678"),
+            ("12a456", "12165678"),
+            ("123456", "1234567a"),
+            ("123456", "123456789"),
+            ("123456", "12345"),
+            ("", ""),
+        ],
+    )
     def test_malformed_input_raises(self, sort_code, account):
         with pytest.raises(ValueError):
             modulus.check(sort_code, account)

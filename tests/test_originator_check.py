@@ -1,6 +1,7 @@
 """The council's originator details (settings.FGDM_ORIGINATOR) are checked: `manage.py check`
 reports malformed ones or ones failing the Vocalink modulus check, `check --deploy` also refuses
 the demo default, and no bank file is made from bad ones."""
+
 import os
 import secrets
 import subprocess
@@ -19,8 +20,12 @@ from payments.models import BatchExport
 from tests.test_payment_files import approved_batch
 
 # Vocalink's standard modulus test case 3 (tests/test_modulus.py): a pair that passes.
-COUNCIL = {"name": "Dorset Council", "sort_code": "202959", "account_number": "63748472",
-           "service_user_number": "654321"}
+COUNCIL = {
+    "name": "Dorset Council",
+    "sort_code": "202959",
+    "account_number": "63748472",
+    "service_user_number": "654321",
+}
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -41,19 +46,22 @@ class TestOriginatorCheck:
         with override_settings(FGDM_ORIGINATOR=COUNCIL | {"service_user_number": "123456"}):
             assert payments_errors(deploy=True) == ["payments.E007"]
 
-    @pytest.mark.parametrize("field,value,error", [
-        ("name", "", "payments.E002"),
-        ("name", "  £@# ", "payments.E002"),  # nothing BACS can print
-        ("sort_code", "20-29-59", "payments.E003"),
-        ("sort_code", "20295", "payments.E003"),
-        ("account_number", "6374847", "payments.E004"),
-        ("account_number", "637484721", "payments.E004"),
-        ("account_number", "6374847X", "payments.E004"),
-        ("service_user_number", "65432", "payments.E005"),
-        ("service_user_number", "ABC123", "payments.E005"),
-        ("account_number", "63748473", "payments.E006"),  # 8 digits, fails the modulus check
-        ("account_number", "12345678", "payments.E006"),
-    ])
+    @pytest.mark.parametrize(
+        "field,value,error",
+        [
+            ("name", "", "payments.E002"),
+            ("name", "  £@# ", "payments.E002"),  # nothing BACS can print
+            ("sort_code", "20-29-59", "payments.E003"),
+            ("sort_code", "20295", "payments.E003"),
+            ("account_number", "6374847", "payments.E004"),
+            ("account_number", "637484721", "payments.E004"),
+            ("account_number", "6374847X", "payments.E004"),
+            ("service_user_number", "65432", "payments.E005"),
+            ("service_user_number", "ABC123", "payments.E005"),
+            ("account_number", "63748473", "payments.E006"),  # 8 digits, fails the modulus check
+            ("account_number", "12345678", "payments.E006"),
+        ],
+    )
     def test_each_bad_value_is_an_error(self, field, value, error):
         with override_settings(FGDM_ORIGINATOR=COUNCIL | {field: value}):
             assert payments_errors() == [error]
@@ -73,12 +81,21 @@ class TestOriginatorCheck:
         details, refused with the demo default."""
         env = {k: v for k, v in os.environ.items() if not k.startswith(("FGDM_", "DJANGO_"))}
         env |= {"DJANGO_SETTINGS_MODULE": "config.settings.production", "SECRET_KEY": secrets.token_urlsafe(60)}
-        council = {"FGDM_ORIGINATOR_SORT_CODE": "202959", "FGDM_ORIGINATOR_ACCOUNT": "63748472",
-                   "FGDM_SERVICE_USER_NUMBER": "654321"}
+        council = {
+            "FGDM_ORIGINATOR_SORT_CODE": "202959",
+            "FGDM_ORIGINATOR_ACCOUNT": "63748472",
+            "FGDM_SERVICE_USER_NUMBER": "654321",
+        }
 
         def check(extra):
-            return subprocess.run([sys.executable, "manage.py", "check", "--deploy"], cwd=ROOT, env=env | extra,
-                                  capture_output=True, text=True, timeout=120)
+            return subprocess.run(
+                [sys.executable, "manage.py", "check", "--deploy"],
+                cwd=ROOT,
+                env=env | extra,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
 
         clean = check(council)
         assert clean.returncode == 0 and "no issues" in clean.stdout, clean.stderr

@@ -1,4 +1,5 @@
 """The whole path through the server-rendered pages, each step by the role that does it."""
+
 import csv
 import datetime
 import io
@@ -37,8 +38,12 @@ def post(client, url, data=None, *, expect=302):
 
 
 def formset(prefix, rows, total=None):
-    data = {f"{prefix}-TOTAL_FORMS": str(total or len(rows)), f"{prefix}-INITIAL_FORMS": "0",
-            f"{prefix}-MIN_NUM_FORMS": "1", f"{prefix}-MAX_NUM_FORMS": "5"}
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(total or len(rows)),
+        f"{prefix}-INITIAL_FORMS": "0",
+        f"{prefix}-MIN_NUM_FORMS": "1",
+        f"{prefix}-MAX_NUM_FORMS": "5",
+    }
     for index, row in enumerate(rows):
         for key, value in row.items():
             data[f"{prefix}-{index}-{key}"] = value
@@ -46,10 +51,16 @@ def formset(prefix, rows, total=None):
 
 
 def referral_data(**overrides):
-    data = {"family_name": "Hardy", "locality": "", "stage": "family_help",
-            "referral_reason": "Mum is going into hospital for several weeks.", "consent_given_by": ""}
-    data.update(formset("children", [{"first_name": "Lily", "last_name": "Hardy", "date_of_birth": "2017-03-09"}],
-                        total=3))
+    data = {
+        "family_name": "Hardy",
+        "locality": "",
+        "stage": "family_help",
+        "referral_reason": "Mum is going into hospital for several weeks.",
+        "consent_given_by": "",
+    }
+    data.update(
+        formset("children", [{"first_name": "Lily", "last_name": "Hardy", "date_of_birth": "2017-03-09"}], total=3)
+    )
     data.update(overrides)
     return data
 
@@ -85,29 +96,60 @@ def test_the_whole_path_through_the_pages(client, world):
     post(client, reverse("fgdm:case_consent", args=[case.pk]), {"given_by": "Sarah Hardy (mother)"})
     child = case.children.get()
     ok(client, reverse("fgdm:child_wishes", args=[child.pk]))
-    post(client, reverse("fgdm:child_wishes", args=[child.pk]),
-         {"wishes_and_feelings": "Lily wants to stay with Nan and keep going to school.", "participation": "attends"})
+    post(
+        client,
+        reverse("fgdm:child_wishes", args=[child.pk]),
+        {"wishes_and_feelings": "Lily wants to stay with Nan and keep going to school.", "participation": "attends"},
+    )
     ok(client, reverse("fgdm:member_new", args=[case.pk]))
-    post(client, reverse("fgdm:member_new", args=[case.pk]),
-         {"full_name": "Margaret Hardy", "relationship": "grandparent"})
-    post(client, reverse("fgdm:member_new", args=[case.pk]),
-         {"full_name": "Sarah Hardy", "relationship": "parent", "is_parent": "on",
-          "has_parental_responsibility": "on", "lives_with_child": "on"})
+    post(
+        client,
+        reverse("fgdm:member_new", args=[case.pk]),
+        {"full_name": "Margaret Hardy", "relationship": "grandparent"},
+    )
+    post(
+        client,
+        reverse("fgdm:member_new", args=[case.pk]),
+        {
+            "full_name": "Sarah Hardy",
+            "relationship": "parent",
+            "is_parent": "on",
+            "has_parental_responsibility": "on",
+            "lives_with_child": "on",
+        },
+    )
     grandmother = case.network_members.get(full_name="Margaret Hardy")
     ok(client, reverse("fgdm:meeting_new", args=[case.pk]))
     when = (timezone.localtime() - datetime.timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
-    post(client, reverse("fgdm:meeting_new", args=[case.pk]),
-         {"model": "fnm", "scheduled_for": when, "venue": "Leigh Park Family Hub"})
+    post(
+        client,
+        reverse("fgdm:meeting_new", args=[case.pk]),
+        {"model": "fnm", "scheduled_for": when, "venue": "Leigh Park Family Hub"},
+    )
     meeting = case.meetings.get()
 
     # records the meeting and the plan
     ok(client, reverse("fgdm:meeting_record", args=[meeting.pk]))
-    data = {"held_on": today.isoformat(), "attendees": "Margaret, Sarah, Lily", "private_family_time": "on",
-            "contingency": "If Nan is unwell, Aunt Jo steps in.",
-            "review_by": (today + datetime.timedelta(days=42)).isoformat()}
-    data.update(formset("actions", [{"description": "Nan stays over while mum is in hospital",
-                                     "owner_member": str(grandmother.pk),
-                                     "due_by": (today + datetime.timedelta(days=7)).isoformat()}], total=5))
+    data = {
+        "held_on": today.isoformat(),
+        "attendees": "Margaret, Sarah, Lily",
+        "private_family_time": "on",
+        "contingency": "If Nan is unwell, Aunt Jo steps in.",
+        "review_by": (today + datetime.timedelta(days=42)).isoformat(),
+    }
+    data.update(
+        formset(
+            "actions",
+            [
+                {
+                    "description": "Nan stays over while mum is in hospital",
+                    "owner_member": str(grandmother.pk),
+                    "due_by": (today + datetime.timedelta(days=7)).isoformat(),
+                }
+            ],
+            total=5,
+        )
+    )
     post(client, reverse("fgdm:meeting_record", args=[meeting.pk]), data)
     plan = case.plans.get()
     assert plan.actions.get().owner_member == grandmother
@@ -134,7 +176,10 @@ def test_the_whole_path_through_the_pages(client, world):
 
     # tm.east approves
     as_user(client, u.tm_east)
-    assert reverse("network_packages:package_detail", args=[package.pk]) in ok(client, reverse("fgdm:home")).content.decode()
+    assert (
+        reverse("network_packages:package_detail", args=[package.pk])
+        in ok(client, reverse("fgdm:home")).content.decode()
+    )
     ok(client, reverse("network_packages:package_detail", args=[package.pk]))
     post(client, reverse("network_packages:package_approve", args=[package.pk]), {"note": "Agreed"})
     package.refresh_from_db()
@@ -202,13 +247,22 @@ def test_the_whole_path_through_the_pages(client, world):
 
 def package_data(case, payee, plan, **item):
     today = timezone.localdate()
-    row = {"description": "Sofa bed", "category": "furniture_and_bedding", "payee": str(payee.pk),
-           "amount": "300.00", "frequency": "one_off", "instalments": "1",
-           "plan_action": str(plan.actions.first().pk)}
+    row = {
+        "description": "Sofa bed",
+        "category": "furniture_and_bedding",
+        "payee": str(payee.pk),
+        "amount": "300.00",
+        "frequency": "one_off",
+        "instalments": "1",
+        "plan_action": str(plan.actions.first().pk),
+    }
     row.update(item)
-    data = {"justification": "A sofa bed so Nan can stay over while mum is in hospital.",
-            "other_funding_checked": "on", "agreement_signed_on": today.isoformat(),
-            "review_by": (today + datetime.timedelta(days=42)).isoformat()}
+    data = {
+        "justification": "A sofa bed so Nan can stay over while mum is in hospital.",
+        "other_funding_checked": "on",
+        "agreement_signed_on": today.isoformat(),
+        "review_by": (today + datetime.timedelta(days=42)).isoformat(),
+    }
     data.update(formset("items", [row], total=5))
     return data
 
@@ -226,8 +280,12 @@ def test_sign_in_page_and_redirect_home(client, world):
 
 
 def test_pages_need_sign_in(client, world):
-    for url in (reverse("fgdm:home"), reverse("fgdm:case_list"), reverse("payments:payment_list"),
-                reverse("payments:batch_list")):
+    for url in (
+        reverse("fgdm:home"),
+        reverse("fgdm:case_list"),
+        reverse("payments:payment_list"),
+        reverse("payments:batch_list"),
+    ):
         response = client.get(url)
         assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
 

@@ -1,5 +1,6 @@
 """What the pages refuse: out-of-scope objects are 404; bad input and broken rules are form errors
 that change nothing."""
+
 import datetime
 from decimal import Decimal
 
@@ -37,8 +38,12 @@ def test_other_locality_practitioner_gets_404_everywhere(client, world):
     ):
         assert client.get(url).status_code == 404, url
     events = DomainEvent.objects.count()
-    assert client.post(reverse("fgdm:member_new", args=[case.pk]),
-                       {"full_name": "X", "relationship": "friend"}).status_code == 404
+    assert (
+        client.post(
+            reverse("fgdm:member_new", args=[case.pk]), {"full_name": "X", "relationship": "friend"}
+        ).status_code
+        == 404
+    )
     assert client.post(reverse("fgdm:plan_accept", args=[plan.pk]), {"support_needed": "yes"}).status_code == 404
     assert DomainEvent.objects.count() == events
     assert "FGDM-" not in client.get(reverse("fgdm:case_list")).content.decode()
@@ -73,8 +78,12 @@ def _error_page(response, *, status=400):
 def test_bad_amounts_are_form_errors(client, world, amount):
     case, grandmother, plan = scenario.plan_accepted(world)
     client.force_login(world.u.prac_east)
-    body = _error_page(client.post(reverse("network_packages:package_new", args=[case.pk]),
-                                   package_data(case, grandmother, plan, amount=amount)))
+    body = _error_page(
+        client.post(
+            reverse("network_packages:package_new", args=[case.pk]),
+            package_data(case, grandmother, plan, amount=amount),
+        )
+    )
     assert "Amount per instalment" in body
     assert not SupportPackage.objects.exists()
 
@@ -83,8 +92,7 @@ def test_parent_as_payee_is_refused(client, world):
     case, grandmother, plan = scenario.plan_accepted(world)
     parent = case.network_members.get(is_parent=True)
     client.force_login(world.u.prac_east)
-    _error_page(client.post(reverse("network_packages:package_new", args=[case.pk]),
-                            package_data(case, parent, plan)))
+    _error_page(client.post(reverse("network_packages:package_new", args=[case.pk]), package_data(case, parent, plan)))
     assert not SupportPackage.objects.exists()
 
 
@@ -92,11 +100,16 @@ def test_missing_and_bad_dates_are_form_errors(client, world):
     case, grandmother = scenario.with_network(world)
     client.force_login(world.u.prac_east)
     events = DomainEvent.objects.count()
-    body = _error_page(client.post(reverse("fgdm:meeting_new", args=[case.pk]),
-                                   {"model": "fnm", "scheduled_for": "", "venue": "Hub"}))
+    body = _error_page(
+        client.post(reverse("fgdm:meeting_new", args=[case.pk]), {"model": "fnm", "scheduled_for": "", "venue": "Hub"})
+    )
     assert "Date and time" in body
-    _error_page(client.post(reverse("fgdm:meeting_new", args=[case.pk]),
-                            {"model": "fnm", "scheduled_for": "next tuesday", "venue": "Hub"}))
+    _error_page(
+        client.post(
+            reverse("fgdm:meeting_new", args=[case.pk]),
+            {"model": "fnm", "scheduled_for": "next tuesday", "venue": "Hub"},
+        )
+    )
     assert not case.meetings.exists() and DomainEvent.objects.count() == events
 
 
@@ -104,8 +117,9 @@ def test_missing_meeting_dates_change_nothing(client, world):
     case, grandmother = scenario.with_network(world)
     from fgdm import services
 
-    meeting = services.meeting_schedule(case_id=case.pk, by=world.u.prac_east, model="fnm",
-                                        scheduled_for=timezone.now(), venue="Hub")
+    meeting = services.meeting_schedule(
+        case_id=case.pk, by=world.u.prac_east, model="fnm", scheduled_for=timezone.now(), venue="Hub"
+    )
     client.force_login(world.u.prac_east)
     data = {"held_on": "", "attendees": "Nan", "review_by": "31/02/2020"}
     data.update(formset("actions", [{"description": "Nan helps", "owner_text": "Nan"}], total=5))
@@ -132,8 +146,11 @@ def test_a_service_refusal_shows_on_the_form(client, world):
     case.save(update_fields=["consent_to_share"])
     client.force_login(world.u.prac_east)
     when = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
-    body = _error_page(client.post(reverse("fgdm:meeting_new", args=[case.pk]),
-                                   {"model": "fnm", "scheduled_for": when, "venue": "Hub"}))
+    body = _error_page(
+        client.post(
+            reverse("fgdm:meeting_new", args=[case.pk]), {"model": "fnm", "scheduled_for": when, "venue": "Hub"}
+        )
+    )
     assert "consent" in body
     assert not case.meetings.exists()
 
@@ -141,8 +158,9 @@ def test_a_service_refusal_shows_on_the_form(client, world):
 def test_member_add_refused_for_contradictory_parent(client, world):
     case = scenario.allocated(world)
     client.force_login(world.u.prac_east)
-    body = _error_page(client.post(reverse("fgdm:member_new", args=[case.pk]),
-                                   {"full_name": "Sarah", "relationship": "parent"}))
+    body = _error_page(
+        client.post(reverse("fgdm:member_new", args=[case.pk]), {"full_name": "Sarah", "relationship": "parent"})
+    )
     assert "must be marked as a parent" in body
     assert not NetworkMember.objects.exists()
 
@@ -170,8 +188,10 @@ def test_verifier_must_not_be_the_one_who_entered(client, world):
     package = scenario.package_approved(world)
     payee = package.items.first().payee
     client.force_login(world.u.fin1)
-    client.post(reverse("payments:bank_details", args=[payee.pk]),
-                {"account_name": "M HARDY", "sort_code": "40-00-00", "account_number": "12165678"})
+    client.post(
+        reverse("payments:bank_details", args=[payee.pk]),
+        {"account_name": "M HARDY", "sort_code": "40-00-00", "account_number": "12165678"},
+    )
     _error_page(client.post(reverse("payments:bank_details_verify", args=[payee.pk])), status=403)
     assert not payee.bank_account.__class__.objects.get(member=payee).is_verified
 
@@ -180,8 +200,12 @@ def test_bad_bank_details_are_form_errors(client, world):
     package = scenario.package_approved(world)
     payee = package.items.first().payee
     client.force_login(world.u.fin1)
-    body = _error_page(client.post(reverse("payments:bank_details", args=[payee.pk]),
-                                   {"account_name": "M HARDY", "sort_code": "40-00", "account_number": "12"}))
+    body = _error_page(
+        client.post(
+            reverse("payments:bank_details", args=[payee.pk]),
+            {"account_name": "M HARDY", "sort_code": "40-00", "account_number": "12"},
+        )
+    )
     assert "Sort code" in body
     assert not payee.__class__.objects.get(pk=payee.pk).__dict__.get("bank_account")
 

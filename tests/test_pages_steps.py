@@ -1,6 +1,7 @@
 """The other roads through the pages: the FGC, a returned and revised plan, escalation above a
 manager's limit, the review, taking tasks, finding cases; every page for the role that uses it;
 and more bad input that must be a form error and write nothing."""
+
 import datetime
 import re
 from decimal import Decimal
@@ -38,8 +39,11 @@ def banner(response) -> str:
 
 
 def open_task(case, node):
-    return Task.objects.filter(process_id=case.process_id, flow_task=getattr(case.process.flow_class, node),
-                               status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]).first()
+    return Task.objects.filter(
+        process_id=case.process_id,
+        flow_task=getattr(case.process.flow_class, node),
+        status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED],
+    ).first()
 
 
 def actions(rows, total=5):
@@ -56,10 +60,11 @@ class TestFamilyGroupConference:
         page = ok(client, url).content.decode()
         assert f'value="{u.coord.pk}"' in page  # the coordinator is offered
         # An FNM at pre-proceedings, and an FGC without a coordinator: refused, nothing written
-        error_page(client.post(url, {"model": "fnm", "scheduled_for": when, "venue": "Hub"}),
-                   "must be a Family Group Conference")
-        error_page(client.post(url, {"model": "fgc", "scheduled_for": when, "venue": "Hub"}),
-                   "independent coordinator")
+        error_page(
+            client.post(url, {"model": "fnm", "scheduled_for": when, "venue": "Hub"}),
+            "must be a Family Group Conference",
+        )
+        error_page(client.post(url, {"model": "fgc", "scheduled_for": when, "venue": "Hub"}), "independent coordinator")
         assert not Meeting.objects.exists()
         response = post(client, url, {"model": "fgc", "scheduled_for": when, "venue": "Hub", "coordinator": u.coord.pk})
         meeting = Meeting.objects.get()
@@ -82,8 +87,12 @@ class TestFamilyGroupConference:
         # and records the conference: without private family time it is refused
         record = reverse("fgdm:meeting_record", args=[meeting.pk])
         ok(client, record)
-        data = {"held_on": today.isoformat(), "attendees": "Margaret, Sarah", "contingency": "",
-                "review_by": (today + datetime.timedelta(days=30)).isoformat()}
+        data = {
+            "held_on": today.isoformat(),
+            "attendees": "Margaret, Sarah",
+            "contingency": "",
+            "review_by": (today + datetime.timedelta(days=30)).isoformat(),
+        }
         data.update(actions([{"description": "Nan has Lily on Fridays", "owner_member": str(grandmother.pk)}]))
         error_page(client.post(record, data), "private family time")
         assert not FamilyPlan.objects.exists()
@@ -94,8 +103,14 @@ class TestFamilyGroupConference:
         case, grandmother = scenario.with_network(world)
         from fgdm import services
 
-        meeting = services.meeting_schedule(case_id=case.pk, by=world.u.prac_east, model="fgc",
-                                            scheduled_for=timezone.now(), venue="Hub", coordinator=world.u.coord)
+        meeting = services.meeting_schedule(
+            case_id=case.pk,
+            by=world.u.prac_east,
+            model="fgc",
+            scheduled_for=timezone.now(),
+            venue="Hub",
+            coordinator=world.u.coord,
+        )
         client.force_login(world.u.prac_east)
         error_page(client.post(reverse("fgdm:meeting_prepare", args=[meeting.pk])), "coordinator", status=403)
         meeting.refresh_from_db()
@@ -123,10 +138,14 @@ class TestPlanReturnedAndRevised:
         assert "Nan stays over while mum is in hospital" in page
         today = timezone.localdate()
         data = {"contingency": "Aunt Jo steps in.", "review_by": (today + datetime.timedelta(days=60)).isoformat()}
-        data.update(actions([
-            {"description": "Nan stays over while mum is in hospital", "owner_member": str(grandmother.pk)},
-            {"description": "Uncle Tom has Lily on Saturdays", "owner_text": "Tom Hardy (uncle)"},
-        ]))
+        data.update(
+            actions(
+                [
+                    {"description": "Nan stays over while mum is in hospital", "owner_member": str(grandmother.pk)},
+                    {"description": "Uncle Tom has Lily on Saturdays", "owner_text": "Tom Hardy (uncle)"},
+                ]
+            )
+        )
         response = post(client, revise, data)
         new = case.plans.get(version=2)
         assert response["Location"] == reverse("fgdm:plan_detail", args=[new.pk])
@@ -141,12 +160,16 @@ class TestPlanReturnedAndRevised:
         case, grandmother = scenario.with_network(world)
         from fgdm import services
 
-        meeting = services.meeting_schedule(case_id=case.pk, by=world.u.prac_east, model="fnm",
-                                            scheduled_for=timezone.now(), venue="Hub")
+        meeting = services.meeting_schedule(
+            case_id=case.pk, by=world.u.prac_east, model="fnm", scheduled_for=timezone.now(), venue="Hub"
+        )
         client.force_login(world.u.prac_east)
         today = timezone.localdate()
-        data = {"held_on": today.isoformat(), "attendees": "Nan",
-                "review_by": (today + datetime.timedelta(days=30)).isoformat()}
+        data = {
+            "held_on": today.isoformat(),
+            "attendees": "Nan",
+            "review_by": (today + datetime.timedelta(days=30)).isoformat(),
+        }
         data.update(actions([{"description": "Somebody helps"}]))
         error_page(client.post(reverse("fgdm:meeting_record", args=[meeting.pk]), data), "say who will do it")
         # a review date before the meeting: the service refuses, on its field
@@ -177,8 +200,11 @@ class TestApprovalAboveTheLimit:
         page = ok(client, url).content.decode()
         assert "Endorsed and passed up" in page and "Waiting for a service manager" in page
         assert "Approve the package" not in page
-        error_page(client.post(reverse("network_packages:package_approve", args=[package.pk]), {"note": "again"}),
-                   "already been endorsed", status=403)
+        error_page(
+            client.post(reverse("network_packages:package_approve", args=[package.pk]), {"note": "again"}),
+            "already been endorsed",
+            status=403,
+        )
         package.refresh_from_db()
         assert package.status == "submitted" and package.approvals.count() == 1
 
@@ -199,8 +225,9 @@ class TestApprovalAboveTheLimit:
     def test_return_needs_reasons_and_then_goes_back_to_the_practitioner(self, client, world):
         package = scenario.package_submitted(world)
         client.force_login(world.u.tm_east)
-        error_page(client.post(reverse("network_packages:package_return", args=[package.pk]), {"reason": " "}),
-                   "Reasons")
+        error_page(
+            client.post(reverse("network_packages:package_return", args=[package.pk]), {"reason": " "}), "Reasons"
+        )
         package.refresh_from_db()
         assert package.status == "submitted"
         post(client, reverse("network_packages:package_return", args=[package.pk]), {"reason": "Get a quote."})
@@ -223,8 +250,11 @@ class TestApprovalAboveTheLimit:
         world.team_east.managers.add(world.u.prac_east)
         package = scenario.package_submitted(world)
         client.force_login(world.u.prac_east)
-        error_page(client.post(reverse("network_packages:package_approve", args=[package.pk]), {"note": ""}),
-                   "someone else must approve it", status=403)
+        error_page(
+            client.post(reverse("network_packages:package_approve", args=[package.pk]), {"note": ""}),
+            "someone else must approve it",
+            status=403,
+        )
         package.refresh_from_db()
         assert package.status == "submitted" and not package.approvals.exists()
 
@@ -320,8 +350,14 @@ class TestCaseList:
 
         child = [ChildInput(first_name="A", last_name="B", date_of_birth=datetime.date(2018, 1, 1))]
         for number in range(27):
-            services.case_create(by=world.u.prac_east, family_name=f"Family{number:02d}", locality=world.east,
-                                 stage="kinship" if number == 5 else "family_help", referral_reason="r", children=child)
+            services.case_create(
+                by=world.u.prac_east,
+                family_name=f"Family{number:02d}",
+                locality=world.east,
+                stage="kinship" if number == 5 else "family_help",
+                referral_reason="r",
+                children=child,
+            )
         scenario.referral(world, by=world.u.prac_west, locality=world.west)  # another team's
         client.force_login(world.u.prac_east)
         url = reverse("fgdm:case_list")
@@ -346,12 +382,29 @@ class TestEveryPageForItsRole:
         package = scenario.payments_authorised(world)
         batch = __import__("payments.services", fromlist=["batch_create"]).batch_create(by=world.u.fin1)
         case = package.case
-        return {"case": case, "package": package, "plan": package.plan, "meeting": case.meetings.get(),
-                "payee": package.items.get().payee, "batch": batch}
+        return {
+            "case": case,
+            "package": package,
+            "plan": package.plan,
+            "meeting": case.meetings.get(),
+            "payee": package.items.get().payee,
+            "batch": batch,
+        }
 
     PAGES = {
-        "prac_east": ["home", "case_list", "case_new", "case", "map", "consent", "member_new", "plan", "package",
-                      "bank", "payments"],
+        "prac_east": [
+            "home",
+            "case_list",
+            "case_new",
+            "case",
+            "map",
+            "consent",
+            "member_new",
+            "plan",
+            "package",
+            "bank",
+            "payments",
+        ],
         "prac_east2": ["home", "case", "plan", "package"],
         "tm_east": ["home", "case_list", "case_new", "case", "map", "plan", "package"],
         "sm": ["home", "case_list", "case", "plan", "package"],
@@ -364,14 +417,18 @@ class TestEveryPageForItsRole:
     def url(self, name, s):
         case = s["case"]
         return {
-            "home": reverse("fgdm:home"), "case_list": reverse("fgdm:case_list"), "case_new": reverse("fgdm:case_new"),
-            "case": reverse("fgdm:case_detail", args=[case.pk]), "map": reverse("fgdm:case_map", args=[case.pk]),
+            "home": reverse("fgdm:home"),
+            "case_list": reverse("fgdm:case_list"),
+            "case_new": reverse("fgdm:case_new"),
+            "case": reverse("fgdm:case_detail", args=[case.pk]),
+            "map": reverse("fgdm:case_map", args=[case.pk]),
             "consent": reverse("fgdm:case_consent", args=[case.pk]),
             "member_new": reverse("fgdm:member_new", args=[case.pk]),
             "plan": reverse("fgdm:plan_detail", args=[s["plan"].pk]),
             "package": reverse("network_packages:package_detail", args=[s["package"].pk]),
             "bank": reverse("payments:bank_details", args=[s["payee"].pk]),
-            "payments": reverse("payments:payment_list"), "batches": reverse("payments:batch_list"),
+            "payments": reverse("payments:payment_list"),
+            "batches": reverse("payments:batch_list"),
             "batch": reverse("payments:batch_detail", args=[s["batch"].pk]),
         }[name]
 
@@ -417,17 +474,20 @@ class TestEveryPageForItsRole:
 
 
 class TestMoreBadInput:
-    @pytest.mark.parametrize("field, value, message", [
-        ("instalments", "1.5", "Number of instalments"),
-        ("instalments", "0", "Number of instalments"),
-        ("instalments", "500", "Number of instalments"),
-        ("amount", "99999999999", "Amount per instalment"),
-        ("amount", "", "Amount per instalment"),
-        ("amount", "£300", "Amount per instalment"),
-        ("payee", "999999", "Paid to"),
-        ("category", "jewellery", "Category"),
-        ("plan_action", "x", "Plan action"),
-    ])
+    @pytest.mark.parametrize(
+        "field, value, message",
+        [
+            ("instalments", "1.5", "Number of instalments"),
+            ("instalments", "0", "Number of instalments"),
+            ("instalments", "500", "Number of instalments"),
+            ("amount", "99999999999", "Amount per instalment"),
+            ("amount", "", "Amount per instalment"),
+            ("amount", "£300", "Amount per instalment"),
+            ("payee", "999999", "Paid to"),
+            ("category", "jewellery", "Category"),
+            ("plan_action", "x", "Plan action"),
+        ],
+    )
     def test_item_fields(self, client, world, field, value, message):
         case, grandmother, plan = scenario.plan_accepted(world)
         client.force_login(world.u.prac_east)
@@ -440,8 +500,13 @@ class TestMoreBadInput:
     def test_one_off_with_several_instalments_is_refused_by_the_service(self, client, world):
         case, grandmother, plan = scenario.plan_accepted(world)
         client.force_login(world.u.prac_east)
-        error_page(client.post(reverse("network_packages:package_new", args=[case.pk]),
-                               package_data(case, grandmother, plan, instalments="3")), "exactly one instalment")
+        error_page(
+            client.post(
+                reverse("network_packages:package_new", args=[case.pk]),
+                package_data(case, grandmother, plan, instalments="3"),
+            ),
+            "exactly one instalment",
+        )
         assert not SupportPackage.objects.exists()
 
     def test_bad_package_dates(self, client, world):
@@ -450,8 +515,11 @@ class TestMoreBadInput:
         data = package_data(case, grandmother, plan)
         data["agreement_signed_on"] = "31/02/2026"
         data["review_by"] = "soon"
-        error_page(client.post(reverse("network_packages:package_new", args=[case.pk]), data),
-                   "Written agreement signed on", "Review the package by")
+        error_page(
+            client.post(reverse("network_packages:package_new", args=[case.pk]), data),
+            "Written agreement signed on",
+            "Review the package by",
+        )
         assert not SupportPackage.objects.exists()
 
     def test_submit_without_agreement_date_is_refused_and_stays_draft(self, client, world):
@@ -467,14 +535,19 @@ class TestMoreBadInput:
 
     def test_no_child_no_referral(self, client, world):
         client.force_login(world.u.prac_east)
-        data = {"family_name": "Hardy", "locality": str(world.east.pk), "stage": "family_help",
-                "referral_reason": "Help"}
+        data = {
+            "family_name": "Hardy",
+            "locality": str(world.east.pk),
+            "stage": "family_help",
+            "referral_reason": "Help",
+        }
         data.update(formset("children", [], total=3))
         error_page(client.post(reverse("fgdm:case_new"), data), "at least 1")
         data.update(formset("children", [{"first_name": "Lily"}], total=3))
         error_page(client.post(reverse("fgdm:case_new"), data), "Last name", "Date of birth")
-        data.update(formset("children", [{"first_name": "Lily", "last_name": "Hardy", "date_of_birth": "2017-03-09"}],
-                            total=3))
+        data.update(
+            formset("children", [{"first_name": "Lily", "last_name": "Hardy", "date_of_birth": "2017-03-09"}], total=3)
+        )
         error_page(client.post(reverse("fgdm:case_new"), {**data, "locality": "999999"}), "Locality")
         error_page(client.post(reverse("fgdm:case_new"), {**data, "stage": "panic"}), "Stage")
         assert not Case.objects.exists()
@@ -483,16 +556,21 @@ class TestMoreBadInput:
         from tests.test_pages_path import referral_data
 
         client.force_login(world.u.fin1)
-        error_page(client.post(reverse("fgdm:case_new"), referral_data(locality=str(world.east.pk))),
-                   "family help practitioner or team manager", status=403)
+        error_page(
+            client.post(reverse("fgdm:case_new"), referral_data(locality=str(world.east.pk))),
+            "family help practitioner or team manager",
+            status=403,
+        )
         assert not Case.objects.exists()
 
     def test_authorise_refused_until_bank_details_are_verified(self, client, world):
         package = scenario.package_approved(world)
         payment = package.payments.get()
         client.force_login(world.u.fin1)
-        error_page(client.post(reverse("payments:payment_authorise", args=[payment.pk]),
-                               {"next": "https://evil.example/"}), "bank details must be entered and verified")
+        error_page(
+            client.post(reverse("payments:payment_authorise", args=[payment.pk]), {"next": "https://evil.example/"}),
+            "bank details must be entered and verified",
+        )
         payment.refresh_from_db()
         assert payment.status == "scheduled"
 
@@ -501,12 +579,16 @@ class TestMoreBadInput:
         payee = package.items.get().payee
         from payments import services
 
-        services.bank_account_set(member_id=payee.pk, by=world.u.fin1, account_name="M HARDY",
-                                  sort_code="400000", account_number="12165678")
+        services.bank_account_set(
+            member_id=payee.pk, by=world.u.fin1, account_name="M HARDY", sort_code="400000", account_number="12165678"
+        )
         services.bank_account_verify(member_id=payee.pk, by=world.u.fin2)
         client.force_login(world.u.fin2)
-        response = post(client, reverse("payments:payment_authorise", args=[package.payments.get().pk]),
-                        {"next": "https://evil.example/"})
+        response = post(
+            client,
+            reverse("payments:payment_authorise", args=[package.payments.get().pk]),
+            {"next": "https://evil.example/"},
+        )
         assert response["Location"] == reverse("payments:payment_list")
 
     def test_batch_input(self, client, world):
@@ -523,8 +605,14 @@ class TestMoreBadInput:
         scenario.payments_authorised(world)
         client.force_login(world.u.fin1)
         url = reverse("payments:payment_list")
-        for query in ("?case=abc", "?case=99999999999999999999999", "?due_before=never", "?status=lost",
-                      "?page=999", "?case=FGDM-2026-999999"):
+        for query in (
+            "?case=abc",
+            "?case=99999999999999999999999",
+            "?due_before=never",
+            "?status=lost",
+            "?page=999",
+            "?case=FGDM-2026-999999",
+        ):
             assert client.get(url + query).status_code == 200, query
         case = Case.objects.get()
         page = client.get(url + f"?case={case.reference}").content.decode()

@@ -1,5 +1,6 @@
 """Payment files: CSV, BACS Standard 18 and ISO 20022 pain.001.001.03 — layout, totals to the
 penny, the official XSD, a file per format with its SHA-256, and the same bytes every time."""
+
 import csv
 import datetime
 import hashlib
@@ -32,8 +33,9 @@ def pain001_schema():
 def approved_batch(world, *, amount="123.45", instalments=3, name="Mrs Zoë O'Brien-Hardy & Sons (Nan)"):
     package = scenario.package_approved(world, amount=Decimal(amount), frequency="weekly", instalments=instalments)
     payee = package.items.first().payee
-    payment_services.bank_account_set(member_id=payee.pk, by=world.u.fin1, account_name=name,
-                                      sort_code="40-00-00", account_number="12165678")
+    payment_services.bank_account_set(
+        member_id=payee.pk, by=world.u.fin1, account_name=name, sort_code="40-00-00", account_number="12165678"
+    )
     payment_services.bank_account_verify(member_id=payee.pk, by=world.u.fin2)
     for payment in package.payments.order_by("id"):
         payment_services.payment_authorise(payment_id=payment.pk, by=world.u.fin1)
@@ -51,8 +53,12 @@ def bacs_records(content: bytes) -> list[str]:
 @pytest.mark.django_db
 class TestBacsStandard18:
     def test_layout_totals_and_character_set(self, world, settings):
-        settings.FGDM_ORIGINATOR = {"name": "Dorset Council (Children's)", "sort_code": "400000",
-                                    "account_number": "12165678", "service_user_number": "654321"}
+        settings.FGDM_ORIGINATOR = {
+            "name": "Dorset Council (Children's)",
+            "sort_code": "400000",
+            "account_number": "12165678",
+            "service_user_number": "654321",
+        }
         batch = approved_batch(world)
         batch, content = payment_services.batch_export(batch_id=batch.pk, by=world.u.fin1, export_format="bacs18")
         records = bacs_records(content)
@@ -69,7 +75,7 @@ class TestBacsStandard18:
 
         credits, contra = records[4:-4], records[-4]
         assert len(credits) == 3 == batch.payment_count
-        for record, payment in zip(credits, batch.payments.order_by("id")):
+        for record, payment in zip(credits, batch.payments.order_by("id"), strict=True):
             assert record[0:6] == "400000" and record[6:14] == "12165678" and record[14] == "0"
             assert record[15:17] == "99"
             assert record[17:23] == "400000" and record[23:31] == "12165678"
@@ -84,13 +90,16 @@ class TestBacsStandard18:
         assert int(utl1[4:17]) == int(utl1[17:30]) == int(batch.total * 100) == 37035
         assert int(utl1[30:37]) == 1 and int(utl1[37:44]) == 3
 
-    @pytest.mark.parametrize("text,expected", [
-        ("mrs o'neill", "MRS O NEILL       "),
-        ("Zoë & José / Ltd.", "ZOE & JOSE / LTD. "),
-        ("a" * 30, "A" * 18),
-        ("  tabs\tand\nnewlines  ", "TABS AND NEWLINES "),
-        ("£50 #1 @home", "50 1 HOME         "),
-    ])
+    @pytest.mark.parametrize(
+        "text,expected",
+        [
+            ("mrs o'neill", "MRS O NEILL       "),
+            ("Zoë & José / Ltd.", "ZOE & JOSE / LTD. "),
+            ("a" * 30, "A" * 18),
+            ("  tabs\tand\nnewlines  ", "TABS AND NEWLINES "),
+            ("£50 #1 @home", "50 1 HOME         "),
+        ],
+    )
     def test_names_are_cleaned_and_cut_to_18(self, text, expected):
         assert exports.bacs_text(text, 18) == expected
 
@@ -98,7 +107,7 @@ class TestBacsStandard18:
 @pytest.mark.django_db
 class TestPain001:
     def test_validates_against_the_official_xsd_with_matching_totals(self, world):
-        batch = approved_batch(world, name="Zoë <O'Brien> & \"Co\"")
+        batch = approved_batch(world, name='Zoë <O\'Brien> & "Co"')
         batch, content = payment_services.batch_export(batch_id=batch.pk, by=world.u.fin1, export_format="pain001")
         schema = pain001_schema()
         schema.validate(content.decode("utf-8"))
@@ -108,7 +117,7 @@ class TestPain001:
         for header in (root.find("p:CstmrCdtTrfInitn/p:GrpHdr", PAIN_NS), root.find(".//p:PmtInf", PAIN_NS)):
             assert int(header.find("p:NbOfTxs", PAIN_NS).text) == len(amounts) == batch.payment_count == 3
             assert Decimal(header.find("p:CtrlSum", PAIN_NS).text) == sum(amounts) == batch.total
-        assert root.find(".//p:Cdtr/p:Nm", PAIN_NS).text == "Zoë <O'Brien> & \"Co\""
+        assert root.find(".//p:Cdtr/p:Nm", PAIN_NS).text == 'Zoë <O\'Brien> & "Co"'
 
 
 @pytest.mark.django_db
@@ -117,8 +126,11 @@ class TestExportEveryFormat:
         batch = approved_batch(world)
         client = api.as_user(world.u.fin1)
         first = {}
-        for fmt, content_type, ext in [("bacs18", "text/plain", "bacs.txt"), ("csv", "text/csv", "csv"),
-                                       ("pain001", "application/xml", "pain001.xml")]:
+        for fmt, content_type, ext in [
+            ("bacs18", "text/plain", "bacs.txt"),
+            ("csv", "text/csv", "csv"),
+            ("pain001", "application/xml", "pain001.xml"),
+        ]:
             response = client.get(f"/api/v1/payment-batches/{batch.pk}/export/?format={fmt}")
             assert response.status_code == 200 and response.streaming
             assert response["Content-Type"].startswith(content_type)

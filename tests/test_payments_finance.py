@@ -1,6 +1,7 @@
 """Finance rules through services, API and pages: bank details checked with Vocalink's rules and
 verified again after a change; duplicate payments; a crash in batch creation; bank returns;
 a payment's history; budgets; the transparency report."""
+
 import csv
 import datetime
 import io
@@ -32,25 +33,37 @@ def set_bank(member, by, **overrides):
 
 
 def state():
-    return (BankAccount.objects.count(), PaymentBatch.objects.count(), ReturnsImport.objects.count(),
-            PaymentReturn.objects.count(), DomainEvent.objects.count(),
-            sorted(Payment.objects.values_list("id", "status", "batch_id")))
+    return (
+        BankAccount.objects.count(),
+        PaymentBatch.objects.count(),
+        ReturnsImport.objects.count(),
+        PaymentReturn.objects.count(),
+        DomainEvent.objects.count(),
+        sorted(Payment.objects.values_list("id", "status", "batch_id")),
+    )
 
 
 @pytest.mark.django_db
 class TestBankDetailsModulus:
-    @pytest.mark.parametrize("sort_code,account,field", [
-        ("40-00-0", "12165678", "sort_code"), ("40-0A-00", "12165678", "sort_code"),
-        ("40-00-00", "1216567X", "account_number"), ("40-00-00", "12345678", "account_number"),  # fails modulus
-        ("08-99-99", "66374959", "account_number"),  # Vocalink test 29: fails modulus 10
-    ])
+    @pytest.mark.parametrize(
+        "sort_code,account,field",
+        [
+            ("40-00-0", "12165678", "sort_code"),
+            ("40-0A-00", "12165678", "sort_code"),
+            ("40-00-00", "1216567X", "account_number"),
+            ("40-00-00", "12345678", "account_number"),  # fails modulus
+            ("08-99-99", "66374959", "account_number"),  # Vocalink test 29: fails modulus 10
+        ],
+    )
     def test_api_answers_400_on_the_field_and_writes_nothing(self, world, api, sort_code, account, field):
         package = scenario.package_approved(world)
         payee = package.items.first().payee
         before = state()
-        response = api.as_user(world.u.fin1).put(f"/api/v1/network-members/{payee.pk}/bank-account/",
-                                                 BANK | {"sort_code": sort_code, "account_number": account},
-                                                 format="json")
+        response = api.as_user(world.u.fin1).put(
+            f"/api/v1/network-members/{payee.pk}/bank-account/",
+            BANK | {"sort_code": sort_code, "account_number": account},
+            format="json",
+        )
         assert response.status_code == 400 and list(response.json()) == [field], response.json()
         assert state() == before
 
@@ -80,8 +93,11 @@ class TestChangeAfterVerification:
         account = set_bank(payee, world.u.prac_east, account_number="83144321")
         assert not account.is_verified and account.changed_after_verification
         event = DomainEvent.objects.filter(action="bank_details_changed").get()
-        assert (event.from_state, event.to_state, event.changes) == ("verified", "unverified",
-                                                                     {"pending_payments_held": 2})
+        assert (event.from_state, event.to_state, event.changes) == (
+            "verified",
+            "unverified",
+            {"pending_payments_held": 2},
+        )
         with pytest.raises(RuleBroken):
             payment_services.batch_create(by=world.u.fin1, due_by=timezone.localdate() + FAR)
         client.force_login(world.u.fin1)
@@ -108,21 +124,37 @@ def revised_with_same_item(world, package, *, by_approver):
     """A new version of an approved package, after the case's review, with the same weekly item:
     its payments start again from today, repeating the weeks the first version already paid."""
     case, item, lead = package.case, package.items.get(), package.case.lead_practitioner
-    with time_machine.travel(datetime.datetime.combine(package.plan.review_by, datetime.time(10, 0)).astimezone(),
-                             tick=False):
+    with time_machine.travel(
+        datetime.datetime.combine(package.plan.review_by, datetime.time(10, 0)).astimezone(), tick=False
+    ):
         call_command("workflow_timers", stdout=io.StringIO())
     case_services.case_review(case_id=case.pk, by=lead, close=False, notes="Carry on")
     plan = case_services.plan_revise(
-        plan_id=package.plan_id, by=lead, contingency="",
+        plan_id=package.plan_id,
+        by=lead,
+        contingency="",
         actions=[case_services.ActionInput(description="Nan stays over", owner_member_id=item.payee_id)],
-        review_by=package.plan.review_by + datetime.timedelta(days=60))
+        review_by=package.plan.review_by + datetime.timedelta(days=60),
+    )
     case_services.plan_accept(plan_id=plan.pk, by=lead, support_needed=True)
     revised = package_services.package_revise(
-        package_id=package.pk, by=lead, plan_id=plan.pk, justification=package.justification,
-        other_funding_checked=True, agreement_signed_on=timezone.localdate(), review_by=plan.review_by,
-        items=[package_services.ItemInput(description=item.description, category=item.category, payee_id=item.payee_id,
-                                          amount=item.amount, frequency=item.frequency,
-                                          instalments=item.instalments)],
+        package_id=package.pk,
+        by=lead,
+        plan_id=plan.pk,
+        justification=package.justification,
+        other_funding_checked=True,
+        agreement_signed_on=timezone.localdate(),
+        review_by=plan.review_by,
+        items=[
+            package_services.ItemInput(
+                description=item.description,
+                category=item.category,
+                payee_id=item.payee_id,
+                amount=item.amount,
+                frequency=item.frequency,
+                instalments=item.instalments,
+            )
+        ],
     )
     package_services.package_submit(package_id=revised.pk, by=lead)
     return package_services.package_approve(package_id=revised.pk, by=by_approver)
@@ -137,8 +169,9 @@ class TestDuplicates:
         for payment in revised.payments.order_by("id"):
             payment_services.payment_authorise(payment_id=payment.pk, by=world.u.fin1)
         before = state()
-        response = api.as_user(world.u.fin2).post("/api/v1/payment-batches/", {"due_by": str(timezone.localdate() + FAR)},
-                                                  format="json")
+        response = api.as_user(world.u.fin2).post(
+            "/api/v1/payment-batches/", {"due_by": str(timezone.localdate() + FAR)}, format="json"
+        )
         assert response.status_code == 400
         message = response.json()["detail"]
         assert "Possible duplicate payments" in message and first.reference in message
@@ -234,9 +267,13 @@ class TestReturns:
         assert PaymentReturn.objects.get().batch == batch
         detail = api.as_user(world.u.fin2).get(f"/api/v1/payments/{returned.pk}/").json()
         actions = [(e["action"], e["from_state"], e["to_state"]) for e in detail["history"]]
-        assert actions == [("payment_authorised", "scheduled", "authorised"), ("payment_batched", "authorised", "batched"),
-                           ("payment_paid", "batched", "paid"), ("payment_returned", "paid", "returned"),
-                           ("payment_reopened", "returned", "scheduled")]
+        assert actions == [
+            ("payment_authorised", "scheduled", "authorised"),
+            ("payment_batched", "authorised", "batched"),
+            ("payment_paid", "batched", "paid"),
+            ("payment_returned", "paid", "returned"),
+            ("payment_reopened", "returned", "scheduled"),
+        ]
         assert detail["returns"][0]["batch"] == batch.reference and detail["times_returned"] == 1
         # corrected details, verified again, authorised again, into a new batch
         set_bank(returned.payee, world.u.fin1, account_number="83144321")
@@ -245,33 +282,45 @@ class TestReturns:
         again = payment_services.batch_create(by=world.u.fin1, payment_ids=[returned.pk])
         assert again.pk != batch.pk and again.total == Decimal("40.00")
 
-    @pytest.mark.parametrize("rows,expected", [
-        ([("FNSP99999999", "40.00", "2026-04-01", "X", "Closed")], "no payment has the reference FNSP99999999"),
-        ([("{ref}", "40.0x", "2026-04-01", "X", "Closed")], "amount"),
-        ([("{ref}", "40.00", "01/04/2026", "X", "Closed")], "returned_on"),
-        ([("{ref}", "40.00", "2026-04-01", "X")], "4 columns"),
-        ([("{ref}", "40.00", "2026-04-01", "X", "")], "reason is empty"),
-        ([("{ref}", "41.00", "2026-04-01", "X", "Closed")], "was for £40.00"),
-        ([("{ref}", "40.00", "2026-04-01", "X", "Closed"), ("{ref}", "40.00", "2026-04-01", "X", "Closed")],
-         "also on line 3"),
-        ([("BANANA", "40.00", "2026-04-01", "X", "Closed")], "not a payment reference"),
-    ])
+    @pytest.mark.parametrize(
+        "rows,expected",
+        [
+            ([("FNSP99999999", "40.00", "2026-04-01", "X", "Closed")], "no payment has the reference FNSP99999999"),
+            ([("{ref}", "40.0x", "2026-04-01", "X", "Closed")], "amount"),
+            ([("{ref}", "40.00", "01/04/2026", "X", "Closed")], "returned_on"),
+            ([("{ref}", "40.00", "2026-04-01", "X")], "4 columns"),
+            ([("{ref}", "40.00", "2026-04-01", "X", "")], "reason is empty"),
+            ([("{ref}", "41.00", "2026-04-01", "X", "Closed")], "was for £40.00"),
+            (
+                [("{ref}", "40.00", "2026-04-01", "X", "Closed"), ("{ref}", "40.00", "2026-04-01", "X", "Closed")],
+                "also on line 3",
+            ),
+            ([("BANANA", "40.00", "2026-04-01", "X", "Closed")], "not a payment reference"),
+        ],
+    )
     def test_bad_files_apply_nothing(self, world, rows, expected):
         package, batch = exported(world, amount=Decimal("40.00"), frequency="weekly", instalments=2)
         good = package.payments.order_by("id").last()
         ref = package.payments.order_by("id").first().reference
-        content = returns_file((good.reference, "40.00", "2026-04-01", "X", "Closed"),
-                               *[tuple(v.format(ref=ref) for v in row) for row in rows])
+        content = returns_file(
+            (good.reference, "40.00", "2026-04-01", "X", "Closed"),
+            *[tuple(v.format(ref=ref) for v in row) for row in rows],
+        )
         before = state()
         with pytest.raises(RuleBroken) as error:
             payment_services.returns_import(by=world.u.fin1, content=content)
         assert expected in error.value.message and "nothing was changed" in error.value.message
         assert state() == before
 
-    @pytest.mark.parametrize("content,expected", [
-        (b"", "column names"), (b"ref,amount\r\nFNSP1,1\r\n", "column names"), (b"\xff\xfe\x00", "UTF-8"),
-        (returns_file(), "no returned payments"),
-    ])
+    @pytest.mark.parametrize(
+        "content,expected",
+        [
+            (b"", "column names"),
+            (b"ref,amount\r\nFNSP1,1\r\n", "column names"),
+            (b"\xff\xfe\x00", "UTF-8"),
+            (returns_file(), "no returned payments"),
+        ],
+    )
     def test_malformed_files(self, world, content, expected):
         with pytest.raises(RuleBroken, match=expected):
             payment_services.returns_import(by=world.u.fin1, content=content)
@@ -280,8 +329,9 @@ class TestReturns:
         package = scenario.payments_authorised(world)
         payment = package.payments.get()
         with pytest.raises(RuleBroken, match="not sent to the bank"):
-            payment_services.returns_import(by=world.u.fin1, content=returns_file(
-                (payment.reference, "300.00", "2026-04-01", "X", "Closed")))
+            payment_services.returns_import(
+                by=world.u.fin1, content=returns_file((payment.reference, "300.00", "2026-04-01", "X", "Closed"))
+            )
 
     def test_the_same_file_twice_is_refused(self, world):
         package, _ = exported(world)
@@ -294,15 +344,24 @@ class TestReturns:
         with pytest.raises(NotPermitted):
             payment_services.returns_import(by=world.u.tm_east, content=returns_file())
         upload = SimpleUploadedFile("r.csv", returns_file(), content_type="text/csv")
-        assert api.as_user(world.u.prac_east).post("/api/v1/payment-returns/", {"file": upload},
-                                                   format="multipart").status_code == 403
+        assert (
+            api.as_user(world.u.prac_east)
+            .post("/api/v1/payment-returns/", {"file": upload}, format="multipart")
+            .status_code
+            == 403
+        )
 
     def test_page_upload_applies_or_shows_every_error(self, world, client):
         package, batch = exported(world)
         payment = package.payments.get()
         client.force_login(world.u.fin1)
-        bad = SimpleUploadedFile("r.csv", returns_file((payment.reference, "300.00", "nope", "X", "Closed"),
-                                                       ("FNSP00000000", "1.00", "2026-04-01", "X", "Closed")))
+        bad = SimpleUploadedFile(
+            "r.csv",
+            returns_file(
+                (payment.reference, "300.00", "nope", "X", "Closed"),
+                ("FNSP00000000", "1.00", "2026-04-01", "X", "Closed"),
+            ),
+        )
         response = client.post(reverse("payments:returns_import"), {"file": bad})
         assert response.status_code == 400
         page = response.content.decode()
@@ -331,7 +390,10 @@ class TestBudgets:
         body = api.as_user(world.u.tm_east).get(f"/api/v1/packages/{pending.pk}/").json()
         assert body["budget"]["over_budget"] is True
         assert (body["budget"]["budget"], body["budget"]["committed"], body["budget"]["after_approval"]) == (
-            "500.00", "300.00", "550.00")
+            "500.00",
+            "300.00",
+            "550.00",
+        )
         assert "over its" in body["budget"]["warning"] and "£50.00 over" in body["budget"]["warning"]
         client.force_login(world.u.tm_east)
         page = client.get(reverse("network_packages:package_detail", args=[pending.pk])).content.decode()
@@ -346,8 +408,9 @@ class TestBudgets:
         pending = scenario.package_submitted(world, amount=Decimal("250.00"))
         body = api.as_user(world.u.tm_east).get(f"/api/v1/packages/{pending.pk}/").json()
         assert body["budget"]["budget"] is None and body["budget"]["warning"].startswith("No budget is set")
-        Budget.objects.create(locality=world.east, financial_year=financial_year_of(timezone.localdate()),
-                              amount=Decimal("1000.00"))
+        Budget.objects.create(
+            locality=world.east, financial_year=financial_year_of(timezone.localdate()), amount=Decimal("1000.00")
+        )
         body = api.as_user(world.u.tm_east).get(f"/api/v1/packages/{pending.pk}/").json()
         assert body["budget"]["over_budget"] is False and body["budget"]["warning"] == ""
 
@@ -359,7 +422,11 @@ class TestBudgets:
         body = api.as_user(world.u.fin1).get(f"/api/v1/budgets/?financial_year={year}").json()
         east = next(line for line in body["results"] if line["locality"] == "east")
         assert (east["budget"], east["committed"], east["paid"], east["remaining"]) == (
-            "1000.00", "300.00", "300.00", "700.00")
+            "1000.00",
+            "300.00",
+            "300.00",
+            "700.00",
+        )
         west = next(line for line in body["results"] if line["locality"] == "west")
         assert west["budget"] is None and west["paid"] == "0.00"
         assert api.as_user(world.u.prac_east).get("/api/v1/budgets/").status_code == 403
@@ -369,8 +436,10 @@ class TestBudgets:
         assert client.get(reverse("payments:budgets")).status_code == 403  # a role refusal, as in the API
 
     def test_admin_edits_budgets_with_an_event(self, world, admin_client):
-        response = admin_client.post(reverse("admin:network_packages_budget_add"),
-                                     {"locality": world.east.pk, "financial_year": 2026, "amount": "12000.00"})
+        response = admin_client.post(
+            reverse("admin:network_packages_budget_add"),
+            {"locality": world.east.pk, "financial_year": 2026, "amount": "12000.00"},
+        )
         assert response.status_code == 302
         assert Budget.objects.get().financial_year_label == "2026-27"
         assert DomainEvent.objects.filter(action="budget_set").exists()
@@ -379,12 +448,15 @@ class TestBudgets:
 @pytest.mark.django_db
 class TestTransparency:
     def test_spend_over_500_with_individuals_redacted(self, world, api, today):
-        package, batch = exported(world, amount=Decimal("600.00"), frequency="weekly", instalments=2, approver=world.u.hos)
+        package, batch = exported(
+            world, amount=Decimal("600.00"), frequency="weekly", instalments=2, approver=world.u.hos
+        )
         payment_services.batch_confirm(batch_id=batch.pk, by=world.u.fin2)
         small, small_batch = exported(world, amount=Decimal("500.00"), approver=world.u.hos)
         payment_services.batch_confirm(batch_id=small_batch.pk, by=world.u.fin2)
         response = api.as_user(world.u.auditor).get(
-            f"/api/v1/transparency/spend-over-500/?date_from={today - datetime.timedelta(days=1)}&date_to={today}")
+            f"/api/v1/transparency/spend-over-500/?date_from={today - datetime.timedelta(days=1)}&date_to={today}"
+        )
         assert response.status_code == 200 and response.streaming
         text = response.getvalue().decode()
         rows = list(csv.DictReader(io.StringIO(text)))
@@ -394,10 +466,18 @@ class TestTransparency:
         assert rows[0]["Purpose of expenditure"] == "Furniture and bedding"
 
     def test_refusals(self, world, api, client, today):
-        assert api.as_user(world.u.prac_east).get(
-            f"/api/v1/transparency/spend-over-500/?date_from={today}&date_to={today}").status_code == 403
-        assert api.as_user(world.u.fin1).get(
-            f"/api/v1/transparency/spend-over-500/?date_from={today}&date_to=2000-01-01").status_code == 400
+        assert (
+            api.as_user(world.u.prac_east)
+            .get(f"/api/v1/transparency/spend-over-500/?date_from={today}&date_to={today}")
+            .status_code
+            == 403
+        )
+        assert (
+            api.as_user(world.u.fin1)
+            .get(f"/api/v1/transparency/spend-over-500/?date_from={today}&date_to=2000-01-01")
+            .status_code
+            == 400
+        )
         client.force_login(world.u.fin1)
         assert client.get(reverse("payments:transparency")).status_code == 200
         response = client.get(reverse("payments:transparency") + f"?date_from={today}&date_to={today}")

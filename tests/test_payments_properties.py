@@ -1,5 +1,6 @@
 """Property-based tests (hypothesis): for any package and schedule, payments sum to the package
 total; for any batch, the CSV, BACS and pain.001 files sum to its payments — to the penny."""
+
 import csv
 import datetime
 import functools
@@ -22,10 +23,12 @@ from tests import scenario
 from tests.test_payment_files import PAIN_NS, pain001_schema
 
 # Each example drives a case through the whole flow, so few examples; the renderers alone get many.
-DB_SETTINGS = settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                            HealthCheck.too_slow])
-money = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("2500.00"), places=2, allow_nan=False,
-                    allow_infinity=False)
+DB_SETTINGS = settings(
+    max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
+money = st.decimals(
+    min_value=Decimal("0.01"), max_value=Decimal("2500.00"), places=2, allow_nan=False, allow_infinity=False
+)
 item = st.one_of(
     st.tuples(money, st.just("one_off"), st.just(1)),
     st.tuples(money, st.sampled_from(["weekly", "monthly"]), st.integers(min_value=1, max_value=12)),
@@ -61,11 +64,25 @@ class TestThroughTheServices:
     def test_payments_sum_to_the_package_total(self, world, items):
         case, grandmother, plan = scenario.plan_accepted(world)
         package = package_services.package_create(
-            case_id=case.pk, by=case.lead_practitioner, plan_id=plan.pk, justification="Support",
-            other_funding_checked=True, agreement_signed_on=timezone.localdate(),
+            case_id=case.pk,
+            by=case.lead_practitioner,
+            plan_id=plan.pk,
+            justification="Support",
+            other_funding_checked=True,
+            agreement_signed_on=timezone.localdate(),
             review_by=timezone.localdate() + datetime.timedelta(days=42),
-            items=[ItemInput(description=f"Item {n}", category="childcare", payee_id=grandmother.pk, amount=amount,
-                             frequency=frequency, instalments=count) for n, (amount, frequency, count) in enumerate(items)])
+            items=[
+                ItemInput(
+                    description=f"Item {n}",
+                    category="childcare",
+                    payee_id=grandmother.pk,
+                    amount=amount,
+                    frequency=frequency,
+                    instalments=count,
+                )
+                for n, (amount, frequency, count) in enumerate(items)
+            ],
+        )
         package_services.package_submit(package_id=package.pk, by=case.lead_practitioner)
         package = package_services.package_approve(package_id=package.pk, by=world.u.hos)
         expected = sum((amount * count for amount, _, count in items), Decimal("0.00"))
@@ -78,22 +95,45 @@ class TestThroughTheServices:
     def test_batch_files_sum_to_their_payments(self, world, items):
         case, grandmother, plan = scenario.plan_accepted(world)
         package = package_services.package_create(
-            case_id=case.pk, by=case.lead_practitioner, plan_id=plan.pk, justification="Support",
-            other_funding_checked=True, agreement_signed_on=timezone.localdate(),
+            case_id=case.pk,
+            by=case.lead_practitioner,
+            plan_id=plan.pk,
+            justification="Support",
+            other_funding_checked=True,
+            agreement_signed_on=timezone.localdate(),
             review_by=timezone.localdate() + datetime.timedelta(days=42),
-            items=[ItemInput(description=f"Item {n}", category="transport", payee_id=grandmother.pk, amount=amount,
-                             frequency=frequency, instalments=count) for n, (amount, frequency, count) in enumerate(items)])
+            items=[
+                ItemInput(
+                    description=f"Item {n}",
+                    category="transport",
+                    payee_id=grandmother.pk,
+                    amount=amount,
+                    frequency=frequency,
+                    instalments=count,
+                )
+                for n, (amount, frequency, count) in enumerate(items)
+            ],
+        )
         package_services.package_submit(package_id=package.pk, by=case.lead_practitioner)
         package = package_services.package_approve(package_id=package.pk, by=world.u.hos)
-        payment_services.bank_account_set(member_id=grandmother.pk, by=world.u.fin1, account_name="Mrs Ødegård-Hardy",
-                                          sort_code="089999", account_number="66374958")
+        payment_services.bank_account_set(
+            member_id=grandmother.pk,
+            by=world.u.fin1,
+            account_name="Mrs Ødegård-Hardy",
+            sort_code="089999",
+            account_number="66374958",
+        )
         payment_services.bank_account_verify(member_id=grandmother.pk, by=world.u.fin2)
         for payment in package.payments.order_by("id"):
             payment_services.payment_authorise(payment_id=payment.pk, by=world.u.fin1)
-        batch = payment_services.batch_create(by=world.u.fin1, payment_ids=list(package.payments.values_list("id", flat=True)))
+        batch = payment_services.batch_create(
+            by=world.u.fin1, payment_ids=list(package.payments.values_list("id", flat=True))
+        )
         payment_services.batch_approve(batch_id=batch.pk, by=world.u.fin2)
-        contents = {fmt: payment_services.batch_export(batch_id=batch.pk, by=world.u.fin1, export_format=fmt)[1]
-                    for fmt in ("csv", "bacs18", "pain001")}
+        contents = {
+            fmt: payment_services.batch_export(batch_id=batch.pk, by=world.u.fin1, export_format=fmt)[1]
+            for fmt in ("csv", "bacs18", "pain001")
+        }
         payments_total = sum(p.amount for p in package.payments.all())
         assert batch.total == payments_total == package.total
         for fmt, (count, total) in files_sum(batch, contents).items():
@@ -109,24 +149,54 @@ names = st.text(min_size=1, max_size=60).filter(lambda t: t.strip())
 
 
 @settings(max_examples=40, deadline=None)
-@given(payments=st.lists(st.tuples(st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99999.99"), places=2,
-                                               allow_nan=False, allow_infinity=False), names), min_size=1, max_size=25),
-       originator_name=names)
+@given(
+    payments=st.lists(
+        st.tuples(
+            st.decimals(
+                min_value=Decimal("0.01"),
+                max_value=Decimal("99999.99"),
+                places=2,
+                allow_nan=False,
+                allow_infinity=False,
+            ),
+            names,
+        ),
+        min_size=1,
+        max_size=25,
+    ),
+    originator_name=names,
+)
 def test_renderers_total_to_the_penny_for_any_amounts_and_names(payments, originator_name):
     """The renderers alone, on plain objects: any amounts and any (unicode) names."""
-    batch = SimpleNamespace(pk=7, reference="FNB-20260401-0007", payment_count=len(payments),
-                            total=sum((a for a, _ in payments), Decimal("0.00")))
-    rows = [SimpleNamespace(reference=f"FNSP{n:08d}", amount=amount, due_on=datetime.date(2026, 4, 1),
-                            case=SimpleNamespace(reference="FGDM-2026-000001", locality=SimpleNamespace(code="east")),
-                            payee=SimpleNamespace(bank_account=SimpleNamespace(account_name=name, sort_code="089999",
-                                                                               account_number="66374958")))
-            for n, (amount, name) in enumerate(payments, start=1)]
-    originator = exports.Originator(name=originator_name, sort_code="400000", account_number="12165678",
-                                    service_user_number="123456")
+    batch = SimpleNamespace(
+        pk=7,
+        reference="FNB-20260401-0007",
+        payment_count=len(payments),
+        total=sum((a for a, _ in payments), Decimal("0.00")),
+    )
+    rows = [
+        SimpleNamespace(
+            reference=f"FNSP{n:08d}",
+            amount=amount,
+            due_on=datetime.date(2026, 4, 1),
+            case=SimpleNamespace(reference="FGDM-2026-000001", locality=SimpleNamespace(code="east")),
+            payee=SimpleNamespace(
+                bank_account=SimpleNamespace(account_name=name, sort_code="089999", account_number="66374958")
+            ),
+        )
+        for n, (amount, name) in enumerate(payments, start=1)
+    ]
+    originator = exports.Originator(
+        name=originator_name, sort_code="400000", account_number="12165678", service_user_number="123456"
+    )
     at = datetime.datetime(2026, 4, 1, 9, 30, tzinfo=datetime.timezone.utc)
-    contents = {fmt: b"".join(exports.render(fmt, batch, rows, originator=originator, exported_at=at))
-                for fmt in ("csv", "bacs18", "pain001")}
+    contents = {
+        fmt: b"".join(exports.render(fmt, batch, rows, originator=originator, exported_at=at))
+        for fmt in ("csv", "bacs18", "pain001")
+    }
     for fmt, (count, total) in files_sum(batch, contents).items():
         assert (count, total) == (len(payments), batch.total), fmt
-    assert len(contents["bacs18"].split(b"\r\n")) == len(payments) + 9  # 4 labels, contra, 3 labels, and after the last CRLF
+    assert (
+        len(contents["bacs18"].split(b"\r\n")) == len(payments) + 9
+    )  # 4 labels, contra, 3 labels, and after the last CRLF
     schema().validate(contents["pain001"].decode("utf-8"))

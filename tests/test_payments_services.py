@@ -1,4 +1,5 @@
 """Money rules through the payments services: verified bank details, two people, exact totals."""
+
 from decimal import Decimal
 
 import pytest
@@ -39,9 +40,17 @@ class TestBankDetails:
         with pytest.raises(NotPermitted):
             set_bank(package.items.first().payee, world.u.prac_west)
 
-    @pytest.mark.parametrize("field, value", [("sort_code", "40-00"), ("sort_code", "ab-cd-ef"),
-                                              ("account_number", "12345"), ("account_number", "1234567x"), ("account_number", "12345678"),
-                                              ("account_name", "  ")])
+    @pytest.mark.parametrize(
+        "field, value",
+        [
+            ("sort_code", "40-00"),
+            ("sort_code", "ab-cd-ef"),
+            ("account_number", "12345"),
+            ("account_number", "1234567x"),
+            ("account_number", "12345678"),
+            ("account_name", "  "),
+        ],
+    )
     def test_invalid_details_are_refused_and_nothing_saved(self, world, field, value):
         package = scenario.package_approved(world)
         with pytest.raises(RuleBroken) as error:
@@ -139,7 +148,12 @@ class TestBatches:
         rows = list(csv.DictReader(io.StringIO(first.decode())))
         details = [r for r in rows if r["record_type"] == "D"]
         trailer = rows[-1]
-        assert sum(Decimal(r["amount"]) for r in details) == Decimal(trailer["amount"]) == package.total == Decimal("99.99")
+        assert (
+            sum(Decimal(r["amount"]) for r in details)
+            == Decimal(trailer["amount"])
+            == package.total
+            == Decimal("99.99")
+        )
         assert int(trailer["payee"]) == len(details) == 3
         assert {r["cost_centre"] for r in details} == {"east"}
         payment_services.batch_confirm(batch_id=batch.pk, by=world.u.fin1)

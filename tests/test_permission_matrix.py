@@ -16,6 +16,7 @@ that may take that kind of step). The expected answer of each cell follows from 
 Every POST runs inside a transaction that is rolled back, so cells do not change each other.
 A new URL without a row fails `test_every_url_has_a_row`: add the row here.
 """
+
 from collections import Counter
 
 import pytest
@@ -39,8 +40,8 @@ _CASE_OUT = {"prac_west"} | ALL_LOCALITIES
 _SUPPLIER_READERS = {"prac_east", "prac_west", "tm_east", "sm", "hos", "fin1", "auditor"}
 VISIBLE = {
     None: {"in": set(ROLES) - {"anon"}, "out": set(ROLES) - {"anon"}},
-    "case": {"in": _CASE_IN, "out": _CASE_OUT},                      # case, its meetings and plans
-    "whole_case": {"in": _CASE_IN - {"coord"}, "out": _CASE_OUT},    # packages, the trail: not for coordinators
+    "case": {"in": _CASE_IN, "out": _CASE_OUT},  # case, its meetings and plans
+    "whole_case": {"in": _CASE_IN - {"coord"}, "out": _CASE_OUT},  # packages, the trail: not for coordinators
     "payee": {"in": _CASE_IN | {"fin1"}, "out": _CASE_OUT | {"fin1"}},  # a network member who is paid
     "payment": {"in": _CASE_IN - {"coord"} | {"fin1"}, "out": _CASE_OUT | {"fin1"}},
     "batch": {"in": {"fin1", "auditor", "admin"}, "out": {"fin1", "auditor", "admin"}},
@@ -50,9 +51,19 @@ VISIBLE = {
 }
 
 # URL keyword → which object of the world fills it.
-KWARGS = {"case_id": "case", "meeting_id": "meeting", "plan_id": "plan", "package_id": "package",
-          "member_id": "member", "payment_id": "payment", "task_id": "task", "batch_id": "batch",
-          "child_id": "child", "action_id": "action", "supplier_id": "supplier"}
+KWARGS = {
+    "case_id": "case",
+    "meeting_id": "meeting",
+    "plan_id": "plan",
+    "package_id": "package",
+    "member_id": "member",
+    "payment_id": "payment",
+    "task_id": "task",
+    "batch_id": "batch",
+    "child_id": "child",
+    "action_id": "action",
+    "supplier_id": "supplier",
+}
 
 
 def row(kind=None, *, api=False, deny=(), **methods):
@@ -88,7 +99,9 @@ ROUTES = {
     "fgdm:member_new": row("case", get="member_add", post="member_add"),
     "fgdm:meeting_new": row("case", get="meeting_schedule", post="meeting_schedule"),
     "fgdm:case_review": row("case", get="case_review", post="case_review"),
-    "fgdm:meeting_prepare": row("case", get="meeting_prepare", post="meeting_prepare", deny={("prac_east", "in", "post")}),
+    "fgdm:meeting_prepare": row(
+        "case", get="meeting_prepare", post="meeting_prepare", deny={("prac_east", "in", "post")}
+    ),
     "fgdm:meeting_record": row("case", get="meeting_record", post="meeting_record"),
     "fgdm:plan_detail": row("case", get="read"),
     "fgdm:plan_accept": row("case", post="plan_accept"),
@@ -125,8 +138,9 @@ ROUTES = {
     "payments:supplier_list": row(get="supplier_view", post="supplier_manage"),
     "payments:supplier_detail": row("supplier", get="read", post="supplier_manage"),
     "payments:supplier_bank_details": row("supplier", post="supplier_bank_account_set"),
-    "payments:supplier_bank_details_verify": row("supplier", post="supplier_bank_account_verify",
-                                                 deny={("fin1", "in", "post")}),  # fin1 entered them
+    "payments:supplier_bank_details_verify": row(
+        "supplier", post="supplier_bank_account_verify", deny={("fin1", "in", "post")}
+    ),  # fin1 entered them
     "payments:batch_list": row(get="signed_in", post="batch_create"),
     "payments:batch_detail": row("batch", get="read"),
     "payments:batch_approve": row("batch", post="batch_approve"),
@@ -178,8 +192,9 @@ ROUTES = {
     "api-suppliers": api(get="supplier_view", post="supplier_manage"),
     "api-supplier": api("supplier", get="read"),
     "api-supplier-bank-account": api("supplier", get="supplier_bank_account_view", put="supplier_bank_account_set"),
-    "api-supplier-bank-account-verify": row("supplier", api=True, post="supplier_bank_account_verify",
-                                            deny={("fin1", "in", "post")}),
+    "api-supplier-bank-account-verify": row(
+        "supplier", api=True, post="supplier_bank_account_verify", deny={("fin1", "in", "post")}
+    ),
     "api-payments": api(get="signed_in"),
     "api-payment-authorise": api("payment", post="payment_authorise"),
     "api-payment": api("payment", get="read"),
@@ -197,15 +212,27 @@ ROUTES = {
 # Django admin: administrators only (everyone else is sent to the admin sign-in), and for them only
 # reference data can be added, changed or deleted; case, money and audit records are read-only.
 ADMIN_SITE_ROUTES = {
-    "admin:index": "get", "admin:app_list": "get", "admin:password_change": "get",
-    "admin:password_change_done": "get", "admin:jsi18n": "get",
+    "admin:index": "get",
+    "admin:app_list": "get",
+    "admin:password_change": "get",
+    "admin:password_change_done": "get",
+    "admin:jsi18n": "get",
 }
 ADMIN_EXEMPT = {"admin:login", "admin:logout", "admin:autocomplete", "admin:view_on_site"}  # tested below
 ONE_PER_TIER = {"network_packages.approvallimit"}  # every tier has its limit: nothing to add
 # Reference data, and the records administrators keep by hand (retention: legal holds, looked-after marks).
-REFERENCE_DATA = {"fgdm.locality", "fgdm.familyhub", "fgdm.team", "network_packages.approvallimit",
-                  "auth.user", "auth.group", "authtoken.tokenproxy", "audit.legalhold", "audit.lookedaftermark",
-                  "network_packages.budget"}
+REFERENCE_DATA = {
+    "fgdm.locality",
+    "fgdm.familyhub",
+    "fgdm.team",
+    "network_packages.approvallimit",
+    "auth.user",
+    "auth.group",
+    "authtoken.tokenproxy",
+    "audit.legalhold",
+    "audit.lookedaftermark",
+    "network_packages.budget",
+}
 METHODS = ("get", "post", "put")
 NOT_REFUSED = {200, 201, 302, 400, 409}
 
@@ -251,8 +278,11 @@ def matrix(world):
 
 def call(client, method, url):
     with transaction.atomic():
-        response = getattr(client, method)(url, content_type="application/json") if method == "put" \
+        response = (
+            getattr(client, method)(url, content_type="application/json")
+            if method == "put"
             else getattr(client, method)(url)
+        )
         transaction.set_rollback(True)
     return response
 
@@ -272,8 +302,9 @@ def test_every_url_has_a_row():
             continue
         if name not in ROUTES:
             missing.append(f"{name} ({pattern.pattern})")
-    assert not missing, ("URLs without a row in tests/test_permission_matrix.py ROUTES — say who may see "
-                         f"and do what there: {missing}")
+    assert not missing, (
+        f"URLs without a row in tests/test_permission_matrix.py ROUTES — say who may see and do what there: {missing}"
+    )
     stale = set(ROUTES) - {name for name, _ in named_urls()}
     assert not stale, f"rows for URLs that no longer exist: {stale}"
     for name, spec in ROUTES.items():
@@ -306,9 +337,17 @@ def test_matrix(world, matrix, django_assert_max_num_queries):
                 if method == "put" and not spec["api"]:
                     continue
                 for role in ROLES:
-                    want = expected(spec["methods"].get(method), role, scope, method, kind=spec["kind"],
-                                    is_api=spec["api"], user=getattr(world.u, role, None),
-                                    public="open" in spec["methods"].values(), deny=spec["deny"])
+                    want = expected(
+                        spec["methods"].get(method),
+                        role,
+                        scope,
+                        method,
+                        kind=spec["kind"],
+                        is_api=spec["api"],
+                        user=getattr(world.u, role, None),
+                        public="open" in spec["methods"].values(),
+                        deny=spec["deny"],
+                    )
                     client = made[role]
                     if name == "logout" and role != "anon":  # signing out must not sign out the others' cells
                         client = Client()
@@ -316,7 +355,9 @@ def test_matrix(world, matrix, django_assert_max_num_queries):
                     got = call(client, method, url).status_code
                     cells[scope] += 1
                     if got not in want:
-                        wrong.append(f"{method.upper()} {url} ({name}, {scope}) as {role}: {got}, expected {sorted(want)}")
+                        wrong.append(
+                            f"{method.upper()} {url} ({name}, {scope}) as {role}: {got}, expected {sorted(want)}"
+                        )
     print(f"\npermission matrix: {sum(cells.values())} cells ({cells['in']} in scope, {cells['out']} out of scope)")
     assert not wrong, "\n".join(wrong)
 
@@ -338,17 +379,18 @@ def test_admin_matrix(world, matrix):
         url = reverse(name, kwargs=kwargs)
         for role in ROLES:
             check(url, role, "get", {200} if role == "admin" else {302})
-    for label, model, model_admin in admin_model_routes():
+    for label, model, _model_admin in admin_model_routes():
         prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}_"
         obj = model._default_manager.order_by("pk").first()
         editable = label in REFERENCE_DATA
-        urls = {"changelist": (reverse(prefix + "changelist"), {200}), "add": (reverse(prefix + "add"),
-                {200} if editable and label not in ONE_PER_TIER else {403})}
+        urls = {
+            "changelist": (reverse(prefix + "changelist"), {200}),
+            "add": (reverse(prefix + "add"), {200} if editable and label not in ONE_PER_TIER else {403}),
+        }
         if obj is not None:
             urls["change"] = (reverse(prefix + "change", args=[obj.pk]), {200})
             urls["history"] = (reverse(prefix + "history", args=[obj.pk]), {200})
-            urls["delete"] = (reverse(prefix + "delete", args=[obj.pk]),
-                              {200, 403} if editable else {403})
+            urls["delete"] = (reverse(prefix + "delete", args=[obj.pk]), {200, 403} if editable else {403})
         for view, (url, admin_want) in urls.items():
             for role in ROLES:
                 check(url, role, "get", admin_want if role == "admin" else {302})
@@ -362,10 +404,17 @@ def test_admin_matrix(world, matrix):
 SCOPED = ("prac_east", "coord", "tm_east")
 
 
-@pytest.mark.parametrize("name, roles", [
-    ("fgdm:case_list", (*SCOPED, "fin1")), ("api-cases", (*SCOPED, "fin1")), ("fgdm:home", SCOPED),
-    ("api-tasks", SCOPED), ("payments:payment_list", SCOPED), ("api-payments", SCOPED),
-])
+@pytest.mark.parametrize(
+    "name, roles",
+    [
+        ("fgdm:case_list", (*SCOPED, "fin1")),
+        ("api-cases", (*SCOPED, "fin1")),
+        ("fgdm:home", SCOPED),
+        ("api-tasks", SCOPED),
+        ("payments:payment_list", SCOPED),
+        ("api-payments", SCOPED),
+    ],
+)
 def test_lists_never_show_what_is_out_of_scope(world, matrix, name, roles):
     """Out-of-scope cases are not in lists, counts or search results (finance officers see every
     payment, with its case reference, but no case)."""

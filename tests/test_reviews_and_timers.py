@@ -1,4 +1,5 @@
 """The review timer: the case waits for its review date, `workflow_timers` fires it, the review decides."""
+
 import datetime
 
 import pytest
@@ -14,8 +15,10 @@ from tests import scenario
 
 
 def open_nodes(case):
-    return sorted(t.flow_task.name for t in Task.objects.filter(process_id=case.process_id,
-                                                                 status__in=[STATUS.NEW, STATUS.ASSIGNED]))
+    return sorted(
+        t.flow_task.name
+        for t in Task.objects.filter(process_id=case.process_id, status__in=[STATUS.NEW, STATUS.ASSIGNED])
+    )
 
 
 def fire_timers_on(day: datetime.date):
@@ -38,8 +41,13 @@ class TestReviewTimer:
         assert open_nodes(case) == ["review"]
         with pytest.raises(RuleBroken):
             case_services.case_review(case_id=case.pk, by=world.u.prac_east, close=True, outcome="")
-        case_services.case_review(case_id=case.pk, by=world.u.prac_east, close=True,
-                                  outcome=Outcome.REMAINED_AT_HOME, notes="Mum home and well")
+        case_services.case_review(
+            case_id=case.pk,
+            by=world.u.prac_east,
+            close=True,
+            outcome=Outcome.REMAINED_AT_HOME,
+            notes="Mum home and well",
+        )
         case.refresh_from_db()
         assert case.status == CaseStatus.CLOSED
         assert case.outcome == Outcome.REMAINED_AT_HOME
@@ -79,26 +87,52 @@ class TestChangingAnApprovedPackage:
         from network_packages.models import SupportPackage
 
         v2 = package_services.package_revise(
-            package_id=package.pk, by=world.u.prac_east, plan_id=package.plan_id, justification="Tea costs more",
-            other_funding_checked=True, agreement_signed_on=datetime.date.today(), review_by=package.review_by,
-            items=[ItemInput(description="Tea", category="food_and_meals", payee_id=paid.payee_id,
-                             amount=Decimal("40.00"), frequency="weekly", instalments=5)])
+            package_id=package.pk,
+            by=world.u.prac_east,
+            plan_id=package.plan_id,
+            justification="Tea costs more",
+            other_funding_checked=True,
+            agreement_signed_on=datetime.date.today(),
+            review_by=package.review_by,
+            items=[
+                ItemInput(
+                    description="Tea",
+                    category="food_and_meals",
+                    payee_id=paid.payee_id,
+                    amount=Decimal("40.00"),
+                    frequency="weekly",
+                    instalments=5,
+                )
+            ],
+        )
         assert (v2.version, v2.previous_id, v2.status) == (2, package.pk, "draft")
         with pytest.raises(InvalidTransition):  # money changes go through the review: not now
             package_services.package_submit(package_id=v2.pk, by=world.u.prac_east)
         with pytest.raises(InvalidTransition):
             package_services.package_revise(
-                package_id=package.pk, by=world.u.prac_east, plan_id=package.plan_id, justification="Again",
-                other_funding_checked=True, agreement_signed_on=None, review_by=None,
-                items=[ItemInput(description="Tea", category="food_and_meals", payee_id=paid.payee_id,
-                                 amount=Decimal("1.00"))])
+                package_id=package.pk,
+                by=world.u.prac_east,
+                plan_id=package.plan_id,
+                justification="Again",
+                other_funding_checked=True,
+                agreement_signed_on=None,
+                review_by=None,
+                items=[
+                    ItemInput(
+                        description="Tea", category="food_and_meals", payee_id=paid.payee_id, amount=Decimal("1.00")
+                    )
+                ],
+            )
 
         fire_timers_on(package.plan.review_by)
         case_services.case_review(case_id=case.pk, by=world.u.prac_east, close=False, notes="Needs more")
         plan2 = case_services.plan_revise(
-            plan_id=package.plan_id, by=world.u.prac_east,
+            plan_id=package.plan_id,
+            by=world.u.prac_east,
             actions=[ActionInput(description="Tea after school", owner_member_id=paid.payee_id)],
-            contingency="", review_by=package.plan.review_by + datetime.timedelta(days=60))
+            contingency="",
+            review_by=package.plan.review_by + datetime.timedelta(days=60),
+        )
         case_services.plan_accept(plan_id=plan2.pk, by=world.u.prac_east, support_needed=True)
         package.refresh_from_db()
         assert package.status == "approved", "the old version stays in force until the new one is approved"
@@ -107,10 +141,24 @@ class TestChangingAnApprovedPackage:
             package_services.package_submit(package_id=v2.pk, by=world.u.prac_east)
         package_services.package_withdraw(package_id=v2.pk, by=world.u.prac_east, reason="Redo against the new plan")
         v2 = package_services.package_revise(
-            package_id=package.pk, by=world.u.prac_east, plan_id=plan2.pk, justification="Tea costs more",
-            other_funding_checked=True, agreement_signed_on=datetime.date.today(), review_by=plan2.review_by,
-            items=[ItemInput(description="Tea", category="food_and_meals", payee_id=paid.payee_id,
-                             amount=Decimal("40.00"), frequency="weekly", instalments=5)])
+            package_id=package.pk,
+            by=world.u.prac_east,
+            plan_id=plan2.pk,
+            justification="Tea costs more",
+            other_funding_checked=True,
+            agreement_signed_on=datetime.date.today(),
+            review_by=plan2.review_by,
+            items=[
+                ItemInput(
+                    description="Tea",
+                    category="food_and_meals",
+                    payee_id=paid.payee_id,
+                    amount=Decimal("40.00"),
+                    frequency="weekly",
+                    instalments=5,
+                )
+            ],
+        )
         package_services.package_submit(package_id=v2.pk, by=world.u.prac_east)
         package_services.package_approve(package_id=v2.pk, by=world.u.tm_east)
         package.refresh_from_db()

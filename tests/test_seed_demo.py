@@ -1,4 +1,5 @@
 """`manage.py seed_demo`: Dorset's reference data, a person in every role, demo cases at their steps."""
+
 import datetime
 import io
 from decimal import Decimal
@@ -25,9 +26,15 @@ from payments.constants import BatchStatus, PaymentStatus
 from payments.models import PaymentBatch
 
 DEMO_USERNAMES = {
-    "prac.east": Role.PRACTITIONER, "prac.west": Role.PRACTITIONER, "coord": Role.COORDINATOR,
-    "tm.east": Role.TEAM_MANAGER, "tm.west": Role.TEAM_MANAGER, "sm": Role.SERVICE_MANAGER,
-    "hos": Role.HEAD_OF_SERVICE, "fin1": Role.FINANCE_OFFICER, "fin2": Role.FINANCE_OFFICER,
+    "prac.east": Role.PRACTITIONER,
+    "prac.west": Role.PRACTITIONER,
+    "coord": Role.COORDINATOR,
+    "tm.east": Role.TEAM_MANAGER,
+    "tm.west": Role.TEAM_MANAGER,
+    "sm": Role.SERVICE_MANAGER,
+    "hos": Role.HEAD_OF_SERVICE,
+    "fin1": Role.FINANCE_OFFICER,
+    "fin2": Role.FINANCE_OFFICER,
     "auditor": Role.AUDITOR,
 }
 
@@ -82,7 +89,13 @@ class TestRefusesOutsideDevelopment:
 class TestReferenceData:
     def test_six_dorset_localities(self, seeded):
         assert set(Locality.objects.values_list("code", flat=True)) == {
-            "east", "purbeck", "dorchester", "west", "north", "chesil"}
+            "east",
+            "purbeck",
+            "dorchester",
+            "west",
+            "north",
+            "chesil",
+        }
 
     def test_every_hub_of_the_csv(self, seeded):
         rows = demo.read_hubs()
@@ -91,7 +104,10 @@ class TestReferenceData:
         for row in rows:
             hub = FamilyHub.objects.get(locality__name=row["locality"], name=row["name"])
             assert (hub.kind, hub.lead_organisation, hub.designated) == (
-                row["kind"], row["lead_organisation"], row["designated"])
+                row["kind"],
+                row["lead_organisation"],
+                row["designated"],
+            )
         leigh_park = FamilyHub.objects.get(name="Leigh Park Family Hub")
         assert leigh_park.kind == FamilyHub.Kind.MAIN
         assert leigh_park.locality.code == "east"
@@ -111,7 +127,10 @@ class TestReferenceData:
             team = Team.objects.filter(localities=locality).first()
             practitioner, manager = team.members.first(), team.managers.first()
             case = case_services.case_create(
-                by=practitioner, family_name="Test", locality=locality, stage="family_help",
+                by=practitioner,
+                family_name="Test",
+                locality=locality,
+                stage="family_help",
                 referral_reason="Test referral",
                 children=[ChildInput(first_name="A", last_name="Test", date_of_birth=datetime.date(2018, 1, 1))],
             )
@@ -193,7 +212,10 @@ class TestDemoCases:
         package = case_of("Dawson").packages.get()
         item = package.items.get()
         assert (item.category, item.frequency, item.amount) == (
-            Category.FURNITURE_AND_BEDDING, Frequency.ONE_OFF, Decimal("349.00"))
+            Category.FURNITURE_AND_BEDDING,
+            Frequency.ONE_OFF,
+            Decimal("349.00"),
+        )
         assert item.payee.relationship == "grandparent" and item.payee.payment_eligible
         assert package.status == PackageStatus.APPROVED
         assert package.approvals.get().approver.username == "tm.east"
@@ -209,22 +231,29 @@ class TestDemoCases:
         assert (batch.payment_count, batch.total) == (1, Decimal("349.00"))
         # The case flow has moved past finance and waits for the review date.
         assert open_tasks(package.case) == []
-        assert Task.objects.filter(process_id=package.case.process_id, status=STATUS.SCHEDULED,
-                                   flow_task=package.case.process.flow_class.wait_for_review).exists()
+        assert Task.objects.filter(
+            process_id=package.case.process_id,
+            status=STATUS.SCHEDULED,
+            flow_task=package.case.process.flow_class.wait_for_review,
+        ).exists()
 
     def test_weekly_tea_approved_with_twelve_instalments(self, seeded):
         package = case_of("Tizzard").packages.get()
         item = package.items.get()
         assert item.payee.relationship == "neighbour"
         assert (item.category, item.frequency, item.amount, item.instalments) == (
-            Category.CHILDCARE, Frequency.WEEKLY, Decimal("30.00"), 12)
+            Category.CHILDCARE,
+            Frequency.WEEKLY,
+            Decimal("30.00"),
+            12,
+        )
         assert package.status == PackageStatus.APPROVED
         assert package.total == Decimal("360.00")
         payments = list(package.payments.order_by("due_on"))
         assert len(payments) == 12
         assert sum(p.amount for p in payments) == package.total
         assert {p.status for p in payments} == {PaymentStatus.SCHEDULED}
-        assert all((b.due_on - a.due_on).days == 7 for a, b in zip(payments, payments[1:]))
+        assert all((b.due_on - a.due_on).days == 7 for a, b in zip(payments, payments[1:], strict=False))
         assert open_tasks(package.case) == [("authorise_payments", None)]
 
     def test_meetings_held_lie_in_the_past(self, seeded):
@@ -305,7 +334,9 @@ class TestDemoInTheBrowser:
         assert waiting == ["Blandford Breakfast Club CIC"]
         client.force_login(user("fin2"))
         assert "Blandford Breakfast Club CIC" in client.get("/finance/").content.decode()
-        assert "Verify the bank details" in client.get(
-            f"/finance/suppliers/{suppliers['Blandford Breakfast Club CIC'].pk}/").content.decode()
+        assert (
+            "Verify the bank details"
+            in client.get(f"/finance/suppliers/{suppliers['Blandford Breakfast Club CIC'].pk}/").content.decode()
+        )
         client.force_login(user("prac.east"))  # practitioners choose from the register
         assert "Purbeck Community Furniture" in client.get("/finance/suppliers/").content.decode()

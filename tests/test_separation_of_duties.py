@@ -1,5 +1,6 @@
 """Separation of duties and declared conflicts, through every door: a direct service call, the API
 and the pages. Each refusal names the rule and leaves nothing changed."""
+
 from decimal import Decimal
 
 import pytest
@@ -48,17 +49,37 @@ def test_who_submits_a_package_cannot_approve_it(world, api, client, door):
     world.team_east.managers.add(manager)
     case, grandmother, plan = scenario.plan_accepted(world)
     package = package_services.package_create(
-        case_id=case.pk, by=manager, plan_id=plan.pk, justification="Sofa bed", other_funding_checked=True,
-        agreement_signed_on=plan.meeting.held_on, review_by=plan.review_by,
-        items=[package_services.ItemInput(description="Sofa bed", category="furniture_and_bedding",
-                                          payee_id=grandmother.pk, amount=Decimal("300.00"), frequency="one_off",
-                                          instalments=1, plan_action_id=plan.actions.first().pk)])
+        case_id=case.pk,
+        by=manager,
+        plan_id=plan.pk,
+        justification="Sofa bed",
+        other_funding_checked=True,
+        agreement_signed_on=plan.meeting.held_on,
+        review_by=plan.review_by,
+        items=[
+            package_services.ItemInput(
+                description="Sofa bed",
+                category="furniture_and_bedding",
+                payee_id=grandmother.pk,
+                amount=Decimal("300.00"),
+                frequency="one_off",
+                instalments=1,
+                plan_action_id=plan.actions.first().pk,
+            )
+        ],
+    )
     package_services.package_submit(package_id=package.pk, by=manager)
     events = DomainEvent.objects.count()
-    told = attempt(door, user=manager, api=api, client=client, data={"note": "ok"},
-                   service=lambda u: package_services.package_approve(package_id=package.pk, by=u),
-                   api_path=f"/api/v1/packages/{package.pk}/approve/",
-                   page_path=reverse("network_packages:package_approve", args=[package.pk]))
+    told = attempt(
+        door,
+        user=manager,
+        api=api,
+        client=client,
+        data={"note": "ok"},
+        service=lambda u: package_services.package_approve(package_id=package.pk, by=u),
+        api_path=f"/api/v1/packages/{package.pk}/approve/",
+        page_path=reverse("network_packages:package_approve", args=[package.pk]),
+    )
     assert "someone else must approve it" in told
     assert SupportPackage.objects.get(pk=package.pk).status == "submitted"
     assert DomainEvent.objects.count() == events
@@ -69,14 +90,20 @@ def test_who_approves_a_package_cannot_authorise_its_payments(world, api, client
     approver = with_roles(world.u.tm_east, Role.FINANCE_OFFICER)
     package = scenario.package_approved(world, approver=approver)
     payee = package.items.first().payee
-    payment_services.bank_account_set(member_id=payee.pk, by=world.u.fin1, account_name="M HARDY",
-                                      sort_code="40-00-00", account_number="12165678")
+    payment_services.bank_account_set(
+        member_id=payee.pk, by=world.u.fin1, account_name="M HARDY", sort_code="40-00-00", account_number="12165678"
+    )
     payment_services.bank_account_verify(member_id=payee.pk, by=world.u.fin2)
     payment = package.payments.get()
-    told = attempt(door, user=approver, api=api, client=client,
-                   service=lambda u: payment_services.payment_authorise(payment_id=payment.pk, by=u),
-                   api_path=f"/api/v1/payments/{payment.pk}/authorise/",
-                   page_path=reverse("payments:payment_authorise", args=[payment.pk]))
+    told = attempt(
+        door,
+        user=approver,
+        api=api,
+        client=client,
+        service=lambda u: payment_services.payment_authorise(payment_id=payment.pk, by=u),
+        api_path=f"/api/v1/payments/{payment.pk}/authorise/",
+        page_path=reverse("payments:payment_authorise", args=[payment.pk]),
+    )
     assert "approved" in told
     assert Payment.objects.get(pk=payment.pk).status == "scheduled"
 
@@ -85,12 +112,18 @@ def test_who_approves_a_package_cannot_authorise_its_payments(world, api, client
 def test_who_enters_bank_details_cannot_verify_them(world, api, client, door):
     package = scenario.package_approved(world)
     payee = package.items.first().payee
-    payment_services.bank_account_set(member_id=payee.pk, by=world.u.fin1, account_name="M HARDY",
-                                      sort_code="40-00-00", account_number="12165678")
-    told = attempt(door, user=world.u.fin1, api=api, client=client,
-                   service=lambda u: payment_services.bank_account_verify(member_id=payee.pk, by=u),
-                   api_path=f"/api/v1/network-members/{payee.pk}/bank-account/verify/",
-                   page_path=reverse("payments:bank_details_verify", args=[payee.pk]))
+    payment_services.bank_account_set(
+        member_id=payee.pk, by=world.u.fin1, account_name="M HARDY", sort_code="40-00-00", account_number="12165678"
+    )
+    told = attempt(
+        door,
+        user=world.u.fin1,
+        api=api,
+        client=client,
+        service=lambda u: payment_services.bank_account_verify(member_id=payee.pk, by=u),
+        api_path=f"/api/v1/network-members/{payee.pk}/bank-account/verify/",
+        page_path=reverse("payments:bank_details_verify", args=[payee.pk]),
+    )
     assert "another officer must verify them" in told
     assert BankAccount.objects.get(member=payee).verified_at is None
 
@@ -99,10 +132,15 @@ def test_who_enters_bank_details_cannot_verify_them(world, api, client, door):
 def test_who_creates_a_batch_cannot_approve_it(world, api, client, door):
     scenario.payments_authorised(world)
     batch = payment_services.batch_create(by=world.u.fin1)
-    told = attempt(door, user=world.u.fin1, api=api, client=client,
-                   service=lambda u: payment_services.batch_approve(batch_id=batch.pk, by=u),
-                   api_path=f"/api/v1/payment-batches/{batch.pk}/approve/",
-                   page_path=reverse("payments:batch_approve", args=[batch.pk]))
+    told = attempt(
+        door,
+        user=world.u.fin1,
+        api=api,
+        client=client,
+        service=lambda u: payment_services.batch_approve(batch_id=batch.pk, by=u),
+        api_path=f"/api/v1/payment-batches/{batch.pk}/approve/",
+        page_path=reverse("payments:batch_approve", args=[batch.pk]),
+    )
     assert "another officer must approve it" in told
     assert PaymentBatch.objects.get(pk=batch.pk).status == "open"
 
@@ -111,8 +149,9 @@ class TestDeclaredConflicts:
     def test_declaring_hides_the_case_and_stops_every_step(self, world, api, client):
         package = scenario.package_submitted(world)
         case = package.case
-        conflict = case_services.conflict_declare(by=world.u.tm_east, case_reference=case.reference.lower(),
-                                                  reason="Margaret Hardy is my aunt")
+        conflict = case_services.conflict_declare(
+            by=world.u.tm_east, case_reference=case.reference.lower(), reason="Margaret Hardy is my aunt"
+        )
         assert conflict.case == case
         event = DomainEvent.objects.latest("seq")
         assert (event.action, event.actor, event.case_id) == ("conflict_declared", world.u.tm_east, case.pk)
@@ -148,20 +187,24 @@ class TestDeclaredConflicts:
     def test_declare_through_the_api(self, world, api):
         case = scenario.allocated(world)
         client = api.as_user(world.u.prac_east2)
-        response = client.post("/api/v1/users/me/conflicts/", {"case_reference": case.reference,
-                                                                "reason": "My cousin"}, format="json")
+        response = client.post(
+            "/api/v1/users/me/conflicts/", {"case_reference": case.reference, "reason": "My cousin"}, format="json"
+        )
         assert response.status_code == 201, response.content
         assert response.json()["case"] == case.reference
         assert client.get("/api/v1/users/me/conflicts/").json()["count"] == 1
 
-    @pytest.mark.parametrize("data, field", [
-        ({"case_reference": "FGDM-2026-999999", "reason": "x"}, "case_reference"),
-        ({"case_reference": "", "reason": "x"}, "case_reference"),
-        ({"reason": "x"}, "case_reference"),
-        ({"case_reference": "REF", "reason": ""}, "reason"),
-        ({"case_reference": "REF", "reason": "   "}, "reason"),
-        ({"case_reference": ["a"], "reason": 5}, "case_reference"),
-    ])
+    @pytest.mark.parametrize(
+        "data, field",
+        [
+            ({"case_reference": "FGDM-2026-999999", "reason": "x"}, "case_reference"),
+            ({"case_reference": "", "reason": "x"}, "case_reference"),
+            ({"reason": "x"}, "case_reference"),
+            ({"case_reference": "REF", "reason": ""}, "reason"),
+            ({"case_reference": "REF", "reason": "   "}, "reason"),
+            ({"case_reference": ["a"], "reason": 5}, "case_reference"),
+        ],
+    )
     def test_bad_declarations_write_nothing(self, world, api, client, data, field):
         from fgdm.models import DeclaredConflict
 

@@ -1,4 +1,5 @@
 """Sign-in hardening: lockout after repeated failures, inactivity expiry, password validators."""
+
 import pytest
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password

@@ -1,5 +1,6 @@
 """Suppliers as payees: a council-wide register kept by finance, bank details verified by a second
 officer, package items paid straight to a shop or a taxi firm, through to the bank's files."""
+
 import csv
 import datetime
 import io
@@ -13,7 +14,6 @@ from audit.models import DomainEvent
 from fgdm.exceptions import InvalidTransition, NotPermitted, RuleBroken, SeparationOfDuties
 from network_packages import services as package_services
 from network_packages.models import PackageItem, SupportPackage
-from network_packages.services import ItemInput
 from payments import services as payment_services
 from payments.constants import PaymentStatus
 from payments.models import BankAccount, Payment, Supplier
@@ -23,11 +23,20 @@ TAXI_SORT_CODE, TAXI_ACCOUNT = "08-99-99", "66374958"  # a Vocalink standard tes
 
 
 def taxi_firm(world, *, verified=True, **kwargs) -> Supplier:
-    supplier = payment_services.supplier_create(by=world.u.fin1, name=kwargs.pop("name", "Portland Taxis Ltd"),
-                                                supplies="School runs, Portland and Weymouth",
-                                                email="accounts@portland-taxis.example", **kwargs)
-    payment_services.supplier_bank_account_set(supplier_id=supplier.pk, by=world.u.fin1, account_name="PORTLAND TAXIS",
-                                               sort_code=TAXI_SORT_CODE, account_number=TAXI_ACCOUNT)
+    supplier = payment_services.supplier_create(
+        by=world.u.fin1,
+        name=kwargs.pop("name", "Portland Taxis Ltd"),
+        supplies="School runs, Portland and Weymouth",
+        email="accounts@portland-taxis.example",
+        **kwargs,
+    )
+    payment_services.supplier_bank_account_set(
+        supplier_id=supplier.pk,
+        by=world.u.fin1,
+        account_name="PORTLAND TAXIS",
+        sort_code=TAXI_SORT_CODE,
+        account_number=TAXI_ACCOUNT,
+    )
     if verified:
         payment_services.supplier_bank_account_verify(supplier_id=supplier.pk, by=world.u.fin2)
     supplier.refresh_from_db()
@@ -35,35 +44,55 @@ def taxi_firm(world, *, verified=True, **kwargs) -> Supplier:
 
 
 def item_for(supplier, plan, *, amount="40.00", frequency="weekly", instalments=3, description="School taxi") -> dict:
-    return {"description": description, "category": "transport", "supplier": supplier.pk, "amount": amount,
-            "frequency": frequency, "instalments": instalments, "plan_action": plan.actions.first().pk}
+    return {
+        "description": description,
+        "category": "transport",
+        "supplier": supplier.pk,
+        "amount": amount,
+        "frequency": frequency,
+        "instalments": instalments,
+        "plan_action": plan.actions.first().pk,
+    }
 
 
 def package_body(plan, items) -> dict:
-    return {"plan": plan.pk, "justification": "Lily keeps her school while mum is in hospital.",
-            "other_funding_checked": True, "agreement_signed_on": str(timezone.localdate()),
-            "review_by": str(timezone.localdate() + datetime.timedelta(days=42)), "items": items}
+    return {
+        "plan": plan.pk,
+        "justification": "Lily keeps her school while mum is in hospital.",
+        "other_funding_checked": True,
+        "agreement_signed_on": str(timezone.localdate()),
+        "review_by": str(timezone.localdate() + datetime.timedelta(days=42)),
+        "items": items,
+    }
 
 
 def approved_paying(world, api, supplier, **item) -> SupportPackage:
     case, grandmother, plan = scenario.plan_accepted(world)
-    response = api.as_user(world.u.prac_east).post(f"/api/v1/cases/{case.pk}/packages/",
-                                                   package_body(plan, [item_for(supplier, plan, **item)]), format="json")
+    response = api.as_user(world.u.prac_east).post(
+        f"/api/v1/cases/{case.pk}/packages/", package_body(plan, [item_for(supplier, plan, **item)]), format="json"
+    )
     assert response.status_code == 201, response.content
     package_services.package_submit(package_id=response.json()["id"], by=world.u.prac_east)
     return package_services.package_approve(package_id=response.json()["id"], by=world.u.hos, note="Agreed")
 
 
 def counts() -> tuple:
-    return (Supplier.objects.count(), BankAccount.objects.count(), SupportPackage.objects.count(),
-            PackageItem.objects.count(), Payment.objects.count(), DomainEvent.objects.count())
+    return (
+        Supplier.objects.count(),
+        BankAccount.objects.count(),
+        SupportPackage.objects.count(),
+        PackageItem.objects.count(),
+        Payment.objects.count(),
+        DomainEvent.objects.count(),
+    )
 
 
 @pytest.mark.django_db
 class TestRegister:
     def test_finance_adds_a_supplier_with_one_event(self, world):
-        supplier = payment_services.supplier_create(by=world.u.fin1, name="  Bridport   Furniture Reuse ",
-                                                    supplies="Beds, sofas", company_number="01234567")
+        supplier = payment_services.supplier_create(
+            by=world.u.fin1, name="  Bridport   Furniture Reuse ", supplies="Beds, sofas", company_number="01234567"
+        )
         assert supplier.name == "Bridport Furniture Reuse" and supplier.active
         event = DomainEvent.objects.get(object_type="supplier", object_id=supplier.pk)
         assert (event.action, event.actor, event.to_state) == ("supplier_added", world.u.fin1, "active")
@@ -74,12 +103,15 @@ class TestRegister:
             payment_services.supplier_create(by=getattr(world.u, role), name="Portland Taxis Ltd")
         assert not Supplier.objects.exists()
 
-    @pytest.mark.parametrize("values, field", [
-        ({"name": "   "}, "name"),
-        ({"name": "portland taxis ltd"}, "name"),  # already on the register, whatever the case
-        ({"name": "New Taxis", "email": "not-an-email"}, "email"),
-        ({"name": "x" * 141}, "name"),
-    ])
+    @pytest.mark.parametrize(
+        "values, field",
+        [
+            ({"name": "   "}, "name"),
+            ({"name": "portland taxis ltd"}, "name"),  # already on the register, whatever the case
+            ({"name": "New Taxis", "email": "not-an-email"}, "email"),
+            ({"name": "x" * 141}, "name"),
+        ],
+    )
     def test_bad_details_are_refused_on_their_field(self, world, values, field):
         taxi_firm(world)
         before = counts()
@@ -108,12 +140,19 @@ class TestRegister:
         listed = practitioner.get("/api/v1/suppliers/?search=cabs").json()["results"]
         assert [s["name"] for s in listed] == ["Weymouth Cabs"]
         assert practitioner.post("/api/v1/suppliers/", {"name": "Other"}, format="json").status_code == 403
-        assert practitioner.patch(f"/api/v1/suppliers/{supplier_id}/", {"active": False}, format="json").status_code == 403
+        assert (
+            practitioner.patch(f"/api/v1/suppliers/{supplier_id}/", {"active": False}, format="json").status_code == 403
+        )
         assert api.as_user(world.u.coord).get("/api/v1/suppliers/").status_code == 403
         assert api.as_user(world.u.coord).get(f"/api/v1/suppliers/{supplier_id}/").status_code == 404
-        changed = api.as_user(world.u.fin2).patch(f"/api/v1/suppliers/{supplier_id}/", {"active": False, "phone": "01305 000000"},
-                                                  format="json")
-        assert changed.status_code == 200 and changed.json()["active"] is False and changed.json()["name"] == "Weymouth Cabs"
+        changed = api.as_user(world.u.fin2).patch(
+            f"/api/v1/suppliers/{supplier_id}/", {"active": False, "phone": "01305 000000"}, format="json"
+        )
+        assert (
+            changed.status_code == 200
+            and changed.json()["active"] is False
+            and changed.json()["name"] == "Weymouth Cabs"
+        )
         assert changed.json()["phone"] == "01305 000000"
         event = DomainEvent.objects.get(action="supplier_changed")
         assert (event.from_state, event.to_state, event.changes) == ("active", "inactive", {"fields": ["phone"]})
@@ -134,25 +173,38 @@ class TestSupplierBankDetails:
     def test_practitioners_cannot_enter_a_suppliers_details(self, world, api):
         supplier = taxi_firm(world, verified=False, name="Dorchester Cabs")
         with pytest.raises(NotPermitted):
-            payment_services.supplier_bank_account_set(supplier_id=supplier.pk, by=world.u.prac_east,
-                                                       account_name="X", sort_code=TAXI_SORT_CODE,
-                                                       account_number=TAXI_ACCOUNT)
+            payment_services.supplier_bank_account_set(
+                supplier_id=supplier.pk,
+                by=world.u.prac_east,
+                account_name="X",
+                sort_code=TAXI_SORT_CODE,
+                account_number=TAXI_ACCOUNT,
+            )
         body = {"account_name": "X", "sort_code": TAXI_SORT_CODE, "account_number": TAXI_ACCOUNT}
-        assert api.as_user(world.u.prac_east).put(f"/api/v1/suppliers/{supplier.pk}/bank-account/", body,
-                                                  format="json").status_code == 403
+        assert (
+            api.as_user(world.u.prac_east)
+            .put(f"/api/v1/suppliers/{supplier.pk}/bank-account/", body, format="json")
+            .status_code
+            == 403
+        )
         assert api.as_user(world.u.prac_east).get(f"/api/v1/suppliers/{supplier.pk}/bank-account/").status_code == 403
 
-    @pytest.mark.parametrize("sort_code, account, field", [
-        ("40-00", "12345678", "sort_code"),
-        ("089999", "6637495A", "account_number"),
-        ("089999", "66374959", "account_number"),  # fails the Vocalink modulus check
-    ])
+    @pytest.mark.parametrize(
+        "sort_code, account, field",
+        [
+            ("40-00", "12345678", "sort_code"),
+            ("089999", "6637495A", "account_number"),
+            ("089999", "66374959", "account_number"),  # fails the Vocalink modulus check
+        ],
+    )
     def test_api_refuses_bad_details_on_the_field(self, world, api, sort_code, account, field):
         supplier = payment_services.supplier_create(by=world.u.fin1, name="Portland Taxis Ltd")
         before = counts()
-        response = api.as_user(world.u.fin1).put(f"/api/v1/suppliers/{supplier.pk}/bank-account/",
-                                                 {"account_name": "PORTLAND TAXIS", "sort_code": sort_code,
-                                                  "account_number": account}, format="json")
+        response = api.as_user(world.u.fin1).put(
+            f"/api/v1/suppliers/{supplier.pk}/bank-account/",
+            {"account_name": "PORTLAND TAXIS", "sort_code": sort_code, "account_number": account},
+            format="json",
+        )
         assert response.status_code == 400 and field in response.json()
         assert counts() == before
 
@@ -170,14 +222,21 @@ class TestSupplierBankDetails:
         supplier = taxi_firm(world)
         package = approved_paying(world, api, supplier)
         first = package.payments.order_by("id").first()
-        payment_services.supplier_bank_account_set(supplier_id=supplier.pk, by=world.u.fin2, account_name="PORTLAND TAXIS",
-                                                   sort_code="107999", account_number="88837491")
+        payment_services.supplier_bank_account_set(
+            supplier_id=supplier.pk,
+            by=world.u.fin2,
+            account_name="PORTLAND TAXIS",
+            sort_code="107999",
+            account_number="88837491",
+        )
         event = DomainEvent.objects.filter(action="bank_details_changed").get()
         assert event.changes == {"pending_payments_held": 3}
         with pytest.raises(RuleBroken, match="verified"):
             payment_services.payment_authorise(payment_id=first.pk, by=world.u.fin1)
         payment_services.supplier_bank_account_verify(supplier_id=supplier.pk, by=world.u.fin1)
-        assert payment_services.payment_authorise(payment_id=first.pk, by=world.u.fin1).status == PaymentStatus.AUTHORISED
+        assert (
+            payment_services.payment_authorise(payment_id=first.pk, by=world.u.fin1).status == PaymentStatus.AUTHORISED
+        )
 
 
 @pytest.mark.django_db
@@ -193,18 +252,22 @@ class TestPackagesPayingSuppliers:
         listed = api.as_user(world.u.fin1).get(f"/api/v1/payments/?case={package.case_id}").json()["results"]
         assert {(p["supplier"], p["payee_name"]) for p in listed} == {(supplier.pk, "Portland Taxis Ltd")}
 
-    @pytest.mark.parametrize("change", [
-        {"payee": "member"},  # both a member and a supplier
-        {"supplier": None},  # neither
-    ])
+    @pytest.mark.parametrize(
+        "change",
+        [
+            {"payee": "member"},  # both a member and a supplier
+            {"supplier": None},  # neither
+        ],
+    )
     def test_exactly_one_payee_or_400(self, world, api, change):
         supplier = taxi_firm(world)
         case, grandmother, plan = scenario.plan_accepted(world)
         item = item_for(supplier, plan)
         item.update({k: (grandmother.pk if v == "member" else v) for k, v in change.items()})
         before = counts()
-        response = api.as_user(world.u.prac_east).post(f"/api/v1/cases/{case.pk}/packages/", package_body(plan, [item]),
-                                                       format="json")
+        response = api.as_user(world.u.prac_east).post(
+            f"/api/v1/cases/{case.pk}/packages/", package_body(plan, [item]), format="json"
+        )
         assert response.status_code == 400
         errors = response.json()["items"]["0"]
         assert "exactly one" in errors["payee"][0] and "exactly one" in errors["supplier"][0]
@@ -217,8 +280,9 @@ class TestPackagesPayingSuppliers:
         unknown = {**item_for(supplier, plan), "supplier": supplier.pk + 100}
         response = client.post(f"/api/v1/cases/{case.pk}/packages/", package_body(plan, [unknown]), format="json")
         assert response.status_code == 400 and "not on the council's register" in str(response.json())
-        draft = client.post(f"/api/v1/cases/{case.pk}/packages/", package_body(plan, [item_for(supplier, plan)]),
-                            format="json").json()
+        draft = client.post(
+            f"/api/v1/cases/{case.pk}/packages/", package_body(plan, [item_for(supplier, plan)]), format="json"
+        ).json()
         payment_services.supplier_update(supplier_id=supplier.pk, by=world.u.fin2, active=False)
         before = counts()
         response = client.post(f"/api/v1/packages/{draft['id']}/submit/")
@@ -249,8 +313,14 @@ class TestPackagesPayingSuppliers:
         rows = {r["reference"]: r for r in csv.DictReader(io.StringIO(content.decode()))}
         taxi_row = rows[taxi.payments.get().reference]
         assert (taxi_row["payee"], taxi_row["sort_code"], taxi_row["account_number"], taxi_row["amount"]) == (
-            "PORTLAND TAXIS", "089999", TAXI_ACCOUNT, "64.50")
-        assert rows[sofa.payments.get().reference]["payee"] == "M HARDY" and list(rows.values())[0].keys() == set(CSV_COLUMNS)
+            "PORTLAND TAXIS",
+            "089999",
+            TAXI_ACCOUNT,
+            "64.50",
+        )
+        assert rows[sofa.payments.get().reference]["payee"] == "M HARDY" and list(rows.values())[0].keys() == set(
+            CSV_COLUMNS
+        )
         _, bacs = payment_services.batch_export(batch_id=batch.pk, by=world.u.fin1, export_format="bacs18")
         credit = next(line for line in bacs.decode("ascii").split("\r\n") if line.startswith("089999" + TAXI_ACCOUNT))
         assert credit[15:17] == "99" and credit[35:46] == "00000006450" and credit[82:100] == "PORTLAND TAXIS".ljust(18)
@@ -262,8 +332,9 @@ class TestPackagesPayingSuppliers:
         case, grandmother, plan = scenario.plan_accepted(world)
         fare = item_for(supplier, plan, frequency="one_off", instalments=1)
         client = api.as_user(world.u.prac_east)
-        package_id = client.post(f"/api/v1/cases/{case.pk}/packages/", package_body(plan, [fare, fare]),
-                                 format="json").json()["id"]
+        package_id = client.post(
+            f"/api/v1/cases/{case.pk}/packages/", package_body(plan, [fare, fare]), format="json"
+        ).json()["id"]
         package_services.package_submit(package_id=package_id, by=world.u.prac_east)
         package = package_services.package_approve(package_id=package_id, by=world.u.hos)
         first, second = package.payments.order_by("id")
@@ -287,10 +358,13 @@ class TestPackagesPayingSuppliers:
         payment_services.batch_export(batch_id=batch.pk, by=world.u.fin1)
         payment_services.batch_confirm(batch_id=batch.pk, by=world.u.fin2)
         response = api.as_user(world.u.auditor).get(
-            f"/api/v1/transparency/spend-over-500/?date_from={today}&date_to={today}")
+            f"/api/v1/transparency/spend-over-500/?date_from={today}&date_to={today}"
+        )
         rows = list(csv.DictReader(io.StringIO(response.getvalue().decode())))
         by_type = {r["Supplier type"]: r for r in rows}
-        assert by_type["Supplier"]["Supplier name"] == "Portland Taxis Ltd" and by_type["Supplier"]["Amount"] == "750.00"
+        assert (
+            by_type["Supplier"]["Supplier name"] == "Portland Taxis Ltd" and by_type["Supplier"]["Amount"] == "750.00"
+        )
         assert by_type["Individual"]["Supplier name"] == "REDACTED - PERSONAL DATA"
 
 
@@ -301,12 +375,16 @@ class TestSupplierPages:
         response = client.post("/finance/suppliers/", {"name": "Sherborne Nursery", "supplies": "Childcare"})
         supplier = Supplier.objects.get(name="Sherborne Nursery")
         assert response.status_code == 302 and response["Location"] == f"/finance/suppliers/{supplier.pk}/"
-        response = client.post(f"/finance/suppliers/{supplier.pk}/bank-details/",
-                               {"account_name": "SHERBORNE NURSERY", "sort_code": "089999", "account_number": "66374959"})
+        response = client.post(
+            f"/finance/suppliers/{supplier.pk}/bank-details/",
+            {"account_name": "SHERBORNE NURSERY", "sort_code": "089999", "account_number": "66374959"},
+        )
         assert response.status_code == 400 and "modulus" in response.content.decode()
         assert not BankAccount.objects.exists()
-        client.post(f"/finance/suppliers/{supplier.pk}/bank-details/",
-                    {"account_name": "SHERBORNE NURSERY", "sort_code": TAXI_SORT_CODE, "account_number": TAXI_ACCOUNT})
+        client.post(
+            f"/finance/suppliers/{supplier.pk}/bank-details/",
+            {"account_name": "SHERBORNE NURSERY", "sort_code": TAXI_SORT_CODE, "account_number": TAXI_ACCOUNT},
+        )
         page = client.get(f"/finance/suppliers/{supplier.pk}/").content.decode()
         assert "****4958" in page and TAXI_ACCOUNT not in page and "Verify the bank details" not in page
         assert client.post(f"/finance/suppliers/{supplier.pk}/bank-details/verify/").status_code == 403
@@ -343,7 +421,9 @@ class TestSupplierPages:
     def test_finance_takes_a_supplier_off_the_register(self, world, client):
         supplier = taxi_firm(world)
         client.force_login(world.u.fin2)
-        response = client.post(f"/finance/suppliers/{supplier.pk}/", {"name": supplier.name, "supplies": supplier.supplies})
+        response = client.post(
+            f"/finance/suppliers/{supplier.pk}/", {"name": supplier.name, "supplies": supplier.supplies}
+        )
         assert response.status_code == 302
         supplier.refresh_from_db()
         assert not supplier.active and supplier.email == ""
@@ -352,22 +432,34 @@ class TestSupplierPages:
     def test_the_package_page_offers_active_suppliers_and_pays_one(self, world, client):
         supplier = taxi_firm(world)
         taxi_firm(world, name="Closed Cabs")
-        payment_services.supplier_update(supplier_id=Supplier.objects.get(name="Closed Cabs").pk, by=world.u.fin1,
-                                         active=False)
+        payment_services.supplier_update(
+            supplier_id=Supplier.objects.get(name="Closed Cabs").pk, by=world.u.fin1, active=False
+        )
         case, grandmother, plan = scenario.plan_accepted(world)
         client.force_login(world.u.prac_east)
         form = client.get(reverse("network_packages:package_new", args=[case.pk])).content.decode()
         assert f'value="supplier-{supplier.pk}"' in form and "Closed Cabs" not in form
         assert f'value="{grandmother.pk}"' in form
-        response = client.post(reverse("network_packages:package_new", args=[case.pk]), {
-            "justification": "School runs", "other_funding_checked": "on",
-            "agreement_signed_on": timezone.localdate().strftime("%d/%m/%Y"),
-            "review_by": (timezone.localdate() + datetime.timedelta(days=30)).strftime("%d/%m/%Y"),
-            "items-TOTAL_FORMS": "1", "items-INITIAL_FORMS": "0", "items-MIN_NUM_FORMS": "1", "items-MAX_NUM_FORMS": "5",
-            "items-0-description": "School taxi", "items-0-category": "transport", "items-0-payee": f"supplier-{supplier.pk}",
-            "items-0-amount": "40.00", "items-0-frequency": "weekly", "items-0-instalments": "4",
-            "items-0-starts_on": (timezone.localdate() + datetime.timedelta(days=14)).strftime("%d/%m/%Y"),
-        })
+        response = client.post(
+            reverse("network_packages:package_new", args=[case.pk]),
+            {
+                "justification": "School runs",
+                "other_funding_checked": "on",
+                "agreement_signed_on": timezone.localdate().strftime("%d/%m/%Y"),
+                "review_by": (timezone.localdate() + datetime.timedelta(days=30)).strftime("%d/%m/%Y"),
+                "items-TOTAL_FORMS": "1",
+                "items-INITIAL_FORMS": "0",
+                "items-MIN_NUM_FORMS": "1",
+                "items-MAX_NUM_FORMS": "5",
+                "items-0-description": "School taxi",
+                "items-0-category": "transport",
+                "items-0-payee": f"supplier-{supplier.pk}",
+                "items-0-amount": "40.00",
+                "items-0-frequency": "weekly",
+                "items-0-instalments": "4",
+                "items-0-starts_on": (timezone.localdate() + datetime.timedelta(days=14)).strftime("%d/%m/%Y"),
+            },
+        )
         assert response.status_code == 302, response.content.decode()[:3000]
         item = PackageItem.objects.get()
         assert (item.supplier, item.payee, item.package.total) == (supplier, None, Decimal("160.00"))

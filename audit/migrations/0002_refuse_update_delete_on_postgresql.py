@@ -3,6 +3,7 @@
 The one update allowed is the one Django makes when a user is deleted: actor_id set to NULL
 (ON DELETE SET NULL), with every other column unchanged. TRUNCATE is left to the database owner.
 """
+
 from django.db import migrations
 
 TABLES = ["audit_logentry", "audit_domainevent", "audit_accesslog"]

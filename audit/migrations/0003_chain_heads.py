@@ -1,4 +1,5 @@
 """Create the chain heads up front, so appending a record never has to create one."""
+
 from django.db import migrations
 
 CHAINS = ["field_history", "domain_events", "access_log"]

@@ -4,30 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0003_chain_heads'),
+        ("audit", "0003_chain_heads"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='accesslog',
-            name='remote_addr',
+            model_name="accesslog",
+            name="remote_addr",
             field=models.GenericIPAddressField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='accesslog',
-            name='via',
-            field=models.CharField(blank=True, db_default='', default='', max_length=255),
+            model_name="accesslog",
+            name="via",
+            field=models.CharField(blank=True, db_default="", default="", max_length=255),
         ),
         migrations.AddField(
-            model_name='domainevent',
-            name='remote_addr',
+            model_name="domainevent",
+            name="remote_addr",
             field=models.GenericIPAddressField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='domainevent',
-            name='via',
-            field=models.CharField(blank=True, db_default='', default='', max_length=255),
+            model_name="domainevent",
+            name="via",
+            field=models.CharField(blank=True, db_default="", default="", max_length=255),
         ),
     ]

@@ -6,41 +6,74 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('audit', '0004_origin_of_events_and_reads'),
+        ("audit", "0004_origin_of_events_and_reads"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='LookedAfterMark',
+            name="LookedAfterMark",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('case_id', models.BigIntegerField(unique=True)),
-                ('looked_after', models.BooleanField(default=True)),
-                ('reason', models.TextField(blank=True)),
-                ('marked_at', models.DateTimeField()),
-                ('marked_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("case_id", models.BigIntegerField(unique=True)),
+                ("looked_after", models.BooleanField(default=True)),
+                ("reason", models.TextField(blank=True)),
+                ("marked_at", models.DateTimeField()),
+                (
+                    "marked_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='LegalHold',
+            name="LegalHold",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('case_id', models.BigIntegerField(blank=True, db_index=True, null=True)),
-                ('object_type', models.CharField(blank=True, help_text='e.g. "payments.paymentbatch"', max_length=100)),
-                ('object_id', models.BigIntegerField(blank=True, null=True)),
-                ('reason', models.TextField()),
-                ('placed_at', models.DateTimeField()),
-                ('released_at', models.DateTimeField(blank=True, null=True)),
-                ('release_reason', models.TextField(blank=True)),
-                ('placed_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('released_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("case_id", models.BigIntegerField(blank=True, db_index=True, null=True)),
+                ("object_type", models.CharField(blank=True, help_text='e.g. "payments.paymentbatch"', max_length=100)),
+                ("object_id", models.BigIntegerField(blank=True, null=True)),
+                ("reason", models.TextField()),
+                ("placed_at", models.DateTimeField()),
+                ("released_at", models.DateTimeField(blank=True, null=True)),
+                ("release_reason", models.TextField(blank=True)),
+                (
+                    "placed_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "released_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-placed_at', '-id'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('case_id__isnull', False), models.Q(models.Q(('object_type', ''), _negated=True), ('object_id__isnull', False)), _connector='OR'), name='legal_hold_names_what_it_holds')],
+                "ordering": ["-placed_at", "-id"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("case_id__isnull", False),
+                            models.Q(models.Q(("object_type", ""), _negated=True), ("object_id__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="legal_hold_names_what_it_holds",
+                    )
+                ],
             },
         ),
     ]

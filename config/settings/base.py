@@ -1,4 +1,5 @@
 """Settings shared by every environment. Everything that differs comes from the environment."""
+
 import os
 from pathlib import Path
 
@@ -73,11 +74,7 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60
-    )
-}
+DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Wait for a writer instead of failing at once with "database is locked".
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
@@ -164,8 +161,16 @@ AUDITLOG_LOGENTRY_MODEL = "audit.LogEntry"
 AUDITLOG_MASK_CALLABLE = "audit.masking.mask"
 # Field history shows that these changed and who changed them, never their values.
 AUDIT_MASKED_FIELDS = {
-    "*": ["date_of_birth", "nhs_number", "unique_pupil_number", "national_insurance_number",
-          "sort_code", "account_number", "account_name", "iban"],
+    "*": [
+        "date_of_birth",
+        "nhs_number",
+        "unique_pupil_number",
+        "national_insurance_number",
+        "sort_code",
+        "account_number",
+        "account_name",
+        "iban",
+    ],
     "fgdm.child": ["first_name", "last_name", "date_of_birth"],
 }
 # Entries about these are described as "<model> #<id>": their own description names the person.

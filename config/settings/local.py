@@ -1,4 +1,5 @@
 """Developer machine: `make run`. Debug on, a fixed dev-only secret unless one is given."""
+
 from config.settings.base import *  # noqa: F401,F403
 from config.settings.base import env_bool
 

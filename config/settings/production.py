@@ -1,4 +1,5 @@
 """Production: PostgreSQL via DATABASE_URL, secrets from the environment, secure cookies."""
+
 from django.core.exceptions import ImproperlyConfigured
 
 from config.settings.base import *  # noqa: F401,F403

@@ -1,4 +1,5 @@
 """Test suite: fast hashing, no debug."""
+
 from config.settings.base import *  # noqa: F401,F403
 
 DEBUG = False

@@ -1,4 +1,5 @@
 """What every API view shares: the auditlog actor for token-authenticated requests."""
+
 from auditlog.context import auditlog_value, set_actor
 from rest_framework.views import APIView
 

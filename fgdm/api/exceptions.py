@@ -1,13 +1,14 @@
 """One exception handler for the API: domain errors become 400/403/404/409 with a clear message."""
+
 from django.core.exceptions import ObjectDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from viewflow.workflow.exceptions import FlowLockFailed
 
 from fgdm.exceptions import DomainError
-from viewflow.workflow.exceptions import FlowLockFailed
 
 
 def exception_handler(exc, context):
@@ -20,6 +21,7 @@ def exception_handler(exc, context):
     if isinstance(exc, DjangoValidationError):
         return Response(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}, status=400)
     if isinstance(exc, FlowLockFailed):
-        return Response({"detail": "The case is being changed by someone else; try again."},
-                        status=status.HTTP_409_CONFLICT)
+        return Response(
+            {"detail": "The case is being changed by someone else; try again."}, status=status.HTTP_409_CONFLICT
+        )
     return drf_exception_handler(exc, context)

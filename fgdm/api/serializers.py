@@ -1,4 +1,5 @@
 """API shapes of the case side. Input serializers check types; services check rules."""
+
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
@@ -19,7 +20,6 @@ from fgdm.models import (
     PreProceedings,
     Team,
 )
-
 
 # Ids in request bodies: positive and within a 64-bit integer (larger ones would crash SQLite's driver).
 MAX_ID = 2**63 - 1
@@ -72,8 +72,16 @@ class MeSerializer(serializers.Serializer):
 class ChildSerializer(serializers.ModelSerializer):
     class Meta:
         model = Child
-        fields = ["id", "first_name", "last_name", "date_of_birth", "wishes_and_feelings", "participation",
-                  "participation_detail", "wishes_recorded_at"]
+        fields = [
+            "id",
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "wishes_and_feelings",
+            "participation",
+            "participation_detail",
+            "wishes_recorded_at",
+        ]
         read_only_fields = ["id", "participation", "participation_detail", "wishes_recorded_at"]
 
 
@@ -98,8 +106,12 @@ def open_tasks_of(case) -> list[dict]:
         return []
     tasks = Task.objects.filter(process_id=case.process_id, status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED])
     return [
-        {"id": t.pk, "name": t.flow_task.name, "title": str(t.flow_task.task_title),
-         "owner": t.owner.get_username() if t.owner_id else None}
+        {
+            "id": t.pk,
+            "name": t.flow_task.name,
+            "title": str(t.flow_task.task_title),
+            "owner": t.owner.get_username() if t.owner_id else None,
+        }
         for t in tasks.select_related("owner").order_by("id")
     ]
 
@@ -122,10 +134,30 @@ class CaseSerializer(CaseListSerializer):
     class Meta:
         model = Case
         fields = [
-            "id", "reference", "family_name", "locality", "hub", "team", "stage", "status", "referral_reason",
-            "lead_practitioner", "consent_to_refer", "consent_to_share", "consent_given_by", "consent_recorded_at",
-            "consent_withdrawn_at", "consent_withdrawn_by", "bottom_lines",
-            "child_lives_with", "support_needed", "opened_on", "closed_on", "outcome", "children", "current_tasks",
+            "id",
+            "reference",
+            "family_name",
+            "locality",
+            "hub",
+            "team",
+            "stage",
+            "status",
+            "referral_reason",
+            "lead_practitioner",
+            "consent_to_refer",
+            "consent_to_share",
+            "consent_given_by",
+            "consent_recorded_at",
+            "consent_withdrawn_at",
+            "consent_withdrawn_by",
+            "bottom_lines",
+            "child_lives_with",
+            "support_needed",
+            "opened_on",
+            "closed_on",
+            "outcome",
+            "children",
+            "current_tasks",
             "plan_progress",
         ]
 
@@ -149,8 +181,9 @@ class ChildInputSerializer(serializers.Serializer):
     last_name = serializers.CharField(max_length=100)
     date_of_birth = serializers.DateField()
     wishes_and_feelings = serializers.CharField(required=False, allow_blank=True, default="")
-    participation = serializers.ChoiceField(choices=ChildParticipation.choices, required=False, allow_blank=True,
-                                            default="")
+    participation = serializers.ChoiceField(
+        choices=ChildParticipation.choices, required=False, allow_blank=True, default=""
+    )
 
 
 class CaseCreateSerializer(serializers.Serializer):
@@ -190,8 +223,9 @@ class WishesSerializer(serializers.Serializer):
 
 
 class PreparationSerializer(serializers.Serializer):
-    status = serializers.ChoiceField(choices=[c for c in PreparationStatus.choices
-                                              if c[0] != PreparationStatus.NOT_CONTACTED])
+    status = serializers.ChoiceField(
+        choices=[c for c in PreparationStatus.choices if c[0] != PreparationStatus.NOT_CONTACTED]
+    )
     notes = serializers.CharField(required=False, allow_blank=True, default="")
     exclusion_reason = serializers.CharField(required=False, allow_blank=True, default="")
     how_to_contribute = serializers.CharField(required=False, allow_blank=True, default="")
@@ -206,8 +240,18 @@ class PreProceedingsSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PreProceedings
-        fields = ["case", "status", "letter_sent_on", "declined_on", "declined_by", "exemption_reason",
-                  "exemption_decided_by", "exemption_decided_on", "application_made_on", "application_basis"]
+        fields = [
+            "case",
+            "status",
+            "letter_sent_on",
+            "declined_on",
+            "declined_by",
+            "exemption_reason",
+            "exemption_decided_by",
+            "exemption_decided_on",
+            "application_made_on",
+            "application_basis",
+        ]
 
 
 class OfferSerializer(serializers.Serializer):
@@ -245,14 +289,38 @@ class NetworkMemberSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = NetworkMember
-        fields = ["id", "full_name", "relationship", "is_parent", "has_parental_responsibility", "lives_with_child",
-                  "phone", "email", "address", "payment_eligible", "preparation_status", "excluded_from_meetings",
-                  "exclusion_reason", "how_to_contribute"]
-        read_only_fields = ["id", "payment_eligible", "preparation_status", "excluded_from_meetings",
-                            "exclusion_reason", "how_to_contribute"]
-        extra_kwargs = {"phone": {"required": False}, "email": {"required": False}, "address": {"required": False},
-                        "is_parent": {"required": True}, "has_parental_responsibility": {"required": True},
-                        "lives_with_child": {"required": False}}
+        fields = [
+            "id",
+            "full_name",
+            "relationship",
+            "is_parent",
+            "has_parental_responsibility",
+            "lives_with_child",
+            "phone",
+            "email",
+            "address",
+            "payment_eligible",
+            "preparation_status",
+            "excluded_from_meetings",
+            "exclusion_reason",
+            "how_to_contribute",
+        ]
+        read_only_fields = [
+            "id",
+            "payment_eligible",
+            "preparation_status",
+            "excluded_from_meetings",
+            "exclusion_reason",
+            "how_to_contribute",
+        ]
+        extra_kwargs = {
+            "phone": {"required": False},
+            "email": {"required": False},
+            "address": {"required": False},
+            "is_parent": {"required": True},
+            "has_parental_responsibility": {"required": True},
+            "lives_with_child": {"required": False},
+        }
 
 
 class MeetingSerializer(serializers.ModelSerializer):
@@ -260,9 +328,24 @@ class MeetingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Meeting
-        fields = ["id", "case", "model", "status", "scheduled_for", "venue", "coordinator", "coordinator_request",
-                  "bottom_lines", "prepared_at", "held_on", "attendees", "child_participation", "information_shared",
-                  "private_family_time", "private_family_time_minutes"]
+        fields = [
+            "id",
+            "case",
+            "model",
+            "status",
+            "scheduled_for",
+            "venue",
+            "coordinator",
+            "coordinator_request",
+            "bottom_lines",
+            "prepared_at",
+            "held_on",
+            "attendees",
+            "child_participation",
+            "information_shared",
+            "private_family_time",
+            "private_family_time_minutes",
+        ]
 
 
 class MeetingCreateSerializer(serializers.Serializer):
@@ -300,8 +383,9 @@ class MeetingRecordSerializer(serializers.Serializer):
     private_family_time = serializers.BooleanField()
     child_participation = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     information_shared = serializers.CharField(required=False, allow_blank=True, default="")
-    private_family_time_minutes = serializers.IntegerField(required=False, allow_null=True, default=None,
-                                                           min_value=1, max_value=1440)
+    private_family_time_minutes = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=1440
+    )
     plan = PlanInputSerializer()
 
 
@@ -325,8 +409,20 @@ class PlanSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = FamilyPlan
-        fields = ["id", "case", "meeting", "version", "status", "contingency", "monitoring", "review_by", "agreed_on",
-                  "return_reason", "actions", "progress"]
+        fields = [
+            "id",
+            "case",
+            "meeting",
+            "version",
+            "status",
+            "contingency",
+            "monitoring",
+            "review_by",
+            "agreed_on",
+            "return_reason",
+            "actions",
+            "progress",
+        ]
 
     @staticmethod
     @extend_schema_field(ProgressSerializer)

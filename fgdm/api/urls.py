@@ -12,20 +12,35 @@ urlpatterns = [
     path("cases/<int:case_id>/", views.CaseDetail.as_view(), name="api-case"),
     path("cases/<int:case_id>/allocate/", views.CaseAllocate.as_view(), name="api-case-allocate"),
     path("cases/<int:case_id>/consent/", views.CaseConsent.as_view(), name="api-case-consent"),
-    path("cases/<int:case_id>/consent/withdraw/", views.CaseConsentWithdraw.as_view(), name="api-case-consent-withdraw"),
+    path(
+        "cases/<int:case_id>/consent/withdraw/", views.CaseConsentWithdraw.as_view(), name="api-case-consent-withdraw"
+    ),
     path("cases/<int:case_id>/bottom-lines/", views.CaseBottomLines.as_view(), name="api-case-bottom-lines"),
     path("cases/<int:case_id>/pre-proceedings/", views.PreProceedingsDetail.as_view(), name="api-case-pre-proceedings"),
-    path("cases/<int:case_id>/pre-proceedings/offer/", views.PreProceedingsOffer.as_view(),
-         name="api-case-pre-proceedings-offer"),
-    path("cases/<int:case_id>/pre-proceedings/declined/", views.PreProceedingsDeclined.as_view(),
-         name="api-case-pre-proceedings-declined"),
-    path("cases/<int:case_id>/pre-proceedings/exemption/", views.PreProceedingsExemption.as_view(),
-         name="api-case-pre-proceedings-exemption"),
-    path("cases/<int:case_id>/pre-proceedings/application/", views.PreProceedingsApplication.as_view(),
-         name="api-case-pre-proceedings-application"),
+    path(
+        "cases/<int:case_id>/pre-proceedings/offer/",
+        views.PreProceedingsOffer.as_view(),
+        name="api-case-pre-proceedings-offer",
+    ),
+    path(
+        "cases/<int:case_id>/pre-proceedings/declined/",
+        views.PreProceedingsDeclined.as_view(),
+        name="api-case-pre-proceedings-declined",
+    ),
+    path(
+        "cases/<int:case_id>/pre-proceedings/exemption/",
+        views.PreProceedingsExemption.as_view(),
+        name="api-case-pre-proceedings-exemption",
+    ),
+    path(
+        "cases/<int:case_id>/pre-proceedings/application/",
+        views.PreProceedingsApplication.as_view(),
+        name="api-case-pre-proceedings-application",
+    ),
     path("children/<int:child_id>/wishes/", views.ChildWishes.as_view(), name="api-child-wishes"),
-    path("network-members/<int:member_id>/preparation/", views.MemberPreparation.as_view(),
-         name="api-member-preparation"),
+    path(
+        "network-members/<int:member_id>/preparation/", views.MemberPreparation.as_view(), name="api-member-preparation"
+    ),
     path("plan-actions/<int:action_id>/done/", views.ActionDone.as_view(), name="api-action-done"),
     path("cases/<int:case_id>/transfer/", views.CaseTransfer.as_view(), name="api-case-transfer"),
     path("cases/<int:case_id>/review/", views.CaseReview.as_view(), name="api-case-review"),

@@ -2,17 +2,17 @@
 
 Reads go through selectors (out of scope → 404); rules and states are the services' business.
 """
+
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
-
 from viewflow.workflow.models import Task
 
-from audit.models import DomainEvent
 from audit.forms import TimelineFilterForm
+from audit.models import DomainEvent
 from audit.services import record_access
 from audit.timeline import EVENT_KINDS, Timeline
 from fgdm import selectors, services
@@ -48,8 +48,9 @@ class MyConflicts(AuditedMixin, generics.GenericAPIView):
     @extend_schema(request=s.ConflictSerializer, responses={201: s.ConflictSerializer})
     def post(self, request):
         data = _valid(s.ConflictSerializer, request)
-        conflict = services.conflict_declare(by=request.user, case_reference=data["case_reference"],
-                                             reason=data["reason"])
+        conflict = services.conflict_declare(
+            by=request.user, case_reference=data["case_reference"], reason=data["reason"]
+        )
         return Response(s.ConflictSerializer(conflict).data, status=status.HTTP_201_CREATED)
 
 
@@ -74,8 +75,13 @@ class HubList(AuditedMixin, generics.ListAPIView):
 
 def actions_from(data) -> list[ActionInput]:
     return [
-        ActionInput(description=a["description"], owner_member_id=a.get("owner_member"),
-                    owner_text=a.get("owner_text", ""), due_by=a.get("due_by"), checked_by=a.get("checked_by", ""))
+        ActionInput(
+            description=a["description"],
+            owner_member_id=a.get("owner_member"),
+            owner_text=a.get("owner_text", ""),
+            due_by=a.get("due_by"),
+            checked_by=a.get("checked_by", ""),
+        )
         for a in data
     ]
 
@@ -89,7 +95,8 @@ class CaseListCreate(AuditedMixin, generics.GenericAPIView):
 
     @extend_schema(
         parameters=[OpenApiParameter(name, str) for name in ("status", "locality", "stage", "q")],
-        responses=s.CaseListSerializer(many=True), operation_id="cases_list",
+        responses=s.CaseListSerializer(many=True),
+        operation_id="cases_list",
     )
     def get(self, request):
         page = self.paginate_queryset(self.get_queryset())
@@ -100,9 +107,15 @@ class CaseListCreate(AuditedMixin, generics.GenericAPIView):
         ensure_may(request.user, "case_create")
         data = _valid(s.CaseCreateSerializer, request)
         case = services.case_create(
-            by=request.user, family_name=data["family_name"], locality=data["locality"], stage=data["stage"],
-            referral_reason=data["referral_reason"], hub=data.get("hub"), child_lives_with=data["child_lives_with"],
-            consent_given_by=data["consent_given_by"], children=[ChildInput(**c) for c in data["children"]],
+            by=request.user,
+            family_name=data["family_name"],
+            locality=data["locality"],
+            stage=data["stage"],
+            referral_reason=data["referral_reason"],
+            hub=data.get("hub"),
+            child_lives_with=data["child_lives_with"],
+            consent_given_by=data["consent_given_by"],
+            children=[ChildInput(**c) for c in data["children"]],
         )
         return Response(s.CaseSerializer(case).data, status=status.HTTP_201_CREATED)
 
@@ -137,8 +150,13 @@ class CaseConsent(AuditedAPIView):
         case = selectors.case_get(user=request.user, case_id=case_id)
         ensure_may(request.user, "case_record_consent")
         data = _valid(s.ConsentSerializer, request)
-        case = services.case_record_consent(case_id=case.pk, by=request.user, given_by=data["given_by"],
-                                            to_refer=data["to_refer"], to_share=data["to_share"])
+        case = services.case_record_consent(
+            case_id=case.pk,
+            by=request.user,
+            given_by=data["given_by"],
+            to_refer=data["to_refer"],
+            to_share=data["to_share"],
+        )
         return Response(s.CaseSerializer(case).data)
 
 
@@ -218,8 +236,9 @@ def _pre_proceedings_step(serializer_class, service, step="pre_proceedings_recor
 PreProceedingsOffer = _pre_proceedings_step(s.OfferSerializer, services.pre_proceedings_record_offer)
 PreProceedingsDeclined = _pre_proceedings_step(s.DeclinedSerializer, services.pre_proceedings_record_declined)
 PreProceedingsExemption = _pre_proceedings_step(s.ExemptionSerializer, services.pre_proceedings_record_exemption)
-PreProceedingsApplication = _pre_proceedings_step(s.ApplicationSerializer, services.pre_proceedings_record_application,
-                                                  step="pre_proceedings_application")
+PreProceedingsApplication = _pre_proceedings_step(
+    s.ApplicationSerializer, services.pre_proceedings_record_application, step="pre_proceedings_application"
+)
 
 
 class CaseTransfer(AuditedAPIView):
@@ -228,8 +247,13 @@ class CaseTransfer(AuditedAPIView):
         case = selectors.case_get(user=request.user, case_id=case_id)
         ensure_may(request.user, "case_transfer")
         data = _valid(s.TransferSerializer, request)
-        case = services.case_transfer(case_id=case.pk, by=request.user, team=data["team"],
-                                      locality=data.get("locality"), lead_practitioner=data["lead_practitioner"])
+        case = services.case_transfer(
+            case_id=case.pk,
+            by=request.user,
+            team=data["team"],
+            locality=data.get("locality"),
+            lead_practitioner=data["lead_practitioner"],
+        )
         return Response(s.CaseSerializer(case).data)
 
 
@@ -239,8 +263,9 @@ class CaseReview(AuditedAPIView):
         case = selectors.case_get(user=request.user, case_id=case_id)
         ensure_may(request.user, "case_review")
         data = _valid(s.ReviewSerializer, request)
-        case = services.case_review(case_id=case.pk, by=request.user, close=data["close"], outcome=data["outcome"],
-                                    notes=data["notes"])
+        case = services.case_review(
+            case_id=case.pk, by=request.user, close=data["close"], outcome=data["outcome"], notes=data["notes"]
+        )
         return Response(s.CaseSerializer(case).data)
 
 
@@ -278,10 +303,16 @@ class MeetingListCreate(AuditedMixin, generics.GenericAPIView):
         case = selectors.case_get(user=request.user, case_id=case_id)
         ensure_may(request.user, "meeting_schedule")
         data = _valid(s.MeetingCreateSerializer, request)
-        meeting = services.meeting_schedule(case_id=case.pk, by=request.user, model=data["model"],
-                                            scheduled_for=data["scheduled_for"], venue=data["venue"],
-                                            coordinator=data.get("coordinator"), bottom_lines=data["bottom_lines"],
-                                            coordinator_request=data["coordinator_request"])
+        meeting = services.meeting_schedule(
+            case_id=case.pk,
+            by=request.user,
+            model=data["model"],
+            scheduled_for=data["scheduled_for"],
+            venue=data["venue"],
+            coordinator=data.get("coordinator"),
+            bottom_lines=data["bottom_lines"],
+            coordinator_request=data["coordinator_request"],
+        )
         return Response(s.MeetingSerializer(meeting).data, status=status.HTTP_201_CREATED)
 
 
@@ -301,10 +332,16 @@ class MeetingRecord(AuditedAPIView):
         ensure_may(request.user, "meeting_record")
         data = _valid(s.MeetingRecordSerializer, request)
         plan = services.meeting_record(
-            meeting_id=meeting.pk, by=request.user, held_on=data["held_on"], attendees=data["attendees"],
-            private_family_time=data["private_family_time"], child_participation=data["child_participation"],
-            actions=actions_from(data["plan"]["actions"]), contingency=data["plan"]["contingency"],
-            review_by=data["plan"]["review_by"], monitoring=data["plan"]["monitoring"],
+            meeting_id=meeting.pk,
+            by=request.user,
+            held_on=data["held_on"],
+            attendees=data["attendees"],
+            private_family_time=data["private_family_time"],
+            child_participation=data["child_participation"],
+            actions=actions_from(data["plan"]["actions"]),
+            contingency=data["plan"]["contingency"],
+            review_by=data["plan"]["review_by"],
+            monitoring=data["plan"]["monitoring"],
             information_shared=data["information_shared"],
             private_family_time_minutes=data["private_family_time_minutes"],
         )
@@ -345,9 +382,14 @@ class PlanRevise(AuditedAPIView):
         plan = selectors.plan_get(user=request.user, plan_id=plan_id)
         ensure_may(request.user, "plan_revise")
         data = _valid(s.PlanInputSerializer, request)
-        plan = services.plan_revise(plan_id=plan.pk, by=request.user, actions=actions_from(data["actions"]),
-                                    contingency=data["contingency"], review_by=data["review_by"],
-                                    monitoring=data["monitoring"])
+        plan = services.plan_revise(
+            plan_id=plan.pk,
+            by=request.user,
+            actions=actions_from(data["actions"]),
+            contingency=data["contingency"],
+            review_by=data["review_by"],
+            monitoring=data["monitoring"],
+        )
         return Response(s.PlanSerializer(plan).data, status=status.HTTP_201_CREATED)
 
 
@@ -375,10 +417,15 @@ class CaseAudit(AuditedMixin, generics.GenericAPIView):
     queryset = DomainEvent.objects.none()  # for the schema only
 
     @extend_schema(
-        responses=s.AuditEntrySerializer(many=True), operation_id="cases_audit_list",
+        responses=s.AuditEntrySerializer(many=True),
+        operation_id="cases_audit_list",
         parameters=[
-            OpenApiParameter("kind", str, description="Comma-separated: people, decisions, money, workflow, "
-                             "access. Default: people,decisions,money (the case's domain events)."),
+            OpenApiParameter(
+                "kind",
+                str,
+                description="Comma-separated: people, decisions, money, workflow, "
+                "access. Default: people,decisions,money (the case's domain events).",
+            ),
             OpenApiParameter("since", OpenApiTypes.DATE, description="On or after this date"),
             OpenApiParameter("until", OpenApiTypes.DATE, description="On or before this date"),
             OpenApiParameter("actor", str, description="Username of the person who acted"),
@@ -393,5 +440,3 @@ class CaseAudit(AuditedMixin, generics.GenericAPIView):
         timeline = Timeline(case_id=case.pk, process_id=case.process_id, filters=form.filters())
         page = self.paginate_queryset(timeline)
         return self.get_paginated_response(s.AuditEntrySerializer(page, many=True).data)
-
-

@@ -6,235 +6,482 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('viewflow', '0015_task_scheduled'),
+        ("viewflow", "0015_task_scheduled"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='FamilyHub',
+            name="FamilyHub",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('kind', models.CharField(choices=[('main', 'Main hub'), ('network_point', 'Network point')], max_length=16)),
-                ('lead_organisation', models.CharField(blank=True, max_length=200)),
-                ('designated', models.CharField(blank=True, help_text='Year or year-month designated', max_length=16)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "kind",
+                    models.CharField(choices=[("main", "Main hub"), ("network_point", "Network point")], max_length=16),
+                ),
+                ("lead_organisation", models.CharField(blank=True, max_length=200)),
+                ("designated", models.CharField(blank=True, help_text="Year or year-month designated", max_length=16)),
             ],
             options={
-                'ordering': ['locality__name', 'kind', 'name'],
+                "ordering": ["locality__name", "kind", "name"],
             },
         ),
         migrations.CreateModel(
-            name='Locality',
+            name="Locality",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=32, unique=True)),
-                ('name', models.CharField(max_length=100)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(max_length=32, unique=True)),
+                ("name", models.CharField(max_length=100)),
             ],
             options={
-                'verbose_name_plural': 'localities',
-                'ordering': ['name'],
+                "verbose_name_plural": "localities",
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='CaseProcess',
-            fields=[
-            ],
+            name="CaseProcess",
+            fields=[],
             options={
-                'verbose_name': 'Case process',
-                'proxy': True,
-                'indexes': [],
-                'constraints': [],
+                "verbose_name": "Case process",
+                "proxy": True,
+                "indexes": [],
+                "constraints": [],
             },
-            bases=('viewflow.process',),
+            bases=("viewflow.process",),
         ),
         migrations.CreateModel(
-            name='Case',
+            name="Case",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=20, unique=True)),
-                ('family_name', models.CharField(max_length=100)),
-                ('stage', models.CharField(choices=[('family_help', 'Family help'), ('child_protection', 'Child protection'), ('pre_proceedings', 'Pre-proceedings'), ('kinship', 'Kinship care')], max_length=32)),
-                ('status', models.CharField(choices=[('referred', 'Referral received'), ('allocated', 'Allocated — mapping the network'), ('meeting_planned', 'Meeting planned'), ('plan_agreed', 'Plan agreed by the family'), ('plan_returned', 'Plan returned to the family'), ('plan_accepted', 'Plan in place'), ('closed', 'Closed')], default='referred', max_length=32)),
-                ('referral_reason', models.TextField()),
-                ('consent_to_share', models.BooleanField(default=False)),
-                ('consent_given_by', models.CharField(blank=True, max_length=200)),
-                ('consent_recorded_at', models.DateTimeField(blank=True, null=True)),
-                ('child_lives_with', models.CharField(blank=True, max_length=200)),
-                ('support_needed', models.BooleanField(blank=True, null=True)),
-                ('opened_on', models.DateField()),
-                ('closed_on', models.DateField(blank=True, null=True)),
-                ('outcome', models.CharField(blank=True, choices=[('remained_at_home', 'Child remained at home'), ('kinship_care', 'Child moved to kinship care'), ('cp_plan_ended', 'Child protection plan ended'), ('entered_care', 'Child entered care'), ('other', 'Other')], max_length=32)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('lead_practitioner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='led_cases', to=settings.AUTH_USER_MODEL)),
-                ('process', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='case', to='viewflow.process')),
-                ('referred_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='referred_cases', to=settings.AUTH_USER_MODEL)),
-                ('hub', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='cases', to='fgdm.familyhub')),
-                ('locality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='fgdm.locality')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("reference", models.CharField(max_length=20, unique=True)),
+                ("family_name", models.CharField(max_length=100)),
+                (
+                    "stage",
+                    models.CharField(
+                        choices=[
+                            ("family_help", "Family help"),
+                            ("child_protection", "Child protection"),
+                            ("pre_proceedings", "Pre-proceedings"),
+                            ("kinship", "Kinship care"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("referred", "Referral received"),
+                            ("allocated", "Allocated — mapping the network"),
+                            ("meeting_planned", "Meeting planned"),
+                            ("plan_agreed", "Plan agreed by the family"),
+                            ("plan_returned", "Plan returned to the family"),
+                            ("plan_accepted", "Plan in place"),
+                            ("closed", "Closed"),
+                        ],
+                        default="referred",
+                        max_length=32,
+                    ),
+                ),
+                ("referral_reason", models.TextField()),
+                ("consent_to_share", models.BooleanField(default=False)),
+                ("consent_given_by", models.CharField(blank=True, max_length=200)),
+                ("consent_recorded_at", models.DateTimeField(blank=True, null=True)),
+                ("child_lives_with", models.CharField(blank=True, max_length=200)),
+                ("support_needed", models.BooleanField(blank=True, null=True)),
+                ("opened_on", models.DateField()),
+                ("closed_on", models.DateField(blank=True, null=True)),
+                (
+                    "outcome",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("remained_at_home", "Child remained at home"),
+                            ("kinship_care", "Child moved to kinship care"),
+                            ("cp_plan_ended", "Child protection plan ended"),
+                            ("entered_care", "Child entered care"),
+                            ("other", "Other"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "lead_practitioner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="led_cases",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "process",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="case",
+                        to="viewflow.process",
+                    ),
+                ),
+                (
+                    "referred_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="referred_cases",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "hub",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="cases",
+                        to="fgdm.familyhub",
+                    ),
+                ),
+                (
+                    "locality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="cases", to="fgdm.locality"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-opened_on', '-id'],
-                'permissions': [('view_all_cases', 'Can see cases in every locality'), ('allocate_case', 'Can allocate a case to a lead practitioner'), ('work_case', 'Can work cases as a practitioner'), ('coordinate_conference', 'Can coordinate Family Group Conferences')],
+                "ordering": ["-opened_on", "-id"],
+                "permissions": [
+                    ("view_all_cases", "Can see cases in every locality"),
+                    ("allocate_case", "Can allocate a case to a lead practitioner"),
+                    ("work_case", "Can work cases as a practitioner"),
+                    ("coordinate_conference", "Can coordinate Family Group Conferences"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Child',
+            name="Child",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('first_name', models.CharField(max_length=100)),
-                ('last_name', models.CharField(max_length=100)),
-                ('date_of_birth', models.DateField()),
-                ('wishes_and_feelings', models.TextField(blank=True)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='children', to='fgdm.case')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("first_name", models.CharField(max_length=100)),
+                ("last_name", models.CharField(max_length=100)),
+                ("date_of_birth", models.DateField()),
+                ("wishes_and_feelings", models.TextField(blank=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="children", to="fgdm.case"
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'children',
-                'ordering': ['date_of_birth', 'id'],
+                "verbose_name_plural": "children",
+                "ordering": ["date_of_birth", "id"],
             },
         ),
         migrations.AddField(
-            model_name='familyhub',
-            name='locality',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='hubs', to='fgdm.locality'),
+            model_name="familyhub",
+            name="locality",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="hubs", to="fgdm.locality"
+            ),
         ),
         migrations.CreateModel(
-            name='Meeting',
+            name="Meeting",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('model', models.CharField(choices=[('fnm', 'Family Network Meeting'), ('fgc', 'Family Group Conference')], max_length=3)),
-                ('status', models.CharField(choices=[('scheduled', 'Scheduled'), ('prepared', 'Network prepared'), ('held', 'Held'), ('cancelled', 'Cancelled')], default='scheduled', max_length=16)),
-                ('scheduled_for', models.DateTimeField()),
-                ('venue', models.CharField(max_length=200)),
-                ('bottom_lines', models.TextField(blank=True)),
-                ('prepared_at', models.DateTimeField(blank=True, null=True)),
-                ('held_on', models.DateField(blank=True, null=True)),
-                ('attendees', models.TextField(blank=True)),
-                ('child_participation', models.CharField(blank=True, max_length=200)),
-                ('private_family_time', models.BooleanField(default=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='meetings', to='fgdm.case')),
-                ('coordinator', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='coordinated_meetings', to=settings.AUTH_USER_MODEL)),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "model",
+                    models.CharField(
+                        choices=[("fnm", "Family Network Meeting"), ("fgc", "Family Group Conference")], max_length=3
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("scheduled", "Scheduled"),
+                            ("prepared", "Network prepared"),
+                            ("held", "Held"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="scheduled",
+                        max_length=16,
+                    ),
+                ),
+                ("scheduled_for", models.DateTimeField()),
+                ("venue", models.CharField(max_length=200)),
+                ("bottom_lines", models.TextField(blank=True)),
+                ("prepared_at", models.DateTimeField(blank=True, null=True)),
+                ("held_on", models.DateField(blank=True, null=True)),
+                ("attendees", models.TextField(blank=True)),
+                ("child_participation", models.CharField(blank=True, max_length=200)),
+                ("private_family_time", models.BooleanField(default=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="meetings", to="fgdm.case"
+                    ),
+                ),
+                (
+                    "coordinator",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="coordinated_meetings",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-scheduled_for', '-id'],
+                "ordering": ["-scheduled_for", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='FamilyPlan',
+            name="FamilyPlan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('status', models.CharField(choices=[('agreed', 'Agreed by the family'), ('accepted', 'Accepted'), ('returned', 'Returned to the family'), ('superseded', 'Superseded')], default='agreed', max_length=16)),
-                ('contingency', models.TextField(blank=True)),
-                ('review_by', models.DateField()),
-                ('agreed_on', models.DateField()),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('return_reason', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='plans', to='fgdm.case')),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('meeting', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='plans', to='fgdm.meeting')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("agreed", "Agreed by the family"),
+                            ("accepted", "Accepted"),
+                            ("returned", "Returned to the family"),
+                            ("superseded", "Superseded"),
+                        ],
+                        default="agreed",
+                        max_length=16,
+                    ),
+                ),
+                ("contingency", models.TextField(blank=True)),
+                ("review_by", models.DateField()),
+                ("agreed_on", models.DateField()),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("return_reason", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="plans", to="fgdm.case"
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "meeting",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="plans", to="fgdm.meeting"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-version'],
+                "ordering": ["-version"],
             },
         ),
         migrations.CreateModel(
-            name='NetworkMember',
+            name="NetworkMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('full_name', models.CharField(max_length=200)),
-                ('relationship', models.CharField(choices=[('grandparent', 'Grandparent'), ('aunt_uncle', 'Aunt or uncle'), ('adult_sibling', 'Adult sibling'), ('other_relative', 'Other relative'), ('friend', 'Friend'), ('neighbour', 'Neighbour'), ('faith_community', 'Faith community'), ('community_volunteer', 'Community volunteer'), ('parent', 'Parent'), ('other', 'Other')], max_length=32)),
-                ('is_parent', models.BooleanField(default=False)),
-                ('has_parental_responsibility', models.BooleanField(default=False)),
-                ('lives_with_child', models.BooleanField(default=False)),
-                ('phone', models.CharField(blank=True, max_length=40)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('address', models.TextField(blank=True)),
-                ('excluded_from_meetings', models.BooleanField(default=False)),
-                ('exclusion_reason', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('added_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='network_members', to='fgdm.case')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("full_name", models.CharField(max_length=200)),
+                (
+                    "relationship",
+                    models.CharField(
+                        choices=[
+                            ("grandparent", "Grandparent"),
+                            ("aunt_uncle", "Aunt or uncle"),
+                            ("adult_sibling", "Adult sibling"),
+                            ("other_relative", "Other relative"),
+                            ("friend", "Friend"),
+                            ("neighbour", "Neighbour"),
+                            ("faith_community", "Faith community"),
+                            ("community_volunteer", "Community volunteer"),
+                            ("parent", "Parent"),
+                            ("other", "Other"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("is_parent", models.BooleanField(default=False)),
+                ("has_parental_responsibility", models.BooleanField(default=False)),
+                ("lives_with_child", models.BooleanField(default=False)),
+                ("phone", models.CharField(blank=True, max_length=40)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("address", models.TextField(blank=True)),
+                ("excluded_from_meetings", models.BooleanField(default=False)),
+                ("exclusion_reason", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "added_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="network_members", to="fgdm.case"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['full_name', 'id'],
+                "ordering": ["full_name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='PlanAction',
+            name="PlanAction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('description', models.TextField()),
-                ('owner_text', models.CharField(blank=True, max_length=200)),
-                ('due_by', models.DateField(blank=True, null=True)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('done', 'Done')], default='open', max_length=8)),
-                ('owner_member', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='plan_actions', to='fgdm.networkmember')),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='actions', to='fgdm.familyplan')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("description", models.TextField()),
+                ("owner_text", models.CharField(blank=True, max_length=200)),
+                ("due_by", models.DateField(blank=True, null=True)),
+                (
+                    "status",
+                    models.CharField(choices=[("open", "Open"), ("done", "Done")], default="open", max_length=8),
+                ),
+                (
+                    "owner_member",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="plan_actions",
+                        to="fgdm.networkmember",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="actions", to="fgdm.familyplan"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Team',
+            name="Team",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.SlugField(max_length=32, unique=True)),
-                ('name', models.CharField(max_length=100)),
-                ('localities', models.ManyToManyField(related_name='teams', to='fgdm.locality')),
-                ('managers', models.ManyToManyField(blank=True, related_name='managed_teams', to=settings.AUTH_USER_MODEL)),
-                ('members', models.ManyToManyField(blank=True, related_name='teams', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.SlugField(max_length=32, unique=True)),
+                ("name", models.CharField(max_length=100)),
+                ("localities", models.ManyToManyField(related_name="teams", to="fgdm.locality")),
+                (
+                    "managers",
+                    models.ManyToManyField(blank=True, related_name="managed_teams", to=settings.AUTH_USER_MODEL),
+                ),
+                ("members", models.ManyToManyField(blank=True, related_name="teams", to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddField(
-            model_name='case',
-            name='team',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='cases', to='fgdm.team'),
+            model_name="case",
+            name="team",
+            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name="cases", to="fgdm.team"),
         ),
         migrations.AddConstraint(
-            model_name='familyhub',
-            constraint=models.UniqueConstraint(fields=('locality', 'name'), name='hub_unique_name_per_locality'),
+            model_name="familyhub",
+            constraint=models.UniqueConstraint(fields=("locality", "name"), name="hub_unique_name_per_locality"),
         ),
         migrations.AddConstraint(
-            model_name='meeting',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('model', 'fgc'), _negated=True), ('coordinator__isnull', False), _connector='OR'), name='meeting_fgc_has_coordinator'),
+            model_name="meeting",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("model", "fgc"), _negated=True), ("coordinator__isnull", False), _connector="OR"
+                ),
+                name="meeting_fgc_has_coordinator",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='meeting',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'held'), _negated=True), ('held_on__isnull', False), _connector='OR'), name='meeting_held_has_date'),
+            model_name="meeting",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "held"), _negated=True), ("held_on__isnull", False), _connector="OR"
+                ),
+                name="meeting_held_has_date",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='familyplan',
-            constraint=models.UniqueConstraint(fields=('case', 'version'), name='plan_unique_version_per_case'),
+            model_name="familyplan",
+            constraint=models.UniqueConstraint(fields=("case", "version"), name="plan_unique_version_per_case"),
         ),
         migrations.AddConstraint(
-            model_name='familyplan',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'returned'), _negated=True), models.Q(('return_reason', ''), _negated=True), _connector='OR'), name='plan_returned_has_reason'),
+            model_name="familyplan",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "returned"), _negated=True),
+                    models.Q(("return_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="plan_returned_has_reason",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='networkmember',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('relationship', 'parent'), _negated=True), ('is_parent', True), _connector='OR'), name='member_parent_relationship_is_parent'),
+            model_name="networkmember",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("relationship", "parent"), _negated=True), ("is_parent", True), _connector="OR"
+                ),
+                name="member_parent_relationship_is_parent",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='networkmember',
-            constraint=models.CheckConstraint(condition=models.Q(('excluded_from_meetings', False), models.Q(('exclusion_reason', ''), _negated=True), _connector='OR'), name='member_exclusion_has_reason'),
+            model_name="networkmember",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("excluded_from_meetings", False),
+                    models.Q(("exclusion_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="member_exclusion_has_reason",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='planaction',
-            constraint=models.CheckConstraint(condition=models.Q(('owner_member__isnull', False), models.Q(('owner_text', ''), _negated=True), _connector='OR'), name='action_has_owner'),
+            model_name="planaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("owner_member__isnull", False), models.Q(("owner_text", ""), _negated=True), _connector="OR"
+                ),
+                name="action_has_owner",
+            ),
         ),
         migrations.AddIndex(
-            model_name='case',
-            index=models.Index(fields=['locality', 'status'], name='case_locality_status'),
+            model_name="case",
+            index=models.Index(fields=["locality", "status"], name="case_locality_status"),
         ),
     ]

@@ -6,175 +6,274 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('fgdm', '0002_casegroupobjectpermission_caseuserobjectpermission_and_more'),
+        ("fgdm", "0002_casegroupobjectpermission_caseuserobjectpermission_and_more"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PreProceedings',
+            name="PreProceedings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('not_offered', 'No offer recorded'), ('offered', 'Offered in the letter before proceedings'), ('declined', 'Declined by everyone'), ('exempt', 'Not offered: best-interests exemption'), ('application_made', 'Application to court made')], default='not_offered', max_length=20)),
-                ('letter_sent_on', models.DateField(blank=True, null=True)),
-                ('declined_on', models.DateField(blank=True, null=True)),
-                ('declined_by', models.TextField(blank=True, help_text='Everyone the offer was made to, who declined')),
-                ('exemption_reason', models.TextField(blank=True)),
-                ('exemption_decided_on', models.DateField(blank=True, null=True)),
-                ('application_made_on', models.DateField(blank=True, null=True)),
-                ('application_basis', models.CharField(blank=True, choices=[('declined', 'Everyone declined the offer'), ('conference_held', 'A Family Group Conference was held'), ('exemption', 'Best-interests exemption')], max_length=16)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("not_offered", "No offer recorded"),
+                            ("offered", "Offered in the letter before proceedings"),
+                            ("declined", "Declined by everyone"),
+                            ("exempt", "Not offered: best-interests exemption"),
+                            ("application_made", "Application to court made"),
+                        ],
+                        default="not_offered",
+                        max_length=20,
+                    ),
+                ),
+                ("letter_sent_on", models.DateField(blank=True, null=True)),
+                ("declined_on", models.DateField(blank=True, null=True)),
+                ("declined_by", models.TextField(blank=True, help_text="Everyone the offer was made to, who declined")),
+                ("exemption_reason", models.TextField(blank=True)),
+                ("exemption_decided_on", models.DateField(blank=True, null=True)),
+                ("application_made_on", models.DateField(blank=True, null=True)),
+                (
+                    "application_basis",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("declined", "Everyone declined the offer"),
+                            ("conference_held", "A Family Group Conference was held"),
+                            ("exemption", "Best-interests exemption"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name_plural': 'pre-proceedings',
+                "verbose_name_plural": "pre-proceedings",
             },
         ),
         migrations.CreateModel(
-            name='ReviewEscalation',
+            name="ReviewEscalation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('task_id', models.BigIntegerField(unique=True)),
-                ('review_due_on', models.DateField()),
-                ('working_days_overdue', models.PositiveIntegerField()),
-                ('escalated_at', models.DateTimeField(auto_now_add=True)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("task_id", models.BigIntegerField(unique=True)),
+                ("review_due_on", models.DateField()),
+                ("working_days_overdue", models.PositiveIntegerField()),
+                ("escalated_at", models.DateTimeField(auto_now_add=True)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-escalated_at', '-id'],
+                "ordering": ["-escalated_at", "-id"],
             },
         ),
         migrations.AddField(
-            model_name='case',
-            name='bottom_lines',
-            field=models.TextField(blank=True, help_text='What a safe plan must achieve, set by the referrer'),
+            model_name="case",
+            name="bottom_lines",
+            field=models.TextField(blank=True, help_text="What a safe plan must achieve, set by the referrer"),
         ),
         migrations.AddField(
-            model_name='case',
-            name='bottom_lines_set_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="case",
+            name="bottom_lines_set_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='case',
-            name='consent_to_refer',
+            model_name="case",
+            name="consent_to_refer",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='case',
-            name='consent_withdrawn_at',
+            model_name="case",
+            name="consent_withdrawn_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='case',
-            name='consent_withdrawn_by',
+            model_name="case",
+            name="consent_withdrawn_by",
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AddField(
-            model_name='child',
-            name='participation',
-            field=models.CharField(blank=True, choices=[('attends', 'Attends the meeting'), ('writes', 'Writes or draws their views'), ('sends_someone', 'Sends someone to speak for them'), ('advocate', 'Has an advocate')], max_length=16),
+            model_name="child",
+            name="participation",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("attends", "Attends the meeting"),
+                    ("writes", "Writes or draws their views"),
+                    ("sends_someone", "Sends someone to speak for them"),
+                    ("advocate", "Has an advocate"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.AddField(
-            model_name='child',
-            name='participation_detail',
-            field=models.CharField(blank=True, help_text='Who speaks for them, their advocate', max_length=200),
+            model_name="child",
+            name="participation_detail",
+            field=models.CharField(blank=True, help_text="Who speaks for them, their advocate", max_length=200),
         ),
         migrations.AddField(
-            model_name='child',
-            name='wishes_recorded_at',
+            model_name="child",
+            name="wishes_recorded_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='child',
-            name='wishes_recorded_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="child",
+            name="wishes_recorded_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='familyplan',
-            name='monitoring',
-            field=models.TextField(blank=True, help_text='How the family and professionals will know it is working'),
+            model_name="familyplan",
+            name="monitoring",
+            field=models.TextField(blank=True, help_text="How the family and professionals will know it is working"),
         ),
         migrations.AddField(
-            model_name='meeting',
-            name='coordinator_request',
-            field=models.CharField(blank=True, help_text="The family's request for a coordinator matching their language, religion, ethnicity or gender", max_length=300),
+            model_name="meeting",
+            name="coordinator_request",
+            field=models.CharField(
+                blank=True,
+                help_text="The family's request for a coordinator matching their language, religion, ethnicity or gender",
+                max_length=300,
+            ),
         ),
         migrations.AddField(
-            model_name='meeting',
-            name='information_shared',
-            field=models.TextField(blank=True, help_text='Stage 1: what the professionals told the family'),
+            model_name="meeting",
+            name="information_shared",
+            field=models.TextField(blank=True, help_text="Stage 1: what the professionals told the family"),
         ),
         migrations.AddField(
-            model_name='meeting',
-            name='private_family_time_minutes',
-            field=models.PositiveIntegerField(blank=True, help_text='Stage 2', null=True),
+            model_name="meeting",
+            name="private_family_time_minutes",
+            field=models.PositiveIntegerField(blank=True, help_text="Stage 2", null=True),
         ),
         migrations.AddField(
-            model_name='networkmember',
-            name='how_to_contribute',
-            field=models.TextField(blank=True, help_text='How someone excluded can still contribute'),
+            model_name="networkmember",
+            name="how_to_contribute",
+            field=models.TextField(blank=True, help_text="How someone excluded can still contribute"),
         ),
         migrations.AddField(
-            model_name='networkmember',
-            name='preparation_notes',
+            model_name="networkmember",
+            name="preparation_notes",
             field=models.TextField(blank=True),
         ),
         migrations.AddField(
-            model_name='networkmember',
-            name='preparation_status',
-            field=models.CharField(choices=[('not_contacted', 'Not contacted yet'), ('contacted', 'Contacted'), ('prepared', 'Prepared'), ('invited', 'Invited'), ('declined', 'Declined to take part'), ('excluded', 'Excluded for safety')], default='not_contacted', max_length=16),
+            model_name="networkmember",
+            name="preparation_status",
+            field=models.CharField(
+                choices=[
+                    ("not_contacted", "Not contacted yet"),
+                    ("contacted", "Contacted"),
+                    ("prepared", "Prepared"),
+                    ("invited", "Invited"),
+                    ("declined", "Declined to take part"),
+                    ("excluded", "Excluded for safety"),
+                ],
+                default="not_contacted",
+                max_length=16,
+            ),
         ),
         migrations.AddField(
-            model_name='networkmember',
-            name='preparation_updated_at',
+            model_name="networkmember",
+            name="preparation_updated_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='planaction',
-            name='checked_by',
-            field=models.CharField(blank=True, help_text='Who checks it is done', max_length=200),
+            model_name="planaction",
+            name="checked_by",
+            field=models.CharField(blank=True, help_text="Who checks it is done", max_length=200),
         ),
         migrations.AddField(
-            model_name='planaction',
-            name='done_on',
+            model_name="planaction",
+            name="done_on",
             field=models.DateField(blank=True, null=True),
         ),
         migrations.AddConstraint(
-            model_name='networkmember',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('preparation_status', 'excluded'), _negated=True), models.Q(('excluded_from_meetings', True), models.Q(('how_to_contribute', ''), _negated=True)), _connector='OR'), name='member_excluded_says_how_to_contribute'),
+            model_name="networkmember",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("preparation_status", "excluded"), _negated=True),
+                    models.Q(("excluded_from_meetings", True), models.Q(("how_to_contribute", ""), _negated=True)),
+                    _connector="OR",
+                ),
+                name="member_excluded_says_how_to_contribute",
+            ),
         ),
         migrations.AddField(
-            model_name='preproceedings',
-            name='case',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='pre_proceedings', to='fgdm.case'),
+            model_name="preproceedings",
+            name="case",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE, related_name="pre_proceedings", to="fgdm.case"
+            ),
         ),
         migrations.AddField(
-            model_name='preproceedings',
-            name='exemption_decided_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="preproceedings",
+            name="exemption_decided_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='preproceedings',
-            name='offer_recorded_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="preproceedings",
+            name="offer_recorded_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='reviewescalation',
-            name='case',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='review_escalations', to='fgdm.case'),
+            model_name="reviewescalation",
+            name="case",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="review_escalations", to="fgdm.case"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='preproceedings',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'offered'), _negated=True), ('letter_sent_on__isnull', False), _connector='OR'), name='preproceedings_offer_has_letter'),
+            model_name="preproceedings",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "offered"), _negated=True), ("letter_sent_on__isnull", False), _connector="OR"
+                ),
+                name="preproceedings_offer_has_letter",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='preproceedings',
-            constraint=models.CheckConstraint(condition=models.Q(('exemption_reason', ''), ('exemption_decided_by__isnull', False), _connector='OR'), name='preproceedings_exemption_has_decision_maker'),
+            model_name="preproceedings",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("exemption_reason", ""), ("exemption_decided_by__isnull", False), _connector="OR"),
+                name="preproceedings_exemption_has_decision_maker",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='preproceedings',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'application_made'), _negated=True), models.Q(('application_made_on__isnull', False), models.Q(('application_basis', ''), _negated=True)), _connector='OR'), name='preproceedings_application_has_basis'),
+            model_name="preproceedings",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "application_made"), _negated=True),
+                    models.Q(
+                        ("application_made_on__isnull", False), models.Q(("application_basis", ""), _negated=True)
+                    ),
+                    _connector="OR",
+                ),
+                name="preproceedings_application_has_basis",
+            ),
         ),
     ]
 

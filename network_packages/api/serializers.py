@@ -1,11 +1,11 @@
 """API shapes of support packages."""
+
 from decimal import Decimal
 
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from fgdm.api.serializers import IdField, ReasonSerializer  # noqa: F401 -- one shape for every "reason" body
-
 from network_packages.constants import Category, Frequency
 from network_packages.models import Approval, PackageItem, SupportPackage
 from network_packages.selectors import budget_position
@@ -31,8 +31,20 @@ class ItemSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PackageItem
-        fields = ["id", "description", "category", "payee", "supplier", "payee_name", "amount", "frequency", "instalments",
-                  "starts_on", "total", "plan_action"]
+        fields = [
+            "id",
+            "description",
+            "category",
+            "payee",
+            "supplier",
+            "payee_name",
+            "amount",
+            "frequency",
+            "instalments",
+            "starts_on",
+            "total",
+            "plan_action",
+        ]
 
 
 class ApprovalSerializer(serializers.ModelSerializer):
@@ -52,9 +64,27 @@ class PackageSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = SupportPackage
-        fields = ["id", "case", "plan", "version", "status", "total", "required_tier", "current_tier", "justification",
-                  "other_funding_checked", "agreement_signed_on", "review_by", "submitted_by", "submitted_at",
-                  "decided_by", "decided_at", "return_reason", "items", "approvals"]
+        fields = [
+            "id",
+            "case",
+            "plan",
+            "version",
+            "status",
+            "total",
+            "required_tier",
+            "current_tier",
+            "justification",
+            "other_funding_checked",
+            "agreement_signed_on",
+            "review_by",
+            "submitted_by",
+            "submitted_at",
+            "decided_by",
+            "decided_at",
+            "return_reason",
+            "items",
+            "approvals",
+        ]
 
 
 class BudgetPositionSerializer(serializers.Serializer):
@@ -87,14 +117,20 @@ class ItemInputSerializer(serializers.Serializer):
     description = serializers.CharField(max_length=300)
     category = serializers.ChoiceField(choices=Category.choices)
     payee = IdField(required=False, allow_null=True, help_text="A member of the family's network (or give supplier)")
-    supplier = IdField(required=False, allow_null=True, help_text="A supplier on the council's register (or give payee)")
+    supplier = IdField(
+        required=False, allow_null=True, help_text="A supplier on the council's register (or give payee)"
+    )
     amount = MoneyField()
     frequency = serializers.ChoiceField(choices=Frequency.choices, default=Frequency.ONE_OFF)
     instalments = serializers.IntegerField(min_value=1, max_value=104, default=1)
     plan_action = IdField(required=False, allow_null=True)
-    starts_on = serializers.DateField(required=False, allow_null=True, default=None,
-                                      help_text="The first instalment's due date (default: the written agreement's "
-                                                "date; never before the package is approved)")
+    starts_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The first instalment's due date (default: the written agreement's "
+        "date; never before the package is approved)",
+    )
 
     def validate(self, data):
         if (data.get("payee") is None) == (data.get("supplier") is None):
@@ -122,16 +158,21 @@ class PackageCreateSerializer(serializers.Serializer):
         largest = _largest(SupportPackage, "total")
         total = sum((item["amount"] * item["instalments"] for item in items), Decimal("0.00"))
         if total > largest:
-            raise serializers.ValidationError(f"The package total (£{total:,.2f}) is above the most one package "
-                                              f"can hold (£{largest:,.2f}).")
+            raise serializers.ValidationError(
+                f"The package total (£{total:,.2f}) is above the most one package can hold (£{largest:,.2f})."
+            )
         return items
 
 
 class EndSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=2000)
-    last_due_on = serializers.DateField(required=False, allow_null=True, default=None,
-                                        help_text="Pay instalments due up to this day; cancel the rest (default: cancel "
-                                                  "every payment not yet gone to the bank)")
+    last_due_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Pay instalments due up to this day; cancel the rest (default: cancel "
+        "every payment not yet gone to the bank)",
+    )
 
 
 class PauseSerializer(serializers.Serializer):

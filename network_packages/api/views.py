@@ -1,4 +1,5 @@
 """API v1, support packages: draft, submit, approve, return, withdraw."""
+
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
@@ -26,9 +27,11 @@ class PackageListCreate(AuditedMixin, generics.GenericAPIView):
     @extend_schema(responses=s.PackageSerializer(many=True), operation_id="cases_packages_list")
     def get(self, request, case_id):
         case = case_get_whole(user=request.user, case_id=case_id)
-        packages = selectors.package_list(user=request.user, case_id=case.pk).select_related(
-            "submitted_by", "decided_by").prefetch_related(
-            Prefetch("approvals", queryset=Approval.objects.select_related("approver")))
+        packages = (
+            selectors.package_list(user=request.user, case_id=case.pk)
+            .select_related("submitted_by", "decided_by")
+            .prefetch_related(Prefetch("approvals", queryset=Approval.objects.select_related("approver")))
+        )
         page = self.paginate_queryset(packages)
         return self.get_paginated_response(s.PackageSerializer(page, many=True).data)
 
@@ -38,13 +41,27 @@ class PackageListCreate(AuditedMixin, generics.GenericAPIView):
         ensure_may(request.user, "package_create")
         data = _valid(s.PackageCreateSerializer, request)
         package = services.package_create(
-            case_id=case.pk, by=request.user, plan_id=data["plan"], justification=data["justification"],
-            other_funding_checked=data["other_funding_checked"], agreement_signed_on=data.get("agreement_signed_on"),
+            case_id=case.pk,
+            by=request.user,
+            plan_id=data["plan"],
+            justification=data["justification"],
+            other_funding_checked=data["other_funding_checked"],
+            agreement_signed_on=data.get("agreement_signed_on"),
             review_by=data.get("review_by"),
-            items=[ItemInput(description=i["description"], category=i["category"], payee_id=i.get("payee"),
-                             supplier_id=i.get("supplier"),
-                             amount=i["amount"], frequency=i["frequency"], instalments=i["instalments"],
-                             plan_action_id=i.get("plan_action"), starts_on=i.get("starts_on")) for i in data["items"]],
+            items=[
+                ItemInput(
+                    description=i["description"],
+                    category=i["category"],
+                    payee_id=i.get("payee"),
+                    supplier_id=i.get("supplier"),
+                    amount=i["amount"],
+                    frequency=i["frequency"],
+                    instalments=i["instalments"],
+                    plan_action_id=i.get("plan_action"),
+                    starts_on=i.get("starts_on"),
+                )
+                for i in data["items"]
+            ],
         )
         package = selectors.package_get(user=request.user, package_id=package.pk)
         return Response(s.PackageSerializer(package).data, status=status.HTTP_201_CREATED)
@@ -75,6 +92,7 @@ class PackageAction(AuditedAPIView):
 
 class PackageSubmit(PackageAction):
     step = "package_submit"
+
     @extend_schema(request=None, responses=s.PackageSerializer)
     def post(self, request, package_id):
         return super().post(request, package_id)
@@ -119,8 +137,9 @@ class PackageEnd(PackageAction):
         return super().post(request, package_id)
 
     def run(self, request, package_id, data):
-        services.package_end(package_id=package_id, by=request.user, reason=data["reason"],
-                             last_due_on=data["last_due_on"])
+        services.package_end(
+            package_id=package_id, by=request.user, reason=data["reason"], last_due_on=data["last_due_on"]
+        )
 
 
 class PackagePause(PackageAction):
@@ -134,8 +153,13 @@ class PackagePause(PackageAction):
         return super().post(request, package_id)
 
     def run(self, request, package_id, data):
-        services.package_pause(package_id=package_id, by=request.user, pause_from=data["pause_from"],
-                               pause_to=data["pause_to"], reason=data["reason"])
+        services.package_pause(
+            package_id=package_id,
+            by=request.user,
+            pause_from=data["pause_from"],
+            pause_to=data["pause_to"],
+            reason=data["reason"],
+        )
 
 
 class PackageWithdraw(PackageAction):

@@ -8,109 +8,299 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('fgdm', '0001_initial'),
+        ("fgdm", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ApprovalLimit',
+            name="ApprovalLimit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tier', models.CharField(choices=[('team_manager', 'Team manager'), ('service_manager', 'Service manager'), ('head_of_service', 'Head of service')], max_length=32, unique=True)),
-                ('max_amount', models.DecimalField(blank=True, decimal_places=2, max_digits=12, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "tier",
+                    models.CharField(
+                        choices=[
+                            ("team_manager", "Team manager"),
+                            ("service_manager", "Service manager"),
+                            ("head_of_service", "Head of service"),
+                        ],
+                        max_length=32,
+                        unique=True,
+                    ),
+                ),
+                (
+                    "max_amount",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        max_digits=12,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
             ],
             options={
-                'ordering': ['max_amount'],
+                "ordering": ["max_amount"],
             },
         ),
         migrations.CreateModel(
-            name='SupportPackage',
+            name="SupportPackage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted for approval'), ('approved', 'Approved'), ('returned', 'Returned'), ('withdrawn', 'Withdrawn'), ('ended', 'Ended')], default='draft', max_length=16)),
-                ('justification', models.TextField()),
-                ('other_funding_checked', models.BooleanField(default=False)),
-                ('agreement_signed_on', models.DateField(blank=True, null=True)),
-                ('review_by', models.DateField(blank=True, null=True)),
-                ('total', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=12)),
-                ('required_tier', models.CharField(blank=True, choices=[('team_manager', 'Team manager'), ('service_manager', 'Service manager'), ('head_of_service', 'Head of service')], max_length=32)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('return_reason', models.TextField(blank=True)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='packages', to='fgdm.case')),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('plan', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='packages', to='fgdm.familyplan')),
-                ('previous', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='next_version', to='network_packages.supportpackage')),
-                ('submitted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("version", models.PositiveIntegerField(default=1)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("submitted", "Submitted for approval"),
+                            ("approved", "Approved"),
+                            ("returned", "Returned"),
+                            ("withdrawn", "Withdrawn"),
+                            ("ended", "Ended"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                    ),
+                ),
+                ("justification", models.TextField()),
+                ("other_funding_checked", models.BooleanField(default=False)),
+                ("agreement_signed_on", models.DateField(blank=True, null=True)),
+                ("review_by", models.DateField(blank=True, null=True)),
+                ("total", models.DecimalField(decimal_places=2, default=Decimal("0.00"), max_digits=12)),
+                (
+                    "required_tier",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("team_manager", "Team manager"),
+                            ("service_manager", "Service manager"),
+                            ("head_of_service", "Head of service"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("return_reason", models.TextField(blank=True)),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="packages", to="fgdm.case"
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "plan",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="packages", to="fgdm.familyplan"
+                    ),
+                ),
+                (
+                    "previous",
+                    models.OneToOneField(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="next_version",
+                        to="network_packages.supportpackage",
+                    ),
+                ),
+                (
+                    "submitted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'permissions': [('approve_team_manager_tier', 'Can approve packages at team manager tier'), ('approve_service_manager_tier', 'Can approve packages at service manager tier'), ('approve_head_of_service_tier', 'Can approve packages at head of service tier')],
+                "ordering": ["-created_at", "-id"],
+                "permissions": [
+                    ("approve_team_manager_tier", "Can approve packages at team manager tier"),
+                    ("approve_service_manager_tier", "Can approve packages at service manager tier"),
+                    ("approve_head_of_service_tier", "Can approve packages at head of service tier"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PackageItem',
+            name="PackageItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('category', models.CharField(choices=[('household_goods', 'Household goods'), ('furniture_and_bedding', 'Furniture and bedding'), ('childcare', 'Childcare'), ('transport', 'Transport'), ('food_and_meals', 'Food and meals'), ('activities', 'Activities'), ('bought_in_support', 'Bought-in support'), ('lost_earnings', 'Lost earnings'), ('housing_deposit', 'Housing deposit'), ('other', 'Other')], max_length=32)),
-                ('description', models.CharField(max_length=300)),
-                ('amount', models.DecimalField(decimal_places=2, help_text='Per instalment', max_digits=10, validators=[django.core.validators.MinValueValidator(Decimal('0.01'))])),
-                ('frequency', models.CharField(choices=[('one_off', 'One-off'), ('weekly', 'Weekly'), ('monthly', 'Monthly')], default='one_off', max_length=16)),
-                ('instalments', models.PositiveIntegerField(default=1, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(104)])),
-                ('payee', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='package_items', to='fgdm.networkmember')),
-                ('plan_action', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='package_items', to='fgdm.planaction')),
-                ('package', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='network_packages.supportpackage')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "category",
+                    models.CharField(
+                        choices=[
+                            ("household_goods", "Household goods"),
+                            ("furniture_and_bedding", "Furniture and bedding"),
+                            ("childcare", "Childcare"),
+                            ("transport", "Transport"),
+                            ("food_and_meals", "Food and meals"),
+                            ("activities", "Activities"),
+                            ("bought_in_support", "Bought-in support"),
+                            ("lost_earnings", "Lost earnings"),
+                            ("housing_deposit", "Housing deposit"),
+                            ("other", "Other"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("description", models.CharField(max_length=300)),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2,
+                        help_text="Per instalment",
+                        max_digits=10,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0.01"))],
+                    ),
+                ),
+                (
+                    "frequency",
+                    models.CharField(
+                        choices=[("one_off", "One-off"), ("weekly", "Weekly"), ("monthly", "Monthly")],
+                        default="one_off",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "instalments",
+                    models.PositiveIntegerField(
+                        default=1,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(104),
+                        ],
+                    ),
+                ),
+                (
+                    "payee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="package_items",
+                        to="fgdm.networkmember",
+                    ),
+                ),
+                (
+                    "plan_action",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="package_items",
+                        to="fgdm.planaction",
+                    ),
+                ),
+                (
+                    "package",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="items",
+                        to="network_packages.supportpackage",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Approval',
+            name="Approval",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('tier', models.CharField(choices=[('team_manager', 'Team manager'), ('service_manager', 'Service manager'), ('head_of_service', 'Head of service')], max_length=32)),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12)),
-                ('package_version', models.PositiveIntegerField()),
-                ('note', models.TextField(blank=True)),
-                ('at', models.DateTimeField(auto_now_add=True)),
-                ('approver', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('package', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='approvals', to='network_packages.supportpackage')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "tier",
+                    models.CharField(
+                        choices=[
+                            ("team_manager", "Team manager"),
+                            ("service_manager", "Service manager"),
+                            ("head_of_service", "Head of service"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=12)),
+                ("package_version", models.PositiveIntegerField()),
+                ("note", models.TextField(blank=True)),
+                ("at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "approver",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "package",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="approvals",
+                        to="network_packages.supportpackage",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-at'],
+                "ordering": ["-at"],
             },
         ),
         migrations.AddConstraint(
-            model_name='supportpackage',
-            constraint=models.CheckConstraint(condition=models.Q(('total__gte', 0)), name='package_total_not_negative'),
+            model_name="supportpackage",
+            constraint=models.CheckConstraint(condition=models.Q(("total__gte", 0)), name="package_total_not_negative"),
         ),
         migrations.AddConstraint(
-            model_name='supportpackage',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'returned'), _negated=True), models.Q(('return_reason', ''), _negated=True), _connector='OR'), name='package_returned_has_reason'),
+            model_name="supportpackage",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("status", "returned"), _negated=True),
+                    models.Q(("return_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="package_returned_has_reason",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='packageitem',
-            constraint=models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='item_amount_positive'),
+            model_name="packageitem",
+            constraint=models.CheckConstraint(condition=models.Q(("amount__gt", 0)), name="item_amount_positive"),
         ),
         migrations.AddConstraint(
-            model_name='packageitem',
-            constraint=models.CheckConstraint(condition=models.Q(('instalments__gte', 1)), name='item_instalments_positive'),
+            model_name="packageitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("instalments__gte", 1)), name="item_instalments_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='packageitem',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('frequency', 'one_off'), _negated=True), ('instalments', 1), _connector='OR'), name='item_one_off_single_instalment'),
+            model_name="packageitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("frequency", "one_off"), _negated=True), ("instalments", 1), _connector="OR"
+                ),
+                name="item_one_off_single_instalment",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='approval',
-            constraint=models.UniqueConstraint(fields=('package',), name='approval_once_per_package_version'),
+            model_name="approval",
+            constraint=models.UniqueConstraint(fields=("package",), name="approval_once_per_package_version"),
         ),
     ]

@@ -5,33 +5,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('network_packages', '0002_default_approval_limits'),
+        ("network_packages", "0002_default_approval_limits"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='approval',
-            name='approval_once_per_package_version',
+            model_name="approval",
+            name="approval_once_per_package_version",
         ),
         migrations.AddField(
-            model_name='approval',
-            name='decision',
-            field=models.CharField(choices=[('approved', 'Approved'), ('escalated', 'Endorsed and escalated')], default='approved', max_length=16),
+            model_name="approval",
+            name="decision",
+            field=models.CharField(
+                choices=[("approved", "Approved"), ("escalated", "Endorsed and escalated")],
+                default="approved",
+                max_length=16,
+            ),
         ),
         migrations.AddField(
-            model_name='supportpackage',
-            name='current_tier',
-            field=models.CharField(blank=True, choices=[('team_manager', 'Team manager'), ('service_manager', 'Service manager'), ('head_of_service', 'Head of service')], max_length=32),
+            model_name="supportpackage",
+            name="current_tier",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("team_manager", "Team manager"),
+                    ("service_manager", "Service manager"),
+                    ("head_of_service", "Head of service"),
+                ],
+                max_length=32,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='approval',
-            constraint=models.UniqueConstraint(fields=('package', 'tier'), name='approval_once_per_tier'),
+            model_name="approval",
+            constraint=models.UniqueConstraint(fields=("package", "tier"), name="approval_once_per_tier"),
         ),
         migrations.AddConstraint(
-            model_name='approval',
-            constraint=models.UniqueConstraint(condition=models.Q(('decision', 'approved')), fields=('package',), name='approval_once_per_package_version'),
+            model_name="approval",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("decision", "approved")),
+                fields=("package",),
+                name="approval_once_per_package_version",
+            ),
         ),
     ]

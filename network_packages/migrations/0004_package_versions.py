@@ -5,15 +5,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('network_packages', '0003_approval_escalation'),
+        ("network_packages", "0003_approval_escalation"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='supportpackage',
-            name='previous',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='later_versions', to='network_packages.supportpackage'),
+            model_name="supportpackage",
+            name="previous",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="later_versions",
+                to="network_packages.supportpackage",
+            ),
         ),
     ]

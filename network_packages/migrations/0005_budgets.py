@@ -7,24 +7,48 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('fgdm', '0002_casegroupobjectpermission_caseuserobjectpermission_and_more'),
-        ('network_packages', '0004_package_versions'),
+        ("fgdm", "0002_casegroupobjectpermission_caseuserobjectpermission_and_more"),
+        ("network_packages", "0004_package_versions"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Budget',
+            name="Budget",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('financial_year', models.PositiveSmallIntegerField(validators=[django.core.validators.MinValueValidator(2000), django.core.validators.MaxValueValidator(2100)])),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=12, validators=[django.core.validators.MinValueValidator(Decimal('0'))])),
-                ('locality', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='budgets', to='fgdm.locality')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "financial_year",
+                    models.PositiveSmallIntegerField(
+                        validators=[
+                            django.core.validators.MinValueValidator(2000),
+                            django.core.validators.MaxValueValidator(2100),
+                        ]
+                    ),
+                ),
+                (
+                    "amount",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=12,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                    ),
+                ),
+                (
+                    "locality",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="budgets", to="fgdm.locality"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-financial_year', 'locality__name'],
-                'constraints': [models.UniqueConstraint(fields=('locality', 'financial_year'), name='budget_once_per_locality_year'), models.CheckConstraint(condition=models.Q(('amount__gte', 0)), name='budget_amount_not_negative')],
+                "ordering": ["-financial_year", "locality__name"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("locality", "financial_year"), name="budget_once_per_locality_year"
+                    ),
+                    models.CheckConstraint(condition=models.Q(("amount__gte", 0)), name="budget_amount_not_negative"),
+                ],
             },
         ),
     ]

@@ -5,26 +5,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('fgdm', '0003_fgdm_practice'),
-        ('network_packages', '0005_budgets'),
-        ('payments', '0003_suppliers'),
+        ("fgdm", "0003_fgdm_practice"),
+        ("network_packages", "0005_budgets"),
+        ("payments", "0003_suppliers"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='packageitem',
-            name='supplier',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='package_items', to='payments.supplier'),
+            model_name="packageitem",
+            name="supplier",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="package_items",
+                to="payments.supplier",
+            ),
         ),
         migrations.AlterField(
-            model_name='packageitem',
-            name='payee',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='package_items', to='fgdm.networkmember'),
+            model_name="packageitem",
+            name="payee",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="package_items",
+                to="fgdm.networkmember",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='packageitem',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('payee__isnull', False), ('supplier__isnull', True)), models.Q(('payee__isnull', True), ('supplier__isnull', False)), _connector='OR'), name='item_one_payee'),
+            model_name="packageitem",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("payee__isnull", False), ("supplier__isnull", True)),
+                    models.Q(("payee__isnull", True), ("supplier__isnull", False)),
+                    _connector="OR",
+                ),
+                name="item_one_payee",
+            ),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('network_packages', '0006_suppliers'),
+        ("network_packages", "0006_suppliers"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='packageitem',
-            name='starts_on',
+            model_name="packageitem",
+            name="starts_on",
             field=models.DateField(blank=True, null=True),
         ),
     ]

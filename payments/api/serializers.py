@@ -1,4 +1,5 @@
 """API shapes of the money side. Bank details leave the API masked."""
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -18,8 +19,18 @@ class BankAccountSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = BankAccount
-        fields = ["member", "supplier", "account_name", "sort_code", "account_number", "verified", "entered_by", "entered_at",
-                  "verified_by", "verified_at"]
+        fields = [
+            "member",
+            "supplier",
+            "account_name",
+            "sort_code",
+            "account_number",
+            "verified",
+            "entered_by",
+            "entered_at",
+            "verified_by",
+            "verified_at",
+        ]
 
 
 class BankAccountInputSerializer(serializers.Serializer):
@@ -37,8 +48,19 @@ class SupplierSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Supplier
-        fields = ["id", "name", "supplies", "address", "email", "phone", "company_number", "active", "bank_details",
-                  "created_by", "created_at"]
+        fields = [
+            "id",
+            "name",
+            "supplies",
+            "address",
+            "email",
+            "phone",
+            "company_number",
+            "active",
+            "bank_details",
+            "created_by",
+            "created_at",
+        ]
 
     @extend_schema_field(serializers.ChoiceField(choices=["none", "unverified", "verified"]))
     def get_bank_details(self, supplier) -> str:
@@ -75,8 +97,23 @@ class PaymentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Payment
-        fields = ["id", "reference", "case", "case_reference", "package", "payee", "supplier", "payee_name", "instalment",
-                  "amount", "due_on", "status", "authorised_at", "batch", "paid_at"]
+        fields = [
+            "id",
+            "reference",
+            "case",
+            "case_reference",
+            "package",
+            "payee",
+            "supplier",
+            "payee_name",
+            "instalment",
+            "amount",
+            "due_on",
+            "status",
+            "authorised_at",
+            "batch",
+            "paid_at",
+        ]
 
 
 class BatchSerializer(serializers.ModelSerializer):
@@ -88,9 +125,23 @@ class BatchSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = PaymentBatch
-        fields = ["id", "reference", "status", "payment_count", "total", "created_by", "created_at", "approved_by",
-                  "approved_at", "exported_by", "exported_at", "export_format", "export_sha256", "confirmed_by",
-                  "confirmed_at"]
+        fields = [
+            "id",
+            "reference",
+            "status",
+            "payment_count",
+            "total",
+            "created_by",
+            "created_at",
+            "approved_by",
+            "approved_at",
+            "exported_by",
+            "exported_at",
+            "export_format",
+            "export_sha256",
+            "confirmed_by",
+            "confirmed_at",
+        ]
 
 
 class BatchDetailSerializer(BatchSerializer):

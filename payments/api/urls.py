@@ -4,14 +4,23 @@ from payments.api import views
 
 urlpatterns = [
     path("network-members/<int:member_id>/bank-account/", views.BankAccountView.as_view(), name="api-bank-account"),
-    path("network-members/<int:member_id>/bank-account/verify/", views.BankAccountVerify.as_view(),
-         name="api-bank-account-verify"),
+    path(
+        "network-members/<int:member_id>/bank-account/verify/",
+        views.BankAccountVerify.as_view(),
+        name="api-bank-account-verify",
+    ),
     path("suppliers/", views.SupplierListCreate.as_view(), name="api-suppliers"),
     path("suppliers/<int:supplier_id>/", views.SupplierDetail.as_view(), name="api-supplier"),
-    path("suppliers/<int:supplier_id>/bank-account/", views.SupplierBankAccountView.as_view(),
-         name="api-supplier-bank-account"),
-    path("suppliers/<int:supplier_id>/bank-account/verify/", views.SupplierBankAccountVerify.as_view(),
-         name="api-supplier-bank-account-verify"),
+    path(
+        "suppliers/<int:supplier_id>/bank-account/",
+        views.SupplierBankAccountView.as_view(),
+        name="api-supplier-bank-account",
+    ),
+    path(
+        "suppliers/<int:supplier_id>/bank-account/verify/",
+        views.SupplierBankAccountVerify.as_view(),
+        name="api-supplier-bank-account-verify",
+    ),
     path("payments/", views.PaymentList.as_view(), name="api-payments"),
     path("payments/<int:payment_id>/", views.PaymentDetail.as_view(), name="api-payment"),
     path("payments/<int:payment_id>/authorise/", views.PaymentAuthorise.as_view(), name="api-payment-authorise"),

@@ -1,4 +1,5 @@
 """API v1, payments: bank details, authorisation, batches and their export files."""
+
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import StreamingHttpResponse
 from django.utils import timezone
@@ -12,18 +13,20 @@ from audit.services import record_access
 from fgdm.api.base import AuditedAPIView, AuditedMixin
 from fgdm.exceptions import NotPermitted, RuleBroken
 from fgdm.permissions import ensure_may
-from network_packages.selectors import financial_year_of
 from fgdm.selectors import member_get
+from network_packages.selectors import financial_year_of
 from payments import exports, selectors, services
 from payments.api import serializers as s
 from payments.constants import ExportFormat
 from payments.models import Payment, PaymentBatch, ReturnsImport, Supplier
 
+
 def file_response(batch, export) -> StreamingHttpResponse:
     """The stored file, streamed from its chunk rows a few at a time, with its name, size and SHA-256."""
     response = StreamingHttpResponse(export.stream(), content_type=exports.CONTENT_TYPES[export.export_format])
     response["Content-Disposition"] = (
-        f'attachment; filename="{batch.reference}.{exports.EXTENSIONS[export.export_format]}"')
+        f'attachment; filename="{batch.reference}.{exports.EXTENSIONS[export.export_format]}"'
+    )
     response["Content-Length"] = str(export.size)
     response["X-Checksum-SHA256"] = export.sha256
     return response
@@ -43,8 +46,9 @@ class BankAccountView(AuditedAPIView):
         account = selectors.bank_account_for(member=member)
         if account is None:
             return Response({"detail": "No bank details have been entered."}, status=status.HTTP_404_NOT_FOUND)
-        record_access(by=request.user, what="bank_details", door="api", obj=account, case_id=member.case_id,
-                      path=request.path)
+        record_access(
+            by=request.user, what="bank_details", door="api", obj=account, case_id=member.case_id, path=request.path
+        )
         return Response(s.BankAccountSerializer(account).data)
 
     @extend_schema(request=s.BankAccountInputSerializer, responses=s.BankAccountSerializer)
@@ -72,8 +76,11 @@ class SupplierListCreate(AuditedMixin, generics.GenericAPIView):
     serializer_class = s.SupplierSerializer
     queryset = Supplier.objects.none()  # for the schema only; reads go through the selector
 
-    @extend_schema(parameters=[OpenApiParameter("search", str), OpenApiParameter("active", bool)],
-                   responses=s.SupplierSerializer(many=True), operation_id="suppliers_list")
+    @extend_schema(
+        parameters=[OpenApiParameter("search", str), OpenApiParameter("active", bool)],
+        responses=s.SupplierSerializer(many=True),
+        operation_id="suppliers_list",
+    )
     def get(self, request):
         ensure_may(request.user, "supplier_view")
         query = s.SupplierQuerySerializer(data=request.query_params)
@@ -116,8 +123,11 @@ class SupplierBankAccountView(AuditedAPIView):
         record_access(by=request.user, what="bank_details", door="api", obj=account, path=request.path)
         return Response(s.BankAccountSerializer(account).data)
 
-    @extend_schema(request=s.BankAccountInputSerializer, responses=s.BankAccountSerializer,
-                   operation_id="suppliers_bank_account_update")
+    @extend_schema(
+        request=s.BankAccountInputSerializer,
+        responses=s.BankAccountSerializer,
+        operation_id="suppliers_bank_account_update",
+    )
     def put(self, request, supplier_id):
         supplier = selectors.supplier_get(user=request.user, supplier_id=supplier_id)
         ensure_may(request.user, "supplier_bank_account_set")
@@ -139,9 +149,15 @@ class PaymentList(AuditedMixin, generics.GenericAPIView):
     serializer_class = s.PaymentSerializer
     queryset = Payment.objects.none()  # for the schema only; reads go through the selector
 
-    @extend_schema(parameters=[
-        OpenApiParameter("status", str), OpenApiParameter("case", int), OpenApiParameter("due_before", OpenApiTypes.DATE),
-    ], responses=s.PaymentSerializer(many=True), operation_id="payments_list")
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", str),
+            OpenApiParameter("case", int),
+            OpenApiParameter("due_before", OpenApiTypes.DATE),
+        ],
+        responses=s.PaymentSerializer(many=True),
+        operation_id="payments_list",
+    )
     def get(self, request):
         params = request.query_params
         filters = s.PaymentFilterSerializer(data=params)
@@ -180,8 +196,9 @@ class BatchListCreate(AuditedMixin, generics.GenericAPIView):
 def _detail(request, batch_id):
     """A batch with its payments, loaded in a fixed number of queries."""
     batch = selectors.batch_get(user=request.user, batch_id=batch_id)
-    prefetch_related_objects([batch], Prefetch(
-        "payments", queryset=Payment.objects.select_related("case", "payee", "batch").order_by("id")))
+    prefetch_related_objects(
+        [batch], Prefetch("payments", queryset=Payment.objects.select_related("case", "payee", "batch").order_by("id"))
+    )
     return s.BatchDetailSerializer(batch).data
 
 
@@ -266,10 +283,14 @@ class ReturnsImportCreate(AuditedMixin, generics.GenericAPIView):
     @extend_schema(responses=s.ReturnsImportSerializer(many=True), operation_id="payment_returns_list")
     def get(self, request):
         ensure_may(request.user, "returns_import")
-        page = self.paginate_queryset(ReturnsImport.objects.select_related("imported_by").order_by("-imported_at", "-id"))
+        page = self.paginate_queryset(
+            ReturnsImport.objects.select_related("imported_by").order_by("-imported_at", "-id")
+        )
         return self.get_paginated_response(s.ReturnsImportSerializer(page, many=True).data)
 
-    @extend_schema(request={"multipart/form-data": s.ReturnsUploadSerializer}, responses={201: s.ReturnsImportSerializer})
+    @extend_schema(
+        request={"multipart/form-data": s.ReturnsUploadSerializer}, responses={201: s.ReturnsImportSerializer}
+    )
     def post(self, request):
         ensure_may(request.user, "returns_import")
         upload = _valid(s.ReturnsUploadSerializer, request)["file"]
@@ -287,17 +308,25 @@ class BudgetList(AuditedAPIView):
         query.is_valid(raise_exception=True)
         year = query.validated_data.get("financial_year") or financial_year_of(timezone.localdate())
         lines = selectors.budget_report(user=request.user, financial_year=year)
-        return Response({"financial_year": f"{year}-{(year + 1) % 100:02d}",
-                         "results": s.BudgetLineSerializer(lines, many=True).data})
+        return Response(
+            {
+                "financial_year": f"{year}-{(year + 1) % 100:02d}",
+                "results": s.BudgetLineSerializer(lines, many=True).data,
+            }
+        )
 
 
 class TransparencySpend(AuditedAPIView):
     """Payments over £500 paid between two dates, as CSV in the Local Government Transparency
     Code's shape, with individuals' names redacted."""
 
-    @extend_schema(parameters=[OpenApiParameter("date_from", OpenApiTypes.DATE, required=True),
-                               OpenApiParameter("date_to", OpenApiTypes.DATE, required=True)],
-                   responses={(200, "text/csv"): OpenApiTypes.BINARY})
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("date_from", OpenApiTypes.DATE, required=True),
+            OpenApiParameter("date_to", OpenApiTypes.DATE, required=True),
+        ],
+        responses={(200, "text/csv"): OpenApiTypes.BINARY},
+    )
     def get(self, request):
         ensure_may(request.user, "finance_reports")
         query = s.TransparencyQuerySerializer(data=request.query_params)
@@ -306,7 +335,9 @@ class TransparencySpend(AuditedAPIView):
         if not selectors.can_see_finance_reports(request.user):
             raise NotPermitted("Only finance, auditors and senior managers see spending reports.")
         record_access(by=request.user, what="transparency_report", door="api", obj=None, path=request.path)
-        response = StreamingHttpResponse(selectors.transparency_csv(user=request.user, date_from=start, date_to=end),
-                                         content_type="text/csv; charset=utf-8")
+        response = StreamingHttpResponse(
+            selectors.transparency_csv(user=request.user, date_from=start, date_to=end),
+            content_type="text/csv; charset=utf-8",
+        )
         response["Content-Disposition"] = f'attachment; filename="spend-over-500-{start}-to-{end}.csv"'
         return response

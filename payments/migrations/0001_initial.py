@@ -8,82 +8,231 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('fgdm', '0001_initial'),
-        ('network_packages', '0001_initial'),
+        ("fgdm", "0001_initial"),
+        ("network_packages", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='BankAccount',
+            name="BankAccount",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('account_name', models.CharField(max_length=100)),
-                ('sort_code', models.CharField(max_length=6, validators=[django.core.validators.RegexValidator('^\\d{6}$', 'Enter a sort code of 6 digits, e.g. 40-00-00.')])),
-                ('account_number', models.CharField(max_length=8, validators=[django.core.validators.RegexValidator('^\\d{8}$', 'Enter an account number of 8 digits.')])),
-                ('entered_at', models.DateTimeField()),
-                ('verified_at', models.DateTimeField(blank=True, null=True)),
-                ('entered_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('member', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='bank_account', to='fgdm.networkmember')),
-                ('verified_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("account_name", models.CharField(max_length=100)),
+                (
+                    "sort_code",
+                    models.CharField(
+                        max_length=6,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^\\d{6}$", "Enter a sort code of 6 digits, e.g. 40-00-00."
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "account_number",
+                    models.CharField(
+                        max_length=8,
+                        validators=[
+                            django.core.validators.RegexValidator("^\\d{8}$", "Enter an account number of 8 digits.")
+                        ],
+                    ),
+                ),
+                ("entered_at", models.DateTimeField()),
+                ("verified_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "entered_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "member",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="bank_account",
+                        to="fgdm.networkmember",
+                    ),
+                ),
+                (
+                    "verified_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'permissions': [('verify_bankaccount', "Can verify payees' bank details")],
+                "permissions": [("verify_bankaccount", "Can verify payees' bank details")],
             },
         ),
         migrations.CreateModel(
-            name='PaymentBatch',
+            name="PaymentBatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reference', models.CharField(max_length=20, unique=True)),
-                ('status', models.CharField(choices=[('open', 'Open'), ('approved', 'Approved'), ('exported', 'Exported'), ('confirmed', 'Confirmed as paid')], default='open', max_length=16)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('approved_at', models.DateTimeField(blank=True, null=True)),
-                ('exported_at', models.DateTimeField(blank=True, null=True)),
-                ('export_format', models.CharField(blank=True, choices=[('csv', 'CSV for the ledger')], max_length=16)),
-                ('export_sha256', models.CharField(blank=True, max_length=64)),
-                ('export_content', models.BinaryField(blank=True, null=True)),
-                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
-                ('payment_count', models.PositiveIntegerField(default=0)),
-                ('total', models.DecimalField(decimal_places=2, default=Decimal('0.00'), max_digits=14)),
-                ('approved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('confirmed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('exported_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("reference", models.CharField(max_length=20, unique=True)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("open", "Open"),
+                            ("approved", "Approved"),
+                            ("exported", "Exported"),
+                            ("confirmed", "Confirmed as paid"),
+                        ],
+                        default="open",
+                        max_length=16,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("approved_at", models.DateTimeField(blank=True, null=True)),
+                ("exported_at", models.DateTimeField(blank=True, null=True)),
+                ("export_format", models.CharField(blank=True, choices=[("csv", "CSV for the ledger")], max_length=16)),
+                ("export_sha256", models.CharField(blank=True, max_length=64)),
+                ("export_content", models.BinaryField(blank=True, null=True)),
+                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
+                ("payment_count", models.PositiveIntegerField(default=0)),
+                ("total", models.DecimalField(decimal_places=2, default=Decimal("0.00"), max_digits=14)),
+                (
+                    "approved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "confirmed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
+                (
+                    "exported_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'payment batches',
-                'ordering': ['-created_at', '-id'],
-                'permissions': [('manage_batches', 'Can create, approve, export and confirm payment batches')],
+                "verbose_name_plural": "payment batches",
+                "ordering": ["-created_at", "-id"],
+                "permissions": [("manage_batches", "Can create, approve, export and confirm payment batches")],
             },
         ),
         migrations.CreateModel(
-            name='Payment',
+            name="Payment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('instalment', models.PositiveIntegerField()),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=10)),
-                ('due_on', models.DateField()),
-                ('status', models.CharField(choices=[('scheduled', 'Scheduled'), ('authorised', 'Authorised'), ('batched', 'In a batch'), ('paid', 'Paid'), ('returned', 'Returned by the bank'), ('cancelled', 'Cancelled')], default='scheduled', max_length=16)),
-                ('authorised_at', models.DateTimeField(blank=True, null=True)),
-                ('paid_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('authorised_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('case', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='fgdm.case')),
-                ('item', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='network_packages.packageitem')),
-                ('package', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='network_packages.supportpackage')),
-                ('payee', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='fgdm.networkmember')),
-                ('batch', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='payments.paymentbatch')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("instalment", models.PositiveIntegerField()),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=10)),
+                ("due_on", models.DateField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("scheduled", "Scheduled"),
+                            ("authorised", "Authorised"),
+                            ("batched", "In a batch"),
+                            ("paid", "Paid"),
+                            ("returned", "Returned by the bank"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="scheduled",
+                        max_length=16,
+                    ),
+                ),
+                ("authorised_at", models.DateTimeField(blank=True, null=True)),
+                ("paid_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "authorised_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "case",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="payments", to="fgdm.case"
+                    ),
+                ),
+                (
+                    "item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payments",
+                        to="network_packages.packageitem",
+                    ),
+                ),
+                (
+                    "package",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payments",
+                        to="network_packages.supportpackage",
+                    ),
+                ),
+                (
+                    "payee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="payments", to="fgdm.networkmember"
+                    ),
+                ),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="payments",
+                        to="payments.paymentbatch",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_on', 'id'],
-                'permissions': [('authorise_payment', 'Can authorise payments')],
-                'indexes': [models.Index(fields=['status', 'due_on'], name='payment_status_due')],
-                'constraints': [models.UniqueConstraint(fields=('item', 'instalment'), name='payment_once_per_instalment'), models.CheckConstraint(condition=models.Q(('amount__gt', 0)), name='payment_amount_positive'), models.CheckConstraint(condition=models.Q(models.Q(('status__in', ['batched', 'paid']), _negated=True), ('batch__isnull', False), _connector='OR'), name='payment_batched_has_batch')],
+                "ordering": ["due_on", "id"],
+                "permissions": [("authorise_payment", "Can authorise payments")],
+                "indexes": [models.Index(fields=["status", "due_on"], name="payment_status_due")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("item", "instalment"), name="payment_once_per_instalment"),
+                    models.CheckConstraint(condition=models.Q(("amount__gt", 0)), name="payment_amount_positive"),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("status__in", ["batched", "paid"]), _negated=True),
+                            ("batch__isnull", False),
+                            _connector="OR",
+                        ),
+                        name="payment_batched_has_batch",
+                    ),
+                ],
             },
         ),
     ]

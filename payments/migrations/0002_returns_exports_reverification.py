@@ -11,83 +11,139 @@ def copy_existing_exports(apps, schema_editor):
     BatchExport = apps.get_model("payments", "BatchExport")
     for batch in PaymentBatch.objects.exclude(export_content=None).exclude(export_format="").iterator():
         content = bytes(batch.export_content)
-        BatchExport.objects.create(batch=batch, export_format=batch.export_format, content=content,
-                                   sha256=batch.export_sha256, size=len(content), payment_count=batch.payment_count,
-                                   total=batch.total, exported_by_id=batch.exported_by_id,
-                                   exported_at=batch.exported_at)
+        BatchExport.objects.create(
+            batch=batch,
+            export_format=batch.export_format,
+            content=content,
+            sha256=batch.export_sha256,
+            size=len(content),
+            payment_count=batch.payment_count,
+            total=batch.total,
+            exported_by_id=batch.exported_by_id,
+            exported_at=batch.exported_at,
+        )
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('payments', '0001_initial'),
+        ("payments", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='bankaccount',
-            name='changed_after_verification',
+            model_name="bankaccount",
+            name="changed_after_verification",
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name='payment',
-            name='times_returned',
+            model_name="payment",
+            name="times_returned",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AlterField(
-            model_name='paymentbatch',
-            name='export_format',
-            field=models.CharField(blank=True, choices=[('csv', 'CSV for the ledger'), ('bacs18', 'BACS Standard 18'), ('pain001', 'ISO 20022 pain.001.001.03')], max_length=16),
+            model_name="paymentbatch",
+            name="export_format",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("csv", "CSV for the ledger"),
+                    ("bacs18", "BACS Standard 18"),
+                    ("pain001", "ISO 20022 pain.001.001.03"),
+                ],
+                max_length=16,
+            ),
         ),
         migrations.CreateModel(
-            name='ReturnsImport',
+            name="ReturnsImport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file_name', models.CharField(blank=True, max_length=200)),
-                ('sha256', models.CharField(max_length=64, unique=True)),
-                ('row_count', models.PositiveIntegerField()),
-                ('total', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('imported_at', models.DateTimeField(auto_now_add=True)),
-                ('imported_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("file_name", models.CharField(blank=True, max_length=200)),
+                ("sha256", models.CharField(max_length=64, unique=True)),
+                ("row_count", models.PositiveIntegerField()),
+                ("total", models.DecimalField(decimal_places=2, max_digits=14)),
+                ("imported_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "imported_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-imported_at', '-id'],
+                "ordering": ["-imported_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='PaymentReturn',
+            name="PaymentReturn",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('amount', models.DecimalField(decimal_places=2, max_digits=10)),
-                ('reason_code', models.CharField(blank=True, max_length=10)),
-                ('reason', models.CharField(max_length=200)),
-                ('returned_on', models.DateField()),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='returns', to='payments.paymentbatch')),
-                ('payment', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='returns', to='payments.payment')),
-                ('returns_import', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='returns', to='payments.returnsimport')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("amount", models.DecimalField(decimal_places=2, max_digits=10)),
+                ("reason_code", models.CharField(blank=True, max_length=10)),
+                ("reason", models.CharField(max_length=200)),
+                ("returned_on", models.DateField()),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="returns", to="payments.paymentbatch"
+                    ),
+                ),
+                (
+                    "payment",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="returns", to="payments.payment"
+                    ),
+                ),
+                (
+                    "returns_import",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="returns", to="payments.returnsimport"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['returned_on', 'id'],
+                "ordering": ["returned_on", "id"],
             },
         ),
         migrations.CreateModel(
-            name='BatchExport',
+            name="BatchExport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('export_format', models.CharField(choices=[('csv', 'CSV for the ledger'), ('bacs18', 'BACS Standard 18'), ('pain001', 'ISO 20022 pain.001.001.03')], max_length=16)),
-                ('content', models.BinaryField(null=True)),
-                ('sha256', models.CharField(max_length=64)),
-                ('size', models.PositiveIntegerField()),
-                ('payment_count', models.PositiveIntegerField()),
-                ('total', models.DecimalField(decimal_places=2, max_digits=14)),
-                ('exported_at', models.DateTimeField()),
-                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='exports', to='payments.paymentbatch')),
-                ('exported_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "export_format",
+                    models.CharField(
+                        choices=[
+                            ("csv", "CSV for the ledger"),
+                            ("bacs18", "BACS Standard 18"),
+                            ("pain001", "ISO 20022 pain.001.001.03"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("content", models.BinaryField(null=True)),
+                ("sha256", models.CharField(max_length=64)),
+                ("size", models.PositiveIntegerField()),
+                ("payment_count", models.PositiveIntegerField()),
+                ("total", models.DecimalField(decimal_places=2, max_digits=14)),
+                ("exported_at", models.DateTimeField()),
+                (
+                    "batch",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="exports", to="payments.paymentbatch"
+                    ),
+                ),
+                (
+                    "exported_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['exported_at', 'id'],
-                'constraints': [models.UniqueConstraint(fields=('batch', 'export_format'), name='batch_export_once_per_format')],
+                "ordering": ["exported_at", "id"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("batch", "export_format"), name="batch_export_once_per_format")
+                ],
             },
         ),
         migrations.RunPython(copy_existing_exports, migrations.RunPython.noop),

@@ -6,6 +6,7 @@ when it was removed is in its retention event). `PaymentBatch.export_content`, c
 `BatchExport` by 0002 and not written since, goes. Reversible: chunks are joined back into
 `BatchExport.content` (the files of 0002 onwards are all there; `export_content` comes back empty).
 """
+
 import django.db.models.deletion
 from django.db import migrations, models
 from django.utils import timezone
@@ -32,8 +33,9 @@ def content_into_chunks(apps, schema_editor):
             continue
         content = bytes(export.content)
         BatchExportChunk.objects.bulk_create(
-            BatchExportChunk(export_id=export_id, sequence=n, content=content[start:start + CHUNK_SIZE])
-            for n, start in enumerate(range(0, len(content), CHUNK_SIZE)))
+            BatchExportChunk(export_id=export_id, sequence=n, content=content[start : start + CHUNK_SIZE])
+            for n, start in enumerate(range(0, len(content), CHUNK_SIZE))
+        )
     _settle_constraints(schema_editor)
 
 
@@ -51,42 +53,46 @@ def chunks_into_content(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('payments', '0002_returns_exports_reverification'),
+        ("payments", "0002_returns_exports_reverification"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='batchexport',
-            name='content_removed_at',
+            model_name="batchexport",
+            name="content_removed_at",
             field=models.DateTimeField(blank=True, editable=False, null=True),
         ),
         migrations.AlterField(
-            model_name='batchexport',
-            name='size',
+            model_name="batchexport",
+            name="size",
             field=models.PositiveBigIntegerField(),
         ),
         migrations.CreateModel(
-            name='BatchExportChunk',
+            name="BatchExportChunk",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sequence', models.PositiveIntegerField()),
-                ('content', models.BinaryField(editable=False)),
-                ('export', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='chunks', to='payments.batchexport')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sequence", models.PositiveIntegerField()),
+                ("content", models.BinaryField(editable=False)),
+                (
+                    "export",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="chunks", to="payments.batchexport"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['export', 'sequence'],
-                'constraints': [models.UniqueConstraint(fields=('export', 'sequence'), name='batch_export_chunk_once')],
+                "ordering": ["export", "sequence"],
+                "constraints": [models.UniqueConstraint(fields=("export", "sequence"), name="batch_export_chunk_once")],
             },
         ),
         migrations.RunPython(content_into_chunks, chunks_into_content),
         migrations.RemoveField(
-            model_name='batchexport',
-            name='content',
+            model_name="batchexport",
+            name="content",
         ),
         migrations.RemoveField(
-            model_name='paymentbatch',
-            name='export_content',
+            model_name="paymentbatch",
+            name="export_content",
         ),
     ]

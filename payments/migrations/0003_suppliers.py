@@ -7,64 +7,111 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('fgdm', '0003_fgdm_practice'),
-        ('network_packages', '0005_budgets'),
-        ('payments', '0002_returns_exports_reverification'),
+        ("fgdm", "0003_fgdm_practice"),
+        ("network_packages", "0005_budgets"),
+        ("payments", "0002_returns_exports_reverification"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='bankaccount',
-            name='member',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='bank_account', to='fgdm.networkmember'),
+            model_name="bankaccount",
+            name="member",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="bank_account",
+                to="fgdm.networkmember",
+            ),
         ),
         migrations.AlterField(
-            model_name='payment',
-            name='payee',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='fgdm.networkmember'),
+            model_name="payment",
+            name="payee",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="payments",
+                to="fgdm.networkmember",
+            ),
         ),
         migrations.CreateModel(
-            name='Supplier',
+            name="Supplier",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=140, verbose_name='Trading name')),
-                ('supplies', models.CharField(blank=True, max_length=200, verbose_name='What they supply')),
-                ('address', models.TextField(blank=True)),
-                ('email', models.EmailField(blank=True, max_length=254)),
-                ('phone', models.CharField(blank=True, max_length=40)),
-                ('company_number', models.CharField(blank=True, max_length=20, verbose_name='Company or charity number')),
-                ('active', models.BooleanField(default=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=140, verbose_name="Trading name")),
+                ("supplies", models.CharField(blank=True, max_length=200, verbose_name="What they supply")),
+                ("address", models.TextField(blank=True)),
+                ("email", models.EmailField(blank=True, max_length=254)),
+                ("phone", models.CharField(blank=True, max_length=40)),
+                (
+                    "company_number",
+                    models.CharField(blank=True, max_length=20, verbose_name="Company or charity number"),
+                ),
+                ("active", models.BooleanField(default=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name', 'id'],
-                'permissions': [('manage_suppliers', 'Can add and change suppliers')],
+                "ordering": ["name", "id"],
+                "permissions": [("manage_suppliers", "Can add and change suppliers")],
             },
         ),
         migrations.AddField(
-            model_name='bankaccount',
-            name='supplier',
-            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='bank_account', to='payments.supplier'),
+            model_name="bankaccount",
+            name="supplier",
+            field=models.OneToOneField(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="bank_account",
+                to="payments.supplier",
+            ),
         ),
         migrations.AddField(
-            model_name='payment',
-            name='supplier',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='payments', to='payments.supplier'),
+            model_name="payment",
+            name="supplier",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="payments",
+                to="payments.supplier",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='bankaccount',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('member__isnull', False), ('supplier__isnull', True)), models.Q(('member__isnull', True), ('supplier__isnull', False)), _connector='OR'), name='bank_account_one_owner'),
+            model_name="bankaccount",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("member__isnull", False), ("supplier__isnull", True)),
+                    models.Q(("member__isnull", True), ("supplier__isnull", False)),
+                    _connector="OR",
+                ),
+                name="bank_account_one_owner",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='payment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('payee__isnull', False), ('supplier__isnull', True)), models.Q(('payee__isnull', True), ('supplier__isnull', False)), _connector='OR'), name='payment_one_payee'),
+            model_name="payment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("payee__isnull", False), ("supplier__isnull", True)),
+                    models.Q(("payee__isnull", True), ("supplier__isnull", False)),
+                    _connector="OR",
+                ),
+                name="payment_one_payee",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='supplier',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('name'), name='supplier_name_unique'),
+            model_name="supplier",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("name"), name="supplier_name_unique"
+            ),
         ),
     ]

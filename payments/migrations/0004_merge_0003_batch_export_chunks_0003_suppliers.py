@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('payments', '0003_batch_export_chunks'),
-        ('payments', '0003_suppliers'),
+        ("payments", "0003_batch_export_chunks"),
+        ("payments", "0003_suppliers"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -1,4 +1,5 @@
 """Gather everything held about one person into a JSON + HTML bundle (a subject access request)."""
+
 from pathlib import Path
 
 from django.core.management.base import CommandError
@@ -9,9 +10,11 @@ from audit.sar import UnknownSubject, build, to_html, to_json
 
 
 class Command(AuditedCommand):
-    help = ("Subject access request: write everything held about a child (--child ID) or a network "
-            "member or parent (--member ID) to SAR-<kind>-<id>-<date>.json and .html in --out. Other "
-            "people's details are marked for review and redaction before the bundle is sent.")
+    help = (
+        "Subject access request: write everything held about a child (--child ID) or a network "
+        "member or parent (--member ID) to SAR-<kind>-<id>-<date>.json and .html in --out. Other "
+        "people's details are marked for review and redaction before the bundle is sent."
+    )
 
     def add_arguments(self, parser):
         who = parser.add_mutually_exclusive_group(required=True)
@@ -32,5 +35,7 @@ class Command(AuditedCommand):
         stem.with_suffix(".json").write_text(to_json(bundle), encoding="utf-8")
         stem.with_suffix(".html").write_text(to_html(bundle), encoding="utf-8")
         marked = sum(1 for s in bundle["sections"] for r in s["records"] for v in r["values"] if v["redact"])
-        self.stdout.write(f"Wrote {stem}.json and {stem}.html: {len(bundle['sections'])} section(s), "
-                          f"{marked} value(s) marked for redaction review.")
+        self.stdout.write(
+            f"Wrote {stem}.json and {stem}.html: {len(bundle['sections'])} section(s), "
+            f"{marked} value(s) marked for redaction review."
+        )

@@ -1,4 +1,5 @@
 """Check every audit chain; exit non-zero and name the first broken record if any was tampered with."""
+
 from django.core.management.base import BaseCommand
 
 from audit.verification import verify_all

@@ -1,4 +1,5 @@
 """Write the case flow as BPMN 2.0 XML (or SVG with --svg) on standard output."""
+
 from django.core.management.base import BaseCommand, CommandError
 from viewflow.workflow import chart
 

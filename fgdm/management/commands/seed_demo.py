@@ -3,6 +3,7 @@
 For a developer's machine and demonstrations only: it refuses to run when DEBUG is off unless
 --force is given. Safe to run again: what already exists is left as it is.
 """
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -15,12 +16,17 @@ from payments.models import PaymentBatch, Supplier
 
 
 class Command(BaseCommand):
-    help = ("Create demo data: Dorset localities and family hubs, teams, role groups, demo users "
-            "(password from DEMO_PASSWORD) and demo cases at different steps. Never in production.")
+    help = (
+        "Create demo data: Dorset localities and family hubs, teams, role groups, demo users "
+        "(password from DEMO_PASSWORD) and demo cases at different steps. Never in production."
+    )
 
     def add_arguments(self, parser):
-        parser.add_argument("--force", action="store_true",
-                            help="Run even though DEBUG is off (e.g. a test or training server). Never in production.")
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run even though DEBUG is off (e.g. a test or training server). Never in production.",
+        )
         parser.add_argument("--no-cases", action="store_true", help="Reference data and users only, no demo cases")
 
     def handle(self, *args, force=False, no_cases=False, **options):
@@ -41,28 +47,41 @@ class Command(BaseCommand):
     def _summary(self, reference: dict, created_cases: list[str]) -> None:
         out = self.stdout.write
         out(self.style.MIGRATE_HEADING("FGDM demo data"))
-        out(f"  Localities: {Locality.objects.count()} (new {reference['localities']}); "
-            f"family hubs and network points: {FamilyHub.objects.count()} (new {reference['hubs']})")
+        out(
+            f"  Localities: {Locality.objects.count()} (new {reference['localities']}); "
+            f"family hubs and network points: {FamilyHub.objects.count()} (new {reference['hubs']})"
+        )
         for team in Team.objects.prefetch_related("localities", "members", "managers"):
-            out(f"  {team.name}: serves {', '.join(l.name for l in team.localities.all())}; "
+            out(
+                f"  {team.name}: serves {', '.join(loc.name for loc in team.localities.all())}; "
                 f"practitioners {', '.join(u.username for u in team.members.all()) or '-'}; "
-                f"managers {', '.join(u.username for u in team.managers.all()) or '-'}")
-        out(f"  Suppliers on the register: {Supplier.objects.count()} (new {reference['suppliers']}); "
+                f"managers {', '.join(u.username for u in team.managers.all()) or '-'}"
+            )
+        out(
+            f"  Suppliers on the register: {Supplier.objects.count()} (new {reference['suppliers']}); "
             f"bank details waiting to be verified: "
-            f"{', '.join(Supplier.objects.filter(bank_account__verified_at__isnull=True).values_list('name', flat=True)) or '-'}")
-        out(self.style.MIGRATE_HEADING("Demo cases") + (f" (new: {', '.join(created_cases)})" if created_cases
-                                                          else " (nothing new)"))
+            f"{', '.join(Supplier.objects.filter(bank_account__verified_at__isnull=True).values_list('name', flat=True)) or '-'}"
+        )
+        out(
+            self.style.MIGRATE_HEADING("Demo cases")
+            + (f" (new: {', '.join(created_cases)})" if created_cases else " (nothing new)")
+        )
         for case in demo.demo_cases():
             waiting = [
                 f"{task.flow_task.name} ({task.owner.username if task.owner_id else task.owner_permission})"
                 for task in Task.objects.filter(process_id=case.process_id, status__in=OPEN_STATUSES)
-                .select_related("owner").order_by("id")
+                .select_related("owner")
+                .order_by("id")
             ]
-            out(f"  {case.reference}  {case.family_name:<10} {case.locality.name:<10} {case.get_status_display():<32}"
-                f" waiting for: {', '.join(waiting) or 'review date (timer)'}")
+            out(
+                f"  {case.reference}  {case.family_name:<10} {case.locality.name:<10} {case.get_status_display():<32}"
+                f" waiting for: {', '.join(waiting) or 'review date (timer)'}"
+            )
         for batch in PaymentBatch.objects.filter(status="open").order_by("id"):
-            out(f"  Payment batch {batch.reference}: {batch.payment_count} payment(s), £{batch.total:,.2f}, "
-                f"{batch.get_status_display().lower()} — waiting for a second finance officer to approve")
+            out(
+                f"  Payment batch {batch.reference}: {batch.payment_count} payment(s), £{batch.total:,.2f}, "
+                f"{batch.get_status_display().lower()} — waiting for a second finance officer to approve"
+            )
         out(self.style.MIGRATE_HEADING("Demo logins") + f" (password: {settings.DEMO_PASSWORD!s})")
         for spec in demo.DEMO_USERS:
             role = spec.role.label if spec.role else "Administrator (superuser)"
