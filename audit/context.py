@@ -1,7 +1,7 @@
 """Who is acting when no one is signed in: management commands.
 
 Pages and the API name their actor and remote address through auditlog's middleware and
-`fgdm.api.base.AuditedMixin`. A management command has no request, so it runs inside
+`core.api.base.AuditedMixin`. A management command has no request, so it runs inside
 `command_context`: the actor is the active user named by `--as` (a person taking responsibility
 for the run), and when none is named the run is recorded as `system:<OS user>`. Either way the
 field-history entries carry a correlation id `command:<name> os:<OS user>@<host>` saying which

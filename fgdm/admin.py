@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from audit.services import record_event
+from core.admin import ReadOnlyAdminMixin, ReadOnlyModelAdmin, ReadOnlyTabularInline
 from fgdm.models import (
     Case,
     CaseUserObjectPermission,
@@ -26,28 +27,6 @@ from fgdm.models import (
 admin.site.site_header = "FGDM administration"
 admin.site.site_title = "FGDM admin"
 admin.site.index_title = "Reference data and read-only records"
-
-
-class ReadOnlyAdminMixin:
-    """No add, change or delete through admin: state changes go through the services only."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class ReadOnlyModelAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    show_full_result_count = False  # no COUNT(*) over the whole table on every filtered list
-
-
-class ReadOnlyTabularInline(ReadOnlyAdminMixin, admin.TabularInline):
-    extra = 0
-    show_change_link = True
 
 
 # -- reference data (editable) -------------------------------------------------------------

@@ -3,18 +3,6 @@
 from django.db import models
 
 
-class Role(models.TextChoices):
-    """Roles are Django groups with these names."""
-
-    PRACTITIONER = "practitioner", "Family help practitioner"
-    COORDINATOR = "coordinator", "FGC coordinator"
-    TEAM_MANAGER = "team_manager", "Team manager"
-    SERVICE_MANAGER = "service_manager", "Service manager"
-    HEAD_OF_SERVICE = "head_of_service", "Head of service"
-    FINANCE_OFFICER = "finance_officer", "Finance officer"
-    AUDITOR = "auditor", "Auditor"
-
-
 class Stage(models.TextChoices):
     FAMILY_HELP = "family_help", "Family help"
     CHILD_PROTECTION = "child_protection", "Child protection"

@@ -19,10 +19,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from core.roles import Role, ensure_roles
 from fgdm import services as case_services
-from fgdm.constants import ChildParticipation, MeetingModel, PreparationStatus, Relationship, Role, Stage
+from fgdm.constants import ChildParticipation, MeetingModel, PreparationStatus, Relationship, Stage
 from fgdm.models import Case, FamilyHub, Locality, Team
-from fgdm.roles import ensure_roles
 from fgdm.services import ActionInput, ChildInput
 from network_packages import services as package_services
 from network_packages.constants import Category, Frequency

@@ -12,9 +12,9 @@ from django.utils import timezone
 from viewflow import this
 from viewflow.workflow import flow, lock
 
+from core.workflow import complete_task
 from fgdm.constants import MeetingModel, PlanStatus
 from fgdm.models import CaseProcess
-from fgdm.workflow import complete_task
 from network_packages.constants import ApprovalTier, PackageStatus
 from payments import services as payment_services
 from payments.signals import package_payments_authorised

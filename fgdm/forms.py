@@ -1,40 +1,13 @@
 """Forms of the case pages. They check types only; the services decide the rules."""
 
-import datetime
-
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from fgdm.constants import ChildParticipation, MeetingModel, Outcome, PreparationStatus, Relationship, Role, Stage
-from fgdm.exceptions import DomainError
+from core.forms import DateTimeInput, date_field
+from core.roles import Role
+from fgdm.constants import ChildParticipation, MeetingModel, Outcome, PreparationStatus, Relationship, Stage
 from fgdm.models import FamilyHub, Locality
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%d")
-
-
-class DateTimeInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs=attrs, format="%Y-%m-%dT%H:%M")
-
-
-def date_field(label, *, required=True, help_text=""):
-    return forms.DateField(
-        label=label, required=required, help_text=help_text, widget=DateInput(), input_formats=["%Y-%m-%d", "%d/%m/%Y"]
-    )
-
-
-def show_domain_error(form, exc: DomainError) -> None:
-    """A refusal from a service becomes a form error: on the field it names, else for the whole form."""
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message)
 
 
 class UserChoiceField(forms.ModelChoiceField):
@@ -369,26 +342,6 @@ class PlanAcceptForm(forms.Form):
         choices=[("yes", "Yes"), ("no", "No")],
         coerce=lambda v: v == "yes",
     )
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label="Reasons", widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class NoteForm(forms.Form):
-    note = forms.CharField(label="Note (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-
-
-class EmptyForm(forms.Form):
-    """For buttons that only confirm a step: keeps the error summary in one place."""
-
-
-def today():
-    return timezone.localdate()
-
-
-def in_days(days: int) -> datetime.date:
-    return timezone.localdate() + datetime.timedelta(days=days)
 
 
 class ConflictForm(forms.Form):

@@ -3,9 +3,9 @@
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
-from fgdm.constants import Role
+from core.roles import Role, has_role
 from fgdm.models import Case, Child, FamilyPlan, Locality, Meeting, NetworkMember, PlanAction, PreProceedings
-from fgdm.permissions import case_scope_q, has_role
+from fgdm.visibility import case_scope_q
 
 
 def case_list(*, user, filters: dict | None = None) -> QuerySet[Case]:
@@ -28,7 +28,7 @@ def case_list(*, user, filters: dict | None = None) -> QuerySet[Case]:
 
 def case_get_whole(*, user, case_id) -> Case:
     """A case the user sees in full (not only as its FGC coordinator), else Http404."""
-    from fgdm.permissions import full_case_scope_q
+    from fgdm.visibility import full_case_scope_q
 
     try:
         return Case.objects.filter(full_case_scope_q(user)).get(pk=case_id)
@@ -38,7 +38,7 @@ def case_get_whole(*, user, case_id) -> Case:
 
 def meetings_for(*, user, case) -> QuerySet[Meeting]:
     """A case's meetings; a coordinator who sees the case only for its conference sees only theirs."""
-    from fgdm.permissions import sees_whole_case
+    from fgdm.visibility import sees_whole_case
 
     qs = case.meetings.select_related("coordinator")
     return qs if sees_whole_case(user, case) else qs.filter(coordinator=user)
@@ -95,7 +95,7 @@ def _own_conference_q(user, prefix: str = ""):
     conference sees only the meeting they coordinate, and its plans — not other meetings' notes."""
     from django.db.models import Q
 
-    from fgdm.permissions import full_case_scope_q
+    from fgdm.visibility import full_case_scope_q
 
     return full_case_scope_q(user, "case__") | (Q(**{f"{prefix}coordinator": user}) & case_scope_q(user, "case__"))
 
@@ -120,7 +120,7 @@ def plan_get(*, user, plan_id) -> FamilyPlan:
 
 def child_get(*, user, child_id) -> Child:
     """A child of a case the user sees in full (a coordinator sees the conference, not the records)."""
-    from fgdm.permissions import full_case_scope_q
+    from fgdm.visibility import full_case_scope_q
 
     try:
         return Child.objects.select_related("case").filter(full_case_scope_q(user, "case__")).get(pk=child_id)

@@ -13,6 +13,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record_event
+from core.exceptions import ConsentWithdrawn, InvalidTransition, NotPermitted, RuleBroken, ensure_transition
+from core.roles import Role, has_role
+from core.workflow import complete_task, reassign_open_tasks
 from fgdm.constants import (
     CASE_TRANSITIONS,
     MEETING_TRANSITIONS,
@@ -29,10 +32,8 @@ from fgdm.constants import (
     PreparationStatus,
     PreProceedingsStatus,
     Relationship,
-    Role,
     Stage,
 )
-from fgdm.exceptions import ConsentWithdrawn, InvalidTransition, NotPermitted, RuleBroken, ensure_transition
 from fgdm.models import (
     Case,
     Child,
@@ -46,14 +47,8 @@ from fgdm.models import (
     PreProceedings,
     Team,
 )
-from fgdm.permissions import (
-    ensure_can_manage_case,
-    ensure_can_work_case,
-    grant_case_access,
-    has_role,
-    revoke_case_access,
-)
-from fgdm.workflow import complete_task, reassign_open_tasks
+from fgdm.permissions import ensure_can_manage_case, ensure_can_work_case
+from fgdm.visibility import grant_case_access, revoke_case_access
 
 
 @dataclass(frozen=True)
@@ -763,8 +758,8 @@ def practitioner_by_username(username: str):
 
 def task_assign(*, task_id: int, by):
     """Take a task from the queue. Raises NotPermitted if the user's role cannot do that step."""
+    from core.workflow import assign_task
     from fgdm.selectors import task_get
-    from fgdm.workflow import assign_task
 
     task = task_get(user=by, task_id=task_id)
     if task.owner_id == by.pk:
@@ -1046,9 +1041,9 @@ def reviews_escalate_overdue(*, by=None, working_days: int | None = None) -> lis
     from django.conf import settings
     from viewflow.workflow.models import Task
 
+    from core.workflow import OPEN_STATUSES
     from fgdm.flows import CaseFlow
     from fgdm.models import ReviewEscalation
-    from fgdm.workflow import OPEN_STATUSES
 
     limit = settings.FGDM_REVIEW_ESCALATION_WORKING_DAYS if working_days is None else working_days
     today = timezone.localdate()

@@ -14,9 +14,10 @@ from django.views.decorators.http import require_safe
 from audit.forms import TimelineFilterForm
 from audit.services import record_access
 from audit.timeline import KIND_LABELS, Filters, Kind, Timeline, csv_rows
+from core.pages import page
+from core.roles import may
 from fgdm import selectors
-from fgdm.permissions import may
-from fgdm.views import STATE_LABELS, page
+from fgdm.views import STATE_LABELS
 
 PAGE_SIZE = 50
 DEFAULT_PAGE_KINDS = [k for k in KIND_LABELS if k != Kind.ACCESS]

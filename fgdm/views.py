@@ -7,12 +7,9 @@ Views never decide who may do what or whether a step is allowed: a service's ref
 import functools
 from textwrap import wrap
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -23,119 +20,21 @@ from viewflow.workflow.status import STATUS
 
 from audit.selectors import case_trail
 from audit.services import record_access
+from core.exceptions import DomainError
+from core.forms import EmptyForm, ReasonForm, in_days, today
+from core.pages import allowed, done, form_page, gate, page, run_service
+from core.roles import Role, has_role, role_names
+from core.workflow import OPEN_STATUSES, open_task
 from fgdm import forms as f
 from fgdm import selectors, services
-from fgdm.constants import (
-    ActionStatus,
-    CaseStatus,
-    MeetingStatus,
-    Outcome,
-    PlanStatus,
-    Role,
-)
-from fgdm.exceptions import DomainError, NotPermitted
-from fgdm.permissions import (
-    ensure_can_manage_case,
-    ensure_can_work_case,
-    ensure_may,
-    has_role,
-    role_names,
-    sees_whole_case,
-)
+from fgdm.constants import ActionStatus, CaseStatus, MeetingStatus, Outcome, PlanStatus
+from fgdm.permissions import ensure_can_manage_case, ensure_can_work_case
 from fgdm.services import ChildInput
-from fgdm.workflow import OPEN_STATUSES, open_task
+from fgdm.visibility import sees_whole_case
 from network_packages.constants import PackageStatus
 from network_packages.selectors import package_list
 from payments.constants import BatchStatus, PaymentStatus
 from payments.selectors import batch_list, payees_awaiting_verification, payment_list
-
-
-def gate(request, step: str) -> None:
-    """Refuse (403) a person whose role cannot take this kind of step, before reading their input.
-
-    Called after the object is fetched through a selector, so what they cannot see stays a 404.
-    """
-    try:
-        ensure_may(request.user, step)
-    except NotPermitted as exc:
-        raise PermissionDenied(exc.message)
-
-
-def run_service(form, call, *, formsets=()):
-    """Validate the form (and formsets), then call the one service. Returns its result, or None
-    when the input is bad or the service refused (the error is then on the form)."""
-    valid = form.is_valid()
-    valid = all([fs.is_valid() for fs in formsets]) and valid
-    if not valid:
-        return None
-    try:
-        result = call(form.cleaned_data)
-    except DomainError as exc:
-        f.show_domain_error(form, exc)
-        form.refusal_status = exc.http_status
-        return None
-    return result if result is not None else True
-
-
-ROW_NOUNS = {"items": "Item", "actions": "Action", "children": "Child"}
-
-
-def error_list(forms) -> list[dict]:
-    """Every error of the page's forms (and formsets), for the summary at the top of the page."""
-    errors = []
-
-    def of_form(form, prefix=""):
-        for message in form.non_field_errors():
-            errors.append({"href": "", "text": f"{prefix}{message}"})
-        for field in form:
-            for message in field.errors:
-                errors.append({"href": f"#{field.id_for_label}", "text": f"{prefix}{field.label}: {message}"})
-
-    for form in forms:
-        if form is None or not form.is_bound:
-            continue
-        if hasattr(form, "forms"):
-            for message in form.non_form_errors():
-                errors.append({"href": "", "text": str(message)})
-            noun = ROW_NOUNS.get(form.prefix, "Row")
-            for number, sub in enumerate(form.forms, start=1):
-                of_form(sub, prefix=f"{noun} {number}: ")
-        else:
-            of_form(form)
-    return errors
-
-
-def page(request, template, context, status=200):
-    """Render a page; the error summary lists what is wrong with any of its forms."""
-    context.setdefault("all_forms", [])
-    context["errors"] = [*context.get("errors", []), *error_list(context["all_forms"])]
-    if status >= 400:
-        # A service's refusal answers as the API does: 403 not permitted, 409 wrong state.
-        status = next(
-            (
-                getattr(form, "refusal_status", None)
-                for form in context["all_forms"]
-                if getattr(form, "refusal_status", None)
-            ),
-            status,
-        )
-    return render(request, template, context, status=status)
-
-
-def form_page(
-    request, *, title, form, button, context=None, caption="", formsets=(), template="fgdm/form_page.html", status=200
-):
-    data = {
-        "title": title,
-        "form": form,
-        "button": button,
-        "caption": caption,
-        "formsets": formsets,
-        "all_forms": [form, *formsets],
-    }
-    data.update(context or {})
-    return page(request, template, data, status=status)
-
 
 # -- tasks ------------------------------------------------------------------------------------
 
@@ -440,16 +339,6 @@ def open_tasks(case):
     return [{"task": t, "title": str(t.flow_task.task_title), "url": task_url(t)} for t in tasks.order_by("id")]
 
 
-def _allowed(check, user, case) -> bool:
-    """Whether a permission check of fgdm.permissions lets this person act (to offer a button or not;
-    the service still decides when the form is sent)."""
-    try:
-        check(user, case)
-    except NotPermitted:
-        return False
-    return True
-
-
 @login_required
 @require_safe
 def case_detail(request, case_id):
@@ -483,8 +372,8 @@ def case_detail(request, case_id):
             "payments_total": sum((p.amount for p in payments), 0),
             "events": _events(case) if whole else [],
             "sees_whole_case": whole,
-            "can_work": _allowed(ensure_can_work_case, request.user, case),
-            "can_manage": _allowed(ensure_can_manage_case, request.user, case),
+            "can_work": allowed(ensure_can_work_case, request.user, case),
+            "can_manage": allowed(ensure_can_manage_case, request.user, case),
             "tasks": open_tasks(case)
             if whole
             else [t for t in open_tasks(case) if t["task"].owner_id == request.user.pk],
@@ -504,12 +393,6 @@ def case_map(request, case_id):
     response = HttpResponse(flow_map(case)["svg"], content_type="image/svg+xml; charset=utf-8")
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
-
-
-def done(request, message: str, to: str):
-    """After a service succeeded: say what happened on the next page and go there."""
-    messages.success(request, message)
-    return redirect(to)
 
 
 def _caption(case):
@@ -690,7 +573,7 @@ def case_review(request, case_id):
 def meeting_prepare(request, meeting_id):
     meeting = selectors.meeting_get(user=request.user, meeting_id=meeting_id)
     gate(request, "meeting_prepare")
-    form = f.EmptyForm((request.POST if request.method == "POST" else None))
+    form = EmptyForm((request.POST if request.method == "POST" else None))
     if request.method == "POST":
         if run_service(form, lambda data: services.meeting_prepare(meeting_id=meeting.pk, by=request.user)):
             return done(
@@ -723,7 +606,7 @@ def meeting_record(request, meeting_id):
     members = case.network_members.order_by("full_name")
     bound = request.POST if request.method == "POST" else None
     form = f.MeetingRecordForm(
-        bound, initial={"held_on": f.today(), "review_by": f.in_days(42), "private_family_time": meeting.model == "fgc"}
+        bound, initial={"held_on": today(), "review_by": in_days(42), "private_family_time": meeting.model == "fgc"}
     )
     actions = f.action_formset(bound, members=members)
     if request.method == "POST":
@@ -779,7 +662,7 @@ def _plan_context(request, plan):
         "today": timezone.localdate(),
         "caption": _caption(plan.case),
         "actions": plan.actions.select_related("owner_member").order_by("id"),
-        "can_work": _allowed(ensure_can_work_case, request.user, plan.case),
+        "can_work": allowed(ensure_can_work_case, request.user, plan.case),
         "revise_open": plan.case.process_id is not None
         and plan.case.plans.order_by("-version").first() == plan
         and open_task(process=plan.case.process, node_name="revise_plan") is not None,
@@ -793,7 +676,7 @@ def plan_detail(request, plan_id):
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
     record_access(by=request.user, what="plan", door="page", obj=plan, case_id=plan.case_id, path=request.path)
     context = _plan_context(request, plan)
-    context.update(accept_form=f.PlanAcceptForm(initial={"support_needed": "yes"}), return_form=f.ReasonForm())
+    context.update(accept_form=f.PlanAcceptForm(initial={"support_needed": "yes"}), return_form=ReasonForm())
     return page(request, "fgdm/plan_detail.html", context)
 
 
@@ -818,7 +701,7 @@ def plan_accept(request, plan_id):
             reverse("fgdm:case_detail", args=[plan.case_id]),
         )
     context = _plan_context(request, plan)
-    context.update(accept_form=form, return_form=f.ReasonForm(), all_forms=[form])
+    context.update(accept_form=form, return_form=ReasonForm(), all_forms=[form])
     return page(request, "fgdm/plan_detail.html", context, status=400)
 
 
@@ -827,7 +710,7 @@ def plan_accept(request, plan_id):
 def plan_return(request, plan_id):
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
     gate(request, "plan_return")
-    form = f.ReasonForm(request.POST)
+    form = ReasonForm(request.POST)
     if run_service(form, lambda data: services.plan_return(plan_id=plan.pk, by=request.user, reason=data["reason"])):
         return done(
             request,
@@ -1057,11 +940,11 @@ def member_preparation(request, member_id):
 def action_done(request, action_id):
     action = selectors.action_get(user=request.user, action_id=action_id)
     gate(request, "action_mark_done")
-    form = f.EmptyForm(request.POST)
+    form = EmptyForm(request.POST)
     if run_service(form, lambda data: services.action_mark_done(action_id=action.pk, by=request.user)):
         return done(request, "The action is marked done.", reverse("fgdm:plan_detail", args=[action.plan_id]))
     context = _plan_context(request, action.plan)
-    context.update(accept_form=f.PlanAcceptForm(), return_form=f.ReasonForm(), all_forms=[form])
+    context.update(accept_form=f.PlanAcceptForm(), return_form=ReasonForm(), all_forms=[form])
     return page(request, "fgdm/plan_detail.html", context, status=400)
 
 

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib import admin
 
 from audit.services import record_event
-from fgdm.admin import ReadOnlyModelAdmin, ReadOnlyTabularInline
+from core.admin import ReadOnlyModelAdmin, ReadOnlyTabularInline
 from network_packages.constants import TIER_ORDER
 from network_packages.models import Approval, ApprovalLimit, Budget, PackageItem, SupportPackage
 

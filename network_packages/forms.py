@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django import forms
 
-from fgdm.forms import date_field
+from core.forms import date_field
 from network_packages.constants import Category, Frequency
 
 
@@ -73,14 +73,6 @@ class ItemForm(forms.Form):
 ItemFormSet = forms.formset_factory(ItemForm, extra=5, max_num=5, min_num=1, validate_min=True, validate_max=True)
 
 
-class NoteForm(forms.Form):
-    note = forms.CharField(label="Note (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-
-
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label="Reasons", widget=forms.Textarea(attrs={"rows": 3}))
-
-
 class OptionalReasonForm(forms.Form):
     reason = forms.CharField(label="Reason (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -125,7 +117,3 @@ class PauseForm(forms.Form):
         if start and end and end < start:
             self.add_error("pause_to", "The pause must end on or after the day it starts.")
         return cleaned
-
-
-class EmptyForm(forms.Form):
-    pass

@@ -8,7 +8,7 @@ from django.db.models import Prefetch, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
-from fgdm.permissions import full_case_scope_q
+from fgdm.visibility import full_case_scope_q
 from network_packages.constants import PackageStatus
 from network_packages.models import ApprovalLimit, Budget, PackageItem, SupportPackage
 

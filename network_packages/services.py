@@ -8,17 +8,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record_event
+from core.exceptions import InvalidTransition, NotPermitted, RuleBroken, ensure_not_same_person, ensure_transition
+from core.roles import has_role
+from core.workflow import complete_task
 from fgdm.constants import CaseStatus, MeetingStatus, PlanStatus
-from fgdm.exceptions import (
-    InvalidTransition,
-    NotPermitted,
-    RuleBroken,
-    ensure_not_same_person,
-    ensure_transition,
-)
 from fgdm.models import Case, FamilyPlan
-from fgdm.permissions import ensure_can_work_case, ensure_no_conflict, full_case_scope_q, has_role
-from fgdm.workflow import complete_task
+from fgdm.permissions import ensure_can_work_case, ensure_no_conflict
+from fgdm.visibility import full_case_scope_q
 from network_packages.constants import (
     EDITABLE_STATUSES,
     PACKAGE_TRANSITIONS,

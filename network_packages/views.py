@@ -4,10 +4,11 @@ from django.contrib.auth.decorators import login_required
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
+from core.forms import EmptyForm, NoteForm, ReasonForm
+from core.pages import allowed, done, form_page, gate, page, run_service
 from fgdm.constants import PlanStatus
 from fgdm.permissions import ensure_can_work_case
 from fgdm.selectors import case_get
-from fgdm.views import _allowed, done, form_page, gate, page, run_service
 from network_packages import forms as f
 from network_packages import selectors, services
 from network_packages.constants import TIER_ORDER, ApprovalTier, PackageStatus
@@ -179,15 +180,15 @@ def _page(request, package, *, status=200, **forms):
         "payments_total": sum((p.amount for p in payments), 0),
         "decision": _decision(request.user, package),
         "budget": selectors.budget_position(package=package),
-        "can_work": _allowed(ensure_can_work_case, request.user, package.case),
+        "can_work": allowed(ensure_can_work_case, request.user, package.case),
         "later_versions": list(package.later_versions.exclude(status=PackageStatus.WITHDRAWN).order_by("version")),
-        "note_form": forms.get("note_form") or f.NoteForm(),
-        "return_form": forms.get("return_form") or f.ReasonForm(),
+        "note_form": forms.get("note_form") or NoteForm(),
+        "return_form": forms.get("return_form") or ReasonForm(),
         "withdraw_form": forms.get("withdraw_form") or f.OptionalReasonForm(),
         "end_form": forms.get("end_form") or f.EndForm(),
         "pause_form": forms.get("pause_form") or f.PauseForm(),
         "unpaid": [p for p in payments if p.status in ("scheduled", "authorised") and not p.batch_id],
-        "submit_form": forms.get("submit_form") or f.EmptyForm(),
+        "submit_form": forms.get("submit_form") or EmptyForm(),
         "all_forms": [form for form in forms.values()],
         "back": reverse("fgdm:case_detail", args=[package.case_id]),
     }
@@ -226,7 +227,7 @@ def package_submit(request, package_id):
     return _action(
         request,
         package_id,
-        f.EmptyForm,
+        EmptyForm,
         "submit_form",
         lambda p, data: services.package_submit(package_id=p.pk, by=request.user),
         lambda p: "The package is submitted for approval. A team manager decides first.",
@@ -240,7 +241,7 @@ def package_approve(request, package_id):
     return _action(
         request,
         package_id,
-        f.NoteForm,
+        NoteForm,
         "note_form",
         lambda p, data: services.package_approve(package_id=p.pk, by=request.user, note=data["note"]),
         _approved_message,
@@ -254,7 +255,7 @@ def package_return(request, package_id):
     return _action(
         request,
         package_id,
-        f.ReasonForm,
+        ReasonForm,
         "return_form",
         lambda p, data: services.package_return(package_id=p.pk, by=request.user, reason=data["reason"]),
         lambda p: "The package is returned to the practitioner with your reasons.",

@@ -7,7 +7,7 @@ are not shown.
 
 from django.contrib import admin
 
-from fgdm.admin import ReadOnlyModelAdmin
+from core.admin import ReadOnlyModelAdmin
 from payments.models import BankAccount, Payment, PaymentBatch, Supplier
 
 

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from fgdm.forms import date_field
+from core.forms import date_field
 from payments.constants import PaymentStatus
 
 
@@ -87,10 +87,6 @@ class BatchCreateForm(forms.Form):
             (p.pk, f"{p.reference} — {p.paid_to.full_name} — £{p.amount:,.2f} due {p.due_on:%-d %b %Y}")
             for p in payments
         ]
-
-
-class EmptyForm(forms.Form):
-    pass
 
 
 class PaymentCancelForm(forms.Form):

@@ -13,10 +13,10 @@ from django.http import Http404
 from django.utils import timezone
 
 from audit.models import DomainEvent
-from fgdm.constants import Role
-from fgdm.exceptions import NotPermitted
+from core.exceptions import NotPermitted
+from core.roles import Role, has_role, may
 from fgdm.models import Locality
-from fgdm.permissions import full_case_scope_q, has_role, may
+from fgdm.visibility import full_case_scope_q
 from network_packages.constants import PackageStatus
 from network_packages.models import Budget, SupportPackage
 from network_packages.selectors import financial_year_bounds

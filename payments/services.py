@@ -17,10 +17,10 @@ from django.db.models import Q
 from django.utils import timezone
 
 from audit.services import record_event
-from fgdm.constants import Role
-from fgdm.exceptions import InvalidTransition, RuleBroken, SeparationOfDuties, ensure_not_same_person, ensure_transition
+from core.exceptions import InvalidTransition, RuleBroken, SeparationOfDuties, ensure_not_same_person, ensure_transition
+from core.roles import Role, ensure_finance, has_role
 from fgdm.models import NetworkMember
-from fgdm.permissions import ensure_can_work_case, ensure_finance, ensure_no_conflict, has_role
+from fgdm.permissions import ensure_can_work_case, ensure_no_conflict
 from network_packages.constants import Frequency, PackageStatus
 from network_packages.models import SupportPackage
 from payments import exports, modulus

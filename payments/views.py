@@ -10,11 +10,11 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
 from audit.services import record_access
-from fgdm.constants import Role
-from fgdm.exceptions import RuleBroken
-from fgdm.permissions import has_role, may
+from core.exceptions import RuleBroken
+from core.forms import EmptyForm
+from core.pages import done, gate, page, run_service
+from core.roles import Role, has_role, may
 from fgdm.selectors import member_get
-from fgdm.views import done, gate, page, run_service
 from network_packages.selectors import financial_year_of
 from payments import forms as f
 from payments import selectors, services
@@ -72,7 +72,7 @@ def payment_list(request):
 def payment_authorise(request, payment_id):
     payment = selectors.payment_get(user=request.user, payment_id=payment_id)
     gate(request, "payment_authorise")
-    form = f.EmptyForm(request.POST)
+    form = EmptyForm(request.POST)
     if run_service(form, lambda data: services.payment_authorise(payment_id=payment.pk, by=request.user)):
         back = request.POST.get("next", "")
         if not url_has_allowed_host_and_scheme(
@@ -116,7 +116,7 @@ def _bank_page(request, member, *, form=None, verify_form=None, status=200):
             "account": account,
             "show_full": show_full,
             "form": form,
-            "verify_form": verify_form or f.EmptyForm(),
+            "verify_form": verify_form or EmptyForm(),
             "all_forms": [x for x in (form, verify_form) if x is not None],
             "payments": selectors.payment_list(user=request.user).filter(payee=member),
         },
@@ -146,7 +146,7 @@ def bank_details(request, member_id):
 def bank_details_verify(request, member_id):
     member = member_get(user=request.user, member_id=member_id)
     gate(request, "bank_account_verify")
-    form = f.EmptyForm(request.POST)
+    form = EmptyForm(request.POST)
     if run_service(form, lambda data: services.bank_account_verify(member_id=member.pk, by=request.user)):
         return done(
             request,
@@ -182,7 +182,7 @@ def _supplier_page(request, supplier, *, form=None, bank_form=None, verify_form=
             "show_full": show_full,
             "form": form,
             "bank_form": bank_form,
-            "verify_form": verify_form or f.EmptyForm(),
+            "verify_form": verify_form or EmptyForm(),
             "all_forms": [x for x in (form, bank_form, verify_form) if x is not None],
             "payments": payments[:100],
             "payment_count": payments.count(),
@@ -271,7 +271,7 @@ def supplier_bank_details(request, supplier_id):
 def supplier_bank_details_verify(request, supplier_id):
     supplier = selectors.supplier_get(user=request.user, supplier_id=supplier_id)
     gate(request, "supplier_bank_account_verify")
-    form = f.EmptyForm(request.POST)
+    form = EmptyForm(request.POST)
     if run_service(form, lambda data: services.supplier_bank_account_verify(supplier_id=supplier.pk, by=request.user)):
         return done(
             request,
@@ -340,7 +340,7 @@ def _batch_page(request, batch, *, form=None, status=200):
                 "id"
             ),
             "is_finance": has_role(request.user, Role.FINANCE_OFFICER),
-            "form": f.EmptyForm(),
+            "form": EmptyForm(),
             "all_forms": [form] if form else [],
             "downloadable": batch.status in (BatchStatus.EXPORTED, BatchStatus.CONFIRMED),
             "formats": ExportFormat.choices,
@@ -360,7 +360,7 @@ def batch_detail(request, batch_id):
 def _batch_action(request, batch_id, call, message, *, step):
     batch = selectors.batch_get(user=request.user, batch_id=batch_id)
     gate(request, step)
-    form = f.EmptyForm(request.POST)
+    form = EmptyForm(request.POST)
     if run_service(form, lambda data: call(batch)):
         return done(request, message, reverse("payments:batch_detail", args=[batch.pk]))
     batch.refresh_from_db()
@@ -402,7 +402,7 @@ def batch_export(request, batch_id):
     """Export the approved batch in the chosen format (CSV, BACS Standard 18 or pain.001)."""
     batch = selectors.batch_get(user=request.user, batch_id=batch_id)
     gate(request, "batch_export")
-    form = f.EmptyForm(request.POST)
+    form = EmptyForm(request.POST)
     export_format = _export_format(request)
     result = run_service(
         form, lambda data: services.batch_export_file(batch_id=batch.pk, by=request.user, export_format=export_format)
@@ -423,7 +423,7 @@ def batch_download(request, batch_id):
     gate(request, "batch_export")
     if batch.status not in (BatchStatus.EXPORTED, BatchStatus.CONFIRMED):
         raise Http404("This batch has not been exported yet.")
-    form = f.EmptyForm({})
+    form = EmptyForm({})
     export_format = request.GET.get("format") or batch.export_format
     result = run_service(
         form, lambda data: services.batch_export_file(batch_id=batch.pk, by=request.user, export_format=export_format)

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 import pytest
 from rest_framework.test import APIClient
 
-from fgdm.constants import Role
+from core.roles import Role
 from tests.factories import LocalityFactory, TeamFactory, UserFactory
 
 

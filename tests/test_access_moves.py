@@ -75,7 +75,7 @@ def test_a_coordinator_sees_only_their_conference_not_other_meetings_notes(world
         venue="Leigh Park Family Hub",
         coordinator=world.u.coord,
     )
-    from fgdm.permissions import COORDINATE, grant_case_access
+    from fgdm.visibility import COORDINATE, grant_case_access
 
     grant_case_access(world.u.coord, case, COORDINATE)
     token = api.as_user(world.u.coord)

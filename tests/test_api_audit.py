@@ -193,7 +193,7 @@ def test_every_api_view_sets_the_actor():
     from django.urls import URLPattern, URLResolver, get_resolver
     from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-    from fgdm.api.base import AuditedMixin
+    from core.api.base import AuditedMixin
 
     def views(patterns, prefix=""):
         for p in patterns:

@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 
 from audit.models import DomainEvent, LogEntry
+from core.exceptions import NotPermitted
 from fgdm import services as case_services
-from fgdm.exceptions import NotPermitted
 from fgdm.services import ActionInput
 from network_packages import services as package_services
 from network_packages.services import ItemInput

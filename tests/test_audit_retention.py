@@ -258,7 +258,7 @@ class TestPaymentRecords:
         client.force_login(world.u.fin1)
         page = client.get(reverse("payments:batch_detail", args=[batch.pk])).content.decode()
         assert sha in page and "File removed under the retention schedule" in page
-        from fgdm.exceptions import InvalidTransition
+        from core.exceptions import InvalidTransition
         from payments import services as payment_services
 
         for export_format in ("csv", "bacs18"):  # neither the file again nor a new one

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from audit.models import DomainEvent
-from fgdm.exceptions import RuleBroken
+from core.exceptions import RuleBroken
 from payments import modulus
 from payments import services as payment_services
 from payments.models import BankAccount

@@ -7,7 +7,7 @@ import time
 import pytest
 from django.db import connection, connections
 
-from fgdm.exceptions import RuleBroken
+from core.exceptions import RuleBroken
 from payments import services as payment_services
 from payments.models import Payment, PaymentBatch
 from tests import scenario
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.skipif(
 def test_two_officers_racing_never_share_a_payment(world):
     from django.contrib.auth.models import Group
 
-    from fgdm.constants import Role
+    from core.roles import Role
     from tests.factories import UserFactory
 
     scenario.payments_authorised(world, amount="30.00", frequency="weekly", instalments=10)
@@ -63,7 +63,7 @@ def test_two_officers_racing_duplicates_batch_at_most_one(world, monkeypatch):
     PostgreSQL's default READ COMMITTED isolation, sees the first's batch.)"""
     from django.utils import timezone
 
-    from fgdm.constants import Role
+    from core.roles import Role
     from payments.constants import PaymentStatus
     from tests.factories import UserFactory
 

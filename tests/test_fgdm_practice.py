@@ -10,9 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import DomainEvent
+from core.exceptions import ConsentWithdrawn, InvalidTransition, RuleBroken
 from fgdm import services
 from fgdm.constants import ActionStatus, PreparationStatus, PreProceedingsStatus
-from fgdm.exceptions import ConsentWithdrawn, InvalidTransition, RuleBroken
 from fgdm.models import Meeting, PreProceedings, ReviewEscalation
 from fgdm.services import ActionInput, ChildInput
 from tests import scenario

@@ -6,8 +6,8 @@ import pytest
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from core.exceptions import InvalidTransition, NotPermitted, RuleBroken, SeparationOfDuties
 from fgdm.constants import CaseStatus
-from fgdm.exceptions import InvalidTransition, NotPermitted, RuleBroken, SeparationOfDuties
 from network_packages import services as package_services
 from network_packages.constants import PackageStatus
 from payments import services as payment_services
@@ -169,7 +169,7 @@ class TestRefusals:
     def test_approver_cannot_authorise_payments(self, world):  # noqa: D102
         from django.contrib.auth.models import Group
 
-        from fgdm.constants import Role
+        from core.roles import Role
 
         world.u.sm.groups.add(Group.objects.get(name=Role.FINANCE_OFFICER))
         from django.contrib.auth import get_user_model

@@ -6,10 +6,10 @@ import pytest
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from core.exceptions import InvalidTransition, NotPermitted, RuleBroken
+from core.roles import Role
 from fgdm import selectors
 from fgdm import services as case_services
-from fgdm.constants import Role
-from fgdm.exceptions import InvalidTransition, NotPermitted, RuleBroken
 from fgdm.models import Meeting
 from fgdm.services import ActionInput
 from tests import scenario
@@ -159,7 +159,7 @@ class TestTransferAndConflicts:
     def test_a_declared_conflict_stops_the_person_acting(self, world):
         from decimal import Decimal
 
-        from fgdm.exceptions import SeparationOfDuties
+        from core.exceptions import SeparationOfDuties
         from fgdm.models import DeclaredConflict
         from network_packages import services as package_services
 

@@ -14,7 +14,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import override_settings
 
-from fgdm.exceptions import RuleBroken
+from core.exceptions import RuleBroken
 from payments import services as payment_services
 from payments.models import BatchExport
 from tests.test_payment_files import approved_batch

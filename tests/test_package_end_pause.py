@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import DomainEvent
-from fgdm.exceptions import InvalidTransition, NotPermitted, RuleBroken
-from fgdm.workflow import open_task
+from core.exceptions import InvalidTransition, NotPermitted, RuleBroken
+from core.workflow import open_task
 from network_packages import services as package_services
 from network_packages.models import SupportPackage
 from network_packages.services import ItemInput

@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import DomainEvent
+from core.exceptions import InvalidTransition, NotPermitted, RuleBroken
 from fgdm import services as case_services
-from fgdm.exceptions import InvalidTransition, NotPermitted, RuleBroken
 from network_packages import services as package_services
 from network_packages.models import Budget
 from network_packages.selectors import financial_year_of

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from fgdm.exceptions import InvalidTransition, NotPermitted, RuleBroken, SeparationOfDuties
+from core.exceptions import InvalidTransition, NotPermitted, RuleBroken, SeparationOfDuties
 from payments import services as payment_services
 from payments.constants import BatchStatus, PaymentStatus
 from payments.models import BankAccount, PaymentBatch

@@ -3,7 +3,7 @@ person's scope and one outside it, for every method the URL answers.
 
 It is generated from one table, ROUTES: a row per named URL saying what kind of object it shows
 (and so who may see it: VISIBLE) and, per method, what it does — "open" (anyone, even signed out),
-"signed_in", "read" (whoever sees the object), or a step of fgdm.permissions.STEP_ROLES (the roles
+"signed_in", "read" (whoever sees the object), or a step of core.roles.STEP_ROLES (the roles
 that may take that kind of step). The expected answer of each cell follows from the rules:
 
     signed out                          → page 302 to sign in, API 401
@@ -25,7 +25,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
-from fgdm.permissions import STEP_ROLES, may
+from core.roles import STEP_ROLES, may
 from tests import matrix_world
 
 pytestmark = pytest.mark.django_db

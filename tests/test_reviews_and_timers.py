@@ -8,9 +8,9 @@ from django.core.management import call_command
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from core.exceptions import RuleBroken
 from fgdm import services as case_services
 from fgdm.constants import CaseStatus, Outcome
-from fgdm.exceptions import RuleBroken
 from tests import scenario
 
 
@@ -83,7 +83,7 @@ class TestChangingAnApprovedPackage:
         payment_services.batch_export(batch_id=batch.pk, by=world.u.fin1)
         payment_services.batch_confirm(batch_id=batch.pk, by=world.u.fin1)
 
-        from fgdm.exceptions import InvalidTransition
+        from core.exceptions import InvalidTransition
         from network_packages.models import SupportPackage
 
         v2 = package_services.package_revise(

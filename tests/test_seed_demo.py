@@ -15,9 +15,10 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from audit.models import DomainEvent
+from core.roles import Role
 from fgdm import demo
 from fgdm import services as case_services
-from fgdm.constants import CaseStatus, MeetingModel, MeetingStatus, PlanStatus, Role
+from fgdm.constants import CaseStatus, MeetingModel, MeetingStatus, PlanStatus
 from fgdm.models import Case, FamilyHub, Locality, Meeting, Team
 from fgdm.selectors import case_list, task_list
 from fgdm.services import ChildInput

@@ -9,9 +9,9 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from audit.models import DomainEvent
+from core.exceptions import NotPermitted, SeparationOfDuties
+from core.roles import Role
 from fgdm import services as case_services
-from fgdm.constants import Role
-from fgdm.exceptions import NotPermitted, SeparationOfDuties
 from network_packages import services as package_services
 from network_packages.models import SupportPackage
 from payments import services as payment_services
@@ -218,7 +218,7 @@ class TestDeclaredConflicts:
         assert not DeclaredConflict.objects.exists()
 
     def test_declaring_twice_is_refused(self, world):
-        from fgdm.exceptions import RuleBroken
+        from core.exceptions import RuleBroken
 
         case = scenario.allocated(world)
         case_services.conflict_declare(by=world.u.fin1, case_reference=case.reference, reason="Aunt")

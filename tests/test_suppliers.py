@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from audit.models import DomainEvent
-from fgdm.exceptions import InvalidTransition, NotPermitted, RuleBroken, SeparationOfDuties
+from core.exceptions import InvalidTransition, NotPermitted, RuleBroken, SeparationOfDuties
 from network_packages import services as package_services
 from network_packages.models import PackageItem, SupportPackage
 from payments import services as payment_services

@@ -33,10 +33,13 @@ INSTALLED_APPS = [
     "axes",
     "viewflow",
     "viewflow.workflow",
+    # Our floors, bottom up (docs/architecture.md).
     "audit",
+    "core",
     "fgdm",
     "network_packages",
     "payments",
+    "process",
 ]
 
 MIDDLEWARE = [
@@ -50,7 +53,7 @@ MIDDLEWARE = [
     "auditlog.middleware.AuditlogMiddleware",
     # Reads of children's, plans' and bank details' admin pages join the access log.
     "audit.middleware.AdminAccessLogMiddleware",
-    "fgdm.middleware.AuditorReadLogMiddleware",
+    "core.middleware.AuditorReadLogMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into a clear refusal.
     "axes.middleware.AxesMiddleware",
 ]
@@ -68,7 +71,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "fgdm.context_processors.navigation",
+                "core.context_processors.navigation",
             ],
         },
     },
@@ -128,7 +131,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "EXCEPTION_HANDLER": "fgdm.api.exceptions.exception_handler",
+    "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
     # `?format=` names an export file format (csv, bacs18, pain001), not a DRF renderer.
     "URL_FORMAT_OVERRIDE": None,

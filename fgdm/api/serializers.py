@@ -1,12 +1,12 @@
 """API shapes of the case side. Input serializers check types; services check rules."""
 
-from django.contrib.auth import get_user_model
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from core.api.fields import IdField, UsernameField
 from fgdm.constants import ChildParticipation, MeetingModel, Outcome, PreparationStatus, Relationship, Stage
 from fgdm.models import (
     Case,
@@ -22,23 +22,6 @@ from fgdm.models import (
 )
 
 # Ids in request bodies: positive and within a 64-bit integer (larger ones would crash SQLite's driver).
-MAX_ID = 2**63 - 1
-
-
-class IdField(serializers.IntegerField):
-    """An object id in a request body; whether it names the right object is the service's call."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(**kwargs)
-
-
-class UsernameField(serializers.SlugRelatedField):
-    """A person named by username; unknown or inactive users are a field error."""
-
-    def __init__(self, **kwargs):
-        super().__init__(slug_field="username", queryset=get_user_model().objects.filter(is_active=True), **kwargs)
 
 
 class LocalitySerializer(serializers.ModelSerializer):
@@ -432,10 +415,6 @@ class PlanSerializer(serializers.ModelSerializer):
 
 class PlanAcceptSerializer(serializers.Serializer):
     support_needed = serializers.BooleanField(required=False, default=True)
-
-
-class ReasonSerializer(serializers.Serializer):
-    reason = serializers.CharField()
 
 
 class TaskSerializer(serializers.Serializer):

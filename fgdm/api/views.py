@@ -15,11 +15,12 @@ from audit.forms import TimelineFilterForm
 from audit.models import DomainEvent
 from audit.services import record_access
 from audit.timeline import EVENT_KINDS, Timeline
+from core.api.base import AuditedAPIView, AuditedMixin
+from core.api.fields import ReasonSerializer
+from core.roles import ensure_may
 from fgdm import selectors, services
 from fgdm.api import serializers as s
-from fgdm.api.base import AuditedAPIView, AuditedMixin
 from fgdm.models import DeclaredConflict, FamilyHub, Locality, Meeting, NetworkMember
-from fgdm.permissions import ensure_may
 from fgdm.services import ActionInput, ChildInput
 
 
@@ -367,11 +368,11 @@ class PlanAccept(AuditedAPIView):
 
 
 class PlanReturn(AuditedAPIView):
-    @extend_schema(request=s.ReasonSerializer, responses=s.PlanSerializer)
+    @extend_schema(request=ReasonSerializer, responses=s.PlanSerializer)
     def post(self, request, plan_id):
         plan = selectors.plan_get(user=request.user, plan_id=plan_id)
         ensure_may(request.user, "plan_return")
-        data = _valid(s.ReasonSerializer, request)
+        data = _valid(ReasonSerializer, request)
         plan = services.plan_return(plan_id=plan.pk, by=request.user, reason=data["reason"])
         return Response(s.PlanSerializer(plan).data)
 

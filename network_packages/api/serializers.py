@@ -5,20 +5,10 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from fgdm.api.serializers import IdField, ReasonSerializer  # noqa: F401 -- one shape for every "reason" body
+from core.api.fields import IdField, MoneyField, ReasonSerializer  # noqa: F401 -- one shape for every "reason" body
 from network_packages.constants import Category, Frequency
 from network_packages.models import Approval, PackageItem, SupportPackage
 from network_packages.selectors import budget_position
-
-
-class MoneyField(serializers.DecimalField):
-    """Pounds and pence: positive, at most two decimal places, out as "300.00"."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_digits", 10)
-        kwargs.setdefault("decimal_places", 2)
-        kwargs.setdefault("min_value", Decimal("0.01"))
-        super().__init__(**kwargs)
 
 
 class ItemSerializer(serializers.ModelSerializer):

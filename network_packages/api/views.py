@@ -5,8 +5,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, status
 from rest_framework.response import Response
 
-from fgdm.api.base import AuditedAPIView, AuditedMixin
-from fgdm.permissions import ensure_may
+from core.api.base import AuditedAPIView, AuditedMixin
+from core.api.fields import ReasonSerializer
+from core.roles import ensure_may
 from fgdm.selectors import case_get_whole
 from network_packages import selectors, services
 from network_packages.api import serializers as s
@@ -115,9 +116,9 @@ class PackageApprove(PackageAction):
 
 class PackageReturn(PackageAction):
     step = "package_return"
-    input_serializer = s.ReasonSerializer
+    input_serializer = ReasonSerializer
 
-    @extend_schema(request=s.ReasonSerializer, responses=s.PackageSerializer)
+    @extend_schema(request=ReasonSerializer, responses=s.PackageSerializer)
     def post(self, request, package_id):
         return super().post(request, package_id)
 

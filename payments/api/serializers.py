@@ -3,8 +3,7 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from fgdm.api.serializers import IdField
-from network_packages.api.serializers import MoneyField
+from core.api.fields import IdField, MoneyField
 from payments.constants import PaymentStatus
 from payments.models import BankAccount, Payment, PaymentBatch, PaymentReturn, ReturnsImport, Supplier
 from payments.selectors import payment_history

@@ -10,9 +10,9 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from audit.services import record_access
-from fgdm.api.base import AuditedAPIView, AuditedMixin
-from fgdm.exceptions import NotPermitted, RuleBroken
-from fgdm.permissions import ensure_may
+from core.api.base import AuditedAPIView, AuditedMixin
+from core.exceptions import NotPermitted, RuleBroken
+from core.roles import ensure_may
 from fgdm.selectors import member_get
 from network_packages.selectors import financial_year_of
 from payments import exports, selectors, services

@@ -9,9 +9,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from viewflow.workflow.models import Task
 
+from core.workflow import OPEN_STATUSES
 from fgdm import demo
 from fgdm.models import FamilyHub, Locality, Team
-from fgdm.workflow import OPEN_STATUSES
 from payments.models import PaymentBatch, Supplier
 
 

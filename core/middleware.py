@@ -1,8 +1,7 @@
 """Every read an auditor makes is logged (issue: auditors read everything, and are seen doing it)."""
 
 from audit.services import record_access
-from fgdm.constants import Role
-from fgdm.permissions import has_role
+from core.roles import Role, has_role
 
 SKIPPED_PREFIXES = ("/static/", "/healthz", "/api/v1/schema/", "/api/v1/docs/", "/admin/jsi18n/")
 

@@ -1,4 +1,4 @@
-"""Domain errors. One DRF exception handler (fgdm.api.exceptions) maps them to HTTP answers;
+"""Domain errors. One DRF exception handler (core.api.exceptions) maps them to HTTP answers;
 pages show them as form errors. Models and services never raise DRF exceptions."""
 
 

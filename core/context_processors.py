@@ -1,7 +1,6 @@
 """What every page's navigation needs to know about the signed-in person."""
 
-from fgdm.constants import Role
-from fgdm.permissions import has_role
+from core.roles import Role, has_role
 
 
 def navigation(request):

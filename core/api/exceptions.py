@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from viewflow.workflow.exceptions import FlowLockFailed
 
-from fgdm.exceptions import DomainError
+from core.exceptions import DomainError
 
 
 def exception_handler(exc, context):
