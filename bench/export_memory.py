@@ -254,7 +254,7 @@ def main() -> None:
     setup_test_environment()  # lets the API client's "testserver" host in
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
-        from fgdm import demo
+        from process import demo
 
         demo.seed_reference()
         demo.seed_users()

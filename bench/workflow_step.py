@@ -217,7 +217,7 @@ def main() -> None:
         settings_db["TEST"]["NAME"] = f"bench_{settings_db['NAME']}"
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
-        from fgdm import demo
+        from process import demo
 
         demo.seed_reference()
         demo.seed_users()

@@ -17,6 +17,7 @@ api_v1 = [
     path("", include("fgdm.api.urls")),
     path("", include("network_packages.api.urls")),
     path("", include("payments.api.urls")),
+    path("", include("process.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -27,6 +28,7 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
+    path("", include("process.urls")),
     path("", include("fgdm.urls")),
     path("packages/", include("network_packages.urls")),
     path("finance/", include("payments.urls")),

@@ -1,6 +1,9 @@
 """The page toolkit: every page's POST validates its form, calls one service and shows a refusal
 (a DomainError) as a form error; nothing changes when a service refuses."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
@@ -111,3 +114,35 @@ def done(request, message: str, to: str):
     """After a service succeeded: say what happened on the next page and go there."""
     messages.success(request, message)
     return redirect(to)
+
+
+# -- sections a higher floor adds to a lower floor's page ------------------------------------------
+# The case page knows no support packages and the package page knows no payments (they live on
+# the floors above). Each app adds its own part when Django starts: a template, and a function that
+# returns what it shows (or None to show nothing). The page draws the sections in the apps' order.
+
+
+@dataclass(frozen=True)
+class Section:
+    template: str
+    context: Callable[..., dict | None]
+
+
+_SECTIONS: dict[str, list[Section]] = {}
+
+
+def add_section(page_name: str, *, template: str, context: Callable[..., dict | None]) -> None:
+    """Add a section to a page ("case", "package"); `context(request, **objects)` gives its data."""
+    sections = _SECTIONS.setdefault(page_name, [])
+    if all(section.template != template for section in sections):  # ready() may run twice in tests
+        sections.append(Section(template=template, context=context))
+
+
+def sections_for(page_name: str, request, **objects) -> list[dict]:
+    """The sections of a page for this request, each {"template": …, **its data}."""
+    drawn = []
+    for section in _SECTIONS.get(page_name, []):
+        data = section.context(request, **objects)
+        if data is not None:
+            drawn.append({"template": section.template, **data})
+    return drawn

@@ -7,8 +7,14 @@ class FgdmConfig(AppConfig):
     verbose_name = "Family Group Decision Making"
 
     def ready(self):
+        from audit.labels import register_state_labels
+        from fgdm.constants import ActionStatus, CaseStatus, MeetingStatus, Outcome, PlanStatus
+
+        register_state_labels(
+            CaseStatus.choices, MeetingStatus.choices, PlanStatus.choices, ActionStatus.choices, Outcome.choices
+        )
+
         from audit.retention import register
-        from fgdm import flows  # noqa: F401 -- registers the flow and its hooks
         from fgdm.retention import CaseRecords
 
         register(CaseRecords())

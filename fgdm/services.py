@@ -13,9 +13,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record_event
+from core import workflow
 from core.exceptions import ConsentWithdrawn, InvalidTransition, NotPermitted, RuleBroken, ensure_transition
 from core.roles import Role, has_role
-from core.workflow import complete_task, reassign_open_tasks
+from core.workflow import reassign_open_tasks
 from fgdm.constants import (
     CASE_TRANSITIONS,
     MEETING_TRANSITIONS,
@@ -101,8 +102,6 @@ def case_create(
     The case goes to the team serving the locality (the referrer's own, if they are in one).
     Raises NotPermitted (not a practitioner or manager), RuleBroken (no child, no team, bad hub).
     """
-    from fgdm.flows import CaseFlow
-
     if not (has_role(by, Role.PRACTITIONER) or has_role(by, Role.TEAM_MANAGER)):
         raise NotPermitted("Only practitioners and team managers can open a referral.")
     if not children:
@@ -145,7 +144,7 @@ def case_create(
             wishes_recorded_by=by if recorded else None,
         )
     record_event(obj=case, action="case_referred", by=by, case_id=case.pk, to_state=case.status)
-    CaseFlow.start.run(case=case)
+    workflow.start(case=case)
     case.refresh_from_db()
     return case
 
@@ -169,7 +168,7 @@ def case_allocate(*, case_id: int, by, lead_practitioner) -> Case:
     case.save(update_fields=["lead_practitioner", "updated_at"])
     grant_case_access(lead_practitioner, case, "work_case")
     _move_case(case, CaseStatus.ALLOCATED, by=by, reason=f"Lead practitioner: {lead_practitioner.get_username()}")
-    complete_task(process=case.process, node_name="allocate", by=by)
+    workflow.advance(process=case.process, action="case_allocated", by=by)
     return case
 
 
@@ -430,7 +429,7 @@ def meeting_schedule(
         changes={"model": model, "scheduled_for": scheduled_for.isoformat()},
     )
     _move_case(case, CaseStatus.MEETING_PLANNED, by=by)
-    complete_task(process=case.process, node_name="map_network", by=by)
+    workflow.advance(process=case.process, action="meeting_arranged", by=by)
     return meeting
 
 
@@ -478,7 +477,7 @@ def meeting_prepare(*, meeting_id: int, by) -> Meeting:
         from_state=MeetingStatus.SCHEDULED,
         to_state=meeting.status,
     )
-    complete_task(process=meeting.case.process, node_name="prepare_network", by=by)
+    workflow.advance(process=meeting.case.process, action="network_prepared", by=by)
     return meeting
 
 
@@ -587,7 +586,7 @@ def meeting_record(
     )
     record_event(obj=plan, action="plan_agreed", by=by, case_id=case.pk, to_state=plan.status)
     _move_case(case, CaseStatus.PLAN_AGREED, by=by)
-    complete_task(process=case.process, node_name="hold_meeting", by=by)
+    workflow.advance(process=case.process, action="meeting_held", by=by)
     return plan
 
 
@@ -621,7 +620,7 @@ def plan_accept(*, plan_id: int, by, support_needed: bool = True) -> FamilyPlan:
         changes={"support_needed": support_needed},
     )
     _move_case(case, CaseStatus.PLAN_ACCEPTED, by=by)
-    complete_task(process=case.process, node_name="accept_plan", by=by)
+    workflow.advance(process=case.process, action="plan_accepted", by=by)
     return plan
 
 
@@ -649,7 +648,7 @@ def plan_return(*, plan_id: int, by, reason: str) -> FamilyPlan:
         reason=plan.return_reason,
     )
     _move_case(case, CaseStatus.PLAN_RETURNED, by=by, reason=plan.return_reason)
-    complete_task(process=case.process, node_name="accept_plan", by=by)
+    workflow.advance(process=case.process, action="plan_returned", by=by)
     return plan
 
 
@@ -680,7 +679,7 @@ def plan_revise(
     )
     record_event(obj=plan, action="plan_agreed", by=by, case_id=case.pk, to_state=plan.status)
     _move_case(case, CaseStatus.PLAN_AGREED, by=by)
-    complete_task(process=case.process, node_name="revise_plan", by=by)
+    workflow.advance(process=case.process, action="plan_revised", by=by)
     return plan
 
 
@@ -696,7 +695,7 @@ def case_review(*, case_id: int, by, close: bool, outcome: str = "", notes: str 
         case.outcome = outcome
         case.closed_on = timezone.localdate()
         case.save(update_fields=["outcome", "closed_on", "updated_at"])
-    complete_task(process=case.process, node_name="review", by=by)
+    workflow.advance(process=case.process, action="case_reviewed", by=by)
     for escalation in case.review_escalations.filter(resolved_at__isnull=True):
         escalation.resolved_at = timezone.now()
         escalation.save(update_fields=["resolved_at"])
@@ -754,30 +753,6 @@ def practitioner_by_username(username: str):
         return get_user_model().objects.get(username=username, is_active=True)
     except get_user_model().DoesNotExist:
         return None
-
-
-def task_assign(*, task_id: int, by):
-    """Take a task from the queue. Raises NotPermitted if the user's role cannot do that step."""
-    from core.workflow import assign_task
-    from fgdm.selectors import task_get
-
-    task = task_get(user=by, task_id=task_id)
-    if task.owner_id == by.pk:
-        raise InvalidTransition("This task is already yours.")
-    if task.owner_id is not None:
-        raise InvalidTransition("This task has already been taken.")
-    if task.owner_permission and not by.has_perm(task.owner_permission):
-        raise NotPermitted("Your role cannot take this task.")
-    assign_task(task=task, to=by)
-    case = getattr(task.process, "case", None)
-    record_event(
-        obj=task,
-        action="task_assigned",
-        by=by,
-        case_id=case.pk if case else None,
-        changes={"task": task.flow_task.name},
-    )
-    return task
 
 
 @transaction.atomic
@@ -1039,17 +1014,14 @@ def reviews_escalate_overdue(*, by=None, working_days: int | None = None) -> lis
     `by` is the person responsible for the run (None: the system, see audit.context).
     """
     from django.conf import settings
-    from viewflow.workflow.models import Task
 
-    from core.workflow import OPEN_STATUSES
-    from fgdm.flows import CaseFlow
     from fgdm.models import ReviewEscalation
 
     limit = settings.FGDM_REVIEW_ESCALATION_WORKING_DAYS if working_days is None else working_days
     today = timezone.localdate()
     escalated = []
     tasks = (
-        Task.objects.filter(flow_task=CaseFlow.review, status__in=OPEN_STATUSES)
+        workflow.tasks_waiting(action="case_reviewed")
         .exclude(pk__in=ReviewEscalation.objects.values("task_id"))
         .select_related("process__case")
     )

@@ -12,12 +12,12 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from audit.forms import TimelineFilterForm
+from audit.labels import state_label
 from audit.services import record_access
 from audit.timeline import KIND_LABELS, Filters, Kind, Timeline, csv_rows
 from core.pages import page
 from core.roles import may
 from fgdm import selectors
-from fgdm.views import STATE_LABELS
 
 PAGE_SIZE = 50
 DEFAULT_PAGE_KINDS = [k for k in KIND_LABELS if k != Kind.ACCESS]
@@ -42,8 +42,8 @@ def case_timeline(request, case_id):
     record_access(by=request.user, what="trail", door="page", obj=case, case_id=case.pk, path=request.path)
     entries = Paginator(timeline, PAGE_SIZE).get_page(request.GET.get("page"))
     for entry in entries.object_list:
-        entry.from_label = STATE_LABELS.get(entry.from_state, entry.from_state)
-        entry.to_label = STATE_LABELS.get(entry.to_state, entry.to_state)
+        entry.from_label = state_label(entry.from_state)
+        entry.to_label = state_label(entry.to_state)
     query = request.GET.copy()
     query.pop("page", None)
     return page(

@@ -4,9 +4,7 @@ from fgdm import timeline_views, views
 
 app_name = "fgdm"
 urlpatterns = [
-    path("", views.home, name="home"),
     path("profile/", views.profile, name="profile"),
-    path("tasks/<int:task_id>/take/", views.task_take, name="task_take"),
     path("cases/", views.case_list, name="case_list"),
     path("cases/new/", views.case_new, name="case_new"),
     path("cases/<int:case_id>/", views.case_detail, name="case_detail"),

@@ -4,130 +4,29 @@ Views never decide who may do what or whether a step is allowed: a service's ref
 (DomainError) is shown on the form and nothing changes.
 """
 
-import functools
-from textwrap import wrap
-
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST, require_safe
-from viewflow.workflow import chart
-from viewflow.workflow.models import Task
-from viewflow.workflow.status import STATUS
 
+from audit.labels import state_label
 from audit.selectors import case_trail
 from audit.services import record_access
-from core.exceptions import DomainError
+from core import workflow
+from core.flowmap import flow_map
 from core.forms import EmptyForm, ReasonForm, in_days, today
-from core.pages import allowed, done, form_page, gate, page, run_service
-from core.roles import Role, has_role, role_names
-from core.workflow import OPEN_STATUSES, open_task
+from core.pages import allowed, done, form_page, gate, page, run_service, sections_for
+from core.roles import Role, role_names
 from fgdm import forms as f
 from fgdm import selectors, services
-from fgdm.constants import ActionStatus, CaseStatus, MeetingStatus, Outcome, PlanStatus
+from fgdm.constants import CaseStatus, MeetingStatus, PlanStatus
 from fgdm.permissions import ensure_can_manage_case, ensure_can_work_case
 from fgdm.services import ChildInput
 from fgdm.visibility import sees_whole_case
-from network_packages.constants import PackageStatus
-from network_packages.selectors import package_list
-from payments.constants import BatchStatus, PaymentStatus
-from payments.selectors import batch_list, payees_awaiting_verification, payment_list
 
 # -- tasks ------------------------------------------------------------------------------------
-
-
-def _latest(objects, key="id"):
-    """The newest of already-loaded objects (lists prefetched with the tasks: no query per row)."""
-    objects = list(objects)
-    return max(objects, key=lambda o: getattr(o, key)) if objects else None
-
-
-def task_url(task) -> str:
-    """Where the step of this task is done."""
-    case = getattr(task.process, "case", None)
-    name = task.flow_task.name
-    if case is None:
-        return reverse("fgdm:home")
-    if name == "allocate":
-        return reverse("fgdm:case_allocate", args=[case.pk])
-    if name in ("prepare_network", "hold_meeting"):
-        meeting = _latest(case.meetings.all())
-        if meeting:
-            step = "meeting_prepare" if name == "prepare_network" else "meeting_record"
-            return reverse(f"fgdm:{step}", args=[meeting.pk])
-    if name in ("accept_plan", "revise_plan"):
-        plan = _latest(case.plans.all(), key="version")
-        if plan:
-            return reverse("fgdm:plan_detail" if name == "accept_plan" else "fgdm:plan_revise", args=[plan.pk])
-    if name == "draft_package":
-        package = _latest(p for p in case.packages.all() if p.status in (PackageStatus.DRAFT, PackageStatus.RETURNED))
-        if package:
-            return reverse("network_packages:package_detail", args=[package.pk])
-        return reverse("network_packages:package_new", args=[case.pk])
-    if name.startswith("approve_"):
-        packages = list(case.packages.all())
-        package = _latest(p for p in packages if p.status == PackageStatus.SUBMITTED) or _latest(packages)
-        if package:
-            return reverse("network_packages:package_detail", args=[package.pk])
-    if name == "authorise_payments":
-        return reverse("payments:payment_list") + f"?case={case.pk}&status={PaymentStatus.SCHEDULED}"
-    if name == "review":
-        return reverse("fgdm:case_review", args=[case.pk])
-    return reverse("fgdm:case_detail", args=[case.pk])
-
-
-def _task_rows(tasks):
-    return [
-        {"task": t, "case": getattr(t.process, "case", None), "title": str(t.flow_task.task_title), "url": task_url(t)}
-        for t in tasks
-    ]
-
-
-def _finance_work(user) -> dict:
-    """What waits for a finance officer besides workflow tasks: bank details to verify and batches."""
-    batches = list(batch_list(user=user).exclude(status=BatchStatus.CONFIRMED)[:50])
-    return {
-        "to_verify": list(payees_awaiting_verification(user=user)[:50]),
-        "batches_to_approve": [b for b in batches if b.status == BatchStatus.OPEN and b.created_by_id != user.pk],
-        "batches_waiting": [b for b in batches if not (b.status == BatchStatus.OPEN and b.created_by_id != user.pk)],
-    }
-
-
-@login_required
-def home(request, error=None, status=200):
-    tasks = list(
-        selectors.task_list(user=request.user).prefetch_related(
-            "process__case__meetings", "process__case__plans", "process__case__packages"
-        )
-    )
-    mine = [t for t in tasks if t.owner_id == request.user.pk]
-    available = [t for t in tasks if t.owner_id is None]
-    context = {
-        "title": "My tasks",
-        "mine": _task_rows(mine),
-        "available": _task_rows(available),
-        "errors": [{"href": "", "text": error}] if error else [],
-        "is_finance": has_role(request.user, Role.FINANCE_OFFICER),
-    }
-    if context["is_finance"]:
-        context.update(_finance_work(request.user))
-    context["escalated_reviews"] = selectors.escalated_reviews(user=request.user)
-    return page(request, "fgdm/home.html", context, status=status)
-
-
-@login_required
-@require_POST
-def task_take(request, task_id):
-    selectors.task_get(user=request.user, task_id=task_id)
-    gate(request, "task_assign")
-    try:
-        task = services.task_assign(task_id=task_id, by=request.user)
-    except DomainError as exc:
-        return home(request, error=exc.message, status=400)
-    return done(request, f"“{task.flow_task.task_title}” is now yours.", task_url(task))
 
 
 # -- cases ------------------------------------------------------------------------------------
@@ -204,139 +103,31 @@ def case_new(request):
 
 # -- the case page and its map ------------------------------------------------------------------
 
-# Labels for the codes a trail entry carries (case, meeting, plan, package, payment and batch states).
-STATE_LABELS = {
-    **dict(CaseStatus.choices),
-    **dict(MeetingStatus.choices),
-    **dict(PlanStatus.choices),
-    **dict(PackageStatus.choices),
-    **dict(PaymentStatus.choices),
-    **dict(BatchStatus.choices),
-    **dict(ActionStatus.choices),
-    **dict(Outcome.choices),
-    "unverified": "Not verified",
-    "verified": "Verified",
-}
-
 
 def _events(case):
     """The latest 20 entries of the case's trail, in words."""
     events = list(case_trail(case_id=case.pk).select_related("actor")[:20])
     for event in events:
         event.label = event.action.replace("_", " ").capitalize()
-        event.from_label = STATE_LABELS.get(event.from_state, event.from_state)
-        event.to_label = STATE_LABELS.get(event.to_state, event.to_state)
+        event.from_label = state_label(event.from_state)
+        event.to_label = state_label(event.to_state)
     return events
 
 
-MAP_PAD = 60  # room around the drawing for the labels above events and gateways
-CURRENT_STATUSES = {STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED, STATUS.SCHEDULED}
-STATE_WORDS = {"done": "done", "current": "the case is here now", "problem": "stopped with an error"}
-
-
-@functools.lru_cache(maxsize=1)
-def _flow_layout():
-    """Where viewflow's layout puts each node and edge of the case flow (the same for every case)."""
-    from fgdm.flows import CaseFlow
-
-    grid = chart.calc_layout_data(CaseFlow)
-    cells = []
-    for cell in grid.cells:  # in the flow's order, start first
-        node, shape = cell.node, cell.shape
-        title = str(node.task_title) if node.task_title else node.name.replace("_", " ").capitalize()
-        boxed = shape.width >= 100  # a task: the title goes inside; events and gateways get a label above
-        if boxed:
-            lines = wrap(title, 17)
-            top = shape.height / 2 - (len(lines) - 1) * 19 / 2
-            placed = [{"text": text, "x": shape.width / 2, "y": round(top + n * 19, 1)} for n, text in enumerate(lines)]
-        else:
-            lines = wrap(title, 14)
-            placed = [
-                {"text": text, "x": shape.width / 2, "y": -10 - (len(lines) - 1 - n) * 15}
-                for n, text in enumerate(lines)
-            ]
-        cells.append(
-            {
-                "node": node,
-                "name": node.name,
-                "title": title,
-                "x": shape.x,
-                "y": shape.y,
-                "svg": shape.svg,
-                "halo_w": shape.width + 14,
-                "halo_h": shape.height + 14,
-                "lines": placed,
-                "text_class": "step" if boxed else "label",
-                "is_step": boxed,
-            }
-        )
-    edges = []
-    for edge in grid.edges:
-        if not edge.segments:
-            continue
-        d = " ".join(f"{'M' if n == 0 else 'L'}{x},{y}" for n, (x, y) in enumerate(edge.segments))
-        label_x, label_y = edge.label_pos or (None, None)
-        edges.append({"d": d, "label": edge.label if edge.label_pos else "", "label_x": label_x, "label_y": label_y})
-    return {"cells": cells, "edges": edges, "width": grid.width, "height": grid.height}
-
-
-def flow_map(case) -> dict:
-    """The case flow drawn as SVG, with the steps this case has done and the step it is at marked.
-
-    Built from viewflow's own layout (chart.calc_layout_data); the statuses come from the case's
-    workflow tasks, an open task winning over an earlier done one (a plan accepted, then revised).
-    """
-    layout = _flow_layout()
-    statuses: dict[str, set] = {}
-    if case.process_id:
-        for node, status in Task.objects.filter(process_id=case.process_id).values_list("flow_task", "status"):
-            statuses.setdefault(node.name, set()).add(status)
-    cells, done, current = [], [], []
-    for cell in layout["cells"]:
-        seen = statuses.get(cell["name"], set())
-        state = (
-            "current"
-            if seen & CURRENT_STATUSES
-            else "problem"
-            if STATUS.ERROR in seen
-            else "done"
-            if STATUS.DONE in seen
-            else ""
-        )
-        cells.append({**cell, "state": state, "state_label": STATE_WORDS.get(state, "")})
-        if state == "current":
-            current.append(cell["title"])
-        elif state == "done" and cell["is_step"]:
-            done.append(cell["title"])
-    if case.status == CaseStatus.CLOSED:
-        summary = "The case is closed."
-    elif current:
-        summary = "The case is at: " + "; ".join(current) + "."
-    else:
-        summary = "No step is open."
-    width, height = layout["width"] + 2 * MAP_PAD, layout["height"] + 2 * MAP_PAD
-    data = {
-        "cells": cells,
-        "edges": layout["edges"],
-        "width": width,
-        "height": height,
-        "view_box": f"{-MAP_PAD} {-MAP_PAD} {width} {height}",
-        "title": f"Where case {case.reference} is in the Family Group Decision Making process",
-        "description": summary + (" Steps done: " + "; ".join(done) + "." if done else ""),
-    }
-    return {
-        "svg": render_to_string("fgdm/flow_map.svg", {"map": data}),
-        "current": current,
-        "done": done,
-        "summary": summary,
-    }
-
-
 def open_tasks(case):
-    if case.process_id is None:
-        return []
-    tasks = Task.objects.filter(process_id=case.process_id, status__in=OPEN_STATUSES).select_related("owner", "process")
-    return [{"task": t, "title": str(t.flow_task.task_title), "url": task_url(t)} for t in tasks.order_by("id")]
+    return [
+        {"task": t, "title": str(t.flow_task.task_title), "url": workflow.task_url(t)}
+        for t in workflow.open_tasks(process_id=case.process_id)
+    ]
+
+
+def case_flow_map(case) -> dict:
+    return flow_map(
+        flow_class=workflow.flow_class(),
+        process_id=case.process_id,
+        title=f"Where case {case.reference} is in the Family Group Decision Making process",
+        closed=case.status == CaseStatus.CLOSED,
+    )
 
 
 @login_required
@@ -348,8 +139,6 @@ def case_detail(request, case_id):
     whole = sees_whole_case(request.user, case)  # an FGC coordinator sees only what the conference needs
     meetings = list(selectors.meetings_for(user=request.user, case=case))
     plans = [p for p in case.plans.all() if whole or p.meeting_id in {m.pk for m in meetings}]
-    packages = list(package_list(user=request.user, case_id=case.pk)) if whole else []
-    payments = list(payment_list(user=request.user, case_id=case.pk)) if whole else []
     return page(
         request,
         "fgdm/case_detail.html",
@@ -362,14 +151,7 @@ def case_detail(request, case_id):
             "plans": plans,
             "latest_plan": plans[0] if plans else None,
             "accepted_plan": next((p for p in plans if p.status == PlanStatus.ACCEPTED), None),
-            "packages": packages,
-            "can_draft_package": not any(
-                p.status
-                in (PackageStatus.DRAFT, PackageStatus.SUBMITTED, PackageStatus.RETURNED, PackageStatus.APPROVED)
-                for p in packages
-            ),
-            "payments": payments,
-            "payments_total": sum((p.amount for p in payments), 0),
+            "sections": sections_for("case", request, case=case, whole=whole, plans=plans) if whole else [],
             "events": _events(case) if whole else [],
             "sees_whole_case": whole,
             "can_work": allowed(ensure_can_work_case, request.user, case),
@@ -377,7 +159,7 @@ def case_detail(request, case_id):
             "tasks": open_tasks(case)
             if whole
             else [t for t in open_tasks(case) if t["task"].owner_id == request.user.pk],
-            "map": flow_map(case),
+            "map": case_flow_map(case),
             "latest_progress": plans[0].progress() if plans else None,
             "pre_proceedings": getattr(case, "pre_proceedings", None) if case.stage == "pre_proceedings" else None,
             "escalations": list(case.review_escalations.filter(resolved_at__isnull=True)) if whole else [],
@@ -390,7 +172,7 @@ def case_detail(request, case_id):
 def case_map(request, case_id):
     """The case's map on its own, full size (linked from the case page)."""
     case = selectors.case_get(user=request.user, case_id=case_id)
-    response = HttpResponse(flow_map(case)["svg"], content_type="image/svg+xml; charset=utf-8")
+    response = HttpResponse(case_flow_map(case)["svg"], content_type="image/svg+xml; charset=utf-8")
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
 
@@ -537,7 +319,7 @@ def case_review(request, case_id):
         return {
             "plan": plan,
             "actions": list(plan.actions.select_related("owner_member")) if plan else [],
-            "packages": list(package_list(user=request.user, case_id=case.pk).filter(status=PackageStatus.APPROVED)),
+            "sections": sections_for("review", request, case=case),
         }
 
     return _case_step(
@@ -665,7 +447,7 @@ def _plan_context(request, plan):
         "can_work": allowed(ensure_can_work_case, request.user, plan.case),
         "revise_open": plan.case.process_id is not None
         and plan.case.plans.order_by("-version").first() == plan
-        and open_task(process=plan.case.process, node_name="revise_plan") is not None,
+        and workflow.waiting_for(process=plan.case.process, action="plan_revised"),
         "back": reverse("fgdm:case_detail", args=[plan.case_id]),
     }
 

@@ -21,6 +21,9 @@ PACKAGE_TRANSITIONS: dict[str, set[str]] = {
     PackageStatus.ENDED: set(),
 }
 EDITABLE_STATUSES = {PackageStatus.DRAFT, PackageStatus.RETURNED}
+# A case has at most one package in these states: a new one is drafted only when none is (an
+# approved package is changed — a new version of it — rather than joined by another).
+OPEN_STATUSES = {PackageStatus.DRAFT, PackageStatus.SUBMITTED, PackageStatus.RETURNED, PackageStatus.APPROVED}
 
 
 class Category(models.TextChoices):

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from fgdm.visibility import full_case_scope_q
-from network_packages.constants import PackageStatus
+from network_packages.constants import OPEN_STATUSES, PackageStatus
 from network_packages.models import ApprovalLimit, Budget, PackageItem, SupportPackage
 
 
@@ -20,6 +20,19 @@ def package_list(*, user, case_id: int | None = None) -> QuerySet[SupportPackage
     return qs.prefetch_related(
         Prefetch("items", queryset=PackageItem.objects.select_related("payee", "plan_action"))
     ).order_by("-id")
+
+
+def open_package_of(*, case, packages=None) -> SupportPackage | None:
+    """The case's package that is open (draft, submitted, returned or approved), if any.
+    `packages`: the case's packages if already loaded (no query)."""
+    if packages is not None:
+        return next((p for p in packages if p.status in OPEN_STATUSES), None)
+    return SupportPackage.objects.filter(case_id=case.pk, status__in=OPEN_STATUSES).order_by("-id").first()
+
+
+def package_can_be_drafted(*, case, packages=None) -> bool:
+    """Whether a new package may be drafted for the case: no other is open."""
+    return open_package_of(case=case, packages=packages) is None
 
 
 def package_get(*, user, package_id) -> SupportPackage:

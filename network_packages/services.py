@@ -8,9 +8,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record_event
+from core import workflow
 from core.exceptions import InvalidTransition, NotPermitted, RuleBroken, ensure_not_same_person, ensure_transition
 from core.roles import has_role
-from core.workflow import complete_task
 from fgdm.constants import CaseStatus, MeetingStatus, PlanStatus
 from fgdm.models import Case, FamilyPlan
 from fgdm.permissions import ensure_can_work_case, ensure_no_conflict
@@ -25,7 +25,7 @@ from network_packages.constants import (
     PackageStatus,
 )
 from network_packages.models import PENNY, Approval, ApprovalLimit, PackageItem, SupportPackage
-from network_packages.selectors import budget_position
+from network_packages.selectors import budget_position, open_package_of
 from payments.models import Supplier
 
 
@@ -148,6 +148,17 @@ def package_create(
     ensure_can_work_case(by, case)
     if case.status == CaseStatus.CLOSED:
         raise RuleBroken("The case is closed.")
+    open_package = open_package_of(case=case)
+    if open_package is not None:
+        raise InvalidTransition(
+            f"Version {open_package.version} of this case's support package is "
+            f"{open_package.get_status_display().lower()}: "
+            + (
+                "change it rather than drafting another."
+                if open_package.status == PackageStatus.APPROVED
+                else "carry on with it, or withdraw it first."
+            )
+        )
     try:
         plan = case.plans.select_related("meeting").get(pk=plan_id)
     except (FamilyPlan.DoesNotExist, ValueError, TypeError):
@@ -314,7 +325,7 @@ def package_submit(*, package_id: int, by) -> SupportPackage:
         to_state=package.status,
         changes={"total": str(package.total), "tier": package.required_tier},
     )
-    complete_task(process=package.case.process, node_name="draft_package", by=by)
+    workflow.advance(process=package.case.process, action="package_submitted", by=by)
     return package
 
 
@@ -395,7 +406,12 @@ def package_approve(*, package_id: int, by, note: str = "") -> SupportPackage:
             reason=note,
             changes={"total": str(package.total), "limit": str(limit), "tier": [waiting_at, next_tier]},
         )
-    complete_task(process=package.case.process, node_name=f"approve_{waiting_at}", by=by)
+    workflow.advance(
+        process=package.case.process,
+        action="package_approved" if package.status == PackageStatus.APPROVED else "package_endorsed",
+        by=by,
+        tier=waiting_at,
+    )
     return package
 
 
@@ -439,7 +455,7 @@ def package_return(*, package_id: int, by, reason: str) -> SupportPackage:
         to_state=package.status,
         reason=package.return_reason,
     )
-    complete_task(process=package.case.process, node_name=f"approve_{package.current_tier}", by=by)
+    workflow.advance(process=package.case.process, action="package_returned", by=by, tier=package.current_tier)
     return package
 
 
@@ -462,7 +478,7 @@ def package_withdraw(*, package_id: int, by, reason: str = "") -> SupportPackage
         reason=reason,
     )
     if previous == PackageStatus.SUBMITTED:
-        complete_task(process=package.case.process, node_name=f"approve_{package.current_tier}", by=by)
+        workflow.advance(process=package.case.process, action="package_withdrawn", by=by, tier=package.current_tier)
     return package
 
 
@@ -485,8 +501,6 @@ def package_end(*, package_id: int, by, reason: str, last_due_on: datetime.date 
     Raises NotPermitted (not the case's practitioner), RuleBroken (no reason), InvalidTransition
     (not approved; a newer version is waiting for approval).
     """
-    from payments.services import payments_cancel_unpaid
-
     package = _lock_package(package_id)
     ensure_can_work_case(by, package.case)
     ensure_transition(package.status, PackageStatus.ENDED, PACKAGE_TRANSITIONS, label="package")
@@ -505,12 +519,14 @@ def package_end(*, package_id: int, by, reason: str, last_due_on: datetime.date 
         reason=reason.strip(),
         changes={"last_due_on": last_due_on.isoformat()} if last_due_on else None,
     )
-    payments_cancel_unpaid(
-        package=package,
+    # The process cancels its payments that have not gone to the bank.
+    workflow.advance(
+        process=package.case.process,
+        action="package_ended",
         by=by,
-        due_from=last_due_on + datetime.timedelta(days=1) if last_due_on else None,
-        reason=f"Package v{package.version} ended: {reason.strip()}",
-        finish_authorising=True,
+        package=package,
+        last_due_on=last_due_on,
+        reason=reason.strip(),
     )
     return package
 
@@ -527,9 +543,6 @@ def package_pause(
     Raises NotPermitted, RuleBroken (no reason; dates the wrong way round; no payment to pause),
     InvalidTransition (not approved; a newer version is waiting for approval).
     """
-    from payments.constants import PaymentStatus
-    from payments.services import payments_cancel_unpaid
-
     package = _lock_package(package_id)
     ensure_can_work_case(by, package.case)
     if package.status != PackageStatus.APPROVED:
@@ -541,14 +554,6 @@ def package_pause(
     if pause_to < pause_from:
         raise RuleBroken("The pause must end on or after the day it starts.", field="pause_to")
     _ensure_no_newer_version(package)
-    due = package.payments.filter(due_on__gte=pause_from, due_on__lte=pause_to)
-    if not due.filter(status__in=[PaymentStatus.SCHEDULED, PaymentStatus.AUTHORISED], batch__isnull=True).exists():
-        gone = due.filter(batch__isnull=False).count()
-        raise RuleBroken(
-            "No payment of this package that has not gone to the bank falls due between those dates"
-            + (f" ({gone} already in a batch: ask finance to cancel them there)." if gone else "."),
-            field="pause_from",
-        )
     record_event(
         obj=package,
         action="package_paused",
@@ -557,13 +562,15 @@ def package_pause(
         reason=reason.strip(),
         changes={"from": pause_from.isoformat(), "to": pause_to.isoformat()},
     )
-    payments_cancel_unpaid(
-        package=package,
+    # The process cancels the payments due in the pause (RuleBroken if none has not gone to the bank).
+    workflow.advance(
+        process=package.case.process,
+        action="package_paused",
         by=by,
-        due_from=pause_from,
-        due_to=pause_to,
-        reason=f"Package v{package.version} paused {pause_from:%d/%m/%Y}–{pause_to:%d/%m/%Y}: {reason.strip()}",
-        finish_authorising=True,
+        package=package,
+        pause_from=pause_from,
+        pause_to=pause_to,
+        reason=reason.strip(),
     )
     return package
 

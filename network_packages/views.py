@@ -5,7 +5,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from core.forms import EmptyForm, NoteForm, ReasonForm
-from core.pages import allowed, done, form_page, gate, page, run_service
+from core.pages import allowed, done, form_page, gate, page, run_service, sections_for
 from fgdm.constants import PlanStatus
 from fgdm.permissions import ensure_can_work_case
 from fgdm.selectors import case_get
@@ -13,7 +13,7 @@ from network_packages import forms as f
 from network_packages import selectors, services
 from network_packages.constants import TIER_ORDER, ApprovalTier, PackageStatus
 from network_packages.services import ItemInput
-from payments.selectors import payment_list, suppliers_to_choose
+from payments.selectors import suppliers_to_choose
 
 
 def _item_inputs(items) -> list[ItemInput]:
@@ -169,15 +169,12 @@ def _decision(user, package) -> dict | None:
 
 
 def _page(request, package, *, status=200, **forms):
-    payments = list(payment_list(user=request.user, case_id=package.case_id).filter(package=package))
     context = {
         "title": f"Support package, version {package.version}",
         "caption": f"{package.case.reference} — {package.case.family_name} family",
         "package": package,
         "items": list(package.items.all()),
         "approvals": list(package.approvals.select_related("approver").order_by("at")),
-        "payments": payments,
-        "payments_total": sum((p.amount for p in payments), 0),
         "decision": _decision(request.user, package),
         "budget": selectors.budget_position(package=package),
         "can_work": allowed(ensure_can_work_case, request.user, package.case),
@@ -187,7 +184,7 @@ def _page(request, package, *, status=200, **forms):
         "withdraw_form": forms.get("withdraw_form") or f.OptionalReasonForm(),
         "end_form": forms.get("end_form") or f.EndForm(),
         "pause_form": forms.get("pause_form") or f.PauseForm(),
-        "unpaid": [p for p in payments if p.status in ("scheduled", "authorised") and not p.batch_id],
+        "sections": sections_for("package", request, package=package),
         "submit_form": forms.get("submit_form") or EmptyForm(),
         "all_forms": [form for form in forms.values()],
         "back": reverse("fgdm:case_detail", args=[package.case_id]),
@@ -314,3 +311,26 @@ def package_pause(request, package_id):
         lambda p: "The payments due in the pause are cancelled; the package continues after it.",
         step="package_pause",
     )
+
+
+def case_section(request, *, case, plans, **objects) -> dict:
+    """The case page's support packages, and whether a new one may be drafted (the same rule as the
+    service: an accepted plan that needs support, and no other package open on the case)."""
+    packages = list(selectors.package_list(user=request.user, case_id=case.pk))
+    accepted = any(p.status == PlanStatus.ACCEPTED for p in plans)
+    can_draft = (
+        accepted
+        and bool(case.support_needed)
+        and selectors.package_can_be_drafted(case=case, packages=packages)
+        and allowed(ensure_can_work_case, request.user, case)
+    )
+    return {"packages": packages, "can_draft": can_draft}
+
+
+def review_section(request, *, case, **objects) -> dict:
+    """The review page's approved support."""
+    return {
+        "packages": list(
+            selectors.package_list(user=request.user, case_id=case.pk).filter(status=PackageStatus.APPROVED)
+        )
+    }

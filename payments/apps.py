@@ -7,6 +7,13 @@ class PaymentsConfig(AppConfig):
     verbose_name = "Payments"
 
     def ready(self):
+        from audit.labels import register_state_labels
+        from payments.constants import BatchStatus, PaymentStatus
+
+        register_state_labels(
+            PaymentStatus.choices, BatchStatus.choices, [("unverified", "Not verified"), ("verified", "Verified")]
+        )
+
         from django.core import checks
 
         from payments.checks import check_originator, check_originator_not_demo
@@ -24,3 +31,9 @@ class PaymentsConfig(AppConfig):
         from payments.sar import collect
 
         sar.register(collect)
+
+        from core.pages import add_section
+        from payments.views import case_section, package_section
+
+        add_section("case", template="payments/sections/case_payments.html", context=case_section)
+        add_section("package", template="payments/sections/package_payments.html", context=package_section)

@@ -17,6 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from audit.services import record_event
+from core import workflow
 from core.exceptions import InvalidTransition, RuleBroken, SeparationOfDuties, ensure_not_same_person, ensure_transition
 from core.roles import Role, ensure_finance, has_role
 from fgdm.models import NetworkMember
@@ -43,7 +44,6 @@ from payments.models import (
     account_number_validator,
     sort_code_validator,
 )
-from payments.signals import package_payments_authorised
 
 
 def normalise_sort_code(value: str) -> str:
@@ -107,14 +107,11 @@ def payments_cancel_unpaid(
     due_from: datetime.date | None = None,
     due_to: datetime.date | None = None,
     reason: str = "",
-    finish_authorising: bool = False,
 ) -> int:
     """Cancel a package's payments that have not gone to the bank (scheduled or authorised and not
     in a batch), all of them or those due between `due_from` and `due_to` (inclusive). Paid and
-    batched payments are never touched. Called by the case flow and by ending or pausing a package.
-
-    With `finish_authorising` (a package ended or paused outside the case flow), once none of the
-    package's payments waits to be authorised the flow's "authorise payments" step is done.
+    batched payments are never touched. Called by the case process: when a changed package replaces
+    the one before it, and when a package ends or pauses.
     """
     pending = package.payments.select_for_update().filter(
         status__in=[PaymentStatus.SCHEDULED, PaymentStatus.AUTHORISED], batch__isnull=True
@@ -137,9 +134,36 @@ def payments_cancel_unpaid(
             reason=reason or f"Package v{package.version} ended",
         )
         cancelled += 1
-    if finish_authorising and cancelled and not package.payments.filter(status=PaymentStatus.SCHEDULED).exists():
-        package_payments_authorised.send(sender=Payment, package=package, by=by)
     return cancelled
+
+
+def payments_pause(
+    *, package: SupportPackage, by, pause_from: datetime.date, pause_to: datetime.date, reason: str
+) -> int:
+    """Cancel a package's payments due in the pause that have not gone to the bank.
+
+    Raises RuleBroken when none falls due between those dates (naming those already in a batch).
+    """
+    due = package.payments.filter(due_on__gte=pause_from, due_on__lte=pause_to)
+    if not due.filter(status__in=[PaymentStatus.SCHEDULED, PaymentStatus.AUTHORISED], batch__isnull=True).exists():
+        gone = due.filter(batch__isnull=False).count()
+        raise RuleBroken(
+            "No payment of this package that has not gone to the bank falls due between those dates"
+            + (f" ({gone} already in a batch: ask finance to cancel them there)." if gone else "."),
+            field="pause_from",
+        )
+    return payments_cancel_unpaid(
+        package=package,
+        by=by,
+        due_from=pause_from,
+        due_to=pause_to,
+        reason=f"Package v{package.version} paused {pause_from:%d/%m/%Y}–{pause_to:%d/%m/%Y}: {reason}",
+    )
+
+
+def payments_waiting_authorisation(*, package: SupportPackage) -> bool:
+    """Whether any of the package's payments still waits to be authorised."""
+    return package.payments.filter(status=PaymentStatus.SCHEDULED).exists()
 
 
 @transaction.atomic
@@ -449,7 +473,8 @@ def payment_authorise(*, payment_id: int, by) -> Payment:
         to_state=payment.status,
     )
     if not Payment.objects.filter(package_id=payment.package_id, status=PaymentStatus.SCHEDULED).exists():
-        package_payments_authorised.send(sender=Payment, package=payment.package, by=by)
+        # The package's last payment is authorised: the case moves on to its review.
+        workflow.advance(process=payment.case.process, action="payments_authorised", by=by, required=False)
     return payment
 
 

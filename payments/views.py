@@ -567,3 +567,24 @@ def transparency(request):
         },
         status=400 if request.GET else 200,
     )
+
+
+# -- the parts of other floors' pages that payments draws (core.pages.add_section) -----------------
+
+
+def case_section(request, *, case, **objects) -> dict:
+    """The case page's payments."""
+    payments = list(selectors.payment_list(user=request.user, case_id=case.pk))
+    return {"payments": payments, "payments_total": sum((p.amount for p in payments), 0)}
+
+
+def package_section(request, *, package, **objects) -> dict:
+    """The package page's payments, and those not yet gone to the bank (which a pause can cancel)."""
+    payments = list(selectors.payment_list(user=request.user, case_id=package.case_id).filter(package=package))
+    return {
+        "payments": payments,
+        "payments_total": sum((p.amount for p in payments), 0),
+        "unpaid": [
+            p for p in payments if p.status in (PaymentStatus.SCHEDULED, PaymentStatus.AUTHORISED) and not p.batch_id
+        ],
+    }

@@ -7,3 +7,9 @@ class ProcessConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "process"
     verbose_name = "Case process"
+
+    def ready(self):
+        from core import workflow
+        from process.workflow import CaseWorkflow
+
+        workflow.register(CaseWorkflow())

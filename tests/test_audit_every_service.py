@@ -25,9 +25,16 @@ from fgdm.services import ActionInput, ChildInput
 from network_packages import services as package_services
 from network_packages.services import ItemInput
 from payments import services as payment_services
+from process import services as process_services
 from tests import scenario
 
-SERVICE_MODULES = ["fgdm.services", "network_packages.services", "payments.services", "audit.services"]
+SERVICE_MODULES = [
+    "fgdm.services",
+    "network_packages.services",
+    "payments.services",
+    "process.services",
+    "audit.services",
+]
 
 
 @dataclass(frozen=True)
@@ -280,7 +287,7 @@ def _task_assign(world):
 
     case = scenario.referral(world)
     task = Task.objects.get(process_id=case.process_id, flow_task_type="HUMAN", status="NEW")
-    return lambda: case_services.task_assign(task_id=task.pk, by=world.u.tm_east), world.u.tm_east
+    return lambda: process_services.task_assign(task_id=task.pk, by=world.u.tm_east), world.u.tm_east
 
 
 def _items(grandmother, plan, amount="300.00", instalments=1, frequency="one_off"):
@@ -473,6 +480,18 @@ def _payments_schedule(world):
     return lambda: payment_services.payments_schedule(package=package, by=world.u.tm_east), world.u.tm_east
 
 
+def _payments_pause(world):
+    package = scenario.package_approved(world, amount=Decimal("30.00"), frequency="weekly", instalments=3)
+    first = package.payments.order_by("due_on").first().due_on
+    return lambda: payment_services.payments_pause(
+        package=package,
+        by=world.u.prac_east,
+        pause_from=first,
+        pause_to=first + datetime.timedelta(days=7),
+        reason="In hospital",
+    ), world.u.prac_east
+
+
 def _payments_cancel_unpaid(world):
     package = scenario.package_approved(world, amount=Decimal("30.00"), frequency="weekly", instalments=2)
     return lambda: payment_services.payments_cancel_unpaid(package=package, by=world.u.tm_east), world.u.tm_east
@@ -621,7 +640,7 @@ ROWS: dict[str, Row] = {
         ["plan_superseded", "plan_agreed", "case_plan_agreed"],
         why_several="the old plan is superseded, the new version is agreed and the case moves on: three objects",
     ),
-    "fgdm.services.task_assign": Row(_task_assign, ["task_assigned"]),
+    "process.services.task_assign": Row(_task_assign, ["task_assigned"]),
     "fgdm.services.conflict_declare": Row(_conflict_declare, ["conflict_declared"]),
     "fgdm.services.case_withdraw_consent": Row(_case_withdraw_consent, ["consent_withdrawn"]),
     "fgdm.services.case_set_bottom_lines": Row(_case_set_bottom_lines, ["bottom_lines_set"]),
@@ -673,6 +692,11 @@ ROWS: dict[str, Row] = {
         _payments_cancel_unpaid,
         ["payment_cancelled", "payment_cancelled"],
         why_several="each cancelled payment changes state: one event per payment (here two instalments)",
+    ),
+    "payments.services.payments_pause": Row(
+        _payments_pause,
+        ["payment_cancelled", "payment_cancelled"],
+        why_several="each cancelled payment changes state: one event per payment (here the two in the pause)",
     ),
     "payments.services.batch_create": Row(
         _batch_create,
@@ -733,6 +757,9 @@ READS_ONLY: dict[str, Callable] = {
     )(scenario.package_approved(world)),
     "payments.services.find_duplicates": lambda world: (
         lambda package: lambda: payment_services.find_duplicates(list(package.payments.all()))
+    )(scenario.package_approved(world)),
+    "payments.services.payments_waiting_authorisation": lambda world: (
+        lambda package: lambda: payment_services.payments_waiting_authorisation(package=package)
     )(scenario.package_approved(world)),
     "payments.services.parse_returns_file": lambda world: (
         lambda: payment_services.parse_returns_file(

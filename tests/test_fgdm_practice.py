@@ -418,9 +418,9 @@ class TestOverdueReviews:
         run_on(plan.review_by, "workflow_timers")
         run_on(plan.review_by + datetime.timedelta(days=30), "escalate_reviews")
         client.force_login(world.u.tm_east)
-        assert "Overdue reviews escalated to you" in client.get(reverse("fgdm:home")).content.decode()
+        assert "Overdue reviews escalated to you" in client.get(reverse("process:home")).content.decode()
         client.force_login(world.u.tm_west)
-        assert "Overdue reviews escalated to you" not in client.get(reverse("fgdm:home")).content.decode()
+        assert "Overdue reviews escalated to you" not in client.get(reverse("process:home")).content.decode()
         services.case_review(case_id=case.pk, by=world.u.prac_east, close=True, outcome="remained_at_home")
         assert ReviewEscalation.objects.get().resolved_at is not None
 

@@ -189,7 +189,7 @@ class TestRefusals:
 class TestTaskQueue:
     def test_allocation_is_in_the_team_managers_queue_only(self, world):
         scenario.referral(world)
-        from fgdm.selectors import task_list
+        from process.selectors import task_list
 
         assert [t.flow_task.name for t in task_list(user=world.u.tm_east)] == ["allocate"]
         assert list(task_list(user=world.u.tm_west)) == []
@@ -197,15 +197,15 @@ class TestTaskQueue:
 
     def test_lead_practitioner_inbox_after_allocation(self, world):
         case = scenario.allocated(world)
-        from fgdm.selectors import task_list
+        from process.selectors import task_list
 
         tasks = list(task_list(user=world.u.prac_east))
         assert [t.flow_task.name for t in tasks] == ["map_network"]
         assert tasks[0].process.case == case
 
     def test_take_a_task(self, world):
-        from fgdm.selectors import task_list
-        from fgdm.services import task_assign
+        from process.selectors import task_list
+        from process.services import task_assign
 
         scenario.referral(world)
         task = task_list(user=world.u.tm_east).get()

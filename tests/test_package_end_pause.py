@@ -17,6 +17,7 @@ from network_packages.models import SupportPackage
 from network_packages.services import ItemInput
 from payments import services as payment_services
 from payments.models import Payment
+from process.flows import CaseFlow
 from tests import scenario
 
 WEEK = datetime.timedelta(weeks=1)
@@ -65,10 +66,10 @@ class TestEnd:
     def test_the_case_flow_moves_on_when_nothing_is_left_to_authorise(self, world):
         package = weekly(world, authorise=False)
         process = package.case.process
-        assert open_task(process=process, node_name="authorise_payments") is not None
+        assert open_task(process=process, node=CaseFlow.authorise_payments) is not None
         package_services.package_end(package_id=package.pk, by=world.u.prac_east, reason="Not needed after all")
         assert statuses(package) == ["cancelled"] * 6
-        assert open_task(process=process, node_name="authorise_payments") is None
+        assert open_task(process=process, node=CaseFlow.authorise_payments) is None
 
     def test_refusals_change_nothing(self, world):
         package = weekly(world)

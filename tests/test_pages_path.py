@@ -71,7 +71,7 @@ def test_the_whole_path_through_the_pages(client, world):
 
     # prac.east opens a referral
     as_user(client, u.prac_east)
-    ok(client, reverse("fgdm:home"))
+    ok(client, reverse("process:home"))
     ok(client, reverse("fgdm:case_new"))
     post(client, reverse("fgdm:case_new"), referral_data(locality=str(world.east.pk)))
     case = Case.objects.get()
@@ -82,7 +82,7 @@ def test_the_whole_path_through_the_pages(client, world):
 
     # tm.east allocates, from the task on the home page
     as_user(client, u.tm_east)
-    home = ok(client, reverse("fgdm:home")).content.decode()
+    home = ok(client, reverse("process:home")).content.decode()
     assert reverse("fgdm:case_allocate", args=[case.pk]) in home
     ok(client, reverse("fgdm:case_allocate", args=[case.pk]))
     post(client, reverse("fgdm:case_allocate", args=[case.pk]), {"lead_practitioner": u.prac_east.pk})
@@ -91,7 +91,7 @@ def test_the_whole_path_through_the_pages(client, world):
 
     # prac.east: consent, network, meeting
     as_user(client, u.prac_east)
-    assert reverse("fgdm:case_detail", args=[case.pk]) in ok(client, reverse("fgdm:home")).content.decode()
+    assert reverse("fgdm:case_detail", args=[case.pk]) in ok(client, reverse("process:home")).content.decode()
     ok(client, reverse("fgdm:case_consent", args=[case.pk]))
     post(client, reverse("fgdm:case_consent", args=[case.pk]), {"given_by": "Sarah Hardy (mother)"})
     child = case.children.get()
@@ -161,7 +161,7 @@ def test_the_whole_path_through_the_pages(client, world):
     assert plan.status == "accepted"
 
     # drafts a £300 sofa bed for the grandmother and submits it
-    home = ok(client, reverse("fgdm:home")).content.decode()
+    home = ok(client, reverse("process:home")).content.decode()
     assert reverse("network_packages:package_new", args=[case.pk]) in home
     page = ok(client, reverse("network_packages:package_new", args=[case.pk])).content.decode()
     assert "Margaret Hardy" in page and "Sarah Hardy" not in page.split('name="items-0-payee"')[1].split("</select>")[0]
@@ -178,7 +178,7 @@ def test_the_whole_path_through_the_pages(client, world):
     as_user(client, u.tm_east)
     assert (
         reverse("network_packages:package_detail", args=[package.pk])
-        in ok(client, reverse("fgdm:home")).content.decode()
+        in ok(client, reverse("process:home")).content.decode()
     )
     ok(client, reverse("network_packages:package_detail", args=[package.pk]))
     post(client, reverse("network_packages:package_approve", args=[package.pk]), {"note": "Agreed"})
@@ -190,7 +190,7 @@ def test_the_whole_path_through_the_pages(client, world):
     # fin1 enters bank details, fin2 verifies, fin1 authorises
     bank_url = reverse("payments:bank_details", args=[grandmother.pk])
     as_user(client, u.fin1)
-    ok(client, reverse("fgdm:home"))
+    ok(client, reverse("process:home"))
     ok(client, reverse("payments:payment_list") + f"?case={case.pk}")
     ok(client, bank_url)
     post(client, bank_url, {"account_name": "M HARDY", "sort_code": "40-00-00", "account_number": "12165678"})
@@ -274,14 +274,14 @@ def test_sign_in_page_and_redirect_home(client, world):
     response = client.post(reverse("login"), {"username": "prac.east", "password": "nope"})
     assert response.status_code == 200 and "There is a problem" in response.content.decode()
     response = client.post(reverse("login"), {"username": "prac.east", "password": "pw"})
-    assert response.status_code == 302 and response["Location"] == reverse("fgdm:home")
-    page = client.get(reverse("fgdm:home")).content.decode()
+    assert response.status_code == 302 and response["Location"] == reverse("process:home")
+    page = client.get(reverse("process:home")).content.decode()
     assert "Family Group Decision Making" in page and "prac.east" in page and "Sign out" in page
 
 
 def test_pages_need_sign_in(client, world):
     for url in (
-        reverse("fgdm:home"),
+        reverse("process:home"),
         reverse("fgdm:case_list"),
         reverse("payments:payment_list"),
         reverse("payments:batch_list"),

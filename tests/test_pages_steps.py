@@ -72,7 +72,7 @@ class TestFamilyGroupConference:
 
         # the coordinator finds the step on the home page and prepares the network
         client.force_login(u.coord)
-        home = ok(client, reverse("fgdm:home")).content.decode()
+        home = ok(client, reverse("process:home")).content.decode()
         assert reverse("fgdm:meeting_prepare", args=[meeting.pk]) in home
         page = ok(client, reverse("fgdm:case_detail", args=[case.pk])).content.decode()
         assert "Recent history" not in page and "Support packages" not in page  # only what the conference needs
@@ -131,7 +131,7 @@ class TestPlanReturnedAndRevised:
         assert plan.status == "returned" and plan.return_reason == "Who has Lily on Saturdays?"
 
         # the home page leads to the revise page, which starts from the old plan
-        home = ok(client, reverse("fgdm:home")).content.decode()
+        home = ok(client, reverse("process:home")).content.decode()
         revise = reverse("fgdm:plan_revise", args=[plan.pk])
         assert revise in home
         page = ok(client, revise).content.decode()
@@ -213,7 +213,7 @@ class TestApprovalAboveTheLimit:
         assert client.get(url).status_code == 404
 
         client.force_login(world.u.sm)
-        home = ok(client, reverse("fgdm:home")).content.decode()
+        home = ok(client, reverse("process:home")).content.decode()
         assert url in home
         page = ok(client, url).content.decode()
         assert "Approve the package" in page and "above your limit" not in page
@@ -234,7 +234,7 @@ class TestApprovalAboveTheLimit:
         package.refresh_from_db()
         assert package.status == "returned"
         client.force_login(world.u.prac_east)
-        home = ok(client, reverse("fgdm:home")).content.decode()
+        home = ok(client, reverse("process:home")).content.decode()
         assert reverse("network_packages:package_detail", args=[package.pk]) in home
         page = ok(client, reverse("network_packages:package_detail", args=[package.pk])).content.decode()
         assert "Get a quote." in page and "Submit for approval" in page
@@ -271,7 +271,7 @@ class TestReview:
         fire_timers_on(package.plan.review_by)
         client.force_login(world.u.prac_east)
         url = reverse("fgdm:case_review", args=[case.pk])
-        assert url in ok(client, reverse("fgdm:home")).content.decode()
+        assert url in ok(client, reverse("process:home")).content.decode()
         page = ok(client, url).content.decode()
         assert "Nan stays over while mum is in hospital" in page and "£300.00" in page
         events = DomainEvent.objects.count()
@@ -303,25 +303,25 @@ class TestTasks:
         case = scenario.referral(world)
         task = open_task(case, "allocate")
         client.force_login(world.u.tm_east)
-        home = ok(client, reverse("fgdm:home")).content.decode()
-        assert reverse("fgdm:task_take", args=[task.pk]) in home
-        response = post(client, reverse("fgdm:task_take", args=[task.pk]))
+        home = ok(client, reverse("process:home")).content.decode()
+        assert reverse("process:task_take", args=[task.pk]) in home
+        response = post(client, reverse("process:task_take", args=[task.pk]))
         assert response["Location"] == reverse("fgdm:case_allocate", args=[case.pk])
         task.refresh_from_db()
         assert task.owner == world.u.tm_east and task.status == STATUS.ASSIGNED
-        home = ok(client, reverse("fgdm:home")).content.decode()
-        assert "Assigned to you" in home and reverse("fgdm:task_take", args=[task.pk]) not in home
-        error_page(client.post(reverse("fgdm:task_take", args=[task.pk])), "already yours")
+        home = ok(client, reverse("process:home")).content.decode()
+        assert "Assigned to you" in home and reverse("process:task_take", args=[task.pk]) not in home
+        error_page(client.post(reverse("process:task_take", args=[task.pk])), "already yours")
 
     def test_tasks_out_of_reach_are_404(self, client, world):
         case = scenario.referral(world)
         task = open_task(case, "allocate")
         for user in (world.u.tm_west, world.u.prac_east, world.u.fin1):
             client.force_login(user)
-            assert client.post(reverse("fgdm:task_take", args=[task.pk])).status_code == 404
+            assert client.post(reverse("process:task_take", args=[task.pk])).status_code == 404
         client.force_login(world.u.tm_east)
-        assert client.post(reverse("fgdm:task_take", args=[999999])).status_code == 404
-        assert client.get(reverse("fgdm:task_take", args=[task.pk])).status_code == 405
+        assert client.post(reverse("process:task_take", args=[999999])).status_code == 404
+        assert client.get(reverse("process:task_take", args=[task.pk])).status_code == 405
         task.refresh_from_db()
         assert task.owner is None
 
@@ -417,7 +417,7 @@ class TestEveryPageForItsRole:
     def url(self, name, s):
         case = s["case"]
         return {
-            "home": reverse("fgdm:home"),
+            "home": reverse("process:home"),
             "case_list": reverse("fgdm:case_list"),
             "case_new": reverse("fgdm:case_new"),
             "case": reverse("fgdm:case_detail", args=[case.pk]),
@@ -445,7 +445,7 @@ class TestEveryPageForItsRole:
             assert client.get(self.url(name, story)).status_code == 404, name
         assert client.get(reverse("fgdm:case_review", args=[story["case"].pk])).status_code == 404
         assert "FGDM-" not in client.get(reverse("fgdm:case_list")).content.decode()
-        page = client.get(reverse("fgdm:home")).content.decode()
+        page = client.get(reverse("process:home")).content.decode()
         assert "New referral" not in page and 'href="/cases/"' not in page
 
     def test_other_team_gets_404_on_the_money_too(self, client, world, story):
@@ -457,11 +457,11 @@ class TestEveryPageForItsRole:
 
     def test_header_shows_the_person_and_their_roles(self, client, world):
         client.force_login(world.u.fin1)
-        page = client.get(reverse("fgdm:home")).content.decode()
+        page = client.get(reverse("process:home")).content.decode()
         assert "fin1" in page and "finance officer" in page and reverse("payments:payment_list") in page
         assert 'href="/api/v1/docs/"' in page and 'action="/accounts/logout/"' in page
         client.force_login(world.u.tm_east)
-        page = client.get(reverse("fgdm:home")).content.decode()
+        page = client.get(reverse("process:home")).content.decode()
         assert "team manager" in page and reverse("fgdm:case_new") in page
         assert reverse("payments:batch_list") not in page
 
@@ -470,7 +470,7 @@ class TestEveryPageForItsRole:
         assert client.get(reverse("logout")).status_code == 405
         response = client.post(reverse("logout"))
         assert response.status_code == 302
-        assert client.get(reverse("fgdm:home")).status_code == 302
+        assert client.get(reverse("process:home")).status_code == 302
 
 
 class TestMoreBadInput:

@@ -85,9 +85,9 @@ ROUTES = {
     "api-schema": api(get="open"),
     "api-docs": api(get="open"),
     # -- pages ------------------------------------------------------------------------------------
-    "fgdm:home": row(get="signed_in", post="signed_in"),
+    "process:home": row(get="signed_in", post="signed_in"),
     "fgdm:profile": row(get="signed_in", post="signed_in"),
-    "fgdm:task_take": row("task", post="task_assign"),
+    "process:task_take": row("task", post="task_assign"),
     "fgdm:case_list": row(get="signed_in"),
     "fgdm:case_new": row(get="case_create", post="case_create"),
     "fgdm:case_detail": row("case", get="read"),
@@ -409,7 +409,7 @@ SCOPED = ("prac_east", "coord", "tm_east")
     [
         ("fgdm:case_list", (*SCOPED, "fin1")),
         ("api-cases", (*SCOPED, "fin1")),
-        ("fgdm:home", SCOPED),
+        ("process:home", SCOPED),
         ("api-tasks", SCOPED),
         ("payments:payment_list", SCOPED),
         ("api-payments", SCOPED),

@@ -17,10 +17,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core.exceptions import DomainError, NotPermitted
+from core.roles import Role
 from fgdm import selectors as case_selectors
 from fgdm import services as case_services
-from fgdm.constants import Role
-from fgdm.exceptions import DomainError, NotPermitted
 from fgdm.models import Case, ReviewEscalation
 from fgdm.services import ChildInput
 from network_packages import services as package_services
@@ -66,7 +66,7 @@ class TestEscalatedReviewsRespectDeclaredConflicts:
         case = self.escalated_review(world)
         manager = world.u.tm_east
         client.force_login(manager)
-        home = client.get(reverse("fgdm:home")).content.decode()
+        home = client.get(reverse("process:home")).content.decode()
         # Before the declaration the manager is shown it: the escalation reaches them.
         assert case.reference in home and f"{case.family_name} family" in home
         assert [e.case_id for e in case_selectors.escalated_reviews(user=manager)] == [case.pk]
@@ -76,7 +76,7 @@ class TestEscalatedReviewsRespectDeclaredConflicts:
         assert [e.case_id for e in case_selectors.escalated_reviews(user=manager)] == [], (
             "an escalation of a case the manager declared a conflict in is still listed"
         )
-        home = client.get(reverse("fgdm:home")).content.decode()
+        home = client.get(reverse("process:home")).content.decode()
         assert case.reference not in home, "the conflicted case's reference is on the manager's home page"
         assert f"{case.family_name} family" not in home, "the family's name is on the manager's home page"
         assert "Overdue reviews escalated to you" not in home

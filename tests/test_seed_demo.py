@@ -16,15 +16,16 @@ from viewflow.workflow.status import STATUS
 
 from audit.models import DomainEvent
 from core.roles import Role
-from fgdm import demo
 from fgdm import services as case_services
 from fgdm.constants import CaseStatus, MeetingModel, MeetingStatus, PlanStatus
 from fgdm.models import Case, FamilyHub, Locality, Meeting, Team
-from fgdm.selectors import case_list, task_list
+from fgdm.selectors import case_list
 from fgdm.services import ChildInput
 from network_packages.constants import ApprovalTier, Category, Frequency, PackageStatus
 from payments.constants import BatchStatus, PaymentStatus
 from payments.models import PaymentBatch
+from process import demo
+from process.selectors import task_list
 
 DEMO_USERNAMES = {
     "prac.east": Role.PRACTITIONER,
@@ -299,7 +300,7 @@ class TestDemoInTheBrowser:
     """What `make run` offers: every demo user signs in to a working task list, and each task's page opens."""
 
     def test_every_demo_user_sees_their_tasks_and_can_open_them(self, seeded, client):
-        from fgdm.views import task_url
+        from process.routing import task_url
 
         for username in [*DEMO_USERNAMES, "admin"]:
             person = user(username)

@@ -97,7 +97,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "fgdm:home"
+LOGIN_REDIRECT_URL = "process:home"
 LOGOUT_REDIRECT_URL = "login"
 # Sessions end after this many seconds of inactivity (each request renews the clock).
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", 30 * 60))

@@ -417,37 +417,6 @@ class PlanAcceptSerializer(serializers.Serializer):
     support_needed = serializers.BooleanField(required=False, default=True)
 
 
-class TaskSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    name = serializers.SerializerMethodField()
-    title = serializers.SerializerMethodField()
-    status = serializers.CharField()
-    case = serializers.SerializerMethodField()
-    case_reference = serializers.SerializerMethodField()
-    owner = serializers.SerializerMethodField()
-    created = serializers.DateTimeField()
-
-    def get_name(self, task) -> str:
-        return task.flow_task.name
-
-    def get_title(self, task) -> str:
-        return str(task.flow_task.task_title)
-
-    def _case(self, task):
-        return getattr(task.process, "case", None)
-
-    def get_case(self, task) -> int | None:
-        case = self._case(task)
-        return case.pk if case else None
-
-    def get_case_reference(self, task) -> str | None:
-        case = self._case(task)
-        return case.reference if case else None
-
-    def get_owner(self, task) -> str | None:
-        return task.owner.get_username() if task.owner_id else None
-
-
 class AuditEntrySerializer(serializers.Serializer):
     """One timeline entry (audit.timeline.Entry): a domain event, a read or a finished task."""
 

@@ -53,6 +53,4 @@ urlpatterns = [
     path("plans/<int:plan_id>/accept/", views.PlanAccept.as_view(), name="api-plan-accept"),
     path("plans/<int:plan_id>/return/", views.PlanReturn.as_view(), name="api-plan-return"),
     path("plans/<int:plan_id>/revise/", views.PlanRevise.as_view(), name="api-plan-revise"),
-    path("tasks/", views.TaskList.as_view(), name="api-tasks"),
-    path("tasks/<int:task_id>/assign/", views.TaskAssign.as_view(), name="api-task-assign"),
 ]

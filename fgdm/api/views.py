@@ -9,7 +9,6 @@ from rest_framework import generics, status
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
-from viewflow.workflow.models import Task
 
 from audit.forms import TimelineFilterForm
 from audit.models import DomainEvent
@@ -392,25 +391,6 @@ class PlanRevise(AuditedAPIView):
             monitoring=data["monitoring"],
         )
         return Response(s.PlanSerializer(plan).data, status=status.HTTP_201_CREATED)
-
-
-class TaskList(AuditedMixin, generics.GenericAPIView):
-    serializer_class = s.TaskSerializer
-    queryset = Task.objects.none()  # for the schema only; reads go through the selector
-
-    @extend_schema(responses=s.TaskSerializer(many=True), operation_id="tasks_list")
-    def get(self, request):
-        page = self.paginate_queryset(selectors.task_list(user=request.user))
-        return self.get_paginated_response(s.TaskSerializer(page, many=True).data)
-
-
-class TaskAssign(AuditedAPIView):
-    @extend_schema(request=None, responses=s.TaskSerializer)
-    def post(self, request, task_id):
-        selectors.task_get(user=request.user, task_id=task_id)
-        ensure_may(request.user, "task_assign")
-        task = services.task_assign(task_id=task_id, by=request.user)
-        return Response(s.TaskSerializer(task).data)
 
 
 class CaseAudit(AuditedMixin, generics.GenericAPIView):

@@ -1,28 +1,27 @@
 """The case flow, read top to bottom in the order things happen.
 
-Every human step is completed by a domain service (fgdm, network_packages, payments services);
-the gateways read real columns of the case, its meetings, plans and packages — never process JSON.
+Every human step is completed by a domain service (fgdm, network_packages, payments services),
+which says what happened through the workflow port (core.workflow.advance); `STEPS` below maps
+each of those actions to the node it completes. The gateways read real columns of the case, its
+meetings, plans and packages — never process JSON. Node names appear here and nowhere else.
 """
 
 import datetime
 
-from django.dispatch import receiver
 from django.shortcuts import redirect
 from django.utils import timezone
 from viewflow import this
 from viewflow.workflow import flow, lock
 
-from core.workflow import complete_task
 from fgdm.constants import MeetingModel, PlanStatus
 from fgdm.models import CaseProcess
 from network_packages.constants import ApprovalTier, PackageStatus
 from payments import services as payment_services
-from payments.signals import package_payments_authorised
 
 
 def task_page(request, **kwargs):
     """Viewflow needs a view per human node; ours live on the case page."""
-    return redirect("fgdm:home")
+    return redirect("process:home")
 
 
 def _lead(activation):
@@ -243,8 +242,32 @@ class CaseFlow(flow.Flow):
         """The review closed the case with an outcome"""
         return activation.process.case.closed_on is not None
 
+    @classmethod
+    def approval_nodes(cls) -> dict:
+        """The approval task of each tier: a decision completes the task of the tier it was made at."""
+        return {
+            ApprovalTier.TEAM_MANAGER: cls.approve_team_manager,
+            ApprovalTier.SERVICE_MANAGER: cls.approve_service_manager,
+            ApprovalTier.HEAD_OF_SERVICE: cls.approve_head_of_service,
+        }
 
-@receiver(package_payments_authorised)
-def _payments_authorised(sender, package, by, **kwargs):
-    """Payments report that a package's payments are all authorised; the case flow moves on."""
-    complete_task(process=package.case.process, node_name="authorise_payments", by=by, required=False)
+
+# What the domain says happened (core.workflow.advance) and the human task it completes. A test
+# fails when a human task has no action here, or an action names no task of the flow.
+_APPROVAL = CaseFlow.approval_nodes()
+STEPS = {
+    "case_allocated": CaseFlow.allocate,
+    "meeting_arranged": CaseFlow.map_network,
+    "network_prepared": CaseFlow.prepare_network,
+    "meeting_held": CaseFlow.hold_meeting,
+    "plan_accepted": CaseFlow.accept_plan,
+    "plan_returned": CaseFlow.accept_plan,
+    "plan_revised": CaseFlow.revise_plan,
+    "package_submitted": CaseFlow.draft_package,
+    "package_approved": _APPROVAL,
+    "package_endorsed": _APPROVAL,
+    "package_returned": _APPROVAL,
+    "package_withdrawn": _APPROVAL,
+    "payments_authorised": CaseFlow.authorise_payments,
+    "case_reviewed": CaseFlow.review,
+}

@@ -10,9 +10,9 @@ from django.db import transaction
 from viewflow.workflow.models import Task
 
 from core.workflow import OPEN_STATUSES
-from fgdm import demo
 from fgdm.models import FamilyHub, Locality, Team
 from payments.models import PaymentBatch, Supplier
+from process import demo
 
 
 class Command(BaseCommand):

@@ -3,9 +3,9 @@
 from django.core.management.base import BaseCommand, CommandError
 from viewflow.workflow import chart
 
-from fgdm.bpmn import flow_to_bpmn
-from fgdm.flows import CaseFlow
 from fgdm.models import Case
+from process.bpmn import flow_to_bpmn
+from process.flows import CaseFlow
 
 
 class Command(BaseCommand):

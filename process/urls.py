@@ -1,0 +1,9 @@
+from django.urls import path
+
+from process import views
+
+app_name = "process"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("tasks/<int:task_id>/take/", views.task_take, name="task_take"),
+]
