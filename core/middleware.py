@@ -23,7 +23,6 @@ class AuditorReadLogMiddleware:
             and user.is_authenticated
             and not request.path.startswith(SKIPPED_PREFIXES)
             and has_role(user, Role.AUDITOR)
-            and not user.is_superuser
         ):
             door = (
                 "api" if request.path.startswith("/api/") else "admin" if request.path.startswith("/admin/") else "page"

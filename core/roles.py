@@ -158,10 +158,26 @@ def role_names(user) -> set[str]:
 
 
 def has_role(user, role: str) -> bool:
-    """True if the user is in the group of this role (superusers count as every role)."""
+    """True if the user is in the group of this role. A superuser holds only the roles given to them."""
     if not user.is_authenticated:
         return False
-    return user.is_superuser or role in role_names(user)
+    return role in role_names(user)
+
+
+def held_permissions(user) -> set[str]:
+    """The model permissions ("app.codename") the user holds through their roles or directly, read
+    once per user instance. Unlike Django's `has_perm`, the superuser flag adds nothing."""
+    if not user.is_authenticated or not user.is_active:
+        return set()
+    cache = getattr(user, "_fgdm_permissions", None)
+    if cache is None:
+        from django.db.models import Q
+
+        rows = Permission.objects.filter(Q(group__user=user) | Q(user=user)).values_list(
+            "content_type__app_label", "codename"
+        )
+        cache = user._fgdm_permissions = {f"{app}.{codename}" for app, codename in rows}
+    return cache
 
 
 def ensure_finance(user) -> None:

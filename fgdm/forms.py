@@ -2,8 +2,8 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.utils import timezone
 
+from core.exceptions import DomainError
 from core.forms import DateTimeInput, date_field
 from core.roles import Role
 from fgdm.constants import ChildParticipation, MeetingModel, Outcome, PreparationStatus, Relationship, Stage
@@ -73,9 +73,14 @@ class ChildForm(forms.Form):
     date_of_birth = date_field("Date of birth")
 
     def clean_date_of_birth(self):
+        """The service's rule (fgdm.services.ensure_born), shown on the child's row of the form."""
+        from fgdm.services import ensure_born
+
         value = self.cleaned_data["date_of_birth"]
-        if value > timezone.localdate():
-            raise forms.ValidationError("The date of birth must be today or in the past.")
+        try:
+            ensure_born(value)
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from None
         return value
 
 

@@ -3,14 +3,22 @@
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
-from core.roles import Role, has_role
 from fgdm.models import Case, Child, FamilyPlan, Locality, Meeting, NetworkMember, PlanAction, PreProceedings
-from fgdm.visibility import case_scope_q
+from fgdm.visibility import (
+    action_scope,
+    case_scope,
+    child_scope,
+    meeting_scope,
+    member_scope,
+    plan_scope,
+    sees_whole_case,
+    whole_case_scope,
+)
 
 
 def case_list(*, user, filters: dict | None = None) -> QuerySet[Case]:
     """Cases the user may see, with what a list needs. Finance officers see none."""
-    qs = Case.objects.filter(case_scope_q(user)).select_related("locality", "team", "lead_practitioner")
+    qs = Case.objects.filter(case_scope(user)).select_related("locality", "team", "lead_practitioner")
     filters = filters or {}
     if filters.get("status"):
         qs = qs.filter(status=filters["status"])
@@ -28,18 +36,14 @@ def case_list(*, user, filters: dict | None = None) -> QuerySet[Case]:
 
 def case_get_whole(*, user, case_id) -> Case:
     """A case the user sees in full (not only as its FGC coordinator), else Http404."""
-    from fgdm.visibility import full_case_scope_q
-
     try:
-        return Case.objects.filter(full_case_scope_q(user)).get(pk=case_id)
+        return Case.objects.filter(whole_case_scope(user)).get(pk=case_id)
     except (Case.DoesNotExist, ValueError, TypeError):
         raise Http404("No such case.")
 
 
 def meetings_for(*, user, case) -> QuerySet[Meeting]:
     """A case's meetings; a coordinator who sees the case only for its conference sees only theirs."""
-    from fgdm.visibility import sees_whole_case
-
     qs = case.meetings.select_related("coordinator")
     return qs if sees_whole_case(user, case) else qs.filter(coordinator=user)
 
@@ -73,66 +77,38 @@ def case_detail(*, user, case_id) -> Case:
 
 def member_get(*, user, member_id) -> NetworkMember:
     """A network member of a case the user may see; finance officers may reach payees."""
-    qs = NetworkMember.objects.select_related("case")
-    if has_role(user, Role.FINANCE_OFFICER) and not user.is_superuser:
-        visible = qs.filter(case_scope_q(user, "case__") | _payee_q()).exclude(case__declared_conflicts__user=user)
-    else:
-        visible = qs.filter(case_scope_q(user, "case__"))
+    visible = NetworkMember.objects.select_related("case").filter(member_scope(user))
     try:
         return visible.get(pk=member_id)
     except (NetworkMember.DoesNotExist, ValueError, TypeError):
         raise Http404("No such network member.")
 
 
-def _payee_q():
-    from django.db.models import Q
-
-    return Q(pk__in=NetworkMember.objects.filter(package_items__isnull=False).values("pk"))
-
-
-def _own_conference_q(user, prefix: str = ""):
-    """Whole-case viewers see every meeting (or plan); a coordinator seeing the case only for its
-    conference sees only the meeting they coordinate, and its plans — not other meetings' notes."""
-    from django.db.models import Q
-
-    from fgdm.visibility import full_case_scope_q
-
-    return full_case_scope_q(user, "case__") | (Q(**{f"{prefix}coordinator": user}) & case_scope_q(user, "case__"))
-
-
 def meeting_get(*, user, meeting_id) -> Meeting:
     try:
-        return Meeting.objects.select_related("case").filter(_own_conference_q(user)).get(pk=meeting_id)
+        return Meeting.objects.select_related("case").filter(meeting_scope(user)).get(pk=meeting_id)
     except (Meeting.DoesNotExist, ValueError, TypeError):
         raise Http404("No such meeting.")
 
 
 def plan_get(*, user, plan_id) -> FamilyPlan:
     try:
-        return (
-            FamilyPlan.objects.select_related("case", "meeting")
-            .filter(_own_conference_q(user, "meeting__"))
-            .get(pk=plan_id)
-        )
+        return FamilyPlan.objects.select_related("case", "meeting").filter(plan_scope(user)).get(pk=plan_id)
     except (FamilyPlan.DoesNotExist, ValueError, TypeError):
         raise Http404("No such plan.")
 
 
 def child_get(*, user, child_id) -> Child:
     """A child of a case the user sees in full (a coordinator sees the conference, not the records)."""
-    from fgdm.visibility import full_case_scope_q
-
     try:
-        return Child.objects.select_related("case").filter(full_case_scope_q(user, "case__")).get(pk=child_id)
+        return Child.objects.select_related("case").filter(child_scope(user)).get(pk=child_id)
     except (Child.DoesNotExist, ValueError, TypeError):
         raise Http404("No such child.")
 
 
 def action_get(*, user, action_id) -> PlanAction:
     try:
-        return (
-            PlanAction.objects.select_related("plan__case").filter(case_scope_q(user, "plan__case__")).get(pk=action_id)
-        )
+        return PlanAction.objects.select_related("plan__case").filter(action_scope(user)).get(pk=action_id)
     except (PlanAction.DoesNotExist, ValueError, TypeError):
         raise Http404("No such action.")
 
@@ -144,11 +120,12 @@ def pre_proceedings_of(*, user, case_id) -> tuple[Case, PreProceedings | None]:
 
 
 def escalated_reviews(*, user) -> list:
-    """Overdue reviews escalated to the teams this user manages, not yet done."""
+    """Overdue reviews escalated to the teams this user manages, not yet done, of cases they may see."""
     from fgdm.models import ReviewEscalation
 
     return list(
         ReviewEscalation.objects.filter(resolved_at__isnull=True, case__team__managers=user)
+        .filter(case_scope(user, "case__"))
         .select_related("case__lead_practitioner")
         .order_by("review_due_on", "id")[:50]
     )

@@ -84,6 +84,15 @@ def _move_case(case: Case, target: str, *, by, reason: str = "") -> None:
     )
 
 
+def ensure_born(date_of_birth: datetime.date | None) -> None:
+    """A child's date of birth is today or in the past (an unborn child is not yet a child of the case).
+
+    Raises RuleBroken on the date of birth.
+    """
+    if date_of_birth is not None and date_of_birth > timezone.localdate():
+        raise RuleBroken("The date of birth must be today or in the past.", field="date_of_birth")
+
+
 @transaction.atomic
 def case_create(
     *,
@@ -106,6 +115,8 @@ def case_create(
         raise NotPermitted("Only practitioners and team managers can open a referral.")
     if not children:
         raise RuleBroken("A referral needs at least one child.", field="children")
+    for child in children:
+        ensure_born(child.date_of_birth)
     if stage not in Stage.values:
         raise RuleBroken(f"Unknown stage “{stage}”.", field="stage")
     if hub is not None and hub.locality_id != locality.pk:

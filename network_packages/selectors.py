@@ -8,13 +8,13 @@ from django.db.models import Prefetch, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
-from fgdm.visibility import full_case_scope_q
+from fgdm.visibility import package_scope
 from network_packages.constants import OPEN_STATUSES, PackageStatus
 from network_packages.models import ApprovalLimit, Budget, PackageItem, SupportPackage
 
 
 def package_list(*, user, case_id: int | None = None) -> QuerySet[SupportPackage]:
-    qs = SupportPackage.objects.filter(full_case_scope_q(user, "case__")).select_related("case", "plan")
+    qs = SupportPackage.objects.filter(package_scope(user)).select_related("case", "plan")
     if case_id is not None:
         qs = qs.filter(case_id=case_id)
     return qs.prefetch_related(

@@ -14,7 +14,7 @@ from core.roles import has_role
 from fgdm.constants import CaseStatus, MeetingStatus, PlanStatus
 from fgdm.models import Case, FamilyPlan
 from fgdm.permissions import ensure_can_work_case, ensure_no_conflict
-from fgdm.visibility import full_case_scope_q
+from fgdm.visibility import package_scope
 from network_packages.constants import (
     EDITABLE_STATUSES,
     PACKAGE_TRANSITIONS,
@@ -68,8 +68,6 @@ def required_tier(total: Decimal) -> str:
 
 def approver_limit(user) -> tuple[str | None, Decimal | None, bool]:
     """(highest tier the user holds, its limit, whether unlimited). No tier: (None, None, False)."""
-    if user.is_superuser:
-        return ApprovalTier.HEAD_OF_SERVICE, None, True
     limits = {limit.tier: limit.max_amount for limit in ApprovalLimit.objects.all()}
     best = None
     for tier in TIER_ORDER:
@@ -332,7 +330,7 @@ def package_submit(*, package_id: int, by) -> SupportPackage:
 def _ensure_can_decide(by, package: SupportPackage) -> str:
     """Approvers: a manager at or above the tier the package waits at, who can see the whole case,
     has no conflict in it, and neither drafted nor submitted it. Returns the approver's tier."""
-    if not SupportPackage.objects.filter(pk=package.pk).filter(full_case_scope_q(by, "case__")).exists():
+    if not SupportPackage.objects.filter(pk=package.pk).filter(package_scope(by)).exists():
         raise NotPermitted("You cannot approve packages for this case.")
     ensure_no_conflict(by, package.case_id)
     tier, _, _ = approver_limit(by)

@@ -16,7 +16,7 @@ from audit.models import DomainEvent
 from core.exceptions import NotPermitted
 from core.roles import Role, has_role, may
 from fgdm.models import Locality
-from fgdm.visibility import full_case_scope_q
+from fgdm.visibility import bank_account_scope, batch_scope, payment_scope
 from network_packages.constants import PackageStatus
 from network_packages.models import Budget, SupportPackage
 from network_packages.selectors import financial_year_bounds
@@ -28,8 +28,7 @@ def payment_list(
     *, user, status: str | None = None, case_id: int | None = None, due_before: datetime.date | None = None
 ) -> QuerySet[Payment]:
     qs = Payment.objects.select_related("payee", "supplier", "case__locality", "item", "batch", "package")
-    if not (user.is_superuser or has_role(user, Role.FINANCE_OFFICER)):
-        qs = qs.filter(full_case_scope_q(user, "case__"))
+    qs = qs.filter(payment_scope(user))
     if status:
         qs = qs.filter(status=status)
     if case_id:
@@ -48,9 +47,11 @@ def payment_get(*, user, payment_id) -> Payment:
 
 def batch_list(*, user) -> QuerySet[PaymentBatch]:
     """Batches are finance's: other roles see none."""
-    if not (user.is_superuser or has_role(user, Role.FINANCE_OFFICER) or has_role(user, Role.AUDITOR)):
-        return PaymentBatch.objects.none()
-    return PaymentBatch.objects.select_related("created_by", "approved_by").order_by("-created_at", "-id")
+    return (
+        PaymentBatch.objects.filter(batch_scope(user))
+        .select_related("created_by", "approved_by")
+        .order_by("-created_at", "-id")
+    )
 
 
 def batch_get(*, user, batch_id) -> PaymentBatch:
@@ -68,14 +69,26 @@ def bank_account_of_supplier(*, supplier) -> BankAccount | None:
     return BankAccount.objects.filter(supplier=supplier).select_related("entered_by", "verified_by").first()
 
 
+def bank_details_shown_in_full(*, user, account: BankAccount | None) -> bool:
+    """Bank details are shown unmasked only to a finance officer who may verify them — not verified
+    yet, and not entered by that officer — on the page and in the API alike. Everywhere else they are
+    masked (the export file carries them to the bank)."""
+    return bool(
+        account
+        and not account.is_verified
+        and has_role(user, Role.FINANCE_OFFICER)
+        and account.entered_by_id != user.pk
+    )
+
+
 def payees_awaiting_verification(*, user) -> QuerySet[BankAccount]:
     """Bank details (network members' and suppliers') this finance officer may verify: not their own entries."""
-    if not (user.is_superuser or has_role(user, Role.FINANCE_OFFICER)):
+    if not has_role(user, Role.FINANCE_OFFICER):
         return BankAccount.objects.none()
     return (
         BankAccount.objects.filter(verified_at__isnull=True)
+        .filter(bank_account_scope(user))
         .exclude(entered_by=user)
-        .exclude(member__case__declared_conflicts__user=user)
         .select_related("member__case", "supplier", "entered_by")
         .order_by("entered_at")
     )

@@ -88,20 +88,9 @@ def payment_authorise(request, payment_id):
     return _render_payments(request, error_form=form, status=400)
 
 
-def _shown_in_full(user, account) -> bool:
-    """Bank details are shown unmasked only to a finance officer who may verify them: not verified
-    yet, and not entered by that officer (masked everywhere else but the export file)."""
-    return bool(
-        account
-        and not account.is_verified
-        and has_role(user, Role.FINANCE_OFFICER)
-        and account.entered_by_id != user.pk
-    )
-
-
 def _bank_page(request, member, *, form=None, verify_form=None, status=200):
     account = selectors.bank_account_for(member=member)
-    show_full = _shown_in_full(request.user, account)
+    show_full = selectors.bank_details_shown_in_full(user=request.user, account=account)
     if account is not None:  # masked or in full (to the verifier), the account name is shown: a read
         record_access(
             by=request.user, what="bank_details", door="page", obj=account, case_id=member.case_id, path=request.path
@@ -162,7 +151,7 @@ def _supplier_page(request, supplier, *, form=None, bank_form=None, verify_form=
     can_manage = may(request.user, "supplier_manage")
     sees_bank = may(request.user, "supplier_bank_account_view")
     account = selectors.bank_account_of_supplier(supplier=supplier) if sees_bank else None
-    show_full = _shown_in_full(request.user, account)
+    show_full = selectors.bank_details_shown_in_full(user=request.user, account=account)
     if account is not None:
         record_access(by=request.user, what="bank_details", door="page", obj=account, path=request.path)
     if form is None and can_manage:

@@ -1,13 +1,13 @@
 """Reads of the workflow: a person's inbox and the queue of tasks they may take."""
 
-from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from core.roles import held_permissions
 from fgdm.models import Case
-from fgdm.visibility import case_scope_q
+from fgdm.visibility import case_scope
 
 
 def task_list(*, user) -> QuerySet:
@@ -20,13 +20,8 @@ def task_list(*, user) -> QuerySet:
     if not user.is_authenticated:
         return Task.objects.none()
     # The roles' permissions only: an administrator (superuser) takes no casework tasks.
-    perms = {
-        f"{app}.{codename}"
-        for app, codename in Permission.objects.filter(Q(group__user=user) | Q(user=user)).values_list(
-            "content_type__app_label", "codename"
-        )
-    }
-    visible_processes = Case.objects.filter(case_scope_q(user)).values("process_id")
+    perms = held_permissions(user)
+    visible_processes = Case.objects.filter(case_scope(user)).values("process_id")
     queue = Q(status=STATUS.NEW, owner__isnull=True, owner_permission__in=perms) & (
         Q(process_id__in=visible_processes) | Q(owner_permission="payments.authorise_payment")
     )

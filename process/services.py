@@ -2,6 +2,7 @@
 
 from audit.services import record_event
 from core.exceptions import InvalidTransition, NotPermitted
+from core.roles import held_permissions
 from core.workflow import assign_task
 from process.selectors import task_get
 
@@ -14,7 +15,7 @@ def task_assign(*, task_id: int, by):
         raise InvalidTransition("This task is already yours.")
     if task.owner_id is not None:
         raise InvalidTransition("This task has already been taken.")
-    if task.owner_permission and not by.has_perm(task.owner_permission):
+    if task.owner_permission and task.owner_permission not in held_permissions(by):
         raise NotPermitted("Your role cannot take this task.")
     assign_task(task=task, to=by)
     case = getattr(task.process, "case", None)

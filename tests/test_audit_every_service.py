@@ -743,6 +743,7 @@ READS_ONLY: dict[str, Callable] = {
     "fgdm.services.working_days_between": lambda world: (
         lambda: case_services.working_days_between(datetime.date(2026, 11, 20), datetime.date(2026, 11, 23))
     ),
+    "fgdm.services.ensure_born": lambda world: lambda: case_services.ensure_born(datetime.date(2020, 1, 1)),
     "network_packages.services.required_tier": lambda world: lambda: package_services.required_tier(Decimal("10.00")),
     "network_packages.services.approver_limit": lambda world: lambda: package_services.approver_limit(world.u.tm_east),
     "network_packages.services.package_is_editable": lambda world: (

@@ -10,8 +10,12 @@ from payments.selectors import payment_history
 
 
 class BankAccountSerializer(serializers.ModelSerializer):
-    sort_code = serializers.CharField(source="masked_sort_code")
-    account_number = serializers.CharField(source="masked_account_number")
+    """Masked, except for the finance officer who may verify them (context "shown_in_full", from
+    payments.selectors.bank_details_shown_in_full — the page's rule too)."""
+
+    sort_code = serializers.SerializerMethodField()
+    account_number = serializers.SerializerMethodField()
+    shown_in_full = serializers.SerializerMethodField()
     verified = serializers.BooleanField(source="is_verified")
     entered_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     verified_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
@@ -24,12 +28,22 @@ class BankAccountSerializer(serializers.ModelSerializer):
             "account_name",
             "sort_code",
             "account_number",
+            "shown_in_full",
             "verified",
             "entered_by",
             "entered_at",
             "verified_by",
             "verified_at",
         ]
+
+    def get_shown_in_full(self, account) -> bool:
+        return bool(self.context.get("shown_in_full"))
+
+    def get_sort_code(self, account) -> str:
+        return account.sort_code if self.get_shown_in_full(account) else account.masked_sort_code
+
+    def get_account_number(self, account) -> str:
+        return account.account_number if self.get_shown_in_full(account) else account.masked_account_number
 
 
 class BankAccountInputSerializer(serializers.Serializer):

@@ -38,6 +38,11 @@ def _valid(serializer_class, request):
     return serializer.validated_data
 
 
+def _bank_account_data(request, account) -> dict:
+    shown_in_full = selectors.bank_details_shown_in_full(user=request.user, account=account)
+    return s.BankAccountSerializer(account, context={"shown_in_full": shown_in_full}).data
+
+
 class BankAccountView(AuditedAPIView):
     @extend_schema(responses=s.BankAccountSerializer)
     def get(self, request, member_id):
@@ -49,7 +54,7 @@ class BankAccountView(AuditedAPIView):
         record_access(
             by=request.user, what="bank_details", door="api", obj=account, case_id=member.case_id, path=request.path
         )
-        return Response(s.BankAccountSerializer(account).data)
+        return Response(_bank_account_data(request, account))
 
     @extend_schema(request=s.BankAccountInputSerializer, responses=s.BankAccountSerializer)
     def put(self, request, member_id):
@@ -57,7 +62,7 @@ class BankAccountView(AuditedAPIView):
         ensure_may(request.user, "bank_account_set")
         data = _valid(s.BankAccountInputSerializer, request)
         account = services.bank_account_set(member_id=member.pk, by=request.user, **data)
-        return Response(s.BankAccountSerializer(account).data)
+        return Response(_bank_account_data(request, account))
 
 
 class BankAccountVerify(AuditedAPIView):
@@ -66,7 +71,7 @@ class BankAccountVerify(AuditedAPIView):
         member = member_get(user=request.user, member_id=member_id)
         ensure_may(request.user, "bank_account_verify")
         account = services.bank_account_verify(member_id=member.pk, by=request.user)
-        return Response(s.BankAccountSerializer(account).data)
+        return Response(_bank_account_data(request, account))
 
 
 class SupplierListCreate(AuditedMixin, generics.GenericAPIView):
@@ -121,7 +126,7 @@ class SupplierBankAccountView(AuditedAPIView):
         if account is None:
             return Response({"detail": "No bank details have been entered."}, status=status.HTTP_404_NOT_FOUND)
         record_access(by=request.user, what="bank_details", door="api", obj=account, path=request.path)
-        return Response(s.BankAccountSerializer(account).data)
+        return Response(_bank_account_data(request, account))
 
     @extend_schema(
         request=s.BankAccountInputSerializer,
@@ -133,7 +138,7 @@ class SupplierBankAccountView(AuditedAPIView):
         ensure_may(request.user, "supplier_bank_account_set")
         data = _valid(s.BankAccountInputSerializer, request)
         account = services.supplier_bank_account_set(supplier_id=supplier.pk, by=request.user, **data)
-        return Response(s.BankAccountSerializer(account).data)
+        return Response(_bank_account_data(request, account))
 
 
 class SupplierBankAccountVerify(AuditedAPIView):
@@ -142,7 +147,7 @@ class SupplierBankAccountVerify(AuditedAPIView):
         supplier = selectors.supplier_get(user=request.user, supplier_id=supplier_id)
         ensure_may(request.user, "supplier_bank_account_verify")
         account = services.supplier_bank_account_verify(supplier_id=supplier.pk, by=request.user)
-        return Response(s.BankAccountSerializer(account).data)
+        return Response(_bank_account_data(request, account))
 
 
 class PaymentList(AuditedMixin, generics.GenericAPIView):
