@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 
 from fgdm.models import Case, FamilyPlan, Locality, NetworkMember, PlanAction
 from network_packages.constants import ApprovalTier, Category, Frequency, PackageStatus
@@ -29,6 +30,44 @@ class ApprovalLimit(models.Model):
     def __str__(self) -> str:
         limit = f"£{self.max_amount:,.2f}" if self.max_amount is not None else "no limit"
         return f"{self.get_tier_display()}: {limit}"
+
+
+class Supplier(models.Model):
+    """A business a package pays directly for goods or services (a shop, a taxi firm, a nursery).
+
+    Suppliers are on one council-wide register kept by finance, not in any family's network: the
+    same taxi firm serves many cases, and its bank details are entered and verified once.
+    """
+
+    name = models.CharField("Trading name", max_length=140)
+    supplies = models.CharField("What they supply", max_length=200, blank=True)
+    address = models.TextField(blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    company_number = models.CharField("Company or charity number", max_length=20, blank=True)
+    # Inactive suppliers keep their history and payments already scheduled, but cannot be chosen for new items.
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="supplier_name_unique")]
+        permissions = [("manage_suppliers", "Can add and change suppliers")]
+        # The register began in payments; its rows stay where they are.
+        db_table = "payments_supplier"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def full_name(self) -> str:
+        """The name a payment or item shows for its payee (network members have `full_name` too)."""
+        return self.name
+
+    @property
+    def is_supplier(self) -> bool:
+        return True
 
 
 class SupportPackage(models.Model):
@@ -88,7 +127,7 @@ class PackageItem(models.Model):
         NetworkMember, null=True, blank=True, on_delete=models.PROTECT, related_name="package_items"
     )
     supplier = models.ForeignKey(
-        "payments.Supplier", null=True, blank=True, on_delete=models.PROTECT, related_name="package_items"
+        Supplier, null=True, blank=True, on_delete=models.PROTECT, related_name="package_items"
     )
     amount = models.DecimalField(
         max_digits=10, decimal_places=2, validators=[MinValueValidator(PENNY)], help_text="Per instalment"
@@ -181,5 +220,5 @@ class Budget(models.Model):
         return f"{self.financial_year}-{(self.financial_year + 1) % 100:02d}"
 
 
-for _model in (ApprovalLimit, SupportPackage, PackageItem, Approval, Budget):
+for _model in (ApprovalLimit, Supplier, SupportPackage, PackageItem, Approval, Budget):
     auditlog.register(_model)

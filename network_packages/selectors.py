@@ -4,13 +4,14 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Prefetch, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
+from core.roles import may
 from fgdm.visibility import package_scope
 from network_packages.constants import OPEN_STATUSES, PackageStatus
-from network_packages.models import ApprovalLimit, Budget, PackageItem, SupportPackage
+from network_packages.models import ApprovalLimit, Budget, PackageItem, Supplier, SupportPackage
 
 
 def package_list(*, user, case_id: int | None = None) -> QuerySet[SupportPackage]:
@@ -129,3 +130,27 @@ def budget_position(*, package: SupportPackage, on: datetime.date | None = None)
         over_budget=over,
         warning=warning,
     )
+
+
+def supplier_list(*, user, search: str = "", active: bool | None = None) -> QuerySet[Supplier]:
+    """The council's register of suppliers, for the roles that pick, pay or audit them (none for others)."""
+    if not may(user, "supplier_view"):
+        return Supplier.objects.none()
+    qs = Supplier.objects.all()
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(supplies__icontains=search))
+    if active is not None:
+        qs = qs.filter(active=active)
+    return qs.select_related("bank_account").order_by("name", "id")
+
+
+def supplier_get(*, user, supplier_id) -> Supplier:
+    try:
+        return supplier_list(user=user).get(pk=supplier_id)
+    except (Supplier.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such supplier.")
+
+
+def suppliers_to_choose(*, user) -> list[Supplier]:
+    """Active suppliers, for the payee choice of a package item."""
+    return list(supplier_list(user=user, active=True))

@@ -12,8 +12,8 @@ from fgdm.selectors import case_get
 from network_packages import forms as f
 from network_packages import selectors, services
 from network_packages.constants import TIER_ORDER, ApprovalTier, PackageStatus
+from network_packages.selectors import suppliers_to_choose
 from network_packages.services import ItemInput
-from payments.selectors import suppliers_to_choose
 
 
 def _item_inputs(items) -> list[ItemInput]:

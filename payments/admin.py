@@ -8,7 +8,8 @@ are not shown.
 from django.contrib import admin
 
 from core.admin import ReadOnlyModelAdmin
-from payments.models import BankAccount, Payment, PaymentBatch, Supplier
+from network_packages.models import Supplier
+from payments.models import BankAccount, Payment, PaymentBatch
 
 
 @admin.register(Supplier)

@@ -9,52 +9,15 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
 
 from fgdm.models import Case, NetworkMember
-from network_packages.models import PackageItem, SupportPackage
+from network_packages.models import PackageItem, Supplier, SupportPackage
 from payments.constants import BatchStatus, ExportFormat, PaymentStatus
 
 User = settings.AUTH_USER_MODEL
 
 sort_code_validator = RegexValidator(r"^\d{6}$", "Enter a sort code of 6 digits, e.g. 40-00-00.")
 account_number_validator = RegexValidator(r"^\d{8}$", "Enter an account number of 8 digits.")
-
-
-class Supplier(models.Model):
-    """A business a package pays directly for goods or services (a shop, a taxi firm, a nursery).
-
-    Suppliers are on one council-wide register kept by finance, not in any family's network: the
-    same taxi firm serves many cases, and its bank details are entered and verified once.
-    """
-
-    name = models.CharField("Trading name", max_length=140)
-    supplies = models.CharField("What they supply", max_length=200, blank=True)
-    address = models.TextField(blank=True)
-    email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
-    company_number = models.CharField("Company or charity number", max_length=20, blank=True)
-    # Inactive suppliers keep their history and payments already scheduled, but cannot be chosen for new items.
-    active = models.BooleanField(default=True)
-    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["name", "id"]
-        constraints = [models.UniqueConstraint(Lower("name"), name="supplier_name_unique")]
-        permissions = [("manage_suppliers", "Can add and change suppliers")]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def full_name(self) -> str:
-        """The name a payment or item shows for its payee (network members have `full_name` too)."""
-        return self.name
-
-    @property
-    def is_supplier(self) -> bool:
-        return True
 
 
 class BankAccount(models.Model):
@@ -326,7 +289,6 @@ class PaymentReturn(models.Model):
         return f"{self.payment.reference} returned: {self.reason}"
 
 
-auditlog.register(Supplier)
 auditlog.register(BankAccount, mask_fields=["sort_code", "account_number", "account_name"])
 auditlog.register(PaymentBatch)
 auditlog.register(Payment)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -21,7 +21,7 @@ from network_packages.constants import PackageStatus
 from network_packages.models import Budget, SupportPackage
 from network_packages.selectors import financial_year_bounds
 from payments.constants import PaymentStatus
-from payments.models import BankAccount, Payment, PaymentBatch, Supplier
+from payments.models import BankAccount, Payment, PaymentBatch
 
 
 def payment_list(
@@ -92,30 +92,6 @@ def payees_awaiting_verification(*, user) -> QuerySet[BankAccount]:
         .select_related("member__case", "supplier", "entered_by")
         .order_by("entered_at")
     )
-
-
-def supplier_list(*, user, search: str = "", active: bool | None = None) -> QuerySet[Supplier]:
-    """The council's register of suppliers, for the roles that pick, pay or audit them (none for others)."""
-    if not may(user, "supplier_view"):
-        return Supplier.objects.none()
-    qs = Supplier.objects.all()
-    if search:
-        qs = qs.filter(Q(name__icontains=search) | Q(supplies__icontains=search))
-    if active is not None:
-        qs = qs.filter(active=active)
-    return qs.select_related("bank_account").order_by("name", "id")
-
-
-def supplier_get(*, user, supplier_id) -> Supplier:
-    try:
-        return supplier_list(user=user).get(pk=supplier_id)
-    except (Supplier.DoesNotExist, ValueError, TypeError):
-        raise Http404("No such supplier.")
-
-
-def suppliers_to_choose(*, user) -> list[Supplier]:
-    """Active suppliers, for the payee choice of a package item."""
-    return list(supplier_list(user=user, active=True))
 
 
 def can_see_finance_reports(user) -> bool:

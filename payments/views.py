@@ -15,6 +15,8 @@ from core.forms import EmptyForm
 from core.pages import done, gate, page, run_service
 from core.roles import Role, has_role, may
 from fgdm.selectors import member_get
+from network_packages import selectors as package_selectors
+from network_packages import services as package_services
 from network_packages.selectors import financial_year_of
 from payments import forms as f
 from payments import selectors, services
@@ -156,7 +158,7 @@ def _supplier_page(request, supplier, *, form=None, bank_form=None, verify_form=
         record_access(by=request.user, what="bank_details", door="page", obj=account, path=request.path)
     if form is None and can_manage:
         form = f.SupplierChangeForm(
-            initial={**{k: getattr(supplier, k) for k in services.SUPPLIER_FIELDS}, "active": supplier.active}
+            initial={**{k: getattr(supplier, k) for k in package_services.SUPPLIER_FIELDS}, "active": supplier.active}
         )
     bank_form = bank_form or (f.BankAccountForm() if may(request.user, "supplier_bank_account_set") else None)
     payments = selectors.payment_list(user=request.user).filter(supplier=supplier).order_by("-due_on", "-id")
@@ -186,7 +188,7 @@ def supplier_list(request):
     gate(request, "supplier_manage" if request.method == "POST" else "supplier_view")
     form = f.SupplierForm(request.POST or None) if may(request.user, "supplier_manage") else None
     if request.method == "POST":
-        supplier = run_service(form, lambda data: services.supplier_create(by=request.user, **data))
+        supplier = run_service(form, lambda data: package_services.supplier_create(by=request.user, **data))
         if supplier:
             return done(
                 request,
@@ -197,7 +199,7 @@ def supplier_list(request):
     search = f.SupplierSearchForm(request.GET or None)
     query = search.cleaned_data if search.is_valid() else {}
     show = query.get("show") or "active"
-    suppliers = selectors.supplier_list(
+    suppliers = package_selectors.supplier_list(
         user=request.user,
         search=(query.get("search") or "").strip(),
         active={"active": True, "inactive": False}.get(show),
@@ -224,12 +226,14 @@ def supplier_list(request):
 
 @login_required
 def supplier_detail(request, supplier_id):
-    supplier = selectors.supplier_get(user=request.user, supplier_id=supplier_id)
+    supplier = package_selectors.supplier_get(user=request.user, supplier_id=supplier_id)
     if request.method != "POST":
         return _supplier_page(request, supplier)
     gate(request, "supplier_manage")
     form = f.SupplierChangeForm(request.POST)
-    if run_service(form, lambda data: services.supplier_update(supplier_id=supplier.pk, by=request.user, **data)):
+    if run_service(
+        form, lambda data: package_services.supplier_update(supplier_id=supplier.pk, by=request.user, **data)
+    ):
         return done(
             request,
             f"{form.cleaned_data['name']}'s details are saved.",
@@ -241,7 +245,7 @@ def supplier_detail(request, supplier_id):
 @login_required
 @require_POST
 def supplier_bank_details(request, supplier_id):
-    supplier = selectors.supplier_get(user=request.user, supplier_id=supplier_id)
+    supplier = package_selectors.supplier_get(user=request.user, supplier_id=supplier_id)
     gate(request, "supplier_bank_account_set")
     form = f.BankAccountForm(request.POST)
     if run_service(
@@ -258,7 +262,7 @@ def supplier_bank_details(request, supplier_id):
 @login_required
 @require_POST
 def supplier_bank_details_verify(request, supplier_id):
-    supplier = selectors.supplier_get(user=request.user, supplier_id=supplier_id)
+    supplier = package_selectors.supplier_get(user=request.user, supplier_id=supplier_id)
     gate(request, "supplier_bank_account_verify")
     form = EmptyForm(request.POST)
     if run_service(form, lambda data: services.supplier_bank_account_verify(supplier_id=supplier.pk, by=request.user)):

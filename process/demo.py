@@ -26,11 +26,10 @@ from fgdm.models import Case, FamilyHub, Locality, Team
 from fgdm.services import ActionInput, ChildInput
 from network_packages import services as package_services
 from network_packages.constants import Category, Frequency
-from network_packages.models import Budget
+from network_packages.models import Budget, Supplier
 from network_packages.selectors import financial_year_of
 from network_packages.services import ItemInput
 from payments import services as payment_services
-from payments.models import Supplier
 
 HUBS_CSV = Path(__file__).resolve().parent / "reference" / "dorset_family_hubs.csv"
 
@@ -758,7 +757,7 @@ def seed_suppliers(users: dict) -> int:
     for name, supplies, (account_name, sort_code, account_number), verifier in DEMO_SUPPLIERS:
         if Supplier.objects.filter(name=name).exists():
             continue
-        supplier = payment_services.supplier_create(
+        supplier = package_services.supplier_create(
             by=users["fin1"], name=name, supplies=supplies, email=f"accounts@{name.split()[0].lower()}.example"
         )
         payment_services.supplier_bank_account_set(

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from network_packages import services as package_services
 from payments import services as payment_services
 from tests import scenario
 from tests.factories import UserFactory
@@ -41,7 +42,7 @@ def build(world):
     # Suppliers are on one council-wide register: both have bank details waiting to be verified,
     # "in" entered by fin1 (who therefore cannot verify them), "out" by fin2.
     for scope, name, officer in ((inside, "Portland Taxis Ltd", world.u.fin1), (outside, "Wessex Beds", world.u.fin2)):
-        supplier = payment_services.supplier_create(by=officer, name=name)
+        supplier = package_services.supplier_create(by=officer, name=name)
         payment_services.supplier_bank_account_set(
             supplier_id=supplier.pk, by=officer, account_name=name, sort_code="089999", account_number="66374958"
         )

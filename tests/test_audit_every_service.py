@@ -542,23 +542,23 @@ def _looked_after_mark(world):
 
 
 def _supplier_create(world):
-    return lambda: payment_services.supplier_create(by=world.u.fin1, name="Portland Taxis Ltd"), world.u.fin1
+    return lambda: package_services.supplier_create(by=world.u.fin1, name="Portland Taxis Ltd"), world.u.fin1
 
 
 def _supplier(world):
-    return payment_services.supplier_create(by=world.u.fin1, name="Portland Taxis Ltd")
+    return package_services.supplier_create(by=world.u.fin1, name="Portland Taxis Ltd")
 
 
 def _supplier_update(world):
     supplier = _supplier(world)
-    return lambda: payment_services.supplier_update(
+    return lambda: package_services.supplier_update(
         supplier_id=supplier.pk, by=world.u.fin2, active=False, phone="01305 000000"
     ), world.u.fin2
 
 
 def _supplier_update_unchanged(world):
     supplier = _supplier(world)
-    return lambda: payment_services.supplier_update(
+    return lambda: package_services.supplier_update(
         supplier_id=supplier.pk, by=world.u.fin2, name=supplier.name
     ), world.u.fin2
 
@@ -677,8 +677,8 @@ ROWS: dict[str, Row] = {
     ),
     "payments.services.bank_account_set": Row(_bank_account_set, ["bank_details_entered"]),
     "payments.services.bank_account_verify": Row(_bank_account_verify, ["bank_details_verified"]),
-    "payments.services.supplier_create": Row(_supplier_create, ["supplier_added"]),
-    "payments.services.supplier_update": Row(
+    "network_packages.services.supplier_create": Row(_supplier_create, ["supplier_added"]),
+    "network_packages.services.supplier_update": Row(
         _supplier_update,
         ["supplier_changed"],
         variants={"unchanged": (_supplier_update_unchanged, [])},

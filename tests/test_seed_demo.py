@@ -327,7 +327,7 @@ class TestDemoInTheBrowser:
         assert batch.reference in page.content.decode()
 
     def test_suppliers_on_the_register_one_waiting_for_fin2(self, seeded, client):
-        from payments.models import Supplier
+        from network_packages.models import Supplier
 
         suppliers = {s.name: s for s in Supplier.objects.select_related("bank_account__entered_by")}
         assert set(suppliers) == {name for name, *_ in demo.DEMO_SUPPLIERS}

@@ -13,17 +13,17 @@ from django.utils import timezone
 from audit.models import DomainEvent
 from core.exceptions import InvalidTransition, NotPermitted, RuleBroken, SeparationOfDuties
 from network_packages import services as package_services
-from network_packages.models import PackageItem, SupportPackage
+from network_packages.models import PackageItem, Supplier, SupportPackage
 from payments import services as payment_services
 from payments.constants import PaymentStatus
-from payments.models import BankAccount, Payment, Supplier
+from payments.models import BankAccount, Payment
 from tests import scenario
 
 TAXI_SORT_CODE, TAXI_ACCOUNT = "08-99-99", "66374958"  # a Vocalink standard test case that passes
 
 
 def taxi_firm(world, *, verified=True, **kwargs) -> Supplier:
-    supplier = payment_services.supplier_create(
+    supplier = package_services.supplier_create(
         by=world.u.fin1,
         name=kwargs.pop("name", "Portland Taxis Ltd"),
         supplies="School runs, Portland and Weymouth",
@@ -90,7 +90,7 @@ def counts() -> tuple:
 @pytest.mark.django_db
 class TestRegister:
     def test_finance_adds_a_supplier_with_one_event(self, world):
-        supplier = payment_services.supplier_create(
+        supplier = package_services.supplier_create(
             by=world.u.fin1, name="  Bridport   Furniture Reuse ", supplies="Beds, sofas", company_number="01234567"
         )
         assert supplier.name == "Bridport Furniture Reuse" and supplier.active
@@ -100,7 +100,7 @@ class TestRegister:
     @pytest.mark.parametrize("role", ["prac_east", "tm_east", "hos", "auditor", "coord"])
     def test_only_finance_keeps_the_register(self, world, role):
         with pytest.raises(NotPermitted):
-            payment_services.supplier_create(by=getattr(world.u, role), name="Portland Taxis Ltd")
+            package_services.supplier_create(by=getattr(world.u, role), name="Portland Taxis Ltd")
         assert not Supplier.objects.exists()
 
     @pytest.mark.parametrize(
@@ -116,17 +116,17 @@ class TestRegister:
         taxi_firm(world)
         before = counts()
         with pytest.raises(RuleBroken) as refused:
-            payment_services.supplier_create(by=world.u.fin1, **values)
+            package_services.supplier_create(by=world.u.fin1, **values)
         assert refused.value.field == field
         assert counts() == before
 
     def test_the_same_name_added_at_the_same_moment_is_a_field_error(self, world, monkeypatch):
         """Two officers both pass the name check before either writes: the unique constraint decides."""
         taxi_firm(world)
-        monkeypatch.setattr(payment_services, "_ensure_name_free", lambda name, **kwargs: None)
+        monkeypatch.setattr(package_services, "_ensure_name_free", lambda name, **kwargs: None)
         before = counts()
         with pytest.raises(RuleBroken, match="just been added") as refused:
-            payment_services.supplier_create(by=world.u.fin2, name="PORTLAND TAXIS LTD")
+            package_services.supplier_create(by=world.u.fin2, name="PORTLAND TAXIS LTD")
         assert refused.value.field == "name" and counts() == before
 
     def test_api_add_list_search_and_change(self, world, api):
@@ -198,7 +198,7 @@ class TestSupplierBankDetails:
         ],
     )
     def test_api_refuses_bad_details_on_the_field(self, world, api, sort_code, account, field):
-        supplier = payment_services.supplier_create(by=world.u.fin1, name="Portland Taxis Ltd")
+        supplier = package_services.supplier_create(by=world.u.fin1, name="Portland Taxis Ltd")
         before = counts()
         response = api.as_user(world.u.fin1).put(
             f"/api/v1/suppliers/{supplier.pk}/bank-account/",
@@ -283,7 +283,7 @@ class TestPackagesPayingSuppliers:
         draft = client.post(
             f"/api/v1/cases/{case.pk}/packages/", package_body(plan, [item_for(supplier, plan)]), format="json"
         ).json()
-        payment_services.supplier_update(supplier_id=supplier.pk, by=world.u.fin2, active=False)
+        package_services.supplier_update(supplier_id=supplier.pk, by=world.u.fin2, active=False)
         before = counts()
         response = client.post(f"/api/v1/packages/{draft['id']}/submit/")
         assert response.status_code == 400 and "no longer on the council's register" in str(response.json())
@@ -432,7 +432,7 @@ class TestSupplierPages:
     def test_the_package_page_offers_active_suppliers_and_pays_one(self, world, client):
         supplier = taxi_firm(world)
         taxi_firm(world, name="Closed Cabs")
-        payment_services.supplier_update(
+        package_services.supplier_update(
             supplier_id=Supplier.objects.get(name="Closed Cabs").pk, by=world.u.fin1, active=False
         )
         case, grandmother, plan = scenario.plan_accepted(world)

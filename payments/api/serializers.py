@@ -4,8 +4,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.fields import IdField, MoneyField
+from network_packages.models import Supplier
 from payments.constants import PaymentStatus
-from payments.models import BankAccount, Payment, PaymentBatch, PaymentReturn, ReturnsImport, Supplier
+from payments.models import BankAccount, Payment, PaymentBatch, PaymentReturn, ReturnsImport
 from payments.selectors import payment_history
 
 

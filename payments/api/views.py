@@ -14,11 +14,14 @@ from core.api.base import AuditedAPIView, AuditedMixin
 from core.exceptions import NotPermitted, RuleBroken
 from core.roles import ensure_may
 from fgdm.selectors import member_get
+from network_packages import selectors as package_selectors
+from network_packages import services as package_services
+from network_packages.models import Supplier
 from network_packages.selectors import financial_year_of
 from payments import exports, selectors, services
 from payments.api import serializers as s
 from payments.constants import ExportFormat
-from payments.models import Payment, PaymentBatch, ReturnsImport, Supplier
+from payments.models import Payment, PaymentBatch, ReturnsImport
 
 
 def file_response(batch, export) -> StreamingHttpResponse:
@@ -90,37 +93,41 @@ class SupplierListCreate(AuditedMixin, generics.GenericAPIView):
         ensure_may(request.user, "supplier_view")
         query = s.SupplierQuerySerializer(data=request.query_params)
         query.is_valid(raise_exception=True)
-        page = self.paginate_queryset(selectors.supplier_list(user=request.user, **query.validated_data))
+        page = self.paginate_queryset(package_selectors.supplier_list(user=request.user, **query.validated_data))
         return self.get_paginated_response(s.SupplierSerializer(page, many=True).data)
 
     @extend_schema(request=s.SupplierInputSerializer, responses={201: s.SupplierSerializer})
     def post(self, request):
         ensure_may(request.user, "supplier_manage")
         data = _valid(s.SupplierInputSerializer, request)
-        supplier = services.supplier_create(by=request.user, **data)
+        supplier = package_services.supplier_create(by=request.user, **data)
         return Response(s.SupplierSerializer(supplier).data, status=status.HTTP_201_CREATED)
 
 
 class SupplierDetail(AuditedAPIView):
     @extend_schema(responses=s.SupplierSerializer)
     def get(self, request, supplier_id):
-        return Response(s.SupplierSerializer(selectors.supplier_get(user=request.user, supplier_id=supplier_id)).data)
+        return Response(
+            s.SupplierSerializer(package_selectors.supplier_get(user=request.user, supplier_id=supplier_id)).data
+        )
 
     @extend_schema(request=s.SupplierChangeSerializer, responses=s.SupplierSerializer)
     def patch(self, request, supplier_id):
-        supplier = selectors.supplier_get(user=request.user, supplier_id=supplier_id)
+        supplier = package_selectors.supplier_get(user=request.user, supplier_id=supplier_id)
         ensure_may(request.user, "supplier_manage")
         change = s.SupplierChangeSerializer(data=request.data, partial=True)
         change.is_valid(raise_exception=True)
         data = change.validated_data
-        services.supplier_update(supplier_id=supplier.pk, by=request.user, **data)
-        return Response(s.SupplierSerializer(selectors.supplier_get(user=request.user, supplier_id=supplier.pk)).data)
+        package_services.supplier_update(supplier_id=supplier.pk, by=request.user, **data)
+        return Response(
+            s.SupplierSerializer(package_selectors.supplier_get(user=request.user, supplier_id=supplier.pk)).data
+        )
 
 
 class SupplierBankAccountView(AuditedAPIView):
     @extend_schema(responses=s.BankAccountSerializer, operation_id="suppliers_bank_account_retrieve")
     def get(self, request, supplier_id):
-        supplier = selectors.supplier_get(user=request.user, supplier_id=supplier_id)
+        supplier = package_selectors.supplier_get(user=request.user, supplier_id=supplier_id)
         ensure_may(request.user, "supplier_bank_account_view")
         account = selectors.bank_account_of_supplier(supplier=supplier)
         if account is None:
@@ -134,7 +141,7 @@ class SupplierBankAccountView(AuditedAPIView):
         operation_id="suppliers_bank_account_update",
     )
     def put(self, request, supplier_id):
-        supplier = selectors.supplier_get(user=request.user, supplier_id=supplier_id)
+        supplier = package_selectors.supplier_get(user=request.user, supplier_id=supplier_id)
         ensure_may(request.user, "supplier_bank_account_set")
         data = _valid(s.BankAccountInputSerializer, request)
         account = services.supplier_bank_account_set(supplier_id=supplier.pk, by=request.user, **data)
@@ -144,7 +151,7 @@ class SupplierBankAccountView(AuditedAPIView):
 class SupplierBankAccountVerify(AuditedAPIView):
     @extend_schema(request=None, responses=s.BankAccountSerializer, operation_id="suppliers_bank_account_verify")
     def post(self, request, supplier_id):
-        supplier = selectors.supplier_get(user=request.user, supplier_id=supplier_id)
+        supplier = package_selectors.supplier_get(user=request.user, supplier_id=supplier_id)
         ensure_may(request.user, "supplier_bank_account_verify")
         account = services.supplier_bank_account_verify(supplier_id=supplier.pk, by=request.user)
         return Response(_bank_account_data(request, account))

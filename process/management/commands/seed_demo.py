@@ -11,7 +11,8 @@ from viewflow.workflow.models import Task
 
 from core.workflow import OPEN_STATUSES
 from fgdm.models import FamilyHub, Locality, Team
-from payments.models import PaymentBatch, Supplier
+from network_packages.models import Supplier
+from payments.models import PaymentBatch
 from process import demo
 
 
