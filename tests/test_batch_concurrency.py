@@ -10,6 +10,7 @@ from django.db import connection, connections
 from core.exceptions import RuleBroken
 from payments import services as payment_services
 from payments.models import Payment, PaymentBatch
+from payments.services import batches as batch_services
 from tests import scenario
 
 pytestmark = pytest.mark.skipif(
@@ -91,7 +92,7 @@ def test_two_officers_racing_duplicates_batch_at_most_one(world, monkeypatch):
         time.sleep(0.5)  # both officers have looked before either has written
         return found
 
-    monkeypatch.setattr(payment_services, "find_duplicates", find_duplicates_then_wait)
+    monkeypatch.setattr(batch_services, "find_duplicates", find_duplicates_then_wait)
     barrier = threading.Barrier(2)
     results, errors = {}, {}
 

@@ -22,6 +22,7 @@ from network_packages.models import Budget
 from network_packages.selectors import financial_year_of
 from payments import services as payment_services
 from payments.models import BankAccount, Payment, PaymentBatch, PaymentReturn, ReturnsImport
+from payments.services import batches as batch_services
 from tests import scenario
 
 BANK = {"account_name": "M HARDY", "sort_code": "40-00-00", "account_number": "12165678"}
@@ -227,7 +228,7 @@ class TestCrashInBatchCreation:
                     raise RuntimeError("power cut")
             return real(**kwargs)
 
-        monkeypatch.setattr(payment_services, "record_event", crash_on_third_payment)
+        monkeypatch.setattr(batch_services, "record_event", crash_on_third_payment)
         with pytest.raises(RuntimeError):
             payment_services.batch_create(by=world.u.fin1, due_by=timezone.localdate() + FAR)
         assert len(seen) == 3

@@ -14,6 +14,7 @@ from audit.models import DomainEvent
 from core.exceptions import InvalidTransition, NotPermitted, RuleBroken, SeparationOfDuties
 from network_packages import services as package_services
 from network_packages.models import PackageItem, Supplier, SupportPackage
+from network_packages.services import suppliers as supplier_services
 from payments import services as payment_services
 from payments.constants import PaymentStatus
 from payments.models import BankAccount, Payment
@@ -123,7 +124,7 @@ class TestRegister:
     def test_the_same_name_added_at_the_same_moment_is_a_field_error(self, world, monkeypatch):
         """Two officers both pass the name check before either writes: the unique constraint decides."""
         taxi_firm(world)
-        monkeypatch.setattr(package_services, "_ensure_name_free", lambda name, **kwargs: None)
+        monkeypatch.setattr(supplier_services, "_ensure_name_free", lambda name, **kwargs: None)
         before = counts()
         with pytest.raises(RuleBroken, match="just been added") as refused:
             package_services.supplier_create(by=world.u.fin2, name="PORTLAND TAXIS LTD")

@@ -1,34 +1,27 @@
-"""Every write and state change of support packages: draft, submit, approve, return, withdraw."""
+"""Support packages: drafting, changing (a new version), submitting, withdrawing, ending, pausing."""
 
 import datetime
-from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import ValidationError
-from django.core.validators import EmailValidator
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record_event
 from core import workflow
-from core.exceptions import InvalidTransition, NotPermitted, RuleBroken, ensure_not_same_person, ensure_transition
-from core.roles import ensure_finance, has_role
+from core.exceptions import InvalidTransition, RuleBroken, ensure_transition
 from fgdm.constants import CaseStatus, MeetingStatus, PlanStatus
 from fgdm.models import Case, FamilyPlan
-from fgdm.permissions import ensure_can_work_case, ensure_no_conflict
-from fgdm.visibility import package_scope
+from fgdm.permissions import ensure_can_work_case
 from network_packages.constants import (
     EDITABLE_STATUSES,
     PACKAGE_TRANSITIONS,
-    TIER_ORDER,
-    ApprovalTier,
     Category,
     Frequency,
     PackageStatus,
 )
-from network_packages.models import PENNY, Approval, ApprovalLimit, PackageItem, Supplier, SupportPackage
-from network_packages.selectors import budget_position, open_package_of
+from network_packages.models import PENNY, PackageItem, Supplier, SupportPackage
+from network_packages.selectors import open_package_of
 
 
 @dataclass(frozen=True)
@@ -56,28 +49,6 @@ class ItemInput:
             plan_action_id=item.plan_action_id,
             starts_on=item.starts_on,
         )
-
-
-def required_tier(total: Decimal) -> str:
-    """The lowest tier whose limit covers the total (limits live in the database)."""
-    limits = {limit.tier: limit.max_amount for limit in ApprovalLimit.objects.all()}
-    for tier in TIER_ORDER:
-        limit = limits.get(tier)
-        if tier in limits and (limit is None or total <= limit):
-            return tier
-    return ApprovalTier.HEAD_OF_SERVICE
-
-
-def approver_limit(user) -> tuple[str | None, Decimal | None, bool]:
-    """(highest tier the user holds, its limit, whether unlimited). No tier: (None, None, False)."""
-    limits = {limit.tier: limit.max_amount for limit in ApprovalLimit.objects.all()}
-    best = None
-    for tier in TIER_ORDER:
-        if has_role(user, tier) and tier in limits:
-            best = tier
-    if best is None:
-        return None, None, False
-    return best, limits[best], limits[best] is None
 
 
 def _validate_items(case: Case, plan: FamilyPlan, items: list[ItemInput]) -> None:
@@ -289,177 +260,6 @@ def _lock_package(package_id: int) -> SupportPackage:
 
 
 @transaction.atomic
-def package_submit(*, package_id: int, by) -> SupportPackage:
-    """Submit the package for approval; the total decides the approval tier.
-
-    Raises RuleBroken (rule 3: held meeting and accepted plan, written agreement date, review
-    date, other funding checked, eligible payees), InvalidTransition (not draft or returned).
-    """
-    package = _lock_package(package_id)
-    ensure_can_work_case(by, package.case)
-    ensure_transition(package.status, PackageStatus.SUBMITTED, PACKAGE_TRANSITIONS, label="package")
-    _ensure_plan_ready(package.plan)
-    if package.agreement_signed_on is None:
-        raise RuleBroken("Record the date the written agreement was signed.", field="agreement_signed_on")
-    if package.review_by is None:
-        raise RuleBroken("Set a review date for the package.", field="review_by")
-    if not package.other_funding_checked:
-        raise RuleBroken("Confirm that other sources of funding were checked.", field="other_funding_checked")
-    items = list(package.items.select_related("payee"))
-    _validate_items(package.case, package.plan, [ItemInput.of(i) for i in items])
-    previous = package.status
-    package.total = sum((i.total for i in items), Decimal("0.00"))
-    package.required_tier = required_tier(package.total)
-    package.current_tier = TIER_ORDER[0]
-    package.status = PackageStatus.SUBMITTED
-    package.submitted_by = by
-    package.submitted_at = timezone.now()
-    package.return_reason = ""
-    package.save()
-    record_event(
-        obj=package,
-        action="package_submitted",
-        by=by,
-        case_id=package.case_id,
-        from_state=previous,
-        to_state=package.status,
-        changes={"total": str(package.total), "tier": package.required_tier},
-    )
-    workflow.advance(process=package.case.process, action="package_submitted", by=by)
-    return package
-
-
-def _ensure_can_decide(by, package: SupportPackage) -> str:
-    """Approvers: a manager at or above the tier the package waits at, who can see the whole case,
-    has no conflict in it, and neither drafted nor submitted it. Returns the approver's tier."""
-    if not SupportPackage.objects.filter(pk=package.pk).filter(package_scope(by)).exists():
-        raise NotPermitted("You cannot approve packages for this case.")
-    ensure_no_conflict(by, package.case_id)
-    tier, _, _ = approver_limit(by)
-    if tier is None:
-        raise NotPermitted("Only managers with an approval limit can decide on support packages.")
-    ensure_not_same_person(
-        by, package.submitted_by, message="You submitted this package; someone else must approve it."
-    )
-    ensure_not_same_person(by, package.created_by, message="You drafted this package; someone else must approve it.")
-    if TIER_ORDER.index(tier) < TIER_ORDER.index(package.current_tier):
-        raise NotPermitted(
-            f"This package is waiting for a {ApprovalTier(package.current_tier).label.lower()}; "
-            f"it has already been endorsed at your tier."
-        )
-    return tier
-
-
-@transaction.atomic
-def package_approve(*, package_id: int, by, note: str = "") -> SupportPackage:
-    """Approve a submitted package — or, when its total is above the approver's limit, endorse it
-    and escalate it to the next tier (delegated limits). On approval the flow schedules payments.
-
-    Raises InvalidTransition (not submitted, e.g. approved twice), SeparationOfDuties (drafted or
-    submitted it; declared conflict), NotPermitted (not an approver at or above the waiting tier).
-    """
-    package = _lock_package(package_id)
-    ensure_transition(package.status, PackageStatus.APPROVED, PACKAGE_TRANSITIONS, label="package")
-    tier = _ensure_can_decide(by, package)
-    _, limit, unlimited = approver_limit(by)
-    waiting_at = package.current_tier
-    if unlimited or package.total <= limit:
-        budget = budget_position(package=package)  # a warning to the approver, kept with the decision
-        package.status = PackageStatus.APPROVED
-        package.decided_by = by
-        package.decided_at = timezone.now()
-        package.save(update_fields=["status", "decided_by", "decided_at"])
-        Approval.objects.create(
-            package=package, approver=by, tier=tier, amount=package.total, package_version=package.version, note=note
-        )
-        record_event(
-            obj=package,
-            action="package_approved",
-            by=by,
-            case_id=package.case_id,
-            from_state=PackageStatus.SUBMITTED,
-            to_state=package.status,
-            reason=note,
-            changes={"total": str(package.total), "tier": tier}
-            | ({"over_budget": budget.warning} if budget and budget.over_budget else {}),
-        )
-        if package.previous_id:
-            _end_previous_version(package, by=by)
-    else:
-        next_tier = TIER_ORDER[TIER_ORDER.index(tier) + 1]
-        package.current_tier = next_tier
-        package.save(update_fields=["current_tier"])
-        Approval.objects.create(
-            package=package,
-            approver=by,
-            tier=tier,
-            amount=package.total,
-            package_version=package.version,
-            note=note,
-            decision=Approval.Decision.ESCALATED,
-        )
-        record_event(
-            obj=package,
-            action="package_escalated",
-            by=by,
-            case_id=package.case_id,
-            reason=note,
-            changes={"total": str(package.total), "limit": str(limit), "tier": [waiting_at, next_tier]},
-        )
-    workflow.advance(
-        process=package.case.process,
-        action="package_approved" if package.status == PackageStatus.APPROVED else "package_endorsed",
-        by=by,
-        tier=waiting_at,
-    )
-    return package
-
-
-def _end_previous_version(package: SupportPackage, *, by) -> None:
-    """A newer version is approved: the one it replaces ends (its unpaid payments are cancelled by
-    the case flow when it schedules the new version's payments)."""
-    previous = SupportPackage.objects.select_for_update().get(pk=package.previous_id)
-    ensure_transition(previous.status, PackageStatus.ENDED, PACKAGE_TRANSITIONS, label="package")
-    previous.status = PackageStatus.ENDED
-    previous.save(update_fields=["status"])
-    record_event(
-        obj=previous,
-        action="package_ended",
-        by=by,
-        case_id=previous.case_id,
-        from_state=PackageStatus.APPROVED,
-        to_state=previous.status,
-        reason=f"Replaced by version {package.version}",
-    )
-
-
-@transaction.atomic
-def package_return(*, package_id: int, by, reason: str) -> SupportPackage:
-    """Return a submitted package to the practitioner with reasons."""
-    package = _lock_package(package_id)
-    ensure_transition(package.status, PackageStatus.RETURNED, PACKAGE_TRANSITIONS, label="package")
-    _ensure_can_decide(by, package)
-    if not reason.strip():
-        raise RuleBroken("Give the reasons for returning the package.", field="reason")
-    package.status = PackageStatus.RETURNED
-    package.return_reason = reason.strip()
-    package.decided_by = by
-    package.decided_at = timezone.now()
-    package.save(update_fields=["status", "return_reason", "decided_by", "decided_at"])
-    record_event(
-        obj=package,
-        action="package_returned",
-        by=by,
-        case_id=package.case_id,
-        from_state=PackageStatus.SUBMITTED,
-        to_state=package.status,
-        reason=package.return_reason,
-    )
-    workflow.advance(process=package.case.process, action="package_returned", by=by, tier=package.current_tier)
-    return package
-
-
-@transaction.atomic
 def package_withdraw(*, package_id: int, by, reason: str = "") -> SupportPackage:
     """Withdraw a package that has not been approved."""
     package = _lock_package(package_id)
@@ -577,115 +377,3 @@ def package_pause(
 
 def package_is_editable(package: SupportPackage) -> bool:
     return package.status in EDITABLE_STATUSES
-
-
-SUPPLIER_FIELDS = ("name", "supplies", "address", "email", "phone", "company_number")
-
-
-# -- the register of suppliers packages may pay (kept by finance) -------------------------------
-
-
-def _supplier_fields(values: dict) -> dict:
-    cleaned = {
-        field: " ".join(str(values.get(field) or "").split())
-        if field != "address"
-        else str(values.get(field) or "").strip()
-        for field in SUPPLIER_FIELDS
-    }
-    if not cleaned["name"]:
-        raise RuleBroken("Enter the supplier's trading name.", field="name")
-    limits = {f.name: f.max_length for f in Supplier._meta.fields if f.name in SUPPLIER_FIELDS and f.max_length}
-    for field, value in cleaned.items():
-        if field in limits and len(value) > limits[field]:
-            raise RuleBroken(f"At most {limits[field]} characters.", field=field)
-    if cleaned["email"]:
-        try:
-            EmailValidator()(cleaned["email"])
-        except ValidationError:
-            raise RuleBroken("Enter an email address like accounts@example.co.uk.", field="email")
-    return cleaned
-
-
-def _ensure_name_free(name: str, *, exclude_id: int | None = None) -> None:
-    clash = Supplier.objects.filter(name__iexact=name).exclude(pk=exclude_id).first()
-    if clash is not None:
-        raise RuleBroken(
-            f"“{clash.name}” is already on the register: use it rather than adding it again.", field="name"
-        )
-
-
-@contextmanager
-def _name_taken_at_the_same_moment(name: str):
-    """The unique name constraint catches what `_ensure_name_free` could not see: another officer
-    adding the same supplier at the same moment."""
-    try:
-        with transaction.atomic():
-            yield
-    except IntegrityError:
-        raise RuleBroken(f"“{name}” has just been added to the register by someone else: use it.", field="name")
-
-
-@transaction.atomic
-def supplier_create(
-    *, by, name: str, supplies: str = "", address: str = "", email: str = "", phone: str = "", company_number: str = ""
-) -> Supplier:
-    """Add a supplier (a shop, a taxi firm) to the council's register, so packages can pay it directly.
-
-    Raises NotPermitted (not finance), RuleBroken (no name, a name already on the register, bad email).
-    """
-    ensure_finance(by)
-    fields = _supplier_fields(
-        {
-            "name": name,
-            "supplies": supplies,
-            "address": address,
-            "email": email,
-            "phone": phone,
-            "company_number": company_number,
-        }
-    )
-    _ensure_name_free(fields["name"])
-    with _name_taken_at_the_same_moment(fields["name"]):
-        supplier = Supplier.objects.create(created_by=by, **fields)
-    record_event(
-        obj=supplier, action="supplier_added", by=by, case_id=None, to_state="active", changes={"name": supplier.name}
-    )
-    return supplier
-
-
-@transaction.atomic
-def supplier_update(*, supplier_id: int, by, active: bool | None = None, **values) -> Supplier:
-    """Change a supplier's details, or take it off (active=False) or put it back on the register.
-    Inactive suppliers cannot be chosen for new items; payments already scheduled to them stand.
-
-    Raises NotPermitted, RuleBroken (as supplier_create; an unknown field).
-    """
-    ensure_finance(by)
-    unknown = set(values) - set(SUPPLIER_FIELDS)
-    if unknown:
-        raise RuleBroken(f"Unknown field {', '.join(sorted(unknown))}.")
-    supplier = Supplier.objects.select_for_update().get(pk=supplier_id)
-    fields = _supplier_fields({**{f: getattr(supplier, f) for f in SUPPLIER_FIELDS}, **values})
-    if fields["name"].lower() != supplier.name.lower():
-        _ensure_name_free(fields["name"], exclude_id=supplier.pk)
-    changes = {f: value for f, value in fields.items() if value != getattr(supplier, f)}
-    was_active = supplier.active
-    for f, value in changes.items():
-        setattr(supplier, f, value)
-    if active is not None:
-        supplier.active = bool(active)
-    if not changes and supplier.active == was_active:
-        return supplier
-    with _name_taken_at_the_same_moment(supplier.name):
-        supplier.save()
-    state = lambda on: "active" if on else "inactive"  # noqa: E731
-    record_event(
-        obj=supplier,
-        action="supplier_changed",
-        by=by,
-        case_id=None,
-        from_state=state(was_active),
-        to_state=state(supplier.active),
-        changes={"fields": sorted(changes)} if changes else None,
-    )
-    return supplier
