@@ -1,6 +1,7 @@
 from django.urls import path
 
-from fgdm import timeline_views, views
+from fgdm import views
+from fgdm.views import timeline as timeline_views
 
 app_name = "fgdm"
 urlpatterns = [
