@@ -12,7 +12,7 @@ module writes the same flow with those made explicit:
 - every flow node lists its `incoming` and `outgoing` flows, and the diagram (BPMNDI) has a shape
   for every node and a routed edge for every flow, laid out by viewflow's own layout engine.
 
-The result validates against the OMG BPMN 2.0 XSD (tests/test_export_bpmn.py).
+The result validates against the OMG BPMN 2.0 XSD (tests/process/test_export_bpmn.py).
 """
 
 from __future__ import annotations

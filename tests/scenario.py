@@ -1,8 +1,11 @@
-"""Drive a case along the path through the services, stopping wherever a test needs it."""
+"""Drive a case along the path through the services, stopping wherever a test needs it; and run
+the scheduled commands (review timers, escalations) as if on a given day."""
 
 import datetime
 from decimal import Decimal
 
+import time_machine
+from django.core.management import call_command
 from django.utils import timezone
 
 from fgdm import services as case_services
@@ -10,6 +13,10 @@ from fgdm.services import ActionInput, ChildInput
 from network_packages import services as package_services
 from network_packages.services import ItemInput
 from payments import services as payment_services
+
+# A child born long ago: 18 in 2013, so a closed case of theirs is due for destruction (children in
+# need) since June 2020.
+BORN_LONG_AGO = datetime.date(1995, 6, 1)
 
 
 def referral(world, *, by=None, stage="family_help", locality=None):
@@ -144,3 +151,76 @@ def payments_authorised(world, **kwargs):
     for payment in package.payments.order_by("id"):
         payment_services.payment_authorise(payment_id=payment.pk, by=world.u.fin1)
     return package
+
+
+def approved_batch(world, *, amount="123.45", instalments=3, name="Mrs Zoë O'Brien-Hardy & Sons (Nan)"):
+    """A weekly package's payments, authorised against verified bank details, in an approved batch."""
+    package = package_approved(world, amount=Decimal(amount), frequency="weekly", instalments=instalments)
+    payee = package.items.first().payee
+    payment_services.bank_account_set(
+        member_id=payee.pk, by=world.u.fin1, account_name=name, sort_code="40-00-00", account_number="12165678"
+    )
+    payment_services.bank_account_verify(member_id=payee.pk, by=world.u.fin2)
+    for payment in package.payments.order_by("id"):
+        payment_services.payment_authorise(payment_id=payment.pk, by=world.u.fin1)
+    batch = payment_services.batch_create(by=world.u.fin1, due_by=timezone.localdate() + datetime.timedelta(days=400))
+    payment_services.batch_approve(batch_id=batch.pk, by=world.u.fin2)
+    return batch
+
+
+def closed_case(world, *, born=BORN_LONG_AGO, outcome="remained_at_home", family="Hardy"):
+    """A case taken through a family network meeting to its review, and closed there."""
+    case = case_services.case_create(
+        by=world.u.prac_east,
+        family_name=family,
+        locality=world.east,
+        stage="family_help",
+        referral_reason="Mum in hospital",
+        consent_given_by="Sarah Hardy",
+        children=[
+            ChildInput(
+                first_name="Lily", last_name=family, date_of_birth=born, wishes_and_feelings="Wants to stay with Nan"
+            )
+        ],
+    )
+    case_services.case_allocate(case_id=case.pk, by=world.u.tm_east, lead_practitioner=world.u.prac_east)
+    nan = case_services.member_add(
+        case_id=case.pk,
+        by=world.u.prac_east,
+        full_name="Margaret Hardy",
+        relationship="grandparent",
+        phone="07700 900123",
+    )
+    meeting = case_services.meeting_schedule(
+        case_id=case.pk,
+        by=world.u.prac_east,
+        model="fnm",
+        venue="Hub",
+        scheduled_for=timezone.now() - datetime.timedelta(hours=1),
+    )
+    plan = case_services.meeting_record(
+        meeting_id=meeting.pk,
+        by=world.u.prac_east,
+        held_on=timezone.localdate(),
+        attendees="Margaret",
+        private_family_time=True,
+        actions=[ActionInput(description="Nan has Lily", owner_member_id=nan.pk)],
+        contingency="Aunt Jo",
+        review_by=timezone.localdate() + datetime.timedelta(days=30),
+    )
+    case_services.plan_accept(plan_id=plan.pk, by=world.u.prac_east, support_needed=False)
+    fire_timers_on(plan.review_by)
+    return case_services.case_review(case_id=case.pk, by=world.u.prac_east, close=True, outcome=outcome)
+
+
+# The clock: a scheduled command run as if at 10:00 on a given day
+
+
+def run_on(day: datetime.date, command: str, **kwargs):
+    with time_machine.travel(datetime.datetime.combine(day, datetime.time(10, 0)).astimezone(), tick=False):
+        call_command(command, stdout=open("/dev/null", "w"), **kwargs)
+
+
+def fire_timers_on(day: datetime.date):
+    with time_machine.travel(datetime.datetime.combine(day, datetime.time(10, 0)).astimezone(), tick=False):
+        call_command("workflow_timers", stdout=open("/dev/null", "w"))

@@ -183,7 +183,7 @@ MIGRATION_MODULES = {"auditlog": None}
 
 # The council's originator details for payment files (BACS, pain.001); payments/checks.py checks
 # them at start-up. The default sort code and account are a demo value only: Vocalink's standard
-# modulus test case 1 (08-99-99 66374958, tests/test_modulus.py), which passes the check.
+# modulus test case 1 (08-99-99 66374958, tests/payments/test_modulus.py), which passes the check.
 FGDM_ORIGINATOR = {
     "name": os.environ.get("FGDM_ORIGINATOR_NAME", "DORSET COUNCIL"),
     "sort_code": os.environ.get("FGDM_ORIGINATOR_SORT_CODE", "089999"),

@@ -13,6 +13,8 @@ from django.utils import timezone
 from fgdm.models import Case
 from network_packages.models import SupportPackage
 from payments.models import Payment, PaymentBatch
+from tests.helpers import formset, package_data, post, referral_data
+from tests.helpers import page_ok as ok
 
 pytestmark = pytest.mark.django_db
 
@@ -20,49 +22,6 @@ pytestmark = pytest.mark.django_db
 def as_user(client, user):
     client.force_login(user)
     return client
-
-
-def ok(client, url):
-    response = client.get(url)
-    assert response.status_code == 200, (url, response.status_code)
-    return response
-
-
-def post(client, url, data=None, *, expect=302):
-    response = client.post(url, data or {})
-    if response.status_code != expect:
-        body = response.content.decode()
-        summary = body.split('class="error-summary"')[1][:1500] if 'class="error-summary"' in body else body[-2000:]
-        raise AssertionError((url, response.status_code, summary))
-    return response
-
-
-def formset(prefix, rows, total=None):
-    data = {
-        f"{prefix}-TOTAL_FORMS": str(total or len(rows)),
-        f"{prefix}-INITIAL_FORMS": "0",
-        f"{prefix}-MIN_NUM_FORMS": "1",
-        f"{prefix}-MAX_NUM_FORMS": "5",
-    }
-    for index, row in enumerate(rows):
-        for key, value in row.items():
-            data[f"{prefix}-{index}-{key}"] = value
-    return data
-
-
-def referral_data(**overrides):
-    data = {
-        "family_name": "Hardy",
-        "locality": "",
-        "stage": "family_help",
-        "referral_reason": "Mum is going into hospital for several weeks.",
-        "consent_given_by": "",
-    }
-    data.update(
-        formset("children", [{"first_name": "Lily", "last_name": "Hardy", "date_of_birth": "2017-03-09"}], total=3)
-    )
-    data.update(overrides)
-    return data
 
 
 def test_the_whole_path_through_the_pages(client, world):
@@ -243,28 +202,6 @@ def test_the_whole_path_through_the_pages(client, world):
     as_user(client, u.prac_east)
     page = ok(client, reverse("fgdm:case_detail", args=[case.pk])).content.decode()
     assert "£300.00" in page and "Paid" in page
-
-
-def package_data(case, payee, plan, **item):
-    today = timezone.localdate()
-    row = {
-        "description": "Sofa bed",
-        "category": "furniture_and_bedding",
-        "payee": str(payee.pk),
-        "amount": "300.00",
-        "frequency": "one_off",
-        "instalments": "1",
-        "plan_action": str(plan.actions.first().pk),
-    }
-    row.update(item)
-    data = {
-        "justification": "A sofa bed so Nan can stay over while mum is in hospital.",
-        "other_funding_checked": "on",
-        "agreement_signed_on": today.isoformat(),
-        "review_by": (today + datetime.timedelta(days=42)).isoformat(),
-    }
-    data.update(formset("items", [row], total=5))
-    return data
 
 
 def test_sign_in_page_and_redirect_home(client, world):

@@ -11,7 +11,7 @@ from network_packages import services as package_services
 from network_packages.services import ItemInput
 from payments import services as payment_services
 from tests import scenario
-from tests.test_api_path import Path, counts, ok
+from tests.helpers import ApiPath, counts, ok
 
 CHILD = {"first_name": "Lily", "last_name": "Hardy", "date_of_birth": "2017-03-09"}
 CASE = {"family_name": "Hardy", "locality": "east", "stage": "family_help", "referral_reason": "x", "children": [CHILD]}
@@ -42,7 +42,7 @@ def case_(label, body, field):
 
 @pytest.fixture
 def path(api, world):
-    return Path(api, world)
+    return ApiPath(api, world)
 
 
 def refused(client_call, field, *, code=400):

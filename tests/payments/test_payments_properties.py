@@ -20,7 +20,7 @@ from network_packages.services import ItemInput
 from payments import exports
 from payments import services as payment_services
 from tests import scenario
-from tests.test_payment_files import PAIN_NS, pain001_schema
+from tests.helpers import PAIN_NS, pain001_schema
 
 # Each example drives a case through the whole flow, so few examples; the renderers alone get many.
 DB_SETTINGS = settings(

@@ -13,7 +13,7 @@ from audit.masking import MASK
 from audit.models import AccessLog, DomainEvent, LogEntry
 from audit.services import record_access, record_event
 from tests import scenario
-from tests.test_api_path import Path, ok
+from tests.helpers import ApiPath, ok
 
 
 def verify_ok():
@@ -82,7 +82,7 @@ class TestMasking:
 
 @pytest.fixture
 def path(api, world):
-    return Path(api, world)
+    return ApiPath(api, world)
 
 
 @pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests import scenario
-from tests.test_api_path import ok
+from tests.helpers import ok
 
 
 def test_schema_validates_without_warnings(db, tmp_path):

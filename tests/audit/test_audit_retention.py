@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
-from django.utils import timezone
 
 from audit.models import DomainEvent, LegalHold
 from audit.retention import (
@@ -20,62 +19,13 @@ from audit.retention import (
     payment_destroy_after,
 )
 from audit.services import legal_hold_place, legal_hold_release, looked_after_mark
-from fgdm import services as case_services
 from fgdm.models import Case
-from fgdm.services import ChildInput
 from tests import scenario
 from tests.factories import UserFactory
+from tests.scenario import closed_case
 
-OLD = datetime.date(1995, 6, 1)  # youngest child 18 in 2013: due (children in need) since June 2020
+OLD = scenario.BORN_LONG_AGO  # youngest child 18 in 2013: due (children in need) since June 2020
 YOUNG = datetime.date(2017, 3, 9)  # due in 2042
-
-
-def closed_case(world, *, born=OLD, outcome="remained_at_home", family="Hardy"):
-    from tests.test_reviews_and_timers import fire_timers_on
-
-    case = case_services.case_create(
-        by=world.u.prac_east,
-        family_name=family,
-        locality=world.east,
-        stage="family_help",
-        referral_reason="Mum in hospital",
-        consent_given_by="Sarah Hardy",
-        children=[
-            ChildInput(
-                first_name="Lily", last_name=family, date_of_birth=born, wishes_and_feelings="Wants to stay with Nan"
-            )
-        ],
-    )
-    case_services.case_allocate(case_id=case.pk, by=world.u.tm_east, lead_practitioner=world.u.prac_east)
-    nan = case_services.member_add(
-        case_id=case.pk,
-        by=world.u.prac_east,
-        full_name="Margaret Hardy",
-        relationship="grandparent",
-        phone="07700 900123",
-    )
-    meeting = case_services.meeting_schedule(
-        case_id=case.pk,
-        by=world.u.prac_east,
-        model="fnm",
-        venue="Hub",
-        scheduled_for=timezone.now() - datetime.timedelta(hours=1),
-    )
-    from fgdm.services import ActionInput
-
-    plan = case_services.meeting_record(
-        meeting_id=meeting.pk,
-        by=world.u.prac_east,
-        held_on=timezone.localdate(),
-        attendees="Margaret",
-        private_family_time=True,
-        actions=[ActionInput(description="Nan has Lily", owner_member_id=nan.pk)],
-        contingency="Aunt Jo",
-        review_by=timezone.localdate() + datetime.timedelta(days=30),
-    )
-    case_services.plan_accept(plan_id=plan.pk, by=world.u.prac_east, support_needed=False)
-    fire_timers_on(plan.review_by)
-    return case_services.case_review(case_id=case.pk, by=world.u.prac_east, close=True, outcome=outcome)
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from django.db import connection
 from payments import exports
 from payments import services as payment_services
 from payments.models import BatchExport, BatchExportChunk, ExportDamaged, PaymentBatch
-from tests.test_payment_files import approved_batch
+from tests.scenario import approved_batch
 
 FORMATS = ["csv", "bacs18", "pain001"]
 ORIGINATOR = exports.Originator(

@@ -12,7 +12,7 @@ from django.urls import reverse
 from audit.models import AccessLog, DomainEvent
 from tests import scenario
 from tests.factories import UserFactory
-from tests.test_api_path import ok
+from tests.helpers import ok
 
 
 def reads(**where):

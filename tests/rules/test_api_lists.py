@@ -9,7 +9,7 @@ from django.utils import timezone
 from payments import services as payment_services
 from tests import scenario
 from tests.factories import HubFactory
-from tests.test_api_path import ok
+from tests.helpers import ok
 
 
 @pytest.mark.django_db

@@ -5,12 +5,12 @@ from django.db.models.signals import pre_save
 
 from audit.models import DomainEvent, LogEntry
 from fgdm.models import Locality
-from tests.test_api_path import Path, ok
+from tests.helpers import ApiPath, ok
 
 
 @pytest.fixture
 def path(api, world):
-    return Path(api, world)
+    return ApiPath(api, world)
 
 
 def entries_since(seq: int):

@@ -28,6 +28,7 @@ from network_packages.services import ItemInput
 from payments import services as payment_services
 from process import services as process_services
 from tests import scenario
+from tests.scenario import fire_timers_on
 
 SERVICE_MODULES = [
     "fgdm.services",
@@ -85,8 +86,6 @@ def _case_record_consent(world):
 
 
 def _case_review_continue(world):
-    from tests.test_reviews_and_timers import fire_timers_on
-
     case, _, plan = scenario.meeting_held(world)
     case_services.plan_accept(plan_id=plan.pk, by=world.u.prac_east, support_needed=False)
     fire_timers_on(plan.review_by)
@@ -96,8 +95,6 @@ def _case_review_continue(world):
 
 
 def _case_review_close(world):
-    from tests.test_reviews_and_timers import fire_timers_on
-
     case, _, plan = scenario.meeting_held(world)
     case_services.plan_accept(plan_id=plan.pk, by=world.u.prac_east, support_needed=False)
     fire_timers_on(plan.review_by)
@@ -275,8 +272,6 @@ def _pre_proceedings_application(world):
 
 
 def _reviews_escalate_overdue(world):
-    from tests.test_reviews_and_timers import fire_timers_on
-
     case, _, plan = scenario.meeting_held(world)
     case_services.plan_accept(plan_id=plan.pk, by=world.u.prac_east, support_needed=False)
     fire_timers_on(plan.review_by)

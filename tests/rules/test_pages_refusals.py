@@ -13,7 +13,7 @@ from fgdm.models import Case, Child, NetworkMember
 from network_packages.models import SupportPackage
 from payments.models import Payment
 from tests import scenario
-from tests.test_pages_path import formset, package_data, referral_data
+from tests.helpers import formset, package_data, referral_data
 
 pytestmark = pytest.mark.django_db
 

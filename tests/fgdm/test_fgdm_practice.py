@@ -16,6 +16,7 @@ from fgdm.constants import ActionStatus, PreparationStatus, PreProceedingsStatus
 from fgdm.models import Meeting, PreProceedings, ReviewEscalation
 from fgdm.services import ActionInput, ChildInput
 from tests import scenario
+from tests.scenario import closed_case, run_on
 
 TODAY = datetime.date.today
 
@@ -384,11 +385,6 @@ class TestPlanProgress:
         assert "1 of 1 actions done" in client.get(reverse("fgdm:plan_detail", args=[plan.pk])).content.decode()
 
 
-def run_on(day: datetime.date, command: str, **kwargs):
-    with time_machine.travel(datetime.datetime.combine(day, datetime.time(10, 0)).astimezone(), tick=False):
-        call_command(command, stdout=open("/dev/null", "w"), **kwargs)
-
-
 @pytest.mark.django_db
 class TestOverdueReviews:
     def test_escalates_after_the_working_days_and_only_once(self, world, settings):
@@ -588,7 +584,6 @@ def test_retention_removes_what_this_work_records_about_the_family(world):
     import io
 
     from fgdm.models import Case, Child, FamilyPlan, Meeting, NetworkMember, PlanAction
-    from tests.test_audit_retention import closed_case
 
     case = closed_case(world, family="Oldfield")
     Case.objects.filter(pk=case.pk).update(bottom_lines="Kept away from Uncle Ray", consent_withdrawn_by="Sarah")

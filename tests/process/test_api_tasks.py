@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from fgdm import services as case_services
 from tests import scenario
-from tests.test_api_path import counts, ok
+from tests.helpers import counts, ok
 
 # Where the case stands → the tasks each person sees (name, owner) on it; people not named see none.
 STAGES = {

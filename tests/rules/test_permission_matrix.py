@@ -305,7 +305,7 @@ def test_every_url_has_a_row():
         if name not in ROUTES:
             missing.append(f"{name} ({pattern.pattern})")
     assert not missing, (
-        f"URLs without a row in tests/test_permission_matrix.py ROUTES — say who may see and do what there: {missing}"
+        f"URLs without a row in tests/rules/test_permission_matrix.py ROUTES — say who may see and do what there: {missing}"
     )
     stale = set(ROUTES) - {name for name, _ in named_urls()}
     assert not stale, f"rows for URLs that no longer exist: {stale}"

@@ -29,11 +29,10 @@ from network_packages.models import Approval, SupportPackage
 from network_packages.services import ItemInput
 from tests import scenario
 from tests.factories import UserFactory
-from tests.test_api_path import counts
-from tests.test_fgdm_practice import run_on
-from tests.test_reviews_and_timers import fire_timers_on
+from tests.helpers import counts
+from tests.scenario import fire_timers_on, run_on
 
-# Bank details that pass the Vocalink modulus check (as in tests/scenario.py and tests/test_api_path.py).
+# Bank details that pass the Vocalink modulus check (as in tests/scenario.py and tests/rules/test_api_path.py).
 BANK = {"account_name": "M HARDY", "sort_code": "40-00-00", "account_number": "12165678"}
 
 

@@ -19,7 +19,8 @@ from fgdm.models import Case, FamilyPlan, Meeting
 from network_packages.models import SupportPackage
 from payments.models import PaymentBatch
 from tests import scenario
-from tests.test_pages_path import formset, ok, package_data, post
+from tests.helpers import formset, package_data, post, referral_data
+from tests.helpers import page_ok as ok
 
 pytestmark = pytest.mark.django_db
 
@@ -553,8 +554,6 @@ class TestMoreBadInput:
         assert not Case.objects.exists()
 
     def test_finance_officer_cannot_open_a_referral(self, client, world):
-        from tests.test_pages_path import referral_data
-
         client.force_login(world.u.fin1)
         error_page(
             client.post(reverse("fgdm:case_new"), referral_data(locality=str(world.east.pk))),

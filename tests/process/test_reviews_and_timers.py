@@ -3,8 +3,6 @@
 import datetime
 
 import pytest
-import time_machine
-from django.core.management import call_command
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -12,6 +10,7 @@ from core.exceptions import RuleBroken
 from fgdm import services as case_services
 from fgdm.constants import CaseStatus, Outcome
 from tests import scenario
+from tests.scenario import fire_timers_on
 
 
 def open_nodes(case):
@@ -19,11 +18,6 @@ def open_nodes(case):
         t.flow_task.name
         for t in Task.objects.filter(process_id=case.process_id, status__in=[STATUS.NEW, STATUS.ASSIGNED])
     )
-
-
-def fire_timers_on(day: datetime.date):
-    with time_machine.travel(datetime.datetime.combine(day, datetime.time(10, 0)).astimezone(), tick=False):
-        call_command("workflow_timers", stdout=open("/dev/null", "w"))
 
 
 @pytest.mark.django_db

