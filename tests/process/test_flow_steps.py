@@ -14,7 +14,7 @@ from network_packages.constants import TIER_ORDER
 from process.flows import STEPS, CaseFlow
 from process.workflow import REACTIONS
 
-ROOT = pathlib.Path(__file__).resolve().parent.parent
+ROOT = pathlib.Path(__file__).resolve().parents[2]
 DOMAIN_APPS = ("fgdm", "network_packages", "payments")
 
 
