@@ -218,7 +218,7 @@ class TestCrashInBatchCreation:
     def test_a_crash_half_way_leaves_no_batch_and_no_payment_moved(self, world, monkeypatch):
         scenario.payments_authorised(world, amount=Decimal("10.00"), frequency="weekly", instalments=4)
         before = state()
-        real = payment_services.record_event
+        real = batch_services.record_event
         seen = []
 
         def crash_on_third_payment(**kwargs):
