@@ -257,7 +257,7 @@ def main() -> None:
         from process import demo
 
         demo.seed_reference()
-        demo.seed_users()
+        demo.seed_budgets(demo.seed_users())
         case, package, members = approved_case()
         rows, next_instalment = [], 1000
         for count in [10, *args.payments]:  # the first, small batch warms imports and caches: not reported

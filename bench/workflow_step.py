@@ -220,7 +220,7 @@ def main() -> None:
         from process import demo
 
         demo.seed_reference()
-        demo.seed_users()
+        demo.seed_budgets(demo.seed_users())
         steps: dict[str, Step] = {}
         for run in range(max(args.runs, 1)):
             drive_one_case(steps, model=args.model, run=run)

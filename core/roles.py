@@ -183,3 +183,16 @@ def held_permissions(user) -> set[str]:
 def ensure_finance(user) -> None:
     if not has_role(user, Role.FINANCE_OFFICER):
         raise NotPermitted("Only a finance officer can do this.")
+
+
+def is_administrator(user) -> bool:
+    """An administrator looks after reference data (teams, approval limits, budgets): an active
+    superuser. The flag gives no casework or finance role (see `has_role`)."""
+    return bool(user.is_authenticated and user.is_active and user.is_superuser)
+
+
+def ensure_administrator(user, *, what: str) -> None:
+    """Raise NotPermitted unless the user is an administrator; `what` completes "Only an
+    administrator can …" (e.g. "change teams")."""
+    if not is_administrator(user):
+        raise NotPermitted(f"Only an administrator can {what}.")

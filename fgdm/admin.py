@@ -1,16 +1,21 @@
 """Django admin for administrators: reference data to edit, casework to look at only.
 
-Localities, family hubs and teams are reference data and can be edited here. Cases, network
-members, meetings and plans are read-only: every state change goes through the domain services
-(pages and API), which check the rules and write the audit trail.
+Localities, family hubs and teams are reference data and can be edited here; a team is saved through
+the team services, which hold its rules. Cases, network members, meetings and plans are read-only:
+every state change goes through the domain services (pages and API), which check the rules and
+write the audit trail.
 """
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
-from django.db import transaction
 
-from audit.services import record_event
-from core.admin import ReadOnlyAdminMixin, ReadOnlyModelAdmin, ReadOnlyTabularInline
+from core.admin import (
+    ReadOnlyAdminMixin,
+    ReadOnlyModelAdmin,
+    ReadOnlyTabularInline,
+    ServiceModelAdmin,
+    ServiceModelForm,
+)
 from fgdm.models import (
     Case,
     CaseUserObjectPermission,
@@ -23,6 +28,7 @@ from fgdm.models import (
     PlanAction,
     Team,
 )
+from fgdm.services import team_create, team_update
 
 admin.site.site_header = "FGDM administration"
 admin.site.site_title = "FGDM admin"
@@ -66,18 +72,29 @@ class FamilyHubAdmin(admin.ModelAdmin):
     list_select_related = ("locality",)
 
 
-def _team_people(team: Team) -> dict:
-    return {
-        "localities": sorted(team.localities.values_list("code", flat=True)),
-        "members": sorted(team.members.values_list("username", flat=True)),
-        "managers": sorted(team.managers.values_list("username", flat=True)),
-    }
+class TeamForm(ServiceModelForm):
+    class Meta:
+        model = Team
+        fields = ("name", "code", "localities", "members", "managers")
+        help_texts = {
+            "members": "Practitioners and FGC coordinators: they see the cases of the localities the team serves.",
+            "managers": "Team managers (or service managers, heads of service): they allocate the team's cases.",
+        }
+
+    def save_through_service(self, *, by):
+        data = self.cleaned_data
+        fields = {key: data[key] for key in ("name", "code", "localities", "members", "managers")}
+        if self.instance.pk:
+            return team_update(team_id=self.instance.pk, by=by, **fields)
+        return team_create(by=by, **fields)
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
-    """Team membership decides who sees which cases (rule 1), so each change is a domain event."""
+class TeamAdmin(ServiceModelAdmin):
+    """Team membership decides who sees which cases (rule 1): the team services check the rules and
+    record each change as a domain event; this admin calls them."""
 
+    form = TeamForm
     list_display = ("name", "code", "served_localities")
     search_fields = ("name", "code")
     filter_horizontal = ("localities", "members", "managers")
@@ -93,21 +110,6 @@ class TeamAdmin(admin.ModelAdmin):
         if db_field.name in ("members", "managers"):
             kwargs["queryset"] = get_user_model().objects.filter(is_active=True).order_by("username")
         return super().formfield_for_manytomany(db_field, request, **kwargs)
-
-    def save_related(self, request, form, formsets, change):
-        before = _team_people(form.instance) if change else {"localities": [], "members": [], "managers": []}
-        with transaction.atomic():
-            super().save_related(request, form, formsets, change)
-            after = _team_people(form.instance)
-            changes = {key: [before[key], after[key]] for key in after if before[key] != after[key]}
-            if changes or not change:
-                record_event(
-                    obj=form.instance,
-                    action="team_changed" if change else "team_created",
-                    by=request.user,
-                    case_id=None,
-                    changes=changes,
-                )
 
 
 # -- casework (read-only) ------------------------------------------------------------------

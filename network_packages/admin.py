@@ -1,15 +1,15 @@
-"""Admin for support packages: approval limits are edited here; packages are read-only."""
+"""Admin for support packages: approval limits and budgets are edited here, through their services;
+packages are read-only."""
 
-from django import forms
 from django.contrib import admin
 
-from audit.services import record_event
-from core.admin import ReadOnlyModelAdmin, ReadOnlyTabularInline
+from core.admin import ReadOnlyModelAdmin, ReadOnlyTabularInline, ServiceModelAdmin, ServiceModelForm
 from network_packages.constants import TIER_ORDER
 from network_packages.models import Approval, ApprovalLimit, Budget, PackageItem, SupportPackage
+from network_packages.services import approval_limit_set, budget_set
 
 
-class ApprovalLimitForm(forms.ModelForm):
+class ApprovalLimitForm(ServiceModelForm):
     class Meta:
         model = ApprovalLimit
         fields = ("tier", "max_amount")
@@ -18,32 +18,16 @@ class ApprovalLimitForm(forms.ModelForm):
             "Applies to packages submitted from now on.",
         }
 
-    def clean(self):
-        """A higher tier may approve at least as much as every tier below it."""
-        cleaned = super().clean()
-        tier, amount = cleaned.get("tier") or self.instance.tier, cleaned.get("max_amount")
-        if tier not in TIER_ORDER:
-            return cleaned
-        rank = TIER_ORDER.index(tier)
-        for other in ApprovalLimit.objects.exclude(pk=self.instance.pk):
-            if other.tier not in TIER_ORDER:
-                continue
-            other_rank = TIER_ORDER.index(other.tier)
-            lower, higher = (other.max_amount, amount) if other_rank < rank else (amount, other.max_amount)
-            if other_rank == rank or higher is None:
-                continue
-            if lower is None or lower > higher:
-                raise forms.ValidationError(
-                    f"A {other.get_tier_display().lower()} limit of "
-                    f"{'no limit' if other.max_amount is None else f'£{other.max_amount:,.2f}'} "
-                    f"does not fit: a higher tier must be able to approve at least as much as a lower one."
-                )
-        return cleaned
+    def save_through_service(self, *, by):
+        data = self.cleaned_data
+        tier = data["tier"] if "tier" in data else self.instance.tier  # read-only on a change
+        return approval_limit_set(tier=tier, by=by, max_amount=data["max_amount"])
 
 
 @admin.register(ApprovalLimit)
-class ApprovalLimitAdmin(admin.ModelAdmin):
-    """The limits live in the database. Each change is recorded as a domain event as well as by auditlog."""
+class ApprovalLimitAdmin(ServiceModelAdmin):
+    """The limits live in the database. approval_limit_set holds their rules (tier order, money,
+    administrators only) and records each change as a domain event; this admin calls it."""
 
     form = ApprovalLimitForm
     list_display = ("tier", "limit")
@@ -61,25 +45,6 @@ class ApprovalLimitAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # without its row, nobody at that tier could approve anything
-
-    def save_model(self, request, obj, form, change):
-        previous = (
-            ApprovalLimit.objects.filter(pk=obj.pk).values_list("max_amount", flat=True).first() if change else None
-        )
-        super().save_model(request, obj, form, change)
-        record_event(
-            obj=obj,
-            action="approval_limit_changed" if change else "approval_limit_created",
-            by=request.user,
-            case_id=None,
-            reason=obj.get_tier_display(),
-            changes={
-                "max_amount": [
-                    None if previous is None else str(previous),
-                    None if obj.max_amount is None else str(obj.max_amount),
-                ]
-            },
-        )
 
 
 class PackageItemInline(ReadOnlyTabularInline):
@@ -128,10 +93,26 @@ class ApprovalAdmin(ReadOnlyModelAdmin):
     list_select_related = ("package__case", "approver")
 
 
-@admin.register(Budget)
-class BudgetAdmin(admin.ModelAdmin):
-    """Budgets per locality and financial year. Each change is recorded as a domain event too."""
+class BudgetForm(ServiceModelForm):
+    class Meta:
+        model = Budget
+        fields = ("locality", "financial_year", "amount")
+        help_texts = {"financial_year": "The year it starts in: 2026 is 2026-27."}
 
+    def save_through_service(self, *, by):
+        data = self.cleaned_data
+        # On a change the locality and the year are read-only: the budget's own.
+        locality = data["locality"] if "locality" in data else self.instance.locality
+        year = data["financial_year"] if "financial_year" in data else self.instance.financial_year
+        return budget_set(by=by, locality_id=locality.pk, financial_year=year, amount=data["amount"])
+
+
+@admin.register(Budget)
+class BudgetAdmin(ServiceModelAdmin):
+    """Budgets per locality and financial year. budget_set holds their rules and records each change
+    as a domain event; this admin calls it."""
+
+    form = BudgetForm
     list_display = ("locality", "year", "budget")
     list_filter = ("financial_year", "locality")
     list_select_related = ("locality",)
@@ -145,17 +126,9 @@ class BudgetAdmin(admin.ModelAdmin):
     def budget(self, obj):
         return f"£{obj.amount:,.2f}"
 
+    def get_readonly_fields(self, request, obj=None):
+        # A budget is the amount of one locality in one year: change the amount, or add another year.
+        return ("locality", "financial_year") if obj else ()
+
     def has_delete_permission(self, request, obj=None):
         return False  # set it to £0 instead: commitments and payments were measured against it
-
-    def save_model(self, request, obj, form, change):
-        previous = Budget.objects.filter(pk=obj.pk).values_list("amount", flat=True).first() if change else None
-        super().save_model(request, obj, form, change)
-        record_event(
-            obj=obj,
-            action="budget_changed" if change else "budget_set",
-            by=request.user,
-            case_id=None,
-            reason=f"{obj.locality} {obj.financial_year_label}",
-            changes={"amount": [None if previous is None else str(previous), str(obj.amount)]},
-        )

@@ -1,5 +1,5 @@
 """Demo data for `manage.py seed_demo`: Dorset's localities and family hubs, teams, one person in
-every role and a handful of cases at different steps of the flow.
+every role, this year's budgets and a handful of cases at different steps of the flow.
 
 Reference data and people are created with get_or_create. Every demo case is driven along the
 path through the domain services — the same calls the pages and the API make — so its workflow
@@ -175,10 +175,6 @@ def seed_reference() -> dict:
         created["teams"] += new
         if new:
             team.localities.add(*(localities[c] for c in served))
-    # A support-package budget for each locality this financial year, so approvers see the budget.
-    year = financial_year_of(timezone.localdate())
-    for locality in localities.values():
-        Budget.objects.get_or_create(locality=locality, financial_year=year, defaults={"amount": DEMO_BUDGET})
     return created
 
 
@@ -210,6 +206,20 @@ def seed_users() -> dict:
             teams[spec.manages].managers.add(user)
         users[spec.username] = get_user_model().objects.get(pk=user.pk)  # fresh permission caches
     return users
+
+
+def seed_budgets(users: dict) -> int:
+    """A support-package budget for each locality this financial year, so approvers see the budget:
+    set by the demo administrator through the budget service. A budget already set is left as it
+    is. Returns how many were set."""
+    year = financial_year_of(timezone.localdate())
+    added = 0
+    for locality in Locality.objects.filter(code__in=[code for code, _ in LOCALITIES]).order_by("pk"):
+        if Budget.objects.filter(locality=locality, financial_year=year).exists():
+            continue
+        package_services.budget_set(by=users["admin"], locality_id=locality.pk, financial_year=year, amount=DEMO_BUDGET)
+        added += 1
+    return added
 
 
 # -- demo cases ----------------------------------------------------------------------------

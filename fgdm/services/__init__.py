@@ -37,3 +37,7 @@ from fgdm.services.pre_proceedings import (  # noqa: F401
     pre_proceedings_record_exemption,
     pre_proceedings_record_offer,
 )
+from fgdm.services.teams import (  # noqa: F401
+    team_create,
+    team_update,
+)

@@ -1,5 +1,5 @@
-"""Every write and state change of support packages and the register of suppliers, one function each.
-Split by aggregate; import them from here."""
+"""Every write and state change of support packages, approval limits, budgets and the register of
+suppliers, one function each. Split by aggregate; import them from here."""
 
 from network_packages.services.approvals import (  # noqa: F401
     approver_limit,
@@ -8,6 +8,8 @@ from network_packages.services.approvals import (  # noqa: F401
     package_submit,
     required_tier,
 )
+from network_packages.services.budgets import budget_set  # noqa: F401
+from network_packages.services.limits import approval_limit_set  # noqa: F401
 from network_packages.services.packages import (  # noqa: F401
     ItemInput,
     package_create,

@@ -24,10 +24,12 @@ from audit.models import AccessLog, DomainEvent
 from fgdm import services as case_services
 from fgdm.services import ActionInput, ChildInput
 from network_packages import services as package_services
+from network_packages.selectors import financial_year_of
 from network_packages.services import ItemInput
 from payments import services as payment_services
 from process import services as process_services
 from tests import scenario
+from tests.factories import LocalityFactory, UserFactory
 from tests.scenario import fire_timers_on
 
 SERVICE_MODULES = [
@@ -582,6 +584,63 @@ def _supplier_bank_account_verify(world):
     return lambda: payment_services.supplier_bank_account_verify(supplier_id=supplier.pk, by=world.u.fin2), world.u.fin2
 
 
+def _administrator(world):
+    return UserFactory(username="admin", is_superuser=True, is_staff=True)
+
+
+def _team_create(world):
+    admin = _administrator(world)
+    purbeck = LocalityFactory(code="purbeck", name="Purbeck")
+    return lambda: case_services.team_create(
+        by=admin, name="Purbeck team", code="purbeck", localities=[purbeck], members=[world.u.prac_west]
+    ), admin
+
+
+def _team_update(world):
+    admin = _administrator(world)
+    people = [world.u.prac_east, world.u.prac_east2, world.u.coord]
+    return lambda: case_services.team_update(team_id=world.team_east.pk, by=admin, members=people), admin
+
+
+def _team_update_unchanged(world):
+    admin = _administrator(world)
+    return lambda: case_services.team_update(
+        team_id=world.team_east.pk, by=admin, name=world.team_east.name, localities=[world.east]
+    ), admin
+
+
+def _approval_limit_set(world):
+    admin = _administrator(world)
+    return lambda: package_services.approval_limit_set(
+        tier="team_manager", by=admin, max_amount=Decimal("750.00")
+    ), admin
+
+
+def _approval_limit_set_missing_tier(world):
+    from network_packages.models import ApprovalLimit
+
+    admin = _administrator(world)
+    ApprovalLimit.objects.filter(tier="head_of_service").delete()
+    return lambda: package_services.approval_limit_set(tier="head_of_service", by=admin, max_amount=None), admin
+
+
+def _approval_limit_set_unchanged(world):
+    admin = _administrator(world)
+    return lambda: package_services.approval_limit_set(
+        tier="team_manager", by=admin, max_amount=Decimal("500.00")
+    ), admin
+
+
+def _budget_set(world, *, before=None, amount="20000.00"):
+    admin = _administrator(world)
+    year = financial_year_of(_today())
+    if before is not None:
+        package_services.budget_set(by=admin, locality_id=world.east.pk, financial_year=year, amount=Decimal(before))
+    return lambda: package_services.budget_set(
+        by=admin, locality_id=world.east.pk, financial_year=year, amount=Decimal(amount)
+    ), admin
+
+
 def _package_end(world):
     package = scenario.package_approved(world, amount=Decimal("25.00"), frequency="weekly", instalments=2)
     return lambda: package_services.package_end(
@@ -670,6 +729,31 @@ ROWS: dict[str, Row] = {
         _package_pause,
         ["package_paused", "payment_cancelled", "payment_cancelled"],
         why_several="the pause is recorded on the package and each payment due in it is cancelled (here two)",
+    ),
+    "fgdm.services.team_create": Row(_team_create, ["team_created"]),
+    "fgdm.services.team_update": Row(
+        _team_update,
+        ["team_changed"],
+        variants={"unchanged": (_team_update_unchanged, [])},
+        why_several="saving a team as it is changes nothing, so it records nothing",
+    ),
+    "network_packages.services.approval_limit_set": Row(
+        _approval_limit_set,
+        ["approval_limit_changed"],
+        variants={
+            "missing_tier": (_approval_limit_set_missing_tier, ["approval_limit_created"]),
+            "unchanged": (_approval_limit_set_unchanged, []),
+        },
+        why_several="setting a limit to what it already is changes nothing, so it records nothing",
+    ),
+    "network_packages.services.budget_set": Row(
+        _budget_set,
+        ["budget_set"],
+        variants={
+            "changed": (lambda world: _budget_set(world, before="15000.00"), ["budget_changed"]),
+            "unchanged": (lambda world: _budget_set(world, before="20000.00"), []),
+        },
+        why_several="setting a budget to what it already is changes nothing, so it records nothing",
     ),
     "payments.services.bank_account_set": Row(_bank_account_set, ["bank_details_entered"]),
     "payments.services.bank_account_verify": Row(_bank_account_verify, ["bank_details_verified"]),

@@ -7,11 +7,13 @@ from decimal import Decimal
 import pytest
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.urls import reverse
 from viewflow.workflow.models import Task
 
 from audit.models import DomainEvent
+from core.roles import Role
 from fgdm.models import Case, Team
 from network_packages.constants import ApprovalTier, PackageStatus
 from network_packages.models import ApprovalLimit, SupportPackage
@@ -176,6 +178,7 @@ class TestTeams:
     def test_membership_change_is_a_domain_event(self, admin_client):
         team = Team.objects.get(code="east")
         newcomer = get_user_model().objects.create_user("prac.purbeck")
+        newcomer.groups.add(Group.objects.get(name=Role.PRACTITIONER))  # team members are practitioners
         data = {
             "name": team.name,
             "code": team.code,

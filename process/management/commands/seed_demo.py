@@ -41,6 +41,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             reference = demo.seed_reference()
             users = demo.seed_users()
+            reference["budgets"] = demo.seed_budgets(users)
             reference["suppliers"] = demo.seed_suppliers(users)
         created_cases = [] if no_cases else demo.seed_cases(users)
         self._summary(reference, created_cases)
