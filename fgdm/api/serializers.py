@@ -3,9 +3,8 @@
 from django.db.models import Q
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from viewflow.workflow.models import Task
-from viewflow.workflow.status import STATUS
 
+from core import workflow
 from core.api.fields import IdField, UsernameField
 from fgdm.constants import ChildParticipation, MeetingModel, Outcome, PreparationStatus, Relationship, Stage
 from fgdm.models import (
@@ -85,9 +84,6 @@ class CaseListSerializer(serializers.ModelSerializer):
 
 
 def open_tasks_of(case) -> list[dict]:
-    if case.process_id is None:
-        return []
-    tasks = Task.objects.filter(process_id=case.process_id, status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED])
     return [
         {
             "id": t.pk,
@@ -95,7 +91,7 @@ def open_tasks_of(case) -> list[dict]:
             "title": str(t.flow_task.task_title),
             "owner": t.owner.get_username() if t.owner_id else None,
         }
-        for t in tasks.select_related("owner").order_by("id")
+        for t in workflow.open_tasks(process_id=case.process_id)
     ]
 
 
