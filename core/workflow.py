@@ -145,6 +145,26 @@ def assign_task(*, task: Task, to) -> Task:
     return task
 
 
+def reassign_task(*, task: Task, to) -> Task:
+    """Hand an open task to `to`, who has it at once. The caller has checked that `to` may do it.
+
+    Raises InvalidTransition if the task is no longer open.
+    """
+    node = task.flow_task
+    with node.flow_class.lock(task.process_id):
+        task.refresh_from_db()
+        if task.status not in OPEN_STATUSES:
+            raise InvalidTransition("This task is no longer open: the step has been done or cancelled.")
+        if task.status == STATUS.NEW:
+            node.activation_class(task).assign(to)
+            task.assigned = timezone.now()
+            task.save(update_fields=["assigned"])
+        else:
+            task.owner = to
+            task.save(update_fields=["owner"])
+    return task
+
+
 def reassign_open_tasks(*, process, from_user, to_user) -> int:
     """Hand a person's open tasks on a case to someone else (a case moved to a new lead)."""
     if process is None or from_user is None:

@@ -102,6 +102,22 @@ class AllocateForm(forms.Form):
         )
 
 
+class ReassignForm(AllocateForm):
+    """A new lead from the case's team (not the present one), and why."""
+
+    reason = forms.CharField(
+        label="Why (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=1000
+    )
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, case=case, **kwargs)
+        self.fields["lead_practitioner"].label = "New lead practitioner"
+        if case.lead_practitioner_id:
+            self.fields["lead_practitioner"].queryset = self.fields["lead_practitioner"].queryset.exclude(
+                pk=case.lead_practitioner_id
+            )
+
+
 class ConsentForm(forms.Form):
     given_by = forms.CharField(label="Who gave consent", max_length=200, help_text="For example: Sarah Hardy (mother).")
     scope = forms.ChoiceField(

@@ -1,15 +1,17 @@
 """The home page: a person's tasks, the queue they may take from, and finance's other work."""
 
 from django.contrib.auth.decorators import login_required
-from django.views.decorators.http import require_POST
+from django.urls import reverse
+from django.views.decorators.http import require_POST, require_safe
 
 from core.exceptions import DomainError
-from core.pages import done, gate, page
+from core.pages import done, form_page, gate, page, run_service
 from core.roles import Role, has_role
 from fgdm.selectors import escalated_reviews
 from payments.constants import BatchStatus
 from payments.selectors import batch_list, payees_awaiting_verification
 from process import selectors, services
+from process.forms import TaskReassignForm
 from process.routing import task_url
 
 
@@ -62,3 +64,48 @@ def task_take(request, task_id):
     except DomainError as exc:
         return home(request, error=exc.message, status=400)
     return done(request, f"“{task.flow_task.task_title}” is now yours.", task_url(task))
+
+
+@login_required
+def task_reassign(request, task_id):
+    """A manager hands one of a case's open tasks to someone else, who has it at once."""
+    task = selectors.reassignable_task_get(user=request.user, task_id=task_id)
+    gate(request, "task_reassign")
+    case = task.process.case
+    form = TaskReassignForm(
+        request.POST if request.method == "POST" else None,
+        people=selectors.people_for_task(task=task),
+    )
+    if request.method == "POST":
+        reassigned = run_service(
+            form,
+            lambda data: services.task_reassign(task_id=task.pk, by=request.user, to=data["to"], reason=data["reason"]),
+        )
+        if reassigned:
+            to = form.cleaned_data["to"]
+            return done(
+                request,
+                f"“{task.flow_task.task_title}” is now {to.get_full_name() or to.get_username()}'s.",
+                reverse("fgdm:case_detail", args=[case.pk]),
+            )
+    owner = task.owner.get_full_name() or task.owner.get_username() if task.owner_id else "nobody yet"
+    return form_page(
+        request,
+        title="Hand a task to someone else",
+        caption=f"{case.reference} — {case.family_name} family",
+        form=form,
+        button="Hand it over",
+        context={
+            "intro": f"“{task.flow_task.task_title}”, now with {owner}. The person you choose has it at once.",
+            "back": reverse("fgdm:case_detail", args=[case.pk]),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_safe
+def caseload(request):
+    """Managers: their teams' cases and open tasks per practitioner and coordinator, overdue marked."""
+    gate(request, "caseload_view")
+    return page(request, "process/caseload.html", {"title": "Caseload", "rows": selectors.caseload(user=request.user)})

@@ -257,6 +257,11 @@ class TransferSerializer(serializers.Serializer):
     lead_practitioner = UsernameField()
 
 
+class ReassignSerializer(serializers.Serializer):
+    lead_practitioner = UsernameField()
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
+
+
 class ReviewSerializer(serializers.Serializer):
     close = serializers.BooleanField()
     outcome = serializers.ChoiceField(choices=Outcome.choices, required=False, allow_blank=True, default="")

@@ -257,6 +257,18 @@ class CaseTransfer(AuditedAPIView):
         return Response(s.CaseSerializer(case).data)
 
 
+class CaseReassign(AuditedAPIView):
+    @extend_schema(request=s.ReassignSerializer, responses=s.CaseSerializer)
+    def post(self, request, case_id):
+        case = selectors.case_get(user=request.user, case_id=case_id)
+        ensure_may(request.user, "case_reassign")
+        data = _valid(s.ReassignSerializer, request)
+        case = services.case_reassign(
+            case_id=case.pk, by=request.user, lead_practitioner=data["lead_practitioner"], reason=data["reason"]
+        )
+        return Response(s.CaseSerializer(case).data)
+
+
 class CaseReview(AuditedAPIView):
     @extend_schema(request=s.ReviewSerializer, responses=s.CaseSerializer)
     def post(self, request, case_id):

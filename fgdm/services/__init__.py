@@ -5,6 +5,7 @@ from fgdm.services.cases import (  # noqa: F401
     ChildInput,
     case_allocate,
     case_create,
+    case_reassign,
     case_record_consent,
     case_review,
     case_set_bottom_lines,

@@ -31,7 +31,7 @@ from fgdm.models import (
     NetworkMember,
     Team,
 )
-from fgdm.permissions import ensure_can_manage_case, ensure_can_work_case
+from fgdm.permissions import ensure_can_manage_case, ensure_can_work_case, ensure_no_conflict
 from fgdm.visibility import grant_case_access, revoke_case_access
 
 
@@ -416,6 +416,46 @@ def case_transfer(*, case_id: int, by, team: Team, lead_practitioner, locality: 
         by=by,
         case_id=case.pk,
         changes={key: [before[key], after[key]] for key in after if before[key] != after[key]},
+    )
+    return case
+
+
+@transaction.atomic
+def case_reassign(*, case_id: int, by, lead_practitioner, reason: str = "") -> Case:
+    """A manager names another practitioner of the case's team as its lead (someone is off, or the
+    caseload is rebalanced). The new lead gets the case and the old lead's open tasks on it at once;
+    the old lead keeps what their team membership gives them.
+
+    Raises NotPermitted (not a manager over the case), RuleBroken (not a practitioner of the team;
+    already the lead), InvalidTransition (closed case).
+    """
+    case = _lock_case(case_id)
+    ensure_can_manage_case(by, case)
+    if case.status == CaseStatus.CLOSED:
+        raise InvalidTransition("A closed case has no lead to reassign: reopen it first.")
+    if lead_practitioner is None or not (
+        has_role(lead_practitioner, Role.PRACTITIONER) and case.team.members.filter(pk=lead_practitioner.pk).exists()
+    ):
+        raise RuleBroken(
+            f"The lead practitioner must be a practitioner in the {case.team.name}.", field="lead_practitioner"
+        )
+    if case.lead_practitioner_id == lead_practitioner.pk:
+        raise RuleBroken(f"{lead_practitioner.get_username()} already leads this case.", field="lead_practitioner")
+    ensure_no_conflict(lead_practitioner, case.pk)
+    previous = case.lead_practitioner
+    if previous is not None:
+        revoke_case_access(previous, case)
+        reassign_open_tasks(process=case.process, from_user=previous, to_user=lead_practitioner)
+    case.lead_practitioner = lead_practitioner
+    case.save(update_fields=["lead_practitioner", "updated_at"])
+    grant_case_access(lead_practitioner, case, "work_case")
+    record_event(
+        obj=case,
+        action="case_reassigned",
+        by=by,
+        case_id=case.pk,
+        reason=reason.strip(),
+        changes={"lead_practitioner": [previous.get_username() if previous else "", lead_practitioner.get_username()]},
     )
     return case
 

@@ -11,6 +11,7 @@ from fgdm.views.cases import (  # noqa: F401
     case_list,
     case_map,
     case_new,
+    case_reassign,
     case_review,
     child_wishes,
     member_new,

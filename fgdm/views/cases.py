@@ -231,6 +231,28 @@ def case_allocate(request, case_id):
 
 
 @login_required
+def case_reassign(request, case_id):
+    return _case_step(
+        request,
+        case_id,
+        step="case_reassign",
+        title="Reassign the lead practitioner",
+        form_class=f.ReassignForm,
+        form_kwargs=lambda case: {"case": case},
+        button="Reassign",
+        intro="Choose another practitioner of the team to lead this case. They get the case and the present "
+        "lead's open tasks on it at once.",
+        call=lambda case, data: services.case_reassign(
+            case_id=case.pk, by=request.user, lead_practitioner=data["lead_practitioner"], reason=data["reason"]
+        ),
+        message=lambda case: (
+            f"{case.reference} is now led by "
+            f"{case.lead_practitioner.get_full_name() or case.lead_practitioner.get_username()}."
+        ),
+    )
+
+
+@login_required
 def case_consent(request, case_id):
     return _case_step(
         request,

@@ -2,6 +2,8 @@
 
 from rest_framework import serializers
 
+from core.api.fields import UsernameField
+
 
 class TaskSerializer(serializers.Serializer):
     id = serializers.IntegerField()
@@ -32,3 +34,8 @@ class TaskSerializer(serializers.Serializer):
 
     def get_owner(self, task) -> str | None:
         return task.owner.get_username() if task.owner_id else None
+
+
+class TaskReassignSerializer(serializers.Serializer):
+    to = UsernameField(help_text="Who has the task now")
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")

@@ -28,3 +28,16 @@ class TaskAssign(AuditedAPIView):
         ensure_may(request.user, "task_assign")
         task = services.task_assign(task_id=task_id, by=request.user)
         return Response(s.TaskSerializer(task).data)
+
+
+class TaskReassign(AuditedAPIView):
+    @extend_schema(request=s.TaskReassignSerializer, responses=s.TaskSerializer)
+    def post(self, request, task_id):
+        selectors.reassignable_task_get(user=request.user, task_id=task_id)
+        ensure_may(request.user, "task_reassign")
+        data = s.TaskReassignSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        task = services.task_reassign(
+            task_id=task_id, by=request.user, to=data.validated_data["to"], reason=data.validated_data["reason"]
+        )
+        return Response(s.TaskSerializer(task).data)

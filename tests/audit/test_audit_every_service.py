@@ -112,6 +112,13 @@ def _case_transfer(world):
     ), world.u.sm
 
 
+def _case_reassign(world):
+    case = scenario.allocated(world)
+    return lambda: case_services.case_reassign(
+        case_id=case.pk, by=world.u.tm_east, lead_practitioner=world.u.prac_east2, reason="Off sick"
+    ), world.u.tm_east
+
+
 def _member_add(world):
     case = scenario.allocated(world)
     return lambda: case_services.member_add(
@@ -286,6 +293,16 @@ def _task_assign(world):
     case = scenario.referral(world)
     task = Task.objects.get(process_id=case.process_id, flow_task_type="HUMAN", status="NEW")
     return lambda: process_services.task_assign(task_id=task.pk, by=world.u.tm_east), world.u.tm_east
+
+
+def _task_reassign(world):
+    from viewflow.workflow.models import Task
+
+    case = scenario.allocated(world)
+    task = Task.objects.get(process_id=case.process_id, flow_task_type="HUMAN", status="ASSIGNED")
+    return lambda: process_services.task_reassign(task_id=task.pk, by=world.u.tm_east, to=world.u.prac_east2), (
+        world.u.tm_east
+    )
 
 
 def _items(grandmother, plan, amount="300.00", instalments=1, frequency="one_off"):
@@ -668,6 +685,7 @@ ROWS: dict[str, Row] = {
         _case_review_continue, ["review_continue"], variants={"close": (_case_review_close, ["case_closed"])}
     ),
     "fgdm.services.case_transfer": Row(_case_transfer, ["case_transferred"]),
+    "fgdm.services.case_reassign": Row(_case_reassign, ["case_reassigned"]),
     "fgdm.services.member_add": Row(_member_add, ["member_added"]),
     "fgdm.services.meeting_schedule": Row(
         _meeting_schedule,
@@ -696,6 +714,7 @@ ROWS: dict[str, Row] = {
         why_several="the old plan is superseded, the new version is agreed and the case moves on: three objects",
     ),
     "process.services.task_assign": Row(_task_assign, ["task_assigned"]),
+    "process.services.task_reassign": Row(_task_reassign, ["task_reassigned"]),
     "fgdm.services.conflict_declare": Row(_conflict_declare, ["conflict_declared"]),
     "fgdm.services.case_withdraw_consent": Row(_case_withdraw_consent, ["consent_withdrawn"]),
     "fgdm.services.case_set_bottom_lines": Row(_case_set_bottom_lines, ["bottom_lines_set"]),

@@ -48,6 +48,9 @@ VISIBLE = {
     "payment": {"in": _CASE_IN - {"coord"} | {"fin1"}, "out": _CASE_OUT | {"fin1"}},
     "batch": {"in": {"fin1", "auditor"}, "out": {"fin1", "auditor"}},
     "task": {"in": {"tm_east", "sm", "hos"}, "out": {"sm", "hos"}},  # an allocation task in the queue
+    # The same task as a case's open task, which a manager over the case may hand on: whoever sees
+    # that referral (its team, every-locality roles).
+    "case_task": {"in": {"prac_east", "tm_east", "sm", "hos", "auditor"}, "out": {"prac_west", "sm", "hos", "auditor"}},
     # The council's register of suppliers: everyone who drafts, approves, pays or audits packages.
     "supplier": {"in": _SUPPLIER_READERS, "out": _SUPPLIER_READERS},
 }
@@ -90,6 +93,8 @@ ROUTES = {
     "process:home": row(get="signed_in", post="signed_in"),
     "fgdm:profile": row(get="signed_in", post="signed_in"),
     "process:task_take": row("task", post="task_assign"),
+    "process:task_reassign": row("case_task", get="task_reassign", post="task_reassign"),
+    "process:caseload": row(get="caseload_view"),
     "fgdm:case_list": row(get="signed_in"),
     "fgdm:case_new": row(get="case_create", post="case_create"),
     "fgdm:case_detail": row("case", get="read"),
@@ -97,6 +102,7 @@ ROUTES = {
     "fgdm:case_timeline": row("whole_case", get="read"),
     "fgdm:case_timeline_csv": row("whole_case", get="trail_download"),
     "fgdm:case_allocate": row("case", get="case_allocate", post="case_allocate"),
+    "fgdm:case_reassign": row("case", get="case_reassign", post="case_reassign"),
     "fgdm:case_consent": row("case", get="case_record_consent", post="case_record_consent"),
     "fgdm:member_new": row("case", get="member_add", post="member_add"),
     "fgdm:meeting_new": row("case", get="meeting_schedule", post="meeting_schedule"),
@@ -159,6 +165,7 @@ ROUTES = {
     "api-case-allocate": api("case", post="case_allocate"),
     "api-case-consent": api("case", post="case_record_consent"),
     "api-case-transfer": api("case", post="case_transfer"),
+    "api-case-reassign": api("case", post="case_reassign"),
     "api-case-review": api("case", post="case_review"),
     "api-case-members": api("case", get="read", post="member_add"),
     "api-case-meetings": api("case", get="read", post="meeting_schedule"),
@@ -181,6 +188,7 @@ ROUTES = {
     "api-case-pre-proceedings-application": api("whole_case", post="pre_proceedings_application"),
     "api-tasks": api(get="signed_in"),
     "api-task-assign": api("task", post="task_assign"),
+    "api-task-reassign": api("case_task", post="task_reassign"),
     "api-case-packages": api("whole_case", get="read", post="package_create"),
     "api-package": api("whole_case", get="read"),
     "api-package-submit": api("whole_case", post="package_submit"),
