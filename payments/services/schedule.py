@@ -224,8 +224,9 @@ def payments_authorise_many(*, payment_ids: list[int], by) -> tuple[list[Payment
             refused.append((payment_id, NOT_FOUND))
             continue
         try:
-            with transaction.atomic():  # a savepoint: a refusal undoes this payment only
-                authorised.append(payment_authorise(payment_id=payment_id, by=by))
+            # payment_authorise is atomic itself: inside this transaction that is a savepoint of its
+            # own, so a refusal undoes this payment only.
+            authorised.append(payment_authorise(payment_id=payment_id, by=by))
         except Payment.DoesNotExist:
             refused.append((payment_id, NOT_FOUND))
         except DomainError as exc:
