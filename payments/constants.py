@@ -22,6 +22,10 @@ PAYMENT_TRANSITIONS: dict[str, set[str]] = {
     PaymentStatus.CANCELLED: set(),
 }
 
+# The most payments one "authorise many" call takes (the API's and the page's cap): a finance run
+# is a few hundred payments at most, and each is checked, locked and audited on its own.
+AUTHORISE_MANY_MAX = 500
+
 # Payments not yet paid or cancelled: a change of the payee's bank details holds them.
 PENDING_STATUSES = (PaymentStatus.SCHEDULED, PaymentStatus.AUTHORISED, PaymentStatus.BATCHED)
 

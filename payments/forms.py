@@ -3,7 +3,7 @@
 from django import forms
 
 from core.forms import date_field
-from payments.constants import PaymentStatus
+from payments.constants import AUTHORISE_MANY_MAX, PaymentStatus
 
 
 class PaymentFilterForm(forms.Form):
@@ -22,6 +22,78 @@ class PaymentFilterForm(forms.Form):
         return value
 
     due_before = date_field("Due on or before", required=False)
+
+
+class PaymentIdsField(forms.Field):
+    """Payment ids ticked on a page (the checkboxes sit in the list's rows and belong to the form
+    through their `form` attribute). Whether each names a payment the person may authorise is the
+    service's call, as in the API."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {
+        "required": "Tick at least one payment to authorise.",
+        "invalid": "Tick payments from the list.",
+    }
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return []
+        values = value if isinstance(value, list | tuple) else [value]
+        try:
+            ids = [int(v) for v in values]
+        except (TypeError, ValueError):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        if any(not 0 < pk < 2**63 for pk in ids):
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return ids
+
+    def validate(self, value):
+        super().validate(value)
+        if len(set(value)) > AUTHORISE_MANY_MAX:
+            raise forms.ValidationError(f"Authorise at most {AUTHORISE_MANY_MAX} payments at a time.", code="max")
+
+
+class PaymentsAuthoriseForm(forms.Form):
+    payment_ids = PaymentIdsField(label="Payments to authorise")
+
+
+class BatchStepForm(forms.Form):
+    """An irreversible step of a batch (approving it, confirming the bank has paid), confirmed by a
+    tick whose label names the batch, its count of payments and its total. The count and total the
+    person saw come back with the form: if the batch is no longer what they confirmed, nothing happens."""
+
+    confirmed = forms.BooleanField(
+        label="Confirmation",  # the page shows `statement` beside the tick
+        required=True,
+        error_messages={"required": "Tick the box to confirm the batch, its payments and its total."},
+    )
+    payment_count = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    total = forms.DecimalField(widget=forms.HiddenInput, required=False, max_digits=14, decimal_places=2)
+
+    LABELS = {
+        "approve": "I have checked batch {reference}: {count} payment{s}, £{total:,.2f} in total. Approve it.",
+        "confirm": "The bank has paid batch {reference}: {count} payment{s}, £{total:,.2f} in total. Mark them paid.",
+    }
+
+    def __init__(self, *args, batch, step: str, **kwargs):
+        kwargs.setdefault("initial", {"payment_count": batch.payment_count, "total": batch.total})
+        super().__init__(*args, **kwargs)
+        self.batch = batch
+        count = batch.payment_count
+        self.statement = self.LABELS[step].format(
+            reference=batch.reference, count=count, s="" if count == 1 else "s", total=batch.total
+        )
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("confirmed"):
+            return cleaned  # the tick's own error says what to do
+        if cleaned.get("payment_count") != self.batch.payment_count or cleaned.get("total") != self.batch.total:
+            raise forms.ValidationError(
+                f"Batch {self.batch.reference} now has {self.batch.payment_count} payments, "
+                f"£{self.batch.total:,.2f} in total: check it again before you confirm."
+            )
+        return cleaned
 
 
 class BankAccountForm(forms.Form):

@@ -5,6 +5,7 @@ from payments import views
 app_name = "payments"
 urlpatterns = [
     path("", views.payment_list, name="payment_list"),
+    path("payments/authorise/", views.payments_authorise, name="payments_authorise"),
     path("payments/<int:payment_id>/", views.payment_detail, name="payment_detail"),
     path("payments/<int:payment_id>/authorise/", views.payment_authorise, name="payment_authorise"),
     path("payments/<int:payment_id>/cancel/", views.payment_cancel, name="payment_cancel"),

@@ -210,6 +210,13 @@ def post(client, url, data=None, *, expect=302):
     return response
 
 
+def batch_confirmation(batch) -> dict:
+    """What the batch page posts when its confirmation is ticked: the tick, and the count and total
+    the person saw (payments.forms.BatchStepForm)."""
+    batch.refresh_from_db()
+    return {"confirmed": "on", "payment_count": str(batch.payment_count), "total": str(batch.total)}
+
+
 def formset(prefix, rows, total=None):
     data = {
         f"{prefix}-TOTAL_FORMS": str(total or len(rows)),

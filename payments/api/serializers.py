@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from core.api.fields import IdField, MoneyField
 from network_packages.models import Supplier
-from payments.constants import PaymentStatus
+from payments.constants import AUTHORISE_MANY_MAX, PaymentStatus
 from payments.models import BankAccount, Payment, PaymentBatch, PaymentReturn, ReturnsImport
 from payments.selectors import payment_history
 
@@ -168,6 +168,36 @@ class BatchDetailSerializer(BatchSerializer):
 class BatchCreateSerializer(serializers.Serializer):
     payment_ids = serializers.ListField(child=IdField(), required=False, allow_empty=False, max_length=10_000)
     due_by = serializers.DateField(required=False)
+
+
+class PaymentsAuthoriseSerializer(serializers.Serializer):
+    payment_ids = serializers.ListField(
+        child=IdField(),
+        allow_empty=False,
+        max_length=AUTHORISE_MANY_MAX,
+        help_text=f"The payments to authorise: 1 to {AUTHORISE_MANY_MAX} ids (an id given twice counts once).",
+    )
+
+
+class AuthorisedPaymentSerializer(serializers.ModelSerializer):
+    amount = MoneyField()
+
+    class Meta:
+        model = Payment
+        fields = ["id", "reference", "amount", "status"]
+
+
+class RefusedPaymentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reason = serializers.CharField(help_text='Why it was not authorised; "Not found." for an id you cannot see.')
+
+
+class PaymentsAuthorisedSerializer(serializers.Serializer):
+    """What `POST /payments/authorise/` did: each payment is checked on its own, so some may be
+    authorised and others refused in the same call (both lists in id order)."""
+
+    authorised = AuthorisedPaymentSerializer(many=True)
+    refused = RefusedPaymentSerializer(many=True)
 
 
 class PaymentFilterSerializer(serializers.Serializer):

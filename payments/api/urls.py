@@ -22,6 +22,8 @@ urlpatterns = [
         name="api-supplier-bank-account-verify",
     ),
     path("payments/", views.PaymentList.as_view(), name="api-payments"),
+    # Before the routes of one payment: "authorise" is no payment id.
+    path("payments/authorise/", views.PaymentsAuthorise.as_view(), name="api-payments-authorise"),
     path("payments/<int:payment_id>/", views.PaymentDetail.as_view(), name="api-payment"),
     path("payments/<int:payment_id>/authorise/", views.PaymentAuthorise.as_view(), name="api-payment-authorise"),
     path("payments/<int:payment_id>/cancel/", views.PaymentCancel.as_view(), name="api-payment-cancel"),

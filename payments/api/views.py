@@ -188,6 +188,28 @@ class PaymentAuthorise(AuditedAPIView):
         return Response(s.PaymentSerializer(selectors.payment_get(user=request.user, payment_id=payment.pk)).data)
 
 
+class PaymentsAuthorise(AuditedAPIView):
+    """Authorise many scheduled payments at once. Each is checked on its own, as
+    `/payments/{id}/authorise/` checks it; the answer (200) lists those authorised and those
+    refused with the reason. An id you cannot see is refused as "Not found.", like one that does
+    not exist. 400 for a body that is not 1 to 500 ids, 403 for a role that cannot authorise."""
+
+    @extend_schema(
+        request=s.PaymentsAuthoriseSerializer,
+        responses=s.PaymentsAuthorisedSerializer,
+        operation_id="payments_authorise_many",
+    )
+    def post(self, request):
+        ensure_may(request.user, "payment_authorise")
+        data = _valid(s.PaymentsAuthoriseSerializer, request)
+        authorised, refused = services.payments_authorise_many(payment_ids=data["payment_ids"], by=request.user)
+        return Response(
+            s.PaymentsAuthorisedSerializer(
+                {"authorised": authorised, "refused": [{"id": pk, "reason": reason} for pk, reason in refused]}
+            ).data
+        )
+
+
 class BatchListCreate(AuditedMixin, generics.GenericAPIView):
     serializer_class = s.BatchSerializer
     queryset = PaymentBatch.objects.none()  # for the schema only

@@ -28,6 +28,7 @@ from payments.services.schedule import (  # noqa: F401
     instalment_dates,
     payment_authorise,
     payment_cancel,
+    payments_authorise_many,
     payments_cancel_unpaid,
     payments_pause,
     payments_schedule,

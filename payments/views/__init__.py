@@ -20,6 +20,7 @@ from payments.views.payments import (  # noqa: F401
     payment_cancel,
     payment_detail,
     payment_list,
+    payments_authorise,
 )
 from payments.views.reports import (  # noqa: F401
     budgets,

@@ -66,7 +66,18 @@ def _export_rows(batch):
     return [(code, label, made.get(code)) for code, label in ExportFormat.choices]
 
 
-def _batch_page(request, batch, *, form=None, status=200):
+# The irreversible steps of a batch that ask for a confirmation naming it, its count and its total.
+CONFIRMED_STEPS = {BatchStatus.OPEN: "approve", BatchStatus.EXPORTED: "confirm"}
+
+
+def _batch_page(request, batch, *, form=None, refused_step=None, status=200):
+    """The batch. `refused_step` is a confirmation form sent back (not ticked, or the batch changed, or
+    the service refused): its errors are shown, and the tick is offered afresh with the batch as it is now."""
+    step = CONFIRMED_STEPS.get(batch.status)
+    refused = refused_step if refused_step is not None else form
+    step_errors = []
+    if refused_step is not None:
+        step_errors = [*refused_step.errors.get("confirmed", []), *refused_step.non_field_errors()]
     return page(
         request,
         "payments/batch_detail.html",
@@ -78,7 +89,9 @@ def _batch_page(request, batch, *, form=None, status=200):
             ),
             "is_finance": has_role(request.user, Role.FINANCE_OFFICER),
             "form": EmptyForm(),
-            "all_forms": [form] if form else [],
+            "step_form": f.BatchStepForm(batch=batch, step=step) if step else None,
+            "step_errors": step_errors,
+            "all_forms": [refused] if refused else [],
             "downloadable": batch.status in (BatchStatus.EXPORTED, BatchStatus.CONFIRMED),
             "formats": ExportFormat.choices,
             "export_rows": _export_rows(batch),
@@ -94,37 +107,42 @@ def batch_detail(request, batch_id):
     return _batch_page(request, selectors.batch_get(user=request.user, batch_id=batch_id))
 
 
-def _batch_action(request, batch_id, call, message, *, step):
+def _confirmed_batch_action(request, batch_id, call, message, *, step, confirm):
+    """Approving a batch and confirming it paid cannot be undone: the POST must carry the tick whose
+    label names the batch, its count and its total (BatchStepForm), else it is a form error and
+    nothing changes. The API's endpoints take no confirmation (their clients are built against them)."""
     batch = selectors.batch_get(user=request.user, batch_id=batch_id)
     gate(request, step)
-    form = EmptyForm(request.POST)
+    form = f.BatchStepForm(request.POST, batch=batch, step=confirm)
     if run_service(form, lambda data: call(batch)):
         return done(request, message, reverse("payments:batch_detail", args=[batch.pk]))
     batch.refresh_from_db()
-    return _batch_page(request, batch, form=form, status=400)
+    return _batch_page(request, batch, refused_step=form, status=400)
 
 
 @login_required
 @require_POST
 def batch_approve(request, batch_id):
-    return _batch_action(
+    return _confirmed_batch_action(
         request,
         batch_id,
         lambda b: services.batch_approve(batch_id=b.pk, by=request.user),
         "The batch is approved. Export the file for the bank next.",
         step="batch_approve",
+        confirm="approve",
     )
 
 
 @login_required
 @require_POST
 def batch_confirm(request, batch_id):
-    return _batch_action(
+    return _confirmed_batch_action(
         request,
         batch_id,
         lambda b: services.batch_confirm(batch_id=b.pk, by=request.user),
         "The batch is confirmed as paid: its payments are marked paid.",
         step="batch_confirm",
+        confirm="confirm",
     )
 
 

@@ -413,6 +413,17 @@ def _payment_authorise(world):
     return lambda: payment_services.payment_authorise(payment_id=payment.pk, by=world.u.fin1), world.u.fin1
 
 
+def _payments_authorise_many(world):
+    package = scenario.package_approved(world, amount=Decimal("30.00"), frequency="weekly", instalments=2)
+    payee = package.items.first().payee
+    payment_services.bank_account_set(
+        member_id=payee.pk, by=world.u.fin1, account_name="M HARDY", sort_code="400000", account_number="12165678"
+    )
+    payment_services.bank_account_verify(member_id=payee.pk, by=world.u.fin2)
+    ids = list(package.payments.values_list("pk", flat=True))
+    return lambda: payment_services.payments_authorise_many(payment_ids=ids, by=world.u.fin1), world.u.fin1
+
+
 def _two_payments_authorised(world):
     return scenario.payments_authorised(world, amount=Decimal("30.00"), frequency="weekly", instalments=2)
 
@@ -786,6 +797,11 @@ ROWS: dict[str, Row] = {
     "payments.services.supplier_bank_account_set": Row(_supplier_bank_account_set, ["bank_details_entered"]),
     "payments.services.supplier_bank_account_verify": Row(_supplier_bank_account_verify, ["bank_details_verified"]),
     "payments.services.payment_authorise": Row(_payment_authorise, ["payment_authorised"]),
+    "payments.services.payments_authorise_many": Row(
+        _payments_authorise_many,
+        ["payment_authorised", "payment_authorised"],
+        why_several="each payment is authorised on its own: one event per payment (here two instalments)",
+    ),
     "payments.services.payments_schedule": Row(_payments_schedule, ["payments_scheduled"]),
     "payments.services.payments_cancel_unpaid": Row(
         _payments_cancel_unpaid,

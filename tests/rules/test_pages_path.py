@@ -13,7 +13,7 @@ from django.utils import timezone
 from fgdm.models import Case
 from network_packages.models import SupportPackage
 from payments.models import Payment, PaymentBatch
-from tests.helpers import formset, package_data, post, referral_data
+from tests.helpers import batch_confirmation, formset, package_data, post, referral_data
 from tests.helpers import page_ok as ok
 
 pytestmark = pytest.mark.django_db
@@ -175,7 +175,7 @@ def test_the_whole_path_through_the_pages(client, world):
     assert client.get(reverse("payments:batch_download", args=[batch.pk])).status_code == 404
 
     as_user(client, u.fin2)
-    post(client, reverse("payments:batch_approve", args=[batch.pk]))
+    post(client, reverse("payments:batch_approve", args=[batch.pk]), batch_confirmation(batch))
 
     as_user(client, u.fin1)
     response = client.post(reverse("payments:batch_export", args=[batch.pk]))
@@ -192,7 +192,7 @@ def test_the_whole_path_through_the_pages(client, world):
     again = client.get(reverse("payments:batch_download", args=[batch.pk]))
     assert again.status_code == 200 and again.getvalue() == body
 
-    post(client, reverse("payments:batch_confirm", args=[batch.pk]))
+    post(client, reverse("payments:batch_confirm", args=[batch.pk]), batch_confirmation(batch))
     batch.refresh_from_db()
     payment.refresh_from_db()
     assert batch.status == "confirmed" and payment.status == "paid"

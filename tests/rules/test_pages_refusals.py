@@ -13,7 +13,7 @@ from fgdm.models import Case, Child, NetworkMember
 from network_packages.models import SupportPackage
 from payments.models import Payment
 from tests import scenario
-from tests.helpers import formset, package_data, referral_data
+from tests.helpers import batch_confirmation, formset, package_data, referral_data
 
 pytestmark = pytest.mark.django_db
 
@@ -217,7 +217,7 @@ def test_batch_creator_cannot_approve_it(client, world):
     from payments.models import PaymentBatch
 
     batch = PaymentBatch.objects.get()
-    _error_page(client.post(reverse("payments:batch_approve", args=[batch.pk])), status=403)
+    _error_page(client.post(reverse("payments:batch_approve", args=[batch.pk]), batch_confirmation(batch)), status=403)
     batch.refresh_from_db()
     assert batch.status == "open"
     # bad batch input: a payment id that is not a choice

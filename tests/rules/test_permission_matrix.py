@@ -136,6 +136,7 @@ ROUTES = {
     "network_packages:package_pause": row("whole_case", post="package_pause"),
     "payments:payment_list": row(get="signed_in"),
     "payments:payment_authorise": row("payment", post="payment_authorise"),
+    "payments:payments_authorise": row(post="payment_authorise"),  # the ticked ones: ids in the body
     "payments:payment_detail": row("payment", get="read"),
     "payments:payment_cancel": row("payment", post="payment_cancel"),
     "payments:returns_import": row(get="returns_import", post="returns_import"),
@@ -207,6 +208,7 @@ ROUTES = {
     ),
     "api-payments": api(get="signed_in"),
     "api-payment-authorise": api("payment", post="payment_authorise"),
+    "api-payments-authorise": api(post="payment_authorise"),  # many: ids in the body
     "api-payment": api("payment", get="read"),
     "api-payment-cancel": api("payment", post="payment_cancel"),
     "api-payment-returns": api(get="returns_import", post="returns_import"),

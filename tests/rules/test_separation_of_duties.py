@@ -17,6 +17,7 @@ from network_packages.models import SupportPackage
 from payments import services as payment_services
 from payments.models import BankAccount, Payment, PaymentBatch
 from tests import scenario
+from tests.helpers import batch_confirmation
 
 pytestmark = pytest.mark.django_db
 DOORS = ("service", "api", "page")
@@ -137,6 +138,7 @@ def test_who_creates_a_batch_cannot_approve_it(world, api, client, door):
         user=world.u.fin1,
         api=api,
         client=client,
+        data=batch_confirmation(batch),  # the page's tick (the API takes no body)
         service=lambda u: payment_services.batch_approve(batch_id=batch.pk, by=u),
         api_path=f"/api/v1/payment-batches/{batch.pk}/approve/",
         page_path=reverse("payments:batch_approve", args=[batch.pk]),
