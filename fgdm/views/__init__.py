@@ -12,6 +12,7 @@ from fgdm.views.cases import (  # noqa: F401
     case_map,
     case_new,
     case_review,
+    case_stage,
     child_wishes,
     member_new,
     open_tasks,
