@@ -86,6 +86,8 @@ STEP_ROLES: dict[str, tuple[str, ...]] = {
     "case_reassign": MANAGERS,
     "task_reassign": MANAGERS,
     "caseload_view": MANAGERS,
+    # The case's practitioners or its managers (fgdm.services.ensure_may_change_stage).
+    "case_change_stage": (Role.PRACTITIONER, *MANAGERS),
     "case_record_consent": (Role.PRACTITIONER,),
     "case_review": (Role.PRACTITIONER,),
     "member_add": (Role.PRACTITIONER,),

@@ -8,10 +8,15 @@ class FgdmConfig(AppConfig):
 
     def ready(self):
         from audit.labels import register_state_labels
-        from fgdm.constants import ActionStatus, CaseStatus, MeetingStatus, Outcome, PlanStatus
+        from fgdm.constants import ActionStatus, CaseStatus, MeetingStatus, Outcome, PlanStatus, Stage
 
         register_state_labels(
-            CaseStatus.choices, MeetingStatus.choices, PlanStatus.choices, ActionStatus.choices, Outcome.choices
+            CaseStatus.choices,
+            MeetingStatus.choices,
+            PlanStatus.choices,
+            ActionStatus.choices,
+            Outcome.choices,
+            Stage.choices,  # a change of stage is on the trail as a move from one stage to another
         )
 
         from audit.retention import register

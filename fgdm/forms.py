@@ -118,6 +118,26 @@ class ReassignForm(AllocateForm):
             )
 
 
+class StageForm(forms.Form):
+    stage = forms.ChoiceField(label="New stage", widget=forms.RadioSelect, choices=[])
+    reason = forms.CharField(
+        label="Why the stage changes",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: the legal gateway meeting decided to start pre-proceedings.",
+    )
+    changed_on = date_field(
+        "Date of the change (optional)",
+        required=False,
+        help_text="The day the case moved to the new stage, if not today. Not before the case opened or its "
+        "last change of stage.",
+    )
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the stages the case can move to: it is already at its own.
+        self.fields["stage"].choices = [choice for choice in Stage.choices if choice[0] != case.stage]
+
+
 class ConsentForm(forms.Form):
     given_by = forms.CharField(label="Who gave consent", max_length=200, help_text="For example: Sarah Hardy (mother).")
     scope = forms.ChoiceField(

@@ -3,7 +3,8 @@
 from auditlog.registry import auditlog
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from viewflow.workflow.models import Process
 
@@ -124,6 +125,35 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"{self.reference} {self.family_name}"
+
+
+class StageChange(models.Model):
+    """One move of a case from one stage to another, kept as its stage history.
+
+    The first row of every case is its stage at referral (no `from_stage`, no reason); each later
+    row is a change made through `fgdm.services.case_change_stage`, with the date it took effect,
+    why and who recorded it. The case's `stage` is always the `to_stage` of its latest row.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.CharField(max_length=32, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(max_length=32, choices=Stage.choices)
+    changed_on = models.DateField(help_text="The day the case moved to the stage")
+    reason = models.TextField(blank=True)
+    changed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["changed_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(from_stage=F("to_stage")), name="stage_change_changes_stage"),
+            models.CheckConstraint(condition=Q(from_stage="") | ~Q(reason=""), name="stage_change_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        if not self.from_stage:
+            return f"Referred at {self.get_to_stage_display()}"
+        return f"{self.get_from_stage_display()} → {self.get_to_stage_display()}"
 
 
 class CaseUserObjectPermission(UserObjectPermissionBase):
@@ -404,6 +434,7 @@ for _model in (
     FamilyHub,
     Team,
     Case,
+    StageChange,
     Child,
     NetworkMember,
     Meeting,

@@ -12,21 +12,37 @@ def ensure_no_conflict(user, case_id: int) -> None:
         raise SeparationOfDuties("You have declared a conflict of interest in this case; someone else must act.")
 
 
+def _works_case(user, case) -> bool:
+    if case.lead_practitioner_id == user.pk:
+        return True
+    return has_role(user, Role.PRACTITIONER) and case.team.members.filter(pk=user.pk).exists()
+
+
+def _manages_case(user, case) -> bool:
+    if has_role(user, Role.SERVICE_MANAGER) or has_role(user, Role.HEAD_OF_SERVICE):
+        return True
+    return has_role(user, Role.TEAM_MANAGER) and case.team.managers.filter(pk=user.pk).exists()
+
+
 def ensure_can_work_case(user, case) -> None:
     """Practitioners of the case's team (and its lead) record the casework."""
     ensure_no_conflict(user, case.pk)
-    if case.lead_practitioner_id == user.pk:
-        return
-    if has_role(user, Role.PRACTITIONER) and case.team.members.filter(pk=user.pk).exists():
-        return
-    raise NotPermitted("Only the lead practitioner or a practitioner of the case's team can do this.")
+    if not _works_case(user, case):
+        raise NotPermitted("Only the lead practitioner or a practitioner of the case's team can do this.")
 
 
 def ensure_can_manage_case(user, case) -> None:
     """Managers over the case's locality (team managers of its team, service managers, head of service)."""
     ensure_no_conflict(user, case.pk)
-    if has_role(user, Role.SERVICE_MANAGER) or has_role(user, Role.HEAD_OF_SERVICE):
-        return
-    if has_role(user, Role.TEAM_MANAGER) and case.team.managers.filter(pk=user.pk).exists():
-        return
-    raise NotPermitted("Only a manager over this case's team can do this.")
+    if not _manages_case(user, case):
+        raise NotPermitted("Only a manager over this case's team can do this.")
+
+
+def ensure_can_work_or_manage_case(user, case) -> None:
+    """The case's practitioners or a manager over it: for decisions about the case's course that
+    either may record (its stage), not for the day-to-day casework or for approvals."""
+    ensure_no_conflict(user, case.pk)
+    if not (_works_case(user, case) or _manages_case(user, case)):
+        raise NotPermitted(
+            "Only the lead practitioner, a practitioner of the case's team or a manager over it can do this."
+        )

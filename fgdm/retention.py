@@ -5,7 +5,8 @@ A closed case is kept until its youngest child's 18th birthday plus seven years 
 child is looked after: the case closed with the outcome "child entered care", or an administrator
 marked it looked after (audit.LookedAfterMark; a mark saying "not looked after" wins over the
 outcome). Then what identifies the family is removed; the case, its dates, stages, states and
-outcome stay so that numbers and the money's trail still add up.
+outcome stay so that numbers and the money's trail still add up (the stage history keeps its
+stages and dates; the reasons for its changes are removed).
 """
 
 import datetime
@@ -15,7 +16,7 @@ from django.db.models import Max
 from audit.models import LookedAfterMark
 from audit.retention import Due, children_in_need_destroy_after, looked_after_destroy_after
 from fgdm.constants import CaseStatus, Outcome
-from fgdm.models import Case, Child, FamilyPlan, Meeting, NetworkMember, PlanAction, PreProceedings
+from fgdm.models import Case, Child, FamilyPlan, Meeting, NetworkMember, PlanAction, PreProceedings, StageChange
 
 CHILDREN_IN_NEED = "children_in_need"
 LOOKED_AFTER = "looked_after"
@@ -93,6 +94,9 @@ class CaseRecords:
         FamilyPlan.objects.filter(case=case).update(contingency="", return_reason="", monitoring="")
         PlanAction.objects.filter(plan__case=case).update(description=REMOVED, owner_text="", checked_by="")
         PreProceedings.objects.filter(case=case).update(declined_by="", exemption_reason="")
+        # The stage history keeps its stages and dates (for the numbers); why each change was made is
+        # case content. The stage at referral has no reason to remove.
+        StageChange.objects.filter(case=case).exclude(reason="").update(reason=REMOVED)
         removed = [
             "family name",
             "referral reason",
@@ -103,6 +107,7 @@ class CaseRecords:
             "meeting venues, attendees and notes",
             "plans' contingencies, reasons and actions",
             "bottom lines, who withdrew consent, preparation notes and pre-proceedings reasons",
+            "the reasons for changes of stage",
         ]
         case.refresh_from_db()
         return case, removed

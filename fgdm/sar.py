@@ -98,6 +98,21 @@ def collect(subject: Subject) -> list[Section]:
     )
     sections.append(case_section)
 
+    stages = Section("Stages of the case", "case record")
+    for change in case.stage_changes.order_by("changed_on", "id"):
+        title = (
+            f"Referred at {change.get_to_stage_display()}"
+            if not change.from_stage
+            else f"{change.get_from_stage_display()} to {change.get_to_stage_display()}"
+        )
+        stages.records.append(
+            Record(title)
+            .add("Stage", change.get_to_stage_display())
+            .add("From", change.changed_on)
+            .add("Why it changed", change.reason, THIRD_FREE_TEXT)
+        )
+    sections.append(stages)
+
     others = Section("Other people in the case", "case record")
     for other in case.children.exclude(pk=subject.id if subject.kind == "child" else None):
         redact = THIRD_CHILD if subject.kind == "child" else "third party: a child (unless you act for them)"

@@ -3,7 +3,17 @@
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 
-from fgdm.models import Case, Child, FamilyPlan, Locality, Meeting, NetworkMember, PlanAction, PreProceedings
+from fgdm.models import (
+    Case,
+    Child,
+    FamilyPlan,
+    Locality,
+    Meeting,
+    NetworkMember,
+    PlanAction,
+    PreProceedings,
+    StageChange,
+)
 from fgdm.visibility import (
     action_scope,
     case_scope,
@@ -57,7 +67,8 @@ def case_get(*, user, case_id) -> Case:
 
 
 def case_detail(*, user, case_id) -> Case:
-    """A case with its children, network, meetings, plans (and actions) loaded in a few queries."""
+    """A case with its children, network, meetings, plans (and actions) and stage history loaded in a
+    few queries."""
     case = case_get(user=user, case_id=case_id)
     return (
         Case.objects.filter(pk=case.pk)
@@ -66,6 +77,7 @@ def case_detail(*, user, case_id) -> Case:
             "children",
             "network_members",
             Prefetch("meetings", queryset=Meeting.objects.select_related("coordinator")),
+            Prefetch("stage_changes", queryset=StageChange.objects.select_related("changed_by")),
             Prefetch(
                 "plans",
                 queryset=FamilyPlan.objects.prefetch_related("actions__owner_member").order_by("-version"),

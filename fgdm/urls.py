@@ -17,6 +17,7 @@ urlpatterns = [
     path("cases/<int:case_id>/consent/", views.case_consent, name="case_consent"),
     path("cases/<int:case_id>/members/new/", views.member_new, name="member_new"),
     path("cases/<int:case_id>/meetings/new/", views.meeting_new, name="meeting_new"),
+    path("cases/<int:case_id>/stage/", views.case_stage, name="case_stage"),
     path("cases/<int:case_id>/review/", views.case_review, name="case_review"),
     path("cases/<int:case_id>/consent/withdraw/", views.case_consent_withdraw, name="case_consent_withdraw"),
     path("cases/<int:case_id>/bottom-lines/", views.case_bottom_lines, name="case_bottom_lines"),

@@ -379,21 +379,29 @@ def case_mapping_network(ctx):
 
 
 def case_conference_in_preparation(ctx):
-    """West, pre-proceedings: a Family Group Conference booked; coord is preparing the network."""
+    """West, referred at child protection and moved to pre-proceedings: a Family Group Conference
+    booked; coord is preparing the network."""
     case = _refer(
         ctx,
         by="prac.west",
         family_name="Hollis",
         locality="west",
         hub="Bridport Children's Centre",
-        stage=Stage.PRE_PROCEEDINGS,
-        reason="Pre-proceedings letter sent. Concerns about neglect and school attendance; the family want to "
+        stage=Stage.CHILD_PROTECTION,
+        reason="On a child protection plan: concerns about neglect and school attendance; the family want to "
         "show they can keep Ruby and Kai safe at home with support from their network.",
         children=[("Ruby", "Hollis", datetime.date(2013, 4, 30)), ("Kai", "Hollis", datetime.date(2017, 10, 8))],
         lives_with="Mother",
         consent="Danielle Hollis (mother)",
     )
     _allocate(ctx, case, manager="tm.west", lead="prac.west")
+    case_services.case_change_stage(
+        case_id=case.pk,
+        by=ctx.u("tm.west"),
+        stage=Stage.PRE_PROCEEDINGS,
+        reason="Legal gateway meeting: the child protection plan is not enough to keep Ruby and Kai safe; a "
+        "letter before proceedings goes to their mother.",
+    )
     case_services.pre_proceedings_record_offer(case_id=case.pk, by=ctx.u("prac.west"), letter_sent_on=ctx.today)
     people = _members(
         ctx,

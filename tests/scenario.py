@@ -168,8 +168,9 @@ def approved_batch(world, *, amount="123.45", instalments=3, name="Mrs Zoë O'Br
     return batch
 
 
-def closed_case(world, *, born=BORN_LONG_AGO, outcome="remained_at_home", family="Hardy"):
-    """A case taken through a family network meeting to its review, and closed there."""
+def closed_case(world, *, born=BORN_LONG_AGO, outcome="remained_at_home", family="Hardy", stages=()):
+    """A case taken through a family network meeting to its review, and closed there; `stages`:
+    (stage, reason) pairs of changes of stage made once it is allocated."""
     case = case_services.case_create(
         by=world.u.prac_east,
         family_name=family,
@@ -184,6 +185,8 @@ def closed_case(world, *, born=BORN_LONG_AGO, outcome="remained_at_home", family
         ],
     )
     case_services.case_allocate(case_id=case.pk, by=world.u.tm_east, lead_practitioner=world.u.prac_east)
+    for stage, reason in stages:
+        case_services.case_change_stage(case_id=case.pk, by=world.u.prac_east, stage=stage, reason=reason)
     nan = case_services.member_add(
         case_id=case.pk,
         by=world.u.prac_east,

@@ -144,6 +144,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "CaseStatusEnum": "fgdm.constants.CaseStatus",
+        "StageEnum": "fgdm.constants.Stage",
         "MeetingStatusEnum": "fgdm.constants.MeetingStatus",
         "PlanStatusEnum": "fgdm.constants.PlanStatus",
         "ActionStatusEnum": "fgdm.constants.ActionStatus",

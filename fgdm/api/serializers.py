@@ -17,6 +17,7 @@ from fgdm.models import (
     NetworkMember,
     PlanAction,
     PreProceedings,
+    StageChange,
     Team,
 )
 
@@ -102,6 +103,30 @@ class CurrentTaskSerializer(serializers.Serializer):
     owner = serializers.CharField(allow_null=True)
 
 
+class StageChangeSerializer(serializers.ModelSerializer):
+    """One row of a case's stage history; the first (no `from_stage`) is the stage at referral."""
+
+    changed_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, help_text="Username of the person who recorded the change"
+    )
+
+    class Meta:
+        model = StageChange
+        fields = ["from_stage", "to_stage", "changed_on", "reason", "changed_by", "changed_at"]
+        extra_kwargs = {
+            "from_stage": {"help_text": "Empty on the first row: the stage at referral"},
+            "reason": {"help_text": "Why the stage changed; empty on the first row"},
+        }
+
+
+def stage_history_of(case) -> list[StageChange]:
+    """The case's stage history, oldest first, in one query (or none, when prefetched)."""
+    cache = getattr(case, "_prefetched_objects_cache", {})
+    if "stage_changes" in cache:
+        return list(case.stage_changes.all())
+    return list(StageChange.objects.filter(case_id=case.pk).select_related("changed_by").order_by("changed_on", "id"))
+
+
 class CaseSerializer(CaseListSerializer):
     hub = serializers.PrimaryKeyRelatedField(read_only=True)
     team = serializers.SlugRelatedField(slug_field="code", read_only=True)
@@ -109,6 +134,7 @@ class CaseSerializer(CaseListSerializer):
     children = ChildSerializer(many=True, read_only=True)
     current_tasks = serializers.SerializerMethodField()
     plan_progress = serializers.SerializerMethodField()
+    stage_history = serializers.SerializerMethodField()
 
     class Meta:
         model = Case
@@ -138,12 +164,19 @@ class CaseSerializer(CaseListSerializer):
             "children",
             "current_tasks",
             "plan_progress",
+            "stage_history",
         ]
 
     @staticmethod
     @extend_schema_field(CurrentTaskSerializer(many=True))
     def get_current_tasks(case):
         return open_tasks_of(case)
+
+    @staticmethod
+    @extend_schema_field(StageChangeSerializer(many=True))
+    def get_stage_history(case):
+        """Every change of the case's stage, oldest first; the first row is the stage at referral."""
+        return StageChangeSerializer(stage_history_of(case), many=True).data
 
     @staticmethod
     @extend_schema_field(PlanProgressSerializer(allow_null=True))
@@ -178,6 +211,12 @@ class CaseCreateSerializer(serializers.Serializer):
 
 class AllocateSerializer(serializers.Serializer):
     lead_practitioner = UsernameField()
+
+
+class StageSerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    reason = serializers.CharField()
+    changed_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
 class ConsentSerializer(serializers.Serializer):

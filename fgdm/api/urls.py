@@ -44,6 +44,7 @@ urlpatterns = [
     path("plan-actions/<int:action_id>/done/", views.ActionDone.as_view(), name="api-action-done"),
     path("cases/<int:case_id>/transfer/", views.CaseTransfer.as_view(), name="api-case-transfer"),
     path("cases/<int:case_id>/reassign/", views.CaseReassign.as_view(), name="api-case-reassign"),
+    path("cases/<int:case_id>/stage/", views.CaseStage.as_view(), name="api-case-stage"),
     path("cases/<int:case_id>/review/", views.CaseReview.as_view(), name="api-case-review"),
     path("cases/<int:case_id>/network-members/", views.MemberListCreate.as_view(), name="api-case-members"),
     path("cases/<int:case_id>/meetings/", views.MeetingListCreate.as_view(), name="api-case-meetings"),

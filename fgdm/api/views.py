@@ -269,6 +269,18 @@ class CaseReassign(AuditedAPIView):
         return Response(s.CaseSerializer(case).data)
 
 
+class CaseStage(AuditedAPIView):
+    """Change the case's stage, with the reason and (optionally) the date it changed."""
+
+    @extend_schema(request=s.StageSerializer, responses=s.CaseSerializer)
+    def post(self, request, case_id):
+        case = selectors.case_get(user=request.user, case_id=case_id)
+        ensure_may(request.user, "case_change_stage")
+        data = _valid(s.StageSerializer, request)
+        case = services.case_change_stage(case_id=case.pk, by=request.user, **data)
+        return Response(s.CaseSerializer(case).data)
+
+
 class CaseReview(AuditedAPIView):
     @extend_schema(request=s.ReviewSerializer, responses=s.CaseSerializer)
     def post(self, request, case_id):

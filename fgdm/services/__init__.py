@@ -4,6 +4,7 @@ event, tell the process). Split by aggregate; import them from here."""
 from fgdm.services.cases import (  # noqa: F401
     ChildInput,
     case_allocate,
+    case_change_stage,
     case_create,
     case_reassign,
     case_record_consent,
@@ -14,6 +15,7 @@ from fgdm.services.cases import (  # noqa: F401
     child_record_wishes,
     conflict_declare,
     ensure_born,
+    ensure_may_change_stage,
     member_add,
     practitioner_by_username,
     reviews_escalate_overdue,

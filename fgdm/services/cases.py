@@ -1,5 +1,5 @@
-"""Cases: referral, allocation, consent, bottom lines, the children and the network, transfers,
-reviews and declared conflicts."""
+"""Cases: referral, allocation, consent, bottom lines, the stage and its history, the children and
+the network, transfers, reviews and declared conflicts."""
 
 import datetime
 import uuid
@@ -29,9 +29,15 @@ from fgdm.models import (
     FamilyHub,
     Locality,
     NetworkMember,
+    StageChange,
     Team,
 )
-from fgdm.permissions import ensure_can_manage_case, ensure_can_work_case, ensure_no_conflict
+from fgdm.permissions import (
+    ensure_can_manage_case,
+    ensure_can_work_case,
+    ensure_can_work_or_manage_case,
+    ensure_no_conflict,
+)
 from fgdm.visibility import grant_case_access, revoke_case_access
 
 
@@ -118,6 +124,8 @@ def case_create(
     )
     case.reference = f"FGDM-{today.year}-{case.pk:06d}"
     case.save(update_fields=["reference"])
+    # The stage at referral is the first row of the stage history (recorded by the referral's event).
+    StageChange.objects.create(case=case, from_stage="", to_stage=stage, changed_on=today, changed_by=by)
     for child in children:
         if child.participation and child.participation not in ChildParticipation.values:
             raise RuleBroken(f"Unknown way of taking part “{child.participation}”.", field="children")
@@ -154,6 +162,72 @@ def case_allocate(*, case_id: int, by, lead_practitioner) -> Case:
     grant_case_access(lead_practitioner, case, "work_case")
     _move_case(case, CaseStatus.ALLOCATED, by=by, reason=f"Lead practitioner: {lead_practitioner.get_username()}")
     workflow.advance(process=case.process, action="case_allocated", by=by)
+    return case
+
+
+def ensure_may_change_stage(user, case: Case) -> None:
+    """Whether this person may change this case's stage now (the service's check; pages ask it to
+    offer the button). The lead practitioner, a practitioner of the case's team or a manager over
+    it may record the change: the decision to escalate or step down is often a manager's, and the
+    practitioner keeps the record.
+
+    Raises NotPermitted (none of those; a declared conflict), InvalidTransition (closed case).
+    """
+    ensure_can_work_or_manage_case(user, case)
+    if case.status == CaseStatus.CLOSED:
+        raise InvalidTransition("The case is closed: its stage cannot change while it is closed.")
+
+
+@transaction.atomic
+def case_change_stage(*, case_id: int, by, stage: str, reason: str, changed_on: datetime.date | None = None) -> Case:
+    """Move the case to another stage (family help, child protection, pre-proceedings, kinship) from
+    a date (today if not given), with the reason; the move is added to the case's stage history.
+    Rules that depend on the stage (the pre-proceedings duty, conferences at pre-proceedings) read
+    the current stage, so they apply from this moment.
+
+    Raises NotPermitted, InvalidTransition (closed case; already at that stage), RuleBroken (unknown
+    stage; no reason; a date in the future, before the case opened or before its last change).
+    """
+    case = _lock_case(case_id)
+    ensure_may_change_stage(by, case)
+    if stage not in Stage.values:
+        raise RuleBroken(f"Unknown stage “{stage}”.", field="stage")
+    if stage == case.stage:
+        raise InvalidTransition(
+            f"The case is already at {Stage(stage).label.lower()}: choose another stage to move it to."
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise RuleBroken("Say why the stage changes.", field="reason")
+    today = timezone.localdate()
+    changed_on = changed_on or today
+    if changed_on > today:
+        raise RuleBroken("The stage cannot change on a date in the future.", field="changed_on")
+    if changed_on < case.opened_on:
+        raise RuleBroken(
+            f"The stage cannot change before the case opened on {case.opened_on:%-d %B %Y}.", field="changed_on"
+        )
+    last = case.stage_changes.order_by("-changed_on", "-id").first()
+    if last is not None and changed_on < last.changed_on:
+        raise RuleBroken(
+            f"The stage cannot change before its last change, on {last.changed_on:%-d %B %Y}.", field="changed_on"
+        )
+    previous = case.stage
+    StageChange.objects.create(
+        case=case, from_stage=previous, to_stage=stage, changed_on=changed_on, reason=reason, changed_by=by
+    )
+    case.stage = stage
+    case.save(update_fields=["stage", "updated_at"])
+    record_event(
+        obj=case,
+        action="stage_changed",
+        by=by,
+        case_id=case.pk,
+        from_state=previous,
+        to_state=stage,
+        reason=reason,
+        changes={"changed_on": changed_on.isoformat()},
+    )
     return case
 
 

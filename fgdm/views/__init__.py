@@ -13,6 +13,7 @@ from fgdm.views.cases import (  # noqa: F401
     case_new,
     case_reassign,
     case_review,
+    case_stage,
     child_wishes,
     member_new,
     open_tasks,

@@ -1,5 +1,5 @@
 """Case pages: the list, a new referral, the case page and its map, and the case's own steps
-(allocation, consent, bottom lines, the network, the children's wishes, the review)."""
+(allocation, consent, bottom lines, the stage, the network, the children's wishes, the review)."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -11,11 +11,12 @@ from audit.labels import state_label
 from audit.selectors import case_trail
 from audit.services import record_access
 from core import workflow
+from core.exceptions import DomainError
 from core.flowmap import flow_map
 from core.pages import allowed, done, form_page, gate, page, run_service, sections_for
 from fgdm import forms as f
 from fgdm import selectors, services
-from fgdm.constants import CaseStatus, PlanStatus
+from fgdm.constants import CaseStatus, PlanStatus, Stage
 from fgdm.permissions import ensure_can_manage_case, ensure_can_work_case
 from fgdm.services import ChildInput
 from fgdm.visibility import sees_whole_case
@@ -90,6 +91,15 @@ def case_new(request):
     )
 
 
+def may_change_stage(user, case) -> bool:
+    """Whether to offer "Change the stage": the service's own check (fgdm.services.ensure_may_change_stage)."""
+    try:
+        services.ensure_may_change_stage(user, case)
+    except DomainError:
+        return False
+    return True
+
+
 def _events(case):
     """The latest 20 entries of the case's trail, in words."""
     events = list(case_trail(case_id=case.pk).select_related("actor")[:20])
@@ -142,12 +152,14 @@ def case_detail(request, case_id):
             "sees_whole_case": whole,
             "can_work": allowed(ensure_can_work_case, request.user, case),
             "can_manage": allowed(ensure_can_manage_case, request.user, case),
+            "can_change_stage": may_change_stage(request.user, case),
+            "stage_history": list(case.stage_changes.all()),
             "tasks": open_tasks(case)
             if whole
             else [t for t in open_tasks(case) if t["task"].owner_id == request.user.pk],
             "map": case_flow_map(case),
             "latest_progress": plans[0].progress() if plans else None,
-            "pre_proceedings": getattr(case, "pre_proceedings", None) if case.stage == "pre_proceedings" else None,
+            "pre_proceedings": getattr(case, "pre_proceedings", None) if case.stage == Stage.PRE_PROCEEDINGS else None,
             "escalations": list(case.review_escalations.filter(resolved_at__isnull=True)) if whole else [],
         },
     )
@@ -249,6 +261,37 @@ def case_reassign(request, case_id):
             f"{case.reference} is now led by "
             f"{case.lead_practitioner.get_full_name() or case.lead_practitioner.get_username()}."
         ),
+    )
+
+
+@login_required
+def case_stage(request, case_id):
+    def context(case):
+        history = list(case.stage_changes.select_related("changed_by"))
+        return {"stage_history": history, "stage_label": case.get_stage_display()}
+
+    return _case_step(
+        request,
+        case_id,
+        step="case_change_stage",
+        title="Change the stage",
+        form_class=f.StageForm,
+        form_kwargs=lambda case: {"case": case},
+        button="Change the stage",
+        intro="Record that the case has moved to another stage, with the reason and the day it changed. The change "
+        "is kept in the case's stage history. Rules that depend on the stage apply from the change: at "
+        "pre-proceedings, the duty to offer a family meeting, and meetings arranged there are Family Group "
+        "Conferences.",
+        template="fgdm/case_stage.html",
+        context=context,
+        call=lambda case, data: services.case_change_stage(
+            case_id=case.pk,
+            by=request.user,
+            stage=data["stage"],
+            reason=data["reason"],
+            changed_on=data["changed_on"],
+        ),
+        message=lambda case: f"{case.reference} is now at {case.get_stage_display().lower()}.",
     )
 
 

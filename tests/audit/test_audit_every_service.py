@@ -119,6 +119,13 @@ def _case_reassign(world):
     ), world.u.tm_east
 
 
+def _case_change_stage(world):
+    case = scenario.allocated(world)
+    return lambda: case_services.case_change_stage(
+        case_id=case.pk, by=world.u.prac_east, stage="pre_proceedings", reason="Legal gateway meeting"
+    ), world.u.prac_east
+
+
 def _member_add(world):
     case = scenario.allocated(world)
     return lambda: case_services.member_add(
@@ -697,6 +704,7 @@ ROWS: dict[str, Row] = {
     ),
     "fgdm.services.case_transfer": Row(_case_transfer, ["case_transferred"]),
     "fgdm.services.case_reassign": Row(_case_reassign, ["case_reassigned"]),
+    "fgdm.services.case_change_stage": Row(_case_change_stage, ["stage_changed"]),
     "fgdm.services.member_add": Row(_member_add, ["member_added"]),
     "fgdm.services.meeting_schedule": Row(
         _meeting_schedule,
@@ -859,6 +867,9 @@ READS_ONLY: dict[str, Callable] = {
         lambda: case_services.working_days_between(datetime.date(2026, 11, 20), datetime.date(2026, 11, 23))
     ),
     "fgdm.services.ensure_born": lambda world: lambda: case_services.ensure_born(datetime.date(2020, 1, 1)),
+    "fgdm.services.ensure_may_change_stage": lambda world: (
+        lambda case: lambda: case_services.ensure_may_change_stage(world.u.tm_east, case)
+    )(scenario.allocated(world)),
     "network_packages.services.required_tier": lambda world: lambda: package_services.required_tier(Decimal("10.00")),
     "network_packages.services.approver_limit": lambda world: lambda: package_services.approver_limit(world.u.tm_east),
     "network_packages.services.package_is_editable": lambda world: (

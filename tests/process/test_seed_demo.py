@@ -183,6 +183,11 @@ class TestDemoCases:
 
     def test_conference_being_prepared_by_coord(self, seeded):
         case = case_of("Hollis")
+        assert list(case.stage_changes.values_list("from_stage", "to_stage", "changed_by__username")) == [
+            ("", "child_protection", "prac.west"),
+            ("child_protection", "pre_proceedings", "tm.west"),
+        ]
+        assert case.stage == "pre_proceedings" and case.pre_proceedings.status == "offered"
         meeting = case.meetings.get()
         assert meeting.model == MeetingModel.FGC
         assert meeting.coordinator.username == "coord"

@@ -38,7 +38,13 @@ class TestCases:
         )
         detail = ok(api.as_user(world.u.prac_east).get(f"/api/v1/cases/{created['id']}/"))
         assert detail == created
-        assert detail | {"opened_on": "", "consent_recorded_at": "", "children": [], "current_tasks": []} == {
+        assert detail | {
+            "opened_on": "",
+            "consent_recorded_at": "",
+            "children": [],
+            "current_tasks": [],
+            "stage_history": [],
+        } == {
             "id": created["id"],
             "reference": f"FGDM-{timezone.localdate().year}-{created['id']:06d}",
             "family_name": "Hardy",
@@ -64,7 +70,11 @@ class TestCases:
             "children": [],
             "current_tasks": [],
             "plan_progress": None,
+            "stage_history": [],
         }
+        assert [(r["from_stage"], r["to_stage"], r["reason"], r["changed_by"]) for r in detail["stage_history"]] == [
+            ("", "kinship", "", "prac.east")
+        ]
         assert [(c["first_name"], c["date_of_birth"]) for c in detail["children"]] == [
             ("Lily", "2017-03-09"),
             ("Tom", "2019-11-30"),

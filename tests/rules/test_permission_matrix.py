@@ -107,6 +107,7 @@ ROUTES = {
     "fgdm:member_new": row("case", get="member_add", post="member_add"),
     "fgdm:meeting_new": row("case", get="meeting_schedule", post="meeting_schedule"),
     "fgdm:case_review": row("case", get="case_review", post="case_review"),
+    "fgdm:case_stage": row("case", get="case_change_stage", post="case_change_stage"),
     "fgdm:meeting_prepare": row(
         "case", get="meeting_prepare", post="meeting_prepare", deny={("prac_east", "in", "post")}
     ),
@@ -168,6 +169,7 @@ ROUTES = {
     "api-case-transfer": api("case", post="case_transfer"),
     "api-case-reassign": api("case", post="case_reassign"),
     "api-case-review": api("case", post="case_review"),
+    "api-case-stage": api("case", post="case_change_stage"),
     "api-case-members": api("case", get="read", post="member_add"),
     "api-case-meetings": api("case", get="read", post="meeting_schedule"),
     "api-case-audit": api("whole_case", get="read"),
