@@ -87,6 +87,36 @@ class ChildForm(forms.Form):
 ChildFormSet = forms.formset_factory(ChildForm, extra=3, max_num=3, min_num=1, validate_min=True, validate_max=True)
 
 
+# -- correcting the record ------------------------------------------------------------------
+
+
+class CaseDetailsForm(forms.Form):
+    family_name = forms.CharField(label="Family name", max_length=100)
+    referral_reason = forms.CharField(label="Reason for the referral", widget=forms.Textarea(attrs={"rows": 4}))
+    hub = HubChoiceField(
+        label="Family hub (optional)", required=False, queryset=FamilyHub.objects.none(), empty_label="None"
+    )
+    child_lives_with = forms.CharField(label="Who the children live with (optional)", max_length=200, required=False)
+
+    def __init__(self, *args, case, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "family_name": case.family_name,
+                "referral_reason": case.referral_reason,
+                "hub": case.hub_id,
+                "child_lives_with": case.child_lives_with,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["hub"].queryset = case.locality.hubs.select_related("locality").order_by("name")
+        self.fields[
+            "hub"
+        ].help_text = (
+            f"Hubs in {case.locality.name}. A family that moved to another locality is transferred by a manager."
+        )
+
+
 # -- case steps -----------------------------------------------------------------------------
 
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("cases/<int:case_id>/map.svg", views.case_map, name="case_map"),
     path("cases/<int:case_id>/timeline/", timeline_views.case_timeline, name="case_timeline"),
     path("cases/<int:case_id>/timeline.csv", timeline_views.case_timeline_csv, name="case_timeline_csv"),
+    path("cases/<int:case_id>/edit/", views.case_edit, name="case_edit"),
     path("cases/<int:case_id>/allocate/", views.case_allocate, name="case_allocate"),
     path("cases/<int:case_id>/consent/", views.case_consent, name="case_consent"),
     path("cases/<int:case_id>/members/new/", views.member_new, name="member_new"),

@@ -176,6 +176,16 @@ class CaseCreateSerializer(serializers.Serializer):
     consent_given_by = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
 
 
+class CaseUpdateSerializer(serializers.Serializer):
+    """Correct a case's details (PATCH: send only what changes). Not the stage (its own step, with
+    its history) nor the locality or team (a transfer)."""
+
+    family_name = serializers.CharField(max_length=100, required=False)
+    referral_reason = serializers.CharField(required=False)
+    hub = serializers.PrimaryKeyRelatedField(queryset=FamilyHub.objects.all(), required=False, allow_null=True)
+    child_lives_with = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
 class AllocateSerializer(serializers.Serializer):
     lead_practitioner = UsernameField()
 

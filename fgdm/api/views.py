@@ -21,6 +21,7 @@ from fgdm import selectors, services
 from fgdm.api import serializers as s
 from fgdm.models import DeclaredConflict, FamilyHub, Locality, Meeting, NetworkMember
 from fgdm.services import ActionInput, ChildInput
+from fgdm.services.cases import CASE_CHANGED_ELSEWHERE
 
 
 class TokenView(AuditedMixin, ObtainAuthToken):
@@ -131,6 +132,17 @@ class CaseDetail(AuditedAPIView):
     def get(self, request, case_id):
         case = selectors.case_get(user=request.user, case_id=case_id)
         record_access(by=request.user, what="case", door="api", obj=case, case_id=case.pk, path=request.path)
+        return Response(s.CaseSerializer(case).data)
+
+    @extend_schema(request=s.CaseUpdateSerializer, responses=s.CaseSerializer)
+    def patch(self, request, case_id):
+        """Correct the case's details. The stage, locality and team are refused here (400): they
+        change through their own steps."""
+        case = selectors.case_get(user=request.user, case_id=case_id)
+        ensure_may(request.user, "case_update")
+        data = _valid(s.CaseUpdateSerializer, request)
+        elsewhere = {name: request.data[name] for name in CASE_CHANGED_ELSEWHERE if name in request.data}
+        case = services.case_update(case_id=case.pk, by=request.user, **elsewhere, **data)
         return Response(s.CaseSerializer(case).data)
 
 

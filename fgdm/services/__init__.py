@@ -9,6 +9,7 @@ from fgdm.services.cases import (  # noqa: F401
     case_review,
     case_set_bottom_lines,
     case_transfer,
+    case_update,
     case_withdraw_consent,
     child_record_wishes,
     conflict_declare,

@@ -420,6 +420,90 @@ def case_transfer(*, case_id: int, by, team: Team, lead_practitioner, locality: 
     return case
 
 
+# What "correct the case's details" may change, and where the rest is changed instead.
+CASE_DETAILS = ("family_name", "referral_reason", "hub", "child_lives_with")
+CASE_CHANGED_ELSEWHERE = {
+    "stage": "The stage changes with its own step, which keeps the stage's history.",
+    "locality": "A case moves to another locality by a transfer (a manager's step).",
+    "team": "A case moves to another team by a transfer (a manager's step).",
+    "lead_practitioner": "A case's lead practitioner changes by a transfer (a manager's step).",
+    "status": "A case's status changes only through the steps of the case.",
+}
+
+
+def _hub_of(value, case: Case) -> FamilyHub | None:
+    """The hub named by `value` (a hub, its id or None), in the case's locality. Raises RuleBroken."""
+    if value in (None, ""):
+        return None
+    try:
+        hub = value if isinstance(value, FamilyHub) else FamilyHub.objects.filter(pk=value).first()
+    except (ValueError, TypeError):
+        hub = None
+    if hub is None:
+        raise RuleBroken("Choose a family hub that exists.", field="hub")
+    if hub.locality_id != case.locality_id:
+        raise RuleBroken(
+            f"That family hub is in another locality; choose one in {case.locality.name} "
+            "(a family that moved is transferred first).",
+            field="hub",
+        )
+    return hub
+
+
+@transaction.atomic
+def case_update(*, case_id: int, by, **changes) -> Case:
+    """Correct a case's details: the family name, the referral reason, the family hub (within the
+    case's locality) and who the children live with. Records one `case_updated` event with the
+    before and after of what changed, and nothing if nothing did.
+
+    Raises NotPermitted (not a practitioner of the case), InvalidTransition (closed case),
+    RuleBroken (an empty family name or reason, a hub elsewhere, a field changed by another step —
+    stage, locality, team — or unknown).
+    """
+    case = _lock_case(case_id)
+    ensure_can_work_case(by, case)
+    if case.status == CaseStatus.CLOSED:
+        raise InvalidTransition("The case is closed: a manager must reopen it before its details can be corrected.")
+    for name in changes:
+        if name in CASE_CHANGED_ELSEWHERE:
+            raise RuleBroken(CASE_CHANGED_ELSEWHERE[name], field=name)
+        if name not in CASE_DETAILS:
+            raise RuleBroken(f"“{name}” is not a detail of the case that can be corrected here.", field=name)
+    wanted = {}
+    if "family_name" in changes:
+        wanted["family_name"] = " ".join(str(changes["family_name"] or "").split())
+        if not wanted["family_name"]:
+            raise RuleBroken("Give the family name.", field="family_name")
+    if "referral_reason" in changes:
+        wanted["referral_reason"] = str(changes["referral_reason"] or "").strip()
+        if not wanted["referral_reason"]:
+            raise RuleBroken("Give the reason for the referral.", field="referral_reason")
+    if "child_lives_with" in changes:
+        wanted["child_lives_with"] = str(changes["child_lives_with"] or "").strip()
+    if "hub" in changes:
+        wanted["hub"] = _hub_of(changes["hub"], case)
+    for name, value in wanted.items():
+        limit = getattr(Case._meta.get_field(name), "max_length", None)
+        if limit and isinstance(value, str) and len(value) > limit:
+            raise RuleBroken(f"At most {limit} characters.", field=name)
+
+    def shown(name, value):
+        return (value.name if value else None) if name == "hub" else value
+
+    changed = {
+        name: [shown(name, getattr(case, name)), shown(name, value)]
+        for name, value in wanted.items()
+        if getattr(case, name) != value
+    }
+    if not changed:
+        return case
+    for name in changed:
+        setattr(case, name, wanted[name])
+    case.save(update_fields=[*changed, "updated_at"])
+    record_event(obj=case, action="case_updated", by=by, case_id=case.pk, changes=changed)
+    return case
+
+
 def practitioner_by_username(username: str):
     """Look up a user by username for inputs that name people (lead practitioner, coordinator)."""
     try:

@@ -7,6 +7,7 @@ from fgdm.views.cases import (  # noqa: F401
     case_consent,
     case_consent_withdraw,
     case_detail,
+    case_edit,
     case_flow_map,
     case_list,
     case_map,

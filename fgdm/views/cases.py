@@ -231,6 +231,24 @@ def case_allocate(request, case_id):
 
 
 @login_required
+def case_edit(request, case_id):
+    return _case_step(
+        request,
+        case_id,
+        step="case_update",
+        title="Correct the case's details",
+        form_class=f.CaseDetailsForm,
+        form_kwargs=lambda case: {"case": case},
+        button="Save the corrections",
+        intro="Put right the family name, the reason for the referral, the family hub or who the children live "
+        "with. The stage has its own step, which keeps its history; a manager transfers a case to another "
+        "locality or team. The case's history records what changed, from what and to what.",
+        call=lambda case, data: services.case_update(case_id=case.pk, by=request.user, **data),
+        message="The case's details are saved.",
+    )
+
+
+@login_required
 def case_consent(request, case_id):
     return _case_step(
         request,

@@ -112,6 +112,20 @@ def _case_transfer(world):
     ), world.u.sm
 
 
+def _case_update(world):
+    case = scenario.allocated(world)
+    return lambda: case_services.case_update(
+        case_id=case.pk, by=world.u.prac_east, family_name="Hardie", referral_reason="Mum is in hospital."
+    ), world.u.prac_east
+
+
+def _case_update_unchanged(world):
+    case = scenario.allocated(world)
+    return lambda: case_services.case_update(
+        case_id=case.pk, by=world.u.prac_east, family_name=case.family_name
+    ), world.u.prac_east
+
+
 def _member_add(world):
     case = scenario.allocated(world)
     return lambda: case_services.member_add(
@@ -669,6 +683,12 @@ ROWS: dict[str, Row] = {
     ),
     "fgdm.services.case_transfer": Row(_case_transfer, ["case_transferred"]),
     "fgdm.services.member_add": Row(_member_add, ["member_added"]),
+    "fgdm.services.case_update": Row(
+        _case_update,
+        ["case_updated"],
+        variants={"unchanged": (_case_update_unchanged, [])},
+        why_several="saving a case's details unchanged changes nothing, so it records nothing",
+    ),
     "fgdm.services.meeting_schedule": Row(
         _meeting_schedule,
         ["meeting_scheduled", "case_meeting_planned"],
