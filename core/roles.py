@@ -129,6 +129,9 @@ STEP_ROLES: dict[str, tuple[str, ...]] = {
     "pre_proceedings_application": MANAGERS,
     # Correcting the record: the practitioners who work the case (fgdm.permissions says which case).
     "case_update": (Role.PRACTITIONER,),
+    "child_add": (Role.PRACTITIONER,),
+    "child_update": (Role.PRACTITIONER,),
+    "child_remove": (Role.PRACTITIONER,),
 }
 
 

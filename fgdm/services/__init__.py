@@ -14,10 +14,16 @@ from fgdm.services.cases import (  # noqa: F401
     child_record_wishes,
     conflict_declare,
     ensure_born,
+    ensure_child_details,
     member_add,
     practitioner_by_username,
     reviews_escalate_overdue,
     working_days_between,
+)
+from fgdm.services.children import (  # noqa: F401
+    child_add,
+    child_remove,
+    child_update,
 )
 from fgdm.services.meetings import (  # noqa: F401
     meeting_prepare,

@@ -17,6 +17,12 @@ from fgdm.views.cases import (  # noqa: F401
     member_new,
     open_tasks,
 )
+from fgdm.views.corrections import (  # noqa: F401
+    child_birth,
+    child_edit,
+    child_new,
+    child_remove,
+)
 from fgdm.views.meetings import (  # noqa: F401
     meeting_new,
     meeting_prepare,

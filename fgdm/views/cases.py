@@ -55,6 +55,7 @@ def case_new(request):
                     first_name=c.cleaned_data["first_name"],
                     last_name=c.cleaned_data["last_name"],
                     date_of_birth=c.cleaned_data["date_of_birth"],
+                    expected_on=c.cleaned_data["expected_on"],
                 )
                 for c in children.forms
                 if c.cleaned_data
@@ -125,13 +126,15 @@ def case_detail(request, case_id):
     whole = sees_whole_case(request.user, case)  # an FGC coordinator sees only what the conference needs
     meetings = list(selectors.meetings_for(user=request.user, case=case))
     plans = [p for p in case.plans.all() if whole or p.meeting_id in {m.pk for m in meetings}]
+    can_work = allowed(ensure_can_work_case, request.user, case)
     return page(
         request,
         "fgdm/case_detail.html",
         {
             "title": f"{case.reference} — {case.family_name} family",
             "case": case,
-            "children": list(case.children.all()),
+            "children": [c for c in case.children.all() if not c.is_removed],
+            "removed_children": [c for c in case.children.all() if c.is_removed],
             "members": list(case.network_members.all()),
             "meetings": meetings,
             "plans": plans,
@@ -140,7 +143,9 @@ def case_detail(request, case_id):
             "sections": sections_for("case", request, case=case, whole=whole, plans=plans) if whole else [],
             "events": _events(case) if whole else [],
             "sees_whole_case": whole,
-            "can_work": allowed(ensure_can_work_case, request.user, case),
+            "can_work": can_work,
+            # Correcting the children: the case's practitioners, who see its children, while it is open.
+            "can_correct_children": can_work and whole and case.status != CaseStatus.CLOSED,
             "can_manage": allowed(ensure_can_manage_case, request.user, case),
             "tasks": open_tasks(case)
             if whole
