@@ -25,7 +25,7 @@ DEFAULT_MASKED_FIELDS = {
         "account_name",
         "iban",
     ],
-    "fgdm.child": ["first_name", "last_name", "date_of_birth"],
+    "fgdm.child": ["first_name", "last_name", "date_of_birth", "expected_on"],
 }
 DEFAULT_MASKED_REPR = ["fgdm.child", "payments.bankaccount"]
 

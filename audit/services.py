@@ -8,6 +8,7 @@ from django.db.models.signals import pre_save
 from django.utils import timezone
 
 from audit.context import current_command
+from audit.masking import masks_repr
 from audit.models import AccessLog, DomainEvent, LegalHold, LookedAfterMark
 
 
@@ -50,8 +51,14 @@ def record_event(
     reason: str = "",
     changes: dict | None = None,
 ) -> DomainEvent:
-    """Record one domain event: who did what to which object, from which state to which."""
+    """Record one domain event: who did what to which object, from which state to which.
+
+    An object whose description would name the person (a child: `AUDIT_MASKED_REPR`) is described
+    as "<model> #<id>", as in the field history: the trail is kept long after the names are gone.
+    """
     actor, username = _actor(by)
+    label = f"{getattr(obj._meta, 'app_label', '')}.{obj._meta.model_name}"
+    described = f"{obj._meta.model_name} #{obj.pk}" if masks_repr(label) else str(obj)
     return DomainEvent.objects.create(
         at=timezone.now(),
         actor=actor,
@@ -59,7 +66,7 @@ def record_event(
         action=action,
         object_type=obj._meta.model_name,
         object_id=obj.pk,
-        object_repr=str(obj)[:200],
+        object_repr=described[:200],
         case_id=case_id,
         from_state=str(from_state or ""),
         to_state=str(to_state or ""),

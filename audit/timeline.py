@@ -39,7 +39,17 @@ EVENT_KINDS = [Kind.PEOPLE, Kind.DECISIONS, Kind.MONEY]  # the domain events: th
 # the audit app knows no domain model). Everything else is a decision.
 MONEY_OBJECTS = ["supportpackage", "packageitem", "approval", "payment", "paymentbatch", "bankaccount"]
 PEOPLE_OBJECTS = ["networkmember", "task"]
-PEOPLE_ACTIONS = ["case_allocated", "case_transferred", "consent_recorded", "member_added", "task_assigned"]
+PEOPLE_ACTIONS = [
+    "case_allocated",
+    "case_transferred",
+    "consent_recorded",
+    "member_added",
+    "task_assigned",
+    "child_added",
+    "child_updated",
+    "child_born",
+    "child_removed",
+]
 
 EVENT_KIND = Case(
     When(object_type__in=MONEY_OBJECTS, then=Value(Kind.MONEY)),

@@ -132,6 +132,11 @@ STEP_ROLES: dict[str, tuple[str, ...]] = {
     "action_mark_done": (Role.PRACTITIONER,),
     "pre_proceedings_record": (Role.PRACTITIONER,),
     "pre_proceedings_application": MANAGERS,
+    # Correcting the record: the practitioners who work the case (fgdm.permissions says which case).
+    "case_update": (Role.PRACTITIONER,),
+    "child_add": (Role.PRACTITIONER,),
+    "child_update": (Role.PRACTITIONER,),
+    "child_remove": (Role.PRACTITIONER,),
 }
 
 

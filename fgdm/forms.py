@@ -67,24 +67,120 @@ class CaseCreateForm(forms.Form):
     )
 
 
+def _check_child(form) -> None:
+    """The service's rule for a child (fgdm.services.ensure_child_details: born, or expected), shown
+    on the child's own fields (a row of the referral, the "add a child" page)."""
+    from fgdm.services import ensure_child_details
+
+    data = form.cleaned_data
+    if form.errors or not any(data.get(name) for name in ("first_name", "last_name", "date_of_birth", "expected_on")):
+        return
+    try:
+        ensure_child_details(
+            first_name=data.get("first_name", ""),
+            last_name=data.get("last_name", ""),
+            date_of_birth=data.get("date_of_birth"),
+            expected_on=data.get("expected_on"),
+        )
+    except DomainError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
 class ChildForm(forms.Form):
-    first_name = forms.CharField(label="First name", max_length=100)
+    first_name = forms.CharField(
+        label="First name", max_length=100, required=False, help_text="Can wait for a child not born yet."
+    )
     last_name = forms.CharField(label="Last name", max_length=100)
-    date_of_birth = date_field("Date of birth")
+    date_of_birth = date_field("Date of birth", required=False)
+    expected_on = date_field("…or, not born yet, expected on", required=False)
 
-    def clean_date_of_birth(self):
-        """The service's rule (fgdm.services.ensure_born), shown on the child's row of the form."""
-        from fgdm.services import ensure_born
-
-        value = self.cleaned_data["date_of_birth"]
-        try:
-            ensure_born(value)
-        except DomainError as exc:
-            raise forms.ValidationError(exc.message) from None
-        return value
+    def clean(self):
+        data = super().clean()
+        _check_child(self)
+        return data
 
 
 ChildFormSet = forms.formset_factory(ChildForm, extra=3, max_num=3, min_num=1, validate_min=True, validate_max=True)
+
+
+# -- correcting the record ------------------------------------------------------------------
+
+
+class CaseDetailsForm(forms.Form):
+    family_name = forms.CharField(label="Family name", max_length=100)
+    referral_reason = forms.CharField(label="Reason for the referral", widget=forms.Textarea(attrs={"rows": 4}))
+    hub = HubChoiceField(
+        label="Family hub (optional)", required=False, queryset=FamilyHub.objects.none(), empty_label="None"
+    )
+    child_lives_with = forms.CharField(label="Who the children live with (optional)", max_length=200, required=False)
+
+    def __init__(self, *args, case, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "family_name": case.family_name,
+                "referral_reason": case.referral_reason,
+                "hub": case.hub_id,
+                "child_lives_with": case.child_lives_with,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["hub"].queryset = case.locality.hubs.select_related("locality").order_by("name")
+        self.fields[
+            "hub"
+        ].help_text = (
+            f"Hubs in {case.locality.name}. A family that moved to another locality is transferred by a manager."
+        )
+
+
+class ChildAddForm(ChildForm):
+    reason = forms.CharField(
+        label="Why the child is added",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: a new baby; a half-brother the referral did not name.",
+    )
+
+
+class ChildDetailsForm(forms.Form):
+    """A child's name and date of birth (or, not born yet, the date they are expected)."""
+
+    first_name = forms.CharField(label="First name", max_length=100, required=False)
+    last_name = forms.CharField(label="Last name", max_length=100)
+    date_of_birth = date_field("Date of birth")
+    expected_on = date_field("Expected on")
+
+    def __init__(self, *args, child, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "first_name": child.first_name,
+                "last_name": child.last_name,
+                "date_of_birth": child.date_of_birth,
+                "expected_on": child.expected_on,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        del self.fields["date_of_birth" if child.is_unborn else "expected_on"]
+        if not child.is_unborn:
+            self.fields["first_name"].required = True
+
+
+class ChildBirthForm(forms.Form):
+    date_of_birth = date_field("Date of birth")
+    first_name = forms.CharField(label="First name", max_length=100)
+    last_name = forms.CharField(label="Last name", max_length=100)
+
+    def __init__(self, *args, child, **kwargs):
+        kwargs.setdefault("initial", {"first_name": child.first_name, "last_name": child.last_name})
+        super().__init__(*args, **kwargs)
+
+
+class RemovalForm(forms.Form):
+    reason = forms.CharField(
+        label="Why",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Nothing is deleted: the record stays, marked as removed, with who removed it, when and why.",
+    )
 
 
 # -- case steps -----------------------------------------------------------------------------

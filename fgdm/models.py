@@ -187,23 +187,68 @@ class DeclaredConflict(models.Model):
         return f"{self.user} — {self.case.reference}"
 
 
+class StillOnRecord(models.QuerySet):
+    """Children are never deleted: a removal is marked (who, when, why) and the record stays in the
+    trail. Lists show `current()` ones unless asked for the removed too."""
+
+    def current(self):
+        return self.filter(removed_at__isnull=True)
+
+    def removed(self):
+        return self.filter(removed_at__isnull=False)
+
+
 class Child(models.Model):
+    """A child of the case. A child not born yet is recorded by the date they are expected
+    (`expected_on`, no date of birth); the birth is recorded later (date of birth and name)."""
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="children")
-    first_name = models.CharField(max_length=100)
+    first_name = models.CharField(max_length=100, blank=True, help_text="May wait until a child not yet born is born")
     last_name = models.CharField(max_length=100)
-    date_of_birth = models.DateField()
+    date_of_birth = models.DateField(null=True, blank=True)
+    expected_on = models.DateField(null=True, blank=True, help_text="When a child not yet born is expected")
     wishes_and_feelings = models.TextField(blank=True)
     participation = models.CharField(max_length=16, choices=ChildParticipation.choices, blank=True)
     participation_detail = models.CharField(max_length=200, blank=True, help_text="Who speaks for them, their advocate")
     wishes_recorded_at = models.DateTimeField(null=True, blank=True)
     wishes_recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    removal_reason = models.TextField(blank=True)
+
+    objects = StillOnRecord.as_manager()
 
     class Meta:
-        ordering = ["date_of_birth", "id"]
+        ordering = [F("date_of_birth").asc(nulls_last=True), "expected_on", "id"]
         verbose_name_plural = "children"
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(date_of_birth__isnull=False) & Q(expected_on__isnull=True))
+                | (Q(date_of_birth__isnull=True) & Q(expected_on__isnull=False)),
+                name="child_born_or_expected",
+            ),
+            models.CheckConstraint(
+                condition=Q(date_of_birth__isnull=True) | ~Q(first_name=""),
+                name="child_born_has_first_name",
+            ),
+            models.CheckConstraint(
+                condition=Q(removed_at__isnull=True) | ~Q(removal_reason=""),
+                name="child_removal_has_reason",
+            ),
+        ]
 
     def __str__(self) -> str:
+        if self.is_unborn and not self.first_name:
+            return f"Baby {self.last_name} (expected)"
         return f"{self.first_name} {self.last_name}"
+
+    @property
+    def is_unborn(self) -> bool:
+        return self.date_of_birth is None
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None
 
 
 class NetworkMember(models.Model):

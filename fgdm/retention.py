@@ -7,11 +7,15 @@ marked it looked after (audit.LookedAfterMark; a mark saying "not looked after" 
 outcome). Then what identifies the family is removed; the case, its dates, stages, states and
 outcome stay so that numbers and the money's trail still add up (the stage history keeps its
 stages and dates; the reasons for its changes are removed).
+
+The youngest child counts every child the case has held, removed ones too (their records are kept
+with the case), and a child not yet born by the date they were expected.
 """
 
 import datetime
 
 from django.db.models import Max
+from django.db.models.functions import Coalesce
 
 from audit.models import LookedAfterMark
 from audit.retention import Due, children_in_need_destroy_after, looked_after_destroy_after
@@ -45,7 +49,7 @@ class CaseRecords:
         marks = dict(LookedAfterMark.objects.values_list("case_id", "looked_after"))
         cases = (
             Case.objects.filter(status=CaseStatus.CLOSED)
-            .annotate(youngest=Max("children__date_of_birth"))
+            .annotate(youngest=Max(Coalesce("children__date_of_birth", "children__expected_on")))
             .only("pk", "reference", "status", "outcome")
             .order_by("pk")
         )
@@ -72,7 +76,12 @@ class CaseRecords:
         for child in Child.objects.filter(case=case):
             child.first_name, child.last_name, child.wishes_and_feelings = REMOVED, REMOVED, ""
             child.participation_detail = ""
-            child.date_of_birth = child.date_of_birth.replace(month=1, day=1)  # the year only, for statistics
+            child.removal_reason = REMOVED if child.removal_reason else ""  # a removal keeps a reason
+            # The year only, for statistics.
+            if child.date_of_birth is not None:
+                child.date_of_birth = child.date_of_birth.replace(month=1, day=1)
+            if child.expected_on is not None:
+                child.expected_on = child.expected_on.replace(month=1, day=1)
             child.save()
         NetworkMember.objects.filter(case=case).update(
             full_name=REMOVED,
@@ -102,7 +111,7 @@ class CaseRecords:
             "referral reason",
             "consent given by",
             "where the child lives",
-            "children's names, wishes and feelings and day and month of birth",
+            "children's names, wishes and feelings, day and month of birth (or expected) and why any was removed",
             "network members' names and contact details",
             "meeting venues, attendees and notes",
             "plans' contingencies, reasons and actions",

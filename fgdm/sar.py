@@ -17,7 +17,7 @@ def child_subject(child_id: int) -> Subject:
     return Subject(
         "child",
         child.pk,
-        f"{child.first_name} {child.last_name}",
+        str(child),
         child.case_id,
         child.case.reference,
         object_type="child",
@@ -70,9 +70,12 @@ def collect(subject: Subject) -> list[Section]:
             .add("First name", child.first_name)
             .add("Last name", child.last_name)
             .add("Date of birth", child.date_of_birth)
+            .add("Expected on (before the birth was recorded)", child.expected_on)
             .add("Your wishes and feelings", child.wishes_and_feelings)
             .add("How you take part", child.get_participation_display())
             .add("Who speaks for you", child.participation_detail)
+            .add("Removed from the case", child.removed_at)
+            .add("Why you were removed from the case", child.removal_reason, THIRD_FREE_TEXT)
         )
     else:
         person.records.append(_member_record(member))
@@ -118,9 +121,12 @@ def collect(subject: Subject) -> list[Section]:
         redact = THIRD_CHILD if subject.kind == "child" else "third party: a child (unless you act for them)"
         others.records.append(
             Record("A child")
-            .add("Name", f"{other.first_name} {other.last_name}", redact)
+            .add("Name", f"{other.first_name} {other.last_name}".strip(), redact)
             .add("Date of birth", other.date_of_birth, redact)
+            .add("Expected on", other.expected_on, redact)
             .add("Wishes and feelings", other.wishes_and_feelings, redact)
+            .add("Removed from the case", other.removed_at, redact)
+            .add("Why they were removed", other.removal_reason, redact)
         )
     for other in case.network_members.exclude(pk=subject.id if subject.kind == "member" else None):
         others.records.append(_member_record(other, THIRD_MEMBER))

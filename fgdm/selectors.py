@@ -74,7 +74,7 @@ def case_detail(*, user, case_id) -> Case:
         Case.objects.filter(pk=case.pk)
         .select_related("locality", "hub", "team", "lead_practitioner", "referred_by", "process")
         .prefetch_related(
-            "children",
+            Prefetch("children", queryset=Child.objects.select_related("removed_by")),
             "network_members",
             Prefetch("meetings", queryset=Meeting.objects.select_related("coordinator")),
             Prefetch("stage_changes", queryset=StageChange.objects.select_related("changed_by")),
@@ -85,6 +85,12 @@ def case_detail(*, user, case_id) -> Case:
         )
         .get()
     )
+
+
+def children_of(*, case, include_removed: bool = False) -> QuerySet[Child]:
+    """A case's children (of a case already read through a selector): those removed only if asked."""
+    children = case.children.select_related("removed_by")
+    return children.all() if include_removed else children.current()
 
 
 def member_get(*, user, member_id) -> NetworkMember:

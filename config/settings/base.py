@@ -175,7 +175,7 @@ AUDIT_MASKED_FIELDS = {
         "account_name",
         "iban",
     ],
-    "fgdm.child": ["first_name", "last_name", "date_of_birth"],
+    "fgdm.child": ["first_name", "last_name", "date_of_birth", "expected_on"],
 }
 # Entries about these are described as "<model> #<id>": their own description names the person.
 AUDIT_MASKED_REPR = ["fgdm.child", "payments.bankaccount"]

@@ -53,6 +53,13 @@ class MeSerializer(serializers.Serializer):
 
 
 class ChildSerializer(serializers.ModelSerializer):
+    """A child of the case: born (`date_of_birth`) or expected (`expected_on`, `unborn`). A removed
+    child (kept on record, out of lists unless asked for) has `removed_at`, `removed_by` and
+    `removal_reason`."""
+
+    unborn = serializers.BooleanField(source="is_unborn", read_only=True)
+    removed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
     class Meta:
         model = Child
         fields = [
@@ -60,12 +67,17 @@ class ChildSerializer(serializers.ModelSerializer):
             "first_name",
             "last_name",
             "date_of_birth",
+            "expected_on",
+            "unborn",
             "wishes_and_feelings",
             "participation",
             "participation_detail",
             "wishes_recorded_at",
+            "removed_at",
+            "removed_by",
+            "removal_reason",
         ]
-        read_only_fields = ["id", "participation", "participation_detail", "wishes_recorded_at"]
+        read_only_fields = fields
 
 
 class PlanProgressSerializer(serializers.Serializer):
@@ -131,7 +143,7 @@ class CaseSerializer(CaseListSerializer):
     hub = serializers.PrimaryKeyRelatedField(read_only=True)
     team = serializers.SlugRelatedField(slug_field="code", read_only=True)
     lead_practitioner = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    children = ChildSerializer(many=True, read_only=True)
+    children = serializers.SerializerMethodField()
     current_tasks = serializers.SerializerMethodField()
     plan_progress = serializers.SerializerMethodField()
     stage_history = serializers.SerializerMethodField()
@@ -168,6 +180,12 @@ class CaseSerializer(CaseListSerializer):
         ]
 
     @staticmethod
+    @extend_schema_field(ChildSerializer(many=True))
+    def get_children(case):
+        """The case's children; removed ones are listed by GET /cases/{id}/children/?include_removed=true."""
+        return ChildSerializer(case.children.current().select_related("removed_by"), many=True).data
+
+    @staticmethod
     @extend_schema_field(CurrentTaskSerializer(many=True))
     def get_current_tasks(case):
         return open_tasks_of(case)
@@ -189,9 +207,13 @@ class CaseSerializer(CaseListSerializer):
 
 
 class ChildInputSerializer(serializers.Serializer):
-    first_name = serializers.CharField(max_length=100)
+    """A child on a referral: `date_of_birth`, or `expected_on` for a child not yet born (whose
+    first name may wait)."""
+
+    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
     last_name = serializers.CharField(max_length=100)
-    date_of_birth = serializers.DateField()
+    date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)
+    expected_on = serializers.DateField(required=False, allow_null=True, default=None)
     wishes_and_feelings = serializers.CharField(required=False, allow_blank=True, default="")
     participation = serializers.ChoiceField(
         choices=ChildParticipation.choices, required=False, allow_blank=True, default=""
@@ -207,6 +229,37 @@ class CaseCreateSerializer(serializers.Serializer):
     hub = serializers.PrimaryKeyRelatedField(queryset=FamilyHub.objects.all(), required=False, allow_null=True)
     child_lives_with = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     consent_given_by = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+
+class CaseUpdateSerializer(serializers.Serializer):
+    """Correct a case's details (PATCH: send only what changes). Not the stage (its own step, with
+    its history) nor the locality or team (a transfer)."""
+
+    family_name = serializers.CharField(max_length=100, required=False)
+    referral_reason = serializers.CharField(required=False)
+    hub = serializers.PrimaryKeyRelatedField(queryset=FamilyHub.objects.all(), required=False, allow_null=True)
+    child_lives_with = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class ChildAddSerializer(serializers.Serializer):
+    """A child added after the referral, with the reason: `date_of_birth`, or `expected_on` for a
+    child not yet born."""
+
+    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    last_name = serializers.CharField(max_length=100)
+    date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)
+    expected_on = serializers.DateField(required=False, allow_null=True, default=None)
+    reason = serializers.CharField()
+
+
+class ChildUpdateSerializer(serializers.Serializer):
+    """Correct a child's details (PATCH: send only what changes). A `date_of_birth` for a child who
+    was expected records the birth."""
+
+    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=100, required=False)
+    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    expected_on = serializers.DateField(required=False, allow_null=True)
 
 
 class AllocateSerializer(serializers.Serializer):

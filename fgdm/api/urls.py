@@ -37,6 +37,9 @@ urlpatterns = [
         views.PreProceedingsApplication.as_view(),
         name="api-case-pre-proceedings-application",
     ),
+    path("cases/<int:case_id>/children/", views.CaseChildren.as_view(), name="api-case-children"),
+    path("children/<int:child_id>/", views.ChildDetail.as_view(), name="api-child"),
+    path("children/<int:child_id>/remove/", views.ChildRemove.as_view(), name="api-child-remove"),
     path("children/<int:child_id>/wishes/", views.ChildWishes.as_view(), name="api-child-wishes"),
     path(
         "network-members/<int:member_id>/preparation/", views.MemberPreparation.as_view(), name="api-member-preparation"

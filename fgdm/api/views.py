@@ -19,8 +19,9 @@ from core.api.fields import ReasonSerializer
 from core.roles import ensure_may
 from fgdm import selectors, services
 from fgdm.api import serializers as s
-from fgdm.models import DeclaredConflict, FamilyHub, Locality, Meeting, NetworkMember
+from fgdm.models import Child, DeclaredConflict, FamilyHub, Locality, Meeting, NetworkMember
 from fgdm.services import ActionInput, ChildInput
+from fgdm.services.cases import CASE_CHANGED_ELSEWHERE
 
 
 class TokenView(AuditedMixin, ObtainAuthToken):
@@ -126,12 +127,80 @@ def _valid(serializer_class, request, **kwargs):
     return serializer.validated_data
 
 
+def _include_removed(request) -> bool:
+    return request.query_params.get("include_removed", "").lower() in ("1", "true", "yes")
+
+
+INCLUDE_REMOVED = OpenApiParameter(
+    "include_removed", bool, description="Also list those removed (kept on record with who, when and why)"
+)
+
+
 class CaseDetail(AuditedAPIView):
     @extend_schema(responses=s.CaseSerializer)
     def get(self, request, case_id):
         case = selectors.case_get(user=request.user, case_id=case_id)
         record_access(by=request.user, what="case", door="api", obj=case, case_id=case.pk, path=request.path)
         return Response(s.CaseSerializer(case).data)
+
+    @extend_schema(request=s.CaseUpdateSerializer, responses=s.CaseSerializer)
+    def patch(self, request, case_id):
+        """Correct the case's details. The stage, locality and team are refused here (400): they
+        change through their own steps."""
+        case = selectors.case_get(user=request.user, case_id=case_id)
+        ensure_may(request.user, "case_update")
+        data = _valid(s.CaseUpdateSerializer, request)
+        elsewhere = {name: request.data[name] for name in CASE_CHANGED_ELSEWHERE if name in request.data}
+        case = services.case_update(case_id=case.pk, by=request.user, **elsewhere, **data)
+        return Response(s.CaseSerializer(case).data)
+
+
+class CaseChildren(AuditedMixin, generics.GenericAPIView):
+    """A case's children (removed ones only with ?include_removed=true); POST adds one, with a reason."""
+
+    serializer_class = s.ChildSerializer
+    queryset = Child.objects.none()  # for the schema only; reads go through the selector
+
+    @extend_schema(
+        responses=s.ChildSerializer(many=True), operation_id="cases_children_list", parameters=[INCLUDE_REMOVED]
+    )
+    def get(self, request, case_id):
+        case = selectors.case_get_whole(user=request.user, case_id=case_id)
+        children = selectors.children_of(case=case, include_removed=_include_removed(request))
+        record_access(by=request.user, what="children", door="api", obj=case, case_id=case.pk, path=request.path)
+        page = self.paginate_queryset(children)
+        return self.get_paginated_response(s.ChildSerializer(page, many=True).data)
+
+    @extend_schema(request=s.ChildAddSerializer, responses={201: s.ChildSerializer})
+    def post(self, request, case_id):
+        case = selectors.case_get_whole(user=request.user, case_id=case_id)
+        ensure_may(request.user, "child_add")
+        data = _valid(s.ChildAddSerializer, request)
+        child = services.child_add(case_id=case.pk, by=request.user, **data)
+        return Response(s.ChildSerializer(child).data, status=status.HTTP_201_CREATED)
+
+
+class ChildDetail(AuditedAPIView):
+    @extend_schema(request=s.ChildUpdateSerializer, responses=s.ChildSerializer)
+    def patch(self, request, child_id):
+        """Correct a child's name or date of birth (or expected date); a date of birth for a child
+        who was expected records the birth."""
+        child = selectors.child_get(user=request.user, child_id=child_id)
+        ensure_may(request.user, "child_update")
+        data = _valid(s.ChildUpdateSerializer, request)
+        child = services.child_update(child_id=child.pk, by=request.user, **data)
+        return Response(s.ChildSerializer(child).data)
+
+
+class ChildRemove(AuditedAPIView):
+    @extend_schema(request=ReasonSerializer, responses=s.ChildSerializer)
+    def post(self, request, child_id):
+        """Take a child off the case, with the reason. Nothing is deleted."""
+        child = selectors.child_get(user=request.user, child_id=child_id)
+        ensure_may(request.user, "child_remove")
+        data = _valid(ReasonSerializer, request)
+        child = services.child_remove(child_id=child.pk, by=request.user, reason=data["reason"])
+        return Response(s.ChildSerializer(child).data)
 
 
 class CaseAllocate(AuditedAPIView):

@@ -11,15 +11,22 @@ from fgdm.services.cases import (  # noqa: F401
     case_review,
     case_set_bottom_lines,
     case_transfer,
+    case_update,
     case_withdraw_consent,
     child_record_wishes,
     conflict_declare,
     ensure_born,
+    ensure_child_details,
     ensure_may_change_stage,
     member_add,
     practitioner_by_username,
     reviews_escalate_overdue,
     working_days_between,
+)
+from fgdm.services.children import (  # noqa: F401
+    child_add,
+    child_remove,
+    child_update,
 )
 from fgdm.services.meetings import (  # noqa: F401
     meeting_prepare,

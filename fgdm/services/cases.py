@@ -43,11 +43,14 @@ from fgdm.visibility import grant_case_access, revoke_case_access
 
 @dataclass(frozen=True)
 class ChildInput:
+    """A child named on a referral: born (`date_of_birth`) or not yet born (`expected_on`)."""
+
     first_name: str
     last_name: str
-    date_of_birth: datetime.date
+    date_of_birth: datetime.date | None
     wishes_and_feelings: str = ""
     participation: str = ""
+    expected_on: datetime.date | None = None
 
 
 def _lock_case(case_id: int) -> Case:
@@ -65,12 +68,63 @@ def _move_case(case: Case, target: str, *, by, reason: str = "") -> None:
 
 
 def ensure_born(date_of_birth: datetime.date | None) -> None:
-    """A child's date of birth is today or in the past (an unborn child is not yet a child of the case).
+    """A child's date of birth is today or in the past (a child not yet born is recorded by the date
+    they are expected instead, see `ensure_child_details`).
 
     Raises RuleBroken on the date of birth.
     """
     if date_of_birth is not None and date_of_birth > timezone.localdate():
         raise RuleBroken("The date of birth must be today or in the past.", field="date_of_birth")
+
+
+# A pregnancy lasts about 40 weeks: an expected date further ahead than this is a typing mistake.
+LONGEST_EXPECTED = datetime.timedelta(weeks=44)
+
+
+def _child_dates(date_of_birth: datetime.date | None, expected_on: datetime.date | None) -> None:
+    """A child is either born (a date of birth, today or in the past) or expected (a date within
+    the next 44 weeks) — one or the other. Raises RuleBroken on the field at fault."""
+    if (date_of_birth is None) == (expected_on is None):
+        raise RuleBroken(
+            "Give the child's date of birth, or the date a child not yet born is expected — one of the two.",
+            field="date_of_birth",
+        )
+    ensure_born(date_of_birth)
+    if expected_on is not None:
+        today = timezone.localdate()
+        if expected_on < today:
+            raise RuleBroken(
+                "The expected date has passed: if the baby is born, give the date of birth instead.",
+                field="expected_on",
+            )
+        if expected_on > today + LONGEST_EXPECTED:
+            raise RuleBroken("The expected date must be within the next 44 weeks.", field="expected_on")
+
+
+def ensure_child_details(
+    *, first_name: str, last_name: str, date_of_birth: datetime.date | None, expected_on: datetime.date | None
+) -> tuple[str, str]:
+    """A child as the case records them: born (a date of birth, today or before, and a first name)
+    or expected (a date within the next 44 weeks; the first name may wait), with a last name.
+    Returns the names as stored. The referral and "add a child" pages ask this too.
+
+    Raises RuleBroken on the field at fault.
+    """
+    _child_dates(date_of_birth, expected_on)
+    return _child_names(first_name, last_name, born=date_of_birth is not None)
+
+
+def _child_names(first_name: str, last_name: str, *, born: bool) -> tuple[str, str]:
+    """Names as stored: trimmed; a last name always, a first name once the child is born."""
+    first_name, last_name = " ".join(str(first_name or "").split()), " ".join(str(last_name or "").split())
+    limit = Child._meta.get_field("first_name").max_length
+    if len(first_name) > limit or len(last_name) > limit:
+        raise RuleBroken(f"A name has at most {limit} characters.", field="first_name")
+    if born and not first_name:
+        raise RuleBroken("Give the child's first name.", field="first_name")
+    if not last_name:
+        raise RuleBroken("Give the child's last name.", field="last_name")
+    return first_name, last_name
 
 
 @transaction.atomic
@@ -88,15 +142,33 @@ def case_create(
 ) -> Case:
     """Record a referral and start the case flow.
 
-    The case goes to the team serving the locality (the referrer's own, if they are in one).
-    Raises NotPermitted (not a practitioner or manager), RuleBroken (no child, no team, bad hub).
+    The case goes to the team serving the locality (the referrer's own, if they are in one). Each
+    child is born (a date of birth) or expected (the date they are expected; no wishes yet).
+    Raises NotPermitted (not a practitioner or manager), RuleBroken (no child, a child's details —
+    on `children`, naming the row —, no team, bad hub).
     """
     if not (has_role(by, Role.PRACTITIONER) or has_role(by, Role.TEAM_MANAGER)):
         raise NotPermitted("Only practitioners and team managers can open a referral.")
     if not children:
         raise RuleBroken("A referral needs at least one child.", field="children")
-    for child in children:
-        ensure_born(child.date_of_birth)
+    names = []
+    for number, child in enumerate(children, start=1):
+        # A referral's children are one field (a list): a refusal names the child's row.
+        try:
+            names.append(
+                ensure_child_details(
+                    first_name=child.first_name,
+                    last_name=child.last_name,
+                    date_of_birth=child.date_of_birth,
+                    expected_on=child.expected_on,
+                )
+            )
+        except RuleBroken as refused:
+            raise RuleBroken(f"Child {number}: {refused.message}", field="children")
+        if child.date_of_birth is None and (child.wishes_and_feelings.strip() or child.participation):
+            raise RuleBroken(
+                f"Child {number}: a child not yet born has no wishes and feelings to record yet.", field="children"
+            )
     if stage not in Stage.values:
         raise RuleBroken(f"Unknown stage “{stage}”.", field="stage")
     if hub is not None and hub.locality_id != locality.pk:
@@ -126,13 +198,13 @@ def case_create(
     case.save(update_fields=["reference"])
     # The stage at referral is the first row of the stage history (recorded by the referral's event).
     StageChange.objects.create(case=case, from_stage="", to_stage=stage, changed_on=today, changed_by=by)
-    for child in children:
+    for child, (first_name, last_name) in zip(children, names, strict=True):
         if child.participation and child.participation not in ChildParticipation.values:
             raise RuleBroken(f"Unknown way of taking part “{child.participation}”.", field="children")
         recorded = bool(child.wishes_and_feelings.strip())
         Child.objects.create(
             case=case,
-            **child.__dict__,
+            **{**child.__dict__, "first_name": first_name, "last_name": last_name},
             wishes_recorded_at=timezone.now() if recorded else None,
             wishes_recorded_by=by if recorded else None,
         )
@@ -358,6 +430,10 @@ def child_record_wishes(
     ensure_can_work_case(by, case)
     if case.status == CaseStatus.CLOSED:
         raise InvalidTransition("The case is closed.")
+    if child.is_removed:
+        raise InvalidTransition(f"{child} was removed from the case; add them again to record their wishes.")
+    if child.is_unborn:
+        raise InvalidTransition(f"{child} is not born yet: record the birth first.")
     if not wishes_and_feelings.strip():
         raise RuleBroken(
             "Write down the child's wishes and feelings, in their words where you can.", field="wishes_and_feelings"
@@ -386,7 +462,11 @@ def _ensure_children_heard(case: Case) -> None:
 
     Raises RuleBroken naming the children not heard yet.
     """
-    missing = [f"{c.first_name} {c.last_name}" for c in case.children.all() if not c.wishes_and_feelings.strip()]
+    missing = [
+        f"{c.first_name} {c.last_name}"
+        for c in case.children.current()
+        if not c.is_unborn and not c.wishes_and_feelings.strip()
+    ]
     if missing:
         raise RuleBroken(
             "Record the wishes and feelings of " + ", ".join(missing) + " before deciding.", field="children"
@@ -531,6 +611,90 @@ def case_reassign(*, case_id: int, by, lead_practitioner, reason: str = "") -> C
         reason=reason.strip(),
         changes={"lead_practitioner": [previous.get_username() if previous else "", lead_practitioner.get_username()]},
     )
+    return case
+
+
+# What "correct the case's details" may change, and where the rest is changed instead.
+CASE_DETAILS = ("family_name", "referral_reason", "hub", "child_lives_with")
+CASE_CHANGED_ELSEWHERE = {
+    "stage": "The stage changes with its own step, which keeps the stage's history.",
+    "locality": "A case moves to another locality by a transfer (a manager's step).",
+    "team": "A case moves to another team by a transfer (a manager's step).",
+    "lead_practitioner": "A case's lead practitioner changes by a transfer (a manager's step).",
+    "status": "A case's status changes only through the steps of the case.",
+}
+
+
+def _hub_of(value, case: Case) -> FamilyHub | None:
+    """The hub named by `value` (a hub, its id or None), in the case's locality. Raises RuleBroken."""
+    if value in (None, ""):
+        return None
+    try:
+        hub = value if isinstance(value, FamilyHub) else FamilyHub.objects.filter(pk=value).first()
+    except (ValueError, TypeError):
+        hub = None
+    if hub is None:
+        raise RuleBroken("Choose a family hub that exists.", field="hub")
+    if hub.locality_id != case.locality_id:
+        raise RuleBroken(
+            f"That family hub is in another locality; choose one in {case.locality.name} "
+            "(a family that moved is transferred first).",
+            field="hub",
+        )
+    return hub
+
+
+@transaction.atomic
+def case_update(*, case_id: int, by, **changes) -> Case:
+    """Correct a case's details: the family name, the referral reason, the family hub (within the
+    case's locality) and who the children live with. Records one `case_updated` event with the
+    before and after of what changed, and nothing if nothing did.
+
+    Raises NotPermitted (not a practitioner of the case), InvalidTransition (closed case),
+    RuleBroken (an empty family name or reason, a hub elsewhere, a field changed by another step —
+    stage, locality, team — or unknown).
+    """
+    case = _lock_case(case_id)
+    ensure_can_work_case(by, case)
+    if case.status == CaseStatus.CLOSED:
+        raise InvalidTransition("The case is closed: a manager must reopen it before its details can be corrected.")
+    for name in changes:
+        if name in CASE_CHANGED_ELSEWHERE:
+            raise RuleBroken(CASE_CHANGED_ELSEWHERE[name], field=name)
+        if name not in CASE_DETAILS:
+            raise RuleBroken(f"“{name}” is not a detail of the case that can be corrected here.", field=name)
+    wanted = {}
+    if "family_name" in changes:
+        wanted["family_name"] = " ".join(str(changes["family_name"] or "").split())
+        if not wanted["family_name"]:
+            raise RuleBroken("Give the family name.", field="family_name")
+    if "referral_reason" in changes:
+        wanted["referral_reason"] = str(changes["referral_reason"] or "").strip()
+        if not wanted["referral_reason"]:
+            raise RuleBroken("Give the reason for the referral.", field="referral_reason")
+    if "child_lives_with" in changes:
+        wanted["child_lives_with"] = str(changes["child_lives_with"] or "").strip()
+    if "hub" in changes:
+        wanted["hub"] = _hub_of(changes["hub"], case)
+    for name, value in wanted.items():
+        limit = getattr(Case._meta.get_field(name), "max_length", None)
+        if limit and isinstance(value, str) and len(value) > limit:
+            raise RuleBroken(f"At most {limit} characters.", field=name)
+
+    def shown(name, value):
+        return (value.name if value else None) if name == "hub" else value
+
+    changed = {
+        name: [shown(name, getattr(case, name)), shown(name, value)]
+        for name, value in wanted.items()
+        if getattr(case, name) != value
+    }
+    if not changed:
+        return case
+    for name in changed:
+        setattr(case, name, wanted[name])
+    case.save(update_fields=[*changed, "updated_at"])
+    record_event(obj=case, action="case_updated", by=by, case_id=case.pk, changes=changed)
     return case
 
 

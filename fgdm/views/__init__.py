@@ -7,6 +7,7 @@ from fgdm.views.cases import (  # noqa: F401
     case_consent,
     case_consent_withdraw,
     case_detail,
+    case_edit,
     case_flow_map,
     case_list,
     case_map,
@@ -17,6 +18,12 @@ from fgdm.views.cases import (  # noqa: F401
     child_wishes,
     member_new,
     open_tasks,
+)
+from fgdm.views.corrections import (  # noqa: F401
+    child_birth,
+    child_edit,
+    child_new,
+    child_remove,
 )
 from fgdm.views.meetings import (  # noqa: F401
     meeting_new,

@@ -56,6 +56,7 @@ def case_new(request):
                     first_name=c.cleaned_data["first_name"],
                     last_name=c.cleaned_data["last_name"],
                     date_of_birth=c.cleaned_data["date_of_birth"],
+                    expected_on=c.cleaned_data["expected_on"],
                 )
                 for c in children.forms
                 if c.cleaned_data
@@ -135,13 +136,15 @@ def case_detail(request, case_id):
     whole = sees_whole_case(request.user, case)  # an FGC coordinator sees only what the conference needs
     meetings = list(selectors.meetings_for(user=request.user, case=case))
     plans = [p for p in case.plans.all() if whole or p.meeting_id in {m.pk for m in meetings}]
+    can_work = allowed(ensure_can_work_case, request.user, case)
     return page(
         request,
         "fgdm/case_detail.html",
         {
             "title": f"{case.reference} — {case.family_name} family",
             "case": case,
-            "children": list(case.children.all()),
+            "children": [c for c in case.children.all() if not c.is_removed],
+            "removed_children": [c for c in case.children.all() if c.is_removed],
             "members": list(case.network_members.all()),
             "meetings": meetings,
             "plans": plans,
@@ -150,7 +153,9 @@ def case_detail(request, case_id):
             "sections": sections_for("case", request, case=case, whole=whole, plans=plans) if whole else [],
             "events": _events(case) if whole else [],
             "sees_whole_case": whole,
-            "can_work": allowed(ensure_can_work_case, request.user, case),
+            "can_work": can_work,
+            # Correcting the children: the case's practitioners, who see its children, while it is open.
+            "can_correct_children": can_work and whole and case.status != CaseStatus.CLOSED,
             "can_manage": allowed(ensure_can_manage_case, request.user, case),
             "can_change_stage": may_change_stage(request.user, case),
             "stage_history": list(case.stage_changes.all()),
@@ -292,6 +297,24 @@ def case_stage(request, case_id):
             changed_on=data["changed_on"],
         ),
         message=lambda case: f"{case.reference} is now at {case.get_stage_display().lower()}.",
+    )
+
+
+@login_required
+def case_edit(request, case_id):
+    return _case_step(
+        request,
+        case_id,
+        step="case_update",
+        title="Correct the case's details",
+        form_class=f.CaseDetailsForm,
+        form_kwargs=lambda case: {"case": case},
+        button="Save the corrections",
+        intro="Put right the family name, the reason for the referral, the family hub or who the children live "
+        "with. The stage has its own step, which keeps its history; a manager transfers a case to another "
+        "locality or team. The case's history records what changed, from what and to what.",
+        call=lambda case, data: services.case_update(case_id=case.pk, by=request.user, **data),
+        message="The case's details are saved.",
     )
 
 

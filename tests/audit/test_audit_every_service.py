@@ -126,6 +126,76 @@ def _case_change_stage(world):
     ), world.u.prac_east
 
 
+def _case_update(world):
+    case = scenario.allocated(world)
+    return lambda: case_services.case_update(
+        case_id=case.pk, by=world.u.prac_east, family_name="Hardie", referral_reason="Mum is in hospital."
+    ), world.u.prac_east
+
+
+def _case_update_unchanged(world):
+    case = scenario.allocated(world)
+    return lambda: case_services.case_update(
+        case_id=case.pk, by=world.u.prac_east, family_name=case.family_name
+    ), world.u.prac_east
+
+
+def _child_add(world):
+    case = scenario.allocated(world)
+    return lambda: case_services.child_add(
+        case_id=case.pk,
+        by=world.u.prac_east,
+        last_name="Hardy",
+        expected_on=_today() + datetime.timedelta(weeks=10),
+        reason="Mum is expecting",
+    ), world.u.prac_east
+
+
+def _child_update(world):
+    case = scenario.allocated(world)
+    child = case.children.get()
+    return lambda: case_services.child_update(
+        child_id=child.pk, by=world.u.prac_east, first_name="Lilly"
+    ), world.u.prac_east
+
+
+def _child_update_birth(world):
+    case = scenario.allocated(world)
+    baby = case_services.child_add(
+        case_id=case.pk,
+        by=world.u.prac_east,
+        last_name="Hardy",
+        expected_on=_today() + datetime.timedelta(weeks=1),
+        reason="Mum is expecting",
+    )
+    return lambda: case_services.child_update(
+        child_id=baby.pk, by=world.u.prac_east, date_of_birth=_today(), first_name="Rose"
+    ), world.u.prac_east
+
+
+def _child_update_unchanged(world):
+    case = scenario.allocated(world)
+    child = case.children.get()
+    return lambda: case_services.child_update(
+        child_id=child.pk, by=world.u.prac_east, first_name=child.first_name
+    ), world.u.prac_east
+
+
+def _child_remove(world):
+    case = scenario.allocated(world)
+    wrong = case_services.child_add(
+        case_id=case.pk,
+        by=world.u.prac_east,
+        first_name="Tom",
+        last_name="Hardy",
+        date_of_birth=datetime.date(2019, 5, 1),
+        reason="Named by school",
+    )
+    return lambda: case_services.child_remove(
+        child_id=wrong.pk, by=world.u.prac_east, reason="Added in error: a cousin"
+    ), world.u.prac_east
+
+
 def _member_add(world):
     case = scenario.allocated(world)
     return lambda: case_services.member_add(
@@ -706,6 +776,20 @@ ROWS: dict[str, Row] = {
     "fgdm.services.case_reassign": Row(_case_reassign, ["case_reassigned"]),
     "fgdm.services.case_change_stage": Row(_case_change_stage, ["stage_changed"]),
     "fgdm.services.member_add": Row(_member_add, ["member_added"]),
+    "fgdm.services.case_update": Row(
+        _case_update,
+        ["case_updated"],
+        variants={"unchanged": (_case_update_unchanged, [])},
+        why_several="saving a case's details unchanged changes nothing, so it records nothing",
+    ),
+    "fgdm.services.child_add": Row(_child_add, ["child_added"]),
+    "fgdm.services.child_update": Row(
+        _child_update,
+        ["child_updated"],
+        variants={"birth": (_child_update_birth, ["child_born"]), "unchanged": (_child_update_unchanged, [])},
+        why_several="saving a child's details unchanged changes nothing, so it records nothing",
+    ),
+    "fgdm.services.child_remove": Row(_child_remove, ["child_removed"]),
     "fgdm.services.meeting_schedule": Row(
         _meeting_schedule,
         ["meeting_scheduled", "case_meeting_planned"],
@@ -870,6 +954,11 @@ READS_ONLY: dict[str, Callable] = {
     "fgdm.services.ensure_may_change_stage": lambda world: (
         lambda case: lambda: case_services.ensure_may_change_stage(world.u.tm_east, case)
     )(scenario.allocated(world)),
+    "fgdm.services.ensure_child_details": lambda world: (
+        lambda: case_services.ensure_child_details(
+            first_name="", last_name="Hardy", date_of_birth=None, expected_on=_today() + datetime.timedelta(weeks=8)
+        )
+    ),
     "network_packages.services.required_tier": lambda world: lambda: package_services.required_tier(Decimal("10.00")),
     "network_packages.services.approver_limit": lambda world: lambda: package_services.approver_limit(world.u.tm_east),
     "network_packages.services.package_is_editable": lambda world: (
