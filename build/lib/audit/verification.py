@@ -1,0 +1,64 @@
+"""Checking the chains: the first record that was edited, deleted or inserted out of order."""
+
+from dataclasses import dataclass
+
+from audit.chain import GENESIS, link_hash
+from audit.models import CHAINED_MODELS, ChainHead
+
+
+@dataclass(frozen=True)
+class Break:
+    chain: str
+    seq: int | None
+    record_id: int | None
+    problem: str
+
+    def __str__(self) -> str:
+        where = f"record #{self.record_id}" if self.record_id is not None else "the chain's end"
+        position = f" (position {self.seq})" if self.seq is not None else ""
+        return f"{self.chain}: {where}{position}: {self.problem}"
+
+
+def verify_chain(model, *, batch_size: int = 2000) -> tuple[int, Break | None]:
+    """Walk one chain in order. Returns (records checked, first break or None)."""
+    chain = model.CHAIN
+    unchained = model._default_manager.filter(seq__isnull=True).order_by("pk").first()
+    if unchained is not None:
+        return 0, Break(chain, None, unchained.pk, "inserted outside the chain (no position)")
+    expected_seq, prev_hash, checked = 1, GENESIS, 0
+    last_seen = 0
+    while True:
+        rows = list(model._default_manager.filter(seq__gt=last_seen).order_by("seq")[:batch_size])
+        if not rows:
+            break
+        for record in rows:
+            if record.seq != expected_seq:
+                return checked, Break(
+                    chain,
+                    expected_seq,
+                    record.pk,
+                    f"record at position {expected_seq} is missing (next is {record.seq})",
+                )
+            if record.prev_hash != prev_hash:
+                return checked, Break(chain, record.seq, record.pk, "does not follow the record before it")
+            if link_hash(chain=chain, seq=record.seq, prev_hash=record.prev_hash, record=record) != record.hash:
+                return checked, Break(chain, record.seq, record.pk, "content was changed after it was written")
+            prev_hash, expected_seq, last_seen = record.hash, expected_seq + 1, record.seq
+            checked += 1
+    head = ChainHead.objects.filter(chain=chain).first()
+    head_seq, head_hash = (head.seq, head.hash) if head else (0, GENESIS)
+    if head_seq != expected_seq - 1 or head_hash != prev_hash:
+        return checked, Break(
+            chain, head_seq, None, f"the last {head_seq - (expected_seq - 1)} record(s) were removed from the end"
+        )
+    return checked, None
+
+
+def verify_all() -> tuple[dict[str, int], list[Break]]:
+    counts, breaks = {}, []
+    for model in CHAINED_MODELS:
+        checked, problem = verify_chain(model)
+        counts[model.CHAIN] = checked
+        if problem:
+            breaks.append(problem)
+    return counts, breaks

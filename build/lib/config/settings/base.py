@@ -1,0 +1,206 @@
+"""Settings shared by every environment. Everything that differs comes from the environment."""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent.parent
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    return os.environ.get(name, str(default)).strip().lower() in {"1", "true", "yes", "on"}
+
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+DEBUG = env_bool("DEBUG", False)
+ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1").split(",") if h]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "django_filters",
+    "guardian",
+    "auditlog",
+    "axes",
+    "viewflow",
+    "viewflow.workflow",
+    # Our floors, bottom up (docs/architecture.md).
+    "audit",
+    "core",
+    "fgdm",
+    "network_packages",
+    "payments",
+    "process",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "auditlog.middleware.AuditlogMiddleware",
+    # Reads of children's, plans' and bank details' admin pages join the access log.
+    "audit.middleware.AdminAccessLogMiddleware",
+    "core.middleware.AuditorReadLogMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into a clear refusal.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "core.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Wait for a writer instead of failing at once with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTHENTICATION_BACKENDS = [
+    # First: refuses sign-in for a username+address locked out after repeated failures.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "process:home"
+LOGOUT_REDIRECT_URL = "login"
+# Sessions end after this many seconds of inactivity (each request renews the clock).
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", 30 * 60))
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+
+# Sign-in lockout (django-axes): after AXES_FAILURE_LIMIT failures for one username from one
+# address, sign-in is refused for AXES_COOLOFF_MINUTES.
+AXES_ENABLED = env_bool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", 5))
+AXES_COOLOFF_TIME = int(os.environ.get("AXES_COOLOFF_MINUTES", 30)) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"  # a clear page, not a bare 429
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/London"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 50,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
+    "COERCE_DECIMAL_TO_STRING": True,
+    # `?format=` names an export file format (csv, bacs18, pain001), not a DRF renderer.
+    "URL_FORMAT_OVERRIDE": None,
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "FGDM API",
+    "DESCRIPTION": "Family Group Decision Making and Family Network Support Packages — API v1.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "CaseStatusEnum": "fgdm.constants.CaseStatus",
+        "StageEnum": "fgdm.constants.Stage",
+        "MeetingStatusEnum": "fgdm.constants.MeetingStatus",
+        "PlanStatusEnum": "fgdm.constants.PlanStatus",
+        "ActionStatusEnum": "fgdm.constants.ActionStatus",
+        "PackageStatusEnum": "network_packages.constants.PackageStatus",
+        "ApprovalTierEnum": "network_packages.constants.ApprovalTier",
+        "PaymentStatusEnum": "payments.constants.PaymentStatus",
+        "BatchStatusEnum": "payments.constants.BatchStatus",
+    },
+}
+
+GUARDIAN_RAISE_403 = False
+ANONYMOUS_USER_NAME = None
+
+AUDITLOG_INCLUDE_ALL_MODELS = False
+# Our own chained (tamper-evident) subclass of auditlog's entry: see audit/models.py.
+AUDITLOG_LOGENTRY_MODEL = "audit.LogEntry"
+# Masked values are hidden whole, not half (auditlog's default); see audit/masking.py.
+AUDITLOG_MASK_CALLABLE = "audit.masking.mask"
+# Field history shows that these changed and who changed them, never their values.
+AUDIT_MASKED_FIELDS = {
+    "*": [
+        "date_of_birth",
+        "nhs_number",
+        "unique_pupil_number",
+        "national_insurance_number",
+        "sort_code",
+        "account_number",
+        "account_name",
+        "iban",
+    ],
+    "fgdm.child": ["first_name", "last_name", "date_of_birth", "expected_on"],
+}
+# Entries about these are described as "<model> #<id>": their own description names the person.
+AUDIT_MASKED_REPR = ["fgdm.child", "payments.bankaccount"]
+# auditlog's migrations build its own entry table even when the model is swapped; we don't want it.
+MIGRATION_MODULES = {"auditlog": None}
+
+# The council's originator details for payment files (BACS, pain.001); payments/checks.py checks
+# them at start-up. The default sort code and account are a demo value only: Vocalink's standard
+# modulus test case 1 (08-99-99 66374958, tests/payments/test_modulus.py), which passes the check.
+FGDM_ORIGINATOR = {
+    "name": os.environ.get("FGDM_ORIGINATOR_NAME", "DORSET COUNCIL"),
+    "sort_code": os.environ.get("FGDM_ORIGINATOR_SORT_CODE", "089999"),
+    "account_number": os.environ.get("FGDM_ORIGINATOR_ACCOUNT", "66374958"),
+    "service_user_number": os.environ.get("FGDM_SERVICE_USER_NUMBER", "123456"),
+}
+DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "fgdm-demo")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+}
+AXES_VERBOSE = False
+
+# A review task still open this many working days (Monday to Friday) after the review date is
+# escalated to the case's team managers by `manage.py escalate_reviews`.
+FGDM_REVIEW_ESCALATION_WORKING_DAYS = int(os.environ.get("FGDM_REVIEW_ESCALATION_WORKING_DAYS", "5"))

@@ -1,0 +1,53 @@
+"""Domain errors. One DRF exception handler (core.api.exceptions) maps them to HTTP answers;
+pages show them as form errors. Models and services never raise DRF exceptions."""
+
+
+class DomainError(Exception):
+    """Base for every rule the system refuses to break."""
+
+    http_status = 400
+
+    def __init__(self, message: str, *, field: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidTransition(DomainError):
+    """The object is not in a state that allows this step (HTTP 409)."""
+
+    http_status = 409
+
+
+class NotPermitted(DomainError):
+    """The user may see the object but may not take this step (HTTP 403)."""
+
+    http_status = 403
+
+
+class SeparationOfDuties(NotPermitted):
+    """The same person may not take both steps (e.g. submit and approve)."""
+
+
+class LimitExceeded(NotPermitted):
+    """The amount is above what this approver may approve."""
+
+
+class RuleBroken(DomainError):
+    """Input is well formed but breaks a rule of the domain (HTTP 400, with a field if known)."""
+
+
+def ensure_transition(current: str, target: str, transitions: dict, *, label: str) -> None:
+    """Raise InvalidTransition unless `current -> target` is declared in `transitions`."""
+    if target not in transitions.get(current, set()):
+        raise InvalidTransition(f"The {label} is {current}; it cannot become {target}.")
+
+
+def ensure_not_same_person(user, other, *, message: str) -> None:
+    """Raise SeparationOfDuties when `user` is `other`."""
+    if other is not None and user.pk == getattr(other, "pk", other):
+        raise SeparationOfDuties(message)
+
+
+class ConsentWithdrawn(InvalidTransition):
+    """The family withdrew consent to share information: steps that share it are refused (HTTP 409)."""

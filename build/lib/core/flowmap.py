@@ -1,0 +1,113 @@
+"""The case flow drawn as SVG from viewflow's own layout, with where a case stands marked on it."""
+
+import functools
+from textwrap import wrap
+
+from django.template.loader import render_to_string
+from viewflow.workflow import chart
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+MAP_PAD = 60  # room around the drawing for the labels above events and gateways
+
+
+CURRENT_STATUSES = {STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED, STATUS.SCHEDULED}
+
+
+STATE_WORDS = {"done": "done", "current": "the case is here now", "problem": "stopped with an error"}
+
+
+@functools.lru_cache(maxsize=4)
+def _flow_layout(flow_class):
+    """Where viewflow's layout puts each node and edge of the flow (the same for every case)."""
+    grid = chart.calc_layout_data(flow_class)
+    cells = []
+    for cell in grid.cells:  # in the flow's order, start first
+        node, shape = cell.node, cell.shape
+        title = str(node.task_title) if node.task_title else node.name.replace("_", " ").capitalize()
+        boxed = shape.width >= 100  # a task: the title goes inside; events and gateways get a label above
+        if boxed:
+            lines = wrap(title, 17)
+            top = shape.height / 2 - (len(lines) - 1) * 19 / 2
+            placed = [{"text": text, "x": shape.width / 2, "y": round(top + n * 19, 1)} for n, text in enumerate(lines)]
+        else:
+            lines = wrap(title, 14)
+            placed = [
+                {"text": text, "x": shape.width / 2, "y": -10 - (len(lines) - 1 - n) * 15}
+                for n, text in enumerate(lines)
+            ]
+        cells.append(
+            {
+                "node": node,
+                "name": node.name,
+                "title": title,
+                "x": shape.x,
+                "y": shape.y,
+                "svg": shape.svg,
+                "halo_w": shape.width + 14,
+                "halo_h": shape.height + 14,
+                "lines": placed,
+                "text_class": "step" if boxed else "label",
+                "is_step": boxed,
+            }
+        )
+    edges = []
+    for edge in grid.edges:
+        if not edge.segments:
+            continue
+        d = " ".join(f"{'M' if n == 0 else 'L'}{x},{y}" for n, (x, y) in enumerate(edge.segments))
+        label_x, label_y = edge.label_pos or (None, None)
+        edges.append({"d": d, "label": edge.label if edge.label_pos else "", "label_x": label_x, "label_y": label_y})
+    return {"cells": cells, "edges": edges, "width": grid.width, "height": grid.height}
+
+
+def flow_map(*, flow_class, process_id, title: str, closed: bool) -> dict:
+    """The case flow drawn as SVG, with the steps this case has done and the step it is at marked.
+
+    Built from viewflow's own layout (chart.calc_layout_data); the statuses come from the case's
+    workflow tasks, an open task winning over an earlier done one (a plan accepted, then revised).
+    """
+    layout = _flow_layout(flow_class)
+    statuses: dict[str, set] = {}
+    if process_id:
+        for node, status in Task.objects.filter(process_id=process_id).values_list("flow_task", "status"):
+            statuses.setdefault(node.name, set()).add(status)
+    cells, done, current = [], [], []
+    for cell in layout["cells"]:
+        seen = statuses.get(cell["name"], set())
+        state = (
+            "current"
+            if seen & CURRENT_STATUSES
+            else "problem"
+            if STATUS.ERROR in seen
+            else "done"
+            if STATUS.DONE in seen
+            else ""
+        )
+        cells.append({**cell, "state": state, "state_label": STATE_WORDS.get(state, "")})
+        if state == "current":
+            current.append(cell["title"])
+        elif state == "done" and cell["is_step"]:
+            done.append(cell["title"])
+    if closed:
+        summary = "The case is closed."
+    elif current:
+        summary = "The case is at: " + "; ".join(current) + "."
+    else:
+        summary = "No step is open."
+    width, height = layout["width"] + 2 * MAP_PAD, layout["height"] + 2 * MAP_PAD
+    data = {
+        "cells": cells,
+        "edges": layout["edges"],
+        "width": width,
+        "height": height,
+        "view_box": f"{-MAP_PAD} {-MAP_PAD} {width} {height}",
+        "title": title,
+        "description": summary + (" Steps done: " + "; ".join(done) + "." if done else ""),
+    }
+    return {
+        "svg": render_to_string("core/flow_map.svg", {"map": data}),
+        "current": current,
+        "done": done,
+        "summary": summary,
+    }

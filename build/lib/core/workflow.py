@@ -1,0 +1,178 @@
+"""The workflow port: how the domain tells the case process what happened.
+
+Domain services never name a workflow node. After a service has checked that a person may take a
+step and has changed its records, it says what happened — `advance(process=case.process,
+action="plan_accepted", by=user)` — inside its own transaction. The process (the top floor)
+registers the handler at start-up; its flow maps each action to the node it completes, and runs
+what follows across apps (schedule payments after approval, cancel them when a package ends).
+
+Viewflow does not check permissions when a task is completed from code: the service has already
+done so. The helpers at the bottom move a task on under the flow's row lock.
+"""
+
+from typing import Protocol
+
+from django.core.exceptions import ImproperlyConfigured
+from django.utils import timezone
+from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
+
+from core.exceptions import InvalidTransition
+
+OPEN_STATUSES = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED]
+
+
+class Workflow(Protocol):
+    """What the process registers (process.workflow.CaseWorkflow)."""
+
+    def start(self, *, case) -> None: ...
+
+    def advance(self, *, process, action: str, by, required: bool, details: dict) -> None: ...
+
+    def waiting_for(self, *, process, action: str, details: dict) -> bool: ...
+
+    def tasks_waiting(self, *, action: str, details: dict): ...
+
+    def task_url(self, task) -> str: ...
+
+    def flow_class(self): ...
+
+
+_workflow: Workflow | None = None
+
+
+def register(workflow: Workflow) -> None:
+    """Called once by the process app when Django starts."""
+    global _workflow
+    _workflow = workflow
+
+
+def _registered() -> Workflow:
+    if _workflow is None:
+        raise ImproperlyConfigured("No workflow is registered: is the process app in INSTALLED_APPS?")
+    return _workflow
+
+
+def start(*, case) -> None:
+    """Start the case's process (a referral has been received)."""
+    _registered().start(case=case)
+
+
+def advance(*, process, action: str, by, required: bool = True, **details) -> None:
+    """Tell the process that `action` happened, done by `by`.
+
+    Raises InvalidTransition when `required` and the case is not waiting for that step.
+    """
+    if process is None:
+        raise InvalidTransition("This case has no workflow.")
+    _registered().advance(process=process, action=action, by=by, required=required, details=details)
+
+
+def waiting_for(*, process, action: str, **details) -> bool:
+    """Whether the case's process waits for `action` now (to offer the step on a page)."""
+    return process is not None and _registered().waiting_for(process=process, action=action, details=details)
+
+
+def tasks_waiting(*, action: str, **details):
+    """Open tasks of every case waiting for `action` (a QuerySet of viewflow tasks)."""
+    return _registered().tasks_waiting(action=action, details=details)
+
+
+def task_url(task) -> str:
+    """Where a person does the step of this task."""
+    return _registered().task_url(task)
+
+
+def flow_class():
+    """The flow class of the case process (for drawing its map)."""
+    return _registered().flow_class()
+
+
+def open_tasks(*, process_id) -> list[Task]:
+    """The process's open tasks, oldest first, with their owners."""
+    if process_id is None:
+        return []
+    return list(
+        Task.objects.filter(process_id=process_id, status__in=OPEN_STATUSES)
+        .select_related("owner", "process")
+        .order_by("id")
+    )
+
+
+# -- moving tasks on (used by the process's handler and by task assignment) ------------------------
+
+
+def open_task(*, process, node) -> Task | None:
+    """The process's open task at this node, if any."""
+    return Task.objects.filter(process_id=process.pk, flow_task=node, status__in=OPEN_STATUSES).order_by("-id").first()
+
+
+def complete_task(*, process, node, by, required: bool = True, label: str = "") -> Task | None:
+    """Complete the open task at `node` as `by` and let the flow move on.
+
+    The caller has already checked that `by` may take this step.
+    Raises InvalidTransition if the process is not waiting at that node and `required` is set.
+    """
+    flow_class = process.flow_class
+    with flow_class.lock(process.pk):
+        task = open_task(process=process, node=node)
+        if task is None:
+            if required:
+                raise InvalidTransition(f"The case is not waiting for “{label or node.name.replace('_', ' ')}”.")
+            return None
+        activation = node.activation_class(task)
+        if task.status == STATUS.NEW:
+            activation.assign(by)
+            task.assigned = timezone.now()
+        elif task.owner_id != by.pk:
+            task.owner = by  # the person who did the work is the one on record
+        if task.status == STATUS.ASSIGNED:
+            activation.start(None)
+        activation.execute()
+    return task
+
+
+def assign_task(*, task: Task, to) -> Task:
+    """Take a task from the queue. The caller has checked that `to` may take it."""
+    node = task.flow_task
+    with node.flow_class.lock(task.process_id):
+        task.refresh_from_db()
+        if task.status != STATUS.NEW:
+            raise InvalidTransition("This task has already been taken.")
+        node.activation_class(task).assign(to)
+        task.assigned = timezone.now()
+        task.save(update_fields=["assigned"])
+    return task
+
+
+def reassign_task(*, task: Task, to) -> Task:
+    """Hand an open task to `to`, who has it at once. The caller has checked that `to` may do it.
+
+    Raises InvalidTransition if the task is no longer open.
+    """
+    node = task.flow_task
+    with node.flow_class.lock(task.process_id):
+        task.refresh_from_db()
+        if task.status not in OPEN_STATUSES:
+            raise InvalidTransition("This task is no longer open: the step has been done or cancelled.")
+        if task.status == STATUS.NEW:
+            node.activation_class(task).assign(to)
+            task.assigned = timezone.now()
+            task.save(update_fields=["assigned"])
+        else:
+            task.owner = to
+            task.save(update_fields=["owner"])
+    return task
+
+
+def reassign_open_tasks(*, process, from_user, to_user) -> int:
+    """Hand a person's open tasks on a case to someone else (a case moved to a new lead)."""
+    if process is None or from_user is None:
+        return 0
+    moved = 0
+    with process.flow_class.lock(process.pk):
+        for task in Task.objects.filter(process_id=process.pk, owner=from_user, status__in=OPEN_STATUSES):
+            task.owner = to_user
+            task.save(update_fields=["owner"])
+            moved += 1
+    return moved

@@ -1,0 +1,537 @@
+"""API shapes of the case side. Input serializers check types; services check rules."""
+
+from django.db.models import Q
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from core import workflow
+from core.api.fields import IdField, UsernameField
+from fgdm.constants import ChildParticipation, MeetingModel, Outcome, PreparationStatus, Relationship, Stage
+from fgdm.models import (
+    Case,
+    Child,
+    FamilyHub,
+    FamilyPlan,
+    Locality,
+    Meeting,
+    NetworkMember,
+    PlanAction,
+    PreProceedings,
+    StageChange,
+    Team,
+)
+
+# Ids in request bodies: positive and within a 64-bit integer (larger ones would crash SQLite's driver).
+
+
+class LocalitySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Locality
+        fields = ["code", "name"]
+
+
+class HubSerializer(serializers.ModelSerializer):
+    locality = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = FamilyHub
+        fields = ["id", "name", "kind", "lead_organisation", "designated", "locality"]
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    full_name = serializers.CharField(source="get_full_name")
+    roles = serializers.SerializerMethodField()
+    teams = serializers.SerializerMethodField()
+
+    def get_roles(self, user) -> list[str]:
+        return sorted(user.groups.values_list("name", flat=True))
+
+    def get_teams(self, user) -> list[str]:
+        """Teams the user works in or manages."""
+        return sorted(Team.objects.filter(Q(members=user) | Q(managers=user)).values_list("code", flat=True).distinct())
+
+
+class ChildSerializer(serializers.ModelSerializer):
+    """A child of the case: born (`date_of_birth`) or expected (`expected_on`, `unborn`). A removed
+    child (kept on record, out of lists unless asked for) has `removed_at`, `removed_by` and
+    `removal_reason`."""
+
+    unborn = serializers.BooleanField(source="is_unborn", read_only=True)
+    removed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Child
+        fields = [
+            "id",
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "expected_on",
+            "unborn",
+            "wishes_and_feelings",
+            "participation",
+            "participation_detail",
+            "wishes_recorded_at",
+            "removed_at",
+            "removed_by",
+            "removal_reason",
+        ]
+        read_only_fields = fields
+
+
+class PlanProgressSerializer(serializers.Serializer):
+    plan = serializers.IntegerField()
+    version = serializers.IntegerField()
+    actions = serializers.IntegerField()
+    done = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+
+
+class CaseListSerializer(serializers.ModelSerializer):
+    locality = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Case
+        fields = ["id", "reference", "family_name", "locality", "stage", "status"]
+
+
+def open_tasks_of(case) -> list[dict]:
+    return [
+        {
+            "id": t.pk,
+            "name": t.flow_task.name,
+            "title": str(t.flow_task.task_title),
+            "owner": t.owner.get_username() if t.owner_id else None,
+        }
+        for t in workflow.open_tasks(process_id=case.process_id)
+    ]
+
+
+class CurrentTaskSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    title = serializers.CharField()
+    owner = serializers.CharField(allow_null=True)
+
+
+class StageChangeSerializer(serializers.ModelSerializer):
+    """One row of a case's stage history; the first (no `from_stage`) is the stage at referral."""
+
+    changed_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, help_text="Username of the person who recorded the change"
+    )
+
+    class Meta:
+        model = StageChange
+        fields = ["from_stage", "to_stage", "changed_on", "reason", "changed_by", "changed_at"]
+        extra_kwargs = {
+            "from_stage": {"help_text": "Empty on the first row: the stage at referral"},
+            "reason": {"help_text": "Why the stage changed; empty on the first row"},
+        }
+
+
+def stage_history_of(case) -> list[StageChange]:
+    """The case's stage history, oldest first, in one query (or none, when prefetched)."""
+    cache = getattr(case, "_prefetched_objects_cache", {})
+    if "stage_changes" in cache:
+        return list(case.stage_changes.all())
+    return list(StageChange.objects.filter(case_id=case.pk).select_related("changed_by").order_by("changed_on", "id"))
+
+
+class CaseSerializer(CaseListSerializer):
+    hub = serializers.PrimaryKeyRelatedField(read_only=True)
+    team = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    lead_practitioner = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    children = serializers.SerializerMethodField()
+    current_tasks = serializers.SerializerMethodField()
+    plan_progress = serializers.SerializerMethodField()
+    stage_history = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        fields = [
+            "id",
+            "reference",
+            "family_name",
+            "locality",
+            "hub",
+            "team",
+            "stage",
+            "status",
+            "referral_reason",
+            "lead_practitioner",
+            "consent_to_refer",
+            "consent_to_share",
+            "consent_given_by",
+            "consent_recorded_at",
+            "consent_withdrawn_at",
+            "consent_withdrawn_by",
+            "bottom_lines",
+            "child_lives_with",
+            "support_needed",
+            "opened_on",
+            "closed_on",
+            "outcome",
+            "children",
+            "current_tasks",
+            "plan_progress",
+            "stage_history",
+        ]
+
+    @staticmethod
+    @extend_schema_field(ChildSerializer(many=True))
+    def get_children(case):
+        """The case's children; removed ones are listed by GET /cases/{id}/children/?include_removed=true."""
+        return ChildSerializer(case.children.current().select_related("removed_by"), many=True).data
+
+    @staticmethod
+    @extend_schema_field(CurrentTaskSerializer(many=True))
+    def get_current_tasks(case):
+        return open_tasks_of(case)
+
+    @staticmethod
+    @extend_schema_field(StageChangeSerializer(many=True))
+    def get_stage_history(case):
+        """Every change of the case's stage, oldest first; the first row is the stage at referral."""
+        return StageChangeSerializer(stage_history_of(case), many=True).data
+
+    @staticmethod
+    @extend_schema_field(PlanProgressSerializer(allow_null=True))
+    def get_plan_progress(case):
+        """Progress of the latest plan: its actions, how many are done, how many are overdue."""
+        plan = case.plans.prefetch_related("actions").order_by("-version").first()
+        if plan is None:
+            return None
+        return {"plan": plan.pk, "version": plan.version, **plan.progress()}
+
+
+class ChildInputSerializer(serializers.Serializer):
+    """A child on a referral: `date_of_birth`, or `expected_on` for a child not yet born (whose
+    first name may wait)."""
+
+    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    last_name = serializers.CharField(max_length=100)
+    date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)
+    expected_on = serializers.DateField(required=False, allow_null=True, default=None)
+    wishes_and_feelings = serializers.CharField(required=False, allow_blank=True, default="")
+    participation = serializers.ChoiceField(
+        choices=ChildParticipation.choices, required=False, allow_blank=True, default=""
+    )
+
+
+class CaseCreateSerializer(serializers.Serializer):
+    family_name = serializers.CharField(max_length=100)
+    locality = serializers.SlugRelatedField(slug_field="code", queryset=Locality.objects.all())
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    referral_reason = serializers.CharField()
+    children = ChildInputSerializer(many=True, allow_empty=False)
+    hub = serializers.PrimaryKeyRelatedField(queryset=FamilyHub.objects.all(), required=False, allow_null=True)
+    child_lives_with = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    consent_given_by = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+
+class CaseUpdateSerializer(serializers.Serializer):
+    """Correct a case's details (PATCH: send only what changes). Not the stage (its own step, with
+    its history) nor the locality or team (a transfer)."""
+
+    family_name = serializers.CharField(max_length=100, required=False)
+    referral_reason = serializers.CharField(required=False)
+    hub = serializers.PrimaryKeyRelatedField(queryset=FamilyHub.objects.all(), required=False, allow_null=True)
+    child_lives_with = serializers.CharField(max_length=200, required=False, allow_blank=True)
+
+
+class ChildAddSerializer(serializers.Serializer):
+    """A child added after the referral, with the reason: `date_of_birth`, or `expected_on` for a
+    child not yet born."""
+
+    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True, default="")
+    last_name = serializers.CharField(max_length=100)
+    date_of_birth = serializers.DateField(required=False, allow_null=True, default=None)
+    expected_on = serializers.DateField(required=False, allow_null=True, default=None)
+    reason = serializers.CharField()
+
+
+class ChildUpdateSerializer(serializers.Serializer):
+    """Correct a child's details (PATCH: send only what changes). A `date_of_birth` for a child who
+    was expected records the birth."""
+
+    first_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=100, required=False)
+    date_of_birth = serializers.DateField(required=False, allow_null=True)
+    expected_on = serializers.DateField(required=False, allow_null=True)
+
+
+class AllocateSerializer(serializers.Serializer):
+    lead_practitioner = UsernameField()
+
+
+class StageSerializer(serializers.Serializer):
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    reason = serializers.CharField()
+    changed_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class ConsentSerializer(serializers.Serializer):
+    given_by = serializers.CharField(max_length=200)
+    to_refer = serializers.BooleanField(required=False, default=True)
+    to_share = serializers.BooleanField(required=False, default=True)
+
+
+class ConsentWithdrawSerializer(serializers.Serializer):
+    withdrawn_by = serializers.CharField(max_length=200)
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class BottomLinesSerializer(serializers.Serializer):
+    bottom_lines = serializers.CharField()
+
+
+class WishesSerializer(serializers.Serializer):
+    wishes_and_feelings = serializers.CharField()
+    participation = serializers.ChoiceField(choices=ChildParticipation.choices)
+    participation_detail = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+
+class PreparationSerializer(serializers.Serializer):
+    status = serializers.ChoiceField(
+        choices=[c for c in PreparationStatus.choices if c[0] != PreparationStatus.NOT_CONTACTED]
+    )
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+    exclusion_reason = serializers.CharField(required=False, allow_blank=True, default="")
+    how_to_contribute = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ActionDoneSerializer(serializers.Serializer):
+    done_on = serializers.DateField(required=False, allow_null=True, default=None)
+
+
+class PreProceedingsSerializer(serializers.ModelSerializer):
+    exemption_decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = PreProceedings
+        fields = [
+            "case",
+            "status",
+            "letter_sent_on",
+            "declined_on",
+            "declined_by",
+            "exemption_reason",
+            "exemption_decided_by",
+            "exemption_decided_on",
+            "application_made_on",
+            "application_basis",
+        ]
+
+
+class OfferSerializer(serializers.Serializer):
+    letter_sent_on = serializers.DateField()
+
+
+class DeclinedSerializer(serializers.Serializer):
+    declined_by = serializers.CharField()
+    declined_on = serializers.DateField()
+
+
+class ExemptionSerializer(serializers.Serializer):
+    reason = serializers.CharField()
+    decision_maker = UsernameField()
+
+
+class ApplicationSerializer(serializers.Serializer):
+    made_on = serializers.DateField()
+
+
+class TransferSerializer(serializers.Serializer):
+    team = serializers.SlugRelatedField(slug_field="code", queryset=Team.objects.all())
+    locality = serializers.SlugRelatedField(slug_field="code", queryset=Locality.objects.all(), required=False)
+    lead_practitioner = UsernameField()
+
+
+class ReassignSerializer(serializers.Serializer):
+    lead_practitioner = UsernameField()
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
+
+
+class ReviewSerializer(serializers.Serializer):
+    close = serializers.BooleanField()
+    outcome = serializers.ChoiceField(choices=Outcome.choices, required=False, allow_blank=True, default="")
+    notes = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class NetworkMemberSerializer(serializers.ModelSerializer):
+    relationship = serializers.ChoiceField(choices=Relationship.choices)
+
+    class Meta:
+        model = NetworkMember
+        fields = [
+            "id",
+            "full_name",
+            "relationship",
+            "is_parent",
+            "has_parental_responsibility",
+            "lives_with_child",
+            "phone",
+            "email",
+            "address",
+            "payment_eligible",
+            "preparation_status",
+            "excluded_from_meetings",
+            "exclusion_reason",
+            "how_to_contribute",
+        ]
+        read_only_fields = [
+            "id",
+            "payment_eligible",
+            "preparation_status",
+            "excluded_from_meetings",
+            "exclusion_reason",
+            "how_to_contribute",
+        ]
+        extra_kwargs = {
+            "phone": {"required": False},
+            "email": {"required": False},
+            "address": {"required": False},
+            "is_parent": {"required": True},
+            "has_parental_responsibility": {"required": True},
+            "lives_with_child": {"required": False},
+        }
+
+
+class MeetingSerializer(serializers.ModelSerializer):
+    coordinator = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "id",
+            "case",
+            "model",
+            "status",
+            "scheduled_for",
+            "venue",
+            "coordinator",
+            "coordinator_request",
+            "bottom_lines",
+            "prepared_at",
+            "held_on",
+            "attendees",
+            "child_participation",
+            "information_shared",
+            "private_family_time",
+            "private_family_time_minutes",
+        ]
+
+
+class MeetingCreateSerializer(serializers.Serializer):
+    model = serializers.ChoiceField(choices=MeetingModel.choices)
+    scheduled_for = serializers.DateTimeField()
+    venue = serializers.CharField(max_length=200)
+    coordinator = UsernameField(required=False, allow_null=True)
+    coordinator_request = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    bottom_lines = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ActionInputSerializer(serializers.Serializer):
+    description = serializers.CharField()
+    owner_member = IdField(required=False, allow_null=True)
+    owner_text = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    due_by = serializers.DateField(required=False, allow_null=True)
+    checked_by = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+
+    def validate(self, data):
+        if not data.get("owner_member") and not data.get("owner_text", "").strip():
+            raise serializers.ValidationError("Say who will do it: owner_member or owner_text.")
+        return data
+
+
+class PlanInputSerializer(serializers.Serializer):
+    actions = ActionInputSerializer(many=True, allow_empty=False)
+    contingency = serializers.CharField(required=False, allow_blank=True, default="")
+    monitoring = serializers.CharField(required=False, allow_blank=True, default="")
+    review_by = serializers.DateField()
+
+
+class MeetingRecordSerializer(serializers.Serializer):
+    held_on = serializers.DateField()
+    attendees = serializers.CharField()
+    private_family_time = serializers.BooleanField()
+    child_participation = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    information_shared = serializers.CharField(required=False, allow_blank=True, default="")
+    private_family_time_minutes = serializers.IntegerField(
+        required=False, allow_null=True, default=None, min_value=1, max_value=1440
+    )
+    plan = PlanInputSerializer()
+
+
+class PlanActionSerializer(serializers.ModelSerializer):
+    owner_member = serializers.PrimaryKeyRelatedField(read_only=True)
+
+    class Meta:
+        model = PlanAction
+        fields = ["id", "description", "owner_member", "owner_text", "due_by", "checked_by", "status", "done_on"]
+
+
+class ProgressSerializer(serializers.Serializer):
+    actions = serializers.IntegerField()
+    done = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    actions = PlanActionSerializer(many=True, read_only=True)
+    progress = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FamilyPlan
+        fields = [
+            "id",
+            "case",
+            "meeting",
+            "version",
+            "status",
+            "contingency",
+            "monitoring",
+            "review_by",
+            "agreed_on",
+            "return_reason",
+            "actions",
+            "progress",
+        ]
+
+    @staticmethod
+    @extend_schema_field(ProgressSerializer)
+    def get_progress(plan):
+        return plan.progress()
+
+
+class PlanAcceptSerializer(serializers.Serializer):
+    support_needed = serializers.BooleanField(required=False, default=True)
+
+
+class AuditEntrySerializer(serializers.Serializer):
+    """One timeline entry (audit.timeline.Entry): a domain event, a read or a finished task."""
+
+    at = serializers.DateTimeField()
+    actor = serializers.CharField(source="actor_username")
+    action = serializers.CharField()
+    object = serializers.SerializerMethodField()
+    changes = serializers.SerializerMethodField()
+    kind = serializers.CharField()
+
+    def get_object(self, event) -> str:
+        return f"{event.object_type} {event.object_id}: {event.object_repr}"
+
+    def get_changes(self, event) -> dict:
+        return event.all_changes
+
+
+class ConflictSerializer(serializers.Serializer):
+    """A conflict of interest the signed-in person declares: they can no longer see or act on the case."""
+
+    id = serializers.IntegerField(read_only=True)
+    case_reference = serializers.CharField(max_length=20, write_only=True)
+    case = serializers.CharField(source="case.reference", read_only=True)
+    reason = serializers.CharField(max_length=2000)
+    declared_at = serializers.DateTimeField(read_only=True)

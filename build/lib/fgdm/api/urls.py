@@ -1,0 +1,61 @@
+from django.urls import path
+
+from fgdm.api import views
+
+urlpatterns = [
+    path("auth/token/", views.TokenView.as_view(), name="api-token"),
+    path("users/me/", views.MeView.as_view(), name="api-me"),
+    path("users/me/conflicts/", views.MyConflicts.as_view(), name="api-me-conflicts"),
+    path("localities/", views.LocalityList.as_view(), name="api-localities"),
+    path("hubs/", views.HubList.as_view(), name="api-hubs"),
+    path("cases/", views.CaseListCreate.as_view(), name="api-cases"),
+    path("cases/<int:case_id>/", views.CaseDetail.as_view(), name="api-case"),
+    path("cases/<int:case_id>/allocate/", views.CaseAllocate.as_view(), name="api-case-allocate"),
+    path("cases/<int:case_id>/consent/", views.CaseConsent.as_view(), name="api-case-consent"),
+    path(
+        "cases/<int:case_id>/consent/withdraw/", views.CaseConsentWithdraw.as_view(), name="api-case-consent-withdraw"
+    ),
+    path("cases/<int:case_id>/bottom-lines/", views.CaseBottomLines.as_view(), name="api-case-bottom-lines"),
+    path("cases/<int:case_id>/pre-proceedings/", views.PreProceedingsDetail.as_view(), name="api-case-pre-proceedings"),
+    path(
+        "cases/<int:case_id>/pre-proceedings/offer/",
+        views.PreProceedingsOffer.as_view(),
+        name="api-case-pre-proceedings-offer",
+    ),
+    path(
+        "cases/<int:case_id>/pre-proceedings/declined/",
+        views.PreProceedingsDeclined.as_view(),
+        name="api-case-pre-proceedings-declined",
+    ),
+    path(
+        "cases/<int:case_id>/pre-proceedings/exemption/",
+        views.PreProceedingsExemption.as_view(),
+        name="api-case-pre-proceedings-exemption",
+    ),
+    path(
+        "cases/<int:case_id>/pre-proceedings/application/",
+        views.PreProceedingsApplication.as_view(),
+        name="api-case-pre-proceedings-application",
+    ),
+    path("cases/<int:case_id>/children/", views.CaseChildren.as_view(), name="api-case-children"),
+    path("children/<int:child_id>/", views.ChildDetail.as_view(), name="api-child"),
+    path("children/<int:child_id>/remove/", views.ChildRemove.as_view(), name="api-child-remove"),
+    path("children/<int:child_id>/wishes/", views.ChildWishes.as_view(), name="api-child-wishes"),
+    path(
+        "network-members/<int:member_id>/preparation/", views.MemberPreparation.as_view(), name="api-member-preparation"
+    ),
+    path("plan-actions/<int:action_id>/done/", views.ActionDone.as_view(), name="api-action-done"),
+    path("cases/<int:case_id>/transfer/", views.CaseTransfer.as_view(), name="api-case-transfer"),
+    path("cases/<int:case_id>/reassign/", views.CaseReassign.as_view(), name="api-case-reassign"),
+    path("cases/<int:case_id>/stage/", views.CaseStage.as_view(), name="api-case-stage"),
+    path("cases/<int:case_id>/review/", views.CaseReview.as_view(), name="api-case-review"),
+    path("cases/<int:case_id>/network-members/", views.MemberListCreate.as_view(), name="api-case-members"),
+    path("cases/<int:case_id>/meetings/", views.MeetingListCreate.as_view(), name="api-case-meetings"),
+    path("cases/<int:case_id>/audit/", views.CaseAudit.as_view(), name="api-case-audit"),
+    path("meetings/<int:meeting_id>/prepare/", views.MeetingPrepare.as_view(), name="api-meeting-prepare"),
+    path("meetings/<int:meeting_id>/record/", views.MeetingRecord.as_view(), name="api-meeting-record"),
+    path("plans/<int:plan_id>/", views.PlanDetail.as_view(), name="api-plan"),
+    path("plans/<int:plan_id>/accept/", views.PlanAccept.as_view(), name="api-plan-accept"),
+    path("plans/<int:plan_id>/return/", views.PlanReturn.as_view(), name="api-plan-return"),
+    path("plans/<int:plan_id>/revise/", views.PlanRevise.as_view(), name="api-plan-revise"),
+]

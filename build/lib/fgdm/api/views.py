@@ -1,0 +1,516 @@
+"""API v1, case side. Thin: input serializer → one service → output serializer.
+
+Reads go through selectors (out of scope → 404); rules and states are the services' business.
+"""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, status
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from audit.forms import TimelineFilterForm
+from audit.models import DomainEvent
+from audit.services import record_access
+from audit.timeline import EVENT_KINDS, Timeline
+from core.api.base import AuditedAPIView, AuditedMixin
+from core.api.fields import ReasonSerializer
+from core.roles import ensure_may
+from fgdm import selectors, services
+from fgdm.api import serializers as s
+from fgdm.models import Child, DeclaredConflict, FamilyHub, Locality, Meeting, NetworkMember
+from fgdm.services import ActionInput, ChildInput
+from fgdm.services.cases import CASE_CHANGED_ELSEWHERE
+
+
+class TokenView(AuditedMixin, ObtainAuthToken):
+    """Exchange a username and password for an API token."""
+
+
+class MeView(AuditedAPIView):
+    @extend_schema(responses=s.MeSerializer)
+    def get(self, request):
+        return Response(s.MeSerializer(request.user).data)
+
+
+class MyConflicts(AuditedMixin, generics.GenericAPIView):
+    """The signed-in person's declared conflicts of interest; POST declares one."""
+
+    serializer_class = s.ConflictSerializer
+    queryset = DeclaredConflict.objects.none()  # for the schema only
+
+    @extend_schema(responses=s.ConflictSerializer(many=True), operation_id="users_me_conflicts_list")
+    def get(self, request):
+        mine = DeclaredConflict.objects.filter(user=request.user).select_related("case").order_by("-declared_at", "-id")
+        page = self.paginate_queryset(mine)
+        return self.get_paginated_response(s.ConflictSerializer(page, many=True).data)
+
+    @extend_schema(request=s.ConflictSerializer, responses={201: s.ConflictSerializer})
+    def post(self, request):
+        data = _valid(s.ConflictSerializer, request)
+        conflict = services.conflict_declare(
+            by=request.user, case_reference=data["case_reference"], reason=data["reason"]
+        )
+        return Response(s.ConflictSerializer(conflict).data, status=status.HTTP_201_CREATED)
+
+
+class LocalityList(AuditedMixin, generics.ListAPIView):
+    serializer_class = s.LocalitySerializer
+    queryset = Locality.objects.order_by("name")
+
+
+class HubList(AuditedMixin, generics.ListAPIView):
+    serializer_class = s.HubSerializer
+
+    @extend_schema(parameters=[OpenApiParameter("locality", str, description="Locality code")])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        qs = FamilyHub.objects.select_related("locality").order_by("locality__name", "name")
+        if self.request.query_params.get("locality"):
+            qs = qs.filter(locality__code=self.request.query_params["locality"])
+        return qs
+
+
+def actions_from(data) -> list[ActionInput]:
+    return [
+        ActionInput(
+            description=a["description"],
+            owner_member_id=a.get("owner_member"),
+            owner_text=a.get("owner_text", ""),
+            due_by=a.get("due_by"),
+            checked_by=a.get("checked_by", ""),
+        )
+        for a in data
+    ]
+
+
+class CaseListCreate(AuditedMixin, generics.GenericAPIView):
+    serializer_class = s.CaseListSerializer
+
+    def get_queryset(self):
+        filters = {key: self.request.query_params.get(key) for key in ("status", "locality", "stage", "q")}
+        return selectors.case_list(user=self.request.user, filters=filters)
+
+    @extend_schema(
+        parameters=[OpenApiParameter(name, str) for name in ("status", "locality", "stage", "q")],
+        responses=s.CaseListSerializer(many=True),
+        operation_id="cases_list",
+    )
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(s.CaseListSerializer(page, many=True).data)
+
+    @extend_schema(request=s.CaseCreateSerializer, responses={201: s.CaseSerializer})
+    def post(self, request):
+        ensure_may(request.user, "case_create")
+        data = _valid(s.CaseCreateSerializer, request)
+        case = services.case_create(
+            by=request.user,
+            family_name=data["family_name"],
+            locality=data["locality"],
+            stage=data["stage"],
+            referral_reason=data["referral_reason"],
+            hub=data.get("hub"),
+            child_lives_with=data["child_lives_with"],
+            consent_given_by=data["consent_given_by"],
+            children=[ChildInput(**c) for c in data["children"]],
+        )
+        return Response(s.CaseSerializer(case).data, status=status.HTTP_201_CREATED)
+
+
+def _valid(serializer_class, request, **kwargs):
+    serializer = serializer_class(data=request.data, **kwargs)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _include_removed(request) -> bool:
+    return request.query_params.get("include_removed", "").lower() in ("1", "true", "yes")
+
+
+INCLUDE_REMOVED = OpenApiParameter(
+    "include_removed", bool, description="Also list those removed (kept on record with who, when and why)"
+)
+
+
+class CaseDetail(AuditedAPIView):
+    @extend_schema(responses=s.CaseSerializer)
+    def get(self, request, case_id):
+        case = selectors.case_get(user=request.user, case_id=case_id)
+        record_access(by=request.user, what="case", door="api", obj=case, case_id=case.pk, path=request.path)
+        return Response(s.CaseSerializer(case).data)
+
+    @extend_schema(request=s.CaseUpdateSerializer, responses=s.CaseSerializer)
+    def patch(self, request, case_id):
+        """Correct the case's details. The stage, locality and team are refused here (400): they
+        change through their own steps."""
+        case = selectors.case_get(user=request.user, case_id=case_id)
+        ensure_may(request.user, "case_update")
+        data = _valid(s.CaseUpdateSerializer, request)
+        elsewhere = {name: request.data[name] for name in CASE_CHANGED_ELSEWHERE if name in request.data}
+        case = services.case_update(case_id=case.pk, by=request.user, **elsewhere, **data)
+        return Response(s.CaseSerializer(case).data)
+
+
+class CaseChildren(AuditedMixin, generics.GenericAPIView):
+    """A case's children (removed ones only with ?include_removed=true); POST adds one, with a reason."""
+
+    serializer_class = s.ChildSerializer
+    queryset = Child.objects.none()  # for the schema only; reads go through the selector
+
+    @extend_schema(
+        responses=s.ChildSerializer(many=True), operation_id="cases_children_list", parameters=[INCLUDE_REMOVED]
+    )
+    def get(self, request, case_id):
+        case = selectors.case_get_whole(user=request.user, case_id=case_id)
+        children = selectors.children_of(case=case, include_removed=_include_removed(request))
+        record_access(by=request.user, what="children", door="api", obj=case, case_id=case.pk, path=request.path)
+        page = self.paginate_queryset(children)
+        return self.get_paginated_response(s.ChildSerializer(page, many=True).data)
+
+    @extend_schema(request=s.ChildAddSerializer, responses={201: s.ChildSerializer})
+    def post(self, request, case_id):
+        case = selectors.case_get_whole(user=request.user, case_id=case_id)
+        ensure_may(request.user, "child_add")
+        data = _valid(s.ChildAddSerializer, request)
+        child = services.child_add(case_id=case.pk, by=request.user, **data)
+        return Response(s.ChildSerializer(child).data, status=status.HTTP_201_CREATED)
+
+
+class ChildDetail(AuditedAPIView):
+    @extend_schema(request=s.ChildUpdateSerializer, responses=s.ChildSerializer)
+    def patch(self, request, child_id):
+        """Correct a child's name or date of birth (or expected date); a date of birth for a child
+        who was expected records the birth."""
+        child = selectors.child_get(user=request.user, child_id=child_id)
+        ensure_may(request.user, "child_update")
+        data = _valid(s.ChildUpdateSerializer, request)
+        child = services.child_update(child_id=child.pk, by=request.user, **data)
+        return Response(s.ChildSerializer(child).data)
+
+
+class ChildRemove(AuditedAPIView):
+    @extend_schema(request=ReasonSerializer, responses=s.ChildSerializer)
+    def post(self, request, child_id):
+        """Take a child off the case, with the reason. Nothing is deleted."""
+        child = selectors.child_get(user=request.user, child_id=child_id)
+        ensure_may(request.user, "child_remove")
+        data = _valid(ReasonSerializer, request)
+        child = services.child_remove(child_id=child.pk, by=request.user, reason=data["reason"])
+        return Response(s.ChildSerializer(child).data)
+
+
+class CaseAllocate(AuditedAPIView):
+    @extend_schema(request=s.AllocateSerializer, responses=s.CaseSerializer)
+    def post(self, request, case_id):
+        case = selectors.case_get(user=request.user, case_id=case_id)
+        ensure_may(request.user, "case_allocate")
+        data = _valid(s.AllocateSerializer, request)
+        case = services.case_allocate(case_id=case.pk, by=request.user, lead_practitioner=data["lead_practitioner"])
+        return Response(s.CaseSerializer(case).data)
+
+
+class CaseConsent(AuditedAPIView):
+    @extend_schema(request=s.ConsentSerializer, responses=s.CaseSerializer)
+    def post(self, request, case_id):
+        case = selectors.case_get(user=request.user, case_id=case_id)
+        ensure_may(request.user, "case_record_consent")
+        data = _valid(s.ConsentSerializer, request)
+        case = services.case_record_consent(
+            case_id=case.pk,
+            by=request.user,
+            given_by=data["given_by"],
+            to_refer=data["to_refer"],
+            to_share=data["to_share"],
+        )
+        return Response(s.CaseSerializer(case).data)
+
+
+class CaseConsentWithdraw(AuditedAPIView):
+    @extend_schema(request=s.ConsentWithdrawSerializer, responses=s.CaseSerializer)
+    def post(self, request, case_id):
+        case = selectors.case_get_whole(user=request.user, case_id=case_id)
+        ensure_may(request.user, "case_withdraw_consent")
+        data = _valid(s.ConsentWithdrawSerializer, request)
+        case = services.case_withdraw_consent(case_id=case.pk, by=request.user, **data)
+        return Response(s.CaseSerializer(case).data)
+
+
+class CaseBottomLines(AuditedAPIView):
+    @extend_schema(request=s.BottomLinesSerializer, responses=s.CaseSerializer)
+    def post(self, request, case_id):
+        case = selectors.case_get_whole(user=request.user, case_id=case_id)
+        ensure_may(request.user, "case_set_bottom_lines")
+        data = _valid(s.BottomLinesSerializer, request)
+        case = services.case_set_bottom_lines(case_id=case.pk, by=request.user, bottom_lines=data["bottom_lines"])
+        return Response(s.CaseSerializer(case).data)
+
+
+class ChildWishes(AuditedAPIView):
+    @extend_schema(request=s.WishesSerializer, responses=s.ChildSerializer)
+    def post(self, request, child_id):
+        child = selectors.child_get(user=request.user, child_id=child_id)
+        ensure_may(request.user, "child_record_wishes")
+        data = _valid(s.WishesSerializer, request)
+        child = services.child_record_wishes(child_id=child.pk, by=request.user, **data)
+        return Response(s.ChildSerializer(child).data)
+
+
+class MemberPreparation(AuditedAPIView):
+    @extend_schema(request=s.PreparationSerializer, responses=s.NetworkMemberSerializer)
+    def post(self, request, member_id):
+        member = selectors.member_get(user=request.user, member_id=member_id)
+        ensure_may(request.user, "member_record_preparation")
+        data = _valid(s.PreparationSerializer, request)
+        member = services.member_record_preparation(member_id=member.pk, by=request.user, **data)
+        return Response(s.NetworkMemberSerializer(member).data)
+
+
+class ActionDone(AuditedAPIView):
+    @extend_schema(request=s.ActionDoneSerializer, responses=s.PlanActionSerializer)
+    def post(self, request, action_id):
+        action = selectors.action_get(user=request.user, action_id=action_id)
+        ensure_may(request.user, "action_mark_done")
+        data = _valid(s.ActionDoneSerializer, request)
+        action = services.action_mark_done(action_id=action.pk, by=request.user, done_on=data["done_on"])
+        return Response(s.PlanActionSerializer(action).data)
+
+
+class PreProceedingsDetail(AuditedAPIView):
+    @extend_schema(responses=s.PreProceedingsSerializer)
+    def get(self, request, case_id):
+        case, record = selectors.pre_proceedings_of(user=request.user, case_id=case_id)
+        if record is None:
+            return Response({"case": case.pk, "status": "not_offered"})
+        return Response(s.PreProceedingsSerializer(record).data)
+
+
+def _pre_proceedings_step(serializer_class, service, step="pre_proceedings_record"):
+    class Step(AuditedAPIView):
+        @extend_schema(request=serializer_class, responses=s.PreProceedingsSerializer)
+        def post(self, request, case_id):
+            case = selectors.case_get_whole(user=request.user, case_id=case_id)
+            ensure_may(request.user, step)
+            data = _valid(serializer_class, request)
+            record = service(case_id=case.pk, by=request.user, **data)
+            return Response(s.PreProceedingsSerializer(record).data)
+
+    Step.__name__ = Step.__qualname__ = f"PreProceedings{service.__name__.rsplit('_', 1)[-1].title()}"
+    return Step
+
+
+PreProceedingsOffer = _pre_proceedings_step(s.OfferSerializer, services.pre_proceedings_record_offer)
+PreProceedingsDeclined = _pre_proceedings_step(s.DeclinedSerializer, services.pre_proceedings_record_declined)
+PreProceedingsExemption = _pre_proceedings_step(s.ExemptionSerializer, services.pre_proceedings_record_exemption)
+PreProceedingsApplication = _pre_proceedings_step(
+    s.ApplicationSerializer, services.pre_proceedings_record_application, step="pre_proceedings_application"
+)
+
+
+class CaseTransfer(AuditedAPIView):
+    @extend_schema(request=s.TransferSerializer, responses=s.CaseSerializer)
+    def post(self, request, case_id):
+        case = selectors.case_get(user=request.user, case_id=case_id)
+        ensure_may(request.user, "case_transfer")
+        data = _valid(s.TransferSerializer, request)
+        case = services.case_transfer(
+            case_id=case.pk,
+            by=request.user,
+            team=data["team"],
+            locality=data.get("locality"),
+            lead_practitioner=data["lead_practitioner"],
+        )
+        return Response(s.CaseSerializer(case).data)
+
+
+class CaseReassign(AuditedAPIView):
+    @extend_schema(request=s.ReassignSerializer, responses=s.CaseSerializer)
+    def post(self, request, case_id):
+        case = selectors.case_get(user=request.user, case_id=case_id)
+        ensure_may(request.user, "case_reassign")
+        data = _valid(s.ReassignSerializer, request)
+        case = services.case_reassign(
+            case_id=case.pk, by=request.user, lead_practitioner=data["lead_practitioner"], reason=data["reason"]
+        )
+        return Response(s.CaseSerializer(case).data)
+
+
+class CaseStage(AuditedAPIView):
+    """Change the case's stage, with the reason and (optionally) the date it changed."""
+
+    @extend_schema(request=s.StageSerializer, responses=s.CaseSerializer)
+    def post(self, request, case_id):
+        case = selectors.case_get(user=request.user, case_id=case_id)
+        ensure_may(request.user, "case_change_stage")
+        data = _valid(s.StageSerializer, request)
+        case = services.case_change_stage(case_id=case.pk, by=request.user, **data)
+        return Response(s.CaseSerializer(case).data)
+
+
+class CaseReview(AuditedAPIView):
+    @extend_schema(request=s.ReviewSerializer, responses=s.CaseSerializer)
+    def post(self, request, case_id):
+        case = selectors.case_get(user=request.user, case_id=case_id)
+        ensure_may(request.user, "case_review")
+        data = _valid(s.ReviewSerializer, request)
+        case = services.case_review(
+            case_id=case.pk, by=request.user, close=data["close"], outcome=data["outcome"], notes=data["notes"]
+        )
+        return Response(s.CaseSerializer(case).data)
+
+
+class MemberListCreate(AuditedMixin, generics.GenericAPIView):
+    serializer_class = s.NetworkMemberSerializer
+    queryset = NetworkMember.objects.none()  # for the schema only; reads go through the selector
+
+    @extend_schema(responses=s.NetworkMemberSerializer(many=True), operation_id="cases_network_members_list")
+    def get(self, request, case_id):
+        case = selectors.case_get(user=request.user, case_id=case_id)
+        page = self.paginate_queryset(case.network_members.order_by("id"))
+        return self.get_paginated_response(s.NetworkMemberSerializer(page, many=True).data)
+
+    @extend_schema(request=s.NetworkMemberSerializer, responses={201: s.NetworkMemberSerializer})
+    def post(self, request, case_id):
+        case = selectors.case_get(user=request.user, case_id=case_id)
+        ensure_may(request.user, "member_add")
+        data = _valid(s.NetworkMemberSerializer, request)
+        member = services.member_add(case_id=case.pk, by=request.user, **data)
+        return Response(s.NetworkMemberSerializer(member).data, status=status.HTTP_201_CREATED)
+
+
+class MeetingListCreate(AuditedMixin, generics.GenericAPIView):
+    serializer_class = s.MeetingSerializer
+    queryset = Meeting.objects.none()  # for the schema only; reads go through the selector
+
+    @extend_schema(responses=s.MeetingSerializer(many=True), operation_id="cases_meetings_list")
+    def get(self, request, case_id):
+        case = selectors.case_get(user=request.user, case_id=case_id)
+        page = self.paginate_queryset(selectors.meetings_for(user=request.user, case=case))
+        return self.get_paginated_response(s.MeetingSerializer(page, many=True).data)
+
+    @extend_schema(request=s.MeetingCreateSerializer, responses={201: s.MeetingSerializer})
+    def post(self, request, case_id):
+        case = selectors.case_get(user=request.user, case_id=case_id)
+        ensure_may(request.user, "meeting_schedule")
+        data = _valid(s.MeetingCreateSerializer, request)
+        meeting = services.meeting_schedule(
+            case_id=case.pk,
+            by=request.user,
+            model=data["model"],
+            scheduled_for=data["scheduled_for"],
+            venue=data["venue"],
+            coordinator=data.get("coordinator"),
+            bottom_lines=data["bottom_lines"],
+            coordinator_request=data["coordinator_request"],
+        )
+        return Response(s.MeetingSerializer(meeting).data, status=status.HTTP_201_CREATED)
+
+
+class MeetingPrepare(AuditedAPIView):
+    @extend_schema(request=None, responses=s.MeetingSerializer)
+    def post(self, request, meeting_id):
+        meeting = selectors.meeting_get(user=request.user, meeting_id=meeting_id)
+        ensure_may(request.user, "meeting_prepare")
+        meeting = services.meeting_prepare(meeting_id=meeting.pk, by=request.user)
+        return Response(s.MeetingSerializer(meeting).data)
+
+
+class MeetingRecord(AuditedAPIView):
+    @extend_schema(request=s.MeetingRecordSerializer, responses={201: s.PlanSerializer})
+    def post(self, request, meeting_id):
+        meeting = selectors.meeting_get(user=request.user, meeting_id=meeting_id)
+        ensure_may(request.user, "meeting_record")
+        data = _valid(s.MeetingRecordSerializer, request)
+        plan = services.meeting_record(
+            meeting_id=meeting.pk,
+            by=request.user,
+            held_on=data["held_on"],
+            attendees=data["attendees"],
+            private_family_time=data["private_family_time"],
+            child_participation=data["child_participation"],
+            actions=actions_from(data["plan"]["actions"]),
+            contingency=data["plan"]["contingency"],
+            review_by=data["plan"]["review_by"],
+            monitoring=data["plan"]["monitoring"],
+            information_shared=data["information_shared"],
+            private_family_time_minutes=data["private_family_time_minutes"],
+        )
+        return Response(s.PlanSerializer(plan).data, status=status.HTTP_201_CREATED)
+
+
+class PlanDetail(AuditedAPIView):
+    @extend_schema(responses=s.PlanSerializer)
+    def get(self, request, plan_id):
+        plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+        record_access(by=request.user, what="plan", door="api", obj=plan, case_id=plan.case_id, path=request.path)
+        return Response(s.PlanSerializer(plan).data)
+
+
+class PlanAccept(AuditedAPIView):
+    @extend_schema(request=s.PlanAcceptSerializer, responses=s.PlanSerializer)
+    def post(self, request, plan_id):
+        plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+        ensure_may(request.user, "plan_accept")
+        data = _valid(s.PlanAcceptSerializer, request)
+        plan = services.plan_accept(plan_id=plan.pk, by=request.user, support_needed=data["support_needed"])
+        return Response(s.PlanSerializer(plan).data)
+
+
+class PlanReturn(AuditedAPIView):
+    @extend_schema(request=ReasonSerializer, responses=s.PlanSerializer)
+    def post(self, request, plan_id):
+        plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+        ensure_may(request.user, "plan_return")
+        data = _valid(ReasonSerializer, request)
+        plan = services.plan_return(plan_id=plan.pk, by=request.user, reason=data["reason"])
+        return Response(s.PlanSerializer(plan).data)
+
+
+class PlanRevise(AuditedAPIView):
+    @extend_schema(request=s.PlanInputSerializer, responses={201: s.PlanSerializer})
+    def post(self, request, plan_id):
+        plan = selectors.plan_get(user=request.user, plan_id=plan_id)
+        ensure_may(request.user, "plan_revise")
+        data = _valid(s.PlanInputSerializer, request)
+        plan = services.plan_revise(
+            plan_id=plan.pk,
+            by=request.user,
+            actions=actions_from(data["actions"]),
+            contingency=data["contingency"],
+            review_by=data["review_by"],
+            monitoring=data["monitoring"],
+        )
+        return Response(s.PlanSerializer(plan).data, status=status.HTTP_201_CREATED)
+
+
+class CaseAudit(AuditedMixin, generics.GenericAPIView):
+    serializer_class = s.AuditEntrySerializer
+    queryset = DomainEvent.objects.none()  # for the schema only
+
+    @extend_schema(
+        responses=s.AuditEntrySerializer(many=True),
+        operation_id="cases_audit_list",
+        parameters=[
+            OpenApiParameter(
+                "kind",
+                str,
+                description="Comma-separated: people, decisions, money, workflow, "
+                "access. Default: people,decisions,money (the case's domain events).",
+            ),
+            OpenApiParameter("since", OpenApiTypes.DATE, description="On or after this date"),
+            OpenApiParameter("until", OpenApiTypes.DATE, description="On or before this date"),
+            OpenApiParameter("actor", str, description="Username of the person who acted"),
+        ],
+    )
+    def get(self, request, case_id):
+        case = selectors.case_get_whole(user=request.user, case_id=case_id)
+        form = TimelineFilterForm(request.query_params, default_kinds=EVENT_KINDS)
+        if not form.is_valid():
+            raise ValidationError({name: [str(e) for e in errors] for name, errors in form.errors.items()})
+        record_access(by=request.user, what="trail", door="api", obj=case, case_id=case.pk, path=request.path)
+        timeline = Timeline(case_id=case.pk, process_id=case.process_id, filters=form.filters())
+        page = self.paginate_queryset(timeline)
+        return self.get_paginated_response(s.AuditEntrySerializer(page, many=True).data)

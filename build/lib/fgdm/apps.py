@@ -1,0 +1,32 @@
+from django.apps import AppConfig
+
+
+class FgdmConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "fgdm"
+    verbose_name = "Family Group Decision Making"
+
+    def ready(self):
+        from audit.labels import register_state_labels
+        from fgdm.constants import ActionStatus, CaseStatus, MeetingStatus, Outcome, PlanStatus, Stage
+
+        register_state_labels(
+            CaseStatus.choices,
+            MeetingStatus.choices,
+            PlanStatus.choices,
+            ActionStatus.choices,
+            Outcome.choices,
+            Stage.choices,  # a change of stage is on the trail as a move from one stage to another
+        )
+
+        from audit.retention import register
+        from fgdm.retention import CaseRecords
+
+        register(CaseRecords())
+
+        from audit import sar
+        from fgdm.sar import child_subject, collect, member_subject
+
+        sar.register_subject("child", child_subject)
+        sar.register_subject("member", member_subject)
+        sar.register(collect)

@@ -1,0 +1,152 @@
+"""Codes of the case side of FGDM. States and their allowed moves are declared here, once."""
+
+from django.db import models
+
+
+class Stage(models.TextChoices):
+    FAMILY_HELP = "family_help", "Family help"
+    CHILD_PROTECTION = "child_protection", "Child protection"
+    PRE_PROCEEDINGS = "pre_proceedings", "Pre-proceedings"
+    KINSHIP = "kinship", "Kinship care"
+
+
+class CaseStatus(models.TextChoices):
+    REFERRED = "referred", "Referral received"
+    ALLOCATED = "allocated", "Allocated — mapping the network"
+    MEETING_PLANNED = "meeting_planned", "Meeting planned"
+    PLAN_AGREED = "plan_agreed", "Plan agreed by the family"
+    PLAN_RETURNED = "plan_returned", "Plan returned to the family"
+    PLAN_ACCEPTED = "plan_accepted", "Plan in place"
+    CLOSED = "closed", "Closed"
+
+
+CASE_TRANSITIONS: dict[str, set[str]] = {
+    CaseStatus.REFERRED: {CaseStatus.ALLOCATED, CaseStatus.CLOSED},
+    CaseStatus.ALLOCATED: {CaseStatus.MEETING_PLANNED, CaseStatus.CLOSED},
+    CaseStatus.MEETING_PLANNED: {CaseStatus.PLAN_AGREED, CaseStatus.CLOSED},
+    CaseStatus.PLAN_AGREED: {CaseStatus.PLAN_ACCEPTED, CaseStatus.PLAN_RETURNED},
+    CaseStatus.PLAN_RETURNED: {CaseStatus.PLAN_AGREED},
+    CaseStatus.PLAN_ACCEPTED: {CaseStatus.PLAN_AGREED, CaseStatus.CLOSED},
+    CaseStatus.CLOSED: set(),
+}
+
+
+class Outcome(models.TextChoices):
+    REMAINED_AT_HOME = "remained_at_home", "Child remained at home"
+    KINSHIP_CARE = "kinship_care", "Child moved to kinship care"
+    CP_PLAN_ENDED = "cp_plan_ended", "Child protection plan ended"
+    ENTERED_CARE = "entered_care", "Child entered care"
+    OTHER = "other", "Other"
+
+
+class Relationship(models.TextChoices):
+    GRANDPARENT = "grandparent", "Grandparent"
+    AUNT_UNCLE = "aunt_uncle", "Aunt or uncle"
+    ADULT_SIBLING = "adult_sibling", "Adult sibling"
+    OTHER_RELATIVE = "other_relative", "Other relative"
+    FRIEND = "friend", "Friend"
+    NEIGHBOUR = "neighbour", "Neighbour"
+    FAITH_COMMUNITY = "faith_community", "Faith community"
+    COMMUNITY_VOLUNTEER = "community_volunteer", "Community volunteer"
+    PARENT = "parent", "Parent"
+    OTHER = "other", "Other"
+
+
+class MeetingModel(models.TextChoices):
+    FNM = "fnm", "Family Network Meeting"
+    FGC = "fgc", "Family Group Conference"
+
+
+class MeetingStatus(models.TextChoices):
+    SCHEDULED = "scheduled", "Scheduled"
+    PREPARED = "prepared", "Network prepared"
+    HELD = "held", "Held"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+MEETING_TRANSITIONS: dict[str, set[str]] = {
+    MeetingStatus.SCHEDULED: {MeetingStatus.PREPARED, MeetingStatus.HELD, MeetingStatus.CANCELLED},
+    MeetingStatus.PREPARED: {MeetingStatus.HELD, MeetingStatus.CANCELLED},
+    MeetingStatus.HELD: set(),
+    MeetingStatus.CANCELLED: set(),
+}
+
+
+class PlanStatus(models.TextChoices):
+    AGREED = "agreed", "Agreed by the family"
+    ACCEPTED = "accepted", "Accepted"
+    RETURNED = "returned", "Returned to the family"
+    SUPERSEDED = "superseded", "Superseded"
+
+
+PLAN_TRANSITIONS: dict[str, set[str]] = {
+    PlanStatus.AGREED: {PlanStatus.ACCEPTED, PlanStatus.RETURNED},
+    PlanStatus.RETURNED: {PlanStatus.SUPERSEDED},
+    PlanStatus.ACCEPTED: {PlanStatus.SUPERSEDED},
+    PlanStatus.SUPERSEDED: set(),
+}
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    DONE = "done", "Done"
+
+
+class ChildParticipation(models.TextChoices):
+    """How a child takes part in the family's meeting (recorded with their wishes and feelings)."""
+
+    ATTENDS = "attends", "Attends the meeting"
+    WRITES = "writes", "Writes or draws their views"
+    SENDS_SOMEONE = "sends_someone", "Sends someone to speak for them"
+    ADVOCATE = "advocate", "Has an advocate"
+
+
+class PreparationStatus(models.TextChoices):
+    """Where the preparation of one network member for the meeting stands."""
+
+    NOT_CONTACTED = "not_contacted", "Not contacted yet"
+    CONTACTED = "contacted", "Contacted"
+    PREPARED = "prepared", "Prepared"
+    INVITED = "invited", "Invited"
+    DECLINED = "declined", "Declined to take part"
+    EXCLUDED = "excluded", "Excluded for safety"
+
+
+# Preparation is done once a member is prepared and invited, has declined, or is excluded for safety.
+PREPARATION_DONE = {
+    PreparationStatus.INVITED,
+    PreparationStatus.DECLINED,
+    PreparationStatus.EXCLUDED,
+    PreparationStatus.PREPARED,
+}
+
+
+class PreProceedingsStatus(models.TextChoices):
+    """The duty to offer family group decision-making before care proceedings (Children Act 1989 s.31ZA)."""
+
+    NOT_OFFERED = "not_offered", "No offer recorded"
+    OFFERED = "offered", "Offered in the letter before proceedings"
+    DECLINED = "declined", "Declined by everyone"
+    EXEMPT = "exempt", "Not offered: best-interests exemption"
+    APPLICATION_MADE = "application_made", "Application to court made"
+
+
+PRE_PROCEEDINGS_TRANSITIONS: dict[str, set[str]] = {
+    PreProceedingsStatus.NOT_OFFERED: {PreProceedingsStatus.OFFERED, PreProceedingsStatus.EXEMPT},
+    PreProceedingsStatus.OFFERED: {
+        PreProceedingsStatus.DECLINED,
+        PreProceedingsStatus.EXEMPT,
+        PreProceedingsStatus.APPLICATION_MADE,
+    },
+    PreProceedingsStatus.DECLINED: {PreProceedingsStatus.APPLICATION_MADE},
+    PreProceedingsStatus.EXEMPT: {PreProceedingsStatus.APPLICATION_MADE},
+    PreProceedingsStatus.APPLICATION_MADE: set(),
+}
+
+
+class ApplicationBasis(models.TextChoices):
+    """Why the council could apply to court: one of the three endings the duty allows."""
+
+    DECLINED = "declined", "Everyone declined the offer"
+    CONFERENCE_HELD = "conference_held", "A Family Group Conference was held"
+    EXEMPTION = "exemption", "Best-interests exemption"

@@ -1,0 +1,493 @@
+"""Forms of the case pages. They check types only; the services decide the rules."""
+
+from django import forms
+from django.contrib.auth import get_user_model
+
+from core.exceptions import DomainError
+from core.forms import DateTimeInput, date_field
+from core.roles import Role
+from fgdm.constants import ChildParticipation, MeetingModel, Outcome, PreparationStatus, Relationship, Stage
+from fgdm.models import FamilyHub, Locality
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, user):
+        name = user.get_full_name()
+        return f"{name} ({user.get_username()})" if name else user.get_username()
+
+
+class HubChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, hub):
+        return f"{hub.name} ({hub.locality.name})"
+
+
+# -- referral -------------------------------------------------------------------------------
+
+
+class CaseFilterForm(forms.Form):
+    q = forms.CharField(label="Reference or family name", required=False, max_length=100)
+    status = forms.ChoiceField(label="Status", required=False, choices=[])
+    stage = forms.ChoiceField(label="Stage", required=False, choices=[("", "Any stage"), *Stage.choices])
+    locality = forms.ChoiceField(label="Locality", required=False, choices=[])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from fgdm.constants import CaseStatus
+
+        self.fields["status"].choices = [("", "Any status"), *CaseStatus.choices]
+        self.fields["locality"].choices = [
+            ("", "Any locality"),
+            *Locality.objects.order_by("name").values_list("code", "name"),
+        ]
+
+    def clean_q(self):
+        return self.cleaned_data["q"].strip()
+
+
+class CaseCreateForm(forms.Form):
+    family_name = forms.CharField(label="Family name", max_length=100)
+    locality = forms.ModelChoiceField(
+        label="Locality", queryset=Locality.objects.order_by("name"), empty_label="Choose a locality"
+    )
+    hub = HubChoiceField(
+        label="Family hub (optional)",
+        required=False,
+        queryset=FamilyHub.objects.select_related("locality").order_by("locality__name", "name"),
+        empty_label="None",
+        help_text="The hub or network point nearest the family, in the same locality.",
+    )
+    stage = forms.ChoiceField(label="Stage", choices=Stage.choices)
+    referral_reason = forms.CharField(label="Reason for the referral", widget=forms.Textarea(attrs={"rows": 4}))
+    child_lives_with = forms.CharField(label="Who the children live with (optional)", max_length=200, required=False)
+    consent_given_by = forms.CharField(
+        label="Consent given by (optional)",
+        max_length=200,
+        required=False,
+        help_text="Who agreed to the referral and to sharing information, if already known.",
+    )
+
+
+def _check_child(form) -> None:
+    """The service's rule for a child (fgdm.services.ensure_child_details: born, or expected), shown
+    on the child's own fields (a row of the referral, the "add a child" page)."""
+    from fgdm.services import ensure_child_details
+
+    data = form.cleaned_data
+    if form.errors or not any(data.get(name) for name in ("first_name", "last_name", "date_of_birth", "expected_on")):
+        return
+    try:
+        ensure_child_details(
+            first_name=data.get("first_name", ""),
+            last_name=data.get("last_name", ""),
+            date_of_birth=data.get("date_of_birth"),
+            expected_on=data.get("expected_on"),
+        )
+    except DomainError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+
+
+class ChildForm(forms.Form):
+    first_name = forms.CharField(
+        label="First name", max_length=100, required=False, help_text="Can wait for a child not born yet."
+    )
+    last_name = forms.CharField(label="Last name", max_length=100)
+    date_of_birth = date_field("Date of birth", required=False)
+    expected_on = date_field("…or, not born yet, expected on", required=False)
+
+    def clean(self):
+        data = super().clean()
+        _check_child(self)
+        return data
+
+
+ChildFormSet = forms.formset_factory(ChildForm, extra=3, max_num=3, min_num=1, validate_min=True, validate_max=True)
+
+
+# -- correcting the record ------------------------------------------------------------------
+
+
+class CaseDetailsForm(forms.Form):
+    family_name = forms.CharField(label="Family name", max_length=100)
+    referral_reason = forms.CharField(label="Reason for the referral", widget=forms.Textarea(attrs={"rows": 4}))
+    hub = HubChoiceField(
+        label="Family hub (optional)", required=False, queryset=FamilyHub.objects.none(), empty_label="None"
+    )
+    child_lives_with = forms.CharField(label="Who the children live with (optional)", max_length=200, required=False)
+
+    def __init__(self, *args, case, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "family_name": case.family_name,
+                "referral_reason": case.referral_reason,
+                "hub": case.hub_id,
+                "child_lives_with": case.child_lives_with,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        self.fields["hub"].queryset = case.locality.hubs.select_related("locality").order_by("name")
+        self.fields[
+            "hub"
+        ].help_text = (
+            f"Hubs in {case.locality.name}. A family that moved to another locality is transferred by a manager."
+        )
+
+
+class ChildAddForm(ChildForm):
+    reason = forms.CharField(
+        label="Why the child is added",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: a new baby; a half-brother the referral did not name.",
+    )
+
+
+class ChildDetailsForm(forms.Form):
+    """A child's name and date of birth (or, not born yet, the date they are expected)."""
+
+    first_name = forms.CharField(label="First name", max_length=100, required=False)
+    last_name = forms.CharField(label="Last name", max_length=100)
+    date_of_birth = date_field("Date of birth")
+    expected_on = date_field("Expected on")
+
+    def __init__(self, *args, child, **kwargs):
+        kwargs.setdefault(
+            "initial",
+            {
+                "first_name": child.first_name,
+                "last_name": child.last_name,
+                "date_of_birth": child.date_of_birth,
+                "expected_on": child.expected_on,
+            },
+        )
+        super().__init__(*args, **kwargs)
+        del self.fields["date_of_birth" if child.is_unborn else "expected_on"]
+        if not child.is_unborn:
+            self.fields["first_name"].required = True
+
+
+class ChildBirthForm(forms.Form):
+    date_of_birth = date_field("Date of birth")
+    first_name = forms.CharField(label="First name", max_length=100)
+    last_name = forms.CharField(label="Last name", max_length=100)
+
+    def __init__(self, *args, child, **kwargs):
+        kwargs.setdefault("initial", {"first_name": child.first_name, "last_name": child.last_name})
+        super().__init__(*args, **kwargs)
+
+
+class RemovalForm(forms.Form):
+    reason = forms.CharField(
+        label="Why",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Nothing is deleted: the record stays, marked as removed, with who removed it, when and why.",
+    )
+
+
+# -- case steps -----------------------------------------------------------------------------
+
+
+class AllocateForm(forms.Form):
+    lead_practitioner = UserChoiceField(
+        label="Lead practitioner", queryset=get_user_model().objects.none(), empty_label="Choose a practitioner"
+    )
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead_practitioner"].queryset = (
+            case.team.members.filter(groups__name=Role.PRACTITIONER, is_active=True).order_by("username").distinct()
+        )
+
+
+class ReassignForm(AllocateForm):
+    """A new lead from the case's team (not the present one), and why."""
+
+    reason = forms.CharField(
+        label="Why (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}), max_length=1000
+    )
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, case=case, **kwargs)
+        self.fields["lead_practitioner"].label = "New lead practitioner"
+        if case.lead_practitioner_id:
+            self.fields["lead_practitioner"].queryset = self.fields["lead_practitioner"].queryset.exclude(
+                pk=case.lead_practitioner_id
+            )
+
+
+class StageForm(forms.Form):
+    stage = forms.ChoiceField(label="New stage", widget=forms.RadioSelect, choices=[])
+    reason = forms.CharField(
+        label="Why the stage changes",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: the legal gateway meeting decided to start pre-proceedings.",
+    )
+    changed_on = date_field(
+        "Date of the change (optional)",
+        required=False,
+        help_text="The day the case moved to the new stage, if not today. Not before the case opened or its "
+        "last change of stage.",
+    )
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Only the stages the case can move to: it is already at its own.
+        self.fields["stage"].choices = [choice for choice in Stage.choices if choice[0] != case.stage]
+
+
+class ConsentForm(forms.Form):
+    given_by = forms.CharField(label="Who gave consent", max_length=200, help_text="For example: Sarah Hardy (mother).")
+    scope = forms.ChoiceField(
+        label="What they agreed to",
+        widget=forms.RadioSelect,
+        required=False,
+        initial="both",
+        choices=[
+            ("both", "The referral and sharing information with the family network"),
+            ("refer", "The referral only — nothing is shared with the network yet"),
+        ],
+    )
+
+    def clean(self):
+        data = super().clean()
+        scope = data.get("scope") or "both"
+        data["to_refer"], data["to_share"] = True, scope == "both"
+        return data
+
+
+class ConsentWithdrawForm(forms.Form):
+    withdrawn_by = forms.CharField(label="Who withdrew consent", max_length=200)
+    reason = forms.CharField(
+        label="What they said (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+class BottomLinesForm(forms.Form):
+    bottom_lines = forms.CharField(
+        label="Bottom lines",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What any plan must achieve for the child to be safe. The family "
+        "hears these at the start of the meeting.",
+    )
+
+
+class WishesForm(forms.Form):
+    wishes_and_feelings = forms.CharField(
+        label="The child's wishes and feelings",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="In the child's own words where you can.",
+    )
+    participation = forms.ChoiceField(
+        label="How the child will take part", choices=ChildParticipation.choices, widget=forms.RadioSelect
+    )
+    participation_detail = forms.CharField(
+        label="Who speaks for them (if someone or an advocate)", max_length=200, required=False
+    )
+
+
+class PreparationForm(forms.Form):
+    status = forms.ChoiceField(
+        label="Where their preparation stands",
+        widget=forms.RadioSelect,
+        choices=[c for c in PreparationStatus.choices if c[0] != PreparationStatus.NOT_CONTACTED],
+    )
+    notes = forms.CharField(label="Notes (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    exclusion_reason = forms.CharField(
+        label="Why it is not safe for them to attend (if excluded)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    how_to_contribute = forms.CharField(
+        label="How they can still contribute (if excluded)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example: a letter read out, a phone call before the meeting.",
+    )
+
+
+class OfferForm(forms.Form):
+    letter_sent_on = date_field("Date of the letter before proceedings")
+
+
+class DeclinedForm(forms.Form):
+    declined_by = forms.CharField(label="Everyone who declined", widget=forms.Textarea(attrs={"rows": 2}))
+    declined_on = date_field("Date they declined")
+
+
+class ExemptionForm(forms.Form):
+    reason = forms.CharField(
+        label="Why a family meeting is not in the child's best interests", widget=forms.Textarea(attrs={"rows": 3})
+    )
+    decision_maker = UserChoiceField(
+        label="Manager who decided", queryset=get_user_model().objects.none(), empty_label="Choose the manager"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["decision_maker"].queryset = (
+            get_user_model()
+            .objects.filter(
+                groups__name__in=[Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE],
+                is_active=True,
+            )
+            .order_by("username")
+            .distinct()
+        )
+
+
+class ApplicationForm(forms.Form):
+    made_on = date_field("Date of the application to court")
+
+
+class MemberForm(forms.Form):
+    full_name = forms.CharField(label="Full name", max_length=200)
+    relationship = forms.ChoiceField(label="Relationship to the child", choices=Relationship.choices)
+    is_parent = forms.BooleanField(label="This person is a parent of the child", required=False)
+    has_parental_responsibility = forms.BooleanField(label="This person holds parental responsibility", required=False)
+    lives_with_child = forms.BooleanField(label="This person lives with the child", required=False)
+    phone = forms.CharField(label="Phone (optional)", max_length=40, required=False)
+    email = forms.EmailField(label="Email (optional)", required=False)
+    address = forms.CharField(label="Address (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class MeetingScheduleForm(forms.Form):
+    model = forms.ChoiceField(label="Kind of meeting", choices=MeetingModel.choices, widget=forms.RadioSelect)
+    scheduled_for = forms.DateTimeField(
+        label="Date and time", widget=DateTimeInput(), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+    )
+    venue = forms.CharField(label="Venue", max_length=200)
+    coordinator = UserChoiceField(
+        label="Independent coordinator (Family Group Conference only)",
+        required=False,
+        queryset=get_user_model().objects.none(),
+        empty_label="None",
+    )
+    coordinator_request = forms.CharField(
+        label="The family asked for a coordinator who matches them (optional)",
+        max_length=300,
+        required=False,
+        help_text="Language, religion, ethnicity or gender — what they asked for, and whether it could be met.",
+    )
+    bottom_lines = forms.CharField(
+        label="Bottom lines set by the referrer (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Leave empty to use the case's bottom lines.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["coordinator"].queryset = (
+            get_user_model()
+            .objects.filter(groups__name=Role.COORDINATOR, is_active=True)
+            .order_by("username")
+            .distinct()
+        )
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="What happens next?",
+        widget=forms.RadioSelect,
+        choices=[("continue", "Continue: the family revises the plan"), ("close", "Close the case")],
+    )
+    outcome = forms.ChoiceField(
+        label="Outcome for the child (if closing)",
+        required=False,
+        choices=[("", "Choose an outcome"), *Outcome.choices],
+    )
+    notes = forms.CharField(label="Notes (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+# -- meetings and plans ---------------------------------------------------------------------
+
+
+class MeetingRecordForm(forms.Form):
+    held_on = date_field("Date held")
+    attendees = forms.CharField(label="Who attended", widget=forms.Textarea(attrs={"rows": 2}))
+    private_family_time = forms.BooleanField(label="The family had private time without professionals", required=False)
+    child_participation = forms.CharField(label="How the child took part (optional)", max_length=200, required=False)
+    information_shared = forms.CharField(
+        label="Stage 1 — information the professionals gave (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    private_family_time_minutes = forms.IntegerField(
+        label="Stage 2 — private family time, in minutes (optional)", required=False, min_value=1, max_value=1440
+    )
+    contingency = forms.CharField(label="Contingency plan", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    monitoring = forms.CharField(
+        label="How the plan will be monitored (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    review_by = date_field("Review the plan by")
+
+
+class PlanForm(forms.Form):
+    contingency = forms.CharField(label="Contingency plan", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    monitoring = forms.CharField(
+        label="How the plan will be monitored (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    review_by = date_field("Review the plan by")
+
+
+class ActionForm(forms.Form):
+    description = forms.CharField(label="What will be done", max_length=1000)
+    owner_member = forms.TypedChoiceField(
+        label="Who (network member)", required=False, coerce=int, empty_value=None, choices=[]
+    )
+    owner_text = forms.CharField(label="…or who (someone else)", max_length=200, required=False)
+    due_by = date_field("By when", required=False)
+    checked_by = forms.CharField(label="Who checks it is done (optional)", max_length=200, required=False)
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner_member"].choices = [("", "Someone else"), *[(m.pk, m.full_name) for m in members]]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("description") and data.get("owner_member") is None and not (data.get("owner_text") or "").strip():
+            self.add_error("owner_text", "Choose a network member or say who will do it.")
+        return data
+
+
+ActionFormSet = forms.formset_factory(ActionForm, extra=5, max_num=5, min_num=1, validate_min=True, validate_max=True)
+
+
+def action_formset(data=None, *, members, prefix="actions"):
+    return ActionFormSet(data, prefix=prefix, form_kwargs={"members": list(members)})
+
+
+def actions_from_formset(formset):
+    from fgdm.services import ActionInput
+
+    return [
+        ActionInput(
+            description=f.cleaned_data["description"],
+            owner_member_id=f.cleaned_data.get("owner_member"),
+            owner_text=f.cleaned_data.get("owner_text") or "",
+            due_by=f.cleaned_data.get("due_by"),
+            checked_by=f.cleaned_data.get("checked_by") or "",
+        )
+        for f in formset.forms
+        if f.cleaned_data and f.cleaned_data.get("description")
+    ]
+
+
+class PlanAcceptForm(forms.Form):
+    support_needed = forms.TypedChoiceField(
+        label="Does the family need a support package?",
+        widget=forms.RadioSelect,
+        choices=[("yes", "Yes"), ("no", "No")],
+        coerce=lambda v: v == "yes",
+    )
+
+
+class ConflictForm(forms.Form):
+    case_reference = forms.CharField(
+        label="Case reference", max_length=20, help_text="The family's case reference, for example FGDM-2026-000123."
+    )
+    reason = forms.CharField(
+        label="How you know the family",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: the child's grandmother is my neighbour; I am related to the aunt.",
+    )

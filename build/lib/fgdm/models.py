@@ -1,0 +1,494 @@
+"""Cases, children, the family network, meetings and family plans."""
+
+from auditlog.registry import auditlog
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from viewflow.workflow.models import Process
+
+from fgdm.constants import (
+    ActionStatus,
+    ApplicationBasis,
+    CaseStatus,
+    ChildParticipation,
+    MeetingModel,
+    MeetingStatus,
+    Outcome,
+    PlanStatus,
+    PreparationStatus,
+    PreProceedingsStatus,
+    Relationship,
+    Stage,
+)
+
+User = settings.AUTH_USER_MODEL
+
+
+class Locality(models.Model):
+    code = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "localities"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FamilyHub(models.Model):
+    class Kind(models.TextChoices):
+        MAIN = "main", "Main hub"
+        NETWORK_POINT = "network_point", "Network point"
+
+    name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    lead_organisation = models.CharField(max_length=200, blank=True)
+    designated = models.CharField(max_length=16, blank=True, help_text="Year or year-month designated")
+    locality = models.ForeignKey(Locality, on_delete=models.PROTECT, related_name="hubs")
+
+    class Meta:
+        ordering = ["locality__name", "kind", "name"]
+        constraints = [models.UniqueConstraint(fields=["locality", "name"], name="hub_unique_name_per_locality")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Team(models.Model):
+    """A family help team serving one or more localities."""
+
+    code = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=100)
+    localities = models.ManyToManyField(Locality, related_name="teams")
+    members = models.ManyToManyField(User, related_name="teams", blank=True)
+    managers = models.ManyToManyField(User, related_name="managed_teams", blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class CaseProcess(Process):
+    """The case flow's own process model, so it has its own permissions."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "Case process"
+
+
+class Case(models.Model):
+    """A family's FGDM episode."""
+
+    reference = models.CharField(max_length=20, unique=True)
+    family_name = models.CharField(max_length=100)
+    locality = models.ForeignKey(Locality, on_delete=models.PROTECT, related_name="cases")
+    hub = models.ForeignKey(FamilyHub, null=True, blank=True, on_delete=models.SET_NULL, related_name="cases")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="cases")
+    lead_practitioner = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="led_cases"
+    )
+    referred_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="referred_cases")
+    stage = models.CharField(max_length=32, choices=Stage.choices)
+    status = models.CharField(max_length=32, choices=CaseStatus.choices, default=CaseStatus.REFERRED)
+    referral_reason = models.TextField()
+    consent_to_refer = models.BooleanField(default=False)
+    consent_to_share = models.BooleanField(default=False)
+    consent_given_by = models.CharField(max_length=200, blank=True)
+    consent_recorded_at = models.DateTimeField(null=True, blank=True)
+    consent_withdrawn_at = models.DateTimeField(null=True, blank=True)
+    consent_withdrawn_by = models.CharField(max_length=200, blank=True)
+    bottom_lines = models.TextField(blank=True, help_text="What a safe plan must achieve, set by the referrer")
+    bottom_lines_set_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    child_lives_with = models.CharField(max_length=200, blank=True)
+    support_needed = models.BooleanField(null=True, blank=True)
+    opened_on = models.DateField()
+    closed_on = models.DateField(null=True, blank=True)
+    outcome = models.CharField(max_length=32, choices=Outcome.choices, blank=True)
+    process = models.OneToOneField(Process, null=True, blank=True, on_delete=models.SET_NULL, related_name="case")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-opened_on", "-id"]
+        indexes = [models.Index(fields=["locality", "status"], name="case_locality_status")]
+        permissions = [
+            ("view_all_cases", "Can see cases in every locality"),
+            ("allocate_case", "Can allocate a case to a lead practitioner"),
+            ("work_case", "Can work cases as a practitioner"),
+            ("coordinate_conference", "Can coordinate Family Group Conferences"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.family_name}"
+
+
+class StageChange(models.Model):
+    """One move of a case from one stage to another, kept as its stage history.
+
+    The first row of every case is its stage at referral (no `from_stage`, no reason); each later
+    row is a change made through `fgdm.services.case_change_stage`, with the date it took effect,
+    why and who recorded it. The case's `stage` is always the `to_stage` of its latest row.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="stage_changes")
+    from_stage = models.CharField(max_length=32, choices=Stage.choices, blank=True)
+    to_stage = models.CharField(max_length=32, choices=Stage.choices)
+    changed_on = models.DateField(help_text="The day the case moved to the stage")
+    reason = models.TextField(blank=True)
+    changed_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    changed_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["changed_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(from_stage=F("to_stage")), name="stage_change_changes_stage"),
+            models.CheckConstraint(condition=Q(from_stage="") | ~Q(reason=""), name="stage_change_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        if not self.from_stage:
+            return f"Referred at {self.get_to_stage_display()}"
+        return f"{self.get_from_stage_display()} → {self.get_to_stage_display()}"
+
+
+class CaseUserObjectPermission(UserObjectPermissionBase):
+    """Per-case grants to a person (guardian's direct foreign-key table: fast joins at scale).
+
+    Used for the people a case names rather than a team: its lead practitioner and the FGC
+    coordinator of its conference. Services grant and revoke these as the case moves.
+    """
+
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+
+class CaseGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Case, on_delete=models.CASCADE)
+
+
+class DeclaredConflict(models.Model):
+    """A member of staff who is in a family's network, or related to someone who is, declares it;
+    from then on they cannot act on that case (separation of duties)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="declared_conflicts")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="declared_conflicts")
+    member = models.ForeignKey("NetworkMember", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.TextField()
+    declared_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "case"], name="conflict_once_per_case")]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.case.reference}"
+
+
+class StillOnRecord(models.QuerySet):
+    """Children are never deleted: a removal is marked (who, when, why) and the record stays in the
+    trail. Lists show `current()` ones unless asked for the removed too."""
+
+    def current(self):
+        return self.filter(removed_at__isnull=True)
+
+    def removed(self):
+        return self.filter(removed_at__isnull=False)
+
+
+class Child(models.Model):
+    """A child of the case. A child not born yet is recorded by the date they are expected
+    (`expected_on`, no date of birth); the birth is recorded later (date of birth and name)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="children")
+    first_name = models.CharField(max_length=100, blank=True, help_text="May wait until a child not yet born is born")
+    last_name = models.CharField(max_length=100)
+    date_of_birth = models.DateField(null=True, blank=True)
+    expected_on = models.DateField(null=True, blank=True, help_text="When a child not yet born is expected")
+    wishes_and_feelings = models.TextField(blank=True)
+    participation = models.CharField(max_length=16, choices=ChildParticipation.choices, blank=True)
+    participation_detail = models.CharField(max_length=200, blank=True, help_text="Who speaks for them, their advocate")
+    wishes_recorded_at = models.DateTimeField(null=True, blank=True)
+    wishes_recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    removal_reason = models.TextField(blank=True)
+
+    objects = StillOnRecord.as_manager()
+
+    class Meta:
+        ordering = [F("date_of_birth").asc(nulls_last=True), "expected_on", "id"]
+        verbose_name_plural = "children"
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(date_of_birth__isnull=False) & Q(expected_on__isnull=True))
+                | (Q(date_of_birth__isnull=True) & Q(expected_on__isnull=False)),
+                name="child_born_or_expected",
+            ),
+            models.CheckConstraint(
+                condition=Q(date_of_birth__isnull=True) | ~Q(first_name=""),
+                name="child_born_has_first_name",
+            ),
+            models.CheckConstraint(
+                condition=Q(removed_at__isnull=True) | ~Q(removal_reason=""),
+                name="child_removal_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.is_unborn and not self.first_name:
+            return f"Baby {self.last_name} (expected)"
+        return f"{self.first_name} {self.last_name}"
+
+    @property
+    def is_unborn(self) -> bool:
+        return self.date_of_birth is None
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None
+
+
+class NetworkMember(models.Model):
+    """Someone the family names as part of the child's network."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="network_members")
+    full_name = models.CharField(max_length=200)
+    relationship = models.CharField(max_length=32, choices=Relationship.choices)
+    is_parent = models.BooleanField(default=False)
+    has_parental_responsibility = models.BooleanField(default=False)
+    lives_with_child = models.BooleanField(default=False)
+    phone = models.CharField(max_length=40, blank=True)
+    email = models.EmailField(blank=True)
+    address = models.TextField(blank=True)
+    excluded_from_meetings = models.BooleanField(default=False)
+    exclusion_reason = models.TextField(blank=True)
+    preparation_status = models.CharField(
+        max_length=16, choices=PreparationStatus.choices, default=PreparationStatus.NOT_CONTACTED
+    )
+    preparation_notes = models.TextField(blank=True)
+    how_to_contribute = models.TextField(blank=True, help_text="How someone excluded can still contribute")
+    preparation_updated_at = models.DateTimeField(null=True, blank=True)
+    added_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["full_name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(relationship=Relationship.PARENT) | Q(is_parent=True),
+                name="member_parent_relationship_is_parent",
+            ),
+            models.CheckConstraint(
+                condition=Q(excluded_from_meetings=False) | ~Q(exclusion_reason=""),
+                name="member_exclusion_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(preparation_status=PreparationStatus.EXCLUDED)
+                | (Q(excluded_from_meetings=True) & ~Q(how_to_contribute="")),
+                name="member_excluded_says_how_to_contribute",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    is_supplier = False  # a payee may be a network member or a supplier (payments.Supplier)
+
+    @property
+    def payment_eligible(self) -> bool:
+        """Support packages pay the network around the child, never its parents."""
+        return not (self.is_parent or self.has_parental_responsibility)
+
+
+class Meeting(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="meetings")
+    model = models.CharField(max_length=3, choices=MeetingModel.choices)
+    status = models.CharField(max_length=16, choices=MeetingStatus.choices, default=MeetingStatus.SCHEDULED)
+    scheduled_for = models.DateTimeField()
+    venue = models.CharField(max_length=200)
+    coordinator = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="coordinated_meetings"
+    )
+    coordinator_request = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="The family's request for a coordinator matching their language, religion, ethnicity or gender",
+    )
+    bottom_lines = models.TextField(blank=True)
+    prepared_at = models.DateTimeField(null=True, blank=True)
+    held_on = models.DateField(null=True, blank=True)
+    attendees = models.TextField(blank=True)
+    child_participation = models.CharField(max_length=200, blank=True)
+    information_shared = models.TextField(blank=True, help_text="Stage 1: what the professionals told the family")
+    private_family_time = models.BooleanField(default=False)
+    private_family_time_minutes = models.PositiveIntegerField(null=True, blank=True, help_text="Stage 2")
+    recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-scheduled_for", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(model=MeetingModel.FGC) | Q(coordinator__isnull=False),
+                name="meeting_fgc_has_coordinator",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=MeetingStatus.HELD) | Q(held_on__isnull=False),
+                name="meeting_held_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_model_display()} on {self.scheduled_for:%d %b %Y}"
+
+
+class FamilyPlan(models.Model):
+    """The family's own plan, agreed at the meeting. Versioned: a revision is a new row."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="plans")
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="plans")
+    version = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=16, choices=PlanStatus.choices, default=PlanStatus.AGREED)
+    contingency = models.TextField(blank=True)
+    monitoring = models.TextField(blank=True, help_text="How the family and professionals will know it is working")
+    review_by = models.DateField()
+    agreed_on = models.DateField()
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    return_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "version"], name="plan_unique_version_per_case"),
+            models.CheckConstraint(
+                condition=~Q(status=PlanStatus.RETURNED) | ~Q(return_reason=""),
+                name="plan_returned_has_reason",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Family plan v{self.version} ({self.case.reference})"
+
+    def progress(self, today=None) -> dict:
+        """Actions done and overdue (uses prefetched actions when there are some)."""
+        from django.utils import timezone
+
+        today = today or timezone.localdate()
+        actions = list(self.actions.all())
+        done = sum(1 for a in actions if a.status == ActionStatus.DONE)
+        overdue = sum(1 for a in actions if a.status != ActionStatus.DONE and a.due_by and a.due_by < today)
+        return {"actions": len(actions), "done": done, "overdue": overdue}
+
+
+class PlanAction(models.Model):
+    plan = models.ForeignKey(FamilyPlan, on_delete=models.CASCADE, related_name="actions")
+    description = models.TextField()
+    owner_member = models.ForeignKey(
+        NetworkMember, null=True, blank=True, on_delete=models.PROTECT, related_name="plan_actions"
+    )
+    owner_text = models.CharField(max_length=200, blank=True)
+    due_by = models.DateField(null=True, blank=True)
+    checked_by = models.CharField(max_length=200, blank=True, help_text="Who checks it is done")
+    status = models.CharField(max_length=8, choices=ActionStatus.choices, default=ActionStatus.OPEN)
+    done_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner_member__isnull=False) | ~Q(owner_text=""),
+                name="action_has_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.description[:80]
+
+    @property
+    def owner_name(self) -> str:
+        return self.owner_member.full_name if self.owner_member_id else self.owner_text
+
+
+class PreProceedings(models.Model):
+    """The pre-proceedings duty of a case (Children Act 1989 s.31ZA as amended in 2026): the offer of a
+    family group decision-making meeting in the letter before proceedings, and why an application to
+    court could be made (everyone declined, a Family Group Conference was held, or a recorded
+    best-interests exemption)."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="pre_proceedings")
+    status = models.CharField(
+        max_length=20, choices=PreProceedingsStatus.choices, default=PreProceedingsStatus.NOT_OFFERED
+    )
+    letter_sent_on = models.DateField(null=True, blank=True)
+    offer_recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    declined_on = models.DateField(null=True, blank=True)
+    declined_by = models.TextField(blank=True, help_text="Everyone the offer was made to, who declined")
+    exemption_reason = models.TextField(blank=True)
+    exemption_decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    exemption_decided_on = models.DateField(null=True, blank=True)
+    application_made_on = models.DateField(null=True, blank=True)
+    application_basis = models.CharField(max_length=16, choices=ApplicationBasis.choices, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name_plural = "pre-proceedings"
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=PreProceedingsStatus.OFFERED) | Q(letter_sent_on__isnull=False),
+                name="preproceedings_offer_has_letter",
+            ),
+            models.CheckConstraint(
+                condition=Q(exemption_reason="") | Q(exemption_decided_by__isnull=False),
+                name="preproceedings_exemption_has_decision_maker",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=PreProceedingsStatus.APPLICATION_MADE)
+                | (Q(application_made_on__isnull=False) & ~Q(application_basis="")),
+                name="preproceedings_application_has_basis",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Pre-proceedings {self.case.reference}: {self.get_status_display()}"
+
+
+class ReviewEscalation(models.Model):
+    """A review task left open past the allowed working days, escalated to the team's managers."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="review_escalations")
+    task_id = models.BigIntegerField(unique=True)
+    review_due_on = models.DateField()
+    working_days_overdue = models.PositiveIntegerField()
+    escalated_at = models.DateTimeField(auto_now_add=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-escalated_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Overdue review {self.case.reference}"
+
+
+for _model in (
+    Locality,
+    FamilyHub,
+    Team,
+    Case,
+    StageChange,
+    Child,
+    NetworkMember,
+    Meeting,
+    FamilyPlan,
+    PlanAction,
+    DeclaredConflict,
+    CaseUserObjectPermission,
+    CaseGroupObjectPermission,
+    PreProceedings,
+    ReviewEscalation,
+):
+    auditlog.register(_model, exclude_fields=["updated_at"])

@@ -1,0 +1,48 @@
+"""Who may do what on a case. Services call these; views never decide for themselves."""
+
+from core.exceptions import NotPermitted, SeparationOfDuties
+from core.roles import Role, has_role
+
+
+def ensure_no_conflict(user, case_id: int) -> None:
+    """Nobody acts on a case where they (or a relative) are in the family's network."""
+    from fgdm.models import DeclaredConflict
+
+    if DeclaredConflict.objects.filter(user=user, case_id=case_id).exists():
+        raise SeparationOfDuties("You have declared a conflict of interest in this case; someone else must act.")
+
+
+def _works_case(user, case) -> bool:
+    if case.lead_practitioner_id == user.pk:
+        return True
+    return has_role(user, Role.PRACTITIONER) and case.team.members.filter(pk=user.pk).exists()
+
+
+def _manages_case(user, case) -> bool:
+    if has_role(user, Role.SERVICE_MANAGER) or has_role(user, Role.HEAD_OF_SERVICE):
+        return True
+    return has_role(user, Role.TEAM_MANAGER) and case.team.managers.filter(pk=user.pk).exists()
+
+
+def ensure_can_work_case(user, case) -> None:
+    """Practitioners of the case's team (and its lead) record the casework."""
+    ensure_no_conflict(user, case.pk)
+    if not _works_case(user, case):
+        raise NotPermitted("Only the lead practitioner or a practitioner of the case's team can do this.")
+
+
+def ensure_can_manage_case(user, case) -> None:
+    """Managers over the case's locality (team managers of its team, service managers, head of service)."""
+    ensure_no_conflict(user, case.pk)
+    if not _manages_case(user, case):
+        raise NotPermitted("Only a manager over this case's team can do this.")
+
+
+def ensure_can_work_or_manage_case(user, case) -> None:
+    """The case's practitioners or a manager over it: for decisions about the case's course that
+    either may record (its stage), not for the day-to-day casework or for approvals."""
+    ensure_no_conflict(user, case.pk)
+    if not (_works_case(user, case) or _manages_case(user, case)):
+        raise NotPermitted(
+            "Only the lead practitioner, a practitioner of the case's team or a manager over it can do this."
+        )

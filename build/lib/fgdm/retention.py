@@ -1,0 +1,122 @@
+"""Retention of case records (registered with audit.retention from FgdmConfig.ready()).
+
+A closed case is kept until its youngest child's 18th birthday plus seven years (children in need,
+`AUDIT_RETENTION["children_in_need_years_after_18"]`), or to the youngest child's 75th birthday if a
+child is looked after: the case closed with the outcome "child entered care", or an administrator
+marked it looked after (audit.LookedAfterMark; a mark saying "not looked after" wins over the
+outcome). Then what identifies the family is removed; the case, its dates, stages, states and
+outcome stay so that numbers and the money's trail still add up (the stage history keeps its
+stages and dates; the reasons for its changes are removed).
+
+The youngest child counts every child the case has held, removed ones too (their records are kept
+with the case), and a child not yet born by the date they were expected.
+"""
+
+import datetime
+
+from django.db.models import Max
+from django.db.models.functions import Coalesce
+
+from audit.models import LookedAfterMark
+from audit.retention import Due, children_in_need_destroy_after, looked_after_destroy_after
+from fgdm.constants import CaseStatus, Outcome
+from fgdm.models import Case, Child, FamilyPlan, Meeting, NetworkMember, PlanAction, PreProceedings, StageChange
+
+CHILDREN_IN_NEED = "children_in_need"
+LOOKED_AFTER = "looked_after"
+REMOVED = "Removed"
+
+
+def case_retention(
+    case: Case, *, youngest: datetime.date | None, mark: bool | None
+) -> tuple[str, datetime.date | None]:
+    """(retention class, destroy-after date) of a case; the date is None while it is open."""
+    looked_after = mark if mark is not None else case.outcome == Outcome.ENTERED_CARE
+    retention_class = LOOKED_AFTER if looked_after else CHILDREN_IN_NEED
+    if case.status != CaseStatus.CLOSED or youngest is None:
+        return retention_class, None
+    if looked_after:
+        return retention_class, looked_after_destroy_after(youngest)
+    return retention_class, children_in_need_destroy_after(youngest)
+
+
+class CaseRecords:
+    name = "fgdm.case"
+
+    def due(self, *, today):
+        # The earliest any closed case can be due: its youngest child born at least 25 years ago
+        # (the shortest period); the exact date is worked out per case.
+        marks = dict(LookedAfterMark.objects.values_list("case_id", "looked_after"))
+        cases = (
+            Case.objects.filter(status=CaseStatus.CLOSED)
+            .annotate(youngest=Max(Coalesce("children__date_of_birth", "children__expected_on")))
+            .only("pk", "reference", "status", "outcome")
+            .order_by("pk")
+        )
+        for case in cases.iterator(chunk_size=2000):
+            retention_class, destroy_after = case_retention(case, youngest=case.youngest, mark=marks.get(case.pk))
+            if destroy_after is not None and destroy_after < today:
+                yield Due(retention_class, "fgdm.case", case.pk, case.pk, destroy_after, case.reference)
+
+    def destroy(self, due: Due):
+        case = Case.objects.select_for_update().get(pk=due.object_id)
+        case.family_name, case.referral_reason = REMOVED, ""
+        case.consent_given_by, case.child_lives_with = "", ""
+        case.consent_withdrawn_by, case.bottom_lines = "", ""
+        case.save(
+            update_fields=[
+                "family_name",
+                "referral_reason",
+                "consent_given_by",
+                "child_lives_with",
+                "consent_withdrawn_by",
+                "bottom_lines",
+            ]
+        )
+        for child in Child.objects.filter(case=case):
+            child.first_name, child.last_name, child.wishes_and_feelings = REMOVED, REMOVED, ""
+            child.participation_detail = ""
+            child.removal_reason = REMOVED if child.removal_reason else ""  # a removal keeps a reason
+            # The year only, for statistics.
+            if child.date_of_birth is not None:
+                child.date_of_birth = child.date_of_birth.replace(month=1, day=1)
+            if child.expected_on is not None:
+                child.expected_on = child.expected_on.replace(month=1, day=1)
+            child.save()
+        NetworkMember.objects.filter(case=case).update(
+            full_name=REMOVED,
+            phone="",
+            email="",
+            address="",
+            exclusion_reason="",
+            preparation_notes="",
+            how_to_contribute="",
+        )
+        Meeting.objects.filter(case=case).update(
+            venue="",
+            bottom_lines="",
+            attendees="",
+            child_participation="",
+            coordinator_request="",
+            information_shared="",
+        )
+        FamilyPlan.objects.filter(case=case).update(contingency="", return_reason="", monitoring="")
+        PlanAction.objects.filter(plan__case=case).update(description=REMOVED, owner_text="", checked_by="")
+        PreProceedings.objects.filter(case=case).update(declined_by="", exemption_reason="")
+        # The stage history keeps its stages and dates (for the numbers); why each change was made is
+        # case content. The stage at referral has no reason to remove.
+        StageChange.objects.filter(case=case).exclude(reason="").update(reason=REMOVED)
+        removed = [
+            "family name",
+            "referral reason",
+            "consent given by",
+            "where the child lives",
+            "children's names, wishes and feelings, day and month of birth (or expected) and why any was removed",
+            "network members' names and contact details",
+            "meeting venues, attendees and notes",
+            "plans' contingencies, reasons and actions",
+            "bottom lines, who withdrew consent, preparation notes and pre-proceedings reasons",
+            "the reasons for changes of stage",
+        ]
+        case.refresh_from_db()
+        return case, removed

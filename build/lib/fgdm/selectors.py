@@ -1,0 +1,153 @@
+"""Reads of the case side, already filtered to what the user may see."""
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+
+from fgdm.models import (
+    Case,
+    Child,
+    FamilyPlan,
+    Locality,
+    Meeting,
+    NetworkMember,
+    PlanAction,
+    PreProceedings,
+    StageChange,
+)
+from fgdm.visibility import (
+    action_scope,
+    case_scope,
+    child_scope,
+    meeting_scope,
+    member_scope,
+    plan_scope,
+    sees_whole_case,
+    whole_case_scope,
+)
+
+
+def case_list(*, user, filters: dict | None = None) -> QuerySet[Case]:
+    """Cases the user may see, with what a list needs. Finance officers see none."""
+    qs = Case.objects.filter(case_scope(user)).select_related("locality", "team", "lead_practitioner")
+    filters = filters or {}
+    if filters.get("status"):
+        qs = qs.filter(status=filters["status"])
+    if filters.get("locality"):
+        qs = qs.filter(locality__code=filters["locality"])
+    if filters.get("stage"):
+        qs = qs.filter(stage=filters["stage"])
+    if filters.get("q"):
+        from django.db.models import Q
+
+        q = filters["q"]
+        qs = qs.filter(Q(reference__icontains=q) | Q(family_name__icontains=q))
+    return qs.order_by("-opened_on", "-id")
+
+
+def case_get_whole(*, user, case_id) -> Case:
+    """A case the user sees in full (not only as its FGC coordinator), else Http404."""
+    try:
+        return Case.objects.filter(whole_case_scope(user)).get(pk=case_id)
+    except (Case.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such case.")
+
+
+def meetings_for(*, user, case) -> QuerySet[Meeting]:
+    """A case's meetings; a coordinator who sees the case only for its conference sees only theirs."""
+    qs = case.meetings.select_related("coordinator")
+    return qs if sees_whole_case(user, case) else qs.filter(coordinator=user)
+
+
+def case_get(*, user, case_id) -> Case:
+    """One case the user may see, else Http404 (never 403: that would say it exists)."""
+    try:
+        return case_list(user=user).select_related("hub", "process").get(pk=case_id)
+    except (Case.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such case.")
+
+
+def case_detail(*, user, case_id) -> Case:
+    """A case with its children, network, meetings, plans (and actions) and stage history loaded in a
+    few queries."""
+    case = case_get(user=user, case_id=case_id)
+    return (
+        Case.objects.filter(pk=case.pk)
+        .select_related("locality", "hub", "team", "lead_practitioner", "referred_by", "process")
+        .prefetch_related(
+            Prefetch("children", queryset=Child.objects.select_related("removed_by")),
+            "network_members",
+            Prefetch("meetings", queryset=Meeting.objects.select_related("coordinator")),
+            Prefetch("stage_changes", queryset=StageChange.objects.select_related("changed_by")),
+            Prefetch(
+                "plans",
+                queryset=FamilyPlan.objects.prefetch_related("actions__owner_member").order_by("-version"),
+            ),
+        )
+        .get()
+    )
+
+
+def children_of(*, case, include_removed: bool = False) -> QuerySet[Child]:
+    """A case's children (of a case already read through a selector): those removed only if asked."""
+    children = case.children.select_related("removed_by")
+    return children.all() if include_removed else children.current()
+
+
+def member_get(*, user, member_id) -> NetworkMember:
+    """A network member of a case the user may see; finance officers may reach payees."""
+    visible = NetworkMember.objects.select_related("case").filter(member_scope(user))
+    try:
+        return visible.get(pk=member_id)
+    except (NetworkMember.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such network member.")
+
+
+def meeting_get(*, user, meeting_id) -> Meeting:
+    try:
+        return Meeting.objects.select_related("case").filter(meeting_scope(user)).get(pk=meeting_id)
+    except (Meeting.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such meeting.")
+
+
+def plan_get(*, user, plan_id) -> FamilyPlan:
+    try:
+        return FamilyPlan.objects.select_related("case", "meeting").filter(plan_scope(user)).get(pk=plan_id)
+    except (FamilyPlan.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such plan.")
+
+
+def child_get(*, user, child_id) -> Child:
+    """A child of a case the user sees in full (a coordinator sees the conference, not the records)."""
+    try:
+        return Child.objects.select_related("case").filter(child_scope(user)).get(pk=child_id)
+    except (Child.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such child.")
+
+
+def action_get(*, user, action_id) -> PlanAction:
+    try:
+        return PlanAction.objects.select_related("plan__case").filter(action_scope(user)).get(pk=action_id)
+    except (PlanAction.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such action.")
+
+
+def pre_proceedings_of(*, user, case_id) -> tuple[Case, PreProceedings | None]:
+    """A case the user sees in full, and its pre-proceedings record if there is one."""
+    case = case_get_whole(user=user, case_id=case_id)
+    return case, PreProceedings.objects.filter(case=case).select_related("exemption_decided_by").first()
+
+
+def escalated_reviews(*, user) -> list:
+    """Overdue reviews escalated to the teams this user manages, not yet done, of cases they may see."""
+    from fgdm.models import ReviewEscalation
+
+    return list(
+        ReviewEscalation.objects.filter(resolved_at__isnull=True, case__team__managers=user)
+        .filter(case_scope(user, "case__"))
+        .select_related("case__lead_practitioner")
+        .order_by("review_due_on", "id")[:50]
+    )
+
+
+def locality_list() -> QuerySet[Locality]:
+    return Locality.objects.all()

@@ -1,0 +1,53 @@
+"""Every write and state change of the case side, one function each (lock, check, change, one audit
+event, tell the process). Split by aggregate; import them from here."""
+
+from fgdm.services.cases import (  # noqa: F401
+    ChildInput,
+    case_allocate,
+    case_change_stage,
+    case_create,
+    case_reassign,
+    case_record_consent,
+    case_review,
+    case_set_bottom_lines,
+    case_transfer,
+    case_update,
+    case_withdraw_consent,
+    child_record_wishes,
+    conflict_declare,
+    ensure_born,
+    ensure_child_details,
+    ensure_may_change_stage,
+    member_add,
+    practitioner_by_username,
+    reviews_escalate_overdue,
+    working_days_between,
+)
+from fgdm.services.children import (  # noqa: F401
+    child_add,
+    child_remove,
+    child_update,
+)
+from fgdm.services.meetings import (  # noqa: F401
+    meeting_prepare,
+    meeting_record,
+    meeting_schedule,
+    member_record_preparation,
+)
+from fgdm.services.plans import (  # noqa: F401
+    ActionInput,
+    action_mark_done,
+    plan_accept,
+    plan_return,
+    plan_revise,
+)
+from fgdm.services.pre_proceedings import (  # noqa: F401
+    pre_proceedings_record_application,
+    pre_proceedings_record_declined,
+    pre_proceedings_record_exemption,
+    pre_proceedings_record_offer,
+)
+from fgdm.services.teams import (  # noqa: F401
+    team_create,
+    team_update,
+)

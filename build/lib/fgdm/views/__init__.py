@@ -1,0 +1,48 @@
+"""Pages of the case side, by aggregate. Each POST calls exactly one service; reads go through the
+selectors; a service's refusal (DomainError) is shown on the form and nothing changes."""
+
+from fgdm.views.cases import (  # noqa: F401
+    case_allocate,
+    case_bottom_lines,
+    case_consent,
+    case_consent_withdraw,
+    case_detail,
+    case_edit,
+    case_flow_map,
+    case_list,
+    case_map,
+    case_new,
+    case_reassign,
+    case_review,
+    case_stage,
+    child_wishes,
+    member_new,
+    open_tasks,
+)
+from fgdm.views.corrections import (  # noqa: F401
+    child_birth,
+    child_edit,
+    child_new,
+    child_remove,
+)
+from fgdm.views.meetings import (  # noqa: F401
+    meeting_new,
+    meeting_prepare,
+    meeting_record,
+    member_preparation,
+)
+from fgdm.views.plans import (  # noqa: F401
+    action_done,
+    plan_accept,
+    plan_detail,
+    plan_return,
+    plan_revise,
+)
+from fgdm.views.pre_proceedings import (  # noqa: F401
+    PRE_PROCEEDINGS_STEPS,
+    pre_proceedings,
+    pre_proceedings_step,
+)
+from fgdm.views.profile import (  # noqa: F401
+    profile,
+)

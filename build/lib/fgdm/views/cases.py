@@ -1,0 +1,463 @@
+"""Case pages: the list, a new referral, the case page and its map, and the case's own steps
+(allocation, consent, bottom lines, the stage, the network, the children's wishes, the review)."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.urls import reverse
+from django.views.decorators.http import require_safe
+
+from audit.labels import state_label
+from audit.selectors import case_trail
+from audit.services import record_access
+from core import workflow
+from core.exceptions import DomainError
+from core.flowmap import flow_map
+from core.pages import allowed, done, form_page, gate, page, run_service, sections_for
+from fgdm import forms as f
+from fgdm import selectors, services
+from fgdm.constants import CaseStatus, PlanStatus, Stage
+from fgdm.permissions import ensure_can_manage_case, ensure_can_work_case
+from fgdm.services import ChildInput
+from fgdm.visibility import sees_whole_case
+
+
+@login_required
+@require_safe
+def case_list(request):
+    filters = f.CaseFilterForm(request.GET or None)
+    cleaned = filters.cleaned_data if filters.is_valid() else {}
+    cases = Paginator(selectors.case_list(user=request.user, filters=cleaned), 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return page(
+        request,
+        "fgdm/case_list.html",
+        {
+            "title": "Cases",
+            "filters": filters,
+            "page": cases,
+            "query": query.urlencode(),
+            "filtered": any(cleaned.get(k) for k in ("q", "status", "locality", "stage")),
+        },
+    )
+
+
+@login_required
+def case_new(request):
+    gate(request, "case_create")
+    form = f.CaseCreateForm((request.POST if request.method == "POST" else None))
+    children = f.ChildFormSet((request.POST if request.method == "POST" else None), prefix="children")
+    if request.method == "POST":
+
+        def call(data):
+            kids = [
+                ChildInput(
+                    first_name=c.cleaned_data["first_name"],
+                    last_name=c.cleaned_data["last_name"],
+                    date_of_birth=c.cleaned_data["date_of_birth"],
+                    expected_on=c.cleaned_data["expected_on"],
+                )
+                for c in children.forms
+                if c.cleaned_data
+            ]
+            return services.case_create(
+                by=request.user,
+                family_name=data["family_name"],
+                locality=data["locality"],
+                stage=data["stage"],
+                referral_reason=data["referral_reason"],
+                hub=data["hub"],
+                child_lives_with=data["child_lives_with"],
+                consent_given_by=data["consent_given_by"],
+                children=kids,
+            )
+
+        case = run_service(form, call, formsets=[children])
+        if case:
+            return done(
+                request,
+                f"Referral {case.reference} is open. A manager of the {case.team.name} allocates "
+                "a lead practitioner next.",
+                reverse("fgdm:case_detail", args=[case.pk]),
+            )
+    return form_page(
+        request,
+        title="New referral",
+        form=form,
+        formsets=[children],
+        button="Open the referral",
+        template="fgdm/case_new.html",
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def may_change_stage(user, case) -> bool:
+    """Whether to offer "Change the stage": the service's own check (fgdm.services.ensure_may_change_stage)."""
+    try:
+        services.ensure_may_change_stage(user, case)
+    except DomainError:
+        return False
+    return True
+
+
+def _events(case):
+    """The latest 20 entries of the case's trail, in words."""
+    events = list(case_trail(case_id=case.pk).select_related("actor")[:20])
+    for event in events:
+        event.label = event.action.replace("_", " ").capitalize()
+        event.from_label = state_label(event.from_state)
+        event.to_label = state_label(event.to_state)
+    return events
+
+
+def open_tasks(case):
+    return [
+        {"task": t, "title": str(t.flow_task.task_title), "url": workflow.task_url(t)}
+        for t in workflow.open_tasks(process_id=case.process_id)
+    ]
+
+
+def case_flow_map(case) -> dict:
+    return flow_map(
+        flow_class=workflow.flow_class(),
+        process_id=case.process_id,
+        title=f"Where case {case.reference} is in the Family Group Decision Making process",
+        closed=case.status == CaseStatus.CLOSED,
+    )
+
+
+@login_required
+@require_safe
+def case_detail(request, case_id):
+    case = selectors.case_detail(user=request.user, case_id=case_id)
+    # The case page shows its children's details: this read is the record of who saw them.
+    record_access(by=request.user, what="case", door="page", obj=case, case_id=case.pk, path=request.path)
+    whole = sees_whole_case(request.user, case)  # an FGC coordinator sees only what the conference needs
+    meetings = list(selectors.meetings_for(user=request.user, case=case))
+    plans = [p for p in case.plans.all() if whole or p.meeting_id in {m.pk for m in meetings}]
+    can_work = allowed(ensure_can_work_case, request.user, case)
+    return page(
+        request,
+        "fgdm/case_detail.html",
+        {
+            "title": f"{case.reference} — {case.family_name} family",
+            "case": case,
+            "children": [c for c in case.children.all() if not c.is_removed],
+            "removed_children": [c for c in case.children.all() if c.is_removed],
+            "members": list(case.network_members.all()),
+            "meetings": meetings,
+            "plans": plans,
+            "latest_plan": plans[0] if plans else None,
+            "accepted_plan": next((p for p in plans if p.status == PlanStatus.ACCEPTED), None),
+            "sections": sections_for("case", request, case=case, whole=whole, plans=plans) if whole else [],
+            "events": _events(case) if whole else [],
+            "sees_whole_case": whole,
+            "can_work": can_work,
+            # Correcting the children: the case's practitioners, who see its children, while it is open.
+            "can_correct_children": can_work and whole and case.status != CaseStatus.CLOSED,
+            "can_manage": allowed(ensure_can_manage_case, request.user, case),
+            "can_change_stage": may_change_stage(request.user, case),
+            "stage_history": list(case.stage_changes.all()),
+            "tasks": open_tasks(case)
+            if whole
+            else [t for t in open_tasks(case) if t["task"].owner_id == request.user.pk],
+            "map": case_flow_map(case),
+            "latest_progress": plans[0].progress() if plans else None,
+            "pre_proceedings": getattr(case, "pre_proceedings", None) if case.stage == Stage.PRE_PROCEEDINGS else None,
+            "escalations": list(case.review_escalations.filter(resolved_at__isnull=True)) if whole else [],
+        },
+    )
+
+
+@login_required
+@require_safe
+def case_map(request, case_id):
+    """The case's map on its own, full size (linked from the case page)."""
+    case = selectors.case_get(user=request.user, case_id=case_id)
+    response = HttpResponse(case_flow_map(case)["svg"], content_type="image/svg+xml; charset=utf-8")
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+def _caption(case):
+    return f"{case.reference} — {case.family_name} family"
+
+
+def _case_step(
+    request,
+    case_id,
+    *,
+    step,
+    title,
+    form_class,
+    call,
+    button,
+    message,
+    form_kwargs=None,
+    intro="",
+    template="fgdm/form_page.html",
+    context=None,
+):
+    """One page, one form, one service: the shape of every case step."""
+    case = selectors.case_get(user=request.user, case_id=case_id)
+    gate(request, step)
+    kwargs = form_kwargs(case) if form_kwargs else {}
+    form = form_class((request.POST if request.method == "POST" else None), **kwargs)
+    if request.method == "POST":
+        result = run_service(form, lambda data: call(case, data))
+        if result:
+            return done(
+                request, message(result) if callable(message) else message, reverse("fgdm:case_detail", args=[case.pk])
+            )
+    data = {"case": case, "intro": intro, "back": reverse("fgdm:case_detail", args=[case.pk])}
+    data.update(context(case) if context else {})
+    return form_page(
+        request,
+        title=title,
+        caption=_caption(case),
+        form=form,
+        button=button,
+        template=template,
+        context=data,
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def case_allocate(request, case_id):
+    return _case_step(
+        request,
+        case_id,
+        step="case_allocate",
+        title="Allocate a lead practitioner",
+        form_class=f.AllocateForm,
+        form_kwargs=lambda case: {"case": case},
+        button="Allocate",
+        intro="Choose the family help practitioner who will lead this case. They map the family's network "
+        "and arrange the meeting next.",
+        template="fgdm/case_allocate.html",
+        call=lambda case, data: services.case_allocate(
+            case_id=case.pk, by=request.user, lead_practitioner=data["lead_practitioner"]
+        ),
+        message=lambda case: (
+            f"{case.reference} is allocated to "
+            f"{case.lead_practitioner.get_full_name() or case.lead_practitioner.get_username()}."
+        ),
+    )
+
+
+@login_required
+def case_reassign(request, case_id):
+    return _case_step(
+        request,
+        case_id,
+        step="case_reassign",
+        title="Reassign the lead practitioner",
+        form_class=f.ReassignForm,
+        form_kwargs=lambda case: {"case": case},
+        button="Reassign",
+        intro="Choose another practitioner of the team to lead this case. They get the case and the present "
+        "lead's open tasks on it at once.",
+        call=lambda case, data: services.case_reassign(
+            case_id=case.pk, by=request.user, lead_practitioner=data["lead_practitioner"], reason=data["reason"]
+        ),
+        message=lambda case: (
+            f"{case.reference} is now led by "
+            f"{case.lead_practitioner.get_full_name() or case.lead_practitioner.get_username()}."
+        ),
+    )
+
+
+@login_required
+def case_stage(request, case_id):
+    def context(case):
+        history = list(case.stage_changes.select_related("changed_by"))
+        return {"stage_history": history, "stage_label": case.get_stage_display()}
+
+    return _case_step(
+        request,
+        case_id,
+        step="case_change_stage",
+        title="Change the stage",
+        form_class=f.StageForm,
+        form_kwargs=lambda case: {"case": case},
+        button="Change the stage",
+        intro="Record that the case has moved to another stage, with the reason and the day it changed. The change "
+        "is kept in the case's stage history. Rules that depend on the stage apply from the change: at "
+        "pre-proceedings, the duty to offer a family meeting, and meetings arranged there are Family Group "
+        "Conferences.",
+        template="fgdm/case_stage.html",
+        context=context,
+        call=lambda case, data: services.case_change_stage(
+            case_id=case.pk,
+            by=request.user,
+            stage=data["stage"],
+            reason=data["reason"],
+            changed_on=data["changed_on"],
+        ),
+        message=lambda case: f"{case.reference} is now at {case.get_stage_display().lower()}.",
+    )
+
+
+@login_required
+def case_edit(request, case_id):
+    return _case_step(
+        request,
+        case_id,
+        step="case_update",
+        title="Correct the case's details",
+        form_class=f.CaseDetailsForm,
+        form_kwargs=lambda case: {"case": case},
+        button="Save the corrections",
+        intro="Put right the family name, the reason for the referral, the family hub or who the children live "
+        "with. The stage has its own step, which keeps its history; a manager transfers a case to another "
+        "locality or team. The case's history records what changed, from what and to what.",
+        call=lambda case, data: services.case_update(case_id=case.pk, by=request.user, **data),
+        message="The case's details are saved.",
+    )
+
+
+@login_required
+def case_consent(request, case_id):
+    return _case_step(
+        request,
+        case_id,
+        step="case_record_consent",
+        title="Record consent",
+        form_class=f.ConsentForm,
+        button="Record consent",
+        intro="Record who agreed to the referral and to information being shared with the family's network.",
+        call=lambda case, data: services.case_record_consent(
+            case_id=case.pk,
+            by=request.user,
+            given_by=data["given_by"],
+            to_refer=data["to_refer"],
+            to_share=data["to_share"],
+        ),
+        message="Consent is recorded.",
+    )
+
+
+@login_required
+def member_new(request, case_id):
+    return _case_step(
+        request,
+        case_id,
+        step="member_add",
+        title="Add someone to the family network",
+        form_class=f.MemberForm,
+        button="Add to the network",
+        intro="Add the people the family names. Parents and people holding parental responsibility can be in "
+        "the network, but cannot be paid from a support package.",
+        call=lambda case, data: services.member_add(case_id=case.pk, by=request.user, **data),
+        message=lambda member: (
+            f"{member.full_name} is added to the network"
+            + ("." if member.payment_eligible else " (cannot be paid from a support package).")
+        ),
+    )
+
+
+@login_required
+def case_review(request, case_id):
+    def context(case):
+        plan = case.plans.order_by("-version").first()
+        return {
+            "plan": plan,
+            "actions": list(plan.actions.select_related("owner_member")) if plan else [],
+            "sections": sections_for("review", request, case=case),
+        }
+
+    return _case_step(
+        request,
+        case_id,
+        step="case_review",
+        title="Review the plan with the family",
+        form_class=f.ReviewForm,
+        button="Record the review",
+        intro="Meet the family to review how the plan is working. Either the family revises the plan and the case "
+        "continues, or the case closes with an outcome for the child.",
+        template="fgdm/case_review.html",
+        context=context,
+        call=lambda case, data: services.case_review(
+            case_id=case.pk,
+            by=request.user,
+            close=data["decision"] == "close",
+            outcome=data["outcome"],
+            notes=data["notes"],
+        ),
+        message=lambda case: (
+            "The case is closed."
+            if case.status == CaseStatus.CLOSED
+            else "The review is recorded: the family revises the plan next."
+        ),
+    )
+
+
+@login_required
+def case_consent_withdraw(request, case_id):
+    return _case_step(
+        request,
+        case_id,
+        step="case_withdraw_consent",
+        title="Record that consent was withdrawn",
+        form_class=f.ConsentWithdrawForm,
+        button="Record the withdrawal",
+        intro="From now on nothing more can be shared with the family's network: arranging, preparing and holding "
+        "the meeting are refused until consent is given again.",
+        call=lambda case, data: services.case_withdraw_consent(case_id=case.pk, by=request.user, **data),
+        message="The withdrawal of consent is recorded. Nothing more will be shared with the network.",
+    )
+
+
+@login_required
+def case_bottom_lines(request, case_id):
+    return _case_step(
+        request,
+        case_id,
+        step="case_set_bottom_lines",
+        title="The referrer's bottom lines",
+        form_class=f.BottomLinesForm,
+        button="Record the bottom lines",
+        form_kwargs=lambda case: {"initial": {"bottom_lines": case.bottom_lines}},
+        intro="What any plan the family makes must achieve for the child to be safe.",
+        call=lambda case, data: services.case_set_bottom_lines(
+            case_id=case.pk, by=request.user, bottom_lines=data["bottom_lines"]
+        ),
+        message="The bottom lines are recorded.",
+    )
+
+
+@login_required
+def child_wishes(request, child_id):
+    child = selectors.child_get(user=request.user, child_id=child_id)
+    gate(request, "child_record_wishes")
+    bound = request.POST if request.method == "POST" else None
+    form = f.WishesForm(
+        bound,
+        initial={
+            "wishes_and_feelings": child.wishes_and_feelings,
+            "participation": child.participation,
+            "participation_detail": child.participation_detail,
+        },
+    )
+    if request.method == "POST":
+        if run_service(form, lambda data: services.child_record_wishes(child_id=child.pk, by=request.user, **data)):
+            return done(
+                request,
+                f"{child.first_name}'s wishes and feelings are recorded.",
+                reverse("fgdm:case_detail", args=[child.case_id]),
+            )
+    return form_page(
+        request,
+        title=f"{child.first_name}'s wishes and feelings",
+        caption=_caption(child.case),
+        form=form,
+        button="Record",
+        context={
+            "intro": "Record what the child wants and feels, and how they will take part in the meeting, "
+            "before any decision about services (Children Act 1989 s17(4A)).",
+            "back": reverse("fgdm:case_detail", args=[child.case_id]),
+        },
+        status=400 if request.method == "POST" else 200,
+    )

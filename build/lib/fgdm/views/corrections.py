@@ -1,0 +1,102 @@
+"""Pages that correct the record of a case's children: add one (with the reason), correct a name or
+date of birth, record the birth of a child who was expected, remove one (with the reason). Nothing
+is deleted. Each POST calls one service; a refusal shows on the form and nothing changes."""
+
+from django.contrib.auth.decorators import login_required
+from django.urls import reverse
+
+from core.pages import done, form_page, gate, run_service
+from fgdm import forms as f
+from fgdm import selectors, services
+
+
+def _caption(case):
+    return f"{case.reference} — {case.family_name} family"
+
+
+def _page(request, *, case, form, title, button, intro, call, message):
+    """One form, one service, back to the case page."""
+    back = reverse("fgdm:case_detail", args=[case.pk])
+    if request.method == "POST":
+        result = run_service(form, call)
+        if result:
+            return done(request, message(result) if callable(message) else message, back)
+    return form_page(
+        request,
+        title=title,
+        caption=_caption(case),
+        form=form,
+        button=button,
+        context={"intro": intro, "back": back},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _bound(request):
+    return request.POST if request.method == "POST" else None
+
+
+@login_required
+def child_new(request, case_id):
+    case = selectors.case_get_whole(user=request.user, case_id=case_id)
+    gate(request, "child_add")
+    return _page(
+        request,
+        case=case,
+        form=f.ChildAddForm(_bound(request), initial={"last_name": case.family_name}),
+        title="Add a child to the case",
+        button="Add the child",
+        intro="A new baby, or a child the referral did not name. For a child not born yet, give the date they are "
+        "expected instead of a date of birth; their first name can wait until the birth is recorded.",
+        call=lambda data: services.child_add(case_id=case.pk, by=request.user, **data),
+        message=lambda child: f"{child} is added to the case.",
+    )
+
+
+@login_required
+def child_edit(request, child_id):
+    child = selectors.child_get(user=request.user, child_id=child_id)
+    gate(request, "child_update")
+    return _page(
+        request,
+        case=child.case,
+        form=f.ChildDetailsForm(_bound(request), child=child),
+        title=f"Correct {child}'s details",
+        button="Save the corrections",
+        intro="Put right a name or a date typed wrongly. The case's history records which details changed and "
+        "who changed them; a child's names and dates themselves are never written into the history.",
+        call=lambda data: services.child_update(child_id=child.pk, by=request.user, **data),
+        message=lambda saved: f"{saved}'s details are saved.",
+    )
+
+
+@login_required
+def child_birth(request, child_id):
+    child = selectors.child_get(user=request.user, child_id=child_id)
+    gate(request, "child_update")
+    return _page(
+        request,
+        case=child.case,
+        form=f.ChildBirthForm(_bound(request), child=child),
+        title=f"Record the birth: {child}",
+        button="Record the birth",
+        intro="The baby's date of birth and name. Their wishes and feelings can be recorded from then on.",
+        call=lambda data: services.child_update(child_id=child.pk, by=request.user, **data),
+        message=lambda born: f"The birth of {born} is recorded.",
+    )
+
+
+@login_required
+def child_remove(request, child_id):
+    child = selectors.child_get(user=request.user, child_id=child_id)
+    gate(request, "child_remove")
+    return _page(
+        request,
+        case=child.case,
+        form=f.RemovalForm(_bound(request)),
+        title=f"Remove {child} from the case",
+        button="Remove from the case",
+        intro="For a child added in error, or no longer part of this family's case. A case keeps at least one child.",
+        call=lambda data: services.child_remove(child_id=child.pk, by=request.user, reason=data["reason"]),
+        message=lambda removed: f"{removed} is removed from the case. Their record is kept.",
+    )

@@ -1,0 +1,162 @@
+"""Who may see what, declared once: the named scopes every selector and every door composes.
+
+Rule 1 of DESIGN.md. Each scope is a filter (a Q object) for a queryset of the thing it names,
+built from subqueries so lists need no DISTINCT; what a person may not see is then a 404 by
+construction, in lists and single reads alike. Two exceptions are applied here and nowhere else:
+
+- nobody sees a case (or anything of it) in which they have declared a conflict of interest,
+  whatever their role;
+- a superuser is an administrator of reference data: the flag gives no sight of casework or
+  money. Only roles do (core.roles.held_permissions never counts the flag).
+
+The scopes live with the cases, not in the kernel, because every one of them is a question about
+a case — its team, its lead, its coordinator, its conflicts. Packages and payments reach them
+through a path to their case ("case__").
+"""
+
+from django.db.models import Q
+
+from core.roles import Role, has_role, held_permissions
+
+# Object permissions granted per case (guardian, direct foreign-key table).
+VIEW_CASE = "view_case"
+COORDINATE = "coordinate_conference"
+# Held through a role: service managers, the head of service and auditors see every locality.
+VIEW_ALL_CASES = "fgdm.view_all_cases"
+
+_NOTHING = Q(pk__in=[])
+
+
+def _case_ids(path: str) -> str:
+    """The lookup of a case's id through `path` ("" for a Case queryset itself)."""
+    return f"{path}id__in" if path else "pk__in"
+
+
+def not_conflicted(user, path: str = "") -> Q:
+    """Cases (through `path`) in which the user has not declared a conflict of interest."""
+    from fgdm.models import DeclaredConflict
+
+    return ~Q(**{_case_ids(path): DeclaredConflict.objects.filter(user=user).values("case_id")})
+
+
+def sees_every_case(user) -> bool:
+    """Whether a role of the user sees every locality (service managers, head of service, auditors)."""
+    return VIEW_ALL_CASES in held_permissions(user)
+
+
+def case_scope(user, path: str = "", *, conference: bool = True) -> Q:
+    """Cases (or objects through `path`, e.g. "case__") this user may see.
+
+    The case's team or a team serving its locality, its lead practitioner, its FGC coordinator, a
+    manager over its locality, or a role that sees every locality. With `conference=False`, not the
+    cases someone sees only as their conference's coordinator (see whole_case_scope).
+    """
+    from fgdm.models import CaseUserObjectPermission, Team
+
+    if not user.is_authenticated:
+        return _NOTHING
+    if sees_every_case(user):
+        return not_conflicted(user, path)
+    served = Team.localities.through.objects.filter(Q(team__members=user) | Q(team__managers=user)).values(
+        "locality_id"
+    )
+    grants = CaseUserObjectPermission.objects.filter(user=user, permission__codename=VIEW_CASE)
+    if not conference:
+        # FGC coordinators see only what the conference needs: not packages, payments or the trail.
+        coordinated = CaseUserObjectPermission.objects.filter(user=user, permission__codename=COORDINATE)
+        grants = grants.exclude(content_object_id__in=coordinated.values("content_object_id"))
+    visible = (
+        Q(**{f"{path}locality_id__in": served})
+        | Q(**{f"{path}lead_practitioner": user})
+        | Q(**{_case_ids(path): grants.values("content_object_id")})
+    )
+    return visible & not_conflicted(user, path)
+
+
+def whole_case_scope(user, path: str = "") -> Q:
+    """Cases seen in full: not those seen only as their conference's coordinator."""
+    return case_scope(user, path, conference=False)
+
+
+def sees_whole_case(user, case) -> bool:
+    from fgdm.models import Case
+
+    return Case.objects.filter(whole_case_scope(user), pk=case.pk).exists()
+
+
+def meeting_scope(user, path: str = "") -> Q:
+    """Meetings: every meeting of a case seen in full; a coordinator who sees the case only for
+    its conference sees only the meeting they coordinate — not other meetings' notes."""
+    return whole_case_scope(user, f"{path}case__") | (
+        Q(**{f"{path}coordinator": user}) & case_scope(user, f"{path}case__")
+    )
+
+
+def plan_scope(user) -> Q:
+    """Family plans: those of the meetings the user sees."""
+    return meeting_scope(user, "meeting__")
+
+
+def action_scope(user) -> Q:
+    """Plan actions: those of the cases the user sees (the coordinator's too: they follow them up)."""
+    return case_scope(user, "plan__case__")
+
+
+def child_scope(user) -> Q:
+    """Children: of cases seen in full (a coordinator sees the conference, not the records)."""
+    return whole_case_scope(user, "case__")
+
+
+def member_scope(user) -> Q:
+    """Network members: of cases the user sees; finance officers also reach the payees — members
+    named on a package item — of cases they have no conflict in, and nothing else of the case."""
+    scope = case_scope(user, "case__")
+    if has_role(user, Role.FINANCE_OFFICER):
+        from fgdm.models import NetworkMember
+
+        payees = NetworkMember.objects.filter(package_items__isnull=False).values("pk")
+        scope = scope | (Q(pk__in=payees) & not_conflicted(user, "case__"))
+    return scope
+
+
+def package_scope(user, path: str = "") -> Q:
+    """Support packages (or objects through `path`): of cases seen in full."""
+    return whole_case_scope(user, f"{path}case__")
+
+
+def payment_scope(user, path: str = "") -> Q:
+    """Payments: finance officers see every payment of a case they have no conflict in; others the
+    payments of cases they see in full."""
+    if has_role(user, Role.FINANCE_OFFICER):
+        return not_conflicted(user, f"{path}case__")
+    return whole_case_scope(user, f"{path}case__")
+
+
+def bank_account_scope(user) -> Q:
+    """Payees' bank details: finance officers see suppliers' and those of members of cases they
+    have no conflict in; others those of members of cases they see in full (masked, see payments)."""
+    if has_role(user, Role.FINANCE_OFFICER) or has_role(user, Role.AUDITOR):
+        return not_conflicted(user, "member__case__")
+    return Q(member__isnull=False) & whole_case_scope(user, "member__case__")
+
+
+def batch_scope(user) -> Q:
+    """Payment batches are finance's (and auditors'): other roles see none."""
+    if has_role(user, Role.FINANCE_OFFICER) or has_role(user, Role.AUDITOR):
+        return Q()
+    return _NOTHING
+
+
+def grant_case_access(user, case, *codenames: str) -> None:
+    """Give one person access to one case (lead practitioner, FGC coordinator)."""
+    from guardian.shortcuts import assign_perm
+
+    for codename in (VIEW_CASE, *codenames):
+        assign_perm(f"fgdm.{codename}", user, case)
+
+
+def revoke_case_access(user, case) -> None:
+    """Take away every per-case grant this person had on this case."""
+    from fgdm.models import CaseUserObjectPermission
+
+    CaseUserObjectPermission.objects.filter(user=user, content_object=case).delete()

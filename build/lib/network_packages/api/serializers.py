@@ -1,0 +1,184 @@
+"""API shapes of support packages."""
+
+from decimal import Decimal
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from core.api.fields import IdField, MoneyField, ReasonSerializer  # noqa: F401 -- one shape for every "reason" body
+from network_packages.constants import Category, Frequency
+from network_packages.models import Approval, PackageItem, SupportPackage
+from network_packages.selectors import budget_position
+
+
+class ItemSerializer(serializers.ModelSerializer):
+    payee = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The network member paid (null if a supplier)")
+    supplier = serializers.PrimaryKeyRelatedField(read_only=True, help_text="The supplier paid (null if a member)")
+    payee_name = serializers.CharField(source="paid_to.full_name", read_only=True)
+    plan_action = serializers.PrimaryKeyRelatedField(read_only=True)
+    amount = MoneyField(read_only=True)
+    total = MoneyField(read_only=True)
+
+    class Meta:
+        model = PackageItem
+        fields = [
+            "id",
+            "description",
+            "category",
+            "payee",
+            "supplier",
+            "payee_name",
+            "amount",
+            "frequency",
+            "instalments",
+            "starts_on",
+            "total",
+            "plan_action",
+        ]
+
+
+class ApprovalSerializer(serializers.ModelSerializer):
+    approver = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Approval
+        fields = ["approver", "tier", "decision", "amount", "package_version", "note", "at"]
+
+
+class PackageSerializer(serializers.ModelSerializer):
+    items = ItemSerializer(many=True, read_only=True)
+    approvals = ApprovalSerializer(many=True, read_only=True)
+    total = MoneyField(read_only=True, min_value=None)
+    submitted_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = SupportPackage
+        fields = [
+            "id",
+            "case",
+            "plan",
+            "version",
+            "status",
+            "total",
+            "required_tier",
+            "current_tier",
+            "justification",
+            "other_funding_checked",
+            "agreement_signed_on",
+            "review_by",
+            "submitted_by",
+            "submitted_at",
+            "decided_by",
+            "decided_at",
+            "return_reason",
+            "items",
+            "approvals",
+        ]
+
+
+class BudgetPositionSerializer(serializers.Serializer):
+    locality = serializers.CharField()
+    financial_year = serializers.CharField(source="financial_year_label")
+    budget = MoneyField(allow_null=True, min_value=None, max_digits=14)
+    committed = MoneyField(min_value=None, max_digits=14)
+    package_total = MoneyField(min_value=None, max_digits=14)
+    after_approval = MoneyField(min_value=None, max_digits=14)
+    over_budget = serializers.BooleanField()
+    warning = serializers.CharField()
+
+
+class PackageDetailSerializer(PackageSerializer):
+    """A package with, while it waits for a decision, its locality's budget position (the
+    approver's warning when approving would go over budget); null otherwise."""
+
+    budget = serializers.SerializerMethodField()
+
+    class Meta(PackageSerializer.Meta):
+        fields = PackageSerializer.Meta.fields + ["budget"]
+
+    @extend_schema_field(BudgetPositionSerializer(allow_null=True))
+    def get_budget(self, package):
+        position = budget_position(package=package)
+        return BudgetPositionSerializer(position).data if position else None
+
+
+class ItemInputSerializer(serializers.Serializer):
+    description = serializers.CharField(max_length=300)
+    category = serializers.ChoiceField(choices=Category.choices)
+    payee = IdField(required=False, allow_null=True, help_text="A member of the family's network (or give supplier)")
+    supplier = IdField(
+        required=False, allow_null=True, help_text="A supplier on the council's register (or give payee)"
+    )
+    amount = MoneyField()
+    frequency = serializers.ChoiceField(choices=Frequency.choices, default=Frequency.ONE_OFF)
+    instalments = serializers.IntegerField(min_value=1, max_value=104, default=1)
+    plan_action = IdField(required=False, allow_null=True)
+    starts_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The first instalment's due date (default: the written agreement's "
+        "date; never before the package is approved)",
+    )
+
+    def validate(self, data):
+        if (data.get("payee") is None) == (data.get("supplier") is None):
+            message = "Give exactly one of payee (a network member) and supplier."
+            raise serializers.ValidationError({"payee": message, "supplier": message})
+        return data
+
+
+def _largest(model, field: str) -> Decimal:
+    """The largest amount a money column can hold (e.g. 9999999999.99 for 12 digits, 2 places)."""
+    column = model._meta.get_field(field)
+    return Decimal(10) ** (column.max_digits - column.decimal_places) - Decimal(10) ** -column.decimal_places
+
+
+class PackageCreateSerializer(serializers.Serializer):
+    plan = IdField()
+    justification = serializers.CharField()
+    other_funding_checked = serializers.BooleanField()
+    agreement_signed_on = serializers.DateField(required=False, allow_null=True)
+    review_by = serializers.DateField(required=False, allow_null=True)
+    items = ItemInputSerializer(many=True, allow_empty=False)
+
+    def validate_items(self, items):
+        """Each item fits its column; the package total must fit too, or the database would refuse it."""
+        largest = _largest(SupportPackage, "total")
+        total = sum((item["amount"] * item["instalments"] for item in items), Decimal("0.00"))
+        if total > largest:
+            raise serializers.ValidationError(
+                f"The package total (£{total:,.2f}) is above the most one package can hold (£{largest:,.2f})."
+            )
+        return items
+
+
+class EndSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000)
+    last_due_on = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Pay instalments due up to this day; cancel the rest (default: cancel "
+        "every payment not yet gone to the bank)",
+    )
+
+
+class PauseSerializer(serializers.Serializer):
+    pause_from = serializers.DateField()
+    pause_to = serializers.DateField()
+    reason = serializers.CharField(max_length=2000)
+
+    def validate(self, data):
+        if data["pause_to"] < data["pause_from"]:
+            raise serializers.ValidationError({"pause_to": "The pause must end on or after the day it starts."})
+        return data
+
+
+class NoteSerializer(serializers.Serializer):
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class OptionalReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")

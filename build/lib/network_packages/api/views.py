@@ -1,0 +1,175 @@
+"""API v1, support packages: draft, submit, approve, return, withdraw."""
+
+from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, status
+from rest_framework.response import Response
+
+from core.api.base import AuditedAPIView, AuditedMixin
+from core.api.fields import ReasonSerializer
+from core.roles import ensure_may
+from fgdm.selectors import case_get_whole
+from network_packages import selectors, services
+from network_packages.api import serializers as s
+from network_packages.models import Approval, SupportPackage
+from network_packages.services import ItemInput
+
+
+def _valid(serializer_class, request):
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+class PackageListCreate(AuditedMixin, generics.GenericAPIView):
+    serializer_class = s.PackageSerializer
+    queryset = SupportPackage.objects.none()  # for the schema only; reads go through the selector
+
+    @extend_schema(responses=s.PackageSerializer(many=True), operation_id="cases_packages_list")
+    def get(self, request, case_id):
+        case = case_get_whole(user=request.user, case_id=case_id)
+        packages = (
+            selectors.package_list(user=request.user, case_id=case.pk)
+            .select_related("submitted_by", "decided_by")
+            .prefetch_related(Prefetch("approvals", queryset=Approval.objects.select_related("approver")))
+        )
+        page = self.paginate_queryset(packages)
+        return self.get_paginated_response(s.PackageSerializer(page, many=True).data)
+
+    @extend_schema(request=s.PackageCreateSerializer, responses={201: s.PackageSerializer})
+    def post(self, request, case_id):
+        case = case_get_whole(user=request.user, case_id=case_id)
+        ensure_may(request.user, "package_create")
+        data = _valid(s.PackageCreateSerializer, request)
+        package = services.package_create(
+            case_id=case.pk,
+            by=request.user,
+            plan_id=data["plan"],
+            justification=data["justification"],
+            other_funding_checked=data["other_funding_checked"],
+            agreement_signed_on=data.get("agreement_signed_on"),
+            review_by=data.get("review_by"),
+            items=[
+                ItemInput(
+                    description=i["description"],
+                    category=i["category"],
+                    payee_id=i.get("payee"),
+                    supplier_id=i.get("supplier"),
+                    amount=i["amount"],
+                    frequency=i["frequency"],
+                    instalments=i["instalments"],
+                    plan_action_id=i.get("plan_action"),
+                    starts_on=i.get("starts_on"),
+                )
+                for i in data["items"]
+            ],
+        )
+        package = selectors.package_get(user=request.user, package_id=package.pk)
+        return Response(s.PackageSerializer(package).data, status=status.HTTP_201_CREATED)
+
+
+class PackageDetail(AuditedAPIView):
+    @extend_schema(responses=s.PackageDetailSerializer)
+    def get(self, request, package_id):
+        return Response(s.PackageDetailSerializer(selectors.package_get(user=request.user, package_id=package_id)).data)
+
+
+class PackageAction(AuditedAPIView):
+    """POST packages/{id}/<action>/: one service each."""
+
+    input_serializer = None
+    step = ""
+
+    def run(self, request, package_id, data):
+        raise NotImplementedError
+
+    def post(self, request, package_id):
+        package = selectors.package_get(user=request.user, package_id=package_id)
+        ensure_may(request.user, self.step)
+        data = _valid(self.input_serializer, request) if self.input_serializer else {}
+        self.run(request, package.pk, data)
+        return Response(s.PackageSerializer(selectors.package_get(user=request.user, package_id=package.pk)).data)
+
+
+class PackageSubmit(PackageAction):
+    step = "package_submit"
+
+    @extend_schema(request=None, responses=s.PackageSerializer)
+    def post(self, request, package_id):
+        return super().post(request, package_id)
+
+    def run(self, request, package_id, data):
+        services.package_submit(package_id=package_id, by=request.user)
+
+
+class PackageApprove(PackageAction):
+    step = "package_approve"
+    input_serializer = s.NoteSerializer
+
+    @extend_schema(request=s.NoteSerializer, responses=s.PackageSerializer)
+    def post(self, request, package_id):
+        return super().post(request, package_id)
+
+    def run(self, request, package_id, data):
+        services.package_approve(package_id=package_id, by=request.user, note=data["note"])
+
+
+class PackageReturn(PackageAction):
+    step = "package_return"
+    input_serializer = ReasonSerializer
+
+    @extend_schema(request=ReasonSerializer, responses=s.PackageSerializer)
+    def post(self, request, package_id):
+        return super().post(request, package_id)
+
+    def run(self, request, package_id, data):
+        services.package_return(package_id=package_id, by=request.user, reason=data["reason"])
+
+
+class PackageEnd(PackageAction):
+    """End an approved package early: payments not yet gone to the bank (after `last_due_on`, if
+    given) are cancelled; paid and batched payments stay."""
+
+    step = "package_end"
+    input_serializer = s.EndSerializer
+
+    @extend_schema(request=s.EndSerializer, responses=s.PackageSerializer)
+    def post(self, request, package_id):
+        return super().post(request, package_id)
+
+    def run(self, request, package_id, data):
+        services.package_end(
+            package_id=package_id, by=request.user, reason=data["reason"], last_due_on=data["last_due_on"]
+        )
+
+
+class PackagePause(PackageAction):
+    """Pause an approved package: its payments due in the pause, not yet gone to the bank, are cancelled."""
+
+    step = "package_pause"
+    input_serializer = s.PauseSerializer
+
+    @extend_schema(request=s.PauseSerializer, responses=s.PackageSerializer)
+    def post(self, request, package_id):
+        return super().post(request, package_id)
+
+    def run(self, request, package_id, data):
+        services.package_pause(
+            package_id=package_id,
+            by=request.user,
+            pause_from=data["pause_from"],
+            pause_to=data["pause_to"],
+            reason=data["reason"],
+        )
+
+
+class PackageWithdraw(PackageAction):
+    step = "package_withdraw"
+    input_serializer = s.OptionalReasonSerializer
+
+    @extend_schema(request=s.OptionalReasonSerializer, responses=s.PackageSerializer)
+    def post(self, request, package_id):
+        return super().post(request, package_id)
+
+    def run(self, request, package_id, data):
+        services.package_withdraw(package_id=package_id, by=request.user, reason=data["reason"])

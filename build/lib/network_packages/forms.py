@@ -1,0 +1,119 @@
+"""Forms of the support package pages: types only; the services decide the rules."""
+
+from decimal import Decimal
+
+from django import forms
+
+from core.forms import date_field
+from network_packages.constants import Category, Frequency
+
+
+class PackageForm(forms.Form):
+    justification = forms.CharField(label="Why this support is needed", widget=forms.Textarea(attrs={"rows": 4}))
+    other_funding_checked = forms.BooleanField(
+        label="I have checked other sources of funding (benefits, charities, other services)", required=False
+    )
+    agreement_signed_on = date_field("Written agreement signed on", required=False)
+    review_by = date_field("Review the package by", required=False)
+
+
+SUPPLIER_PREFIX = "supplier-"
+
+
+def supplier_choice(supplier_id: int) -> str:
+    """The value of a supplier in the "Paid to" list (network members are their plain ids)."""
+    return f"{SUPPLIER_PREFIX}{supplier_id}"
+
+
+class ItemForm(forms.Form):
+    description = forms.CharField(label="Description", max_length=300)
+    category = forms.ChoiceField(label="Category", choices=Category.choices)
+    payee = forms.ChoiceField(
+        label="Paid to",
+        choices=[],
+        help_text="Someone in the family's network, or a supplier on the council's register.",
+    )
+    amount = forms.DecimalField(
+        label="Amount per instalment (£)", max_digits=10, decimal_places=2, min_value=Decimal("0.01")
+    )
+    frequency = forms.ChoiceField(label="How often", choices=Frequency.choices)
+    instalments = forms.IntegerField(label="Number of instalments", min_value=1, max_value=104, initial=1)
+    starts_on = date_field(
+        "First payment on",
+        required=False,
+        help_text="Leave blank to pay from the date the written agreement was signed.",
+    )
+    plan_action = forms.TypedChoiceField(
+        label="Plan action it supports", required=False, coerce=int, empty_value=None, choices=[]
+    )
+
+    def __init__(self, *args, payees=(), suppliers=(), actions=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "Choose who is paid")]
+        if payees:
+            choices.append(("The family's network", [(str(m.pk), m.full_name) for m in payees]))
+        if suppliers:
+            choices.append(("Suppliers", [(supplier_choice(s.pk), s.name) for s in suppliers]))
+        self.fields["payee"].choices = choices
+        self.fields["plan_action"].choices = [("", "None"), *[(a.pk, a.description[:80]) for a in actions]]
+
+    def clean_payee(self) -> tuple[int | None, int | None]:
+        """(network member id, supplier id): exactly one is set."""
+        value = self.cleaned_data["payee"]
+        if value.startswith(SUPPLIER_PREFIX):
+            return None, int(value[len(SUPPLIER_PREFIX) :])
+        return int(value), None
+
+    def has_changed(self):
+        """A row counts as filled in once it has a description, a payee or an amount (the selects with
+        defaults, category, frequency and instalments, are always sent by browsers)."""
+        return any(str(self.data.get(self.add_prefix(name), "")).strip() for name in ("description", "payee", "amount"))
+
+
+ItemFormSet = forms.formset_factory(ItemForm, extra=5, max_num=5, min_num=1, validate_min=True, validate_max=True)
+
+
+class OptionalReasonForm(forms.Form):
+    reason = forms.CharField(label="Reason (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "withdraw_%s")  # the return form on the same page has a "reason" too
+        super().__init__(*args, **kwargs)
+
+
+class EndForm(forms.Form):
+    reason = forms.CharField(
+        label="Why does the package end?",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example: Mum is home and well again; the family no longer needs the help.",
+    )
+    last_due_on = date_field(
+        "Pay instalments due up to and including",
+        required=False,
+        help_text="Leave blank to cancel every payment that has not gone to the bank.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "end_%s")  # other forms on the package page have a "reason" too
+        super().__init__(*args, **kwargs)
+
+
+class PauseForm(forms.Form):
+    pause_from = date_field("Pause payments due from")
+    pause_to = date_field("Up to and including")
+    reason = forms.CharField(
+        label="Why pause?",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example: Lily is in hospital; Nan is away for a fortnight.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "pause_%s")
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("pause_from"), cleaned.get("pause_to")
+        if start and end and end < start:
+            self.add_error("pause_to", "The pause must end on or after the day it starts.")
+        return cleaned

@@ -1,0 +1,224 @@
+"""Family Network Support Packages: items, approval limits and approvals."""
+
+from decimal import Decimal
+
+from auditlog.registry import auditlog
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+
+from fgdm.models import Case, FamilyPlan, Locality, NetworkMember, PlanAction
+from network_packages.constants import ApprovalTier, Category, Frequency, PackageStatus
+
+User = settings.AUTH_USER_MODEL
+PENNY = Decimal("0.01")
+
+
+class ApprovalLimit(models.Model):
+    """The most a package total may be for an approver of this tier (no amount: no limit)."""
+
+    tier = models.CharField(max_length=32, choices=ApprovalTier.choices, unique=True)
+    max_amount = models.DecimalField(
+        max_digits=12, decimal_places=2, null=True, blank=True, validators=[MinValueValidator(Decimal("0"))]
+    )
+
+    class Meta:
+        ordering = ["max_amount"]
+
+    def __str__(self) -> str:
+        limit = f"£{self.max_amount:,.2f}" if self.max_amount is not None else "no limit"
+        return f"{self.get_tier_display()}: {limit}"
+
+
+class Supplier(models.Model):
+    """A business a package pays directly for goods or services (a shop, a taxi firm, a nursery).
+
+    Suppliers are on one council-wide register kept by finance, not in any family's network: the
+    same taxi firm serves many cases, and its bank details are entered and verified once.
+    """
+
+    name = models.CharField("Trading name", max_length=140)
+    supplies = models.CharField("What they supply", max_length=200, blank=True)
+    address = models.TextField(blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    company_number = models.CharField("Company or charity number", max_length=20, blank=True)
+    # Inactive suppliers keep their history and payments already scheduled, but cannot be chosen for new items.
+    active = models.BooleanField(default=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="supplier_name_unique")]
+        permissions = [("manage_suppliers", "Can add and change suppliers")]
+        # The register began in payments; its rows stay where they are.
+        db_table = "payments_supplier"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def full_name(self) -> str:
+        """The name a payment or item shows for its payee (network members have `full_name` too)."""
+        return self.name
+
+    @property
+    def is_supplier(self) -> bool:
+        return True
+
+
+class SupportPackage(models.Model):
+    """A versioned package of support. A change after approval is a new version."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="packages")
+    plan = models.ForeignKey(FamilyPlan, on_delete=models.PROTECT, related_name="packages")
+    version = models.PositiveIntegerField(default=1)
+    # The approved version this one changes (a withdrawn attempt may point at it too).
+    previous = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="later_versions")
+    status = models.CharField(max_length=16, choices=PackageStatus.choices, default=PackageStatus.DRAFT)
+    justification = models.TextField()
+    other_funding_checked = models.BooleanField(default=False)
+    agreement_signed_on = models.DateField(null=True, blank=True)
+    review_by = models.DateField(null=True, blank=True)
+    total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
+    # The tier whose limit covers the total (the last approver needed), and the tier the package
+    # waits at now: every package starts with the team manager and escalates up the chain.
+    required_tier = models.CharField(max_length=32, choices=ApprovalTier.choices, blank=True)
+    current_tier = models.CharField(max_length=32, choices=ApprovalTier.choices, blank=True)
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    submitted_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    return_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(total__gte=0), name="package_total_not_negative"),
+            models.CheckConstraint(
+                condition=~Q(status=PackageStatus.RETURNED) | ~Q(return_reason=""),
+                name="package_returned_has_reason",
+            ),
+        ]
+        permissions = [
+            ("approve_team_manager_tier", "Can approve packages at team manager tier"),
+            ("approve_service_manager_tier", "Can approve packages at service manager tier"),
+            ("approve_head_of_service_tier", "Can approve packages at head of service tier"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Support package v{self.version} for {self.case.reference}"
+
+
+class PackageItem(models.Model):
+    package = models.ForeignKey(SupportPackage, on_delete=models.CASCADE, related_name="items")
+    plan_action = models.ForeignKey(
+        PlanAction, null=True, blank=True, on_delete=models.PROTECT, related_name="package_items"
+    )
+    category = models.CharField(max_length=32, choices=Category.choices)
+    description = models.CharField(max_length=300)
+    # Paid to a member of the family's network or to a supplier on the council's register: exactly one.
+    payee = models.ForeignKey(
+        NetworkMember, null=True, blank=True, on_delete=models.PROTECT, related_name="package_items"
+    )
+    supplier = models.ForeignKey(
+        Supplier, null=True, blank=True, on_delete=models.PROTECT, related_name="package_items"
+    )
+    amount = models.DecimalField(
+        max_digits=10, decimal_places=2, validators=[MinValueValidator(PENNY)], help_text="Per instalment"
+    )
+    frequency = models.CharField(max_length=16, choices=Frequency.choices, default=Frequency.ONE_OFF)
+    instalments = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(104)])
+    # The first instalment's due date; blank: from the written agreement (payments are never backdated).
+    starts_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="item_amount_positive"),
+            models.CheckConstraint(condition=Q(instalments__gte=1), name="item_instalments_positive"),
+            models.CheckConstraint(
+                condition=~Q(frequency=Frequency.ONE_OFF) | Q(instalments=1),
+                name="item_one_off_single_instalment",
+            ),
+            models.CheckConstraint(
+                condition=Q(payee__isnull=False, supplier__isnull=True) | Q(payee__isnull=True, supplier__isnull=False),
+                name="item_one_payee",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.description
+
+    @property
+    def total(self) -> Decimal:
+        return self.amount * self.instalments
+
+    @property
+    def paid_to(self):
+        """The network member or supplier paid (both have `full_name`)."""
+        return self.payee if self.payee_id else self.supplier
+
+
+class Approval(models.Model):
+    """A recorded decision: who, at which tier, for how much, of which version — approved, or
+    endorsed and escalated to the next tier because the total is above this approver's limit."""
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", "Approved"
+        ESCALATED = "escalated", "Endorsed and escalated"
+
+    package = models.ForeignKey(SupportPackage, on_delete=models.PROTECT, related_name="approvals")
+    approver = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    tier = models.CharField(max_length=32, choices=ApprovalTier.choices)
+    amount = models.DecimalField(max_digits=12, decimal_places=2)
+    package_version = models.PositiveIntegerField()
+    decision = models.CharField(max_length=16, choices=Decision.choices, default=Decision.APPROVED)
+    note = models.TextField(blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at"]
+        constraints = [
+            models.UniqueConstraint(fields=["package", "tier"], name="approval_once_per_tier"),
+            models.UniqueConstraint(
+                fields=["package"], condition=Q(decision="approved"), name="approval_once_per_package_version"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Approved £{self.amount} ({self.get_tier_display()})"
+
+
+class Budget(models.Model):
+    """What a locality may spend on support packages in one financial year (1 April to 31 March).
+
+    `financial_year` is the year the financial year starts in: 2026 is 2026-27.
+    """
+
+    locality = models.ForeignKey(Locality, on_delete=models.PROTECT, related_name="budgets")
+    financial_year = models.PositiveSmallIntegerField(validators=[MinValueValidator(2000), MaxValueValidator(2100)])
+    amount = models.DecimalField(max_digits=12, decimal_places=2, validators=[MinValueValidator(Decimal("0"))])
+
+    class Meta:
+        ordering = ["-financial_year", "locality__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["locality", "financial_year"], name="budget_once_per_locality_year"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="budget_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.locality} {self.financial_year_label}: £{self.amount:,.2f}"
+
+    @property
+    def financial_year_label(self) -> str:
+        return f"{self.financial_year}-{(self.financial_year + 1) % 100:02d}"
+
+
+for _model in (ApprovalLimit, Supplier, SupportPackage, PackageItem, Approval, Budget):
+    auditlog.register(_model)

@@ -1,0 +1,156 @@
+"""Reads of support packages, already filtered to what the user may see."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.http import Http404
+from django.utils import timezone
+
+from core.roles import may
+from fgdm.visibility import package_scope
+from network_packages.constants import OPEN_STATUSES, PackageStatus
+from network_packages.models import ApprovalLimit, Budget, PackageItem, Supplier, SupportPackage
+
+
+def package_list(*, user, case_id: int | None = None) -> QuerySet[SupportPackage]:
+    qs = SupportPackage.objects.filter(package_scope(user)).select_related("case", "plan")
+    if case_id is not None:
+        qs = qs.filter(case_id=case_id)
+    return qs.prefetch_related(
+        Prefetch("items", queryset=PackageItem.objects.select_related("payee", "plan_action"))
+    ).order_by("-id")
+
+
+def open_package_of(*, case, packages=None) -> SupportPackage | None:
+    """The case's package that is open (draft, submitted, returned or approved), if any.
+    `packages`: the case's packages if already loaded (no query)."""
+    if packages is not None:
+        return next((p for p in packages if p.status in OPEN_STATUSES), None)
+    return SupportPackage.objects.filter(case_id=case.pk, status__in=OPEN_STATUSES).order_by("-id").first()
+
+
+def package_can_be_drafted(*, case, packages=None) -> bool:
+    """Whether a new package may be drafted for the case: no other is open."""
+    return open_package_of(case=case, packages=packages) is None
+
+
+def package_get(*, user, package_id) -> SupportPackage:
+    try:
+        return package_list(user=user).get(pk=package_id)
+    except (SupportPackage.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such support package.")
+
+
+def approval_limits() -> dict[str, ApprovalLimit]:
+    return {limit.tier: limit for limit in ApprovalLimit.objects.all()}
+
+
+def financial_year_of(day: datetime.date) -> int:
+    """The year a council financial year (1 April to 31 March) starts in."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
+def financial_year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
+    return datetime.date(year, 4, 1), datetime.date(year + 1, 3, 31)
+
+
+@dataclass(frozen=True)
+class BudgetPosition:
+    """A locality's budget for a year, what approved packages commit against it, and what approving
+    one more package would do to it."""
+
+    locality: str
+    financial_year: int
+    budget: Decimal | None
+    committed: Decimal
+    package_total: Decimal
+    after_approval: Decimal
+    over_budget: bool
+    warning: str
+
+    @property
+    def financial_year_label(self) -> str:
+        return f"{self.financial_year}-{(self.financial_year + 1) % 100:02d}"
+
+
+def committed_in(*, locality_id: int, financial_year: int, exclude_ids=()) -> Decimal:
+    """The totals of approved packages in the locality approved within the financial year."""
+    start, end = financial_year_bounds(financial_year)
+    total = (
+        SupportPackage.objects.filter(
+            status=PackageStatus.APPROVED,
+            case__locality_id=locality_id,
+            decided_at__date__gte=start,
+            decided_at__date__lte=end,
+        )
+        .exclude(pk__in=[pk for pk in exclude_ids if pk])
+        .aggregate(total=Sum("total"))["total"]
+    )
+    return total or Decimal("0.00")
+
+
+def budget_position(*, package: SupportPackage, on: datetime.date | None = None) -> BudgetPosition | None:
+    """For a package waiting for a decision: the locality's budget this financial year, what is
+    committed, and whether approving this package would go over (a warning, not a refusal).
+    None for packages that are not waiting for a decision."""
+    if package.status != PackageStatus.SUBMITTED:
+        return None
+    year = financial_year_of(on or timezone.localdate())
+    locality = package.case.locality
+    budget = (
+        Budget.objects.filter(locality_id=locality.pk, financial_year=year).values_list("amount", flat=True).first()
+    )
+    # Approving a new version ends the one it changes, so that one's commitment is replaced.
+    committed = committed_in(
+        locality_id=locality.pk, financial_year=year, exclude_ids=(package.pk, package.previous_id)
+    )
+    after = committed + package.total
+    label = f"{year}-{(year + 1) % 100:02d}"
+    if budget is None:
+        warning, over = f"No budget is set for {locality.name} in {label}.", False
+    elif after > budget:
+        warning, over = (
+            (
+                f"Approving this package would take {locality.name} over its {label} budget: "
+                f"£{after:,.2f} committed against £{budget:,.2f} (£{after - budget:,.2f} over)."
+            ),
+            True,
+        )
+    else:
+        warning, over = "", False
+    return BudgetPosition(
+        locality=locality.code,
+        financial_year=year,
+        budget=budget,
+        committed=committed,
+        package_total=package.total,
+        after_approval=after,
+        over_budget=over,
+        warning=warning,
+    )
+
+
+def supplier_list(*, user, search: str = "", active: bool | None = None) -> QuerySet[Supplier]:
+    """The council's register of suppliers, for the roles that pick, pay or audit them (none for others)."""
+    if not may(user, "supplier_view"):
+        return Supplier.objects.none()
+    qs = Supplier.objects.all()
+    if search:
+        qs = qs.filter(Q(name__icontains=search) | Q(supplies__icontains=search))
+    if active is not None:
+        qs = qs.filter(active=active)
+    return qs.select_related("bank_account").order_by("name", "id")
+
+
+def supplier_get(*, user, supplier_id) -> Supplier:
+    try:
+        return supplier_list(user=user).get(pk=supplier_id)
+    except (Supplier.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such supplier.")
+
+
+def suppliers_to_choose(*, user) -> list[Supplier]:
+    """Active suppliers, for the payee choice of a package item."""
+    return list(supplier_list(user=user, active=True))

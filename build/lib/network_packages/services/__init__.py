@@ -1,0 +1,26 @@
+"""Every write and state change of support packages, approval limits, budgets and the register of
+suppliers, one function each. Split by aggregate; import them from here."""
+
+from network_packages.services.approvals import (  # noqa: F401
+    approver_limit,
+    package_approve,
+    package_return,
+    package_submit,
+    required_tier,
+)
+from network_packages.services.budgets import budget_set  # noqa: F401
+from network_packages.services.limits import approval_limit_set  # noqa: F401
+from network_packages.services.packages import (  # noqa: F401
+    ItemInput,
+    package_create,
+    package_end,
+    package_is_editable,
+    package_pause,
+    package_revise,
+    package_withdraw,
+)
+from network_packages.services.suppliers import (  # noqa: F401
+    SUPPLIER_FIELDS,
+    supplier_create,
+    supplier_update,
+)

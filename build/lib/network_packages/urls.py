@@ -1,0 +1,16 @@
+from django.urls import path
+
+from network_packages import views
+
+app_name = "network_packages"
+urlpatterns = [
+    path("case/<int:case_id>/new/", views.package_new, name="package_new"),
+    path("<int:package_id>/", views.package_detail, name="package_detail"),
+    path("<int:package_id>/change/", views.package_change, name="package_change"),
+    path("<int:package_id>/submit/", views.package_submit, name="package_submit"),
+    path("<int:package_id>/approve/", views.package_approve, name="package_approve"),
+    path("<int:package_id>/return/", views.package_return, name="package_return"),
+    path("<int:package_id>/withdraw/", views.package_withdraw, name="package_withdraw"),
+    path("<int:package_id>/end/", views.package_end, name="package_end"),
+    path("<int:package_id>/pause/", views.package_pause, name="package_pause"),
+]

@@ -1,0 +1,336 @@
+"""Support package pages: draft, show, submit, approve, return, withdraw. One service per POST."""
+
+from django.contrib.auth.decorators import login_required
+from django.urls import reverse
+from django.views.decorators.http import require_POST, require_safe
+
+from core.forms import EmptyForm, NoteForm, ReasonForm
+from core.pages import allowed, done, form_page, gate, page, run_service, sections_for
+from fgdm.constants import PlanStatus
+from fgdm.permissions import ensure_can_work_case
+from fgdm.selectors import case_get
+from network_packages import forms as f
+from network_packages import selectors, services
+from network_packages.constants import TIER_ORDER, ApprovalTier, PackageStatus
+from network_packages.selectors import suppliers_to_choose
+from network_packages.services import ItemInput
+
+
+def _item_inputs(items) -> list[ItemInput]:
+    return [
+        ItemInput(
+            description=i.cleaned_data["description"],
+            category=i.cleaned_data["category"],
+            payee_id=i.cleaned_data["payee"][0],
+            supplier_id=i.cleaned_data["payee"][1],
+            amount=i.cleaned_data["amount"],
+            frequency=i.cleaned_data["frequency"],
+            instalments=i.cleaned_data["instalments"],
+            plan_action_id=i.cleaned_data.get("plan_action"),
+            starts_on=i.cleaned_data.get("starts_on"),
+        )
+        for i in items.forms
+        if i.cleaned_data
+    ]
+
+
+def _package_form(request, case, *, title, button, call, message, previous=None):
+    """The draft form: the package's details and up to five items, each paid to an eligible member."""
+    plan = case.plans.filter(status=PlanStatus.ACCEPTED).order_by("-version").first()
+    payees = [m for m in case.network_members.order_by("full_name") if m.payment_eligible]
+    suppliers = suppliers_to_choose(user=request.user)
+    actions = list(plan.actions.order_by("id")) if plan else []
+    bound = request.POST if request.method == "POST" else None
+    initial, item_initial = None, None
+    if previous is not None and bound is None:
+        initial = {
+            "justification": previous.justification,
+            "other_funding_checked": previous.other_funding_checked,
+            "review_by": previous.review_by,
+        }
+        action_ids = {a.pk for a in actions}
+        item_initial = [
+            {
+                "description": i.description,
+                "category": i.category,
+                "payee": f.supplier_choice(i.supplier_id) if i.supplier_id else str(i.payee_id),
+                "amount": i.amount,
+                "frequency": i.frequency,
+                "instalments": i.instalments,
+                "starts_on": i.starts_on,
+                "plan_action": i.plan_action_id if i.plan_action_id in action_ids else None,
+            }
+            for i in previous.items.all()[:5]
+        ]
+    form = f.PackageForm(bound, initial=initial)
+    items = f.ItemFormSet(
+        bound,
+        prefix="items",
+        initial=item_initial,
+        form_kwargs={"payees": payees, "suppliers": suppliers, "actions": actions},
+    )
+    if bound is not None:
+        package = run_service(form, lambda data: call(plan, data, _item_inputs(items)), formsets=[items])
+        if package:
+            return done(request, message(package), reverse("network_packages:package_detail", args=[package.pk]))
+    return form_page(
+        request,
+        title=title,
+        caption=f"{case.reference} — {case.family_name} family",
+        form=form,
+        formsets=[items],
+        button=button,
+        template="network_packages/package_new.html",
+        context={
+            "case": case,
+            "plan": plan,
+            "items": items,
+            "payees": payees,
+            "suppliers": suppliers,
+            "previous": previous,
+            "back": reverse("network_packages:package_detail", args=[previous.pk])
+            if previous
+            else reverse("fgdm:case_detail", args=[case.pk]),
+        },
+        status=400 if bound is not None else 200,
+    )
+
+
+@login_required
+def package_new(request, case_id):
+    case = case_get(user=request.user, case_id=case_id)
+    gate(request, "package_create")
+    return _package_form(
+        request,
+        case,
+        title="Draft a support package",
+        button="Save the draft package",
+        call=lambda plan, data, items: services.package_create(
+            case_id=case.pk,
+            by=request.user,
+            plan_id=plan.pk if plan else None,
+            justification=data["justification"],
+            other_funding_checked=data["other_funding_checked"],
+            agreement_signed_on=data["agreement_signed_on"],
+            review_by=data["review_by"],
+            items=items,
+        ),
+        message=lambda package: (
+            f"The draft package is saved (total £{package.total:,.2f}). Check it, then submit it for approval."
+        ),
+    )
+
+
+@login_required
+def package_change(request, package_id):
+    """Change an approved package: a new version, approved again before it replaces this one."""
+    previous = selectors.package_get(user=request.user, package_id=package_id)
+    gate(request, "package_revise")
+    return _package_form(
+        request,
+        previous.case,
+        title=f"Change support package, version {previous.version}",
+        button="Save the new version as a draft",
+        previous=previous,
+        call=lambda plan, data, items: services.package_revise(
+            package_id=previous.pk,
+            by=request.user,
+            plan_id=plan.pk if plan else None,
+            justification=data["justification"],
+            other_funding_checked=data["other_funding_checked"],
+            agreement_signed_on=data["agreement_signed_on"],
+            review_by=data["review_by"],
+            items=items,
+        ),
+        message=lambda package: (
+            f"Version {package.version} is saved as a draft (total £{package.total:,.2f}). "
+            f"Version {previous.version} stays in force until the new one is approved."
+        ),
+    )
+
+
+def _decision(user, package) -> dict | None:
+    """What the approval panel tells this person: their tier and limit, and whether approving now
+    approves the package or endorses it up to the next tier. None for people who cannot decide."""
+    tier, limit, unlimited = services.approver_limit(user)
+    if tier is None or package.status != PackageStatus.SUBMITTED:
+        return None
+    if package.current_tier and TIER_ORDER.index(tier) < TIER_ORDER.index(package.current_tier):
+        return None  # already endorsed at this tier: it waits for someone higher
+    escalates = not unlimited and limit is not None and package.total > limit
+    next_tier = TIER_ORDER[TIER_ORDER.index(tier) + 1] if escalates and tier != TIER_ORDER[-1] else None
+    return {
+        "tier": ApprovalTier(tier).label,
+        "limit": limit,
+        "unlimited": unlimited,
+        "escalates": escalates,
+        "next_tier": ApprovalTier(next_tier).label.lower() if next_tier else "",
+    }
+
+
+def _page(request, package, *, status=200, **forms):
+    context = {
+        "title": f"Support package, version {package.version}",
+        "caption": f"{package.case.reference} — {package.case.family_name} family",
+        "package": package,
+        "items": list(package.items.all()),
+        "approvals": list(package.approvals.select_related("approver").order_by("at")),
+        "decision": _decision(request.user, package),
+        "budget": selectors.budget_position(package=package),
+        "can_work": allowed(ensure_can_work_case, request.user, package.case),
+        "later_versions": list(package.later_versions.exclude(status=PackageStatus.WITHDRAWN).order_by("version")),
+        "note_form": forms.get("note_form") or NoteForm(),
+        "return_form": forms.get("return_form") or ReasonForm(),
+        "withdraw_form": forms.get("withdraw_form") or f.OptionalReasonForm(),
+        "end_form": forms.get("end_form") or f.EndForm(),
+        "pause_form": forms.get("pause_form") or f.PauseForm(),
+        "sections": sections_for("package", request, package=package),
+        "submit_form": forms.get("submit_form") or EmptyForm(),
+        "all_forms": [form for form in forms.values()],
+        "back": reverse("fgdm:case_detail", args=[package.case_id]),
+    }
+    return page(request, "network_packages/package_detail.html", context, status=status)
+
+
+@login_required
+@require_safe
+def package_detail(request, package_id):
+    return _page(request, selectors.package_get(user=request.user, package_id=package_id))
+
+
+def _action(request, package_id, form_class, form_name, call, message, *, step):
+    package = selectors.package_get(user=request.user, package_id=package_id)
+    gate(request, step)
+    form = form_class(request.POST)
+    result = run_service(form, lambda data: call(package, data))
+    if result:
+        return done(request, message(result), reverse("network_packages:package_detail", args=[package.pk]))
+    package.refresh_from_db()
+    return _page(request, package, status=400, **{form_name: form})
+
+
+def _approved_message(package) -> str:
+    if package.status == PackageStatus.APPROVED:
+        return f"The package is approved (£{package.total:,.2f}). Its payments are scheduled for finance to authorise."
+    return (
+        f"You endorsed the package. Its total (£{package.total:,.2f}) is above your approval limit, so it now "
+        f"waits for a {package.get_current_tier_display().lower()}."
+    )
+
+
+@login_required
+@require_POST
+def package_submit(request, package_id):
+    return _action(
+        request,
+        package_id,
+        EmptyForm,
+        "submit_form",
+        lambda p, data: services.package_submit(package_id=p.pk, by=request.user),
+        lambda p: "The package is submitted for approval. A team manager decides first.",
+        step="package_submit",
+    )
+
+
+@login_required
+@require_POST
+def package_approve(request, package_id):
+    return _action(
+        request,
+        package_id,
+        NoteForm,
+        "note_form",
+        lambda p, data: services.package_approve(package_id=p.pk, by=request.user, note=data["note"]),
+        _approved_message,
+        step="package_approve",
+    )
+
+
+@login_required
+@require_POST
+def package_return(request, package_id):
+    return _action(
+        request,
+        package_id,
+        ReasonForm,
+        "return_form",
+        lambda p, data: services.package_return(package_id=p.pk, by=request.user, reason=data["reason"]),
+        lambda p: "The package is returned to the practitioner with your reasons.",
+        step="package_return",
+    )
+
+
+@login_required
+@require_POST
+def package_withdraw(request, package_id):
+    return _action(
+        request,
+        package_id,
+        f.OptionalReasonForm,
+        "withdraw_form",
+        lambda p, data: services.package_withdraw(package_id=p.pk, by=request.user, reason=data["reason"]),
+        lambda p: "The package is withdrawn.",
+        step="package_withdraw",
+    )
+
+
+@login_required
+@require_POST
+def package_end(request, package_id):
+    return _action(
+        request,
+        package_id,
+        f.EndForm,
+        "end_form",
+        lambda p, data: services.package_end(
+            package_id=p.pk, by=request.user, reason=data["reason"], last_due_on=data["last_due_on"]
+        ),
+        lambda p: (
+            "The package has ended. Its payments that had not gone to the bank (after the last day "
+            "to pay, if you gave one) are cancelled; payments already paid or in a batch stand."
+        ),
+        step="package_end",
+    )
+
+
+@login_required
+@require_POST
+def package_pause(request, package_id):
+    return _action(
+        request,
+        package_id,
+        f.PauseForm,
+        "pause_form",
+        lambda p, data: services.package_pause(
+            package_id=p.pk,
+            by=request.user,
+            pause_from=data["pause_from"],
+            pause_to=data["pause_to"],
+            reason=data["reason"],
+        ),
+        lambda p: "The payments due in the pause are cancelled; the package continues after it.",
+        step="package_pause",
+    )
+
+
+def case_section(request, *, case, plans, **objects) -> dict:
+    """The case page's support packages, and whether a new one may be drafted (the same rule as the
+    service: an accepted plan that needs support, and no other package open on the case)."""
+    packages = list(selectors.package_list(user=request.user, case_id=case.pk))
+    accepted = any(p.status == PlanStatus.ACCEPTED for p in plans)
+    can_draft = (
+        accepted
+        and bool(case.support_needed)
+        and selectors.package_can_be_drafted(case=case, packages=packages)
+        and allowed(ensure_can_work_case, request.user, case)
+    )
+    return {"packages": packages, "can_draft": can_draft}
+
+
+def review_section(request, *, case, **objects) -> dict:
+    """The review page's approved support."""
+    return {
+        "packages": list(
+            selectors.package_list(user=request.user, case_id=case.pk).filter(status=PackageStatus.APPROVED)
+        )
+    }

@@ -1,0 +1,221 @@
+"""Reads of the money side. Finance officers see payments, payees and batches; people who can see
+a case see that case's payments (never bank details unmasked)."""
+
+import csv
+import datetime
+import io
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import QuerySet, Sum
+from django.http import Http404
+from django.utils import timezone
+
+from audit.models import DomainEvent
+from core.exceptions import NotPermitted
+from core.roles import Role, has_role, may
+from fgdm.models import Locality
+from fgdm.visibility import bank_account_scope, batch_scope, payment_scope
+from network_packages.constants import PackageStatus
+from network_packages.models import Budget, SupportPackage
+from network_packages.selectors import financial_year_bounds
+from payments.constants import PaymentStatus
+from payments.models import BankAccount, Payment, PaymentBatch
+
+
+def payment_list(
+    *, user, status: str | None = None, case_id: int | None = None, due_before: datetime.date | None = None
+) -> QuerySet[Payment]:
+    qs = Payment.objects.select_related("payee", "supplier", "case__locality", "item", "batch", "package")
+    qs = qs.filter(payment_scope(user))
+    if status:
+        qs = qs.filter(status=status)
+    if case_id:
+        qs = qs.filter(case_id=case_id)
+    if due_before:
+        qs = qs.filter(due_on__lte=due_before)
+    return qs.order_by("due_on", "id")
+
+
+def payment_get(*, user, payment_id) -> Payment:
+    try:
+        return payment_list(user=user).get(pk=payment_id)
+    except (Payment.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such payment.")
+
+
+def batch_list(*, user) -> QuerySet[PaymentBatch]:
+    """Batches are finance's: other roles see none."""
+    return (
+        PaymentBatch.objects.filter(batch_scope(user))
+        .select_related("created_by", "approved_by")
+        .order_by("-created_at", "-id")
+    )
+
+
+def batch_get(*, user, batch_id) -> PaymentBatch:
+    try:
+        return batch_list(user=user).get(pk=batch_id)
+    except (PaymentBatch.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such batch.")
+
+
+def bank_account_for(*, member) -> BankAccount | None:
+    return BankAccount.objects.filter(member=member).select_related("entered_by", "verified_by").first()
+
+
+def bank_account_of_supplier(*, supplier) -> BankAccount | None:
+    return BankAccount.objects.filter(supplier=supplier).select_related("entered_by", "verified_by").first()
+
+
+def bank_details_shown_in_full(*, user, account: BankAccount | None) -> bool:
+    """Bank details are shown unmasked only to a finance officer who may verify them — not verified
+    yet, and not entered by that officer — on the page and in the API alike. Everywhere else they are
+    masked (the export file carries them to the bank)."""
+    return bool(
+        account
+        and not account.is_verified
+        and has_role(user, Role.FINANCE_OFFICER)
+        and account.entered_by_id != user.pk
+    )
+
+
+def payees_awaiting_verification(*, user) -> QuerySet[BankAccount]:
+    """Bank details (network members' and suppliers') this finance officer may verify: not their own entries."""
+    if not has_role(user, Role.FINANCE_OFFICER):
+        return BankAccount.objects.none()
+    return (
+        BankAccount.objects.filter(verified_at__isnull=True)
+        .filter(bank_account_scope(user))
+        .exclude(entered_by=user)
+        .select_related("member__case", "supplier", "entered_by")
+        .order_by("entered_at")
+    )
+
+
+def can_see_finance_reports(user) -> bool:
+    return may(user, "finance_reports")
+
+
+def payment_history(*, payment) -> QuerySet[DomainEvent]:
+    """Every state change of the payment, oldest first (who, when, from what, to what)."""
+    return DomainEvent.objects.filter(object_type="payment", object_id=payment.pk).order_by("at", "id")
+
+
+@dataclass(frozen=True)
+class BudgetLine:
+    locality: Locality
+    budget: Decimal | None
+    committed: Decimal  # approved packages' totals
+    paid: Decimal  # payments paid in the year (returned payments are not paid)
+
+    @property
+    def remaining(self) -> Decimal | None:
+        return None if self.budget is None else self.budget - self.committed
+
+    @property
+    def over_budget(self) -> bool:
+        return self.budget is not None and self.committed > self.budget
+
+
+def budget_report(*, user, financial_year: int) -> list[BudgetLine]:
+    """Per locality: the budget for the financial year, approved commitments and actual payments.
+    Raises NotPermitted for people without a finance view (practitioners, coordinators, team managers)."""
+    if not can_see_finance_reports(user):
+        raise NotPermitted("Only finance, auditors and senior managers see budgets.")
+    start, end = financial_year_bounds(financial_year)
+    budgets = dict(Budget.objects.filter(financial_year=financial_year).values_list("locality_id", "amount"))
+    committed = dict(
+        SupportPackage.objects.filter(
+            status=PackageStatus.APPROVED, decided_at__date__gte=start, decided_at__date__lte=end
+        )
+        .values_list("case__locality_id")
+        .annotate(total=Sum("total"))
+        .values_list("case__locality_id", "total")
+    )
+    paid = dict(
+        Payment.objects.filter(status=PaymentStatus.PAID, paid_at__date__gte=start, paid_at__date__lte=end)
+        .values_list("case__locality_id")
+        .annotate(total=Sum("amount"))
+        .values_list("case__locality_id", "total")
+    )
+    zero = Decimal("0.00")
+    return [
+        BudgetLine(
+            locality=locality,
+            budget=budgets.get(locality.pk),
+            committed=committed.get(locality.pk) or zero,
+            paid=paid.get(locality.pk) or zero,
+        )
+        for locality in Locality.objects.order_by("name")
+    ]
+
+
+TRANSPARENCY_THRESHOLD = Decimal("500.00")
+TRANSPARENCY_COLUMNS = [
+    "Body name",
+    "Service area",
+    "Expenditure category",
+    "Payment date",
+    "Transaction number",
+    "Amount",
+    "Supplier name",
+    "Supplier type",
+    "Purpose of expenditure",
+    "Procurement category",
+]
+REDACTED = "REDACTED - PERSONAL DATA"
+
+
+def transparency_rows(*, user, date_from: datetime.date, date_to: datetime.date):
+    """Payments over £500 paid between the dates, in the Local Government Transparency Code's
+    "expenditure exceeding £500" shape. A member of a child's family network is a private
+    individual, so their name is redacted; a supplier (a shop, a taxi firm) is a business and is
+    named, as the Code asks. The purpose is the item's category only — nothing that could identify a
+    family.
+
+    Raises NotPermitted as `budget_report`.
+    """
+    if not can_see_finance_reports(user):
+        raise NotPermitted("Only finance, auditors and senior managers see spending reports.")
+    body = settings.FGDM_ORIGINATOR["name"]
+    payments = (
+        Payment.objects.filter(
+            status=PaymentStatus.PAID,
+            amount__gt=TRANSPARENCY_THRESHOLD,
+            paid_at__date__gte=date_from,
+            paid_at__date__lte=date_to,
+        )
+        .select_related("item", "case__locality", "supplier")
+        .order_by("paid_at", "id")
+    )
+    for p in payments.iterator(chunk_size=500):
+        if p.supplier_id:
+            name, kind, procurement = p.supplier.name, "Supplier", "Goods and services bought for a family"
+        else:
+            name, kind, procurement = REDACTED, "Individual", "Grants and payments to individuals"
+        yield [
+            body,
+            f"Children's Services - Family Network Support - {p.case.locality.name}",
+            "Family network support packages",
+            timezone.localtime(p.paid_at).date().isoformat(),
+            p.reference,
+            f"{p.amount:.2f}",
+            name,
+            kind,
+            p.item.get_category_display(),
+            procurement,
+        ]
+
+
+def transparency_csv(*, user, date_from: datetime.date, date_to: datetime.date):
+    """The transparency report as CSV, one chunk of bytes per line (for a streamed response)."""
+    rows = transparency_rows(user=user, date_from=date_from, date_to=date_to)
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    for row in (TRANSPARENCY_COLUMNS, *rows):
+        writer.writerow(row)
+        yield out.getvalue().encode("utf-8")
+        out.seek(0)
+        out.truncate()

@@ -1,0 +1,334 @@
+"""Payment batches: made from authorised payments (no payment in two, no duplicates), approved by a
+second officer, exported to the bank and ledger files, confirmed paid."""
+
+import datetime
+import uuid
+from decimal import Decimal
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from audit.services import record_event
+from core.exceptions import InvalidTransition, RuleBroken, SeparationOfDuties, ensure_not_same_person, ensure_transition
+from core.roles import ensure_finance
+from network_packages.constants import Frequency
+from payments import exports
+from payments.constants import (
+    BATCH_TRANSITIONS,
+    BatchStatus,
+    ExportFormat,
+    PaymentStatus,
+)
+from payments.models import (
+    BankAccount,
+    BatchExport,
+    Payment,
+    PaymentBatch,
+)
+from payments.services.schedule import _move_payment
+
+
+@transaction.atomic
+def batch_create(*, by, payment_ids: list[int] | None = None, due_by: datetime.date | None = None) -> PaymentBatch:
+    """Put authorised payments into a new open batch (all those due by `due_by`, default today).
+
+    Payments are locked as they are taken, so a payment can never be in two batches (rule 4).
+    Raises RuleBroken (nothing to pay; a named payment not authorised; unverified bank details).
+    """
+    ensure_finance(by)
+    candidates = Payment.objects.select_for_update(of=("self",)).filter(
+        status=PaymentStatus.AUTHORISED, batch__isnull=True
+    )
+    if payment_ids:
+        wanted = set(payment_ids)
+        payments = list(candidates.filter(pk__in=wanted).select_related("item", "payee", "supplier").order_by("id"))
+        missing = wanted - {p.pk for p in payments}
+        if missing:
+            raise RuleBroken(
+                f"Payments {', '.join(map(str, sorted(missing)))} are not authorised or are already in a batch.",
+                field="payment_ids",
+            )
+    else:
+        payments = list(
+            candidates.filter(due_on__lte=due_by or timezone.localdate())
+            .select_related("item", "payee", "supplier")
+            .order_by("id")
+        )
+    if not payments:
+        raise RuleBroken("There are no authorised payments due to put in a batch.")
+    # Lock the payees' bank details too (in id order): a change of details cannot slip in while the
+    # batch is made, and two officers batching payments to the same payee at the same moment take
+    # turns, so the second sees the first's batch when it looks for duplicates.
+    accounts = list(
+        BankAccount.objects.select_for_update()
+        .filter(
+            Q(member_id__in={p.payee_id for p in payments if p.payee_id})
+            | Q(supplier_id__in={p.supplier_id for p in payments if p.supplier_id})
+        )
+        .order_by("id")
+        .values_list("member_id", "supplier_id", "verified_at")
+    )
+    verified = {(member_id, supplier_id) for member_id, supplier_id, verified_at in accounts if verified_at is not None}
+    unverified = [p for p in payments if (p.payee_id, p.supplier_id) not in verified]
+    if unverified:
+        raise RuleBroken(f"{len(unverified)} payment(s) have payees whose bank details are not verified.")
+    duplicates = find_duplicates(payments)
+    if duplicates:
+        listed = "; ".join(duplicates[:5]) + (f"; and {len(duplicates) - 5} more" if len(duplicates) > 5 else "")
+        raise RuleBroken(
+            f"Possible duplicate payments, so no batch was made: {listed}. Cancel the duplicate, or name "
+            "only the payments to pay.",
+            field="payment_ids" if payment_ids else None,
+        )
+    batch = PaymentBatch.objects.create(reference=f"tmp-{uuid.uuid4().hex[:16]}", created_by=by)
+    batch.reference = f"FNB-{timezone.localdate():%Y%m%d}-{batch.pk:04d}"
+    batch.payment_count = len(payments)
+    batch.total = sum((p.amount for p in payments), Decimal("0.00"))
+    batch.save(update_fields=["reference", "payment_count", "total"])
+    for payment in payments:
+        previous = _move_payment(payment, PaymentStatus.BATCHED)
+        payment.batch = batch
+        payment.save(update_fields=["status", "batch"])
+        record_event(
+            obj=payment,
+            action="payment_batched",
+            by=by,
+            case_id=payment.case_id,
+            from_state=previous,
+            to_state=payment.status,
+            changes={"batch": batch.reference},
+        )
+    record_event(
+        obj=batch,
+        action="batch_created",
+        by=by,
+        case_id=None,
+        to_state=batch.status,
+        changes={"payments": batch.payment_count, "total": str(batch.total)},
+    )
+    return batch
+
+
+def payment_period(payment: Payment) -> str:
+    """The period an instalment pays for: its ISO week if weekly, else its month."""
+    if payment.item.frequency == Frequency.WEEKLY:
+        year, week, _ = payment.due_on.isocalendar()
+        return f"{year}-W{week:02d}"
+    return f"{payment.due_on:%Y-%m}"
+
+
+def _duplicate_key(payment: Payment) -> tuple:
+    """Same payee, same amount, same item (the item as carried across package versions: same
+    case, category and description) and same period."""
+    item = payment.item
+    return (
+        payment.payee_id,
+        payment.supplier_id,
+        payment.amount,
+        payment.case_id,
+        item.category,
+        " ".join(item.description.lower().split()),
+        payment_period(payment),
+    )
+
+
+def find_duplicates(payments: list[Payment]) -> list[str]:
+    """Messages naming each payment that duplicates another in the list, or one already batched or paid."""
+    if not payments:
+        return []
+    earlier = (
+        Payment.objects.select_related("item", "batch", "payee", "supplier")
+        .filter(
+            Q(payee_id__in={p.payee_id for p in payments if p.payee_id})
+            | Q(supplier_id__in={p.supplier_id for p in payments if p.supplier_id}),
+            amount__in={p.amount for p in payments},
+            status__in=[PaymentStatus.BATCHED, PaymentStatus.PAID],
+        )
+        .exclude(pk__in=[p.pk for p in payments])
+        .order_by("id")
+    )
+    seen: dict[tuple, Payment] = {_duplicate_key(p): p for p in earlier}
+    messages = []
+    for payment in sorted(payments, key=lambda p: p.pk):
+        key = _duplicate_key(payment)
+        other = seen.get(key)
+        if other is not None:
+            where = (
+                f"already {other.get_status_display().lower()}"
+                + (f" in {other.batch.reference}" if other.batch else "")
+                if other.status in (PaymentStatus.BATCHED, PaymentStatus.PAID)
+                else "also in this batch"
+            )
+            messages.append(
+                f"{payment.reference} (£{payment.amount:,.2f} to {payment.paid_to.full_name} for "
+                f"“{payment.item.description}”, {key[-1]}) duplicates {other.reference}, {where}"
+            )
+        else:
+            seen[key] = payment
+    return messages
+
+
+def _lock_batch(batch_id: int) -> PaymentBatch:
+    return PaymentBatch.objects.select_for_update().get(pk=batch_id)
+
+
+@transaction.atomic
+def batch_approve(*, batch_id: int, by) -> PaymentBatch:
+    """A second finance officer approves the batch. Raises SeparationOfDuties, InvalidTransition."""
+    ensure_finance(by)
+    batch = _lock_batch(batch_id)
+    ensure_transition(batch.status, BatchStatus.APPROVED, BATCH_TRANSITIONS, label="batch")
+    ensure_not_same_person(by, batch.created_by, message="You created this batch; another officer must approve it.")
+    from fgdm.models import DeclaredConflict
+
+    if DeclaredConflict.objects.filter(user=by, case_id__in=batch.payments.values("case_id")).exists():
+        raise SeparationOfDuties(
+            "You have declared a conflict of interest in a case this batch pays; another officer must approve it."
+        )
+    batch.status = BatchStatus.APPROVED
+    batch.approved_by = by
+    batch.approved_at = timezone.now()
+    batch.save(update_fields=["status", "approved_by", "approved_at"])
+    record_event(
+        obj=batch, action="batch_approved", by=by, case_id=None, from_state=BatchStatus.OPEN, to_state=batch.status
+    )
+    return batch
+
+
+@transaction.atomic
+def batch_export(*, batch_id: int, by, export_format: str = ExportFormat.CSV) -> tuple[PaymentBatch, bytes]:
+    """The batch's file in one format (see `batch_export_file`), as bytes. This holds the whole file
+    in memory: pages and the API stream it from `batch_export_file` instead."""
+    batch, export = batch_export_file(batch_id=batch_id, by=by, export_format=export_format)
+    return batch, b"".join(export.stream())
+
+
+@transaction.atomic
+def batch_export_file(*, batch_id: int, by, export_format: str = ExportFormat.CSV) -> tuple[PaymentBatch, BatchExport]:
+    """Export an approved batch as CSV, BACS Standard 18 or pain.001. The first export of any
+    format marks the batch exported; each format is rendered once — payment by payment, stored in
+    chunks as it is written (memory stays flat whatever the batch's size) — with its size and
+    SHA-256, so exporting that format again returns the same bytes (`BatchExport.stream()`).
+
+    Raises InvalidTransition (not approved yet; files removed under retention), RuleBroken (unknown
+    format; payees' bank details changed and not verified again; the originator's details in the
+    settings not valid for a bank file; file totals not matching the batch).
+    """
+    ensure_finance(by)
+    batch = _lock_batch(batch_id)
+    if export_format not in ExportFormat.values:
+        raise RuleBroken(
+            f"Export format “{export_format}” is not available; use one of: {', '.join(ExportFormat.values)}.",
+            field="format",
+        )
+    if batch.status in (BatchStatus.EXPORTED, BatchStatus.CONFIRMED):
+        if batch.exports.filter(content_removed_at__isnull=False).exists():
+            raise InvalidTransition(
+                "This batch's files were removed under the retention schedule; their checksums are kept."
+            )
+        existing = batch.exports.filter(export_format=export_format).first()
+        if existing is not None:
+            record_event(
+                obj=batch,
+                action="batch_downloaded",
+                by=by,
+                case_id=None,
+                changes={"format": export_format, "sha256": existing.sha256},
+            )
+            return batch, existing
+    else:
+        ensure_transition(batch.status, BatchStatus.EXPORTED, BATCH_TRANSITIONS, label="batch")
+    payments = batch.payments.select_related(
+        "payee__bank_account", "supplier__bank_account", "case__locality"
+    ).order_by("id")
+    unverified = payments.exclude(
+        Q(payee__bank_account__verified_at__isnull=False) | Q(supplier__bank_account__verified_at__isnull=False)
+    ).count()
+    if unverified:
+        raise RuleBroken(
+            f"{unverified} payee(s) have bank details that were changed and not verified again; "
+            "the batch cannot be exported until another officer verifies them."
+        )
+    originator = exports.Originator.from_settings()
+    problems = originator.problems() if export_format != ExportFormat.CSV else []
+    if problems:  # `manage.py check` reports these too, but gunicorn does not run the checks
+        raise RuleBroken(
+            "The council's originator details in the settings are not valid, so no bank file was made: "
+            + " ".join(message for _, message in problems)
+            + " An administrator must correct them.",
+            field="format",
+        )
+    now = timezone.now()
+    export = BatchExport.objects.create(
+        batch=batch,
+        export_format=export_format,
+        sha256="",
+        size=0,
+        payment_count=batch.payment_count,
+        total=batch.total,
+        exported_by=by,
+        exported_at=now,
+    )
+    try:
+        export.write(
+            exports.render(
+                export_format, batch, payments.iterator(chunk_size=500), originator=originator, exported_at=now
+            )
+        )
+    except ValueError as error:  # the transaction is rolled back: no export, no chunks
+        raise RuleBroken(f"The {export_format} file could not be made: {error}", field="format")
+    if batch.status == BatchStatus.APPROVED:
+        batch.status = BatchStatus.EXPORTED
+        batch.export_format = export_format
+        batch.export_sha256 = export.sha256
+        batch.exported_by = by
+        batch.exported_at = now
+        batch.save(update_fields=["status", "export_format", "export_sha256", "exported_by", "exported_at"])
+        record_event(
+            obj=batch,
+            action="batch_exported",
+            by=by,
+            case_id=None,
+            from_state=BatchStatus.APPROVED,
+            to_state=batch.status,
+            changes={"format": export_format, "sha256": export.sha256},
+        )
+    else:
+        record_event(
+            obj=batch,
+            action="batch_exported_again",
+            by=by,
+            case_id=None,
+            changes={"format": export_format, "sha256": export.sha256},
+        )
+    return batch, export
+
+
+@transaction.atomic
+def batch_confirm(*, batch_id: int, by) -> PaymentBatch:
+    """The bank has paid the batch: its payments become paid."""
+    ensure_finance(by)
+    batch = _lock_batch(batch_id)
+    ensure_transition(batch.status, BatchStatus.CONFIRMED, BATCH_TRANSITIONS, label="batch")
+    now = timezone.now()
+    for payment in batch.payments.select_for_update().order_by("id"):
+        previous = _move_payment(payment, PaymentStatus.PAID)
+        payment.paid_at = now
+        payment.save(update_fields=["status", "paid_at"])
+        record_event(
+            obj=payment,
+            action="payment_paid",
+            by=by,
+            case_id=payment.case_id,
+            from_state=previous,
+            to_state=payment.status,
+        )
+    batch.status = BatchStatus.CONFIRMED
+    batch.confirmed_by = by
+    batch.confirmed_at = now
+    batch.save(update_fields=["status", "confirmed_by", "confirmed_at"])
+    record_event(
+        obj=batch, action="batch_confirmed", by=by, case_id=None, from_state=BatchStatus.EXPORTED, to_state=batch.status
+    )
+    return batch

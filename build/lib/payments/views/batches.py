@@ -1,0 +1,227 @@
+"""Payment batches: made, approved by a second officer, exported, downloaded, confirmed; bank returns."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.urls import reverse
+from django.views.decorators.http import require_POST, require_safe
+
+from audit.services import record_access
+from core.exceptions import RuleBroken
+from core.forms import EmptyForm
+from core.pages import done, gate, page, run_service
+from core.roles import Role, has_role
+from payments import forms as f
+from payments import selectors, services
+from payments.api.views import file_response
+from payments.constants import BatchStatus, ExportFormat, PaymentStatus
+from payments.models import ReturnsImport
+
+
+def _authorised_unbatched(request):
+    return selectors.payment_list(user=request.user, status=PaymentStatus.AUTHORISED).filter(batch__isnull=True)
+
+
+@login_required
+def batch_list(request):
+    can_batch = has_role(request.user, Role.FINANCE_OFFICER)
+    payments = list(_authorised_unbatched(request)) if can_batch else []
+    form = f.BatchCreateForm((request.POST if request.method == "POST" else None), payments=payments)
+    if request.method == "POST":
+        gate(request, "batch_create")
+        batch = run_service(
+            form,
+            lambda data: services.batch_create(
+                by=request.user, payment_ids=data["payment_ids"] or None, due_by=data["due_by"]
+            ),
+        )
+        if batch:
+            return done(
+                request,
+                f"Batch {batch.reference} is created with {batch.payment_count} "
+                f"payment{'s' if batch.payment_count != 1 else ''} (£{batch.total:,.2f}). "
+                "Another finance officer approves it next.",
+                reverse("payments:batch_detail", args=[batch.pk]),
+            )
+    batches = Paginator(selectors.batch_list(user=request.user), 25).get_page(request.GET.get("page"))
+    return page(
+        request,
+        "payments/batch_list.html",
+        {
+            "title": "Payment batches",
+            "page": batches,
+            "batches": batches.object_list,
+            "form": form,
+            "all_forms": [form],
+            "can_batch": can_batch,
+            "waiting": payments,
+            "waiting_total": sum((p.amount for p in payments), 0),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _export_rows(batch):
+    made = {e.export_format: e for e in batch.exports.select_related("exported_by")}
+    return [(code, label, made.get(code)) for code, label in ExportFormat.choices]
+
+
+# The irreversible steps of a batch that ask for a confirmation naming it, its count and its total.
+CONFIRMED_STEPS = {BatchStatus.OPEN: "approve", BatchStatus.EXPORTED: "confirm"}
+
+
+def _batch_page(request, batch, *, form=None, refused_step=None, status=200):
+    """The batch. `refused_step` is a confirmation form sent back (not ticked, or the batch changed, or
+    the service refused): its errors are shown, and the tick is offered afresh with the batch as it is now."""
+    step = CONFIRMED_STEPS.get(batch.status)
+    refused = refused_step if refused_step is not None else form
+    step_errors = []
+    if refused_step is not None:
+        step_errors = [*refused_step.errors.get("confirmed", []), *refused_step.non_field_errors()]
+    return page(
+        request,
+        "payments/batch_detail.html",
+        {
+            "title": f"Batch {batch.reference}",
+            "batch": batch,
+            "payments": batch.payments.select_related("payee__bank_account", "supplier__bank_account", "case").order_by(
+                "id"
+            ),
+            "is_finance": has_role(request.user, Role.FINANCE_OFFICER),
+            "form": EmptyForm(),
+            "step_form": f.BatchStepForm(batch=batch, step=step) if step else None,
+            "step_errors": step_errors,
+            "all_forms": [refused] if refused else [],
+            "downloadable": batch.status in (BatchStatus.EXPORTED, BatchStatus.CONFIRMED),
+            "formats": ExportFormat.choices,
+            "export_rows": _export_rows(batch),
+            "returns": batch.returns.select_related("payment", "returns_import").order_by("id"),
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_safe
+def batch_detail(request, batch_id):
+    return _batch_page(request, selectors.batch_get(user=request.user, batch_id=batch_id))
+
+
+def _confirmed_batch_action(request, batch_id, call, message, *, step, confirm):
+    """Approving a batch and confirming it paid cannot be undone: the POST must carry the tick whose
+    label names the batch, its count and its total (BatchStepForm), else it is a form error and
+    nothing changes. The API's endpoints take no confirmation (their clients are built against them)."""
+    batch = selectors.batch_get(user=request.user, batch_id=batch_id)
+    gate(request, step)
+    form = f.BatchStepForm(request.POST, batch=batch, step=confirm)
+    if run_service(form, lambda data: call(batch)):
+        return done(request, message, reverse("payments:batch_detail", args=[batch.pk]))
+    batch.refresh_from_db()
+    return _batch_page(request, batch, refused_step=form, status=400)
+
+
+@login_required
+@require_POST
+def batch_approve(request, batch_id):
+    return _confirmed_batch_action(
+        request,
+        batch_id,
+        lambda b: services.batch_approve(batch_id=b.pk, by=request.user),
+        "The batch is approved. Export the file for the bank next.",
+        step="batch_approve",
+        confirm="approve",
+    )
+
+
+@login_required
+@require_POST
+def batch_confirm(request, batch_id):
+    return _confirmed_batch_action(
+        request,
+        batch_id,
+        lambda b: services.batch_confirm(batch_id=b.pk, by=request.user),
+        "The batch is confirmed as paid: its payments are marked paid.",
+        step="batch_confirm",
+        confirm="confirm",
+    )
+
+
+def _export_format(request) -> str:
+    value = request.POST.get("format") or request.GET.get("format") or ExportFormat.CSV
+    return value if value in ExportFormat.values else ""
+
+
+@login_required
+@require_POST
+def batch_export(request, batch_id):
+    """Export the approved batch in the chosen format (CSV, BACS Standard 18 or pain.001)."""
+    batch = selectors.batch_get(user=request.user, batch_id=batch_id)
+    gate(request, "batch_export")
+    form = EmptyForm(request.POST)
+    export_format = _export_format(request)
+    result = run_service(
+        form, lambda data: services.batch_export_file(batch_id=batch.pk, by=request.user, export_format=export_format)
+    )
+    if not result:
+        batch.refresh_from_db()
+        return _batch_page(request, batch, form=form, status=400)
+    batch, export = result
+    record_access(by=request.user, what="export_file", door="page", obj=batch, path=request.path)
+    return file_response(batch, export)
+
+
+@login_required
+@require_safe
+def batch_download(request, batch_id):
+    """A file of an exported batch (the same bytes every time), in the format asked for."""
+    batch = selectors.batch_get(user=request.user, batch_id=batch_id)
+    gate(request, "batch_export")
+    if batch.status not in (BatchStatus.EXPORTED, BatchStatus.CONFIRMED):
+        raise Http404("This batch has not been exported yet.")
+    form = EmptyForm({})
+    export_format = request.GET.get("format") or batch.export_format
+    result = run_service(
+        form, lambda data: services.batch_export_file(batch_id=batch.pk, by=request.user, export_format=export_format)
+    )
+    if not result:
+        return _batch_page(request, batch, form=form, status=400)
+    batch, export = result
+    record_access(by=request.user, what="export_file", door="page", obj=batch, path=request.path)
+    return file_response(batch, export)
+
+
+@login_required
+def returns_import(request):
+    """Upload the bank's returns file: the payments it names are marked returned and reopened."""
+    gate(request, "returns_import")
+    form = f.ReturnsUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST":
+
+        def call(data):
+            upload = data["file"]
+            if upload.size > services.RETURNS_MAX_BYTES:
+                raise RuleBroken("The returns file is larger than 5 MB.", field="file")
+            return services.returns_import(by=request.user, content=upload.read(), file_name=upload.name)
+
+        imported = run_service(form, call)
+        if imported:
+            return done(
+                request,
+                f"The returns file is applied: {imported.row_count} payment"
+                f"{'s' if imported.row_count != 1 else ''} (£{imported.total:,.2f}) marked returned "
+                "and reopened. Correct the payees' bank details, then authorise them again.",
+                reverse("payments:returns_import"),
+            )
+    imports = ReturnsImport.objects.select_related("imported_by").order_by("-imported_at", "-id")[:20]
+    return page(
+        request,
+        "payments/returns_import.html",
+        {
+            "title": "Bank returns",
+            "form": form,
+            "all_forms": [form],
+            "imports": imports,
+            "columns": services.RETURNS_COLUMNS,
+        },
+        status=400 if request.method == "POST" else 200,
+    )

@@ -1,0 +1,43 @@
+"""The caller's inbox and claimable queue (`/api/v1/tasks/`), and taking a task."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics
+from rest_framework.response import Response
+from viewflow.workflow.models import Task
+
+from core.api.base import AuditedAPIView, AuditedMixin
+from core.roles import ensure_may
+from process import selectors, services
+from process.api import serializers as s
+
+
+class TaskList(AuditedMixin, generics.GenericAPIView):
+    serializer_class = s.TaskSerializer
+    queryset = Task.objects.none()  # for the schema only; reads go through the selector
+
+    @extend_schema(responses=s.TaskSerializer(many=True), operation_id="tasks_list")
+    def get(self, request):
+        page = self.paginate_queryset(selectors.task_list(user=request.user))
+        return self.get_paginated_response(s.TaskSerializer(page, many=True).data)
+
+
+class TaskAssign(AuditedAPIView):
+    @extend_schema(request=None, responses=s.TaskSerializer)
+    def post(self, request, task_id):
+        selectors.task_get(user=request.user, task_id=task_id)
+        ensure_may(request.user, "task_assign")
+        task = services.task_assign(task_id=task_id, by=request.user)
+        return Response(s.TaskSerializer(task).data)
+
+
+class TaskReassign(AuditedAPIView):
+    @extend_schema(request=s.TaskReassignSerializer, responses=s.TaskSerializer)
+    def post(self, request, task_id):
+        selectors.reassignable_task_get(user=request.user, task_id=task_id)
+        ensure_may(request.user, "task_reassign")
+        data = s.TaskReassignSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        task = services.task_reassign(
+            task_id=task_id, by=request.user, to=data.validated_data["to"], reason=data.validated_data["reason"]
+        )
+        return Response(s.TaskSerializer(task).data)

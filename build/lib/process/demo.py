@@ -1,0 +1,827 @@
+"""Demo data for `manage.py seed_demo`: Dorset's localities and family hubs, teams, one person in
+every role, this year's budgets and a handful of cases at different steps of the flow.
+
+Reference data and people are created with get_or_create. Every demo case is driven along the
+path through the domain services — the same calls the pages and the API make — so its workflow
+tasks, audit events, payments and batch exist exactly as they would in real use. A case is
+created only if no case of that family, referred by the same demo user, exists yet, so running
+the command again changes nothing.
+"""
+
+import csv
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from core.roles import Role, ensure_roles
+from fgdm import services as case_services
+from fgdm.constants import ChildParticipation, MeetingModel, PreparationStatus, Relationship, Stage
+from fgdm.models import Case, FamilyHub, Locality, Team
+from fgdm.services import ActionInput, ChildInput
+from network_packages import services as package_services
+from network_packages.constants import Category, Frequency
+from network_packages.models import Budget, Supplier
+from network_packages.selectors import financial_year_of
+from network_packages.services import ItemInput
+from payments import services as payment_services
+
+HUBS_CSV = Path(__file__).resolve().parent / "reference" / "dorset_family_hubs.csv"
+
+# Code, name — in the order Dorset Council lists them.
+LOCALITIES = [
+    ("east", "East"),
+    ("purbeck", "Purbeck"),
+    ("dorchester", "Dorchester"),
+    ("west", "West"),
+    ("north", "North"),
+    ("chesil", "Chesil"),
+]
+
+# Two family help teams cover the county between them, split east/west, so that a referral in
+# any locality reaches a team with a practitioner and a manager. A council running one team per
+# locality adds them in admin (Teams) and moves localities across.
+TEAMS = [
+    ("east", "East team", ["east", "purbeck", "north"]),
+    ("west", "West team", ["west", "dorchester", "chesil"]),
+]
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    first_name: str
+    last_name: str
+    role: str | None  # None: the superuser
+    member_of: str | None = None  # team code, as practitioner
+    manages: str | None = None  # team code, as team manager
+    try_this: str = ""
+
+
+DEMO_USERS = [
+    DemoUser(
+        "prac.east",
+        "Hannah",
+        "Moore",
+        Role.PRACTITIONER,
+        member_of="east",
+        try_this="Map the Pearce network, accept the Bennett plan, open a referral",
+    ),
+    DemoUser(
+        "prac.west",
+        "Tom",
+        "Ashworth",
+        Role.PRACTITIONER,
+        member_of="west",
+        try_this="Cases in West, Dorchester and Chesil; enter the Tizzard neighbour's bank details",
+    ),
+    DemoUser(
+        "coord",
+        "Priya",
+        "Shah",
+        Role.COORDINATOR,
+        try_this="Prepare the Hollis family's Family Group Conference, then record it",
+    ),
+    DemoUser(
+        "tm.east",
+        "Claire",
+        "Jennings",
+        Role.TEAM_MANAGER,
+        manages="east",
+        try_this="Allocate the Whitcombe referral; approve packages up to £500, endorse larger ones up",
+    ),
+    DemoUser(
+        "tm.west",
+        "Gareth",
+        "Price",
+        Role.TEAM_MANAGER,
+        manages="west",
+        try_this="West team's queue; approve packages up to £500, endorse larger ones up",
+    ),
+    DemoUser(
+        "sm",
+        "Rachel",
+        "Okafor",
+        Role.SERVICE_MANAGER,
+        try_this="Approve the Nowak bus pass package (£780, above a team manager's limit)",
+    ),
+    DemoUser(
+        "hos", "David", "Whitfield", Role.HEAD_OF_SERVICE, try_this="Approve packages above £5,000; sees every locality"
+    ),
+    DemoUser(
+        "fin1",
+        "Sunita",
+        "Patel",
+        Role.FINANCE_OFFICER,
+        try_this="Enter bank details, authorise the Tizzard payments, export a batch",
+    ),
+    DemoUser(
+        "fin2",
+        "Mark",
+        "Ellis",
+        Role.FINANCE_OFFICER,
+        try_this="Verify bank details fin1 entered (the Blandford breakfast club's too); approve the open sofa bed batch",
+    ),
+    DemoUser("auditor", "Joanne", "Fry", Role.AUDITOR, try_this="Read any case and its audit trail; change nothing"),
+    DemoUser("admin", "System", "Administrator", None, try_this="/admin/: localities, hubs, teams, approval limits"),
+]
+
+
+# -- reference data ------------------------------------------------------------------------
+
+
+def read_hubs(path: Path = HUBS_CSV) -> list[dict]:
+    """The rows of the family hubs CSV (locality, name, kind, lead_organisation, designated)."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        return [{key: (value or "").strip() for key, value in row.items()} for row in csv.DictReader(handle)]
+
+
+DEMO_BUDGET = Decimal("20000.00")
+
+
+def seed_reference() -> dict:
+    """Localities, family hubs and teams. Returns how many of each were created."""
+    created = {"localities": 0, "hubs": 0, "teams": 0}
+    localities = {}
+    for code, name in LOCALITIES:
+        localities[code], new = Locality.objects.get_or_create(code=code, defaults={"name": name})
+        created["localities"] += new
+    by_name = {locality.name.lower(): locality for locality in Locality.objects.all()}
+    for row in read_hubs():
+        locality = by_name.get(row["locality"].lower())
+        if locality is None:
+            locality, new = Locality.objects.get_or_create(
+                code=row["locality"].lower().replace(" ", "-"), defaults={"name": row["locality"]}
+            )
+            by_name[locality.name.lower()] = locality
+            created["localities"] += new
+        _, new = FamilyHub.objects.get_or_create(
+            locality=locality,
+            name=row["name"],
+            defaults={
+                "kind": row["kind"],
+                "lead_organisation": row["lead_organisation"],
+                "designated": row["designated"],
+            },
+        )
+        created["hubs"] += new
+    for code, name, served in TEAMS:
+        team, new = Team.objects.get_or_create(code=code, defaults={"name": name})
+        created["teams"] += new
+        if new:
+            team.localities.add(*(localities[c] for c in served))
+    return created
+
+
+def seed_users() -> dict:
+    """The role groups and the demo users. A user's password is set only when it is created."""
+    groups = ensure_roles()
+    teams = {team.code: team for team in Team.objects.all()}
+    User = get_user_model()
+    users = {}
+    for spec in DEMO_USERS:
+        user, new = User.objects.get_or_create(
+            username=spec.username,
+            defaults={
+                "first_name": spec.first_name,
+                "last_name": spec.last_name,
+                "email": f"{spec.username}@example.org",
+                "is_staff": spec.role is None,
+                "is_superuser": spec.role is None,
+            },
+        )
+        if new:
+            user.set_password(settings.DEMO_PASSWORD)
+            user.save(update_fields=["password"])
+        if spec.role:
+            user.groups.add(groups[spec.role])
+        if spec.member_of and spec.member_of in teams:
+            teams[spec.member_of].members.add(user)
+        if spec.manages and spec.manages in teams:
+            teams[spec.manages].managers.add(user)
+        users[spec.username] = get_user_model().objects.get(pk=user.pk)  # fresh permission caches
+    return users
+
+
+def seed_budgets(users: dict) -> int:
+    """A support-package budget for each locality this financial year, so approvers see the budget:
+    set by the demo administrator through the budget service. A budget already set is left as it
+    is. Returns how many were set."""
+    year = financial_year_of(timezone.localdate())
+    added = 0
+    for locality in Locality.objects.filter(code__in=[code for code, _ in LOCALITIES]).order_by("pk"):
+        if Budget.objects.filter(locality=locality, financial_year=year).exists():
+            continue
+        package_services.budget_set(by=users["admin"], locality_id=locality.pk, financial_year=year, amount=DEMO_BUDGET)
+        added += 1
+    return added
+
+
+# -- demo cases ----------------------------------------------------------------------------
+
+
+@dataclass
+class Ctx:
+    """What a demo case builder needs: the people, the places and the date."""
+
+    users: dict
+    today: datetime.date
+    localities: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.localities = {locality.code: locality for locality in Locality.objects.all()}
+
+    def u(self, username):
+        return self.users[username]
+
+    def hub(self, locality_code, name):
+        return FamilyHub.objects.get(locality__code=locality_code, name=name)
+
+    def at(self, days: int, hour: int = 10, minute: int = 0) -> datetime.datetime:
+        day = self.today + datetime.timedelta(days=days)
+        return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, minute)))
+
+    def earlier_today(self) -> datetime.datetime:
+        """A meeting time already past, and still today (the cases were opened today)."""
+        start = timezone.make_aware(datetime.datetime.combine(self.today, datetime.time(0, 0)))
+        return max(start, timezone.now() - datetime.timedelta(hours=2))
+
+
+def _refer(
+    ctx, *, by, family_name, locality, hub, stage=Stage.FAMILY_HELP, reason, children, lives_with="", consent=""
+):
+    case = case_services.case_create(
+        by=ctx.u(by),
+        family_name=family_name,
+        locality=ctx.localities[locality],
+        hub=ctx.hub(locality, hub),
+        stage=stage,
+        referral_reason=reason,
+        children=[ChildInput(*child[:5]) for child in children],
+        child_lives_with=lives_with,
+        consent_given_by=consent,
+    )
+    for child, row in zip(case.children.order_by("id"), children, strict=True):
+        if len(row) > 5:  # who speaks for the child
+            case_services.child_record_wishes(
+                child_id=child.pk,
+                by=ctx.u(by),
+                wishes_and_feelings=row[3],
+                participation=row[4],
+                participation_detail=row[5],
+            )
+    return case
+
+
+def _allocate(ctx, case, *, manager, lead):
+    return case_services.case_allocate(case_id=case.pk, by=ctx.u(manager), lead_practitioner=ctx.u(lead))
+
+
+def _members(ctx, case, by, people):
+    """Add network members: (full_name, relationship, extra flags). Returns them by first name."""
+    added = {}
+    for full_name, relationship, flags in people:
+        member = case_services.member_add(
+            case_id=case.pk, by=ctx.u(by), full_name=full_name, relationship=relationship, **flags
+        )
+        added[full_name.split()[0]] = member
+    return added
+
+
+PARENT = {"is_parent": True, "has_parental_responsibility": True, "lives_with_child": True}
+
+
+def _hold_fnm(ctx, case, *, by, venue, attendees, actions, contingency, review_weeks=6, child_participation=""):
+    meeting = case_services.meeting_schedule(
+        case_id=case.pk,
+        by=ctx.u(by),
+        model=MeetingModel.FNM,
+        scheduled_for=ctx.earlier_today(),
+        venue=venue,
+    )
+    return case_services.meeting_record(
+        meeting_id=meeting.pk,
+        by=ctx.u(by),
+        held_on=timezone.localtime(meeting.scheduled_for).date(),
+        attendees=attendees,
+        private_family_time=True,
+        actions=actions,
+        contingency=contingency,
+        review_by=ctx.today + datetime.timedelta(weeks=review_weeks),
+        child_participation=child_participation,
+    )
+
+
+def _package(ctx, case, plan, *, by, justification, items):
+    package = package_services.package_create(
+        case_id=case.pk,
+        by=ctx.u(by),
+        plan_id=plan.pk,
+        justification=justification,
+        other_funding_checked=True,
+        agreement_signed_on=ctx.today,
+        review_by=plan.review_by,
+        items=items,
+    )
+    return package_services.package_submit(package_id=package.pk, by=ctx.u(by))
+
+
+def case_just_referred(ctx):
+    """East: a referral waiting for tm.east to allocate a lead practitioner."""
+    return _refer(
+        ctx,
+        by="prac.east",
+        family_name="Whitcombe",
+        locality="east",
+        hub="Leigh Park Family Hub",
+        reason="Mum (Gemma) has started chemotherapy at Poole Hospital and Dad works nights. School says Freya "
+        "arrives late and worried about her mum. The family would like help from relatives nearby.",
+        children=[
+            ("Freya", "Whitcombe", datetime.date(2016, 5, 14)),
+            ("Oscar", "Whitcombe", datetime.date(2019, 11, 2)),
+        ],
+        lives_with="Mother and father",
+        consent="Gemma Whitcombe (mother)",
+    )
+
+
+def case_mapping_network(ctx):
+    """Purbeck (East team): allocated to prac.east, consent recorded, the network being mapped."""
+    case = _refer(
+        ctx,
+        by="prac.east",
+        family_name="Pearce",
+        locality="purbeck",
+        hub="Wareham Family Hub",
+        reason="Mum is struggling after a stay in hospital and the children have missed school. She says "
+        "Grandad Derek and Aunt Sharon want to help.",
+        children=[("Jayden", "Pearce", datetime.date(2014, 9, 3)), ("Mia", "Pearce", datetime.date(2018, 1, 22))],
+        lives_with="Mother",
+    )
+    _allocate(ctx, case, manager="tm.east", lead="prac.east")
+    case_services.case_record_consent(case_id=case.pk, by=ctx.u("prac.east"), given_by="Kayleigh Pearce (mother)")
+    _members(
+        ctx,
+        case,
+        "prac.east",
+        [
+            ("Kayleigh Pearce", Relationship.PARENT, PARENT),
+            ("Derek Pearce", Relationship.GRANDPARENT, {}),
+            ("Sharon Mills", Relationship.AUNT_UNCLE, {}),
+        ],
+    )
+    return case
+
+
+def case_conference_in_preparation(ctx):
+    """West, referred at child protection and moved to pre-proceedings: a Family Group Conference
+    booked; coord is preparing the network."""
+    case = _refer(
+        ctx,
+        by="prac.west",
+        family_name="Hollis",
+        locality="west",
+        hub="Bridport Children's Centre",
+        stage=Stage.CHILD_PROTECTION,
+        reason="On a child protection plan: concerns about neglect and school attendance; the family want to "
+        "show they can keep Ruby and Kai safe at home with support from their network.",
+        children=[("Ruby", "Hollis", datetime.date(2013, 4, 30)), ("Kai", "Hollis", datetime.date(2017, 10, 8))],
+        lives_with="Mother",
+        consent="Danielle Hollis (mother)",
+    )
+    _allocate(ctx, case, manager="tm.west", lead="prac.west")
+    case_services.case_change_stage(
+        case_id=case.pk,
+        by=ctx.u("tm.west"),
+        stage=Stage.PRE_PROCEEDINGS,
+        reason="Legal gateway meeting: the child protection plan is not enough to keep Ruby and Kai safe; a "
+        "letter before proceedings goes to their mother.",
+    )
+    case_services.pre_proceedings_record_offer(case_id=case.pk, by=ctx.u("prac.west"), letter_sent_on=ctx.today)
+    people = _members(
+        ctx,
+        case,
+        "prac.west",
+        [
+            ("Danielle Hollis", Relationship.PARENT, PARENT),
+            ("Carol Hollis", Relationship.GRANDPARENT, {}),
+            ("Steve Hollis", Relationship.AUNT_UNCLE, {}),
+            ("Bev Turner", Relationship.FRIEND, {}),
+        ],
+    )
+    case_services.meeting_schedule(
+        case_id=case.pk,
+        by=ctx.u("prac.west"),
+        model=MeetingModel.FGC,
+        scheduled_for=ctx.at(9, 10, 0),
+        venue="Bridport Children's Centre",
+        coordinator=ctx.u("coord"),
+        coordinator_request="Danielle asked for a woman coordinator",
+        bottom_lines="Ruby and Kai are not cared for by anyone under the influence of alcohol. "
+        "Both children attend school every day.",
+    )
+    case_services.member_record_preparation(
+        member_id=people["Carol"].pk,
+        by=ctx.u("coord"),
+        status=PreparationStatus.INVITED,
+        notes="Met at her home; keen to help.",
+    )
+    case_services.member_record_preparation(
+        member_id=people["Danielle"].pk, by=ctx.u("coord"), status=PreparationStatus.PREPARED
+    )
+    return case
+
+
+def case_plan_to_accept(ctx):
+    """North (East team): a Family Network Meeting held today; the plan waits for prac.east."""
+    case = _refer(
+        ctx,
+        by="prac.east",
+        family_name="Bennett",
+        locality="north",
+        hub="Blandford Children's Centre",
+        reason="Mum is finding it hard to cope since Dad left; Josh (9) is anxious and not sleeping. "
+        "Nan and Josh's older brother live nearby.",
+        children=[
+            (
+                "Josh",
+                "Bennett",
+                datetime.date(2016, 7, 19),
+                "Josh wants Mum to be less sad and to keep going to football. He likes it when Nan picks him up.",
+                ChildParticipation.ATTENDS,
+            )
+        ],
+        lives_with="Mother",
+        consent="Lisa Bennett (mother)",
+    )
+    _allocate(ctx, case, manager="tm.east", lead="prac.east")
+    people = _members(
+        ctx,
+        case,
+        "prac.east",
+        [
+            ("Lisa Bennett", Relationship.PARENT, PARENT),
+            ("Jean Bennett", Relationship.GRANDPARENT, {}),
+            ("Aaron Bennett", Relationship.ADULT_SIBLING, {}),
+        ],
+    )
+    _hold_fnm(
+        ctx,
+        case,
+        by="prac.east",
+        venue="Blandford Children's Centre",
+        attendees="Lisa Bennett, Jean Bennett, Aaron Bennett, Josh (for the first part), Hannah Moore",
+        child_participation="Josh drew his 'people who help me' picture and joined the first part",
+        actions=[
+            ActionInput(
+                "Nan has Josh after school on Tuesdays and Thursdays",
+                owner_member_id=people["Jean"].pk,
+                due_by=ctx.today + datetime.timedelta(days=7),
+            ),
+            ActionInput("Aaron takes Josh to football on Saturday mornings", owner_member_id=people["Aaron"].pk),
+            ActionInput(
+                "Refer Lisa to Dorset Healthy Minds (talking therapies)",
+                owner_text="Hannah Moore, family help practitioner",
+                due_by=ctx.today + datetime.timedelta(days=14),
+            ),
+        ],
+        contingency="If Nan is unwell, Aaron collects Josh and lets Lisa know by text.",
+    )
+    return case
+
+
+def case_package_for_service_manager(ctx):
+    """Chesil (West team): an aunt's bus pass, £65 a month for a year — above a team manager's limit,
+    so tm.west endorses it up and it waits for the service manager."""
+    case = _refer(
+        ctx,
+        by="prac.west",
+        family_name="Nowak",
+        locality="chesil",
+        hub="Littlemoor Hub",
+        reason="Mum starts early shifts at the hospital and cannot take the children to school. Aunt Ewa lives "
+        "on Portland and can do the school run if she can afford the bus.",
+        children=[
+            (
+                "Zofia",
+                "Nowak",
+                datetime.date(2015, 3, 11),
+                "Zofia does not want to be late for school any more and likes Aunt Ewa.",
+                ChildParticipation.ATTENDS,
+            ),
+            (
+                "Leo",
+                "Nowak",
+                datetime.date(2018, 12, 5),
+                "Leo drew his family and said he wants Ciocia Ewa to walk him to school.",
+                ChildParticipation.WRITES,
+            ),
+        ],
+        lives_with="Mother",
+        consent="Agnieszka Nowak (mother)",
+    )
+    _allocate(ctx, case, manager="tm.west", lead="prac.west")
+    people = _members(
+        ctx,
+        case,
+        "prac.west",
+        [
+            ("Agnieszka Nowak", Relationship.PARENT, PARENT),
+            ("Ewa Kowalska", Relationship.AUNT_UNCLE, {"phone": "07700 900418"}),
+        ],
+    )
+    plan = _hold_fnm(
+        ctx,
+        case,
+        by="prac.west",
+        venue="Littlemoor Hub",
+        attendees="Agnieszka Nowak, Ewa Kowalska, Zofia, Tom Ashworth",
+        actions=[
+            ActionInput("Aunt Ewa takes Zofia and Leo to school on weekday mornings", owner_member_id=people["Ewa"].pk)
+        ],
+        contingency="If Ewa cannot come, Agnieszka swaps her shift and tells the school.",
+    )
+    case_services.plan_accept(plan_id=plan.pk, by=ctx.u("prac.west"), support_needed=True)
+    package = _package(
+        ctx,
+        case,
+        plan,
+        by="prac.west",
+        justification="Ewa lives on Portland and has no car; a monthly bus pass lets her do the "
+        "school run every weekday so Agnieszka can keep her job.",
+        items=[
+            ItemInput(
+                "Monthly bus pass, Portland–Weymouth, for Aunt Ewa",
+                Category.TRANSPORT,
+                people["Ewa"].pk,
+                Decimal("65.00"),
+                Frequency.MONTHLY,
+                12,
+                plan.actions.first().pk,
+            )
+        ],
+    )
+    # £780 is above a team manager's £500: tm.west endorses it and it escalates to the service manager.
+    package_services.package_approve(
+        package_id=package.pk,
+        by=ctx.u("tm.west"),
+        note="Supported: keeps Mum in work and the children at school on time.",
+    )
+    return case
+
+
+def case_sofa_bed(ctx):
+    """East: a one-off £349 sofa bed so Nan can stay over while Mum is unwell — approved, its payment
+    authorised and in an open batch waiting for a second finance officer."""
+    case = _refer(
+        ctx,
+        by="prac.east",
+        family_name="Dawson",
+        locality="east",
+        hub="The Centre, Ferndown",
+        reason="Mum (Jade) needs an operation and several weeks' recovery. Nan lives in Verwood and can stay "
+        "over on weeknights, but there is no bed for her.",
+        children=[
+            (
+                "Harry",
+                "Dawson",
+                datetime.date(2015, 2, 21),
+                "Harry wants to stay with Mum and have sleepovers at Grandma's.",
+                ChildParticipation.ATTENDS,
+            ),
+            (
+                "Poppy",
+                "Dawson",
+                datetime.date(2019, 8, 30),
+                "Poppy's views were shared by her brother Harry.",
+                ChildParticipation.SENDS_SOMEONE,
+                "Harry (brother)",
+            ),
+        ],
+        lives_with="Mother",
+        consent="Jade Dawson (mother)",
+    )
+    _allocate(ctx, case, manager="tm.east", lead="prac.east")
+    people = _members(
+        ctx,
+        case,
+        "prac.east",
+        [
+            ("Jade Dawson", Relationship.PARENT, PARENT),
+            ("Pauline Dawson", Relationship.GRANDPARENT, {"phone": "07700 900231"}),
+        ],
+    )
+    plan = _hold_fnm(
+        ctx,
+        case,
+        by="prac.east",
+        venue="The Centre, Ferndown",
+        attendees="Jade Dawson, Pauline Dawson, Harry, Hannah Moore",
+        actions=[
+            ActionInput(
+                "Nan stays over on weeknights while Mum recovers from her operation",
+                owner_member_id=people["Pauline"].pk,
+                due_by=ctx.today + datetime.timedelta(days=10),
+            )
+        ],
+        contingency="If Nan cannot stay, Jade's sister has the children for tea and the night, and Harry "
+        "goes to breakfast club.",
+    )
+    case_services.plan_accept(plan_id=plan.pk, by=ctx.u("prac.east"), support_needed=True)
+    package = _package(
+        ctx,
+        case,
+        plan,
+        by="prac.east",
+        justification="The flat has no spare bed; a sofa bed in the living room lets Nan stay over "
+        "so the children stay at home with family while Mum recovers.",
+        items=[
+            ItemInput(
+                "Sofa bed for the living room so Nan can stay over",
+                Category.FURNITURE_AND_BEDDING,
+                people["Pauline"].pk,
+                Decimal("349.00"),
+                Frequency.ONE_OFF,
+                1,
+                plan.actions.first().pk,
+            )
+        ],
+    )
+    package_services.package_approve(
+        package_id=package.pk, by=ctx.u("tm.east"), note="Agreed: keeps the children at home with Nan."
+    )
+    payment_services.bank_account_set(
+        member_id=people["Pauline"].pk,
+        by=ctx.u("fin1"),
+        account_name="MRS P DAWSON",
+        sort_code="20-32-53",
+        account_number="02487365",
+    )
+    payment_services.bank_account_verify(member_id=people["Pauline"].pk, by=ctx.u("fin2"))
+    payment_ids = list(package.payments.order_by("id").values_list("pk", flat=True))
+    for payment_id in payment_ids:
+        payment_services.payment_authorise(payment_id=payment_id, by=ctx.u("fin1"))
+    payment_services.batch_create(by=ctx.u("fin1"), payment_ids=payment_ids)
+    return case
+
+
+def case_weekly_tea(ctx):
+    """West: a neighbour paid £30 a week for 12 weeks to collect Alfie from school and give him tea —
+    approved; 12 weekly payments scheduled, waiting for the neighbour's bank details."""
+    case = _refer(
+        ctx,
+        by="prac.west",
+        family_name="Tizzard",
+        locality="west",
+        hub="Lyme Regis Children's Centre",
+        reason="Mum has gone back to work at a care home on late shifts; nobody can collect Alfie from school. "
+        "Their neighbour Linda has offered to help.",
+        children=[
+            (
+                "Alfie",
+                "Tizzard",
+                datetime.date(2017, 6, 12),
+                "Alfie wants his tea at Mrs Green's on school days and to see his dad at weekends.",
+                ChildParticipation.ADVOCATE,
+                "Independent advocate",
+            )
+        ],
+        lives_with="Mother",
+        consent="Chloe Tizzard (mother)",
+    )
+    _allocate(ctx, case, manager="tm.west", lead="prac.west")
+    people = _members(
+        ctx,
+        case,
+        "prac.west",
+        [
+            ("Chloe Tizzard", Relationship.PARENT, PARENT),
+            ("Linda Cole", Relationship.NEIGHBOUR, {"phone": "07700 900562"}),
+        ],
+    )
+    plan = _hold_fnm(
+        ctx,
+        case,
+        by="prac.west",
+        venue="Lyme Regis Children's Centre",
+        attendees="Chloe Tizzard, Linda Cole, Alfie, Tom Ashworth",
+        child_participation="Alfie said he likes Linda's dog and wants fish fingers on Fridays",
+        actions=[
+            ActionInput(
+                "Linda collects Alfie from St Michael's School at 3.15pm and gives him his tea until Mum finishes work",
+                owner_member_id=people["Linda"].pk,
+            )
+        ],
+        contingency="If Linda is away, Chloe's sister in Charmouth collects Alfie.",
+        review_weeks=12,
+    )
+    case_services.plan_accept(plan_id=plan.pk, by=ctx.u("prac.west"), support_needed=True)
+    package = _package(
+        ctx,
+        case,
+        plan,
+        by="prac.west",
+        justification="Linda collects Alfie and feeds him on school days so Chloe can keep her job; "
+        "£30 a week covers her time and the food.",
+        items=[
+            ItemInput(
+                "School collection and tea for Alfie, weekly",
+                Category.CHILDCARE,
+                people["Linda"].pk,
+                Decimal("30.00"),
+                Frequency.WEEKLY,
+                12,
+                plan.actions.first().pk,
+            )
+        ],
+    )
+    package_services.package_approve(package_id=package.pk, by=ctx.u("tm.west"), note="Agreed for 12 weeks.")
+    return case
+
+
+# The council's register of suppliers (made-up businesses): name, what they supply, bank details
+# (Vocalink's published modulus test numbers, so they pass the check), and who verifies them: None
+# leaves them entered by fin1 and waiting for fin2.
+DEMO_SUPPLIERS = [
+    (
+        "Purbeck Community Furniture",
+        "Reused beds, sofas and white goods, delivered across Dorset",
+        ("PURBECK COMMUNITY FURN", "08-99-99", "66374958"),
+        "fin2",
+    ),
+    (
+        "Weymouth & Portland Cabs Ltd",
+        "School runs and hospital journeys, Weymouth, Portland and Chesil",
+        ("WEYMOUTH PORTLAND CABS", "10-79-99", "88837491"),
+        "fin2",
+    ),
+    (
+        "Blandford Breakfast Club CIC",
+        "Breakfast and after-school clubs, Blandford and the north",
+        ("BLANDFORD BREAKFAST CLUB", "20-29-59", "63748472"),
+        None,
+    ),
+]
+
+
+def seed_suppliers(users: dict) -> int:
+    """The demo suppliers not on the register yet, each with bank details. Returns how many were added."""
+    added = 0
+    for name, supplies, (account_name, sort_code, account_number), verifier in DEMO_SUPPLIERS:
+        if Supplier.objects.filter(name=name).exists():
+            continue
+        supplier = package_services.supplier_create(
+            by=users["fin1"], name=name, supplies=supplies, email=f"accounts@{name.split()[0].lower()}.example"
+        )
+        payment_services.supplier_bank_account_set(
+            supplier_id=supplier.pk,
+            by=users["fin1"],
+            account_name=account_name,
+            sort_code=sort_code,
+            account_number=account_number,
+        )
+        if verifier:
+            payment_services.supplier_bank_account_verify(supplier_id=supplier.pk, by=users[verifier])
+        added += 1
+    return added
+
+
+# (family name, referring demo user, builder) — the family name and referrer mark a demo case.
+DEMO_CASES = [
+    ("Whitcombe", "prac.east", case_just_referred),
+    ("Pearce", "prac.east", case_mapping_network),
+    ("Hollis", "prac.west", case_conference_in_preparation),
+    ("Bennett", "prac.east", case_plan_to_accept),
+    ("Nowak", "prac.west", case_package_for_service_manager),
+    ("Dawson", "prac.east", case_sofa_bed),
+    ("Tizzard", "prac.west", case_weekly_tea),
+]
+
+
+def seed_cases(users: dict) -> list[str]:
+    """Create the demo cases that do not exist yet, each all-or-nothing. Returns the families created."""
+    ctx = Ctx(users=users, today=timezone.localdate())
+    created = []
+    for family_name, referrer, build in DEMO_CASES:
+        if Case.objects.filter(family_name=family_name, referred_by__username=referrer).exists():
+            continue
+        with transaction.atomic():
+            build(ctx)
+        created.append(family_name)
+    return created
+
+
+def demo_cases():
+    """The demo cases that exist, in the order above."""
+    cases = {
+        (case.family_name, case.referred_by.username): case
+        for case in Case.objects.filter(family_name__in=[name for name, _, _ in DEMO_CASES]).select_related(
+            "locality", "referred_by", "lead_practitioner"
+        )
+    }
+    return [cases[(name, referrer)] for name, referrer, _ in DEMO_CASES if (name, referrer) in cases]
