@@ -100,7 +100,28 @@ class ChildForm(forms.Form):
         return data
 
 
-ChildFormSet = forms.formset_factory(ChildForm, extra=3, max_num=3, min_num=1, validate_min=True, validate_max=True)
+class ChildRows(forms.BaseFormSet):
+    """The referral's rows of children, as many as the family has. "Add another child" shows the
+    rows typed so far again, unchecked, with one more: none of them counts as an initial row, so an
+    empty one can still be left empty."""
+
+    def initial_form_count(self):
+        return super().initial_form_count() if self.is_bound else 0
+
+    def total_form_count(self):
+        if self.is_bound:
+            return super().total_form_count()
+        return max(len(self.initial or []), self.min_num) + self.extra
+
+
+ChildFormSet = forms.formset_factory(ChildForm, formset=ChildRows, extra=0, min_num=1, validate_min=True)
+
+
+def child_rows_plus_one(data, *, prefix="children") -> "ChildRows":
+    """The referral's children as typed (`data`, the POST), unchecked, with one more empty row."""
+    typed = ChildFormSet(data, prefix=prefix)
+    rows = [{name: form[name].value() or "" for name in form.fields} for form in typed.forms]
+    return ChildFormSet(initial=[*rows, {}], prefix=prefix)
 
 
 # -- correcting the record ------------------------------------------------------------------

@@ -669,26 +669,40 @@ class TestChildrenPages:
             assert client.get(reverse(f"fgdm:{name}", args=[pk])).status_code == 404, name
 
 
-# -- unborn children and the child rules on the referral ---------------------------------------------
+# -- 3. the referral takes any number of children -----------------------------------------------------
 
 
 class TestReferralChildren:
-    def test_a_child_expected_on_the_referral_page(self, client, world):
+    def test_add_another_child_shows_one_more_row_and_saves_nothing(self, client, world):
         client.force_login(world.u.prac_east)
+        url = reverse("fgdm:case_new")
+        first = client.get(url).content.decode()
+        assert first.count('name="children-0-first_name"') == 1 and 'name="children-1-first_name"' not in first
+        assert 'name="add_child"' in first
+        data = referral_data(locality=str(world.east.pk), family_name="")  # not valid yet: no family name
+        data.update(formset("children", [{"first_name": "Lily", "last_name": "Hardy", "date_of_birth": "2017-03-09"}]))
+        data["add_child"] = "1"
+        before = counts()
+        response = client.post(url, data)
+        assert response.status_code == 200 and counts() == before
+        page = response.content.decode()
+        assert 'name="children-1-first_name"' in page and 'name="children-2-first_name"' not in page
+        assert 'value="Lily"' in page and 'value="2017-03-09"' in page  # what was typed stays
+        assert 'name="children-TOTAL_FORMS" value="2"' in page and 'name="children-INITIAL_FORMS" value="0"' in page
+        assert "This field is required" not in page  # nothing is checked until the referral is sent
+
+    def test_five_children_and_one_expected(self, client, world):
+        client.force_login(world.u.prac_east)
+        rows = [
+            {"first_name": name, "last_name": "Hardy", "date_of_birth": f"201{n}-01-0{n + 1}"}
+            for n, name in enumerate(["Amy", "Ben", "Cara", "Dan", "Eve"])
+        ]
+        rows.append({"first_name": "", "last_name": "Hardy", "expected_on": in_weeks(8).isoformat()})
         data = referral_data(locality=str(world.east.pk))
-        data.update(
-            formset(
-                "children",
-                [
-                    {"first_name": "Lily", "last_name": "Hardy", "date_of_birth": "2017-03-09"},
-                    {"first_name": "", "last_name": "Hardy", "expected_on": in_weeks(8).isoformat()},
-                ],
-                total=3,
-            )
-        )
+        data.update(formset("children", rows, total=7))  # a last row left empty
         post(client, reverse("fgdm:case_new"), data)
         case = Case.objects.get()
-        assert case.children.count() == 2
+        assert case.children.count() == 6
         assert case.children.filter(date_of_birth__isnull=True).get().expected_on == in_weeks(8)
 
     def test_a_row_breaking_the_child_rules_shows_on_that_row(self, client, world):
