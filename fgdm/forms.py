@@ -332,6 +332,22 @@ class MemberForm(forms.Form):
     phone = forms.CharField(label="Phone (optional)", max_length=40, required=False)
     email = forms.EmailField(label="Email (optional)", required=False)
     address = forms.CharField(label="Address (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    language = forms.CharField(label="Language they prefer to speak (optional)", max_length=100, required=False)
+    interpreter_needed = forms.BooleanField(label="They need an interpreter", required=False)
+    communication_needs = forms.CharField(
+        label="Communication needs (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example: hearing loop, large print, easy read, a British Sign Language interpreter.",
+    )
+
+
+class MemberDetailsForm(MemberForm):
+    """Correct a network member's details (the same fields as adding them)."""
+
+    def __init__(self, *args, member, **kwargs):
+        kwargs.setdefault("initial", {name: getattr(member, name) for name in MemberForm.base_fields})
+        super().__init__(*args, **kwargs)
 
 
 class MeetingScheduleForm(forms.Form):
