@@ -137,6 +137,8 @@ STEP_ROLES: dict[str, tuple[str, ...]] = {
     "child_add": (Role.PRACTITIONER,),
     "child_update": (Role.PRACTITIONER,),
     "child_remove": (Role.PRACTITIONER,),
+    "member_update": (Role.PRACTITIONER,),
+    "member_remove": (Role.PRACTITIONER,),
 }
 
 

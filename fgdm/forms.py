@@ -100,7 +100,28 @@ class ChildForm(forms.Form):
         return data
 
 
-ChildFormSet = forms.formset_factory(ChildForm, extra=3, max_num=3, min_num=1, validate_min=True, validate_max=True)
+class ChildRows(forms.BaseFormSet):
+    """The referral's rows of children, as many as the family has. "Add another child" shows the
+    rows typed so far again, unchecked, with one more: none of them counts as an initial row, so an
+    empty one can still be left empty."""
+
+    def initial_form_count(self):
+        return super().initial_form_count() if self.is_bound else 0
+
+    def total_form_count(self):
+        if self.is_bound:
+            return super().total_form_count()
+        return max(len(self.initial or []), self.min_num) + self.extra
+
+
+ChildFormSet = forms.formset_factory(ChildForm, formset=ChildRows, extra=0, min_num=1, validate_min=True)
+
+
+def child_rows_plus_one(data, *, prefix="children") -> "ChildRows":
+    """The referral's children as typed (`data`, the POST), unchecked, with one more empty row."""
+    typed = ChildFormSet(data, prefix=prefix)
+    rows = [{name: form[name].value() or "" for name in form.fields} for form in typed.forms]
+    return ChildFormSet(initial=[*rows, {}], prefix=prefix)
 
 
 # -- correcting the record ------------------------------------------------------------------
@@ -347,6 +368,22 @@ class MemberForm(forms.Form):
     phone = forms.CharField(label="Phone (optional)", max_length=40, required=False)
     email = forms.EmailField(label="Email (optional)", required=False)
     address = forms.CharField(label="Address (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    language = forms.CharField(label="Language they prefer to speak (optional)", max_length=100, required=False)
+    interpreter_needed = forms.BooleanField(label="They need an interpreter", required=False)
+    communication_needs = forms.CharField(
+        label="Communication needs (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example: hearing loop, large print, easy read, a British Sign Language interpreter.",
+    )
+
+
+class MemberDetailsForm(MemberForm):
+    """Correct a network member's details (the same fields as adding them)."""
+
+    def __init__(self, *args, member, **kwargs):
+        kwargs.setdefault("initial", {name: getattr(member, name) for name in MemberForm.base_fields})
+        super().__init__(*args, **kwargs)
 
 
 class MeetingScheduleForm(forms.Form):

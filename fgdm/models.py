@@ -188,8 +188,8 @@ class DeclaredConflict(models.Model):
 
 
 class StillOnRecord(models.QuerySet):
-    """Children are never deleted: a removal is marked (who, when, why) and the record stays in the
-    trail. Lists show `current()` ones unless asked for the removed too."""
+    """Children and network members are never deleted: a removal is marked (who, when, why) and the
+    record stays in the trail. Lists show `current()` ones unless asked for the removed too."""
 
     def current(self):
         return self.filter(removed_at__isnull=True)
@@ -263,6 +263,11 @@ class NetworkMember(models.Model):
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
     address = models.TextField(blank=True)
+    language = models.CharField(max_length=100, blank=True, help_text="The language they prefer to speak")
+    interpreter_needed = models.BooleanField(default=False)
+    communication_needs = models.TextField(
+        blank=True, help_text="How to communicate with them: hearing, sight, reading, a learning disability"
+    )
     excluded_from_meetings = models.BooleanField(default=False)
     exclusion_reason = models.TextField(blank=True)
     preparation_status = models.CharField(
@@ -273,10 +278,19 @@ class NetworkMember(models.Model):
     preparation_updated_at = models.DateTimeField(null=True, blank=True)
     added_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    removal_reason = models.TextField(blank=True)
+
+    objects = StillOnRecord.as_manager()
 
     class Meta:
         ordering = ["full_name", "id"]
         constraints = [
+            models.CheckConstraint(
+                condition=Q(removed_at__isnull=True) | ~Q(removal_reason=""),
+                name="member_removal_has_reason",
+            ),
             models.CheckConstraint(
                 condition=~Q(relationship=Relationship.PARENT) | Q(is_parent=True),
                 name="member_parent_relationship_is_parent",
@@ -299,8 +313,14 @@ class NetworkMember(models.Model):
 
     @property
     def payment_eligible(self) -> bool:
-        """Support packages pay the network around the child, never its parents."""
+        """Support packages pay the network around the child, never its parents. The one place this
+        rule lives: correcting `is_parent` or `has_parental_responsibility` changes it."""
         return not (self.is_parent or self.has_parental_responsibility)
+
+    @property
+    def is_removed(self) -> bool:
+        """Removed from the network (kept on record): no longer named as a payee on a new item."""
+        return self.removed_at is not None
 
 
 class Meeting(models.Model):

@@ -88,10 +88,15 @@ class CaseRecords:
             phone="",
             email="",
             address="",
+            language="",
+            interpreter_needed=False,
+            communication_needs="",
             exclusion_reason="",
             preparation_notes="",
             how_to_contribute="",
         )
+        # A removal keeps a reason (a constraint): its words go, the fact that there was one stays.
+        NetworkMember.objects.filter(case=case).exclude(removal_reason="").update(removal_reason=REMOVED)
         Meeting.objects.filter(case=case).update(
             venue="",
             bottom_lines="",
@@ -112,7 +117,7 @@ class CaseRecords:
             "consent given by",
             "where the child lives",
             "children's names, wishes and feelings, day and month of birth (or expected) and why any was removed",
-            "network members' names and contact details",
+            "network members' names, contact details, language and communication needs, and why any was removed",
             "meeting venues, attendees and notes",
             "plans' contingencies, reasons and actions",
             "bottom lines, who withdrew consent, preparation notes and pre-proceedings reasons",

@@ -45,11 +45,16 @@ def _member_record(member: NetworkMember, redact: str = "") -> Record:
         .add("Phone", member.phone, redact)
         .add("E-mail", member.email, redact)
         .add("Address", member.address, redact)
+        .add("Language", member.language, redact)
+        .add("Needs an interpreter", member.interpreter_needed, redact)
+        .add("Communication needs", member.communication_needs, redact)
         .add("Excluded from meetings", member.excluded_from_meetings, redact)
         .add("Reason for exclusion", member.exclusion_reason, redact)
         .add("Preparation for the meeting", member.get_preparation_status_display(), redact)
         .add("Preparation notes", member.preparation_notes, redact)
         .add("How they can still contribute", member.how_to_contribute, redact)
+        .add("Removed from the network", member.removed_at, redact)
+        .add("Why they were removed", member.removal_reason, redact or THIRD_FREE_TEXT)
     )
 
 

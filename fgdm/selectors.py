@@ -75,7 +75,7 @@ def case_detail(*, user, case_id) -> Case:
         .select_related("locality", "hub", "team", "lead_practitioner", "referred_by", "process")
         .prefetch_related(
             Prefetch("children", queryset=Child.objects.select_related("removed_by")),
-            "network_members",
+            Prefetch("network_members", queryset=NetworkMember.objects.select_related("removed_by")),
             Prefetch("meetings", queryset=Meeting.objects.select_related("coordinator")),
             Prefetch("stage_changes", queryset=StageChange.objects.select_related("changed_by")),
             Prefetch(
@@ -91,6 +91,12 @@ def children_of(*, case, include_removed: bool = False) -> QuerySet[Child]:
     """A case's children (of a case already read through a selector): those removed only if asked."""
     children = case.children.select_related("removed_by")
     return children.all() if include_removed else children.current()
+
+
+def members_of(*, case, include_removed: bool = False) -> QuerySet[NetworkMember]:
+    """A case's network (of a case already read through a selector): those removed only if asked."""
+    members = case.network_members.select_related("removed_by").order_by("id")
+    return members.all() if include_removed else members.current()
 
 
 def member_get(*, user, member_id) -> NetworkMember:

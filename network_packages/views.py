@@ -37,7 +37,7 @@ def _item_inputs(items) -> list[ItemInput]:
 def _package_form(request, case, *, title, button, call, message, previous=None):
     """The draft form: the package's details and up to five items, each paid to an eligible member."""
     plan = case.plans.filter(status=PlanStatus.ACCEPTED).order_by("-version").first()
-    payees = [m for m in case.network_members.order_by("full_name") if m.payment_eligible]
+    payees = [m for m in case.network_members.current().order_by("full_name") if m.payment_eligible]
     suppliers = suppliers_to_choose(user=request.user)
     actions = list(plan.actions.order_by("id")) if plan else []
     bound = request.POST if request.method == "POST" else None

@@ -262,6 +262,22 @@ class ChildUpdateSerializer(serializers.Serializer):
     expected_on = serializers.DateField(required=False, allow_null=True)
 
 
+class MemberUpdateSerializer(serializers.Serializer):
+    """Correct a network member's details (PATCH: send only what changes)."""
+
+    full_name = serializers.CharField(max_length=200, required=False)
+    relationship = serializers.ChoiceField(choices=Relationship.choices, required=False)
+    is_parent = serializers.BooleanField(required=False)
+    has_parental_responsibility = serializers.BooleanField(required=False)
+    lives_with_child = serializers.BooleanField(required=False)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    address = serializers.CharField(required=False, allow_blank=True)
+    language = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    interpreter_needed = serializers.BooleanField(required=False)
+    communication_needs = serializers.CharField(required=False, allow_blank=True)
+
+
 class AllocateSerializer(serializers.Serializer):
     lead_practitioner = UsernameField()
 
@@ -362,6 +378,7 @@ class ReviewSerializer(serializers.Serializer):
 
 class NetworkMemberSerializer(serializers.ModelSerializer):
     relationship = serializers.ChoiceField(choices=Relationship.choices)
+    removed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = NetworkMember
@@ -375,11 +392,17 @@ class NetworkMemberSerializer(serializers.ModelSerializer):
             "phone",
             "email",
             "address",
+            "language",
+            "interpreter_needed",
+            "communication_needs",
             "payment_eligible",
             "preparation_status",
             "excluded_from_meetings",
             "exclusion_reason",
             "how_to_contribute",
+            "removed_at",
+            "removed_by",
+            "removal_reason",
         ]
         read_only_fields = [
             "id",
@@ -388,11 +411,17 @@ class NetworkMemberSerializer(serializers.ModelSerializer):
             "excluded_from_meetings",
             "exclusion_reason",
             "how_to_contribute",
+            "removed_at",
+            "removed_by",
+            "removal_reason",
         ]
         extra_kwargs = {
             "phone": {"required": False},
             "email": {"required": False},
             "address": {"required": False},
+            "language": {"required": False},
+            "interpreter_needed": {"required": False},
+            "communication_needs": {"required": False},
             "is_parent": {"required": True},
             "has_parental_responsibility": {"required": True},
             "lives_with_child": {"required": False},

@@ -41,6 +41,8 @@ urlpatterns = [
     path("children/<int:child_id>/", views.ChildDetail.as_view(), name="api-child"),
     path("children/<int:child_id>/remove/", views.ChildRemove.as_view(), name="api-child-remove"),
     path("children/<int:child_id>/wishes/", views.ChildWishes.as_view(), name="api-child-wishes"),
+    path("network-members/<int:member_id>/", views.MemberDetail.as_view(), name="api-member"),
+    path("network-members/<int:member_id>/remove/", views.MemberRemove.as_view(), name="api-member-remove"),
     path(
         "network-members/<int:member_id>/preparation/", views.MemberPreparation.as_view(), name="api-member-preparation"
     ),

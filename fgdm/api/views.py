@@ -203,6 +203,30 @@ class ChildRemove(AuditedAPIView):
         return Response(s.ChildSerializer(child).data)
 
 
+class MemberDetail(AuditedAPIView):
+    @extend_schema(request=s.MemberUpdateSerializer, responses=s.NetworkMemberSerializer)
+    def patch(self, request, member_id):
+        """Correct a network member's details, contact details, language and needs. Changing
+        `is_parent` or `has_parental_responsibility` changes `payment_eligible`."""
+        member = selectors.member_get(user=request.user, member_id=member_id)
+        ensure_may(request.user, "member_update")
+        data = _valid(s.MemberUpdateSerializer, request)
+        member = services.member_update(member_id=member.pk, by=request.user, **data)
+        return Response(s.NetworkMemberSerializer(member).data)
+
+
+class MemberRemove(AuditedAPIView):
+    @extend_schema(request=ReasonSerializer, responses=s.NetworkMemberSerializer)
+    def post(self, request, member_id):
+        """Take someone out of the family's network, with the reason. Nothing is deleted; they can no
+        longer be named as a payee on a new item."""
+        member = selectors.member_get(user=request.user, member_id=member_id)
+        ensure_may(request.user, "member_remove")
+        data = _valid(ReasonSerializer, request)
+        member = services.member_remove(member_id=member.pk, by=request.user, reason=data["reason"])
+        return Response(s.NetworkMemberSerializer(member).data)
+
+
 class CaseAllocate(AuditedAPIView):
     @extend_schema(request=s.AllocateSerializer, responses=s.CaseSerializer)
     def post(self, request, case_id):
@@ -366,10 +390,15 @@ class MemberListCreate(AuditedMixin, generics.GenericAPIView):
     serializer_class = s.NetworkMemberSerializer
     queryset = NetworkMember.objects.none()  # for the schema only; reads go through the selector
 
-    @extend_schema(responses=s.NetworkMemberSerializer(many=True), operation_id="cases_network_members_list")
+    @extend_schema(
+        responses=s.NetworkMemberSerializer(many=True),
+        operation_id="cases_network_members_list",
+        parameters=[INCLUDE_REMOVED],
+    )
     def get(self, request, case_id):
         case = selectors.case_get(user=request.user, case_id=case_id)
-        page = self.paginate_queryset(case.network_members.order_by("id"))
+        members = selectors.members_of(case=case, include_removed=_include_removed(request))
+        page = self.paginate_queryset(members)
         return self.get_paginated_response(s.NetworkMemberSerializer(page, many=True).data)
 
     @extend_schema(request=s.NetworkMemberSerializer, responses={201: s.NetworkMemberSerializer})

@@ -34,6 +34,10 @@ from fgdm.services.meetings import (  # noqa: F401
     meeting_schedule,
     member_record_preparation,
 )
+from fgdm.services.network import (  # noqa: F401
+    member_remove,
+    member_update,
+)
 from fgdm.services.plans import (  # noqa: F401
     ActionInput,
     action_mark_done,

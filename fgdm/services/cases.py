@@ -473,6 +473,15 @@ def _ensure_children_heard(case: Case) -> None:
         )
 
 
+def _ensure_parent_flags(relationship: str, is_parent: bool) -> None:
+    """Someone recorded as the child's parent is marked as a parent (and so is never paid).
+
+    Raises RuleBroken on `is_parent`.
+    """
+    if relationship == Relationship.PARENT and not is_parent:
+        raise RuleBroken("A network member recorded as a parent must be marked as a parent.", field="is_parent")
+
+
 @transaction.atomic
 def member_add(
     *,
@@ -486,14 +495,16 @@ def member_add(
     phone: str = "",
     email: str = "",
     address: str = "",
+    language: str = "",
+    interpreter_needed: bool = False,
+    communication_needs: str = "",
 ) -> NetworkMember:
     """Add someone the family names to the network. Raises RuleBroken for a contradictory parent flag."""
     case = _lock_case(case_id)
     ensure_can_work_case(by, case)
     if case.status == CaseStatus.CLOSED:
         raise InvalidTransition("The case is closed.")
-    if relationship == Relationship.PARENT and not is_parent:
-        raise RuleBroken("A network member recorded as a parent must be marked as a parent.", field="is_parent")
+    _ensure_parent_flags(relationship, is_parent)
     member = NetworkMember.objects.create(
         case=case,
         full_name=full_name.strip(),
@@ -504,6 +515,9 @@ def member_add(
         phone=phone,
         email=email,
         address=address,
+        language=language.strip(),
+        interpreter_needed=interpreter_needed,
+        communication_needs=communication_needs.strip(),
         added_by=by,
     )
     record_event(obj=member, action="member_added", by=by, case_id=case.pk)

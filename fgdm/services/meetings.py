@@ -116,7 +116,7 @@ def meeting_prepare(*, meeting_id: int, by) -> Meeting:
     _ensure_may_share(meeting.case)
     waiting = [
         m.full_name
-        for m in meeting.case.network_members.all()
+        for m in meeting.case.network_members.current()
         if m.preparation_status in (PreparationStatus.NOT_CONTACTED, PreparationStatus.CONTACTED)
     ]
     if waiting:

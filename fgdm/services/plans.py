@@ -52,6 +52,12 @@ def _create_plan(
     for index, action in enumerate(actions):
         if action.owner_member_id is not None and action.owner_member_id not in members:
             raise RuleBroken(f"Action {index + 1}: the owner is not in this family's network.", field="actions")
+        if action.owner_member_id is not None and members[action.owner_member_id].is_removed:
+            raise RuleBroken(
+                f"Action {index + 1}: {members[action.owner_member_id].full_name} was removed from the family's "
+                "network; choose someone else.",
+                field="actions",
+            )
         if action.owner_member_id is None and not action.owner_text.strip():
             raise RuleBroken(f"Action {index + 1}: say who will do it.", field="actions")
     latest = case.plans.order_by("-version").first()

@@ -24,6 +24,8 @@ from fgdm.views.corrections import (  # noqa: F401
     child_edit,
     child_new,
     child_remove,
+    member_edit,
+    member_remove,
 )
 from fgdm.views.meetings import (  # noqa: F401
     meeting_new,

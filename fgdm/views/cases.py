@@ -46,6 +46,17 @@ def case_list(request):
 @login_required
 def case_new(request):
     gate(request, "case_create")
+    if request.method == "POST" and "add_child" in request.POST:
+        # "Add another child" (a submit button, so it works without JavaScript): the form again as
+        # typed, unchecked, with one more row for a child. Nothing is saved yet.
+        return form_page(
+            request,
+            title="New referral",
+            form=f.CaseCreateForm(initial=request.POST.dict()),
+            formsets=[f.child_rows_plus_one(request.POST)],
+            button="Open the referral",
+            template="fgdm/case_new.html",
+        )
     form = f.CaseCreateForm((request.POST if request.method == "POST" else None))
     children = f.ChildFormSet((request.POST if request.method == "POST" else None), prefix="children")
     if request.method == "POST":
@@ -145,7 +156,8 @@ def case_detail(request, case_id):
             "case": case,
             "children": [c for c in case.children.all() if not c.is_removed],
             "removed_children": [c for c in case.children.all() if c.is_removed],
-            "members": list(case.network_members.all()),
+            "members": [m for m in case.network_members.all() if not m.is_removed],
+            "removed_members": [m for m in case.network_members.all() if m.is_removed],
             "meetings": meetings,
             "plans": plans,
             "latest_plan": plans[0] if plans else None,

@@ -1,6 +1,8 @@
-"""Pages that correct the record of a case's children: add one (with the reason), correct a name or
-date of birth, record the birth of a child who was expected, remove one (with the reason). Nothing
-is deleted. Each POST calls one service; a refusal shows on the form and nothing changes."""
+"""Pages that correct the record of a case's people. Children: add one (with the reason), correct a
+name or date of birth, record the birth of a child who was expected, remove one (with the reason).
+The network: correct a member's details (contact details, language, interpreter, communication
+needs) and remove a member (with the reason). Nothing is deleted. Each POST calls one service; a
+refusal shows on the form and nothing changes."""
 
 from django.contrib.auth.decorators import login_required
 from django.urls import reverse
@@ -99,4 +101,50 @@ def child_remove(request, child_id):
         intro="For a child added in error, or no longer part of this family's case. A case keeps at least one child.",
         call=lambda data: services.child_remove(child_id=child.pk, by=request.user, reason=data["reason"]),
         message=lambda removed: f"{removed} is removed from the case. Their record is kept.",
+    )
+
+
+@login_required
+def member_edit(request, member_id):
+    member = selectors.member_get(user=request.user, member_id=member_id)
+    gate(request, "member_update")
+    eligible = member.payment_eligible
+
+    def message(saved):
+        if saved.payment_eligible == eligible:
+            return f"{saved.full_name}'s details are saved."
+        if saved.payment_eligible:
+            return f"{saved.full_name}'s details are saved: they can now be paid from a support package."
+        return (
+            f"{saved.full_name}'s details are saved: as a parent or a holder of parental responsibility they can no "
+            "longer be paid from a support package. Packages already approved are not changed: change or end them."
+        )
+
+    return _page(
+        request,
+        case=member.case,
+        form=f.MemberDetailsForm(_bound(request), member=member),
+        title=f"Correct {member.full_name}'s details",
+        button="Save the corrections",
+        intro="Put right their details, or add how to reach them and what they need to take part. Parents and "
+        "people holding parental responsibility cannot be paid from a support package.",
+        call=lambda data: services.member_update(member_id=member.pk, by=request.user, **data),
+        message=message,
+    )
+
+
+@login_required
+def member_remove(request, member_id):
+    member = selectors.member_get(user=request.user, member_id=member_id)
+    gate(request, "member_remove")
+    return _page(
+        request,
+        case=member.case,
+        form=f.RemovalForm(_bound(request)),
+        title=f"Remove {member.full_name} from the family network",
+        button="Remove from the network",
+        intro="They stay on record, marked as removed, and can no longer be named as a payee on a new item of a "
+        "support package. Payments already scheduled to them stand: change or end the package to stop them.",
+        call=lambda data: services.member_remove(member_id=member.pk, by=request.user, reason=data["reason"]),
+        message=lambda removed: f"{removed.full_name} is removed from the family network. Their record is kept.",
     )

@@ -61,7 +61,7 @@ def meeting_prepare(request, meeting_id):
         context={
             "meeting": meeting,
             "case": meeting.case,
-            "members": meeting.case.network_members.all(),
+            "members": meeting.case.network_members.current(),
             "back": reverse("fgdm:case_detail", args=[meeting.case_id]),
         },
         status=400 if request.method == "POST" else 200,
@@ -73,7 +73,7 @@ def meeting_record(request, meeting_id):
     meeting = selectors.meeting_get(user=request.user, meeting_id=meeting_id)
     gate(request, "meeting_record")
     case = meeting.case
-    members = case.network_members.order_by("full_name")
+    members = case.network_members.current().order_by("full_name")
     bound = request.POST if request.method == "POST" else None
     form = f.MeetingRecordForm(
         bound, initial={"held_on": today(), "review_by": in_days(42), "private_family_time": meeting.model == "fgc"}

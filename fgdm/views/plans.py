@@ -89,7 +89,7 @@ def plan_revise(request, plan_id):
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
     gate(request, "plan_revise")
     case = plan.case
-    members = case.network_members.order_by("full_name")
+    members = case.network_members.current().order_by("full_name")
     bound = request.POST if request.method == "POST" else None
     form = f.PlanForm(
         bound, initial={"contingency": plan.contingency, "review_by": plan.review_by, "monitoring": plan.monitoring}

@@ -77,6 +77,12 @@ def _validate_items(case: Case, plan: FamilyPlan, items: list[ItemInput]) -> Non
             payee = members.get(item.payee_id)
             if payee is None:
                 raise RuleBroken(f"Item {number}: the payee is not in this family's network.", field="items")
+            if payee.is_removed:
+                raise RuleBroken(
+                    f"Item {number}: {payee.full_name} was removed from the family's network and can no longer be "
+                    "paid from a new item; choose another payee.",
+                    field="items",
+                )
             if not payee.payment_eligible:
                 raise RuleBroken(
                     f"Item {number}: {payee.full_name} is a parent or holds parental responsibility and cannot be "

@@ -196,6 +196,27 @@ def _child_remove(world):
     ), world.u.prac_east
 
 
+def _member_update(world):
+    _, grandmother = scenario.with_network(world)
+    return lambda: case_services.member_update(
+        member_id=grandmother.pk, by=world.u.prac_east, phone="07700 900456", language="Polish", interpreter_needed=True
+    ), world.u.prac_east
+
+
+def _member_update_unchanged(world):
+    _, grandmother = scenario.with_network(world)
+    return lambda: case_services.member_update(
+        member_id=grandmother.pk, by=world.u.prac_east, full_name=grandmother.full_name
+    ), world.u.prac_east
+
+
+def _member_remove(world):
+    _, grandmother = scenario.with_network(world)
+    return lambda: case_services.member_remove(
+        member_id=grandmother.pk, by=world.u.prac_east, reason="The family asked for her to be left out"
+    ), world.u.prac_east
+
+
 def _member_add(world):
     case = scenario.allocated(world)
     return lambda: case_services.member_add(
@@ -790,6 +811,13 @@ ROWS: dict[str, Row] = {
         why_several="saving a child's details unchanged changes nothing, so it records nothing",
     ),
     "fgdm.services.child_remove": Row(_child_remove, ["child_removed"]),
+    "fgdm.services.member_update": Row(
+        _member_update,
+        ["member_updated"],
+        variants={"unchanged": (_member_update_unchanged, [])},
+        why_several="saving a member's details unchanged changes nothing, so it records nothing",
+    ),
+    "fgdm.services.member_remove": Row(_member_remove, ["member_removed"]),
     "fgdm.services.meeting_schedule": Row(
         _meeting_schedule,
         ["meeting_scheduled", "case_meeting_planned"],

@@ -6,6 +6,7 @@ ever deleted: removals are marked and kept."""
 
 import datetime
 import io
+from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
@@ -17,8 +18,10 @@ from audit.masking import MASK
 from audit.models import DomainEvent
 from core.exceptions import InvalidTransition, NotPermitted, RuleBroken, SeparationOfDuties
 from fgdm import services
-from fgdm.models import Case, Child, FamilyHub
+from fgdm.models import Case, Child, FamilyHub, NetworkMember
 from fgdm.retention import CaseRecords
+from network_packages import services as package_services
+from network_packages.services import ItemInput
 from tests import scenario
 from tests.helpers import counts, formset, ok, post, referral_data
 
@@ -669,26 +672,40 @@ class TestChildrenPages:
             assert client.get(reverse(f"fgdm:{name}", args=[pk])).status_code == 404, name
 
 
-# -- unborn children and the child rules on the referral ---------------------------------------------
+# -- 3. the referral takes any number of children -----------------------------------------------------
 
 
 class TestReferralChildren:
-    def test_a_child_expected_on_the_referral_page(self, client, world):
+    def test_add_another_child_shows_one_more_row_and_saves_nothing(self, client, world):
         client.force_login(world.u.prac_east)
+        url = reverse("fgdm:case_new")
+        first = client.get(url).content.decode()
+        assert first.count('name="children-0-first_name"') == 1 and 'name="children-1-first_name"' not in first
+        assert 'name="add_child"' in first
+        data = referral_data(locality=str(world.east.pk), family_name="")  # not valid yet: no family name
+        data.update(formset("children", [{"first_name": "Lily", "last_name": "Hardy", "date_of_birth": "2017-03-09"}]))
+        data["add_child"] = "1"
+        before = counts()
+        response = client.post(url, data)
+        assert response.status_code == 200 and counts() == before
+        page = response.content.decode()
+        assert 'name="children-1-first_name"' in page and 'name="children-2-first_name"' not in page
+        assert 'value="Lily"' in page and 'value="2017-03-09"' in page  # what was typed stays
+        assert 'name="children-TOTAL_FORMS" value="2"' in page and 'name="children-INITIAL_FORMS" value="0"' in page
+        assert "This field is required" not in page  # nothing is checked until the referral is sent
+
+    def test_five_children_and_one_expected(self, client, world):
+        client.force_login(world.u.prac_east)
+        rows = [
+            {"first_name": name, "last_name": "Hardy", "date_of_birth": f"201{n}-01-0{n + 1}"}
+            for n, name in enumerate(["Amy", "Ben", "Cara", "Dan", "Eve"])
+        ]
+        rows.append({"first_name": "", "last_name": "Hardy", "expected_on": in_weeks(8).isoformat()})
         data = referral_data(locality=str(world.east.pk))
-        data.update(
-            formset(
-                "children",
-                [
-                    {"first_name": "Lily", "last_name": "Hardy", "date_of_birth": "2017-03-09"},
-                    {"first_name": "", "last_name": "Hardy", "expected_on": in_weeks(8).isoformat()},
-                ],
-                total=3,
-            )
-        )
+        data.update(formset("children", rows, total=7))  # a last row left empty
         post(client, reverse("fgdm:case_new"), data)
         case = Case.objects.get()
-        assert case.children.count() == 2
+        assert case.children.count() == 6
         assert case.children.filter(date_of_birth__isnull=True).get().expected_on == in_weeks(8)
 
     def test_a_row_breaking_the_child_rules_shows_on_that_row(self, client, world):
@@ -720,16 +737,350 @@ class TestReferralChildren:
         assert api.as_user(world.u.prac_east).post("/api/v1/cases/", body, format="json").status_code == 400
 
 
+# -- 4. the network -----------------------------------------------------------------------------------
+
+
+class TestMemberUpdate:
+    def test_contact_details_language_and_needs_recorded_without_their_values(self, world):
+        case, nan = scenario.with_network(world)
+        services.member_update(
+            member_id=nan.pk,
+            by=world.u.prac_east,
+            phone="07700 900456",
+            email="nan@example.org",
+            address="1 High St\nWimborne",
+            language="Polish",
+            interpreter_needed=True,
+            communication_needs="Hearing loop",
+            lives_with_child=True,
+        )
+        nan.refresh_from_db()
+        assert (nan.phone, nan.email, nan.address, nan.language, nan.interpreter_needed, nan.communication_needs) == (
+            "07700 900456",
+            "nan@example.org",
+            "1 High St\nWimborne",
+            "Polish",
+            True,
+            "Hearing loop",
+        )
+        [event] = events(case, "member_updated")
+        assert event.changes == {
+            "phone": [MASK, MASK],
+            "email": [MASK, MASK],
+            "address": [MASK, MASK],
+            "language": [MASK, MASK],
+            "communication_needs": [MASK, MASK],
+            "interpreter_needed": [False, True],
+            "lives_with_child": [False, True],
+        }
+        assert "Polish" not in str(event.changes) and "0770" not in str(event.changes)
+
+    def test_nothing_changed_records_nothing(self, world):
+        _, nan = scenario.with_network(world)
+        before = counts()
+        services.member_update(member_id=nan.pk, by=world.u.prac_east, full_name="Margaret Hardy", phone="")
+        assert counts() == before
+
+    def test_parental_responsibility_changes_eligibility_through_the_one_rule(self, world):
+        case, nan, plan = scenario.plan_accepted(world)
+        services.member_update(member_id=nan.pk, by=world.u.prac_east, has_parental_responsibility=True)
+        [event] = events(case, "member_updated")
+        assert event.changes == {"has_parental_responsibility": [False, True], "payment_eligible": [True, False]}
+        nan.refresh_from_db()
+        assert nan.payment_eligible is False
+        item = ItemInput(
+            description="Sofa bed",
+            category="furniture_and_bedding",
+            payee_id=nan.pk,
+            amount=Decimal("300.00"),
+            frequency="one_off",
+            instalments=1,
+            plan_action_id=plan.actions.first().pk,
+        )
+        draft = dict(
+            case_id=case.pk,
+            by=world.u.prac_east,
+            plan_id=plan.pk,
+            justification="Sofa bed",
+            other_funding_checked=True,
+            agreement_signed_on=TODAY(),
+            review_by=plan.review_by,
+        )
+        with pytest.raises(RuleBroken, match="parental responsibility"):
+            package_services.package_create(items=[item], **draft)
+        services.member_update(member_id=nan.pk, by=world.u.prac_east, has_parental_responsibility=False)
+        assert events(case, "member_updated")[1].changes["payment_eligible"] == [False, True]
+        assert package_services.package_create(items=[item], **draft).status == "draft"
+
+    @pytest.mark.parametrize(
+        "changes, field",
+        [
+            ({"relationship": "parent"}, "is_parent"),  # a parent is marked as a parent
+            ({"relationship": "cousin"}, "relationship"),
+            ({"full_name": "  "}, "full_name"),
+            ({"email": "not an email"}, "email"),
+            ({"phone": "0" * 41}, "phone"),
+            ({"is_parent": "yes"}, "is_parent"),
+            ({"removed_at": None}, "removed_at"),
+        ],
+    )
+    def test_bad_input_refused_on_its_field(self, world, changes, field):
+        _, nan = scenario.with_network(world)
+        before = counts()
+        with pytest.raises(RuleBroken) as refused:
+            services.member_update(member_id=nan.pk, by=world.u.prac_east, **changes)
+        assert refused.value.field == field
+        assert counts() == before
+
+    def test_refusals(self, world):
+        case, nan = scenario.with_network(world)
+        with pytest.raises(NotPermitted):
+            services.member_update(member_id=nan.pk, by=world.u.coord, phone="1")
+        services.member_remove(member_id=nan.pk, by=world.u.prac_east, reason="Family asked")
+        with pytest.raises(InvalidTransition, match="add them to the network again"):
+            services.member_update(member_id=nan.pk, by=world.u.prac_east, phone="1")
+        old = closed(world)
+        with pytest.raises(InvalidTransition, match="reopen"):
+            services.member_update(member_id=old.network_members.get().pk, by=world.u.prac_east, phone="1")
+
+
+class TestMemberRemove:
+    def test_marked_kept_and_no_longer_a_payee_on_a_new_item(self, world):
+        case, nan, plan = scenario.plan_accepted(world)
+        members = NetworkMember.objects.count()
+        services.member_remove(member_id=nan.pk, by=world.u.prac_east, reason="The family asked for her to be left out")
+        nan.refresh_from_db()
+        assert NetworkMember.objects.count() == members  # nothing deleted
+        assert (nan.removed_by, nan.removal_reason, nan.is_removed) == (
+            world.u.prac_east,
+            "The family asked for her to be left out",
+            True,
+        )
+        assert nan.plan_actions.exists()  # still the owner of the plan's action
+        assert nan not in case.network_members.current()
+        [event] = events(case, "member_removed")
+        assert (event.reason, event.from_state, event.to_state) == (
+            "The family asked for her to be left out",
+            "in_network",
+            "removed",
+        )
+        with pytest.raises(RuleBroken, match="was removed from the family's network"):
+            package_services.package_create(
+                case_id=case.pk,
+                by=world.u.prac_east,
+                plan_id=plan.pk,
+                justification="Sofa bed",
+                other_funding_checked=True,
+                agreement_signed_on=TODAY(),
+                review_by=plan.review_by,
+                items=[
+                    ItemInput(
+                        description="Sofa bed",
+                        category="furniture_and_bedding",
+                        payee_id=nan.pk,
+                        amount=Decimal("300.00"),
+                        frequency="one_off",
+                        instalments=1,
+                    )
+                ],
+            )
+
+    def test_a_draft_naming_them_can_no_longer_be_submitted(self, world):
+        package = scenario.package_submitted(world)
+        package_services.package_withdraw(package_id=package.pk, by=world.u.prac_east)
+        case, plan = package.case, package.plan
+        nan = package.items.get().payee
+        draft = package_services.package_create(
+            case_id=case.pk,
+            by=world.u.prac_east,
+            plan_id=plan.pk,
+            justification="Sofa bed",
+            other_funding_checked=True,
+            agreement_signed_on=TODAY(),
+            review_by=plan.review_by,
+            items=[ItemInput.of(package.items.get())],
+        )
+        services.member_remove(member_id=nan.pk, by=world.u.prac_east, reason="Moved abroad")
+        with pytest.raises(RuleBroken, match="was removed"):
+            package_services.package_submit(package_id=draft.pk, by=world.u.prac_east)
+
+    def test_payments_already_scheduled_to_them_stand(self, world):
+        package = scenario.package_approved(world)
+        nan = package.items.get().payee
+        statuses = list(package.payments.values_list("status", flat=True))
+        services.member_remove(member_id=nan.pk, by=world.u.prac_east, reason="Moved abroad")
+        assert list(package.payments.values_list("status", flat=True)) == statuses
+
+    def test_a_removed_member_does_not_hold_up_the_conference(self, world):
+        case, nan = scenario.with_network(world)
+        meeting = services.meeting_schedule(
+            case_id=case.pk,
+            by=world.u.prac_east,
+            model="fgc",
+            venue="Hub",
+            coordinator=world.u.coord,
+            scheduled_for=timezone.now() + datetime.timedelta(days=3),
+        )
+        mum = case.network_members.get(relationship="parent")
+        services.member_record_preparation(member_id=mum.pk, by=world.u.coord, status="invited")
+        with pytest.raises(RuleBroken, match="Margaret Hardy"):
+            services.meeting_prepare(meeting_id=meeting.pk, by=world.u.coord)
+        services.member_remove(member_id=nan.pk, by=world.u.prac_east, reason="Declined to be involved")
+        assert services.meeting_prepare(meeting_id=meeting.pk, by=world.u.coord).status == "prepared"
+
+    def test_refusals(self, world):
+        _, nan = scenario.with_network(world)
+        with pytest.raises(RuleBroken) as refused:
+            services.member_remove(member_id=nan.pk, by=world.u.prac_east, reason="")
+        assert refused.value.field == "reason"
+        with pytest.raises(NotPermitted):
+            services.member_remove(member_id=nan.pk, by=world.u.tm_east, reason="x")
+        services.member_remove(member_id=nan.pk, by=world.u.prac_east, reason="Asked")
+        with pytest.raises(InvalidTransition, match="already"):
+            services.member_remove(member_id=nan.pk, by=world.u.prac_east, reason="Again")
+
+
+class TestMembersApi:
+    def test_patch_remove_and_lists(self, world, api):
+        case, nan = scenario.with_network(world)
+        client = api.as_user(world.u.prac_east)
+        body = ok(
+            patch(
+                client,
+                f"/api/v1/network-members/{nan.pk}/",
+                {
+                    "phone": "07700 900456",
+                    "language": "Welsh",
+                    "interpreter_needed": True,
+                    "communication_needs": "Large print",
+                },
+            )
+        )
+        assert (body["phone"], body["language"], body["interpreter_needed"], body["communication_needs"]) == (
+            "07700 900456",
+            "Welsh",
+            True,
+            "Large print",
+        )
+        body = ok(patch(client, f"/api/v1/network-members/{nan.pk}/", {"is_parent": True}))
+        assert body["payment_eligible"] is False
+        body = ok(patch(client, f"/api/v1/network-members/{nan.pk}/", {"is_parent": False}))
+        assert body["payment_eligible"] is True
+        body = ok(client.post(f"/api/v1/network-members/{nan.pk}/remove/", {"reason": "Family asked"}, format="json"))
+        assert (body["removed_by"], body["removal_reason"]) == ("prac.east", "Family asked") and body["removed_at"]
+        listed = ok(client.get(f"/api/v1/cases/{case.pk}/network-members/"))["results"]
+        assert [m["full_name"] for m in listed] == ["Sarah Hardy"]
+        everyone = ok(client.get(f"/api/v1/cases/{case.pk}/network-members/?include_removed=true"))["results"]
+        assert [m["full_name"] for m in everyone] == ["Margaret Hardy", "Sarah Hardy"]
+
+    def test_the_new_details_can_be_given_when_adding_a_member(self, world, api):
+        case = scenario.allocated(world)
+        body = ok(
+            api.as_user(world.u.prac_east).post(
+                f"/api/v1/cases/{case.pk}/network-members/",
+                {
+                    "full_name": "Ewa Nowak",
+                    "relationship": "aunt_uncle",
+                    "is_parent": False,
+                    "has_parental_responsibility": False,
+                    "language": "Polish",
+                    "interpreter_needed": True,
+                },
+                format="json",
+            ),
+            201,
+        )
+        assert (body["language"], body["interpreter_needed"], body["removed_at"]) == ("Polish", True, None)
+
+    def test_refusals(self, world, api):
+        package = scenario.package_approved(world)
+        nan = package.items.get().payee
+        url, url_remove = f"/api/v1/network-members/{nan.pk}/", f"/api/v1/network-members/{nan.pk}/remove/"
+        assert patch(api.as_user(world.u.prac_west), url, {"phone": "1"}).status_code == 404
+        assert api.as_user(world.u.prac_west).post(url_remove, {"reason": "x"}, format="json").status_code == 404
+        # Finance reaches a payee and a manager the case, but neither corrects the network.
+        for who in (world.u.fin1, world.u.tm_east):
+            assert patch(api.as_user(who), url, {"email": "bad"}).status_code == 403
+            assert api.as_user(who).post(url_remove, {}, format="json").status_code == 403
+        client = api.as_user(world.u.prac_east)
+        response = patch(client, url, {"email": "bad", "relationship": "cousin"})
+        assert response.status_code == 400 and {"email", "relationship"} <= set(response.json())
+        response = patch(client, url, {"relationship": "parent"})
+        assert response.status_code == 400 and "is_parent" in response.json()
+        assert client.post(url_remove, {}, format="json").status_code == 400
+        ok(client.post(url_remove, {"reason": "Moved abroad"}, format="json"))
+        response = client.post(url_remove, {"reason": "Again"}, format="json")
+        assert response.status_code == 409 and "already" in response.json()["detail"]
+        response = patch(client, url, {"phone": "1"})
+        assert response.status_code == 409 and "add them to the network again" in response.json()["detail"]
+
+
+class TestMembersPages:
+    def test_correct_and_remove_through_the_pages(self, client, world):
+        case, nan = scenario.with_network(world)
+        client.force_login(world.u.prac_east)
+        page = client.get(reverse("fgdm:case_detail", args=[case.pk])).content.decode()
+        assert (
+            reverse("fgdm:member_edit", args=[nan.pk]) in page and reverse("fgdm:member_remove", args=[nan.pk]) in page
+        )
+        form = client.get(reverse("fgdm:member_edit", args=[nan.pk])).content.decode()
+        assert 'value="Margaret Hardy"' in form and "interpreter" in form
+        response = post(
+            client,
+            reverse("fgdm:member_edit", args=[nan.pk]),
+            {
+                "full_name": "Margaret Hardy",
+                "relationship": "grandparent",
+                "has_parental_responsibility": "on",
+                "language": "Welsh",
+                "interpreter_needed": "on",
+            },
+        )
+        nan.refresh_from_db()
+        assert (nan.language, nan.interpreter_needed, nan.payment_eligible) == ("Welsh", True, False)
+        assert "can no longer be paid" in client.get(response["Location"]).content.decode()
+        post(client, reverse("fgdm:member_remove", args=[nan.pk]), {"reason": "She asked to be left out"})
+        nan.refresh_from_db()
+        assert nan.is_removed
+        page = client.get(reverse("fgdm:case_detail", args=[case.pk])).content.decode()
+        assert "Removed from the network (1)" in page and "She asked to be left out" in page
+        assert reverse("fgdm:member_edit", args=[nan.pk]) not in page
+
+    def test_refusals_show_on_the_form_and_change_nothing(self, client, world):
+        case, nan = scenario.with_network(world)
+        client.force_login(world.u.prac_east)
+        before = counts()
+        response = post(
+            client,
+            reverse("fgdm:member_edit", args=[nan.pk]),
+            {"full_name": "Margaret Hardy", "relationship": "parent"},
+            expect=400,
+        )
+        assert "must be marked as a parent" in response.content.decode()
+        post(client, reverse("fgdm:member_remove", args=[nan.pk]), {"reason": ""}, expect=400)
+        assert counts() == before
+        # (A coordinator sees the network of their conference's case only: this one has none.)
+        for who, status in ((world.u.tm_east, 403), (world.u.coord, 404), (world.u.prac_west, 404)):
+            client.force_login(who)
+            assert client.get(reverse("fgdm:member_edit", args=[nan.pk])).status_code == status
+            assert client.get(reverse("fgdm:member_remove", args=[nan.pk])).status_code == status
+
+
 # -- nothing is ever deleted ---------------------------------------------------------------------------
 
 
-def test_a_removed_child_is_kept_in_the_records_and_the_trail(world, api):
-    case = scenario.allocated(world)
+def test_every_removal_is_kept_in_the_records_and_the_trail(world, api):
+    case, nan = scenario.with_network(world)
     tom = second_child(case, world.u.prac_east)
     services.child_remove(child_id=tom.pk, by=world.u.prac_east, reason="A cousin")
-    assert Child.objects.filter(pk=tom.pk).exists() and Child.objects.count() == 2
+    services.member_remove(member_id=nan.pk, by=world.u.prac_east, reason="Asked to be left out")
+    assert Child.objects.filter(pk=tom.pk).exists() and NetworkMember.objects.filter(pk=nan.pk).exists()
     trail = ok(api.as_user(world.u.prac_east).get(f"/api/v1/cases/{case.pk}/audit/"))["results"]
-    assert (trail[0]["action"], trail[0]["object"]) == ("child_removed", f"child {tom.pk}: child #{tom.pk}")
+    assert [(e["action"], e["object"]) for e in trail[:2]] == [
+        ("member_removed", f"networkmember {nan.pk}: Margaret Hardy"),
+        ("child_removed", f"child {tom.pk}: child #{tom.pk}"),
+    ]
+    assert Child.objects.count() == 2 and NetworkMember.objects.count() == 2
 
 
 # -- retention and subject access cover the new personal details -------------------------------------
@@ -737,7 +1088,15 @@ def test_a_removed_child_is_kept_in_the_records_and_the_trail(world, api):
 
 def test_retention_clears_the_new_personal_details(world):
     old = closed(world)
-    Child.objects.create(  # test data: the case is closed, so no service writes to it now
+    nan = old.network_members.get()
+    NetworkMember.objects.filter(pk=nan.pk).update(  # test data: the case is closed, so no service writes now
+        language="Polish",
+        interpreter_needed=True,
+        communication_needs="Hearing loop",
+        removed_at=timezone.now(),
+        removal_reason="Moved to Poland",
+    )
+    Child.objects.create(
         case=old,
         first_name="Tom",
         last_name="Hardy",
@@ -748,6 +1107,13 @@ def test_retention_clears_the_new_personal_details(world):
     out = io.StringIO()
     call_command("apply_retention", stdout=out)
     assert "1 record(s) destroyed" in out.getvalue(), out.getvalue()
+    nan.refresh_from_db()
+    assert (nan.language, nan.interpreter_needed, nan.communication_needs, nan.removal_reason) == (
+        "",
+        False,
+        "",
+        "Removed",  # a removal keeps a reason: its words go, the fact stays
+    )
     tom = old.children.get(date_of_birth__year=1994)
     assert (tom.first_name, tom.removal_reason, tom.date_of_birth) == ("Removed", "Removed", datetime.date(1994, 1, 1))
 
@@ -775,7 +1141,22 @@ def _about(bundle) -> dict:
 
 
 def test_subject_access_export_includes_the_new_details(world):
-    case = scenario.allocated(world)
+    case, nan = scenario.with_network(world)
+    services.member_update(
+        member_id=nan.pk,
+        by=world.u.prac_east,
+        language="Polish",
+        interpreter_needed=True,
+        communication_needs="Large print",
+    )
+    services.member_remove(member_id=nan.pk, by=world.u.prac_east, reason="Asked to be left out")
+    mine = _about(sar.build(kind="member", subject_id=nan.pk, by=world.u.auditor))
+    assert (mine["Language"], mine["Needs an interpreter"], mine["Communication needs"]) == (
+        "Polish",
+        True,
+        "Large print",
+    )
+    assert mine["Why they were removed"] == "Asked to be left out" and mine["Removed from the network"]
     baby = expecting(case, world.u.prac_east)
     bundle = sar.build(kind="child", subject_id=baby.pk, by=world.u.auditor)
     assert bundle["subject"]["name"] == "Baby Hardy (expected)"
