@@ -1,7 +1,0 @@
-"""Developer machine: `make run`. Debug on, a fixed dev-only secret unless one is given."""
-
-from config.settings.base import *  # noqa: F401,F403
-from config.settings.base import env_bool
-
-DEBUG = env_bool("DEBUG", True)
-SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-never-use-in-production"  # noqa: F405
