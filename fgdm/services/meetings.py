@@ -79,23 +79,25 @@ def ensure_meeting_date(scheduled_for: datetime.datetime) -> None:
         raise RuleBroken("A meeting is arranged at most two years ahead: check the year.", field="scheduled_for")
 
 
-def _what_to_arrange(case: Case) -> tuple[str, Meeting | None, str]:
-    """The purpose of the meeting the case can have arranged now, the meeting it reconvenes and what
-    to tell the process. Raises InvalidTransition (a meeting is arranged; not the time for one)."""
+def _what_to_arrange(case: Case) -> tuple[str, Meeting | None]:
+    """The purpose of the meeting the case can have arranged now, and the meeting it reconvenes.
+
+    Raises InvalidTransition (a meeting is arranged; not the time for one).
+    """
     _ensure_none_arranged(case)
     if case.status == CaseStatus.ALLOCATED:
         newest = case.meetings.order_by("-id").first()
         if newest is None:
-            return MeetingPurpose.FIRST, None, "meeting_arranged"
+            return MeetingPurpose.FIRST, None
         if newest.status == MeetingStatus.CANCELLED:  # it replaces the meeting cancelled, for the same purpose
-            return newest.purpose, newest.reconvenes, "meeting_arranged"
-        return MeetingPurpose.REVIEW, None, "meeting_arranged"
+            return newest.purpose, newest.reconvenes
+        return MeetingPurpose.REVIEW, None
     if case.status == CaseStatus.PLAN_ACCEPTED:
         if not workflow.waiting_for(process=case.process, action="review_meeting_arranged"):
             raise InvalidTransition(
                 "A review meeting is arranged when the plan's review is due: the case waits for its review date."
             )
-        return MeetingPurpose.REVIEW, None, "review_meeting_arranged"
+        return MeetingPurpose.REVIEW, None
     raise InvalidTransition(
         _NOT_NOW.get(case.status, "A meeting is arranged while the network is mapped, or at the plan's review.")
     )
@@ -154,7 +156,8 @@ def meeting_schedule(
     """
     case = _lock_case(case_id)
     ensure_can_work_case(by, case)
-    purpose, reconvenes, action = _what_to_arrange(case)
+    purpose, reconvenes = _what_to_arrange(case)
+    at_review = case.status == CaseStatus.PLAN_ACCEPTED
     _ensure_may_share(case)
     coordinator = _meeting_model_and_coordinator(
         case=case, by=by, model=model, coordinator=coordinator, coordinator_request=coordinator_request
@@ -181,7 +184,7 @@ def meeting_schedule(
         changes={"model": model, "purpose": purpose, "scheduled_for": scheduled_for.isoformat()},
     )
     _move_case(case, CaseStatus.MEETING_PLANNED, by=by)
-    workflow.advance(process=case.process, action=action, by=by)
+    workflow.advance(process=case.process, action="review_meeting_arranged" if at_review else "meeting_arranged", by=by)
     return meeting
 
 
