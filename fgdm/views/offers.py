@@ -4,7 +4,7 @@ checks the services make (`fgdm.services.ensure_may_*`, `fgdm.permissions`)."""
 from core.exceptions import DomainError
 from core.roles import may
 from fgdm import services
-from fgdm.constants import MEETING_ARRANGED, MeetingModel, MeetingStatus
+from fgdm.constants import MEETING_ARRANGED, CaseStatus, MeetingModel, MeetingStatus
 from fgdm.permissions import ensure_can_work_case
 
 
@@ -37,7 +37,9 @@ def meeting_actions(user, meeting) -> dict:
         "preparation": runs and may(user, "member_record_preparation"),
         "reschedule": arranged and can(user, "meeting_reschedule", services.ensure_may_reschedule, meeting),
         "cancel": arranged and can(user, "meeting_cancel", services.ensure_may_cancel, meeting),
+        # Only while the case's plan waits for acceptance (read first: no query for the other meetings).
         "reconvene": meeting.status == MeetingStatus.HELD
+        and meeting.case.status == CaseStatus.PLAN_AGREED
         and can(user, "meeting_reconvene", services.ensure_may_reconvene, meeting),
     }
 
