@@ -15,6 +15,7 @@ from fgdm.models import Case, FamilyPlan
 from fgdm.permissions import ensure_can_work_case
 from network_packages.constants import (
     EDITABLE_STATUSES,
+    OPEN_STATUSES,
     PACKAGE_TRANSITIONS,
     Category,
     Frequency,
@@ -286,6 +287,8 @@ def package_withdraw(*, package_id: int, by, reason: str = "") -> SupportPackage
     )
     if previous == PackageStatus.SUBMITTED:
         workflow.advance(process=package.case.process, action="package_withdrawn", by=by, tier=package.current_tier)
+    elif previous == PackageStatus.RETURNED:
+        workflow.advance(process=package.case.process, action="returned_package_withdrawn", by=by)
     return package
 
 
@@ -384,3 +387,33 @@ def package_pause(
 
 def package_is_editable(package: SupportPackage) -> bool:
     return package.status in EDITABLE_STATUSES
+
+
+@transaction.atomic
+def packages_close_with_case(*, case, by, reason: str) -> list[SupportPackage]:
+    """The case closed: packages not yet approved are withdrawn and approved ones end, each with
+    its own event. The person closing was checked by the closing service; payments not yet
+    batched are cancelled by the process (batched and paid ones are never touched)."""
+    changed = []
+    packages = SupportPackage.objects.select_for_update().filter(case=case, status__in=OPEN_STATUSES)
+    for package in packages.order_by("version"):
+        previous = package.status
+        target = PackageStatus.ENDED if previous == PackageStatus.APPROVED else PackageStatus.WITHDRAWN
+        ensure_transition(previous, target, PACKAGE_TRANSITIONS, label="package")
+        package.status = target
+        package.save(update_fields=["status"])
+        record_event(
+            obj=package,
+            action="package_ended" if target == PackageStatus.ENDED else "package_withdrawn",
+            by=by,
+            case_id=case.pk,
+            from_state=previous,
+            to_state=target,
+            reason=reason,
+        )
+        if target == PackageStatus.ENDED:
+            workflow.advance(
+                process=case.process, action="package_ended", by=by, package=package, last_due_on=None, reason=reason
+            )
+        changed.append(package)
+    return changed
