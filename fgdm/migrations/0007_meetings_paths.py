@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("fgdm", "0005_record_corrections"),
+        ("fgdm", "0006_case_declined"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
