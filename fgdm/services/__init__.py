@@ -29,8 +29,17 @@ from fgdm.services.children import (  # noqa: F401
     child_update,
 )
 from fgdm.services.meetings import (  # noqa: F401
+    arranged_meeting,
+    ensure_may_arrange,
+    ensure_may_cancel,
+    ensure_may_reconvene,
+    ensure_may_reschedule,
+    ensure_meeting_date,
+    meeting_cancel,
     meeting_prepare,
+    meeting_reconvene,
     meeting_record,
+    meeting_reschedule,
     meeting_schedule,
     member_record_preparation,
 )
