@@ -18,6 +18,7 @@ class CaseStatus(models.TextChoices):
     PLAN_RETURNED = "plan_returned", "Plan returned to the family"
     PLAN_ACCEPTED = "plan_accepted", "Plan in place"
     CLOSED = "closed", "Closed"
+    DECLINED = "declined", "Referral declined"
 
 
 CASE_TRANSITIONS: dict[str, set[str]] = {

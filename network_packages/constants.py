@@ -25,6 +25,8 @@ EDITABLE_STATUSES = {PackageStatus.DRAFT, PackageStatus.RETURNED}
 # In approval: submitted, or returned to be edited and submitted again. A case has one package in
 # approval at a time; another may be drafted meanwhile, but its submission waits.
 IN_APPROVAL_STATUSES = {PackageStatus.SUBMITTED, PackageStatus.RETURNED}
+# Not yet over: a case's packages in these states are withdrawn or ended when the case closes.
+OPEN_STATUSES = {PackageStatus.DRAFT, PackageStatus.SUBMITTED, PackageStatus.RETURNED, PackageStatus.APPROVED}
 # A new package is drafted only when the case has no draft (carry on with it) and no approved
 # package (change it: a new version of it, rather than another package beside it).
 BLOCKS_DRAFTING_STATUSES = {PackageStatus.DRAFT, PackageStatus.APPROVED}

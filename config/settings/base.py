@@ -205,4 +205,6 @@ AXES_VERBOSE = False
 
 # A review task still open this many working days (Monday to Friday) after the review date is
 # escalated to the case's team managers by `manage.py escalate_reviews`.
+# How long after closing a manager may reopen a case; after it, a new referral links to the old case.
+FGDM_REOPEN_DAYS = int(os.environ.get("FGDM_REOPEN_DAYS", "28"))
 FGDM_REVIEW_ESCALATION_WORKING_DAYS = int(os.environ.get("FGDM_REVIEW_ESCALATION_WORKING_DAYS", "5"))

@@ -20,6 +20,7 @@ from network_packages.services.packages import (  # noqa: F401
     package_revise,
     package_update,
     package_withdraw,
+    packages_close_with_case,
 )
 from network_packages.services.suppliers import (  # noqa: F401
     SUPPLIER_FIELDS,

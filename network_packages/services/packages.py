@@ -15,6 +15,7 @@ from fgdm.models import Case, FamilyPlan
 from fgdm.permissions import ensure_can_work_case
 from network_packages.constants import (
     EDITABLE_STATUSES,
+    OPEN_STATUSES,
     PACKAGE_TRANSITIONS,
     Category,
     Frequency,
@@ -575,3 +576,33 @@ def package_review(
         package_end(package_id=package.pk, by=by, reason=f"Ended at its review: {notes}")
     workflow.advance(process=package.case.process, action="package_reviewed", by=by, package=package)
     return review
+
+
+@transaction.atomic
+def packages_close_with_case(*, case, by, reason: str) -> list[SupportPackage]:
+    """The case closed: packages not yet approved are withdrawn and approved ones end, each with
+    its own event. The person closing was checked by the closing service; payments not yet
+    batched are cancelled by the process (batched and paid ones are never touched)."""
+    changed = []
+    packages = SupportPackage.objects.select_for_update().filter(case=case, status__in=OPEN_STATUSES)
+    for package in packages.order_by("version"):
+        previous = package.status
+        target = PackageStatus.ENDED if previous == PackageStatus.APPROVED else PackageStatus.WITHDRAWN
+        ensure_transition(previous, target, PACKAGE_TRANSITIONS, label="package")
+        package.status = target
+        package.save(update_fields=["status"])
+        record_event(
+            obj=package,
+            action="package_ended" if target == PackageStatus.ENDED else "package_withdrawn",
+            by=by,
+            case_id=case.pk,
+            from_state=previous,
+            to_state=target,
+            reason=reason,
+        )
+        if target == PackageStatus.ENDED:
+            workflow.advance(
+                process=case.process, action="package_ended", by=by, package=package, last_due_on=None, reason=reason
+            )
+        changed.append(package)
+    return changed

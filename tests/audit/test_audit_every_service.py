@@ -818,6 +818,13 @@ def _package_end(world):
     ), world.u.prac_east
 
 
+def _packages_close_with_case(world):
+    package = scenario.package_approved(world, amount=Decimal("25.00"), frequency="weekly", instalments=2)
+    return lambda: package_services.packages_close_with_case(
+        case=package.case, by=world.u.prac_east, reason="the case was closed"
+    ), world.u.prac_east
+
+
 def _package_pause(world):
     package = scenario.package_approved(world, amount=Decimal("25.00"), frequency="weekly", instalments=3)
     first = package.payments.order_by("due_on").first().due_on
@@ -937,6 +944,11 @@ ROWS: dict[str, Row] = {
         _package_end,
         ["package_ended", "payment_cancelled", "payment_cancelled"],
         why_several="the package ends and each payment not yet gone to the bank is cancelled (here two)",
+    ),
+    "network_packages.services.packages_close_with_case": Row(
+        _packages_close_with_case,
+        ["package_ended", "payment_cancelled", "payment_cancelled"],
+        why_several="the case closed: its package ends and each payment not yet gone to the bank is cancelled",
     ),
     "network_packages.services.package_pause": Row(
         _package_pause,
