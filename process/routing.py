@@ -37,10 +37,10 @@ def task_url(task) -> str:
         if package:
             return reverse("network_packages:package_detail", args=[package.pk])
         return reverse("network_packages:package_new", args=[case.pk])
-    if node is CaseFlow.rework_package:  # edit the returned package (and submit it again), or withdraw it
+    if node is CaseFlow.rework_package:  # its page: the reasons, "Edit", "Submit it again", "Withdraw"
         package = _latest(p for p in case.packages.all() if p.status == PackageStatus.RETURNED)
         if package:
-            return reverse("network_packages:package_edit", args=[package.pk])
+            return reverse("network_packages:package_detail", args=[package.pk])
     if node is CaseFlow.review_package:  # the approved package whose review is due first
         package = package_due_for_review(case=case, packages=list(case.packages.all()))
         if package:

@@ -218,6 +218,9 @@ def package_submit(*, package_id: int, by) -> SupportPackage:
         changes={"total": str(package.total), "tier": package.required_tier},
     )
     # A draft starts an approval; a returned package goes back to it (the rework task is done).
-    action = "package_resubmitted" if previous == PackageStatus.RETURNED else "package_submitted"
-    workflow.advance(process=package.case.process, action=action, by=by)
+    workflow.advance(
+        process=package.case.process,
+        action="package_resubmitted" if previous == PackageStatus.RETURNED else "package_submitted",
+        by=by,
+    )
     return package

@@ -72,7 +72,9 @@ def revise(package, *, by, items, agreement_signed_on=None, review_by=None):
 def open_nodes(case):
     return sorted(
         t.flow_task.name
-        for t in Task.objects.filter(process_id=case.process_id, status__in=[STATUS.NEW, STATUS.ASSIGNED])
+        for t in Task.objects.filter(
+            process_id=case.process_id, status__in=[STATUS.NEW, STATUS.ASSIGNED], flow_task_type="HUMAN"
+        )
     )
 
 
@@ -236,7 +238,7 @@ class TestPackageEditPage:
         client.force_login(world.u.prac_east)
         page = page_ok(client, reverse("network_packages:package_detail", args=[package.pk])).content.decode()
         assert reverse("network_packages:package_edit", args=[package.pk]) in page and "Submit it again" in page
-        client.force_login(world.u.prac_east2)  # in the team, not on the case
+        client.force_login(world.u.tm_east)  # sees the package, does not work the case
         page = page_ok(client, reverse("network_packages:package_detail", args=[package.pk])).content.decode()
         assert reverse("network_packages:package_edit", args=[package.pk]) not in page
 
@@ -576,7 +578,7 @@ class TestPackageReview:
 
 
 class TestReworkTask:
-    def test_the_rework_task_leads_to_the_returned_package_edit_page(self, world):
+    def test_the_rework_task_leads_to_the_returned_package_with_edit_submit_and_withdraw(self, client, world):
         from core import workflow
 
         package = scenario.package_submitted(world)
@@ -584,4 +586,9 @@ class TestReworkTask:
         task = next(
             t for t in workflow.open_tasks(process_id=package.case.process_id) if t.flow_task.name == "rework_package"
         )
-        assert workflow.task_url(task) == reverse("network_packages:package_edit", args=[package.pk])
+        url = workflow.task_url(task)
+        assert url == reverse("network_packages:package_detail", args=[package.pk])
+        client.force_login(world.u.prac_east)
+        page = page_ok(client, url).content.decode()
+        assert "Quote" in page and "Submit it again" in page and "Withdraw the package" in page
+        assert reverse("network_packages:package_edit", args=[package.pk]) in page
