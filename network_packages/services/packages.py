@@ -25,6 +25,9 @@ from network_packages.constants import (
 from network_packages.models import PENNY, PackageItem, PackageReview, Supplier, SupportPackage
 from network_packages.selectors import drafting_blocked_by, why_not_editable
 
+# The package total's column: 12 digits, 2 of them pence (any number of items must still fit it).
+MOST_A_PACKAGE_HOLDS = Decimal("10000000000.00")
+
 
 @dataclass(frozen=True)
 class ItemInput:
@@ -105,6 +108,9 @@ def _validate_items(case: Case, plan: FamilyPlan, items: list[ItemInput]) -> Non
             )
         if item.plan_action_id is not None and item.plan_action_id not in action_ids:
             raise RuleBroken(f"Item {number}: the plan action is not in this plan.", field="items")
+    total = sum((i.amount * i.instalments for i in items), Decimal("0.00"))
+    if total >= MOST_A_PACKAGE_HOLDS:
+        raise RuleBroken(f"The package total (£{total:,.2f}) is more than one package can hold.", field="items")
 
 
 def _plan_of(case: Case, plan_id) -> FamilyPlan:

@@ -592,3 +592,22 @@ class TestReworkTask:
         page = page_ok(client, url).content.decode()
         assert "Quote" in page and "Submit it again" in page and "Withdraw the package" in page
         assert reverse("network_packages:package_edit", args=[package.pk]) in page
+
+
+class TestManyItemsStillFit:
+    def test_a_total_beyond_the_column_is_refused_not_a_server_error(self, client, world):
+        case, nan, plan = scenario.plan_accepted(world)
+        client.force_login(world.u.prac_east)
+        data = package_data(case, nan, plan)
+        row = {
+            "description": "Big",
+            "category": "other",
+            "payee": str(nan.pk),
+            "amount": "99999999.99",
+            "frequency": "weekly",
+            "instalments": "104",
+        }
+        data.update(formset("items", [row] * 2))
+        response = client.post(reverse("network_packages:package_new", args=[case.pk]), data)
+        assert response.status_code == 400 and "more than one package can hold" in response.content.decode()
+        assert not SupportPackage.objects.exists()
