@@ -52,3 +52,43 @@ def today():
 
 def in_days(days: int) -> datetime.date:
     return timezone.localdate() + datetime.timedelta(days=days)
+
+
+# -- rows without a limit ("add another" without JavaScript) ----------------------------------------
+
+
+class GrowingRows(forms.BaseFormSet):
+    """Rows of a form with no upper limit (children, plan actions, package items). "Add another" is
+    a submit button (it works without JavaScript): the page comes back with what was typed,
+    unchecked and unsaved, and one more empty row (`rows_plus_one`). No row counts as an initial
+    one, so a row shown again, or left empty, stays optional beyond the first `min_num`."""
+
+    def initial_form_count(self):
+        return super().initial_form_count() if self.is_bound else 0
+
+    def total_form_count(self):
+        if self.is_bound:
+            return super().total_form_count()
+        return max(len(self.initial or []), self.min_num) + self.extra
+
+
+def growing_rows(form_class, *, min_num: int = 1):
+    """A formset class of `form_class` rows: at least `min_num`, and no most a family would reach
+    (Django's guard against a forged POST, a thousand rows, stays)."""
+    return forms.formset_factory(form_class, formset=GrowingRows, extra=0, min_num=min_num, validate_min=True)
+
+
+def typed_rows(formset) -> list[dict]:
+    """The rows of a bound formset as typed (raw values, unchecked), to show them again."""
+    return [{name: form[name].value() or "" for name in form.fields} for form in formset.forms]
+
+
+def rows_plus_one(formset_class, data, *, prefix: str, form_kwargs=None):
+    """The rows typed in `data` (the POST) again, unchecked, with one more empty row."""
+    typed = formset_class(data, prefix=prefix, form_kwargs=form_kwargs or {})
+    return formset_class(initial=[*typed_rows(typed), {}], prefix=prefix, form_kwargs=form_kwargs or {})
+
+
+def wants_another_row(request, button: str) -> bool:
+    """Whether the POST is the "add another" button named `button` (not the form being sent)."""
+    return request.method == "POST" and button in request.POST

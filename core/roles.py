@@ -103,6 +103,8 @@ STEP_ROLES: dict[str, tuple[str, ...]] = {
     "plan_revise": (Role.PRACTITIONER,),
     "package_create": (Role.PRACTITIONER,),
     "package_revise": (Role.PRACTITIONER,),
+    "package_update": (Role.PRACTITIONER,),
+    "package_review": (Role.PRACTITIONER,),
     "package_submit": (Role.PRACTITIONER,),
     "package_withdraw": (Role.PRACTITIONER,),
     "package_end": (Role.PRACTITIONER,),

@@ -4,7 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 
 from core.exceptions import DomainError
-from core.forms import DateTimeInput, date_field
+from core.forms import DateTimeInput, date_field, growing_rows, rows_plus_one
 from core.roles import Role
 from fgdm.constants import ChildParticipation, MeetingModel, Outcome, PreparationStatus, Relationship, Stage
 from fgdm.models import FamilyHub, Locality
@@ -100,28 +100,12 @@ class ChildForm(forms.Form):
         return data
 
 
-class ChildRows(forms.BaseFormSet):
-    """The referral's rows of children, as many as the family has. "Add another child" shows the
-    rows typed so far again, unchecked, with one more: none of them counts as an initial row, so an
-    empty one can still be left empty."""
-
-    def initial_form_count(self):
-        return super().initial_form_count() if self.is_bound else 0
-
-    def total_form_count(self):
-        if self.is_bound:
-            return super().total_form_count()
-        return max(len(self.initial or []), self.min_num) + self.extra
+ChildFormSet = growing_rows(ChildForm)
 
 
-ChildFormSet = forms.formset_factory(ChildForm, formset=ChildRows, extra=0, min_num=1, validate_min=True)
-
-
-def child_rows_plus_one(data, *, prefix="children") -> "ChildRows":
+def child_rows_plus_one(data, *, prefix="children"):
     """The referral's children as typed (`data`, the POST), unchecked, with one more empty row."""
-    typed = ChildFormSet(data, prefix=prefix)
-    rows = [{name: form[name].value() or "" for name in form.fields} for form in typed.forms]
-    return ChildFormSet(initial=[*rows, {}], prefix=prefix)
+    return rows_plus_one(ChildFormSet, data, prefix=prefix)
 
 
 # -- correcting the record ------------------------------------------------------------------
@@ -531,11 +515,21 @@ class ActionForm(forms.Form):
         return data
 
 
-ActionFormSet = forms.formset_factory(ActionForm, extra=5, max_num=5, min_num=1, validate_min=True, validate_max=True)
+ActionFormSet = growing_rows(ActionForm)
+ACTION_ROWS = 3  # empty rows a new plan starts with; "Add another action" gives more
 
 
-def action_formset(data=None, *, members, prefix="actions"):
-    return ActionFormSet(data, prefix=prefix, form_kwargs={"members": list(members)})
+def action_formset(data=None, *, members, initial=None, prefix="actions"):
+    """The plan's actions, as many as the family agrees: `initial` rows (default three empty ones)."""
+    rows = initial if initial is not None else [{}] * ACTION_ROWS
+    return ActionFormSet(
+        data, prefix=prefix, initial=None if data is not None else rows, form_kwargs={"members": list(members)}
+    )
+
+
+def action_rows_plus_one(data, *, members, prefix="actions"):
+    """The plan's actions as typed, unchecked, with one more empty row."""
+    return rows_plus_one(ActionFormSet, data, prefix=prefix, form_kwargs={"members": list(members)})
 
 
 def actions_from_formset(formset):

@@ -20,10 +20,16 @@ PACKAGE_TRANSITIONS: dict[str, set[str]] = {
     PackageStatus.WITHDRAWN: set(),
     PackageStatus.ENDED: set(),
 }
+# A draft or a returned package can be edited (and submitted again).
 EDITABLE_STATUSES = {PackageStatus.DRAFT, PackageStatus.RETURNED}
-# A case has at most one package in these states: a new one is drafted only when none is (an
-# approved package is changed — a new version of it — rather than joined by another).
+# In approval: submitted, or returned to be edited and submitted again. A case has one package in
+# approval at a time; another may be drafted meanwhile, but its submission waits.
+IN_APPROVAL_STATUSES = {PackageStatus.SUBMITTED, PackageStatus.RETURNED}
+# Not yet over: a case's packages in these states are withdrawn or ended when the case closes.
 OPEN_STATUSES = {PackageStatus.DRAFT, PackageStatus.SUBMITTED, PackageStatus.RETURNED, PackageStatus.APPROVED}
+# A new package is drafted only when the case has no draft (carry on with it) and no approved
+# package (change it: a new version of it, rather than another package beside it).
+BLOCKS_DRAFTING_STATUSES = {PackageStatus.DRAFT, PackageStatus.APPROVED}
 
 
 class Category(models.TextChoices):
@@ -54,3 +60,10 @@ class ApprovalTier(models.TextChoices):
 
 
 TIER_ORDER = [ApprovalTier.TEAM_MANAGER, ApprovalTier.SERVICE_MANAGER, ApprovalTier.HEAD_OF_SERVICE]
+
+
+class ReviewDecision(models.TextChoices):
+    """What a package's review decides: the support goes on (until a later review) or ends."""
+
+    CONTINUE = "continue", "Continue until a later review"
+    END = "end", "End the package"

@@ -4,8 +4,8 @@ from decimal import Decimal
 
 from django import forms
 
-from core.forms import date_field
-from network_packages.constants import Category, Frequency
+from core.forms import date_field, growing_rows, rows_plus_one
+from network_packages.constants import Category, Frequency, ReviewDecision
 
 
 class PackageForm(forms.Form):
@@ -70,7 +70,26 @@ class ItemForm(forms.Form):
         return any(str(self.data.get(self.add_prefix(name), "")).strip() for name in ("description", "payee", "amount"))
 
 
-ItemFormSet = forms.formset_factory(ItemForm, extra=5, max_num=5, min_num=1, validate_min=True, validate_max=True)
+ItemFormSet = growing_rows(ItemForm)
+
+
+def item_rows_plus_one(data, *, form_kwargs, prefix="items"):
+    """The package's items as typed (`data`, the POST), unchecked, with one more empty row."""
+    return rows_plus_one(ItemFormSet, data, prefix=prefix, form_kwargs=form_kwargs)
+
+
+class ReviewForm(forms.Form):
+    decision = forms.ChoiceField(
+        label="What did the review decide?", choices=ReviewDecision.choices, widget=forms.RadioSelect
+    )
+    notes = forms.CharField(
+        label="What the review found",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="For example: Nan still has Lily after school; mum is home from hospital next month.",
+    )
+    next_review_by = date_field(
+        "Next review by", required=False, help_text="To continue the package: a date after this review's."
+    )
 
 
 class OptionalReasonForm(forms.Form):

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from fgdm.models import Case, FamilyPlan, Locality, NetworkMember, PlanAction
-from network_packages.constants import ApprovalTier, Category, Frequency, PackageStatus
+from network_packages.constants import ApprovalTier, Category, Frequency, PackageStatus, ReviewDecision
 
 User = settings.AUTH_USER_MODEL
 PENNY = Decimal("0.01")
@@ -195,6 +195,34 @@ class Approval(models.Model):
         return f"Approved £{self.amount} ({self.get_tier_display()})"
 
 
+class PackageReview(models.Model):
+    """A review of an approved package on its own review date: the support continues until a later
+    review, or the package ends (its payments not yet gone to the bank are cancelled)."""
+
+    package = models.ForeignKey(SupportPackage, on_delete=models.PROTECT, related_name="reviews")
+    reviewed_on = models.DateField()
+    by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(max_length=16, choices=ReviewDecision.choices)
+    notes = models.TextField()
+    # The review date the package had when it was reviewed, and the next one (a continued package).
+    was_due_on = models.DateField(null=True, blank=True)
+    next_review_by = models.DateField(null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["reviewed_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(decision=ReviewDecision.END, next_review_by__isnull=True)
+                | Q(decision=ReviewDecision.CONTINUE, next_review_by__isnull=False),
+                name="package_review_next_date_iff_continued",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Review of {self.package} on {self.reviewed_on:%d/%m/%Y}: {self.get_decision_display().lower()}"
+
+
 class Budget(models.Model):
     """What a locality may spend on support packages in one financial year (1 April to 31 March).
 
@@ -220,5 +248,5 @@ class Budget(models.Model):
         return f"{self.financial_year}-{(self.financial_year + 1) % 100:02d}"
 
 
-for _model in (ApprovalLimit, Supplier, SupportPackage, PackageItem, Approval, Budget):
+for _model in (ApprovalLimit, Supplier, SupportPackage, PackageItem, Approval, PackageReview, Budget):
     auditlog.register(_model)

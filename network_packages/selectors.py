@@ -10,8 +10,13 @@ from django.utils import timezone
 
 from core.roles import may
 from fgdm.visibility import package_scope
-from network_packages.constants import OPEN_STATUSES, PackageStatus
-from network_packages.models import ApprovalLimit, Budget, PackageItem, Supplier, SupportPackage
+from network_packages.constants import (
+    BLOCKS_DRAFTING_STATUSES,
+    EDITABLE_STATUSES,
+    IN_APPROVAL_STATUSES,
+    PackageStatus,
+)
+from network_packages.models import ApprovalLimit, Budget, PackageItem, PackageReview, Supplier, SupportPackage
 
 
 def package_list(*, user, case_id: int | None = None) -> QuerySet[SupportPackage]:
@@ -23,17 +28,69 @@ def package_list(*, user, case_id: int | None = None) -> QuerySet[SupportPackage
     ).order_by("-id")
 
 
-def open_package_of(*, case, packages=None) -> SupportPackage | None:
-    """The case's package that is open (draft, submitted, returned or approved), if any.
-    `packages`: the case's packages if already loaded (no query)."""
+def _of_case(case, packages, statuses, excluding=None) -> SupportPackage | None:
+    """The case's newest package in one of `statuses` (other than `excluding`). `packages`: the
+    case's packages if already loaded (no query)."""
     if packages is not None:
-        return next((p for p in packages if p.status in OPEN_STATUSES), None)
-    return SupportPackage.objects.filter(case_id=case.pk, status__in=OPEN_STATUSES).order_by("-id").first()
+        found = [p for p in packages if p.status in statuses and p.pk != getattr(excluding, "pk", None)]
+        return max(found, key=lambda p: p.pk) if found else None
+    qs = SupportPackage.objects.filter(case_id=case.pk, status__in=statuses)
+    if excluding is not None:
+        qs = qs.exclude(pk=excluding.pk)
+    return qs.order_by("-id").first()
+
+
+def drafting_blocked_by(*, case, packages=None) -> SupportPackage | None:
+    """The package that stops a new one being drafted: a draft (carry on with it) or an approved
+    package (change it instead). A package in approval does not: only its submission waits."""
+    return _of_case(case, packages, BLOCKS_DRAFTING_STATUSES)
 
 
 def package_can_be_drafted(*, case, packages=None) -> bool:
-    """Whether a new package may be drafted for the case: no other is open."""
-    return open_package_of(case=case, packages=packages) is None
+    """Whether a new package may be drafted for the case."""
+    return drafting_blocked_by(case=case, packages=packages) is None
+
+
+def in_approval_of(*, case, packages=None, excluding=None) -> SupportPackage | None:
+    """The case's package in approval (submitted, or returned to be submitted again), if any."""
+    return _of_case(case, packages, IN_APPROVAL_STATUSES, excluding)
+
+
+def submission_waits_for(package: SupportPackage, *, packages=None) -> str:
+    """Why this package cannot be submitted now because another of its case's packages is in
+    approval (one at a time), or "" when none is. The service refuses with it; the page says it
+    instead of offering the button."""
+    other = in_approval_of(case=package.case, packages=packages, excluding=package)
+    if other is None:
+        return ""
+    if other.status == PackageStatus.RETURNED:
+        return f"Version {other.version} was returned: edit and submit it again, or withdraw it."
+    return f"Version {other.version} is waiting for approval: wait for the decision or withdraw it."
+
+
+def why_not_editable(package: SupportPackage) -> str:
+    """Why this package cannot be edited (what would make it possible), or "" for a draft or a
+    returned package. The service refuses with it; the page says it instead of offering the form."""
+    if package.status in EDITABLE_STATUSES:
+        return ""
+    if package.status == PackageStatus.SUBMITTED:
+        return "This package is waiting for approval: withdraw it to edit it, or wait to have it returned."
+    if package.status == PackageStatus.APPROVED:
+        return "This package is approved: change it instead (a new version, approved again)."
+    return f"This package is {package.get_status_display().lower()}: only a draft or a returned package can be edited."
+
+
+def package_reviews(*, package: SupportPackage) -> list[PackageReview]:
+    """The package's reviews, oldest first (the package was read through its scope)."""
+    return list(package.reviews.select_related("by").order_by("reviewed_on", "id"))
+
+
+def package_due_for_review(*, case, packages=None) -> SupportPackage | None:
+    """The case's approved package whose review is due first (the flow's "review the package" task)."""
+    if packages is None:
+        packages = SupportPackage.objects.filter(case_id=case.pk, status=PackageStatus.APPROVED)
+    approved = [p for p in packages if p.status == PackageStatus.APPROVED and p.review_by]
+    return min(approved, key=lambda p: (p.review_by, p.pk)) if approved else None
 
 
 def package_get(*, user, package_id) -> SupportPackage:

@@ -1,17 +1,19 @@
-"""Support package pages: draft, show, submit, approve, return, withdraw. One service per POST."""
+"""Support package pages: draft, edit, change, show, submit, approve, return, withdraw, end, pause,
+review. One service per POST."""
 
 from django.contrib.auth.decorators import login_required
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
-from core.forms import EmptyForm, NoteForm, ReasonForm
+from core import workflow
+from core.forms import EmptyForm, NoteForm, ReasonForm, wants_another_row
 from core.pages import allowed, done, form_page, gate, page, run_service, sections_for
 from fgdm.constants import PlanStatus
 from fgdm.permissions import ensure_can_work_case
 from fgdm.selectors import case_get
 from network_packages import forms as f
 from network_packages import selectors, services
-from network_packages.constants import TIER_ORDER, ApprovalTier, PackageStatus
+from network_packages.constants import TIER_ORDER, ApprovalTier, PackageStatus, ReviewDecision
 from network_packages.selectors import suppliers_to_choose
 from network_packages.services import ItemInput
 
@@ -34,45 +36,61 @@ def _item_inputs(items) -> list[ItemInput]:
     ]
 
 
-def _package_form(request, case, *, title, button, call, message, previous=None):
-    """The draft form: the package's details and up to five items, each paid to an eligible member."""
+def _item_initial(package, actions) -> list[dict]:
+    """The rows of a package's items, to start the form of an edit or a change from."""
+    action_ids = {a.pk for a in actions}
+    return [
+        {
+            "description": i.description,
+            "category": i.category,
+            "payee": f.supplier_choice(i.supplier_id) if i.supplier_id else str(i.payee_id),
+            "amount": i.amount,
+            "frequency": i.frequency,
+            "instalments": i.instalments,
+            "starts_on": i.starts_on,
+            "plan_action": i.plan_action_id if i.plan_action_id in action_ids else None,
+        }
+        for i in package.items.order_by("id")
+    ]
+
+
+def _package_form(request, case, *, title, button, call, message, previous=None, editing=None):
+    """The package form: its details and any number of items ("Add another item" gives one more
+    row without JavaScript), each paid to an eligible member or a supplier. `previous`: the
+    approved version a change starts from; `editing`: the draft or returned package edited."""
     plan = case.plans.filter(status=PlanStatus.ACCEPTED).order_by("-version").first()
+    if plan is None and editing is not None:
+        plan = editing.plan
     payees = [m for m in case.network_members.current().order_by("full_name") if m.payment_eligible]
     suppliers = suppliers_to_choose(user=request.user)
     actions = list(plan.actions.order_by("id")) if plan else []
+    form_kwargs = {"payees": payees, "suppliers": suppliers, "actions": actions}
     bound = request.POST if request.method == "POST" else None
-    initial, item_initial = None, None
-    if previous is not None and bound is None:
-        initial = {
-            "justification": previous.justification,
-            "other_funding_checked": previous.other_funding_checked,
-            "review_by": previous.review_by,
-        }
-        action_ids = {a.pk for a in actions}
-        item_initial = [
-            {
-                "description": i.description,
-                "category": i.category,
-                "payee": f.supplier_choice(i.supplier_id) if i.supplier_id else str(i.payee_id),
-                "amount": i.amount,
-                "frequency": i.frequency,
-                "instalments": i.instalments,
-                "starts_on": i.starts_on,
-                "plan_action": i.plan_action_id if i.plan_action_id in action_ids else None,
+    if wants_another_row(request, "add_item"):
+        # "Add another item": the form again as typed, unchecked, with one more row. Nothing is saved.
+        form = f.PackageForm(initial=request.POST.dict())
+        items = f.item_rows_plus_one(request.POST, form_kwargs=form_kwargs)
+        bound = None
+    else:
+        start_from = editing or previous
+        initial, item_initial = None, [{}]
+        if start_from is not None and bound is None:
+            initial = {
+                "justification": start_from.justification,
+                "other_funding_checked": start_from.other_funding_checked,
+                "agreement_signed_on": start_from.agreement_signed_on,
+                "review_by": start_from.review_by,
             }
-            for i in previous.items.all()[:5]
-        ]
-    form = f.PackageForm(bound, initial=initial)
-    items = f.ItemFormSet(
-        bound,
-        prefix="items",
-        initial=item_initial,
-        form_kwargs={"payees": payees, "suppliers": suppliers, "actions": actions},
-    )
+            item_initial = _item_initial(start_from, actions)
+        form = f.PackageForm(bound, initial=initial)
+        items = f.ItemFormSet(
+            bound, prefix="items", initial=item_initial if bound is None else None, form_kwargs=form_kwargs
+        )
     if bound is not None:
         package = run_service(form, lambda data: call(plan, data, _item_inputs(items)), formsets=[items])
         if package:
             return done(request, message(package), reverse("network_packages:package_detail", args=[package.pk]))
+    back = editing or previous
     return form_page(
         request,
         title=title,
@@ -88,8 +106,9 @@ def _package_form(request, case, *, title, button, call, message, previous=None)
             "payees": payees,
             "suppliers": suppliers,
             "previous": previous,
-            "back": reverse("network_packages:package_detail", args=[previous.pk])
-            if previous
+            "editing": editing,
+            "back": reverse("network_packages:package_detail", args=[back.pk])
+            if back
             else reverse("fgdm:case_detail", args=[case.pk]),
         },
         status=400 if bound is not None else 200,
@@ -122,6 +141,42 @@ def package_new(request, case_id):
 
 
 @login_required
+def package_edit(request, package_id):
+    """Edit a draft or a returned package (its details and items), to submit it (again)."""
+    package = selectors.package_get(user=request.user, package_id=package_id)
+    gate(request, "package_update")
+    if request.method != "POST" and not _may_edit(request.user, package):
+        return _not_now(
+            request, package, title=f"Edit support package, version {package.version}", why=_why_not_edit(package)
+        )
+    return _package_form(
+        request,
+        package.case,
+        title=f"Edit support package, version {package.version}",
+        button="Save the changes",
+        editing=package,
+        call=lambda plan, data, items: services.package_update(
+            package_id=package.pk,
+            by=request.user,
+            plan_id=plan.pk if plan else package.plan_id,
+            justification=data["justification"],
+            other_funding_checked=data["other_funding_checked"],
+            agreement_signed_on=data["agreement_signed_on"],
+            review_by=data["review_by"],
+            items=items,
+        ),
+        message=lambda p: (
+            f"The changes are saved (total £{p.total:,.2f}). "
+            + (
+                "Submit it again when it is ready."
+                if p.status == PackageStatus.RETURNED
+                else "Submit it when it is ready."
+            )
+        ),
+    )
+
+
+@login_required
 def package_change(request, package_id):
     """Change an approved package: a new version, approved again before it replaces this one."""
     previous = selectors.package_get(user=request.user, package_id=package_id)
@@ -146,6 +201,21 @@ def package_change(request, package_id):
             f"Version {package.version} is saved as a draft (total £{package.total:,.2f}). "
             f"Version {previous.version} stays in force until the new one is approved."
         ),
+    )
+
+
+def _may_edit(user, package) -> bool:
+    """Whether to offer "Edit": a draft or returned package of a case this person works on."""
+    return services.package_is_editable(package) and allowed(ensure_can_work_case, user, package.case)
+
+
+def _review_open(user, package) -> bool:
+    """Whether to offer the review: an approved package whose review the flow waits for, on a case
+    this person works on (the same checks as package_review)."""
+    return (
+        package.status == PackageStatus.APPROVED
+        and allowed(ensure_can_work_case, user, package.case)
+        and workflow.waiting_for(process=package.case.process, action="package_reviewed", package=package)
     )
 
 
@@ -178,6 +248,12 @@ def _page(request, package, *, status=200, **forms):
         "decision": _decision(request.user, package),
         "budget": selectors.budget_position(package=package),
         "can_work": allowed(ensure_can_work_case, request.user, package.case),
+        "can_edit": _may_edit(request.user, package),
+        "submission_waits_for": selectors.submission_waits_for(package)
+        if package.status in (PackageStatus.DRAFT, PackageStatus.RETURNED)
+        else "",
+        "reviews": selectors.package_reviews(package=package),
+        "review_open": _review_open(request.user, package),
         "later_versions": list(package.later_versions.exclude(status=PackageStatus.WITHDRAWN).order_by("version")),
         "note_form": forms.get("note_form") or NoteForm(),
         "return_form": forms.get("return_form") or ReasonForm(),
@@ -311,6 +387,80 @@ def package_pause(request, package_id):
         lambda p: "The payments due in the pause are cancelled; the package continues after it.",
         step="package_pause",
     )
+
+
+@login_required
+def package_review(request, package_id):
+    """Review an approved package on its review date: continue to a later review, or end it."""
+    package = selectors.package_get(user=request.user, package_id=package_id)
+    gate(request, "package_review")
+    bound = request.POST if request.method == "POST" else None
+    form = f.ReviewForm(bound, initial={"decision": ReviewDecision.CONTINUE})
+    if bound is not None:
+        review = run_service(
+            form,
+            lambda data: services.package_review(
+                package_id=package.pk,
+                by=request.user,
+                decision=data["decision"],
+                notes=data["notes"],
+                next_review_by=data["next_review_by"],
+            ),
+        )
+        if review:
+            return done(
+                request,
+                f"The review is recorded: the package continues until its next review on "
+                f"{review.next_review_by:%d/%m/%Y}."
+                if review.decision == ReviewDecision.CONTINUE
+                else "The review is recorded and the package has ended. Its payments that had not gone to the "
+                "bank are cancelled; payments already paid or in a batch stand.",
+                reverse("network_packages:package_detail", args=[package.pk]),
+            )
+    elif not _review_open(request.user, package):
+        return _not_now(
+            request, package, title=f"Review support package, version {package.version}", why=_why_not_review(package)
+        )
+    return form_page(
+        request,
+        title=f"Review support package, version {package.version}",
+        caption=f"{package.case.reference} — {package.case.family_name} family",
+        form=form,
+        button="Record the review",
+        template="network_packages/package_step.html",
+        context={
+            "intro": (
+                f"The review was due by {package.review_by:%d/%m/%Y}. Continue the package until a later review, "
+                "or end it: its payments that have not gone to the bank are then cancelled."
+            ),
+            "back": reverse("network_packages:package_detail", args=[package.pk]),
+        },
+        status=400 if bound is not None else 200,
+    )
+
+
+def _not_now(request, package, *, title, why):
+    """A step's page when it cannot be taken now: why (what would make it possible), and no form."""
+    return form_page(
+        request,
+        title=title,
+        caption=f"{package.case.reference} — {package.case.family_name} family",
+        form=None,
+        button="",
+        template="network_packages/package_step.html",
+        context={"not_now": why, "back": reverse("network_packages:package_detail", args=[package.pk])},
+    )
+
+
+def _why_not_edit(package) -> str:
+    return selectors.why_not_editable(package) or "Only the case's practitioners can edit this package."
+
+
+def _why_not_review(package) -> str:
+    if package.status != PackageStatus.APPROVED:
+        return f"Only an approved package is reviewed; this one is {package.get_status_display().lower()}."
+    due = f" ({package.review_by:%d/%m/%Y})" if package.review_by else ""
+    return f"This package's review is not open: it opens on its review date{due}."
 
 
 def case_section(request, *, case, plans, **objects) -> dict:

@@ -3,6 +3,7 @@
 from django.urls import reverse
 
 from network_packages.constants import PackageStatus
+from network_packages.selectors import package_due_for_review
 from payments.constants import PaymentStatus
 from process.flows import CaseFlow
 
@@ -36,14 +37,14 @@ def task_url(task) -> str:
         if package:
             return reverse("network_packages:package_detail", args=[package.pk])
         return reverse("network_packages:package_new", args=[case.pk])
-    if node is CaseFlow.rework_package:
+    if node is CaseFlow.rework_package:  # its page: the reasons, "Edit", "Submit it again", "Withdraw"
         package = _latest(p for p in case.packages.all() if p.status == PackageStatus.RETURNED)
         if package:
             return reverse("network_packages:package_detail", args=[package.pk])
-    if node is CaseFlow.review_package:
-        package = _latest(p for p in case.packages.all() if p.status == PackageStatus.APPROVED)
+    if node is CaseFlow.review_package:  # the approved package whose review is due first
+        package = package_due_for_review(case=case, packages=list(case.packages.all()))
         if package:
-            return reverse("network_packages:package_detail", args=[package.pk])
+            return reverse("network_packages:package_review", args=[package.pk])
     if node in CaseFlow.approval_nodes().values():
         packages = list(case.packages.all())
         package = _latest(p for p in packages if p.status == PackageStatus.SUBMITTED) or _latest(packages)

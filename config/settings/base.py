@@ -150,6 +150,8 @@ SPECTACULAR_SETTINGS = {
         "ActionStatusEnum": "fgdm.constants.ActionStatus",
         "PackageStatusEnum": "network_packages.constants.PackageStatus",
         "ApprovalTierEnum": "network_packages.constants.ApprovalTier",
+        "ApprovalDecisionEnum": "network_packages.models.Approval.Decision",
+        "ReviewDecisionEnum": "network_packages.constants.ReviewDecision",
         "PaymentStatusEnum": "payments.constants.PaymentStatus",
         "BatchStatusEnum": "payments.constants.BatchStatus",
     },

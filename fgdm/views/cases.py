@@ -13,6 +13,7 @@ from audit.services import record_access
 from core import workflow
 from core.exceptions import DomainError
 from core.flowmap import flow_map
+from core.forms import wants_another_row
 from core.pages import allowed, done, form_page, gate, page, run_service, sections_for
 from fgdm import forms as f
 from fgdm import selectors, services
@@ -47,7 +48,7 @@ def case_list(request):
 @login_required
 def case_new(request):
     gate(request, "case_create")
-    if request.method == "POST" and "add_child" in request.POST:
+    if wants_another_row(request, "add_child"):
         # "Add another child" (a submit button, so it works without JavaScript): the form again as
         # typed, unchecked, with one more row for a child. Nothing is saved yet.
         return form_page(

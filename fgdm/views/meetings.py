@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from audit.services import record_access
-from core.forms import EmptyForm, in_days, today
+from core.forms import EmptyForm, in_days, today, wants_another_row
 from core.pages import done, form_page, gate, page, run_service
 from fgdm import forms as f
 from fgdm import selectors, services
@@ -86,11 +86,17 @@ def meeting_record(request, meeting_id):
     case = meeting.case
     members = case.network_members.current().order_by("full_name")
     bound = request.POST if request.method == "POST" else None
-    form = f.MeetingRecordForm(
-        bound, initial={"held_on": today(), "review_by": in_days(42), "private_family_time": meeting.model == "fgc"}
-    )
-    actions = f.action_formset(bound, members=members)
-    if request.method == "POST":
+    if wants_another_row(request, "add_action"):
+        # "Add another action": the form again as typed, unchecked, with one more row. Nothing is saved.
+        form = f.MeetingRecordForm(initial=request.POST.dict())
+        actions = f.action_rows_plus_one(request.POST, members=members)
+        bound = None
+    else:
+        form = f.MeetingRecordForm(
+            bound, initial={"held_on": today(), "review_by": in_days(42), "private_family_time": meeting.model == "fgc"}
+        )
+        actions = f.action_formset(bound, members=members)
+    if bound is not None:
         plan = run_service(
             form,
             lambda data: services.meeting_record(
@@ -130,7 +136,7 @@ def meeting_record(request, meeting_id):
             "actions": actions,
             "back": reverse("fgdm:case_detail", args=[case.pk]),
         },
-        status=400 if request.method == "POST" else 200,
+        status=400 if bound is not None else 200,
     )
 
 

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from audit.services import record_access
 from core import workflow
-from core.forms import EmptyForm, ReasonForm
+from core.forms import EmptyForm, ReasonForm, wants_another_row
 from core.pages import allowed, done, form_page, gate, page, run_service
 from fgdm import forms as f
 from fgdm import selectors, services
@@ -95,23 +95,28 @@ def plan_revise(request, plan_id):
     case = plan.case
     members = case.network_members.current().order_by("full_name")
     bound = request.POST if request.method == "POST" else None
-    form = f.PlanForm(
-        bound, initial={"contingency": plan.contingency, "review_by": plan.review_by, "monitoring": plan.monitoring}
-    )
-    initial = [
-        {
-            "description": a.description,
-            "owner_member": a.owner_member_id,
-            "owner_text": a.owner_text,
-            "due_by": a.due_by,
-            "checked_by": a.checked_by,
-        }
-        for a in plan.actions.order_by("id")[:5]
-    ]
-    actions = f.ActionFormSet(
-        bound, prefix="actions", initial=None if bound else initial, form_kwargs={"members": list(members)}
-    )
-    if request.method == "POST":
+    if wants_another_row(request, "add_action"):
+        # "Add another action": the form again as typed, unchecked, with one more row. Nothing is saved.
+        form = f.PlanForm(initial=request.POST.dict())
+        actions = f.action_rows_plus_one(request.POST, members=members)
+        bound = None
+    else:
+        form = f.PlanForm(
+            bound,
+            initial={"contingency": plan.contingency, "review_by": plan.review_by, "monitoring": plan.monitoring},
+        )
+        initial = [
+            {
+                "description": a.description,
+                "owner_member": a.owner_member_id,
+                "owner_text": a.owner_text,
+                "due_by": a.due_by,
+                "checked_by": a.checked_by,
+            }
+            for a in plan.actions.order_by("id")
+        ]
+        actions = f.action_formset(bound, members=members, initial=[*initial, {}])
+    if bound is not None:
         new = run_service(
             form,
             lambda data: services.plan_revise(
@@ -140,7 +145,7 @@ def plan_revise(request, plan_id):
         button="Record the revised plan",
         template="fgdm/plan_form.html",
         context={"case": case, "plan": plan, "actions": actions, "back": reverse("fgdm:plan_detail", args=[plan.pk])},
-        status=400 if request.method == "POST" else 200,
+        status=400 if bound is not None else 200,
     )
 
 

@@ -6,8 +6,8 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.fields import IdField, MoneyField, ReasonSerializer  # noqa: F401 -- one shape for every "reason" body
-from network_packages.constants import Category, Frequency
-from network_packages.models import Approval, PackageItem, SupportPackage
+from network_packages.constants import Category, Frequency, ReviewDecision
+from network_packages.models import Approval, PackageItem, PackageReview, SupportPackage
 from network_packages.selectors import budget_position
 
 
@@ -88,14 +88,23 @@ class BudgetPositionSerializer(serializers.Serializer):
     warning = serializers.CharField()
 
 
+class PackageReviewSerializer(serializers.ModelSerializer):
+    by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = PackageReview
+        fields = ["id", "reviewed_on", "by", "decision", "notes", "was_due_on", "next_review_by", "at"]
+
+
 class PackageDetailSerializer(PackageSerializer):
     """A package with, while it waits for a decision, its locality's budget position (the
-    approver's warning when approving would go over budget); null otherwise."""
+    approver's warning when approving would go over budget; null otherwise), and its reviews."""
 
     budget = serializers.SerializerMethodField()
+    reviews = PackageReviewSerializer(many=True, read_only=True)
 
     class Meta(PackageSerializer.Meta):
-        fields = PackageSerializer.Meta.fields + ["budget"]
+        fields = PackageSerializer.Meta.fields + ["budget", "reviews"]
 
     @extend_schema_field(BudgetPositionSerializer(allow_null=True))
     def get_budget(self, package):
@@ -152,6 +161,24 @@ class PackageCreateSerializer(serializers.Serializer):
                 f"The package total (£{total:,.2f}) is above the most one package can hold (£{largest:,.2f})."
             )
         return items
+
+
+class PackageUpdateSerializer(PackageCreateSerializer):
+    """PATCH of a draft or returned package: every field optional; `items`, when given, replace
+    the package's items."""
+
+    plan = IdField(required=False)
+    justification = serializers.CharField(required=False)
+    other_funding_checked = serializers.BooleanField(required=False)
+    items = ItemInputSerializer(many=True, allow_empty=False, required=False)
+
+
+class PackageReviewInputSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=ReviewDecision.choices)
+    notes = serializers.CharField(max_length=5000)
+    next_review_by = serializers.DateField(
+        required=False, allow_null=True, default=None, help_text="Needed to continue: after the current review date"
+    )
 
 
 class EndSerializer(serializers.Serializer):

@@ -5,6 +5,8 @@ from network_packages.api import views
 urlpatterns = [
     path("cases/<int:case_id>/packages/", views.PackageListCreate.as_view(), name="api-case-packages"),
     path("packages/<int:package_id>/", views.PackageDetail.as_view(), name="api-package"),
+    path("packages/<int:package_id>/change/", views.PackageChange.as_view(), name="api-package-change"),
+    path("packages/<int:package_id>/review/", views.PackageReviewCreate.as_view(), name="api-package-review"),
     path("packages/<int:package_id>/submit/", views.PackageSubmit.as_view(), name="api-package-submit"),
     path("packages/<int:package_id>/approve/", views.PackageApprove.as_view(), name="api-package-approve"),
     path("packages/<int:package_id>/return/", views.PackageReturn.as_view(), name="api-package-return"),

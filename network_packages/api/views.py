@@ -1,4 +1,4 @@
-"""API v1, support packages: draft, submit, approve, return, withdraw."""
+"""API v1, support packages: draft, edit, change, submit, approve, return, withdraw, end, pause, review."""
 
 from django.db.models import Prefetch
 from drf_spectacular.utils import extend_schema
@@ -19,6 +19,23 @@ def _valid(serializer_class, request):
     serializer = serializer_class(data=request.data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data
+
+
+def _items(items) -> list[ItemInput]:
+    return [
+        ItemInput(
+            description=i["description"],
+            category=i["category"],
+            payee_id=i.get("payee"),
+            supplier_id=i.get("supplier"),
+            amount=i["amount"],
+            frequency=i["frequency"],
+            instalments=i["instalments"],
+            plan_action_id=i.get("plan_action"),
+            starts_on=i.get("starts_on"),
+        )
+        for i in items
+    ]
 
 
 class PackageListCreate(AuditedMixin, generics.GenericAPIView):
@@ -49,20 +66,7 @@ class PackageListCreate(AuditedMixin, generics.GenericAPIView):
             other_funding_checked=data["other_funding_checked"],
             agreement_signed_on=data.get("agreement_signed_on"),
             review_by=data.get("review_by"),
-            items=[
-                ItemInput(
-                    description=i["description"],
-                    category=i["category"],
-                    payee_id=i.get("payee"),
-                    supplier_id=i.get("supplier"),
-                    amount=i["amount"],
-                    frequency=i["frequency"],
-                    instalments=i["instalments"],
-                    plan_action_id=i.get("plan_action"),
-                    starts_on=i.get("starts_on"),
-                )
-                for i in data["items"]
-            ],
+            items=_items(data["items"]),
         )
         package = selectors.package_get(user=request.user, package_id=package.pk)
         return Response(s.PackageSerializer(package).data, status=status.HTTP_201_CREATED)
@@ -72,6 +76,62 @@ class PackageDetail(AuditedAPIView):
     @extend_schema(responses=s.PackageDetailSerializer)
     def get(self, request, package_id):
         return Response(s.PackageDetailSerializer(selectors.package_get(user=request.user, package_id=package_id)).data)
+
+    @extend_schema(request=s.PackageUpdateSerializer, responses=s.PackageDetailSerializer)
+    def patch(self, request, package_id):
+        """Edit a draft or a returned package (409 otherwise): the fields given change; `items`,
+        when given, replace its items."""
+        package = selectors.package_get(user=request.user, package_id=package_id)
+        ensure_may(request.user, "package_update")
+        data = _valid(s.PackageUpdateSerializer, request)
+        fields = {("plan_id" if name == "plan" else name): value for name, value in data.items() if name != "items"}
+        services.package_update(
+            package_id=package.pk,
+            by=request.user,
+            items=_items(data["items"]) if "items" in data else None,
+            **fields,
+        )
+        return Response(s.PackageDetailSerializer(selectors.package_get(user=request.user, package_id=package.pk)).data)
+
+
+class PackageChange(AuditedAPIView):
+    @extend_schema(request=s.PackageCreateSerializer, responses={201: s.PackageSerializer})
+    def post(self, request, package_id):
+        """Change an approved package: a new draft version (the body of a new package). Without a
+        written-agreement date, the approved version's is carried over."""
+        package = selectors.package_get(user=request.user, package_id=package_id)
+        ensure_may(request.user, "package_revise")
+        data = _valid(s.PackageCreateSerializer, request)
+        new = services.package_revise(
+            package_id=package.pk,
+            by=request.user,
+            plan_id=data["plan"],
+            justification=data["justification"],
+            other_funding_checked=data["other_funding_checked"],
+            agreement_signed_on=data.get("agreement_signed_on"),
+            review_by=data.get("review_by"),
+            items=_items(data["items"]),
+        )
+        new = selectors.package_get(user=request.user, package_id=new.pk)
+        return Response(s.PackageSerializer(new).data, status=status.HTTP_201_CREATED)
+
+
+class PackageReviewCreate(AuditedAPIView):
+    @extend_schema(request=s.PackageReviewInputSerializer, responses={201: s.PackageReviewSerializer})
+    def post(self, request, package_id):
+        """Review an approved package on its review date: `continue` (with a later
+        `next_review_by`) or `end` (its payments not yet gone to the bank are cancelled)."""
+        package = selectors.package_get(user=request.user, package_id=package_id)
+        ensure_may(request.user, "package_review")
+        data = _valid(s.PackageReviewInputSerializer, request)
+        review = services.package_review(
+            package_id=package.pk,
+            by=request.user,
+            decision=data["decision"],
+            notes=data["notes"],
+            next_review_by=data["next_review_by"],
+        )
+        return Response(s.PackageReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 
 
 class PackageAction(AuditedAPIView):

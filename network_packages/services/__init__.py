@@ -16,7 +16,9 @@ from network_packages.services.packages import (  # noqa: F401
     package_end,
     package_is_editable,
     package_pause,
+    package_review,
     package_revise,
+    package_update,
     package_withdraw,
     packages_close_with_case,
 )

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from audit.services import record_event
 from core import workflow
-from core.exceptions import NotPermitted, RuleBroken, ensure_not_same_person, ensure_transition
+from core.exceptions import InvalidTransition, NotPermitted, RuleBroken, ensure_not_same_person, ensure_transition
 from core.roles import has_role
 from fgdm.permissions import ensure_can_work_case, ensure_no_conflict
 from fgdm.visibility import package_scope
@@ -19,7 +19,7 @@ from network_packages.constants import (
     PackageStatus,
 )
 from network_packages.models import Approval, ApprovalLimit, SupportPackage
-from network_packages.selectors import budget_position
+from network_packages.selectors import budget_position, submission_waits_for
 from network_packages.services.packages import ItemInput, _ensure_plan_ready, _lock_package, _validate_items
 
 
@@ -177,14 +177,19 @@ def package_return(*, package_id: int, by, reason: str) -> SupportPackage:
 
 @transaction.atomic
 def package_submit(*, package_id: int, by) -> SupportPackage:
-    """Submit the package for approval; the total decides the approval tier.
+    """Submit the package for approval (a draft, or a returned package edited); the total decides
+    the approval tier. One package of a case is in approval at a time.
 
     Raises RuleBroken (rule 3: held meeting and accepted plan, written agreement date, review
-    date, other funding checked, eligible payees), InvalidTransition (not draft or returned).
+    date, other funding checked, eligible payees), InvalidTransition (not draft or returned;
+    another package of the case is submitted or returned).
     """
     package = _lock_package(package_id)
     ensure_can_work_case(by, package.case)
     ensure_transition(package.status, PackageStatus.SUBMITTED, PACKAGE_TRANSITIONS, label="package")
+    waits_for = submission_waits_for(package)
+    if waits_for:
+        raise InvalidTransition(waits_for)
     _ensure_plan_ready(package.plan)
     if package.agreement_signed_on is None:
         raise RuleBroken("Record the date the written agreement was signed.", field="agreement_signed_on")
@@ -212,6 +217,7 @@ def package_submit(*, package_id: int, by) -> SupportPackage:
         to_state=package.status,
         changes={"total": str(package.total), "tier": package.required_tier},
     )
+    # A draft starts an approval; a returned package goes back to it (the rework task is done).
     workflow.advance(
         process=package.case.process,
         action="package_resubmitted" if previous == PackageStatus.RETURNED else "package_submitted",

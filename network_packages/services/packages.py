@@ -1,4 +1,4 @@
-"""Support packages: drafting, changing (a new version), submitting, withdrawing, ending, pausing."""
+"""Support packages: drafting, editing, changing (a new version), withdrawing, ending, pausing, reviewing."""
 
 import datetime
 from dataclasses import dataclass
@@ -20,9 +20,13 @@ from network_packages.constants import (
     Category,
     Frequency,
     PackageStatus,
+    ReviewDecision,
 )
-from network_packages.models import PENNY, PackageItem, Supplier, SupportPackage
-from network_packages.selectors import open_package_of
+from network_packages.models import PENNY, PackageItem, PackageReview, Supplier, SupportPackage
+from network_packages.selectors import drafting_blocked_by, why_not_editable
+
+# The package total's column: 12 digits, 2 of them pence (any number of items must still fit it).
+MOST_A_PACKAGE_HOLDS = Decimal("10000000000.00")
 
 
 @dataclass(frozen=True)
@@ -104,54 +108,26 @@ def _validate_items(case: Case, plan: FamilyPlan, items: list[ItemInput]) -> Non
             )
         if item.plan_action_id is not None and item.plan_action_id not in action_ids:
             raise RuleBroken(f"Item {number}: the plan action is not in this plan.", field="items")
+    total = sum((i.amount * i.instalments for i in items), Decimal("0.00"))
+    if total >= MOST_A_PACKAGE_HOLDS:
+        raise RuleBroken(f"The package total (£{total:,.2f}) is more than one package can hold.", field="items")
 
 
-@transaction.atomic
-def package_create(
-    *,
-    case_id: int,
-    by,
-    plan_id: int,
-    justification: str,
-    other_funding_checked: bool,
-    agreement_signed_on: datetime.date | None,
-    review_by: datetime.date | None,
-    items: list[ItemInput],
-) -> SupportPackage:
-    """Draft a support package for the case's accepted plan.
-
-    Raises RuleBroken (no held meeting / accepted plan, ineligible payee, bad item).
-    """
-    case = Case.objects.select_for_update().get(pk=case_id)
-    ensure_can_work_case(by, case)
-    if case.status == CaseStatus.CLOSED:
-        raise RuleBroken("The case is closed.")
-    open_package = open_package_of(case=case)
-    if open_package is not None:
-        raise InvalidTransition(
-            f"Version {open_package.version} of this case's support package is "
-            f"{open_package.get_status_display().lower()}: "
-            + (
-                "change it rather than drafting another."
-                if open_package.status == PackageStatus.APPROVED
-                else "carry on with it, or withdraw it first."
-            )
-        )
+def _plan_of(case: Case, plan_id) -> FamilyPlan:
     try:
-        plan = case.plans.select_related("meeting").get(pk=plan_id)
+        return case.plans.select_related("meeting").get(pk=plan_id)
     except (FamilyPlan.DoesNotExist, ValueError, TypeError):
         raise RuleBroken("That plan is not one of this case's plans.", field="plan")
-    _ensure_plan_ready(plan)
-    _validate_items(case, plan, items)
-    package = SupportPackage.objects.create(
-        case=case,
-        plan=plan,
-        justification=justification.strip(),
-        other_funding_checked=other_funding_checked,
-        agreement_signed_on=agreement_signed_on,
-        review_by=review_by,
-        created_by=by,
-    )
+
+
+def _ensure_case_open(case: Case) -> None:
+    if case.status == CaseStatus.CLOSED:
+        raise InvalidTransition("The case is closed: reopen it before changing its support.")
+
+
+def _set_items(package: SupportPackage, items: list[ItemInput]) -> None:
+    """Give the package these items (replacing any it had) and its total."""
+    package.items.all().delete()
     PackageItem.objects.bulk_create(
         PackageItem(
             package=package,
@@ -169,6 +145,81 @@ def package_create(
     )
     package.total = sum((i.amount * i.instalments for i in items), Decimal("0.00"))
     package.save(update_fields=["total"])
+
+
+def _draft(
+    *,
+    case: Case,
+    by,
+    plan_id,
+    justification: str,
+    other_funding_checked: bool,
+    agreement_signed_on: datetime.date | None,
+    review_by: datetime.date | None,
+    items: list[ItemInput],
+    previous: SupportPackage | None = None,
+) -> SupportPackage:
+    """A new draft (a first package, or a new version of `previous`): rule 3 and the items checked."""
+    plan = _plan_of(case, plan_id)
+    _ensure_plan_ready(plan)
+    _validate_items(case, plan, items)
+    package = SupportPackage.objects.create(
+        case=case,
+        plan=plan,
+        version=previous.version + 1 if previous else 1,
+        previous=previous,
+        justification=justification.strip(),
+        other_funding_checked=other_funding_checked,
+        agreement_signed_on=agreement_signed_on,
+        review_by=review_by,
+        created_by=by,
+    )
+    _set_items(package, items)
+    return package
+
+
+@transaction.atomic
+def package_create(
+    *,
+    case_id: int,
+    by,
+    plan_id: int,
+    justification: str,
+    other_funding_checked: bool,
+    agreement_signed_on: datetime.date | None,
+    review_by: datetime.date | None,
+    items: list[ItemInput],
+) -> SupportPackage:
+    """Draft a support package for the case's accepted plan. It may be drafted while another
+    package is in approval; its submission waits until that one is decided or withdrawn.
+
+    Raises InvalidTransition (case closed; the case has a draft, or an approved package to change
+    instead), RuleBroken (no held meeting / accepted plan, ineligible payee, bad item).
+    """
+    case = Case.objects.select_for_update().get(pk=case_id)
+    ensure_can_work_case(by, case)
+    _ensure_case_open(case)
+    blocking = drafting_blocked_by(case=case)
+    if blocking is not None:
+        raise InvalidTransition(
+            f"Version {blocking.version} of this case's support package is "
+            f"{blocking.get_status_display().lower()}: "
+            + (
+                "change it rather than drafting another."
+                if blocking.status == PackageStatus.APPROVED
+                else "carry on with it, or withdraw it first."
+            )
+        )
+    package = _draft(
+        case=case,
+        by=by,
+        plan_id=plan_id,
+        justification=justification,
+        other_funding_checked=other_funding_checked,
+        agreement_signed_on=agreement_signed_on,
+        review_by=review_by,
+        items=items,
+    )
     record_event(
         obj=package,
         action="package_drafted",
@@ -201,62 +252,128 @@ def package_revise(
     review_by: datetime.date | None,
     items: list[ItemInput],
 ) -> SupportPackage:
-    """Change an approved package: a new draft version that must be approved again.
+    """Change an approved package, whenever the case is open: a new draft version that must be
+    approved again. Without a new written-agreement date, the approved version's is carried over.
 
     The approved version stays in force (and its payments go on) until the new one is approved;
-    then it ends and its unpaid payments are cancelled. Raises InvalidTransition (not approved, or
-    a newer version exists), RuleBroken (as for a new package).
+    then it ends and its unpaid payments are cancelled. Raises InvalidTransition (case closed; not
+    approved; a newer version exists; another draft on the case), RuleBroken (as for a new package).
     """
     old = _lock_package(package_id)
     case = old.case
     ensure_can_work_case(by, case)
+    _ensure_case_open(case)
     if old.status != PackageStatus.APPROVED:
         raise InvalidTransition("Only an approved package can be changed; edit or withdraw a draft instead.")
-    if SupportPackage.objects.filter(previous=old).exclude(status=PackageStatus.WITHDRAWN).exists():
-        raise InvalidTransition("This package already has a newer version.")
-    try:
-        plan = case.plans.select_related("meeting").get(pk=plan_id)
-    except (FamilyPlan.DoesNotExist, ValueError, TypeError):
-        raise RuleBroken("That plan is not one of this case's plans.", field="plan")
-    _ensure_plan_ready(plan)
-    _validate_items(case, plan, items)
-    package = SupportPackage.objects.create(
-        case=case,
-        plan=plan,
-        version=old.version + 1,
-        previous=old,
-        justification=justification.strip(),
-        other_funding_checked=other_funding_checked,
-        agreement_signed_on=agreement_signed_on,
-        review_by=review_by,
-        created_by=by,
-    )
-    PackageItem.objects.bulk_create(
-        PackageItem(
-            package=package,
-            description=i.description.strip(),
-            category=i.category,
-            payee_id=i.payee_id,
-            supplier_id=i.supplier_id,
-            amount=i.amount,
-            frequency=i.frequency,
-            instalments=i.instalments,
-            plan_action_id=i.plan_action_id,
-            starts_on=i.starts_on,
+    newer = SupportPackage.objects.filter(previous=old).exclude(status=PackageStatus.WITHDRAWN).first()
+    if newer is not None:
+        raise InvalidTransition(
+            f"This package already has a newer version (version {newer.version}, "
+            f"{newer.get_status_display().lower()}): carry on with it, or withdraw it first."
         )
-        for i in items
+    draft = SupportPackage.objects.filter(case_id=case.pk, status=PackageStatus.DRAFT).first()
+    if draft is not None:
+        raise InvalidTransition(
+            f"Version {draft.version} of this case's support package is a draft: carry on with it, "
+            "or withdraw it first."
+        )
+    package = _draft(
+        case=case,
+        by=by,
+        plan_id=plan_id,
+        justification=justification,
+        other_funding_checked=other_funding_checked,
+        agreement_signed_on=agreement_signed_on or old.agreement_signed_on,
+        review_by=review_by,
+        items=items,
+        previous=old,
     )
-    package.total = sum((i.amount * i.instalments for i in items), Decimal("0.00"))
-    package.save(update_fields=["total"])
     record_event(
         obj=package,
         action="package_revised",
         by=by,
         case_id=case.pk,
         to_state=package.status,
-        changes={"version": [old.version, package.version], "total": [str(old.total), str(package.total)]},
+        changes={"version": [old.version, package.version], "total": [str(old.total), str(package.total)]}
+        | ({"agreement_signed_on": "carried from version %d" % old.version} if not agreement_signed_on else {}),
     )
     return package
+
+
+_UNSET = object()
+
+
+@transaction.atomic
+def package_update(
+    *,
+    package_id: int,
+    by,
+    plan_id=_UNSET,
+    justification=_UNSET,
+    other_funding_checked=_UNSET,
+    agreement_signed_on=_UNSET,
+    review_by=_UNSET,
+    items: list[ItemInput] | None = None,
+) -> SupportPackage:
+    """Edit a draft or a returned package: only the fields given change; `items`, when given,
+    replace its items. A returned package stays returned until it is submitted again.
+
+    Raises InvalidTransition (not a draft or returned; case closed), NotPermitted (not the case's
+    practitioner), RuleBroken (empty justification, plan not ready, bad item).
+    """
+    package = _lock_package(package_id)
+    ensure_can_work_case(by, package.case)
+    if package.status not in EDITABLE_STATUSES:
+        raise InvalidTransition(why_not_editable(package))
+    _ensure_case_open(package.case)
+    before = _editable_fields(package)
+    if plan_id is not _UNSET:
+        plan = _plan_of(package.case, plan_id)
+        _ensure_plan_ready(plan)
+        package.plan = plan
+    if justification is not _UNSET:
+        if not (justification or "").strip():
+            raise RuleBroken("Say why this support is needed.", field="justification")
+        package.justification = justification.strip()
+    if other_funding_checked is not _UNSET:
+        package.other_funding_checked = bool(other_funding_checked)
+    if agreement_signed_on is not _UNSET:
+        package.agreement_signed_on = agreement_signed_on
+    if review_by is not _UNSET:
+        package.review_by = review_by
+    if items is not None:
+        _validate_items(package.case, package.plan, items)
+    elif plan_id is not _UNSET:  # the items must still fit the plan they now belong to
+        _validate_items(package.case, package.plan, [ItemInput.of(i) for i in package.items.all()])
+    package.save()
+    if items is not None:
+        _set_items(package, items)
+    after = _editable_fields(package)
+    record_event(
+        obj=package,
+        action="package_updated",
+        by=by,
+        case_id=package.case_id,
+        changes={name: [before[name], after[name]] for name in after if before[name] != after[name]},
+    )
+    return package
+
+
+def _editable_fields(package: SupportPackage) -> dict:
+    """What an edit may change, as the trail shows it."""
+    return {
+        "plan": package.plan_id,
+        "justification": package.justification,
+        "other_funding_checked": package.other_funding_checked,
+        "agreement_signed_on": package.agreement_signed_on.isoformat() if package.agreement_signed_on else None,
+        "review_by": package.review_by.isoformat() if package.review_by else None,
+        "total": str(package.total),
+        "items": [
+            f"{i.description} £{i.amount} {i.frequency} ×{i.instalments} to "
+            + (f"supplier {i.supplier_id}" if i.supplier_id else f"member {i.payee_id}")
+            for i in package.items.order_by("id")
+        ],
+    }
 
 
 def _lock_package(package_id: int) -> SupportPackage:
@@ -269,7 +386,11 @@ def _lock_package(package_id: int) -> SupportPackage:
 
 @transaction.atomic
 def package_withdraw(*, package_id: int, by, reason: str = "") -> SupportPackage:
-    """Withdraw a package that has not been approved."""
+    """Withdraw a package that has not been approved: a draft, one waiting for approval (the
+    approval task of its tier is done) or a returned one (the rework task is done).
+
+    Raises InvalidTransition (approved, ended or withdrawn already), NotPermitted.
+    """
     package = _lock_package(package_id)
     ensure_can_work_case(by, package.case)
     previous = package.status
@@ -387,6 +508,81 @@ def package_pause(
 
 def package_is_editable(package: SupportPackage) -> bool:
     return package.status in EDITABLE_STATUSES
+
+
+@transaction.atomic
+def package_review(
+    *,
+    package_id: int,
+    by,
+    decision: str,
+    notes: str,
+    next_review_by: datetime.date | None = None,
+    reviewed_on: datetime.date | None = None,
+) -> PackageReview:
+    """Review an approved package on its review date: it continues until a later review date (which
+    becomes its review date), or it ends through package_end (its payments not yet gone to the bank
+    are cancelled). Completes the flow's "review the package" task.
+
+    Raises InvalidTransition (not approved; the case is not waiting for the review; ending while a
+    newer version waits), NotPermitted (not the case's practitioner), RuleBroken (no notes; unknown
+    decision; continuing without a later review date, or ending with one).
+    """
+    package = _lock_package(package_id)
+    ensure_can_work_case(by, package.case)
+    if package.status != PackageStatus.APPROVED:
+        raise InvalidTransition(
+            f"Only an approved package is reviewed; this one is {package.get_status_display().lower()}."
+        )
+    if not workflow.waiting_for(process=package.case.process, action="package_reviewed", package=package):
+        due = f" It is due on {package.review_by.day} {package.review_by:%B %Y}." if package.review_by else ""
+        raise InvalidTransition(f"This package's review is not open yet: it opens on its review date.{due}")
+    if decision not in ReviewDecision.values:
+        raise RuleBroken(f"Unknown decision “{decision}”: continue or end.", field="decision")
+    notes = (notes or "").strip()
+    if not notes:
+        raise RuleBroken("Say what the review found.", field="notes")
+    reviewed_on = reviewed_on or timezone.localdate()
+    was_due_on = package.review_by
+    if decision == ReviewDecision.CONTINUE:
+        earliest = max(filter(None, [was_due_on, reviewed_on]))
+        if next_review_by is None or next_review_by <= earliest:
+            raise RuleBroken(
+                f"To continue the package, set its next review date after {earliest.day} {earliest:%B %Y}.",
+                field="next_review_by",
+            )
+    elif next_review_by is not None:
+        raise RuleBroken("A package that ends has no next review date.", field="next_review_by")
+    review = PackageReview.objects.create(
+        package=package,
+        reviewed_on=reviewed_on,
+        by=by,
+        decision=decision,
+        notes=notes,
+        was_due_on=was_due_on,
+        next_review_by=next_review_by,
+    )
+    if decision == ReviewDecision.CONTINUE:
+        package.review_by = next_review_by
+        package.save(update_fields=["review_by"])
+    record_event(
+        obj=package,
+        action="package_reviewed",
+        by=by,
+        case_id=package.case_id,
+        reason=notes,
+        changes={
+            "decision": decision,
+            "review_by": [
+                was_due_on.isoformat() if was_due_on else None,
+                next_review_by.isoformat() if next_review_by else None,
+            ],
+        },
+    )
+    if decision == ReviewDecision.END:
+        package_end(package_id=package.pk, by=by, reason=f"Ended at its review: {notes}")
+    workflow.advance(process=package.case.process, action="package_reviewed", by=by, package=package)
+    return review
 
 
 @transaction.atomic

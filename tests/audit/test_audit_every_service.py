@@ -542,6 +542,50 @@ def _package_revise(world):
     ), world.u.prac_east
 
 
+def _package_update(world):
+    case, grandmother, plan = scenario.plan_accepted(world)
+    package = package_services.package_create(
+        case_id=case.pk,
+        by=world.u.prac_east,
+        plan_id=plan.pk,
+        justification="Sofa bed",
+        other_funding_checked=True,
+        agreement_signed_on=None,
+        review_by=plan.review_by,
+        items=_items(grandmother, plan),
+    )
+    return lambda: package_services.package_update(
+        package_id=package.pk,
+        by=world.u.prac_east,
+        agreement_signed_on=_today(),
+        items=_items(grandmother, plan, amount="250.00"),
+    ), world.u.prac_east
+
+
+def _package_resubmit(world):
+    package = scenario.package_submitted(world)
+    package_services.package_return(package_id=package.pk, by=world.u.tm_east, reason="Get a quote")
+    return lambda: package_services.package_submit(package_id=package.pk, by=world.u.prac_east), world.u.prac_east
+
+
+def _package_withdraw_returned(world):
+    package = scenario.package_submitted(world)
+    package_services.package_return(package_id=package.pk, by=world.u.tm_east, reason="Get a quote")
+    return lambda: package_services.package_withdraw(package_id=package.pk, by=world.u.prac_east), world.u.prac_east
+
+
+def _package_review(world, decision="continue"):
+    package = scenario.package_approved(world, amount=Decimal("25.00"), frequency="weekly", instalments=2)
+    fire_timers_on(package.review_by)
+    return lambda: package_services.package_review(
+        package_id=package.pk,
+        by=world.u.prac_east,
+        decision=decision,
+        notes="Reviewed with the family",
+        next_review_by=package.review_by + datetime.timedelta(days=28) if decision == "continue" else None,
+    ), world.u.prac_east
+
+
 def _bank_account_set(world):
     package = scenario.package_approved(world)
     payee = package.items.first().payee
@@ -943,7 +987,22 @@ ROWS: dict[str, Row] = {
     ),
     "fgdm.services.reviews_escalate_overdue": Row(_reviews_escalate_overdue, ["review_escalated"]),
     "network_packages.services.package_create": Row(_package_create, ["package_drafted"]),
-    "network_packages.services.package_submit": Row(_package_submit, ["package_submitted"]),
+    "network_packages.services.package_submit": Row(
+        _package_submit, ["package_submitted"], variants={"returned": (_package_resubmit, ["package_submitted"])}
+    ),
+    "network_packages.services.package_update": Row(_package_update, ["package_updated"]),
+    "network_packages.services.package_review": Row(
+        _package_review,
+        ["package_reviewed"],
+        variants={
+            "end": (
+                lambda world: _package_review(world, decision="end"),
+                ["package_reviewed", "package_ended", "payment_cancelled", "payment_cancelled"],
+            )
+        },
+        why_several="a review that ends the package records the review, the package's end (package_end) and "
+        "the cancelling of each payment not yet gone to the bank (here two)",
+    ),
     "network_packages.services.package_approve": Row(
         _package_approve,
         ["package_approved", "payments_scheduled"],
@@ -951,7 +1010,11 @@ ROWS: dict[str, Row] = {
         variants={"escalate": (_package_escalate, ["package_escalated"])},
     ),
     "network_packages.services.package_return": Row(_package_return, ["package_returned"]),
-    "network_packages.services.package_withdraw": Row(_package_withdraw, ["package_withdrawn"]),
+    "network_packages.services.package_withdraw": Row(
+        _package_withdraw,
+        ["package_withdrawn"],
+        variants={"returned": (_package_withdraw_returned, ["package_withdrawn"])},
+    ),
     "network_packages.services.package_revise": Row(_package_revise, ["package_revised"]),
     "network_packages.services.package_end": Row(
         _package_end,

@@ -238,7 +238,7 @@ class TestApprovalAboveTheLimit:
         home = ok(client, reverse("process:home")).content.decode()
         assert reverse("network_packages:package_detail", args=[package.pk]) in home
         page = ok(client, reverse("network_packages:package_detail", args=[package.pk])).content.decode()
-        assert "Get a quote." in page and "Submit for approval" in page
+        assert "Get a quote." in page and "Submit it again" in page
         post(client, reverse("network_packages:package_submit", args=[package.pk]))
         package.refresh_from_db()
         assert package.status == "submitted"

@@ -308,13 +308,11 @@ def second_package_body(package) -> dict:
 
 @pytest.mark.django_db
 class TestOnePackageOpenPerCase:
-    # The case page offers "Draft a support package" only while no package of the case is draft,
-    # submitted, returned or approved (fgdm/views.py, can_draft_package); an approved one is changed
-    # as a new version (/packages/{id}/change/), not drafted alongside.
-    @pytest.mark.parametrize(
-        "status",
-        [PackageStatus.DRAFT, PackageStatus.SUBMITTED, PackageStatus.RETURNED, PackageStatus.APPROVED],
-    )
+    # The case page offers "Draft a support package" only while no package of the case is a draft or
+    # approved (network_packages.selectors.package_can_be_drafted, the service's own check); an
+    # approved one is changed as a new version (/packages/{id}/change/), not drafted alongside. A
+    # package in approval (submitted or returned) does not stop a draft: only its submission waits.
+    @pytest.mark.parametrize("status", [PackageStatus.DRAFT, PackageStatus.APPROVED])
     def test_api_refuses_a_second_package_while_one_is_open(self, world, api, client, status):
         package = open_package(world, status)
         case = package.case
@@ -340,3 +338,23 @@ class TestOnePackageOpenPerCase:
                 ),
                 201,
             )
+
+    @pytest.mark.parametrize("status", [PackageStatus.SUBMITTED, PackageStatus.RETURNED])
+    def test_a_second_package_is_drafted_while_one_is_in_approval_and_its_submission_waits(
+        self, world, api, client, status
+    ):
+        package = open_package(world, status)
+        case = package.case
+        client.force_login(world.u.prac_east)
+        page = client.get(reverse("fgdm:case_detail", args=[case.pk])).content.decode()
+        assert "Draft a support package" in page  # the page offers what the service accepts
+        second = ok(
+            api.as_user(world.u.prac_east).post(
+                f"/api/v1/cases/{case.pk}/packages/", second_package_body(package), format="json"
+            ),
+            201,
+        )
+        before = counts()
+        response = api.as_user(world.u.prac_east).post(f"/api/v1/packages/{second['id']}/submit/")
+        assert response.status_code == 409 and "Version 1" in response.json()["detail"]
+        assert counts() == before
