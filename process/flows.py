@@ -26,6 +26,7 @@ from viewflow.workflow.status import STATUS
 
 from fgdm.constants import CaseStatus, MeetingModel, MeetingStatus, PlanStatus
 from fgdm.models import CaseProcess
+from network_packages import selectors as package_selectors
 from network_packages import services as package_services
 from network_packages.constants import ApprovalTier, PackageStatus
 from payments import services as payment_services
@@ -70,8 +71,17 @@ def _package_in_approval(activation):
     return _case(activation).packages.filter(submitted_at__isnull=False).order_by("-submitted_at", "-id").first()
 
 
-def _approved_package(activation):
-    return _case(activation).packages.filter(status=PackageStatus.APPROVED).order_by("-version").first()
+def _package_due_for_review(case):
+    """The case's approved package whose review is due first: a case can have more than one."""
+    return package_selectors.package_due_for_review(case=case)
+
+
+def package_review_moment(case) -> datetime.datetime | None:
+    """When the package review path's timer fires: 09:00 on the first review date due."""
+    package = _package_due_for_review(case)
+    if package is None:
+        return None
+    return timezone.make_aware(datetime.datetime.combine(package.review_by, datetime.time(9, 0)))
 
 
 def _escalated_to(tier):
@@ -456,14 +466,12 @@ class CaseFlow(flow.Flow):
         return timezone.make_aware(datetime.datetime.combine(review_on, datetime.time(9, 0)))
 
     def package_review_at(self, activation):
-        """The approved package's review date, 09:00"""
-        package = _approved_package(activation)
-        review_on = package.review_by if package and package.review_by else timezone.localdate()
-        return timezone.make_aware(datetime.datetime.combine(review_on, datetime.time(9, 0)))
+        """The first review date of the case's approved packages, 09:00"""
+        return package_review_moment(_case(activation)) or timezone.now()
 
     def package_continues(self, activation):
-        """The package is still approved, with a later review date"""
-        return _approved_package(activation) is not None
+        """An approved package has a later review date"""
+        return _package_due_for_review(_case(activation)) is not None
 
     def close_now(self, activation):
         """Whatever the case was doing stops: its packages end (payments not yet batched are

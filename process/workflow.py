@@ -10,11 +10,12 @@ import datetime
 
 from viewflow.workflow import flow
 from viewflow.workflow.models import Task
+from viewflow.workflow.status import STATUS
 
 from core.exceptions import InvalidTransition
 from core.workflow import OPEN_STATUSES, complete_task, fire_event, open_task
 from payments import services as payment_services
-from process.flows import ALSO_COMPLETES, STEPS, CaseFlow, cancel_open_tasks
+from process.flows import ALSO_COMPLETES, STEPS, CaseFlow, cancel_open_tasks, package_review_moment
 
 
 def _nodes(action: str, details: dict) -> tuple:
@@ -50,10 +51,23 @@ def _package_ended(*, by, package, last_due_on: datetime.date | None, reason: st
     )
     if cancelled:
         _authorising_done(package=package, by=by)
-    process = package.case.process
-    if process is not None:  # an ended package has no review of its own to wait for
-        with process.flow_class.lock(process.pk):
+    _package_reviews_follow(package.case)
+
+
+def _package_reviews_follow(case) -> None:
+    """An ended package has no review of its own to wait for: the package review path's timer
+    moves to the next approved package's review date, or stops when none is left."""
+    process = case.process
+    if process is None:
+        return
+    with process.flow_class.lock(process.pk):
+        moment = package_review_moment(case)
+        if moment is None:
             cancel_open_tasks(process, nodes=[CaseFlow.package_review_due])
+        else:
+            process.task_set.filter(flow_task=CaseFlow.package_review_due, status=STATUS.SCHEDULED).update(
+                scheduled=moment
+            )
 
 
 def _package_paused(*, by, package, pause_from: datetime.date, pause_to: datetime.date, reason: str) -> None:
