@@ -18,6 +18,7 @@ from network_packages.services.packages import (  # noqa: F401
     package_pause,
     package_revise,
     package_withdraw,
+    packages_close_with_case,
 )
 from network_packages.services.suppliers import (  # noqa: F401
     SUPPLIER_FIELDS,

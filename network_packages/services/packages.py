@@ -10,11 +10,12 @@ from django.utils import timezone
 from audit.services import record_event
 from core import workflow
 from core.exceptions import InvalidTransition, RuleBroken, ensure_transition
-from fgdm.constants import CaseStatus, MeetingStatus, PlanStatus
+from fgdm.constants import ENDED_STATUSES, MeetingStatus, PlanStatus
 from fgdm.models import Case, FamilyPlan
 from fgdm.permissions import ensure_can_work_case
 from network_packages.constants import (
     EDITABLE_STATUSES,
+    OPEN_STATUSES,
     PACKAGE_TRANSITIONS,
     Category,
     Frequency,
@@ -22,6 +23,9 @@ from network_packages.constants import (
 )
 from network_packages.models import PENNY, PackageItem, Supplier, SupportPackage
 from network_packages.selectors import open_package_of
+
+# What closing a case withdraws (not yet approved) or ends (approved).
+CLOSE_WITH_CASE = OPEN_STATUSES
 
 
 @dataclass(frozen=True)
@@ -123,7 +127,7 @@ def package_create(
     """
     case = Case.objects.select_for_update().get(pk=case_id)
     ensure_can_work_case(by, case)
-    if case.status == CaseStatus.CLOSED:
+    if case.status in ENDED_STATUSES:
         raise RuleBroken("The case is closed.")
     open_package = open_package_of(case=case)
     if open_package is not None:
@@ -271,6 +275,15 @@ def package_withdraw(*, package_id: int, by, reason: str = "") -> SupportPackage
     package = _lock_package(package_id)
     ensure_can_work_case(by, package.case)
     previous = package.status
+    _withdraw(package, by=by, reason=reason)
+    if previous == PackageStatus.SUBMITTED:
+        workflow.advance(process=package.case.process, action="package_withdrawn", by=by, tier=package.current_tier)
+    return package
+
+
+def _withdraw(package: SupportPackage, *, by, reason: str) -> None:
+    """Withdraw a locked package that has not been approved: one `package_withdrawn` event."""
+    previous = package.status
     ensure_transition(previous, PackageStatus.WITHDRAWN, PACKAGE_TRANSITIONS, label="package")
     package.status = PackageStatus.WITHDRAWN
     package.save(update_fields=["status"])
@@ -283,9 +296,6 @@ def package_withdraw(*, package_id: int, by, reason: str = "") -> SupportPackage
         to_state=package.status,
         reason=reason,
     )
-    if previous == PackageStatus.SUBMITTED:
-        workflow.advance(process=package.case.process, action="package_withdrawn", by=by, tier=package.current_tier)
-    return package
 
 
 def _ensure_no_newer_version(package: SupportPackage) -> None:
@@ -309,6 +319,12 @@ def package_end(*, package_id: int, by, reason: str, last_due_on: datetime.date 
     """
     package = _lock_package(package_id)
     ensure_can_work_case(by, package.case)
+    return _end(package, by=by, reason=reason, last_due_on=last_due_on)
+
+
+def _end(package: SupportPackage, *, by, reason: str, last_due_on: datetime.date | None = None) -> SupportPackage:
+    """End a locked, approved package: one `package_ended` event, and the process cancels its
+    payments that have not gone to the bank (due after `last_due_on`, if given)."""
     ensure_transition(package.status, PackageStatus.ENDED, PACKAGE_TRANSITIONS, label="package")
     if not reason.strip():
         raise RuleBroken("Say why the package ends.", field="reason")
@@ -379,6 +395,44 @@ def package_pause(
         reason=reason.strip(),
     )
     return package
+
+
+@transaction.atomic
+def packages_close_with_case(*, case: Case, by, reason: str) -> list[SupportPackage]:
+    """The case closed (or its referral was declined): withdraw its packages not yet approved
+    (drafts, submitted and returned ones) and end its approved ones, as `package_end` does — their
+    payments that have not gone to the bank are cancelled; batched and paid ones are never touched.
+    Each package changed leaves its own event. Called by the case flow's close step, which has the
+    case's open tasks (approvals included) cancelled itself: withdrawing here tells the flow nothing.
+    Returns the packages changed (none the second time).
+
+    Raises InvalidTransition (the case is not closed or declined).
+    """
+    case = Case.objects.select_for_update(of=("self",)).select_related("process", "team").get(pk=case.pk)
+    if case.status not in ENDED_STATUSES:
+        raise InvalidTransition(
+            f"The case is {case.get_status_display().lower()}: its packages close with it only once it is closed."
+        )
+    why = f"The case closed: {reason.strip()}" if (reason or "").strip() else "The case closed."
+    packages = list(
+        SupportPackage.objects.select_for_update(of=("self",))
+        .filter(case=case, status__in=CLOSE_WITH_CASE)
+        .order_by("version", "id")
+    )
+    changed = []
+    # Those not yet approved first: an approved version ends only once no newer one waits for approval.
+    for package in packages:
+        if package.status == PackageStatus.APPROVED:
+            continue
+        package.case = case
+        _withdraw(package, by=by, reason=why)
+        changed.append(package)
+    for package in packages:
+        if package.status != PackageStatus.APPROVED:
+            continue
+        package.case = case
+        changed.append(_end(package, by=by, reason=why))
+    return changed
 
 
 def package_is_editable(package: SupportPackage) -> bool:
