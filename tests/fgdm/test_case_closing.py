@@ -615,3 +615,24 @@ class TestPages:
         new = Case.objects.get(previous_case=old)
         assert f'href="/cases/{old.pk}/"' in page_ok(client, f"/cases/{new.pk}/").content.decode()
         assert f'href="/cases/{new.pk}/"' in page_ok(client, f"/cases/{old.pk}/").content.decode()
+
+
+class TestRetention:
+    def test_a_declined_referral_is_kept_as_a_closed_case_and_its_reason_removed_with_the_rest(self, world):
+        from django.core.management import call_command
+
+        case = case_services.case_create(
+            by=world.u.prac_east,
+            family_name="Hardy",
+            locality=world.east,
+            stage="family_help",
+            referral_reason="Mum in hospital",
+            children=[case_services.ChildInput("Lily", "Hardy", scenario.BORN_LONG_AGO)],
+        )
+        case_services.case_decline(case_id=case.pk, by=world.u.tm_east, reason="The Hardys moved to Leeds.")
+        [declined] = events(case, "referral_declined")
+        assert declined.changes == {"retention_class": "children_in_need", "destroy_after": "2020-06-01"}
+        call_command("apply_retention", stdout=open("/dev/null", "w"))
+        case.refresh_from_db()
+        assert (case.family_name, case.close_note, case.status) == ("Removed", "Removed", "declined")
+        assert events(case, "retention_applied")
