@@ -6,6 +6,7 @@ from textwrap import wrap
 from django.template.loader import render_to_string
 from viewflow.workflow import chart
 from viewflow.workflow.models import Task
+from viewflow.workflow.nodes import MessageCatch, Split
 from viewflow.workflow.status import STATUS
 
 MAP_PAD = 60  # room around the drawing for the labels above events and gateways
@@ -75,6 +76,10 @@ def flow_map(*, flow_class, process_id, title: str, closed: bool) -> dict:
     cells, done, current = [], [], []
     for cell in layout["cells"]:
         seen = statuses.get(cell["name"], set())
+        if isinstance(
+            cell["node"], (MessageCatch, Split)
+        ):  # always armed while the case is open: not a place it stands
+            seen = seen - CURRENT_STATUSES
         state = (
             "current"
             if seen & CURRENT_STATUSES

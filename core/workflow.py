@@ -89,11 +89,12 @@ def flow_class():
 
 
 def open_tasks(*, process_id) -> list[Task]:
-    """The process's open tasks, oldest first, with their owners."""
+    """The process's open tasks for people, oldest first, with their owners (not the events it
+    waits for, such as a submission or a closing)."""
     if process_id is None:
         return []
     return list(
-        Task.objects.filter(process_id=process_id, status__in=OPEN_STATUSES)
+        Task.objects.filter(process_id=process_id, status__in=OPEN_STATUSES, flow_task_type="HUMAN")
         .select_related("owner", "process")
         .order_by("id")
     )
@@ -128,6 +129,24 @@ def complete_task(*, process, node, by, required: bool = True, label: str = "") 
             task.owner = by  # the person who did the work is the one on record
         if task.status == STATUS.ASSIGNED:
             activation.start(None)
+        activation.execute()
+    return task
+
+
+def fire_event(*, process, node, by, required: bool = True) -> Task | None:
+    """Deliver the event the process waits for at `node` (a message catch) on behalf of `by`.
+
+    Raises InvalidTransition if the process does not wait for it and `required` is set.
+    """
+    with process.flow_class.lock(process.pk):
+        task = open_task(process=process, node=node)
+        if task is None:
+            if required:
+                raise InvalidTransition(f"The case is not waiting for “{node.name.replace('_', ' ')}”.")
+            return None
+        activation = node.activation_class(task)
+        activation.run(None)
+        task.owner = by  # the person whose step delivered the event is the one on record
         activation.execute()
     return task
 

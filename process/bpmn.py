@@ -20,7 +20,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from viewflow.workflow import chart
-from viewflow.workflow.nodes import If, Switch
+from viewflow.workflow.nodes import If, MessageCatch, SplitFirst, Switch
 
 MODEL = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
@@ -97,14 +97,17 @@ def build_map(flow_class) -> _Map:
     nodes = {}
     for node in flow_nodes:
         content = None
-        if node.bpmn_element == "startEvent":
+        element = node.bpmn_element
+        if element == "startEvent" or isinstance(node, MessageCatch):
             content = _message_content
-        elif node.bpmn_element == "intermediateCatchEvent" and hasattr(node, "_delay"):
+        elif element == "intermediateCatchEvent" and hasattr(node, "_delay"):
             content = _timer_content(node)
+        elif isinstance(node, SplitFirst):  # the first event to arrive wins: an event-based gateway
+            element = "eventBasedGateway"
         nodes[node] = _Node(
             name=node.name,
             title=str(node.task_title or node.name.replace("_", " ").capitalize()),
-            element=node.bpmn_element,
+            element=element,
             shape=node.shape,
             node_id=f"id_node_{node.name}",
             content=content,

@@ -2,21 +2,36 @@
 
 Every human step is completed by a domain service (fgdm, network_packages, payments services),
 which says what happened through the workflow port (core.workflow.advance); `STEPS` below maps
-each of those actions to the node it completes. The gateways read real columns of the case, its
-meetings, plans and packages — never process JSON. Node names appear here and nowhere else.
+each of those actions to the node it completes, or to the event it fires. The gateways read real
+columns of the case, its meetings, plans and packages — never process JSON. Node names appear
+here and nowhere else.
+
+Three paths run side by side while a case is open:
+- the casework itself: allocation, the family's meeting, its plan, reviews;
+- a support package's approval, payments and own reviews — a package or a change to one can be
+  submitted whenever the case is open, so this path waits for a submission and comes back to
+  waiting after each decision;
+- closing: the case can be closed at any step, which cancels whatever is open on the other two.
+A closed case waits for the reopening period; a manager can reopen it until then.
 """
 
 import datetime
 
+from django.conf import settings
 from django.shortcuts import redirect
 from django.utils import timezone
 from viewflow import this
 from viewflow.workflow import flow, lock
+from viewflow.workflow.status import STATUS
 
-from fgdm.constants import MeetingModel, PlanStatus
+from fgdm.constants import CaseStatus, MeetingModel, MeetingStatus, PlanStatus
 from fgdm.models import CaseProcess
+from network_packages import services as package_services
 from network_packages.constants import ApprovalTier, PackageStatus
 from payments import services as payment_services
+
+# A task in one of these states is still waiting for something (a timer is SCHEDULED).
+_WAITING = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED, STATUS.SCHEDULED]
 
 
 def task_page(request, **kwargs):
@@ -24,24 +39,44 @@ def task_page(request, **kwargs):
     return redirect("process:home")
 
 
+def _case(activation):
+    return activation.process.case
+
+
 def _lead(activation):
-    return activation.process.case.lead_practitioner
+    return _case(activation).lead_practitioner
+
+
+def _newest_meeting(activation):
+    return _case(activation).meetings.order_by("-id").first()
 
 
 def _meeting_runner(activation):
-    meeting = activation.process.case.meetings.order_by("-id").first()
+    meeting = _newest_meeting(activation)
     if meeting and meeting.model == MeetingModel.FGC:
         return meeting.coordinator
-    return activation.process.case.lead_practitioner
+    return _lead(activation)
 
 
-def _latest_package(activation):
-    return activation.process.case.packages.order_by("-id").first()
+def _newest_plan(activation):
+    return _case(activation).plans.order_by("-version").first()
+
+
+def _package_in_approval(activation):
+    """The package submitted most recently: the one the approval path is deciding on.
+
+    Never simply the newest package: a draft prepared while another waits for approval must not
+    stand in for the package that was decided."""
+    return _case(activation).packages.filter(submitted_at__isnull=False).order_by("-submitted_at", "-id").first()
+
+
+def _approved_package(activation):
+    return _case(activation).packages.filter(status=PackageStatus.APPROVED).order_by("-version").first()
 
 
 def _escalated_to(tier):
     def condition(activation):
-        package = _latest_package(activation)
+        package = _package_in_approval(activation)
         return package is not None and package.status == PackageStatus.SUBMITTED and package.current_tier == tier
 
     condition.__doc__ = f"The package is above the approver's limit and goes to the {ApprovalTier(tier).label.lower()}"
@@ -51,12 +86,65 @@ def _escalated_to(tier):
 
 def _package_is(status):
     def condition(activation):
-        package = _latest_package(activation)
+        package = _package_in_approval(activation)
         return package is not None and package.status == status
 
     condition.__doc__ = f"The package is {PackageStatus(status).label.lower()}"
     condition.label = PackageStatus(status).label.lower()
     return condition
+
+
+def _newest_meeting_is(*statuses):
+    def condition(activation):
+        meeting = _newest_meeting(activation)
+        return meeting is not None and meeting.status in statuses
+
+    names = " or ".join(MeetingStatus(s).label.lower() for s in statuses)
+    condition.__doc__ = f"The newest meeting is {names}"
+    condition.label = names
+    return condition
+
+
+def _meeting_to_hold(activation):
+    """A new meeting is arranged (reconvened, or a review meeting)"""
+    meeting = _newest_meeting(activation)
+    return meeting is not None and meeting.status in (MeetingStatus.SCHEDULED, MeetingStatus.PREPARED)
+
+
+_meeting_to_hold.label = "meeting arranged"
+
+
+def _plan_accepted(activation):
+    """The practitioner accepted the family's plan"""
+    plan = _newest_plan(activation)
+    return plan is not None and plan.status == PlanStatus.ACCEPTED
+
+
+_plan_accepted.label = "accepted"
+
+
+def _case_closed(activation):
+    """The review closed the case"""
+    return _case(activation).closed_on is not None
+
+
+_case_closed.label = "closed"
+
+
+def _has_lead(activation):
+    """A reopened case with a lead practitioner and no plan in place"""
+    return _lead(activation) is not None
+
+
+_has_lead.label = "reopened before a plan"
+
+
+def _reopened_with_plan(activation):
+    """A reopened case with a plan in place"""
+    return _lead(activation) is not None and _plan_accepted(activation)
+
+
+_reopened_with_plan.label = "reopened with a plan"
 
 
 class CaseFlow(flow.Flow):
@@ -69,13 +157,38 @@ class CaseFlow(flow.Flow):
     process_class = CaseProcess
     lock_impl = lock.select_for_update_lock
 
-    start = flow.StartHandle(this.start_case).Annotation(title="Referral received").Next(this.allocate)
+    start = flow.StartHandle(this.start_case).Annotation(title="Referral received").Next(this.case_open)
+
+    case_open = (
+        flow.Split()
+        .Annotation(title="The case is open")
+        .Next(this.resume_at)
+        .Next(this.package_submitted)
+        .Next(this.close_request)
+    )
+
+    resume_at = (
+        flow.Switch()
+        .Annotation(title="A new referral, or a reopened case?")
+        .Case(this.review, _reopened_with_plan)
+        .Case(this.map_network, _has_lead)
+        .Default(this.allocate)
+    )
+
+    # -- the casework ---------------------------------------------------------------------
 
     allocate = (
         flow.View(task_page)
-        .Annotation(title="Screen and allocate a lead practitioner")
+        .Annotation(title="Screen the referral: allocate a lead practitioner or decline it")
         .Permission("fgdm.allocate_case")
-        .Next(this.map_network)
+        .Next(this.referral_decision)
+    )
+
+    referral_decision = (
+        flow.If(this.referral_declined)
+        .Annotation(title="Referral declined?")
+        .Then(this.close_case)
+        .Else(this.map_network)
     )
 
     map_network = (
@@ -98,27 +211,39 @@ class CaseFlow(flow.Flow):
         .Annotation(title="Coordinator prepares each network member")
         .Permission("fgdm.coordinate_conference")
         .Assign(_meeting_runner)
-        .Next(this.hold_meeting)
+        .Next(this.meeting_outcome)
     )
 
     hold_meeting = (
         flow.View(task_page)
-        .Annotation(title="Hold the meeting and record the family's plan")
+        .Annotation(title="Hold the meeting and record the family's plan (or reschedule or cancel it)")
         .Permission("fgdm.work_case")
         .Assign(_meeting_runner)
-        .Next(this.accept_plan)
+        .Next(this.meeting_outcome)
+    )
+
+    meeting_outcome = (
+        flow.Switch()
+        .Annotation(title="Meeting held, cancelled or still to hold?")
+        .Case(this.accept_plan, _newest_meeting_is(MeetingStatus.HELD))
+        .Case(this.map_network, _newest_meeting_is(MeetingStatus.CANCELLED))
+        .Default(this.hold_meeting)
     )
 
     accept_plan = (
         flow.View(task_page)
-        .Annotation(title="Accept the family's plan or return it with reasons")
+        .Annotation(title="Accept the family's plan, return it with reasons, or reconvene the meeting")
         .Permission("fgdm.work_case")
         .Assign(_lead)
         .Next(this.plan_decision)
     )
 
     plan_decision = (
-        flow.If(this.plan_accepted).Annotation(title="Plan accepted?").Then(this.support_needed).Else(this.revise_plan)
+        flow.Switch()
+        .Annotation(title="Plan accepted, returned, or the meeting reconvened?")
+        .Case(this.support_needed, _plan_accepted)
+        .Case(this.meeting_model, _meeting_to_hold)
+        .Default(this.revise_plan)
     )
 
     revise_plan = (
@@ -130,8 +255,8 @@ class CaseFlow(flow.Flow):
     )
 
     support_needed = (
-        flow.If(this.needs_support)
-        .Annotation(title="Is support needed?")
+        flow.If(this.needs_new_support)
+        .Annotation(title="Is new support needed?")
         .Then(this.draft_package)
         .Else(this.wait_for_review)
     )
@@ -141,6 +266,32 @@ class CaseFlow(flow.Flow):
         .Annotation(title="Draft and submit the support package")
         .Permission("fgdm.work_case")
         .Assign(_lead)
+        .Next(this.wait_for_review)
+    )
+
+    wait_for_review = flow.Timer(this.review_due).Annotation(title="Wait for the review date").Next(this.review)
+
+    review = (
+        flow.View(task_page)
+        .Annotation(title="Review the plan with the family")
+        .Permission("fgdm.work_case")
+        .Assign(_lead)
+        .Next(this.review_decision)
+    )
+
+    review_decision = (
+        flow.Switch()
+        .Annotation(title="Close, meet again or revise the plan?")
+        .Case(this.close_case, _case_closed)
+        .Case(this.meeting_model, _meeting_to_hold)
+        .Default(this.revise_plan)
+    )
+
+    # -- support packages: submitted whenever the case is open ----------------------------
+
+    package_submitted = (
+        flow.MessageCatch()
+        .Annotation(title="A support package, or a change to one, is submitted")
         .Next(this.approve_team_manager)
     )
 
@@ -153,12 +304,12 @@ class CaseFlow(flow.Flow):
 
     approval_decision = (
         flow.Switch()
-        .Annotation(title="Approved, returned or above the approver's limit?")
+        .Annotation(title="Approved, returned, withdrawn or above the approver's limit?")
         .Case(this.schedule_payments, _package_is(PackageStatus.APPROVED))
-        .Case(this.draft_package, _package_is(PackageStatus.RETURNED))
+        .Case(this.rework_package, _package_is(PackageStatus.RETURNED))
         .Case(this.approve_service_manager, _escalated_to(ApprovalTier.SERVICE_MANAGER))
         .Case(this.approve_head_of_service, _escalated_to(ApprovalTier.HEAD_OF_SERVICE))
-        .Default(this.wait_for_review)
+        .Default(this.package_submitted)
     )
 
     approve_service_manager = (
@@ -175,31 +326,90 @@ class CaseFlow(flow.Flow):
         .Next(this.approval_decision)
     )
 
+    rework_package = (
+        flow.View(task_page)
+        .Annotation(title="Edit the returned package and submit it again, or withdraw it")
+        .Permission("fgdm.work_case")
+        .Assign(_lead)
+        .Next(this.rework_decision)
+    )
+
+    rework_decision = (
+        flow.If(this.package_resubmitted)
+        .Annotation(title="Submitted again?")
+        .Then(this.approve_team_manager)
+        .Else(this.package_submitted)
+    )
+
     schedule_payments = (
         flow.Function(this.create_payments)
-        .Annotation(title="Schedule one payment per instalment")
+        .Annotation(title="Schedule one payment per instalment (ending the version it replaces)")
+        .Next(this.after_approval)
+    )
+
+    after_approval = (
+        flow.Split()
+        .Annotation(title="Package approved")
         .Next(this.authorise_payments)
+        .Next(this.package_review_due)
+        .Next(this.package_submitted)
     )
 
     authorise_payments = (
         flow.View(task_page)
         .Annotation(title="Finance verifies bank details and authorises payments")
         .Permission("payments.authorise_payment")
-        .Next(this.wait_for_review)
+        .Next(this.payments_authorised)
     )
 
-    wait_for_review = flow.Timer(this.review_due).Annotation(title="Wait for the review date").Next(this.review)
+    payments_authorised = flow.End().Annotation(title="Payments authorised")
 
-    review = (
+    package_review_due = (
+        flow.Timer(this.package_review_at)
+        .Annotation(title="Wait for the package's review date")
+        .Next(this.review_package)
+    )
+
+    review_package = (
         flow.View(task_page)
-        .Annotation(title="Review the plan with the family")
+        .Annotation(title="Review the support package: continue it to a new date, or end it")
         .Permission("fgdm.work_case")
         .Assign(_lead)
-        .Next(this.review_decision)
+        .Next(this.package_review_next)
     )
 
-    review_decision = (
-        flow.If(this.case_closing).Annotation(title="Close the case?").Then(this.end).Else(this.revise_plan)
+    package_review_next = (
+        flow.If(this.package_continues)
+        .Annotation(title="Package continues?")
+        .Then(this.package_review_due)
+        .Else(this.package_reviewed)
+    )
+
+    package_reviewed = flow.End().Annotation(title="Package ended at its review")
+
+    # -- closing, at any step, and reopening ----------------------------------------------
+
+    close_request = (
+        flow.MessageCatch().Annotation(title="Closed early by the lead practitioner or a manager").Next(this.close_case)
+    )
+
+    close_case = (
+        flow.Function(this.close_now)
+        .Annotation(title="End the case's packages and cancel its open tasks")
+        .Next(this.reopen_window)
+    )
+
+    reopen_window = (
+        flow.SplitFirst()
+        .Annotation(title="Reopened within the period?")
+        .Next(this.reopen_request)
+        .Next(this.reopen_period_ends)
+    )
+
+    reopen_request = flow.MessageCatch().Annotation(title="Reopened by a manager").Next(this.case_open)
+
+    reopen_period_ends = (
+        flow.Timer(this.reopen_deadline).Annotation(title="The period for reopening ends").Next(this.end)
     )
 
     end = flow.End().Annotation(title="Case closed with an outcome")
@@ -212,35 +422,73 @@ class CaseFlow(flow.Flow):
         case.save(update_fields=["process"])
         return activation.process
 
+    def referral_declined(self, activation):
+        """The team manager declined the referral"""
+        return _case(activation).status == CaseStatus.DECLINED
+
     def is_conference(self, activation):
         """The family's meeting is a Family Group Conference"""
-        meeting = activation.process.case.meetings.order_by("-id").first()
+        meeting = _newest_meeting(activation)
         return meeting is not None and meeting.model == MeetingModel.FGC
 
-    def plan_accepted(self, activation):
-        """The practitioner accepted the family's plan"""
-        plan = activation.process.case.plans.order_by("-version").first()
-        return plan is not None and plan.status == PlanStatus.ACCEPTED
+    def needs_new_support(self, activation):
+        """The plan needs support and no package is approved or on its way"""
+        case = _case(activation)
+        on_its_way = (PackageStatus.SUBMITTED, PackageStatus.APPROVED, PackageStatus.RETURNED)
+        return bool(case.support_needed) and not case.packages.filter(status__in=on_its_way).exists()
 
-    def needs_support(self, activation):
-        """The plan needs a support package"""
-        return bool(activation.process.case.support_needed)
+    def package_resubmitted(self, activation):
+        """The returned package was submitted again"""
+        package = _package_in_approval(activation)
+        return package is not None and package.status == PackageStatus.SUBMITTED
 
     def create_payments(self, activation):
-        package = _latest_package(activation)
+        package = _package_in_approval(activation)
+        self._cancel_package_reviews(activation)
         if package.previous_id:  # a changed package replaces the one before it
             payment_services.payments_cancel_unpaid(package=package.previous, by=package.decided_by)
         payment_services.payments_schedule(package=package, by=package.decided_by)
 
     def review_due(self, activation):
         """The plan's review date, 09:00"""
-        plan = activation.process.case.plans.order_by("-version").first()
+        plan = _newest_plan(activation)
         review_on = plan.review_by if plan else timezone.localdate() + datetime.timedelta(days=90)
         return timezone.make_aware(datetime.datetime.combine(review_on, datetime.time(9, 0)))
 
-    def case_closing(self, activation):
-        """The review closed the case with an outcome"""
-        return activation.process.case.closed_on is not None
+    def package_review_at(self, activation):
+        """The approved package's review date, 09:00"""
+        package = _approved_package(activation)
+        review_on = package.review_by if package and package.review_by else timezone.localdate()
+        return timezone.make_aware(datetime.datetime.combine(review_on, datetime.time(9, 0)))
+
+    def package_continues(self, activation):
+        """The package is still approved, with a later review date"""
+        return _approved_package(activation) is not None
+
+    def close_now(self, activation):
+        """Whatever the case was doing stops: its packages end (payments not yet batched are
+        cancelled by payments; batched and paid ones are never touched) and its open tasks are
+        cancelled."""
+        case = _case(activation)
+        by = case.closed_by if getattr(case, "closed_by", None) else case.lead_practitioner
+        package_services.packages_close_with_case(case=case, by=by, reason=self._closing_reason(case))
+        cancel_open_tasks(activation.process, keep=activation.task)
+
+    def reopen_deadline(self, activation):
+        """The last day a manager may reopen the case (FGDM_REOPEN_DAYS after it closed)"""
+        closed_on = _case(activation).closed_on or timezone.localdate()
+        last_day = closed_on + datetime.timedelta(days=settings.FGDM_REOPEN_DAYS)
+        return timezone.make_aware(datetime.datetime.combine(last_day + datetime.timedelta(days=1), datetime.time()))
+
+    @staticmethod
+    def _closing_reason(case) -> str:
+        if case.status == CaseStatus.DECLINED:
+            return "the referral was declined"
+        reason = getattr(case, "get_close_reason_display", None)
+        return f"the case was closed: {reason().lower()}" if reason and case.close_reason else "the case was closed"
+
+    def _cancel_package_reviews(self, activation):
+        cancel_open_tasks(activation.process, nodes=[CaseFlow.package_review_due, CaseFlow.review_package])
 
     @classmethod
     def approval_nodes(cls) -> dict:
@@ -252,22 +500,60 @@ class CaseFlow(flow.Flow):
         }
 
 
-# What the domain says happened (core.workflow.advance) and the human task it completes. A test
-# fails when a human task has no action here, or an action names no task of the flow.
+def cancel_open_tasks(process, *, keep=None, nodes=None) -> int:
+    """Cancel the process's waiting tasks (all of them, or those at `nodes`), except `keep`.
+
+    Called under the flow's lock (from a node's handler or a reaction)."""
+    tasks = process.task_set.filter(status__in=_WAITING)
+    if keep is not None:
+        tasks = tasks.exclude(pk=keep.pk)
+    if nodes is not None:
+        tasks = tasks.filter(flow_task__in=nodes)
+    cancelled = 0
+    for task in tasks:
+        activation = task.flow_task.activation_class(task)
+        cancel = getattr(activation, "cancel", None)
+        if cancel is not None and cancel.can_proceed():
+            cancel()
+        else:  # a started human task or gateway: stop it all the same
+            task.status = STATUS.CANCELED
+            task.finished = timezone.now()
+            task.save(update_fields=["status", "finished"])
+        cancelled += 1
+    return cancelled
+
+
+# What the domain says happened (core.workflow.advance) and what it completes: a human task, the
+# task of the tier a decision was made at, the first open one of several tasks, or an event the
+# flow waits for. A test fails when a human task has no action here, or an action names no task
+# or event of the flow.
 _APPROVAL = CaseFlow.approval_nodes()
 STEPS = {
     "case_allocated": CaseFlow.allocate,
+    "referral_declined": CaseFlow.allocate,
     "meeting_arranged": CaseFlow.map_network,
     "network_prepared": CaseFlow.prepare_network,
+    "meeting_rescheduled": CaseFlow.hold_meeting,
+    "meeting_cancelled": (CaseFlow.prepare_network, CaseFlow.hold_meeting),
     "meeting_held": CaseFlow.hold_meeting,
+    "meeting_reconvened": CaseFlow.accept_plan,
     "plan_accepted": CaseFlow.accept_plan,
     "plan_returned": CaseFlow.accept_plan,
     "plan_revised": CaseFlow.revise_plan,
-    "package_submitted": CaseFlow.draft_package,
+    "package_submitted": CaseFlow.package_submitted,
+    "package_resubmitted": CaseFlow.rework_package,
+    "returned_package_withdrawn": CaseFlow.rework_package,
     "package_approved": _APPROVAL,
     "package_endorsed": _APPROVAL,
     "package_returned": _APPROVAL,
     "package_withdrawn": _APPROVAL,
     "payments_authorised": CaseFlow.authorise_payments,
+    "package_reviewed": CaseFlow.review_package,
     "case_reviewed": CaseFlow.review,
+    "review_meeting_arranged": CaseFlow.review,
+    "case_closed": CaseFlow.close_request,
+    "case_reopened": CaseFlow.reopen_request,
 }
+
+# A submission also completes the practitioner's "draft the package" to-do, when it is open.
+ALSO_COMPLETES = {"package_submitted": CaseFlow.draft_package}

@@ -36,6 +36,14 @@ def task_url(task) -> str:
         if package:
             return reverse("network_packages:package_detail", args=[package.pk])
         return reverse("network_packages:package_new", args=[case.pk])
+    if node is CaseFlow.rework_package:
+        package = _latest(p for p in case.packages.all() if p.status == PackageStatus.RETURNED)
+        if package:
+            return reverse("network_packages:package_detail", args=[package.pk])
+    if node is CaseFlow.review_package:
+        package = _latest(p for p in case.packages.all() if p.status == PackageStatus.APPROVED)
+        if package:
+            return reverse("network_packages:package_detail", args=[package.pk])
     if node in CaseFlow.approval_nodes().values():
         packages = list(case.packages.all())
         package = _latest(p for p in packages if p.status == PackageStatus.SUBMITTED) or _latest(packages)

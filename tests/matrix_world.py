@@ -26,7 +26,7 @@ def side(world, *, locality, prac, manager, model):
         package=package.pk,
         member=package.items.first().payee_id,
         payment=package.payments.first().pk,
-        task=Task.objects.get(process__case=referral, status=STATUS.NEW).pk,
+        task=Task.objects.get(process__case=referral, status=STATUS.NEW, flow_task_type="HUMAN").pk,
     )
 
 

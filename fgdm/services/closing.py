@@ -192,13 +192,14 @@ def case_close(*, case_id: int, by, reason: str, note: str = "", outcome: str = 
 
 
 def resume_status(case: Case) -> str:
-    """Where a reopened case's work stands: an accepted plan, a lead practitioner, or a referral
-    waiting for allocation (the flow resumes at the review, the network or the allocation)."""
-    if case.plans.filter(status=PlanStatus.ACCEPTED).exists():
+    """Where a reopened case's work stands, as the flow reads it when it resumes: a lead practitioner
+    and an accepted plan (its newest) — the review; a lead — the network; else the allocation."""
+    if not case.lead_practitioner_id:
+        return CaseStatus.REFERRED
+    newest = case.plans.order_by("-version").first()
+    if newest is not None and newest.status == PlanStatus.ACCEPTED:
         return CaseStatus.PLAN_ACCEPTED
-    if case.lead_practitioner_id:
-        return CaseStatus.ALLOCATED
-    return CaseStatus.REFERRED
+    return CaseStatus.ALLOCATED
 
 
 @transaction.atomic

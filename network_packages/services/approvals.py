@@ -212,5 +212,9 @@ def package_submit(*, package_id: int, by) -> SupportPackage:
         to_state=package.status,
         changes={"total": str(package.total), "tier": package.required_tier},
     )
-    workflow.advance(process=package.case.process, action="package_submitted", by=by)
+    workflow.advance(
+        process=package.case.process,
+        action="package_resubmitted" if previous == PackageStatus.RETURNED else "package_submitted",
+        by=by,
+    )
     return package

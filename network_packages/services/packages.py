@@ -278,6 +278,8 @@ def package_withdraw(*, package_id: int, by, reason: str = "") -> SupportPackage
     _withdraw(package, by=by, reason=reason)
     if previous == PackageStatus.SUBMITTED:
         workflow.advance(process=package.case.process, action="package_withdrawn", by=by, tier=package.current_tier)
+    elif previous == PackageStatus.RETURNED:
+        workflow.advance(process=package.case.process, action="returned_package_withdrawn", by=by)
     return package
 
 
@@ -413,7 +415,8 @@ def packages_close_with_case(*, case: Case, by, reason: str) -> list[SupportPack
         raise InvalidTransition(
             f"The case is {case.get_status_display().lower()}: its packages close with it only once it is closed."
         )
-    why = f"The case closed: {reason.strip()}" if (reason or "").strip() else "The case closed."
+    why = (reason or "").strip() or "the case was closed"
+    why = why[0].upper() + why[1:]
     packages = list(
         SupportPackage.objects.select_for_update(of=("self",))
         .filter(case=case, status__in=CLOSE_WITH_CASE)

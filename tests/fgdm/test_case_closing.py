@@ -271,7 +271,9 @@ class TestPackagesCloseWithCase:
         package, payments = _package_with_payments_in_every_state(world)
         self._closed_without_the_flow(package.case)
         last = DomainEvent.objects.order_by("-id").first().pk
-        changed = package_services.packages_close_with_case(case=package.case, by=world.u.tm_east, reason="Needs met")
+        changed = package_services.packages_close_with_case(
+            case=package.case, by=world.u.tm_east, reason="the case was closed: needs met"
+        )
         assert [p.pk for p in changed] == [package.pk]
         package.refresh_from_db()
         assert package.status == "ended"
@@ -282,7 +284,7 @@ class TestPackagesCloseWithCase:
             ("payment_cancelled", "tm.east"),
             ("payment_cancelled", "tm.east"),
         ]
-        assert written[0].reason == "The case closed: Needs met"
+        assert written[0].reason == "The case was closed: needs met"
         # Once is enough: a second call finds nothing to close.
         assert package_services.packages_close_with_case(case=package.case, by=world.u.tm_east, reason="x") == []
         assert DomainEvent.objects.filter(pk__gt=written[-1].pk).count() == 0

@@ -118,7 +118,7 @@ class TestTaskList:
         assert task | {"id": 0, "created": ""} == {
             "id": 0,
             "name": "allocate",
-            "title": "Screen and allocate a lead practitioner",
+            "title": "Screen the referral: allocate a lead practitioner or decline it",
             "status": "NEW",
             "case": case.pk,
             "case_reference": case.reference,

@@ -16,7 +16,16 @@ NS = {
     "dc": "http://www.omg.org/spec/DD/20100524/DC",
     "di": "http://www.omg.org/spec/DD/20100524/DI",
 }
-FLOW_NODES = ("startEvent", "endEvent", "userTask", "scriptTask", "exclusiveGateway", "intermediateCatchEvent")
+FLOW_NODES = (
+    "startEvent",
+    "endEvent",
+    "userTask",
+    "scriptTask",
+    "exclusiveGateway",
+    "parallelGateway",
+    "eventBasedGateway",
+    "intermediateCatchEvent",
+)
 
 
 def run(*args):
@@ -78,7 +87,25 @@ class TestExportBpmn:
         ):
             assert f"id_node_{node}" in ids
         deciding = [el for el in bpmn.iterfind(".//bpmn:exclusiveGateway", NS) if el.get("id").startswith("id_node_")]
-        assert len(deciding) == 5
+        assert len(deciding) == 10
+
+    def test_shows_the_paths_off_the_main_line(self, bpmn):
+        """Decline, close at any step, reopen, cancel and reschedule a meeting, change a package at
+        any time, and a package's own review are each drawn."""
+        names = {el.get("id"): el.get("name") for el in flow_nodes(bpmn)}
+        flows = {
+            (f.get("sourceRef"), f.get("targetRef")): f.get("name") for f in bpmn.iterfind(".//bpmn:sequenceFlow", NS)
+        }
+        assert names["id_node_referral_decision"] == "Referral declined?"
+        assert ("id_node_referral_decision", "id_merge_close_case") in flows  # decline
+        close = bpmn.find(".//bpmn:intermediateCatchEvent[@id='id_node_close_request']", NS)
+        assert close.find("bpmn:messageEventDefinition", NS) is not None  # close at any step
+        assert bpmn.find(".//bpmn:eventBasedGateway[@id='id_node_reopen_window']", NS) is not None
+        assert ("id_node_reopen_request", "id_merge_case_open") in flows  # reopen
+        assert flows[("id_node_meeting_outcome", "id_merge_map_network")] == "cancelled"
+        assert ("id_node_meeting_outcome", "id_merge_hold_meeting") in flows  # rescheduled: hold it later
+        assert ("id_node_after_approval", "id_merge_package_submitted") in flows  # a change, any time
+        assert "id_node_review_package" in names and "id_node_package_review_due" in names
 
     def test_incoming_and_outgoing_on_every_flow_node(self, bpmn):
         flows = {f.get("id"): f for f in bpmn.iterfind(".//bpmn:sequenceFlow", NS)}
@@ -115,7 +142,9 @@ class TestExportBpmn:
         plane = bpmn.find("bpmndi:BPMNDiagram/bpmndi:BPMNPlane", NS)
         assert plane.get("bpmnElement") == bpmn.find("bpmn:process", NS).get("id")
         shapes = {s.get("bpmnElement"): s.find("dc:Bounds", NS) for s in plane.iterfind("bpmndi:BPMNShape", NS)}
-        assert set(shapes) == {el.get("id") for el in flow_nodes(bpmn)}
+        assert set(shapes) == {el.get("id") for el in flow_nodes(bpmn)}, set(shapes) ^ {
+            el.get("id") for el in flow_nodes(bpmn)
+        }
         edges = {e.get("bpmnElement"): e for e in plane.iterfind("bpmndi:BPMNEdge", NS)}
         assert set(edges) == {f.get("id") for f in bpmn.iterfind(".//bpmn:sequenceFlow", NS)}
         assert all(len(e.findall("di:waypoint", NS)) >= 2 for e in edges.values())

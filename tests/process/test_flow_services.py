@@ -18,7 +18,9 @@ from tests import scenario
 def open_nodes(case):
     return sorted(
         t.flow_task.name
-        for t in Task.objects.filter(process_id=case.process_id, status__in=[STATUS.NEW, STATUS.ASSIGNED])
+        for t in Task.objects.filter(
+            process_id=case.process_id, status__in=[STATUS.NEW, STATUS.ASSIGNED], flow_task_type="HUMAN"
+        )
     )
 
 
@@ -47,8 +49,8 @@ class TestCaseFlow:
         package = scenario.payments_authorised(world)
         case = package.case
         assert open_nodes(case) == []  # waiting for the review timer
-        timer = Task.objects.get(process_id=case.process_id, status=STATUS.SCHEDULED)
-        assert timer.flow_task.name == "wait_for_review"
+        timers = Task.objects.filter(process_id=case.process_id, status=STATUS.SCHEDULED)
+        assert sorted(t.flow_task.name for t in timers) == ["package_review_due", "wait_for_review"]
         batch = payment_services.batch_create(by=world.u.fin1)
         payment_services.batch_approve(batch_id=batch.pk, by=world.u.fin2)
         batch, content = payment_services.batch_export(batch_id=batch.pk, by=world.u.fin1)
@@ -143,10 +145,10 @@ class TestRefusals:
         with pytest.raises(SeparationOfDuties):
             package_services.package_approve(package_id=package.pk, by=prac)
 
-    def test_return_goes_back_to_draft(self, world):
+    def test_return_goes_back_to_the_practitioner_to_rework(self, world):
         package = scenario.package_submitted(world)
         package_services.package_return(package_id=package.pk, by=world.u.tm_east, reason="Get a second quote")
-        assert open_nodes(package.case) == ["draft_package"]
+        assert open_nodes(package.case) == ["rework_package"]
         package_services.package_submit(package_id=package.pk, by=world.u.prac_east)
         assert open_nodes(package.case) == ["approve_team_manager"]
 

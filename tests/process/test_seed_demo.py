@@ -58,7 +58,9 @@ def case_of(family_name) -> Case:
 def open_tasks(case) -> list[tuple[str, str | None]]:
     return sorted(
         (t.flow_task.name, t.owner.username if t.owner_id else None)
-        for t in Task.objects.filter(process_id=case.process_id, status__in=[STATUS.NEW, STATUS.ASSIGNED])
+        for t in Task.objects.filter(
+            process_id=case.process_id, status__in=[STATUS.NEW, STATUS.ASSIGNED], flow_task_type="HUMAN"
+        )
     )
 
 

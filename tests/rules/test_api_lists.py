@@ -84,7 +84,7 @@ class TestCases:
             ("Tom", "2019-11-30"),
         ]
         assert [(t["name"], t["title"], t["owner"]) for t in detail["current_tasks"]] == [
-            ("allocate", "Screen and allocate a lead practitioner", None)
+            ("allocate", "Screen the referral: allocate a lead practitioner or decline it", None)
         ]
 
     def test_list_fields_and_filters(self, world, api):

@@ -284,7 +284,7 @@ class TestReview:
         case.refresh_from_db()
         assert case.status == "closed" and case.outcome == "remained_at_home"
         page = ok(client, reverse("fgdm:case_detail", args=[case.pk])).content.decode()
-        assert "Child remained at home" in page and re.search(r'<g id="step-end" [^>]*class="done"', page)
+        assert "Child remained at home" in page and re.search(r'<g id="step-close_case" [^>]*class="done"', page)
 
     def test_review_continues_to_a_revised_plan(self, client, world):
         case, _, plan = scenario.meeting_held(world)
