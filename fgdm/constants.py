@@ -45,7 +45,7 @@ class CloseReason(models.TextChoices):
 
     NEEDS_MET = "needs_met", "Needs met"
     FAMILY_DECLINED = "family_declined", "Family declined or withdrew"
-    NO_NETWORK = "no_network", "No network identified (signed off by a manager)"
+    NO_NETWORK = "no_network", "No network identified"
     MOVED_AWAY = "moved_away", "Moved out of area"
     STEPPED_UP = "stepped_up", "Stepped up to statutory services"
     ENTERED_CARE = "entered_care", "Child entered care"

@@ -446,7 +446,12 @@ class DeclineForm(forms.Form):
 
 
 class CloseForm(forms.Form):
-    reason = forms.ChoiceField(label="Why the case closes", widget=forms.RadioSelect, choices=CloseReason.choices)
+    reason = forms.ChoiceField(
+        label="Why the case closes",
+        widget=forms.RadioSelect,
+        choices=CloseReason.choices,
+        help_text="“No network identified” is a manager's sign-off: only a manager over the case can choose it.",
+    )
     note = forms.CharField(
         label="Note",
         required=False,
