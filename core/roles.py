@@ -99,6 +99,10 @@ STEP_ROLES: dict[str, tuple[str, ...]] = {
     "meeting_schedule": (Role.PRACTITIONER,),
     "meeting_prepare": (Role.COORDINATOR, Role.PRACTITIONER),
     "meeting_record": (Role.COORDINATOR, Role.PRACTITIONER),
+    # Moving or cancelling a meeting: the case's practitioners, or the conference's coordinator.
+    "meeting_reschedule": (Role.COORDINATOR, Role.PRACTITIONER),
+    "meeting_cancel": (Role.COORDINATOR, Role.PRACTITIONER),
+    "meeting_reconvene": (Role.PRACTITIONER,),
     "plan_accept": (Role.PRACTITIONER,),
     "plan_return": (Role.PRACTITIONER,),
     "plan_revise": (Role.PRACTITIONER,),

@@ -28,10 +28,18 @@ CASE_TRANSITIONS: dict[str, set[str]] = {
     # A team manager declines a referral only while it waits for allocation; a case closes at any step.
     CaseStatus.REFERRED: {CaseStatus.ALLOCATED, CaseStatus.CLOSED, CaseStatus.DECLINED},
     CaseStatus.ALLOCATED: {CaseStatus.MEETING_PLANNED, CaseStatus.CLOSED},
-    CaseStatus.MEETING_PLANNED: {CaseStatus.PLAN_AGREED, CaseStatus.CLOSED},
-    CaseStatus.PLAN_AGREED: {CaseStatus.PLAN_ACCEPTED, CaseStatus.PLAN_RETURNED, CaseStatus.CLOSED},
+    # A cancelled meeting takes the case back to mapping the network (a new meeting, or it closes).
+    CaseStatus.MEETING_PLANNED: {CaseStatus.PLAN_AGREED, CaseStatus.ALLOCATED, CaseStatus.CLOSED},
+    # While the family's plan waits for acceptance, its meeting can be reconvened.
+    CaseStatus.PLAN_AGREED: {
+        CaseStatus.PLAN_ACCEPTED,
+        CaseStatus.PLAN_RETURNED,
+        CaseStatus.MEETING_PLANNED,
+        CaseStatus.CLOSED,
+    },
     CaseStatus.PLAN_RETURNED: {CaseStatus.PLAN_AGREED, CaseStatus.CLOSED},
-    CaseStatus.PLAN_ACCEPTED: {CaseStatus.PLAN_AGREED, CaseStatus.CLOSED},
+    # At the review: the family revises the plan, a review meeting is arranged, or the case closes.
+    CaseStatus.PLAN_ACCEPTED: {CaseStatus.PLAN_AGREED, CaseStatus.MEETING_PLANNED, CaseStatus.CLOSED},
     # Reopened (within FGDM_REOPEN_DAYS of closing), the case goes back to where its work stands:
     # an accepted plan, a lead practitioner, or a referral waiting for allocation.
     CaseStatus.CLOSED: {CaseStatus.PLAN_ACCEPTED, CaseStatus.ALLOCATED, CaseStatus.REFERRED},
@@ -85,6 +93,17 @@ class MeetingStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
+class MeetingPurpose(models.TextChoices):
+    """Why a meeting is held: a case can have several (a meeting reconvened, review meetings)."""
+
+    FIRST = "first", "First meeting"
+    RECONVENED = "reconvened", "Reconvened meeting"
+    REVIEW = "review", "Review meeting"
+
+
+# A meeting arranged and not yet held or cancelled: a case has at most one at a time.
+MEETING_ARRANGED = (MeetingStatus.SCHEDULED, MeetingStatus.PREPARED)
+
 MEETING_TRANSITIONS: dict[str, set[str]] = {
     MeetingStatus.SCHEDULED: {MeetingStatus.PREPARED, MeetingStatus.HELD, MeetingStatus.CANCELLED},
     MeetingStatus.PREPARED: {MeetingStatus.HELD, MeetingStatus.CANCELLED},
@@ -101,7 +120,8 @@ class PlanStatus(models.TextChoices):
 
 
 PLAN_TRANSITIONS: dict[str, set[str]] = {
-    PlanStatus.AGREED: {PlanStatus.ACCEPTED, PlanStatus.RETURNED},
+    # A plan waiting for acceptance is superseded when its meeting is reconvened.
+    PlanStatus.AGREED: {PlanStatus.ACCEPTED, PlanStatus.RETURNED, PlanStatus.SUPERSEDED},
     PlanStatus.RETURNED: {PlanStatus.SUPERSEDED},
     PlanStatus.ACCEPTED: {PlanStatus.SUPERSEDED},
     PlanStatus.SUPERSEDED: set(),

@@ -428,12 +428,57 @@ class MeetingScheduleForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["coordinator"].queryset = (
-            get_user_model()
-            .objects.filter(groups__name=Role.COORDINATOR, is_active=True)
-            .order_by("username")
-            .distinct()
-        )
+        self.fields["coordinator"].queryset = _coordinators()
+
+
+def _coordinators():
+    return (
+        get_user_model().objects.filter(groups__name=Role.COORDINATOR, is_active=True).order_by("username").distinct()
+    )
+
+
+MEETING_DATE = dict(
+    label="New date and time", widget=DateTimeInput(), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+)
+
+
+class MeetingRescheduleForm(forms.Form):
+    scheduled_for = forms.DateTimeField(**MEETING_DATE)
+    venue = forms.CharField(label="Venue", max_length=200)
+    reason = forms.CharField(
+        label="Why the meeting is moved",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: Nan is in hospital that week. The move is kept in the meeting's history.",
+    )
+
+
+class MeetingCancelForm(forms.Form):
+    reason = forms.CharField(
+        label="Why the meeting is cancelled",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: the family withdrew; the children moved out of the area.",
+    )
+
+
+class MeetingReconveneForm(forms.Form):
+    scheduled_for = forms.DateTimeField(**{**MEETING_DATE, "label": "Date and time"})
+    venue = forms.CharField(label="Venue", max_length=200)
+    model = forms.ChoiceField(label="Kind of meeting", choices=MeetingModel.choices, widget=forms.RadioSelect)
+    coordinator = UserChoiceField(
+        label="Independent coordinator (Family Group Conference only)",
+        required=False,
+        queryset=get_user_model().objects.none(),
+        empty_label="The conference's coordinator",
+    )
+    reason = forms.CharField(
+        label="Why the meeting is reconvened",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: the family need to agree who has the children at weekends.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["coordinator"].queryset = _coordinators()
 
 
 class DeclineForm(forms.Form):

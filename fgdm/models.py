@@ -9,12 +9,14 @@ from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from viewflow.workflow.models import Process
 
 from fgdm.constants import (
+    MEETING_ARRANGED,
     ActionStatus,
     ApplicationBasis,
     CaseStatus,
     ChildParticipation,
     CloseReason,
     MeetingModel,
+    MeetingPurpose,
     MeetingStatus,
     Outcome,
     PlanStatus,
@@ -342,9 +344,22 @@ class NetworkMember(models.Model):
 
 
 class Meeting(models.Model):
+    """A family meeting of a case. A case can have several: its first meeting, a meeting that
+    reconvenes one whose plan was waiting for acceptance, review meetings — and one that replaces a
+    cancelled meeting, for the same purpose. At most one is arranged (scheduled or prepared) at a time."""
+
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="meetings")
     model = models.CharField(max_length=3, choices=MeetingModel.choices)
     status = models.CharField(max_length=16, choices=MeetingStatus.choices, default=MeetingStatus.SCHEDULED)
+    purpose = models.CharField(max_length=16, choices=MeetingPurpose.choices, default=MeetingPurpose.FIRST)
+    reconvenes = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="reconvened_by",
+        help_text="The held meeting this one reconvenes",
+    )
     scheduled_for = models.DateTimeField()
     venue = models.CharField(max_length=200)
     coordinator = models.ForeignKey(
@@ -364,11 +379,27 @@ class Meeting(models.Model):
     private_family_time = models.BooleanField(default=False)
     private_family_time_minutes = models.PositiveIntegerField(null=True, blank=True, help_text="Stage 2")
     recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancelled_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    cancel_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-scheduled_for", "-id"]
         constraints = [
+            models.UniqueConstraint(
+                fields=["case"],
+                condition=Q(status__in=MEETING_ARRANGED),
+                name="meeting_one_arranged_per_case",
+            ),
+            models.CheckConstraint(
+                condition=~Q(purpose=MeetingPurpose.RECONVENED) | Q(reconvenes__isnull=False),
+                name="meeting_reconvened_names_its_meeting",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status=MeetingStatus.CANCELLED) | (~Q(cancel_reason="") & Q(cancelled_at__isnull=False)),
+                name="meeting_cancelled_has_reason",
+            ),
             models.CheckConstraint(
                 condition=~Q(model=MeetingModel.FGC) | Q(coordinator__isnull=False),
                 name="meeting_fgc_has_coordinator",
@@ -381,6 +412,29 @@ class Meeting(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_model_display()} on {self.scheduled_for:%d %b %Y}"
+
+
+class MeetingReschedule(models.Model):
+    """One move of a meeting to another date or venue: its history, kept (nothing is overwritten
+    unseen). Written by `fgdm.services.meeting_reschedule`."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="reschedules")
+    from_scheduled_for = models.DateTimeField()
+    to_scheduled_for = models.DateTimeField()
+    from_venue = models.CharField(max_length=200)
+    to_venue = models.CharField(max_length=200)
+    reason = models.TextField()
+    by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="meeting_reschedule_has_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting} moved from {self.from_scheduled_for:%d %b %Y}"
 
 
 class FamilyPlan(models.Model):
@@ -521,6 +575,7 @@ for _model in (
     Child,
     NetworkMember,
     Meeting,
+    MeetingReschedule,
     FamilyPlan,
     PlanAction,
     DeclaredConflict,

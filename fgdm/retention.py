@@ -21,7 +21,17 @@ from django.db.models.functions import Coalesce
 from audit.models import LookedAfterMark
 from audit.retention import Due, children_in_need_destroy_after, looked_after_destroy_after
 from fgdm.constants import ENDED_STATUSES, Outcome
-from fgdm.models import Case, Child, FamilyPlan, Meeting, NetworkMember, PlanAction, PreProceedings, StageChange
+from fgdm.models import (
+    Case,
+    Child,
+    FamilyPlan,
+    Meeting,
+    MeetingReschedule,
+    NetworkMember,
+    PlanAction,
+    PreProceedings,
+    StageChange,
+)
 
 CHILDREN_IN_NEED = "children_in_need"
 LOOKED_AFTER = "looked_after"
@@ -118,6 +128,9 @@ class CaseRecords:
             coordinator_request="",
             information_shared="",
         )
+        # A cancellation keeps a reason (a constraint): its words go, the fact that there was one stays.
+        Meeting.objects.filter(case=case).exclude(cancel_reason="").update(cancel_reason=REMOVED)
+        MeetingReschedule.objects.filter(meeting__case=case).update(from_venue="", to_venue="", reason=REMOVED)
         FamilyPlan.objects.filter(case=case).update(contingency="", return_reason="", monitoring="")
         PlanAction.objects.filter(plan__case=case).update(description=REMOVED, owner_text="", checked_by="")
         PreProceedings.objects.filter(case=case).update(declined_by="", exemption_reason="")
@@ -131,7 +144,7 @@ class CaseRecords:
             "where the child lives",
             "children's names, wishes and feelings, day and month of birth (or expected) and why any was removed",
             "network members' names, contact details, language and communication needs, and why any was removed",
-            "meeting venues, attendees and notes",
+            "meeting venues, attendees and notes, and why meetings were moved or cancelled",
             "plans' contingencies, reasons and actions",
             "bottom lines, who withdrew consent, preparation notes and pre-proceedings reasons",
             "the note on why the case closed (or the referral was declined)",

@@ -144,7 +144,9 @@ def collect(subject: Subject) -> list[Section]:
     for meeting in case.meetings.order_by("scheduled_for"):
         meetings.records.append(
             Record(f"{meeting.get_model_display()} on {meeting.scheduled_for:%Y-%m-%d}")
+            .add("Purpose", meeting.get_purpose_display())
             .add("Venue", meeting.venue)
+            .add("Cancelled because", meeting.cancel_reason, THIRD_FREE_TEXT)
             .add("Held on", meeting.held_on)
             .add("Who attended", meeting.attendees, THIRD_FREE_TEXT)
             .add("How the child took part", meeting.child_participation)

@@ -9,6 +9,7 @@ from fgdm.models import (
     FamilyPlan,
     Locality,
     Meeting,
+    MeetingReschedule,
     NetworkMember,
     PlanAction,
     PreProceedings,
@@ -54,7 +55,9 @@ def case_get_whole(*, user, case_id) -> Case:
 
 def meetings_for(*, user, case) -> QuerySet[Meeting]:
     """A case's meetings; a coordinator who sees the case only for its conference sees only theirs."""
-    qs = case.meetings.select_related("coordinator")
+    qs = case.meetings.select_related("coordinator", "cancelled_by").prefetch_related(
+        Prefetch("reschedules", queryset=MeetingReschedule.objects.select_related("by"))
+    )
     return qs if sees_whole_case(user, case) else qs.filter(coordinator=user)
 
 
@@ -76,7 +79,7 @@ def case_detail(*, user, case_id) -> Case:
         .prefetch_related(
             Prefetch("children", queryset=Child.objects.select_related("removed_by")),
             Prefetch("network_members", queryset=NetworkMember.objects.select_related("removed_by")),
-            Prefetch("meetings", queryset=Meeting.objects.select_related("coordinator")),
+            Prefetch("meetings", queryset=Meeting.objects.select_related("coordinator", "cancelled_by")),
             Prefetch("stage_changes", queryset=StageChange.objects.select_related("changed_by")),
             Prefetch(
                 "plans",
@@ -110,9 +113,19 @@ def member_get(*, user, member_id) -> NetworkMember:
 
 def meeting_get(*, user, meeting_id) -> Meeting:
     try:
-        return Meeting.objects.select_related("case").filter(meeting_scope(user)).get(pk=meeting_id)
+        return (
+            Meeting.objects.select_related("case", "coordinator", "cancelled_by", "reconvenes")
+            .prefetch_related(Prefetch("reschedules", queryset=MeetingReschedule.objects.select_related("by")))
+            .filter(meeting_scope(user))
+            .get(pk=meeting_id)
+        )
     except (Meeting.DoesNotExist, ValueError, TypeError):
         raise Http404("No such meeting.")
+
+
+def plans_of_meeting(*, meeting) -> QuerySet[FamilyPlan]:
+    """The plans agreed at a meeting (of a meeting already read through a selector), newest first."""
+    return meeting.plans.order_by("-version")
 
 
 def plan_get(*, user, plan_id) -> FamilyPlan:

@@ -22,6 +22,7 @@ from fgdm.models import (
     FamilyPlan,
     Locality,
     Meeting,
+    MeetingReschedule,
     NetworkMember,
     PlanAction,
     PreProceedings,
@@ -465,8 +466,20 @@ class NetworkMemberSerializer(serializers.ModelSerializer):
         }
 
 
+class MeetingRescheduleSerializer(serializers.ModelSerializer):
+    """One move of a meeting: from and to which date and venue, why, who and when."""
+
+    by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = MeetingReschedule
+        fields = ["from_scheduled_for", "to_scheduled_for", "from_venue", "to_venue", "reason", "by", "at"]
+
+
 class MeetingSerializer(serializers.ModelSerializer):
     coordinator = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    cancelled_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    reschedules = MeetingRescheduleSerializer(many=True, read_only=True)
 
     class Meta:
         model = Meeting
@@ -474,6 +487,8 @@ class MeetingSerializer(serializers.ModelSerializer):
             "id",
             "case",
             "model",
+            "purpose",
+            "reconvenes",
             "status",
             "scheduled_for",
             "venue",
@@ -487,7 +502,25 @@ class MeetingSerializer(serializers.ModelSerializer):
             "information_shared",
             "private_family_time",
             "private_family_time_minutes",
+            "cancelled_at",
+            "cancelled_by",
+            "cancel_reason",
+            "reschedules",
         ]
+
+
+class MeetingRescheduleInputSerializer(serializers.Serializer):
+    scheduled_for = serializers.DateTimeField()
+    venue = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    reason = serializers.CharField()
+
+
+class MeetingReconveneSerializer(serializers.Serializer):
+    scheduled_for = serializers.DateTimeField()
+    venue = serializers.CharField(max_length=200)
+    reason = serializers.CharField()
+    model = serializers.ChoiceField(choices=MeetingModel.choices, required=False, default="")
+    coordinator = UsernameField(required=False, allow_null=True, default=None)
 
 
 class MeetingCreateSerializer(serializers.Serializer):

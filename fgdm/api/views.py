@@ -477,6 +477,52 @@ class MeetingListCreate(AuditedMixin, generics.GenericAPIView):
         return Response(s.MeetingSerializer(meeting).data, status=status.HTTP_201_CREATED)
 
 
+class MeetingDetail(AuditedAPIView):
+    @extend_schema(responses=s.MeetingSerializer)
+    def get(self, request, meeting_id):
+        meeting = selectors.meeting_get(user=request.user, meeting_id=meeting_id)
+        return Response(s.MeetingSerializer(meeting).data)
+
+
+class MeetingReschedule(AuditedAPIView):
+    """Move a meeting still to be held to a new date (and venue), with the reason."""
+
+    @extend_schema(request=s.MeetingRescheduleInputSerializer, responses=s.MeetingSerializer)
+    def post(self, request, meeting_id):
+        meeting = selectors.meeting_get(user=request.user, meeting_id=meeting_id)
+        ensure_may(request.user, "meeting_reschedule")
+        data = _valid(s.MeetingRescheduleInputSerializer, request)
+        meeting = services.meeting_reschedule(meeting_id=meeting.pk, by=request.user, **data)
+        return Response(s.MeetingSerializer(selectors.meeting_get(user=request.user, meeting_id=meeting.pk)).data)
+
+
+class MeetingCancel(AuditedAPIView):
+    """Cancel a meeting still to be held, with the reason: the case goes back to mapping the network."""
+
+    @extend_schema(request=ReasonSerializer, responses=s.MeetingSerializer)
+    def post(self, request, meeting_id):
+        meeting = selectors.meeting_get(user=request.user, meeting_id=meeting_id)
+        ensure_may(request.user, "meeting_cancel")
+        data = _valid(ReasonSerializer, request)
+        meeting = services.meeting_cancel(meeting_id=meeting.pk, by=request.user, reason=data["reason"])
+        return Response(s.MeetingSerializer(selectors.meeting_get(user=request.user, meeting_id=meeting.pk)).data)
+
+
+class MeetingReconvene(AuditedAPIView):
+    """A new meeting reconvening a held one while the family's plan from it waits for acceptance."""
+
+    @extend_schema(request=s.MeetingReconveneSerializer, responses={201: s.MeetingSerializer})
+    def post(self, request, meeting_id):
+        meeting = selectors.meeting_get(user=request.user, meeting_id=meeting_id)
+        ensure_may(request.user, "meeting_reconvene")
+        data = _valid(s.MeetingReconveneSerializer, request)
+        new = services.meeting_reconvene(meeting_id=meeting.pk, by=request.user, **data)
+        return Response(
+            s.MeetingSerializer(selectors.meeting_get(user=request.user, meeting_id=new.pk)).data,
+            status=status.HTTP_201_CREATED,
+        )
+
+
 class MeetingPrepare(AuditedAPIView):
     @extend_schema(request=None, responses=s.MeetingSerializer)
     def post(self, request, meeting_id):

@@ -39,8 +39,17 @@ from fgdm.services.closing import (  # noqa: F401
     resume_status,
 )
 from fgdm.services.meetings import (  # noqa: F401
+    arranged_meeting,
+    ensure_may_arrange,
+    ensure_may_cancel,
+    ensure_may_reconvene,
+    ensure_may_reschedule,
+    ensure_meeting_date,
+    meeting_cancel,
     meeting_prepare,
+    meeting_reconvene,
     meeting_record,
+    meeting_reschedule,
     meeting_schedule,
     member_record_preparation,
 )

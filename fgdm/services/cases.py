@@ -58,13 +58,20 @@ def _lock_case(case_id: int) -> Case:
     return Case.objects.select_for_update(of=("self",)).select_related("process", "team").get(pk=case_id)
 
 
-def _move_case(case: Case, target: str, *, by, reason: str = "") -> None:
+def _move_case(case: Case, target: str, *, by, reason: str = "", action: str = "") -> None:
+    """Move the case to `target` with its event (`case_<target>` unless the move needs its own name)."""
     ensure_transition(case.status, target, CASE_TRANSITIONS, label="case")
     previous = case.status
     case.status = target
     case.save(update_fields=["status", "updated_at"])
     record_event(
-        obj=case, action=f"case_{target}", by=by, case_id=case.pk, from_state=previous, to_state=target, reason=reason
+        obj=case,
+        action=action or f"case_{target}",
+        by=by,
+        case_id=case.pk,
+        from_state=previous,
+        to_state=target,
+        reason=reason,
     )
 
 

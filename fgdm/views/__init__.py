@@ -31,9 +31,13 @@ from fgdm.views.corrections import (  # noqa: F401
     member_remove,
 )
 from fgdm.views.meetings import (  # noqa: F401
+    meeting_cancel,
+    meeting_detail,
     meeting_new,
     meeting_prepare,
+    meeting_reconvene,
     meeting_record,
+    meeting_reschedule,
     member_preparation,
 )
 from fgdm.views.plans import (  # noqa: F401

@@ -19,9 +19,10 @@ from core.pages import allowed, done, form_page, gate, page, run_service, sectio
 from core.roles import may
 from fgdm import forms as f
 from fgdm import selectors, services
-from fgdm.constants import ENDED_STATUSES, CaseStatus, PlanStatus, Stage
+from fgdm.constants import ENDED_STATUSES, MEETING_ARRANGED, CaseStatus, PlanStatus, Stage
 from fgdm.permissions import ensure_can_manage_case, ensure_can_work_case
 from fgdm.services import ChildInput
+from fgdm.views.offers import may_arrange, meeting_actions
 from fgdm.visibility import sees_whole_case
 
 
@@ -167,6 +168,10 @@ def case_detail(request, case_id):
     record_access(by=request.user, what="case", door="page", obj=case, case_id=case.pk, path=request.path)
     whole = sees_whole_case(request.user, case)  # an FGC coordinator sees only what the conference needs
     meetings = list(selectors.meetings_for(user=request.user, case=case))
+    for meeting in meetings:
+        meeting.case = case
+        meeting.can = meeting_actions(request.user, meeting)
+    arranged = next((m for m in meetings if m.status in MEETING_ARRANGED), None)
     plans = [p for p in case.plans.all() if whole or p.meeting_id in {m.pk for m in meetings}]
     can_work = allowed(ensure_can_work_case, request.user, case)
     return page(
@@ -180,6 +185,8 @@ def case_detail(request, case_id):
             "members": [m for m in case.network_members.all() if not m.is_removed],
             "removed_members": [m for m in case.network_members.all() if m.is_removed],
             "meetings": meetings,
+            "arranged": arranged,
+            "can_arrange": may_arrange(request.user, case),
             "plans": plans,
             "latest_plan": plans[0] if plans else None,
             "accepted_plan": next((p for p in plans if p.status == PlanStatus.ACCEPTED), None),

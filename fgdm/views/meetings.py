@@ -1,27 +1,38 @@
-"""Meeting pages: arranging the meeting, preparing the network for a conference, recording it."""
+"""Meeting pages: arranging a meeting, the meeting's own page, preparing the network, recording it,
+and moving, cancelling or reconvening it. Every button is offered from the check its service makes."""
 
 from django.contrib.auth.decorators import login_required
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_safe
 
+from audit.services import record_access
 from core.forms import EmptyForm, in_days, today
-from core.pages import done, form_page, gate, run_service
+from core.pages import done, form_page, gate, page, run_service
 from fgdm import forms as f
 from fgdm import selectors, services
+from fgdm.constants import CaseStatus, MeetingModel, MeetingStatus
 from fgdm.views.cases import _caption, _case_step
+from fgdm.views.offers import meeting_actions
 
 
 @login_required
 def meeting_new(request, case_id):
+    review = selectors.case_get(user=request.user, case_id=case_id).status == CaseStatus.PLAN_ACCEPTED
     return _case_step(
         request,
         case_id,
         step="meeting_schedule",
-        title="Arrange the family meeting",
+        title="Arrange a review meeting" if review else "Arrange the family meeting",
         form_class=f.MeetingScheduleForm,
         button="Arrange the meeting",
-        intro="A Family Network Meeting is run by the practitioner; a Family Group Conference by an independent "
-        "coordinator, who prepares the network first. At pre-proceedings it must be a Family Group Conference.",
+        intro=(
+            "The family meet again to review their plan and agree the next one. "
+            if review
+            else "A Family Network Meeting is run by the practitioner; a Family Group Conference by an independent "
+            "coordinator, who prepares the network first. "
+        )
+        + "At pre-proceedings it must be a Family Group Conference.",
         call=lambda case, data: services.meeting_schedule(
             case_id=case.pk,
             by=request.user,
@@ -137,12 +148,13 @@ def member_preparation(request, member_id):
             "how_to_contribute": member.how_to_contribute,
         },
     )
-    meeting = member.case.meetings.order_by("-id").first()
-    back = (
-        reverse("fgdm:meeting_prepare", args=[meeting.pk])
-        if meeting and meeting.model == "fgc"
-        else reverse("fgdm:case_detail", args=[member.case_id])
-    )
+    meeting = services.arranged_meeting(member.case)
+    if meeting is None:
+        back = reverse("fgdm:case_detail", args=[member.case_id])
+    elif meeting.model == MeetingModel.FGC and meeting.status == MeetingStatus.SCHEDULED:
+        back = reverse("fgdm:meeting_prepare", args=[meeting.pk])
+    else:
+        back = reverse("fgdm:meeting_detail", args=[meeting.pk])
     if request.method == "POST":
         if run_service(
             form, lambda data: services.member_record_preparation(member_id=member.pk, by=request.user, **data)
@@ -160,4 +172,140 @@ def member_preparation(request, member_id):
             "back": back,
         },
         status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_safe
+def meeting_detail(request, meeting_id):
+    """The meeting's own page: what it is for, when and where (and every move), its network's
+    preparation while it is arranged, what was recorded when it was held, and what can be done now."""
+    meeting = selectors.meeting_get(user=request.user, meeting_id=meeting_id)
+    case = meeting.case
+    record_access(by=request.user, what="meeting", door="page", obj=meeting, case_id=case.pk, path=request.path)
+    actions = meeting_actions(request.user, meeting)
+    arranged = meeting.status in (MeetingStatus.SCHEDULED, MeetingStatus.PREPARED)
+    return page(
+        request,
+        "fgdm/meeting_detail.html",
+        {
+            "title": f"{meeting.get_model_display()} — {meeting.get_purpose_display().lower()}",
+            "caption": _caption(case),
+            "meeting": meeting,
+            "case": case,
+            "moves": list(meeting.reschedules.all()),
+            "members": list(case.network_members.current().order_by("full_name")) if arranged else [],
+            "plans": list(selectors.plans_of_meeting(meeting=meeting)),
+            "reconvened_by": list(meeting.reconvened_by.order_by("id")),
+            "can": actions,
+            "back": reverse("fgdm:case_detail", args=[case.pk]),
+        },
+    )
+
+
+def _meeting_step(request, meeting_id, *, step, title, form_class, initial, call, message, to, intro, button):
+    """One page, one form, one service, for a step on a meeting."""
+    meeting = selectors.meeting_get(user=request.user, meeting_id=meeting_id)
+    gate(request, step)
+    form = form_class((request.POST if request.method == "POST" else None), initial=initial(meeting))
+    if request.method == "POST":
+        result = run_service(form, lambda data: call(meeting, data))
+        if result:
+            return done(request, message(result), to(result))
+    return form_page(
+        request,
+        title=title,
+        caption=_caption(meeting.case),
+        form=form,
+        button=button,
+        template="fgdm/meeting_step.html",
+        context={
+            "meeting": meeting,
+            "case": meeting.case,
+            "intro": intro,
+            "moves": list(meeting.reschedules.all()),
+            "back": reverse("fgdm:meeting_detail", args=[meeting.pk]),
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+def _local(moment):
+    return timezone.localtime(moment).strftime("%Y-%m-%dT%H:%M")
+
+
+@login_required
+def meeting_reschedule(request, meeting_id):
+    return _meeting_step(
+        request,
+        meeting_id,
+        step="meeting_reschedule",
+        title="Move the meeting",
+        form_class=f.MeetingRescheduleForm,
+        initial=lambda meeting: {"scheduled_for": _local(meeting.scheduled_for), "venue": meeting.venue},
+        button="Move the meeting",
+        intro="Give the new date and time (and venue, if it changes) and why. The meeting's history keeps every "
+        "move. Tell the family and everyone invited.",
+        call=lambda meeting, data: services.meeting_reschedule(
+            meeting_id=meeting.pk,
+            by=request.user,
+            scheduled_for=data["scheduled_for"],
+            venue=data["venue"],
+            reason=data["reason"],
+        ),
+        message=lambda meeting: (
+            f"The meeting is moved to {timezone.localtime(meeting.scheduled_for):%-d %B %Y at %H:%M}."
+        ),
+        to=lambda meeting: reverse("fgdm:meeting_detail", args=[meeting.pk]),
+    )
+
+
+@login_required
+def meeting_cancel(request, meeting_id):
+    return _meeting_step(
+        request,
+        meeting_id,
+        step="meeting_cancel",
+        title="Cancel the meeting",
+        form_class=f.MeetingCancelForm,
+        initial=lambda meeting: {},
+        button="Cancel the meeting",
+        intro="The meeting will not take place. The case goes back to mapping the network, where a new meeting "
+        "is arranged, or the case is closed. Nothing recorded about the meeting is deleted.",
+        call=lambda meeting, data: services.meeting_cancel(
+            meeting_id=meeting.pk, by=request.user, reason=data["reason"]
+        ),
+        message=lambda meeting: (
+            "The meeting is cancelled. Arrange a new meeting when the family is ready, or close the case."
+        ),
+        to=lambda meeting: reverse("fgdm:case_detail", args=[meeting.case_id]),
+    )
+
+
+@login_required
+def meeting_reconvene(request, meeting_id):
+    return _meeting_step(
+        request,
+        meeting_id,
+        step="meeting_reconvene",
+        title="Reconvene the meeting",
+        form_class=f.MeetingReconveneForm,
+        initial=lambda meeting: {"model": meeting.model, "venue": meeting.venue},
+        button="Reconvene the meeting",
+        intro="The family meet again before their plan is accepted. The plan waiting for acceptance is superseded: "
+        "the reconvened meeting agrees the next one. A conference keeps its coordinator unless you choose another.",
+        call=lambda meeting, data: services.meeting_reconvene(
+            meeting_id=meeting.pk,
+            by=request.user,
+            scheduled_for=data["scheduled_for"],
+            venue=data["venue"],
+            reason=data["reason"],
+            model=data["model"],
+            coordinator=data["coordinator"],
+        ),
+        message=lambda meeting: (
+            f"The {meeting.get_model_display()} is reconvened for "
+            f"{timezone.localtime(meeting.scheduled_for):%-d %B %Y at %H:%M}."
+        ),
+        to=lambda meeting: reverse("fgdm:meeting_detail", args=[meeting.pk]),
     )

@@ -11,8 +11,10 @@ from core.forms import EmptyForm, ReasonForm
 from core.pages import allowed, done, form_page, gate, page, run_service
 from fgdm import forms as f
 from fgdm import selectors, services
+from fgdm.constants import PlanStatus
 from fgdm.permissions import ensure_can_work_case
 from fgdm.views.cases import _caption
+from fgdm.views.offers import can
 
 
 def _plan_context(request, plan):
@@ -28,6 +30,8 @@ def _plan_context(request, plan):
         "revise_open": plan.case.process_id is not None
         and plan.case.plans.order_by("-version").first() == plan
         and workflow.waiting_for(process=plan.case.process, action="plan_revised"),
+        "can_reconvene": plan.status == PlanStatus.AGREED
+        and can(request.user, "meeting_reconvene", services.ensure_may_reconvene, plan.meeting),
         "back": reverse("fgdm:case_detail", args=[plan.case_id]),
     }
 

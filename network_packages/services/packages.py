@@ -184,8 +184,9 @@ def package_create(
 
 
 def _ensure_plan_ready(plan: FamilyPlan) -> None:
-    """Rule 3: support follows a held meeting and a plan the family agreed and we accepted."""
-    if plan.meeting.status != MeetingStatus.HELD:
+    """Rule 3: support follows a held meeting and a plan the family agreed and we accepted. A case can
+    have several meetings (reconvened, review, one cancelled): any meeting of the case held counts."""
+    if plan.meeting.status != MeetingStatus.HELD and not plan.case.meetings.filter(status=MeetingStatus.HELD).exists():
         raise RuleBroken("A support package needs a family meeting that has been held.", field="plan")
     if plan.status != PlanStatus.ACCEPTED:
         raise RuleBroken("A support package needs the family's plan to be agreed and accepted.", field="plan")

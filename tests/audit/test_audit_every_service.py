@@ -325,6 +325,65 @@ def _meeting_record(world):
     ), world.u.prac_east
 
 
+def _in_days(days):
+    return timezone.now() + datetime.timedelta(days=days)
+
+
+def _meeting_reschedule(world):
+    case, _ = scenario.with_network(world)
+    meeting = case_services.meeting_schedule(
+        case_id=case.pk, by=world.u.prac_east, model="fnm", venue="Hub", scheduled_for=_in_days(3)
+    )
+    return lambda: case_services.meeting_reschedule(
+        meeting_id=meeting.pk, by=world.u.prac_east, scheduled_for=_in_days(5), reason="Nan is in hospital"
+    ), world.u.prac_east
+
+
+def _meeting_cancel(world):
+    _, _, meeting = _fgc_scheduled(world)
+    return lambda: case_services.meeting_cancel(
+        meeting_id=meeting.pk, by=world.u.coord, reason="The family withdrew"
+    ), world.u.coord
+
+
+def _meeting_reconvene(world):
+    _, _, plan = scenario.meeting_held(world)
+    return lambda: case_services.meeting_reconvene(
+        meeting_id=plan.meeting_id, by=world.u.prac_east, scheduled_for=_in_days(4), venue="Hub", reason="More to agree"
+    ), world.u.prac_east
+
+
+def _at_review(world):
+    case, grandmother, plan = scenario.meeting_held(world)
+    case_services.plan_accept(plan_id=plan.pk, by=world.u.prac_east, support_needed=False)
+    fire_timers_on(plan.review_by)
+    return case, grandmother
+
+
+def _meeting_schedule_review(world):
+    case, _ = _at_review(world)
+    return lambda: case_services.meeting_schedule(
+        case_id=case.pk, by=world.u.prac_east, model="fnm", venue="Hub", scheduled_for=_in_days(3)
+    ), world.u.prac_east
+
+
+def _meeting_record_review(world):
+    case, grandmother = _at_review(world)
+    meeting = case_services.meeting_schedule(
+        case_id=case.pk, by=world.u.prac_east, model="fnm", venue="Hub", scheduled_for=_in_days(3)
+    )
+    return lambda: case_services.meeting_record(
+        meeting_id=meeting.pk,
+        by=world.u.prac_east,
+        held_on=_today(),
+        attendees="Family",
+        private_family_time=True,
+        actions=[ActionInput(description="Stay over", owner_member_id=grandmother.pk)],
+        contingency="Aunt",
+        review_by=_today() + datetime.timedelta(days=30),
+    ), world.u.prac_east
+
+
 def _plan_accept(world):
     case, _, plan = scenario.meeting_held(world)
     return lambda: case_services.plan_accept(plan_id=plan.pk, by=world.u.prac_east), world.u.prac_east
@@ -892,13 +951,30 @@ ROWS: dict[str, Row] = {
     "fgdm.services.meeting_schedule": Row(
         _meeting_schedule,
         ["meeting_scheduled", "case_meeting_planned"],
+        variants={"review": (_meeting_schedule_review, ["meeting_scheduled", "case_meeting_planned"])},
         why_several="the meeting is created and the case moves to 'meeting planned': two objects change state",
     ),
     "fgdm.services.meeting_prepare": Row(_meeting_prepare, ["meeting_prepared"]),
     "fgdm.services.meeting_record": Row(
         _meeting_record,
         ["meeting_held", "plan_agreed", "case_plan_agreed"],
-        why_several="the meeting is held, the family's plan is created and the case moves on: three objects",
+        variants={
+            "review": (_meeting_record_review, ["meeting_held", "plan_superseded", "plan_agreed", "case_plan_agreed"])
+        },
+        why_several="the meeting is held, the family's plan is created and the case moves on: three objects (a "
+        "review meeting's plan also supersedes the plan in place: four)",
+    ),
+    "fgdm.services.meeting_reschedule": Row(_meeting_reschedule, ["meeting_rescheduled"]),
+    "fgdm.services.meeting_cancel": Row(
+        _meeting_cancel,
+        ["meeting_cancelled", "case_meeting_cancelled"],
+        why_several="the meeting is cancelled and the case goes back to mapping the network: two objects",
+    ),
+    "fgdm.services.meeting_reconvene": Row(
+        _meeting_reconvene,
+        ["meeting_reconvened", "plan_superseded", "case_meeting_planned"],
+        why_several="the new meeting is created, the plan waiting for acceptance is superseded and the case moves "
+        "to 'meeting planned': three objects",
     ),
     "fgdm.services.plan_accept": Row(
         _plan_accept,
@@ -1068,6 +1144,22 @@ READS_ONLY: dict[str, Callable] = {
     "fgdm.services.resume_status": lambda world: (lambda case: lambda: case_services.resume_status(case))(
         scenario.allocated(world)
     ),
+    "fgdm.services.arranged_meeting": lambda world: (lambda case: lambda: case_services.arranged_meeting(case))(
+        scenario.allocated(world)
+    ),
+    "fgdm.services.ensure_meeting_date": lambda world: lambda: case_services.ensure_meeting_date(_in_days(3)),
+    "fgdm.services.ensure_may_arrange": lambda world: (
+        lambda case: lambda: case_services.ensure_may_arrange(world.u.prac_east, case)
+    )(scenario.with_network(world)[0]),
+    "fgdm.services.ensure_may_reschedule": lambda world: (
+        lambda meeting: lambda: case_services.ensure_may_reschedule(world.u.coord, meeting)
+    )(_fgc_scheduled(world)[2]),
+    "fgdm.services.ensure_may_cancel": lambda world: (
+        lambda meeting: lambda: case_services.ensure_may_cancel(world.u.coord, meeting)
+    )(_fgc_scheduled(world)[2]),
+    "fgdm.services.ensure_may_reconvene": lambda world: (
+        lambda plan: lambda: case_services.ensure_may_reconvene(world.u.prac_east, plan.meeting)
+    )(scenario.meeting_held(world)[2]),
     "fgdm.services.ensure_child_details": lambda world: (
         lambda: case_services.ensure_child_details(
             first_name="", last_name="Hardy", date_of_birth=None, expected_on=_today() + datetime.timedelta(weeks=8)
