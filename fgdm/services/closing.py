@@ -15,7 +15,17 @@ from django.utils import timezone
 from audit.services import record_event
 from core import workflow
 from core.exceptions import InvalidTransition, NotPermitted, RuleBroken, ensure_transition
-from fgdm.constants import CASE_TRANSITIONS, ENDED_STATUSES, CaseStatus, CloseReason, Outcome, PlanStatus
+from fgdm.constants import (
+    CASE_TRANSITIONS,
+    ENDED_STATUSES,
+    MEETING_ARRANGED,
+    MEETING_TRANSITIONS,
+    CaseStatus,
+    CloseReason,
+    MeetingStatus,
+    Outcome,
+    PlanStatus,
+)
 from fgdm.models import Case
 from fgdm.permissions import ensure_can_lead_or_manage_case, ensure_can_manage_case, manages_case
 from fgdm.retention import retention_of
@@ -138,8 +148,9 @@ def case_close(*, case_id: int, by, reason: str, note: str = "", outcome: str = 
     """Close an open case at any step, with a reason code (CloseReason) and a note (needed for
     `other`), and optionally the outcome for the child (`entered_care` records the outcome "child
     entered care"). Only a manager over the case may close it for `no_network`. Records who closed
-    it, when, and — in its one `case_closed` event — the retention class it now falls in. The flow
-    then withdraws or ends the case's packages and cancels its open tasks.
+    it, when, and — in its `case_closed` event — the retention class it now falls in. A meeting still
+    to be held is cancelled (its own event). The flow then withdraws or ends the case's packages and
+    cancels its open tasks.
 
     Raises NotPermitted (not the lead practitioner or a manager over the case; `no_network` by a
     practitioner), InvalidTransition (already closed or declined), RuleBroken (unknown reason or
@@ -187,8 +198,31 @@ def case_close(*, case_id: int, by, reason: str, note: str = "", outcome: str = 
         reason=f"{label}: {note}" if note else label,
         changes={"close_reason": reason, "outcome": outcome or None, **_retention_changes(case)},
     )
+    _cancel_arranged_meetings(case, by=by, reason=f"The case closed: {label.lower()}.")
     workflow.advance(process=case.process, action="case_closed", by=by)
     return case
+
+
+def _cancel_arranged_meetings(case: Case, *, by, reason: str) -> None:
+    """A meeting still to be held when the case closes will not be held: it is cancelled (its own
+    `meeting_cancelled` event), so a reopened case arranges a new one from its network."""
+    for meeting in case.meetings.select_for_update().filter(status__in=MEETING_ARRANGED).order_by("id"):
+        previous = meeting.status
+        ensure_transition(previous, MeetingStatus.CANCELLED, MEETING_TRANSITIONS, label="meeting")
+        meeting.status = MeetingStatus.CANCELLED
+        meeting.cancelled_at = timezone.now()
+        meeting.cancelled_by = by
+        meeting.cancel_reason = reason
+        meeting.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason"])
+        record_event(
+            obj=meeting,
+            action="meeting_cancelled",
+            by=by,
+            case_id=case.pk,
+            from_state=previous,
+            to_state=meeting.status,
+            reason=reason,
+        )
 
 
 def resume_status(case: Case) -> str:

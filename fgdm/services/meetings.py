@@ -1,4 +1,6 @@
-"""Family meetings: arranging them, preparing the network for a conference, holding them."""
+"""Family meetings: arranging them (the first, a replacement for a cancelled one, a review meeting),
+preparing the network, holding them — and moving, cancelling or reconvening them. A case can have
+several meetings, at most one arranged (scheduled or prepared) at a time."""
 
 import datetime
 
@@ -10,23 +12,128 @@ from core import workflow
 from core.exceptions import InvalidTransition, NotPermitted, RuleBroken, ensure_transition
 from core.roles import Role, has_role
 from fgdm.constants import (
-    CASE_TRANSITIONS,
+    ENDED_STATUSES,
+    MEETING_ARRANGED,
     MEETING_TRANSITIONS,
+    PLAN_TRANSITIONS,
     CaseStatus,
     MeetingModel,
+    MeetingPurpose,
     MeetingStatus,
+    PlanStatus,
     PreparationStatus,
     Stage,
 )
 from fgdm.models import (
+    Case,
     FamilyPlan,
     Meeting,
+    MeetingReschedule,
     NetworkMember,
 )
-from fgdm.permissions import ensure_can_work_case
+from fgdm.permissions import ensure_can_work_case, ensure_no_conflict
 from fgdm.services.cases import _ensure_may_share, _lock_case, _move_case
 from fgdm.services.plans import ActionInput, _create_plan
 from fgdm.visibility import grant_case_access
+
+# A meeting further ahead than this is a typing mistake (the year typed wrong), not a plan.
+LATEST_MEETING = datetime.timedelta(days=2 * 365)
+
+# Why a meeting cannot be arranged now, by the case's status, and what would make it possible.
+_NOT_NOW = {
+    CaseStatus.REFERRED: "A meeting is arranged once the case has a lead practitioner: allocate the case first.",
+    CaseStatus.PLAN_AGREED: "The family's plan waits for acceptance: accept it or return it to the family, or "
+    "reconvene the meeting it came from.",
+    CaseStatus.PLAN_RETURNED: "The plan is back with the family: record their revised plan first; a review "
+    "meeting can be arranged when the review is due.",
+    CaseStatus.CLOSED: "The case is closed: no meeting can be arranged unless a manager reopens it.",
+    CaseStatus.DECLINED: "The referral was declined: no meeting can be arranged unless a manager reopens it.",
+}
+
+
+def arranged_meeting(case: Case) -> Meeting | None:
+    """The case's meeting still to be held (scheduled or prepared), if any: there is at most one."""
+    return case.meetings.filter(status__in=MEETING_ARRANGED).order_by("-id").first()
+
+
+def _when(meeting: Meeting) -> str:
+    return f"{timezone.localtime(meeting.scheduled_for):%-d %B %Y at %H:%M}"
+
+
+def _ensure_none_arranged(case: Case) -> None:
+    arranged = arranged_meeting(case)
+    if arranged is not None:
+        raise InvalidTransition(
+            f"A {arranged.get_model_display()} is already arranged for {_when(arranged)}: reschedule it, or "
+            "cancel it, before arranging another."
+        )
+
+
+def ensure_meeting_date(scheduled_for: datetime.datetime) -> None:
+    """A meeting being moved or reconvened is in the future, and not implausibly far ahead.
+
+    Raises RuleBroken on `scheduled_for`.
+    """
+    now = timezone.now()
+    if scheduled_for < now:
+        raise RuleBroken("The date and time must be in the future.", field="scheduled_for")
+    if scheduled_for > now + LATEST_MEETING:
+        raise RuleBroken("A meeting is arranged at most two years ahead: check the year.", field="scheduled_for")
+
+
+def _what_to_arrange(case: Case) -> tuple[str, Meeting | None]:
+    """The purpose of the meeting the case can have arranged now, and the meeting it reconvenes.
+
+    Raises InvalidTransition (a meeting is arranged; not the time for one).
+    """
+    _ensure_none_arranged(case)
+    if case.status == CaseStatus.ALLOCATED:
+        newest = case.meetings.order_by("-id").first()
+        if newest is None:
+            return MeetingPurpose.FIRST, None
+        if newest.status == MeetingStatus.CANCELLED:  # it replaces the meeting cancelled, for the same purpose
+            return newest.purpose, newest.reconvenes
+        return MeetingPurpose.REVIEW, None
+    if case.status == CaseStatus.PLAN_ACCEPTED:
+        if not workflow.waiting_for(process=case.process, action="review_meeting_arranged"):
+            raise InvalidTransition(
+                "A review meeting is arranged when the plan's review is due: the case waits for its review date."
+            )
+        return MeetingPurpose.REVIEW, None
+    raise InvalidTransition(
+        _NOT_NOW.get(case.status, "A meeting is arranged while the network is mapped, or at the plan's review.")
+    )
+
+
+def ensure_may_arrange(user, case: Case) -> None:
+    """Whether `user` may arrange a meeting for the case now (the page asks before offering it).
+
+    Raises NotPermitted, InvalidTransition.
+    """
+    ensure_can_work_case(user, case)
+    _what_to_arrange(case)
+
+
+def _meeting_model_and_coordinator(*, case: Case, by, model: str, coordinator, coordinator_request: str):
+    """The rules of the kind of meeting: returns the coordinator it has (None for an FNM).
+
+    Raises RuleBroken (unknown model; pre-proceedings not FGC; FGC without an independent coordinator).
+    """
+    if model not in MeetingModel.values:
+        raise RuleBroken(f"Unknown meeting model “{model}”.", field="model")
+    if case.stage == Stage.PRE_PROCEEDINGS and model != MeetingModel.FGC:
+        raise RuleBroken("At pre-proceedings the meeting must be a Family Group Conference.", field="model")
+    if model == MeetingModel.FGC:
+        if coordinator is None:
+            raise RuleBroken("A Family Group Conference needs an independent coordinator.", field="coordinator")
+        if not has_role(coordinator, Role.COORDINATOR):
+            raise RuleBroken("The coordinator must be an FGC coordinator.", field="coordinator")
+        if coordinator.pk in (case.lead_practitioner_id, by.pk) or case.team.members.filter(pk=coordinator.pk).exists():
+            raise RuleBroken("The coordinator must be independent of the case's practitioner.", field="coordinator")
+        return coordinator
+    if coordinator_request.strip():
+        raise RuleBroken("A coordinator is asked for only for a Family Group Conference.", field="coordinator_request")
+    return None
 
 
 @transaction.atomic
@@ -41,35 +148,27 @@ def meeting_schedule(
     bottom_lines: str = "",
     coordinator_request: str = "",
 ) -> Meeting:
-    """Arrange the family meeting: this is the FNM-or-FGC decision of the flow.
+    """Arrange a family meeting: the FNM-or-FGC decision of the flow. While the network is mapped it
+    is the case's first meeting (or replaces one cancelled, for the same purpose); at the plan's
+    review it is a review meeting.
 
     Raises RuleBroken (no consent; FGC without an independent coordinator; pre-proceedings not FGC),
-    InvalidTransition (the case is not at the network-mapping step).
+    InvalidTransition (a meeting is already arranged; the case is neither mapping its network nor at
+    its review).
     """
     case = _lock_case(case_id)
     ensure_can_work_case(by, case)
-    ensure_transition(case.status, CaseStatus.MEETING_PLANNED, CASE_TRANSITIONS, label="case")
+    purpose, reconvenes = _what_to_arrange(case)
+    at_review = case.status == CaseStatus.PLAN_ACCEPTED
     _ensure_may_share(case)
-    if model not in MeetingModel.values:
-        raise RuleBroken(f"Unknown meeting model “{model}”.", field="model")
-    if case.stage == Stage.PRE_PROCEEDINGS and model != MeetingModel.FGC:
-        raise RuleBroken("At pre-proceedings the meeting must be a Family Group Conference.", field="model")
-    if model == MeetingModel.FGC:
-        if coordinator is None:
-            raise RuleBroken("A Family Group Conference needs an independent coordinator.", field="coordinator")
-        if not has_role(coordinator, Role.COORDINATOR):
-            raise RuleBroken("The coordinator must be an FGC coordinator.", field="coordinator")
-        if coordinator.pk in (case.lead_practitioner_id, by.pk) or case.team.members.filter(pk=coordinator.pk).exists():
-            raise RuleBroken("The coordinator must be independent of the case's practitioner.", field="coordinator")
-    else:
-        coordinator = None
-        if coordinator_request.strip():
-            raise RuleBroken(
-                "A coordinator is asked for only for a Family Group Conference.", field="coordinator_request"
-            )
+    coordinator = _meeting_model_and_coordinator(
+        case=case, by=by, model=model, coordinator=coordinator, coordinator_request=coordinator_request
+    )
     meeting = Meeting.objects.create(
         case=case,
         model=model,
+        purpose=purpose,
+        reconvenes=reconvenes,
         scheduled_for=scheduled_for,
         venue=venue.strip(),
         coordinator=coordinator,
@@ -84,10 +183,10 @@ def meeting_schedule(
         by=by,
         case_id=case.pk,
         to_state=meeting.status,
-        changes={"model": model, "scheduled_for": scheduled_for.isoformat()},
+        changes={"model": model, "purpose": purpose, "scheduled_for": scheduled_for.isoformat()},
     )
     _move_case(case, CaseStatus.MEETING_PLANNED, by=by)
-    workflow.advance(process=case.process, action="meeting_arranged", by=by)
+    workflow.advance(process=case.process, action="review_meeting_arranged" if at_review else "meeting_arranged", by=by)
     return meeting
 
 
@@ -103,6 +202,227 @@ def _ensure_runs_meeting(by, meeting: Meeting) -> None:
             raise NotPermitted("Only the conference's coordinator can do this.")
     else:
         ensure_can_work_case(by, meeting.case)
+
+
+def _ensure_may_change_meeting(by, meeting: Meeting) -> None:
+    """Moving or cancelling a meeting: the case's practitioners, or the conference's coordinator,
+    while the case is open (a meeting arranged before the case closed waits for its reopening)."""
+    if meeting.model == MeetingModel.FGC and meeting.coordinator_id == by.pk:
+        ensure_no_conflict(by, meeting.case_id)
+    else:
+        ensure_can_work_case(by, meeting.case)
+    if meeting.case.status in ENDED_STATUSES:
+        raise InvalidTransition("The case is closed: a manager must reopen it before its meeting can be changed.")
+
+
+def _not_arranged(meeting: Meeting, doing: str) -> InvalidTransition:
+    if meeting.status == MeetingStatus.CANCELLED:
+        return InvalidTransition(f"The meeting was cancelled: it cannot be {doing}. Arrange a new meeting instead.")
+    return InvalidTransition(
+        f"The meeting was held on {meeting.held_on:%-d %B %Y}: it cannot be {doing}. While the plan it agreed "
+        "waits for acceptance the meeting can be reconvened; at the plan's review a review meeting can be arranged."
+    )
+
+
+def ensure_may_reschedule(user, meeting: Meeting) -> None:
+    """Whether `user` may move this meeting now (the page asks before offering it).
+
+    Raises NotPermitted, InvalidTransition (held or cancelled).
+    """
+    _ensure_may_change_meeting(user, meeting)
+    if meeting.status not in MEETING_ARRANGED:
+        raise _not_arranged(meeting, "rescheduled")
+
+
+def ensure_may_cancel(user, meeting: Meeting) -> None:
+    """Whether `user` may cancel this meeting now. Raises NotPermitted, InvalidTransition."""
+    _ensure_may_change_meeting(user, meeting)
+    if meeting.status not in MEETING_ARRANGED:
+        raise _not_arranged(meeting, "cancelled")
+
+
+def _plan_waiting(meeting: Meeting) -> FamilyPlan:
+    """The family's plan from this held meeting that waits for acceptance, else InvalidTransition."""
+    if meeting.status in MEETING_ARRANGED:
+        raise InvalidTransition("The meeting has not been held yet: reschedule it instead of reconvening it.")
+    if meeting.status == MeetingStatus.CANCELLED:
+        raise InvalidTransition("The meeting was cancelled: arrange a new meeting instead.")
+    plan = meeting.case.plans.order_by("-version").first()
+    if plan is None or plan.status != PlanStatus.AGREED:
+        raise InvalidTransition(
+            "A meeting is reconvened while the family's plan from it waits for acceptance; no plan waits now. "
+            "At the plan's review a review meeting can be arranged."
+        )
+    if plan.meeting_id != meeting.pk:
+        raise InvalidTransition(
+            f"The plan waiting for acceptance was agreed at the meeting of {plan.meeting.held_on:%-d %B %Y}: "
+            "reconvene that one."
+        )
+    return plan
+
+
+def ensure_may_reconvene(user, meeting: Meeting) -> None:
+    """Whether `user` may reconvene this meeting now. Raises NotPermitted, InvalidTransition."""
+    ensure_can_work_case(user, meeting.case)
+    _plan_waiting(meeting)
+    _ensure_none_arranged(meeting.case)
+
+
+@transaction.atomic
+def meeting_reschedule(
+    *, meeting_id: int, by, scheduled_for: datetime.datetime, venue: str = "", reason: str
+) -> Meeting:
+    """Move a meeting still to be held to a new date and time (and venue; empty keeps it), with the
+    reason. The move is kept in the meeting's history (MeetingReschedule).
+
+    Raises NotPermitted (not the case's practitioners or the conference's coordinator),
+    InvalidTransition (held or cancelled), RuleBroken (no reason; a date in the past or more than two
+    years ahead; nothing changes).
+    """
+    meeting = _lock_meeting(meeting_id)
+    ensure_may_reschedule(by, meeting)
+    reason, venue = reason.strip(), (venue or "").strip() or meeting.venue
+    ensure_meeting_date(scheduled_for)
+    if len(venue) > Meeting._meta.get_field("venue").max_length:
+        raise RuleBroken("The venue has at most 200 characters.", field="venue")
+    if scheduled_for == meeting.scheduled_for and venue == meeting.venue:
+        raise RuleBroken("Give a new date and time or a new venue.", field="scheduled_for")
+    if not reason:
+        raise RuleBroken("Say why the meeting is moved.", field="reason")
+    move = MeetingReschedule.objects.create(
+        meeting=meeting,
+        from_scheduled_for=meeting.scheduled_for,
+        to_scheduled_for=scheduled_for,
+        from_venue=meeting.venue,
+        to_venue=venue,
+        reason=reason,
+        by=by,
+    )
+    meeting.scheduled_for, meeting.venue = scheduled_for, venue
+    meeting.save(update_fields=["scheduled_for", "venue"])
+    record_event(
+        obj=meeting,
+        action="meeting_rescheduled",
+        by=by,
+        case_id=meeting.case_id,
+        reason=reason,
+        changes={
+            "scheduled_for": [move.from_scheduled_for.isoformat(), scheduled_for.isoformat()],
+            "venue": [move.from_venue, venue],
+        },
+    )
+    workflow.advance(process=meeting.case.process, action="meeting_rescheduled", by=by, required=False)
+    return meeting
+
+
+@transaction.atomic
+def meeting_cancel(*, meeting_id: int, by, reason: str) -> Meeting:
+    """Cancel a meeting still to be held, with the reason. The case goes back to mapping the
+    network, where a new meeting is arranged (for the same purpose) or the case is closed.
+
+    Raises NotPermitted, InvalidTransition (held or already cancelled), RuleBroken (no reason).
+    """
+    meeting = _lock_meeting(meeting_id)
+    ensure_may_cancel(by, meeting)
+    reason = reason.strip()
+    if not reason:
+        raise RuleBroken("Say why the meeting is cancelled.", field="reason")
+    previous = meeting.status
+    ensure_transition(previous, MeetingStatus.CANCELLED, MEETING_TRANSITIONS, label="meeting")
+    meeting.status = MeetingStatus.CANCELLED
+    meeting.cancelled_at = timezone.now()
+    meeting.cancelled_by = by
+    meeting.cancel_reason = reason
+    meeting.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason"])
+    record_event(
+        obj=meeting,
+        action="meeting_cancelled",
+        by=by,
+        case_id=meeting.case_id,
+        from_state=previous,
+        to_state=meeting.status,
+        reason=reason,
+    )
+    _move_case(meeting.case, CaseStatus.ALLOCATED, by=by, reason=reason, action="case_meeting_cancelled")
+    workflow.advance(process=meeting.case.process, action="meeting_cancelled", by=by)
+    return meeting
+
+
+@transaction.atomic
+def meeting_reconvene(
+    *,
+    meeting_id: int,
+    by,
+    scheduled_for: datetime.datetime,
+    venue: str,
+    reason: str,
+    model: str = "",
+    coordinator=None,
+) -> Meeting:
+    """While the family's plan from a held meeting waits for acceptance, arrange a new meeting that
+    reconvenes it (the family has more to agree). The waiting plan is superseded: the reconvened
+    meeting agrees the next one. The kind of meeting and its coordinator are the held meeting's
+    unless given.
+
+    Raises NotPermitted (not the case's practitioners), InvalidTransition (no plan from this meeting
+    waits; a meeting is already arranged), RuleBroken (no reason; the date; the rules of the kind of
+    meeting; no consent).
+    """
+    held = _lock_meeting(meeting_id)
+    case = held.case
+    ensure_can_work_case(by, case)
+    plan = _plan_waiting(held)
+    _ensure_none_arranged(case)
+    _ensure_may_share(case)
+    reason, venue = reason.strip(), venue.strip()
+    ensure_meeting_date(scheduled_for)
+    if not venue:
+        raise RuleBroken("Say where the meeting is held.", field="venue")
+    if not reason:
+        raise RuleBroken("Say why the meeting is reconvened.", field="reason")
+    model = model or held.model
+    if coordinator is None and model == MeetingModel.FGC and held.model == MeetingModel.FGC:
+        coordinator = held.coordinator
+    coordinator = _meeting_model_and_coordinator(
+        case=case, by=by, model=model, coordinator=coordinator, coordinator_request=""
+    )
+    ensure_transition(plan.status, PlanStatus.SUPERSEDED, PLAN_TRANSITIONS, label="plan")
+    plan.status = PlanStatus.SUPERSEDED
+    plan.save(update_fields=["status"])
+    meeting = Meeting.objects.create(
+        case=case,
+        model=model,
+        purpose=MeetingPurpose.RECONVENED,
+        reconvenes=held,
+        scheduled_for=scheduled_for,
+        venue=venue,
+        coordinator=coordinator,
+        bottom_lines=held.bottom_lines or case.bottom_lines,
+        coordinator_request=held.coordinator_request if coordinator is not None else "",
+    )
+    if coordinator is not None:
+        grant_case_access(coordinator, case, "coordinate_conference")
+    record_event(
+        obj=meeting,
+        action="meeting_reconvened",
+        by=by,
+        case_id=case.pk,
+        to_state=meeting.status,
+        reason=reason,
+        changes={"model": model, "reconvenes": held.pk, "scheduled_for": scheduled_for.isoformat()},
+    )
+    record_event(
+        obj=plan,
+        action="plan_superseded",
+        by=by,
+        case_id=case.pk,
+        from_state=PlanStatus.AGREED,
+        to_state=plan.status,
+        reason=reason,
+    )
+    _move_case(case, CaseStatus.MEETING_PLANNED, by=by, reason=reason)
+    workflow.advance(process=case.process, action="meeting_reconvened", by=by)
+    return meeting
 
 
 @transaction.atomic
@@ -176,6 +496,8 @@ def meeting_record(
             field="private_family_time_minutes",
         )
     _ensure_may_share(case)
+    # A review meeting agrees the plan that follows the one in place: that one is superseded.
+    in_place = list(case.plans.filter(status__in=[PlanStatus.ACCEPTED, PlanStatus.RETURNED]))
     previous = meeting.status
     meeting.status = MeetingStatus.HELD
     meeting.held_on = held_on
@@ -198,6 +520,13 @@ def meeting_record(
     record_event(
         obj=meeting, action="meeting_held", by=by, case_id=case.pk, from_state=previous, to_state=meeting.status
     )
+    for old in in_place:
+        old_status = old.status
+        old.status = PlanStatus.SUPERSEDED
+        old.save(update_fields=["status"])
+        record_event(
+            obj=old, action="plan_superseded", by=by, case_id=case.pk, from_state=old_status, to_state=old.status
+        )
     record_event(obj=plan, action="plan_agreed", by=by, case_id=case.pk, to_state=plan.status)
     _move_case(case, CaseStatus.PLAN_AGREED, by=by)
     workflow.advance(process=case.process, action="meeting_held", by=by)
@@ -218,7 +547,7 @@ def member_record_preparation(
     """
     member = NetworkMember.objects.select_for_update().get(pk=member_id)
     case = _lock_case(member.case_id)
-    meeting = case.meetings.filter(status__in=[MeetingStatus.SCHEDULED, MeetingStatus.PREPARED]).order_by("-id").first()
+    meeting = arranged_meeting(case)
     if meeting is None:
         raise InvalidTransition("Arrange the meeting before preparing the network.")
     meeting.case = case

@@ -385,6 +385,26 @@ class TestCaseReopen:
         assert Case.objects.get(pk=case.pk).status == ("closed" if closed else "allocated")
 
 
+def test_a_meeting_still_to_be_held_is_cancelled_when_the_case_closes(world):
+    case = _meeting_planned(world)
+    meeting = case.meetings.get()
+    close(world, case, by=world.u.prac_east, reason="family_declined", note="They withdrew")
+    later = timezone.now() + datetime.timedelta(days=10)
+    with pytest.raises(InvalidTransition) as refused:
+        case_services.meeting_reschedule(meeting_id=meeting.pk, by=world.u.prac_east, scheduled_for=later, reason="x")
+    assert "reopen" in refused.value.message
+    meeting.refresh_from_db()
+    assert (meeting.status, meeting.cancel_reason) == ("cancelled", "The case closed: family declined or withdrew.")
+    assert [e.action for e in events(case)][-2:] == ["case_closed", "meeting_cancelled"]
+    # Reopened, the case maps its network again and arranges a new meeting.
+    case_services.case_reopen(case_id=case.pk, by=world.u.tm_east, reason="They came back")
+    assert Case.objects.get(pk=case.pk).status == "allocated"
+    assert "map_network" in steps(case)
+    case_services.meeting_schedule(case_id=case.pk, by=world.u.prac_east, model="fnm", scheduled_for=later, venue="Hub")
+    assert Case.objects.get(pk=case.pk).status == "meeting_planned"
+    assert "hold_meeting" in steps(case)
+
+
 class TestPreviousCase:
     def test_a_new_referral_follows_a_closed_case(self, world):
         old = scenario.allocated(world)
