@@ -84,6 +84,11 @@ STEP_ROLES: dict[str, tuple[str, ...]] = {
     "case_allocate": MANAGERS,
     "case_transfer": MANAGERS,
     "case_reassign": MANAGERS,
+    # Ending a case off the main path (fgdm.services.ensure_may_decline / _close / _reopen say which case):
+    # a manager declines a referral or reopens a case; its lead practitioner or a manager closes it.
+    "case_decline": MANAGERS,
+    "case_close": (Role.PRACTITIONER, *MANAGERS),
+    "case_reopen": MANAGERS,
     "task_reassign": MANAGERS,
     "caseload_view": MANAGERS,
     # The case's practitioners or its managers (fgdm.services.ensure_may_change_stage).

@@ -21,18 +21,43 @@ class CaseStatus(models.TextChoices):
     DECLINED = "declined", "Referral declined"
 
 
+# A case is closed, or its referral declined: nothing more is done on it unless a manager reopens it.
+ENDED_STATUSES = {CaseStatus.CLOSED, CaseStatus.DECLINED}
+
 CASE_TRANSITIONS: dict[str, set[str]] = {
-    CaseStatus.REFERRED: {CaseStatus.ALLOCATED, CaseStatus.CLOSED},
+    # A team manager declines a referral only while it waits for allocation; a case closes at any step.
+    CaseStatus.REFERRED: {CaseStatus.ALLOCATED, CaseStatus.CLOSED, CaseStatus.DECLINED},
     CaseStatus.ALLOCATED: {CaseStatus.MEETING_PLANNED, CaseStatus.CLOSED},
     # A cancelled meeting takes the case back to mapping the network (a new meeting, or it closes).
     CaseStatus.MEETING_PLANNED: {CaseStatus.PLAN_AGREED, CaseStatus.ALLOCATED, CaseStatus.CLOSED},
     # While the family's plan waits for acceptance, its meeting can be reconvened.
-    CaseStatus.PLAN_AGREED: {CaseStatus.PLAN_ACCEPTED, CaseStatus.PLAN_RETURNED, CaseStatus.MEETING_PLANNED},
-    CaseStatus.PLAN_RETURNED: {CaseStatus.PLAN_AGREED},
+    CaseStatus.PLAN_AGREED: {
+        CaseStatus.PLAN_ACCEPTED,
+        CaseStatus.PLAN_RETURNED,
+        CaseStatus.MEETING_PLANNED,
+        CaseStatus.CLOSED,
+    },
+    CaseStatus.PLAN_RETURNED: {CaseStatus.PLAN_AGREED, CaseStatus.CLOSED},
     # At the review: the family revises the plan, a review meeting is arranged, or the case closes.
     CaseStatus.PLAN_ACCEPTED: {CaseStatus.PLAN_AGREED, CaseStatus.MEETING_PLANNED, CaseStatus.CLOSED},
-    CaseStatus.CLOSED: set(),
+    # Reopened (within FGDM_REOPEN_DAYS of closing), the case goes back to where its work stands:
+    # an accepted plan, a lead practitioner, or a referral waiting for allocation.
+    CaseStatus.CLOSED: {CaseStatus.PLAN_ACCEPTED, CaseStatus.ALLOCATED, CaseStatus.REFERRED},
+    CaseStatus.DECLINED: {CaseStatus.ALLOCATED, CaseStatus.REFERRED},
 }
+
+
+class CloseReason(models.TextChoices):
+    """Why a case closed before (or at) its review. `no_network` is signed off by a manager;
+    `other` needs a note."""
+
+    NEEDS_MET = "needs_met", "Needs met"
+    FAMILY_DECLINED = "family_declined", "Family declined or withdrew"
+    NO_NETWORK = "no_network", "No network identified"
+    MOVED_AWAY = "moved_away", "Moved out of area"
+    STEPPED_UP = "stepped_up", "Stepped up to statutory services"
+    ENTERED_CARE = "entered_care", "Child entered care"
+    OTHER = "other", "Other"
 
 
 class Outcome(models.TextChoices):

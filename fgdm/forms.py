@@ -6,7 +6,15 @@ from django.contrib.auth import get_user_model
 from core.exceptions import DomainError
 from core.forms import DateTimeInput, date_field, growing_rows, rows_plus_one
 from core.roles import Role
-from fgdm.constants import ChildParticipation, MeetingModel, Outcome, PreparationStatus, Relationship, Stage
+from fgdm.constants import (
+    ChildParticipation,
+    CloseReason,
+    MeetingModel,
+    Outcome,
+    PreparationStatus,
+    Relationship,
+    Stage,
+)
 from fgdm.models import FamilyHub, Locality
 
 
@@ -64,6 +72,13 @@ class CaseCreateForm(forms.Form):
         max_length=200,
         required=False,
         help_text="Who agreed to the referral and to sharing information, if already known.",
+    )
+    previous_case = forms.CharField(
+        label="Follows a closed case (optional)",
+        max_length=20,
+        required=False,
+        help_text="The reference of the family's closed case or declined referral that this referral follows, "
+        "like FGDM-2026-000123.",
     )
 
 
@@ -448,6 +463,44 @@ class MeetingReconveneForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["coordinator"].queryset = _coordinators()
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label="Why the referral is declined",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="For example: the family is already supported by another service. The referrer and the case's "
+        "history see this reason.",
+    )
+
+
+class CloseForm(forms.Form):
+    reason = forms.ChoiceField(
+        label="Why the case closes",
+        widget=forms.RadioSelect,
+        choices=CloseReason.choices,
+        help_text="“No network identified” is a manager's sign-off: only a manager over the case can choose it.",
+    )
+    note = forms.CharField(
+        label="Note",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What happened, in a sentence or two. Needed when the reason is “other”.",
+    )
+    outcome = forms.ChoiceField(
+        label="Outcome for the child (optional)",
+        required=False,
+        choices=[("", "Not recorded"), *Outcome.choices],
+        help_text="When the child entered care, the outcome “child entered care” is recorded for you.",
+    )
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label="Why the case is reopened",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="For example: the family asked for help again a week after the case closed.",
+    )
 
 
 class ReviewForm(forms.Form):

@@ -14,6 +14,7 @@ from fgdm.constants import (
     ApplicationBasis,
     CaseStatus,
     ChildParticipation,
+    CloseReason,
     MeetingModel,
     MeetingPurpose,
     MeetingStatus,
@@ -111,6 +112,17 @@ class Case(models.Model):
     opened_on = models.DateField()
     closed_on = models.DateField(null=True, blank=True)
     outcome = models.CharField(max_length=32, choices=Outcome.choices, blank=True)
+    close_reason = models.CharField(max_length=32, choices=CloseReason.choices, blank=True)
+    close_note = models.TextField(blank=True, help_text="Why the case closed, or why the referral was declined")
+    closed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    previous_case = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="later_cases",
+        help_text="A closed case (or declined referral) of the same family this referral follows",
+    )
     process = models.OneToOneField(Process, null=True, blank=True, on_delete=models.SET_NULL, related_name="case")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -118,6 +130,12 @@ class Case(models.Model):
     class Meta:
         ordering = ["-opened_on", "-id"]
         indexes = [models.Index(fields=["locality", "status"], name="case_locality_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(close_reason=CloseReason.OTHER) | ~Q(close_note=""),
+                name="case_closed_for_other_reason_has_note",
+            ),
+        ]
         permissions = [
             ("view_all_cases", "Can see cases in every locality"),
             ("allocate_case", "Can allocate a case to a lead practitioner"),

@@ -46,3 +46,15 @@ def ensure_can_work_or_manage_case(user, case) -> None:
         raise NotPermitted(
             "Only the lead practitioner, a practitioner of the case's team or a manager over it can do this."
         )
+
+
+def ensure_can_lead_or_manage_case(user, case) -> None:
+    """The case's lead practitioner or a manager over it: for closing the case."""
+    ensure_no_conflict(user, case.pk)
+    if not (case.lead_practitioner_id == user.pk or _manages_case(user, case)):
+        raise NotPermitted("Only the case's lead practitioner or a manager over its team can do this.")
+
+
+def manages_case(user, case) -> bool:
+    """Whether the person is a manager over the case (for steps a manager must sign off)."""
+    return _manages_case(user, case)

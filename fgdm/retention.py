@@ -1,10 +1,11 @@
 """Retention of case records (registered with audit.retention from FgdmConfig.ready()).
 
-A closed case is kept until its youngest child's 18th birthday plus seven years (children in need,
-`AUDIT_RETENTION["children_in_need_years_after_18"]`), or to the youngest child's 75th birthday if a
-child is looked after: the case closed with the outcome "child entered care", or an administrator
+A closed case (or a declined referral) is kept until its youngest child's 18th birthday plus seven
+years (children in need, `AUDIT_RETENTION["children_in_need_years_after_18"]`), or to the youngest
+child's 75th birthday if a child is looked after: the case closed with the outcome "child entered
+care" (closing it for the reason "child entered care" records that outcome), or an administrator
 marked it looked after (audit.LookedAfterMark; a mark saying "not looked after" wins over the
-outcome). Then what identifies the family is removed; the case, its dates, stages, states and
+outcome). Closing a case records in its event the class it falls in and the date. Then what identifies the family is removed; the case, its dates, stages, states and
 outcome stay so that numbers and the money's trail still add up (the stage history keeps its
 stages and dates; the reasons for its changes are removed).
 
@@ -19,7 +20,7 @@ from django.db.models.functions import Coalesce
 
 from audit.models import LookedAfterMark
 from audit.retention import Due, children_in_need_destroy_after, looked_after_destroy_after
-from fgdm.constants import CaseStatus, Outcome
+from fgdm.constants import ENDED_STATUSES, Outcome
 from fgdm.models import (
     Case,
     Child,
@@ -43,11 +44,20 @@ def case_retention(
     """(retention class, destroy-after date) of a case; the date is None while it is open."""
     looked_after = mark if mark is not None else case.outcome == Outcome.ENTERED_CARE
     retention_class = LOOKED_AFTER if looked_after else CHILDREN_IN_NEED
-    if case.status != CaseStatus.CLOSED or youngest is None:
+    if case.status not in ENDED_STATUSES or youngest is None:
         return retention_class, None
     if looked_after:
         return retention_class, looked_after_destroy_after(youngest)
     return retention_class, children_in_need_destroy_after(youngest)
+
+
+def retention_of(case: Case) -> tuple[str, datetime.date | None]:
+    """(retention class, destroy-after date) of one case as it stands now: what closing it records."""
+    youngest = Child.objects.filter(case_id=case.pk).aggregate(youngest=Max(Coalesce("date_of_birth", "expected_on")))[
+        "youngest"
+    ]
+    mark = LookedAfterMark.objects.filter(case_id=case.pk).values_list("looked_after", flat=True).first()
+    return case_retention(case, youngest=youngest, mark=mark)
 
 
 class CaseRecords:
@@ -58,7 +68,7 @@ class CaseRecords:
         # (the shortest period); the exact date is worked out per case.
         marks = dict(LookedAfterMark.objects.values_list("case_id", "looked_after"))
         cases = (
-            Case.objects.filter(status=CaseStatus.CLOSED)
+            Case.objects.filter(status__in=ENDED_STATUSES)
             .annotate(youngest=Max(Coalesce("children__date_of_birth", "children__expected_on")))
             .only("pk", "reference", "status", "outcome")
             .order_by("pk")
@@ -73,8 +83,11 @@ class CaseRecords:
         case.family_name, case.referral_reason = REMOVED, ""
         case.consent_given_by, case.child_lives_with = "", ""
         case.consent_withdrawn_by, case.bottom_lines = "", ""
+        # Why it closed is case content; a case closed for "other" keeps a note (a constraint).
+        case.close_note = REMOVED if case.close_note else ""
         case.save(
             update_fields=[
+                "close_note",
                 "family_name",
                 "referral_reason",
                 "consent_given_by",
@@ -134,6 +147,7 @@ class CaseRecords:
             "meeting venues, attendees and notes, and why meetings were moved or cancelled",
             "plans' contingencies, reasons and actions",
             "bottom lines, who withdrew consent, preparation notes and pre-proceedings reasons",
+            "the note on why the case closed (or the referral was declined)",
             "the reasons for changes of stage",
         ]
         case.refresh_from_db()

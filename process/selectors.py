@@ -91,7 +91,7 @@ def caseload(*, user) -> list[dict]:
     (escalated and not yet done). A fixed number of queries, whatever the size of the teams."""
     from django.db.models import Count
 
-    from fgdm.constants import CaseStatus
+    from fgdm.constants import ENDED_STATUSES
     from fgdm.models import ReviewEscalation, Team
     from fgdm.visibility import sees_every_case
 
@@ -104,7 +104,7 @@ def caseload(*, user) -> list[dict]:
             people[person.pk]["teams"].append(team.name)
     cases = (
         Case.objects.filter(case_scope(user), lead_practitioner_id__in=people)
-        .exclude(status=CaseStatus.CLOSED)
+        .exclude(status__in=ENDED_STATUSES)
         .only("id", "reference", "family_name", "status", "lead_practitioner_id")
         .order_by("reference")
     )

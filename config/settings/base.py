@@ -145,6 +145,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "CaseStatusEnum": "fgdm.constants.CaseStatus",
         "StageEnum": "fgdm.constants.Stage",
+        "CloseReasonEnum": "fgdm.constants.CloseReason",
         "MeetingStatusEnum": "fgdm.constants.MeetingStatus",
         "PlanStatusEnum": "fgdm.constants.PlanStatus",
         "ActionStatusEnum": "fgdm.constants.ActionStatus",
@@ -205,6 +206,8 @@ AXES_VERBOSE = False
 
 # A review task still open this many working days (Monday to Friday) after the review date is
 # escalated to the case's team managers by `manage.py escalate_reviews`.
-# How long after closing a manager may reopen a case; after it, a new referral links to the old case.
-FGDM_REOPEN_DAYS = int(os.environ.get("FGDM_REOPEN_DAYS", "28"))
 FGDM_REVIEW_ESCALATION_WORKING_DAYS = int(os.environ.get("FGDM_REVIEW_ESCALATION_WORKING_DAYS", "5"))
+
+# A manager may reopen a closed case (or a declined referral) for this many days after it closed;
+# after that, a new referral is made and linked to the old case.
+FGDM_REOPEN_DAYS = int(os.environ.get("FGDM_REOPEN_DAYS", "28"))

@@ -6,7 +6,15 @@ from rest_framework import serializers
 
 from core import workflow
 from core.api.fields import IdField, UsernameField
-from fgdm.constants import ChildParticipation, MeetingModel, Outcome, PreparationStatus, Relationship, Stage
+from fgdm.constants import (
+    ChildParticipation,
+    CloseReason,
+    MeetingModel,
+    Outcome,
+    PreparationStatus,
+    Relationship,
+    Stage,
+)
 from fgdm.models import (
     Case,
     Child,
@@ -148,6 +156,12 @@ class CaseSerializer(CaseListSerializer):
     current_tasks = serializers.SerializerMethodField()
     plan_progress = serializers.SerializerMethodField()
     stage_history = serializers.SerializerMethodField()
+    closed_by = serializers.SlugRelatedField(
+        slug_field="username", read_only=True, help_text="Who closed the case or declined the referral"
+    )
+    previous_case = serializers.PrimaryKeyRelatedField(
+        read_only=True, help_text="The closed case (or declined referral) this referral follows"
+    )
 
     class Meta:
         model = Case
@@ -173,7 +187,11 @@ class CaseSerializer(CaseListSerializer):
             "support_needed",
             "opened_on",
             "closed_on",
+            "closed_by",
+            "close_reason",
+            "close_note",
             "outcome",
+            "previous_case",
             "children",
             "current_tasks",
             "plan_progress",
@@ -230,6 +248,11 @@ class CaseCreateSerializer(serializers.Serializer):
     hub = serializers.PrimaryKeyRelatedField(queryset=FamilyHub.objects.all(), required=False, allow_null=True)
     child_lives_with = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     consent_given_by = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    previous_case = IdField(
+        required=False,
+        allow_null=True,
+        help_text="The id of a closed case (or declined referral) of the family that this referral follows",
+    )
 
 
 class CaseUpdateSerializer(serializers.Serializer):
@@ -369,6 +392,20 @@ class TransferSerializer(serializers.Serializer):
 class ReassignSerializer(serializers.Serializer):
     lead_practitioner = UsernameField()
     reason = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
+
+
+class CloseSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=CloseReason.choices, help_text="Why the case closes (a close reason code)")
+    note = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="Needed when the reason is `other`"
+    )
+    outcome = serializers.ChoiceField(
+        choices=Outcome.choices,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="The outcome for the child, if known (`entered_care` is recorded for the reason `entered_care`)",
+    )
 
 
 class ReviewSerializer(serializers.Serializer):

@@ -117,6 +117,7 @@ class CaseListCreate(AuditedMixin, generics.GenericAPIView):
             child_lives_with=data["child_lives_with"],
             consent_given_by=data["consent_given_by"],
             children=[ChildInput(**c) for c in data["children"]],
+            previous_case=data.get("previous_case"),
         )
         return Response(s.CaseSerializer(case).data, status=status.HTTP_201_CREATED)
 
@@ -383,6 +384,44 @@ class CaseReview(AuditedAPIView):
         case = services.case_review(
             case_id=case.pk, by=request.user, close=data["close"], outcome=data["outcome"], notes=data["notes"]
         )
+        return Response(s.CaseSerializer(case).data)
+
+
+class CaseDecline(AuditedAPIView):
+    """A manager over the case declines a referral waiting for allocation, with the reason."""
+
+    @extend_schema(request=ReasonSerializer, responses=s.CaseSerializer)
+    def post(self, request, case_id):
+        case = selectors.case_get(user=request.user, case_id=case_id)
+        ensure_may(request.user, "case_decline")
+        data = _valid(ReasonSerializer, request)
+        case = services.case_decline(case_id=case.pk, by=request.user, reason=data["reason"])
+        return Response(s.CaseSerializer(case).data)
+
+
+class CaseClose(AuditedAPIView):
+    """The lead practitioner or a manager over the case closes it at any step, with a reason code
+    (`no_network` only by a manager; `other` with a note) and optionally the outcome for the child."""
+
+    @extend_schema(request=s.CloseSerializer, responses=s.CaseSerializer)
+    def post(self, request, case_id):
+        case = selectors.case_get(user=request.user, case_id=case_id)
+        ensure_may(request.user, "case_close")
+        data = _valid(s.CloseSerializer, request)
+        case = services.case_close(case_id=case.pk, by=request.user, **data)
+        return Response(s.CaseSerializer(case).data)
+
+
+class CaseReopen(AuditedAPIView):
+    """A manager over the case reopens it within FGDM_REOPEN_DAYS of closing, with the reason;
+    after that, 409: make a new referral linked to it (`previous_case`)."""
+
+    @extend_schema(request=ReasonSerializer, responses=s.CaseSerializer)
+    def post(self, request, case_id):
+        case = selectors.case_get(user=request.user, case_id=case_id)
+        ensure_may(request.user, "case_reopen")
+        data = _valid(ReasonSerializer, request)
+        case = services.case_reopen(case_id=case.pk, by=request.user, reason=data["reason"])
         return Response(s.CaseSerializer(case).data)
 
 

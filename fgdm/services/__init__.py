@@ -28,6 +28,16 @@ from fgdm.services.children import (  # noqa: F401
     child_remove,
     child_update,
 )
+from fgdm.services.closing import (  # noqa: F401
+    case_close,
+    case_decline,
+    case_reopen,
+    ensure_may_close,
+    ensure_may_decline,
+    ensure_may_reopen,
+    reopen_until,
+    resume_status,
+)
 from fgdm.services.meetings import (  # noqa: F401
     arranged_meeting,
     ensure_may_arrange,

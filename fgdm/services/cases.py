@@ -16,6 +16,7 @@ from core.roles import Role, has_role
 from core.workflow import reassign_open_tasks
 from fgdm.constants import (
     CASE_TRANSITIONS,
+    ENDED_STATUSES,
     CaseStatus,
     ChildParticipation,
     Outcome,
@@ -38,7 +39,7 @@ from fgdm.permissions import (
     ensure_can_work_or_manage_case,
     ensure_no_conflict,
 )
-from fgdm.visibility import grant_case_access, revoke_case_access
+from fgdm.visibility import case_scope, grant_case_access, revoke_case_access
 
 
 @dataclass(frozen=True)
@@ -134,6 +135,31 @@ def _child_names(first_name: str, last_name: str, *, born: bool) -> tuple[str, s
     return first_name, last_name
 
 
+def _previous_case(by, value) -> Case | None:
+    """The closed case (or declined referral) a new referral follows, named by the case, its id or
+    its reference; only one the referrer can see. Raises RuleBroken on `previous_case`."""
+    if value in (None, ""):
+        return None
+    visible = Case.objects.filter(case_scope(by))
+    if isinstance(value, Case):
+        value = value.pk
+    if isinstance(value, int):
+        case = visible.filter(pk=value).first() if 0 < value < 2**63 else None
+    else:
+        case = visible.filter(reference=str(value).strip().upper()).first()
+    if case is None:
+        raise RuleBroken(
+            "No case you can see has that reference: check it (it looks like FGDM-2026-000123).", field="previous_case"
+        )
+    if case.status not in ENDED_STATUSES:
+        raise RuleBroken(
+            f"{case.reference} is still open ({case.get_status_display().lower()}): a new referral can follow only "
+            "a closed case or a declined referral. Work on the open case instead.",
+            field="previous_case",
+        )
+    return case
+
+
 @transaction.atomic
 def case_create(
     *,
@@ -146,16 +172,20 @@ def case_create(
     hub: FamilyHub | None = None,
     child_lives_with: str = "",
     consent_given_by: str = "",
+    previous_case: "Case | int | str | None" = None,
 ) -> Case:
     """Record a referral and start the case flow.
 
     The case goes to the team serving the locality (the referrer's own, if they are in one). Each
-    child is born (a date of birth) or expected (the date they are expected; no wishes yet).
+    child is born (a date of birth) or expected (the date they are expected; no wishes yet). A
+    referral may follow a closed case of the family (or a declined referral): `previous_case`, by
+    id or reference, one the referrer can see.
     Raises NotPermitted (not a practitioner or manager), RuleBroken (no child, a child's details —
-    on `children`, naming the row —, no team, bad hub).
+    on `children`, naming the row —, no team, bad hub, a previous case not closed or not seen).
     """
     if not (has_role(by, Role.PRACTITIONER) or has_role(by, Role.TEAM_MANAGER)):
         raise NotPermitted("Only practitioners and team managers can open a referral.")
+    previous = _previous_case(by, previous_case)
     if not children:
         raise RuleBroken("A referral needs at least one child.", field="children")
     names = []
@@ -200,6 +230,7 @@ def case_create(
         consent_to_share=bool(consent_given_by),
         consent_given_by=consent_given_by,
         consent_recorded_at=timezone.now() if consent_given_by else None,
+        previous_case=previous,
     )
     case.reference = f"FGDM-{today.year}-{case.pk:06d}"
     case.save(update_fields=["reference"])
@@ -215,7 +246,14 @@ def case_create(
             wishes_recorded_at=timezone.now() if recorded else None,
             wishes_recorded_by=by if recorded else None,
         )
-    record_event(obj=case, action="case_referred", by=by, case_id=case.pk, to_state=case.status)
+    record_event(
+        obj=case,
+        action="case_referred",
+        by=by,
+        case_id=case.pk,
+        to_state=case.status,
+        changes={"previous_case": previous.reference} if previous else None,
+    )
     workflow.start(case=case)
     case.refresh_from_db()
     return case
@@ -253,7 +291,7 @@ def ensure_may_change_stage(user, case: Case) -> None:
     Raises NotPermitted (none of those; a declared conflict), InvalidTransition (closed case).
     """
     ensure_can_work_or_manage_case(user, case)
-    if case.status == CaseStatus.CLOSED:
+    if case.status in ENDED_STATUSES:
         raise InvalidTransition("The case is closed: its stage cannot change while it is closed.")
 
 
@@ -319,7 +357,7 @@ def case_record_consent(*, case_id: int, by, given_by: str, to_refer: bool = Tru
     """
     case = _lock_case(case_id)
     ensure_can_work_case(by, case)
-    if case.status == CaseStatus.CLOSED:
+    if case.status in ENDED_STATUSES:
         raise InvalidTransition("The case is closed.")
     if not given_by.strip():
         raise RuleBroken("Say who gave consent.", field="given_by")
@@ -362,7 +400,7 @@ def case_withdraw_consent(*, case_id: int, by, withdrawn_by: str, reason: str = 
     """
     case = _lock_case(case_id)
     ensure_can_work_case(by, case)
-    if case.status == CaseStatus.CLOSED:
+    if case.status in ENDED_STATUSES:
         raise InvalidTransition("The case is closed.")
     if not withdrawn_by.strip():
         raise RuleBroken("Say who withdrew consent.", field="withdrawn_by")
@@ -406,7 +444,7 @@ def case_set_bottom_lines(*, case_id: int, by, bottom_lines: str) -> Case:
     """
     case = _lock_case(case_id)
     ensure_can_work_case(by, case)
-    if case.status in (CaseStatus.CLOSED,):
+    if case.status in ENDED_STATUSES:
         raise InvalidTransition("The case is closed.")
     if not bottom_lines.strip():
         raise RuleBroken("Say what a safe plan must achieve.", field="bottom_lines")
@@ -435,7 +473,7 @@ def child_record_wishes(
     child = Child.objects.select_for_update().get(pk=child_id)
     case = _lock_case(child.case_id)
     ensure_can_work_case(by, case)
-    if case.status == CaseStatus.CLOSED:
+    if case.status in ENDED_STATUSES:
         raise InvalidTransition("The case is closed.")
     if child.is_removed:
         raise InvalidTransition(f"{child} was removed from the case; add them again to record their wishes.")
@@ -509,7 +547,7 @@ def member_add(
     """Add someone the family names to the network. Raises RuleBroken for a contradictory parent flag."""
     case = _lock_case(case_id)
     ensure_can_work_case(by, case)
-    if case.status == CaseStatus.CLOSED:
+    if case.status in ENDED_STATUSES:
         raise InvalidTransition("The case is closed.")
     _ensure_parent_flags(relationship, is_parent)
     member = NetworkMember.objects.create(
@@ -542,15 +580,17 @@ def case_review(*, case_id: int, by, close: bool, outcome: str = "", notes: str 
         ensure_transition(case.status, CaseStatus.CLOSED, CASE_TRANSITIONS, label="case")
         case.outcome = outcome
         case.closed_on = timezone.localdate()
-        case.save(update_fields=["outcome", "closed_on", "updated_at"])
+        case.closed_by = by
+        case.close_note = notes.strip()
+        case.save(update_fields=["outcome", "closed_on", "closed_by", "close_note", "updated_at"])
+        # The case is closed before the flow moves on: its close step reads the case.
+        _move_case(case, CaseStatus.CLOSED, by=by, reason=notes or case.get_outcome_display())
+    else:
+        record_event(obj=case, action="review_continue", by=by, case_id=case.pk, reason=notes)
     workflow.advance(process=case.process, action="case_reviewed", by=by)
     for escalation in case.review_escalations.filter(resolved_at__isnull=True):
         escalation.resolved_at = timezone.now()
         escalation.save(update_fields=["resolved_at"])
-    if close:
-        _move_case(case, CaseStatus.CLOSED, by=by, reason=notes or case.get_outcome_display())
-    else:
-        record_event(obj=case, action="review_continue", by=by, case_id=case.pk, reason=notes)
     return case
 
 
@@ -564,7 +604,7 @@ def case_transfer(*, case_id: int, by, team: Team, lead_practitioner, locality: 
     """
     case = _lock_case(case_id)
     ensure_can_manage_case(by, case)
-    if case.status == CaseStatus.CLOSED:
+    if case.status in ENDED_STATUSES:
         raise InvalidTransition("A closed case cannot be moved.")
     locality = locality or case.locality
     if not team.localities.filter(pk=locality.pk).exists():
@@ -606,7 +646,7 @@ def case_reassign(*, case_id: int, by, lead_practitioner, reason: str = "") -> C
     """
     case = _lock_case(case_id)
     ensure_can_manage_case(by, case)
-    if case.status == CaseStatus.CLOSED:
+    if case.status in ENDED_STATUSES:
         raise InvalidTransition("A closed case has no lead to reassign: reopen it first.")
     if lead_practitioner is None or not (
         has_role(lead_practitioner, Role.PRACTITIONER) and case.team.members.filter(pk=lead_practitioner.pk).exists()
@@ -677,7 +717,7 @@ def case_update(*, case_id: int, by, **changes) -> Case:
     """
     case = _lock_case(case_id)
     ensure_can_work_case(by, case)
-    if case.status == CaseStatus.CLOSED:
+    if case.status in ENDED_STATUSES:
         raise InvalidTransition("The case is closed: a manager must reopen it before its details can be corrected.")
     for name in changes:
         if name in CASE_CHANGED_ELSEWHERE:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from audit.masking import mask, masked_fields
 from audit.services import record_event
 from core.exceptions import InvalidTransition, RuleBroken
-from fgdm.constants import CaseStatus
+from fgdm.constants import ENDED_STATUSES
 from fgdm.models import Case, Child
 from fgdm.permissions import ensure_can_work_case
 from fgdm.services.cases import _child_dates, _child_names, _lock_case, ensure_born, ensure_child_details
@@ -24,7 +24,7 @@ CHILD_DETAILS = ("first_name", "last_name", "date_of_birth", "expected_on")
 
 
 def _ensure_open(case: Case, doing: str) -> None:
-    if case.status == CaseStatus.CLOSED:
+    if case.status in ENDED_STATUSES:
         raise InvalidTransition(f"The case is closed: a manager must reopen it before {doing}.")
 
 

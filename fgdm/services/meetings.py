@@ -12,6 +12,7 @@ from core import workflow
 from core.exceptions import InvalidTransition, NotPermitted, RuleBroken, ensure_transition
 from core.roles import Role, has_role
 from fgdm.constants import (
+    ENDED_STATUSES,
     MEETING_ARRANGED,
     MEETING_TRANSITIONS,
     PLAN_TRANSITIONS,
@@ -45,7 +46,8 @@ _NOT_NOW = {
     "reconvene the meeting it came from.",
     CaseStatus.PLAN_RETURNED: "The plan is back with the family: record their revised plan first; a review "
     "meeting can be arranged when the review is due.",
-    CaseStatus.CLOSED: "The case is closed: no meeting can be arranged.",
+    CaseStatus.CLOSED: "The case is closed: no meeting can be arranged unless a manager reopens it.",
+    CaseStatus.DECLINED: "The referral was declined: no meeting can be arranged unless a manager reopens it.",
 }
 
 
@@ -203,11 +205,14 @@ def _ensure_runs_meeting(by, meeting: Meeting) -> None:
 
 
 def _ensure_may_change_meeting(by, meeting: Meeting) -> None:
-    """Moving or cancelling a meeting: the case's practitioners, or the conference's coordinator."""
+    """Moving or cancelling a meeting: the case's practitioners, or the conference's coordinator,
+    while the case is open (a meeting arranged before the case closed waits for its reopening)."""
     if meeting.model == MeetingModel.FGC and meeting.coordinator_id == by.pk:
         ensure_no_conflict(by, meeting.case_id)
-        return
-    ensure_can_work_case(by, meeting.case)
+    else:
+        ensure_can_work_case(by, meeting.case)
+    if meeting.case.status in ENDED_STATUSES:
+        raise InvalidTransition("The case is closed: a manager must reopen it before its meeting can be changed.")
 
 
 def _not_arranged(meeting: Meeting, doing: str) -> InvalidTransition:

@@ -16,7 +16,7 @@ from django.utils import timezone
 from audit.masking import MASK
 from audit.services import record_event
 from core.exceptions import InvalidTransition, RuleBroken
-from fgdm.constants import CaseStatus, Relationship
+from fgdm.constants import ENDED_STATUSES, Relationship
 from fgdm.models import Case, NetworkMember
 from fgdm.permissions import ensure_can_work_case
 from fgdm.services.cases import _ensure_parent_flags, _lock_case
@@ -37,7 +37,7 @@ def _lock_member(member_id: int) -> tuple[Case, NetworkMember]:
 
 
 def _ensure_open(case: Case, member: NetworkMember, doing: str, *, removed: str) -> None:
-    if case.status == CaseStatus.CLOSED:
+    if case.status in ENDED_STATUSES:
         raise InvalidTransition(f"The case is closed: a manager must reopen it before {doing}.")
     if member.is_removed:
         raise InvalidTransition(

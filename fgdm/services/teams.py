@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from audit.services import record_event
 from core.exceptions import RuleBroken
 from core.roles import MANAGERS, Role, ensure_administrator
-from fgdm.constants import CaseStatus
+from fgdm.constants import ENDED_STATUSES
 from fgdm.models import Case, Locality, Team
 
 # Who may be named on a team: members do the casework, managers allocate it and approve its packages.
@@ -84,7 +84,7 @@ def _ensure_people(ids: set[int], *, roles: tuple[str, ...], field: str, as_what
 def _ensure_nothing_stranded(team: Team, *, localities: set[int] | None, members: set[int] | None) -> None:
     """A team keeps its open cases in sight: it cannot stop serving a locality where it holds open
     cases, nor lose a member who leads one of them (case_transfer moves or re-leads a case first)."""
-    open_cases = Case.objects.filter(team=team).exclude(status=CaseStatus.CLOSED)
+    open_cases = Case.objects.filter(team=team).exclude(status__in=ENDED_STATUSES)
     if localities is not None:
         dropped = open_cases.exclude(locality_id__in=localities).values_list("locality__name", flat=True)
         names = sorted(set(dropped))

@@ -4,8 +4,10 @@ selectors; a service's refusal (DomainError) is shown on the form and nothing ch
 from fgdm.views.cases import (  # noqa: F401
     case_allocate,
     case_bottom_lines,
+    case_close,
     case_consent,
     case_consent_withdraw,
+    case_decline,
     case_detail,
     case_edit,
     case_flow_map,
@@ -13,6 +15,7 @@ from fgdm.views.cases import (  # noqa: F401
     case_map,
     case_new,
     case_reassign,
+    case_reopen,
     case_review,
     case_stage,
     child_wishes,

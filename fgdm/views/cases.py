@@ -1,10 +1,12 @@
 """Case pages: the list, a new referral, the case page and its map, and the case's own steps
 (allocation, consent, bottom lines, the stage, the network, the children's wishes, the review)."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from audit.labels import state_label
@@ -15,9 +17,10 @@ from core.exceptions import DomainError
 from core.flowmap import flow_map
 from core.forms import wants_another_row
 from core.pages import allowed, done, form_page, gate, page, run_service, sections_for
+from core.roles import may
 from fgdm import forms as f
 from fgdm import selectors, services
-from fgdm.constants import MEETING_ARRANGED, CaseStatus, PlanStatus, Stage
+from fgdm.constants import ENDED_STATUSES, MEETING_ARRANGED, CaseStatus, PlanStatus, Stage
 from fgdm.permissions import ensure_can_manage_case, ensure_can_work_case
 from fgdm.services import ChildInput
 from fgdm.views.offers import may_arrange, meeting_actions
@@ -59,7 +62,11 @@ def case_new(request):
             button="Open the referral",
             template="fgdm/case_new.html",
         )
-    form = f.CaseCreateForm((request.POST if request.method == "POST" else None))
+    # "Make a new referral linked to this case" (on a closed case's page) names the case it follows.
+    form = f.CaseCreateForm(
+        (request.POST if request.method == "POST" else None),
+        initial={"previous_case": request.GET.get("previous_case", "")[:20]},
+    )
     children = f.ChildFormSet((request.POST if request.method == "POST" else None), prefix="children")
     if request.method == "POST":
 
@@ -84,6 +91,7 @@ def case_new(request):
                 child_lives_with=data["child_lives_with"],
                 consent_given_by=data["consent_given_by"],
                 children=kids,
+                previous_case=data["previous_case"] or None,
             )
 
         case = run_service(form, call, formsets=[children])
@@ -114,6 +122,19 @@ def may_change_stage(user, case) -> bool:
     return True
 
 
+def may_take(user, step: str, check, case) -> bool:
+    """Whether to offer a step on this case now: the person's role may take that kind of step
+    (core.roles) and the service's own check (`check`, e.g. fgdm.services.ensure_may_close) lets
+    them take it on this case in its present state."""
+    if not may(user, step):
+        return False
+    try:
+        check(user, case)
+    except DomainError:
+        return False
+    return True
+
+
 def _events(case):
     """The latest 20 entries of the case's trail, in words."""
     events = list(case_trail(case_id=case.pk).select_related("actor")[:20])
@@ -136,7 +157,7 @@ def case_flow_map(case) -> dict:
         flow_class=workflow.flow_class(),
         process_id=case.process_id,
         title=f"Where case {case.reference} is in the Family Group Decision Making process",
-        closed=case.status == CaseStatus.CLOSED,
+        closed=case.status in ENDED_STATUSES,
     )
 
 
@@ -175,7 +196,7 @@ def case_detail(request, case_id):
             "sees_whole_case": whole,
             "can_work": can_work,
             # Correcting the children: the case's practitioners, who see its children, while it is open.
-            "can_correct_children": can_work and whole and case.status != CaseStatus.CLOSED,
+            "can_correct_children": can_work and whole and case.status not in ENDED_STATUSES,
             "can_manage": allowed(ensure_can_manage_case, request.user, case),
             "can_change_stage": may_change_stage(request.user, case),
             "stage_history": list(case.stage_changes.all()),
@@ -186,6 +207,19 @@ def case_detail(request, case_id):
             "latest_progress": plans[0].progress() if plans else None,
             "pre_proceedings": getattr(case, "pre_proceedings", None) if case.stage == Stage.PRE_PROCEEDINGS else None,
             "escalations": list(case.review_escalations.filter(resolved_at__isnull=True)) if whole else [],
+            # Ending the case off the main path: offered only when the service would accept it now.
+            "ended": case.status in ENDED_STATUSES,
+            "can_decline": may_take(request.user, "case_decline", services.ensure_may_decline, case),
+            "can_close": may_take(request.user, "case_close", services.ensure_may_close, case),
+            "can_reopen": may_take(request.user, "case_reopen", services.ensure_may_reopen, case),
+            "reopen_until": services.reopen_until(case),
+            "reopen_passed": bool(services.reopen_until(case) and services.reopen_until(case) < timezone.localdate()),
+            "can_refer": may(request.user, "case_create"),
+            # The cases this one follows and is followed by, as far as the person may see them.
+            "previous_case": selectors.case_list(user=request.user).filter(pk=case.previous_case_id).first()
+            if case.previous_case_id
+            else None,
+            "later_cases": list(selectors.case_list(user=request.user).filter(previous_case=case)),
         },
     )
 
@@ -335,6 +369,66 @@ def case_edit(request, case_id):
         "locality or team. The case's history records what changed, from what and to what.",
         call=lambda case, data: services.case_update(case_id=case.pk, by=request.user, **data),
         message="The case's details are saved.",
+    )
+
+
+@login_required
+def case_decline(request, case_id):
+    return _case_step(
+        request,
+        case_id,
+        step="case_decline",
+        title="Decline the referral",
+        form_class=f.DeclineForm,
+        button="Decline the referral",
+        intro="Decline this referral instead of allocating it, and say why. The case is recorded as declined; a "
+        f"manager can reopen it within {settings.FGDM_REOPEN_DAYS} days.",
+        call=lambda case, data: services.case_decline(case_id=case.pk, by=request.user, reason=data["reason"]),
+        message=lambda case: f"The referral {case.reference} is declined.",
+    )
+
+
+@login_required
+def case_close(request, case_id):
+    return _case_step(
+        request,
+        case_id,
+        step="case_close",
+        title="Close the case",
+        form_class=f.CloseForm,
+        button="Close the case",
+        intro="Close the case now, whatever step it is at, and say why. Its open steps are cancelled, support "
+        "packages not yet approved are withdrawn and approved ones end: payments not yet sent to the bank are "
+        "cancelled (those in a batch or paid are not touched). Only a manager can close a case because no network "
+        f"was identified. A manager can reopen the case within {settings.FGDM_REOPEN_DAYS} days.",
+        call=lambda case, data: services.case_close(case_id=case.pk, by=request.user, **data),
+        message=lambda case: f"{case.reference} is closed: {case.get_close_reason_display().lower()}.",
+    )
+
+
+@login_required
+def case_reopen(request, case_id):
+    def intro(case):
+        until = services.reopen_until(case)
+        return {
+            "intro": f"{case.get_status_display()} on {case.closed_on:%-d %B %Y}"
+            + (f" ({case.get_close_reason_display().lower()})" if case.close_reason else "")
+            + ". Reopen it, with the reason, and the work carries on from where it stood"
+            + (f". It can be reopened until {until:%-d %B %Y}." if until else ".")
+            if case.closed_on
+            else "Reopen the case, with the reason."
+        }
+
+    return _case_step(
+        request,
+        case_id,
+        step="case_reopen",
+        title="Reopen the case",
+        form_class=f.ReopenForm,
+        button="Reopen the case",
+        context=intro,
+        call=lambda case, data: services.case_reopen(case_id=case.pk, by=request.user, reason=data["reason"]),
+        message=lambda case: f"{case.reference} is reopened: {case.get_status_display().lower()}.",
     )
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from audit.services import record_event
 from core import workflow
 from core.exceptions import InvalidTransition, RuleBroken, ensure_transition
-from fgdm.constants import CaseStatus, MeetingStatus, PlanStatus
+from fgdm.constants import ENDED_STATUSES, MeetingStatus, PlanStatus
 from fgdm.models import Case, FamilyPlan
 from fgdm.permissions import ensure_can_work_case
 from network_packages.constants import (
@@ -27,6 +27,9 @@ from network_packages.selectors import drafting_blocked_by, why_not_editable
 
 # The package total's column: 12 digits, 2 of them pence (any number of items must still fit it).
 MOST_A_PACKAGE_HOLDS = Decimal("10000000000.00")
+
+# What closing a case withdraws (not yet approved) or ends (approved).
+CLOSE_WITH_CASE = OPEN_STATUSES
 
 
 @dataclass(frozen=True)
@@ -121,7 +124,7 @@ def _plan_of(case: Case, plan_id) -> FamilyPlan:
 
 
 def _ensure_case_open(case: Case) -> None:
-    if case.status == CaseStatus.CLOSED:
+    if case.status in ENDED_STATUSES:
         raise InvalidTransition("The case is closed: reopen it before changing its support.")
 
 
@@ -394,6 +397,17 @@ def package_withdraw(*, package_id: int, by, reason: str = "") -> SupportPackage
     package = _lock_package(package_id)
     ensure_can_work_case(by, package.case)
     previous = package.status
+    _withdraw(package, by=by, reason=reason)
+    if previous == PackageStatus.SUBMITTED:
+        workflow.advance(process=package.case.process, action="package_withdrawn", by=by, tier=package.current_tier)
+    elif previous == PackageStatus.RETURNED:
+        workflow.advance(process=package.case.process, action="returned_package_withdrawn", by=by)
+    return package
+
+
+def _withdraw(package: SupportPackage, *, by, reason: str) -> None:
+    """Withdraw a locked package that has not been approved: one `package_withdrawn` event."""
+    previous = package.status
     ensure_transition(previous, PackageStatus.WITHDRAWN, PACKAGE_TRANSITIONS, label="package")
     package.status = PackageStatus.WITHDRAWN
     package.save(update_fields=["status"])
@@ -406,11 +420,6 @@ def package_withdraw(*, package_id: int, by, reason: str = "") -> SupportPackage
         to_state=package.status,
         reason=reason,
     )
-    if previous == PackageStatus.SUBMITTED:
-        workflow.advance(process=package.case.process, action="package_withdrawn", by=by, tier=package.current_tier)
-    elif previous == PackageStatus.RETURNED:
-        workflow.advance(process=package.case.process, action="returned_package_withdrawn", by=by)
-    return package
 
 
 def _ensure_no_newer_version(package: SupportPackage) -> None:
@@ -434,6 +443,12 @@ def package_end(*, package_id: int, by, reason: str, last_due_on: datetime.date 
     """
     package = _lock_package(package_id)
     ensure_can_work_case(by, package.case)
+    return _end(package, by=by, reason=reason, last_due_on=last_due_on)
+
+
+def _end(package: SupportPackage, *, by, reason: str, last_due_on: datetime.date | None = None) -> SupportPackage:
+    """End a locked, approved package: one `package_ended` event, and the process cancels its
+    payments that have not gone to the bank (due after `last_due_on`, if given)."""
     ensure_transition(package.status, PackageStatus.ENDED, PACKAGE_TRANSITIONS, label="package")
     if not reason.strip():
         raise RuleBroken("Say why the package ends.", field="reason")
@@ -586,30 +601,39 @@ def package_review(
 
 
 @transaction.atomic
-def packages_close_with_case(*, case, by, reason: str) -> list[SupportPackage]:
-    """The case closed: packages not yet approved are withdrawn and approved ones end, each with
-    its own event. The person closing was checked by the closing service; payments not yet
-    batched are cancelled by the process (batched and paid ones are never touched)."""
-    changed = []
-    packages = SupportPackage.objects.select_for_update().filter(case=case, status__in=OPEN_STATUSES)
-    for package in packages.order_by("version"):
-        previous = package.status
-        target = PackageStatus.ENDED if previous == PackageStatus.APPROVED else PackageStatus.WITHDRAWN
-        ensure_transition(previous, target, PACKAGE_TRANSITIONS, label="package")
-        package.status = target
-        package.save(update_fields=["status"])
-        record_event(
-            obj=package,
-            action="package_ended" if target == PackageStatus.ENDED else "package_withdrawn",
-            by=by,
-            case_id=case.pk,
-            from_state=previous,
-            to_state=target,
-            reason=reason,
+def packages_close_with_case(*, case: Case, by, reason: str) -> list[SupportPackage]:
+    """The case closed (or its referral was declined): withdraw its packages not yet approved
+    (drafts, submitted and returned ones) and end its approved ones, as `package_end` does — their
+    payments that have not gone to the bank are cancelled; batched and paid ones are never touched.
+    Each package changed leaves its own event. Called by the case flow's close step, which has the
+    case's open tasks (approvals included) cancelled itself: withdrawing here tells the flow nothing.
+    Returns the packages changed (none the second time).
+
+    Raises InvalidTransition (the case is not closed or declined).
+    """
+    case = Case.objects.select_for_update(of=("self",)).select_related("process", "team").get(pk=case.pk)
+    if case.status not in ENDED_STATUSES:
+        raise InvalidTransition(
+            f"The case is {case.get_status_display().lower()}: its packages close with it only once it is closed."
         )
-        if target == PackageStatus.ENDED:
-            workflow.advance(
-                process=case.process, action="package_ended", by=by, package=package, last_due_on=None, reason=reason
-            )
+    why = (reason or "").strip() or "the case was closed"
+    why = why[0].upper() + why[1:]
+    packages = list(
+        SupportPackage.objects.select_for_update(of=("self",))
+        .filter(case=case, status__in=CLOSE_WITH_CASE)
+        .order_by("version", "id")
+    )
+    changed = []
+    # Those not yet approved first: an approved version ends only once no newer one waits for approval.
+    for package in packages:
+        if package.status == PackageStatus.APPROVED:
+            continue
+        package.case = case
+        _withdraw(package, by=by, reason=why)
         changed.append(package)
+    for package in packages:
+        if package.status != PackageStatus.APPROVED:
+            continue
+        package.case = case
+        changed.append(_end(package, by=by, reason=why))
     return changed

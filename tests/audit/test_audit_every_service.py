@@ -126,6 +126,56 @@ def _case_change_stage(world):
     ), world.u.prac_east
 
 
+def _case_decline(world):
+    case = scenario.referral(world)
+    return lambda: case_services.case_decline(
+        case_id=case.pk, by=world.u.tm_east, reason="Already supported by another service"
+    ), world.u.tm_east
+
+
+def _case_close(world):
+    case = scenario.allocated(world)
+    return lambda: case_services.case_close(
+        case_id=case.pk, by=world.u.prac_east, reason="family_declined", note="They withdrew"
+    ), world.u.prac_east
+
+
+def _case_close_with_package(world):
+    package = scenario.package_approved(world, amount=Decimal("25.00"), frequency="weekly", instalments=2)
+    return lambda: case_services.case_close(
+        case_id=package.case_id, by=world.u.tm_east, reason="moved_away"
+    ), world.u.tm_east
+
+
+def _case_reopen(world):
+    case = scenario.allocated(world)
+    case_services.case_close(case_id=case.pk, by=world.u.prac_east, reason="needs_met")
+    return lambda: case_services.case_reopen(case_id=case.pk, by=world.u.tm_east, reason="Asked again"), world.u.tm_east
+
+
+def _closed_without_the_flow(case):
+    """The case as the flow's close step finds it: closed, its packages not yet touched."""
+    from fgdm.models import Case
+
+    Case.objects.filter(pk=case.pk).update(status="closed", closed_on=_today())
+
+
+def _packages_close_with_case(world):
+    package = scenario.package_approved(world, amount=Decimal("25.00"), frequency="weekly", instalments=2)
+    _closed_without_the_flow(package.case)
+    return lambda: package_services.packages_close_with_case(
+        case=package.case, by=world.u.tm_east, reason="Needs met"
+    ), world.u.tm_east
+
+
+def _packages_close_with_case_submitted(world):
+    package = scenario.package_submitted(world)
+    _closed_without_the_flow(package.case)
+    return lambda: package_services.packages_close_with_case(
+        case=package.case, by=world.u.tm_east, reason="Needs met"
+    ), world.u.tm_east
+
+
 def _case_update(world):
     case = scenario.allocated(world)
     return lambda: case_services.case_update(
@@ -877,13 +927,6 @@ def _package_end(world):
     ), world.u.prac_east
 
 
-def _packages_close_with_case(world):
-    package = scenario.package_approved(world, amount=Decimal("25.00"), frequency="weekly", instalments=2)
-    return lambda: package_services.packages_close_with_case(
-        case=package.case, by=world.u.prac_east, reason="the case was closed"
-    ), world.u.prac_east
-
-
 def _package_pause(world):
     package = scenario.package_approved(world, amount=Decimal("25.00"), frequency="weekly", instalments=3)
     first = package.payments.order_by("due_on").first().due_on
@@ -906,6 +949,27 @@ ROWS: dict[str, Row] = {
     "fgdm.services.case_transfer": Row(_case_transfer, ["case_transferred"]),
     "fgdm.services.case_reassign": Row(_case_reassign, ["case_reassigned"]),
     "fgdm.services.case_change_stage": Row(_case_change_stage, ["stage_changed"]),
+    "fgdm.services.case_decline": Row(_case_decline, ["referral_declined"]),
+    "fgdm.services.case_close": Row(
+        _case_close,
+        ["case_closed"],
+        variants={
+            "with_package": (
+                _case_close_with_package,
+                ["case_closed", "package_ended", "payment_cancelled", "payment_cancelled"],
+            )
+        },
+        why_several="the case closes and the flow's close step ends its approved package, whose payments not yet "
+        "batched are cancelled: one event per object that changes (here two payments)",
+    ),
+    "fgdm.services.case_reopen": Row(_case_reopen, ["case_reopened"]),
+    "network_packages.services.packages_close_with_case": Row(
+        _packages_close_with_case,
+        ["package_ended", "payment_cancelled", "payment_cancelled"],
+        variants={"submitted": (_packages_close_with_case_submitted, ["package_withdrawn"])},
+        why_several="each package of the case closes (here one) and each of its payments not yet batched is "
+        "cancelled (here two)",
+    ),
     "fgdm.services.member_add": Row(_member_add, ["member_added"]),
     "fgdm.services.case_update": Row(
         _case_update,
@@ -1021,11 +1085,6 @@ ROWS: dict[str, Row] = {
         ["package_ended", "payment_cancelled", "payment_cancelled"],
         why_several="the package ends and each payment not yet gone to the bank is cancelled (here two)",
     ),
-    "network_packages.services.packages_close_with_case": Row(
-        _packages_close_with_case,
-        ["package_ended", "payment_cancelled", "payment_cancelled"],
-        why_several="the case closed: its package ends and each payment not yet gone to the bank is cancelled",
-    ),
     "network_packages.services.package_pause": Row(
         _package_pause,
         ["package_paused", "payment_cancelled", "payment_cancelled"],
@@ -1133,6 +1192,21 @@ READS_ONLY: dict[str, Callable] = {
     "fgdm.services.ensure_may_change_stage": lambda world: (
         lambda case: lambda: case_services.ensure_may_change_stage(world.u.tm_east, case)
     )(scenario.allocated(world)),
+    "fgdm.services.ensure_may_decline": lambda world: (
+        lambda case: lambda: case_services.ensure_may_decline(world.u.tm_east, case)
+    )(scenario.referral(world)),
+    "fgdm.services.ensure_may_close": lambda world: (
+        lambda case: lambda: case_services.ensure_may_close(world.u.prac_east, case)
+    )(scenario.allocated(world)),
+    "fgdm.services.ensure_may_reopen": lambda world: (
+        lambda case: lambda: case_services.ensure_may_reopen(world.u.tm_east, case)
+    )(case_services.case_close(case_id=scenario.allocated(world).pk, by=world.u.tm_east, reason="needs_met")),
+    "fgdm.services.reopen_until": lambda world: (lambda case: lambda: case_services.reopen_until(case))(
+        case_services.case_close(case_id=scenario.allocated(world).pk, by=world.u.tm_east, reason="needs_met")
+    ),
+    "fgdm.services.resume_status": lambda world: (lambda case: lambda: case_services.resume_status(case))(
+        scenario.allocated(world)
+    ),
     "fgdm.services.arranged_meeting": lambda world: (lambda case: lambda: case_services.arranged_meeting(case))(
         scenario.allocated(world)
     ),

@@ -115,6 +115,9 @@ ROUTES = {
     "fgdm:meeting_new": row("case", get="meeting_schedule", post="meeting_schedule"),
     "fgdm:case_review": row("case", get="case_review", post="case_review"),
     "fgdm:case_stage": row("case", get="case_change_stage", post="case_change_stage"),
+    "fgdm:case_decline": row("case", get="case_decline", post="case_decline"),
+    "fgdm:case_close": row("case", get="case_close", post="case_close"),
+    "fgdm:case_reopen": row("case", get="case_reopen", post="case_reopen"),
     "fgdm:meeting_prepare": row(
         "case", get="meeting_prepare", post="meeting_prepare", deny={("prac_east", "in", "post")}
     ),
@@ -188,6 +191,9 @@ ROUTES = {
     "api-case-reassign": api("case", post="case_reassign"),
     "api-case-review": api("case", post="case_review"),
     "api-case-stage": api("case", post="case_change_stage"),
+    "api-case-decline": api("case", post="case_decline"),
+    "api-case-close": api("case", post="case_close"),
+    "api-case-reopen": api("case", post="case_reopen"),
     "api-case-members": api("case", get="read", post="member_add"),
     "api-case-meetings": api("case", get="read", post="meeting_schedule"),
     "api-case-audit": api("whole_case", get="read"),
