@@ -79,8 +79,18 @@ TEMPLATES = [
 
 DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for a writer instead of failing at once with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # SQLite is for trying FGDM out (README): one writer at a time. Every transaction takes the write
+    # lock when it begins (IMMEDIATE), so two writers queue instead of one failing half-way with
+    # "database is locked" when its read lock cannot be upgraded; and a writer waits up to
+    # SQLITE_BUSY_TIMEOUT seconds for the lock instead of failing at once. Write-ahead logging lets
+    # readers go on while one writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": int(os.environ.get("SQLITE_BUSY_TIMEOUT", 20)),
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL;",
+        }
+    )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
