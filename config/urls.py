@@ -5,6 +5,8 @@ from django.http import JsonResponse
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from core.api import auth
+
 
 def healthz(request):
     """Liveness and database reachability, for load balancers and `make run` probes."""
@@ -14,6 +16,8 @@ def healthz(request):
 
 
 api_v1 = [
+    path("auth/token/", auth.TokenView.as_view(), name="api-token"),
+    path("auth/logout/", auth.LogoutView.as_view(), name="api-logout"),
     path("", include("fgdm.api.urls")),
     path("", include("network_packages.api.urls")),
     path("", include("payments.api.urls")),

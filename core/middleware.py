@@ -1,4 +1,7 @@
-"""Every read an auditor makes is logged (issue: auditors read everything, and are seen doing it)."""
+"""The kernel's middleware: every read an auditor makes is logged (auditors read everything, and are
+seen doing it); NUL bytes in query parameters are refused."""
+
+from django.http import HttpResponseBadRequest, JsonResponse
 
 from audit.services import record_access
 from core.roles import Role, has_role
@@ -29,3 +32,20 @@ class AuditorReadLogMiddleware:
             )
             record_access(by=user, what="auditor_read", door=door, path=request.get_full_path())
         return response
+
+
+class RefuseNulInQueryMiddleware:
+    """A NUL byte in any query parameter (name or value) is refused with 400 here, once, before a
+    view or a filter passes it to the database (PostgreSQL cannot store or compare it: a 500)."""
+
+    MESSAGE = "A query parameter contains a NUL character."
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if any("\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": self.MESSAGE}, status=400)
+            return HttpResponseBadRequest(self.MESSAGE, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)

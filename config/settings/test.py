@@ -10,6 +10,9 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Off by default so tests can sign in with Client.login(); the lockout tests switch it on.
 AXES_ENABLED = False
+# High enough that the suite (the permission matrix posts hundreds of times as one person) is never
+# throttled; the throttling tests set their own low rates.
+FGDM_THROTTLE_RATES = {"sign_in": "100000/minute", "write": "100000/minute"}
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # A file, not Django's shared-cache in-memory database: that one locks whole tables and fails
