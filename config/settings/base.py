@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "guardian",
     "auditlog",
     "axes",
+    "csp",
     "viewflow",
     "viewflow.workflow",
     # Our floors, bottom up (docs/architecture.md).
@@ -44,8 +45,13 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (the stylesheets the Content-Security-Policy allows) from the app process.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     # A NUL byte in any query parameter is a 400, before any view or filter sees it.
     "core.middleware.RefuseNulInQueryMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Permissions-Policy; no-store on every answer to a signed-in person.
+    "core.middleware.PrivacyHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -155,6 +161,32 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# Content-Security-Policy (django-csp): nothing inline, everything from this site. The API docs
+# page loads Swagger UI from its CDN (config/urls.py widens the policy for that page alone).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Browser features no page here uses are switched off.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=(), interest-cohort=()"
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
