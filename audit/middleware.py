@@ -6,9 +6,11 @@ setting `AUDIT_ADMIN_ACCESS_LOGGED` ("app_label.model" → (what, path to the ca
 It names models by label only: the audit app imports no domain app.
 """
 
+from auditlog.middleware import AuditlogMiddleware
 from django.apps import apps
 from django.conf import settings
 
+from audit.net import client_address
 from audit.services import record_access
 
 DEFAULT_ADMIN_ACCESS_LOGGED = {
@@ -62,3 +64,19 @@ class AdminAccessLogMiddleware:
                 path=request.path,
             )
             return
+
+
+class ClientAddressAuditlogMiddleware(AuditlogMiddleware):
+    """auditlog's middleware, with the client's address from `audit.net.client_address`: auditlog's
+    own believes the first X-Forwarded-For value, whatever the client wrote there, and hands a
+    non-address (`not-an-ip`) to the database's inet column."""
+
+    @staticmethod
+    def _get_remote_addr(request):
+        if settings.AUDITLOG_DISABLE_REMOTE_ADDR:
+            return None
+        return client_address(request)
+
+    @staticmethod
+    def _get_remote_port(request) -> int | None:
+        return None  # X-Forwarded-Port is the client's word too

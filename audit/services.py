@@ -34,6 +34,15 @@ def _origin() -> dict:
     return {"remote_addr": context.get("remote_addr") or None, "via": ""}
 
 
+def request_actor():
+    """The signed-in person of the request being served (auditlog's context), or None."""
+    context = auditlog_value.get(None)
+    if not isinstance(context, dict) or not _still_open(context.get("signal_duid")):
+        return None
+    actor = context.get("actor")
+    return actor if getattr(actor, "is_authenticated", False) else None
+
+
 def _still_open(duid) -> bool:
     # auditlog 3.4.1 leaves its context value behind when a request ends; only the block whose
     # receiver is still connected is the request we are in.

@@ -72,3 +72,49 @@ class ServiceModelAdmin(admin.ModelAdmin):
 
     def save_related(self, request, form, formsets, change):
         pass  # likewise
+
+
+# -- people and their API tokens -------------------------------------------------------------------
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.contrib.auth.admin import UserAdmin  # noqa: E402
+from knox.models import AuthToken  # noqa: E402
+
+from core.services import user_access_record, user_access_snapshot  # noqa: E402
+
+
+class AuditedUserAdmin(UserAdmin):
+    """Django's user admin; each change to a person's roles (groups) or flags (active, staff,
+    superuser) is recorded as a domain event naming the administrator (core.services), and an
+    account made inactive loses its API tokens. Teams are changed in the team admin (its service
+    records the change)."""
+
+    def save_model(self, request, obj, form, change):
+        request._access_before = user_access_snapshot(obj) if change else None
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        before = getattr(request, "_access_before", None)
+        if before is not None:
+            user_access_record(user_id=form.instance.pk, by=request.user, before=before)
+
+
+class AuthTokenAdmin(ReadOnlyModelAdmin):
+    """API tokens: who holds one and until when. The token is never shown (only its hash is stored,
+    and not shown either), and nobody can make one here: a token is made by its owner signing in."""
+
+    list_display = ("user", "created", "expiry")
+    list_select_related = ("user",)
+    search_fields = ("user__username",)
+    fields = ("user", "created", "expiry")
+    readonly_fields = fields
+    ordering = ("-created",)
+
+
+User = get_user_model()
+if admin.site.is_registered(User):
+    admin.site.unregister(User)
+admin.site.register(User, AuditedUserAdmin)
+if admin.site.is_registered(AuthToken):
+    admin.site.unregister(AuthToken)
+admin.site.register(AuthToken, AuthTokenAdmin)

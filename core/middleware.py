@@ -1,4 +1,9 @@
-"""Every read an auditor makes is logged (issue: auditors read everything, and are seen doing it)."""
+"""The kernel's middleware: every read an auditor makes is logged (auditors read everything, and are
+seen doing it); NUL bytes in query parameters are refused; privacy headers on every answer."""
+
+from django.conf import settings
+from django.http import HttpResponseBadRequest, JsonResponse
+from django.utils.cache import add_never_cache_headers
 
 from audit.services import record_access
 from core.roles import Role, has_role
@@ -28,4 +33,41 @@ class AuditorReadLogMiddleware:
                 "api" if request.path.startswith("/api/") else "admin" if request.path.startswith("/admin/") else "page"
             )
             record_access(by=user, what="auditor_read", door=door, path=request.get_full_path())
+        return response
+
+
+class RefuseNulInQueryMiddleware:
+    """A NUL byte in any query parameter (name or value) is refused with 400 here, once, before a
+    view or a filter passes it to the database (PostgreSQL cannot store or compare it: a 500)."""
+
+    MESSAGE = "A query parameter contains a NUL character."
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if any("\x00" in key or any("\x00" in value for value in values) for key, values in request.GET.lists()):
+            if request.path.startswith("/api/"):
+                return JsonResponse({"detail": self.MESSAGE}, status=400)
+            return HttpResponseBadRequest(self.MESSAGE, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
+
+
+class PrivacyHeadersMiddleware:
+    """Permissions-Policy on every answer; `Cache-Control: no-store` (and private, no-cache) on
+    every answer to a signed-in person or a request carrying credentials — pages and API alike
+    carry personal data, which no browser or proxy cache should keep."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        policy = getattr(settings, "PERMISSIONS_POLICY", "")
+        if policy and "Permissions-Policy" not in response:
+            response["Permissions-Policy"] = policy
+        user = getattr(request, "user", None)
+        signed_in = user is not None and user.is_authenticated
+        if signed_in or "HTTP_AUTHORIZATION" in request.META:
+            add_never_cache_headers(response)
         return response

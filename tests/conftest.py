@@ -41,13 +41,13 @@ def world(db):
 @pytest.fixture
 def api():
     """An API client; `api.as_user(user)` authenticates with a real token."""
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
 
     client = APIClient()
 
     def as_user(user):
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        _, token = AuthToken.objects.create(user=user, expiry=datetime.timedelta(hours=1))
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         return client
 
     client.as_user = as_user

@@ -25,12 +25,13 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # before core: core.admin replaces knox's token admin
     "drf_spectacular",
     "django_filters",
     "guardian",
     "auditlog",
     "axes",
+    "csp",
     "viewflow",
     "viewflow.workflow",
     # Our floors, bottom up (docs/architecture.md).
@@ -44,13 +45,20 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files (the stylesheets the Content-Security-Policy allows) from the app process.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A NUL byte in any query parameter is a 400, before any view or filter sees it.
+    "core.middleware.RefuseNulInQueryMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Permissions-Policy; no-store on every answer to a signed-in person.
+    "core.middleware.PrivacyHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    "audit.middleware.ClientAddressAuditlogMiddleware",  # auditlog's, with audit.net.client_address
     # Reads of children's, plans' and bank details' admin pages join the access log.
     "audit.middleware.AdminAccessLogMiddleware",
     "core.middleware.AuditorReadLogMiddleware",
@@ -79,8 +87,18 @@ TEMPLATES = [
 
 DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Wait for a writer instead of failing at once with "database is locked".
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    # SQLite is for trying FGDM out (README): one writer at a time. Every transaction takes the write
+    # lock when it begins (IMMEDIATE), so two writers queue instead of one failing half-way with
+    # "database is locked" when its read lock cannot be upgraded; and a writer waits up to
+    # SQLITE_BUSY_TIMEOUT seconds for the lock instead of failing at once. Write-ahead logging lets
+    # readers go on while one writes.
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "timeout": int(os.environ.get("SQLITE_BUSY_TIMEOUT", 20)),
+            "transaction_mode": "IMMEDIATE",
+            "init_command": "PRAGMA journal_mode=WAL;",
+        }
+    )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -104,14 +122,37 @@ SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", 30 * 60))
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_COOKIE_HTTPONLY = True
 
+# How many reverse proxies in front of the app append to X-Forwarded-For (0: none, the client is
+# the connecting address). audit.net.client_address uses it for the audit trail, the lockout and
+# the API throttles; a malformed value is ignored.
+FGDM_TRUSTED_PROXIES = int(os.environ.get("FGDM_TRUSTED_PROXIES", 0))
+
 # Sign-in lockout (django-axes): after AXES_FAILURE_LIMIT failures for one username from one
-# address, sign-in is refused for AXES_COOLOFF_MINUTES.
+# client address, sign-in is refused for AXES_COOLOFF_MINUTES (a page and the API answer 429).
 AXES_ENABLED = env_bool("AXES_ENABLED", True)
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", 5))
 AXES_COOLOFF_TIME = int(os.environ.get("AXES_COOLOFF_MINUTES", 30)) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"  # a clear page, not a bare 429
+AXES_LOCKOUT_CALLABLE = "core.lockout.lockout_response"  # that page, or JSON on the API; both 429
+AXES_CLIENT_IP_CALLABLE = "audit.net.client_address"  # the client, not the proxy in front of us
+
+# API tokens (django-rest-knox): stored as a hash, expire after this many hours, revoked by sign-out.
+FGDM_TOKEN_TTL_HOURS = int(os.environ.get("FGDM_TOKEN_TTL_HOURS", 10))
+REST_KNOX = {
+    "TOKEN_TTL": None,  # core.services.token_create sets each token's expiry from FGDM_TOKEN_TTL_HOURS
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+# API throttles (core.api.throttles): "sign_in" per client address on the token endpoint, "write"
+# per person (or address) on every POST, PUT, PATCH and DELETE. DRF's rate syntax: n/second|minute|hour|day.
+FGDM_THROTTLE_RATES = {
+    "sign_in": os.environ.get("FGDM_THROTTLE_SIGN_IN", "10/minute"),
+    "write": os.environ.get("FGDM_THROTTLE_WRITE", "120/minute"),
+}
+# JSON request bodies nested deeper than this are refused (400) before anything reads them.
+FGDM_JSON_MAX_DEPTH = 20
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -120,10 +161,36 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+
+# Content-Security-Policy (django-csp): nothing inline, everything from this site. The API docs
+# page loads Swagger UI from its CDN (config/urls.py widens the policy for that page alone).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+# Browser features no page here uses are switched off.
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), "
+    "payment=(), usb=(), interest-cohort=()"
+)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -131,6 +198,12 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PARSER_CLASSES": [
+        "core.api.parsers.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["core.api.throttles.WriteThrottle"],
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
     "COERCE_DECIMAL_TO_STRING": True,
     # `?format=` names an export file format (csv, bacs18, pain001), not a DRF renderer.

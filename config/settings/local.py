@@ -5,3 +5,4 @@ from config.settings.base import env_bool
 
 DEBUG = env_bool("DEBUG", True)
 SECRET_KEY = SECRET_KEY or "dev-only-insecure-key-never-use-in-production"  # noqa: F405
+WHITENOISE_USE_FINDERS = True  # serve static files without collectstatic

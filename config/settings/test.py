@@ -1,5 +1,7 @@
 """Test suite: fast hashing, no debug."""
 
+import os
+
 from config.settings.base import *  # noqa: F401,F403
 
 DEBUG = False
@@ -8,3 +10,13 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 # Off by default so tests can sign in with Client.login(); the lockout tests switch it on.
 AXES_ENABLED = False
+# High enough that the suite (the permission matrix posts hundreds of times as one person) is never
+# throttled; the throttling tests set their own low rates.
+FGDM_THROTTLE_RATES = {"sign_in": "100000/minute", "write": "100000/minute"}
+WHITENOISE_USE_FINDERS = True  # serve static files without collectstatic
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # A file, not Django's shared-cache in-memory database: that one locks whole tables and fails
+    # at once ("database table is locked"), so concurrency tests would test something that never
+    # runs. pytest-django creates and removes it; one per run, so two runs side by side don't meet.
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f".test-db-{os.getpid()}.sqlite3")}  # noqa: F405

@@ -3,12 +3,9 @@
 from auditlog.context import auditlog_value, set_actor
 from rest_framework.views import APIView
 
+from audit.net import client_address
+
 _UNSET = object()
-
-
-def client_address(request) -> str | None:
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    return forwarded.split(",")[0].strip() if forwarded else request.META.get("REMOTE_ADDR")
 
 
 class AuditedMixin:

@@ -3,7 +3,6 @@ from django.urls import path
 from fgdm.api import views
 
 urlpatterns = [
-    path("auth/token/", views.TokenView.as_view(), name="api-token"),
     path("users/me/", views.MeView.as_view(), name="api-me"),
     path("users/me/conflicts/", views.MyConflicts.as_view(), name="api-me-conflicts"),
     path("localities/", views.LocalityList.as_view(), name="api-localities"),

@@ -6,7 +6,6 @@ Reads go through selectors (out of scope → 404); rules and states are the serv
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
@@ -22,10 +21,6 @@ from fgdm.api import serializers as s
 from fgdm.models import Child, DeclaredConflict, FamilyHub, Locality, Meeting, NetworkMember
 from fgdm.services import ActionInput, ChildInput
 from fgdm.services.cases import CASE_CHANGED_ELSEWHERE
-
-
-class TokenView(AuditedMixin, ObtainAuthToken):
-    """Exchange a username and password for an API token."""
 
 
 class MeView(AuditedAPIView):

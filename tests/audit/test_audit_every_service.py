@@ -20,7 +20,9 @@ from typing import Callable
 import pytest
 from django.utils import timezone
 
+from audit import services as audit_services
 from audit.models import AccessLog, DomainEvent
+from core import services as core_services
 from fgdm import services as case_services
 from fgdm.services import ActionInput, ChildInput
 from network_packages import services as package_services
@@ -38,6 +40,7 @@ SERVICE_MODULES = [
     "payments.services",
     "process.services",
     "audit.services",
+    "core.services",
 ]
 
 
@@ -867,6 +870,40 @@ def _administrator(world):
     return UserFactory(username="admin", is_superuser=True, is_staff=True)
 
 
+def _token_create(world):
+    from core.services import token_create
+
+    return lambda: token_create(user=world.u.fin1, by=world.u.fin1), world.u.fin1
+
+
+def _token_revoke(world):
+    from core.services import token_create, token_revoke
+
+    token, _ = token_create(user=world.u.fin1, by=world.u.fin1)
+    return lambda: token_revoke(token=token, by=world.u.fin1), world.u.fin1
+
+
+def _tokens_revoke_all(world):
+    from core.services import token_create, tokens_revoke_all
+
+    token_create(user=world.u.fin1, by=world.u.fin1)
+    token_create(user=world.u.fin1, by=world.u.fin1)
+    admin = _administrator(world)
+    return lambda: tokens_revoke_all(user=world.u.fin1, by=admin, reason="deactivated"), admin
+
+
+def _user_access_record(world):
+    from django.contrib.auth.models import Group
+
+    from core.roles import Role
+    from core.services import user_access_record, user_access_snapshot
+
+    admin, user = _administrator(world), world.u.prac_east
+    before = user_access_snapshot(user)
+    user.groups.add(Group.objects.get(name=Role.TEAM_MANAGER))
+    return lambda: user_access_record(user_id=user.pk, by=admin, before=before), admin
+
+
 def _team_create(world):
     admin = _administrator(world)
     purbeck = LocalityFactory(code="purbeck", name="Purbeck")
@@ -1170,6 +1207,10 @@ ROWS: dict[str, Row] = {
         why_several="each payment moves to 'paid' (one event each, here two) and the batch is confirmed",
     ),
     "audit.services.record_event": Row(_record_event, ["note"]),
+    "core.services.token_create": Row(_token_create, ["token_created"]),
+    "core.services.token_revoke": Row(_token_revoke, ["token_revoked"]),
+    "core.services.tokens_revoke_all": Row(_tokens_revoke_all, ["tokens_revoked"]),
+    "core.services.user_access_record": Row(_user_access_record, ["user_access_changed"]),
     "audit.services.legal_hold_place": Row(_legal_hold_place, ["legal_hold_placed"]),
     "audit.services.legal_hold_release": Row(_legal_hold_release, ["legal_hold_released"]),
     "audit.services.looked_after_mark": Row(_looked_after_mark, ["looked_after_marked"]),
@@ -1184,6 +1225,9 @@ ROWS: dict[str, Row] = {
 # Public functions that change nothing (lookups and calculations): `setup(world)` returns the call,
 # which must write nothing at all.
 READS_ONLY: dict[str, Callable] = {
+    "audit.services.request_actor": lambda world: audit_services.request_actor,
+    "core.services.token_lifetime": lambda world: core_services.token_lifetime,
+    "core.services.user_access_snapshot": lambda world: lambda: core_services.user_access_snapshot(world.u.fin1),
     "fgdm.services.practitioner_by_username": lambda world: lambda: case_services.practitioner_by_username("prac.east"),
     "fgdm.services.working_days_between": lambda world: (
         lambda: case_services.working_days_between(datetime.date(2026, 11, 20), datetime.date(2026, 11, 23))

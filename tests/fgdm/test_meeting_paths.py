@@ -65,12 +65,12 @@ def record(meeting, *, by, nan, review_in=42):
 
 def api_as(user):
     """An API client of its own for each person (the shared `api` fixture has one set of credentials)."""
-    from rest_framework.authtoken.models import Token
+    from knox.models import AuthToken
     from rest_framework.test import APIClient
 
-    token, _ = Token.objects.get_or_create(user=user)
+    _, token = AuthToken.objects.create(user=user, expiry=datetime.timedelta(hours=1))
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
 

@@ -4,7 +4,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 
 from fgdm import services as case_services
 from network_packages import services as package_services
@@ -72,7 +72,7 @@ class TestToken:
     )
     def test_token(self, world, client, body, field):
         refused(lambda: client.post("/api/v1/auth/token/", body, content_type="application/json"), field)
-        assert not Token.objects.exists()
+        assert not AuthToken.objects.exists()
 
     def test_good_credentials(self, world, client):
         token = ok(client.post("/api/v1/auth/token/", {"username": "prac.east", "password": "pw"}))["token"]

@@ -87,6 +87,7 @@ ROUTES = {
     "login": row(get="open", post="open"),
     "logout": row(post="open"),
     "api-token": api(post="open"),
+    "api-logout": api(post="signed_in"),
     "api-schema": api(get="open"),
     "api-docs": api(get="open"),
     # -- pages ------------------------------------------------------------------------------------
@@ -272,7 +273,6 @@ REFERENCE_DATA = {
     "network_packages.approvallimit",
     "auth.user",
     "auth.group",
-    "authtoken.tokenproxy",
     "audit.legalhold",
     "audit.lookedaftermark",
     "network_packages.budget",
