@@ -171,7 +171,7 @@ def payment_authorise(*, payment_id: int, by) -> Payment:
     account = BankAccount.objects.filter(**_owner_filter(payment.paid_to)).first()
     if account is None or not account.is_verified:
         raise RuleBroken(f"{payment.paid_to.full_name}'s bank details must be entered and verified first.")
-    ensure_not_returned_to_the_same_details(payment, account)
+    _ensure_not_returned_to_the_same_details(payment, account)
     previous = _move_payment(payment, PaymentStatus.AUTHORISED)
     payment.authorised_by = by
     payment.authorised_at = timezone.now()
@@ -190,7 +190,7 @@ def payment_authorise(*, payment_id: int, by) -> Payment:
     return payment
 
 
-def ensure_not_returned_to_the_same_details(payment: Payment, account: BankAccount) -> None:
+def _ensure_not_returned_to_the_same_details(payment: Payment, account: BankAccount) -> None:
     """A payment the bank returned (account closed, details wrong) goes out again only to bank details
     entered after it was sent — changed — and verified again by a second officer.
 
