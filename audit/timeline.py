@@ -7,7 +7,6 @@ page of keys, then one query per source for that page's rows. Callers check firs
 may see the case (and record the read).
 """
 
-import csv
 import datetime
 from dataclasses import dataclass, field
 
@@ -15,6 +14,7 @@ from django.db.models import Case, CharField, F, Q, QuerySet, Value, When
 from django.db.models.functions import Cast
 
 from audit.models import AccessLog, DomainEvent
+from audit.spreadsheets import csv_writer
 
 
 class Kind:
@@ -284,7 +284,7 @@ def csv_rows(timeline: Timeline):
     """The timeline as CSV lines, produced as it is read (for a streamed download)."""
     import json
 
-    writer = csv.writer(_Echo())
+    writer = csv_writer(_Echo())
     yield writer.writerow(CSV_HEADER)
     for e in timeline.iter_all():
         yield writer.writerow(
@@ -295,15 +295,10 @@ def csv_rows(timeline: Timeline):
                 e.action,
                 e.object_type,
                 "" if e.object_id is None else e.object_id,
-                _safe(e.object_repr),
+                e.object_repr,
                 e.from_state,
                 e.to_state,
-                _safe(e.reason),
+                e.reason,
                 json.dumps(e.changes, sort_keys=True, default=str),
             ]
         )
-
-
-def _safe(text: str) -> str:
-    """No spreadsheet formulas from free text (CSV injection)."""
-    return "'" + text if text and text[0] in "=+-@\t\r" else text

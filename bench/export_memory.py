@@ -5,7 +5,7 @@ entered and verified), then batches of N payments to those payees written straig
 (authorising and batching 20,000 payments one service call at a time would take minutes and is not
 what is measured here). Each batch is approved through the service; then, for each format, it
 measures with tracemalloc the peak Python memory of `batch_export_file` (render and store in
-chunks) and of downloading the file through the API (`GET /api/v1/payment-batches/{id}/export/`,
+chunks) and of downloading the file through the API (`GET /api/v1/payment-batches/{id}/download/`,
 reading the streamed body and checking its SHA-256). Memory-flat means the peaks stay the same
 while the batch — and the file — grows ten times. It reports; it never fails.
 
@@ -170,7 +170,7 @@ def traced(call):
 
 
 def download(client, batch_id: int, export_format: str):
-    response = client.get(f"/api/v1/payment-batches/{batch_id}/export/?format={export_format}")
+    response = client.get(f"/api/v1/payment-batches/{batch_id}/download/?format={export_format}")
     assert response.status_code == 200 and response.streaming, response.status_code
     digest, size, pieces = hashlib.sha256(), 0, 0
     for piece in response.streaming_content:

@@ -132,20 +132,48 @@ class BudgetPosition:
         return f"{self.financial_year}-{(self.financial_year + 1) % 100:02d}"
 
 
-def committed_in(*, locality_id: int, financial_year: int, exclude_ids=()) -> Decimal:
-    """The totals of approved packages in the locality approved within the financial year."""
+# What went to the bank from a package: its payments in a batch (batched or paid; a payment the bank
+# returned is taken out of its batch). Looked up through the reverse relation, so this app imports
+# nothing from payments, which sits above it.
+SENT_TO_THE_BANK = Sum("payments__amount", filter=Q(payments__batch__isnull=False))
+
+
+def committed_by_locality(
+    *, financial_year: int, locality_id: int | None = None, exclude_ids=(), replaced_ids=()
+) -> dict[int, Decimal]:
+    """Per locality, what packages approved within the financial year commit: the whole total of each
+    package still in force, and what went to the bank from each that has ended (a package ended early,
+    or a version replaced by a changed one) — that money is spent, so it stays counted.
+
+    `exclude_ids` leaves packages out; `replaced_ids` counts approved packages as if ended (the
+    version a package waiting for approval would replace).
+    """
     start, end = financial_year_bounds(financial_year)
-    total = (
-        SupportPackage.objects.filter(
-            status=PackageStatus.APPROVED,
-            case__locality_id=locality_id,
-            decided_at__date__gte=start,
-            decided_at__date__lte=end,
-        )
-        .exclude(pk__in=[pk for pk in exclude_ids if pk])
-        .aggregate(total=Sum("total"))["total"]
+    decided = SupportPackage.objects.filter(decided_at__date__gte=start, decided_at__date__lte=end).exclude(
+        pk__in=[pk for pk in exclude_ids if pk]
     )
-    return total or Decimal("0.00")
+    if locality_id is not None:
+        decided = decided.filter(case__locality_id=locality_id)
+    replaced = [pk for pk in replaced_ids if pk]
+    totals: dict[int, Decimal] = {}
+    in_force = decided.filter(status=PackageStatus.APPROVED).exclude(pk__in=replaced)
+    ended = decided.filter(Q(status=PackageStatus.ENDED) | Q(pk__in=replaced, status=PackageStatus.APPROVED))
+    for queryset, amount in ((in_force, Sum("total")), (ended, SENT_TO_THE_BANK)):
+        rows = queryset.order_by().values("case__locality_id").annotate(amount=amount)
+        for row in rows:
+            totals[row["case__locality_id"]] = totals.get(row["case__locality_id"], Decimal("0.00")) + (
+                row["amount"] or Decimal("0.00")
+            )
+    return totals
+
+
+def committed_in(*, locality_id: int, financial_year: int, exclude_ids=(), replaced_ids=()) -> Decimal:
+    """What the locality's packages approved within the financial year commit (see
+    `committed_by_locality`): totals of those in force, and what was paid on those that ended."""
+    totals = committed_by_locality(
+        financial_year=financial_year, locality_id=locality_id, exclude_ids=exclude_ids, replaced_ids=replaced_ids
+    )
+    return totals.get(locality_id, Decimal("0.00"))
 
 
 def budget_position(*, package: SupportPackage, on: datetime.date | None = None) -> BudgetPosition | None:
@@ -159,9 +187,10 @@ def budget_position(*, package: SupportPackage, on: datetime.date | None = None)
     budget = (
         Budget.objects.filter(locality_id=locality.pk, financial_year=year).values_list("amount", flat=True).first()
     )
-    # Approving a new version ends the one it changes, so that one's commitment is replaced.
+    # Approving a new version ends the one it changes: that one's commitment is replaced by what
+    # already went to the bank from it.
     committed = committed_in(
-        locality_id=locality.pk, financial_year=year, exclude_ids=(package.pk, package.previous_id)
+        locality_id=locality.pk, financial_year=year, exclude_ids=(package.pk,), replaced_ids=(package.previous_id,)
     )
     after = committed + package.total
     label = f"{year}-{(year + 1) % 100:02d}"

@@ -2,6 +2,9 @@
 
 from django.db import models
 
+# The name on a payee's account: pain.001's CdtrAcct/Nm holds 70 characters, so nothing is cut.
+ACCOUNT_NAME_MAX_LENGTH = 70
+
 
 class PaymentStatus(models.TextChoices):
     SCHEDULED = "scheduled", "Scheduled"

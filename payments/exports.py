@@ -6,7 +6,6 @@ same batch, payments, originator and export time always give the same bytes. Lay
 are documented in README.md ("Payment files").
 """
 
-import csv
 import datetime
 import io
 import re
@@ -17,8 +16,11 @@ from decimal import Decimal
 from xml.sax.saxutils import escape
 
 from django.conf import settings
+from django.utils import timezone
 
+from audit.spreadsheets import csv_writer
 from payments import modulus
+from payments.bankdays import next_bank_working_day
 
 CSV_COLUMNS = [
     "record_type",
@@ -34,7 +36,8 @@ CSV_COLUMNS = [
 ]
 
 PAIN001_NAMESPACE = "urn:iso:std:iso:20022:tech:xsd:pain.001.001.03"
-BACS_RECORD_LENGTH = 100
+BACS_LABEL_LENGTH = 80  # VOL1, HDR1, HDR2, UHL1, EOF1, EOF2, UTL1: 80 characters, as Bacs defines them
+BACS_RECORD_LENGTH = 100  # the data records (credits and the contra)
 BACS_CREDIT = "99"  # transaction code of a credit to the payee
 BACS_CONTRA = "17"  # the contra debiting the council's account with the total of the credits
 BACS_ALLOWED = re.compile(r"[^A-Z0-9.&/\- ]")
@@ -94,8 +97,22 @@ def pence(amount: Decimal) -> int:
 
 
 def _payee(payment):
-    """The bank account paid: a supplier's, or a network member's."""
-    return (payment.supplier if getattr(payment, "supplier_id", None) else payment.payee).bank_account
+    """The bank account paid: a supplier's, or a network member's. Details stored before the services
+    took ASCII digits only (another script's digits pass `isdigit()`) are refused here, so no file
+    carries them: the payee's details are corrected and verified again.
+
+    Raises ValueError (the export is refused, naming the payment).
+    """
+    account = (payment.supplier if getattr(payment, "supplier_id", None) else payment.payee).bank_account
+    if not (
+        re.fullmatch(r"[0-9]{6}", account.sort_code, flags=re.ASCII)
+        and re.fullmatch(r"[0-9]{8}", account.account_number, flags=re.ASCII)
+    ):
+        raise ValueError(
+            f"the bank details of payment {payment.reference} are not a sort code of 6 digits 0-9 and an "
+            "account number of 8 digits 0-9; correct them and have them verified again."
+        )
+    return account
 
 
 # --- CSV ------------------------------------------------------------------------------------------
@@ -106,7 +123,7 @@ def render_csv(
 ) -> Iterator[bytes]:
     """Detail rows (D) then one trailer row (T) with the payment count and control total."""
     out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out, lineterminator="\r\n")
 
     def flush() -> bytes:
         chunk = out.getvalue().encode("utf-8")
@@ -155,11 +172,21 @@ def _julian(day: datetime.date) -> str:
     return f" {day:%y}{day.timetuple().tm_yday:03d}"
 
 
-def _record(*fields: str) -> bytes:
+def _record(*fields: str, length: int = BACS_RECORD_LENGTH) -> bytes:
     record = "".join(fields)
-    if len(record) > BACS_RECORD_LENGTH:
-        raise ValueError(f"BACS record longer than {BACS_RECORD_LENGTH} characters: {record!r}")
-    return (record.ljust(BACS_RECORD_LENGTH) + "\r\n").encode("ascii")
+    if len(record) > length:
+        raise ValueError(f"BACS record longer than {length} characters: {record!r}")
+    return (record.ljust(length) + "\r\n").encode("ascii")
+
+
+def _label(*fields: str) -> bytes:
+    """A label record: 80 characters, or padded with spaces to 100 when the bureau asks for fixed
+    100-byte records (settings.FGDM_BACS_PAD_LABELS_TO_100)."""
+    record = "".join(fields)
+    if len(record) != BACS_LABEL_LENGTH:
+        raise ValueError(f"BACS label not {BACS_LABEL_LENGTH} characters: {record!r}")
+    padded = BACS_RECORD_LENGTH if getattr(settings, "FGDM_BACS_PAD_LABELS_TO_100", False) else BACS_LABEL_LENGTH
+    return _record(record, length=padded)
 
 
 def _bacs_labels(kind: str, originator: Originator, day: datetime.date, serial: str) -> list[bytes]:
@@ -167,7 +194,7 @@ def _bacs_labels(kind: str, originator: Originator, day: datetime.date, serial: 
     sun = originator.service_user_number
     file_id = f"A{sun}S  1{sun}"  # 17 characters: file identifier
     return [
-        _record(
+        _label(
             f"{kind}1",
             file_id,
             serial,
@@ -182,7 +209,7 @@ def _bacs_labels(kind: str, originator: Originator, day: datetime.date, serial: 
             " " * 13,
             " " * 7,
         ),
-        _record(f"{kind}2", "F", "02000", "00100", " " * 35, "00", " " * 28),
+        _label(f"{kind}2", "F", "02000", "00100", " " * 35, "00", " " * 28),
     ]
 
 
@@ -190,16 +217,28 @@ def render_bacs18(
     batch, payments: Iterable, *, originator: Originator, exported_at: datetime.datetime
 ) -> Iterator[bytes]:
     """BACS Standard 18: VOL1, HDR1, HDR2, UHL1, one credit (99) per payment, the contra (17), then
-    EOF1, EOF2 and UTL1 with the counts and totals in pence. 100-character records, CRLF after each."""
-    day = exported_at.date()
+    EOF1, EOF2 and UTL1 with the counts and totals in pence. Labels are 80 characters and data records
+    100 (labels padded to 100 too when FGDM_BACS_PAD_LABELS_TO_100 is set), CRLF after each."""
+    day = timezone.localtime(exported_at).date()  # the council's day, not UTC's
+    processing_day = next_bank_working_day(day)
     sun = originator.service_user_number
     serial = f"{batch.pk % 1_000_000:06d}"
     orig_sort, orig_account = originator.sort_code, originator.account_number
     orig_name = bacs_text(originator.name, 18)
-    yield _record("VOL1", serial, "0", " " * 20, " " * 6, " " * 4, sun, " " * 4, " " * 28, "1")
+    yield _label("VOL1", serial, "0", " " * 20, " " * 6, " " * 4, sun, " " * 4, " " * 28, "1")
     yield from _bacs_labels("HDR", originator, day, serial)
-    yield _record(
-        "UHL1", _julian(day), "999999", " " * 4, "00", "000000", "1 DAILY  ", "001", " " * 7, " " * 7, " " * 26
+    yield _label(
+        "UHL1",
+        _julian(processing_day),
+        "999999",
+        " " * 4,
+        "00",
+        "000000",
+        "1 DAILY  ",
+        "001",
+        " " * 7,
+        " " * 7,
+        " " * 26,
     )
     credits_total, credits = 0, 0
     for p in payments:
@@ -234,7 +273,7 @@ def render_bacs18(
         orig_name,
     )
     yield from _bacs_labels("EOF", originator, day, serial)
-    yield _record(
+    yield _label(
         "UTL1",
         f"{credits_total:013d}",
         f"{credits_total:013d}",
@@ -269,7 +308,7 @@ def render_pain001(
     checked against the payments as they are written (a mismatch raises ValueError).
     """
     count, control_sum = batch.payment_count, f"{batch.total:.2f}"
-    execution_day = exported_at.date().isoformat()
+    execution_day = next_bank_working_day(timezone.localtime(exported_at).date()).isoformat()
     created = exported_at.astimezone(datetime.timezone.utc).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
     name = _xml(originator.name, 140)
     yield (

@@ -3,7 +3,7 @@
 from django import forms
 
 from core.forms import date_field
-from payments.constants import AUTHORISE_MANY_MAX, PaymentStatus
+from payments.constants import ACCOUNT_NAME_MAX_LENGTH, AUTHORISE_MANY_MAX, PaymentStatus
 
 
 class PaymentFilterForm(forms.Form):
@@ -97,7 +97,7 @@ class BatchStepForm(forms.Form):
 
 
 class BankAccountForm(forms.Form):
-    account_name = forms.CharField(label="Name on the account", max_length=100)
+    account_name = forms.CharField(label="Name on the account", max_length=ACCOUNT_NAME_MAX_LENGTH)
     sort_code = forms.CharField(
         label="Sort code",
         max_length=8,

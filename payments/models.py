@@ -16,8 +16,9 @@ from payments.constants import BatchStatus, ExportFormat, PaymentStatus
 
 User = settings.AUTH_USER_MODEL
 
-sort_code_validator = RegexValidator(r"^\d{6}$", "Enter a sort code of 6 digits, e.g. 40-00-00.")
-account_number_validator = RegexValidator(r"^\d{8}$", "Enter an account number of 8 digits.")
+# [0-9], not \d: Python's \d matches any script's digits (Arabic-Indic, Devanagari, full-width).
+sort_code_validator = RegexValidator(r"^[0-9]{6}$", "Enter a sort code of 6 digits 0-9, e.g. 40-00-00.")
+account_number_validator = RegexValidator(r"^[0-9]{8}$", "Enter an account number of 8 digits 0-9.")
 
 
 class BankAccount(models.Model):

@@ -122,10 +122,16 @@ def _run(rule: Rule, sort_code: str, account: str) -> bool:
     return False
 
 
+def _digits(value: str) -> bool:
+    """ASCII 0-9 only: `str.isdigit()` alone accepts other scripts' digits (`٠٨٩٩٩٩`), which pass
+    the arithmetic of the check but no bank file can carry."""
+    return bool(value) and value.isascii() and value.isdigit()
+
+
 def normalise_account_number(account_number: str) -> str:
     """Vocalink: 6 and 7 digit account numbers are checked with leading zeros."""
     account = "".join(str(account_number).split())
-    if account.isdigit() and len(account) in (6, 7):
+    if _digits(account) and len(account) in (6, 7):
         account = account.rjust(8, "0")
     return account
 
@@ -181,10 +187,10 @@ def bacs_sort_code_and_account(sort_code: str, account_number: str) -> tuple[str
     """
     sort_code = "".join(ch for ch in str(sort_code) if ch not in " -")
     account = "".join(ch for ch in str(account_number) if ch not in " -")
-    if len(sort_code) != 6 or not sort_code.isdigit():
-        raise BankDetailsError("sort_code", "Enter a sort code of 6 digits, e.g. 40-00-00.")
-    if not account.isdigit() or not 6 <= len(account) <= 10:
-        raise BankDetailsError("account_number", "Enter an account number of 6 to 10 digits (8 for most banks).")
+    if len(sort_code) != 6 or not _digits(sort_code):
+        raise BankDetailsError("sort_code", "Enter a sort code of 6 digits 0-9, e.g. 40-00-00.")
+    if not _digits(account) or not 6 <= len(account) <= 10:
+        raise BankDetailsError("account_number", "Enter an account number of 6 to 10 digits 0-9 (8 for most banks).")
     if len(account) <= 8:
         return sort_code, account.rjust(8, "0")
     if len(account) == 9:
@@ -216,9 +222,9 @@ def check(sort_code: str, account_number: str) -> bool:
     """
     sort_code = "".join(ch for ch in str(sort_code) if ch not in " -")
     account = normalise_account_number(account_number)
-    if len(sort_code) != 6 or not sort_code.isdigit():
+    if len(sort_code) != 6 or not _digits(sort_code):
         raise ValueError("A sort code is 6 digits.")
-    if len(account) != 8 or not account.isdigit():
+    if len(account) != 8 or not _digits(account):
         raise ValueError("An account number is 8 digits.")
     found = rules_for(sort_code)
     if not found:

@@ -1,7 +1,6 @@
 """Reads of the money side. Finance officers see payments, payees and batches; people who can see
 a case see that case's payments (never bank details unmasked)."""
 
-import csv
 import datetime
 import io
 from dataclasses import dataclass
@@ -13,15 +12,15 @@ from django.http import Http404
 from django.utils import timezone
 
 from audit.models import DomainEvent
-from core.exceptions import NotPermitted
+from audit.spreadsheets import csv_writer
+from core.exceptions import InvalidTransition, NotPermitted, RuleBroken
 from core.roles import Role, has_role, may
 from fgdm.models import Locality
 from fgdm.visibility import bank_account_scope, batch_scope, payment_scope
-from network_packages.constants import PackageStatus
-from network_packages.models import Budget, SupportPackage
-from network_packages.selectors import financial_year_bounds
-from payments.constants import PaymentStatus
-from payments.models import BankAccount, Payment, PaymentBatch
+from network_packages.models import Budget
+from network_packages.selectors import committed_by_locality, financial_year_bounds
+from payments.constants import BatchStatus, ExportFormat, PaymentStatus
+from payments.models import BankAccount, BatchExport, Payment, PaymentBatch
 
 
 def payment_list(
@@ -59,6 +58,32 @@ def batch_get(*, user, batch_id) -> PaymentBatch:
         return batch_list(user=user).get(pk=batch_id)
     except (PaymentBatch.DoesNotExist, ValueError, TypeError):
         raise Http404("No such batch.")
+
+
+def batch_file_get(*, user, batch_id, export_format: str | None = None) -> tuple[PaymentBatch, BatchExport]:
+    """The stored file of an exported batch in one format (default: the format it was first exported
+    in). A read: it renders nothing, stores nothing and records no event (the caller logs the access).
+
+    Raises Http404 (no such batch for this user; not exported yet; that format never exported),
+    RuleBroken (an unknown format), InvalidTransition (files removed under retention).
+    """
+    batch = batch_get(user=user, batch_id=batch_id)
+    if batch.status not in (BatchStatus.EXPORTED, BatchStatus.CONFIRMED):
+        raise Http404("This batch has not been exported yet: export it first.")
+    export_format = export_format or batch.export_format
+    if export_format not in ExportFormat.values:
+        raise RuleBroken(
+            f"Export format “{export_format}” is not available; use one of: {', '.join(ExportFormat.values)}.",
+            field="format",
+        )
+    export = batch.exports.filter(export_format=export_format).select_related("exported_by").first()
+    if export is None:
+        raise Http404(f"No {export_format} file has been exported for this batch: export that format first.")
+    if export.content_removed:
+        raise InvalidTransition(
+            "This batch's files were removed under the retention schedule; their checksums are kept."
+        )
+    return batch, export
 
 
 def bank_account_for(*, member) -> BankAccount | None:
@@ -126,14 +151,7 @@ def budget_report(*, user, financial_year: int) -> list[BudgetLine]:
         raise NotPermitted("Only finance, auditors and senior managers see budgets.")
     start, end = financial_year_bounds(financial_year)
     budgets = dict(Budget.objects.filter(financial_year=financial_year).values_list("locality_id", "amount"))
-    committed = dict(
-        SupportPackage.objects.filter(
-            status=PackageStatus.APPROVED, decided_at__date__gte=start, decided_at__date__lte=end
-        )
-        .values_list("case__locality_id")
-        .annotate(total=Sum("total"))
-        .values_list("case__locality_id", "total")
-    )
+    committed = committed_by_locality(financial_year=financial_year)
     paid = dict(
         Payment.objects.filter(status=PaymentStatus.PAID, paid_at__date__gte=start, paid_at__date__lte=end)
         .values_list("case__locality_id")
@@ -213,7 +231,7 @@ def transparency_csv(*, user, date_from: datetime.date, date_to: datetime.date):
     """The transparency report as CSV, one chunk of bytes per line (for a streamed response)."""
     rows = transparency_rows(user=user, date_from=date_from, date_to=date_to)
     out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = csv_writer(out, lineterminator="\r\n")
     for row in (TRANSPARENCY_COLUMNS, *rows):
         writer.writerow(row)
         yield out.getvalue().encode("utf-8")

@@ -267,6 +267,16 @@ FGDM_ORIGINATOR = {
     "account_number": os.environ.get("FGDM_ORIGINATOR_ACCOUNT", "66374958"),
     "service_user_number": os.environ.get("FGDM_SERVICE_USER_NUMBER", "123456"),
 }
+# Signed anchors of the audit chains' heads (manage.py anchor_audit, daily; verify_audit checks
+# them). Keep the directory off the database server and the key out of the database. Without
+# AUDIT_ANCHOR_KEY the key is derived from SECRET_KEY (audit.anchors.anchor_key).
+AUDIT_ANCHOR_DIR = os.environ.get("AUDIT_ANCHOR_DIR", str(BASE_DIR / "var" / "audit-anchors"))
+AUDIT_ANCHOR_KEY = os.environ.get("AUDIT_ANCHOR_KEY", "")
+
+# BACS Standard 18 label records (VOL1, HDR1, HDR2, UHL1, EOF1, EOF2, UTL1) are 80 characters, as
+# Bacs defines them; data records are 100. A bureau that asks for fixed 100-byte records gets every
+# label padded with spaces to 100 when this is on (FGDM_BACS_PAD_LABELS_TO_100=1).
+FGDM_BACS_PAD_LABELS_TO_100 = env_bool("FGDM_BACS_PAD_LABELS_TO_100", False)
 DEMO_PASSWORD = os.environ.get("DEMO_PASSWORD", "fgdm-demo")
 
 LOGGING = {

@@ -1,6 +1,7 @@
 """Test suite: fast hashing, no debug."""
 
 import os
+import tempfile
 
 from config.settings.base import *  # noqa: F401,F403
 
@@ -20,3 +21,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # at once ("database table is locked"), so concurrency tests would test something that never
     # runs. pytest-django creates and removes it; one per run, so two runs side by side don't meet.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f".test-db-{os.getpid()}.sqlite3")}  # noqa: F405
+# Each test run anchors the audit chains in its own empty directory, never in var/ of the checkout.
+AUDIT_ANCHOR_DIR = tempfile.mkdtemp(prefix="fgdm-test-anchors-")

@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from core.api.fields import IdField, MoneyField
 from network_packages.models import Supplier
-from payments.constants import AUTHORISE_MANY_MAX, PaymentStatus
+from payments.constants import ACCOUNT_NAME_MAX_LENGTH, AUTHORISE_MANY_MAX, ExportFormat, PaymentStatus
 from payments.models import BankAccount, Payment, PaymentBatch, PaymentReturn, ReturnsImport
 from payments.selectors import payment_history
 
@@ -48,7 +48,9 @@ class BankAccountSerializer(serializers.ModelSerializer):
 
 
 class BankAccountInputSerializer(serializers.Serializer):
-    account_name = serializers.CharField(max_length=100)
+    account_name = serializers.CharField(
+        max_length=ACCOUNT_NAME_MAX_LENGTH, help_text="One line of printable text (no line breaks)"
+    )
     sort_code = serializers.CharField(max_length=8)
     account_number = serializers.CharField(max_length=16, help_text="6 to 10 digits; spaces and dashes are ignored")
 
@@ -168,6 +170,14 @@ class BatchDetailSerializer(BatchSerializer):
 class BatchCreateSerializer(serializers.Serializer):
     payment_ids = serializers.ListField(child=IdField(), required=False, allow_empty=False, max_length=10_000)
     due_by = serializers.DateField(required=False)
+
+
+class BatchExportSerializer(serializers.Serializer):
+    format = serializers.ChoiceField(
+        choices=ExportFormat.values,
+        default=ExportFormat.CSV,
+        error_messages={"invalid_choice": "Export format “{input}” is not available; use csv, bacs18 or pain001."},
+    )
 
 
 class PaymentsAuthoriseSerializer(serializers.Serializer):

@@ -34,5 +34,6 @@ urlpatterns = [
     path("payment-batches/<int:batch_id>/", views.BatchDetail.as_view(), name="api-batch"),
     path("payment-batches/<int:batch_id>/approve/", views.BatchApprove.as_view(), name="api-batch-approve"),
     path("payment-batches/<int:batch_id>/export/", views.BatchExport.as_view(), name="api-batch-export"),
+    path("payment-batches/<int:batch_id>/download/", views.BatchDownload.as_view(), name="api-batch-download"),
     path("payment-batches/<int:batch_id>/confirm/", views.BatchConfirm.as_view(), name="api-batch-confirm"),
 ]

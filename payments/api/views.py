@@ -258,34 +258,50 @@ class BatchConfirm(AuditedAPIView):
         return Response(s.BatchSerializer(services.batch_confirm(batch_id=batch.pk, by=request.user)).data)
 
 
-FORMAT_PARAMETER = OpenApiParameter("format", str, enum=["csv", "bacs18", "pain001"], default="csv")
+FORMAT_PARAMETER = OpenApiParameter("format", str, enum=["csv", "bacs18", "pain001"])
 
 
 EXPORT_RESPONSES = {(200, "application/octet-stream"): OpenApiTypes.BINARY}
 
 
 class BatchExport(AuditedAPIView):
-    """The batch's payment file: `format` csv (ledger), bacs18 (BACS Standard 18) or pain001
-    (ISO 20022 pain.001.001.03). The first export of an approved batch marks it exported; every
-    later export of a format returns the same bytes (its SHA-256 is in the X-Checksum-SHA256
-    header), so GET is safe to repeat. POST does the same, for clients that prefer a verb.
+    """Export the batch's payment file: `format` csv (ledger), bacs18 (BACS Standard 18) or pain001
+    (ISO 20022 pain.001.001.03), in the body (or the query string). The first export of an approved
+    batch marks it exported; exporting a format again returns the same bytes (its SHA-256 is in the
+    X-Checksum-SHA256 header). It changes state, so POST only: GET answers 405 (use `download/`).
 
     Answers 409 for a batch not approved yet, 400 for a format that is not available.
     """
 
-    @extend_schema(parameters=[FORMAT_PARAMETER], responses=EXPORT_RESPONSES)
-    def get(self, request, batch_id):
-        return self._file(request, batch_id)
-
-    @extend_schema(parameters=[FORMAT_PARAMETER], request=None, responses=EXPORT_RESPONSES)
+    @extend_schema(request=s.BatchExportSerializer, responses=EXPORT_RESPONSES)
     def post(self, request, batch_id):
-        return self._file(request, batch_id)
-
-    def _file(self, request, batch_id):
         batch = selectors.batch_get(user=request.user, batch_id=batch_id)
         ensure_may(request.user, "batch_export")
-        export_format = request.query_params.get("format", ExportFormat.CSV)
-        batch, export = services.batch_export_file(batch_id=batch.pk, by=request.user, export_format=export_format)
+        chosen = request.data.get("format") if hasattr(request.data, "get") else None
+        data = s.BatchExportSerializer(data={"format": chosen or request.query_params.get("format", ExportFormat.CSV)})
+        data.is_valid(raise_exception=True)
+        batch, export = services.batch_export_file(
+            batch_id=batch.pk, by=request.user, export_format=data.validated_data["format"]
+        )
+        record_access(by=request.user, what="export_file", door="api", obj=batch, path=request.path)
+        return file_response(batch, export)
+
+
+class BatchDownload(AuditedAPIView):
+    """A stored file of an exported batch (`format`, default the format first exported), the same
+    bytes every time. Writes nothing but the access log.
+
+    Answers 409 for a batch not exported yet (or whose files were removed under retention), 404 for
+    a format not exported, 400 for an unknown format.
+    """
+
+    @extend_schema(parameters=[FORMAT_PARAMETER], responses=EXPORT_RESPONSES)
+    def get(self, request, batch_id):
+        batch = selectors.batch_get(user=request.user, batch_id=batch_id)
+        ensure_may(request.user, "batch_export")
+        batch, export = selectors.batch_file_get(
+            user=request.user, batch_id=batch.pk, export_format=request.query_params.get("format")
+        )
         record_access(by=request.user, what="export_file", door="api", obj=batch, path=request.path)
         return file_response(batch, export)
 

@@ -8,11 +8,13 @@ from django.utils import timezone
 from audit.services import record_event
 from core.exceptions import InvalidTransition, RuleBroken, ensure_not_same_person
 from core.roles import Role, ensure_finance, has_role
+from core.text import single_line
 from fgdm.models import NetworkMember
 from fgdm.permissions import ensure_can_work_case, ensure_no_conflict
 from network_packages.models import Supplier
 from payments import modulus
 from payments.constants import (
+    ACCOUNT_NAME_MAX_LENGTH,
     PENDING_STATUSES,
 )
 from payments.models import (
@@ -81,14 +83,15 @@ def _bank_account_save(
     *, owner, by, account_name: str, sort_code: str, account_number: str, case_id: int | None
 ) -> BankAccount:
     sort_code, account_number = _checked_bank_details(sort_code, account_number)
-    if not account_name.strip():
-        raise RuleBroken("Enter the name on the account.", field="account_name")
+    account_name = single_line(
+        account_name, field="account_name", label="name on the account", max_length=ACCOUNT_NAME_MAX_LENGTH
+    )
     account = BankAccount.objects.select_for_update().filter(**_owner_filter(owner)).first()
     action = "bank_details_changed" if account else "bank_details_entered"
     was_verified = bool(account and account.is_verified)
     if account is None:
         account = BankAccount(**_owner_filter(owner))
-    account.account_name = account_name.strip()[:100]
+    account.account_name = account_name
     account.sort_code = sort_code
     account.account_number = account_number
     account.entered_by = by

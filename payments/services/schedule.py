@@ -171,6 +171,7 @@ def payment_authorise(*, payment_id: int, by) -> Payment:
     account = BankAccount.objects.filter(**_owner_filter(payment.paid_to)).first()
     if account is None or not account.is_verified:
         raise RuleBroken(f"{payment.paid_to.full_name}'s bank details must be entered and verified first.")
+    _ensure_not_returned_to_the_same_details(payment, account)
     previous = _move_payment(payment, PaymentStatus.AUTHORISED)
     payment.authorised_by = by
     payment.authorised_at = timezone.now()
@@ -187,6 +188,24 @@ def payment_authorise(*, payment_id: int, by) -> Payment:
         # The package's last payment is authorised: the case moves on to its review.
         workflow.advance(process=payment.case.process, action="payments_authorised", by=by, required=False)
     return payment
+
+
+def _ensure_not_returned_to_the_same_details(payment: Payment, account: BankAccount) -> None:
+    """A payment the bank returned (account closed, details wrong) goes out again only to bank details
+    entered after it was sent — changed — and verified again by a second officer.
+
+    Raises InvalidTransition naming the return and what to do.
+    """
+    returned = payment.returns.select_related("batch").order_by("-returned_on", "-id").first()
+    if returned is None:
+        return
+    sent_at = returned.batch.exported_at or returned.batch.created_at
+    if account.entered_at <= sent_at:
+        raise InvalidTransition(
+            f"The bank returned this payment on {returned.returned_on:%d %B %Y} ({returned.reason}). It can be "
+            f"authorised again only after {payment.paid_to.full_name}'s bank details are changed and verified "
+            "again by a second finance officer."
+        )
 
 
 # What a payment the officer cannot see is refused with: the same for one that does not exist, so

@@ -2,12 +2,11 @@
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from audit.services import record_access
-from core.exceptions import RuleBroken
+from core.exceptions import DomainError, RuleBroken
 from core.forms import EmptyForm
 from core.pages import done, gate, page, run_service
 from core.roles import Role, has_role
@@ -173,19 +172,19 @@ def batch_export(request, batch_id):
 @login_required
 @require_safe
 def batch_download(request, batch_id):
-    """A file of an exported batch (the same bytes every time), in the format asked for."""
+    """A stored file of an exported batch (the same bytes every time), in the format asked for.
+    A read: it renders and stores nothing and records no event, only the access (export is a POST)."""
     batch = selectors.batch_get(user=request.user, batch_id=batch_id)
     gate(request, "batch_export")
-    if batch.status not in (BatchStatus.EXPORTED, BatchStatus.CONFIRMED):
-        raise Http404("This batch has not been exported yet.")
-    form = EmptyForm({})
-    export_format = request.GET.get("format") or batch.export_format
-    result = run_service(
-        form, lambda data: services.batch_export_file(batch_id=batch.pk, by=request.user, export_format=export_format)
-    )
-    if not result:
-        return _batch_page(request, batch, form=form, status=400)
-    batch, export = result
+    try:
+        batch, export = selectors.batch_file_get(
+            user=request.user, batch_id=batch.pk, export_format=request.GET.get("format")
+        )
+    except DomainError as error:
+        form = EmptyForm({})
+        form.is_valid()
+        form.add_error(None, error.message)
+        return _batch_page(request, batch, form=form, status=error.http_status)
     record_access(by=request.user, what="export_file", door="page", obj=batch, path=request.path)
     return file_response(batch, export)
 

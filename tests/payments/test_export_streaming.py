@@ -121,7 +121,7 @@ class TestStoredInChunks:
         # The batch's stored total no longer matches its payments: pain.001 writes its header (and
         # several chunks) before it finds out, at the end.
         PaymentBatch.objects.filter(pk=batch.pk).update(total=Decimal("1.00"))
-        response = api.as_user(world.u.fin1).get(f"/api/v1/payment-batches/{batch.pk}/export/?format=pain001")
+        response = api.as_user(world.u.fin1).post(f"/api/v1/payment-batches/{batch.pk}/export/?format=pain001")
         assert response.status_code == 400 and "pain.001 header says 5 payments" in str(response.json())
         assert not BatchExport.objects.exists() and not BatchExportChunk.objects.exists()
         assert PaymentBatch.objects.get(pk=batch.pk).status == "approved"
@@ -133,7 +133,7 @@ class TestDownloadStreams:
         from django.urls import reverse
 
         batch = approved_batch(world, amount="99.99", instalments=5)
-        response = api.as_user(world.u.fin1).get(f"/api/v1/payment-batches/{batch.pk}/export/?format=bacs18")
+        response = api.as_user(world.u.fin1).post(f"/api/v1/payment-batches/{batch.pk}/export/?format=bacs18")
         assert response.status_code == 200 and response.streaming
         export = BatchExport.objects.get(batch=batch, export_format="bacs18")
         pieces = list(response.streaming_content)
@@ -157,7 +157,7 @@ class TestDownloadStreams:
             BatchExportChunk.objects.filter(pk=chunk.pk).update(content=bytes(chunk.content).replace(b"1", b"9"))
         else:
             chunk.delete()
-        response = api.as_user(world.u.fin1).get(f"/api/v1/payment-batches/{batch.pk}/export/?format=csv")
+        response = api.as_user(world.u.fin1).post(f"/api/v1/payment-batches/{batch.pk}/export/?format=csv")
         assert response.status_code == 200 and response.streaming  # the headers are already sent...
         delivered = bytearray()
         with pytest.raises(ExportDamaged):

@@ -110,11 +110,11 @@ class TestNoBankFileFromBadDetails:
         client = api.as_user(world.u.fin1)
         with override_settings(FGDM_ORIGINATOR=COUNCIL | {"account_number": "12345678"}):
             for export_format in ("bacs18", "pain001"):
-                response = client.get(f"/api/v1/payment-batches/{batch.pk}/export/?format={export_format}")
+                response = client.post(f"/api/v1/payment-batches/{batch.pk}/export/?format={export_format}")
                 assert response.status_code == 400
                 assert "fail the Vocalink modulus check" in str(response.json()["format"])
             assert not BatchExport.objects.exists()
-            assert client.get(f"/api/v1/payment-batches/{batch.pk}/export/?format=csv").status_code == 200
+            assert client.post(f"/api/v1/payment-batches/{batch.pk}/export/?format=csv").status_code == 200
         batch.refresh_from_db()
         assert batch.status == "exported" and batch.export_format == "csv"
         with override_settings(FGDM_ORIGINATOR=COUNCIL | {"service_user_number": ""}):

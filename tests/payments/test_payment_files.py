@@ -10,9 +10,11 @@ from xml.etree import ElementTree
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from payments import exports
 from payments import services as payment_services
+from payments.bankdays import next_bank_working_day
 from payments.models import BatchExport, PaymentBatch
 from tests import scenario
 from tests.helpers import PAIN_NS, pain001_schema
@@ -37,14 +39,16 @@ class TestBacsStandard18:
         batch = approved_batch(world)
         batch, content = payment_services.batch_export(batch_id=batch.pk, by=world.u.fin1, export_format="bacs18")
         records = bacs_records(content)
-        assert all(len(r) == 100 for r in records)
+        labels = {"VOL1", "HDR1", "HDR2", "UHL1", "EOF1", "EOF2", "UTL1"}
+        assert [len(r) for r in records if r[:4] in labels] == [80] * 7  # as Bacs defines them
+        assert all(len(r) == 100 for r in records if r[:4] not in labels)
         assert all(re.fullmatch(r"[A-Z0-9.&/\- ]*", r) for r in records), "only BACS characters"
         kinds = [r[:4] for r in records]
         assert kinds[:4] == ["VOL1", "HDR1", "HDR2", "UHL1"] and kinds[-3:] == ["EOF1", "EOF2", "UTL1"]
         vol, hdr1, hdr2, uhl1 = records[:4]
         assert vol[41:47] == "654321" and vol[79] == "1"
         assert hdr1[4:21] == "A654321S  1654321" and hdr2[4:15] == "F0200000100"
-        day = batch.exported_at.date()
+        day = next_bank_working_day(timezone.localtime(batch.exported_at).date())  # the processing day
         assert uhl1[4:10] == f" {day:%y}{day.timetuple().tm_yday:03d}"
         assert records[-3][4:] == hdr1[4:] and records[-2][4:] == hdr2[4:]
 
@@ -64,6 +68,20 @@ class TestBacsStandard18:
         utl1 = records[-1]
         assert int(utl1[4:17]) == int(utl1[17:30]) == int(batch.total * 100) == 37035
         assert int(utl1[30:37]) == 1 and int(utl1[37:44]) == 3
+
+    @pytest.mark.parametrize("pad", [False, True])
+    def test_label_records_are_80_characters_or_100_when_the_bureau_asks(self, world, settings, pad):
+        settings.FGDM_BACS_PAD_LABELS_TO_100 = pad
+        batch = approved_batch(world)
+        _, content = payment_services.batch_export(batch_id=batch.pk, by=world.u.fin1, export_format="bacs18")
+        records = bacs_records(content)
+        labels = [r for r in records if r[:4] in {"VOL1", "HDR1", "HDR2", "UHL1", "EOF1", "EOF2", "UTL1"}]
+        assert [r[:4] for r in labels] == ["VOL1", "HDR1", "HDR2", "UHL1", "EOF1", "EOF2", "UTL1"]
+        assert {len(r) for r in labels} == ({100} if pad else {80})
+        assert {len(r) for r in records if r not in labels} == {100}  # the data records, either way
+        if pad:
+            assert all(r[80:] == " " * 20 for r in labels)
+        assert len(content) == (100 if pad else 80) * 7 + 100 * (batch.payment_count + 1) + 2 * len(records)
 
     @pytest.mark.parametrize(
         "text,expected",
@@ -106,7 +124,7 @@ class TestExportEveryFormat:
             ("csv", "text/csv", "csv"),
             ("pain001", "application/xml", "pain001.xml"),
         ]:
-            response = client.get(f"/api/v1/payment-batches/{batch.pk}/export/?format={fmt}")
+            response = client.post(f"/api/v1/payment-batches/{batch.pk}/export/?format={fmt}")
             assert response.status_code == 200 and response.streaming
             assert response["Content-Type"].startswith(content_type)
             assert response["Content-Disposition"] == f'attachment; filename="{batch.reference}.{ext}"'
@@ -135,7 +153,7 @@ class TestExportEveryFormat:
     def test_not_approved_is_409_and_nothing_stored(self, world, api):
         package = scenario.payments_authorised(world)
         batch = payment_services.batch_create(by=world.u.fin1)
-        response = api.as_user(world.u.fin1).get(f"/api/v1/payment-batches/{batch.pk}/export/?format=bacs18")
+        response = api.as_user(world.u.fin1).post(f"/api/v1/payment-batches/{batch.pk}/export/?format=bacs18")
         assert response.status_code == 409
         assert not BatchExport.objects.exists() and package.payments.get().status == "batched"
 
@@ -150,8 +168,10 @@ class TestExportEveryFormat:
         body = response.getvalue()
         page = client.get(reverse("payments:batch_detail", args=[batch.pk])).content.decode()
         assert hashlib.sha256(body).hexdigest() in page
-        for fmt in ("csv", "bacs18", "pain001"):
-            assert f"?format={fmt}" in page
+        assert "?format=pain001" in page  # the stored file downloads; the others are exported by POST
+        for fmt in ("csv", "bacs18"):
+            assert f"?format={fmt}" not in page and f'name="format" value="{fmt}"' in page
+        client.post(reverse("payments:batch_export", args=[batch.pk]), {"format": "bacs18"})
         bacs = client.get(reverse("payments:batch_download", args=[batch.pk]) + "?format=bacs18")
         assert bacs.status_code == 200 and bacs.getvalue().startswith(b"VOL1")
         again = client.get(reverse("payments:batch_download", args=[batch.pk]) + "?format=pain001")

@@ -595,7 +595,9 @@ class TestPaymentEndpoints:
         batch = payment_services.batch_create(by=world.u.fin1)
         payment_services.batch_approve(batch_id=batch.pk, by=world.u.fin2)
         body = refused(
-            lambda: api.as_user(world.u.fin1).get(f"/api/v1/payment-batches/{batch.pk}/export/?format={export_format}"),
+            lambda: api.as_user(world.u.fin1).post(
+                f"/api/v1/payment-batches/{batch.pk}/export/?format={export_format}"
+            ),
             "format",
         )
         assert "csv" in body["format"][0]

@@ -147,7 +147,7 @@ class TestWholePath:
         assert ok(path.as_(u.fin2).post(f"/api/v1/payment-batches/{batch['id']}/approve/"))["status"] == "approved"
 
         fin1 = path.as_(u.fin1)
-        first = fin1.get(f"/api/v1/payment-batches/{batch['id']}/export/?format=csv")
+        first = fin1.post(f"/api/v1/payment-batches/{batch['id']}/export/", {"format": "csv"}, format="json")
         assert first.status_code == 200 and first["Content-Type"].startswith("text/csv")
         assert first["Content-Disposition"] == f'attachment; filename="{batch["reference"]}.csv"'
         first_body = first.getvalue()  # a streamed response
@@ -160,9 +160,9 @@ class TestWholePath:
         assert details[0]["case_reference"] == case["reference"] and details[0]["sort_code"] == "400000"
         assert ok(fin1.get(f"/api/v1/payment-batches/{batch['id']}/"))["status"] == "exported"
         for again in (
-            fin1.get(f"/api/v1/payment-batches/{batch['id']}/export/?format=csv"),
+            fin1.get(f"/api/v1/payment-batches/{batch['id']}/download/?format=csv"),
             fin1.post(f"/api/v1/payment-batches/{batch['id']}/export/?format=csv"),
-            path.as_(u.fin2).get(f"/api/v1/payment-batches/{batch['id']}/export/"),
+            path.as_(u.fin2).get(f"/api/v1/payment-batches/{batch['id']}/download/"),
         ):
             assert again.status_code == 200
             assert again.getvalue() == first_body and again["X-Checksum-SHA256"] == first["X-Checksum-SHA256"]
@@ -353,7 +353,8 @@ class TestRefusals:
         batch = ok(api.as_user(world.u.fin1).post("/api/v1/payment-batches/", {}, format="json"), 201)
         before = counts()
         for client in (api.as_user(world.u.fin1), api.as_user(world.u.fin2)):
-            assert client.get(f"/api/v1/payment-batches/{batch['id']}/export/?format=csv").status_code == 409
+            assert client.post(f"/api/v1/payment-batches/{batch['id']}/export/?format=csv").status_code == 409
+            assert client.get(f"/api/v1/payment-batches/{batch['id']}/download/?format=csv").status_code == 404
             assert client.post(f"/api/v1/payment-batches/{batch['id']}/export/").status_code == 409
             assert client.post(f"/api/v1/payment-batches/{batch['id']}/confirm/").status_code == 409
         assert counts() == before

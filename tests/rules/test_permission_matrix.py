@@ -250,7 +250,8 @@ ROUTES = {
     "api-batches": api(get="signed_in", post="batch_create"),
     "api-batch": api("batch", get="read"),
     "api-batch-approve": api("batch", post="batch_approve"),
-    "api-batch-export": api("batch", get="batch_export", post="batch_export"),
+    "api-batch-export": api("batch", post="batch_export"),
+    "api-batch-download": api("batch", get="batch_export"),
     "api-batch-confirm": api("batch", post="batch_confirm"),
 }
 
