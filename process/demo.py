@@ -78,14 +78,15 @@ DEMO_USERS = [
         "Ashworth",
         Role.PRACTITIONER,
         member_of="west",
-        try_this="Cases in West, Dorchester and Chesil; enter the Tizzard neighbour's bank details",
+        try_this="Cases in West, Dorchester and Chesil; enter the Tizzard neighbour's bank details; hold the "
+        "Guppy meeting (moved once)",
     ),
     DemoUser(
         "coord",
         "Priya",
         "Shah",
         Role.COORDINATOR,
-        try_this="Prepare the Hollis family's Family Group Conference, then record it",
+        try_this="Prepare the Hollis and Galpin families' Family Group Conferences, then record them",
     ),
     DemoUser(
         "tm.east",
@@ -101,7 +102,7 @@ DEMO_USERS = [
         "Price",
         Role.TEAM_MANAGER,
         manages="west",
-        try_this="West team's queue; approve packages up to £500, endorse larger ones up",
+        try_this="Approve the Hansford package change (version 2); reopen the declined Samways referral",
     ),
     DemoUser(
         "sm",

@@ -303,6 +303,7 @@ class TestDemoCases:
         assert sorted(cancelled.values_list("object_id", flat=True)) == [p.pk for p in payments[1:]]
         assert DomainEvent.objects.filter(case_id=case.pk, action="case_closed", actor__username="prac.east").exists()
         assert workflow.waiting_for(process=case.process, action="case_reopened")
+        case_services.ensure_may_reopen(user("tm.east"), case)
 
     def test_meeting_moved_once_and_waiting_to_be_held(self, seeded, client):
         case = case_of("Guppy")
