@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from core.roles import Role, ensure_roles
 from fgdm import services as case_services
-from fgdm.constants import ChildParticipation, MeetingModel, PreparationStatus, Relationship, Stage
+from fgdm.constants import ChildParticipation, CloseReason, MeetingModel, PreparationStatus, Relationship, Stage
 from fgdm.models import Case, FamilyHub, Locality, Team
 from fgdm.services import ActionInput, ChildInput
 from network_packages import services as package_services
@@ -78,14 +78,15 @@ DEMO_USERS = [
         "Ashworth",
         Role.PRACTITIONER,
         member_of="west",
-        try_this="Cases in West, Dorchester and Chesil; enter the Tizzard neighbour's bank details",
+        try_this="Cases in West, Dorchester and Chesil; enter the Tizzard neighbour's bank details; hold the "
+        "Guppy meeting (moved once)",
     ),
     DemoUser(
         "coord",
         "Priya",
         "Shah",
         Role.COORDINATOR,
-        try_this="Prepare the Hollis family's Family Group Conference, then record it",
+        try_this="Prepare the Hollis and Galpin families' Family Group Conferences, then record them",
     ),
     DemoUser(
         "tm.east",
@@ -101,7 +102,7 @@ DEMO_USERS = [
         "Price",
         Role.TEAM_MANAGER,
         manages="west",
-        try_this="West team's queue; approve packages up to £500, endorse larger ones up",
+        try_this="Approve the Hansford package change (version 2); reopen the declined Samways referral",
     ),
     DemoUser(
         "sm",
@@ -744,6 +745,386 @@ def case_weekly_tea(ctx):
     return case
 
 
+def _approved_package(
+    ctx,
+    case,
+    *,
+    by,
+    manager,
+    members,
+    venue,
+    attendees,
+    actions,
+    contingency,
+    justification,
+    items,
+    note,
+    review_weeks=12,
+):
+    """Add the network, hold the Family Network Meeting, accept its plan, submit a package and have
+    `manager` approve it. `members` as for `_members`; `actions(people)` and `items(people, plan)`
+    build the plan's actions and the package's items from the members added. Returns the approved
+    package and the members by first name."""
+    people = _members(ctx, case, by, members)
+    plan = _hold_fnm(
+        ctx,
+        case,
+        by=by,
+        venue=venue,
+        attendees=attendees,
+        actions=actions(people),
+        contingency=contingency,
+        review_weeks=review_weeks,
+    )
+    case_services.plan_accept(plan_id=plan.pk, by=ctx.u(by), support_needed=True)
+    submitted = _package(ctx, case, plan, by=by, justification=justification, items=items(people, plan))
+    return package_services.package_approve(package_id=submitted.pk, by=ctx.u(manager), note=note), people
+
+
+def _bank_details_verified(ctx, member, *, account_name, sort_code, account_number):
+    """fin1 enters a network member's bank details and fin2 verifies them."""
+    payment_services.bank_account_set(
+        member_id=member.pk,
+        by=ctx.u("fin1"),
+        account_name=account_name,
+        sort_code=sort_code,
+        account_number=account_number,
+    )
+    payment_services.bank_account_verify(member_id=member.pk, by=ctx.u("fin2"))
+
+
+def case_referral_declined(ctx):
+    """Dorchester (West team): a referral tm.west declined today, with the reason — still within the
+    reopening period, so tm.west can reopen it."""
+    case = _refer(
+        ctx,
+        by="prac.west",
+        family_name="Samways",
+        locality="dorchester",
+        hub="Dorchester Library",
+        reason="The school asked for help: Charlie has refused to go in most mornings since his grandad died "
+        "in the spring, and Mum (Nicola) is worn out. Nicola would like her brother and Charlie's godmother to "
+        "help with the mornings.",
+        children=[("Charlie", "Samways", datetime.date(2014, 10, 9))],
+        lives_with="Mother",
+        consent="Nicola Samways (mother)",
+    )
+    case_services.case_decline(
+        case_id=case.pk,
+        by=ctx.u("tm.west"),
+        reason="Charlie already has an Early Help plan led by the school's family support worker, and "
+        "bereavement counselling starts next week: a family meeting now would duplicate it. Nicola agrees. "
+        "Re-refer if the mornings have not improved by half term.",
+    )
+    return case
+
+
+def case_closed_moved_away(ctx):
+    """Purbeck (East team): Grandad paid £25 a week for 8 weeks for fuel to drive the children to
+    school; the first payment went to the bank, then the family moved to Somerset and prac.east closed
+    the case — the seven payments not yet batched were cancelled, the paid one untouched."""
+    case = _refer(
+        ctx,
+        by="prac.east",
+        family_name="Antell",
+        locality="purbeck",
+        hub="Swanage Library",
+        reason="Mum (Stacey) has lost her licence after a medical condition and the school bus no longer "
+        "stops near them. Lily and Ben are missing the start of school. Grandad Roy in Corfe Castle has a car.",
+        children=[
+            (
+                "Lily",
+                "Antell",
+                datetime.date(2015, 1, 27),
+                "Lily wants to get to school on time and likes the drive with Grandad.",
+                ChildParticipation.ATTENDS,
+            ),
+            (
+                "Ben",
+                "Antell",
+                datetime.date(2018, 6, 3),
+                "Ben said he wants Grandad to take him because Grandad plays the radio.",
+                ChildParticipation.SENDS_SOMEONE,
+                "Lily (sister)",
+            ),
+        ],
+        lives_with="Mother",
+        consent="Stacey Antell (mother)",
+    )
+    _allocate(ctx, case, manager="tm.east", lead="prac.east")
+    package, people = _approved_package(
+        ctx,
+        case,
+        by="prac.east",
+        manager="tm.east",
+        members=[
+            ("Stacey Antell", Relationship.PARENT, PARENT),
+            ("Roy Antell", Relationship.GRANDPARENT, {"phone": "07700 900774"}),
+        ],
+        venue="Swanage Library",
+        attendees="Stacey Antell, Roy Antell, Lily, Hannah Moore",
+        actions=lambda people: [
+            ActionInput("Grandad Roy drives Lily and Ben to school every weekday", owner_member_id=people["Roy"].pk)
+        ],
+        contingency="If Grandad cannot drive, Stacey walks the children to the school bus in the village.",
+        justification="Roy lives twelve miles away and is on a pension; £25 a week covers his fuel for the "
+        "school run until Stacey can drive again.",
+        items=lambda people, plan: [
+            ItemInput(
+                "Fuel for Grandad Roy's school run, weekly",
+                Category.TRANSPORT,
+                people["Roy"].pk,
+                Decimal("25.00"),
+                Frequency.WEEKLY,
+                8,
+                plan.actions.first().pk,
+            )
+        ],
+        note="Agreed for 8 weeks.",
+    )
+    _bank_details_verified(
+        ctx, people["Roy"], account_name="MR R ANTELL", sort_code="20-32-53", account_number="54873133"
+    )
+    # The first week's payment goes to the bank: authorised, batched, approved, exported, confirmed paid.
+    first = package.payments.order_by("due_on", "id").first()
+    payment_services.payment_authorise(payment_id=first.pk, by=ctx.u("fin1"))
+    batch = payment_services.batch_create(by=ctx.u("fin1"), payment_ids=[first.pk])
+    payment_services.batch_approve(batch_id=batch.pk, by=ctx.u("fin2"))
+    payment_services.batch_export(batch_id=batch.pk, by=ctx.u("fin1"))
+    payment_services.batch_confirm(batch_id=batch.pk, by=ctx.u("fin1"))
+    case_services.case_close(
+        case_id=case.pk,
+        by=ctx.u("prac.east"),
+        reason=CloseReason.MOVED_AWAY,
+        note="Stacey and the children have moved to her sister's in Yeovil. Somerset's family help team has "
+        "the family's plan, shared with Stacey's consent.",
+    )
+    return case
+
+
+def case_meeting_moved(ctx):
+    """Chesil (West team): a Family Network Meeting arranged, then moved a week later so Nan can come
+    (the move kept in its history); it waits for prac.west to hold it."""
+    case = _refer(
+        ctx,
+        by="prac.west",
+        family_name="Guppy",
+        locality="chesil",
+        hub="Mulberry Children's Centre",
+        reason="Mum (Leanne) has been low since she separated from the children's dad and the mornings are "
+        "chaotic; Kyle has been late to school 14 times this term. Nan Sue and Uncle Dean live in Weymouth.",
+        children=[
+            (
+                "Kyle",
+                "Guppy",
+                datetime.date(2017, 2, 16),
+                "Kyle wants to stop being late and to have Nan round more.",
+                ChildParticipation.ATTENDS,
+            ),
+            ("Summer", "Guppy", datetime.date(2020, 9, 1)),
+        ],
+        lives_with="Mother",
+        consent="Leanne Guppy (mother)",
+    )
+    _allocate(ctx, case, manager="tm.west", lead="prac.west")
+    _members(
+        ctx,
+        case,
+        "prac.west",
+        [
+            ("Leanne Guppy", Relationship.PARENT, PARENT),
+            ("Sue Guppy", Relationship.GRANDPARENT, {}),
+            ("Dean Guppy", Relationship.AUNT_UNCLE, {}),
+        ],
+    )
+    meeting = case_services.meeting_schedule(
+        case_id=case.pk,
+        by=ctx.u("prac.west"),
+        model=MeetingModel.FNM,
+        scheduled_for=ctx.at(6, 10, 0),
+        venue="Mulberry Children's Centre",
+    )
+    case_services.meeting_reschedule(
+        meeting_id=meeting.pk,
+        by=ctx.u("prac.west"),
+        scheduled_for=ctx.at(13, 16, 0),
+        venue="Mulberry Children's Centre",
+        reason="Nan Sue's hip operation was brought forward to that week and the family want her there; moved "
+        "a week later, after school, so Kyle can join and Dean can come after his shift.",
+    )
+    return case
+
+
+def case_escalated_to_pre_proceedings(ctx):
+    """North (East team): referred at family help, a baby on the way; escalated to pre-proceedings by
+    tm.east, so the Family Network Meeting arranged was cancelled and a Family Group Conference
+    arranged instead, with coord."""
+    case = _refer(
+        ctx,
+        by="prac.east",
+        family_name="Galpin",
+        locality="north",
+        hub="Sherborne Children's Centre",
+        reason="The health visitor is worried about Tyler's weight and the state of the flat, and Mum (Kirsty) "
+        "is pregnant. Kirsty wants help from her mum and sister.",
+        children=[("Tyler", "Galpin", datetime.date(2022, 11, 20))],
+        lives_with="Mother",
+        consent="Kirsty Galpin (mother)",
+    )
+    _allocate(ctx, case, manager="tm.east", lead="prac.east")
+    _members(
+        ctx,
+        case,
+        "prac.east",
+        [
+            ("Kirsty Galpin", Relationship.PARENT, PARENT),
+            ("Maureen Galpin", Relationship.GRANDPARENT, {}),
+            ("Jess Galpin", Relationship.AUNT_UNCLE, {}),
+        ],
+    )
+    fnm = case_services.meeting_schedule(
+        case_id=case.pk,
+        by=ctx.u("prac.east"),
+        model=MeetingModel.FNM,
+        scheduled_for=ctx.at(8, 10, 0),
+        venue="Sherborne Children's Centre",
+    )
+    case_services.child_add(
+        case_id=case.pk,
+        by=ctx.u("prac.east"),
+        last_name="Galpin",
+        expected_on=ctx.today + datetime.timedelta(weeks=16),
+        reason="Kirsty is 24 weeks pregnant: the family's plan must keep the baby safe from birth.",
+    )
+    case_services.case_change_stage(
+        case_id=case.pk,
+        by=ctx.u("tm.east"),
+        stage=Stage.PRE_PROCEEDINGS,
+        reason="Legal gateway meeting: police were called to the flat twice this month and Tyler has lost "
+        "weight; pre-proceedings start now so a plan is in place before the baby is born.",
+    )
+    case_services.pre_proceedings_record_offer(case_id=case.pk, by=ctx.u("prac.east"), letter_sent_on=ctx.today)
+    case_services.meeting_cancel(
+        meeting_id=fnm.pk,
+        by=ctx.u("prac.east"),
+        reason="The case is now at pre-proceedings: the family meeting must be a Family Group Conference with "
+        "an independent coordinator.",
+    )
+    case_services.meeting_schedule(
+        case_id=case.pk,
+        by=ctx.u("prac.east"),
+        model=MeetingModel.FGC,
+        scheduled_for=ctx.at(15, 13, 30),
+        venue="Sherborne Children's Centre",
+        coordinator=ctx.u("coord"),
+        coordinator_request="Kirsty asked for the conference to be away from the flat",
+        bottom_lines="Tyler and the baby are never left alone with anyone under the influence of drink or "
+        "drugs. Tyler goes to every health visitor appointment.",
+    )
+    return case
+
+
+def case_package_change_to_approve(ctx):
+    """West (West team): Nan's fuel for the school run, £20 a week for 10 weeks — approved, its payments
+    authorised; then changed (version 2: 16 weeks and a car seat, £380) and waiting for tm.west."""
+    case = _refer(
+        ctx,
+        by="prac.west",
+        family_name="Hansford",
+        locality="west",
+        hub="Beaminster Library",
+        reason="Dad (Mark) brings up Isla and Noah alone and starts at 6am on a dairy farm near Beaminster. "
+        "Nan Pat can take the children to school and nursery if she can afford the fuel.",
+        children=[
+            (
+                "Noah",
+                "Hansford",
+                datetime.date(2016, 4, 8),
+                "Noah wants Dad to keep his job and likes breakfast at Nan's.",
+                ChildParticipation.ATTENDS,
+            ),
+            (
+                "Isla",
+                "Hansford",
+                datetime.date(2021, 12, 14),
+                "Isla drew Nan's car and said she wants to sit in the front like Noah.",
+                ChildParticipation.WRITES,
+            ),
+        ],
+        lives_with="Father",
+        consent="Mark Hansford (father)",
+    )
+    _allocate(ctx, case, manager="tm.west", lead="prac.west")
+    school_run = "Nan Pat takes Noah to school and Isla to nursery on weekdays"
+    package, people = _approved_package(
+        ctx,
+        case,
+        by="prac.west",
+        manager="tm.west",
+        members=[
+            ("Mark Hansford", Relationship.PARENT, PARENT),
+            ("Pat Hansford", Relationship.GRANDPARENT, {"phone": "07700 900815"}),
+        ],
+        venue="Beaminster Library",
+        attendees="Mark Hansford, Pat Hansford, Noah, Tom Ashworth",
+        actions=lambda people: [ActionInput(school_run, owner_member_id=people["Pat"].pk)],
+        contingency="If Nan is unwell, Mark starts late and makes the hours up at the weekend.",
+        justification="Pat lives in Broadwindsor and drives the children to school and nursery; £20 a week "
+        "covers her fuel so Mark can keep his job.",
+        items=lambda people, plan: [
+            ItemInput(
+                "Fuel for Nan Pat's school and nursery run, weekly",
+                Category.TRANSPORT,
+                people["Pat"].pk,
+                Decimal("20.00"),
+                Frequency.WEEKLY,
+                10,
+                plan.actions.first().pk,
+            )
+        ],
+        note="Agreed for 10 weeks.",
+    )
+    _bank_details_verified(
+        ctx, people["Pat"], account_name="MRS P HANSFORD", sort_code="20-32-53", account_number="61927344"
+    )
+    payment_services.payments_authorise_many(
+        payment_ids=list(package.payments.order_by("id").values_list("pk", flat=True)), by=ctx.u("fin1")
+    )
+    action_id = package.plan.actions.first().pk
+    change = package_services.package_revise(
+        package_id=package.pk,
+        by=ctx.u("prac.west"),
+        plan_id=package.plan_id,
+        justification="Mark's contract now runs to the end of the summer term, so the fuel is needed for 16 "
+        "weeks; Isla has outgrown her car seat and Nan's car has none that fits.",
+        other_funding_checked=True,
+        agreement_signed_on=ctx.today,
+        review_by=package.review_by,
+        items=[
+            ItemInput(
+                "Fuel for Nan Pat's school and nursery run, weekly",
+                Category.TRANSPORT,
+                people["Pat"].pk,
+                Decimal("20.00"),
+                Frequency.WEEKLY,
+                16,
+                action_id,
+            ),
+            ItemInput(
+                "High-back booster seat for Isla in Nan's car",
+                Category.TRANSPORT,
+                people["Pat"].pk,
+                Decimal("60.00"),
+                Frequency.ONE_OFF,
+                1,
+                action_id,
+            ),
+        ],
+    )
+    package_services.package_submit(package_id=change.pk, by=ctx.u("prac.west"))
+    return case
+
+
 # The council's register of suppliers (made-up businesses): name, what they supply, bank details
 # (Vocalink's published modulus test numbers, so they pass the check), and who verifies them: None
 # leaves them entered by fin1 and waiting for fin2.
@@ -800,6 +1181,11 @@ DEMO_CASES = [
     ("Nowak", "prac.west", case_package_for_service_manager),
     ("Dawson", "prac.east", case_sofa_bed),
     ("Tizzard", "prac.west", case_weekly_tea),
+    ("Samways", "prac.west", case_referral_declined),
+    ("Antell", "prac.east", case_closed_moved_away),
+    ("Guppy", "prac.west", case_meeting_moved),
+    ("Galpin", "prac.east", case_escalated_to_pre_proceedings),
+    ("Hansford", "prac.west", case_package_change_to_approve),
 ]
 
 

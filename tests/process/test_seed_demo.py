@@ -15,9 +15,10 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from audit.models import DomainEvent
+from core import workflow
 from core.roles import Role
 from fgdm import services as case_services
-from fgdm.constants import CaseStatus, MeetingModel, MeetingStatus, PlanStatus
+from fgdm.constants import CaseStatus, CloseReason, MeetingModel, MeetingStatus, PlanStatus
 from fgdm.models import Case, FamilyHub, Locality, Meeting, Team
 from fgdm.selectors import case_list
 from fgdm.services import ChildInput
@@ -265,18 +266,128 @@ class TestDemoCases:
         assert all((b.due_on - a.due_on).days == 7 for a, b in zip(payments, payments[1:], strict=False))
         assert open_tasks(package.case) == [("authorise_payments", None)]
 
+    def test_referral_declined_by_tm_west_who_can_still_reopen_it(self, seeded, client):
+        case = case_of("Samways")
+        assert case.status == CaseStatus.DECLINED
+        assert (case.closed_by.username, case.closed_on) == ("tm.west", timezone.localdate())
+        assert "Early Help plan" in case.close_note
+        assert case_services.reopen_until(case) == timezone.localdate() + datetime.timedelta(
+            days=settings.FGDM_REOPEN_DAYS
+        )
+        assert open_tasks(case) == []
+        assert workflow.waiting_for(process=case.process, action="case_reopened")
+        case_services.ensure_may_reopen(user("tm.west"), case)
+        event = DomainEvent.objects.get(case_id=case.pk, action="referral_declined")
+        assert (event.actor.username, event.reason) == ("tm.west", case.close_note)
+        client.force_login(user("tm.west"))
+        assert "Reopen the case" in client.get(f"/cases/{case.pk}/").content.decode()
+
+    def test_closed_when_the_family_moved_away_its_unbatched_payments_cancelled(self, seeded):
+        case = case_of("Antell")
+        assert case.status == CaseStatus.CLOSED
+        assert (case.close_reason, case.closed_by.username) == (CloseReason.MOVED_AWAY, "prac.east")
+        assert "Yeovil" in case.close_note
+        assert open_tasks(case) == []
+        package = case.packages.get()
+        assert package.status == PackageStatus.ENDED
+        assert package.total == Decimal("200.00")
+        payments = list(package.payments.order_by("due_on"))
+        assert [p.status for p in payments] == [PaymentStatus.PAID] + [PaymentStatus.CANCELLED] * 7
+        paid = payments[0]
+        assert paid.amount == Decimal("25.00") and paid.paid_at is not None
+        batch = paid.batch
+        assert batch.status == BatchStatus.CONFIRMED
+        assert (batch.created_by.username, batch.approved_by.username) == ("fin1", "fin2")
+        assert (batch.payment_count, batch.total) == (1, Decimal("25.00"))
+        cancelled = DomainEvent.objects.filter(case_id=case.pk, action="payment_cancelled")
+        assert sorted(cancelled.values_list("object_id", flat=True)) == [p.pk for p in payments[1:]]
+        assert DomainEvent.objects.filter(case_id=case.pk, action="case_closed", actor__username="prac.east").exists()
+        assert workflow.waiting_for(process=case.process, action="case_reopened")
+        case_services.ensure_may_reopen(user("tm.east"), case)
+
+    def test_meeting_moved_once_and_waiting_to_be_held(self, seeded, client):
+        case = case_of("Guppy")
+        assert case.status == CaseStatus.MEETING_PLANNED
+        meeting = case.meetings.get()
+        assert (meeting.model, meeting.status) == (MeetingModel.FNM, MeetingStatus.SCHEDULED)
+        move = meeting.reschedules.get()
+        assert (move.from_scheduled_for, move.to_scheduled_for) == (
+            timezone.make_aware(
+                datetime.datetime.combine(timezone.localdate() + datetime.timedelta(days=6), datetime.time(10))
+            ),
+            meeting.scheduled_for,
+        )
+        moved_to = timezone.localtime(move.to_scheduled_for)
+        assert (moved_to.date(), moved_to.time()) == (
+            timezone.localdate() + datetime.timedelta(days=13),
+            datetime.time(16),
+        )
+        assert move.by.username == "prac.west" and "hip operation" in move.reason
+        assert meeting.scheduled_for > timezone.now()
+        assert open_tasks(case) == [("hold_meeting", "prac.west")]
+        client.force_login(user("prac.west"))
+        page = client.get(f"/meetings/{meeting.pk}/").content.decode()
+        assert 'id="meeting-moves"' in page and "hip operation" in page
+
+    def test_escalated_to_pre_proceedings_with_a_baby_expected(self, seeded):
+        case = case_of("Galpin")
+        assert list(case.stage_changes.values_list("from_stage", "to_stage", "changed_by__username")) == [
+            ("", "family_help", "prac.east"),
+            ("family_help", "pre_proceedings", "tm.east"),
+        ]
+        assert case.stage == "pre_proceedings" and case.pre_proceedings.status == "offered"
+        baby = case.children.get(date_of_birth__isnull=True)
+        assert baby.is_unborn and baby.first_name == "" and baby.last_name == "Galpin"
+        assert baby.expected_on == timezone.localdate() + datetime.timedelta(weeks=16)
+        assert DomainEvent.objects.filter(case_id=case.pk, action="child_added", to_state="expected").exists()
+        cancelled, conference = case.meetings.order_by("id")
+        assert (cancelled.model, cancelled.status, cancelled.cancelled_by.username) == (
+            MeetingModel.FNM,
+            MeetingStatus.CANCELLED,
+            "prac.east",
+        )
+        assert "pre-proceedings" in cancelled.cancel_reason
+        assert (conference.model, conference.status, conference.coordinator.username) == (
+            MeetingModel.FGC,
+            MeetingStatus.SCHEDULED,
+            "coord",
+        )
+        assert case.status == CaseStatus.MEETING_PLANNED
+        assert open_tasks(case) == [("prepare_network", "coord")]
+        assert case in case_list(user=user("coord"))
+
+    def test_approved_package_with_a_change_waiting_for_tm_west(self, seeded):
+        case = case_of("Hansford")
+        assert case.status == CaseStatus.PLAN_ACCEPTED
+        first, change = case.packages.order_by("version")
+        assert (first.version, first.status, first.total) == (1, PackageStatus.APPROVED, Decimal("200.00"))
+        assert first.approvals.get().approver.username == "tm.west"
+        assert {p.status for p in first.payments.all()} == {PaymentStatus.AUTHORISED}
+        assert first.payments.count() == 10
+        assert (change.version, change.previous_id, change.status) == (2, first.pk, PackageStatus.SUBMITTED)
+        assert change.total == Decimal("380.00")
+        assert change.required_tier == ApprovalTier.TEAM_MANAGER
+        assert not change.approvals.exists() and not change.payments.exists()
+        assert [(i.frequency, i.instalments, i.amount) for i in change.items.order_by("id")] == [
+            (Frequency.WEEKLY, 16, Decimal("20.00")),
+            (Frequency.ONE_OFF, 1, Decimal("60.00")),
+        ]
+        assert open_tasks(case) == [("approve_team_manager", None)]
+        assert "approve_team_manager" in [t.flow_task.name for t in task_list(user=user("tm.west"))]
+        assert "approve_team_manager" not in [t.flow_task.name for t in task_list(user=user("tm.east"))]
+
     def test_meetings_held_lie_in_the_past(self, seeded):
         held = Meeting.objects.filter(status=MeetingStatus.HELD)
-        assert held.count() == 4
+        assert held.count() == 6
         for meeting in held:
             assert meeting.scheduled_for <= timezone.now()
             assert meeting.held_on <= timezone.localdate()
 
     def test_every_step_was_recorded_with_its_actor(self, seeded):
         events = DomainEvent.objects.filter(case_id__in=Case.objects.values("pk"))
-        assert events.filter(action="case_referred").count() == 7
+        assert events.filter(action="case_referred").count() == len(demo.DEMO_CASES) == 12
         assert not events.filter(actor__isnull=True).exists()
-        assert DomainEvent.objects.filter(action="batch_created", actor__username="fin1").count() == 1
+        assert DomainEvent.objects.filter(action="batch_created", actor__username="fin1").count() == 2
 
 
 @pytest.mark.django_db
@@ -291,7 +402,7 @@ class TestIdempotent:
         assert list(DomainEvent.objects.values_list("pk", flat=True)) == events
         assert "new: Whitcombe" in first
         assert "nothing new" in second
-        assert PaymentBatch.objects.count() == 1
+        assert PaymentBatch.objects.count() == 2  # the open sofa bed batch; the Antell batch, paid
 
     def test_a_missing_demo_case_is_added_back_without_duplicating_the_rest(self):
         seed(no_cases=True)
@@ -322,13 +433,13 @@ class TestDemoInTheBrowser:
     def test_the_lead_practitioner_opens_every_east_team_case(self, seeded, client):
         client.force_login(user("prac.east"))
         assert client.get("/cases/").status_code == 200
-        for family in ("Whitcombe", "Pearce", "Bennett", "Dawson"):
+        for family in ("Whitcombe", "Pearce", "Bennett", "Dawson", "Antell", "Galpin"):
             assert client.get(f"/cases/{case_of(family).pk}/").status_code == 200, family
 
     def test_finance_pages(self, seeded, client):
         client.force_login(user("fin2"))
         assert client.get("/finance/").status_code == 200
-        batch = PaymentBatch.objects.get()
+        batch = PaymentBatch.objects.get(status=BatchStatus.OPEN)
         page = client.get(f"/finance/batches/{batch.pk}/")
         assert page.status_code == 200
         assert batch.reference in page.content.decode()

@@ -19,7 +19,7 @@ from network_packages.constants import ApprovalTier, PackageStatus
 from network_packages.models import ApprovalLimit, SupportPackage
 from network_packages.services import required_tier
 from payments import services as payment_services
-from payments.constants import PaymentStatus
+from payments.constants import BatchStatus, PaymentStatus
 from payments.models import BankAccount, Payment, PaymentBatch
 
 # The demo grandmother's bank details (fgdm/demo.py), entered through the service.
@@ -45,7 +45,7 @@ def admin_client(client, seeded):
 def exported_batch(seeded):
     """The demo sofa bed batch approved by fin2 and exported by fin1, so its file holds full details."""
     User = get_user_model()
-    batch = PaymentBatch.objects.get()
+    batch = PaymentBatch.objects.get(status=BatchStatus.OPEN)
     payment_services.batch_approve(batch_id=batch.pk, by=User.objects.get(username="fin2"))
     batch, content = payment_services.batch_export(batch_id=batch.pk, by=User.objects.get(username="fin1"))
     assert ACCOUNT_NUMBER.encode() in content  # the export is the one place the full details appear
@@ -115,7 +115,7 @@ class TestCaseworkAndMoneyAreReadOnly:
         assert model.objects.filter(pk=obj.pk).values().get() == before
 
     def test_a_submitted_package_stays_submitted(self, admin_client):
-        package = SupportPackage.objects.get(status=PackageStatus.SUBMITTED)
+        package = SupportPackage.objects.get(status=PackageStatus.SUBMITTED, case__family_name="Nowak")
         data = {"status": PackageStatus.APPROVED, "total": "1.00", "justification": "x"}
         assert admin_client.post(url(SupportPackage, "change", package.pk), data).status_code == 403
         package.refresh_from_db()
