@@ -270,14 +270,15 @@ def batch_export_file(*, batch_id: int, by, export_format: str = ExportFormat.CS
         exported_by=by,
         exported_at=now,
     )
+    rows = payments.iterator(chunk_size=500)
     try:
-        export.write(
-            exports.render(
-                export_format, batch, payments.iterator(chunk_size=500), originator=originator, exported_at=now
-            )
-        )
+        export.write(exports.render(export_format, batch, rows, originator=originator, exported_at=now))
     except ValueError as error:  # the transaction is rolled back: no export, no chunks
         raise RuleBroken(f"The {export_format} file could not be made: {error}", field="format")
+    finally:
+        # Close PostgreSQL's server-side cursor now: left to the garbage collector, it would be
+        # closed later inside whatever transaction then runs on this connection, and abort it.
+        rows.close()
     if batch.status == BatchStatus.APPROVED:
         batch.status = BatchStatus.EXPORTED
         batch.export_format = export_format

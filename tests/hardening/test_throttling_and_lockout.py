@@ -80,7 +80,7 @@ class TestAuditTrailAddress:
         )
         assert response.status_code == 302
         assert DomainEvent.objects.get(action="consent_recorded").remote_addr == "10.4.4.4"
-        assert LogEntry.objects.filter(remote_addr="not-an-ip").count() == 0
+        assert "not-an-ip" not in {str(a) for a in LogEntry.objects.values_list("remote_addr", flat=True)}
         assert LogEntry.objects.order_by("id").last().remote_addr == "10.4.4.4"
 
     def test_behind_a_trusted_proxy_the_client_is_recorded(self, world, api, settings):
