@@ -12,6 +12,12 @@ class NetworkPackagesConfig(AppConfig):
 
         register_state_labels(PackageStatus.choices)
 
+        from django.core import checks
+
+        from network_packages.checks import check_amount_ceilings
+
+        checks.register(check_amount_ceilings, "network_packages")
+
         from core.pages import add_section
         from network_packages.views import case_section, review_section
 

@@ -168,6 +168,14 @@ def approved_batch(world, *, amount="123.45", instalments=3, name="Mrs Zoë O'Br
     return batch
 
 
+def born_long_ago(case, born=BORN_LONG_AGO) -> None:
+    """Store `born` as the date of birth of the case's children, as a case kept for years holds it
+    (a referral made today refuses a child born more than 25 years ago: core.bounds)."""
+    from fgdm.models import Child
+
+    Child.objects.filter(case=case).update(date_of_birth=born)
+
+
 def closed_case(world, *, born=BORN_LONG_AGO, outcome="remained_at_home", family="Hardy", stages=()):
     """A case taken through a family network meeting to its review, and closed there; `stages`:
     (stage, reason) pairs of changes of stage made once it is allocated."""
@@ -180,10 +188,15 @@ def closed_case(world, *, born=BORN_LONG_AGO, outcome="remained_at_home", family
         consent_given_by="Sarah Hardy",
         children=[
             ChildInput(
-                first_name="Lily", last_name=family, date_of_birth=born, wishes_and_feelings="Wants to stay with Nan"
+                first_name="Lily",
+                last_name=family,
+                date_of_birth=datetime.date(2017, 3, 9),
+                wishes_and_feelings="Wants to stay with Nan",
             )
         ],
     )
+    # A record kept from long ago: its child was born more than the 25 years a referral accepts now.
+    born_long_ago(case, born)
     case_services.case_allocate(case_id=case.pk, by=world.u.tm_east, lead_practitioner=world.u.prac_east)
     for stage, reason in stages:
         case_services.case_change_stage(case_id=case.pk, by=world.u.prac_east, stage=stage, reason=reason)

@@ -294,3 +294,13 @@ FGDM_REVIEW_ESCALATION_WORKING_DAYS = int(os.environ.get("FGDM_REVIEW_ESCALATION
 # A manager may reopen a closed case (or a declined referral) for this many days after it closed;
 # after that, a new referral is made and linked to the old case.
 FGDM_REOPEN_DAYS = int(os.environ.get("FGDM_REOPEN_DAYS", "28"))
+
+# Bounds on what people type (core/bounds.py; a council may set its own). Amounts are in pounds:
+# one instalment of a package item, and one package's total over all its instalments (at most
+# 9,999,999,999.99, what the total's column holds; `manage.py check` says so). Counts: items per
+# package, actions per plan, children per case.
+FGDM_MAX_ITEM_AMOUNT = os.environ.get("FGDM_MAX_ITEM_AMOUNT", "10000.00")
+FGDM_MAX_PACKAGE_TOTAL = os.environ.get("FGDM_MAX_PACKAGE_TOTAL", "50000.00")
+FGDM_MAX_ITEMS_PER_PACKAGE = int(os.environ.get("FGDM_MAX_ITEMS_PER_PACKAGE", "50"))
+FGDM_MAX_ACTIONS_PER_PLAN = int(os.environ.get("FGDM_MAX_ACTIONS_PER_PLAN", "50"))
+FGDM_MAX_CHILDREN_PER_CASE = int(os.environ.get("FGDM_MAX_CHILDREN_PER_CASE", "20"))

@@ -1,5 +1,6 @@
 """Fields every API shares: ids, usernames, reasons and money."""
 
+import decimal
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
@@ -29,10 +30,19 @@ class ReasonSerializer(serializers.Serializer):
 
 
 class MoneyField(serializers.DecimalField):
-    """Pounds and pence: positive, at most two decimal places, out as "300.00"."""
+    """Pounds and pence: positive, at most two decimal places, out as "300.00".
+
+    `max_digits` bounds what comes in; what goes out is any stored amount, however large (a value
+    stored before a bound, or beyond it, still renders rather than answering 500)."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault("max_digits", 10)
         kwargs.setdefault("decimal_places", 2)
         kwargs.setdefault("min_value", Decimal("0.01"))
         super().__init__(**kwargs)
+
+    def quantize(self, value):
+        # DRF rounds with a context of `max_digits` digits, which raises InvalidOperation for a
+        # larger stored amount; input has been checked against `max_digits` before this runs.
+        context = decimal.Context(prec=max(len(value.as_tuple().digits) + self.decimal_places + 1, 28))
+        return value.quantize(Decimal(1).scaleb(-self.decimal_places), rounding=self.rounding, context=context)

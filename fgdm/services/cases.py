@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record_event
-from core import workflow
+from core import bounds, workflow
 from core.exceptions import ConsentWithdrawn, InvalidTransition, NotPermitted, RuleBroken, ensure_transition
 from core.roles import Role, has_role
 from core.workflow import reassign_open_tasks
@@ -76,17 +76,13 @@ def _move_case(case: Case, target: str, *, by, reason: str = "", action: str = "
 
 
 def ensure_born(date_of_birth: datetime.date | None) -> None:
-    """A child's date of birth is today or in the past (a child not yet born is recorded by the date
-    they are expected instead, see `ensure_child_details`).
+    """A child's date of birth is today or in the past, and plausible for a child (core.bounds: not
+    before 1900, at most 25 years ago). A child not yet born is recorded by the date they are
+    expected instead, see `ensure_child_details`.
 
     Raises RuleBroken on the date of birth.
     """
-    if date_of_birth is not None and date_of_birth > timezone.localdate():
-        raise RuleBroken("The date of birth must be today or in the past.", field="date_of_birth")
-
-
-# A pregnancy lasts about 40 weeks: an expected date further ahead than this is a typing mistake.
-LONGEST_EXPECTED = datetime.timedelta(weeks=44)
+    bounds.ensure_birth_date(date_of_birth)
 
 
 def _child_dates(date_of_birth: datetime.date | None, expected_on: datetime.date | None) -> None:
@@ -98,15 +94,7 @@ def _child_dates(date_of_birth: datetime.date | None, expected_on: datetime.date
             field="date_of_birth",
         )
     ensure_born(date_of_birth)
-    if expected_on is not None:
-        today = timezone.localdate()
-        if expected_on < today:
-            raise RuleBroken(
-                "The expected date has passed: if the baby is born, give the date of birth instead.",
-                field="expected_on",
-            )
-        if expected_on > today + LONGEST_EXPECTED:
-            raise RuleBroken("The expected date must be within the next 44 weeks.", field="expected_on")
+    bounds.ensure_expected_date(expected_on)
 
 
 def ensure_child_details(
@@ -124,10 +112,12 @@ def ensure_child_details(
 
 def _child_names(first_name: str, last_name: str, *, born: bool) -> tuple[str, str]:
     """Names as stored: trimmed; a last name always, a first name once the child is born."""
-    first_name, last_name = " ".join(str(first_name or "").split()), " ".join(str(last_name or "").split())
     limit = Child._meta.get_field("first_name").max_length
-    if len(first_name) > limit or len(last_name) > limit:
-        raise RuleBroken(f"A name has at most {limit} characters.", field="first_name")
+    first_name = bounds.ensure_name(
+        first_name, field="first_name", label="first name", max_length=limit, required=False
+    )
+    last_name = bounds.ensure_name(last_name, field="last_name", label="last name", max_length=limit, required=False)
+    first_name, last_name = " ".join(first_name.split()), " ".join(last_name.split())
     if born and not first_name:
         raise RuleBroken("Give the child's first name.", field="first_name")
     if not last_name:
@@ -188,6 +178,25 @@ def case_create(
     previous = _previous_case(by, previous_case)
     if not children:
         raise RuleBroken("A referral needs at least one child.", field="children")
+    bounds.ensure_count(children, most=bounds.max_children(), what="children on a referral", field="children")
+    family_name = bounds.ensure_name(
+        family_name, field="family_name", label="family name", max_length=bounds.max_length_of(Case, "family_name")
+    )
+    bounds.ensure_text(referral_reason, field="referral_reason", label="reason for the referral")
+    bounds.ensure_name(
+        child_lives_with,
+        field="child_lives_with",
+        label="who the child lives with",
+        max_length=bounds.max_length_of(Case, "child_lives_with"),
+        required=False,
+    )
+    bounds.ensure_name(
+        consent_given_by,
+        field="consent_given_by",
+        label="name of who gave consent",
+        max_length=bounds.max_length_of(Case, "consent_given_by"),
+        required=False,
+    )
     names = []
     for number, child in enumerate(children, start=1):
         # A referral's children are one field (a list): a refusal names the child's row.
@@ -200,6 +209,10 @@ def case_create(
                     expected_on=child.expected_on,
                 )
             )
+        except RuleBroken as refused:
+            raise RuleBroken(f"Child {number}: {refused.message}", field="children")
+        try:
+            bounds.ensure_text(child.wishes_and_feelings, field="wishes_and_feelings", label="wishes and feelings")
         except RuleBroken as refused:
             raise RuleBroken(f"Child {number}: {refused.message}", field="children")
         if child.date_of_birth is None and (child.wishes_and_feelings.strip() or child.participation):
@@ -361,6 +374,12 @@ def case_record_consent(*, case_id: int, by, given_by: str, to_refer: bool = Tru
         raise InvalidTransition("The case is closed.")
     if not given_by.strip():
         raise RuleBroken("Say who gave consent.", field="given_by")
+    bounds.ensure_name(
+        given_by,
+        field="given_by",
+        label="name of who gave consent",
+        max_length=bounds.max_length_of(Case, "consent_given_by"),
+    )
     if not (to_refer or to_share):
         raise RuleBroken("Record consent to the referral, to sharing information, or both.", field="to_share")
     case.consent_to_refer = to_refer
@@ -448,6 +467,7 @@ def case_set_bottom_lines(*, case_id: int, by, bottom_lines: str) -> Case:
         raise InvalidTransition("The case is closed.")
     if not bottom_lines.strip():
         raise RuleBroken("Say what a safe plan must achieve.", field="bottom_lines")
+    bounds.ensure_text(bottom_lines.strip(), field="bottom_lines", label="bottom lines")
     previous = case.bottom_lines
     case.bottom_lines = bottom_lines.strip()
     case.bottom_lines_set_by = by
@@ -483,6 +503,7 @@ def child_record_wishes(
         raise RuleBroken(
             "Write down the child's wishes and feelings, in their words where you can.", field="wishes_and_feelings"
         )
+    bounds.ensure_text(wishes_and_feelings.strip(), field="wishes_and_feelings", label="wishes and feelings")
     if participation not in ChildParticipation.values:
         raise RuleBroken("Choose how the child will take part.", field="participation")
     if (
@@ -550,9 +571,17 @@ def member_add(
     if case.status in ENDED_STATUSES:
         raise InvalidTransition("The case is closed.")
     _ensure_parent_flags(relationship, is_parent)
+    full_name = bounds.ensure_name(
+        full_name,
+        field="full_name",
+        label="member's full name",
+        max_length=bounds.max_length_of(NetworkMember, "full_name"),
+    )
+    for name, value in (("address", address), ("communication_needs", communication_needs)):
+        bounds.ensure_text(value, field=name)
     member = NetworkMember.objects.create(
         case=case,
-        full_name=full_name.strip(),
+        full_name=full_name,
         relationship=relationship,
         is_parent=is_parent,
         has_parental_responsibility=has_parental_responsibility,
@@ -726,13 +755,21 @@ def case_update(*, case_id: int, by, **changes) -> Case:
             raise RuleBroken(f"“{name}” is not a detail of the case that can be corrected here.", field=name)
     wanted = {}
     if "family_name" in changes:
-        wanted["family_name"] = " ".join(str(changes["family_name"] or "").split())
-        if not wanted["family_name"]:
+        if not str(changes["family_name"] or "").strip():
             raise RuleBroken("Give the family name.", field="family_name")
+        wanted["family_name"] = " ".join(
+            bounds.ensure_name(
+                changes["family_name"],
+                field="family_name",
+                label="family name",
+                max_length=bounds.max_length_of(Case, "family_name"),
+            ).split()
+        )
     if "referral_reason" in changes:
         wanted["referral_reason"] = str(changes["referral_reason"] or "").strip()
         if not wanted["referral_reason"]:
             raise RuleBroken("Give the reason for the referral.", field="referral_reason")
+        bounds.ensure_text(wanted["referral_reason"], field="referral_reason", label="reason for the referral")
     if "child_lives_with" in changes:
         wanted["child_lives_with"] = str(changes["child_lives_with"] or "").strip()
     if "hub" in changes:

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from audit.masking import mask, masked_fields
 from audit.services import record_event
+from core import bounds
 from core.exceptions import InvalidTransition, RuleBroken
 from fgdm.constants import ENDED_STATUSES
 from fgdm.models import Case, Child
@@ -79,6 +80,10 @@ def child_add(
     reason = str(reason or "").strip()
     if not reason:
         raise RuleBroken("Say why the child is added to the case.", field="reason")
+    bounds.ensure_text(reason, field="reason")
+    most = bounds.max_children()
+    if case.children.current().count() >= most:
+        raise RuleBroken(f"A case has at most {most} children: remove one added in error first.")
     first_name, last_name = ensure_child_details(
         first_name=first_name, last_name=last_name, date_of_birth=date_of_birth, expected_on=expected_on
     )
@@ -128,7 +133,8 @@ def child_update(*, child_id: int, by, **changes) -> Child:
             raise RuleBroken("A child's date of birth can be corrected, not taken away.", field="date_of_birth")
         if wanted["expected_on"] is not None:
             raise RuleBroken(f"{child} is born: correct the date of birth instead.", field="expected_on")
-        ensure_born(wanted["date_of_birth"])
+        if wanted["date_of_birth"] != child.date_of_birth:  # a stored date is not checked again
+            ensure_born(wanted["date_of_birth"])
     wanted["first_name"], wanted["last_name"] = _child_names(
         wanted["first_name"], wanted["last_name"], born=wanted["date_of_birth"] is not None
     )

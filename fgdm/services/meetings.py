@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record_event
-from core import workflow
+from core import bounds, workflow
 from core.exceptions import InvalidTransition, NotPermitted, RuleBroken, ensure_transition
 from core.roles import Role, has_role
 from fgdm.constants import (
@@ -37,7 +37,7 @@ from fgdm.services.plans import ActionInput, _create_plan
 from fgdm.visibility import grant_case_access
 
 # A meeting further ahead than this is a typing mistake (the year typed wrong), not a plan.
-LATEST_MEETING = datetime.timedelta(days=2 * 365)
+LATEST_MEETING = bounds.LATEST_MEETING
 
 # Why a meeting cannot be arranged now, by the case's status, and what would make it possible.
 _NOT_NOW = {
@@ -74,11 +74,14 @@ def ensure_meeting_date(scheduled_for: datetime.datetime) -> None:
 
     Raises RuleBroken on `scheduled_for`.
     """
-    now = timezone.now()
-    if scheduled_for < now:
+    if scheduled_for < timezone.now():
         raise RuleBroken("The date and time must be in the future.", field="scheduled_for")
-    if scheduled_for > now + LATEST_MEETING:
-        raise RuleBroken("A meeting is arranged at most two years ahead: check the year.", field="scheduled_for")
+    bounds.ensure_meeting_time(scheduled_for)
+
+
+def _venue(venue: str) -> str:
+    """Where a meeting is held: one line, within its column. Raises RuleBroken on `venue`."""
+    return bounds.ensure_name(venue, field="venue", label="venue", max_length=bounds.max_length_of(Meeting, "venue"))
 
 
 def _what_to_arrange(case: Case) -> tuple[str, Meeting | None]:
@@ -161,6 +164,11 @@ def meeting_schedule(
     purpose, reconvenes = _what_to_arrange(case)
     at_review = case.status == CaseStatus.PLAN_ACCEPTED
     _ensure_may_share(case)
+    # Arranged before it is recorded (a meeting held yesterday), so it may be in the past.
+    bounds.ensure_meeting_time(scheduled_for)
+    venue = _venue(venue)
+    bounds.ensure_text(bottom_lines, field="bottom_lines", label="bottom lines")
+    bounds.ensure_text(coordinator_request, field="coordinator_request")
     coordinator = _meeting_model_and_coordinator(
         case=case, by=by, model=model, coordinator=coordinator, coordinator_request=coordinator_request
     )
@@ -283,8 +291,8 @@ def meeting_reschedule(
     ensure_may_reschedule(by, meeting)
     reason, venue = reason.strip(), (venue or "").strip() or meeting.venue
     ensure_meeting_date(scheduled_for)
-    if len(venue) > Meeting._meta.get_field("venue").max_length:
-        raise RuleBroken("The venue has at most 200 characters.", field="venue")
+    venue = _venue(venue)
+    bounds.ensure_text(reason, field="reason")
     if scheduled_for == meeting.scheduled_for and venue == meeting.venue:
         raise RuleBroken("Give a new date and time or a new venue.", field="scheduled_for")
     if not reason:
@@ -378,8 +386,10 @@ def meeting_reconvene(
     ensure_meeting_date(scheduled_for)
     if not venue:
         raise RuleBroken("Say where the meeting is held.", field="venue")
+    venue = _venue(venue)
     if not reason:
         raise RuleBroken("Say why the meeting is reconvened.", field="reason")
+    bounds.ensure_text(reason, field="reason")
     model = model or held.model
     if coordinator is None and model == MeetingModel.FGC and held.model == MeetingModel.FGC:
         coordinator = held.coordinator
@@ -488,6 +498,17 @@ def meeting_record(
     ensure_transition(meeting.status, MeetingStatus.HELD, MEETING_TRANSITIONS, label="meeting")
     if held_on > timezone.localdate():
         raise RuleBroken("A meeting cannot be recorded as held in the future.", field="held_on")
+    bounds.ensure_past_date(
+        held_on, field="held_on", what="The day the meeting was held", earliest=bounds.EARLIEST_MEETING
+    )
+    for name, value in (("attendees", attendees), ("information_shared", information_shared)):
+        bounds.ensure_text(value, field=name)
+    bounds.ensure_text(
+        child_participation,
+        field="child_participation",
+        label="how the child took part",
+        max_length=bounds.max_length_of(Meeting, "child_participation"),
+    )
     if meeting.model == MeetingModel.FGC and not private_family_time:
         raise RuleBroken("A Family Group Conference includes private family time.", field="private_family_time")
     if private_family_time_minutes is not None and (not private_family_time or private_family_time_minutes <= 0):
@@ -562,6 +583,12 @@ def member_record_preparation(
             raise RuleBroken("Say how this person can still contribute.", field="how_to_contribute")
     elif exclusion_reason.strip():
         raise RuleBroken("Give a reason for exclusion only when excluding someone.", field="exclusion_reason")
+    for name, value in (
+        ("notes", notes),
+        ("exclusion_reason", exclusion_reason),
+        ("how_to_contribute", how_to_contribute),
+    ):
+        bounds.ensure_text(value, field=name)
     previous = member.preparation_status
     member.preparation_status = status
     member.preparation_notes = notes.strip()

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from audit.masking import MASK
 from audit.services import record_event
+from core import bounds
 from core.exceptions import InvalidTransition, RuleBroken
 from fgdm.constants import ENDED_STATUSES, Relationship
 from fgdm.models import Case, NetworkMember
@@ -56,9 +57,13 @@ def _cleaned(name: str, value):
             raise RuleBroken(f"Unknown relationship “{value}”.", field=name)
         return value
     text = str(value if value is not None else "").strip()
+    limit = NetworkMember._meta.get_field(name).max_length
+    if name == "full_name" and text:
+        text = bounds.ensure_name(text, field=name, label="member's full name", max_length=limit)
     if name != "address" and name != "communication_needs":
         text = " ".join(text.split())
-    limit = NetworkMember._meta.get_field(name).max_length
+    else:
+        bounds.ensure_text(text, field=name)
     if limit and len(text) > limit:
         raise RuleBroken(f"At most {limit} characters.", field=name)
     if name == "full_name" and not text:

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record_event
-from core import workflow
+from core import bounds, workflow
 from core.exceptions import InvalidTransition, RuleBroken, ensure_transition
 from fgdm.constants import (
     PLAN_TRANSITIONS,
@@ -46,8 +46,12 @@ def _create_plan(
 ) -> FamilyPlan:
     if not actions:
         raise RuleBroken("A plan needs at least one action.", field="plan")
+    bounds.ensure_count(actions, most=bounds.max_actions(), what="actions in a plan", field="actions")
     if review_by <= agreed_on:
         raise RuleBroken("The review date must be after the meeting.", field="review_by")
+    bounds.ensure_review_date(review_by)
+    bounds.ensure_text(contingency, field="contingency", label="contingency plan")
+    bounds.ensure_text(monitoring, field="monitoring")
     members = {m.pk: m for m in case.network_members.all()}
     for index, action in enumerate(actions):
         if action.owner_member_id is not None and action.owner_member_id not in members:
@@ -60,6 +64,18 @@ def _create_plan(
             )
         if action.owner_member_id is None and not action.owner_text.strip():
             raise RuleBroken(f"Action {index + 1}: say who will do it.", field="actions")
+        try:
+            bounds.ensure_text(action.description, field="actions", label="description")
+            for name, label in (("owner_text", "owner"), ("checked_by", "person who checks it")):
+                bounds.ensure_text(
+                    getattr(action, name),
+                    field="actions",
+                    label=label,
+                    max_length=bounds.max_length_of(PlanAction, name),
+                )
+            bounds.ensure_due_date(action.due_by, field="actions", what="the date it is due by")
+        except RuleBroken as refused:
+            raise RuleBroken(f"Action {index + 1}: {refused.message}", field="actions")
     latest = case.plans.order_by("-version").first()
     plan = FamilyPlan.objects.create(
         case=case,
@@ -126,6 +142,7 @@ def plan_return(*, plan_id: int, by, reason: str) -> FamilyPlan:
     ensure_can_work_case(by, case)
     if not reason.strip():
         raise RuleBroken("Give the family your reasons.", field="reason")
+    bounds.ensure_text(reason, field="reason")
     ensure_transition(plan.status, PlanStatus.RETURNED, PLAN_TRANSITIONS, label="plan")
     plan.status = PlanStatus.RETURNED
     plan.return_reason = reason.strip()

@@ -5,7 +5,9 @@ from decimal import Decimal
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core import bounds
 from core.api.fields import IdField, MoneyField, ReasonSerializer  # noqa: F401 -- one shape for every "reason" body
+from core.exceptions import RuleBroken
 from network_packages.constants import Category, Frequency, ReviewDecision
 from network_packages.models import Approval, PackageItem, PackageReview, SupportPackage
 from network_packages.selectors import budget_position
@@ -138,28 +140,22 @@ class ItemInputSerializer(serializers.Serializer):
         return data
 
 
-def _largest(model, field: str) -> Decimal:
-    """The largest amount a money column can hold (e.g. 9999999999.99 for 12 digits, 2 places)."""
-    column = model._meta.get_field(field)
-    return Decimal(10) ** (column.max_digits - column.decimal_places) - Decimal(10) ** -column.decimal_places
-
-
 class PackageCreateSerializer(serializers.Serializer):
     plan = IdField()
-    justification = serializers.CharField()
+    justification = serializers.CharField(max_length=bounds.LONG_TEXT)
     other_funding_checked = serializers.BooleanField()
     agreement_signed_on = serializers.DateField(required=False, allow_null=True)
     review_by = serializers.DateField(required=False, allow_null=True)
-    items = ItemInputSerializer(many=True, allow_empty=False)
+    items = ItemInputSerializer(many=True, allow_empty=False, max_length=bounds.max_items())
 
     def validate_items(self, items):
-        """Each item fits its column; the package total must fit too, or the database would refuse it."""
-        largest = _largest(SupportPackage, "total")
-        total = sum((item["amount"] * item["instalments"] for item in items), Decimal("0.00"))
-        if total > largest:
-            raise serializers.ValidationError(
-                f"The package total (£{total:,.2f}) is above the most one package can hold (£{largest:,.2f})."
-            )
+        """Each instalment and the package total within the ceilings (core.bounds, as the service checks)."""
+        try:
+            for number, item in enumerate(items, start=1):
+                bounds.ensure_item_amount(item["amount"], field="items", prefix=f"Item {number}: ")
+            bounds.ensure_package_total(sum((item["amount"] * item["instalments"] for item in items), Decimal("0.00")))
+        except RuleBroken as refused:
+            raise serializers.ValidationError(refused.message)
         return items
 
 
@@ -168,14 +164,14 @@ class PackageUpdateSerializer(PackageCreateSerializer):
     the package's items."""
 
     plan = IdField(required=False)
-    justification = serializers.CharField(required=False)
+    justification = serializers.CharField(required=False, max_length=bounds.LONG_TEXT)
     other_funding_checked = serializers.BooleanField(required=False)
-    items = ItemInputSerializer(many=True, allow_empty=False, required=False)
+    items = ItemInputSerializer(many=True, allow_empty=False, required=False, max_length=bounds.max_items())
 
 
 class PackageReviewInputSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=ReviewDecision.choices)
-    notes = serializers.CharField(max_length=5000)
+    notes = serializers.CharField(max_length=bounds.LONG_TEXT)
     next_review_by = serializers.DateField(
         required=False, allow_null=True, default=None, help_text="Needed to continue: after the current review date"
     )

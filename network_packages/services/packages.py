@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record_event
-from core import workflow
+from core import bounds, workflow
 from core.exceptions import InvalidTransition, RuleBroken, ensure_transition
 from fgdm.constants import ENDED_STATUSES, MeetingStatus, PlanStatus
 from fgdm.models import Case, FamilyPlan
@@ -25,8 +25,8 @@ from network_packages.constants import (
 from network_packages.models import PENNY, PackageItem, PackageReview, Supplier, SupportPackage
 from network_packages.selectors import drafting_blocked_by, why_not_editable
 
-# The package total's column: 12 digits, 2 of them pence (any number of items must still fit it).
-MOST_A_PACKAGE_HOLDS = Decimal("10000000000.00")
+# The most instalments an item has: two years of weekly payments.
+MOST_INSTALMENTS = 104
 
 # What closing a case withdraws (not yet approved) or ends (approved).
 CLOSE_WITH_CASE = OPEN_STATUSES
@@ -62,6 +62,7 @@ class ItemInput:
 def _validate_items(case: Case, plan: FamilyPlan, items: list[ItemInput]) -> None:
     if not items:
         raise RuleBroken("A package needs at least one item.", field="items")
+    bounds.ensure_count(items, most=bounds.max_items(), what="items in a package", field="items")
     members = {m.pk: m for m in case.network_members.all()}
     suppliers = {s.pk: s for s in Supplier.objects.filter(pk__in={i.supplier_id for i in items if i.supplier_id})}
     action_ids = set(plan.actions.values_list("pk", flat=True))
@@ -103,6 +104,20 @@ def _validate_items(case: Case, plan: FamilyPlan, items: list[ItemInput]) -> Non
             raise RuleBroken(f"Item {number}: unknown frequency “{item.frequency}”.", field="items")
         if item.amount <= 0 or item.amount != item.amount.quantize(PENNY):
             raise RuleBroken(f"Item {number}: the amount must be positive, in whole pence.", field="items")
+        bounds.ensure_item_amount(item.amount, field="items", prefix=f"Item {number}: ")
+        if item.instalments > MOST_INSTALMENTS:
+            raise RuleBroken(
+                f"Item {number}: at most {MOST_INSTALMENTS} instalments (two years weekly).", field="items"
+            )
+        description = str(item.description or "").strip()
+        if not description:
+            raise RuleBroken(f"Item {number}: say what it is.", field="items")
+        if len(description) > bounds.max_length_of(PackageItem, "description"):
+            raise RuleBroken(
+                f"Item {number}: the description can be at most "
+                f"{bounds.max_length_of(PackageItem, 'description')} characters.",
+                field="items",
+            )
         if item.instalments < 1 or (item.frequency == Frequency.ONE_OFF and item.instalments != 1):
             raise RuleBroken(f"Item {number}: a one-off item has exactly one instalment.", field="items")
         if item.starts_on is not None and item.starts_on > timezone.localdate() + datetime.timedelta(days=366):
@@ -111,9 +126,24 @@ def _validate_items(case: Case, plan: FamilyPlan, items: list[ItemInput]) -> Non
             )
         if item.plan_action_id is not None and item.plan_action_id not in action_ids:
             raise RuleBroken(f"Item {number}: the plan action is not in this plan.", field="items")
-    total = sum((i.amount * i.instalments for i in items), Decimal("0.00"))
-    if total >= MOST_A_PACKAGE_HOLDS:
-        raise RuleBroken(f"The package total (£{total:,.2f}) is more than one package can hold.", field="items")
+    # The ceiling is within what the total's column holds (core.checks checks the setting).
+    bounds.ensure_package_total(sum((i.amount * i.instalments for i in items), Decimal("0.00")))
+
+
+def _package_dates(case: Case, *, agreement_signed_on=None, review_by=None) -> None:
+    """The written agreement was signed on a day from the case's opening to today; the review is
+    after today, within two years. Raises RuleBroken on the field at fault."""
+    bounds.ensure_past_date(
+        agreement_signed_on,
+        field="agreement_signed_on",
+        what="The written agreement's date",
+        earliest=min(case.opened_on, timezone.localdate()) if case.opened_on else bounds.EARLIEST_RECORD,
+    )
+    bounds.ensure_review_date(review_by)
+
+
+def _ensure_justification(justification: str) -> None:
+    bounds.ensure_text(justification, field="justification", label="justification")
 
 
 def _plan_of(case: Case, plan_id) -> FamilyPlan:
@@ -165,6 +195,14 @@ def _draft(
     """A new draft (a first package, or a new version of `previous`): rule 3 and the items checked."""
     plan = _plan_of(case, plan_id)
     _ensure_plan_ready(plan)
+    _ensure_justification(justification)
+    _package_dates(
+        case,
+        agreement_signed_on=agreement_signed_on
+        if previous is None or agreement_signed_on != previous.agreement_signed_on
+        else None,
+        review_by=review_by,
+    )
     _validate_items(case, plan, items)
     package = SupportPackage.objects.create(
         case=case,
@@ -337,12 +375,17 @@ def package_update(
     if justification is not _UNSET:
         if not (justification or "").strip():
             raise RuleBroken("Say why this support is needed.", field="justification")
+        _ensure_justification(justification)
         package.justification = justification.strip()
     if other_funding_checked is not _UNSET:
         package.other_funding_checked = bool(other_funding_checked)
     if agreement_signed_on is not _UNSET:
+        if agreement_signed_on != package.agreement_signed_on:
+            _package_dates(package.case, agreement_signed_on=agreement_signed_on)
         package.agreement_signed_on = agreement_signed_on
     if review_by is not _UNSET:
+        if review_by != package.review_by:
+            _package_dates(package.case, review_by=review_by)
         package.review_by = review_by
     if items is not None:
         _validate_items(package.case, package.plan, items)
@@ -566,8 +609,10 @@ def package_review(
                 f"To continue the package, set its next review date after {earliest.day} {earliest:%B %Y}.",
                 field="next_review_by",
             )
+        bounds.ensure_review_date(next_review_by, field="next_review_by")
     elif next_review_by is not None:
         raise RuleBroken("A package that ends has no next review date.", field="next_review_by")
+    bounds.ensure_text(notes, field="notes")
     review = PackageReview.objects.create(
         package=package,
         reviewed_on=reviewed_on,

@@ -649,8 +649,9 @@ class TestRetention:
             locality=world.east,
             stage="family_help",
             referral_reason="Mum in hospital",
-            children=[case_services.ChildInput("Lily", "Hardy", scenario.BORN_LONG_AGO)],
+            children=[case_services.ChildInput("Lily", "Hardy", datetime.date(2017, 3, 9))],
         )
+        scenario.born_long_ago(case)
         case_services.case_decline(case_id=case.pk, by=world.u.tm_east, reason="The Hardys moved to Leeds.")
         [declined] = events(case, "referral_declined")
         assert declined.changes == {"retention_class": "children_in_need", "destroy_after": "2020-06-01"}

@@ -125,7 +125,7 @@ class TestCaseUpdateService:
             ({"reference": "FGDM-1"}, "reference", "not a detail"),
             ({"family_name": "   "}, "family_name", "family name"),
             ({"referral_reason": ""}, "referral_reason", "reason"),
-            ({"family_name": "x" * 101}, "family_name", "At most 100"),
+            ({"family_name": "x" * 101}, "family_name", "at most 100 characters"),
             ({"hub": 999_999}, "hub", "exists"),
         ],
     )

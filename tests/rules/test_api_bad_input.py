@@ -22,7 +22,9 @@ MEMBER = {
     "has_parental_responsibility": False,
 }
 BANK = {"account_name": "M HARDY", "sort_code": "40-00-00", "account_number": "12165678"}
-PLAN = {"actions": [{"description": "x", "owner_text": "Jo"}], "contingency": "", "review_by": "2099-01-01"}
+# A review within the two years core.bounds allows.
+REVIEW_BY = (datetime.date.today() + datetime.timedelta(days=300)).isoformat()
+PLAN = {"actions": [{"description": "x", "owner_text": "Jo"}], "contingency": "", "review_by": REVIEW_BY}
 RECORD = {
     "held_on": datetime.date.today().isoformat(),
     "attendees": "Family",
@@ -358,7 +360,7 @@ def accepted(world):
         "justification": "A sofa bed so Nan can stay over.",
         "other_funding_checked": True,
         "agreement_signed_on": datetime.date.today().isoformat(),
-        "review_by": "2099-01-01",
+        "review_by": REVIEW_BY,
         "items": [
             {
                 "description": "Sofa bed",

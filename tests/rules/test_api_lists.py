@@ -154,10 +154,14 @@ class TestNetworkMeetingsAndPlans:
                 {
                     "actions": [
                         {"description": "Nan stays over", "owner_member": nan.pk},
-                        {"description": "School run", "owner_text": "Family friend", "due_by": "2099-01-01"},
+                        {
+                            "description": "School run",
+                            "owner_text": "Family friend",
+                            "due_by": (timezone.localdate() + datetime.timedelta(days=300)).isoformat(),
+                        },
                     ],
                     "contingency": "Aunt Jo",
-                    "review_by": "2099-01-01",
+                    "review_by": (timezone.localdate() + datetime.timedelta(days=300)).isoformat(),
                 },
                 format="json",
             ),
