@@ -49,4 +49,4 @@ bench-exports: setup
 	$(BIN)/python bench/export_memory.py
 
 clean:
-	rm -rf $(VENV) db.sqlite3 *.egg-info
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm *.egg-info
