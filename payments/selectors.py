@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -20,7 +20,7 @@ from fgdm.visibility import bank_account_scope, batch_scope, payment_scope
 from network_packages.models import Budget
 from network_packages.selectors import committed_by_locality, financial_year_bounds
 from payments.constants import BatchStatus, ExportFormat, PaymentStatus
-from payments.models import BankAccount, BatchExport, Payment, PaymentBatch
+from payments.models import BankAccount, BatchExport, Payment, PaymentBatch, PaymentReturn
 
 
 def payment_list(
@@ -92,6 +92,38 @@ def bank_account_for(*, member) -> BankAccount | None:
 
 def bank_account_of_supplier(*, supplier) -> BankAccount | None:
     return BankAccount.objects.filter(supplier=supplier).select_related("entered_by", "verified_by").first()
+
+
+def return_to_these_details(*, owner, account: BankAccount | None) -> PaymentReturn | None:
+    """The latest payment to `owner` (a network member or a supplier) that the bank returned after it
+    was sent to the bank details on file — entered before the batch went to the bank. While there is
+    one, none of the payee's payments is authorised or batched: the details must be changed and
+    verified again. None when there is no such return (or no details on file)."""
+    if account is None:
+        return None
+    paid_to = {"payment__supplier": owner} if owner.is_supplier else {"payment__payee": owner}
+    sent_after_entered = Q(batch__exported_at__gte=account.entered_at) | Q(
+        batch__exported_at__isnull=True, batch__created_at__gte=account.entered_at
+    )
+    return (
+        PaymentReturn.objects.filter(sent_after_entered, **paid_to)
+        .select_related("payment")
+        .order_by("-returned_on", "-id")
+        .first()
+    )
+
+
+def payees_with_returned_details(*, member_ids: set[int], supplier_ids: set[int]) -> set[tuple[int | None, int | None]]:
+    """Of these payees, those (as (member_id, supplier_id)) whose bank details on file the bank has
+    returned a payment from (see `return_to_these_details`), in one query."""
+    returns = PaymentReturn.objects.filter(
+        Q(payment__payee_id__in=member_ids, payment__payee__bank_account__entered_at__lte=F("batch__exported_at"))
+        | Q(
+            payment__supplier_id__in=supplier_ids,
+            payment__supplier__bank_account__entered_at__lte=F("batch__exported_at"),
+        )
+    )
+    return set(returns.values_list("payment__payee_id", "payment__supplier_id"))
 
 
 def bank_details_shown_in_full(*, user, account: BankAccount | None) -> bool:

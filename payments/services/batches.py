@@ -26,6 +26,7 @@ from payments.models import (
     Payment,
     PaymentBatch,
 )
+from payments.selectors import payees_with_returned_details
 from payments.services.schedule import _move_payment
 
 
@@ -73,6 +74,18 @@ def batch_create(*, by, payment_ids: list[int] | None = None, due_by: datetime.d
     unverified = [p for p in payments if (p.payee_id, p.supplier_id) not in verified]
     if unverified:
         raise RuleBroken(f"{len(unverified)} payment(s) have payees whose bank details are not verified.")
+    returned = payees_with_returned_details(
+        member_ids={p.payee_id for p in payments if p.payee_id},
+        supplier_ids={p.supplier_id for p in payments if p.supplier_id},
+    )
+    held = [p for p in payments if (p.payee_id, p.supplier_id) in returned]
+    if held:
+        names = ", ".join(sorted({p.paid_to.full_name for p in held}))
+        raise RuleBroken(
+            f"The bank returned a payment to the bank details of {names}, so no batch was made: "
+            f"{len(held)} payment(s) to them wait until their details are changed and verified again.",
+            field="payment_ids" if payment_ids else None,
+        )
     duplicates = find_duplicates(payments)
     if duplicates:
         listed = "; ".join(duplicates[:5]) + (f"; and {len(duplicates) - 5} more" if len(duplicates) > 5 else "")

@@ -24,7 +24,7 @@ from payments.models import (
     BankAccount,
     Payment,
 )
-from payments.selectors import payment_list
+from payments.selectors import payment_list, return_to_these_details
 from payments.services.bank_details import _owner_filter
 
 
@@ -191,21 +191,22 @@ def payment_authorise(*, payment_id: int, by) -> Payment:
 
 
 def _ensure_not_returned_to_the_same_details(payment: Payment, account: BankAccount) -> None:
-    """A payment the bank returned (account closed, details wrong) goes out again only to bank details
-    entered after it was sent — changed — and verified again by a second officer.
+    """A payment goes out only to bank details the bank has not returned a payment from: once the
+    bank returns any payment to the payee (account closed, details wrong), that payment and every
+    other one to the same payee wait until the details are changed — entered after the returned
+    payment was sent — and verified again by a second officer.
 
     Raises InvalidTransition naming the return and what to do.
     """
-    returned = payment.returns.select_related("batch").order_by("-returned_on", "-id").first()
+    returned = return_to_these_details(owner=payment.paid_to, account=account)
     if returned is None:
         return
-    sent_at = returned.batch.exported_at or returned.batch.created_at
-    if account.entered_at <= sent_at:
-        raise InvalidTransition(
-            f"The bank returned this payment on {returned.returned_on:%d %B %Y} ({returned.reason}). It can be "
-            f"authorised again only after {payment.paid_to.full_name}'s bank details are changed and verified "
-            "again by a second finance officer."
-        )
+    which = "this payment" if returned.payment_id == payment.pk else f"payment {returned.payment.reference}"
+    raise InvalidTransition(
+        f"The bank returned {which} on {returned.returned_on:%d %B %Y} ({returned.reason}). Payments to "
+        f"{payment.paid_to.full_name} can be authorised again only after their bank details are changed and "
+        "verified again by a second finance officer."
+    )
 
 
 # What a payment the officer cannot see is refused with: the same for one that does not exist, so

@@ -28,6 +28,7 @@ def _bank_page(request, member, *, form=None, verify_form=None, status=200):
             "member": member,
             "account": account,
             "show_full": show_full,
+            "returned": selectors.return_to_these_details(owner=member, account=account),
             "form": form,
             "verify_form": verify_form or EmptyForm(),
             "all_forms": [x for x in (form, verify_form) if x is not None],

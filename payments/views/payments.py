@@ -165,6 +165,9 @@ def _payment_page(request, payment, *, form=None, status=200):
             "payment": payment,
             "history": selectors.payment_history(payment=payment).select_related("actor"),
             "returns": payment.returns.select_related("batch", "returns_import__imported_by").order_by("id"),
+            "held_by_return": selectors.return_to_these_details(owner=payment.paid_to, account=payment.bank_account)
+            if payment.status in (PaymentStatus.SCHEDULED, PaymentStatus.AUTHORISED)
+            else None,
             "is_finance": has_role(request.user, Role.FINANCE_OFFICER),
             "cancel_form": form or f.PaymentCancelForm(),
             "all_forms": [form] if form else [],

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from core.exceptions import InvalidTransition
+from core.exceptions import InvalidTransition, RuleBroken
 from payments import services as payment_services
 from payments.models import Payment
 from tests import scenario
@@ -79,3 +79,66 @@ class TestReturnedPaymentWaitsForNewDetails:
         response = client.post(reverse("payments:payment_authorise", args=[payment.pk]))
         assert "changed and verified again" in response.content.decode()
         assert Payment.objects.get(pk=payment.pk).status == "scheduled"
+
+
+def returned_with_siblings(world):
+    """A weekly package of three: payments 1 and 3 authorised, payment 1 batched, sent and returned
+    (account closed); payment 2 still scheduled, payment 3 authorised and not yet batched."""
+    package = scenario.package_approved(world, amount=Decimal("25.00"), frequency="weekly", instalments=3)
+    first, second, third = package.payments.order_by("instalment")
+    payment_services.bank_account_set(member_id=first.payee_id, by=world.u.fin1, **BANK)
+    payment_services.bank_account_verify(member_id=first.payee_id, by=world.u.fin2)
+    for payment in (first, third):
+        payment_services.payment_authorise(payment_id=payment.pk, by=world.u.fin1)
+    batch = payment_services.batch_create(by=world.u.fin1, payment_ids=[first.pk])
+    payment_services.batch_approve(batch_id=batch.pk, by=world.u.fin2)
+    payment_services.batch_export(batch_id=batch.pk, by=world.u.fin1, export_format="csv")
+    content = (
+        "reference,amount,returned_on,reason_code,reason\r\n"
+        f"{first.reference},25.00,{timezone.localdate().isoformat()},ARUCS-2,Account closed\r\n"
+    ).encode()
+    payment_services.returns_import(by=world.u.fin1, content=content)
+    return first, second, third
+
+
+@pytest.mark.django_db
+class TestAReturnHoldsThePayeesOtherPayments:
+    """A return says the account is closed or wrong: the payee's other payments must not go to it."""
+
+    def test_another_scheduled_payment_is_not_authorised(self, world, api):
+        first, second, _ = returned_with_siblings(world)
+        with pytest.raises(InvalidTransition, match=f"returned payment {first.reference}"):
+            payment_services.payment_authorise(payment_id=second.pk, by=world.u.fin1)
+        response = api.as_user(world.u.fin1).post(f"/api/v1/payments/{second.pk}/authorise/")
+        assert response.status_code == 409 and "changed and verified again" in response.json()["detail"]
+        assert Payment.objects.get(pk=second.pk).status == "scheduled"
+
+    def test_an_authorised_payment_is_not_batched(self, world, api):
+        _, _, third = returned_with_siblings(world)
+        with pytest.raises(RuleBroken, match="no batch was made"):
+            payment_services.batch_create(by=world.u.fin1, payment_ids=[third.pk])
+        response = api.as_user(world.u.fin1).post(
+            "/api/v1/payment-batches/", {"payment_ids": [third.pk]}, format="json"
+        )
+        assert response.status_code == 400 and "no batch was made" in str(response.json())
+        assert (
+            Payment.objects.get(pk=third.pk).status == "authorised" and Payment.objects.get(pk=third.pk).batch is None
+        )
+
+    def test_new_verified_details_release_them(self, world):
+        _, second, third = returned_with_siblings(world)
+        payment_services.bank_account_set(
+            member_id=second.payee_id, by=world.u.fin1, **(BANK | {"account_number": "83144321"})
+        )
+        payment_services.bank_account_verify(member_id=second.payee_id, by=world.u.fin2)
+        assert payment_services.payment_authorise(payment_id=second.pk, by=world.u.fin1).status == "authorised"
+        batch = payment_services.batch_create(by=world.u.fin1, payment_ids=[second.pk, third.pk])
+        assert batch.payment_count == 2
+
+    def test_pages_flag_the_hold(self, world, client):
+        first, second, _ = returned_with_siblings(world)
+        client.force_login(world.u.fin1)
+        bank_page = client.get(reverse("payments:bank_details", args=[second.payee_id])).content.decode()
+        assert f"The bank returned payment {first.reference}" in bank_page
+        payment_page = client.get(reverse("payments:payment_detail", args=[second.pk])).content.decode()
+        assert "Held: the bank returned payment" in payment_page
