@@ -76,10 +76,16 @@ class ServiceModelAdmin(admin.ModelAdmin):
 
 # -- people and their API tokens -------------------------------------------------------------------
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.contrib.auth.admin import UserAdmin  # noqa: E402
+from django.contrib.auth.admin import GroupAdmin, UserAdmin  # noqa: E402
+from django.contrib.auth.models import Group  # noqa: E402
 from knox.models import AuthToken  # noqa: E402
 
-from core.services import user_access_record, user_access_snapshot  # noqa: E402
+from core.services import (  # noqa: E402
+    role_access_record,
+    role_access_snapshot,
+    user_access_record,
+    user_access_snapshot,
+)
 
 
 class AuditedUserAdmin(UserAdmin):
@@ -99,6 +105,22 @@ class AuditedUserAdmin(UserAdmin):
             user_access_record(user_id=form.instance.pk, by=request.user, before=before)
 
 
+class AuditedGroupAdmin(GroupAdmin):
+    """Django's group (role) admin; each change to what a role may do — its permissions, its name —
+    is recorded as a domain event naming the administrator (core.services)."""
+
+    def save_model(self, request, obj, form, change):
+        request._role_before = role_access_snapshot(obj) if change else None
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        before = getattr(request, "_role_before", None)
+        if before is None:
+            before = {"name": None, "permissions": []}
+        role_access_record(group_id=form.instance.pk, by=request.user, before=before)
+
+
 class AuthTokenAdmin(ReadOnlyModelAdmin):
     """API tokens: who holds one and until when. The token is never shown (only its hash is stored,
     and not shown either), and nobody can make one here: a token is made by its owner signing in."""
@@ -115,6 +137,9 @@ User = get_user_model()
 if admin.site.is_registered(User):
     admin.site.unregister(User)
 admin.site.register(User, AuditedUserAdmin)
+if admin.site.is_registered(Group):
+    admin.site.unregister(Group)
+admin.site.register(Group, AuditedGroupAdmin)
 if admin.site.is_registered(AuthToken):
     admin.site.unregister(AuthToken)
 admin.site.register(AuthToken, AuthTokenAdmin)

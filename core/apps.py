@@ -20,6 +20,10 @@ class CoreConfig(AppConfig):
         post_save.connect(
             _revoke_tokens_on_password_change, sender=get_user_model(), dispatch_uid="core_revoke_tokens_on_password"
         )
+        # knox deletes an expired token when it meets one; the trail says so.
+        from knox.signals import token_expired
+
+        token_expired.connect(_record_token_expired, dispatch_uid="core_record_token_expired")
 
 
 def _revoke_tokens_on_sign_out(sender, request=None, user=None, **kwargs):
@@ -27,6 +31,12 @@ def _revoke_tokens_on_sign_out(sender, request=None, user=None, **kwargs):
         from core.services import tokens_revoke_all
 
         tokens_revoke_all(user=user, by=user, reason="signed_out")
+
+
+def _record_token_expired(sender, username=None, source="", **kwargs):
+    from core.services import token_expired_record
+
+    token_expired_record(username=username or "", source=source)
 
 
 def _revoke_tokens_on_password_change(sender, instance, created=False, **kwargs):

@@ -78,6 +78,18 @@ def tokens_revoke_all(*, user, by, reason: str) -> int:
     return count
 
 
+@transaction.atomic
+def token_expired_record(*, username: str, source: str) -> None:
+    """Record `token_expired` when knox removes an expired token of `username` (it does so when a
+    request presents that token, or another token of the same person). The event is on the person,
+    as theirs: the request that found the expired token presented one of their tokens."""
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        return
+    reason = "presented after it expired" if source == "auth_token" else "found expired when another was used"
+    record_event(obj=user, action="token_expired", by=user, case_id=None, reason=reason)
+
+
 def user_access_snapshot(user) -> dict:
     """What decides a person's access: their roles (groups) and flags, as plain values."""
     if user.pk is None:
@@ -101,4 +113,41 @@ def user_access_record(*, user_id: int, by, before: dict) -> dict:
         record_event(obj=user, action="user_access_changed", by=by, case_id=None, changes=changes)
         if before.get("is_active") and not after["is_active"]:
             tokens_revoke_all(user=user, by=by, reason="deactivated")
+    return changes
+
+
+def role_access_snapshot(group) -> dict:
+    """What a role (a group) may do, as plain values: its name and its permissions."""
+    if group.pk is None:
+        return {"name": None, "permissions": []}
+    from django.contrib.auth.models import Group
+
+    fresh = Group.objects.get(pk=group.pk)
+    return {
+        "name": fresh.name,
+        "permissions": sorted(
+            f"{app}.{codename}"
+            for app, codename in fresh.permissions.values_list("content_type__app_label", "codename")
+        ),
+    }
+
+
+@transaction.atomic
+def role_access_record(*, group_id: int, by, before: dict) -> dict:
+    """After a change to a role (a group, in admin), record `role_access_changed` with the permissions
+    added and removed and any new name since `before` (a `role_access_snapshot`). Returns the changes
+    (empty: nothing recorded)."""
+    from django.contrib.auth.models import Group
+
+    group = Group.objects.select_for_update().get(pk=group_id)
+    after = role_access_snapshot(group)
+    changes = {}
+    if before.get("name") != after["name"]:
+        changes["name"] = [before.get("name"), after["name"]]
+    added = sorted(set(after["permissions"]) - set(before.get("permissions") or []))
+    removed = sorted(set(before.get("permissions") or []) - set(after["permissions"]))
+    if added or removed:
+        changes["permissions"] = {"added": added, "removed": removed}
+    if changes:
+        record_event(obj=group, action="role_access_changed", by=by, case_id=None, changes=changes)
     return changes

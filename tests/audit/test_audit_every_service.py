@@ -18,6 +18,7 @@ from decimal import Decimal
 from typing import Callable
 
 import pytest
+from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from audit import services as audit_services
@@ -904,6 +905,24 @@ def _user_access_record(world):
     return lambda: user_access_record(user_id=user.pk, by=admin, before=before), admin
 
 
+def _token_expired_record(world):
+    from core.services import token_expired_record
+
+    return lambda: token_expired_record(username=world.u.fin1.username, source="auth_token"), world.u.fin1
+
+
+def _role_access_record(world):
+    from django.contrib.auth.models import Group, Permission
+
+    from core.roles import Role
+    from core.services import role_access_record, role_access_snapshot
+
+    admin, group = _administrator(world), Group.objects.get(name=Role.AUDITOR)
+    before = role_access_snapshot(group)
+    group.permissions.add(Permission.objects.get(codename="change_payment"))
+    return lambda: role_access_record(group_id=group.pk, by=admin, before=before), admin
+
+
 def _team_create(world):
     admin = _administrator(world)
     purbeck = LocalityFactory(code="purbeck", name="Purbeck")
@@ -1211,6 +1230,8 @@ ROWS: dict[str, Row] = {
     "core.services.token_revoke": Row(_token_revoke, ["token_revoked"]),
     "core.services.tokens_revoke_all": Row(_tokens_revoke_all, ["tokens_revoked"]),
     "core.services.user_access_record": Row(_user_access_record, ["user_access_changed"]),
+    "core.services.token_expired_record": Row(_token_expired_record, ["token_expired"]),
+    "core.services.role_access_record": Row(_role_access_record, ["role_access_changed"]),
     "audit.services.legal_hold_place": Row(_legal_hold_place, ["legal_hold_placed"]),
     "audit.services.legal_hold_release": Row(_legal_hold_release, ["legal_hold_released"]),
     "audit.services.looked_after_mark": Row(_looked_after_mark, ["looked_after_marked"]),
@@ -1228,6 +1249,9 @@ READS_ONLY: dict[str, Callable] = {
     "audit.services.request_actor": lambda world: audit_services.request_actor,
     "core.services.token_lifetime": lambda world: core_services.token_lifetime,
     "core.services.user_access_snapshot": lambda world: lambda: core_services.user_access_snapshot(world.u.fin1),
+    "core.services.role_access_snapshot": lambda world: (
+        lambda: core_services.role_access_snapshot(Group.objects.first())
+    ),
     "fgdm.services.practitioner_by_username": lambda world: lambda: case_services.practitioner_by_username("prac.east"),
     "fgdm.services.working_days_between": lambda world: (
         lambda: case_services.working_days_between(datetime.date(2026, 11, 20), datetime.date(2026, 11, 23))

@@ -204,3 +204,37 @@ class TestAccessChangesAreAudited:
         team_update(team_id=world.team_east.pk, by=admin_client.admin, members=[world.u.prac_east])
         event = DomainEvent.objects.get(action="team_changed")
         assert event.actor_username == "admin" and "members" in event.changes
+
+
+class TestExpiryAndRolesAreAudited:
+    def test_an_expired_token_is_removed_and_the_trail_says_so(self, world, settings):
+        settings.FGDM_TOKEN_TTL_HOURS = 1
+        token = sign_in()["token"]
+        with time_machine.travel(timezone.now() + datetime.timedelta(hours=1, minutes=1)):
+            assert me(token) == 401
+        assert not AuthToken.objects.filter(user=world.u.fin1).exists()
+        (event,) = events("token_expired", world.u.fin1)
+        assert event.reason == "presented after it expired"
+
+    def test_a_change_to_a_roles_permissions_is_audited_with_the_administrator(self, world, admin_client):
+        from django.contrib.auth.models import Permission
+
+        group = Group.objects.get(name=Role.AUDITOR)
+        kept = list(group.permissions.values_list("pk", flat=True))
+        extra = Permission.objects.get(codename="change_payment")
+        response = admin_client.post(
+            reverse("admin:auth_group_change", args=[group.pk]),
+            {"name": group.name, "permissions": kept + [extra.pk]},
+        )
+        assert response.status_code == 302, response.content.decode()[:2000]
+        (event,) = DomainEvent.objects.filter(action="role_access_changed", object_id=group.pk)
+        assert event.actor_id == admin_client.admin.pk
+        assert event.changes["permissions"] == {"added": ["payments.change_payment"], "removed": []}
+
+    def test_saving_a_role_unchanged_records_nothing(self, world, admin_client):
+        group = Group.objects.get(name=Role.AUDITOR)
+        kept = list(group.permissions.values_list("pk", flat=True))
+        admin_client.post(
+            reverse("admin:auth_group_change", args=[group.pk]), {"name": group.name, "permissions": kept}
+        )
+        assert not DomainEvent.objects.filter(action="role_access_changed").exists()
