@@ -3,6 +3,7 @@ seen doing it); NUL bytes in query parameters are refused; privacy headers on ev
 
 from django.conf import settings
 from django.http import HttpResponseBadRequest, JsonResponse
+from django.shortcuts import render
 from django.utils.cache import add_never_cache_headers
 
 from audit.services import record_access
@@ -71,3 +72,30 @@ class PrivacyHeadersMiddleware:
         if signed_in or "HTTP_AUTHORIZATION" in request.META:
             add_never_cache_headers(response)
         return response
+
+
+class PageWriteThrottleMiddleware:
+    """Writes through the pages are held to the same rate as the API's (`FGDM_THROTTLE_RATES`
+    "write", per person, or per client address when signed out, counted together with the API's):
+    over it, the page answers 429 with Retry-After and nothing is changed. The API throttles its own
+    requests (DRF), so /api/ passes through here."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE") and not request.path.startswith("/api/"):
+            from core.api.throttles import WriteThrottle
+
+            throttle = WriteThrottle()
+            if not throttle.allow_request(request, None):
+                wait = throttle.wait()
+                response = render(
+                    request,
+                    "429.html",
+                    {"title": "Too many changes in a short time", "wait": int(wait or 60)},
+                    status=429,
+                )
+                response["Retry-After"] = str(int(wait or 60))
+                return response
+        return self.get_response(request)

@@ -57,6 +57,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Page writes count against the same per-person rate as the API's (FGDM_THROTTLE_WRITE).
+    "core.middleware.PageWriteThrottleMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "audit.middleware.ClientAddressAuditlogMiddleware",  # auditlog's, with audit.net.client_address
     # Reads of children's, plans' and bank details' admin pages join the access log.
@@ -147,6 +149,14 @@ REST_KNOX = {
 }
 # API throttles (core.api.throttles): "sign_in" per client address on the token endpoint, "write"
 # per person (or address) on every POST, PUT, PATCH and DELETE. DRF's rate syntax: n/second|minute|hour|day.
+# The cache holds the throttles' counters. Without FGDM_CACHE_URL it is each process's own memory
+# (enough for `make run`); with several app processes, point them all at one Redis so a person's
+# writes are counted once: FGDM_CACHE_URL=redis://127.0.0.1:6379/1 (Django's Redis cache, redis-py).
+if os.environ.get("FGDM_CACHE_URL"):
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["FGDM_CACHE_URL"]}
+    }
+
 FGDM_THROTTLE_RATES = {
     "sign_in": os.environ.get("FGDM_THROTTLE_SIGN_IN", "10/minute"),
     "write": os.environ.get("FGDM_THROTTLE_WRITE", "120/minute"),

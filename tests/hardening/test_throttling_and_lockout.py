@@ -193,3 +193,66 @@ class TestLockout:
             client.post(reverse("login"), {"username": "fin9", "password": "wrong"})
         response = client.post(reverse("login"), {"username": "fin9", "password": "right-password-123"})
         assert response.status_code == 429
+
+
+@pytest.mark.django_db
+class TestPageWritesAreThrottled:
+    def test_page_writes_share_the_write_rate_and_change_nothing_over_it(self, world, settings, api):
+        from fgdm.models import Case
+        from tests import scenario
+
+        settings.FGDM_THROTTLE_RATES = {"sign_in": "1000/minute", "write": "3/minute"}
+        case = scenario.referral(world)
+        client = Client()
+        client.force_login(world.u.prac_east)
+        url = reverse("fgdm:case_stage", args=[case.pk])
+        # One write through the API and two through the pages use up the person's three.
+        assert api.as_user(world.u.prac_east).post("/api/v1/cases/", CASE_BODY, format="json").status_code == 201
+        for stage in ("child_protection", "family_help"):
+            assert client.post(url, {"stage": stage, "reason": "Strategy meeting"}).status_code == 302
+        refused = client.post(url, {"stage": "kinship", "reason": "Strategy meeting"})
+        assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+        assert "Nothing was changed" in refused.content.decode()
+        assert Case.objects.get(pk=case.pk).stage == "family_help"
+        # Reads go on; another person's writes are not held back.
+        assert client.get(reverse("fgdm:case_detail", args=[case.pk])).status_code == 200
+        other = Client()
+        other.force_login(world.u.prac_east2)
+        assert other.post(reverse("fgdm:case_stage", args=[case.pk]), {}).status_code != 429
+
+
+def redis_reachable() -> bool:
+    import socket
+
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
+@pytest.mark.django_db
+@pytest.mark.skipif(not redis_reachable(), reason="no Redis at 127.0.0.1:6379")
+class TestThrottlesCountInASharedRedis:
+    def test_two_processes_sharing_redis_count_one_persons_writes_once(self, world, api, settings):
+        import uuid
+
+        from django.core.cache import caches
+
+        settings.FGDM_THROTTLE_RATES = {"sign_in": "1000/minute", "write": "2/minute"}
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": "redis://127.0.0.1:6379/15",
+                "KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+            }
+        }
+        client = api.as_user(world.u.prac_east)
+        assert client.post("/api/v1/cases/", CASE_BODY, format="json").status_code == 201
+        # Another process's memory would start afresh; Redis remembers the first write.
+        caches["default"].close()
+        assert client.post("/api/v1/cases/", CASE_BODY, format="json").status_code == 201
+        assert client.post("/api/v1/cases/", CASE_BODY, format="json").status_code == 429
+        shared = caches["default"]
+        assert type(shared).__name__ == "RedisCache"
+        assert len(shared.get(f"throttle_write_user-{world.u.prac_east.pk}")) == 2
