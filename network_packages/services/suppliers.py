@@ -7,6 +7,7 @@ from django.core.validators import EmailValidator
 from django.db import IntegrityError, transaction
 
 from audit.services import record_event
+from core.bounds import ensure_name, ensure_text, max_length_of
 from core.exceptions import RuleBroken
 from core.roles import ensure_finance
 from network_packages.models import Supplier
@@ -14,19 +15,31 @@ from network_packages.models import Supplier
 SUPPLIER_FIELDS = ("name", "supplies", "address", "email", "phone", "company_number")
 
 
+LABELS = {
+    "name": "supplier's trading name",
+    "supplies": "what they supply",
+    "email": "email address",
+    "phone": "phone number",
+    "company_number": "company or charity number",
+}
+
+
 def _supplier_fields(values: dict) -> dict:
-    cleaned = {
-        field: " ".join(str(values.get(field) or "").split())
-        if field != "address"
-        else str(values.get(field) or "").strip()
-        for field in SUPPLIER_FIELDS
-    }
-    if not cleaned["name"]:
-        raise RuleBroken("Enter the supplier's trading name.", field="name")
-    limits = {f.name: f.max_length for f in Supplier._meta.fields if f.name in SUPPLIER_FIELDS and f.max_length}
-    for field, value in cleaned.items():
-        if field in limits and len(value) > limits[field]:
-            raise RuleBroken(f"At most {limits[field]} characters.", field=field)
+    """The register's fields: each one line of printable text within its column (the address may
+    have lines). Raises RuleBroken on the field."""
+    cleaned = {}
+    for field in SUPPLIER_FIELDS:
+        if field == "address":
+            cleaned[field] = ensure_text(str(values.get(field) or "").strip(), field=field, label="address")
+        else:
+            line = ensure_name(
+                values.get(field),
+                field=field,
+                label=LABELS[field],
+                max_length=max_length_of(Supplier, field),
+                required=field == "name",
+            )
+            cleaned[field] = " ".join(line.split())
     if cleaned["email"]:
         try:
             EmailValidator()(cleaned["email"])

@@ -111,6 +111,15 @@ class TestRegister:
             ({"name": "portland taxis ltd"}, "name"),  # already on the register, whatever the case
             ({"name": "New Taxis", "email": "not-an-email"}, "email"),
             ({"name": "x" * 141}, "name"),
+            # Names are one line of printable text: they go into bank files, the ledger and the
+            # transparency return.
+            ({"name": "Portland\r\nTaxis"}, "name"),
+            ({"name": "Portland\tTaxis"}, "name"),
+            ({"name": "Taxis \u202egnp.exe"}, "name"),
+            ({"name": "Bell\x07 Taxis"}, "name"),
+            ({"name": "New Taxis", "supplies": "Cabs\nand vans"}, "supplies"),
+            ({"name": "New Taxis", "phone": "01305\x00 123456"}, "phone"),
+            ({"name": "New Taxis", "address": "x" * 5001}, "address"),
         ],
     )
     def test_bad_details_are_refused_on_their_field(self, world, values, field):
@@ -137,6 +146,8 @@ class TestRegister:
         supplier_id = response.json()["id"]
         assert fin.post("/api/v1/suppliers/", {"name": "WEYMOUTH CABS"}, format="json").json()["name"]
         assert fin.post("/api/v1/suppliers/", {"email": "x"}, format="json").status_code == 400
+        two_lines = fin.post("/api/v1/suppliers/", {"name": "Cabs\r\n=HYPERLINK(1)"}, format="json")
+        assert two_lines.status_code == 400 and "one line of printable text" in two_lines.json()["name"][0]
         practitioner = api.as_user(world.u.prac_east)
         listed = practitioner.get("/api/v1/suppliers/?search=cabs").json()["results"]
         assert [s["name"] for s in listed] == ["Weymouth Cabs"]
