@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect, render
 
 from core import forms as f
+from core.bounds import LONG_TEXT
 from core.exceptions import DomainError, NotPermitted
 from core.roles import ensure_may
 
@@ -31,6 +32,9 @@ def run_service(form, call, *, formsets=()):
     valid = all([fs.is_valid() for fs in formsets]) and valid
     if not valid:
         return None
+    over_long = [_refuse_over_long_text(form)] + [_refuse_over_long_text(row) for fs in formsets for row in fs.forms]
+    if any(over_long):
+        return None
     try:
         result = call(form.cleaned_data)
     except DomainError as exc:
@@ -38,6 +42,18 @@ def run_service(form, call, *, formsets=()):
         form.refusal_status = exc.http_status
         return None
     return result if result is not None else True
+
+
+def _refuse_over_long_text(form) -> bool:
+    """No text a person types is longer than any record keeps (core.bounds.LONG_TEXT), whatever the
+    field: the pages' catch-all, as the API's parser is for JSON. Puts the error on the field and
+    answers True when there is one."""
+    refused = False
+    for name, value in list((getattr(form, "cleaned_data", None) or {}).items()):
+        if isinstance(value, str) and len(value) > LONG_TEXT:
+            form.add_error(name, f"At most {LONG_TEXT:,} characters (this has {len(value):,}).")
+            refused = True
+    return refused
 
 
 ROW_NOUNS = {"items": "Item", "actions": "Action", "children": "Child"}

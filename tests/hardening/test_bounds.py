@@ -252,7 +252,19 @@ class TestText:
         data = referral_data(locality=str(world.east.pk), referral_reason="x" * 1_000_000)
         response = client.post(reverse("fgdm:case_new"), data)
         assert response.status_code in (200, 400) and not Case.objects.exists()
-        assert "at most 5,000 characters" in response.content.decode()
+        assert "at most 5,000 characters" in response.content.decode().lower()
+
+    def test_any_page_refuses_a_text_longer_than_records_keep(self, client, world):
+        """The pages' catch-all: an optional reason on a page whose form and service set no bound."""
+        from network_packages.models import SupportPackage
+
+        package = scenario.package_submitted(world)
+        client.force_login(world.u.prac_east)
+        response = client.post(
+            reverse("network_packages:package_withdraw", args=[package.pk]), {"reason": "x" * (LONG_TEXT + 1)}
+        )
+        assert "At most 5,000 characters (this has 5,001)" in response.content.decode()
+        assert SupportPackage.objects.get(pk=package.pk).status == "submitted"
 
     def test_the_service_bounds_free_text(self, world):
         from core.exceptions import RuleBroken
