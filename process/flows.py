@@ -478,7 +478,7 @@ class CaseFlow(flow.Flow):
         cancelled by payments; batched and paid ones are never touched) and its open tasks are
         cancelled."""
         case = _case(activation)
-        by = case.closed_by if getattr(case, "closed_by", None) else case.lead_practitioner
+        by = case.closed_by or case.lead_practitioner
         package_services.packages_close_with_case(case=case, by=by, reason=self._closing_reason(case))
         cancel_open_tasks(activation.process, keep=activation.task)
 
@@ -492,8 +492,9 @@ class CaseFlow(flow.Flow):
     def _closing_reason(case) -> str:
         if case.status == CaseStatus.DECLINED:
             return "the referral was declined"
-        reason = getattr(case, "get_close_reason_display", None)
-        return f"the case was closed: {reason().lower()}" if reason and case.close_reason else "the case was closed"
+        if not case.close_reason:
+            return "the case was closed"
+        return f"the case was closed: {case.get_close_reason_display().lower()}"
 
     def _cancel_package_reviews(self, activation):
         cancel_open_tasks(activation.process, nodes=[CaseFlow.package_review_due, CaseFlow.review_package])
