@@ -141,7 +141,12 @@ STEP_ROLES: dict[str, tuple[str, ...]] = {
     "child_record_wishes": (Role.PRACTITIONER,),
     "member_record_preparation": (Role.COORDINATOR, Role.PRACTITIONER),
     "action_mark_done": (Role.PRACTITIONER,),
+    # The pre-proceedings duty (s.31ZA): the intention to apply is the council's decision, recorded
+    # by the case's practitioners or managers; offers and answers by its practitioners; the
+    # best-interests exemption by the manager who decides it, as themselves; the application by a manager.
+    "pre_proceedings_intention": (Role.PRACTITIONER, *MANAGERS),
     "pre_proceedings_record": (Role.PRACTITIONER,),
+    "pre_proceedings_exemption": MANAGERS,
     "pre_proceedings_application": MANAGERS,
     # Correcting the record: the practitioners who work the case (fgdm.permissions says which case).
     "case_update": (Role.PRACTITIONER,),

@@ -19,6 +19,12 @@ class FgdmConfig(AppConfig):
             Stage.choices,  # a change of stage is on the trail as a move from one stage to another
         )
 
+        from django.core import checks
+
+        from fgdm.checks import check_s31za_commencement
+
+        checks.register(check_s31za_commencement, "fgdm")
+
         from audit.retention import register
         from fgdm.retention import CaseRecords
 

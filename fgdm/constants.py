@@ -163,31 +163,78 @@ PREPARATION_DONE = {
 
 
 class PreProceedingsStatus(models.TextChoices):
-    """The duty to offer family group decision-making before care proceedings (Children Act 1989 s.31ZA)."""
+    """The duty to offer a family group decision-making meeting before applying for a care or
+    supervision order (Children Act 1989 s.31ZA, inserted by s.1 of the Children's Wellbeing and
+    Schools Act 2026). Recording the council's intention to apply starts it, at any stage."""
 
-    NOT_OFFERED = "not_offered", "No offer recorded"
-    OFFERED = "offered", "Offered in the letter before proceedings"
-    DECLINED = "declined", "Declined by everyone"
+    INTENDED = "intended", "Intention to apply recorded: no offer yet"
+    OFFERED = "offered", "Meeting offered"
     EXEMPT = "exempt", "Not offered: best-interests exemption"
     APPLICATION_MADE = "application_made", "Application to court made"
 
 
 PRE_PROCEEDINGS_TRANSITIONS: dict[str, set[str]] = {
-    PreProceedingsStatus.NOT_OFFERED: {PreProceedingsStatus.OFFERED, PreProceedingsStatus.EXEMPT},
-    PreProceedingsStatus.OFFERED: {
-        PreProceedingsStatus.DECLINED,
+    # Straight to an application only before s.31ZA is in force (the service checks the duty).
+    PreProceedingsStatus.INTENDED: {
+        PreProceedingsStatus.OFFERED,
         PreProceedingsStatus.EXEMPT,
         PreProceedingsStatus.APPLICATION_MADE,
     },
-    PreProceedingsStatus.DECLINED: {PreProceedingsStatus.APPLICATION_MADE},
+    PreProceedingsStatus.OFFERED: {
+        PreProceedingsStatus.EXEMPT,
+        PreProceedingsStatus.APPLICATION_MADE,
+    },
     PreProceedingsStatus.EXEMPT: {PreProceedingsStatus.APPLICATION_MADE},
     PreProceedingsStatus.APPLICATION_MADE: set(),
 }
 
 
-class ApplicationBasis(models.TextChoices):
-    """Why the council could apply to court: one of the three endings the duty allows."""
+class OrderKind(models.TextChoices):
+    """The order the council intends to apply for: the duty attaches to any of them."""
 
-    DECLINED = "declined", "Everyone declined the offer"
-    CONFERENCE_HELD = "conference_held", "A Family Group Conference was held"
+    CARE = "care", "Care order"
+    SUPERVISION = "supervision", "Supervision order"
+    INTERIM_CARE = "interim_care", "Interim care order"
+    INTERIM_SUPERVISION = "interim_supervision", "Interim supervision order"
+
+
+class OfferCapacity(models.TextChoices):
+    """Why the person must be offered the meeting."""
+
+    PARENT = "parent", "Parent"
+    PARENTAL_RESPONSIBILITY = "parental_responsibility", "Holds parental responsibility"
+
+
+class OfferMethod(models.TextChoices):
+    LETTER = "letter", "Letter (the letter before proceedings)"
+    IN_PERSON = "in_person", "In person"
+    PHONE = "phone", "Phone"
+    EMAIL = "email", "Email"
+    TEXT_MESSAGE = "text_message", "Text message"
+    VIDEO_CALL = "video_call", "Video call"
+
+
+class OfferAnswer(models.TextChoices):
+    PENDING = "pending", "No answer yet"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+    NO_REPLY = "no_reply", "No reply by the date"
+
+
+# An answer is recorded once; a person who did not reply by the date may still reply later.
+OFFER_ANSWER_TRANSITIONS: dict[str, set[str]] = {
+    OfferAnswer.PENDING: {OfferAnswer.ACCEPTED, OfferAnswer.DECLINED, OfferAnswer.NO_REPLY},
+    OfferAnswer.NO_REPLY: {OfferAnswer.ACCEPTED, OfferAnswer.DECLINED},
+    OfferAnswer.ACCEPTED: set(),
+    OfferAnswer.DECLINED: set(),
+}
+
+
+class ApplicationBasis(models.TextChoices):
+    """Why the council could apply to court: the endings the duty allows, or (before the duty came
+    into force) none of them."""
+
+    DECLINED = "declined", "Everyone offered declined or did not reply"
+    MEETING_HELD = "meeting_held", "A family group decision-making meeting was held after the offer"
     EXEMPTION = "exemption", "Best-interests exemption"
+    NOT_IN_FORCE = "not_in_force", "Duty not yet in force: recorded as good practice"

@@ -2,14 +2,20 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db.models import Q
 
 from core.exceptions import DomainError
 from core.forms import DateTimeInput, date_field, growing_rows, rows_plus_one
 from core.roles import Role
 from fgdm.constants import (
+    OFFER_ANSWER_TRANSITIONS,
     ChildParticipation,
     CloseReason,
     MeetingModel,
+    OfferAnswer,
+    OfferCapacity,
+    OfferMethod,
+    OrderKind,
     Outcome,
     PreparationStatus,
     Relationship,
@@ -324,37 +330,93 @@ class PreparationForm(forms.Form):
     )
 
 
-class OfferForm(forms.Form):
-    letter_sent_on = date_field("Date of the letter before proceedings")
+class PreProceedingsForm(forms.Form):
+    """A form of the pre-proceedings page: it may offer choices from the case and its record."""
+
+    def __init__(self, *args, case, record=None, **kwargs):
+        self.case, self.record = case, record
+        super().__init__(*args, **kwargs)
 
 
-class DeclinedForm(forms.Form):
-    declined_by = forms.CharField(label="Everyone who declined", widget=forms.Textarea(attrs={"rows": 2}))
-    declined_on = date_field("Date they declined")
-
-
-class ExemptionForm(forms.Form):
-    reason = forms.CharField(
-        label="Why a family meeting is not in the child's best interests", widget=forms.Textarea(attrs={"rows": 3})
+class IntentionForm(PreProceedingsForm):
+    order_kind = forms.ChoiceField(label="The order the council intends to apply for", choices=OrderKind.choices)
+    intended_on = date_field(
+        "When the council decided to apply", help_text="For example, the day of the legal planning meeting."
     )
-    decision_maker = UserChoiceField(
-        label="Manager who decided", queryset=get_user_model().objects.none(), empty_label="Choose the manager"
+
+
+class MemberOfferChoice(forms.ModelChoiceField):
+    def label_from_instance(self, member):
+        why = "parent" if member.is_parent else "holds parental responsibility"
+        return f"{member.full_name} ({why})"
+
+
+class OfferForm(PreProceedingsForm):
+    member = MemberOfferChoice(
+        label="Who was offered the meeting",
+        required=False,
+        queryset=None,
+        empty_label="Someone not in the family's network (name them below)",
+        help_text="Each parent and each holder of parental responsibility is offered the meeting.",
+    )
+    name = forms.CharField(label="Their name, if not in the network", max_length=200, required=False)
+    capacity = forms.ChoiceField(
+        label="If not in the network: they are",
+        choices=[("", "Choose"), *OfferCapacity.choices],
+        required=False,
+    )
+    method = forms.ChoiceField(label="How the meeting was offered", choices=OfferMethod.choices)
+    offered_on = date_field("When it was offered")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].queryset = (
+            self.case.network_members.current()
+            .filter(Q(is_parent=True) | Q(has_parental_responsibility=True))
+            .order_by("full_name")
+        )
+
+    def clean(self):
+        data = super().clean()
+        member = data.pop("member", None)
+        data["member_id"] = member.pk if member else None
+        return data
+
+
+class AnswerForm(PreProceedingsForm):
+    offer = forms.ChoiceField(label="Whose answer")
+    answer = forms.ChoiceField(
+        label="Their answer", choices=[c for c in OfferAnswer.choices if c[0] != OfferAnswer.PENDING]
+    )
+    answered_on = date_field(
+        "Date", help_text="When they accepted or declined; for no reply, the date the reply was asked for by."
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["decision_maker"].queryset = (
-            get_user_model()
-            .objects.filter(
-                groups__name__in=[Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE],
-                is_active=True,
-            )
-            .order_by("username")
-            .distinct()
-        )
+        offers = self.record.offers.select_related("member") if self.record else []
+        self.fields["offer"].choices = [
+            (o.pk, f"{o.person_name} — offered {o.offered_on:%-d %B %Y}: {o.get_answer_display().lower()}")
+            for o in offers
+            if OFFER_ANSWER_TRANSITIONS[o.answer]
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if "offer" in data:
+            data["offer_id"] = int(data.pop("offer"))
+        return data
 
 
-class ApplicationForm(forms.Form):
+class ExemptionForm(PreProceedingsForm):
+    reason = forms.CharField(
+        label="Why offering a family meeting is not in the child's best interests",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="You confirm this decision as yourself: it is recorded as yours.",
+    )
+
+
+class ApplicationForm(PreProceedingsForm):
     made_on = date_field("Date of the application to court")
 
 
@@ -392,7 +454,7 @@ class MeetingScheduleForm(forms.Form):
     )
     venue = forms.CharField(label="Venue", max_length=200)
     coordinator = UserChoiceField(
-        label="Independent coordinator (Family Group Conference only)",
+        label="Independent coordinator (a Family Group Conference, or any meeting at pre-proceedings)",
         required=False,
         queryset=get_user_model().objects.none(),
         empty_label="None",

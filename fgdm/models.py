@@ -18,6 +18,10 @@ from fgdm.constants import (
     MeetingModel,
     MeetingPurpose,
     MeetingStatus,
+    OfferAnswer,
+    OfferCapacity,
+    OfferMethod,
+    OrderKind,
     Outcome,
     PlanStatus,
     PreparationStatus,
@@ -507,46 +511,98 @@ class PlanAction(models.Model):
 
 
 class PreProceedings(models.Model):
-    """The pre-proceedings duty of a case (Children Act 1989 s.31ZA as amended in 2026): the offer of a
-    family group decision-making meeting in the letter before proceedings, and why an application to
-    court could be made (everyone declined, a Family Group Conference was held, or a recorded
-    best-interests exemption)."""
+    """The pre-proceedings duty of a case (Children Act 1989 s.31ZA, inserted by s.1 of the
+    Children's Wellbeing and Schools Act 2026). It starts when the council records its intention to
+    apply for a care or supervision order (interim ones too), at whatever stage the case is. Each
+    parent and holder of parental responsibility is offered a family group decision-making meeting
+    (`offers`); the application to court records on which basis it was made."""
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="pre_proceedings")
     status = models.CharField(
-        max_length=20, choices=PreProceedingsStatus.choices, default=PreProceedingsStatus.NOT_OFFERED
+        max_length=20, choices=PreProceedingsStatus.choices, default=PreProceedingsStatus.INTENDED
     )
-    letter_sent_on = models.DateField(null=True, blank=True)
-    offer_recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    declined_on = models.DateField(null=True, blank=True)
-    declined_by = models.TextField(blank=True, help_text="Everyone the offer was made to, who declined")
+    order_kind = models.CharField(max_length=20, choices=OrderKind.choices)
+    intended_on = models.DateField(help_text="When the council decided it intends to apply to court")
+    stage_at_intention = models.CharField(max_length=20, choices=Stage.choices)
+    intention_recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     exemption_reason = models.TextField(blank=True)
     exemption_decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     exemption_decided_on = models.DateField(null=True, blank=True)
     application_made_on = models.DateField(null=True, blank=True)
     application_basis = models.CharField(max_length=16, choices=ApplicationBasis.choices, blank=True)
+    duty_in_force = models.BooleanField(
+        null=True, blank=True, help_text="Whether s.31ZA was in force on the day of the application"
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         verbose_name_plural = "pre-proceedings"
         constraints = [
             models.CheckConstraint(
-                condition=~Q(status=PreProceedingsStatus.OFFERED) | Q(letter_sent_on__isnull=False),
-                name="preproceedings_offer_has_letter",
-            ),
-            models.CheckConstraint(
                 condition=Q(exemption_reason="") | Q(exemption_decided_by__isnull=False),
                 name="preproceedings_exemption_has_decision_maker",
             ),
             models.CheckConstraint(
                 condition=~Q(status=PreProceedingsStatus.APPLICATION_MADE)
-                | (Q(application_made_on__isnull=False) & ~Q(application_basis="")),
+                | (Q(application_made_on__isnull=False) & ~Q(application_basis="") & Q(duty_in_force__isnull=False)),
                 name="preproceedings_application_has_basis",
+            ),
+            models.CheckConstraint(
+                condition=~Q(application_basis=ApplicationBasis.NOT_IN_FORCE) | Q(duty_in_force=False),
+                name="preproceedings_unmet_only_before_commencement",
             ),
         ]
 
     def __str__(self) -> str:
         return f"Pre-proceedings {self.case.reference}: {self.get_status_display()}"
+
+
+class PreProceedingsOffer(models.Model):
+    """The offer of a family group decision-making meeting to one person — a parent or a holder of
+    parental responsibility, from the family's network or named here — how and when it was made,
+    and their answer."""
+
+    record = models.ForeignKey(PreProceedings, on_delete=models.CASCADE, related_name="offers")
+    member = models.ForeignKey(
+        NetworkMember, null=True, blank=True, on_delete=models.PROTECT, related_name="pre_proceedings_offers"
+    )
+    name = models.CharField(max_length=200, blank=True, help_text="Someone not in the family's network")
+    capacity = models.CharField(max_length=24, choices=OfferCapacity.choices)
+    method = models.CharField(max_length=16, choices=OfferMethod.choices)
+    offered_on = models.DateField()
+    offered_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    answer = models.CharField(max_length=10, choices=OfferAnswer.choices, default=OfferAnswer.PENDING)
+    answered_on = models.DateField(
+        null=True, blank=True, help_text="When they accepted or declined; for no reply, the date it was due by"
+    )
+    answer_recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["offered_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(member__isnull=False) & Q(name="")) | (Q(member__isnull=True) & ~Q(name="")),
+                name="preproceedings_offer_names_one_person",
+            ),
+            models.UniqueConstraint(
+                fields=["record", "member"],
+                condition=Q(member__isnull=False),
+                name="preproceedings_offer_once_per_member",
+            ),
+            models.CheckConstraint(
+                condition=Q(answer=OfferAnswer.PENDING) | Q(answered_on__isnull=False),
+                name="preproceedings_offer_answer_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # No name here: the trail keeps this description after the record's names are gone.
+        return f"Offer of a family meeting #{self.pk}: {self.get_answer_display()}"
+
+    @property
+    def person_name(self) -> str:
+        return self.member.full_name if self.member_id else self.name
 
 
 class ReviewEscalation(models.Model):
@@ -582,6 +638,7 @@ for _model in (
     CaseUserObjectPermission,
     CaseGroupObjectPermission,
     PreProceedings,
+    PreProceedingsOffer,
     ReviewEscalation,
 ):
     auditlog.register(_model, exclude_fields=["updated_at"])

@@ -30,6 +30,7 @@ from fgdm.models import (
     NetworkMember,
     PlanAction,
     PreProceedings,
+    PreProceedingsOffer,
     StageChange,
 )
 
@@ -133,7 +134,9 @@ class CaseRecords:
         MeetingReschedule.objects.filter(meeting__case=case).update(from_venue="", to_venue="", reason=REMOVED)
         FamilyPlan.objects.filter(case=case).update(contingency="", return_reason="", monitoring="")
         PlanAction.objects.filter(plan__case=case).update(description=REMOVED, owner_text="", checked_by="")
-        PreProceedings.objects.filter(case=case).update(declined_by="", exemption_reason="")
+        PreProceedings.objects.filter(case=case).update(exemption_reason="")
+        # Someone offered the pre-proceedings meeting who is not in the network: their name goes.
+        PreProceedingsOffer.objects.filter(record__case=case, member__isnull=True).update(name=REMOVED)
         # The stage history keeps its stages and dates (for the numbers); why each change was made is
         # case content. The stage at referral has no reason to remove.
         StageChange.objects.filter(case=case).exclude(reason="").update(reason=REMOVED)

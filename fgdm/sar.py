@@ -187,13 +187,21 @@ def collect(subject: Subject) -> list[Section]:
                 "Before court proceedings",
                 "case record",
                 [
-                    Record("The offer of a family meeting")
+                    Record("The duty to offer a family meeting (Children Act 1989 s.31ZA)")
                     .add("Where it stands", pre.get_status_display())
-                    .add("Letter before proceedings", pre.letter_sent_on)
-                    .add("Declined on", pre.declined_on)
-                    .add("Declined by", pre.declined_by, THIRD_FREE_TEXT)
+                    .add("The order the council intended to apply for", pre.get_order_kind_display())
+                    .add("Intention decided on", pre.intended_on)
                     .add("Best-interests exemption", pre.exemption_reason, THIRD_FREE_TEXT)
-                    .add("Application to court", pre.application_made_on)
+                    .add("Application to court", pre.application_made_on),
+                    *(
+                        Record("The offer of a family meeting")
+                        .add("To", offer.person_name, THIRD_FREE_TEXT)
+                        .add("How", offer.get_method_display())
+                        .add("Offered on", offer.offered_on)
+                        .add("Answer", offer.get_answer_display())
+                        .add("Answered on", offer.answered_on)
+                        for offer in pre.offers.select_related("member")
+                    ),
                 ],
             )
         )

@@ -153,7 +153,12 @@ def action_get(*, user, action_id) -> PlanAction:
 def pre_proceedings_of(*, user, case_id) -> tuple[Case, PreProceedings | None]:
     """A case the user sees in full, and its pre-proceedings record if there is one."""
     case = case_get_whole(user=user, case_id=case_id)
-    return case, PreProceedings.objects.filter(case=case).select_related("exemption_decided_by").first()
+    return case, (
+        PreProceedings.objects.filter(case=case)
+        .select_related("exemption_decided_by", "intention_recorded_by")
+        .prefetch_related("offers__member")
+        .first()
+    )
 
 
 def escalated_reviews(*, user) -> list:

@@ -28,12 +28,17 @@ urlpatterns = [
     path("cases/<int:case_id>/bottom-lines/", views.case_bottom_lines, name="case_bottom_lines"),
     path("cases/<int:case_id>/pre-proceedings/", views.pre_proceedings, name="pre_proceedings"),
     path(
+        "cases/<int:case_id>/pre-proceedings/intention/",
+        views.pre_proceedings_step("intention"),
+        name="pre_proceedings_intention",
+    ),
+    path(
         "cases/<int:case_id>/pre-proceedings/offer/", views.pre_proceedings_step("offer"), name="pre_proceedings_offer"
     ),
     path(
-        "cases/<int:case_id>/pre-proceedings/declined/",
-        views.pre_proceedings_step("declined"),
-        name="pre_proceedings_declined",
+        "cases/<int:case_id>/pre-proceedings/answer/",
+        views.pre_proceedings_step("answer"),
+        name="pre_proceedings_answer",
     ),
     path(
         "cases/<int:case_id>/pre-proceedings/exemption/",

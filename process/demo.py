@@ -21,7 +21,18 @@ from django.utils import timezone
 
 from core.roles import Role, ensure_roles
 from fgdm import services as case_services
-from fgdm.constants import ChildParticipation, CloseReason, MeetingModel, PreparationStatus, Relationship, Stage
+from fgdm.constants import (
+    ChildParticipation,
+    CloseReason,
+    MeetingModel,
+    OfferAnswer,
+    OfferCapacity,
+    OfferMethod,
+    OrderKind,
+    PreparationStatus,
+    Relationship,
+    Stage,
+)
 from fgdm.models import Case, FamilyHub, Locality, Team
 from fgdm.services import ActionInput, ChildInput
 from network_packages import services as package_services
@@ -318,6 +329,32 @@ def _hold_fnm(ctx, case, *, by, venue, attendees, actions, contingency, review_w
     )
 
 
+def _offer_in_letter(ctx, case, *, by, order, accepted=(), declined=(), named=()):
+    """The council intends to apply to court (s.31ZA): the letter before proceedings offers a family
+    group decision-making meeting to each parent and holder of parental responsibility, today.
+    `named`: (name, capacity, answer) of people not in the network."""
+    case_services.pre_proceedings_record_intention(
+        case_id=case.pk, by=ctx.u(by), order_kind=order, intended_on=ctx.today
+    )
+    answers = [(member, OfferAnswer.ACCEPTED) for member in accepted] + [
+        (member, OfferAnswer.DECLINED) for member in declined
+    ]
+    for member, answer in answers:
+        offer = case_services.pre_proceedings_record_offer(
+            case_id=case.pk, by=ctx.u(by), member_id=member.pk, method=OfferMethod.LETTER, offered_on=ctx.today
+        )
+        case_services.pre_proceedings_record_answer(
+            case_id=case.pk, by=ctx.u(by), offer_id=offer.pk, answer=answer, answered_on=ctx.today
+        )
+    for name, capacity, answer in named:
+        offer = case_services.pre_proceedings_record_offer(
+            case_id=case.pk, by=ctx.u(by), name=name, capacity=capacity, method=OfferMethod.LETTER, offered_on=ctx.today
+        )
+        case_services.pre_proceedings_record_answer(
+            case_id=case.pk, by=ctx.u(by), offer_id=offer.pk, answer=answer, answered_on=ctx.today
+        )
+
+
 def _package(ctx, case, plan, *, by, justification, items):
     package = package_services.package_create(
         case_id=case.pk,
@@ -403,7 +440,6 @@ def case_conference_in_preparation(ctx):
         reason="Legal gateway meeting: the child protection plan is not enough to keep Ruby and Kai safe; a "
         "letter before proceedings goes to their mother.",
     )
-    case_services.pre_proceedings_record_offer(case_id=case.pk, by=ctx.u("prac.west"), letter_sent_on=ctx.today)
     people = _members(
         ctx,
         case,
@@ -415,6 +451,7 @@ def case_conference_in_preparation(ctx):
             ("Bev Turner", Relationship.FRIEND, {}),
         ],
     )
+    _offer_in_letter(ctx, case, by="prac.west", accepted=[people["Danielle"]], order=OrderKind.CARE)
     case_services.meeting_schedule(
         case_id=case.pk,
         by=ctx.u("prac.west"),
@@ -972,7 +1009,7 @@ def case_escalated_to_pre_proceedings(ctx):
         consent="Kirsty Galpin (mother)",
     )
     _allocate(ctx, case, manager="tm.east", lead="prac.east")
-    _members(
+    kirsty = _members(
         ctx,
         case,
         "prac.east",
@@ -981,7 +1018,7 @@ def case_escalated_to_pre_proceedings(ctx):
             ("Maureen Galpin", Relationship.GRANDPARENT, {}),
             ("Jess Galpin", Relationship.AUNT_UNCLE, {}),
         ],
-    )
+    )["Kirsty"]
     fnm = case_services.meeting_schedule(
         case_id=case.pk,
         by=ctx.u("prac.east"),
@@ -1003,12 +1040,12 @@ def case_escalated_to_pre_proceedings(ctx):
         reason="Legal gateway meeting: police were called to the flat twice this month and Tyler has lost "
         "weight; pre-proceedings start now so a plan is in place before the baby is born.",
     )
-    case_services.pre_proceedings_record_offer(case_id=case.pk, by=ctx.u("prac.east"), letter_sent_on=ctx.today)
+    _offer_in_letter(ctx, case, by="prac.east", accepted=[kirsty], order=OrderKind.INTERIM_SUPERVISION)
     case_services.meeting_cancel(
         meeting_id=fnm.pk,
         by=ctx.u("prac.east"),
-        reason="The case is now at pre-proceedings: the family meeting must be a Family Group Conference with "
-        "an independent coordinator.",
+        reason="The case is now at pre-proceedings: the family meeting is run by an independent coordinator, "
+        "so a Family Group Conference with coord is arranged instead.",
     )
     case_services.meeting_schedule(
         case_id=case.pk,
@@ -1020,6 +1057,78 @@ def case_escalated_to_pre_proceedings(ctx):
         coordinator_request="Kirsty asked for the conference to be away from the flat",
         bottom_lines="Tyler and the baby are never left alone with anyone under the influence of drink or "
         "drugs. Tyler goes to every health visitor appointment.",
+    )
+    return case
+
+
+def case_pre_proceedings_conference_held(ctx):
+    """East: at pre-proceedings the council intends to apply for a care order; the letter before
+    proceedings offered a family meeting to the mother (accepted) and to the father, who holds
+    parental responsibility and is not in the network (declined). The Family Group Conference was
+    held after the letter, so the duty is met; the plan waits for prac.east."""
+    case = _refer(
+        ctx,
+        by="prac.east",
+        family_name="Kellaway",
+        locality="east",
+        hub="Leigh Park Family Hub",
+        stage=Stage.PRE_PROCEEDINGS,
+        reason="Pre-proceedings after the legal gateway meeting: Mia (4) has missed her health checks and "
+        "nursery, and there is domestic abuse at home. Mum (Shona) wants her own mother and sister to help.",
+        children=[("Mia", "Kellaway", datetime.date(2022, 6, 3))],
+        lives_with="Mother",
+        consent="Shona Kellaway (mother)",
+    )
+    _allocate(ctx, case, manager="tm.east", lead="prac.east")
+    people = _members(
+        ctx,
+        case,
+        "prac.east",
+        [
+            ("Shona Kellaway", Relationship.PARENT, PARENT),
+            ("Irene Kellaway", Relationship.GRANDPARENT, {}),
+            ("Nicola Kellaway", Relationship.AUNT_UNCLE, {}),
+        ],
+    )
+    _offer_in_letter(
+        ctx,
+        case,
+        by="prac.east",
+        order=OrderKind.CARE,
+        accepted=[people["Shona"]],
+        named=[("Dean Price", OfferCapacity.PARENTAL_RESPONSIBILITY, OfferAnswer.DECLINED)],
+    )
+    meeting = case_services.meeting_schedule(
+        case_id=case.pk,
+        by=ctx.u("prac.east"),
+        model=MeetingModel.FGC,
+        scheduled_for=ctx.earlier_today(),
+        venue="Leigh Park Family Hub",
+        coordinator=ctx.u("coord"),
+        bottom_lines="Mia goes to nursery every day and to every health check. Dean Price does not come to the home.",
+    )
+    for person in people.values():
+        case_services.member_record_preparation(
+            member_id=person.pk, by=ctx.u("coord"), status=PreparationStatus.INVITED
+        )
+    case_services.meeting_prepare(meeting_id=meeting.pk, by=ctx.u("coord"))
+    case_services.meeting_record(
+        meeting_id=meeting.pk,
+        by=ctx.u("coord"),
+        held_on=timezone.localtime(meeting.scheduled_for).date(),
+        attendees="Shona Kellaway, Irene Kellaway, Nicola Kellaway, Hannah Moore, the coordinator",
+        private_family_time=True,
+        actions=[
+            ActionInput(
+                "Nan takes Mia to nursery on Mondays, Wednesdays and Fridays", owner_member_id=people["Irene"].pk
+            ),
+            ActionInput("Nicola goes with Shona and Mia to the health check", owner_member_id=people["Nicola"].pk),
+            ActionInput(
+                "Refer Shona to the domestic abuse service", owner_text="Hannah Moore, family help practitioner"
+            ),
+        ],
+        contingency="If Dean comes to the flat, Shona and Mia go to Irene's and Shona calls the police.",
+        review_by=ctx.today + datetime.timedelta(weeks=6),
     )
     return case
 
@@ -1185,6 +1294,7 @@ DEMO_CASES = [
     ("Antell", "prac.east", case_closed_moved_away),
     ("Guppy", "prac.west", case_meeting_moved),
     ("Galpin", "prac.east", case_escalated_to_pre_proceedings),
+    ("Kellaway", "prac.east", case_pre_proceedings_conference_held),
     ("Hansford", "prac.west", case_package_change_to_approve),
 ]
 

@@ -54,7 +54,7 @@ def _newest_meeting(activation):
 
 def _meeting_runner(activation):
     meeting = _newest_meeting(activation)
-    if meeting and meeting.model == MeetingModel.FGC:
+    if meeting and meeting.coordinator_id is not None:  # a conference, or any meeting at pre-proceedings
         return meeting.coordinator
     return _lead(activation)
 

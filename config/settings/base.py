@@ -305,6 +305,12 @@ FGDM_REVIEW_ESCALATION_WORKING_DAYS = int(os.environ.get("FGDM_REVIEW_ESCALATION
 # after that, a new referral is made and linked to the old case.
 FGDM_REOPEN_DAYS = int(os.environ.get("FGDM_REOPEN_DAYS", "28"))
 
+# The day the pre-proceedings duty (Children Act 1989 s.31ZA, inserted by s.1 of the Children's
+# Wellbeing and Schools Act 2026) comes into force, set by regulations: an ISO date, or empty while
+# it has not commenced. Before it the duty's steps are recorded as good practice; from it an
+# application to court is refused unless the duty is met (fgdm.services.pre_proceedings).
+FGDM_S31ZA_COMMENCEMENT = os.environ.get("FGDM_S31ZA_COMMENCEMENT", "").strip()
+
 # Bounds on what people type (core/bounds.py; a council may set its own). Amounts are in pounds:
 # one instalment of a package item, and one package's total over all its instalments (at most
 # 9,999,999,999.99, what the total's column holds; `manage.py check` says so). Counts: items per

@@ -1,6 +1,7 @@
 """API shapes of the case side. Input serializers check types; services check rules."""
 
 from django.db.models import Q
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -10,8 +11,13 @@ from fgdm.constants import (
     ChildParticipation,
     CloseReason,
     MeetingModel,
+    OfferAnswer,
+    OfferCapacity,
+    OfferMethod,
+    OrderKind,
     Outcome,
     PreparationStatus,
+    PreProceedingsStatus,
     Relationship,
     Stage,
 )
@@ -26,9 +32,11 @@ from fgdm.models import (
     NetworkMember,
     PlanAction,
     PreProceedings,
+    PreProceedingsOffer,
     StageChange,
     Team,
 )
+from fgdm.services.pre_proceedings import duty_position
 
 # Ids in request bodies: positive and within a 64-bit integer (larger ones would crash SQLite's driver).
 
@@ -346,37 +354,100 @@ class ActionDoneSerializer(serializers.Serializer):
     done_on = serializers.DateField(required=False, allow_null=True, default=None)
 
 
+class PreProceedingsOfferSerializer(serializers.ModelSerializer):
+    person = serializers.CharField(source="person_name", read_only=True)
+    offered_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = PreProceedingsOffer
+        fields = ["id", "member", "person", "capacity", "method", "offered_on", "offered_by", "answer", "answered_on"]
+
+
 class PreProceedingsSerializer(serializers.ModelSerializer):
+    """The case's pre-proceedings duty (Children Act 1989 s.31ZA, inserted by the Children's Wellbeing
+    and Schools Act 2026): the intention to apply, each offer and answer, and where the duty stands."""
+
     exemption_decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    offers = PreProceedingsOfferSerializer(many=True, read_only=True)
+    duty_met_by = serializers.SerializerMethodField(
+        help_text="The basis an application made today could rest on, or null while the duty is not met"
+    )
+    duty_missing = serializers.SerializerMethodField(help_text="What the duty still needs, in plain words")
 
     class Meta:
         model = PreProceedings
         fields = [
             "case",
             "status",
-            "letter_sent_on",
-            "declined_on",
-            "declined_by",
+            "order_kind",
+            "intended_on",
+            "stage_at_intention",
+            "offers",
             "exemption_reason",
             "exemption_decided_by",
             "exemption_decided_on",
             "application_made_on",
             "application_basis",
+            "duty_in_force",
+            "duty_met_by",
+            "duty_missing",
         ]
+
+    def _position(self, record):
+        if record.status == PreProceedingsStatus.APPLICATION_MADE:
+            return None
+        return duty_position(record, on=timezone.localdate())
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_duty_met_by(self, record):
+        position = self._position(record)
+        return position.basis if position else None
+
+    @extend_schema_field(serializers.CharField())
+    def get_duty_missing(self, record):
+        position = self._position(record)
+        return position.missing if position else ""
+
+
+class IntentionSerializer(serializers.Serializer):
+    order_kind = serializers.ChoiceField(choices=OrderKind.choices)
+    intended_on = serializers.DateField()
 
 
 class OfferSerializer(serializers.Serializer):
-    letter_sent_on = serializers.DateField()
+    member = IdField(
+        required=False, allow_null=True, default=None, help_text="A network member who is a parent or holds PR"
+    )
+    name = serializers.CharField(
+        required=False, allow_blank=True, default="", max_length=200, help_text="Someone not in the network"
+    )
+    capacity = serializers.ChoiceField(
+        choices=OfferCapacity.choices, required=False, allow_blank=True, default="", help_text="For a named person"
+    )
+    method = serializers.ChoiceField(choices=OfferMethod.choices)
+    offered_on = serializers.DateField()
+
+    def validate(self, data):
+        data["member_id"] = data.pop("member")
+        return data
 
 
-class DeclinedSerializer(serializers.Serializer):
-    declined_by = serializers.CharField()
-    declined_on = serializers.DateField()
+class AnswerSerializer(serializers.Serializer):
+    offer = IdField()
+    answer = serializers.ChoiceField(choices=[c for c in OfferAnswer.choices if c[0] != OfferAnswer.PENDING])
+    answered_on = serializers.DateField(
+        help_text="When they accepted or declined; for no reply, the date it was due by"
+    )
+
+    def validate(self, data):
+        data["offer_id"] = data.pop("offer")
+        return data
 
 
 class ExemptionSerializer(serializers.Serializer):
+    """The manager who decides the exemption records it, signed in as themselves."""
+
     reason = serializers.CharField()
-    decision_maker = UsernameField()
 
 
 class ApplicationSerializer(serializers.Serializer):

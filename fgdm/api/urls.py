@@ -17,14 +17,19 @@ urlpatterns = [
     path("cases/<int:case_id>/bottom-lines/", views.CaseBottomLines.as_view(), name="api-case-bottom-lines"),
     path("cases/<int:case_id>/pre-proceedings/", views.PreProceedingsDetail.as_view(), name="api-case-pre-proceedings"),
     path(
+        "cases/<int:case_id>/pre-proceedings/intention/",
+        views.PreProceedingsIntention.as_view(),
+        name="api-case-pre-proceedings-intention",
+    ),
+    path(
         "cases/<int:case_id>/pre-proceedings/offer/",
         views.PreProceedingsOffer.as_view(),
         name="api-case-pre-proceedings-offer",
     ),
     path(
-        "cases/<int:case_id>/pre-proceedings/declined/",
-        views.PreProceedingsDeclined.as_view(),
-        name="api-case-pre-proceedings-declined",
+        "cases/<int:case_id>/pre-proceedings/answer/",
+        views.PreProceedingsAnswer.as_view(),
+        name="api-case-pre-proceedings-answer",
     ),
     path(
         "cases/<int:case_id>/pre-proceedings/exemption/",

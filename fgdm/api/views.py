@@ -304,29 +304,41 @@ class PreProceedingsDetail(AuditedAPIView):
     def get(self, request, case_id):
         case, record = selectors.pre_proceedings_of(user=request.user, case_id=case_id)
         if record is None:
-            return Response({"case": case.pk, "status": "not_offered"})
+            return Response({"case": case.pk, "status": None, "offers": []})
         return Response(s.PreProceedingsSerializer(record).data)
 
 
-def _pre_proceedings_step(serializer_class, service, step="pre_proceedings_record"):
+def _pre_proceedings_step(name, serializer_class, service, step):
     class Step(AuditedAPIView):
         @extend_schema(request=serializer_class, responses=s.PreProceedingsSerializer)
         def post(self, request, case_id):
             case = selectors.case_get_whole(user=request.user, case_id=case_id)
             ensure_may(request.user, step)
             data = _valid(serializer_class, request)
-            record = service(case_id=case.pk, by=request.user, **data)
+            service(case_id=case.pk, by=request.user, **data)
+            _, record = selectors.pre_proceedings_of(user=request.user, case_id=case.pk)
             return Response(s.PreProceedingsSerializer(record).data)
 
-    Step.__name__ = Step.__qualname__ = f"PreProceedings{service.__name__.rsplit('_', 1)[-1].title()}"
+    Step.__name__ = Step.__qualname__ = f"PreProceedings{name}"
     return Step
 
 
-PreProceedingsOffer = _pre_proceedings_step(s.OfferSerializer, services.pre_proceedings_record_offer)
-PreProceedingsDeclined = _pre_proceedings_step(s.DeclinedSerializer, services.pre_proceedings_record_declined)
-PreProceedingsExemption = _pre_proceedings_step(s.ExemptionSerializer, services.pre_proceedings_record_exemption)
+# The pre-proceedings duty (s.31ZA): intention, an offer to one person, their answer, a manager's
+# exemption, the application. Each answers the whole record with where the duty stands.
+PreProceedingsIntention = _pre_proceedings_step(
+    "Intention", s.IntentionSerializer, services.pre_proceedings_record_intention, "pre_proceedings_intention"
+)
+PreProceedingsOffer = _pre_proceedings_step(
+    "Offer", s.OfferSerializer, services.pre_proceedings_record_offer, "pre_proceedings_record"
+)
+PreProceedingsAnswer = _pre_proceedings_step(
+    "Answer", s.AnswerSerializer, services.pre_proceedings_record_answer, "pre_proceedings_record"
+)
+PreProceedingsExemption = _pre_proceedings_step(
+    "Exemption", s.ExemptionSerializer, services.pre_proceedings_record_exemption, "pre_proceedings_exemption"
+)
 PreProceedingsApplication = _pre_proceedings_step(
-    s.ApplicationSerializer, services.pre_proceedings_record_application, step="pre_proceedings_application"
+    "Application", s.ApplicationSerializer, services.pre_proceedings_record_application, "pre_proceedings_application"
 )
 
 

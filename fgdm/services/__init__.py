@@ -65,9 +65,13 @@ from fgdm.services.plans import (  # noqa: F401
     plan_revise,
 )
 from fgdm.services.pre_proceedings import (  # noqa: F401
+    duty_commencement,
+    duty_in_force,
+    duty_position,
+    pre_proceedings_record_answer,
     pre_proceedings_record_application,
-    pre_proceedings_record_declined,
     pre_proceedings_record_exemption,
+    pre_proceedings_record_intention,
     pre_proceedings_record_offer,
 )
 from fgdm.services.teams import (  # noqa: F401

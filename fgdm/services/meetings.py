@@ -118,17 +118,26 @@ def ensure_may_arrange(user, case: Case) -> None:
 
 
 def _meeting_model_and_coordinator(*, case: Case, by, model: str, coordinator, coordinator_request: str):
-    """The rules of the kind of meeting: returns the coordinator it has (None for an FNM).
+    """The rules of the kind of meeting: returns the coordinator it has (None for an FNM outside
+    pre-proceedings).
 
-    Raises RuleBroken (unknown model; pre-proceedings not FGC; FGC without an independent coordinator).
+    A Family Group Conference is run by an independent coordinator. At pre-proceedings every family
+    group decision-making meeting is, whatever its model is called (Children Act 1989 s.31ZA,
+    inserted by the Children's Wellbeing and Schools Act 2026, prefers no model).
+
+    Raises RuleBroken (unknown model; FGC or pre-proceedings meeting without an independent coordinator).
     """
     if model not in MeetingModel.values:
         raise RuleBroken(f"Unknown meeting model “{model}”.", field="model")
-    if case.stage == Stage.PRE_PROCEEDINGS and model != MeetingModel.FGC:
-        raise RuleBroken("At pre-proceedings the meeting must be a Family Group Conference.", field="model")
-    if model == MeetingModel.FGC:
+    at_pre_proceedings = case.stage == Stage.PRE_PROCEEDINGS
+    if model == MeetingModel.FGC or at_pre_proceedings:
         if coordinator is None:
-            raise RuleBroken("A Family Group Conference needs an independent coordinator.", field="coordinator")
+            raise RuleBroken(
+                "At pre-proceedings the family meeting is run by an independent coordinator: choose one."
+                if at_pre_proceedings
+                else "A Family Group Conference needs an independent coordinator.",
+                field="coordinator",
+            )
         if not has_role(coordinator, Role.COORDINATOR):
             raise RuleBroken("The coordinator must be an FGC coordinator.", field="coordinator")
         if coordinator.pk in (case.lead_practitioner_id, by.pk) or case.team.members.filter(pk=coordinator.pk).exists():
@@ -155,7 +164,7 @@ def meeting_schedule(
     is the case's first meeting (or replaces one cancelled, for the same purpose); at the plan's
     review it is a review meeting.
 
-    Raises RuleBroken (no consent; FGC without an independent coordinator; pre-proceedings not FGC),
+    Raises RuleBroken (no consent; FGC or pre-proceedings meeting without an independent coordinator),
     InvalidTransition (a meeting is already arranged; the case is neither mapping its network nor at
     its review).
     """
@@ -205,9 +214,10 @@ def _lock_meeting(meeting_id: int) -> Meeting:
 
 
 def _ensure_runs_meeting(by, meeting: Meeting) -> None:
-    if meeting.model == MeetingModel.FGC:
+    """A meeting with a coordinator (a conference, or any meeting at pre-proceedings) is run by them."""
+    if meeting.coordinator_id is not None:
         if meeting.coordinator_id != by.pk:
-            raise NotPermitted("Only the conference's coordinator can do this.")
+            raise NotPermitted("Only the meeting's independent coordinator can do this.")
     else:
         ensure_can_work_case(by, meeting.case)
 
@@ -215,7 +225,7 @@ def _ensure_runs_meeting(by, meeting: Meeting) -> None:
 def _ensure_may_change_meeting(by, meeting: Meeting) -> None:
     """Moving or cancelling a meeting: the case's practitioners, or the conference's coordinator,
     while the case is open (a meeting arranged before the case closed waits for its reopening)."""
-    if meeting.model == MeetingModel.FGC and meeting.coordinator_id == by.pk:
+    if meeting.coordinator_id is not None and meeting.coordinator_id == by.pk:
         ensure_no_conflict(by, meeting.case_id)
     else:
         ensure_can_work_case(by, meeting.case)
@@ -391,7 +401,11 @@ def meeting_reconvene(
         raise RuleBroken("Say why the meeting is reconvened.", field="reason")
     bounds.ensure_text(reason, field="reason")
     model = model or held.model
-    if coordinator is None and model == MeetingModel.FGC and held.model == MeetingModel.FGC:
+    if (
+        coordinator is None
+        and held.coordinator_id is not None
+        and (model == MeetingModel.FGC or case.stage == Stage.PRE_PROCEEDINGS)
+    ):
         coordinator = held.coordinator
     coordinator = _meeting_model_and_coordinator(
         case=case, by=by, model=model, coordinator=coordinator, coordinator_request=""

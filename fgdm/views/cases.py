@@ -20,7 +20,7 @@ from core.pages import allowed, done, form_page, gate, page, run_service, sectio
 from core.roles import may
 from fgdm import forms as f
 from fgdm import selectors, services
-from fgdm.constants import ENDED_STATUSES, MEETING_ARRANGED, CaseStatus, PlanStatus, Stage
+from fgdm.constants import ENDED_STATUSES, MEETING_ARRANGED, CaseStatus, PlanStatus
 from fgdm.permissions import ensure_can_manage_case, ensure_can_work_case
 from fgdm.services import ChildInput
 from fgdm.views.offers import may_arrange, meeting_actions
@@ -205,7 +205,7 @@ def case_detail(request, case_id):
             else [t for t in open_tasks(case) if t["task"].owner_id == request.user.pk],
             "map": case_flow_map(case),
             "latest_progress": plans[0].progress() if plans else None,
-            "pre_proceedings": getattr(case, "pre_proceedings", None) if case.stage == Stage.PRE_PROCEEDINGS else None,
+            "pre_proceedings": getattr(case, "pre_proceedings", None),
             "escalations": list(case.review_escalations.filter(resolved_at__isnull=True)) if whole else [],
             # Ending the case off the main path: offered only when the service would accept it now.
             "ended": case.status in ENDED_STATUSES,

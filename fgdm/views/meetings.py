@@ -32,7 +32,7 @@ def meeting_new(request, case_id):
             else "A Family Network Meeting is run by the practitioner; a Family Group Conference by an independent "
             "coordinator, who prepares the network first. "
         )
-        + "At pre-proceedings it must be a Family Group Conference.",
+        + "At pre-proceedings any family meeting is run by an independent coordinator, whatever it is called.",
         call=lambda case, data: services.meeting_schedule(
             case_id=case.pk,
             by=request.user,

@@ -21,8 +21,9 @@ def can(user, step: str, check, obj) -> bool:
 
 
 def _runs(user, meeting) -> bool:
-    """The person who runs the meeting: a conference's coordinator, an FNM's practitioners."""
-    if meeting.model == MeetingModel.FGC:
+    """The person who runs the meeting: its coordinator (a conference, any meeting at pre-proceedings),
+    otherwise an FNM's practitioners."""
+    if meeting.coordinator_id is not None:
         return meeting.coordinator_id == user.pk
     return can(user, "meeting_record", ensure_can_work_case, meeting.case)
 

@@ -459,33 +459,52 @@ def _pre_proceedings_case(world):
     return case
 
 
-def _pre_proceedings_offer(world):
+def _pre_proceedings_intended(world):
     case = _pre_proceedings_case(world)
-    return lambda: case_services.pre_proceedings_record_offer(
-        case_id=case.pk, by=world.u.prac_east, letter_sent_on=_today()
+    case_services.pre_proceedings_record_intention(
+        case_id=case.pk, by=world.u.prac_east, order_kind="care", intended_on=_today()
+    )
+    return case
+
+
+def _pre_proceedings_intention(world):
+    case = _pre_proceedings_case(world)
+    return lambda: case_services.pre_proceedings_record_intention(
+        case_id=case.pk, by=world.u.prac_east, order_kind="interim_care", intended_on=_today()
     ), world.u.prac_east
 
 
-def _pre_proceedings_declined(world):
-    case = _pre_proceedings_case(world)
-    case_services.pre_proceedings_record_offer(case_id=case.pk, by=world.u.prac_east, letter_sent_on=_today())
-    return lambda: case_services.pre_proceedings_record_declined(
-        case_id=case.pk, by=world.u.prac_east, declined_by="Everyone", declined_on=_today()
+def _pre_proceedings_offer(world):
+    case = _pre_proceedings_intended(world)
+    return lambda: case_services.pre_proceedings_record_offer(
+        case_id=case.pk,
+        by=world.u.prac_east,
+        member_id=case.network_members.get(is_parent=True).pk,
+        method="letter",
+        offered_on=_today(),
+    ), world.u.prac_east
+
+
+def _pre_proceedings_answer(world):
+    case = _pre_proceedings_intended(world)
+    offer = case_services.pre_proceedings_record_offer(
+        case_id=case.pk, by=world.u.prac_east, name="Ray Hardy", capacity="parent", method="phone", offered_on=_today()
+    )
+    return lambda: case_services.pre_proceedings_record_answer(
+        case_id=case.pk, by=world.u.prac_east, offer_id=offer.pk, answer="declined", answered_on=_today()
     ), world.u.prac_east
 
 
 def _pre_proceedings_exemption(world):
-    case = _pre_proceedings_case(world)
+    case = _pre_proceedings_intended(world)
     return lambda: case_services.pre_proceedings_record_exemption(
-        case_id=case.pk, by=world.u.prac_east, reason="Risk", decision_maker=world.u.tm_east
-    ), world.u.prac_east
+        case_id=case.pk, by=world.u.tm_east, reason="Risk"
+    ), world.u.tm_east
 
 
 def _pre_proceedings_application(world):
-    case = _pre_proceedings_case(world)
-    case_services.pre_proceedings_record_exemption(
-        case_id=case.pk, by=world.u.prac_east, reason="Risk", decision_maker=world.u.tm_east
-    )
+    case = _pre_proceedings_intended(world)
+    case_services.pre_proceedings_record_exemption(case_id=case.pk, by=world.u.tm_east, reason="Risk")
     return lambda: case_services.pre_proceedings_record_application(
         case_id=case.pk, by=world.u.tm_east, made_on=_today()
     ), world.u.tm_east
@@ -1099,8 +1118,9 @@ ROWS: dict[str, Row] = {
     "fgdm.services.child_record_wishes": Row(_child_record_wishes, ["child_wishes_recorded"]),
     "fgdm.services.member_record_preparation": Row(_member_record_preparation, ["member_preparation"]),
     "fgdm.services.action_mark_done": Row(_action_mark_done, ["plan_action_done"]),
+    "fgdm.services.pre_proceedings_record_intention": Row(_pre_proceedings_intention, ["pre_proceedings_intended"]),
     "fgdm.services.pre_proceedings_record_offer": Row(_pre_proceedings_offer, ["pre_proceedings_offered"]),
-    "fgdm.services.pre_proceedings_record_declined": Row(_pre_proceedings_declined, ["pre_proceedings_declined"]),
+    "fgdm.services.pre_proceedings_record_answer": Row(_pre_proceedings_answer, ["pre_proceedings_answered"]),
     "fgdm.services.pre_proceedings_record_exemption": Row(_pre_proceedings_exemption, ["pre_proceedings_exempt"]),
     "fgdm.services.pre_proceedings_record_application": Row(
         _pre_proceedings_application, ["pre_proceedings_application_made"]
@@ -1246,6 +1266,15 @@ ROWS: dict[str, Row] = {
 # Public functions that change nothing (lookups and calculations): `setup(world)` returns the call,
 # which must write nothing at all.
 READS_ONLY: dict[str, Callable] = {
+    "fgdm.services.duty_commencement": lambda world: case_services.duty_commencement,
+    "fgdm.services.duty_in_force": lambda world: lambda: case_services.duty_in_force(_today()),
+    "fgdm.services.duty_position": lambda world: (
+        lambda record: lambda: case_services.duty_position(record, on=_today())
+    )(
+        case_services.pre_proceedings_record_intention(
+            case_id=_pre_proceedings_case(world).pk, by=world.u.prac_east, order_kind="care", intended_on=_today()
+        )
+    ),
     "audit.services.request_actor": lambda world: audit_services.request_actor,
     "core.services.token_lifetime": lambda world: core_services.token_lifetime,
     "core.services.user_access_snapshot": lambda world: lambda: core_services.user_access_snapshot(world.u.fin1),

@@ -12,8 +12,8 @@ from django.utils import timezone
 from audit.models import DomainEvent
 from core.exceptions import ConsentWithdrawn, InvalidTransition, RuleBroken
 from fgdm import services
-from fgdm.constants import ActionStatus, PreparationStatus, PreProceedingsStatus
-from fgdm.models import Meeting, PreProceedings, ReviewEscalation
+from fgdm.constants import ActionStatus, PreparationStatus
+from fgdm.models import Meeting, PreProceedings, PreProceedingsOffer, ReviewEscalation
 from fgdm.services import ActionInput, ChildInput
 from tests import scenario
 from tests.scenario import closed_case, run_on
@@ -425,158 +425,6 @@ class TestOverdueReviews:
         assert services.working_days_between(friday, friday + datetime.timedelta(days=3)) == 1  # to Monday
 
 
-def pre_proceedings_case(world):
-    case, nan = scenario.with_network(world, stage="pre_proceedings")
-    return case, nan
-
-
-@pytest.mark.django_db
-class TestPreProceedingsDuty:
-    def test_refused_without_any_of_the_three_endings(self, world, api):
-        case, _ = pre_proceedings_case(world)
-        with pytest.raises(InvalidTransition, match="declined by everyone"):
-            services.pre_proceedings_record_application(case_id=case.pk, by=world.u.tm_east, made_on=TODAY())
-        services.pre_proceedings_record_offer(case_id=case.pk, by=world.u.prac_east, letter_sent_on=TODAY())
-        response = api.as_user(world.u.tm_east).post(
-            f"/api/v1/cases/{case.pk}/pre-proceedings/application/", {"made_on": TODAY().isoformat()}, format="json"
-        )
-        assert response.status_code == 409 and "Family Group Conference" in response.json()["detail"]
-        record = PreProceedings.objects.get(case=case)
-        assert record.status == PreProceedingsStatus.OFFERED and record.application_made_on is None
-
-    def test_declined_by_everyone(self, world, api):
-        case, _ = pre_proceedings_case(world)
-        prac = api.as_user(world.u.prac_east)
-        base = f"/api/v1/cases/{case.pk}/pre-proceedings/"
-        assert prac.post(base + "offer/", {"letter_sent_on": "2999-01-01"}, format="json").status_code == 400
-        assert (
-            ok(prac.post(base + "offer/", {"letter_sent_on": TODAY().isoformat()}, format="json"))["status"]
-            == "offered"
-        )
-        assert (
-            prac.post(
-                base + "declined/", {"declined_by": "", "declined_on": TODAY().isoformat()}, format="json"
-            ).status_code
-            == 400
-        )
-        ok(
-            prac.post(
-                base + "declined/",
-                {"declined_by": "Mother, father and maternal grandmother", "declined_on": TODAY().isoformat()},
-                format="json",
-            )
-        )
-        # only a manager marks the application
-        assert prac.post(base + "application/", {"made_on": TODAY().isoformat()}, format="json").status_code == 403
-        tm = api.as_user(world.u.tm_east)
-        body = ok(tm.post(base + "application/", {"made_on": TODAY().isoformat()}, format="json"))
-        assert body["status"] == "application_made" and body["application_basis"] == "declined"
-        assert ok(tm.get(base))["status"] == "application_made"
-        assert tm.post(base + "application/", {"made_on": TODAY().isoformat()}, format="json").status_code == 409
-
-    def test_conference_held(self, world):
-        case, nan = pre_proceedings_case(world)
-        services.pre_proceedings_record_offer(case_id=case.pk, by=world.u.prac_east, letter_sent_on=TODAY())
-        with pytest.raises(RuleBroken, match="Family Group Conference"):
-            schedule(case, model="fnm")
-        meeting = services.meeting_schedule(
-            case_id=case.pk,
-            by=world.u.prac_east,
-            model="fgc",
-            scheduled_for=timezone.now() - datetime.timedelta(hours=2),
-            venue="Hub",
-            coordinator=world.u.coord,
-        )
-        with pytest.raises(InvalidTransition):  # the offer was taken up
-            services.pre_proceedings_record_declined(
-                case_id=case.pk, by=world.u.prac_east, declined_by="x", declined_on=TODAY()
-            )
-        with pytest.raises(InvalidTransition):  # arranged is not held
-            services.pre_proceedings_record_application(case_id=case.pk, by=world.u.tm_east, made_on=TODAY())
-        scenario.prepare_everyone(case, by=world.u.coord)
-        services.meeting_prepare(meeting_id=meeting.pk, by=world.u.coord)
-        services.meeting_record(
-            meeting_id=meeting.pk,
-            by=world.u.coord,
-            held_on=TODAY(),
-            attendees="Nan",
-            private_family_time=True,
-            contingency="",
-            actions=[ActionInput(description="Nan moves in", owner_member_id=nan.pk)],
-            review_by=TODAY() + datetime.timedelta(days=30),
-        )
-        record = services.pre_proceedings_record_application(case_id=case.pk, by=world.u.tm_east, made_on=TODAY())
-        assert record.application_basis == "conference_held"
-
-    def test_best_interests_exemption_with_the_decision_maker(self, world, api):
-        case, _ = pre_proceedings_case(world)
-        prac = api.as_user(world.u.prac_east)
-        base = f"/api/v1/cases/{case.pk}/pre-proceedings/"
-        assert (
-            prac.post(
-                base + "exemption/",
-                {"reason": "Risk of harm if the family is told", "decision_maker": "prac.east2"},
-                format="json",
-            ).status_code
-            == 400
-        )
-        assert (
-            prac.post(base + "exemption/", {"reason": "Risk", "decision_maker": "tm.west"}, format="json").status_code
-            == 400
-        )  # not a manager over this case
-        assert (
-            prac.post(base + "exemption/", {"reason": "", "decision_maker": "tm.east"}, format="json").status_code
-            == 400
-        )
-        assert not PreProceedings.objects.filter(case=case, status="exempt").exists()
-        body = ok(
-            prac.post(
-                base + "exemption/",
-                {"reason": "Risk of harm if the family is told", "decision_maker": "tm.east"},
-                format="json",
-            )
-        )
-        assert body["status"] == "exempt" and body["exemption_decided_by"] == "tm.east"
-        body = ok(api.as_user(world.u.sm).post(base + "application/", {"made_on": TODAY().isoformat()}, format="json"))
-        assert body["application_basis"] == "exemption"
-        assert DomainEvent.objects.filter(case_id=case.pk, action__startswith="pre_proceedings_").count() == 2
-
-    def test_only_for_pre_proceedings_cases(self, world):
-        case, _ = scenario.with_network(world)
-        with pytest.raises(InvalidTransition):
-            services.pre_proceedings_record_offer(case_id=case.pk, by=world.u.prac_east, letter_sent_on=TODAY())
-
-    def test_the_page(self, world, client):
-        case, _ = pre_proceedings_case(world)
-        client.force_login(world.u.prac_east)
-        url = reverse("fgdm:pre_proceedings", args=[case.pk])
-        assert "No offer recorded" in client.get(url).content.decode()
-        assert (
-            client.post(reverse("fgdm:pre_proceedings_offer", args=[case.pk]), {"offer-letter_sent_on": ""}).status_code
-            == 400
-        )
-        assert (
-            client.post(
-                reverse("fgdm:pre_proceedings_offer", args=[case.pk]), {"offer-letter_sent_on": TODAY().isoformat()}
-            ).status_code
-            == 302
-        )
-        # a practitioner does not mark the application: a manager does, and only on one of the three endings
-        assert (
-            client.post(
-                reverse("fgdm:pre_proceedings_application", args=[case.pk]),
-                {"application-made_on": TODAY().isoformat()},
-            ).status_code
-            == 403
-        )
-        client.force_login(world.u.tm_east)
-        response = client.post(
-            reverse("fgdm:pre_proceedings_application", args=[case.pk]), {"application-made_on": TODAY().isoformat()}
-        )
-        assert response.status_code in (400, 409) and "declined by everyone" in response.content.decode()
-        assert PreProceedings.objects.get(case=case).status == "offered"
-
-
 @pytest.mark.django_db
 def test_retention_removes_what_this_work_records_about_the_family(world):
     """Bottom lines, withdrawal, the child's advocate, preparation notes, stages and pre-proceedings
@@ -592,7 +440,17 @@ def test_retention_removes_what_this_work_records_about_the_family(world):
     Meeting.objects.filter(case=case).update(coordinator_request="Polish speaker", information_shared="Police report")
     FamilyPlan.objects.filter(case=case).update(monitoring="Calls to Sarah")
     PlanAction.objects.filter(plan__case=case).update(checked_by="Dr Patel")
-    PreProceedings.objects.create(case=case, declined_by="Sarah and Ray")
+    record = PreProceedings.objects.create(
+        case=case,
+        order_kind="care",
+        intended_on=case.opened_on,
+        stage_at_intention=case.stage,
+        exemption_reason="Ray is violent",
+        exemption_decided_by=world.u.tm_east,
+    )
+    PreProceedingsOffer.objects.create(
+        record=record, name="Ray Oldfield", capacity="parent", method="letter", offered_on=case.opened_on
+    )
     call_command("apply_retention", "--as", "auditor", stdout=io.StringIO())
     case.refresh_from_db()
     assert (case.bottom_lines, case.consent_withdrawn_by) == ("", "")
@@ -601,7 +459,8 @@ def test_retention_removes_what_this_work_records_about_the_family(world):
     assert Meeting.objects.filter(case=case, coordinator_request="", information_shared="").count() == 1
     assert FamilyPlan.objects.get(case=case).monitoring == ""
     assert PlanAction.objects.get(plan__case=case).checked_by == ""
-    assert PreProceedings.objects.get(case=case).declined_by == ""
+    assert PreProceedings.objects.get(case=case).exemption_reason == ""
+    assert PreProceedingsOffer.objects.get(record__case=case).name == "Removed"
 
 
 @pytest.mark.django_db
@@ -610,7 +469,16 @@ def test_subject_access_export_includes_how_the_child_takes_part_and_the_pre_pro
     import json
 
     case, _ = scenario.with_network(world, stage="pre_proceedings")
-    services.pre_proceedings_record_offer(case_id=case.pk, by=world.u.prac_east, letter_sent_on=TODAY())
+    services.pre_proceedings_record_intention(
+        case_id=case.pk, by=world.u.prac_east, order_kind="care", intended_on=TODAY()
+    )
+    services.pre_proceedings_record_offer(
+        case_id=case.pk,
+        by=world.u.prac_east,
+        member_id=case.network_members.get(is_parent=True).pk,
+        method="letter",
+        offered_on=TODAY(),
+    )
     child = case.children.get()
     call_command(
         "sar_export", "--child", str(child.pk), "--as", "auditor", "--out", str(tmp_path), stdout=io.StringIO()
@@ -627,3 +495,8 @@ def test_subject_access_export_includes_how_the_child_takes_part_and_the_pre_pro
     assert ("How you take part", "Attends the meeting") in about
     titles = [s["title"] for s in bundle["sections"]]
     assert "Before court proceedings" in titles
+    [section] = [s for s in bundle["sections"] if s["title"] == "Before court proceedings"]
+    assert [r["title"] for r in section["records"]] == [
+        "The duty to offer a family meeting (Children Act 1989 s.31ZA)",
+        "The offer of a family meeting",
+    ]

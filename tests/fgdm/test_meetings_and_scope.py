@@ -41,11 +41,12 @@ class TestMeetingSchedule:
         with pytest.raises(RuleBroken):
             schedule(case, world.u.prac_east, model="fgc", coordinator=world.u.prac_east2)
 
-    def test_pre_proceedings_must_be_fgc(self, world):
+    def test_pre_proceedings_meeting_has_an_independent_coordinator(self, world):
+        # s.31ZA prefers no model: at pre-proceedings any meeting is run by an independent coordinator
         case, _ = scenario.with_network(world, stage="pre_proceedings")
-        with pytest.raises(RuleBroken):
+        with pytest.raises(RuleBroken, match="run by an independent coordinator"):
             schedule(case, world.u.prac_east, model="fnm")
-        schedule(case, world.u.prac_east, model="fgc", coordinator=world.u.coord)
+        assert schedule(case, world.u.prac_east, model="fnm", coordinator=world.u.coord).coordinator == world.u.coord
 
     def test_consent_first(self, world):
         case, _ = scenario.with_network(world)

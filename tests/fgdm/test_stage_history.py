@@ -219,47 +219,56 @@ class TestRefusals:
 
 
 class TestRulesFollowTheCurrentStage:
-    """The pre-proceedings duty applies from the moment a case enters pre-proceedings, whatever its
-    stage at referral; and stops applying when it leaves."""
+    """The pre-proceedings duty starts when the council records its intention to apply to court, at
+    whatever stage the case is (s.31ZA is not limited to cases at pre-proceedings), and a change of
+    stage does not end it. The meeting rule of pre-proceedings follows the case's current stage."""
 
-    def test_referred_at_family_help_then_moved_to_pre_proceedings_can_record_the_offer(self, world):
+    def parent(self, case):
+        return case.network_members.get(is_parent=True)
+
+    def test_the_duty_starts_with_the_intention_at_any_stage(self, world):
         case, _ = scenario.with_network(world, stage="family_help")
-        with pytest.raises(InvalidTransition, match="applies to cases at pre-proceedings"):
-            services.pre_proceedings_record_offer(case_id=case.pk, by=world.u.prac_east, letter_sent_on=TODAY())
-        assert not PreProceedings.objects.filter(case=case).exists()
-        change(case, world.u.tm_east, "pre_proceedings", "Legal gateway meeting")
-        record = services.pre_proceedings_record_offer(case_id=case.pk, by=world.u.prac_east, letter_sent_on=TODAY())
-        assert record.status == PreProceedingsStatus.OFFERED and record.letter_sent_on == TODAY()
-
-    def test_moved_away_from_pre_proceedings_cannot(self, world):
-        case, _ = scenario.with_network(world, stage="pre_proceedings")
-        change(case, world.u.tm_east, "child_protection", "Proceedings not needed: stepped down")
-        before = snapshot(case)
-        with pytest.raises(InvalidTransition, match="applies to cases at pre-proceedings"):
-            services.pre_proceedings_record_offer(case_id=case.pk, by=world.u.prac_east, letter_sent_on=TODAY())
-        assert snapshot(case) == before
-
-    def test_a_duty_begun_stops_when_the_case_leaves_and_resumes_when_it_returns(self, world):
-        case, _ = scenario.with_network(world, stage="pre_proceedings")
-        services.pre_proceedings_record_offer(case_id=case.pk, by=world.u.prac_east, letter_sent_on=TODAY())
-        change(case, world.u.prac_east, "family_help", "Stepped down")
-        with pytest.raises(InvalidTransition):
-            services.pre_proceedings_record_declined(
-                case_id=case.pk, by=world.u.prac_east, declined_by="Sarah Hardy", declined_on=TODAY()
+        with pytest.raises(InvalidTransition, match="intention to apply"):
+            services.pre_proceedings_record_offer(
+                case_id=case.pk,
+                by=world.u.prac_east,
+                member_id=self.parent(case).pk,
+                method="letter",
+                offered_on=TODAY(),
             )
-        change(case, world.u.prac_east, "pre_proceedings", "Escalated again")
-        record = services.pre_proceedings_record_declined(
-            case_id=case.pk, by=world.u.prac_east, declined_by="Sarah Hardy", declined_on=TODAY()
+        assert not PreProceedings.objects.filter(case=case).exists()
+        record = services.pre_proceedings_record_intention(
+            case_id=case.pk, by=world.u.prac_east, order_kind="interim_care", intended_on=TODAY()
         )
-        assert record.status == PreProceedingsStatus.DECLINED
+        assert (record.status, record.stage_at_intention) == (PreProceedingsStatus.INTENDED, "family_help")
+        services.pre_proceedings_record_offer(
+            case_id=case.pk, by=world.u.prac_east, member_id=self.parent(case).pk, method="letter", offered_on=TODAY()
+        )
+        assert PreProceedings.objects.get(case=case).status == PreProceedingsStatus.OFFERED
 
-    def test_meetings_arranged_at_pre_proceedings_are_conferences_by_the_current_stage(self, world):
+    def test_a_duty_begun_continues_when_the_case_changes_stage(self, world):
+        case, _ = scenario.with_network(world, stage="pre_proceedings")
+        services.pre_proceedings_record_intention(
+            case_id=case.pk, by=world.u.prac_east, order_kind="care", intended_on=TODAY()
+        )
+        offer = services.pre_proceedings_record_offer(
+            case_id=case.pk, by=world.u.prac_east, member_id=self.parent(case).pk, method="letter", offered_on=TODAY()
+        )
+        change(case, world.u.prac_east, "child_protection", "Stepped down while the family's meeting is arranged")
+        offer = services.pre_proceedings_record_answer(
+            case_id=case.pk, by=world.u.prac_east, offer_id=offer.pk, answer="declined", answered_on=TODAY()
+        )
+        assert offer.answer == "declined"
+        record = services.pre_proceedings_record_application(case_id=case.pk, by=world.u.tm_east, made_on=TODAY())
+        assert record.application_basis == "declined"
+
+    def test_meetings_arranged_at_pre_proceedings_have_a_coordinator_by_the_current_stage(self, world):
         moved_in, _ = scenario.with_network(world, stage="family_help")
         change(moved_in, world.u.prac_east, "pre_proceedings", "Legal gateway meeting")
         arrange = dict(
             by=world.u.prac_east, scheduled_for=timezone.now() + datetime.timedelta(days=7), venue="Leigh Park Hub"
         )
-        with pytest.raises(RuleBroken, match="must be a Family Group Conference"):
+        with pytest.raises(RuleBroken, match="run by an independent coordinator"):
             services.meeting_schedule(case_id=moved_in.pk, model="fnm", **arrange)
         assert services.meeting_schedule(case_id=moved_in.pk, model="fgc", coordinator=world.u.coord, **arrange).pk
 
@@ -267,13 +276,13 @@ class TestRulesFollowTheCurrentStage:
         change(moved_out, world.u.prac_east, "family_help", "Stepped down")
         assert services.meeting_schedule(case_id=moved_out.pk, model="fnm", **arrange).model == "fnm"
 
-    def test_the_case_page_shows_the_duty_only_at_pre_proceedings(self, world, client):
+    def test_the_case_page_shows_the_duty_at_every_stage(self, world, client):
         case, _ = scenario.with_network(world, stage="family_help")
         client.force_login(world.u.prac_east)
         url = reverse("fgdm:case_detail", args=[case.pk])
-        assert "Pre-proceedings duty" not in page_ok(client, url).content.decode()
-        change(case, world.u.prac_east)
         assert "Pre-proceedings duty" in page_ok(client, url).content.decode()
+        change(case, world.u.prac_east)
+        assert "No intention to apply recorded" in page_ok(client, url).content.decode()
 
 
 class TestApi:

@@ -191,6 +191,10 @@ class TestDemoCases:
             ("child_protection", "pre_proceedings", "tm.west"),
         ]
         assert case.stage == "pre_proceedings" and case.pre_proceedings.status == "offered"
+        assert case.pre_proceedings.order_kind == "care"
+        assert [(o.person_name, o.method, o.answer) for o in case.pre_proceedings.offers.all()] == [
+            ("Danielle Hollis", "letter", "accepted")
+        ]
         meeting = case.meetings.get()
         assert meeting.model == MeetingModel.FGC
         assert meeting.coordinator.username == "coord"
@@ -336,6 +340,8 @@ class TestDemoCases:
             ("family_help", "pre_proceedings", "tm.east"),
         ]
         assert case.stage == "pre_proceedings" and case.pre_proceedings.status == "offered"
+        assert case.pre_proceedings.order_kind == "interim_supervision"
+        assert [(o.person_name, o.answer) for o in case.pre_proceedings.offers.all()] == [("Kirsty Galpin", "accepted")]
         baby = case.children.get(date_of_birth__isnull=True)
         assert baby.is_unborn and baby.first_name == "" and baby.last_name == "Galpin"
         assert baby.expected_on == timezone.localdate() + datetime.timedelta(weeks=16)
@@ -376,16 +382,34 @@ class TestDemoCases:
         assert "approve_team_manager" in [t.flow_task.name for t in task_list(user=user("tm.west"))]
         assert "approve_team_manager" not in [t.flow_task.name for t in task_list(user=user("tm.east"))]
 
+    def test_pre_proceedings_offers_answered_and_the_conference_held_after_the_letter(self, seeded, client):
+        case = case_of("Kellaway")
+        record = case.pre_proceedings
+        assert (record.status, record.order_kind, record.stage_at_intention) == ("offered", "care", "pre_proceedings")
+        offers = [(o.person_name, o.capacity, o.method, o.answer) for o in record.offers.all()]
+        assert offers == [
+            ("Shona Kellaway", "parent", "letter", "accepted"),
+            ("Dean Price", "parental_responsibility", "letter", "declined"),
+        ]
+        held = case.meetings.get(status=MeetingStatus.HELD)
+        assert held.model == MeetingModel.FGC and held.coordinator.username == "coord"
+        assert held.held_on >= min(o.offered_on for o in record.offers.all())
+        assert case_services.duty_position(record, on=timezone.localdate()).basis == "meeting_held"
+        assert open_tasks(case) == [("accept_plan", "prac.east")]
+        client.force_login(user("tm.east"))
+        page = client.get(f"/cases/{case.pk}/pre-proceedings/").content.decode()
+        assert "Dean Price" in page and "the duty is met" in page and "Confirm as" in page
+
     def test_meetings_held_lie_in_the_past(self, seeded):
         held = Meeting.objects.filter(status=MeetingStatus.HELD)
-        assert held.count() == 6
+        assert held.count() == 7
         for meeting in held:
             assert meeting.scheduled_for <= timezone.now()
             assert meeting.held_on <= timezone.localdate()
 
     def test_every_step_was_recorded_with_its_actor(self, seeded):
         events = DomainEvent.objects.filter(case_id__in=Case.objects.values("pk"))
-        assert events.filter(action="case_referred").count() == len(demo.DEMO_CASES) == 12
+        assert events.filter(action="case_referred").count() == len(demo.DEMO_CASES) == 13
         assert not events.filter(actor__isnull=True).exists()
         assert DomainEvent.objects.filter(action="batch_created", actor__username="fin1").count() == 2
 
@@ -433,7 +457,7 @@ class TestDemoInTheBrowser:
     def test_the_lead_practitioner_opens_every_east_team_case(self, seeded, client):
         client.force_login(user("prac.east"))
         assert client.get("/cases/").status_code == 200
-        for family in ("Whitcombe", "Pearce", "Bennett", "Dawson", "Antell", "Galpin"):
+        for family in ("Whitcombe", "Pearce", "Bennett", "Dawson", "Antell", "Galpin", "Kellaway"):
             assert client.get(f"/cases/{case_of(family).pk}/").status_code == 200, family
 
     def test_finance_pages(self, seeded, client):

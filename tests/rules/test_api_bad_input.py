@@ -204,11 +204,12 @@ class TestCaseEndpoints:
             lambda: path.as_(path.u.prac_east).post(f"/api/v1/cases/{case.pk}/meetings/", body, format="json"), field
         )
 
-    def test_pre_proceedings_needs_a_conference(self, world, path):
+    def test_pre_proceedings_needs_an_independent_coordinator(self, world, path):
         case = scenario.allocated(world, stage="pre_proceedings")
         body = {"model": "fnm", "scheduled_for": "2026-12-01T10:00", "venue": "Hub"}
         refused(
-            lambda: path.as_(path.u.prac_east).post(f"/api/v1/cases/{case.pk}/meetings/", body, format="json"), "model"
+            lambda: path.as_(path.u.prac_east).post(f"/api/v1/cases/{case.pk}/meetings/", body, format="json"),
+            "coordinator",
         )
 
     def test_meeting_needs_consent_first(self, world, path):

@@ -60,10 +60,10 @@ class TestFamilyGroupConference:
         url = reverse("fgdm:meeting_new", args=[case.pk])
         page = ok(client, url).content.decode()
         assert f'value="{u.coord.pk}"' in page  # the coordinator is offered
-        # An FNM at pre-proceedings, and an FGC without a coordinator: refused, nothing written
+        # A meeting without an independent coordinator at pre-proceedings, whatever its model: refused
         error_page(
             client.post(url, {"model": "fnm", "scheduled_for": when, "venue": "Hub"}),
-            "must be a Family Group Conference",
+            "run by an independent coordinator",
         )
         error_page(client.post(url, {"model": "fgc", "scheduled_for": when, "venue": "Hub"}), "independent coordinator")
         assert not Meeting.objects.exists()
