@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from audit import dates
 from audit.services import record_event
 from core import bounds, workflow
 from core.exceptions import ConsentWithdrawn, InvalidTransition, NotPermitted, RuleBroken, ensure_transition
@@ -827,13 +828,9 @@ def conflict_declare(*, by, case_reference: str, reason: str) -> DeclaredConflic
 
 
 def working_days_between(start: datetime.date, end: datetime.date) -> int:
-    """Working days (Monday to Friday) after `start` up to and including `end`."""
-    days, day = 0, start
-    while day < end:
-        day += datetime.timedelta(days=1)
-        if day.weekday() < 5:
-            days += 1
-    return days
+    """Working days after `start` up to and including `end`: Monday to Friday, England and Wales bank
+    holidays left out (audit.dates, the house's one working-day helper)."""
+    return dates.working_days_between(start, end)
 
 
 @transaction.atomic
