@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_safe
 
 from core import forms as core_forms
 from core import pages
@@ -70,6 +71,7 @@ def _decide(sar_request, by, data):
 
 
 @login_required
+@require_safe
 def sar_list(request):
     pages.gate(request, "sar_handle")
     today = timezone.localdate()
@@ -82,6 +84,7 @@ def sar_list(request):
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def sar_new(request):
     pages.gate(request, "sar_handle")
     form = forms.SarLogForm(request.POST or None, initial={"received_on": timezone.localdate()})
@@ -115,6 +118,7 @@ def sar_new(request):
 
 
 @login_required
+@require_http_methods(["GET", "HEAD", "POST"])
 def sar_detail(request, request_id: int):
     sar_request = get_object_or_404(services.sar_scope(request.user), pk=request_id)
     pages.gate(request, "sar_handle")

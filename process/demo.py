@@ -1209,7 +1209,7 @@ def seed_cases(users: dict) -> list[str]:
 
 
 def seed_subject_access(users: dict) -> bool:
-    """One subject access request in progress: a grandmother in the Dawson case asked for what is held
+    """One subject access request in progress: the mother in the Dawson case asked for what is held
     about her; her identity is checked and what is held gathered, its items waiting for decisions.
     Returns whether it was created (once only)."""
     from audit.models import SubjectAccessRequest

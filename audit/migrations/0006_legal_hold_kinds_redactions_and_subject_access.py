@@ -44,13 +44,25 @@ $$ LANGUAGE plpgsql;
 """
 
 
+# The redactions name no user: every change is refused.
+REFUSE_ANY = """
+CREATE OR REPLACE FUNCTION audit_refuse_any_change() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION 'audit records cannot be changed or deleted (% on %)', TG_OP, TG_TABLE_NAME
+        USING ERRCODE = 'insufficient_privilege';
+END;
+$$ LANGUAGE plpgsql;
+"""
+
+
 def forwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute(FUNCTION, params=None)
+    schema_editor.execute(REFUSE_ANY, params=None)
     schema_editor.execute(
         "CREATE TRIGGER audit_redaction_immutable BEFORE UPDATE OR DELETE ON audit_redaction "
-        "FOR EACH ROW EXECUTE FUNCTION audit_refuse_change();"
+        "FOR EACH ROW EXECUTE FUNCTION audit_refuse_any_change();"
     )
 
 
@@ -58,6 +70,7 @@ def backwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
     schema_editor.execute("DROP TRIGGER IF EXISTS audit_redaction_immutable ON audit_redaction;")
+    schema_editor.execute("DROP FUNCTION IF EXISTS audit_refuse_any_change();")
     schema_editor.execute(PREVIOUS, params=None)
 
 

@@ -8,7 +8,7 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.utils import timezone
 
 from audit.models import DomainEvent, LegalHold, LogEntry, Redaction
@@ -202,6 +202,15 @@ class TestPublicInquiryHold:
             legal_hold_place(by=admin_user, reason="Litigation")
 
 
+def tamper(model, pk, **values):
+    """Change an audit row as someone with the database's keys might: on PostgreSQL, past its triggers."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL session_replication_role = replica")
+        model.objects.filter(pk=pk).update(**values)
+
+
 def history_text(objects):
     """Everything the field history holds about these (content type model, id) records, as text."""
     texts = []
@@ -246,7 +255,7 @@ class TestFieldHistoryAnonymised:
         case = closed_case(world)
         run()
         redaction = Redaction.objects.filter(case_id=case.pk).first()
-        LogEntry.objects.filter(pk=redaction.entry_id).update(object_repr="Hardy family, put back")
+        tamper(LogEntry, redaction.entry_id, object_repr="Hardy family, put back")
         code, output = verify()
         assert code == 1 and f"record #{redaction.entry_id}" in output and "content was changed" in output
 
@@ -255,7 +264,7 @@ class TestFieldHistoryAnonymised:
         run()
         redacted = set(Redaction.objects.values_list("entry_id", flat=True))
         entry = LogEntry.objects.exclude(pk__in=redacted).order_by("seq").first()
-        LogEntry.objects.filter(pk=entry.pk).update(object_repr="Removed")
+        tamper(LogEntry, entry.pk, object_repr="Removed")
         code, output = verify()
         assert code == 1 and f"record #{entry.pk}" in output
 
@@ -263,9 +272,21 @@ class TestFieldHistoryAnonymised:
         closed_case(world)
         run()
         redaction = Redaction.objects.order_by("seq").first()
-        Redaction.objects.filter(pk=redaction.pk).update(reason="nothing happened")
+        tamper(Redaction, redaction.pk, reason="nothing happened")
         code, output = verify()
         assert code == 1 and "redactions" in output
+
+    @pytest.mark.skipif(connection.vendor != "postgresql", reason="the triggers exist on PostgreSQL only")
+    def test_postgresql_refuses_a_redaction_outside_retention_and_any_change_to_a_redaction(self, world):
+        closed_case(world)
+        run()
+        entry = LogEntry.objects.exclude(pk__in=Redaction.objects.values("entry_id")).first()
+        with pytest.raises(DatabaseError), transaction.atomic():
+            LogEntry.objects.filter(pk=entry.pk).update(object_repr="Removed")
+        with pytest.raises(DatabaseError), transaction.atomic():
+            Redaction.objects.filter(pk=Redaction.objects.first().pk).update(reason="x")
+        with pytest.raises(DatabaseError), transaction.atomic():
+            Redaction.objects.all().delete()
 
     def test_a_held_case_keeps_its_history(self, world, admin_user):
         case = closed_case(world, family="Held")
