@@ -494,9 +494,9 @@ class TestPages:
 
 class TestRecordsKeptAndRemoved:
     def test_retention_removes_the_reasons_and_keeps_the_stages(self, world):
-        from tests.scenario import run_on
-
         from dateutil.relativedelta import relativedelta
+
+        from tests.scenario import run_on
 
         case = scenario.closed_case(world, stages=[("child_protection", "Strategy discussion about Lily Hardy")])
         # Once at child protection, the case is kept 35 years after it closed (fgdm.retention).
