@@ -56,15 +56,17 @@ class AdministratorsOnly:
 
 @admin.register(LegalHold)
 class LegalHoldAdmin(AdministratorsOnly, admin.ModelAdmin):
-    list_display = ("__str__", "reason", "placed_by", "placed_at", "released_by", "released_at")
-    list_filter = (("released_at", admin.EmptyFieldListFilter),)
-    search_fields = ("reason", "object_type")
+    list_display = ("__str__", "kind", "reason", "placed_by", "placed_at", "released_by", "released_at")
+    list_filter = ("kind", ("released_at", admin.EmptyFieldListFilter))
+    search_fields = ("reason", "object_type", "inquiry")
     actions = ["release"]
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["case_id", "object_type", "object_id", "reason"]
+            return ["kind", "inquiry", "case_id", "object_type", "object_id", "reason"]
         return [
+            "kind",
+            "inquiry",
             "case_id",
             "object_type",
             "object_id",
@@ -80,6 +82,8 @@ class LegalHoldAdmin(AdministratorsOnly, admin.ModelAdmin):
         if obj is None:
             return []
         readonly = [
+            "kind",
+            "inquiry",
             "case_id",
             "object_type",
             "object_id",
@@ -89,13 +93,18 @@ class LegalHoldAdmin(AdministratorsOnly, admin.ModelAdmin):
             "released_by",
             "released_at",
         ]
-        return readonly + (["release_reason"] if obj.released_at else [])
+        # A public inquiry's preservation hold is never released here.
+        return readonly + (["release_reason"] if obj.released_at or obj.kind == obj.Kind.PUBLIC_INQUIRY else [])
 
     def has_add_permission(self, request):
         return request.user.is_active and request.user.is_superuser
 
     def has_change_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser and (obj is None or obj.released_at is None)
+        return (
+            request.user.is_active
+            and request.user.is_superuser
+            and (obj is None or (obj.released_at is None and obj.kind != obj.Kind.PUBLIC_INQUIRY))
+        )
 
     def save_model(self, request, obj, form, change):
         from audit.services import legal_hold_place, legal_hold_release
@@ -107,6 +116,8 @@ class LegalHoldAdmin(AdministratorsOnly, admin.ModelAdmin):
                 case_id=obj.case_id,
                 object_type=obj.object_type,
                 object_id=obj.object_id,
+                kind=obj.kind,
+                inquiry=obj.inquiry,
             )
             obj.pk, obj.placed_at, obj.placed_by = placed.pk, placed.placed_at, placed.placed_by
         elif form.cleaned_data.get("release_reason", "").strip():  # a hold is never edited, only released
@@ -116,7 +127,7 @@ class LegalHoldAdmin(AdministratorsOnly, admin.ModelAdmin):
     def release(self, request, queryset):
         from audit.services import legal_hold_release
 
-        for hold in queryset.filter(released_at__isnull=True):
+        for hold in queryset.filter(released_at__isnull=True).exclude(kind=LegalHold.Kind.PUBLIC_INQUIRY):
             legal_hold_release(hold_id=hold.pk, by=request.user, reason="Released by an administrator in admin")
         self.message_user(request, "Released.")
 

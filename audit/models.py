@@ -199,7 +199,37 @@ class AccessLog(ChainedRecord):
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} read {self.what} via {self.door}"
 
 
-CHAINED_MODELS = [LogEntry, DomainEvent, AccessLog]
+class Redaction(ChainedRecord):
+    """Field history anonymised with its record (retention): the entry's values went, its link stayed.
+
+    A field history entry is chained: its hash covers its values. Anonymising a case removes the
+    values of its entries too, which changes their content, so each redaction is itself a record of
+    its own chain. It names the entry and position, the entry's hash as written (which the entry
+    keeps, so the field history chain still links) and the hash its redacted content now gives.
+    `verify_audit` accepts an entry whose content matches its redaction, and nothing else: editing a
+    redacted entry again, or the redaction, breaks a chain.
+    """
+
+    CHAIN = "redactions"
+    CHAIN_FIELDS = ["at", "actor_username", "entry_id", "entry_seq", "entry_hash", "redacted_hash", "case_id", "reason"]
+
+    at = models.DateTimeField()
+    actor_username = models.CharField(max_length=150, blank=True)
+    entry_id = models.BigIntegerField(db_index=True)
+    entry_seq = models.BigIntegerField()
+    entry_hash = models.CharField(max_length=64)
+    redacted_hash = models.CharField(max_length=64)
+    case_id = models.BigIntegerField(null=True, blank=True)
+    reason = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["seq"]
+
+    def __str__(self) -> str:
+        return f"field change #{self.entry_id} redacted ({self.reason})"
+
+
+CHAINED_MODELS = [LogEntry, DomainEvent, AccessLog, Redaction]
 
 
 class LegalHold(models.Model):
@@ -207,8 +237,21 @@ class LegalHold(models.Model):
 
     It covers a whole case (`case_id`) or one record (`object_type` "app_label.model" and
     `object_id`). Placed and released only through audit.services, each step a domain event.
+
+    A public-inquiry preservation hold (kind `public_inquiry`, naming the inquiry, e.g. the
+    Independent Inquiry into Child Sexual Abuse) may also cover every record (no case, no record
+    named). It is never released from FGDM: only the council's decision, carried out outside the
+    application, ends it.
     """
 
+    class Kind(models.TextChoices):
+        LEGAL = "legal", "Legal hold"
+        PUBLIC_INQUIRY = "public_inquiry", "Public inquiry preservation"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.LEGAL, db_default=Kind.LEGAL)
+    inquiry = models.CharField(
+        max_length=200, blank=True, help_text="The inquiry whose preservation order this is (public inquiry holds)"
+    )
     case_id = models.BigIntegerField(null=True, blank=True, db_index=True)
     object_type = models.CharField(max_length=100, blank=True, help_text='e.g. "payments.paymentbatch"')
     object_id = models.BigIntegerField(null=True, blank=True)
@@ -226,14 +269,29 @@ class LegalHold(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(case_id__isnull=False)
-                | (~models.Q(object_type="") & models.Q(object_id__isnull=False)),
+                | (~models.Q(object_type="") & models.Q(object_id__isnull=False))
+                | models.Q(kind="public_inquiry"),
                 name="legal_hold_names_what_it_holds",
-            )
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="public_inquiry") | ~models.Q(inquiry=""),
+                name="inquiry_hold_names_the_inquiry",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="public_inquiry") | models.Q(released_at__isnull=True),
+                name="inquiry_hold_never_released",
+            ),
         ]
 
     def __str__(self) -> str:
-        what = f"case #{self.case_id}" if self.case_id else f"{self.object_type} #{self.object_id}"
-        return f"Hold on {what}{' (released)' if self.released_at else ''}"
+        if self.case_id:
+            what = f"case #{self.case_id}"
+        elif self.object_type:
+            what = f"{self.object_type} #{self.object_id}"
+        else:
+            what = "every record"
+        kind = f" ({self.inquiry})" if self.kind == self.Kind.PUBLIC_INQUIRY else ""
+        return f"Hold on {what}{kind}{' (released)' if self.released_at else ''}"
 
     @property
     def is_active(self) -> bool:
@@ -259,3 +317,143 @@ class LookedAfterMark(models.Model):
 
 auditlog.register(LegalHold)
 auditlog.register(LookedAfterMark)
+
+
+class SubjectAccessRequest(models.Model):
+    """A subject access request (UK GDPR Art. 15) in the log: received, identity checked, answered.
+
+    The deadline is one calendar month from the day it was received, extended by up to two more
+    months for a complex request; a deadline on a weekend or bank holiday moves to the next working
+    day (audit.dates). Changed only through core.sar_services, each change a domain event.
+    """
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", "Received"
+        IN_PROGRESS = "in_progress", "In progress"
+        COMPLETED = "completed", "Completed"
+        REFUSED = "refused", "Refused"
+
+    class IdCheck(models.TextChoices):
+        PHOTO_ID = "photo_id", "Photo identity document seen"
+        KNOWN = "known", "Known to the service (identity already established)"
+        DOCUMENTS = "documents", "Other documents (proof of address, birth certificate)"
+        REPRESENTATIVE = "representative", "Representative's authority checked"
+
+    class SubjectKind(models.TextChoices):
+        CHILD = "child", "A child in a case"
+        MEMBER = "member", "A member of a family network"
+
+    received_on = models.DateField()
+    requester = models.CharField("Who asked", max_length=200)
+    subject_name = models.CharField("Whose data", max_length=200)
+    subject_kind = models.CharField(max_length=16, choices=SubjectKind.choices, blank=True)
+    subject_id = models.BigIntegerField(null=True, blank=True)
+    case_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    what_was_asked = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    deadline = models.DateField()
+    extended_months = models.PositiveSmallIntegerField(default=0)
+    extension_reason = models.TextField(blank=True)
+    id_checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    id_checked_on = models.DateField(null=True, blank=True)
+    id_check_method = models.CharField(max_length=16, choices=IdCheck.choices, blank=True)
+    id_check_note = models.TextField(blank=True)
+    items_gathered_at = models.DateTimeField(null=True, blank=True)
+    completed_on = models.DateField(null=True, blank=True)
+    refusal_reason = models.TextField(blank=True)
+    logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    logged_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["deadline", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(extended_months__lte=2), name="sar_extended_by_two_months_at_most"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="completed")
+                | models.Q(completed_on__isnull=False, id_checked_on__isnull=False),
+                name="sar_completed_after_id_check",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="refused") | ~models.Q(refusal_reason=""), name="sar_refusal_has_reason"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"SAR-{self.pk}"
+
+    @property
+    def reference(self) -> str:
+        return f"SAR-{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.RECEIVED, self.Status.IN_PROGRESS)
+
+
+# Allowed moves of a request, declared once.
+SAR_TRANSITIONS: dict[str, set[str]] = {
+    SubjectAccessRequest.Status.RECEIVED: {
+        SubjectAccessRequest.Status.IN_PROGRESS,
+        SubjectAccessRequest.Status.REFUSED,
+    },
+    SubjectAccessRequest.Status.IN_PROGRESS: {
+        SubjectAccessRequest.Status.COMPLETED,
+        SubjectAccessRequest.Status.REFUSED,
+    },
+    SubjectAccessRequest.Status.COMPLETED: set(),
+    SubjectAccessRequest.Status.REFUSED: set(),
+}
+
+
+class SubjectAccessItem(models.Model):
+    """One value of the bundle (audit.sar) that answers a request, with the handler's decision.
+
+    `review_reason` says why it must be looked at before it is sent (a third party; the subject's
+    own exclusion reason). The handler decides each such item: disclose it, or withhold it — and
+    says whether the social-work exemption applies (Data Protection Act 2018, Schedule 3 Part 2:
+    disclosure would be likely to cause serious harm to someone's physical or mental health).
+    """
+
+    class Decision(models.TextChoices):
+        DISCLOSE = "disclose", "Disclose"
+        WITHHOLD = "withhold", "Withhold"
+
+    request = models.ForeignKey(SubjectAccessRequest, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField()
+    section = models.CharField(max_length=200)
+    record = models.CharField(max_length=300)
+    label = models.CharField(max_length=200)
+    value = models.TextField(blank=True)
+    review_reason = models.CharField(max_length=300, blank=True)
+    decision = models.CharField(max_length=16, choices=Decision.choices, blank=True)
+    social_work_exemption = models.BooleanField(default=False)
+    decision_note = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["request", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["request", "position"], name="sar_item_position_once"),
+            models.CheckConstraint(
+                condition=models.Q(social_work_exemption=False) | models.Q(decision="withhold"),
+                name="sar_exempt_item_is_withheld",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.request} item {self.position}: {self.label}"
+
+    @property
+    def for_review(self) -> bool:
+        return bool(self.review_reason)
+
+
+auditlog.register(SubjectAccessRequest)
+auditlog.register(SubjectAccessItem, exclude_fields=["value"])  # a copy of what the case holds

@@ -8,9 +8,13 @@ already done, and for each record destroyed writes one domain event, `retention_
 the class, the date and what was removed. That event is the record of the deletion itself.
 
 The audit trail's own rows (events, field history, access log) are not deleted: they are the
-evidence, and the hash chains stay verifiable because no chained row changes. The domain writes
-of the anonymisation are made with django-auditlog switched off, so the values removed are not
-copied into the field history at the moment they are destroyed.
+evidence. The domain writes of the anonymisation are made with django-auditlog switched off, so
+the values removed are not copied into the field history at the moment they are destroyed; and the
+field history written *before* it, about the records a policy names (`history_of`), loses its free
+text too (audit.redaction), each entry with a chained redaction so the chains still verify.
+
+A legal hold stops all of it for what it covers. A public-inquiry preservation hold (naming the
+inquiry) may cover every record, and is never released from the application.
 """
 
 import datetime
@@ -33,6 +37,12 @@ DEFAULT_RETENTION = {
     "looked_after_until_age": 75,
     # Payment records: this many years after the end of the financial year they belong to.
     "payment_years_after_financial_year": 6,
+    # Child protection (a case that was ever at the child protection stage): the later of the
+    # youngest child's birthday at this age and this many years after the case closed.
+    "child_protection_until_age": 25,
+    "child_protection_years_after_closing": 35,
+    # Court cases (an application to court was made): until this birthday of the youngest child.
+    "court_proceedings_until_age": 75,
 }
 
 
@@ -56,6 +66,17 @@ def children_in_need_destroy_after(youngest_date_of_birth: datetime.date) -> dat
 
 def looked_after_destroy_after(youngest_date_of_birth: datetime.date) -> datetime.date:
     return birthday(youngest_date_of_birth, setting("looked_after_until_age"))
+
+
+def child_protection_destroy_after(youngest_date_of_birth: datetime.date, closed_on: datetime.date) -> datetime.date:
+    return max(
+        birthday(youngest_date_of_birth, setting("child_protection_until_age")),
+        closed_on + relativedelta(years=setting("child_protection_years_after_closing")),
+    )
+
+
+def court_proceedings_destroy_after(youngest_date_of_birth: datetime.date) -> datetime.date:
+    return birthday(youngest_date_of_birth, setting("court_proceedings_until_age"))
 
 
 def payment_destroy_after(day: datetime.date) -> datetime.date:
@@ -100,6 +121,9 @@ class Policy(Protocol):
     def destroy(self, due: Due) -> tuple[object, list[str]]:
         """Anonymise or delete one record; return (the record or a stand-in for the event, fields removed)."""
 
+    # Optional: `history_of(due) -> Iterable[("app_label.model", id)]`, the records whose field
+    # history written before the destruction must lose its free text too.
+
 
 _policies: dict[str, Policy] = {}
 
@@ -136,11 +160,19 @@ def _holds(dues: list[Due]) -> Callable[[Due], LegalHold | None]:
     )
     by_case = {h.case_id: h for h in active if h.case_id is not None}
     by_object = {(h.object_type, h.object_id): h for h in active if h.object_type}
+    # A public inquiry's preservation hold that names no case or record holds every record.
+    everything = next((h for h in active if h.case_id is None and not h.object_type), None)
 
     def hold_for(due: Due) -> LegalHold | None:
-        return by_object.get((due.object_type, due.object_id)) or by_case.get(due.case_id)
+        return by_object.get((due.object_type, due.object_id)) or by_case.get(due.case_id) or everything
 
     return hold_for
+
+
+def hold_description(hold: LegalHold) -> str:
+    if hold.kind == LegalHold.Kind.PUBLIC_INQUIRY:
+        return f"public inquiry preservation hold #{hold.pk} ({hold.inquiry}): {hold.reason}"
+    return f"legal hold #{hold.pk}: {hold.reason}"
 
 
 def apply_retention(*, today: datetime.date, dry_run: bool, by=None) -> list[Outcome]:
@@ -151,7 +183,8 @@ def apply_retention(*, today: datetime.date, dry_run: bool, by=None) -> list[Out
     """
     from auditlog.context import disable_auditlog
 
-    from audit.services import record_event
+    from audit.redaction import redact_field_history
+    from audit.services import _actor, record_event
 
     outcomes = []
     for policy in policies():
@@ -163,7 +196,7 @@ def apply_retention(*, today: datetime.date, dry_run: bool, by=None) -> list[Out
                 continue
             hold = hold_for(due)
             if hold is not None:
-                outcomes.append(Outcome(due, "held", f"legal hold #{hold.pk}: {hold.reason}"))
+                outcomes.append(Outcome(due, "held", hold_description(hold)))
                 continue
             if dry_run:
                 outcomes.append(Outcome(due, "due"))
@@ -172,6 +205,17 @@ def apply_retention(*, today: datetime.date, dry_run: bool, by=None) -> list[Out
                 with transaction.atomic():
                     with disable_auditlog():
                         record, removed = policy.destroy(due)
+                    history = getattr(policy, "history_of", None)
+                    redacted = (
+                        redact_field_history(
+                            history(due),
+                            case_id=due.case_id,
+                            reason=f"retention: {due.retention_class}",
+                            by_username=_actor(by)[1],
+                        )
+                        if history
+                        else 0
+                    )
                     record_event(
                         obj=record,
                         action=RETENTION_ACTION,
@@ -183,6 +227,7 @@ def apply_retention(*, today: datetime.date, dry_run: bool, by=None) -> list[Out
                             "destroy_after": due.destroy_after.isoformat(),
                             "policy": policy.name,
                             "removed": removed,
+                            "field_history_redacted": redacted,
                         },
                     )
             except Exception as error:  # one record's failure must not stop the run

@@ -63,6 +63,25 @@ _resolvers: dict[str, Callable[[int], Subject]] = {}
 _collectors: list[Callable[[Subject], list[Section]]] = []
 
 
+def resolve(kind: str, subject_id: int) -> Subject:
+    """The subject of one kind and id. Raises UnknownSubject."""
+    if kind not in _resolvers:
+        raise UnknownSubject(f"Unknown kind of subject “{kind}”.")
+    return _resolvers[kind](subject_id)
+
+
+def items(bundle: dict):
+    """Every value of a bundle, in order: (section, record, label, value, why it is for review)."""
+    for section in bundle["sections"]:
+        for record in section["records"]:
+            for value in record["values"]:
+                raw = value["value"]
+                shown = (
+                    ("Yes" if raw else "No") if isinstance(raw, bool) else "" if raw in (None, "") else _default(raw)
+                )
+                yield section["title"], record["title"], value["label"], shown, value["redact"]
+
+
 def register_subject(kind: str, resolver: Callable[[int], Subject]) -> None:
     _resolvers[kind] = resolver
 
@@ -101,7 +120,7 @@ def _trail_section(subject: Subject) -> list[Section]:
     return [events, reads]
 
 
-def build(*, kind: str, subject_id: int, by=None) -> dict:
+def build(*, kind: str, subject_id: int, by=None, door: str = "command") -> dict:
     """The bundle for one person. Raises UnknownSubject."""
     from audit.services import record_access
 
@@ -119,7 +138,7 @@ def build(*, kind: str, subject_id: int, by=None) -> dict:
             "__str__": lambda self: f"{subject.object_type} #{subject.id}",
         },
     )()
-    record_access(by=by, what="subject_access_export", door="command", obj=stand_in, case_id=subject.case_id)
+    record_access(by=by, what="subject_access_export", door=door, obj=stand_in, case_id=subject.case_id)
     return {
         "subject": {
             "kind": subject.kind,

@@ -119,17 +119,33 @@ def _ensure_may(by, permission: str) -> None:
 
 @transaction.atomic
 def legal_hold_place(
-    *, by, reason: str, case_id: int | None = None, object_type: str = "", object_id: int | None = None
+    *,
+    by,
+    reason: str,
+    case_id: int | None = None,
+    object_type: str = "",
+    object_id: int | None = None,
+    kind: str = LegalHold.Kind.LEGAL,
+    inquiry: str = "",
 ) -> LegalHold:
-    """Stop retention touching a case or one record. Raises PermissionDenied, ValidationError."""
+    """Stop retention touching a case or one record. A public-inquiry preservation hold (`kind`
+    "public_inquiry") names the inquiry, may hold every record (no case, no record named) and is
+    never released. Raises PermissionDenied, ValidationError."""
     from django.core.exceptions import ValidationError
 
     _ensure_may(by, "audit.add_legalhold")
+    if kind not in LegalHold.Kind.values:
+        raise ValidationError({"kind": "Choose a legal hold or a public inquiry preservation hold."})
+    inquiry = " ".join((inquiry or "").split())
+    if kind == LegalHold.Kind.PUBLIC_INQUIRY and not inquiry:
+        raise ValidationError({"inquiry": "Name the inquiry whose preservation order this is."})
     if not reason.strip():
         raise ValidationError({"reason": "Say why the records must be kept."})
-    if case_id is None and not (object_type and object_id is not None):
+    if kind == LegalHold.Kind.LEGAL and case_id is None and not (object_type and object_id is not None):
         raise ValidationError({"case_id": "Name a case, or a record by its type and id."})
     hold = LegalHold.objects.create(
+        kind=kind,
+        inquiry=inquiry if kind == LegalHold.Kind.PUBLIC_INQUIRY else "",
         case_id=case_id,
         object_type=object_type.strip().lower(),
         object_id=object_id,
@@ -144,7 +160,7 @@ def legal_hold_place(
         case_id=case_id,
         to_state="active",
         reason=hold.reason,
-        changes={"holds": str(hold)},
+        changes={"holds": str(hold), "kind": hold.kind, **({"inquiry": hold.inquiry} if hold.inquiry else {})},
     )
     return hold
 
@@ -156,6 +172,11 @@ def legal_hold_release(*, hold_id: int, by, reason: str) -> LegalHold:
 
     _ensure_may(by, "audit.change_legalhold")
     hold = LegalHold.objects.select_for_update().get(pk=hold_id)
+    if hold.kind == LegalHold.Kind.PUBLIC_INQUIRY:
+        raise ValidationError(
+            f"A public inquiry preservation hold ({hold.inquiry}) cannot be released in FGDM: "
+            "nothing it holds may be deleted while the inquiry needs it."
+        )
     if hold.released_at is not None:
         raise ValidationError("This hold is already released.")
     if not reason.strip():

@@ -42,6 +42,7 @@ urlpatterns = [
     path("api/v1/", include(api_v1)),
     path("", include("process.urls")),
     path("", include("fgdm.urls")),
+    path("", include("core.urls")),
     path("packages/", include("network_packages.urls")),
     path("finance/", include("payments.urls")),
 ]

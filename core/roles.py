@@ -132,6 +132,9 @@ STEP_ROLES: dict[str, tuple[str, ...]] = {
     "batch_export": (Role.FINANCE_OFFICER,),
     "batch_confirm": (Role.FINANCE_OFFICER,),
     "trail_download": (Role.AUDITOR,),
+    # Subject access requests: the auditor role is the council's information governance here
+    # (core.sar_services; the log and every bundle are theirs alone).
+    "sar_handle": (Role.AUDITOR,),
     "payment_cancel": (Role.FINANCE_OFFICER,),
     "returns_import": (Role.FINANCE_OFFICER,),
     "finance_reports": (Role.FINANCE_OFFICER, Role.AUDITOR, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE),

@@ -1,5 +1,16 @@
 """Retention of case records (registered with audit.retention from FgdmConfig.ready()).
 
+A closed case (or a declined referral) falls in the class that keeps it longest of those it
+qualifies for (see docs/audit.md, "Retention"):
+
+- court proceedings: an application to court was made (pre-proceedings): to the youngest child's
+  75th birthday (`court_proceedings_until_age`);
+- looked after (below): to the youngest child's 75th birthday;
+- child protection: the case was ever at the child protection stage (its stage history, or its
+  stage now): the later of the youngest child's 25th birthday and 35 years after it closed
+  (`child_protection_until_age`, `child_protection_years_after_closing`);
+- children in need, every other case: as follows.
+
 A closed case (or a declined referral) is kept until its youngest child's 18th birthday plus seven
 years (children in need, `AUDIT_RETENTION["children_in_need_years_after_18"]`), or to the youngest
 child's 75th birthday if a child is looked after: the case closed with the outcome "child entered
@@ -15,12 +26,18 @@ with the case), and a child not yet born by the date they were expected.
 
 import datetime
 
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef, Q
 from django.db.models.functions import Coalesce
 
 from audit.models import LookedAfterMark
-from audit.retention import Due, children_in_need_destroy_after, looked_after_destroy_after
-from fgdm.constants import ENDED_STATUSES, Outcome
+from audit.retention import (
+    Due,
+    child_protection_destroy_after,
+    children_in_need_destroy_after,
+    court_proceedings_destroy_after,
+    looked_after_destroy_after,
+)
+from fgdm.constants import ENDED_STATUSES, Outcome, Stage
 from fgdm.models import (
     Case,
     Child,
@@ -35,21 +52,59 @@ from fgdm.models import (
 )
 
 CHILDREN_IN_NEED = "children_in_need"
+CHILD_PROTECTION = "child_protection"
 LOOKED_AFTER = "looked_after"
+COURT_PROCEEDINGS = "court_proceedings"
 REMOVED = "Removed"
+
+# Ties (the same date) go to the class named first: it says more about the case.
+CLASS_ORDER = [COURT_PROCEEDINGS, LOOKED_AFTER, CHILD_PROTECTION, CHILDREN_IN_NEED]
 
 
 def case_retention(
-    case: Case, *, youngest: datetime.date | None, mark: bool | None
+    case: Case,
+    *,
+    youngest: datetime.date | None,
+    mark: bool | None,
+    child_protection: bool = False,
+    court: bool = False,
 ) -> tuple[str, datetime.date | None]:
-    """(retention class, destroy-after date) of a case; the date is None while it is open."""
+    """(retention class, destroy-after date) of a case; the date is None while it is open.
+
+    The case falls in the class that keeps it longest of those it qualifies for: court proceedings
+    (`court`: an application to court was made), looked after, child protection
+    (`child_protection`: ever at that stage), children in need.
+    """
     looked_after = mark if mark is not None else case.outcome == Outcome.ENTERED_CARE
-    retention_class = LOOKED_AFTER if looked_after else CHILDREN_IN_NEED
-    if case.status not in ENDED_STATUSES or youngest is None:
-        return retention_class, None
+    classes = [CHILDREN_IN_NEED]
+    if child_protection:
+        classes.append(CHILD_PROTECTION)
     if looked_after:
-        return retention_class, looked_after_destroy_after(youngest)
-    return retention_class, children_in_need_destroy_after(youngest)
+        classes.append(LOOKED_AFTER)
+    if court:
+        classes.append(COURT_PROCEEDINGS)
+    classes.sort(key=CLASS_ORDER.index)
+    if case.status not in ENDED_STATUSES or youngest is None:
+        return classes[0], None
+    closed_on = case.closed_on or youngest
+    dates = {
+        CHILDREN_IN_NEED: children_in_need_destroy_after(youngest),
+        CHILD_PROTECTION: child_protection_destroy_after(youngest, closed_on),
+        LOOKED_AFTER: looked_after_destroy_after(youngest),
+        COURT_PROCEEDINGS: court_proceedings_destroy_after(youngest),
+    }
+    retention_class = max(classes, key=lambda name: (dates[name], -CLASS_ORDER.index(name)))
+    return retention_class, dates[retention_class]
+
+
+def _ever_child_protection():
+    return Q(stage=Stage.CHILD_PROTECTION) | Q(
+        Exists(StageChange.objects.filter(case_id=OuterRef("pk"), to_stage=Stage.CHILD_PROTECTION))
+    )
+
+
+def _went_to_court():
+    return Exists(PreProceedings.objects.filter(case_id=OuterRef("pk"), application_made_on__isnull=False))
 
 
 def retention_of(case: Case) -> tuple[str, datetime.date | None]:
@@ -58,7 +113,9 @@ def retention_of(case: Case) -> tuple[str, datetime.date | None]:
         "youngest"
     ]
     mark = LookedAfterMark.objects.filter(case_id=case.pk).values_list("looked_after", flat=True).first()
-    return case_retention(case, youngest=youngest, mark=mark)
+    court = Case.objects.filter(pk=case.pk).filter(_went_to_court()).exists()
+    child_protection = Case.objects.filter(pk=case.pk).filter(_ever_child_protection()).exists()
+    return case_retention(case, youngest=youngest, mark=mark, child_protection=child_protection, court=court)
 
 
 class CaseRecords:
@@ -68,16 +125,44 @@ class CaseRecords:
         # The earliest any closed case can be due: its youngest child born at least 25 years ago
         # (the shortest period); the exact date is worked out per case.
         marks = dict(LookedAfterMark.objects.values_list("case_id", "looked_after"))
+        child_protection = set(
+            Case.objects.filter(status__in=ENDED_STATUSES).filter(_ever_child_protection()).values_list("pk", flat=True)
+        )
         cases = (
             Case.objects.filter(status__in=ENDED_STATUSES)
             .annotate(youngest=Max(Coalesce("children__date_of_birth", "children__expected_on")))
-            .only("pk", "reference", "status", "outcome")
+            .annotate(court=_went_to_court())
+            .only("pk", "reference", "status", "outcome", "stage", "closed_on")
             .order_by("pk")
         )
         for case in cases.iterator(chunk_size=2000):
-            retention_class, destroy_after = case_retention(case, youngest=case.youngest, mark=marks.get(case.pk))
+            retention_class, destroy_after = case_retention(
+                case,
+                youngest=case.youngest,
+                mark=marks.get(case.pk),
+                child_protection=case.pk in child_protection,
+                court=case.court,
+            )
             if destroy_after is not None and destroy_after < today:
                 yield Due(retention_class, "fgdm.case", case.pk, case.pk, destroy_after, case.reference)
+
+    def history_of(self, due: Due):
+        """The case's records whose field history loses its free text with the case (audit.redaction)."""
+        case_id = due.object_id
+        yield "fgdm.case", case_id
+        for model, lookup in (
+            (Child, "case_id"),
+            (NetworkMember, "case_id"),
+            (Meeting, "case_id"),
+            (MeetingReschedule, "meeting__case_id"),
+            (FamilyPlan, "case_id"),
+            (PlanAction, "plan__case_id"),
+            (PreProceedings, "case_id"),
+            (StageChange, "case_id"),
+        ):
+            label = f"fgdm.{model._meta.model_name}"
+            for pk in model.objects.filter(**{lookup: case_id}).values_list("pk", flat=True):
+                yield label, pk
 
     def destroy(self, due: Due):
         case = Case.objects.select_for_update().get(pk=due.object_id)

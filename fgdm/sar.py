@@ -8,6 +8,10 @@ from fgdm.models import Child, NetworkMember, PlanAction
 THIRD_CHILD = "third party: another child"
 THIRD_MEMBER = "third party: a member of the family network"
 THIRD_FREE_TEXT = "may name third parties"
+# Why a member was kept out of the meetings is recorded about them, often from what others said:
+# the subject's own exclusion reason is always reviewed before it is sent (third parties, and the
+# social-work exemption: disclosure likely to cause serious harm).
+OWN_EXCLUSION_REASON = "your own exclusion reason: review for third parties and serious harm"
 
 
 def child_subject(child_id: int) -> Subject:
@@ -49,7 +53,7 @@ def _member_record(member: NetworkMember, redact: str = "") -> Record:
         .add("Needs an interpreter", member.interpreter_needed, redact)
         .add("Communication needs", member.communication_needs, redact)
         .add("Excluded from meetings", member.excluded_from_meetings, redact)
-        .add("Reason for exclusion", member.exclusion_reason, redact)
+        .add("Reason for exclusion", member.exclusion_reason, redact or OWN_EXCLUSION_REASON)
         .add("Preparation for the meeting", member.get_preparation_status_display(), redact)
         .add("Preparation notes", member.preparation_notes, redact)
         .add("How they can still contribute", member.how_to_contribute, redact)

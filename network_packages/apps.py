@@ -12,6 +12,11 @@ class NetworkPackagesConfig(AppConfig):
 
         register_state_labels(PackageStatus.choices)
 
+        from audit.retention import register
+        from network_packages.retention import PackageFreeText
+
+        register(PackageFreeText())
+
         from django.core import checks
 
         from network_packages.checks import check_amount_ceilings

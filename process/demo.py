@@ -139,7 +139,13 @@ DEMO_USERS = [
         Role.FINANCE_OFFICER,
         try_this="Verify bank details fin1 entered (the Blandford breakfast club's too); approve the open sofa bed batch",
     ),
-    DemoUser("auditor", "Joanne", "Fry", Role.AUDITOR, try_this="Read any case and its audit trail; change nothing"),
+    DemoUser(
+        "auditor",
+        "Joanne",
+        "Fry",
+        Role.AUDITOR,
+        try_this="Read any case and its audit trail; handle the subject access request in progress",
+    ),
     DemoUser("admin", "System", "Administrator", None, try_this="/admin/: localities, hubs, teams, approval limits"),
 ]
 
@@ -1310,6 +1316,46 @@ def seed_cases(users: dict) -> list[str]:
             build(ctx)
         created.append(family_name)
     return created
+
+
+def seed_subject_access(users: dict) -> bool:
+    """One subject access request in progress: the mother in the Dawson case asked for what is held
+    about her; her identity is checked and what is held gathered, its items waiting for decisions.
+    Returns whether it was created (once only)."""
+    from audit.models import SubjectAccessRequest
+    from core import sar_services
+    from fgdm.models import NetworkMember
+
+    if SubjectAccessRequest.objects.exists():
+        return False
+    member = (
+        NetworkMember.objects.filter(case__family_name="Dawson", case__referred_by__username="prac.east")
+        .order_by("pk")
+        .first()
+    )
+    if member is None:
+        return False
+    auditor = users["auditor"]
+    today = timezone.localdate()
+    with transaction.atomic():
+        request = sar_services.sar_log(
+            by=auditor,
+            received_on=today - datetime.timedelta(days=12),
+            requester=member.full_name,
+            subject_name=member.full_name,
+            subject_kind="member",
+            subject_id=member.pk,
+            what_was_asked="Everything the council holds about me and my part in the family meeting.",
+        )
+        sar_services.sar_record_id_check(
+            request_id=request.pk,
+            by=auditor,
+            method="photo_id",
+            checked_on=today - datetime.timedelta(days=10),
+            note="Passport seen at the Leigh Park family hub.",
+        )
+        sar_services.sar_gather(request_id=request.pk, by=auditor)
+    return True
 
 
 def demo_cases():

@@ -4,9 +4,11 @@ one batch. "in" objects are East's (in scope for prac.east, coord, tm.east); "ou
 
 from types import SimpleNamespace
 
+from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from core.sar_services import sar_log
 from network_packages import services as package_services
 from payments import services as payment_services
 from tests import scenario
@@ -47,4 +49,7 @@ def build(world):
             supplier_id=supplier.pk, by=officer, account_name=name, sort_code="089999", account_number="66374958"
         )
         scope.supplier = supplier.pk
+    # Subject access requests: one log for the council, handled by the auditor role.
+    for scope, name in ((inside, "Margaret Hardy"), (outside, "Sarah Hardy")):
+        scope.sar = sar_log(by=world.u.auditor, received_on=timezone.localdate(), requester=name, subject_name=name).pk
     return {"in": inside, "out": outside}

@@ -297,7 +297,8 @@ LOGGING = {
 }
 AXES_VERBOSE = False
 
-# A review task still open this many working days (Monday to Friday) after the review date is
+# A review task still open this many working days (Monday to Friday, England and Wales bank
+# holidays left out: audit.dates) after the review date is
 # escalated to the case's team managers by `manage.py escalate_reviews`.
 FGDM_REVIEW_ESCALATION_WORKING_DAYS = int(os.environ.get("FGDM_REVIEW_ESCALATION_WORKING_DAYS", "5"))
 

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from audit import dates
 from audit.services import record_event
 from core import bounds, workflow
 from core.exceptions import ConsentWithdrawn, InvalidTransition, NotPermitted, RuleBroken, ensure_transition
@@ -39,6 +40,7 @@ from fgdm.permissions import (
     ensure_can_work_or_manage_case,
     ensure_no_conflict,
 )
+from fgdm.retention import retention_of
 from fgdm.visibility import case_scope, grant_case_access, revoke_case_access
 
 
@@ -58,8 +60,9 @@ def _lock_case(case_id: int) -> Case:
     return Case.objects.select_for_update(of=("self",)).select_related("process", "team").get(pk=case_id)
 
 
-def _move_case(case: Case, target: str, *, by, reason: str = "", action: str = "") -> None:
-    """Move the case to `target` with its event (`case_<target>` unless the move needs its own name)."""
+def _move_case(case: Case, target: str, *, by, reason: str = "", action: str = "", changes=None) -> None:
+    """Move the case to `target` with its event (`case_<target>` unless the move needs its own name).
+    `changes`: what the event records, or a function of the case once moved that says it."""
     ensure_transition(case.status, target, CASE_TRANSITIONS, label="case")
     previous = case.status
     case.status = target
@@ -72,7 +75,13 @@ def _move_case(case: Case, target: str, *, by, reason: str = "", action: str = "
         from_state=previous,
         to_state=target,
         reason=reason,
+        changes=changes(case) if callable(changes) else changes,
     )
+
+
+def _isoformat(retention: tuple) -> tuple:
+    retention_class, destroy_after = retention
+    return retention_class, destroy_after.isoformat() if destroy_after else None
 
 
 def ensure_born(date_of_birth: datetime.date | None) -> None:
@@ -613,7 +622,16 @@ def case_review(*, case_id: int, by, close: bool, outcome: str = "", notes: str 
         case.close_note = notes.strip()
         case.save(update_fields=["outcome", "closed_on", "closed_by", "close_note", "updated_at"])
         # The case is closed before the flow moves on: its close step reads the case.
-        _move_case(case, CaseStatus.CLOSED, by=by, reason=notes or case.get_outcome_display())
+        # Like any closing, it records the retention class the case now falls in (fgdm.retention).
+        _move_case(
+            case,
+            CaseStatus.CLOSED,
+            by=by,
+            reason=notes or case.get_outcome_display(),
+            changes=lambda closed: dict(
+                zip(("retention_class", "destroy_after"), _isoformat(retention_of(closed)), strict=True)
+            ),
+        )
     else:
         record_event(obj=case, action="review_continue", by=by, case_id=case.pk, reason=notes)
     workflow.advance(process=case.process, action="case_reviewed", by=by)
@@ -827,13 +845,9 @@ def conflict_declare(*, by, case_reference: str, reason: str) -> DeclaredConflic
 
 
 def working_days_between(start: datetime.date, end: datetime.date) -> int:
-    """Working days (Monday to Friday) after `start` up to and including `end`."""
-    days, day = 0, start
-    while day < end:
-        day += datetime.timedelta(days=1)
-        if day.weekday() < 5:
-            days += 1
-    return days
+    """Working days after `start` up to and including `end`: Monday to Friday, England and Wales bank
+    holidays left out (audit.dates, the house's one working-day helper)."""
+    return dates.working_days_between(start, end)
 
 
 @transaction.atomic

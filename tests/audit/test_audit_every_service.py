@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from audit import services as audit_services
 from audit.models import AccessLog, DomainEvent
+from core import sar_services
 from core import services as core_services
 from fgdm import services as case_services
 from fgdm.services import ActionInput, ChildInput
@@ -42,6 +43,7 @@ SERVICE_MODULES = [
     "process.services",
     "audit.services",
     "core.services",
+    "core.sar_services",
 ]
 
 
@@ -834,6 +836,95 @@ def _legal_hold_release(world):
     return lambda: legal_hold_release(hold_id=hold.pk, by=admin, reason="Over"), admin
 
 
+def _sar_logged(world, *, checked=False, gathered=False):
+    from core import sar_services
+
+    case, nan = scenario.with_network(world)
+    sar = sar_services.sar_log(
+        by=world.u.auditor,
+        received_on=_today(),
+        requester="Margaret Hardy",
+        subject_name="Margaret Hardy",
+        subject_kind="member",
+        subject_id=nan.pk,
+    )
+    if checked:
+        sar_services.sar_record_id_check(request_id=sar.pk, by=world.u.auditor, method="photo_id")
+    if gathered:
+        sar_services.sar_gather(request_id=sar.pk, by=world.u.auditor)
+    return sar
+
+
+def _sar_log(world):
+    from core import sar_services
+
+    nan = scenario.with_network(world)[1]
+    return (
+        lambda: sar_services.sar_log(
+            by=world.u.auditor,
+            received_on=_today(),
+            requester="Margaret Hardy",
+            subject_name="Margaret Hardy",
+            subject_kind="member",
+            subject_id=nan.pk,
+        ),
+        world.u.auditor,
+    )
+
+
+def _sar_record_id_check(world):
+    from core import sar_services
+
+    sar = _sar_logged(world)
+    return (
+        lambda: sar_services.sar_record_id_check(request_id=sar.pk, by=world.u.auditor, method="photo_id"),
+        world.u.auditor,
+    )
+
+
+def _sar_extend(world):
+    from core import sar_services
+
+    sar = _sar_logged(world)
+    return (
+        lambda: sar_services.sar_extend(request_id=sar.pk, by=world.u.auditor, months=2, reason="Complex"),
+        world.u.auditor,
+    )
+
+
+def _sar_gather(world):
+    from core import sar_services
+
+    sar = _sar_logged(world, checked=True)
+    return lambda: sar_services.sar_gather(request_id=sar.pk, by=world.u.auditor), world.u.auditor
+
+
+def _sar_item_decide(world):
+    from core import sar_services
+
+    item = _sar_logged(world, checked=True, gathered=True).items.exclude(review_reason="").first()
+    return (
+        lambda: sar_services.sar_item_decide(item_id=item.pk, by=world.u.auditor, decision="disclose"),
+        world.u.auditor,
+    )
+
+
+def _sar_complete(world):
+    from core import sar_services
+
+    sar = _sar_logged(world, checked=True, gathered=True)
+    for item in sar.items.exclude(review_reason=""):
+        sar_services.sar_item_decide(item_id=item.pk, by=world.u.auditor, decision="disclose")
+    return lambda: sar_services.sar_complete(request_id=sar.pk, by=world.u.auditor), world.u.auditor
+
+
+def _sar_refuse(world):
+    from core import sar_services
+
+    sar = _sar_logged(world)
+    return lambda: sar_services.sar_refuse(request_id=sar.pk, by=world.u.auditor, reason="Excessive"), world.u.auditor
+
+
 def _looked_after_mark(world):
     from audit.services import looked_after_mark
 
@@ -1255,6 +1346,18 @@ ROWS: dict[str, Row] = {
     "audit.services.legal_hold_place": Row(_legal_hold_place, ["legal_hold_placed"]),
     "audit.services.legal_hold_release": Row(_legal_hold_release, ["legal_hold_released"]),
     "audit.services.looked_after_mark": Row(_looked_after_mark, ["looked_after_marked"]),
+    "core.sar_services.sar_log": Row(_sar_log, ["sar_received"]),
+    "core.sar_services.sar_record_id_check": Row(_sar_record_id_check, ["sar_id_checked"]),
+    "core.sar_services.sar_extend": Row(_sar_extend, ["sar_extended"]),
+    "core.sar_services.sar_gather": Row(
+        _sar_gather,
+        ["sar_items_gathered"],
+        access_logs=1,
+        why_several="gathering reads everything held about the subject: the read is in the access log",
+    ),
+    "core.sar_services.sar_item_decide": Row(_sar_item_decide, ["sar_item_decided"]),
+    "core.sar_services.sar_complete": Row(_sar_complete, ["sar_completed"]),
+    "core.sar_services.sar_refuse": Row(_sar_refuse, ["sar_refused"]),
     "audit.services.record_access": Row(
         _record_access,
         [],
@@ -1275,6 +1378,9 @@ READS_ONLY: dict[str, Callable] = {
             case_id=_pre_proceedings_case(world).pk, by=world.u.prac_east, order_kind="care", intended_on=_today()
         )
     ),
+    "core.sar_services.sar_deadline": lambda world: lambda: sar_services.sar_deadline(datetime.date(2026, 11, 25)),
+    "core.sar_services.sar_scope": lambda world: lambda: list(sar_services.sar_scope(world.u.auditor)),
+    "core.sar_services.sar_list": lambda world: lambda: sar_services.sar_list(user=world.u.auditor),
     "audit.services.request_actor": lambda world: audit_services.request_actor,
     "core.services.token_lifetime": lambda world: core_services.token_lifetime,
     "core.services.user_access_snapshot": lambda world: lambda: core_services.user_access_snapshot(world.u.fin1),

@@ -233,7 +233,8 @@ class TestHoldAdmin:
         case = closed_case(world)
         client.force_login(admin_user)
         response = client.post(
-            "/admin/audit/legalhold/add/", {"case_id": case.pk, "object_type": "", "object_id": "", "reason": "Court"}
+            "/admin/audit/legalhold/add/",
+            {"kind": "legal", "inquiry": "", "case_id": case.pk, "object_type": "", "object_id": "", "reason": "Court"},
         )
         assert response.status_code == 302, response.content.decode()[:2000]
         hold = LegalHold.objects.get()

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from audit.dates import next_working_day
 from audit.models import DomainEvent
 from core.exceptions import ConsentWithdrawn, InvalidTransition, RuleBroken
 from fgdm import services
@@ -398,9 +399,7 @@ class TestOverdueReviews:
             day += datetime.timedelta(days=1)
         run_on(day, "escalate_reviews")
         assert not ReviewEscalation.objects.exists()  # 3 working days overdue is still within the limit
-        day += datetime.timedelta(days=1)
-        while day.weekday() >= 5:
-            day += datetime.timedelta(days=1)
+        day = next_working_day(day)
         run_on(day, "escalate_reviews")
         escalation = ReviewEscalation.objects.get()
         assert escalation.case == case and escalation.working_days_overdue == 4

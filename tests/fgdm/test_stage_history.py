@@ -503,10 +503,15 @@ class TestPages:
 
 class TestRecordsKeptAndRemoved:
     def test_retention_removes_the_reasons_and_keeps_the_stages(self, world):
+        from dateutil.relativedelta import relativedelta
+
         from tests.scenario import run_on
 
         case = scenario.closed_case(world, stages=[("child_protection", "Strategy discussion about Lily Hardy")])
+        # Once at child protection, the case is kept 35 years after it closed (fgdm.retention).
         run_on(TODAY(), "apply_retention")
+        assert not DomainEvent.objects.filter(case_id=case.pk, action="retention_applied").exists()
+        run_on(case.closed_on + relativedelta(years=35, days=1), "apply_retention")
         rows = list(StageChange.objects.filter(case=case).values_list("from_stage", "to_stage", "changed_on", "reason"))
         assert rows == [
             ("", "family_help", case.opened_on, ""),

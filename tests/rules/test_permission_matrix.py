@@ -53,6 +53,8 @@ VISIBLE = {
     "case_task": {"in": {"prac_east", "tm_east", "sm", "hos", "auditor"}, "out": {"prac_west", "sm", "hos", "auditor"}},
     # The council's register of suppliers: everyone who drafts, approves, pays or audits packages.
     "supplier": {"in": _SUPPLIER_READERS, "out": _SUPPLIER_READERS},
+    # Subject access requests: whoever handles them (the auditor role), every request.
+    "sar": {"in": {"auditor"}, "out": {"auditor"}},
 }
 
 # URL keyword → which object of the world fills it.
@@ -68,6 +70,7 @@ KWARGS = {
     "child_id": "child",
     "action_id": "action",
     "supplier_id": "supplier",
+    "request_id": "sar",
 }
 
 
@@ -96,6 +99,9 @@ ROUTES = {
     "process:task_take": row("task", post="task_assign"),
     "process:task_reassign": row("case_task", get="task_reassign", post="task_reassign"),
     "process:caseload": row(get="caseload_view"),
+    "records:sar_list": row(get="sar_handle"),
+    "records:sar_new": row(get="sar_handle", post="sar_handle"),
+    "records:sar_detail": row("sar", get="sar_handle", post="sar_handle"),
     "fgdm:case_list": row(get="signed_in"),
     "fgdm:case_new": row(get="case_create", post="case_create"),
     "fgdm:case_detail": row("case", get="read"),

@@ -44,6 +44,8 @@ class Command(BaseCommand):
             reference["budgets"] = demo.seed_budgets(users)
             reference["suppliers"] = demo.seed_suppliers(users)
         created_cases = [] if no_cases else demo.seed_cases(users)
+        if not no_cases:
+            demo.seed_subject_access(users)
         self._summary(reference, created_cases)
 
     def _summary(self, reference: dict, created_cases: list[str]) -> None:
