@@ -31,3 +31,10 @@ class NetworkPackagesConfig(AppConfig):
             "plan_document", template="network_packages/sections/plan_support.html", context=plan_support_section
         )
         add_section("package", template="network_packages/sections/package_agreement.html", context=agreement_section)
+
+        from audit import retention, sar
+        from network_packages.retention import AgreementSignatures
+        from network_packages.sar import collect
+
+        retention.register(AgreementSignatures())
+        sar.register(collect)
