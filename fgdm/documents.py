@@ -12,11 +12,14 @@ import re
 from dataclasses import dataclass
 from types import SimpleNamespace
 
+from django.utils import timezone
+
 from core.documents import Document, render, uk_date
 from core.exceptions import RuleBroken
 from core.pages import sections_for
 from fgdm.constants import MeetingModel, PlanStatus
 from fgdm.models import FamilyPlan, NetworkMember
+from fgdm.visibility import sees_whole_case
 
 FAMILY, COURT = "family", "court"
 VERSIONS = (FAMILY, COURT)
@@ -107,7 +110,7 @@ def plan_document(*, plan: FamilyPlan, user, version: str = FAMILY) -> Document:
         "meeting_words": MEETING_WORDS.get(meeting.model, "family meeting"),
         "meeting_on": uk_date(meeting.held_on),
         "agreed_on": uk_date(plan.agreed_on),
-        "accepted_on": uk_date(plan.decided_at.date())
+        "accepted_on": uk_date(timezone.localdate(plan.decided_at))
         if plan.status == PlanStatus.ACCEPTED and plan.decided_at
         else "",
         "superseded": plan.status == PlanStatus.SUPERSEDED,
@@ -115,6 +118,9 @@ def plan_document(*, plan: FamilyPlan, user, version: str = FAMILY) -> Document:
         "actions": _actions(plan),
         "sections": sections_for("plan_document", SimpleNamespace(user=user), plan=plan, case=case),
         "support_needed": case.support_needed,
+        # A conference's coordinator sees the plan but not the packages: say where the support is
+        # written down rather than that there is none.
+        "sees_support": sees_whole_case(user, case),
     }
     if court:
         context.update(reference=case.reference, attendees=attendees_by_relationship(plan))

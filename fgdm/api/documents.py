@@ -6,7 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 
 from audit.services import record_access
-from core.api.base import AuditedAPIView
+from core.api.documents import DocumentAPIView
 from core.documents import FORMATS, PDF, chosen_format, document_response
 from fgdm import documents, selectors
 
@@ -16,7 +16,7 @@ FORMAT_PARAMETER = OpenApiParameter(
 DOCUMENT_RESPONSES = {(200, "application/pdf"): OpenApiTypes.BINARY, (200, "text/html"): OpenApiTypes.STR}
 
 
-class PlanDocument(AuditedAPIView):
+class PlanDocument(DocumentAPIView):
     """The family's plan in plain words, for the family to keep: who does what by when, what happens
     if it goes wrong, the review date and the support agreed. `for=court` adds the pre-proceedings
     checklist header (case reference, meeting date, who attended by relationship, dates agreed and

@@ -8,6 +8,7 @@ from rest_framework.response import Response
 
 from audit.services import record_access
 from core.api.base import AuditedAPIView
+from core.api.documents import DocumentAPIView
 from core.documents import PDF, chosen_format, document_response
 from core.roles import ensure_may
 from fgdm.api.documents import DOCUMENT_RESPONSES, FORMAT_PARAMETER
@@ -40,7 +41,7 @@ class SignatureSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class PackageAgreement(AuditedAPIView):
+class PackageAgreement(DocumentAPIView):
     """The written agreement of this version of the package (kinship care guidance 2024): what is
     paid, to whom, how much, how often, for how long, the review date, what happens if circumstances
     change, and lines to sign; and who signed it, or that it is not signed. Answers 400 for an

@@ -9,6 +9,7 @@ from core import bounds
 from core.exceptions import InvalidTransition, RuleBroken
 from fgdm.permissions import ensure_can_work_case
 from network_packages.constants import PackageStatus
+from network_packages.documents import agreement_checksum
 from network_packages.models import AgreementSignature, SupportPackage
 from network_packages.services.packages import _lock_package
 
@@ -28,8 +29,6 @@ def agreement_record_signature(
     or ended; this person's signature of these terms is already recorded), RuleBroken (no name, no
     role or relationship, no date, a date in the future or before the case opened).
     """
-    from network_packages.documents import agreement_checksum
-
     package: SupportPackage = _lock_package(package_id)
     ensure_can_work_case(by, package.case)
     if package.status in NOT_SIGNED:

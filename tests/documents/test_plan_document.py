@@ -142,6 +142,18 @@ class TestApi:
         text = pdf_text(response.content)
         assert "Margaret Hardy" in text and "£25.00" in text
 
+    def test_a_client_asking_for_a_pdf_gets_it_and_errors_as_json(self, world, api, with_support):
+        response = api.as_user(world.u.prac_east).get(api_url(with_support), HTTP_ACCEPT="application/pdf")
+        assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+        refused = api.as_user(world.u.fin1).get(api_url(with_support), HTTP_ACCEPT="application/pdf")
+        assert refused.status_code == 404 and refused.json()["detail"]
+
+    def test_a_coordinator_is_not_told_there_is_no_support(self, world, api):
+        package = scenario.package_approved(world, model="fgc")
+        html = html_of(api.as_user(world.u.coord).get(api_url(package.plan, format="html")))
+        assert "No support from the council has been agreed yet" not in html and "£" not in html
+        assert "written in its written agreement with them" in html
+
     def test_format_html_is_the_printable_page(self, world, api, with_support):
         html = html_of(api.as_user(world.u.prac_east).get(api_url(with_support, format="html")))
         assert "Nan stays over while mum is in hospital, by 27 February 2027." in html

@@ -219,6 +219,10 @@ class TestApi:
         assert f'filename="written-agreement-{weekly.case.reference}-v1.pdf"' in response["Content-Disposition"]
         assert "£25.00" in pdf_text(response.content)
 
+    def test_a_client_asking_for_a_pdf_gets_it(self, world, api, weekly):
+        response = api.as_user(world.u.prac_east).get(agreement_url(weekly), HTTP_ACCEPT="application/pdf")
+        assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+
     def test_format_html(self, world, api, weekly):
         response = api.as_user(world.u.tm_east).get(agreement_url(weekly, format="html"))
         assert response.status_code == 200 and response["Content-Type"].startswith("text/html")
