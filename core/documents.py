@@ -7,7 +7,6 @@ money the way the family reads them ("3 March 2027", "£25.00").
 """
 
 import datetime
-import hashlib
 import io
 from dataclasses import dataclass
 from decimal import Decimal
@@ -35,16 +34,11 @@ def pounds(amount: Decimal | None) -> str:
 
 @dataclass(frozen=True)
 class Document:
-    """A rendered document: its printable HTML, the file name it downloads as (without extension),
-    and the SHA-256 of its HTML (what a signature is for)."""
+    """A rendered document: its printable HTML and the file name it downloads as (without extension)."""
 
     title: str
     html: str
     filename: str
-
-    @property
-    def checksum(self) -> str:
-        return hashlib.sha256(self.html.encode("utf-8")).hexdigest()
 
     def pdf(self) -> bytes:
         return render_pdf(self.html)
