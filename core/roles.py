@@ -111,6 +111,8 @@ STEP_ROLES: dict[str, tuple[str, ...]] = {
     "package_update": (Role.PRACTITIONER,),
     "package_review": (Role.PRACTITIONER,),
     "package_submit": (Role.PRACTITIONER,),
+    # Recording who signed a package's written agreement: the case's practitioners (the service checks).
+    "agreement_record_signature": (Role.PRACTITIONER,),
     "package_withdraw": (Role.PRACTITIONER,),
     "package_end": (Role.PRACTITIONER,),
     "package_pause": (Role.PRACTITIONER,),

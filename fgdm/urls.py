@@ -1,6 +1,7 @@
 from django.urls import path
 
 from fgdm import views
+from fgdm.views import documents as document_views
 from fgdm.views import timeline as timeline_views
 
 app_name = "fgdm"
@@ -68,4 +69,5 @@ urlpatterns = [
     path("plans/<int:plan_id>/accept/", views.plan_accept, name="plan_accept"),
     path("plans/<int:plan_id>/return/", views.plan_return, name="plan_return"),
     path("plans/<int:plan_id>/revise/", views.plan_revise, name="plan_revise"),
+    path("plans/<int:plan_id>/document/", document_views.plan_document, name="plan_document"),
 ]

@@ -5,7 +5,7 @@ from django.contrib import admin
 
 from core.admin import ReadOnlyModelAdmin, ReadOnlyTabularInline, ServiceModelAdmin, ServiceModelForm
 from network_packages.constants import TIER_ORDER
-from network_packages.models import Approval, ApprovalLimit, Budget, PackageItem, SupportPackage
+from network_packages.models import AgreementSignature, Approval, ApprovalLimit, Budget, PackageItem, SupportPackage
 from network_packages.services import approval_limit_set, budget_set
 
 
@@ -91,6 +91,13 @@ class ApprovalAdmin(ReadOnlyModelAdmin):
     list_filter = ("tier", "decision")
     search_fields = ("package__case__reference", "approver__username")
     list_select_related = ("package__case", "approver")
+
+
+@admin.register(AgreementSignature)
+class AgreementSignatureAdmin(ReadOnlyModelAdmin):
+    list_display = ("package", "package_version", "signed_as", "signed_on", "recorded_by", "recorded_at")
+    search_fields = ("package__case__reference",)
+    list_select_related = ("package__case", "recorded_by")
 
 
 class BudgetForm(ServiceModelForm):

@@ -12,10 +12,13 @@ class NetworkPackagesConfig(AppConfig):
 
         register_state_labels(PackageStatus.choices)
 
-        from audit.retention import register
-        from network_packages.retention import PackageFreeText
+        from audit import retention, sar
+        from network_packages.retention import AgreementSignatures, PackageFreeText
+        from network_packages.sar import collect
 
-        register(PackageFreeText())
+        retention.register(PackageFreeText())
+        retention.register(AgreementSignatures())
+        sar.register(collect)
 
         from django.core import checks
 
@@ -28,3 +31,11 @@ class NetworkPackagesConfig(AppConfig):
 
         add_section("case", template="network_packages/sections/case_packages.html", context=case_section)
         add_section("review", template="network_packages/sections/review_packages.html", context=review_section)
+
+        from network_packages.document_views import agreement_section
+        from network_packages.documents import plan_support_section
+
+        add_section(
+            "plan_document", template="network_packages/sections/plan_support.html", context=plan_support_section
+        )
+        add_section("package", template="network_packages/sections/package_agreement.html", context=agreement_section)

@@ -223,6 +223,36 @@ class PackageReview(models.Model):
         return f"Review of {self.package} on {self.reviewed_on:%d/%m/%Y}: {self.get_decision_display().lower()}"
 
 
+class AgreementSignature(models.Model):
+    """Someone signed the written agreement of one version of a package (kinship care guidance 2024).
+
+    Kept against the version and the SHA-256 of the agreement's terms as they were rendered
+    (network_packages.documents): a later version, or a draft changed after it was signed, is a
+    different agreement and needs signing again. Written by `agreement_record_signature`."""
+
+    package = models.ForeignKey(SupportPackage, on_delete=models.PROTECT, related_name="agreement_signatures")
+    package_version = models.PositiveIntegerField()
+    agreement_checksum = models.CharField(max_length=64, help_text="SHA-256 of the agreement's terms as signed")
+    signed_by_name = models.CharField(max_length=200)
+    signed_as = models.CharField(max_length=100, help_text="Their relationship to the child, or their role")
+    signed_on = models.DateField()
+    recorded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["signed_on", "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(signed_by_name=""), name="agreement_signature_has_name"),
+            models.CheckConstraint(condition=~Q(agreement_checksum=""), name="agreement_signature_has_checksum"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Written agreement of package v{self.package_version} signed on {self.signed_on:%d/%m/%Y}"
+
+
+auditlog.register(AgreementSignature)
+
+
 class Budget(models.Model):
     """What a locality may spend on support packages in one financial year (1 April to 31 March).
 

@@ -1,17 +1,19 @@
-"""Retention of support packages' free text (registered with audit.retention from the app's ready()).
+"""Retention of support packages (registered with audit.retention from the app's ready()).
 
 A package is kept as long as its case (fgdm.retention: the case's class and destroy-after date, and
 its legal holds). When the case is anonymised, what was written about the family in its packages
 goes too: the justification, why a version was returned, approvers' notes, review notes and what
 each item is for. Amounts, categories, states, tiers, dates and who decided stay, so the money's
 trail still adds up. Their field history loses the same free text (audit.redaction).
+
+A written agreement's signature names who signed, so it goes with the case's records too: the
+signer's name is removed. What was signed (the version, the checksum of its terms), as whom and
+when stay, as the package's do.
 """
 
 from audit.retention import Due
-from fgdm.retention import CaseRecords
-from network_packages.models import Approval, PackageItem, PackageReview, SupportPackage
-
-REMOVED = "Removed"
+from fgdm.retention import REMOVED, CaseRecords
+from network_packages.models import AgreementSignature, Approval, PackageItem, PackageReview, SupportPackage
 
 
 class PackageFreeText:
@@ -55,3 +57,34 @@ class PackageFreeText:
         ]
         package.refresh_from_db()
         return package, removed
+
+
+class AgreementSignatures:
+    name = "network_packages.agreementsignature"
+
+    def due(self, *, today):
+        for case_due in CaseRecords().due(today=today):
+            signatures = (
+                AgreementSignature.objects.filter(package__case_id=case_due.case_id)
+                .exclude(signed_by_name=REMOVED)
+                .select_related("package")
+                .order_by("pk")
+            )
+            for signature in signatures:
+                yield Due(
+                    case_due.retention_class,
+                    self.name,
+                    signature.pk,
+                    case_due.case_id,
+                    case_due.destroy_after,
+                    f"{case_due.description}: written agreement of package v{signature.package_version}",
+                )
+
+    def history_of(self, due: Due):
+        yield self.name, due.object_id
+
+    def destroy(self, due: Due):
+        signature = AgreementSignature.objects.select_for_update().get(pk=due.object_id)
+        signature.signed_by_name = REMOVED
+        signature.save(update_fields=["signed_by_name"])
+        return signature, ["the name of the person who signed the written agreement"]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from network_packages import views
+from network_packages import document_views, views
 
 app_name = "network_packages"
 urlpatterns = [
@@ -15,4 +15,6 @@ urlpatterns = [
     path("<int:package_id>/withdraw/", views.package_withdraw, name="package_withdraw"),
     path("<int:package_id>/end/", views.package_end, name="package_end"),
     path("<int:package_id>/pause/", views.package_pause, name="package_pause"),
+    path("<int:package_id>/agreement/", document_views.package_agreement, name="package_agreement"),
+    path("<int:package_id>/agreement/sign/", document_views.package_agreement_sign, name="package_agreement_sign"),
 ]

@@ -699,6 +699,15 @@ def case_sofa_bed(ctx):
     package_services.package_approve(
         package_id=package.pk, by=ctx.u("tm.east"), note="Agreed: keeps the children at home with Nan."
     )
+    # Nan signed the written agreement; the practitioner recorded it (the plan's and the agreement's
+    # documents are on the case and package pages).
+    package_services.agreement_record_signature(
+        package_id=package.pk,
+        by=ctx.u("prac.east"),
+        signed_by_name="Pauline Dawson",
+        signed_as="grandmother",
+        signed_on=ctx.today,
+    )
     payment_services.bank_account_set(
         member_id=people["Pauline"].pk,
         by=ctx.u("fin1"),

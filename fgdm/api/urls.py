@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fgdm.api import views
+from fgdm.api import documents, views
 
 urlpatterns = [
     path("users/me/", views.MeView.as_view(), name="api-me"),
@@ -71,4 +71,5 @@ urlpatterns = [
     path("plans/<int:plan_id>/accept/", views.PlanAccept.as_view(), name="api-plan-accept"),
     path("plans/<int:plan_id>/return/", views.PlanReturn.as_view(), name="api-plan-return"),
     path("plans/<int:plan_id>/revise/", views.PlanRevise.as_view(), name="api-plan-revise"),
+    path("plans/<int:plan_id>/document/", documents.PlanDocument.as_view(), name="api-plan-document"),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from network_packages.api import views
+from network_packages.api import documents, views
 
 urlpatterns = [
     path("cases/<int:case_id>/packages/", views.PackageListCreate.as_view(), name="api-case-packages"),
@@ -13,4 +13,10 @@ urlpatterns = [
     path("packages/<int:package_id>/withdraw/", views.PackageWithdraw.as_view(), name="api-package-withdraw"),
     path("packages/<int:package_id>/end/", views.PackageEnd.as_view(), name="api-package-end"),
     path("packages/<int:package_id>/pause/", views.PackagePause.as_view(), name="api-package-pause"),
+    path("packages/<int:package_id>/agreement/", documents.PackageAgreement.as_view(), name="api-package-agreement"),
+    path(
+        "packages/<int:package_id>/agreement/signatures/",
+        documents.AgreementSignatureCreate.as_view(),
+        name="api-package-agreement-signatures",
+    ),
 ]

@@ -1,6 +1,7 @@
 """Every write and state change of support packages, approval limits, budgets and the register of
 suppliers, one function each. Split by aggregate; import them from here."""
 
+from network_packages.services.agreements import agreement_record_signature  # noqa: F401
 from network_packages.services.approvals import (  # noqa: F401
     approver_limit,
     package_approve,

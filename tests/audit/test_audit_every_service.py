@@ -649,6 +649,20 @@ def _package_withdraw_returned(world):
     return lambda: package_services.package_withdraw(package_id=package.pk, by=world.u.prac_east), world.u.prac_east
 
 
+def _agreement_record_signature(world):
+    package = scenario.package_approved(world)
+    return (
+        lambda: package_services.agreement_record_signature(
+            package_id=package.pk,
+            by=world.u.prac_east,
+            signed_by_name="Margaret Hardy",
+            signed_as="grandmother",
+            signed_on=_today(),
+        ),
+        world.u.prac_east,
+    )
+
+
 def _package_review(world, decision="continue"):
     package = scenario.package_approved(world, amount=Decimal("25.00"), frequency="weekly", instalments=2)
     fire_timers_on(package.review_by)
@@ -1218,6 +1232,7 @@ ROWS: dict[str, Row] = {
     ),
     "fgdm.services.reviews_escalate_overdue": Row(_reviews_escalate_overdue, ["review_escalated"]),
     "network_packages.services.package_create": Row(_package_create, ["package_drafted"]),
+    "network_packages.services.agreement_record_signature": Row(_agreement_record_signature, ["agreement_signed"]),
     "network_packages.services.package_submit": Row(
         _package_submit, ["package_submitted"], variants={"returned": (_package_resubmit, ["package_submitted"])}
     ),

@@ -251,6 +251,14 @@ class TestDemoCases:
             flow_task=package.case.process.flow_class.wait_for_review,
         ).exists()
 
+    def test_sofa_bed_written_agreement_signed_by_nan(self, seeded):
+        from network_packages.documents import agreement_checksum
+
+        package = case_of("Dawson").packages.get()
+        signature = package.agreement_signatures.get()
+        assert (signature.signed_by_name, signature.package_version) == ("Pauline Dawson", package.version)
+        assert signature.agreement_checksum == agreement_checksum(package)
+
     def test_weekly_tea_approved_with_twelve_instalments(self, seeded):
         package = case_of("Tizzard").packages.get()
         item = package.items.get()

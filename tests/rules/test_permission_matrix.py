@@ -137,6 +137,7 @@ ROUTES = {
     "fgdm:plan_accept": row("case", post="plan_accept"),
     "fgdm:plan_return": row("case", post="plan_return"),
     "fgdm:plan_revise": row("case", get="plan_revise", post="plan_revise"),
+    "fgdm:plan_document": row("case", get="read"),
     "fgdm:case_consent_withdraw": row("case", get="case_withdraw_consent", post="case_withdraw_consent"),
     "fgdm:case_bottom_lines": row("case", get="case_set_bottom_lines", post="case_set_bottom_lines"),
     "fgdm:child_wishes": row("whole_case", get="child_record_wishes", post="child_record_wishes"),
@@ -159,6 +160,10 @@ ROUTES = {
     "network_packages:package_withdraw": row("whole_case", post="package_withdraw"),
     "network_packages:package_end": row("whole_case", post="package_end"),
     "network_packages:package_pause": row("whole_case", post="package_pause"),
+    "network_packages:package_agreement": row("whole_case", get="read"),
+    "network_packages:package_agreement_sign": row(
+        "whole_case", get="agreement_record_signature", post="agreement_record_signature"
+    ),
     "payments:payment_list": row(get="signed_in"),
     "payments:payment_authorise": row("payment", post="payment_authorise"),
     "payments:payments_authorise": row(post="payment_authorise"),  # the ticked ones: ids in the body
@@ -215,6 +220,7 @@ ROUTES = {
     "api-plan-accept": api("case", post="plan_accept"),
     "api-plan-return": api("case", post="plan_return"),
     "api-plan-revise": api("case", post="plan_revise"),
+    "api-plan-document": api("case", get="read"),
     "api-case-consent-withdraw": api("whole_case", post="case_withdraw_consent"),
     "api-case-bottom-lines": api("whole_case", post="case_set_bottom_lines"),
     "api-child-wishes": api("whole_case", post="child_record_wishes"),
@@ -239,6 +245,8 @@ ROUTES = {
     "api-package-withdraw": api("whole_case", post="package_withdraw"),
     "api-package-end": api("whole_case", post="package_end"),
     "api-package-pause": api("whole_case", post="package_pause"),
+    "api-package-agreement": api("whole_case", get="read"),
+    "api-package-agreement-signatures": api("whole_case", post="agreement_record_signature"),
     "api-bank-account": api("payee", get="bank_account_view", put="bank_account_set"),
     "api-bank-account-verify": api("payee", post="bank_account_verify"),
     "api-suppliers": api(get="supplier_view", post="supplier_manage"),
