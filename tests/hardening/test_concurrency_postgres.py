@@ -83,8 +83,9 @@ def finance_officers(world, extra=3):
 
 
 def test_package_approve_one_winner(world):
-    package = scenario.package_submitted(world, amount=Decimal("300.00"), frequency="weekly", instalments=4)
-    approvers = [world.u.tm_east, world.u.sm, world.u.hos]  # each may approve £300
+    package = scenario.package_submitted(world, amount=Decimal("100.00"), frequency="weekly", instalments=4)
+    assert package.total == Decimal("400.00")  # within a team manager's £500: nobody escalates it
+    approvers = [world.u.tm_east, world.u.sm, world.u.hos]
 
     results, refused = race(
         approvers, lambda by: package_services.package_approve(package_id=package.pk, by=by, note="Agreed")
@@ -98,6 +99,7 @@ def test_package_approve_one_winner(world):
     assert Approval.objects.filter(package=package).count() == 1
     assert package.payments.count() == 4, "the payments are scheduled once"
     assert events("package_approved", package).count() == 1
+    assert not events("package_escalated", package).exists()
 
 
 def test_payment_authorise_one_winner(world):
