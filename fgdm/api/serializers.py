@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core import workflow
-from core.api.fields import IdField, UsernameField
+from core.api.fields import IdField, SlugRelatedField, UsernameField
 from fgdm.constants import (
     ChildParticipation,
     CloseReason,
@@ -241,7 +241,7 @@ class ChildInputSerializer(serializers.Serializer):
 
 class CaseCreateSerializer(serializers.Serializer):
     family_name = serializers.CharField(max_length=100)
-    locality = serializers.SlugRelatedField(slug_field="code", queryset=Locality.objects.all())
+    locality = SlugRelatedField(slug_field="code", queryset=Locality.objects.all())
     stage = serializers.ChoiceField(choices=Stage.choices)
     referral_reason = serializers.CharField()
     children = ChildInputSerializer(many=True, allow_empty=False)
@@ -384,8 +384,8 @@ class ApplicationSerializer(serializers.Serializer):
 
 
 class TransferSerializer(serializers.Serializer):
-    team = serializers.SlugRelatedField(slug_field="code", queryset=Team.objects.all())
-    locality = serializers.SlugRelatedField(slug_field="code", queryset=Locality.objects.all(), required=False)
+    team = SlugRelatedField(slug_field="code", queryset=Team.objects.all())
+    locality = SlugRelatedField(slug_field="code", queryset=Locality.objects.all(), required=False)
     lead_practitioner = UsernameField()
 
 
