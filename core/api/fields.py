@@ -18,7 +18,19 @@ class IdField(serializers.IntegerField):
         super().__init__(**kwargs)
 
 
-class UsernameField(serializers.SlugRelatedField):
+class SlugRelatedField(serializers.SlugRelatedField):
+    """DRF's, refusing a NUL character as a field error before looking it up: PostgreSQL text cannot
+    hold one, so the lookup would fail with a DataError (500). Found by tools/fuzz-api."""
+
+    default_error_messages = {"null_characters": "Null characters are not allowed."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("null_characters")
+        return super().to_internal_value(data)
+
+
+class UsernameField(SlugRelatedField):
     """A person named by username; unknown or inactive users are a field error."""
 
     def __init__(self, **kwargs):

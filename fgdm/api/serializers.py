@@ -6,7 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core import workflow
-from core.api.fields import IdField, UsernameField
+from core.api.fields import IdField, SlugRelatedField, UsernameField
 from fgdm.constants import (
     ChildParticipation,
     CloseReason,
@@ -249,7 +249,7 @@ class ChildInputSerializer(serializers.Serializer):
 
 class CaseCreateSerializer(serializers.Serializer):
     family_name = serializers.CharField(max_length=100)
-    locality = serializers.SlugRelatedField(slug_field="code", queryset=Locality.objects.all())
+    locality = SlugRelatedField(slug_field="code", queryset=Locality.objects.all())
     stage = serializers.ChoiceField(choices=Stage.choices)
     referral_reason = serializers.CharField()
     children = ChildInputSerializer(many=True, allow_empty=False)
@@ -367,8 +367,17 @@ class PreProceedingsSerializer(serializers.ModelSerializer):
     """The case's pre-proceedings duty (Children Act 1989 s.31ZA, inserted by the Children's Wellbeing
     and Schools Act 2026): the intention to apply, each offer and answer, and where the duty stands."""
 
+    status = serializers.ChoiceField(
+        choices=PreProceedingsStatus.choices,
+        read_only=True,
+        allow_null=True,
+        help_text="null until the council's intention to apply is recorded (the duty has not started)",
+    )
+    order_kind = serializers.ChoiceField(choices=OrderKind.choices, read_only=True, allow_null=True)
+    intended_on = serializers.DateField(read_only=True, allow_null=True)
+    stage_at_intention = serializers.ChoiceField(choices=Stage.choices, read_only=True, allow_null=True)
     exemption_decided_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    offers = PreProceedingsOfferSerializer(many=True, read_only=True)
+    offers = serializers.SerializerMethodField()
     duty_met_by = serializers.SerializerMethodField(
         help_text="The basis an application made today could rest on, or null while the duty is not met"
     )
@@ -393,7 +402,26 @@ class PreProceedingsSerializer(serializers.ModelSerializer):
             "duty_missing",
         ]
 
+    def to_representation(self, record):
+        data = super().to_representation(record)
+        if record.pk is None:  # nothing recorded: the duty has not started
+            data.update(
+                status=None,
+                order_kind=None,
+                intended_on=None,
+                stage_at_intention=None,
+                duty_met_by=None,
+                duty_missing="",
+            )
+        return data
+
+    @extend_schema_field(PreProceedingsOfferSerializer(many=True))
+    def get_offers(self, record):
+        return PreProceedingsOfferSerializer(record.offers.all(), many=True).data if record.pk else []
+
     def _position(self, record):
+        if record.pk is None:
+            return None
         if record.status == PreProceedingsStatus.APPLICATION_MADE:
             return None
         return duty_position(record, on=timezone.localdate())
@@ -455,8 +483,8 @@ class ApplicationSerializer(serializers.Serializer):
 
 
 class TransferSerializer(serializers.Serializer):
-    team = serializers.SlugRelatedField(slug_field="code", queryset=Team.objects.all())
-    locality = serializers.SlugRelatedField(slug_field="code", queryset=Locality.objects.all(), required=False)
+    team = SlugRelatedField(slug_field="code", queryset=Team.objects.all())
+    locality = SlugRelatedField(slug_field="code", queryset=Locality.objects.all(), required=False)
     lead_practitioner = UsernameField()
 
 

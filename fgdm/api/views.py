@@ -18,7 +18,7 @@ from core.api.fields import ReasonSerializer
 from core.roles import ensure_may
 from fgdm import selectors, services
 from fgdm.api import serializers as s
-from fgdm.models import Child, DeclaredConflict, FamilyHub, Locality, Meeting, NetworkMember
+from fgdm.models import Child, DeclaredConflict, FamilyHub, Locality, Meeting, NetworkMember, PreProceedings
 from fgdm.services import ActionInput, ChildInput
 from fgdm.services.cases import CASE_CHANGED_ELSEWHERE
 
@@ -303,8 +303,8 @@ class PreProceedingsDetail(AuditedAPIView):
     @extend_schema(responses=s.PreProceedingsSerializer)
     def get(self, request, case_id):
         case, record = selectors.pre_proceedings_of(user=request.user, case_id=case_id)
-        if record is None:
-            return Response({"case": case.pk, "status": None, "offers": []})
+        if record is None:  # no intention to apply recorded, so no duty yet: the same shape, status null
+            record = PreProceedings(case=case)
         return Response(s.PreProceedingsSerializer(record).data)
 
 

@@ -281,6 +281,13 @@ class BudgetLineSerializer(serializers.Serializer):
     over_budget = serializers.BooleanField()
 
 
+class BudgetReportSerializer(serializers.Serializer):
+    """`GET budgets/`: the financial year ("2026-27") and a line per locality (for the schema)."""
+
+    financial_year = serializers.CharField()
+    results = BudgetLineSerializer(many=True)
+
+
 class FinancialYearQuerySerializer(serializers.Serializer):
     financial_year = serializers.IntegerField(min_value=2000, max_value=2100, required=False)
 

@@ -261,7 +261,10 @@ class BatchConfirm(AuditedAPIView):
 FORMAT_PARAMETER = OpenApiParameter("format", str, enum=["csv", "bacs18", "pain001"])
 
 
-EXPORT_RESPONSES = {(200, "application/octet-stream"): OpenApiTypes.BINARY}
+# The file as its format has it: csv (text/csv), bacs18 (text/plain) or pain001 (application/xml).
+EXPORT_RESPONSES = {
+    (200, content_type.split(";")[0]): OpenApiTypes.BINARY for content_type in exports.CONTENT_TYPES.values()
+}
 
 
 class BatchExport(AuditedAPIView):
@@ -351,7 +354,7 @@ class ReturnsImportCreate(AuditedMixin, generics.GenericAPIView):
 
 
 class BudgetList(AuditedAPIView):
-    @extend_schema(parameters=[OpenApiParameter("financial_year", int)], responses=s.BudgetLineSerializer(many=True))
+    @extend_schema(parameters=[OpenApiParameter("financial_year", int)], responses=s.BudgetReportSerializer)
     def get(self, request):
         ensure_may(request.user, "finance_reports")
         query = s.FinancialYearQuerySerializer(data=request.query_params)
