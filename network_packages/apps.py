@@ -18,6 +18,11 @@ class NetworkPackagesConfig(AppConfig):
 
         checks.register(check_amount_ceilings, "network_packages")
 
+        from core import payees
+        from network_packages.payees import refusal
+
+        payees.register(refusal)
+
         from core.pages import add_section
         from network_packages.views import case_section, review_section
 

@@ -15,4 +15,7 @@ urlpatterns = [
     path("<int:package_id>/withdraw/", views.package_withdraw, name="package_withdraw"),
     path("<int:package_id>/end/", views.package_end, name="package_end"),
     path("<int:package_id>/pause/", views.package_pause, name="package_pause"),
+    path("<int:package_id>/safety/", views.package_safety, name="package_safety"),
+    path("payee/<int:member_id>/", views.payee, name="payee"),
+    path("payee/<int:member_id>/checks/", views.payee_check, name="payee_check"),
 ]
