@@ -130,7 +130,10 @@ class SafetyPrompt(models.TextChoices):
     """Questions the submitter answers before a package can be approved."""
 
     OFSTED = "ofsted", "Childcare by someone who is not a relative (Childcare Act 2006)"
-    PRIVATE_FOSTERING = "private_fostering", "A child living with someone who is not a relative (Children Act 1989 s.66)"
+    PRIVATE_FOSTERING = (
+        "private_fostering",
+        "A child living with someone who is not a relative (Children Act 1989 s.66)",
+    )
 
 
 class SafetyAnswer(models.TextChoices):

@@ -366,11 +366,14 @@ class PackageSafetyAnswer(models.Model):
         ordering = ["prompt", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(member__isnull=False, supplier__isnull=True) | Q(member__isnull=True, supplier__isnull=False),
+                condition=Q(member__isnull=False, supplier__isnull=True)
+                | Q(member__isnull=True, supplier__isnull=False),
                 name="safety_answer_about_one",
             ),
             models.UniqueConstraint(
-                fields=["package", "prompt", "member"], condition=Q(member__isnull=False), name="safety_answer_once_member"
+                fields=["package", "prompt", "member"],
+                condition=Q(member__isnull=False),
+                name="safety_answer_once_member",
             ),
             models.UniqueConstraint(
                 fields=["package", "prompt", "supplier"],

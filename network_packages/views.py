@@ -10,8 +10,7 @@ from core.forms import EmptyForm, NoteForm, ReasonForm, wants_another_row
 from core.pages import allowed, done, form_page, gate, page, run_service, sections_for
 from fgdm.constants import PlanStatus
 from fgdm.permissions import ensure_can_work_case
-from fgdm.selectors import case_get
-from fgdm.selectors import case_get_whole, member_get
+from fgdm.selectors import case_get, case_get_whole, member_get
 from network_packages import forms as f
 from network_packages import payees, selectors, services
 from network_packages.constants import (
@@ -275,7 +274,9 @@ def _payee_rules(request, package, forms) -> dict:
     checks = payees.latest_checks(carers)
     can_answer = prompts and _may_edit(request.user, package)
     return {
-        "funding_sources": [OtherFunding(code).label for code in package.other_funding_sources if code in OtherFunding.values],
+        "funding_sources": [
+            OtherFunding(code).label for code in package.other_funding_sources if code in OtherFunding.values
+        ],
         "prompts": prompts,
         "safety_form": (forms.get("safety_form") or f.SafetyAnswersForm(prompts=prompts)) if can_answer else None,
         "carers": [{"member": member, "checks": checks.get(pk, [])} for pk, member in carers.items()],

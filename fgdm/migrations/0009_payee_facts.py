@@ -4,25 +4,37 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('fgdm', '0008_case_closing'),
+        ("fgdm", "0008_case_closing"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='networkmember',
-            name='date_of_birth',
-            field=models.DateField(blank=True, help_text='Nobody under 18 is paid', null=True),
+            model_name="networkmember",
+            name="date_of_birth",
+            field=models.DateField(blank=True, help_text="Nobody under 18 is paid", null=True),
         ),
         migrations.AddField(
-            model_name='networkmember',
-            name='kinship_order',
-            field=models.CharField(blank=True, choices=[('special_guardianship', 'Special guardianship order'), ('child_arrangements', 'Child arrangements order (lives with)'), ('other', 'Another court order')], help_text='The court order under which they care for the child as a kinship carer, if any', max_length=32),
+            model_name="networkmember",
+            name="kinship_order",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("special_guardianship", "Special guardianship order"),
+                    ("child_arrangements", "Child arrangements order (lives with)"),
+                    ("other", "Another court order"),
+                ],
+                help_text="The court order under which they care for the child as a kinship carer, if any",
+                max_length=32,
+            ),
         ),
         migrations.AddField(
-            model_name='networkmember',
-            name='lives_with_child_since',
-            field=models.DateField(blank=True, help_text='Since when the child lives with them (private fostering after 28 days)', null=True),
+            model_name="networkmember",
+            name="lives_with_child_since",
+            field=models.DateField(
+                blank=True,
+                help_text="Since when the child lives with them (private fostering after 28 days)",
+                null=True,
+            ),
         ),
     ]

@@ -123,7 +123,9 @@ class SafetyPromptSerializer(serializers.Serializer):
     supplier = serializers.IntegerField(source="supplier.pk", allow_null=True, default=None)
     name = serializers.CharField()
     question = serializers.CharField()
-    answer = serializers.ChoiceField(source="answer.answer", choices=SafetyAnswer.choices, allow_null=True, default=None)
+    answer = serializers.ChoiceField(
+        source="answer.answer", choices=SafetyAnswer.choices, allow_null=True, default=None
+    )
     detail = serializers.CharField(source="answer.detail", allow_null=True, default=None)
     answered_by = serializers.CharField(source="answer.answered_by.username", allow_null=True, default=None)
     answered_at = serializers.DateTimeField(source="answer.answered_at", allow_null=True, default=None)

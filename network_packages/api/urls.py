@@ -14,5 +14,9 @@ urlpatterns = [
     path("packages/<int:package_id>/end/", views.PackageEnd.as_view(), name="api-package-end"),
     path("packages/<int:package_id>/pause/", views.PackagePause.as_view(), name="api-package-pause"),
     path("network-members/<int:member_id>/payee/", views.PayeeFacts.as_view(), name="api-member-payee"),
-    path("network-members/<int:member_id>/payee-checks/", views.PayeeCheckCreate.as_view(), name="api-member-payee-checks"),
+    path(
+        "network-members/<int:member_id>/payee-checks/",
+        views.PayeeCheckCreate.as_view(),
+        name="api-member-payee-checks",
+    ),
 ]

@@ -8,124 +8,268 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('fgdm', '0009_payee_facts'),
-        ('network_packages', '0009_package_reviews'),
+        ("fgdm", "0009_payee_facts"),
+        ("network_packages", "0009_package_reviews"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='PackageSafetyAnswer',
+            name="PackageSafetyAnswer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('prompt', models.CharField(choices=[('ofsted', 'Childcare by someone who is not a relative (Childcare Act 2006)'), ('private_fostering', 'A child living with someone who is not a relative (Children Act 1989 s.66)')], max_length=24)),
-                ('answer', models.CharField(choices=[('ofsted_registered', 'The carer is registered with Ofsted'), ('ofsted_exempt', 'The carer is exempt from registration'), ('fostering_notified', 'The council was notified of a private fostering arrangement'), ('not_private_fostering', 'It is not private fostering')], max_length=24)),
-                ('detail', models.TextField(help_text='The registration number, why exempt, when notified, or why not fostering')),
-                ('answered_at', models.DateTimeField()),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "prompt",
+                    models.CharField(
+                        choices=[
+                            ("ofsted", "Childcare by someone who is not a relative (Childcare Act 2006)"),
+                            (
+                                "private_fostering",
+                                "A child living with someone who is not a relative (Children Act 1989 s.66)",
+                            ),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                (
+                    "answer",
+                    models.CharField(
+                        choices=[
+                            ("ofsted_registered", "The carer is registered with Ofsted"),
+                            ("ofsted_exempt", "The carer is exempt from registration"),
+                            ("fostering_notified", "The council was notified of a private fostering arrangement"),
+                            ("not_private_fostering", "It is not private fostering"),
+                        ],
+                        max_length=24,
+                    ),
+                ),
+                (
+                    "detail",
+                    models.TextField(
+                        help_text="The registration number, why exempt, when notified, or why not fostering"
+                    ),
+                ),
+                ("answered_at", models.DateTimeField()),
             ],
             options={
-                'ordering': ['prompt', 'id'],
+                "ordering": ["prompt", "id"],
             },
         ),
         migrations.CreateModel(
-            name='PayeeCheck',
+            name="PayeeCheck",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('dbs', 'DBS check'), ('viability', 'Viability assessment')], max_length=16)),
-                ('outcome', models.CharField(choices=[('passed', 'Passed: no concerns'), ('not_passed', 'Not passed: concerns found')], max_length=16)),
-                ('checked_on', models.DateField()),
-                ('reference', models.CharField(blank=True, help_text='The DBS certificate number, for example', max_length=100)),
-                ('notes', models.TextField(blank=True)),
-                ('at', models.DateTimeField(auto_now_add=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("dbs", "DBS check"), ("viability", "Viability assessment")], max_length=16
+                    ),
+                ),
+                (
+                    "outcome",
+                    models.CharField(
+                        choices=[("passed", "Passed: no concerns"), ("not_passed", "Not passed: concerns found")],
+                        max_length=16,
+                    ),
+                ),
+                ("checked_on", models.DateField()),
+                (
+                    "reference",
+                    models.CharField(blank=True, help_text="The DBS certificate number, for example", max_length=100),
+                ),
+                ("notes", models.TextField(blank=True)),
+                ("at", models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                'ordering': ['-checked_on', '-id'],
+                "ordering": ["-checked_on", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='PayeePolicy',
+            name="PayeePolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('pay_kinship_carers_with_order', models.BooleanField(default=True, help_text='Holders of parental responsibility who care for the child as kinship carers under a court order (a special guardianship or child arrangements order) may be paid. Birth parents never are.', verbose_name='Pay kinship carers under a court order')),
-                ('means_policy', models.CharField(choices=[('not_assessed', 'Not means-tested'), ('assessed', 'Means assessed (or waived with a reason) for every package')], default='not_assessed', help_text="Default: not means-tested, following Dorset's pages: family network support packages are not means-tested. Assessed: each package records an assessment, or a waiver with its reason.", max_length=16, verbose_name='Means (s.17(8) Children Act 1989)')),
-                ('checks_required', models.CharField(choices=[('none', 'No check needed'), ('dbs_or_viability', 'A DBS check or a viability assessment'), ('dbs', 'A DBS check'), ('viability', 'A viability assessment')], default='dbs_or_viability', help_text='A network member paid for childcare or bought-in support needs this check recorded, with a date and passed, before the package is approved.', max_length=24, verbose_name='Checks before paying for childcare or care')),
-                ('annual_cap_per_payee', models.DecimalField(blank=True, decimal_places=2, help_text='Approved packages may pay one network member at most this much a financial year (1 April to 31 March). Leave empty for no cap.', max_digits=12, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0'))], verbose_name='Most paid to one person in a financial year')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "pay_kinship_carers_with_order",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Holders of parental responsibility who care for the child as kinship carers under a court order (a special guardianship or child arrangements order) may be paid. Birth parents never are.",
+                        verbose_name="Pay kinship carers under a court order",
+                    ),
+                ),
+                (
+                    "means_policy",
+                    models.CharField(
+                        choices=[
+                            ("not_assessed", "Not means-tested"),
+                            ("assessed", "Means assessed (or waived with a reason) for every package"),
+                        ],
+                        default="not_assessed",
+                        help_text="Default: not means-tested, following Dorset's pages: family network support packages are not means-tested. Assessed: each package records an assessment, or a waiver with its reason.",
+                        max_length=16,
+                        verbose_name="Means (s.17(8) Children Act 1989)",
+                    ),
+                ),
+                (
+                    "checks_required",
+                    models.CharField(
+                        choices=[
+                            ("none", "No check needed"),
+                            ("dbs_or_viability", "A DBS check or a viability assessment"),
+                            ("dbs", "A DBS check"),
+                            ("viability", "A viability assessment"),
+                        ],
+                        default="dbs_or_viability",
+                        help_text="A network member paid for childcare or bought-in support needs this check recorded, with a date and passed, before the package is approved.",
+                        max_length=24,
+                        verbose_name="Checks before paying for childcare or care",
+                    ),
+                ),
+                (
+                    "annual_cap_per_payee",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Approved packages may pay one network member at most this much a financial year (1 April to 31 March). Leave empty for no cap.",
+                        max_digits=12,
+                        null=True,
+                        validators=[django.core.validators.MinValueValidator(Decimal("0"))],
+                        verbose_name="Most paid to one person in a financial year",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'payee policy',
-                'verbose_name_plural': 'payee policy',
+                "verbose_name": "payee policy",
+                "verbose_name_plural": "payee policy",
             },
         ),
         migrations.AddField(
-            model_name='packageitem',
-            name='hours_per_day',
-            field=models.DecimalField(blank=True, decimal_places=1, max_digits=4, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0.1')), django.core.validators.MaxValueValidator(Decimal('24'))]),
+            model_name="packageitem",
+            name="hours_per_day",
+            field=models.DecimalField(
+                blank=True,
+                decimal_places=1,
+                max_digits=4,
+                null=True,
+                validators=[
+                    django.core.validators.MinValueValidator(Decimal("0.1")),
+                    django.core.validators.MaxValueValidator(Decimal("24")),
+                ],
+            ),
         ),
         migrations.AddField(
-            model_name='supportpackage',
-            name='means_decision',
-            field=models.CharField(choices=[('not_assessed', 'Not assessed'), ('assessed', 'Assessed'), ('waived', 'Waived')], default='not_assessed', max_length=16),
+            model_name="supportpackage",
+            name="means_decision",
+            field=models.CharField(
+                choices=[("not_assessed", "Not assessed"), ("assessed", "Assessed"), ("waived", "Waived")],
+                default="not_assessed",
+                max_length=16,
+            ),
         ),
         migrations.AddField(
-            model_name='supportpackage',
-            name='means_reason',
-            field=models.TextField(blank=True, help_text='Why means were waived, or what the assessment found'),
+            model_name="supportpackage",
+            name="means_reason",
+            field=models.TextField(blank=True, help_text="Why means were waived, or what the assessment found"),
         ),
         migrations.AddField(
-            model_name='supportpackage',
-            name='other_funding_sources',
+            model_name="supportpackage",
+            name="other_funding_sources",
             field=models.JSONField(blank=True, default=list),
         ),
         migrations.AddConstraint(
-            model_name='supportpackage',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('means_decision', 'waived'), _negated=True), models.Q(('means_reason', ''), _negated=True), _connector='OR'), name='package_means_waived_has_reason'),
+            model_name="supportpackage",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("means_decision", "waived"), _negated=True),
+                    models.Q(("means_reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="package_means_waived_has_reason",
+            ),
         ),
         migrations.AddField(
-            model_name='packagesafetyanswer',
-            name='answered_by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="packagesafetyanswer",
+            name="answered_by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='packagesafetyanswer',
-            name='member',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='fgdm.networkmember'),
+            model_name="packagesafetyanswer",
+            name="member",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="fgdm.networkmember",
+            ),
         ),
         migrations.AddField(
-            model_name='packagesafetyanswer',
-            name='package',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='safety_answers', to='network_packages.supportpackage'),
+            model_name="packagesafetyanswer",
+            name="package",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="safety_answers",
+                to="network_packages.supportpackage",
+            ),
         ),
         migrations.AddField(
-            model_name='packagesafetyanswer',
-            name='supplier',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='network_packages.supplier'),
+            model_name="packagesafetyanswer",
+            name="supplier",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="network_packages.supplier",
+            ),
         ),
         migrations.AddField(
-            model_name='payeecheck',
-            name='by',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="payeecheck",
+            name="by",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="+", to=settings.AUTH_USER_MODEL
+            ),
         ),
         migrations.AddField(
-            model_name='payeecheck',
-            name='member',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='payee_checks', to='fgdm.networkmember'),
+            model_name="payeecheck",
+            name="member",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT, related_name="payee_checks", to="fgdm.networkmember"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='packagesafetyanswer',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('member__isnull', False), ('supplier__isnull', True)), models.Q(('member__isnull', True), ('supplier__isnull', False)), _connector='OR'), name='safety_answer_about_one'),
+            model_name="packagesafetyanswer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("member__isnull", False), ("supplier__isnull", True)),
+                    models.Q(("member__isnull", True), ("supplier__isnull", False)),
+                    _connector="OR",
+                ),
+                name="safety_answer_about_one",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='packagesafetyanswer',
-            constraint=models.UniqueConstraint(condition=models.Q(('member__isnull', False)), fields=('package', 'prompt', 'member'), name='safety_answer_once_member'),
+            model_name="packagesafetyanswer",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("member__isnull", False)),
+                fields=("package", "prompt", "member"),
+                name="safety_answer_once_member",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='packagesafetyanswer',
-            constraint=models.UniqueConstraint(condition=models.Q(('supplier__isnull', False)), fields=('package', 'prompt', 'supplier'), name='safety_answer_once_supplier'),
+            model_name="packagesafetyanswer",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("supplier__isnull", False)),
+                fields=("package", "prompt", "supplier"),
+                name="safety_answer_once_supplier",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='packagesafetyanswer',
-            constraint=models.CheckConstraint(condition=models.Q(('detail', ''), _negated=True), name='safety_answer_has_detail'),
+            model_name="packagesafetyanswer",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("detail", ""), _negated=True), name="safety_answer_has_detail"
+            ),
         ),
     ]

@@ -4,9 +4,9 @@ suppliers, one function each. Split by aggregate; import them from here."""
 from network_packages.services.approvals import (  # noqa: F401
     approver_limit,
     package_approve,
-    payee_rules_refusals,
     package_return,
     package_submit,
+    payee_rules_refusals,
     required_tier,
 )
 from network_packages.services.budgets import budget_set  # noqa: F401

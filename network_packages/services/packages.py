@@ -15,10 +15,10 @@ from fgdm.models import Case, FamilyPlan
 from fgdm.permissions import ensure_can_work_case
 from network_packages import payees
 from network_packages.constants import (
-    SAFETY_ANSWERS,
     EDITABLE_STATUSES,
     OPEN_STATUSES,
     PACKAGE_TRANSITIONS,
+    SAFETY_ANSWERS,
     Category,
     Frequency,
     MeansDecision,

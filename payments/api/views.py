@@ -151,7 +151,9 @@ class SupplierBankAccountView(AuditedAPIView):
 
 class SupplierBankAccountVerify(AuditedAPIView):
     @extend_schema(
-        request=s.BankAccountVerifySerializer, responses=s.BankAccountSerializer, operation_id="suppliers_bank_account_verify"
+        request=s.BankAccountVerifySerializer,
+        responses=s.BankAccountSerializer,
+        operation_id="suppliers_bank_account_verify",
     )
     def post(self, request, supplier_id):
         supplier = package_selectors.supplier_get(user=request.user, supplier_id=supplier_id)

@@ -17,13 +17,13 @@ from payments.constants import (
     ACCOUNT_NAME_MAX_LENGTH,
     PENDING_STATUSES,
 )
-from payments.selectors import same_account_elsewhere, shared_account_warning
 from payments.models import (
     BankAccount,
     Payment,
     account_number_validator,
     sort_code_validator,
 )
+from payments.selectors import same_account_elsewhere, shared_account_warning
 
 
 def normalise_sort_code(value: str) -> str:
@@ -205,7 +205,8 @@ def _bank_account_verify(
         to_state="verified",
         changes={
             "same_account_as": [
-                f"supplier {other.supplier_id}" if other.supplier_id else f"member {other.member_id}" for other in shared
+                f"supplier {other.supplier_id}" if other.supplier_id else f"member {other.member_id}"
+                for other in shared
             ],
             "shared_account_checked": True,
         }
