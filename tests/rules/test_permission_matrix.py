@@ -152,6 +152,9 @@ ROUTES = {
     "network_packages:package_withdraw": row("whole_case", post="package_withdraw"),
     "network_packages:package_end": row("whole_case", post="package_end"),
     "network_packages:package_pause": row("whole_case", post="package_pause"),
+    "network_packages:package_safety": row("whole_case", post="package_update"),
+    "network_packages:payee": row("whole_case", get="read", post="payee_facts_set"),
+    "network_packages:payee_check": row("whole_case", post="payee_check_record"),
     "payments:payment_list": row(get="signed_in"),
     "payments:payment_authorise": row("payment", post="payment_authorise"),
     "payments:payments_authorise": row(post="payment_authorise"),  # the ticked ones: ids in the body
@@ -231,6 +234,8 @@ ROUTES = {
     "api-package-withdraw": api("whole_case", post="package_withdraw"),
     "api-package-end": api("whole_case", post="package_end"),
     "api-package-pause": api("whole_case", post="package_pause"),
+    "api-member-payee": api("whole_case", get="read", patch="payee_facts_set"),
+    "api-member-payee-checks": api("whole_case", post="payee_check_record"),
     "api-bank-account": api("payee", get="bank_account_view", put="bank_account_set"),
     "api-bank-account-verify": api("payee", post="bank_account_verify"),
     "api-suppliers": api(get="supplier_view", post="supplier_manage"),
