@@ -19,6 +19,15 @@ from payments import services as payment_services
 BORN_LONG_AGO = datetime.date(1995, 6, 1)
 
 
+def no_payee_cap_or_checks():
+    """Set-up for tests about something else (schedules, tiers) with large amounts or childcare paid to
+    Nan: no yearly cap per person and no check on paid carers (the payee policy's own tests are in
+    tests/network_packages/test_payee_policy.py)."""
+    from network_packages.models import PayeePolicy
+
+    PayeePolicy.objects.update(annual_cap_per_payee=None, checks_required="none")
+
+
 def referral(world, *, by=None, stage="family_help", locality=None):
     return case_services.case_create(
         by=by or world.u.prac_east,

@@ -270,7 +270,8 @@ ADMIN_SITE_ROUTES = {
     "admin:jsi18n": "get",
 }
 ADMIN_EXEMPT = {"admin:login", "admin:logout", "admin:autocomplete", "admin:view_on_site"}  # tested below
-ONE_PER_TIER = {"network_packages.approvallimit"}  # every tier has its limit: nothing to add
+# Every tier has its limit, and the payee policy is one row: nothing to add.
+ONE_PER_TIER = {"network_packages.approvallimit", "network_packages.payeepolicy"}
 # Reference data, and the records administrators keep by hand (retention: legal holds, looked-after marks).
 REFERENCE_DATA = {
     "fgdm.locality",
@@ -282,6 +283,7 @@ REFERENCE_DATA = {
     "audit.legalhold",
     "audit.lookedaftermark",
     "network_packages.budget",
+    "network_packages.payeepolicy",
 }
 METHODS = ("get", "post", "put", "patch")
 BODY_METHODS = ("put", "patch")  # sent as JSON; only the API answers them
