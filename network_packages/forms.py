@@ -34,6 +34,7 @@ class PackageForm(forms.Form):
         label="The council's decision on means (s.17(8) Children Act 1989)",
         choices=MeansDecision.choices,
         initial=MeansDecision.NOT_ASSESSED,
+        required=False,
         widget=forms.RadioSelect,
     )
     means_reason = forms.CharField(

@@ -47,7 +47,7 @@ def _item_inputs(items) -> list[ItemInput]:
 def _means_and_funding(data) -> dict:
     """The package form's decision on means and the funding checked, as service arguments."""
     return {
-        "means_decision": data["means_decision"],
+        "means_decision": data["means_decision"] or None,
         "means_reason": data["means_reason"],
         "other_funding_sources": data["other_funding_sources"],
     }
