@@ -258,7 +258,9 @@ def shared_account_warning(account: BankAccount | None) -> str:
     if not others:
         return ""
     names = ", ".join(
-        f"{other.owner.full_name} (supplier)" if other.supplier_id else other.owner.full_name for other in others
+        dict.fromkeys(
+            f"{other.owner.full_name} (supplier)" if other.supplier_id else other.owner.full_name for other in others
+        )
     )
     return (
         f"One person, one account: the same sort code and account number are on file for another payee: {names}. "

@@ -128,7 +128,7 @@ class TestThroughTheServices:
             sort_code="089999",
             account_number="66374958",
         )
-        payment_services.bank_account_verify(member_id=grandmother.pk, by=world.u.fin2)
+        payment_services.bank_account_verify(member_id=grandmother.pk, by=world.u.fin2, confirm_shared_account=True)
         for payment in package.payments.order_by("id"):
             payment_services.payment_authorise(payment_id=payment.pk, by=world.u.fin1)
         batch = payment_services.batch_create(
