@@ -116,6 +116,9 @@ STEP_ROLES: dict[str, tuple[str, ...]] = {
     "package_withdraw": (Role.PRACTITIONER,),
     "package_end": (Role.PRACTITIONER,),
     "package_pause": (Role.PRACTITIONER,),
+    # What the payee rules read about a network member (age, a kinship order), and checks on paid carers.
+    "payee_facts_set": (Role.PRACTITIONER,),
+    "payee_check_record": (Role.PRACTITIONER,),
     "package_approve": MANAGERS,
     "package_return": MANAGERS,
     "bank_account_view": (Role.FINANCE_OFFICER, Role.PRACTITIONER, Role.AUDITOR),

@@ -81,6 +81,15 @@ class Relationship(models.TextChoices):
     OTHER = "other", "Other"
 
 
+class KinshipOrder(models.TextChoices):
+    """A court order under which a network member cares for the child as a kinship carer (and so
+    holds parental responsibility). Whether such a carer may be paid is the council's payee policy."""
+
+    SPECIAL_GUARDIANSHIP = "special_guardianship", "Special guardianship order"
+    CHILD_ARRANGEMENTS = "child_arrangements", "Child arrangements order (lives with)"
+    OTHER = "other", "Another court order"
+
+
 class MeetingModel(models.TextChoices):
     FNM = "fnm", "Family Network Meeting"
     FGC = "fgc", "Family Group Conference"

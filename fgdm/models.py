@@ -8,6 +8,7 @@ from django.utils import timezone
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 from viewflow.workflow.models import Process
 
+from core import payees
 from fgdm.constants import (
     MEETING_ARRANGED,
     ActionStatus,
@@ -15,6 +16,7 @@ from fgdm.constants import (
     CaseStatus,
     ChildParticipation,
     CloseReason,
+    KinshipOrder,
     MeetingModel,
     MeetingPurpose,
     MeetingStatus,
@@ -284,6 +286,17 @@ class NetworkMember(models.Model):
     is_parent = models.BooleanField(default=False)
     has_parental_responsibility = models.BooleanField(default=False)
     lives_with_child = models.BooleanField(default=False)
+    # Facts the payee rules read (network_packages.payees; set by network_packages.services.payee_facts_set).
+    date_of_birth = models.DateField(null=True, blank=True, help_text="Nobody under 18 is paid")
+    lives_with_child_since = models.DateField(
+        null=True, blank=True, help_text="Since when the child lives with them (private fostering after 28 days)"
+    )
+    kinship_order = models.CharField(
+        max_length=32,
+        choices=KinshipOrder.choices,
+        blank=True,
+        help_text="The court order under which they care for the child as a kinship carer, if any",
+    )
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
     address = models.TextField(blank=True)
@@ -337,9 +350,14 @@ class NetworkMember(models.Model):
 
     @property
     def payment_eligible(self) -> bool:
-        """Support packages pay the network around the child, never its parents. The one place this
-        rule lives: correcting `is_parent` or `has_parental_responsibility` changes it."""
-        return not (self.is_parent or self.has_parental_responsibility)
+        """Whether a support package may pay them: the council's payee rules (`payment_refusal`)."""
+        return self.payment_refusal == ""
+
+    @property
+    def payment_refusal(self) -> str:
+        """Why they cannot be paid, naming the rule in plain words, or "" if they can. The rules and
+        the council's payee policy live in network_packages (`core.payees` is the port)."""
+        return payees.refusal(self)
 
     @property
     def is_removed(self) -> bool:

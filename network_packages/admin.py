@@ -5,8 +5,18 @@ from django.contrib import admin
 
 from core.admin import ReadOnlyModelAdmin, ReadOnlyTabularInline, ServiceModelAdmin, ServiceModelForm
 from network_packages.constants import TIER_ORDER
-from network_packages.models import AgreementSignature, Approval, ApprovalLimit, Budget, PackageItem, SupportPackage
-from network_packages.services import approval_limit_set, budget_set
+from network_packages.models import (
+    AgreementSignature,
+    Approval,
+    ApprovalLimit,
+    Budget,
+    PackageItem,
+    PackageSafetyAnswer,
+    PayeeCheck,
+    PayeePolicy,
+    SupportPackage,
+)
+from network_packages.services import approval_limit_set, budget_set, payee_policy_set
 
 
 class ApprovalLimitForm(ServiceModelForm):
@@ -139,3 +149,47 @@ class BudgetAdmin(ServiceModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False  # set it to £0 instead: commitments and payments were measured against it
+
+
+class PayeePolicyForm(ServiceModelForm):
+    class Meta:
+        model = PayeePolicy
+        fields = ("pay_kinship_carers_with_order", "means_policy", "checks_required", "annual_cap_per_payee")
+
+    def save_through_service(self, *, by):
+        return payee_policy_set(by=by, **self.cleaned_data)
+
+
+@admin.register(PayeePolicy)
+class PayeePolicyAdmin(ServiceModelAdmin):
+    """The council's payee policy: one row, made by a migration with Dorset's defaults.
+    payee_policy_set holds its rules and records each change as a domain event; this admin calls it."""
+
+    form = PayeePolicyForm
+    list_display = ("__str__", "pay_kinship_carers_with_order", "means_policy", "checks_required", "cap")
+
+    @admin.display(description="Most to one person a year", ordering="annual_cap_per_payee")
+    def cap(self, obj):
+        return "No cap" if obj.annual_cap_per_payee is None else f"£{obj.annual_cap_per_payee:,.2f}"
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not PayeePolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # one policy: change it instead
+
+
+@admin.register(PayeeCheck)
+class PayeeCheckAdmin(ReadOnlyModelAdmin):
+    list_display = ("member", "kind", "outcome", "checked_on", "by", "at")
+    list_filter = ("kind", "outcome")
+    search_fields = ("member__case__reference",)
+    list_select_related = ("member", "by")
+
+
+@admin.register(PackageSafetyAnswer)
+class PackageSafetyAnswerAdmin(ReadOnlyModelAdmin):
+    list_display = ("package", "prompt", "member", "supplier", "answer", "answered_by", "answered_at")
+    list_filter = ("prompt", "answer")
+    search_fields = ("package__case__reference",)
+    list_select_related = ("package__case", "member", "supplier", "answered_by")

@@ -13,11 +13,12 @@ class NetworkPackagesConfig(AppConfig):
         register_state_labels(PackageStatus.choices)
 
         from audit import retention, sar
-        from network_packages.retention import AgreementSignatures, PackageFreeText
+        from network_packages.retention import AgreementSignatures, PackageFreeText, PayeeChecks
         from network_packages.sar import collect
 
         retention.register(PackageFreeText())
         retention.register(AgreementSignatures())
+        retention.register(PayeeChecks())
         sar.register(collect)
 
         from django.core import checks
@@ -25,6 +26,11 @@ class NetworkPackagesConfig(AppConfig):
         from network_packages.checks import check_amount_ceilings
 
         checks.register(check_amount_ceilings, "network_packages")
+
+        from core import payees
+        from network_packages.payees import refusal
+
+        payees.register(refusal)
 
         from core.pages import add_section
         from network_packages.views import case_section, review_section

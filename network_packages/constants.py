@@ -67,3 +67,84 @@ class ReviewDecision(models.TextChoices):
 
     CONTINUE = "continue", "Continue until a later review"
     END = "end", "End the package"
+
+
+class MeansPolicy(models.TextChoices):
+    """Whether the council assesses a family's means before support under s.17(8) Children Act 1989."""
+
+    NOT_ASSESSED = "not_assessed", "Not means-tested"
+    ASSESSED = "assessed", "Means assessed (or waived with a reason) for every package"
+
+
+class MeansDecision(models.TextChoices):
+    """The council's decision on means for one package (s.17(8) Children Act 1989)."""
+
+    NOT_ASSESSED = "not_assessed", "Not assessed"
+    ASSESSED = "assessed", "Assessed"
+    WAIVED = "waived", "Waived"
+
+
+class OtherFunding(models.TextChoices):
+    """Other sources of funding checked before a package pays."""
+
+    UNIVERSAL_CREDIT = "universal_credit", "Universal Credit or other benefits"
+    CHILDCARE_ENTITLEMENT = "childcare_entitlement", "Funded childcare hours or Tax-Free Childcare"
+    CHARITY = "charity", "A charity or grant-giving trust"
+    OTHER_COUNCIL_SUPPORT = "other_council_support", "Other council support (housing, household support fund)"
+    SCHOOL_OR_HEALTH = "school_or_health", "School, health or another agency"
+    FAMILY_RESOURCES = "family_resources", "The family's own network and resources"
+
+
+class ChecksRequired(models.TextChoices):
+    """Which checks a network member paid for childcare or care needs, under the council's policy."""
+
+    NONE = "none", "No check needed"
+    DBS_OR_VIABILITY = "dbs_or_viability", "A DBS check or a viability assessment"
+    DBS = "dbs", "A DBS check"
+    VIABILITY = "viability", "A viability assessment"
+
+
+class CheckKind(models.TextChoices):
+    DBS = "dbs", "DBS check"
+    VIABILITY = "viability", "Viability assessment"
+
+
+class CheckOutcome(models.TextChoices):
+    PASSED = "passed", "Passed: no concerns"
+    NOT_PASSED = "not_passed", "Not passed: concerns found"
+
+
+# Which checks satisfy each policy setting.
+CHECKS_SATISFYING = {
+    ChecksRequired.NONE: set(),
+    ChecksRequired.DBS_OR_VIABILITY: {CheckKind.DBS, CheckKind.VIABILITY},
+    ChecksRequired.DBS: {CheckKind.DBS},
+    ChecksRequired.VIABILITY: {CheckKind.VIABILITY},
+}
+
+# Items that pay someone to look after the child: a paid network member needs a check first.
+CARE_CATEGORIES = {Category.CHILDCARE, Category.BOUGHT_IN_SUPPORT}
+
+
+class SafetyPrompt(models.TextChoices):
+    """Questions the submitter answers before a package can be approved."""
+
+    OFSTED = "ofsted", "Childcare by someone who is not a relative (Childcare Act 2006)"
+    PRIVATE_FOSTERING = (
+        "private_fostering",
+        "A child living with someone who is not a relative (Children Act 1989 s.66)",
+    )
+
+
+class SafetyAnswer(models.TextChoices):
+    OFSTED_REGISTERED = "ofsted_registered", "The carer is registered with Ofsted"
+    OFSTED_EXEMPT = "ofsted_exempt", "The carer is exempt from registration"
+    FOSTERING_NOTIFIED = "fostering_notified", "The council was notified of a private fostering arrangement"
+    NOT_PRIVATE_FOSTERING = "not_private_fostering", "It is not private fostering"
+
+
+# The answers each prompt takes.
+SAFETY_ANSWERS = {
+    SafetyPrompt.OFSTED: [SafetyAnswer.OFSTED_REGISTERED, SafetyAnswer.OFSTED_EXEMPT],
+    SafetyPrompt.PRIVATE_FOSTERING: [SafetyAnswer.FOSTERING_NOTIFIED, SafetyAnswer.NOT_PRIVATE_FOSTERING],
+}

@@ -5,13 +5,42 @@ from decimal import Decimal
 from django import forms
 
 from core.forms import date_field, growing_rows, rows_plus_one
-from network_packages.constants import Category, Frequency, ReviewDecision
+from fgdm.constants import KinshipOrder
+from network_packages.constants import (
+    Category,
+    CheckKind,
+    CheckOutcome,
+    Frequency,
+    MeansDecision,
+    OtherFunding,
+    ReviewDecision,
+    SafetyAnswer,
+)
 
 
 class PackageForm(forms.Form):
     justification = forms.CharField(label="Why this support is needed", widget=forms.Textarea(attrs={"rows": 4}))
     other_funding_checked = forms.BooleanField(
         label="I have checked other sources of funding (benefits, charities, other services)", required=False
+    )
+    other_funding_sources = forms.MultipleChoiceField(
+        label="Other funding checked",
+        choices=OtherFunding.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tick each source you checked.",
+    )
+    means_decision = forms.ChoiceField(
+        label="The council's decision on means (s.17(8) Children Act 1989)",
+        choices=MeansDecision.choices,
+        initial=MeansDecision.NOT_ASSESSED,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    means_reason = forms.CharField(
+        label="Why means were waived, or what the assessment found",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
     )
     agreement_signed_on = date_field("Written agreement signed on", required=False)
     review_by = date_field("Review the package by", required=False)
@@ -45,6 +74,16 @@ class ItemForm(forms.Form):
     )
     plan_action = forms.TypedChoiceField(
         label="Plan action it supports", required=False, coerce=int, empty_value=None, choices=[]
+    )
+    hours_per_day = forms.DecimalField(
+        label="Hours a day (childcare)",
+        required=False,
+        max_digits=4,
+        decimal_places=1,
+        min_value=Decimal("0.1"),
+        max_value=Decimal("24"),
+        help_text="Childcare only. More than 2 hours by someone who is not a relative, for a child under 8, "
+        "asks whether the carer is registered with Ofsted.",
     )
 
     def __init__(self, *args, payees=(), suppliers=(), actions=(), **kwargs):
@@ -136,3 +175,74 @@ class PauseForm(forms.Form):
         if start and end and end < start:
             self.add_error("pause_to", "The pause must end on or after the day it starts.")
         return cleaned
+
+
+class SafetyAnswersForm(forms.Form):
+    """One answer and its detail for each safety prompt the package raises (`prompts`: payees.Prompt)."""
+
+    def __init__(self, *args, prompts=(), **kwargs):
+        kwargs.setdefault("auto_id", "safety_%s")
+        super().__init__(*args, **kwargs)
+        self.prompts = list(prompts)
+        for number, prompt in enumerate(self.prompts):
+            answered = prompt.answer
+            self.fields[f"answer_{number}"] = forms.ChoiceField(
+                label=prompt.question,
+                choices=[("", "Choose an answer"), *[(a, SafetyAnswer(a).label) for a in prompt.answers]],
+                required=False,
+                initial=answered.answer if answered else "",
+            )
+            self.fields[f"detail_{number}"] = forms.CharField(
+                label="Detail",
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                initial=answered.detail if answered else "",
+                help_text="The Ofsted registration number, why they are exempt, when the council was notified, "
+                "or why it is not private fostering.",
+            )
+
+    def answers(self) -> list[dict]:
+        """The prompts answered in this form (an answer chosen)."""
+        found = []
+        for number, prompt in enumerate(self.prompts):
+            answer = self.cleaned_data.get(f"answer_{number}")
+            if answer:
+                found.append(
+                    {
+                        "prompt": prompt.prompt,
+                        "member_id": getattr(prompt.member, "pk", None),
+                        "supplier_id": getattr(prompt.supplier, "pk", None),
+                        "answer": answer,
+                        "detail": self.cleaned_data.get(f"detail_{number}", ""),
+                    }
+                )
+        return found
+
+
+class PayeeFactsForm(forms.Form):
+    date_of_birth = date_field("Date of birth", required=False, help_text="Nobody under 18 is paid.")
+    lives_with_child_since = date_field(
+        "The child lives with them since",
+        required=False,
+        help_text="Someone not a relative who has the child living with them for 28 days or more is privately "
+        "fostering: the council must be notified.",
+    )
+    kinship_order = forms.ChoiceField(
+        label="Kinship carer under a court order",
+        choices=[("", "No court order"), *KinshipOrder.choices],
+        required=False,
+        help_text="A holder of parental responsibility is paid only as a kinship carer under a court order, "
+        "if the council's payee policy allows.",
+    )
+
+
+class PayeeCheckForm(forms.Form):
+    kind = forms.ChoiceField(label="Check", choices=CheckKind.choices)
+    outcome = forms.ChoiceField(label="Outcome", choices=CheckOutcome.choices, widget=forms.RadioSelect)
+    checked_on = date_field("Checked on")
+    reference = forms.CharField(label="Reference (optional)", required=False, max_length=100)
+    notes = forms.CharField(label="Notes (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "check_%s")
+        super().__init__(*args, **kwargs)

@@ -10,7 +10,20 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from fgdm.models import Case, FamilyPlan, Locality, NetworkMember, PlanAction
-from network_packages.constants import ApprovalTier, Category, Frequency, PackageStatus, ReviewDecision
+from network_packages.constants import (
+    ApprovalTier,
+    Category,
+    CheckKind,
+    CheckOutcome,
+    ChecksRequired,
+    Frequency,
+    MeansDecision,
+    MeansPolicy,
+    PackageStatus,
+    ReviewDecision,
+    SafetyAnswer,
+    SafetyPrompt,
+)
 
 User = settings.AUTH_USER_MODEL
 PENNY = Decimal("0.01")
@@ -81,6 +94,11 @@ class SupportPackage(models.Model):
     status = models.CharField(max_length=16, choices=PackageStatus.choices, default=PackageStatus.DRAFT)
     justification = models.TextField()
     other_funding_checked = models.BooleanField(default=False)
+    # What other funding was checked (OtherFunding codes); giving any sets `other_funding_checked`.
+    other_funding_sources = models.JSONField(default=list, blank=True)
+    # The council's decision on means (s.17(8) Children Act 1989), following the payee policy.
+    means_decision = models.CharField(max_length=16, choices=MeansDecision.choices, default=MeansDecision.NOT_ASSESSED)
+    means_reason = models.TextField(blank=True, help_text="Why means were waived, or what the assessment found")
     agreement_signed_on = models.DateField(null=True, blank=True)
     review_by = models.DateField(null=True, blank=True)
     total = models.DecimalField(max_digits=12, decimal_places=2, default=Decimal("0.00"))
@@ -103,6 +121,10 @@ class SupportPackage(models.Model):
             models.CheckConstraint(
                 condition=~Q(status=PackageStatus.RETURNED) | ~Q(return_reason=""),
                 name="package_returned_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(means_decision=MeansDecision.WAIVED) | ~Q(means_reason=""),
+                name="package_means_waived_has_reason",
             ),
         ]
         permissions = [
@@ -136,6 +158,14 @@ class PackageItem(models.Model):
     instalments = models.PositiveIntegerField(default=1, validators=[MinValueValidator(1), MaxValueValidator(104)])
     # The first instalment's due date; blank: from the written agreement (payments are never backdated).
     starts_on = models.DateField(null=True, blank=True)
+    # Childcare only: hours a day (more than 2 by someone not a relative asks about Ofsted registration).
+    hours_per_day = models.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("24"))],
+    )
 
     class Meta:
         ordering = ["id"]
@@ -278,5 +308,125 @@ class Budget(models.Model):
         return f"{self.financial_year}-{(self.financial_year + 1) % 100:02d}"
 
 
-for _model in (ApprovalLimit, Supplier, SupportPackage, PackageItem, Approval, PackageReview, Budget):
+class PayeePolicy(models.Model):
+    """The council's policy on who may be paid from a support package, and on what (one row, edited
+    in admin through `payee_policy_set`). The defaults follow Dorset Council's pages on family
+    network support packages (set by migration 0010)."""
+
+    pay_kinship_carers_with_order = models.BooleanField(
+        "Pay kinship carers under a court order",
+        default=True,
+        help_text="Holders of parental responsibility who care for the child as kinship carers under a court "
+        "order (a special guardianship or child arrangements order) may be paid. Birth parents never are.",
+    )
+    means_policy = models.CharField(
+        "Means (s.17(8) Children Act 1989)",
+        max_length=16,
+        choices=MeansPolicy.choices,
+        default=MeansPolicy.NOT_ASSESSED,
+        help_text="Default: not means-tested, following Dorset's pages: family network support packages are "
+        "not means-tested. Assessed: each package records an assessment, or a waiver with its reason.",
+    )
+    checks_required = models.CharField(
+        "Checks before paying for childcare or care",
+        max_length=24,
+        choices=ChecksRequired.choices,
+        default=ChecksRequired.DBS_OR_VIABILITY,
+        help_text="A network member paid for childcare or bought-in support needs this check recorded, "
+        "with a date and passed, before the package is approved.",
+    )
+    annual_cap_per_payee = models.DecimalField(
+        "Most paid to one person in a financial year",
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Approved packages may pay one network member at most this much a financial year "
+        "(1 April to 31 March). Leave empty for no cap.",
+    )
+
+    class Meta:
+        verbose_name = "payee policy"
+        verbose_name_plural = "payee policy"
+
+    def __str__(self) -> str:
+        return "Payee policy"
+
+
+class PayeeCheck(models.Model):
+    """A check on a network member who is paid to look after the child: a DBS check or a viability
+    assessment, its outcome and the date it was done."""
+
+    member = models.ForeignKey(NetworkMember, on_delete=models.PROTECT, related_name="payee_checks")
+    kind = models.CharField(max_length=16, choices=CheckKind.choices)
+    outcome = models.CharField(max_length=16, choices=CheckOutcome.choices)
+    checked_on = models.DateField()
+    reference = models.CharField(max_length=100, blank=True, help_text="The DBS certificate number, for example")
+    notes = models.TextField(blank=True)
+    by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-checked_on", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} of {self.member}: {self.get_outcome_display().lower()} ({self.checked_on})"
+
+    @property
+    def passed(self) -> bool:
+        return self.outcome == CheckOutcome.PASSED
+
+
+class PackageSafetyAnswer(models.Model):
+    """The submitter's answer to a safety prompt raised by a package (an Ofsted registration question
+    about a carer, a private fostering notification about whoever the child lives with)."""
+
+    package = models.ForeignKey(SupportPackage, on_delete=models.CASCADE, related_name="safety_answers")
+    prompt = models.CharField(max_length=24, choices=SafetyPrompt.choices)
+    # Whom the prompt is about: a network member, or a supplier (a childminder, a nursery).
+    member = models.ForeignKey(NetworkMember, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    supplier = models.ForeignKey(Supplier, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    answer = models.CharField(max_length=24, choices=SafetyAnswer.choices)
+    detail = models.TextField(help_text="The registration number, why exempt, when notified, or why not fostering")
+    answered_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    answered_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["prompt", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(member__isnull=False, supplier__isnull=True)
+                | Q(member__isnull=True, supplier__isnull=False),
+                name="safety_answer_about_one",
+            ),
+            models.UniqueConstraint(
+                fields=["package", "prompt", "member"],
+                condition=Q(member__isnull=False),
+                name="safety_answer_once_member",
+            ),
+            models.UniqueConstraint(
+                fields=["package", "prompt", "supplier"],
+                condition=Q(supplier__isnull=False),
+                name="safety_answer_once_supplier",
+            ),
+            models.CheckConstraint(condition=~Q(detail=""), name="safety_answer_has_detail"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_prompt_display()}: {self.get_answer_display()}"
+
+
+for _model in (
+    ApprovalLimit,
+    Supplier,
+    SupportPackage,
+    PackageItem,
+    Approval,
+    PackageReview,
+    Budget,
+    PayeePolicy,
+    PayeeCheck,
+    PackageSafetyAnswer,
+):
     auditlog.register(_model)

@@ -17,4 +17,7 @@ urlpatterns = [
     path("<int:package_id>/pause/", views.package_pause, name="package_pause"),
     path("<int:package_id>/agreement/", document_views.package_agreement, name="package_agreement"),
     path("<int:package_id>/agreement/sign/", document_views.package_agreement_sign, name="package_agreement_sign"),
+    path("<int:package_id>/safety/", views.package_safety, name="package_safety"),
+    path("payee/<int:member_id>/", views.payee, name="payee"),
+    path("payee/<int:member_id>/checks/", views.payee_check, name="payee_check"),
 ]

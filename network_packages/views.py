@@ -10,12 +10,19 @@ from core.forms import EmptyForm, NoteForm, ReasonForm, wants_another_row
 from core.pages import allowed, done, form_page, gate, page, run_service, sections_for
 from fgdm.constants import PlanStatus
 from fgdm.permissions import ensure_can_work_case
-from fgdm.selectors import case_get
+from fgdm.selectors import case_get, case_get_whole, member_get
 from network_packages import forms as f
-from network_packages import selectors, services
-from network_packages.constants import TIER_ORDER, ApprovalTier, PackageStatus, ReviewDecision
+from network_packages import payees, selectors, services
+from network_packages.constants import (
+    CARE_CATEGORIES,
+    TIER_ORDER,
+    ApprovalTier,
+    OtherFunding,
+    PackageStatus,
+    ReviewDecision,
+)
 from network_packages.selectors import suppliers_to_choose
-from network_packages.services import ItemInput
+from network_packages.services import ItemInput, SafetyAnswerInput
 
 
 def _item_inputs(items) -> list[ItemInput]:
@@ -30,10 +37,20 @@ def _item_inputs(items) -> list[ItemInput]:
             instalments=i.cleaned_data["instalments"],
             plan_action_id=i.cleaned_data.get("plan_action"),
             starts_on=i.cleaned_data.get("starts_on"),
+            hours_per_day=i.cleaned_data.get("hours_per_day"),
         )
         for i in items.forms
         if i.cleaned_data
     ]
+
+
+def _means_and_funding(data) -> dict:
+    """The package form's decision on means and the funding checked, as service arguments."""
+    return {
+        "means_decision": data["means_decision"] or None,
+        "means_reason": data["means_reason"],
+        "other_funding_sources": data["other_funding_sources"],
+    }
 
 
 def _item_initial(package, actions) -> list[dict]:
@@ -48,6 +65,7 @@ def _item_initial(package, actions) -> list[dict]:
             "frequency": i.frequency,
             "instalments": i.instalments,
             "starts_on": i.starts_on,
+            "hours_per_day": i.hours_per_day,
             "plan_action": i.plan_action_id if i.plan_action_id in action_ids else None,
         }
         for i in package.items.order_by("id")
@@ -68,7 +86,9 @@ def _package_form(request, case, *, title, button, call, message, previous=None,
     bound = request.POST if request.method == "POST" else None
     if wants_another_row(request, "add_item"):
         # "Add another item": the form again as typed, unchecked, with one more row. Nothing is saved.
-        form = f.PackageForm(initial=request.POST.dict())
+        form = f.PackageForm(
+            initial=request.POST.dict() | {"other_funding_sources": request.POST.getlist("other_funding_sources")}
+        )
         items = f.item_rows_plus_one(request.POST, form_kwargs=form_kwargs)
         bound = None
     else:
@@ -80,6 +100,9 @@ def _package_form(request, case, *, title, button, call, message, previous=None,
                 "other_funding_checked": start_from.other_funding_checked,
                 "agreement_signed_on": start_from.agreement_signed_on,
                 "review_by": start_from.review_by,
+                "other_funding_sources": list(start_from.other_funding_sources),
+                "means_decision": start_from.means_decision,
+                "means_reason": start_from.means_reason,
             }
             item_initial = _item_initial(start_from, actions)
         form = f.PackageForm(bound, initial=initial)
@@ -133,6 +156,7 @@ def package_new(request, case_id):
             agreement_signed_on=data["agreement_signed_on"],
             review_by=data["review_by"],
             items=items,
+            **_means_and_funding(data),
         ),
         message=lambda package: (
             f"The draft package is saved (total £{package.total:,.2f}). Check it, then submit it for approval."
@@ -164,6 +188,7 @@ def package_edit(request, package_id):
             agreement_signed_on=data["agreement_signed_on"],
             review_by=data["review_by"],
             items=items,
+            **_means_and_funding(data),
         ),
         message=lambda p: (
             f"The changes are saved (total £{p.total:,.2f}). "
@@ -196,6 +221,7 @@ def package_change(request, package_id):
             agreement_signed_on=data["agreement_signed_on"],
             review_by=data["review_by"],
             items=items,
+            **_means_and_funding(data),
         ),
         message=lambda package: (
             f"Version {package.version} is saved as a draft (total £{package.total:,.2f}). "
@@ -238,6 +264,27 @@ def _decision(user, package) -> dict | None:
     }
 
 
+def _payee_rules(request, package, forms) -> dict:
+    """What the page shows of the payee rules: the decision on means, the funding checked, the
+    safety prompts and their answers (a form to answer them while the package can be edited), the
+    checks on members paid for childcare or care and, while it waits, what approval still needs."""
+    prompts = payees.safety_prompts(package)
+    items = list(package.items.all())
+    carers = {i.payee_id: i.payee for i in items if i.payee_id and i.category in CARE_CATEGORIES}
+    checks = payees.latest_checks(carers)
+    can_answer = prompts and _may_edit(request.user, package)
+    return {
+        "funding_sources": [
+            OtherFunding(code).label for code in package.other_funding_sources if code in OtherFunding.values
+        ],
+        "prompts": prompts,
+        "safety_form": (forms.get("safety_form") or f.SafetyAnswersForm(prompts=prompts)) if can_answer else None,
+        "carers": [{"member": member, "checks": checks.get(pk, [])} for pk, member in carers.items()],
+        "checks_needed": payees.check_label(payees.policy()),
+        "still_needed": services.payee_rules_refusals(package) if package.status == PackageStatus.SUBMITTED else [],
+    }
+
+
 def _page(request, package, *, status=200, **forms):
     context = {
         "title": f"Support package, version {package.version}",
@@ -264,7 +311,7 @@ def _page(request, package, *, status=200, **forms):
         "submit_form": forms.get("submit_form") or EmptyForm(),
         "all_forms": [form for form in forms.values()],
         "back": reverse("fgdm:case_detail", args=[package.case_id]),
-    }
+    } | _payee_rules(request, package, forms)
     return page(request, "network_packages/package_detail.html", context, status=status)
 
 
@@ -292,6 +339,88 @@ def _approved_message(package) -> str:
         f"You endorsed the package. Its total (£{package.total:,.2f}) is above your approval limit, so it now "
         f"waits for a {package.get_current_tier_display().lower()}."
     )
+
+
+@login_required
+@require_POST
+def package_safety(request, package_id):
+    """Answer the safety prompts of a draft or returned package (package_update, the answers only)."""
+    package = selectors.package_get(user=request.user, package_id=package_id)
+    gate(request, "package_update")
+    form = f.SafetyAnswersForm(request.POST, prompts=payees.safety_prompts(package))
+    result = run_service(
+        form,
+        lambda data: services.package_update(
+            package_id=package.pk,
+            by=request.user,
+            safety_answers=[SafetyAnswerInput(**answer) for answer in form.answers()],
+        ),
+    )
+    if result:
+        return done(request, "The answers are saved.", reverse("network_packages:package_detail", args=[package.pk]))
+    package.refresh_from_db()
+    return _page(request, package, status=400, safety_form=form)
+
+
+def _payee_page(request, member, *, facts_form=None, check_form=None, status=200):
+    rules = payees.policy()
+    return page(
+        request,
+        "network_packages/payee.html",
+        {
+            "title": f"Payee: {member.full_name}",
+            "caption": f"{member.case.reference} — {member.get_relationship_display()}",
+            "member": member,
+            "refusal": member.payment_refusal,
+            "checks": list(member.payee_checks.select_related("by")),
+            "checks_needed": payees.check_label(rules),
+            "policy": rules,
+            "can_work": allowed(ensure_can_work_case, request.user, member.case),
+            "facts_form": facts_form
+            or f.PayeeFactsForm(
+                initial={
+                    "date_of_birth": member.date_of_birth,
+                    "lives_with_child_since": member.lives_with_child_since,
+                    "kinship_order": member.kinship_order,
+                }
+            ),
+            "check_form": check_form or f.PayeeCheckForm(),
+            "all_forms": [x for x in (facts_form, check_form) if x is not None],
+            "back": reverse("fgdm:case_detail", args=[member.case_id]),
+        },
+        status=status,
+    )
+
+
+def _payee_member(request, member_id):
+    """A network member of a case the user sees in full (finance officers and coordinators: 404)."""
+    member = member_get(user=request.user, member_id=member_id)
+    case_get_whole(user=request.user, case_id=member.case_id)
+    return member
+
+
+@login_required
+def payee(request, member_id):
+    """Whether a network member may be paid (and why not), the facts the rules read, the checks."""
+    member = _payee_member(request, member_id)
+    if request.method != "POST":
+        return _payee_page(request, member)
+    gate(request, "payee_facts_set")
+    form = f.PayeeFactsForm(request.POST)
+    if run_service(form, lambda data: services.payee_facts_set(member_id=member.pk, by=request.user, **data)):
+        return done(request, "The payee facts are saved.", reverse("network_packages:payee", args=[member.pk]))
+    return _payee_page(request, member, facts_form=form, status=400)
+
+
+@login_required
+@require_POST
+def payee_check(request, member_id):
+    member = _payee_member(request, member_id)
+    gate(request, "payee_check_record")
+    form = f.PayeeCheckForm(request.POST)
+    if run_service(form, lambda data: services.payee_check_record(member_id=member.pk, by=request.user, **data)):
+        return done(request, "The check is recorded.", reverse("network_packages:payee", args=[member.pk]))
+    return _payee_page(request, member, check_form=form, status=400)
 
 
 @login_required

@@ -114,6 +114,14 @@ class BankAccountForm(forms.Form):
     )
 
 
+class VerifyForm(forms.Form):
+    """Verify bank details; when they are on file for another payee, confirm they were checked."""
+
+    confirm_shared_account = forms.BooleanField(
+        required=False, label="I checked with the payee that this account is theirs"
+    )
+
+
 class SupplierForm(forms.Form):
     name = forms.CharField(label="Trading name", max_length=140)
     supplies = forms.CharField(

@@ -269,3 +269,32 @@ def transparency_csv(*, user, date_from: datetime.date, date_to: datetime.date):
         yield out.getvalue().encode("utf-8")
         out.seek(0)
         out.truncate()
+
+
+def same_account_elsewhere(account: BankAccount | None) -> list[BankAccount]:
+    """Other payees' bank details with the same sort code and account number (one person, one
+    account: a grandmother and a taxi firm should not share one). The verifier is warned."""
+    if account is None:
+        return []
+    return list(
+        BankAccount.objects.filter(sort_code=account.sort_code, account_number=account.account_number)
+        .exclude(pk=account.pk)
+        .select_related("member", "supplier")
+        .order_by("pk")
+    )
+
+
+def shared_account_warning(account: BankAccount | None) -> str:
+    """The verifier's warning when these bank details are on file for another payee, or ""."""
+    others = same_account_elsewhere(account)
+    if not others:
+        return ""
+    names = ", ".join(
+        dict.fromkeys(
+            f"{other.owner.full_name} (supplier)" if other.supplier_id else other.owner.full_name for other in others
+        )
+    )
+    return (
+        f"One person, one account: the same sort code and account number are on file for another payee: {names}. "
+        "Check with the payee that the account is theirs before verifying."
+    )

@@ -36,10 +36,18 @@ from fgdm.constants import (
 from fgdm.models import Case, FamilyHub, Locality, Team
 from fgdm.services import ActionInput, ChildInput
 from network_packages import services as package_services
-from network_packages.constants import Category, Frequency
+from network_packages.constants import (
+    Category,
+    CheckKind,
+    CheckOutcome,
+    Frequency,
+    OtherFunding,
+    SafetyAnswer,
+    SafetyPrompt,
+)
 from network_packages.models import Budget, Supplier
 from network_packages.selectors import financial_year_of
-from network_packages.services import ItemInput
+from network_packages.services import ItemInput, SafetyAnswerInput
 from payments import services as payment_services
 
 HUBS_CSV = Path(__file__).resolve().parent / "reference" / "dorset_family_hubs.csv"
@@ -361,7 +369,7 @@ def _offer_in_letter(ctx, case, *, by, order, accepted=(), declined=(), named=()
         )
 
 
-def _package(ctx, case, plan, *, by, justification, items):
+def _package(ctx, case, plan, *, by, justification, items, **extra):
     package = package_services.package_create(
         case_id=case.pk,
         by=ctx.u(by),
@@ -371,6 +379,7 @@ def _package(ctx, case, plan, *, by, justification, items):
         agreement_signed_on=ctx.today,
         review_by=plan.review_by,
         items=items,
+        **extra,
     )
     return package_services.package_submit(package_id=package.pk, by=ctx.u(by))
 
@@ -742,7 +751,15 @@ def case_weekly_tea(ctx):
                 "Alfie wants his tea at Mrs Green's on school days and to see his dad at weekends.",
                 ChildParticipation.ADVOCATE,
                 "Independent advocate",
-            )
+            ),
+            (
+                "Poppy",
+                "Tizzard",
+                ctx.today - datetime.timedelta(days=5 * 365 + 40),
+                "Poppy wants to go to Linda's with Alfie and play with the dog.",
+                ChildParticipation.ATTENDS,
+                "Came to the start of the meeting with Alfie",
+            ),
         ],
         lives_with="Mother",
         consent="Chloe Tizzard (mother)",
@@ -774,6 +791,16 @@ def case_weekly_tea(ctx):
         review_weeks=12,
     )
     case_services.plan_accept(plan_id=plan.pk, by=ctx.u("prac.west"), support_needed=True)
+    # Linda is paid for childcare: the council's policy asks for a DBS check first; she looks after
+    # Poppy (5) too, for about 3 hours a day and is not a relative: the package asks about Ofsted.
+    package_services.payee_check_record(
+        member_id=people["Linda"].pk,
+        by=ctx.u("prac.west"),
+        kind=CheckKind.DBS,
+        outcome=CheckOutcome.PASSED,
+        checked_on=ctx.today - datetime.timedelta(days=20),
+        reference="001122334455",
+    )
     package = _package(
         ctx,
         case,
@@ -790,6 +817,16 @@ def case_weekly_tea(ctx):
                 Frequency.WEEKLY,
                 12,
                 plan.actions.first().pk,
+                hours_per_day=Decimal("3.0"),
+            )
+        ],
+        other_funding_sources=[OtherFunding.CHILDCARE_ENTITLEMENT, OtherFunding.UNIVERSAL_CREDIT],
+        safety_answers=[
+            SafetyAnswerInput(
+                prompt=SafetyPrompt.OFSTED,
+                member_id=people["Linda"].pk,
+                answer=SafetyAnswer.OFSTED_REGISTERED,
+                detail="Linda Cole is a registered childminder: Ofsted URN EY498765, checked on the Ofsted register.",
             )
         ],
     )

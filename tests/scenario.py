@@ -19,6 +19,15 @@ from payments import services as payment_services
 BORN_LONG_AGO = datetime.date(1995, 6, 1)
 
 
+def no_payee_cap_or_checks():
+    """Set-up for tests about something else (schedules, tiers) with large amounts or childcare paid to
+    Nan: no yearly cap per person and no check on paid carers (the payee policy's own tests are in
+    tests/network_packages/test_payee_policy.py)."""
+    from network_packages.models import PayeePolicy
+
+    PayeePolicy.objects.update(annual_cap_per_payee=None, checks_required="none")
+
+
 def referral(world, *, by=None, stage="family_help", locality=None):
     return case_services.case_create(
         by=by or world.u.prac_east,
@@ -147,7 +156,8 @@ def payments_authorised(world, **kwargs):
     payment_services.bank_account_set(
         member_id=payee.pk, by=world.u.fin1, account_name="M HARDY", sort_code="40-00-00", account_number="12165678"
     )
-    payment_services.bank_account_verify(member_id=payee.pk, by=world.u.fin2)
+    # Every scenario's Nan banks with the same test account: fin2 confirms they checked it.
+    payment_services.bank_account_verify(member_id=payee.pk, by=world.u.fin2, confirm_shared_account=True)
     for payment in package.payments.order_by("id"):
         payment_services.payment_authorise(payment_id=payment.pk, by=world.u.fin1)
     return package
@@ -160,7 +170,8 @@ def approved_batch(world, *, amount="123.45", instalments=3, name="Mrs Zoë O'Br
     payment_services.bank_account_set(
         member_id=payee.pk, by=world.u.fin1, account_name=name, sort_code="40-00-00", account_number="12165678"
     )
-    payment_services.bank_account_verify(member_id=payee.pk, by=world.u.fin2)
+    # Every scenario's Nan banks with the same test account: fin2 confirms they checked it.
+    payment_services.bank_account_verify(member_id=payee.pk, by=world.u.fin2, confirm_shared_account=True)
     for payment in package.payments.order_by("id"):
         payment_services.payment_authorise(payment_id=payment.pk, by=world.u.fin1)
     batch = payment_services.batch_create(by=world.u.fin1, due_by=timezone.localdate() + datetime.timedelta(days=400))

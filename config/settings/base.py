@@ -238,6 +238,9 @@ SPECTACULAR_SETTINGS = {
         "ReviewDecisionEnum": "network_packages.constants.ReviewDecision",
         "PaymentStatusEnum": "payments.constants.PaymentStatus",
         "BatchStatusEnum": "payments.constants.BatchStatus",
+        "PayeeCheckKindEnum": "network_packages.constants.CheckKind",
+        "PayeeCheckOutcomeEnum": "network_packages.constants.CheckOutcome",
+        "OutcomeEnum": "fgdm.constants.Outcome",
     },
 }
 

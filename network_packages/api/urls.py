@@ -19,4 +19,10 @@ urlpatterns = [
         documents.AgreementSignatureCreate.as_view(),
         name="api-package-agreement-signatures",
     ),
+    path("network-members/<int:member_id>/payee/", views.PayeeFacts.as_view(), name="api-member-payee"),
+    path(
+        "network-members/<int:member_id>/payee-checks/",
+        views.PayeeCheckCreate.as_view(),
+        name="api-member-payee-checks",
+    ),
 ]

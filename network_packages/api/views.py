@@ -8,11 +8,11 @@ from rest_framework.response import Response
 from core.api.base import AuditedAPIView, AuditedMixin
 from core.api.fields import ReasonSerializer
 from core.roles import ensure_may
-from fgdm.selectors import case_get_whole
+from fgdm.selectors import case_get_whole, member_get
 from network_packages import selectors, services
 from network_packages.api import serializers as s
 from network_packages.models import Approval, SupportPackage
-from network_packages.services import ItemInput
+from network_packages.services import ItemInput, SafetyAnswerInput
 
 
 def _valid(serializer_class, request):
@@ -33,9 +33,27 @@ def _items(items) -> list[ItemInput]:
             instalments=i["instalments"],
             plan_action_id=i.get("plan_action"),
             starts_on=i.get("starts_on"),
+            hours_per_day=i.get("hours_per_day"),
         )
         for i in items
     ]
+
+
+def _package_facts(data) -> dict:
+    """The decision on means, the funding checked and the safety answers given, as service arguments."""
+    facts = {name: data[name] for name in ("means_decision", "means_reason", "other_funding_sources") if name in data}
+    if "safety_answers" in data:
+        facts["safety_answers"] = [
+            SafetyAnswerInput(
+                prompt=a["prompt"],
+                answer=a["answer"],
+                detail=a["detail"],
+                member_id=a.get("member"),
+                supplier_id=a.get("supplier"),
+            )
+            for a in data["safety_answers"]
+        ]
+    return facts
 
 
 class PackageListCreate(AuditedMixin, generics.GenericAPIView):
@@ -67,6 +85,7 @@ class PackageListCreate(AuditedMixin, generics.GenericAPIView):
             agreement_signed_on=data.get("agreement_signed_on"),
             review_by=data.get("review_by"),
             items=_items(data["items"]),
+            **_package_facts(data),
         )
         package = selectors.package_get(user=request.user, package_id=package.pk)
         return Response(s.PackageSerializer(package).data, status=status.HTTP_201_CREATED)
@@ -84,12 +103,18 @@ class PackageDetail(AuditedAPIView):
         package = selectors.package_get(user=request.user, package_id=package_id)
         ensure_may(request.user, "package_update")
         data = _valid(s.PackageUpdateSerializer, request)
-        fields = {("plan_id" if name == "plan" else name): value for name, value in data.items() if name != "items"}
+        facts = _package_facts(data)
+        fields = {
+            ("plan_id" if name == "plan" else name): value
+            for name, value in data.items()
+            if name != "items" and name not in facts
+        }
         services.package_update(
             package_id=package.pk,
             by=request.user,
             items=_items(data["items"]) if "items" in data else None,
             **fields,
+            **facts,
         )
         return Response(s.PackageDetailSerializer(selectors.package_get(user=request.user, package_id=package.pk)).data)
 
@@ -111,6 +136,7 @@ class PackageChange(AuditedAPIView):
             agreement_signed_on=data.get("agreement_signed_on"),
             review_by=data.get("review_by"),
             items=_items(data["items"]),
+            **_package_facts(data),
         )
         new = selectors.package_get(user=request.user, package_id=new.pk)
         return Response(s.PackageSerializer(new).data, status=status.HTTP_201_CREATED)
@@ -233,3 +259,40 @@ class PackageWithdraw(PackageAction):
 
     def run(self, request, package_id, data):
         services.package_withdraw(package_id=package_id, by=request.user, reason=data["reason"])
+
+
+def _payee_member(request, member_id):
+    """A network member of a case the user sees in full (finance officers and coordinators: 404)."""
+    member = member_get(user=request.user, member_id=member_id)
+    case_get_whole(user=request.user, case_id=member.case_id)
+    return member
+
+
+class PayeeFacts(AuditedAPIView):
+    @extend_schema(responses=s.PayeeFactsSerializer)
+    def get(self, request, member_id):
+        """What the payee rules read about a network member, whether they may be paid (and why not),
+        and the checks recorded on them."""
+        return Response(s.PayeeFactsSerializer(_payee_member(request, member_id)).data)
+
+    @extend_schema(request=s.PayeeFactsSerializer, responses=s.PayeeFactsSerializer)
+    def patch(self, request, member_id):
+        """Record their date of birth, since when the child lives with them, and the court order
+        under which they are a kinship carer: only the fields given change."""
+        member = _payee_member(request, member_id)
+        ensure_may(request.user, "payee_facts_set")
+        serializer = s.PayeeFactsSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        services.payee_facts_set(member_id=member.pk, by=request.user, **serializer.validated_data)
+        return Response(s.PayeeFactsSerializer(_payee_member(request, member.pk)).data)
+
+
+class PayeeCheckCreate(AuditedAPIView):
+    @extend_schema(request=s.PayeeCheckInputSerializer, responses={201: s.PayeeCheckSerializer})
+    def post(self, request, member_id):
+        """Record a DBS check or a viability assessment of a network member, with its date and outcome."""
+        member = _payee_member(request, member_id)
+        ensure_may(request.user, "payee_check_record")
+        data = _valid(s.PayeeCheckInputSerializer, request)
+        check = services.payee_check_record(member_id=member.pk, by=request.user, **data)
+        return Response(s.PayeeCheckSerializer(check).data, status=status.HTTP_201_CREATED)

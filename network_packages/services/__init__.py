@@ -7,12 +7,14 @@ from network_packages.services.approvals import (  # noqa: F401
     package_approve,
     package_return,
     package_submit,
+    payee_rules_refusals,
     required_tier,
 )
 from network_packages.services.budgets import budget_set  # noqa: F401
 from network_packages.services.limits import approval_limit_set  # noqa: F401
 from network_packages.services.packages import (  # noqa: F401
     ItemInput,
+    SafetyAnswerInput,
     package_create,
     package_end,
     package_is_editable,
@@ -22,6 +24,11 @@ from network_packages.services.packages import (  # noqa: F401
     package_update,
     package_withdraw,
     packages_close_with_case,
+)
+from network_packages.services.payees import (  # noqa: F401
+    payee_check_record,
+    payee_facts_set,
+    payee_policy_set,
 )
 from network_packages.services.suppliers import (  # noqa: F401
     SUPPLIER_FIELDS,

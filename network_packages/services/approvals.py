@@ -12,6 +12,7 @@ from core.exceptions import InvalidTransition, NotPermitted, RuleBroken, ensure_
 from core.roles import has_role
 from fgdm.permissions import ensure_can_work_case, ensure_no_conflict
 from fgdm.visibility import package_scope
+from network_packages import payees
 from network_packages.constants import (
     PACKAGE_TRANSITIONS,
     TIER_ORDER,
@@ -45,6 +46,27 @@ def approver_limit(user) -> tuple[str | None, Decimal | None, bool]:
     return best, limits[best], limits[best] is None
 
 
+def payee_rules_refusals(package: SupportPackage) -> list[str]:
+    """What the council's payee rules still need before this package can be approved, in plain
+    words (none: it may be approved): every member paid may be paid; the decision on means the
+    policy asks for; each safety prompt answered; the checks on paid carers; the cap a person a year.
+    The approval page lists them; `package_approve` refuses with the first."""
+    rules = payees.policy()
+    refusals = []
+    for item in package.items.select_related("payee"):
+        if item.payee_id:
+            why_not = payees.refusal(item.payee, rules=rules)
+            if why_not:
+                refusals.append(f"{item.payee.full_name} cannot be paid. {why_not}")
+    means = payees.means_missing(package, rules=rules)
+    if means:
+        refusals.append(means)
+    refusals += payees.unanswered(payees.safety_prompts(package))
+    refusals += payees.missing_checks(package, rules=rules)
+    refusals += payees.cap_breaches(package, rules=rules)
+    return list(dict.fromkeys(refusals))
+
+
 def _ensure_can_decide(by, package: SupportPackage) -> str:
     """Approvers: a manager at or above the tier the package waits at, who can see the whole case,
     has no conflict in it, and neither drafted nor submitted it. Returns the approver's tier."""
@@ -72,11 +94,15 @@ def package_approve(*, package_id: int, by, note: str = "") -> SupportPackage:
     and escalate it to the next tier (delegated limits). On approval the flow schedules payments.
 
     Raises InvalidTransition (not submitted, e.g. approved twice), SeparationOfDuties (drafted or
-    submitted it; declared conflict), NotPermitted (not an approver at or above the waiting tier).
+    submitted it; declared conflict), NotPermitted (not an approver at or above the waiting tier),
+    RuleBroken (the payee rules: `payee_rules_refusals`).
     """
     package = _lock_package(package_id)
     ensure_transition(package.status, PackageStatus.APPROVED, PACKAGE_TRANSITIONS, label="package")
     tier = _ensure_can_decide(by, package)
+    refusals = payee_rules_refusals(package)
+    if refusals:
+        raise RuleBroken(refusals[0])
     _, limit, unlimited = approver_limit(by)
     waiting_at = package.current_tier
     if unlimited or package.total <= limit:
@@ -197,8 +223,14 @@ def package_submit(*, package_id: int, by) -> SupportPackage:
         raise RuleBroken("Set a review date for the package.", field="review_by")
     if not package.other_funding_checked:
         raise RuleBroken("Confirm that other sources of funding were checked.", field="other_funding_checked")
-    items = list(package.items.select_related("payee"))
+    items = list(package.items.select_related("payee", "supplier"))
     _validate_items(package.case, package.plan, [ItemInput.of(i) for i in items])
+    means = payees.means_missing(package)
+    if means:
+        raise RuleBroken(means, field="means_decision")
+    unanswered = payees.unanswered(payees.safety_prompts(package, items=items))
+    if unanswered:
+        raise RuleBroken(unanswered[0], field="safety_answers")
     previous = package.status
     package.total = sum((i.total for i in items), Decimal("0.00"))
     package.required_tier = required_tier(package.total)

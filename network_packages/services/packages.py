@@ -13,16 +13,28 @@ from core.exceptions import InvalidTransition, RuleBroken, ensure_transition
 from fgdm.constants import ENDED_STATUSES, MeetingStatus, PlanStatus
 from fgdm.models import Case, FamilyPlan
 from fgdm.permissions import ensure_can_work_case
+from network_packages import payees
 from network_packages.constants import (
     EDITABLE_STATUSES,
     OPEN_STATUSES,
     PACKAGE_TRANSITIONS,
+    SAFETY_ANSWERS,
     Category,
     Frequency,
+    MeansDecision,
+    OtherFunding,
     PackageStatus,
     ReviewDecision,
+    SafetyPrompt,
 )
-from network_packages.models import PENNY, PackageItem, PackageReview, Supplier, SupportPackage
+from network_packages.models import (
+    PENNY,
+    PackageItem,
+    PackageReview,
+    PackageSafetyAnswer,
+    Supplier,
+    SupportPackage,
+)
 from network_packages.selectors import drafting_blocked_by, why_not_editable
 
 # The most instalments an item has: two years of weekly payments.
@@ -43,6 +55,7 @@ class ItemInput:
     plan_action_id: int | None = None
     supplier_id: int | None = None  # a supplier on the council's register; exactly one of the two
     starts_on: datetime.date | None = None  # first instalment due; default the written agreement's date
+    hours_per_day: Decimal | None = None  # childcare only: hours a day
 
     @classmethod
     def of(cls, item: PackageItem) -> "ItemInput":
@@ -56,7 +69,22 @@ class ItemInput:
             instalments=item.instalments,
             plan_action_id=item.plan_action_id,
             starts_on=item.starts_on,
+            hours_per_day=item.hours_per_day,
         )
+
+
+@dataclass(frozen=True)
+class SafetyAnswerInput:
+    """An answer to a safety prompt the package raises, about a network member or a supplier."""
+
+    prompt: str
+    answer: str
+    detail: str
+    member_id: int | None = None
+    supplier_id: int | None = None
+
+
+MOST_HOURS = Decimal("24")
 
 
 def _validate_items(case: Case, plan: FamilyPlan, items: list[ItemInput]) -> None:
@@ -92,10 +120,17 @@ def _validate_items(case: Case, plan: FamilyPlan, items: list[ItemInput]) -> Non
                     "paid from a new item; choose another payee.",
                     field="items",
                 )
-            if not payee.payment_eligible:
+            why_not = payees.refusal(payee)
+            if why_not:
+                raise RuleBroken(f"Item {number}: {payee.full_name} cannot be paid. {why_not}", field="items")
+        if item.hours_per_day is not None:
+            if item.category != Category.CHILDCARE:
+                raise RuleBroken(f"Item {number}: hours a day are given for childcare only.", field="items")
+            if not Decimal("0") < item.hours_per_day <= MOST_HOURS or item.hours_per_day != item.hours_per_day.quantize(
+                Decimal("0.1")
+            ):
                 raise RuleBroken(
-                    f"Item {number}: {payee.full_name} is a parent or holds parental responsibility and cannot be "
-                    "paid from a family network support package.",
+                    f"Item {number}: hours a day must be more than 0 and at most 24, to a tenth of an hour.",
                     field="items",
                 )
         if item.category not in Category.values:
@@ -173,11 +208,101 @@ def _set_items(package: SupportPackage, items: list[ItemInput]) -> None:
             instalments=i.instalments,
             plan_action_id=i.plan_action_id,
             starts_on=i.starts_on,
+            hours_per_day=i.hours_per_day,
         )
         for i in items
     )
     package.total = sum((i.amount * i.instalments for i in items), Decimal("0.00"))
     package.save(update_fields=["total"])
+
+
+def _means_and_funding(
+    package: SupportPackage, *, means_decision=None, means_reason=None, other_funding_sources=None
+) -> None:
+    """Set the decision on means (s.17(8)) and the other funding checked, as given (None: unchanged).
+    Giving any funding source also records that other funding was checked.
+
+    Raises RuleBroken (an unknown decision or source; a waiver without its reason).
+    """
+    if means_decision is not None:
+        if means_decision not in MeansDecision.values:
+            raise RuleBroken("Choose the decision on means: not assessed, assessed or waived.", field="means_decision")
+        package.means_decision = means_decision
+    if means_reason is not None:
+        package.means_reason = bounds.ensure_text(
+            str(means_reason or "").strip(), field="means_reason", label="reason"
+        ).strip()
+    if package.means_decision == MeansDecision.WAIVED and not package.means_reason:
+        raise RuleBroken("Say why the assessment of means was waived.", field="means_reason")
+    if other_funding_sources is not None:
+        sources = []
+        for source in other_funding_sources:
+            if source not in OtherFunding.values:
+                raise RuleBroken(f"Unknown source of funding “{source}”.", field="other_funding_sources")
+            if source not in sources:
+                sources.append(source)
+        package.other_funding_sources = sources
+        if sources:
+            package.other_funding_checked = True
+
+
+def _set_safety_answers(package: SupportPackage, *, by, answers: list[SafetyAnswerInput]) -> dict:
+    """Record answers to the safety prompts the package (with its items saved) raises. Returns what
+    changed, for the trail.
+
+    Raises RuleBroken (a prompt the package does not raise; an answer that does not fit it; no detail).
+    """
+    if not answers:
+        return {}
+    prompts = {p.key: p for p in payees.safety_prompts(package)}
+    changed = {}
+    now = timezone.now()
+    for number, given in enumerate(answers, start=1):
+        key = (given.prompt, given.member_id, given.supplier_id)
+        prompt = prompts.get(key)
+        if prompt is None:
+            raise RuleBroken(
+                f"Answer {number}: this package raises no such safety question about that person.",
+                field="safety_answers",
+            )
+        if given.answer not in SAFETY_ANSWERS[SafetyPrompt(given.prompt)]:
+            raise RuleBroken(
+                f"Answer {number}: that answer does not fit the question ({prompt.label.lower()}).",
+                field="safety_answers",
+            )
+        detail = bounds.ensure_text(str(given.detail or "").strip(), field="safety_answers", label="detail").strip()
+        if not detail:
+            raise RuleBroken(
+                f"Answer {number}: give the detail (the registration number, why exempt, when the council was "
+                "notified, or why it is not private fostering).",
+                field="safety_answers",
+            )
+        PackageSafetyAnswer.objects.update_or_create(
+            package=package,
+            prompt=given.prompt,
+            member_id=given.member_id,
+            supplier_id=given.supplier_id,
+            defaults={"answer": given.answer, "detail": detail, "answered_by": by, "answered_at": now},
+        )
+        changed[f"{given.prompt} about {prompt.name}"] = given.answer
+    return changed
+
+
+def _carry_safety_answers(package: SupportPackage, previous: SupportPackage) -> None:
+    """A new version keeps the answers of the version it changes, for the prompts it still raises."""
+    raised = {p.key for p in payees.safety_prompts(package)}
+    for answer in previous.safety_answers.all():
+        if (answer.prompt, answer.member_id, answer.supplier_id) in raised:
+            PackageSafetyAnswer.objects.create(
+                package=package,
+                prompt=answer.prompt,
+                member_id=answer.member_id,
+                supplier_id=answer.supplier_id,
+                answer=answer.answer,
+                detail=answer.detail,
+                answered_by=answer.answered_by,
+                answered_at=answer.answered_at,
+            )
 
 
 def _draft(
@@ -191,6 +316,10 @@ def _draft(
     review_by: datetime.date | None,
     items: list[ItemInput],
     previous: SupportPackage | None = None,
+    means_decision: str | None = None,
+    means_reason: str | None = None,
+    other_funding_sources: list[str] | None = None,
+    safety_answers: list[SafetyAnswerInput] | None = None,
 ) -> SupportPackage:
     """A new draft (a first package, or a new version of `previous`): rule 3 and the items checked."""
     plan = _plan_of(case, plan_id)
@@ -204,7 +333,7 @@ def _draft(
         review_by=review_by,
     )
     _validate_items(case, plan, items)
-    package = SupportPackage.objects.create(
+    package = SupportPackage(
         case=case,
         plan=plan,
         version=previous.version + 1 if previous else 1,
@@ -215,7 +344,21 @@ def _draft(
         review_by=review_by,
         created_by=by,
     )
+    if previous is not None:  # a new version keeps the decision on means and the funding checked
+        package.means_decision = previous.means_decision
+        package.means_reason = previous.means_reason
+        package.other_funding_sources = list(previous.other_funding_sources)
+    _means_and_funding(
+        package,
+        means_decision=means_decision,
+        means_reason=means_reason,
+        other_funding_sources=other_funding_sources,
+    )
+    package.save()
     _set_items(package, items)
+    if previous is not None:
+        _carry_safety_answers(package, previous)
+    _set_safety_answers(package, by=by, answers=safety_answers or [])
     return package
 
 
@@ -230,6 +373,10 @@ def package_create(
     agreement_signed_on: datetime.date | None,
     review_by: datetime.date | None,
     items: list[ItemInput],
+    means_decision: str | None = None,
+    means_reason: str | None = None,
+    other_funding_sources: list[str] | None = None,
+    safety_answers: list[SafetyAnswerInput] | None = None,
 ) -> SupportPackage:
     """Draft a support package for the case's accepted plan. It may be drafted while another
     package is in approval; its submission waits until that one is decided or withdrawn.
@@ -260,6 +407,10 @@ def package_create(
         agreement_signed_on=agreement_signed_on,
         review_by=review_by,
         items=items,
+        means_decision=means_decision,
+        means_reason=means_reason,
+        other_funding_sources=other_funding_sources,
+        safety_answers=safety_answers,
     )
     record_event(
         obj=package,
@@ -292,6 +443,10 @@ def package_revise(
     agreement_signed_on: datetime.date | None,
     review_by: datetime.date | None,
     items: list[ItemInput],
+    means_decision: str | None = None,
+    means_reason: str | None = None,
+    other_funding_sources: list[str] | None = None,
+    safety_answers: list[SafetyAnswerInput] | None = None,
 ) -> SupportPackage:
     """Change an approved package, whenever the case is open: a new draft version that must be
     approved again. Without a new written-agreement date, the approved version's is carried over.
@@ -328,6 +483,10 @@ def package_revise(
         review_by=review_by,
         items=items,
         previous=old,
+        means_decision=means_decision,
+        means_reason=means_reason,
+        other_funding_sources=other_funding_sources,
+        safety_answers=safety_answers,
     )
     record_event(
         obj=package,
@@ -355,9 +514,14 @@ def package_update(
     agreement_signed_on=_UNSET,
     review_by=_UNSET,
     items: list[ItemInput] | None = None,
+    means_decision: str | None = None,
+    means_reason: str | None = None,
+    other_funding_sources: list[str] | None = None,
+    safety_answers: list[SafetyAnswerInput] | None = None,
 ) -> SupportPackage:
     """Edit a draft or a returned package: only the fields given change; `items`, when given,
-    replace its items. A returned package stays returned until it is submitted again.
+    replace its items; `safety_answers` answer the safety prompts the package (with those items)
+    raises. A returned package stays returned until it is submitted again.
 
     Raises InvalidTransition (not a draft or returned; case closed), NotPermitted (not the case's
     practitioner), RuleBroken (empty justification, plan not ready, bad item).
@@ -379,6 +543,12 @@ def package_update(
         package.justification = justification.strip()
     if other_funding_checked is not _UNSET:
         package.other_funding_checked = bool(other_funding_checked)
+    _means_and_funding(
+        package,
+        means_decision=means_decision,
+        means_reason=means_reason,
+        other_funding_sources=other_funding_sources,
+    )
     if agreement_signed_on is not _UNSET:
         if agreement_signed_on != package.agreement_signed_on:
             _package_dates(package.case, agreement_signed_on=agreement_signed_on)
@@ -394,13 +564,15 @@ def package_update(
     package.save()
     if items is not None:
         _set_items(package, items)
+    answered = _set_safety_answers(package, by=by, answers=safety_answers or [])
     after = _editable_fields(package)
     record_event(
         obj=package,
         action="package_updated",
         by=by,
         case_id=package.case_id,
-        changes={name: [before[name], after[name]] for name in after if before[name] != after[name]},
+        changes={name: [before[name], after[name]] for name in after if before[name] != after[name]}
+        | ({"safety_answers": answered} if answered else {}),
     )
     return package
 
@@ -411,12 +583,16 @@ def _editable_fields(package: SupportPackage) -> dict:
         "plan": package.plan_id,
         "justification": package.justification,
         "other_funding_checked": package.other_funding_checked,
+        "other_funding_sources": list(package.other_funding_sources),
+        "means_decision": package.means_decision,
+        "means_reason": package.means_reason,
         "agreement_signed_on": package.agreement_signed_on.isoformat() if package.agreement_signed_on else None,
         "review_by": package.review_by.isoformat() if package.review_by else None,
         "total": str(package.total),
         "items": [
             f"{i.description} £{i.amount} {i.frequency} ×{i.instalments} to "
             + (f"supplier {i.supplier_id}" if i.supplier_id else f"member {i.payee_id}")
+            + (f", {i.hours_per_day} hours a day" if i.hours_per_day is not None else "")
             for i in package.items.order_by("id")
         ],
     }

@@ -17,6 +17,7 @@ class BankAccountSerializer(serializers.ModelSerializer):
     sort_code = serializers.SerializerMethodField()
     account_number = serializers.SerializerMethodField()
     shown_in_full = serializers.SerializerMethodField()
+    shared_account_warning = serializers.SerializerMethodField()
     verified = serializers.BooleanField(source="is_verified")
     entered_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     verified_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
@@ -35,7 +36,16 @@ class BankAccountSerializer(serializers.ModelSerializer):
             "entered_at",
             "verified_by",
             "verified_at",
+            "shared_account_warning",
         ]
+
+    def get_shared_account_warning(self, account) -> str:
+        """To the verifier: the same sort code and account number are on file for another payee ("" if not)."""
+        if not self.context.get("shown_in_full"):
+            return ""
+        from payments.selectors import shared_account_warning
+
+        return shared_account_warning(account)
 
     def get_shown_in_full(self, account) -> bool:
         return bool(self.context.get("shown_in_full"))
@@ -45,6 +55,14 @@ class BankAccountSerializer(serializers.ModelSerializer):
 
     def get_account_number(self, account) -> str:
         return account.account_number if self.get_shown_in_full(account) else account.masked_account_number
+
+
+class BankAccountVerifySerializer(serializers.Serializer):
+    confirm_shared_account = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="The same account is on file for another payee (see shared_account_warning): confirm you checked it",
+    )
 
 
 class BankAccountInputSerializer(serializers.Serializer):

@@ -69,11 +69,12 @@ class BankAccountView(AuditedAPIView):
 
 
 class BankAccountVerify(AuditedAPIView):
-    @extend_schema(request=None, responses=s.BankAccountSerializer)
+    @extend_schema(request=s.BankAccountVerifySerializer, responses=s.BankAccountSerializer)
     def post(self, request, member_id):
         member = member_get(user=request.user, member_id=member_id)
         ensure_may(request.user, "bank_account_verify")
-        account = services.bank_account_verify(member_id=member.pk, by=request.user)
+        data = _valid(s.BankAccountVerifySerializer, request)
+        account = services.bank_account_verify(member_id=member.pk, by=request.user, **data)
         return Response(_bank_account_data(request, account))
 
 
@@ -149,11 +150,16 @@ class SupplierBankAccountView(AuditedAPIView):
 
 
 class SupplierBankAccountVerify(AuditedAPIView):
-    @extend_schema(request=None, responses=s.BankAccountSerializer, operation_id="suppliers_bank_account_verify")
+    @extend_schema(
+        request=s.BankAccountVerifySerializer,
+        responses=s.BankAccountSerializer,
+        operation_id="suppliers_bank_account_verify",
+    )
     def post(self, request, supplier_id):
         supplier = package_selectors.supplier_get(user=request.user, supplier_id=supplier_id)
         ensure_may(request.user, "supplier_bank_account_verify")
-        account = services.supplier_bank_account_verify(supplier_id=supplier.pk, by=request.user)
+        data = _valid(s.BankAccountVerifySerializer, request)
+        account = services.supplier_bank_account_verify(supplier_id=supplier.pk, by=request.user, **data)
         return Response(_bank_account_data(request, account))
 
 

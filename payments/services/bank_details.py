@@ -23,6 +23,7 @@ from payments.models import (
     account_number_validator,
     sort_code_validator,
 )
+from payments.selectors import same_account_elsewhere, shared_account_warning
 
 
 def normalise_sort_code(value: str) -> str:
@@ -38,8 +39,9 @@ def bank_account_set(*, member_id: int, by, account_name: str, sort_code: str, a
     member = NetworkMember.objects.select_for_update(of=("self",)).select_related("case__team").get(pk=member_id)
     if not has_role(by, Role.FINANCE_OFFICER):
         ensure_can_work_case(by, member.case)
-    if not member.payment_eligible:
-        raise RuleBroken("Parents and holders of parental responsibility cannot be paid from a support package.")
+    why_not = member.payment_refusal
+    if why_not:
+        raise RuleBroken(f"{member.full_name} cannot be paid. {why_not}")
     return _bank_account_save(
         owner=member,
         by=by,
@@ -142,30 +144,42 @@ def _checked_bank_details(sort_code: str, account_number: str) -> tuple[str, str
 
 
 @transaction.atomic
-def bank_account_verify(*, member_id: int, by) -> BankAccount:
+def bank_account_verify(*, member_id: int, by, confirm_shared_account: bool = False) -> BankAccount:
     """A finance officer who did not enter them confirms a network member's bank details (rule 2).
+    When the same account is on file for another payee, the officer must confirm they checked it
+    (`confirm_shared_account`); the event records the confirmation.
 
-    Raises NotPermitted, InvalidTransition (none entered, already verified), SeparationOfDuties.
+    Raises NotPermitted, InvalidTransition (none entered, already verified), SeparationOfDuties,
+    RuleBroken (the account is shared with another payee and the check is not confirmed).
     """
     ensure_finance(by)
     account = BankAccount.objects.select_for_update().filter(member_id=member_id).first()
     if account is not None:
         ensure_no_conflict(by, account.member.case_id)
-    return _bank_account_verify(account, by=by, case_id=account.member.case_id if account else None)
+    return _bank_account_verify(
+        account,
+        by=by,
+        case_id=account.member.case_id if account else None,
+        confirm_shared_account=confirm_shared_account,
+    )
 
 
 @transaction.atomic
-def supplier_bank_account_verify(*, supplier_id: int, by) -> BankAccount:
-    """A finance officer who did not enter them confirms a supplier's bank details (rule 2).
+def supplier_bank_account_verify(*, supplier_id: int, by, confirm_shared_account: bool = False) -> BankAccount:
+    """A finance officer who did not enter them confirms a supplier's bank details (rule 2), as for
+    a network member's (a shared account needs `confirm_shared_account`).
 
-    Raises NotPermitted, InvalidTransition (none entered, already verified), SeparationOfDuties.
+    Raises NotPermitted, InvalidTransition (none entered, already verified), SeparationOfDuties,
+    RuleBroken (shared account not confirmed).
     """
     ensure_finance(by)
     account = BankAccount.objects.select_for_update().filter(supplier_id=supplier_id).first()
-    return _bank_account_verify(account, by=by, case_id=None)
+    return _bank_account_verify(account, by=by, case_id=None, confirm_shared_account=confirm_shared_account)
 
 
-def _bank_account_verify(account: BankAccount | None, *, by, case_id: int | None) -> BankAccount:
+def _bank_account_verify(
+    account: BankAccount | None, *, by, case_id: int | None, confirm_shared_account: bool = False
+) -> BankAccount:
     if account is None:
         raise InvalidTransition("There are no bank details to verify.")
     if account.is_verified:
@@ -173,6 +187,11 @@ def _bank_account_verify(account: BankAccount | None, *, by, case_id: int | None
     ensure_not_same_person(
         by, account.entered_by, message="You entered these bank details; another officer must verify them."
     )
+    shared = same_account_elsewhere(account)
+    if shared and not confirm_shared_account:
+        raise RuleBroken(
+            shared_account_warning(account) + " Then confirm you checked it.", field="confirm_shared_account"
+        )
     account.verified_by = by
     account.verified_at = timezone.now()
     account.changed_after_verification = False
@@ -184,5 +203,14 @@ def _bank_account_verify(account: BankAccount | None, *, by, case_id: int | None
         case_id=case_id,
         from_state="unverified",
         to_state="verified",
+        changes={
+            "same_account_as": [
+                f"supplier {other.supplier_id}" if other.supplier_id else f"member {other.member_id}"
+                for other in shared
+            ],
+            "shared_account_checked": True,
+        }
+        if shared
+        else None,
     )
     return account

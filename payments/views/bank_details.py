@@ -5,7 +5,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from audit.services import record_access
-from core.forms import EmptyForm
 from core.pages import done, gate, page, run_service
 from fgdm.selectors import member_get
 from payments import forms as f
@@ -30,7 +29,8 @@ def _bank_page(request, member, *, form=None, verify_form=None, status=200):
             "show_full": show_full,
             "returned": selectors.return_to_these_details(owner=member, account=account),
             "form": form,
-            "verify_form": verify_form or EmptyForm(),
+            "verify_form": verify_form or f.VerifyForm(),
+            "shared_warning": selectors.shared_account_warning(account) if show_full else "",
             "all_forms": [x for x in (form, verify_form) if x is not None],
             "payments": selectors.payment_list(user=request.user).filter(payee=member),
         },
@@ -60,8 +60,13 @@ def bank_details(request, member_id):
 def bank_details_verify(request, member_id):
     member = member_get(user=request.user, member_id=member_id)
     gate(request, "bank_account_verify")
-    form = EmptyForm(request.POST)
-    if run_service(form, lambda data: services.bank_account_verify(member_id=member.pk, by=request.user)):
+    form = f.VerifyForm(request.POST)
+    if run_service(
+        form,
+        lambda data: services.bank_account_verify(
+            member_id=member.pk, by=request.user, confirm_shared_account=data["confirm_shared_account"]
+        ),
+    ):
         return done(
             request,
             f"{member.full_name}'s bank details are verified. Their payments can now be authorised.",

@@ -6,7 +6,6 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from audit.services import record_access
-from core.forms import EmptyForm
 from core.pages import done, gate, page, run_service
 from core.roles import may
 from network_packages import selectors as package_selectors
@@ -41,7 +40,8 @@ def _supplier_page(request, supplier, *, form=None, bank_form=None, verify_form=
             "show_full": show_full,
             "form": form,
             "bank_form": bank_form,
-            "verify_form": verify_form or EmptyForm(),
+            "verify_form": verify_form or f.VerifyForm(),
+            "shared_warning": selectors.shared_account_warning(account) if show_full else "",
             "all_forms": [x for x in (form, bank_form, verify_form) if x is not None],
             "payments": payments[:100],
             "payment_count": payments.count(),
@@ -132,8 +132,13 @@ def supplier_bank_details(request, supplier_id):
 def supplier_bank_details_verify(request, supplier_id):
     supplier = package_selectors.supplier_get(user=request.user, supplier_id=supplier_id)
     gate(request, "supplier_bank_account_verify")
-    form = EmptyForm(request.POST)
-    if run_service(form, lambda data: services.supplier_bank_account_verify(supplier_id=supplier.pk, by=request.user)):
+    form = f.VerifyForm(request.POST)
+    if run_service(
+        form,
+        lambda data: services.supplier_bank_account_verify(
+            supplier_id=supplier.pk, by=request.user, confirm_shared_account=data["confirm_shared_account"]
+        ),
+    ):
         return done(
             request,
             f"{supplier.name}'s bank details are verified. Payments to it can now be authorised.",

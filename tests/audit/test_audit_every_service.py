@@ -1119,6 +1119,31 @@ def _package_pause(world):
     ), world.u.prac_east
 
 
+def _payee_policy_set(world, *, cap="4000.00"):
+    admin = _administrator(world)
+    return lambda: package_services.payee_policy_set(
+        by=admin,
+        pay_kinship_carers_with_order=True,
+        means_policy="not_assessed",
+        checks_required="dbs_or_viability",
+        annual_cap_per_payee=Decimal(cap),
+    ), admin
+
+
+def _payee_facts_set(world):
+    case, grandmother, _ = scenario.plan_accepted(world)
+    return lambda: package_services.payee_facts_set(
+        member_id=grandmother.pk, by=case.lead_practitioner, date_of_birth=datetime.date(1960, 5, 1)
+    ), case.lead_practitioner
+
+
+def _payee_check_record(world):
+    case, grandmother, _ = scenario.plan_accepted(world)
+    return lambda: package_services.payee_check_record(
+        member_id=grandmother.pk, by=case.lead_practitioner, kind="dbs", outcome="passed", checked_on=_today()
+    ), case.lead_practitioner
+
+
 ROWS: dict[str, Row] = {
     "fgdm.services.case_create": Row(_case_create, ["case_referred"]),
     "fgdm.services.case_allocate": Row(_case_allocate, ["case_allocated"]),
@@ -1288,6 +1313,14 @@ ROWS: dict[str, Row] = {
         },
         why_several="setting a limit to what it already is changes nothing, so it records nothing",
     ),
+    "network_packages.services.payee_policy_set": Row(
+        _payee_policy_set,
+        ["payee_policy_changed"],
+        variants={"unchanged": (lambda world: _payee_policy_set(world, cap="5000.00"), [])},
+        why_several="setting the policy to what it already is changes nothing, so it records nothing",
+    ),
+    "network_packages.services.payee_facts_set": Row(_payee_facts_set, ["payee_facts_changed"]),
+    "network_packages.services.payee_check_record": Row(_payee_check_record, ["payee_check_recorded"]),
     "network_packages.services.budget_set": Row(
         _budget_set,
         ["budget_set"],
@@ -1447,6 +1480,9 @@ READS_ONLY: dict[str, Callable] = {
         )
     ),
     "network_packages.services.required_tier": lambda world: lambda: package_services.required_tier(Decimal("10.00")),
+    "network_packages.services.payee_rules_refusals": lambda world: (
+        lambda package: lambda: package_services.payee_rules_refusals(package)
+    )(scenario.package_submitted(world)),
     "network_packages.services.approver_limit": lambda world: lambda: package_services.approver_limit(world.u.tm_east),
     "network_packages.services.package_is_editable": lambda world: (
         lambda package: lambda: package_services.package_is_editable(package)

@@ -207,6 +207,14 @@ class TestPause:
 class TestItemStartDate:
     def _draft(self, world, api, starts_on, *, frequency="monthly", instalments=3):
         case, grandmother, plan = scenario.plan_accepted(world)
+        # Nan is paid for childcare: the council's policy asks for a check first.
+        package_services.payee_check_record(
+            member_id=grandmother.pk,
+            by=case.lead_practitioner,
+            kind="dbs",
+            outcome="passed",
+            checked_on=timezone.localdate(),
+        )
         body = {
             "plan": plan.pk,
             "justification": "Childcare from the new term",

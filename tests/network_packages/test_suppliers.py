@@ -38,8 +38,10 @@ def taxi_firm(world, *, verified=True, **kwargs) -> Supplier:
         sort_code=TAXI_SORT_CODE,
         account_number=TAXI_ACCOUNT,
     )
-    if verified:
-        payment_services.supplier_bank_account_verify(supplier_id=supplier.pk, by=world.u.fin2)
+    if verified:  # every test firm banks with one test account: fin2 confirms they checked it
+        payment_services.supplier_bank_account_verify(
+            supplier_id=supplier.pk, by=world.u.fin2, confirm_shared_account=True
+        )
     supplier.refresh_from_db()
     return supplier
 

@@ -48,7 +48,8 @@ def verified(package, world):
     """The package's payee has bank details entered by fin1 and verified by fin2."""
     payee = package.items.first().payee
     payment_services.bank_account_set(member_id=payee.pk, by=world.u.fin1, **BANK)
-    payment_services.bank_account_verify(member_id=payee.pk, by=world.u.fin2)
+    # Each case's Nan banks with the same test account: fin2 confirms they checked it.
+    payment_services.bank_account_verify(member_id=payee.pk, by=world.u.fin2, confirm_shared_account=True)
     return package
 
 

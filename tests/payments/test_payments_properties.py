@@ -65,6 +65,7 @@ class TestThroughTheServices:
     @DB_SETTINGS
     @given(items=st.lists(item, min_size=1, max_size=4))
     def test_payments_sum_to_the_package_total(self, world, items):
+        scenario.no_payee_cap_or_checks()
         case, grandmother, plan = scenario.plan_accepted(world)
         package = package_services.package_create(
             case_id=case.pk,
@@ -96,6 +97,7 @@ class TestThroughTheServices:
     @DB_SETTINGS
     @given(items=st.lists(item, min_size=1, max_size=3))
     def test_batch_files_sum_to_their_payments(self, world, items):
+        scenario.no_payee_cap_or_checks()
         case, grandmother, plan = scenario.plan_accepted(world)
         package = package_services.package_create(
             case_id=case.pk,
@@ -126,7 +128,7 @@ class TestThroughTheServices:
             sort_code="089999",
             account_number="66374958",
         )
-        payment_services.bank_account_verify(member_id=grandmother.pk, by=world.u.fin2)
+        payment_services.bank_account_verify(member_id=grandmother.pk, by=world.u.fin2, confirm_shared_account=True)
         for payment in package.payments.order_by("id"):
             payment_services.payment_authorise(payment_id=payment.pk, by=world.u.fin1)
         batch = payment_services.batch_create(

@@ -277,6 +277,13 @@ class TestDemoCases:
         assert {p.status for p in payments} == {PaymentStatus.SCHEDULED}
         assert all((b.due_on - a.due_on).days == 7 for a, b in zip(payments, payments[1:], strict=False))
         assert open_tasks(package.case) == [("authorise_payments", None)]
+        # Childcare by a neighbour, with Poppy under 8: the Ofsted question was answered before
+        # approval, and Linda's DBS check recorded.
+        from network_packages.payees import safety_prompts
+
+        (prompt,) = safety_prompts(package)
+        assert (prompt.prompt, prompt.answer.answer) == ("ofsted", "ofsted_registered")
+        assert item.payee.payee_checks.get().passed
 
     def test_referral_declined_by_tm_west_who_can_still_reopen_it(self, seeded, client):
         case = case_of("Samways")

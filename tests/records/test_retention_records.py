@@ -323,3 +323,31 @@ class TestPackagesFreeText:
         event = DomainEvent.objects.get(action="retention_applied", object_type="supportpackage")
         assert "the justification" in event.changes["removed"]
         assert verify()[0] == 0
+
+    def test_means_reason_and_checks_on_paid_carers_go_with_the_case(self, world):
+        from network_packages.models import PayeeCheck
+
+        package = scenario.package_submitted(world)
+        SupportPackage.objects.filter(pk=package.pk).update(
+            means_decision="waived", means_reason="Nan's pension only covers her own rent"
+        )
+        nan = package.items.first().payee
+        check = package_services.payee_check_record(
+            member_id=nan.pk,
+            by=world.u.prac_east,
+            kind="dbs",
+            outcome="passed",
+            checked_on=timezone.localdate(),
+            reference="001234567890",
+            notes="Enhanced check, nothing disclosed about Nan",
+        )
+        case = package.case
+        case_services.case_close(case_id=case.pk, by=world.u.prac_east, reason="needs_met")
+        scenario.born_long_ago(case)
+        run()
+        package = SupportPackage.objects.get(pk=package.pk)
+        assert package.means_reason == "Removed" and package.means_decision == "waived"
+        check = PayeeCheck.objects.get(pk=check.pk)
+        assert (check.reference, check.notes, check.outcome) == ("Removed", "Removed", "passed")
+        assert "nothing disclosed about Nan" not in history_text({("payeecheck", str(check.pk))})
+        assert verify()[0] == 0

@@ -164,6 +164,9 @@ ROUTES = {
     "network_packages:package_agreement_sign": row(
         "whole_case", get="agreement_record_signature", post="agreement_record_signature"
     ),
+    "network_packages:package_safety": row("whole_case", post="package_update"),
+    "network_packages:payee": row("whole_case", get="read", post="payee_facts_set"),
+    "network_packages:payee_check": row("whole_case", post="payee_check_record"),
     "payments:payment_list": row(get="signed_in"),
     "payments:payment_authorise": row("payment", post="payment_authorise"),
     "payments:payments_authorise": row(post="payment_authorise"),  # the ticked ones: ids in the body
@@ -247,6 +250,8 @@ ROUTES = {
     "api-package-pause": api("whole_case", post="package_pause"),
     "api-package-agreement": api("whole_case", get="read"),
     "api-package-agreement-signatures": api("whole_case", post="agreement_record_signature"),
+    "api-member-payee": api("whole_case", get="read", patch="payee_facts_set"),
+    "api-member-payee-checks": api("whole_case", post="payee_check_record"),
     "api-bank-account": api("payee", get="bank_account_view", put="bank_account_set"),
     "api-bank-account-verify": api("payee", post="bank_account_verify"),
     "api-suppliers": api(get="supplier_view", post="supplier_manage"),
@@ -281,7 +286,8 @@ ADMIN_SITE_ROUTES = {
     "admin:jsi18n": "get",
 }
 ADMIN_EXEMPT = {"admin:login", "admin:logout", "admin:autocomplete", "admin:view_on_site"}  # tested below
-ONE_PER_TIER = {"network_packages.approvallimit"}  # every tier has its limit: nothing to add
+# Every tier has its limit, and the payee policy is one row: nothing to add.
+ONE_PER_TIER = {"network_packages.approvallimit", "network_packages.payeepolicy"}
 # Reference data, and the records administrators keep by hand (retention: legal holds, looked-after marks).
 REFERENCE_DATA = {
     "fgdm.locality",
@@ -293,6 +299,7 @@ REFERENCE_DATA = {
     "audit.legalhold",
     "audit.lookedaftermark",
     "network_packages.budget",
+    "network_packages.payeepolicy",
 }
 METHODS = ("get", "post", "put", "patch")
 BODY_METHODS = ("put", "patch")  # sent as JSON; only the API answers them
