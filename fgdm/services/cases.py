@@ -612,6 +612,9 @@ def case_review(*, case_id: int, by, close: bool, outcome: str = "", notes: str 
         case.closed_by = by
         case.close_note = notes.strip()
         case.save(update_fields=["outcome", "closed_on", "closed_by", "close_note", "updated_at"])
+        from fgdm.services.outcomes import _schedule_outcomes  # outcomes builds on this module
+
+        _schedule_outcomes(case)  # each child's outcome checks: at closure, 6 and 12 months
         # The case is closed before the flow moves on: its close step reads the case.
         _move_case(case, CaseStatus.CLOSED, by=by, reason=notes or case.get_outcome_display())
     else:
