@@ -244,7 +244,11 @@ class TestConferencePath:
         meeting = ok(
             client.post(f"/api/v1/cases/{case.pk}/meetings/", {**body, "coordinator": "coord"}, format="json"), 201
         )
-        assert (meeting["coordinator_request_kind"], meeting["coordinator_request"], meeting["coordinator_request_met"]) == (
+        assert (
+            meeting["coordinator_request_kind"],
+            meeting["coordinator_request"],
+            meeting["coordinator_request_met"],
+        ) == (
             "language",
             "Polish-speaking woman",
             True,
