@@ -4,10 +4,9 @@ one batch. "in" objects are East's (in scope for prac.east, coord, tm.east); "ou
 
 from types import SimpleNamespace
 
+from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
-
-from django.utils import timezone
 
 from fgdm import services as case_services
 from fgdm.models import ChildOutcome
