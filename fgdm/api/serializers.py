@@ -724,7 +724,8 @@ class AdvocacyOfferInputSerializer(serializers.Serializer):
 
 
 class AdvocacyAnswerSerializer(serializers.Serializer):
-    answer = serializers.ChoiceField(choices=[c for c in AdvocacyAnswer.choices if c[0] != AdvocacyAnswer.AWAITING])
+    # The same choices as an offer's (one enum in the schema); `awaiting` is refused by the service.
+    answer = serializers.ChoiceField(choices=AdvocacyAnswer.choices, help_text="`accepted` or `declined`")
     answered_on = serializers.DateField()
     advocate = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     note = serializers.CharField(required=False, allow_blank=True, default="")
