@@ -1,8 +1,8 @@
 """Retention and subject access for the family's and the child's needs and the children's outcomes
 (registered with audit.retention and audit.sar from FgdmConfig.ready(), beside the case's own).
 
-Retention follows the case (fgdm.retention): when a closed case's records are due, what these hold
-that may identify someone goes — a child's language and communication needs, how an excluded member
+Retention follows the case (fgdm.retention): when a closed case's records are due, each of these
+records that holds something that may identify someone loses it — a child's language and communication needs, how an excluded member
 could challenge it, who an advocate was and the notes, the detail of where a child lives. The
 codes (answers, checkpoints, who a child lives with, yes/no) stay for the numbers.
 """
@@ -10,7 +10,7 @@ codes (answers, checkpoints, who a child lives with, yes/no) stay for the number
 from audit.retention import Due
 from audit.sar import Record, Section, Subject
 from fgdm.models import AdvocacyOffer, Child, ChildOutcome, NetworkMember
-from fgdm.retention import REMOVED, CaseRecords
+from fgdm.retention import CaseRecords
 
 
 class NeedsAndOutcomesRecords:
@@ -24,9 +24,11 @@ class NeedsAndOutcomesRecords:
                 yield Due(*kept[:1], "fgdm.child", child.pk, case_id, kept[1], f"{case_due.description} child")
             for member in NetworkMember.objects.filter(case_id=case_id).exclude(exclusion_challenge=""):
                 yield Due(*kept[:1], "fgdm.networkmember", member.pk, case_id, kept[1], case_due.description)
-            for offer_id in AdvocacyOffer.objects.filter(case_id=case_id).values_list("pk", flat=True):
+            offers = AdvocacyOffer.objects.filter(case_id=case_id).exclude(advocate="", note="")
+            for offer_id in offers.values_list("pk", flat=True):
                 yield Due(*kept[:1], "fgdm.advocacyoffer", offer_id, case_id, kept[1], case_due.description)
-            for outcome_id in ChildOutcome.objects.filter(case_id=case_id).values_list("pk", flat=True):
+            outcomes = ChildOutcome.objects.filter(case_id=case_id).exclude(living_with_detail="")
+            for outcome_id in outcomes.values_list("pk", flat=True):
                 yield Due(*kept[:1], "fgdm.childoutcome", outcome_id, case_id, kept[1], case_due.description)
 
     def destroy(self, due: Due):
@@ -37,7 +39,7 @@ class NeedsAndOutcomesRecords:
             return record, ["the child's language and communication needs"]
         if due.object_type == "fgdm.networkmember":
             record = NetworkMember.objects.select_for_update().get(pk=due.object_id)
-            record.exclusion_challenge = REMOVED
+            record.exclusion_challenge = ""
             record.save(update_fields=["exclusion_challenge"])
             return record, ["how they could challenge their exclusion"]
         if due.object_type == "fgdm.advocacyoffer":

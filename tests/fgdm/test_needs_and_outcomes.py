@@ -547,3 +547,50 @@ class TestOutcomes:
         )
         assert ChildOutcome.objects.get(pk=outcome.pk).is_recorded
         assert url not in page_ok(client, "/").content.decode()
+
+
+# -- retention and subject access -------------------------------------------------------------------------
+
+
+class TestRecordsKept:
+    def test_retention_clears_what_identifies_and_keeps_the_codes(self, world):
+        from audit.retention import apply_retention
+
+        case = scenario.closed_case(world)
+        outcome = case.child_outcomes.get(checkpoint="closure")
+        record(outcome, world.u.prac_east, living_with="kin", living_with_detail="With Nan at 3 High St")
+        offer = AdvocacyOffer.objects.create(
+            case=case,
+            child=case.children.get(),
+            offered_on=datetime.date(2020, 1, 1),
+            offered_by=world.u.prac_east,
+            answer="accepted",
+            answered_on=datetime.date(2020, 1, 2),
+            advocate="Coram Voice",
+        )
+        results = apply_retention(today=timezone.localdate(), dry_run=False)
+        assert {r.due.object_type for r in results if r.result == "destroyed"} >= {
+            "fgdm.case",
+            "fgdm.childoutcome",
+            "fgdm.advocacyoffer",
+        }
+        outcome.refresh_from_db()
+        offer.refresh_from_db()
+        assert (outcome.living_with, outcome.living_with_detail, offer.answer, offer.advocate) == (
+            "kin",
+            "",
+            "accepted",
+            "",
+        )
+        assert [r for r in apply_retention(today=timezone.localdate(), dry_run=True)] == []
+
+    def test_a_childs_subject_access_export_holds_their_needs_advocacy_and_outcomes(self, world):
+        from fgdm.needs_records import collect
+        from fgdm.sar import child_subject
+
+        case = closed(world)
+        lily = case.children.get()
+        record(case.child_outcomes.get(checkpoint="closure"), world.u.prac_east)
+        [section] = collect(child_subject(lily.pk))
+        titles = [r.title for r in section.records]
+        assert titles[0] == "How you communicate" and "Outcome at closure (due" in titles[1]
