@@ -163,6 +163,13 @@ STEP_ROLES: dict[str, tuple[str, ...]] = {
     "child_remove": (Role.PRACTITIONER,),
     "member_update": (Role.PRACTITIONER,),
     "member_remove": (Role.PRACTITIONER,),
+    # Excluding someone for safety: proposed by the case's practitioners (or its conference's
+    # coordinator), signed off by a manager over the case who did not propose it.
+    "member_exclusion_propose": (Role.PRACTITIONER, Role.COORDINATOR),
+    "member_exclusion_sign_off": MANAGERS,
+    "advocacy_offer": (Role.PRACTITIONER,),
+    # A child's outcome after closure: the case's practitioners, or its managers (the lead has left).
+    "outcome_record": (Role.PRACTITIONER, *MANAGERS),
 }
 
 

@@ -8,7 +8,15 @@ class FgdmConfig(AppConfig):
 
     def ready(self):
         from audit.labels import register_state_labels
-        from fgdm.constants import ActionStatus, CaseStatus, MeetingStatus, Outcome, PlanStatus, Stage
+        from fgdm.constants import (
+            ActionStatus,
+            CaseStatus,
+            ExclusionStatus,
+            MeetingStatus,
+            Outcome,
+            PlanStatus,
+            Stage,
+        )
 
         register_state_labels(
             CaseStatus.choices,
@@ -17,6 +25,7 @@ class FgdmConfig(AppConfig):
             ActionStatus.choices,
             Outcome.choices,
             Stage.choices,  # a change of stage is on the trail as a move from one stage to another
+            ExclusionStatus.choices,
         )
 
         from django.core import checks
@@ -30,9 +39,17 @@ class FgdmConfig(AppConfig):
 
         register(CaseRecords())
 
+        from fgdm.needs_records import NeedsAndOutcomesRecords
+
+        register(NeedsAndOutcomesRecords())
+
         from audit import sar
         from fgdm.sar import child_subject, collect, member_subject
 
         sar.register_subject("child", child_subject)
         sar.register_subject("member", member_subject)
         sar.register(collect)
+
+        from fgdm.needs_records import collect as collect_needs
+
+        sar.register(collect_needs)

@@ -247,3 +247,53 @@ class ApplicationBasis(models.TextChoices):
     MEETING_HELD = "meeting_held", "A family group decision-making meeting was held after the offer"
     EXEMPTION = "exemption", "Best-interests exemption"
     NOT_IN_FORCE = "not_in_force", "Duty not yet in force: recorded as good practice"
+
+
+class ExclusionStatus(models.TextChoices):
+    """Excluding someone from the family's meetings for safety: a practitioner (or the conference's
+    coordinator) proposes it; it takes effect only when a manager over the case signs it off."""
+
+    PROPOSED = "proposed", "Proposed, waiting for a manager's sign-off"
+    SIGNED_OFF = "signed_off", "Signed off by a manager"
+
+
+class CoordinatorRequest(models.TextChoices):
+    """What the family asked for in the coordinator of their conference (the detail says which)."""
+
+    NONE = "none", "No request"
+    LANGUAGE = "language", "A coordinator who speaks their language"
+    CULTURE = "culture", "A coordinator who shares their culture, faith or ethnicity"
+    GENDER = "gender", "A coordinator of a given gender"
+
+
+class AdvocacyAnswer(models.TextChoices):
+    """The answer to the offer of an advocate to a child (or an adult who needs one)."""
+
+    AWAITING = "awaiting", "No answer yet"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+
+
+class OutcomeCheckpoint(models.TextChoices):
+    """When a child's outcome is checked after their case closes."""
+
+    CLOSURE = "closure", "At closure"
+    SIX_MONTHS = "six_months", "6 months after closure"
+    TWELVE_MONTHS = "twelve_months", "12 months after closure"
+
+
+# Months after the closing day each checkpoint falls due.
+OUTCOME_CHECKPOINT_MONTHS = {
+    OutcomeCheckpoint.CLOSURE: 0,
+    OutcomeCheckpoint.SIX_MONTHS: 6,
+    OutcomeCheckpoint.TWELVE_MONTHS: 12,
+}
+
+
+class LivingWith(models.TextChoices):
+    """Who a child lives with when their outcome is checked."""
+
+    AT_HOME = "at_home", "At home with parents"
+    KIN = "kin", "With family or friends (kinship care)"
+    IN_CARE = "in_care", "In care"
+    OTHER = "other", "Other"

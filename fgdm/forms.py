@@ -9,8 +9,11 @@ from core.forms import DateTimeInput, date_field, growing_rows, rows_plus_one
 from core.roles import Role
 from fgdm.constants import (
     OFFER_ANSWER_TRANSITIONS,
+    AdvocacyAnswer,
     ChildParticipation,
     CloseReason,
+    CoordinatorRequest,
+    LivingWith,
     MeetingModel,
     OfferAnswer,
     OfferCapacity,
@@ -174,6 +177,14 @@ class ChildDetailsForm(forms.Form):
     last_name = forms.CharField(label="Last name", max_length=100)
     date_of_birth = date_field("Date of birth")
     expected_on = date_field("Expected on")
+    language = forms.CharField(label="Language the child prefers to speak (optional)", max_length=100, required=False)
+    interpreter_needed = forms.BooleanField(label="The child needs an interpreter", required=False)
+    communication_needs = forms.CharField(
+        label="Communication needs (optional)",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example: Makaton, a hearing loop, pictures, short sessions.",
+    )
 
     def __init__(self, *args, child, **kwargs):
         kwargs.setdefault(
@@ -183,6 +194,9 @@ class ChildDetailsForm(forms.Form):
                 "last_name": child.last_name,
                 "date_of_birth": child.date_of_birth,
                 "expected_on": child.expected_on,
+                "language": child.language,
+                "interpreter_needed": child.interpreter_needed,
+                "communication_needs": child.communication_needs,
             },
         )
         super().__init__(*args, **kwargs)
@@ -314,20 +328,75 @@ class PreparationForm(forms.Form):
     status = forms.ChoiceField(
         label="Where their preparation stands",
         widget=forms.RadioSelect,
-        choices=[c for c in PreparationStatus.choices if c[0] != PreparationStatus.NOT_CONTACTED],
+        choices=[
+            c
+            for c in PreparationStatus.choices
+            if c[0] not in (PreparationStatus.NOT_CONTACTED, PreparationStatus.EXCLUDED)
+        ],
+        help_text="Excluding someone for safety is proposed on its own page and signed off by a manager.",
     )
     notes = forms.CharField(label="Notes (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    exclusion_reason = forms.CharField(
-        label="Why it is not safe for them to attend (if excluded)",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+
+
+class ExclusionProposeForm(forms.Form):
+    reason = forms.CharField(
+        label="Why it is not safe for them to take part in the meetings", widget=forms.Textarea(attrs={"rows": 3})
     )
     how_to_contribute = forms.CharField(
-        label="How they can still contribute (if excluded)",
-        required=False,
+        label="How they may still contribute",
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="For example: a letter read out, a phone call before the meeting.",
+        help_text="For example: a letter read out in the information stage, a phone call before the meeting.",
     )
+    how_to_challenge = forms.CharField(
+        label="How they can challenge the exclusion",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="For example: write to the team manager; the council's complaints procedure.",
+    )
+
+
+class AdvocacyOfferForm(forms.Form):
+    offered_on = date_field("Date the advocate was offered")
+    answer = forms.ChoiceField(label="Their answer", choices=AdvocacyAnswer.choices, widget=forms.RadioSelect)
+    answered_on = date_field("Date of the answer (if answered)", required=False)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"answer": AdvocacyAnswer.AWAITING})
+        super().__init__(*args, **kwargs)
+
+    advocate = forms.CharField(label="The advocate (name, service) if accepted", max_length=200, required=False)
+    note = forms.CharField(label="Note (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class AdvocacyAnswerForm(forms.Form):
+    answer = forms.ChoiceField(
+        label="Their answer",
+        choices=[c for c in AdvocacyAnswer.choices if c[0] != AdvocacyAnswer.AWAITING],
+        widget=forms.RadioSelect,
+    )
+    answered_on = date_field("Date of the answer")
+    advocate = forms.CharField(label="The advocate (name, service) if accepted", max_length=200, required=False)
+    note = forms.CharField(label="Note (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+def _yes_no(label):
+    return forms.TypedChoiceField(
+        label=label,
+        choices=[("yes", "Yes"), ("no", "No")],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+
+
+class OutcomeRecordForm(forms.Form):
+    living_with = forms.ChoiceField(
+        label="Who the child lives with", choices=LivingWith.choices, widget=forms.RadioSelect
+    )
+    living_with_detail = forms.CharField(
+        label="Detail (who, where; needed for “other”)", max_length=200, required=False
+    )
+    on_child_protection_plan = _yes_no("On a child protection plan")
+    proceedings_issued = _yes_no("Care proceedings issued")
+    entered_care = _yes_no("Entered care")
 
 
 class PreProceedingsForm(forms.Form):
@@ -459,11 +528,24 @@ class MeetingScheduleForm(forms.Form):
         queryset=get_user_model().objects.none(),
         empty_label="None",
     )
-    coordinator_request = forms.CharField(
-        label="The family asked for a coordinator who matches them (optional)",
-        max_length=300,
+    coordinator_request_kind = forms.ChoiceField(
+        label="The family asked for a coordinator who matches their",
+        choices=CoordinatorRequest.choices,
+        initial=CoordinatorRequest.NONE,
         required=False,
-        help_text="Language, religion, ethnicity or gender — what they asked for, and whether it could be met.",
+    )
+    coordinator_request = forms.CharField(
+        label="What they asked for (which language, culture or gender)", max_length=300, required=False
+    )
+    coordinator_request_met = forms.TypedChoiceField(
+        label="Does the coordinator allocated meet the request?",
+        choices=[("", "No request"), ("yes", "Yes"), ("no", "No")],
+        coerce=lambda value: value == "yes",
+        empty_value=None,
+        required=False,
+    )
+    coordinator_request_note = forms.CharField(
+        label="Why it could not be met, or how it was (optional)", max_length=300, required=False
     )
     bottom_lines = forms.CharField(
         label="Bottom lines set by the referrer (optional)",

@@ -12,11 +12,15 @@ from core import payees
 from fgdm.constants import (
     MEETING_ARRANGED,
     ActionStatus,
+    AdvocacyAnswer,
     ApplicationBasis,
     CaseStatus,
     ChildParticipation,
     CloseReason,
+    CoordinatorRequest,
+    ExclusionStatus,
     KinshipOrder,
+    LivingWith,
     MeetingModel,
     MeetingPurpose,
     MeetingStatus,
@@ -25,6 +29,7 @@ from fgdm.constants import (
     OfferMethod,
     OrderKind,
     Outcome,
+    OutcomeCheckpoint,
     PlanStatus,
     PreparationStatus,
     PreProceedingsStatus,
@@ -238,6 +243,11 @@ class Child(models.Model):
     participation_detail = models.CharField(max_length=200, blank=True, help_text="Who speaks for them, their advocate")
     wishes_recorded_at = models.DateTimeField(null=True, blank=True)
     wishes_recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    language = models.CharField(max_length=100, blank=True, help_text="The language the child prefers to speak")
+    interpreter_needed = models.BooleanField(default=False)
+    communication_needs = models.TextField(
+        blank=True, help_text="How to communicate with the child: hearing, sight, speech, a learning disability"
+    )
     removed_at = models.DateTimeField(null=True, blank=True)
     removed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     removal_reason = models.TextField(blank=True)
@@ -312,6 +322,14 @@ class NetworkMember(models.Model):
     )
     preparation_notes = models.TextField(blank=True)
     how_to_contribute = models.TextField(blank=True, help_text="How someone excluded can still contribute")
+    exclusion_challenge = models.TextField(blank=True, help_text="How someone excluded can challenge the exclusion")
+    exclusion_status = models.CharField(max_length=16, choices=ExclusionStatus.choices, blank=True)
+    exclusion_proposed_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    exclusion_proposed_at = models.DateTimeField(null=True, blank=True)
+    exclusion_signed_off_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    exclusion_signed_off_at = models.DateTimeField(null=True, blank=True)
     preparation_updated_at = models.DateTimeField(null=True, blank=True)
     added_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
@@ -340,6 +358,11 @@ class NetworkMember(models.Model):
                 condition=~Q(preparation_status=PreparationStatus.EXCLUDED)
                 | (Q(excluded_from_meetings=True) & ~Q(how_to_contribute="")),
                 name="member_excluded_says_how_to_contribute",
+            ),
+            # A proposed exclusion does not exclude anyone until a manager signs it off.
+            models.CheckConstraint(
+                condition=~Q(exclusion_status=ExclusionStatus.PROPOSED) | Q(excluded_from_meetings=False),
+                name="member_exclusion_proposed_not_yet_excluded",
             ),
         ]
 
@@ -387,10 +410,22 @@ class Meeting(models.Model):
     coordinator = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="coordinated_meetings"
     )
+    coordinator_request_kind = models.CharField(
+        max_length=16,
+        choices=CoordinatorRequest.choices,
+        default=CoordinatorRequest.NONE,
+        help_text="What the family asked for in a coordinator: their language, culture or gender, or nothing",
+    )
     coordinator_request = models.CharField(
         max_length=300,
         blank=True,
-        help_text="The family's request for a coordinator matching their language, religion, ethnicity or gender",
+        help_text="The detail of the family's request (which language, culture or gender)",
+    )
+    coordinator_request_met = models.BooleanField(
+        null=True, blank=True, help_text="Whether the coordinator allocated meets the family's request"
+    )
+    coordinator_request_note = models.CharField(
+        max_length=300, blank=True, help_text="Why the request could not be met, or how it was"
     )
     bottom_lines = models.TextField(blank=True)
     prepared_at = models.DateTimeField(null=True, blank=True)
@@ -429,6 +464,11 @@ class Meeting(models.Model):
             models.CheckConstraint(
                 condition=~Q(status=MeetingStatus.HELD) | Q(held_on__isnull=False),
                 name="meeting_held_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~Q(coordinator_request_kind=CoordinatorRequest.NONE)
+                | Q(coordinator_request_met__isnull=True),
+                name="meeting_request_met_only_with_a_request",
             ),
         ]
 
@@ -640,6 +680,92 @@ class ReviewEscalation(models.Model):
         return f"Overdue review {self.case.reference}"
 
 
+class AdvocacyOffer(models.Model):
+    """The offer of an advocate to a child of the case, or to an adult of the network who needs one,
+    and the answer. Written by `fgdm.services.advocacy_offer_record` and `advocacy_offer_answer`."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="advocacy_offers")
+    child = models.ForeignKey(Child, null=True, blank=True, on_delete=models.CASCADE, related_name="advocacy_offers")
+    member = models.ForeignKey(
+        NetworkMember, null=True, blank=True, on_delete=models.CASCADE, related_name="advocacy_offers"
+    )
+    offered_on = models.DateField()
+    offered_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    answer = models.CharField(max_length=16, choices=AdvocacyAnswer.choices, default=AdvocacyAnswer.AWAITING)
+    answered_on = models.DateField(null=True, blank=True)
+    advocate = models.CharField(max_length=200, blank=True, help_text="Who the advocate is (name, service)")
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["offered_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(child__isnull=False) & Q(member__isnull=True))
+                | (Q(child__isnull=True) & Q(member__isnull=False)),
+                name="advocacy_offer_to_one_person",
+            ),
+            models.CheckConstraint(
+                condition=Q(answer=AdvocacyAnswer.AWAITING) | Q(answered_on__isnull=False),
+                name="advocacy_answer_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Advocacy offered to {self.child or self.member} on {self.offered_on:%d %b %Y}"
+
+    @property
+    def person(self):
+        return self.child if self.child_id else self.member
+
+
+class ChildOutcome(models.Model):
+    """One check of a child's outcome after their case closed: at closure, 6 months and 12 months
+    after (OutcomeCheckpoint). Made by closing the case; it falls due on `due_on` in the queue of the
+    case's lead practitioner (or the team's managers if the practitioner has left) and is recorded by
+    `fgdm.services.outcome_record`. Dashboards read these: codes are stable."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="child_outcomes")
+    child = models.ForeignKey(Child, on_delete=models.CASCADE, related_name="outcomes")
+    checkpoint = models.CharField(max_length=16, choices=OutcomeCheckpoint.choices)
+    closed_on = models.DateField(help_text="The day the case closed that this check follows")
+    due_on = models.DateField()
+    living_with = models.CharField(max_length=16, choices=LivingWith.choices, blank=True)
+    living_with_detail = models.CharField(max_length=200, blank=True)
+    on_child_protection_plan = models.BooleanField(null=True, blank=True)
+    proceedings_issued = models.BooleanField(null=True, blank=True)
+    entered_care = models.BooleanField(null=True, blank=True)
+    recorded_at = models.DateTimeField(null=True, blank=True)
+    recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_on", "id"]
+        indexes = [models.Index(fields=["due_on", "recorded_at"], name="child_outcome_due")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["child", "checkpoint", "closed_on"], name="child_outcome_once_per_checkpoint"
+            ),
+            models.CheckConstraint(
+                condition=Q(recorded_at__isnull=True)
+                | (
+                    ~Q(living_with="")
+                    & Q(on_child_protection_plan__isnull=False)
+                    & Q(proceedings_issued__isnull=False)
+                    & Q(entered_care__isnull=False)
+                ),
+                name="child_outcome_recorded_answers_everything",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Outcome {self.get_checkpoint_display().lower()} for {self.child}"
+
+    @property
+    def is_recorded(self) -> bool:
+        return self.recorded_at is not None
+
+
 for _model in (
     Locality,
     FamilyHub,
@@ -658,5 +784,7 @@ for _model in (
     PreProceedings,
     PreProceedingsOffer,
     ReviewEscalation,
+    AdvocacyOffer,
+    ChildOutcome,
 ):
     auditlog.register(_model, exclude_fields=["updated_at"])

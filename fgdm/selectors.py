@@ -1,11 +1,14 @@
 """Reads of the case side, already filtered to what the user may see."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from fgdm.models import (
+    AdvocacyOffer,
     Case,
     Child,
+    ChildOutcome,
     FamilyPlan,
     Locality,
     Meeting,
@@ -21,9 +24,13 @@ from fgdm.visibility import (
     child_scope,
     meeting_scope,
     member_scope,
+    outcome_scope,
     plan_scope,
     sees_whole_case,
     whole_case_scope,
+)
+from fgdm.visibility import (
+    sees_every_case as sees_every_case_of,
 )
 
 
@@ -175,3 +182,128 @@ def escalated_reviews(*, user) -> list:
 
 def locality_list() -> QuerySet[Locality]:
     return Locality.objects.all()
+
+
+def _lead_still_in_team() -> Exists:
+    """Whether an outcome's case's lead practitioner is still active and in the case's team."""
+    from fgdm.models import Team
+
+    return Exists(
+        Team.members.through.objects.filter(
+            team_id=OuterRef("case__team_id"), user_id=OuterRef("case__lead_practitioner_id"), user__is_active=True
+        )
+    )
+
+
+def outcomes_due(*, user, today=None) -> QuerySet[ChildOutcome]:
+    """The outcome checks in this person's queue today: not recorded, due on or before today, of the
+    cases they lead — or, where the lead practitioner has left the team (or there is none), of the
+    teams they manage. Oldest first."""
+    today = today or timezone.localdate()
+    mine = Q(case__lead_practitioner=user, lead_in_team=True) | Q(lead_in_team=False, case__team__managers=user)
+    return (
+        ChildOutcome.objects.filter(recorded_at__isnull=True, due_on__lte=today)
+        .annotate(lead_in_team=_lead_still_in_team())
+        .filter(mine)
+        .filter(outcome_scope(user))
+        .select_related("case", "child", "recorded_by")
+        .order_by("due_on", "id")
+        .distinct()
+    )
+
+
+def exclusions_to_sign_off(*, user) -> list[NetworkMember]:
+    """Exclusions for safety proposed on cases of the teams this person manages (or every team, for
+    those who see every locality), not proposed by them, waiting for their sign-off."""
+    from core.roles import MANAGERS, role_names
+    from fgdm.constants import ExclusionStatus
+
+    if not role_names(user).intersection(MANAGERS):
+        return []
+    waiting = NetworkMember.objects.current().filter(exclusion_status=ExclusionStatus.PROPOSED)
+    if not sees_every_case_of(user):
+        waiting = waiting.filter(case__team__managers=user)
+    return list(
+        waiting.filter(case_scope(user, "case__"))
+        .exclude(exclusion_proposed_by=user)
+        .select_related("case", "exclusion_proposed_by")
+        .order_by("exclusion_proposed_at", "id")
+        .distinct()[:50]
+    )
+
+
+def outcome_list(*, user, case_id=None) -> QuerySet[ChildOutcome]:
+    """Every outcome check the user may see (of cases seen in full), soonest due first."""
+    outcomes = ChildOutcome.objects.filter(outcome_scope(user)).select_related("case", "child", "recorded_by")
+    if case_id is not None:
+        outcomes = outcomes.filter(case_id=case_id)
+    return outcomes.order_by("due_on", "id")
+
+
+def outcome_get(*, user, outcome_id) -> ChildOutcome:
+    try:
+        return (
+            ChildOutcome.objects.select_related("case__team", "child", "recorded_by")
+            .filter(outcome_scope(user))
+            .get(pk=outcome_id)
+        )
+    except (ChildOutcome.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such outcome check.")
+
+
+def outcomes_of(*, case) -> QuerySet[ChildOutcome]:
+    """A case's outcome checks (of a case already read through a selector)."""
+    return case.child_outcomes.select_related("child", "recorded_by").order_by("due_on", "child_id", "id")
+
+
+def advocacy_offers_of(*, case) -> QuerySet[AdvocacyOffer]:
+    """A case's offers of an advocate (of a case already read through a selector), in order."""
+    return case.advocacy_offers.select_related("child", "member", "offered_by").order_by("offered_on", "id")
+
+
+def advocacy_offer_get(*, user, offer_id) -> AdvocacyOffer:
+    try:
+        return (
+            AdvocacyOffer.objects.select_related("case", "child", "member", "offered_by")
+            .filter(outcome_scope(user))
+            .get(pk=offer_id)
+        )
+    except (AdvocacyOffer.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such offer of an advocate.")
+
+
+def communication_needs_of(*, meeting) -> list[dict]:
+    """Who needs what to take part in a meeting: the case's current children and the network members
+    invited or to be invited (not those excluded for safety, nor those who declined) with a language,
+    an interpreter or other communication needs."""
+    from fgdm.constants import PreparationStatus
+
+    rows = []
+    for child in meeting.case.children.current().order_by("id"):
+        if child.language or child.interpreter_needed or child.communication_needs:
+            rows.append(
+                {
+                    "who": str(child),
+                    "role": "Child",
+                    "language": child.language,
+                    "interpreter": child.interpreter_needed,
+                    "needs": child.communication_needs,
+                }
+            )
+    members = (
+        meeting.case.network_members.current()
+        .filter(excluded_from_meetings=False)
+        .exclude(preparation_status=PreparationStatus.DECLINED)
+    )
+    for member in members.order_by("full_name", "id"):
+        if member.language or member.interpreter_needed or member.communication_needs:
+            rows.append(
+                {
+                    "who": member.full_name,
+                    "role": member.get_relationship_display(),
+                    "language": member.language,
+                    "interpreter": member.interpreter_needed,
+                    "needs": member.communication_needs,
+                }
+            )
+    return rows

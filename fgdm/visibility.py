@@ -119,6 +119,12 @@ def member_scope(user) -> Q:
     return scope
 
 
+def outcome_scope(user) -> Q:
+    """Children's outcome checks and advocacy offers: whoever sees their case in full (a closed case
+    stays in scope)."""
+    return whole_case_scope(user, "case__")
+
+
 def package_scope(user, path: str = "") -> Q:
     """Support packages (or objects through `path`): of cases seen in full."""
     return whole_case_scope(user, f"{path}case__")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
@@ -22,18 +23,22 @@ from django.utils import timezone
 from core.roles import Role, ensure_roles
 from fgdm import services as case_services
 from fgdm.constants import (
+    AdvocacyAnswer,
     ChildParticipation,
     CloseReason,
+    CoordinatorRequest,
+    LivingWith,
     MeetingModel,
     OfferAnswer,
     OfferCapacity,
     OfferMethod,
     OrderKind,
+    OutcomeCheckpoint,
     PreparationStatus,
     Relationship,
     Stage,
 )
-from fgdm.models import Case, FamilyHub, Locality, Team
+from fgdm.models import Case, ChildOutcome, FamilyHub, Locality, Team
 from fgdm.services import ActionInput, ChildInput
 from network_packages import services as package_services
 from network_packages.constants import (
@@ -474,7 +479,9 @@ def case_conference_in_preparation(ctx):
         scheduled_for=ctx.at(9, 10, 0),
         venue="Bridport Children's Centre",
         coordinator=ctx.u("coord"),
+        coordinator_request_kind=CoordinatorRequest.GENDER,
         coordinator_request="Danielle asked for a woman coordinator",
+        coordinator_request_met=True,
         bottom_lines="Ruby and Kai are not cared for by anyone under the influence of alcohol. "
         "Both children attend school every day.",
     )
@@ -486,6 +493,32 @@ def case_conference_in_preparation(ctx):
     )
     case_services.member_record_preparation(
         member_id=people["Danielle"].pk, by=ctx.u("coord"), status=PreparationStatus.PREPARED
+    )
+    # Carol needs a British Sign Language interpreter at the conference (the meeting page lists it);
+    # Ruby was offered an advocate and accepted.
+    case_services.member_update(
+        member_id=people["Carol"].pk,
+        by=ctx.u("prac.west"),
+        language="English",
+        interpreter_needed=True,
+        communication_needs="Deaf: British Sign Language interpreter",
+    )
+    ruby = case.children.get(first_name="Ruby")
+    case_services.advocacy_offer_record(
+        child_id=ruby.pk,
+        by=ctx.u("prac.west"),
+        offered_on=ctx.today,
+        answer=AdvocacyAnswer.ACCEPTED,
+        answered_on=ctx.today,
+        advocate="Dorset Children's Advocacy Service",
+    )
+    # The coordinator proposes excluding Steve for safety; tm.west signs it off (their home page).
+    case_services.member_exclusion_propose(
+        member_id=people["Steve"].pk,
+        by=ctx.u("coord"),
+        reason="Bail conditions: no contact with Danielle until his hearing.",
+        how_to_contribute="A letter read out in the information stage; the coordinator phones him before.",
+        how_to_challenge="Write to the West team manager, or use the council's complaints procedure.",
     )
     return case
 
@@ -991,6 +1024,57 @@ def case_closed_moved_away(ctx):
     return case
 
 
+def case_closed_months_ago(ctx):
+    """East (East team): Mum and her sister sorted the mornings out between them and the family
+    declined a meeting; prac.east closed the case seven months ago. The closure check of Jade's
+    outcome was recorded then (at home with Mum); the 6-month check is due now, in prac.east's list."""
+    case = _refer(
+        ctx,
+        by="prac.east",
+        family_name="Loder",
+        locality="east",
+        hub="The Centre, Ferndown",
+        reason="Jade (9) has been late or absent most Mondays this term; Mum (Kerry) works early shifts. "
+        "Kerry's sister lives two streets away.",
+        children=[
+            (
+                "Jade",
+                "Loder",
+                datetime.date(2016, 9, 14),
+                "Jade said she likes going to Auntie Gemma's for breakfast.",
+                ChildParticipation.WRITES,
+            )
+        ],
+        lives_with="Mother",
+        consent="Kerry Loder (mother)",
+    )
+    _allocate(ctx, case, manager="tm.east", lead="prac.east")
+    case_services.case_close(
+        case_id=case.pk,
+        by=ctx.u("prac.east"),
+        reason=CloseReason.FAMILY_DECLINED,
+        note="Kerry and her sister Gemma have agreed the mornings between them; Kerry did not want a meeting.",
+    )
+    # Demo only: the case closed seven months ago, so its closing day and each outcome check are set
+    # back to then (the services date everything today; the trail keeps today's closing).
+    closed_on = ctx.today - relativedelta(months=7)
+    Case.objects.filter(pk=case.pk).update(closed_on=closed_on, opened_on=closed_on - datetime.timedelta(days=30))
+    for outcome in ChildOutcome.objects.filter(case=case):
+        outcome.closed_on, outcome.due_on = closed_on, case_services.outcome_due_on(closed_on, outcome.checkpoint)
+        outcome.save(update_fields=["closed_on", "due_on"])
+    closure = ChildOutcome.objects.get(case=case, checkpoint=OutcomeCheckpoint.CLOSURE)
+    case_services.outcome_record(
+        outcome_id=closure.pk,
+        by=ctx.u("prac.east"),
+        living_with=LivingWith.AT_HOME,
+        living_with_detail="With Kerry; breakfast at her sister Gemma's",
+        on_child_protection_plan=False,
+        proceedings_issued=False,
+        entered_care=False,
+    )
+    return case
+
+
 def case_meeting_moved(ctx):
     """Chesil (West team): a Family Network Meeting arranged, then moved a week later so Nan can come
     (the move kept in its history); it waits for prac.west to hold it."""
@@ -1106,7 +1190,6 @@ def case_escalated_to_pre_proceedings(ctx):
         scheduled_for=ctx.at(15, 13, 30),
         venue="Sherborne Children's Centre",
         coordinator=ctx.u("coord"),
-        coordinator_request="Kirsty asked for the conference to be away from the flat",
         bottom_lines="Tyler and the baby are never left alone with anyone under the influence of drink or "
         "drugs. Tyler goes to every health visitor appointment.",
     )
@@ -1344,6 +1427,7 @@ DEMO_CASES = [
     ("Tizzard", "prac.west", case_weekly_tea),
     ("Samways", "prac.west", case_referral_declined),
     ("Antell", "prac.east", case_closed_moved_away),
+    ("Loder", "prac.east", case_closed_months_ago),
     ("Guppy", "prac.west", case_meeting_moved),
     ("Galpin", "prac.east", case_escalated_to_pre_proceedings),
     ("Kellaway", "prac.east", case_pre_proceedings_conference_held),

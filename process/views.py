@@ -7,7 +7,7 @@ from django.views.decorators.http import require_POST, require_safe
 from core.exceptions import DomainError
 from core.pages import done, form_page, gate, page, run_service
 from core.roles import Role, has_role
-from fgdm.selectors import escalated_reviews
+from fgdm.selectors import escalated_reviews, exclusions_to_sign_off, outcomes_due
 from payments.constants import BatchStatus
 from payments.selectors import batch_list, payees_awaiting_verification
 from process import selectors, services
@@ -51,6 +51,9 @@ def home(request, error=None, status=200):
     if context["is_finance"]:
         context.update(_finance_work(request.user))
     context["escalated_reviews"] = escalated_reviews(user=request.user)
+    # Outcome checks after closure fall due on their day (the case's process has ended: not flow tasks).
+    context["outcomes_due"] = list(outcomes_due(user=request.user)[:50])
+    context["exclusions_to_sign_off"] = exclusions_to_sign_off(user=request.user)
     return page(request, "process/home.html", context, status=status)
 
 

@@ -9,6 +9,8 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from core.sar_services import sar_log
+from fgdm import services as case_services
+from fgdm.models import ChildOutcome
 from network_packages import services as package_services
 from payments import services as payment_services
 from tests import scenario
@@ -19,7 +21,15 @@ def side(world, *, locality, prac, manager, model):
     package = scenario.payments_authorised(world, model=model, by=prac, locality=locality, approver=manager)
     case = package.case
     referral = scenario.referral(world, by=prac, locality=locality)
+    child = case.children.first()
+    offer = case_services.advocacy_offer_record(child_id=child.pk, by=prac, offered_on=timezone.localdate())
+    # An outcome check due today, stored directly: closing the case would end its packages.
+    outcome = ChildOutcome.objects.create(
+        case=case, child=child, checkpoint="closure", closed_on=timezone.localdate(), due_on=timezone.localdate()
+    )
     return SimpleNamespace(
+        offer=offer.pk,
+        outcome=outcome.pk,
         case=case.pk,
         meeting=case.meetings.get().pk,
         plan=case.plans.get().pk,

@@ -8,8 +8,11 @@ from rest_framework import serializers
 from core import workflow
 from core.api.fields import IdField, SlugRelatedField, UsernameField
 from fgdm.constants import (
+    AdvocacyAnswer,
     ChildParticipation,
     CloseReason,
+    CoordinatorRequest,
+    LivingWith,
     MeetingModel,
     OfferAnswer,
     OfferCapacity,
@@ -22,8 +25,10 @@ from fgdm.constants import (
     Stage,
 )
 from fgdm.models import (
+    AdvocacyOffer,
     Case,
     Child,
+    ChildOutcome,
     FamilyHub,
     FamilyPlan,
     Locality,
@@ -90,6 +95,9 @@ class ChildSerializer(serializers.ModelSerializer):
             "participation",
             "participation_detail",
             "wishes_recorded_at",
+            "language",
+            "interpreter_needed",
+            "communication_needs",
             "removed_at",
             "removed_by",
             "removal_reason",
@@ -292,6 +300,9 @@ class ChildUpdateSerializer(serializers.Serializer):
     last_name = serializers.CharField(max_length=100, required=False)
     date_of_birth = serializers.DateField(required=False, allow_null=True)
     expected_on = serializers.DateField(required=False, allow_null=True)
+    language = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    interpreter_needed = serializers.BooleanField(required=False)
+    communication_needs = serializers.CharField(required=False, allow_blank=True)
 
 
 class MemberUpdateSerializer(serializers.Serializer):
@@ -514,8 +525,13 @@ class ReviewSerializer(serializers.Serializer):
 
 
 class NetworkMemberSerializer(serializers.ModelSerializer):
+    """A member of the family's network. `excluded_from_meetings` is true only once a manager signed
+    off an exclusion for safety (`exclusion_status` `signed_off`); `proposed` waits for the sign-off."""
+
     relationship = serializers.ChoiceField(choices=Relationship.choices)
     removed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    exclusion_proposed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    exclusion_signed_off_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
 
     class Meta:
         model = NetworkMember
@@ -537,11 +553,21 @@ class NetworkMemberSerializer(serializers.ModelSerializer):
             "excluded_from_meetings",
             "exclusion_reason",
             "how_to_contribute",
+            "exclusion_challenge",
+            "exclusion_status",
+            "exclusion_proposed_by",
+            "exclusion_signed_off_by",
+            "exclusion_signed_off_at",
             "removed_at",
             "removed_by",
             "removal_reason",
         ]
         read_only_fields = [
+            "exclusion_challenge",
+            "exclusion_status",
+            "exclusion_proposed_by",
+            "exclusion_signed_off_by",
+            "exclusion_signed_off_at",
             "id",
             "payment_eligible",
             "preparation_status",
@@ -592,7 +618,10 @@ class MeetingSerializer(serializers.ModelSerializer):
             "scheduled_for",
             "venue",
             "coordinator",
+            "coordinator_request_kind",
             "coordinator_request",
+            "coordinator_request_met",
+            "coordinator_request_note",
             "bottom_lines",
             "prepared_at",
             "held_on",
@@ -627,7 +656,23 @@ class MeetingCreateSerializer(serializers.Serializer):
     scheduled_for = serializers.DateTimeField()
     venue = serializers.CharField(max_length=200)
     coordinator = UsernameField(required=False, allow_null=True)
-    coordinator_request = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
+    coordinator_request_kind = serializers.ChoiceField(
+        choices=CoordinatorRequest.choices,
+        required=False,
+        default=CoordinatorRequest.NONE,
+        help_text="What the family asked for in a coordinator: `language`, `culture`, `gender` or `none`",
+    )
+    coordinator_request = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=300,
+        help_text="The detail: which language, culture or gender",
+    )
+    coordinator_request_met = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="Whether the coordinator allocated meets the request"
+    )
+    coordinator_request_note = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
     bottom_lines = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -657,6 +702,12 @@ class MeetingRecordSerializer(serializers.Serializer):
     private_family_time = serializers.BooleanField()
     child_participation = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
     information_shared = serializers.CharField(required=False, allow_blank=True, default="")
+    coordinator_request_met = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="For a conference the family asked a matching coordinator for: whether the request was met",
+    )
     private_family_time_minutes = serializers.IntegerField(
         required=False, allow_null=True, default=None, min_value=1, max_value=1440
     )
@@ -733,3 +784,87 @@ class ConflictSerializer(serializers.Serializer):
     case = serializers.CharField(source="case.reference", read_only=True)
     reason = serializers.CharField(max_length=2000)
     declared_at = serializers.DateTimeField(read_only=True)
+
+
+class ExclusionProposeSerializer(serializers.Serializer):
+    reason = serializers.CharField(help_text="Why it is not safe for them to take part in the meetings")
+    how_to_contribute = serializers.CharField(help_text="How they may still contribute")
+    how_to_challenge = serializers.CharField(help_text="How they can challenge the exclusion")
+
+
+class AdvocacyOfferSerializer(serializers.ModelSerializer):
+    """The offer of an advocate to a child (`child`) or an adult of the network (`member`), and the answer."""
+
+    offered_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = AdvocacyOffer
+        fields = [
+            "id",
+            "case",
+            "child",
+            "member",
+            "offered_on",
+            "offered_by",
+            "answer",
+            "answered_on",
+            "advocate",
+            "note",
+        ]
+        read_only_fields = fields
+
+
+class AdvocacyOfferInputSerializer(serializers.Serializer):
+    offered_on = serializers.DateField()
+    answer = serializers.ChoiceField(choices=AdvocacyAnswer.choices, required=False, default=AdvocacyAnswer.AWAITING)
+    answered_on = serializers.DateField(required=False, allow_null=True, default=None)
+    advocate = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class AdvocacyAnswerSerializer(serializers.Serializer):
+    # The same choices as an offer's (one enum in the schema); `awaiting` is refused by the service.
+    answer = serializers.ChoiceField(choices=AdvocacyAnswer.choices, help_text="`accepted` or `declined`")
+    answered_on = serializers.DateField()
+    advocate = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    note = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ChildOutcomeSerializer(serializers.ModelSerializer):
+    """One check of a child's outcome after their case closed (`checkpoint`: `closure`,
+    `six_months`, `twelve_months`), due on `due_on`; the answers are null until `recorded_at`."""
+
+    reference = serializers.CharField(source="case.reference", read_only=True)
+    child_name = serializers.CharField(source="child.__str__", read_only=True)
+    recorded_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = ChildOutcome
+        fields = [
+            "id",
+            "case",
+            "reference",
+            "child",
+            "child_name",
+            "checkpoint",
+            "closed_on",
+            "due_on",
+            "living_with",
+            "living_with_detail",
+            "on_child_protection_plan",
+            "proceedings_issued",
+            "entered_care",
+            "recorded_at",
+            "recorded_by",
+        ]
+        read_only_fields = fields
+
+
+class OutcomeRecordSerializer(serializers.Serializer):
+    living_with = serializers.ChoiceField(
+        choices=LivingWith.choices, help_text="`at_home` (with parents), `kin` (family or friends), `in_care`, `other`"
+    )
+    living_with_detail = serializers.CharField(required=False, allow_blank=True, default="", max_length=200)
+    on_child_protection_plan = serializers.BooleanField()
+    proceedings_issued = serializers.BooleanField()
+    entered_care = serializers.BooleanField()

@@ -50,6 +50,25 @@ urlpatterns = [
     path(
         "network-members/<int:member_id>/preparation/", views.MemberPreparation.as_view(), name="api-member-preparation"
     ),
+    path(
+        "network-members/<int:member_id>/exclusion/",
+        views.MemberExclusionPropose.as_view(),
+        name="api-member-exclusion",
+    ),
+    path(
+        "network-members/<int:member_id>/exclusion/sign-off/",
+        views.MemberExclusionSignOff.as_view(),
+        name="api-member-exclusion-sign-off",
+    ),
+    path("network-members/<int:member_id>/advocacy/", views.MemberAdvocacyOffer.as_view(), name="api-member-advocacy"),
+    path("children/<int:child_id>/advocacy/", views.ChildAdvocacyOffer.as_view(), name="api-child-advocacy"),
+    path("cases/<int:case_id>/advocacy/", views.CaseAdvocacyOffers.as_view(), name="api-case-advocacy"),
+    path(
+        "advocacy-offers/<int:offer_id>/answer/", views.AdvocacyOfferAnswer.as_view(), name="api-advocacy-offer-answer"
+    ),
+    path("outcomes/", views.OutcomeList.as_view(), name="api-outcomes"),
+    path("outcomes/<int:outcome_id>/", views.OutcomeDetail.as_view(), name="api-outcome"),
+    path("outcomes/<int:outcome_id>/record/", views.OutcomeRecord.as_view(), name="api-outcome-record"),
     path("plan-actions/<int:action_id>/done/", views.ActionDone.as_view(), name="api-action-done"),
     path("cases/<int:case_id>/transfer/", views.CaseTransfer.as_view(), name="api-case-transfer"),
     path("cases/<int:case_id>/reassign/", views.CaseReassign.as_view(), name="api-case-reassign"),

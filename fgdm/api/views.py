@@ -18,7 +18,17 @@ from core.api.fields import ReasonSerializer
 from core.roles import ensure_may
 from fgdm import selectors, services
 from fgdm.api import serializers as s
-from fgdm.models import Child, DeclaredConflict, FamilyHub, Locality, Meeting, NetworkMember, PreProceedings
+from fgdm.models import (
+    AdvocacyOffer,
+    Child,
+    ChildOutcome,
+    DeclaredConflict,
+    FamilyHub,
+    Locality,
+    Meeting,
+    NetworkMember,
+    PreProceedings,
+)
 from fgdm.services import ActionInput, ChildInput
 from fgdm.services.cases import CASE_CHANGED_ELSEWHERE
 
@@ -479,7 +489,10 @@ class MeetingListCreate(AuditedMixin, generics.GenericAPIView):
             venue=data["venue"],
             coordinator=data.get("coordinator"),
             bottom_lines=data["bottom_lines"],
+            coordinator_request_kind=data["coordinator_request_kind"] or "none",
             coordinator_request=data["coordinator_request"],
+            coordinator_request_met=data["coordinator_request_met"],
+            coordinator_request_note=data["coordinator_request_note"],
         )
         return Response(s.MeetingSerializer(meeting).data, status=status.HTTP_201_CREATED)
 
@@ -558,6 +571,7 @@ class MeetingRecord(AuditedAPIView):
             monitoring=data["plan"]["monitoring"],
             information_shared=data["information_shared"],
             private_family_time_minutes=data["private_family_time_minutes"],
+            coordinator_request_met=data["coordinator_request_met"],
         )
         return Response(s.PlanSerializer(plan).data, status=status.HTTP_201_CREATED)
 
@@ -635,3 +649,119 @@ class CaseAudit(AuditedMixin, generics.GenericAPIView):
         timeline = Timeline(case_id=case.pk, process_id=case.process_id, filters=form.filters())
         page = self.paginate_queryset(timeline)
         return self.get_paginated_response(s.AuditEntrySerializer(page, many=True).data)
+
+
+# -- the family's and the child's needs: exclusion for safety, advocacy --------------------------------
+
+
+class MemberExclusionPropose(AuditedAPIView):
+    @extend_schema(request=s.ExclusionProposeSerializer, responses=s.NetworkMemberSerializer)
+    def post(self, request, member_id):
+        """Propose excluding a member from the family's meetings for safety: why, how they may still
+        contribute, how they can challenge it. They are not excluded until a manager signs it off."""
+        member = selectors.member_get(user=request.user, member_id=member_id)
+        ensure_may(request.user, "member_exclusion_propose")
+        data = _valid(s.ExclusionProposeSerializer, request)
+        member = services.member_exclusion_propose(member_id=member.pk, by=request.user, **data)
+        return Response(s.NetworkMemberSerializer(member).data)
+
+
+class MemberExclusionSignOff(AuditedAPIView):
+    @extend_schema(request=None, responses=s.NetworkMemberSerializer)
+    def post(self, request, member_id):
+        """A manager over the case (not the proposer) signs off the proposed exclusion: it takes effect."""
+        member = selectors.member_get(user=request.user, member_id=member_id)
+        ensure_may(request.user, "member_exclusion_sign_off")
+        member = services.member_exclusion_sign_off(member_id=member.pk, by=request.user)
+        return Response(s.NetworkMemberSerializer(member).data)
+
+
+class CaseAdvocacyOffers(AuditedMixin, generics.GenericAPIView):
+    serializer_class = s.AdvocacyOfferSerializer
+    queryset = AdvocacyOffer.objects.none()  # for the schema only; reads go through the selector
+
+    @extend_schema(responses=s.AdvocacyOfferSerializer(many=True), operation_id="cases_advocacy_list")
+    def get(self, request, case_id):
+        """The offers of an advocate made to the case's children and adults, with their answers."""
+        case = selectors.case_get_whole(user=request.user, case_id=case_id)
+        page = self.paginate_queryset(selectors.advocacy_offers_of(case=case))
+        return self.get_paginated_response(s.AdvocacyOfferSerializer(page, many=True).data)
+
+
+class ChildAdvocacyOffer(AuditedAPIView):
+    @extend_schema(request=s.AdvocacyOfferInputSerializer, responses={201: s.AdvocacyOfferSerializer})
+    def post(self, request, child_id):
+        """Record the offer of an advocate to a child, and the answer if there is one."""
+        child = selectors.child_get(user=request.user, child_id=child_id)
+        ensure_may(request.user, "advocacy_offer")
+        data = _valid(s.AdvocacyOfferInputSerializer, request)
+        offer = services.advocacy_offer_record(child_id=child.pk, by=request.user, **data)
+        return Response(s.AdvocacyOfferSerializer(offer).data, status=status.HTTP_201_CREATED)
+
+
+class MemberAdvocacyOffer(AuditedAPIView):
+    @extend_schema(request=s.AdvocacyOfferInputSerializer, responses={201: s.AdvocacyOfferSerializer})
+    def post(self, request, member_id):
+        """Record the offer of an advocate to an adult of the network who needs one, and the answer."""
+        member = selectors.member_get(user=request.user, member_id=member_id)
+        ensure_may(request.user, "advocacy_offer")
+        data = _valid(s.AdvocacyOfferInputSerializer, request)
+        offer = services.advocacy_offer_record(member_id=member.pk, by=request.user, **data)
+        return Response(s.AdvocacyOfferSerializer(offer).data, status=status.HTTP_201_CREATED)
+
+
+class AdvocacyOfferAnswer(AuditedAPIView):
+    @extend_schema(request=s.AdvocacyAnswerSerializer, responses=s.AdvocacyOfferSerializer)
+    def post(self, request, offer_id):
+        """Record the answer to an offer of an advocate that had none."""
+        offer = selectors.advocacy_offer_get(user=request.user, offer_id=offer_id)
+        ensure_may(request.user, "advocacy_offer")
+        data = _valid(s.AdvocacyAnswerSerializer, request)
+        offer = services.advocacy_offer_answer(offer_id=offer.pk, by=request.user, **data)
+        return Response(s.AdvocacyOfferSerializer(offer).data)
+
+
+# -- children's outcomes after closure --------------------------------------------------------------------
+
+DUE = OpenApiParameter(
+    "due", OpenApiTypes.BOOL, description="`1`: only the checks in your queue today (due and not recorded)"
+)
+OF_CASE = OpenApiParameter("case", OpenApiTypes.INT, description="Only this case's checks")
+
+
+class OutcomeList(AuditedMixin, generics.GenericAPIView):
+    serializer_class = s.ChildOutcomeSerializer
+    queryset = ChildOutcome.objects.none()  # for the schema only; reads go through the selector
+
+    @extend_schema(responses=s.ChildOutcomeSerializer(many=True), parameters=[DUE, OF_CASE])
+    def get(self, request):
+        """Children's outcome checks at closure, 6 and 12 months, of the cases you see in full; with
+        `?due=1` those in your queue today (your cases, or your team's where the lead has left)."""
+        if request.query_params.get("due") in ("1", "true", "yes"):
+            outcomes = selectors.outcomes_due(user=request.user)
+        else:
+            case = request.query_params.get("case")
+            if case is not None and not case.isdigit():
+                raise ValidationError({"case": ["Give a case's id (a number)."]})
+            outcomes = selectors.outcome_list(user=request.user, case_id=int(case) if case else None)
+        page = self.paginate_queryset(outcomes)
+        return self.get_paginated_response(s.ChildOutcomeSerializer(page, many=True).data)
+
+
+class OutcomeDetail(AuditedAPIView):
+    @extend_schema(responses=s.ChildOutcomeSerializer)
+    def get(self, request, outcome_id):
+        outcome = selectors.outcome_get(user=request.user, outcome_id=outcome_id)
+        return Response(s.ChildOutcomeSerializer(outcome).data)
+
+
+class OutcomeRecord(AuditedAPIView):
+    @extend_schema(request=s.OutcomeRecordSerializer, responses=s.ChildOutcomeSerializer)
+    def post(self, request, outcome_id):
+        """Record a child's outcome on or after the day it falls due: who they live with, a child
+        protection plan, proceedings issued, entered care."""
+        outcome = selectors.outcome_get(user=request.user, outcome_id=outcome_id)
+        ensure_may(request.user, "outcome_record")
+        data = _valid(s.OutcomeRecordSerializer, request)
+        outcome = services.outcome_record(outcome_id=outcome.pk, by=request.user, **data)
+        return Response(s.ChildOutcomeSerializer(outcome).data)

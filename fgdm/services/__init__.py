@@ -1,6 +1,10 @@
 """Every write and state change of the case side, one function each (lock, check, change, one audit
 event, tell the process). Split by aggregate; import them from here."""
 
+from fgdm.services.advocacy import (  # noqa: F401
+    advocacy_offer_answer,
+    advocacy_offer_record,
+)
 from fgdm.services.cases import (  # noqa: F401
     ChildInput,
     case_allocate,
@@ -54,8 +58,17 @@ from fgdm.services.meetings import (  # noqa: F401
     member_record_preparation,
 )
 from fgdm.services.network import (  # noqa: F401
+    ensure_may_propose_exclusion,
+    ensure_may_sign_off_exclusion,
+    member_exclusion_propose,
+    member_exclusion_sign_off,
     member_remove,
     member_update,
+)
+from fgdm.services.outcomes import (  # noqa: F401
+    ensure_may_record_outcome,
+    outcome_due_on,
+    outcome_record,
 )
 from fgdm.services.plans import (  # noqa: F401
     ActionInput,

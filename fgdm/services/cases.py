@@ -621,6 +621,9 @@ def case_review(*, case_id: int, by, close: bool, outcome: str = "", notes: str 
         case.closed_by = by
         case.close_note = notes.strip()
         case.save(update_fields=["outcome", "closed_on", "closed_by", "close_note", "updated_at"])
+        from fgdm.services.outcomes import _schedule_outcomes  # outcomes builds on this module
+
+        _schedule_outcomes(case)  # each child's outcome checks: at closure, 6 and 12 months
         # The case is closed before the flow moves on: its close step reads the case.
         # Like any closing, it records the retention class the case now falls in (fgdm.retention).
         _move_case(

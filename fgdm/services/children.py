@@ -12,7 +12,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from audit.masking import mask, masked_fields
+from audit.masking import MASK, mask, masked_fields
 from audit.services import record_event
 from core import bounds
 from core.exceptions import InvalidTransition, RuleBroken
@@ -22,6 +22,29 @@ from fgdm.permissions import ensure_can_work_case
 from fgdm.services.cases import _child_dates, _child_names, _lock_case, ensure_born, ensure_child_details
 
 CHILD_DETAILS = ("first_name", "last_name", "date_of_birth", "expected_on")
+# What a child needs to take part: their language, whether they need an interpreter, and other
+# communication needs. Events say that the language and needs changed, not to what.
+NEEDS_DETAILS = ("language", "interpreter_needed", "communication_needs")
+
+
+def _needs(changes: dict) -> dict:
+    """The communication needs asked for, as stored. Raises RuleBroken on the field."""
+    wanted = {}
+    for name in NEEDS_DETAILS:
+        if name not in changes:
+            continue
+        value = changes[name]
+        if name == "interpreter_needed":
+            if not isinstance(value, bool):
+                raise RuleBroken("Answer yes or no.", field=name)
+            wanted[name] = value
+        elif name == "language":
+            wanted[name] = bounds.ensure_text(
+                " ".join(str(value or "").split()), field=name, max_length=bounds.max_length_of(Child, name)
+            )
+        else:
+            wanted[name] = bounds.ensure_text(str(value or "").strip(), field=name)
+    return wanted
 
 
 def _ensure_open(case: Case, doing: str) -> None:
@@ -104,7 +127,8 @@ def child_add(
 @transaction.atomic
 def child_update(*, child_id: int, by, **changes) -> Child:
     """Correct a child's first or last name, date of birth or — for a child not yet born — the date
-    they are expected. Giving a date of birth to a child who was expected records the birth (their
+    they are expected — or record their language, whether they need an interpreter and their other
+    communication needs. Giving a date of birth to a child who was expected records the birth (their
     first name too, if it was not known): one `child_born` event. Otherwise one `child_updated`
     event says which details changed (masked, as in the field history), and nothing is recorded if
     nothing changed.
@@ -117,9 +141,10 @@ def child_update(*, child_id: int, by, **changes) -> Child:
     ensure_can_work_case(by, case)
     _ensure_open(case, "a child's details can be corrected")
     _ensure_on_case(child, "correcting their details")
-    unknown = sorted(set(changes) - set(CHILD_DETAILS))
+    unknown = sorted(set(changes) - set(CHILD_DETAILS) - set(NEEDS_DETAILS))
     if unknown:
         raise RuleBroken(f"“{unknown[0]}” is not a detail of a child that can be corrected here.", field=unknown[0])
+    needs = _needs(changes)
     wanted = {name: changes.get(name, getattr(child, name)) for name in CHILD_DETAILS}
     born_now = child.is_unborn and wanted["date_of_birth"] is not None
     if born_now:
@@ -138,12 +163,17 @@ def child_update(*, child_id: int, by, **changes) -> Child:
     wanted["first_name"], wanted["last_name"] = _child_names(
         wanted["first_name"], wanted["last_name"], born=wanted["date_of_birth"] is not None
     )
+    wanted.update(needs)
     changed = {name: [getattr(child, name), value] for name, value in wanted.items() if getattr(child, name) != value}
     if not changed:
         return child
     for name in changed:
         setattr(child, name, wanted[name])
     child.save(update_fields=list(changed))
+    recorded = _masked({name: values for name, values in changed.items() if name not in NEEDS_DETAILS})
+    for name, values in changed.items():
+        if name in NEEDS_DETAILS:
+            recorded[name] = values if name == "interpreter_needed" else [MASK, MASK]
     record_event(
         obj=child,
         action="child_born" if born_now else "child_updated",
@@ -151,7 +181,7 @@ def child_update(*, child_id: int, by, **changes) -> Child:
         case_id=case.pk,
         from_state="expected" if born_now else "",
         to_state="born" if born_now else "",
-        changes=_masked(changed),
+        changes=recorded,
     )
     return child
 

@@ -30,6 +30,7 @@ from fgdm.models import Case
 from fgdm.permissions import ensure_can_lead_or_manage_case, ensure_can_manage_case, manages_case
 from fgdm.retention import retention_of
 from fgdm.services.cases import _lock_case
+from fgdm.services.outcomes import _schedule_outcomes
 
 
 def _ended(case: Case) -> str:
@@ -148,7 +149,8 @@ def case_close(*, case_id: int, by, reason: str, note: str = "", outcome: str = 
     """Close an open case at any step, with a reason code (CloseReason) and a note (needed for
     `other`), and optionally the outcome for the child (`entered_care` records the outcome "child
     entered care"). Only a manager over the case may close it for `no_network`. Records who closed
-    it, when, and — in its `case_closed` event — the retention class it now falls in. A meeting still
+    it, when, and — in its `case_closed` event — the retention class it now falls in. Each current
+    child gets its outcome checks at closure, 6 and 12 months (`fgdm.services.outcomes`). A meeting still
     to be held is cancelled (its own event). The flow then withdraws or ends the case's packages and
     cancels its open tasks.
 
@@ -187,6 +189,7 @@ def case_close(*, case_id: int, by, reason: str, note: str = "", outcome: str = 
     case.close_note = note
     case.outcome = outcome
     case.save(update_fields=["status", "closed_on", "closed_by", "close_reason", "close_note", "outcome", "updated_at"])
+    outcome_checks = _schedule_outcomes(case)
     label = CloseReason(reason).label
     record_event(
         obj=case,
@@ -196,7 +199,12 @@ def case_close(*, case_id: int, by, reason: str, note: str = "", outcome: str = 
         from_state=previous,
         to_state=case.status,
         reason=f"{label}: {note}" if note else label,
-        changes={"close_reason": reason, "outcome": outcome or None, **_retention_changes(case)},
+        changes={
+            "close_reason": reason,
+            "outcome": outcome or None,
+            "outcome_checks": outcome_checks,
+            **_retention_changes(case),
+        },
     )
     _cancel_arranged_meetings(case, by=by, reason=f"The case closed: {label.lower()}.")
     workflow.advance(process=case.process, action="case_closed", by=by)

@@ -17,6 +17,8 @@ from fgdm.constants import (
     MEETING_TRANSITIONS,
     PLAN_TRANSITIONS,
     CaseStatus,
+    CoordinatorRequest,
+    ExclusionStatus,
     MeetingModel,
     MeetingPurpose,
     MeetingStatus,
@@ -117,6 +119,64 @@ def ensure_may_arrange(user, case: Case) -> None:
     _what_to_arrange(case)
 
 
+def _coordinator_request(*, model: str, kind: str, detail: str, met, note: str) -> dict:
+    """The family's request for a coordinator of a given language, culture or gender, as stored:
+    a structured choice, its detail, and whether the coordinator allocated meets it.
+
+    Raises RuleBroken (unknown kind; a request for a Family Network Meeting; a detail without its
+    kind; a request without its detail or without saying whether it is met).
+    """
+    kind = kind or CoordinatorRequest.NONE
+    detail = bounds.ensure_text(
+        " ".join(str(detail or "").split()),
+        field="coordinator_request",
+        max_length=bounds.max_length_of(Meeting, "coordinator_request"),
+    )
+    note = bounds.ensure_text(
+        " ".join(str(note or "").split()),
+        field="coordinator_request_note",
+        max_length=bounds.max_length_of(Meeting, "coordinator_request_note"),
+    )
+    if kind not in CoordinatorRequest.values:
+        raise RuleBroken(f"Unknown kind of coordinator request “{kind}”.", field="coordinator_request_kind")
+    if kind == CoordinatorRequest.NONE:
+        if detail:
+            raise RuleBroken(
+                "Choose what the family asked for in a coordinator — their language, culture or gender — "
+                "and give the detail.",
+                field="coordinator_request_kind",
+            )
+        if met is not None or note:
+            raise RuleBroken(
+                "Whether a request was met is recorded only when the family made one.", field="coordinator_request_met"
+            )
+        return {
+            "coordinator_request_kind": kind,
+            "coordinator_request": "",
+            "coordinator_request_met": None,
+            "coordinator_request_note": "",
+        }
+    if model != MeetingModel.FGC:
+        raise RuleBroken(
+            "A coordinator is asked for only for a Family Group Conference.", field="coordinator_request_kind"
+        )
+    if not detail:
+        raise RuleBroken(
+            f"Say what the family asked for: {CoordinatorRequest(kind).label.lower()} — which one.",
+            field="coordinator_request",
+        )
+    if met is None:
+        raise RuleBroken(
+            "Say whether the coordinator allocated meets the family's request.", field="coordinator_request_met"
+        )
+    return {
+        "coordinator_request_kind": kind,
+        "coordinator_request": detail,
+        "coordinator_request_met": bool(met),
+        "coordinator_request_note": note,
+    }
+
+
 def _meeting_model_and_coordinator(*, case: Case, by, model: str, coordinator, coordinator_request: str):
     """The rules of the kind of meeting: returns the coordinator it has (None for an FNM outside
     pre-proceedings).
@@ -144,7 +204,9 @@ def _meeting_model_and_coordinator(*, case: Case, by, model: str, coordinator, c
             raise RuleBroken("The coordinator must be independent of the case's practitioner.", field="coordinator")
         return coordinator
     if coordinator_request.strip():
-        raise RuleBroken("A coordinator is asked for only for a Family Group Conference.", field="coordinator_request")
+        raise RuleBroken(
+            "A coordinator is asked for only for a Family Group Conference.", field="coordinator_request_kind"
+        )
     return None
 
 
@@ -158,13 +220,19 @@ def meeting_schedule(
     venue: str,
     coordinator=None,
     bottom_lines: str = "",
+    coordinator_request_kind: str = CoordinatorRequest.NONE,
     coordinator_request: str = "",
+    coordinator_request_met: bool | None = None,
+    coordinator_request_note: str = "",
 ) -> Meeting:
     """Arrange a family meeting: the FNM-or-FGC decision of the flow. While the network is mapped it
     is the case's first meeting (or replaces one cancelled, for the same purpose); at the plan's
-    review it is a review meeting.
+    review it is a review meeting. For a conference, the family's request for a coordinator of a
+    given language, culture or gender (`coordinator_request_kind`, its detail in
+    `coordinator_request`) is recorded with whether the coordinator allocated meets it.
 
-    Raises RuleBroken (no consent; FGC or pre-proceedings meeting without an independent coordinator),
+    Raises RuleBroken (no consent; FGC or pre-proceedings meeting without an independent coordinator;
+    a coordinator request for an FNM, without its detail or without saying whether it is met),
     InvalidTransition (a meeting is already arranged; the case is neither mapping its network nor at
     its review).
     """
@@ -177,9 +245,15 @@ def meeting_schedule(
     bounds.ensure_meeting_time(scheduled_for)
     venue = _venue(venue)
     bounds.ensure_text(bottom_lines, field="bottom_lines", label="bottom lines")
-    bounds.ensure_text(coordinator_request, field="coordinator_request")
+    request = _coordinator_request(
+        model=model,
+        kind=coordinator_request_kind,
+        detail=coordinator_request,
+        met=coordinator_request_met,
+        note=coordinator_request_note,
+    )
     coordinator = _meeting_model_and_coordinator(
-        case=case, by=by, model=model, coordinator=coordinator, coordinator_request=coordinator_request
+        case=case, by=by, model=model, coordinator=coordinator, coordinator_request=""
     )
     meeting = Meeting.objects.create(
         case=case,
@@ -190,7 +264,7 @@ def meeting_schedule(
         venue=venue.strip(),
         coordinator=coordinator,
         bottom_lines=bottom_lines.strip() or case.bottom_lines,
-        coordinator_request=coordinator_request.strip(),
+        **request,
     )
     if coordinator is not None:
         grant_case_access(coordinator, case, "coordinate_conference")
@@ -200,7 +274,13 @@ def meeting_schedule(
         by=by,
         case_id=case.pk,
         to_state=meeting.status,
-        changes={"model": model, "purpose": purpose, "scheduled_for": scheduled_for.isoformat()},
+        changes={
+            "model": model,
+            "purpose": purpose,
+            "scheduled_for": scheduled_for.isoformat(),
+            "coordinator_request_kind": request["coordinator_request_kind"],
+            "coordinator_request_met": request["coordinator_request_met"],
+        },
     )
     _move_case(case, CaseStatus.MEETING_PLANNED, by=by)
     workflow.advance(process=case.process, action="review_meeting_arranged" if at_review else "meeting_arranged", by=by)
@@ -422,7 +502,18 @@ def meeting_reconvene(
         venue=venue,
         coordinator=coordinator,
         bottom_lines=held.bottom_lines or case.bottom_lines,
-        coordinator_request=held.coordinator_request if coordinator is not None else "",
+        **(
+            {
+                "coordinator_request_kind": held.coordinator_request_kind,
+                "coordinator_request": held.coordinator_request,
+                "coordinator_request_met": held.coordinator_request_met
+                if coordinator is not None and coordinator.pk == held.coordinator_id
+                else None,
+                "coordinator_request_note": "",
+            }
+            if coordinator is not None and held.coordinator_request_kind != CoordinatorRequest.NONE
+            else {}
+        ),
     )
     if coordinator is not None:
         grant_case_access(coordinator, case, "coordinate_conference")
@@ -468,6 +559,14 @@ def meeting_prepare(*, meeting_id: int, by) -> Meeting:
             "Prepare, invite or record the decision for everyone in the network first: " + ", ".join(waiting) + ".",
             field="members",
         )
+    proposed = [
+        m.full_name for m in meeting.case.network_members.current() if m.exclusion_status == ExclusionStatus.PROPOSED
+    ]
+    if proposed:
+        raise RuleBroken(
+            "Excluding someone for safety waits for a manager's sign-off: " + ", ".join(proposed) + ".",
+            field="members",
+        )
     meeting.status = MeetingStatus.PREPARED
     meeting.prepared_at = timezone.now()
     meeting.save(update_fields=["status", "prepared_at"])
@@ -498,8 +597,11 @@ def meeting_record(
     information_shared: str = "",
     private_family_time_minutes: int | None = None,
     monitoring: str = "",
+    coordinator_request_met: bool | None = None,
 ) -> FamilyPlan:
-    """Record the meeting as held and the plan the family agreed.
+    """Record the meeting as held and the plan the family agreed — and, for a conference the family
+    asked a matching coordinator for, whether the request was met (None leaves it as recorded when
+    the coordinator was allocated).
 
     Raises NotPermitted (FGC: not its coordinator), InvalidTransition (already held; FGC not
     prepared), RuleBroken (date in the future, plan without actions, review date not after).
@@ -530,6 +632,13 @@ def meeting_record(
             "Private family time lasts some minutes, and only if the family had it.",
             field="private_family_time_minutes",
         )
+    if coordinator_request_met is not None:
+        if meeting.coordinator_request_kind == CoordinatorRequest.NONE:
+            raise RuleBroken(
+                "The family made no request for a coordinator: there is nothing to say was met.",
+                field="coordinator_request_met",
+            )
+        meeting.coordinator_request_met = bool(coordinator_request_met)
     _ensure_may_share(case)
     # A review meeting agrees the plan that follows the one in place: that one is superseded.
     in_place = list(case.plans.filter(status__in=[PlanStatus.ACCEPTED, PlanStatus.RETURNED]))
@@ -569,16 +678,16 @@ def meeting_record(
 
 
 @transaction.atomic
-def member_record_preparation(
-    *, member_id: int, by, status: str, notes: str = "", exclusion_reason: str = "", how_to_contribute: str = ""
-) -> NetworkMember:
-    """Where one network member's preparation for the meeting stands: contacted, prepared, invited,
-    declined, or excluded for safety (with the reason and how they can still contribute, e.g. a
-    letter read out in the information stage).
+def member_record_preparation(*, member_id: int, by, status: str, notes: str = "", **exclusion) -> NetworkMember:
+    """Where one network member's preparation for the meeting stands: contacted, prepared, invited or
+    declined. Excluding someone for safety is not recorded here: it is proposed
+    (`member_exclusion_propose`) and takes effect when a manager signs it off
+    (`member_exclusion_sign_off`); the old `exclusion_reason` / `how_to_contribute` inputs are refused
+    with that rule.
 
     For a conference the coordinator prepares the network; for a Family Network Meeting, the
     practitioners of the case. Raises NotPermitted, ConsentWithdrawn, InvalidTransition (no open
-    meeting), RuleBroken (unknown status; exclusion without its reason or a way to contribute).
+    meeting; the member is excluded for safety), RuleBroken (unknown status; "excluded" here).
     """
     member = NetworkMember.objects.select_for_update().get(pk=member_id)
     case = _lock_case(member.case_id)
@@ -588,29 +697,28 @@ def member_record_preparation(
     meeting.case = case
     _ensure_runs_meeting(by, meeting)
     _ensure_may_share(case)
+    if status == PreparationStatus.EXCLUDED or any(str(v or "").strip() for v in exclusion.values()):
+        raise RuleBroken(
+            "Excluding someone for safety needs a manager's sign-off: propose the exclusion (why, how they may "
+            "still contribute, how they can challenge it) and a manager over the case signs it off.",
+            field="status",
+        )
+    unknown = sorted(set(exclusion) - {"exclusion_reason", "how_to_contribute"})
+    if unknown:
+        raise RuleBroken(f"“{unknown[0]}” is not part of a member's preparation.", field=unknown[0])
     if status not in PreparationStatus.values or status == PreparationStatus.NOT_CONTACTED:
         raise RuleBroken("Choose where this person's preparation stands.", field="status")
-    if status == PreparationStatus.EXCLUDED:
-        if not exclusion_reason.strip():
-            raise RuleBroken("Say why it is not safe for this person to attend.", field="exclusion_reason")
-        if not how_to_contribute.strip():
-            raise RuleBroken("Say how this person can still contribute.", field="how_to_contribute")
-    elif exclusion_reason.strip():
-        raise RuleBroken("Give a reason for exclusion only when excluding someone.", field="exclusion_reason")
-    for name, value in (
-        ("notes", notes),
-        ("exclusion_reason", exclusion_reason),
-        ("how_to_contribute", how_to_contribute),
-    ):
-        bounds.ensure_text(value, field=name)
+    if member.excluded_from_meetings:
+        raise InvalidTransition(
+            f"{member} is excluded from the family's meetings for safety: their preparation stays “excluded”.",
+            field="status",
+        )
+    bounds.ensure_text(notes, field="notes")
     previous = member.preparation_status
     member.preparation_status = status
     member.preparation_notes = notes.strip()
-    member.excluded_from_meetings = status == PreparationStatus.EXCLUDED
-    member.exclusion_reason = exclusion_reason.strip()
-    member.how_to_contribute = how_to_contribute.strip()
     member.preparation_updated_at = timezone.now()
-    member.save()
+    member.save(update_fields=["preparation_status", "preparation_notes", "preparation_updated_at"])
     record_event(
         obj=member,
         action="member_preparation",
@@ -618,6 +726,5 @@ def member_record_preparation(
         case_id=case.pk,
         from_state=previous,
         to_state=status,
-        reason=member.exclusion_reason,
     )
     return member

@@ -16,10 +16,18 @@ from django.utils import timezone
 from audit.masking import MASK
 from audit.services import record_event
 from core import bounds
-from core.exceptions import InvalidTransition, RuleBroken
-from fgdm.constants import ENDED_STATUSES, Relationship
+from core.exceptions import InvalidTransition, RuleBroken, ensure_not_same_person
+from core.roles import Role, has_role
+from fgdm.constants import (
+    ENDED_STATUSES,
+    MEETING_ARRANGED,
+    ExclusionStatus,
+    MeetingModel,
+    PreparationStatus,
+    Relationship,
+)
 from fgdm.models import Case, NetworkMember
-from fgdm.permissions import ensure_can_work_case
+from fgdm.permissions import ensure_can_manage_case, ensure_can_work_case, ensure_no_conflict
 from fgdm.services.cases import _ensure_parent_flags, _lock_case
 
 TEXT_DETAILS = ("full_name", "phone", "email", "address", "language", "communication_needs")
@@ -139,5 +147,145 @@ def member_remove(*, member_id: int, by, reason: str) -> NetworkMember:
         from_state="in_network",
         to_state="removed",
         reason=reason,
+    )
+    return member
+
+
+def _ensure_may_propose_exclusion(by, case: Case) -> None:
+    """The case's practitioners propose an exclusion; so does the coordinator of the case's
+    conference still to be held (who prepares its network)."""
+    conference = case.meetings.filter(status__in=MEETING_ARRANGED, model=MeetingModel.FGC, coordinator_id=by.pk)
+    if has_role(by, Role.COORDINATOR) and conference.exists():
+        ensure_no_conflict(by, case.pk)
+        return
+    ensure_can_work_case(by, case)
+
+
+def ensure_may_propose_exclusion(user, member: NetworkMember) -> None:
+    """Whether this person may propose excluding this member now (pages ask before offering it).
+
+    Raises NotPermitted, InvalidTransition (closed case; removed member; already excluded or proposed).
+    """
+    case = member.case
+    _ensure_may_propose_exclusion(user, case)
+    _ensure_open(case, member, "an exclusion can be proposed", removed=".")
+    if member.exclusion_status == ExclusionStatus.PROPOSED:
+        raise InvalidTransition(
+            f"Excluding {member} is already proposed and waits for a manager's sign-off.", field="exclusion"
+        )
+    if member.excluded_from_meetings:
+        raise InvalidTransition(f"{member} is already excluded from the family's meetings.", field="exclusion")
+
+
+def ensure_may_sign_off_exclusion(user, member: NetworkMember) -> None:
+    """Whether this person may sign off the exclusion proposed for this member: a manager over the
+    case who did not propose it (separation of duties).
+
+    Raises NotPermitted (not a manager over the case), SeparationOfDuties (the proposer),
+    InvalidTransition (nothing proposed; closed case; removed member).
+    """
+    case = member.case
+    ensure_can_manage_case(user, case)
+    _ensure_open(case, member, "an exclusion can be signed off", removed=".")
+    if member.exclusion_status != ExclusionStatus.PROPOSED:
+        raise InvalidTransition(f"No exclusion of {member} waits for sign-off.", field="exclusion")
+    ensure_not_same_person(
+        user,
+        member.exclusion_proposed_by,
+        message="Excluding someone for safety is signed off by a manager other than the person who proposed it.",
+    )
+
+
+@transaction.atomic
+def member_exclusion_propose(
+    *, member_id: int, by, reason: str, how_to_contribute: str, how_to_challenge: str
+) -> NetworkMember:
+    """Propose excluding a network member from the family's meetings for safety: why, how they may
+    still contribute (a letter read out in the information stage, a call) and how they can challenge
+    the exclusion. Nothing changes for the member until a manager over the case signs it off
+    (`member_exclusion_sign_off`): until then they are not excluded. One `member_exclusion_proposed`
+    event.
+
+    Raises NotPermitted (not the case's practitioners or its conference's coordinator),
+    InvalidTransition (closed case; removed member; already excluded or proposed), RuleBroken (no
+    reason, way to contribute or way to challenge).
+    """
+    case, member = _lock_member(member_id)
+    member.case = case
+    ensure_may_propose_exclusion(by, member)
+    wanted = {}
+    for name, value, missing in (
+        ("exclusion_reason", reason, "Say why it is not safe for this person to take part in the meetings."),
+        ("how_to_contribute", how_to_contribute, "Say how this person can still contribute when excluded."),
+        ("exclusion_challenge", how_to_challenge, "Say how this person can challenge being excluded."),
+    ):
+        text = bounds.ensure_text(str(value or "").strip(), field=name)
+        if not text:
+            raise RuleBroken(missing, field=name)
+        wanted[name] = text
+    for name, text in wanted.items():
+        setattr(member, name, text)
+    member.exclusion_status = ExclusionStatus.PROPOSED
+    member.exclusion_proposed_by, member.exclusion_proposed_at = by, timezone.now()
+    member.exclusion_signed_off_by, member.exclusion_signed_off_at = None, None
+    member.save(
+        update_fields=[
+            *wanted,
+            "exclusion_status",
+            "exclusion_proposed_by",
+            "exclusion_proposed_at",
+            "exclusion_signed_off_by",
+            "exclusion_signed_off_at",
+        ]
+    )
+    record_event(
+        obj=member,
+        action="member_exclusion_proposed",
+        by=by,
+        case_id=case.pk,
+        to_state=ExclusionStatus.PROPOSED,
+        reason=member.exclusion_reason,
+    )
+    return member
+
+
+@transaction.atomic
+def member_exclusion_sign_off(*, member_id: int, by) -> NetworkMember:
+    """A manager over the case signs off the proposed exclusion with their own sign-in: from now on
+    the member is excluded from the family's meetings for safety (`excluded_from_meetings`; their
+    preparation reads "excluded"), with the recorded way to contribute and to challenge it. One
+    `member_exclusion_signed_off` event.
+
+    Raises NotPermitted (not a manager over the case), SeparationOfDuties (the manager proposed it),
+    InvalidTransition (nothing proposed; closed case; removed member).
+    """
+    case, member = _lock_member(member_id)
+    member.case = case
+    ensure_may_sign_off_exclusion(by, member)
+    previous = member.preparation_status
+    member.exclusion_status = ExclusionStatus.SIGNED_OFF
+    member.exclusion_signed_off_by, member.exclusion_signed_off_at = by, timezone.now()
+    member.excluded_from_meetings = True
+    member.preparation_status = PreparationStatus.EXCLUDED
+    member.preparation_updated_at = timezone.now()
+    member.save(
+        update_fields=[
+            "exclusion_status",
+            "exclusion_signed_off_by",
+            "exclusion_signed_off_at",
+            "excluded_from_meetings",
+            "preparation_status",
+            "preparation_updated_at",
+        ]
+    )
+    record_event(
+        obj=member,
+        action="member_exclusion_signed_off",
+        by=by,
+        case_id=case.pk,
+        from_state=ExclusionStatus.PROPOSED,
+        to_state=ExclusionStatus.SIGNED_OFF,
+        reason=member.exclusion_reason,
+        changes={"preparation_status": [previous, PreparationStatus.EXCLUDED]},
     )
     return member

@@ -40,6 +40,15 @@ from fgdm.views.meetings import (  # noqa: F401
     meeting_reschedule,
     member_preparation,
 )
+from fgdm.views.needs import (  # noqa: F401
+    advocacy_answer,
+    child_advocacy,
+    member_advocacy,
+    member_exclusion,
+    member_exclusion_sign_off,
+    outcome_record,
+    outcomes_due,
+)
 from fgdm.views.plans import (  # noqa: F401
     action_done,
     plan_accept,

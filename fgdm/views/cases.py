@@ -21,7 +21,7 @@ from core.roles import may
 from fgdm import forms as f
 from fgdm import selectors, services
 from fgdm.constants import ENDED_STATUSES, MEETING_ARRANGED, CaseStatus, PlanStatus
-from fgdm.permissions import ensure_can_manage_case, ensure_can_work_case
+from fgdm.permissions import ensure_can_manage_case, ensure_can_work_case, ensure_can_work_or_manage_case
 from fgdm.services import ChildInput
 from fgdm.views.offers import may_arrange, meeting_actions
 from fgdm.visibility import sees_whole_case
@@ -220,6 +220,11 @@ def case_detail(request, case_id):
             if case.previous_case_id
             else None,
             "later_cases": list(selectors.case_list(user=request.user).filter(previous_case=case)),
+            "advocacy_offers": list(selectors.advocacy_offers_of(case=case)) if whole else [],
+            "child_outcomes": list(selectors.outcomes_of(case=case)) if whole else [],
+            "can_record_outcomes": may(request.user, "outcome_record")
+            and allowed(ensure_can_work_or_manage_case, request.user, case),
+            "today": timezone.localdate(),
         },
     )
 

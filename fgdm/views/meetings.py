@@ -41,7 +41,10 @@ def meeting_new(request, case_id):
             venue=data["venue"],
             coordinator=data["coordinator"],
             bottom_lines=data["bottom_lines"],
+            coordinator_request_kind=data["coordinator_request_kind"] or "none",
             coordinator_request=data["coordinator_request"],
+            coordinator_request_met=data["coordinator_request_met"],
+            coordinator_request_note=data["coordinator_request_note"],
         ),
         message=lambda meeting: (
             f"The {meeting.get_model_display()} is arranged for "
@@ -150,8 +153,6 @@ def member_preparation(request, member_id):
         initial={
             "status": member.preparation_status,
             "notes": member.preparation_notes,
-            "exclusion_reason": member.exclusion_reason,
-            "how_to_contribute": member.how_to_contribute,
         },
     )
     meeting = services.arranged_meeting(member.case)
@@ -174,7 +175,8 @@ def member_preparation(request, member_id):
         button="Record",
         context={
             "intro": "Contact, prepare and invite each person the family names. Someone who cannot "
-            "safely attend is excluded with the reason, and can still contribute another way.",
+            "safely attend is excluded on its own page: proposed with the reason, how they can still "
+            "contribute and how they can challenge it, then signed off by a manager.",
             "back": back,
         },
         status=400 if request.method == "POST" else 200,
@@ -201,6 +203,7 @@ def meeting_detail(request, meeting_id):
             "case": case,
             "moves": list(meeting.reschedules.all()),
             "members": list(case.network_members.current().order_by("full_name")) if arranged else [],
+            "communication_needs": selectors.communication_needs_of(meeting=meeting),
             "plans": list(selectors.plans_of_meeting(meeting=meeting)),
             "reconvened_by": list(meeting.reconvened_by.order_by("id")),
             "can": actions,

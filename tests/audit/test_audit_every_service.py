@@ -273,6 +273,68 @@ def _member_remove(world):
     ), world.u.prac_east
 
 
+def _member_exclusion_propose(world):
+    _, grandmother = scenario.with_network(world)
+    return lambda: case_services.member_exclusion_propose(
+        member_id=grandmother.pk,
+        by=world.u.prac_east,
+        reason="Bail conditions",
+        how_to_contribute="A letter",
+        how_to_challenge="Write to the team manager",
+    ), world.u.prac_east
+
+
+def _proposed_exclusion(world):
+    _, grandmother = scenario.with_network(world)
+    return case_services.member_exclusion_propose(
+        member_id=grandmother.pk,
+        by=world.u.prac_east,
+        reason="Bail conditions",
+        how_to_contribute="A letter",
+        how_to_challenge="Write to the team manager",
+    )
+
+
+def _member_exclusion_sign_off(world):
+    member = _proposed_exclusion(world)
+    return lambda: case_services.member_exclusion_sign_off(member_id=member.pk, by=world.u.tm_east), world.u.tm_east
+
+
+def _advocacy_offer_record(world):
+    case = scenario.allocated(world)
+    child = case.children.get()
+    return lambda: case_services.advocacy_offer_record(
+        child_id=child.pk, by=world.u.prac_east, offered_on=_today()
+    ), world.u.prac_east
+
+
+def _advocacy_offer_answer(world):
+    case = scenario.allocated(world)
+    offer = case_services.advocacy_offer_record(
+        child_id=case.children.get().pk, by=world.u.prac_east, offered_on=_today()
+    )
+    return lambda: case_services.advocacy_offer_answer(
+        offer_id=offer.pk, by=world.u.prac_east, answer="declined", answered_on=_today()
+    ), world.u.prac_east
+
+
+def _closure_outcome(world):
+    case = case_services.case_close(case_id=scenario.allocated(world).pk, by=world.u.tm_east, reason="needs_met")
+    return case.child_outcomes.get(checkpoint="closure")
+
+
+def _outcome_record(world):
+    outcome = _closure_outcome(world)
+    return lambda: case_services.outcome_record(
+        outcome_id=outcome.pk,
+        by=world.u.prac_east,
+        living_with="at_home",
+        on_child_protection_plan=False,
+        proceedings_issued=False,
+        entered_care=False,
+    ), world.u.prac_east
+
+
 def _member_add(world):
     case = scenario.allocated(world)
     return lambda: case_services.member_add(
@@ -1197,6 +1259,11 @@ ROWS: dict[str, Row] = {
         why_several="saving a member's details unchanged changes nothing, so it records nothing",
     ),
     "fgdm.services.member_remove": Row(_member_remove, ["member_removed"]),
+    "fgdm.services.member_exclusion_propose": Row(_member_exclusion_propose, ["member_exclusion_proposed"]),
+    "fgdm.services.member_exclusion_sign_off": Row(_member_exclusion_sign_off, ["member_exclusion_signed_off"]),
+    "fgdm.services.advocacy_offer_record": Row(_advocacy_offer_record, ["advocacy_offered"]),
+    "fgdm.services.advocacy_offer_answer": Row(_advocacy_offer_answer, ["advocacy_answered"]),
+    "fgdm.services.outcome_record": Row(_outcome_record, ["outcome_recorded"]),
     "fgdm.services.meeting_schedule": Row(
         _meeting_schedule,
         ["meeting_scheduled", "case_meeting_planned"],
@@ -1452,6 +1519,18 @@ READS_ONLY: dict[str, Callable] = {
     "fgdm.services.ensure_may_reopen": lambda world: (
         lambda case: lambda: case_services.ensure_may_reopen(world.u.tm_east, case)
     )(case_services.case_close(case_id=scenario.allocated(world).pk, by=world.u.tm_east, reason="needs_met")),
+    "fgdm.services.ensure_may_propose_exclusion": lambda world: (
+        lambda member: lambda: case_services.ensure_may_propose_exclusion(world.u.prac_east, member)
+    )(scenario.with_network(world)[1]),
+    "fgdm.services.ensure_may_sign_off_exclusion": lambda world: (
+        lambda member: lambda: case_services.ensure_may_sign_off_exclusion(world.u.tm_east, member)
+    )(_proposed_exclusion(world)),
+    "fgdm.services.ensure_may_record_outcome": lambda world: (
+        lambda outcome: lambda: case_services.ensure_may_record_outcome(world.u.prac_east, outcome)
+    )(_closure_outcome(world)),
+    "fgdm.services.outcome_due_on": lambda world: (
+        lambda: case_services.outcome_due_on(datetime.date(2026, 8, 31), "six_months")
+    ),
     "fgdm.services.reopen_until": lambda world: (lambda case: lambda: case_services.reopen_until(case))(
         case_services.case_close(case_id=scenario.allocated(world).pk, by=world.u.tm_east, reason="needs_met")
     ),

@@ -148,6 +148,7 @@ class TestCaseClose:
         assert event.changes == {
             "close_reason": "moved_away",
             "outcome": "remained_at_home",
+            "outcome_checks": 3,  # Lily's outcome at closure, 6 and 12 months
             "retention_class": "children_in_need",
             "destroy_after": "2042-03-09",
         }

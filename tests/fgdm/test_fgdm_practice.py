@@ -237,13 +237,23 @@ class TestConferencePath:
             "scheduled_for": (timezone.now() + datetime.timedelta(days=5)).isoformat(),
             "venue": "Hub",
             "coordinator": "prac.east2",
+            "coordinator_request_kind": "language",
             "coordinator_request": "Polish-speaking woman",
+            "coordinator_request_met": True,
         }
         assert client.post(f"/api/v1/cases/{case.pk}/meetings/", body, format="json").status_code == 400
         meeting = ok(
             client.post(f"/api/v1/cases/{case.pk}/meetings/", {**body, "coordinator": "coord"}, format="json"), 201
         )
-        assert meeting["coordinator_request"] == "Polish-speaking woman"
+        assert (
+            meeting["coordinator_request_kind"],
+            meeting["coordinator_request"],
+            meeting["coordinator_request_met"],
+        ) == (
+            "language",
+            "Polish-speaking woman",
+            True,
+        )
 
     def test_a_coordinator_request_is_only_for_a_conference(self, world):
         case, _ = scenario.with_network(world)
@@ -259,18 +269,22 @@ class TestConferencePath:
         url = f"/api/v1/network-members/{mum.pk}/preparation/"
         assert coord.post(url, {"status": "excluded", "exclusion_reason": "Violence"}, format="json").status_code == 400
         assert coord.post(url, {"status": "not_contacted"}, format="json").status_code == 400
-        excluded = ok(
+        # Excluding someone is proposed, then signed off by a manager (not recorded as preparation).
+        proposed = ok(
             coord.post(
-                url,
+                f"/api/v1/network-members/{mum.pk}/exclusion/",
                 {
-                    "status": "excluded",
-                    "exclusion_reason": "Risk to Lily",
+                    "reason": "Risk to Lily",
                     "how_to_contribute": "A letter read out in the information stage",
+                    "how_to_challenge": "Write to the team manager",
                 },
                 format="json",
             )
         )
+        assert not proposed["excluded_from_meetings"] and proposed["exclusion_status"] == "proposed"
+        excluded = ok(api.as_user(world.u.tm_east).post(f"/api/v1/network-members/{mum.pk}/exclusion/sign-off/"))
         assert excluded["excluded_from_meetings"] and excluded["preparation_status"] == "excluded"
+        coord = api.as_user(world.u.coord)  # one client: authenticate as the coordinator again
         ok(coord.post(f"/api/v1/network-members/{nan.pk}/preparation/", {"status": "contacted"}, format="json"))
         assert coord.post(f"/api/v1/meetings/{meeting.pk}/prepare/").status_code == 400  # Nan only contacted
         # the practitioner does not prepare a conference's network
@@ -283,7 +297,8 @@ class TestConferencePath:
         coord = api.as_user(world.u.coord)  # one client: authenticate as the coordinator again
         ok(coord.post(f"/api/v1/network-members/{nan.pk}/preparation/", {"status": "invited"}, format="json"))
         assert ok(coord.post(f"/api/v1/meetings/{meeting.pk}/prepare/"))["status"] == "prepared"
-        assert events(case, "member_preparation") == 3
+        assert events(case, "member_preparation") == 2
+        assert events(case, "member_exclusion_signed_off") == 1
 
     def test_three_stages_recorded_with_private_family_time(self, world, api):
         case, nan = scenario.with_network(world)

@@ -469,12 +469,10 @@ class TestFamilyNetworkMeetingPreparation:
         sarah = case.network_members.exclude(pk=nan.pk).get()
         body = ok(
             api_as(world.u.prac_east).post(
-                f"/api/v1/network-members/{sarah.pk}/preparation/",
-                {"status": "excluded", "exclusion_reason": "Bail conditions", "how_to_contribute": "A letter"},
-                format="json",
+                f"/api/v1/network-members/{sarah.pk}/preparation/", {"status": "declined"}, format="json"
             )
         )
-        assert body["preparation_status"] == "excluded"
+        assert body["preparation_status"] == "declined"
         # The coordinator has no part in a Family Network Meeting.
         with pytest.raises(NotPermitted):
             services.member_record_preparation(member_id=nan.pk, by=world.u.coord, status="declined")
