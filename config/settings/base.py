@@ -241,6 +241,9 @@ SPECTACULAR_SETTINGS = {
         "PayeeCheckKindEnum": "network_packages.constants.CheckKind",
         "PayeeCheckOutcomeEnum": "network_packages.constants.CheckOutcome",
         "OutcomeEnum": "fgdm.constants.Outcome",
+        "OfferAnswerEnum": "fgdm.constants.OfferAnswer",
+        "AdvocacyAnswerEnum": "fgdm.constants.AdvocacyAnswer",
+        "SafetyAnswerEnum": "network_packages.constants.SafetyAnswer",
     },
 }
 

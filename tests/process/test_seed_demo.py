@@ -424,7 +424,7 @@ class TestDemoCases:
 
     def test_every_step_was_recorded_with_its_actor(self, seeded):
         events = DomainEvent.objects.filter(case_id__in=Case.objects.values("pk"))
-        assert events.filter(action="case_referred").count() == len(demo.DEMO_CASES) == 13
+        assert events.filter(action="case_referred").count() == len(demo.DEMO_CASES) == 14
         assert not events.filter(actor__isnull=True).exists()
         assert DomainEvent.objects.filter(action="batch_created", actor__username="fin1").count() == 2
 

@@ -20,7 +20,8 @@ TODAY = timezone.localdate
 
 
 def excluded_member(world):
-    """A case whose grandmother was excluded from the meeting for safety, with the reason."""
+    """A case whose grandmother was excluded from the meeting for safety, with the reason (proposed
+    by the practitioner, signed off by the team manager)."""
     case, nan = scenario.with_network(world)
     case_services.meeting_schedule(
         case_id=case.pk,
@@ -29,13 +30,14 @@ def excluded_member(world):
         venue="Leigh Park Family Hub",
         scheduled_for=timezone.now() + datetime.timedelta(days=3),
     )
-    case_services.member_record_preparation(
+    case_services.member_exclusion_propose(
         member_id=nan.pk,
         by=world.u.prac_east,
-        status="excluded",
-        exclusion_reason="Threatened Sarah at the last contact visit",
+        reason="Threatened Sarah at the last contact visit",
         how_to_contribute="A letter read out in the information stage",
+        how_to_challenge="Ask the team manager to review it, or use the council's complaints procedure",
     )
+    case_services.member_exclusion_sign_off(member_id=nan.pk, by=world.u.tm_east)
     return case, nan
 
 
