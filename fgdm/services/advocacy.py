@@ -112,7 +112,7 @@ def advocacy_offer_answer(
     answered), RuleBroken (no answer; its date; accepted without naming the advocate).
     """
     case = _lock_case(AdvocacyOffer.objects.values_list("case_id", flat=True).get(pk=offer_id))
-    offer = AdvocacyOffer.objects.select_for_update().select_related("child", "member").get(pk=offer_id)
+    offer = AdvocacyOffer.objects.select_for_update(of=("self",)).select_related("child", "member").get(pk=offer_id)
     ensure_can_work_case(by, case)
     _ensure_open(case, offer.person)
     if offer.answer != AdvocacyAnswer.AWAITING:
