@@ -30,6 +30,7 @@ api_v1 = [
     path("", include("network_packages.api.urls")),
     path("", include("payments.api.urls")),
     path("", include("process.api.urls")),
+    path("", include("core.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", api_docs, name="api-docs"),
 ]

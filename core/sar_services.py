@@ -189,8 +189,9 @@ def sar_extend(*, request_id: int, by, months: int, reason: str) -> SubjectAcces
 
 
 @transaction.atomic
-def sar_gather(*, request_id: int, by) -> SubjectAccessRequest:
-    """Build the subject's bundle (audit.sar) and keep each value as an item to decide.
+def sar_gather(*, request_id: int, by, door: str = "page") -> SubjectAccessRequest:
+    """Build the subject's bundle (audit.sar) and keep each value as an item to decide. `door`: where
+    it was asked for ("page" or "api"), as the access log records it.
 
     Raises NotPermitted, InvalidTransition (identity not checked, already gathered, closed),
     RuleBroken (no subject named).
@@ -203,7 +204,7 @@ def sar_gather(*, request_id: int, by) -> SubjectAccessRequest:
         raise RuleBroken("The request names no child or network member whose records can be gathered.")
     if request.items_gathered_at is not None:
         raise InvalidTransition("What is held was already gathered for this request.")
-    bundle = sar.build(kind=request.subject_kind, subject_id=request.subject_id, by=by, door="page")
+    bundle = sar.build(kind=request.subject_kind, subject_id=request.subject_id, by=by, door=door)
     rows = [
         SubjectAccessItem(
             request=request,

@@ -8,6 +8,7 @@ from django.utils import timezone
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from audit.models import SubjectAccessItem
 from core.sar_services import sar_log
 from fgdm import services as case_services
 from fgdm.models import ChildOutcome
@@ -62,4 +63,8 @@ def build(world):
     # Subject access requests: one log for the council, handled by the auditor role.
     for scope, name in ((inside, "Margaret Hardy"), (outside, "Sarah Hardy")):
         scope.sar = sar_log(by=world.u.auditor, received_on=timezone.localdate(), requester=name, subject_name=name).pk
+        # An item of its answer, stored directly: gathering needs a subject and an identity check.
+        scope.sar_item = SubjectAccessItem.objects.create(
+            request_id=scope.sar, position=1, section="Network", record=name, label="Name", value=name
+        ).pk
     return {"in": inside, "out": outside}

@@ -244,6 +244,10 @@ SPECTACULAR_SETTINGS = {
         "OfferAnswerEnum": "fgdm.constants.OfferAnswer",
         "AdvocacyAnswerEnum": "fgdm.constants.AdvocacyAnswer",
         "SafetyAnswerEnum": "network_packages.constants.SafetyAnswer",
+        "SarStatusEnum": "audit.models.SubjectAccessRequest.Status",
+        "SarDecisionEnum": "audit.models.SubjectAccessItem.Decision",
+        "SarIdCheckEnum": "audit.models.SubjectAccessRequest.IdCheck",
+        "MethodEnum": "fgdm.constants.OfferMethod",  # the name it had before "method" meant two things
     },
 }
 

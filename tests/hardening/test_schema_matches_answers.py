@@ -116,3 +116,35 @@ def test_error_answers_are_documented(openapi, world, api):
     conforms(openapi, prac, "/api/v1/budgets/")
     api.credentials()
     conforms(openapi, api.get("/api/v1/payments/"), "/api/v1/payments/")  # 401
+
+
+def test_subject_access_requests(openapi, world, api):
+    """A request with no subject found yet (blank kind, no id, nobody has checked the identity), one
+    gathered with its items, an item decided, and the refusals (400, 403, 404, 409)."""
+    from core import sar_services
+    from tests.records.test_subject_access import checked, excluded_member
+
+    _, nan = excluded_member(world)
+    handler = api.as_user(world.u.auditor)
+    base = "/api/v1/subject-access-requests/"
+    blank = conforms(
+        openapi,
+        handler.post(base, {"received_on": "2026-11-02", "requester": "A", "subject_name": "A"}, format="json"),
+        base,
+        "post",
+    )
+    assert blank["subject_kind"] == "" and blank["subject_id"] is None and blank["id_checked_by"] is None
+    request = checked(world, nan)
+    sar_services.sar_gather(request_id=request.pk, by=world.u.auditor)
+    listed = conforms(openapi, handler.get(base), base)
+    assert {row["id_check_method"] for row in listed["results"]} == {"", "photo_id"}
+    one = conforms(openapi, handler.get(f"{base}{request.pk}/"), base + "{request_id}/")
+    assert {item["decision"] for item in one["items"]} == {""}
+    item = request.items.exclude(review_reason="").first()
+    decide = "/api/v1/subject-access-items/{item_id}/decide/"
+    path = f"/api/v1/subject-access-items/{item.pk}/decide/"
+    conforms(openapi, handler.post(path, {"decision": "disclose"}, format="json"), decide, "post")
+    conforms(openapi, handler.post(path, {"decision": "x"}, format="json"), decide, "post")  # 400
+    conforms(openapi, handler.post(f"{base}{blank['id']}/gather/"), base + "{request_id}/gather/", "post")  # 409
+    conforms(openapi, api.as_user(world.u.fin1).get(base), base)  # 403
+    conforms(openapi, handler.get(f"{base}999999/"), base + "{request_id}/")  # 404

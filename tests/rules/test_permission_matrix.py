@@ -55,6 +55,7 @@ VISIBLE = {
     "supplier": {"in": _SUPPLIER_READERS, "out": _SUPPLIER_READERS},
     # Subject access requests: whoever handles them (the auditor role), every request.
     "sar": {"in": {"auditor"}, "out": {"auditor"}},
+    "sar_item": {"in": {"auditor"}, "out": {"auditor"}},
 }
 
 # URL keyword → which object of the world fills it.
@@ -71,6 +72,7 @@ KWARGS = {
     "action_id": "action",
     "supplier_id": "supplier",
     "request_id": "sar",
+    "item_id": "sar_item",
     "offer_id": "offer",
     "outcome_id": "outcome",
 }
@@ -244,6 +246,14 @@ ROUTES = {
     "api-case-advocacy": api("whole_case", get="read"),
     "api-advocacy-offer-answer": api("whole_case", post="advocacy_offer"),
     "api-outcomes": api(get="signed_in"),
+    "api-sars": api(get="sar_handle", post="sar_handle"),
+    "api-sar": api("sar", get="sar_handle"),
+    "api-sar-id-check": api("sar", post="sar_handle"),
+    "api-sar-extend": api("sar", post="sar_handle"),
+    "api-sar-gather": api("sar", post="sar_handle"),
+    "api-sar-complete": api("sar", post="sar_handle"),
+    "api-sar-refuse": api("sar", post="sar_handle"),
+    "api-sar-item-decide": api("sar_item", post="sar_handle"),
     "api-outcome": api("whole_case", get="read"),
     "api-outcome-record": api("whole_case", post="outcome_record"),
     "api-action-done": api("case", post="action_mark_done"),
