@@ -284,10 +284,10 @@ def sar_complete(*, request_id: int, by, completed_on: datetime.date | None = No
         raise InvalidTransition("Check the requester's identity before the request can be completed.")
     ensure_transition(request.status, Status.COMPLETED, SAR_TRANSITIONS, label="request")
     if request.subject_kind and request.items_gathered_at is None:
-        raise RuleBroken("Gather what is held about the subject before completing the request.")
+        raise InvalidTransition("Gather what is held about the subject before completing the request.")
     undecided = request.items.exclude(review_reason="").filter(decision="").count()
     if undecided:
-        raise RuleBroken(
+        raise InvalidTransition(
             f"{undecided} item(s) marked for review have no decision: decide each (disclose or withhold) first."
         )
     completed_on = completed_on or timezone.localdate()

@@ -192,7 +192,7 @@ class TestItems:
         to_review = list(request.items.exclude(review_reason=""))
         for item in to_review[1:]:
             services.sar_item_decide(item_id=item.pk, by=world.u.auditor, decision="disclose")
-        with pytest.raises(RuleBroken, match="1 item\\(s\\) marked for review have no decision"):
+        with pytest.raises(InvalidTransition, match="1 item\\(s\\) marked for review have no decision"):
             services.sar_complete(request_id=request.pk, by=world.u.auditor)
         services.sar_item_decide(item_id=to_review[0].pk, by=world.u.auditor, decision="withhold", note="Third party")
         request = services.sar_complete(request_id=request.pk, by=world.u.auditor)
@@ -284,7 +284,7 @@ class TestPage:
         assert own.social_work_exemption
         assert "Social-work exemption" in client.get(url).content.decode()
         response = client.post(url, {"action": "complete"})
-        assert response.status_code == 400 and "marked for review have no decision" in response.content.decode()
+        assert response.status_code == 409 and "marked for review have no decision" in response.content.decode()
         for item in request.items.exclude(review_reason="").filter(decision=""):
             services.sar_item_decide(item_id=item.pk, by=world.u.auditor, decision="disclose")
         assert client.post(url, {"action": "complete"}).status_code == 302

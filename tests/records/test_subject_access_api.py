@@ -188,7 +188,7 @@ class TestItems:
         for item in to_review[1:]:
             assert handler.post(decide(item), {"decision": "disclose"}, format="json").status_code == 200
         response = handler.post(url(request, "complete"), {}, format="json")
-        assert response.status_code == 400
+        assert response.status_code == 409
         assert "1 item(s) marked for review have no decision" in response.json()["detail"]
         request.refresh_from_db()
         assert request.status == "in_progress"
