@@ -17,6 +17,7 @@ from typing import Iterable
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, models
 from django.utils import timezone
 
@@ -33,7 +34,7 @@ def _keeps(model, name: str) -> bool:
         return False
     try:
         field = model._meta.get_field(name)
-    except Exception:
+    except FieldDoesNotExist:
         return False
     if isinstance(field, models.JSONField):
         return False
