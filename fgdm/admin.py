@@ -106,6 +106,9 @@ class TeamAdmin(ServiceModelAdmin):
     def served_localities(self, obj):
         return ", ".join(locality.name for locality in obj.localities.all())
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # no service deletes a team: its cases and its trail name it; change its members instead
+
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name in ("members", "managers"):
             kwargs["queryset"] = get_user_model().objects.filter(is_active=True).order_by("username")

@@ -192,3 +192,10 @@ class TestTeams:
         event = DomainEvent.objects.get(action="team_changed")
         assert event.actor.username == "admin"
         assert event.changes == {"members": [["prac.east"], ["prac.east", "prac.purbeck"]]}
+
+    def test_a_team_cannot_be_deleted_through_admin(self, admin_client):
+        """No service deletes a team, so admin cannot either (a team with no cases would have gone
+        without a trace in the trail)."""
+        empty = Team.objects.create(code="spare", name="Spare team")
+        assert admin_client.post(url(Team, "delete", empty.pk), {"post": "yes"}).status_code == 403
+        assert Team.objects.filter(pk=empty.pk).exists()
