@@ -8,7 +8,7 @@ PORT ?= 8000
 # The suite runs across both cores (pytest-xdist); `make test PYTEST_ARGS=` runs it in one process.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test lint format setup migrate seed clean bench bench-exports
+.PHONY: run test lint format setup migrate seed clean bench bench-exports vendor-govuk
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,11 @@ bench: setup
 
 bench-exports: setup
 	$(BIN)/python bench/export_memory.py
+
+# GOV.UK Frontend's built CSS and JS are committed in core/static/govuk/, so `make run` needs only
+# Python. This refreshes them from npm at the version tools/govuk/package-lock.json pins (needs Node).
+vendor-govuk:
+	tools/govuk/build
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm *.egg-info

@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "knox",  # before core: core.admin replaces knox's token admin
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "django_filters",
     "guardian",
     "auditlog",
@@ -176,8 +177,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
-# Content-Security-Policy (django-csp): nothing inline, everything from this site. The API docs
-# page loads Swagger UI from its CDN (config/urls.py widens the policy for that page alone).
+# Content-Security-Policy (django-csp): nothing inline, everything from this site. ReDoc styles
+# itself at run time (config/urls.py widens the policy for that page alone).
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
@@ -225,6 +226,10 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and ReDoc from drf-spectacular-sidecar's static files, not a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {
         "CaseStatusEnum": "fgdm.constants.CaseStatus",
         "StageEnum": "fgdm.constants.Stage",

@@ -97,6 +97,7 @@ ROUTES = {
     "api-logout": api(post="signed_in"),
     "api-schema": api(get="open"),
     "api-docs": api(get="open"),
+    "api-redoc": api(get="open"),
     # -- pages ------------------------------------------------------------------------------------
     "process:home": row(get="signed_in", post="signed_in"),
     "fgdm:profile": row(get="signed_in", post="signed_in"),
