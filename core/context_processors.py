@@ -5,6 +5,7 @@ from django.urls import reverse
 
 from core.roles import Role, has_role
 
+
 def _menu(user, roles: dict[str, bool]) -> list[tuple[str, str]]:
     finance = roles[Role.FINANCE_OFFICER.value]
     manager = any(roles[r.value] for r in (Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE))

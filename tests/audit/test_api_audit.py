@@ -205,6 +205,8 @@ def test_every_api_view_sets_the_actor():
     api = [(route, cls) for route, cls in views(get_resolver().url_patterns) if route.startswith("api/v1/")]
     assert len(api) > 30
     missing = [
-        route for route, cls in api if not issubclass(cls, (SpectacularAPIView, SpectacularSwaggerView, SpectacularRedocView, AuditedMixin))
+        route
+        for route, cls in api
+        if not issubclass(cls, (SpectacularAPIView, SpectacularSwaggerView, SpectacularRedocView, AuditedMixin))
     ]
     assert missing == []
