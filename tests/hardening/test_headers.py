@@ -82,6 +82,7 @@ class TestContentSecurityPolicy:
         assert response.status_code == 200
         page = response.content.decode()
         assert "cdn." not in page and "/static/drf_spectacular_sidecar/redoc/" in page
+        assert "https://" not in page and INLINE.findall(page) == []  # no Google fonts, nothing inline
         policy = response["Content-Security-Policy"]
         assert "http" not in policy
         assert "'unsafe-inline'" in policy.split("style-src")[1].split(";")[0]
