@@ -29,10 +29,10 @@ GROUPS = {
 }
 GROUP_WORDS = {"parent": "Parent", "family": "Family", "community": "Friends and community"}
 
-NODE_R = 34  # a person's circle
+NODE_R = 36  # a person's circle
 CENTRE_R = 78  # the children's circle
 LABEL_CHARS = 12  # a name wraps at this many characters
-LINE = 25  # the height of one line of a label
+LINE = 28  # the height of one line of a label
 PER_PERSON = 150  # the length of ring each person needs for their label
 
 
@@ -42,7 +42,7 @@ def network_picture(*, children, members) -> dict:
     for safety or lives with the child."""
     ordered = sorted(members, key=lambda m: (_rank(m.relationship), m.full_name.lower()))
     count = len(ordered)
-    radius = max(200, round(count * PER_PERSON / (2 * math.pi))) if count else 0
+    radius = max(175, round(count * PER_PERSON / (2 * math.pi))) if count else 0
     nodes = []
     for n, member in enumerate(ordered):
         angle = -math.pi / 2 + 2 * math.pi * n / count
@@ -62,9 +62,8 @@ def network_picture(*, children, members) -> dict:
                 "x2": round((radius - NODE_R) * math.cos(angle), 1),
                 "y2": round((radius - NODE_R) * math.sin(angle), 1),
                 "initials": "".join(part[0] for part in member.full_name.split()[:2]).upper(),
-                "lines": [{"text": text, "dy": NODE_R + LINE * (i + 1)} for i, text in enumerate(name_lines)],
+                **_label(name_lines, above=y < -1),
                 "relationship": words,
-                "relationship_dy": NODE_R + LINE * (len(name_lines) + 1),
                 "group": GROUPS.get(member.relationship, "community"),
                 "excluded": member.excluded_from_meetings,
                 "lives_with_child": member.lives_with_child,
@@ -75,18 +74,28 @@ def network_picture(*, children, members) -> dict:
         {"text": text, "dy": round((i - (len(names) - 1) / 2) * LINE + 7, 1)} for i, text in enumerate(names)
     ]
     half = radius + NODE_R + LINE * 4 if count else CENTRE_R + 20
-    half_w = max(half, radius + 90) if count else half
+    half_w = max(half, radius + 110) if count else half
     return {
         "nodes": nodes,
         "centre_lines": centre_lines,
         "centre_r": CENTRE_R,
         "node_r": NODE_R,
-        "view_box": f"{-half_w} {-(radius + NODE_R + 20) if count else -half} {2 * half_w} "
-        f"{(2 * radius + 2 * NODE_R + LINE * 4 + 20) if count else 2 * half}",
+        "view_box": f"{-half_w} {-half} {2 * half_w} {2 * half}",
         "groups": sorted({node["group"] for node in nodes}, key=list(GROUP_WORDS).index),
         "group_words": GROUP_WORDS,
         "any_excluded": any(node["excluded"] for node in nodes),
         "any_lives_with": any(node["lives_with_child"] for node in nodes),
+    }
+
+
+def _label(name_lines: list[str], *, above: bool) -> dict:
+    """Where a person's name and relationship go: below their circle, or above it for the people
+    in the top half of the ring (so the label never crosses the line to the child)."""
+    rows = len(name_lines) + 1
+    first = -NODE_R - 8 - LINE * (rows - 1) if above else NODE_R + LINE
+    return {
+        "lines": [{"text": text, "dy": first + LINE * i} for i, text in enumerate(name_lines)],
+        "relationship_dy": first + LINE * len(name_lines),
     }
 
 
