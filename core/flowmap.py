@@ -10,6 +10,9 @@ from viewflow.workflow.nodes import MessageCatch, Split
 from viewflow.workflow.status import STATUS
 
 MAP_PAD = 60  # room around the drawing for the labels above events and gateways
+# The part of the map shown on the case page: a window this size (in the map's units) around where
+# the case stands, so that a 16-unit label is still about 14 px on a 390 px phone.
+FOCUS_W, FOCUS_H = 400, 340
 
 
 CURRENT_STATUSES = {STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED, STATUS.SCHEDULED}
@@ -101,6 +104,7 @@ def flow_map(*, flow_class, process_id, title: str, closed: bool) -> dict:
     else:
         summary = "No step is open."
     width, height = layout["width"] + 2 * MAP_PAD, layout["height"] + 2 * MAP_PAD
+    focus = _focus_box([c for c in cells if c["state"] == "current"] or [c for c in cells if c["state"] == "done"][-1:])
     data = {
         "cells": cells,
         "edges": layout["edges"],
@@ -110,9 +114,64 @@ def flow_map(*, flow_class, process_id, title: str, closed: bool) -> dict:
         "title": title,
         "description": summary + (" Steps done: " + "; ".join(done) + "." if done else ""),
     }
+    focus_data = {**data, "view_box": " ".join(str(v) for v in focus), "width": FOCUS_W, "height": FOCUS_H}
+    focus_data["css_class"] = "flowmap-svg flowmap-svg--focus"
     return {
-        "svg": render_to_string("core/flow_map.svg", {"map": data}),
+        "svg": render_to_string("core/flow_map.svg", {"map": {**data, "css_class": "flowmap-svg"}}),
+        "focus_svg": render_to_string("core/flow_map.svg", {"map": focus_data}),
         "current": current,
         "done": done,
         "summary": summary,
     }
+
+
+def _focus_box(cells) -> tuple[int, int, int, int]:
+    """A FOCUS_W × FOCUS_H window (x, y, w, h) centred on these cells (where the case stands), so
+    that their neighbours show around them; the start of the map when there are none."""
+    if not cells:
+        return (-MAP_PAD, -MAP_PAD, FOCUS_W, FOCUS_H)
+    centres = [(c["x"] + (c["halo_w"] - 14) / 2, c["y"] + (c["halo_h"] - 14) / 2) for c in cells]
+    cx = sum(x for x, _ in centres) / len(centres)
+    cy = sum(y for _, y in centres) / len(centres)
+    return (round(cx - FOCUS_W / 2), round(cy - FOCUS_H / 2), FOCUS_W, FOCUS_H)
+
+
+# Words for a step's state in a task list (GOV.UK's task list pattern).
+STEP_STATUS = {
+    "done": "Completed",
+    "current": "In progress",
+    "problem": "Stopped with an error",
+    "later": "Cannot start yet",
+    "skipped": "Not needed",
+    "not_done": "Not done",
+}
+
+
+def flow_steps(*, flow_class, process_id, closed: bool) -> list[dict]:
+    """The flow's steps for people (its human tasks), in the order the flow declares them, each with
+    its state: done, current (with its open tasks), problem, later (cannot start yet), skipped (a
+    later step has been reached without it) or not_done (the case ended without it)."""
+    names = {node.name for node in flow_class.instance.nodes()}
+    nodes = [
+        node for attr, node in vars(flow_class).items() if attr in names and getattr(node, "task_type", "") == "HUMAN"
+    ]
+    tasks: dict[str, list] = {}
+    if process_id:
+        for task in Task.objects.filter(process_id=process_id).select_related("owner").order_by("id"):
+            tasks.setdefault(task.flow_task.name, []).append(task)
+    rows = []
+    for node in nodes:
+        seen = tasks.get(node.name, [])
+        statuses = {t.status for t in seen}
+        open_ = [t for t in seen if t.status in CURRENT_STATUSES]
+        state = (
+            "current" if open_ else "problem" if STATUS.ERROR in statuses else "done" if STATUS.DONE in statuses else ""
+        )
+        rows.append({"node": node, "title": str(node.task_title), "state": state, "open_tasks": open_})
+    reached = [n for n, row in enumerate(rows) if row["state"]]
+    last_reached = max(reached) if reached else -1
+    for n, row in enumerate(rows):
+        if not row["state"]:
+            row["state"] = "not_done" if closed else "skipped" if n < last_reached else "later"
+        row["status"] = STEP_STATUS[row["state"]]
+    return rows

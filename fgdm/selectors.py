@@ -4,6 +4,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from fgdm.constants import ENDED_STATUSES, MEETING_ARRANGED, PlanStatus
 from fgdm.models import (
     AdvocacyOffer,
     Case,
@@ -307,3 +308,38 @@ def communication_needs_of(*, meeting) -> list[dict]:
                 }
             )
     return rows
+
+
+def case_overdue(*, case, plans, meetings, outcomes, escalations, today=None) -> list[str]:
+    """What is overdue on a case, in words for its page: escalated reviews, the accepted plan's review
+    date, its actions past their dates, meetings whose date has passed without being recorded, and
+    children's outcome checks due but not recorded. Reads what the page has already loaded."""
+    today = today or timezone.localdate()
+    if case.status in ENDED_STATUSES:
+        overdue = []
+    else:
+        overdue = [
+            f"The review was due on {e.review_due_on:%-d %B %Y}: {e.working_days_overdue} working days overdue, "
+            "escalated to the team manager."
+            for e in escalations
+        ]
+        plan = next((p for p in plans if p.status == PlanStatus.ACCEPTED), None)
+        if plan and plan.review_by and plan.review_by < today and not escalations:
+            overdue.append(f"The plan's review was due by {plan.review_by:%-d %B %Y}.")
+        if plans:
+            late = plans[0].progress(today)["overdue"]
+            if late:
+                overdue.append(f"{late} of the plan's actions {'is' if late == 1 else 'are'} past the date agreed.")
+        for meeting in meetings:
+            if meeting.status in MEETING_ARRANGED and timezone.localdate(meeting.scheduled_for) < today:
+                overdue.append(
+                    f"The {meeting.get_model_display()} was due on {timezone.localtime(meeting.scheduled_for):%-d %B %Y}"
+                    " and has not been recorded as held, moved or cancelled."
+                )
+    due = [o for o in outcomes if not o.is_recorded and o.due_on <= today]
+    if due:
+        overdue.append(
+            f"{len(due)} check{'s' if len(due) > 1 else ''} of the children's outcomes after closure "
+            f"{'are' if len(due) > 1 else 'is'} due and not recorded."
+        )
+    return overdue

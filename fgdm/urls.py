@@ -11,6 +11,7 @@ urlpatterns = [
     path("cases/new/", views.case_new, name="case_new"),
     path("cases/<int:case_id>/", views.case_detail, name="case_detail"),
     path("cases/<int:case_id>/map.svg", views.case_map, name="case_map"),
+    path("cases/<int:case_id>/map/", views.case_map_page, name="case_map_page"),
     path("cases/<int:case_id>/timeline/", timeline_views.case_timeline, name="case_timeline"),
     path("cases/<int:case_id>/timeline.csv", timeline_views.case_timeline_csv, name="case_timeline_csv"),
     path("cases/<int:case_id>/edit/", views.case_edit, name="case_edit"),

@@ -13,6 +13,7 @@ from fgdm.views.cases import (  # noqa: F401
     case_flow_map,
     case_list,
     case_map,
+    case_map_page,
     case_new,
     case_reassign,
     case_reopen,

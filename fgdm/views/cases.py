@@ -14,13 +14,15 @@ from audit.selectors import case_trail
 from audit.services import record_access
 from core import workflow
 from core.exceptions import DomainError
-from core.flowmap import flow_map
+from core.flowmap import flow_map, flow_steps
 from core.forms import wants_another_row
 from core.pages import allowed, done, form_page, gate, page, run_service, sections_for
-from core.roles import may
+from core.roles import ROLE_PERMISSIONS, Role, held_permissions, may
 from fgdm import forms as f
 from fgdm import selectors, services
 from fgdm.constants import ENDED_STATUSES, MEETING_ARRANGED, CaseStatus, PlanStatus
+from fgdm.labels import event_label
+from fgdm.network_picture import network_picture
 from fgdm.permissions import ensure_can_manage_case, ensure_can_work_case, ensure_can_work_or_manage_case
 from fgdm.services import ChildInput
 from fgdm.views.offers import may_arrange, meeting_actions
@@ -139,7 +141,7 @@ def _events(case):
     """The latest 20 entries of the case's trail, in words."""
     events = list(case_trail(case_id=case.pk).select_related("actor")[:20])
     for event in events:
-        event.label = event.action.replace("_", " ").capitalize()
+        event.label = event_label(event.action)
         event.from_label = state_label(event.from_state)
         event.to_label = state_label(event.to_state)
     return events
@@ -150,6 +152,54 @@ def open_tasks(case):
         {"task": t, "title": str(t.flow_task.task_title), "url": workflow.task_url(t)}
         for t in workflow.open_tasks(process_id=case.process_id)
     ]
+
+
+def _name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def who_for(task, case) -> str:
+    """Who a step waits for, in words: the person who has it, else the role that may take it."""
+    if task.owner_id:
+        return _name(task.owner)
+    roles = [Role(role).label for role, perms in ROLE_PERMISSIONS.items() if task.owner_permission in perms]
+    if roles == [Role.PRACTITIONER.label] and case.lead_practitioner_id:
+        return f"{_name(case.lead_practitioner)}, the lead practitioner"
+    if not roles:
+        return "Nobody yet"
+    return "Any " + " or ".join(role.lower() if role != "FGC coordinator" else role for role in roles)
+
+
+def may_take_task(user, task, case) -> bool:
+    """Whether this person can take this open task now: it is theirs, or it waits in the queue for a
+    role they hold (process.services.task_assign's check); a step of the case's own work also needs
+    them to work on this case (fgdm.permissions)."""
+    if task.owner_id is not None:
+        mine = task.owner_id == user.pk
+    else:
+        mine = bool(task.owner_permission) and task.owner_permission in held_permissions(user)
+    if mine and task.owner_permission == "fgdm.work_case":
+        return allowed(ensure_can_work_case, user, case)
+    return mine
+
+
+def case_steps(user, case) -> list[dict]:
+    """The case's steps for its task list: each with its state in words and, for the steps open now,
+    who has them and a link only for the person who can take them."""
+    rows = flow_steps(
+        flow_class=workflow.flow_class(), process_id=case.process_id, closed=case.status in ENDED_STATUSES
+    )
+    for row in rows:
+        row["tasks"] = [
+            {
+                "task": task,
+                "who": who_for(task, case),
+                "url": workflow.task_url(task) if may_take_task(user, task, case) else "",
+            }
+            for task in row["open_tasks"]
+        ]
+        row["url"] = next((t["url"] for t in row["tasks"] if t["url"]), "")
+    return rows
 
 
 def case_flow_map(case) -> dict:
@@ -175,15 +225,28 @@ def case_detail(request, case_id):
     arranged = next((m for m in meetings if m.status in MEETING_ARRANGED), None)
     plans = [p for p in case.plans.all() if whole or p.meeting_id in {m.pk for m in meetings}]
     can_work = allowed(ensure_can_work_case, request.user, case)
+    members = [m for m in case.network_members.all() if not m.is_removed]
+    children = [c for c in case.children.all() if not c.is_removed]
+    escalations = list(case.review_escalations.filter(resolved_at__isnull=True)) if whole else []
+    child_outcomes = list(selectors.outcomes_of(case=case)) if whole else []
+    steps = case_steps(request.user, case)
     return page(
         request,
         "fgdm/case_detail.html",
         {
             "title": f"{case.reference} — {case.family_name} family",
             "case": case,
-            "children": [c for c in case.children.all() if not c.is_removed],
+            "children": children,
             "removed_children": [c for c in case.children.all() if c.is_removed],
-            "members": [m for m in case.network_members.all() if not m.is_removed],
+            "members": members,
+            "picture": network_picture(children=children, members=members),
+            "steps": steps,
+            "next_steps": [t for row in steps for t in row["tasks"]],
+            "overdue": selectors.case_overdue(
+                case=case, plans=plans, meetings=meetings, outcomes=child_outcomes, escalations=escalations
+            )
+            if whole
+            else [],
             "removed_members": [m for m in case.network_members.all() if m.is_removed],
             "meetings": meetings,
             "arranged": arranged,
@@ -200,13 +263,10 @@ def case_detail(request, case_id):
             "can_manage": allowed(ensure_can_manage_case, request.user, case),
             "can_change_stage": may_change_stage(request.user, case),
             "stage_history": list(case.stage_changes.all()),
-            "tasks": open_tasks(case)
-            if whole
-            else [t for t in open_tasks(case) if t["task"].owner_id == request.user.pk],
             "map": case_flow_map(case),
             "latest_progress": plans[0].progress() if plans else None,
             "pre_proceedings": getattr(case, "pre_proceedings", None),
-            "escalations": list(case.review_escalations.filter(resolved_at__isnull=True)) if whole else [],
+            "escalations": escalations,
             # Ending the case off the main path: offered only when the service would accept it now.
             "ended": case.status in ENDED_STATUSES,
             "can_decline": may_take(request.user, "case_decline", services.ensure_may_decline, case),
@@ -221,7 +281,7 @@ def case_detail(request, case_id):
             else None,
             "later_cases": list(selectors.case_list(user=request.user).filter(previous_case=case)),
             "advocacy_offers": list(selectors.advocacy_offers_of(case=case)) if whole else [],
-            "child_outcomes": list(selectors.outcomes_of(case=case)) if whole else [],
+            "child_outcomes": child_outcomes,
             "can_record_outcomes": may(request.user, "outcome_record")
             and allowed(ensure_can_work_or_manage_case, request.user, case),
             "today": timezone.localdate(),
@@ -237,6 +297,23 @@ def case_map(request, case_id):
     response = HttpResponse(case_flow_map(case)["svg"], content_type="image/svg+xml; charset=utf-8")
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
     return response
+
+
+@login_required
+@require_safe
+def case_map_page(request, case_id):
+    """The whole map on a page of its own, at full size, scrolling inside its own region."""
+    case = selectors.case_get(user=request.user, case_id=case_id)
+    return page(
+        request,
+        "fgdm/case_map.html",
+        {
+            "title": f"{case.reference} — where the case is on the map",
+            "case": case,
+            "map": case_flow_map(case),
+            "back": reverse("fgdm:case_detail", args=[case.pk]) + "#steps",
+        },
+    )
 
 
 def _caption(case):
@@ -257,8 +334,10 @@ def _case_step(
     intro="",
     template="fgdm/form_page.html",
     context=None,
+    warning="",
 ):
-    """One page, one form, one service: the shape of every case step."""
+    """One page, one form, one service: the shape of every case step. With a `warning`, the page is
+    the confirmation of a step that cannot be undone: the GET says what will happen, the POST does it."""
     case = selectors.case_get(user=request.user, case_id=case_id)
     gate(request, step)
     kwargs = form_kwargs(case) if form_kwargs else {}
@@ -269,7 +348,9 @@ def _case_step(
             return done(
                 request, message(result) if callable(message) else message, reverse("fgdm:case_detail", args=[case.pk])
             )
-    data = {"case": case, "intro": intro, "back": reverse("fgdm:case_detail", args=[case.pk])}
+    data = {"case": case, "intro": intro, "warning": warning, "back": reverse("fgdm:case_detail", args=[case.pk])}
+    if warning and template == "fgdm/form_page.html":
+        template = "fgdm/confirm_page.html"
     data.update(context(case) if context else {})
     return form_page(
         request,
@@ -388,6 +469,8 @@ def case_decline(request, case_id):
         button="Decline the referral",
         intro="Decline this referral instead of allocating it, and say why. The case is recorded as declined; a "
         f"manager can reopen it within {settings.FGDM_REOPEN_DAYS} days.",
+        warning="Declining ends the referral now. Only a manager can reopen it, and only for "
+        f"{settings.FGDM_REOPEN_DAYS} days.",
         call=lambda case, data: services.case_decline(case_id=case.pk, by=request.user, reason=data["reason"]),
         message=lambda case: f"The referral {case.reference} is declined.",
     )
@@ -406,6 +489,8 @@ def case_close(request, case_id):
         "packages not yet approved are withdrawn and approved ones end: payments not yet sent to the bank are "
         "cancelled (those in a batch or paid are not touched). Only a manager can close a case because no network "
         f"was identified. A manager can reopen the case within {settings.FGDM_REOPEN_DAYS} days.",
+        warning="Closing the case cancels its open steps, withdraws or ends its support packages and cancels "
+        "payments not yet sent to the bank. Reopening the case does not bring them back.",
         call=lambda case, data: services.case_close(case_id=case.pk, by=request.user, **data),
         message=lambda case: f"{case.reference} is closed: {case.get_close_reason_display().lower()}.",
     )

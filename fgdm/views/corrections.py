@@ -16,8 +16,9 @@ def _caption(case):
     return f"{case.reference} — {case.family_name} family"
 
 
-def _page(request, *, case, form, title, button, intro, call, message):
-    """One form, one service, back to the case page."""
+def _page(request, *, case, form, title, button, intro, call, message, warning=""):
+    """One form, one service, back to the case page. With a `warning`, the page is the confirmation
+    of a step that cannot be undone: the GET says what will happen, the POST does it."""
     back = reverse("fgdm:case_detail", args=[case.pk])
     if request.method == "POST":
         result = run_service(form, call)
@@ -29,7 +30,8 @@ def _page(request, *, case, form, title, button, intro, call, message):
         caption=_caption(case),
         form=form,
         button=button,
-        context={"intro": intro, "back": back},
+        context={"intro": intro, "back": back, "warning": warning},
+        template="fgdm/confirm_page.html" if warning else "fgdm/form_page.html",
         status=400 if request.method == "POST" else 200,
     )
 
@@ -99,6 +101,8 @@ def child_remove(request, child_id):
         title=f"Remove {child} from the case",
         button="Remove from the case",
         intro="For a child added in error, or no longer part of this family's case. A case keeps at least one child.",
+        warning=f"{child} will no longer be part of this case. This cannot be undone: to bring them back, add them "
+        "again as a new child.",
         call=lambda data: services.child_remove(child_id=child.pk, by=request.user, reason=data["reason"]),
         message=lambda removed: f"{removed} is removed from the case. Their record is kept.",
     )
@@ -145,6 +149,8 @@ def member_remove(request, member_id):
         button="Remove from the network",
         intro="They stay on record, marked as removed, and can no longer be named as a payee on a new item of a "
         "support package. Payments already scheduled to them stand: change or end the package to stop them.",
+        warning=f"{member.full_name} will no longer be part of the family network. This cannot be undone: to bring "
+        "them back, add them again.",
         call=lambda data: services.member_remove(member_id=member.pk, by=request.user, reason=data["reason"]),
         message=lambda removed: f"{removed.full_name} is removed from the family network. Their record is kept.",
     )

@@ -212,8 +212,11 @@ def meeting_detail(request, meeting_id):
     )
 
 
-def _meeting_step(request, meeting_id, *, step, title, form_class, initial, call, message, to, intro, button):
-    """One page, one form, one service, for a step on a meeting."""
+def _meeting_step(
+    request, meeting_id, *, step, title, form_class, initial, call, message, to, intro, button, warning=""
+):
+    """One page, one form, one service, for a step on a meeting (with a `warning`: the confirmation
+    page of a step that cannot be undone)."""
     meeting = selectors.meeting_get(user=request.user, meeting_id=meeting_id)
     gate(request, step)
     form = form_class((request.POST if request.method == "POST" else None), initial=initial(meeting))
@@ -227,8 +230,9 @@ def _meeting_step(request, meeting_id, *, step, title, form_class, initial, call
         caption=_caption(meeting.case),
         form=form,
         button=button,
-        template="fgdm/meeting_step.html",
+        template="fgdm/confirm_page.html" if warning else "fgdm/meeting_step.html",
         context={
+            "warning": warning,
             "meeting": meeting,
             "case": meeting.case,
             "intro": intro,
@@ -281,6 +285,7 @@ def meeting_cancel(request, meeting_id):
         button="Cancel the meeting",
         intro="The meeting will not take place. The case goes back to mapping the network, where a new meeting "
         "is arranged, or the case is closed. Nothing recorded about the meeting is deleted.",
+        warning="Cancelling the meeting cannot be undone: to meet, arrange a new meeting.",
         call=lambda meeting, data: services.meeting_cancel(
             meeting_id=meeting.pk, by=request.user, reason=data["reason"]
         ),

@@ -18,6 +18,7 @@ from audit.timeline import KIND_LABELS, Filters, Kind, Timeline, csv_rows
 from core.pages import page
 from core.roles import may
 from fgdm import selectors
+from fgdm.labels import event_label, read_label, step_label
 
 PAGE_SIZE = 50
 DEFAULT_PAGE_KINDS = [k for k in KIND_LABELS if k != Kind.ACCESS]
@@ -25,6 +26,19 @@ DEFAULT_PAGE_KINDS = [k for k in KIND_LABELS if k != Kind.ACCESS]
 
 def may_download(user) -> bool:
     return may(user, "trail_download")
+
+
+def describe(entry) -> None:
+    """Words for one timeline entry (fgdm.labels): what happened, what about, from what to what."""
+    entry.what = event_label(entry.action)
+    entry.about = entry.object_repr
+    if entry.source == "task":
+        entry.what = "Step completed"
+        entry.about = step_label(entry.changes.get("task", ""))
+    elif entry.source == "access":
+        entry.about = read_label(entry.action.removeprefix("read_"))
+    entry.from_label = state_label(entry.from_state)
+    entry.to_label = state_label(entry.to_state)
 
 
 def _timeline(request, case):
@@ -42,8 +56,7 @@ def case_timeline(request, case_id):
     record_access(by=request.user, what="trail", door="page", obj=case, case_id=case.pk, path=request.path)
     entries = Paginator(timeline, PAGE_SIZE).get_page(request.GET.get("page"))
     for entry in entries.object_list:
-        entry.from_label = state_label(entry.from_state)
-        entry.to_label = state_label(entry.to_state)
+        describe(entry)
     query = request.GET.copy()
     query.pop("page", None)
     return page(

@@ -174,9 +174,9 @@ class TestTimelinePage:
         response = client.get(url)
         assert response.status_code == 200
         text = response.content.decode()
-        assert "Package approved" in text and "Case referred" in text and "Download as CSV" in text
+        assert "Support package approved" in text and "Referral received" in text and "Download as CSV" in text
         money = client.get(url, {"kind": "money"}).content.decode()
-        assert "Package approved" in money and "Case referred" not in money
+        assert "Support package approved" in money and "Referral received" not in money
         assert reads(what="trail") == [("auditor", "page", "trail", package.case_id)] * 2
 
     def test_case_page_links_to_it(self, world, client):

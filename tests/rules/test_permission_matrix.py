@@ -111,6 +111,7 @@ ROUTES = {
     "fgdm:case_new": row(get="case_create", post="case_create"),
     "fgdm:case_detail": row("case", get="read"),
     "fgdm:case_map": row("case", get="read"),
+    "fgdm:case_map_page": row("case", get="read"),
     "fgdm:case_timeline": row("whole_case", get="read"),
     "fgdm:case_timeline_csv": row("whole_case", get="trail_download"),
     "fgdm:case_allocate": row("case", get="case_allocate", post="case_allocate"),
