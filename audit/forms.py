@@ -3,15 +3,14 @@
 from django import forms
 
 from audit.timeline import ALL_KINDS, KIND_LABELS, Filters
-from core.forms import Form, date_field
 
 
-class TimelineFilterForm(Form):
+class TimelineFilterForm(forms.Form):
     kind = forms.MultipleChoiceField(
         choices=list(KIND_LABELS.items()), required=False, widget=forms.CheckboxSelectMultiple, label="Show"
     )
-    since = date_field("From", required=False, noun="The start date")
-    until = date_field("To", required=False, noun="The end date")
+    since = forms.DateField(required=False, label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label="To", widget=forms.DateInput(attrs={"type": "date"}))
     actor = forms.CharField(required=False, max_length=150, label="By (username)")
 
     def __init__(self, params, *, default_kinds=ALL_KINDS):

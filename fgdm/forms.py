@@ -4,8 +4,9 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
+from audit.forms import TimelineFilterForm as AuditTimelineFilterForm
 from core.exceptions import DomainError
-from core.forms import DateTimeField, Form, date_field, growing_rows, rows_plus_one
+from core.forms import DateTimeField, Form, date_field, growing_rows, rows_plus_one, use_plain_messages
 from core.roles import Role
 from fgdm.constants import (
     OFFER_ANSWER_TRANSITIONS,
@@ -778,3 +779,18 @@ class ConflictForm(Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For example: the child's grandmother is my neighbour; I am related to the aunt.",
     )
+
+
+# -- the case's timeline --------------------------------------------------------------------------
+
+
+class TimelineFilterForm(AuditTimelineFilterForm):
+    """The timeline's filters (audit.forms) with dates typed the UK way and messages for people
+    (audit sits below core, so the boxes are added here, where the pages and the API use it)."""
+
+    since = date_field("From", required=False, noun="The start date")
+    until = date_field("To", required=False, noun="The end date")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        use_plain_messages(self)
