@@ -40,7 +40,11 @@ class RuleBroken(DomainError):
 def ensure_transition(current: str, target: str, transitions: dict, *, label: str) -> None:
     """Raise InvalidTransition unless `current -> target` is declared in `transitions`."""
     if target not in transitions.get(current, set()):
-        raise InvalidTransition(f"The {label} is {current}; it cannot become {target}.")
+        now, then = str(current).replace("_", " "), str(target).replace("_", " ")
+        raise InvalidTransition(
+            f"This {label} is {now} now, so it cannot be made {then}. Go back to the {label} to see what can "
+            "be done next."
+        )
 
 
 def ensure_not_same_person(user, other, *, message: str) -> None:

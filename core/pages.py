@@ -60,7 +60,11 @@ ROW_NOUNS = {"items": "Item", "actions": "Action", "children": "Child"}
 
 
 def error_list(forms) -> list[dict]:
-    """Every error of the page's forms (and formsets), for the summary at the top of the page."""
+    """Every error of the page's forms (and formsets), for the summary at the top of the page: the
+    same words as the message beside the field, each linking to the field's first box (a date's
+    day, a question's first answer). A row of a formset is named ("Child 2: …")."""
+    from core.templatetags.govuk_forms import first_input
+
     errors = []
 
     def of_form(form, prefix=""):
@@ -68,7 +72,7 @@ def error_list(forms) -> list[dict]:
             errors.append({"href": "", "text": f"{prefix}{message}"})
         for field in form:
             for message in field.errors:
-                errors.append({"href": f"#{field.id_for_label}", "text": f"{prefix}{field.label}: {message}"})
+                errors.append({"href": f"#{first_input(field)}", "text": f"{prefix}{message}"})
 
     for form in forms:
         if form is None or not form.is_bound:
@@ -102,8 +106,22 @@ def page(request, template, context, status=200):
 
 
 def form_page(
-    request, *, title, form, button, context=None, caption="", formsets=(), template="fgdm/form_page.html", status=200
+    request,
+    *,
+    title,
+    form,
+    button,
+    context=None,
+    caption="",
+    formsets=(),
+    template="fgdm/form_page.html",
+    status=200,
+    warning="",
+    summary=(),
 ):
+    """A page of one form. `warning` (shown as GOV.UK warning text above the button) and `summary`
+    (rows of (label, value), shown as a summary list above the form) make it the confirmation page
+    of an irreversible step ("Check before you approve")."""
     data = {
         "title": title,
         "form": form,
@@ -111,6 +129,8 @@ def form_page(
         "caption": caption,
         "formsets": formsets,
         "all_forms": [form, *formsets],
+        "warning": warning,
+        "summary": [{"label": label, "value": value} for label, value in summary],
     }
     data.update(context or {})
     return page(request, template, data, status=status)

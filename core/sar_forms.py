@@ -6,7 +6,7 @@ from audit.models import SubjectAccessItem, SubjectAccessRequest
 from core import forms as f
 
 
-class SarLogForm(forms.Form):
+class SarLogForm(f.Form):
     received_on = f.date_field("Day the request was received", help_text="The deadline is one calendar month later.")
     requester = forms.CharField(label="Who asked", max_length=200, help_text="The subject, or who acts for them.")
     subject_name = forms.CharField(label="Whose data", max_length=200)
@@ -21,20 +21,23 @@ class SarLogForm(forms.Form):
     )
 
 
-class IdCheckForm(forms.Form):
+class IdCheckForm(f.Form):
     method = forms.ChoiceField(label="How the identity was checked", choices=SubjectAccessRequest.IdCheck.choices)
     checked_on = f.date_field("Checked on", required=False, help_text="Today if left empty.")
     note = forms.CharField(label="Note (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ExtendForm(forms.Form):
+class ExtendForm(f.Form):
     months = forms.TypedChoiceField(
-        label="Extend by", coerce=int, choices=[(1, "One month"), (2, "Two months")], initial=2
+        label="Extend by",
+        coerce=int,
+        choices=[("", "Choose how long"), (1, "One month"), (2, "Two months")],
+        error_messages={"required": "Select how long to extend the deadline by"},
     )
     reason = forms.CharField(label="Why the request is complex", widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class DecideForm(forms.Form):
+class DecideForm(f.Form):
     item = forms.IntegerField(widget=forms.HiddenInput)
     decision = forms.ChoiceField(label="Decision", choices=SubjectAccessItem.Decision.choices)
     social_work_exemption = forms.BooleanField(
@@ -43,9 +46,9 @@ class DecideForm(forms.Form):
     note = forms.CharField(label="Why", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class CompleteForm(forms.Form):
+class CompleteForm(f.Form):
     completed_on = f.date_field("Response sent on", required=False, help_text="Today if left empty.")
 
 
-class RefuseForm(forms.Form):
+class RefuseForm(f.Form):
     reason = forms.CharField(label="Why the request is refused", widget=forms.Textarea(attrs={"rows": 2}))

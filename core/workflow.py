@@ -64,7 +64,9 @@ def advance(*, process, action: str, by, required: bool = True, **details) -> No
     Raises InvalidTransition when `required` and the case is not waiting for that step.
     """
     if process is None:
-        raise InvalidTransition("This case has no workflow.")
+        raise InvalidTransition(
+            "This case cannot move on: its steps were not set up. Ask your system administrator to look at it."
+        )
     _registered().advance(process=process, action=action, by=by, required=required, details=details)
 
 
@@ -108,6 +110,16 @@ def open_task(*, process, node) -> Task | None:
     return Task.objects.filter(process_id=process.pk, flow_task=node, status__in=OPEN_STATUSES).order_by("-id").first()
 
 
+def not_now(node, label: str = "") -> str:
+    """Why a step cannot be taken, in words for people: the step's title, never a node's name."""
+    title = label or str(getattr(node, "task_title", "") or "").strip()
+    step = f"“{title[:1].upper()}{title[1:]}”" if title else "this step"
+    return (
+        f"This case is not ready for {step} now: it may have been done already, or an earlier step is not done "
+        "yet. Go back to the case to see what happens next."
+    )
+
+
 def complete_task(*, process, node, by, required: bool = True, label: str = "") -> Task | None:
     """Complete the open task at `node` as `by` and let the flow move on.
 
@@ -119,7 +131,7 @@ def complete_task(*, process, node, by, required: bool = True, label: str = "") 
         task = open_task(process=process, node=node)
         if task is None:
             if required:
-                raise InvalidTransition(f"The case is not waiting for “{label or node.name.replace('_', ' ')}”.")
+                raise InvalidTransition(not_now(node, label))
             return None
         activation = node.activation_class(task)
         if task.status == STATUS.NEW:
@@ -142,7 +154,7 @@ def fire_event(*, process, node, by, required: bool = True) -> Task | None:
         task = open_task(process=process, node=node)
         if task is None:
             if required:
-                raise InvalidTransition(f"The case is not waiting for “{node.name.replace('_', ' ')}”.")
+                raise InvalidTransition(not_now(node))
             return None
         activation = node.activation_class(task)
         activation.run(None)
@@ -157,7 +169,9 @@ def assign_task(*, task: Task, to) -> Task:
     with node.flow_class.lock(task.process_id):
         task.refresh_from_db()
         if task.status != STATUS.NEW:
-            raise InvalidTransition("This task has already been taken.")
+            raise InvalidTransition(
+                "Someone else has already taken this task. Go back to your tasks to choose another."
+            )
         node.activation_class(task).assign(to)
         task.assigned = timezone.now()
         task.save(update_fields=["assigned"])
@@ -173,7 +187,10 @@ def reassign_task(*, task: Task, to) -> Task:
     with node.flow_class.lock(task.process_id):
         task.refresh_from_db()
         if task.status not in OPEN_STATUSES:
-            raise InvalidTransition("This task is no longer open: the step has been done or cancelled.")
+            raise InvalidTransition(
+                "This task is no longer open: the step has been done or cancelled. Go back to the case to see what "
+                "happens next."
+            )
         if task.status == STATUS.NEW:
             node.activation_class(task).assign(to)
             task.assigned = timezone.now()

@@ -4,8 +4,9 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
 
+from audit.forms import TimelineFilterForm as AuditTimelineFilterForm
 from core.exceptions import DomainError
-from core.forms import DateTimeInput, date_field, growing_rows, rows_plus_one
+from core.forms import DateTimeField, Form, date_field, growing_rows, rows_plus_one, use_plain_messages
 from core.roles import Role
 from fgdm.constants import (
     OFFER_ANSWER_TRANSITIONS,
@@ -41,7 +42,7 @@ class HubChoiceField(forms.ModelChoiceField):
 # -- referral -------------------------------------------------------------------------------
 
 
-class CaseFilterForm(forms.Form):
+class CaseFilterForm(Form):
     q = forms.CharField(label="Reference or family name", required=False, max_length=100)
     status = forms.ChoiceField(label="Status", required=False, choices=[])
     stage = forms.ChoiceField(label="Stage", required=False, choices=[("", "Any stage"), *Stage.choices])
@@ -61,7 +62,7 @@ class CaseFilterForm(forms.Form):
         return self.cleaned_data["q"].strip()
 
 
-class CaseCreateForm(forms.Form):
+class CaseCreateForm(Form):
     family_name = forms.CharField(label="Family name", max_length=100)
     locality = forms.ModelChoiceField(
         label="Locality", queryset=Locality.objects.order_by("name"), empty_label="Choose a locality"
@@ -90,6 +91,27 @@ class CaseCreateForm(forms.Form):
         "like FGDM-2026-000123.",
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        group_hubs_by_locality(self.fields["hub"], locality_field=self["locality"].auto_id)
+
+    def clean(self):
+        data = super().clean()
+        locality, hub = data.get("locality"), data.get("hub")
+        if locality and hub and hub.locality_id != locality.pk:
+            self.add_error("hub", f"Select a family hub in {locality.name}, or “None”")
+        return data
+
+
+def group_hubs_by_locality(field, *, locality_field: str) -> None:
+    """Show a hub list grouped by locality (`<optgroup label="Locality">`, which works without
+    JavaScript); core/static/core/hub-filter.js then shows only the chosen locality's hubs."""
+    groups: dict[str, list] = {}
+    for hub in field.queryset:
+        groups.setdefault(hub.locality.name, []).append((str(hub.pk), hub.name))
+    field.widget.choices = [("", field.empty_label or ""), *groups.items()]
+    field.widget.attrs.update({"data-module": "app-hub-filter", "data-locality-select": locality_field})
+
 
 def _check_child(form) -> None:
     """The service's rule for a child (fgdm.services.ensure_child_details: born, or expected), shown
@@ -110,7 +132,7 @@ def _check_child(form) -> None:
         form.add_error(exc.field if exc.field in form.fields else None, exc.message)
 
 
-class ChildForm(forms.Form):
+class ChildForm(Form):
     first_name = forms.CharField(
         label="First name", max_length=100, required=False, help_text="Can wait for a child not born yet."
     )
@@ -124,7 +146,7 @@ class ChildForm(forms.Form):
         return data
 
 
-ChildFormSet = growing_rows(ChildForm)
+ChildFormSet = growing_rows(ChildForm, noun="child")
 
 
 def child_rows_plus_one(data, *, prefix="children"):
@@ -135,7 +157,7 @@ def child_rows_plus_one(data, *, prefix="children"):
 # -- correcting the record ------------------------------------------------------------------
 
 
-class CaseDetailsForm(forms.Form):
+class CaseDetailsForm(Form):
     family_name = forms.CharField(label="Family name", max_length=100)
     referral_reason = forms.CharField(label="Reason for the referral", widget=forms.Textarea(attrs={"rows": 4}))
     hub = HubChoiceField(
@@ -170,7 +192,7 @@ class ChildAddForm(ChildForm):
     )
 
 
-class ChildDetailsForm(forms.Form):
+class ChildDetailsForm(Form):
     """A child's name and date of birth (or, not born yet, the date they are expected)."""
 
     first_name = forms.CharField(label="First name", max_length=100, required=False)
@@ -205,7 +227,7 @@ class ChildDetailsForm(forms.Form):
             self.fields["first_name"].required = True
 
 
-class ChildBirthForm(forms.Form):
+class ChildBirthForm(Form):
     date_of_birth = date_field("Date of birth")
     first_name = forms.CharField(label="First name", max_length=100)
     last_name = forms.CharField(label="Last name", max_length=100)
@@ -215,7 +237,7 @@ class ChildBirthForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class RemovalForm(forms.Form):
+class RemovalForm(Form):
     reason = forms.CharField(
         label="Why",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -226,7 +248,7 @@ class RemovalForm(forms.Form):
 # -- case steps -----------------------------------------------------------------------------
 
 
-class AllocateForm(forms.Form):
+class AllocateForm(Form):
     lead_practitioner = UserChoiceField(
         label="Lead practitioner", queryset=get_user_model().objects.none(), empty_label="Choose a practitioner"
     )
@@ -254,7 +276,7 @@ class ReassignForm(AllocateForm):
             )
 
 
-class StageForm(forms.Form):
+class StageForm(Form):
     stage = forms.ChoiceField(label="New stage", widget=forms.RadioSelect, choices=[])
     reason = forms.CharField(
         label="Why the stage changes",
@@ -274,13 +296,12 @@ class StageForm(forms.Form):
         self.fields["stage"].choices = [choice for choice in Stage.choices if choice[0] != case.stage]
 
 
-class ConsentForm(forms.Form):
+class ConsentForm(Form):
     given_by = forms.CharField(label="Who gave consent", max_length=200, help_text="For example: Sarah Hardy (mother).")
     scope = forms.ChoiceField(
         label="What they agreed to",
         widget=forms.RadioSelect,
-        required=False,
-        initial="both",
+        error_messages={"required": "Select what they agreed to"},
         choices=[
             ("both", "The referral and sharing information with the family network"),
             ("refer", "The referral only — nothing is shared with the network yet"),
@@ -289,19 +310,19 @@ class ConsentForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        scope = data.get("scope") or "both"
+        scope = data.get("scope")
         data["to_refer"], data["to_share"] = True, scope == "both"
         return data
 
 
-class ConsentWithdrawForm(forms.Form):
+class ConsentWithdrawForm(Form):
     withdrawn_by = forms.CharField(label="Who withdrew consent", max_length=200)
     reason = forms.CharField(
         label="What they said (optional)", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
 
 
-class BottomLinesForm(forms.Form):
+class BottomLinesForm(Form):
     bottom_lines = forms.CharField(
         label="Bottom lines",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -310,7 +331,7 @@ class BottomLinesForm(forms.Form):
     )
 
 
-class WishesForm(forms.Form):
+class WishesForm(Form):
     wishes_and_feelings = forms.CharField(
         label="The child's wishes and feelings",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -324,7 +345,7 @@ class WishesForm(forms.Form):
     )
 
 
-class PreparationForm(forms.Form):
+class PreparationForm(Form):
     status = forms.ChoiceField(
         label="Where their preparation stands",
         widget=forms.RadioSelect,
@@ -338,7 +359,7 @@ class PreparationForm(forms.Form):
     notes = forms.CharField(label="Notes (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class ExclusionProposeForm(forms.Form):
+class ExclusionProposeForm(Form):
     reason = forms.CharField(
         label="Why it is not safe for them to take part in the meetings", widget=forms.Textarea(attrs={"rows": 3})
     )
@@ -354,20 +375,16 @@ class ExclusionProposeForm(forms.Form):
     )
 
 
-class AdvocacyOfferForm(forms.Form):
+class AdvocacyOfferForm(Form):
     offered_on = date_field("Date the advocate was offered")
     answer = forms.ChoiceField(label="Their answer", choices=AdvocacyAnswer.choices, widget=forms.RadioSelect)
     answered_on = date_field("Date of the answer (if answered)", required=False)
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("initial", {"answer": AdvocacyAnswer.AWAITING})
-        super().__init__(*args, **kwargs)
 
     advocate = forms.CharField(label="The advocate (name, service) if accepted", max_length=200, required=False)
     note = forms.CharField(label="Note (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-class AdvocacyAnswerForm(forms.Form):
+class AdvocacyAnswerForm(Form):
     answer = forms.ChoiceField(
         label="Their answer",
         choices=[c for c in AdvocacyAnswer.choices if c[0] != AdvocacyAnswer.AWAITING],
@@ -378,28 +395,29 @@ class AdvocacyAnswerForm(forms.Form):
     note = forms.CharField(label="Note (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
-def _yes_no(label):
+def _yes_no(label, *, whether: str):
     return forms.TypedChoiceField(
         label=label,
         choices=[("yes", "Yes"), ("no", "No")],
         coerce=lambda value: value == "yes",
         widget=forms.RadioSelect,
+        error_messages={"required": f"Select whether {whether}"},
     )
 
 
-class OutcomeRecordForm(forms.Form):
+class OutcomeRecordForm(Form):
     living_with = forms.ChoiceField(
         label="Who the child lives with", choices=LivingWith.choices, widget=forms.RadioSelect
     )
     living_with_detail = forms.CharField(
         label="Detail (who, where; needed for “other”)", max_length=200, required=False
     )
-    on_child_protection_plan = _yes_no("On a child protection plan")
-    proceedings_issued = _yes_no("Care proceedings issued")
-    entered_care = _yes_no("Entered care")
+    on_child_protection_plan = _yes_no("On a child protection plan", whether="the child is on a child protection plan")
+    proceedings_issued = _yes_no("Care proceedings issued", whether="care proceedings were issued")
+    entered_care = _yes_no("Entered care", whether="the child entered care")
 
 
-class PreProceedingsForm(forms.Form):
+class PreProceedingsForm(Form):
     """A form of the pre-proceedings page: it may offer choices from the case and its record."""
 
     def __init__(self, *args, case, record=None, **kwargs):
@@ -489,7 +507,7 @@ class ApplicationForm(PreProceedingsForm):
     made_on = date_field("Date of the application to court")
 
 
-class MemberForm(forms.Form):
+class MemberForm(Form):
     full_name = forms.CharField(label="Full name", max_length=200)
     relationship = forms.ChoiceField(label="Relationship to the child", choices=Relationship.choices)
     is_parent = forms.BooleanField(label="This person is a parent of the child", required=False)
@@ -516,11 +534,9 @@ class MemberDetailsForm(MemberForm):
         super().__init__(*args, **kwargs)
 
 
-class MeetingScheduleForm(forms.Form):
+class MeetingScheduleForm(Form):
     model = forms.ChoiceField(label="Kind of meeting", choices=MeetingModel.choices, widget=forms.RadioSelect)
-    scheduled_for = forms.DateTimeField(
-        label="Date and time", widget=DateTimeInput(), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
-    )
+    scheduled_for = DateTimeField(label="Date and time", noun="The meeting's date and time")
     venue = forms.CharField(label="Venue", max_length=200)
     coordinator = UserChoiceField(
         label="Independent coordinator (a Family Group Conference, or any meeting at pre-proceedings)",
@@ -565,13 +581,11 @@ def _coordinators():
     )
 
 
-MEETING_DATE = dict(
-    label="New date and time", widget=DateTimeInput(), input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
-)
+MEETING_DATE = dict(label="New date and time", noun="The meeting's date and time")
 
 
-class MeetingRescheduleForm(forms.Form):
-    scheduled_for = forms.DateTimeField(**MEETING_DATE)
+class MeetingRescheduleForm(Form):
+    scheduled_for = DateTimeField(**MEETING_DATE)
     venue = forms.CharField(label="Venue", max_length=200)
     reason = forms.CharField(
         label="Why the meeting is moved",
@@ -580,7 +594,7 @@ class MeetingRescheduleForm(forms.Form):
     )
 
 
-class MeetingCancelForm(forms.Form):
+class MeetingCancelForm(Form):
     reason = forms.CharField(
         label="Why the meeting is cancelled",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -588,8 +602,8 @@ class MeetingCancelForm(forms.Form):
     )
 
 
-class MeetingReconveneForm(forms.Form):
-    scheduled_for = forms.DateTimeField(**{**MEETING_DATE, "label": "Date and time"})
+class MeetingReconveneForm(Form):
+    scheduled_for = DateTimeField(**{**MEETING_DATE, "label": "Date and time"})
     venue = forms.CharField(label="Venue", max_length=200)
     model = forms.ChoiceField(label="Kind of meeting", choices=MeetingModel.choices, widget=forms.RadioSelect)
     coordinator = UserChoiceField(
@@ -609,7 +623,7 @@ class MeetingReconveneForm(forms.Form):
         self.fields["coordinator"].queryset = _coordinators()
 
 
-class DeclineForm(forms.Form):
+class DeclineForm(Form):
     reason = forms.CharField(
         label="Why the referral is declined",
         widget=forms.Textarea(attrs={"rows": 4}),
@@ -618,7 +632,7 @@ class DeclineForm(forms.Form):
     )
 
 
-class CloseForm(forms.Form):
+class CloseForm(Form):
     reason = forms.ChoiceField(
         label="Why the case closes",
         widget=forms.RadioSelect,
@@ -639,7 +653,7 @@ class CloseForm(forms.Form):
     )
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(Form):
     reason = forms.CharField(
         label="Why the case is reopened",
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -647,7 +661,7 @@ class ReopenForm(forms.Form):
     )
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(Form):
     decision = forms.ChoiceField(
         label="What happens next?",
         widget=forms.RadioSelect,
@@ -664,7 +678,7 @@ class ReviewForm(forms.Form):
 # -- meetings and plans ---------------------------------------------------------------------
 
 
-class MeetingRecordForm(forms.Form):
+class MeetingRecordForm(Form):
     held_on = date_field("Date held")
     attendees = forms.CharField(label="Who attended", widget=forms.Textarea(attrs={"rows": 2}))
     private_family_time = forms.BooleanField(label="The family had private time without professionals", required=False)
@@ -684,7 +698,7 @@ class MeetingRecordForm(forms.Form):
     review_by = date_field("Review the plan by")
 
 
-class PlanForm(forms.Form):
+class PlanForm(Form):
     contingency = forms.CharField(label="Contingency plan", required=False, widget=forms.Textarea(attrs={"rows": 3}))
     monitoring = forms.CharField(
         label="How the plan will be monitored (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2})
@@ -692,7 +706,7 @@ class PlanForm(forms.Form):
     review_by = date_field("Review the plan by")
 
 
-class ActionForm(forms.Form):
+class ActionForm(Form):
     description = forms.CharField(label="What will be done", max_length=1000)
     owner_member = forms.TypedChoiceField(
         label="Who (network member)", required=False, coerce=int, empty_value=None, choices=[]
@@ -712,7 +726,7 @@ class ActionForm(forms.Form):
         return data
 
 
-ActionFormSet = growing_rows(ActionForm)
+ActionFormSet = growing_rows(ActionForm, noun="action")
 ACTION_ROWS = 3  # empty rows a new plan starts with; "Add another action" gives more
 
 
@@ -745,16 +759,17 @@ def actions_from_formset(formset):
     ]
 
 
-class PlanAcceptForm(forms.Form):
+class PlanAcceptForm(Form):
     support_needed = forms.TypedChoiceField(
         label="Does the family need a support package?",
         widget=forms.RadioSelect,
         choices=[("yes", "Yes"), ("no", "No")],
         coerce=lambda v: v == "yes",
+        error_messages={"required": "Select whether the family needs a support package"},
     )
 
 
-class ConflictForm(forms.Form):
+class ConflictForm(Form):
     case_reference = forms.CharField(
         label="Case reference", max_length=20, help_text="The family's case reference, for example FGDM-2026-000123."
     )
@@ -764,3 +779,18 @@ class ConflictForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="For example: the child's grandmother is my neighbour; I am related to the aunt.",
     )
+
+
+# -- the case's timeline --------------------------------------------------------------------------
+
+
+class TimelineFilterForm(AuditTimelineFilterForm):
+    """The timeline's filters (audit.forms) with dates typed the UK way and messages for people
+    (audit sits below core, so the boxes are added here, where the pages and the API use it)."""
+
+    since = date_field("From", required=False, noun="The start date")
+    until = date_field("To", required=False, noun="The end date")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        use_plain_messages(self)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_safe
 from audit.services import record_access
 from core.documents import HTML, chosen_format, document_response, uk_date
 from core.exceptions import RuleBroken
-from core.forms import date_field
+from core.forms import Form, date_field
 from core.pages import allowed, done, form_page, gate, run_service
 from core.roles import may
 from fgdm.permissions import ensure_can_work_case
@@ -19,7 +19,7 @@ from network_packages import documents, selectors, services
 from network_packages.services.agreements import NOT_SIGNED
 
 
-class SignatureForm(forms.Form):
+class SignatureForm(Form):
     signed_by_name = forms.CharField(label="Who signed", max_length=200, help_text="Their full name, as they signed")
     signed_as = forms.CharField(
         label="Their relationship to the child, or their role",

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django import forms
 
-from core.forms import date_field, growing_rows, rows_plus_one
+from core.forms import Form, MoneyField, date_field, growing_rows, rows_plus_one
 from fgdm.constants import KinshipOrder
 from network_packages.constants import (
     Category,
@@ -18,7 +18,7 @@ from network_packages.constants import (
 )
 
 
-class PackageForm(forms.Form):
+class PackageForm(Form):
     justification = forms.CharField(label="Why this support is needed", widget=forms.Textarea(attrs={"rows": 4}))
     other_funding_checked = forms.BooleanField(
         label="I have checked other sources of funding (benefits, charities, other services)", required=False
@@ -33,7 +33,6 @@ class PackageForm(forms.Form):
     means_decision = forms.ChoiceField(
         label="The council's decision on means (s.17(8) Children Act 1989)",
         choices=MeansDecision.choices,
-        initial=MeansDecision.NOT_ASSESSED,
         required=False,
         widget=forms.RadioSelect,
     )
@@ -54,7 +53,7 @@ def supplier_choice(supplier_id: int) -> str:
     return f"{SUPPLIER_PREFIX}{supplier_id}"
 
 
-class ItemForm(forms.Form):
+class ItemForm(Form):
     description = forms.CharField(label="Description", max_length=300)
     category = forms.ChoiceField(label="Category", choices=Category.choices)
     payee = forms.ChoiceField(
@@ -62,9 +61,7 @@ class ItemForm(forms.Form):
         choices=[],
         help_text="Someone in the family's network, or a supplier on the council's register.",
     )
-    amount = forms.DecimalField(
-        label="Amount per instalment (£)", max_digits=10, decimal_places=2, min_value=Decimal("0.01")
-    )
+    amount = MoneyField(label="Amount per instalment", max_digits=10, decimal_places=2, min_value=Decimal("0.01"))
     frequency = forms.ChoiceField(label="How often", choices=Frequency.choices)
     instalments = forms.IntegerField(label="Number of instalments", min_value=1, max_value=104, initial=1)
     starts_on = date_field(
@@ -109,7 +106,7 @@ class ItemForm(forms.Form):
         return any(str(self.data.get(self.add_prefix(name), "")).strip() for name in ("description", "payee", "amount"))
 
 
-ItemFormSet = growing_rows(ItemForm)
+ItemFormSet = growing_rows(ItemForm, noun="item")
 
 
 def item_rows_plus_one(data, *, form_kwargs, prefix="items"):
@@ -117,7 +114,7 @@ def item_rows_plus_one(data, *, form_kwargs, prefix="items"):
     return rows_plus_one(ItemFormSet, data, prefix=prefix, form_kwargs=form_kwargs)
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(Form):
     decision = forms.ChoiceField(
         label="What did the review decide?", choices=ReviewDecision.choices, widget=forms.RadioSelect
     )
@@ -131,7 +128,7 @@ class ReviewForm(forms.Form):
     )
 
 
-class OptionalReasonForm(forms.Form):
+class OptionalReasonForm(Form):
     reason = forms.CharField(label="Reason (optional)", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, **kwargs):
@@ -139,7 +136,7 @@ class OptionalReasonForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class EndForm(forms.Form):
+class EndForm(Form):
     reason = forms.CharField(
         label="Why does the package end?",
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -156,7 +153,7 @@ class EndForm(forms.Form):
         super().__init__(*args, **kwargs)
 
 
-class PauseForm(forms.Form):
+class PauseForm(Form):
     pause_from = date_field("Pause payments due from")
     pause_to = date_field("Up to and including")
     reason = forms.CharField(
@@ -177,7 +174,7 @@ class PauseForm(forms.Form):
         return cleaned
 
 
-class SafetyAnswersForm(forms.Form):
+class SafetyAnswersForm(Form):
     """One answer and its detail for each safety prompt the package raises (`prompts`: payees.Prompt)."""
 
     def __init__(self, *args, prompts=(), **kwargs):
@@ -219,7 +216,7 @@ class SafetyAnswersForm(forms.Form):
         return found
 
 
-class PayeeFactsForm(forms.Form):
+class PayeeFactsForm(Form):
     date_of_birth = date_field("Date of birth", required=False, help_text="Nobody under 18 is paid.")
     lives_with_child_since = date_field(
         "The child lives with them since",
@@ -236,7 +233,7 @@ class PayeeFactsForm(forms.Form):
     )
 
 
-class PayeeCheckForm(forms.Form):
+class PayeeCheckForm(Form):
     kind = forms.ChoiceField(label="Check", choices=CheckKind.choices)
     outcome = forms.ChoiceField(label="Outcome", choices=CheckOutcome.choices, widget=forms.RadioSelect)
     checked_on = date_field("Checked on")

@@ -2,11 +2,11 @@
 
 from django import forms
 
-from core.forms import date_field
+from core.forms import Form, date_field
 from payments.constants import ACCOUNT_NAME_MAX_LENGTH, AUTHORISE_MANY_MAX, PaymentStatus
 
 
-class PaymentFilterForm(forms.Form):
+class PaymentFilterForm(Form):
     status = forms.ChoiceField(label="Status", required=False, choices=[("", "Any status"), *PaymentStatus.choices])
     case = forms.CharField(
         label="Case reference", required=False, max_length=20, help_text="For example FGDM-2026-000123."
@@ -53,11 +53,11 @@ class PaymentIdsField(forms.Field):
             raise forms.ValidationError(f"Authorise at most {AUTHORISE_MANY_MAX} payments at a time.", code="max")
 
 
-class PaymentsAuthoriseForm(forms.Form):
+class PaymentsAuthoriseForm(Form):
     payment_ids = PaymentIdsField(label="Payments to authorise")
 
 
-class BatchStepForm(forms.Form):
+class BatchStepForm(Form):
     """An irreversible step of a batch (approving it, confirming the bank has paid), confirmed by a
     tick whose label names the batch, its count of payments and its total. The count and total the
     person saw come back with the form: if the batch is no longer what they confirmed, nothing happens."""
@@ -96,7 +96,7 @@ class BatchStepForm(forms.Form):
         return cleaned
 
 
-class BankAccountForm(forms.Form):
+class BankAccountForm(Form):
     account_name = forms.CharField(label="Name on the account", max_length=ACCOUNT_NAME_MAX_LENGTH)
     sort_code = forms.CharField(
         label="Sort code",
@@ -114,7 +114,7 @@ class BankAccountForm(forms.Form):
     )
 
 
-class VerifyForm(forms.Form):
+class VerifyForm(Form):
     """Verify bank details; when they are on file for another payee, confirm they were checked."""
 
     confirm_shared_account = forms.BooleanField(
@@ -122,7 +122,7 @@ class VerifyForm(forms.Form):
     )
 
 
-class SupplierForm(forms.Form):
+class SupplierForm(Form):
     name = forms.CharField(label="Trading name", max_length=140)
     supplies = forms.CharField(
         label="What they supply",
@@ -142,7 +142,7 @@ class SupplierChangeForm(SupplierForm):
     active = forms.BooleanField(label="On the register (can be chosen for new package items)", required=False)
 
 
-class SupplierSearchForm(forms.Form):
+class SupplierSearchForm(Form):
     search = forms.CharField(label="Name or what they supply", max_length=100, required=False)
     show = forms.ChoiceField(
         label="Show",
@@ -151,7 +151,7 @@ class SupplierSearchForm(forms.Form):
     )
 
 
-class BatchCreateForm(forms.Form):
+class BatchCreateForm(Form):
     due_by = date_field(
         "Include authorised payments due on or before",
         required=False,
@@ -169,7 +169,7 @@ class BatchCreateForm(forms.Form):
         ]
 
 
-class PaymentCancelForm(forms.Form):
+class PaymentCancelForm(Form):
     reason = forms.CharField(
         label="Why cancel this payment?",
         max_length=500,
@@ -178,7 +178,7 @@ class PaymentCancelForm(forms.Form):
     )
 
 
-class ReturnsUploadForm(forms.Form):
+class ReturnsUploadForm(Form):
     file = forms.FileField(
         label="Returns file from the bank (CSV)",
         help_text="Columns: reference, amount, returned_on, reason_code, reason. "
@@ -186,7 +186,7 @@ class ReturnsUploadForm(forms.Form):
     )
 
 
-class FinancialYearForm(forms.Form):
+class FinancialYearForm(Form):
     financial_year = forms.IntegerField(
         label="Financial year starting in",
         min_value=2000,
@@ -196,7 +196,7 @@ class FinancialYearForm(forms.Form):
     )
 
 
-class TransparencyForm(forms.Form):
+class TransparencyForm(Form):
     date_from = date_field("Paid from")
     date_to = date_field("Paid up to and including")
 

@@ -9,13 +9,13 @@ from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from audit.forms import TimelineFilterForm
 from audit.models import DomainEvent
 from audit.services import record_access
 from audit.timeline import EVENT_KINDS, Timeline
 from core.api.base import AuditedAPIView, AuditedMixin
 from core.api.fields import ReasonSerializer
 from core.roles import ensure_may
+from fgdm import forms as fgdm_forms
 from fgdm import selectors, services
 from fgdm.api import serializers as s
 from fgdm.models import (
@@ -642,7 +642,7 @@ class CaseAudit(AuditedMixin, generics.GenericAPIView):
     )
     def get(self, request, case_id):
         case = selectors.case_get_whole(user=request.user, case_id=case_id)
-        form = TimelineFilterForm(request.query_params, default_kinds=EVENT_KINDS)
+        form = fgdm_forms.TimelineFilterForm(request.query_params, default_kinds=EVENT_KINDS)
         if not form.is_valid():
             raise ValidationError({name: [str(e) for e in errors] for name, errors in form.errors.items()})
         record_access(by=request.user, what="trail", door="api", obj=case, case_id=case.pk, path=request.path)

@@ -42,7 +42,7 @@ def plan_detail(request, plan_id):
     plan = selectors.plan_get(user=request.user, plan_id=plan_id)
     record_access(by=request.user, what="plan", door="page", obj=plan, case_id=plan.case_id, path=request.path)
     context = _plan_context(request, plan)
-    context.update(accept_form=f.PlanAcceptForm(initial={"support_needed": "yes"}), return_form=ReasonForm())
+    context.update(accept_form=f.PlanAcceptForm(), return_form=ReasonForm())
     return page(request, "fgdm/plan_detail.html", context)
 
 

@@ -11,12 +11,12 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from audit.forms import TimelineFilterForm
 from audit.labels import state_label
 from audit.services import record_access
 from audit.timeline import KIND_LABELS, Filters, Kind, Timeline, csv_rows
 from core.pages import page
 from core.roles import may
+from fgdm import forms as fgdm_forms
 from fgdm import selectors
 from fgdm.labels import event_label, read_label, step_label
 
@@ -43,7 +43,7 @@ def describe(entry) -> None:
 
 def _timeline(request, case):
     """The filter form and the timeline it selects (the default view when the filters are wrong)."""
-    form = TimelineFilterForm(request.GET, default_kinds=DEFAULT_PAGE_KINDS)
+    form = fgdm_forms.TimelineFilterForm(request.GET, default_kinds=DEFAULT_PAGE_KINDS)
     filters = form.filters() if form.is_valid() else Filters(kinds=DEFAULT_PAGE_KINDS)
     return form, Timeline(case_id=case.pk, process_id=case.process_id, filters=filters)
 

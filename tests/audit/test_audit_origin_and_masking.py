@@ -112,7 +112,9 @@ class TestWhereFrom:
     def test_page_writes_carry_actor_and_address(self, world, client):
         client.force_login(world.u.prac_east)
         case = scenario.allocated(world)
-        response = client.post(f"/cases/{case.pk}/consent/", {"given_by": "Sarah Hardy"}, REMOTE_ADDR="10.4.4.4")
+        response = client.post(
+            f"/cases/{case.pk}/consent/", {"given_by": "Sarah Hardy", "scope": "both"}, REMOTE_ADDR="10.4.4.4"
+        )
         assert response.status_code == 302
         event = DomainEvent.objects.get(action="consent_recorded")
         assert (event.actor_username, event.remote_addr) == ("prac.east", "10.4.4.4")

@@ -468,8 +468,8 @@ class TestPages:
     @pytest.mark.parametrize(
         "data, message",
         [
-            ({"stage": "kinship", "reason": ""}, "This field is required"),
-            ({"stage": "family_help", "reason": "x"}, "Select a valid choice"),
+            ({"stage": "kinship", "reason": ""}, "Enter why the stage changes"),
+            ({"stage": "family_help", "reason": "x"}, "Select the new stage from the list"),
             (
                 {"stage": "kinship", "reason": "x", "changed_on": "tomorrow"},
                 "The stage cannot change on a date in the future",

@@ -74,7 +74,7 @@ class TestAuditTrailAddress:
         case = scenario.allocated(world)
         response = client.post(
             f"/cases/{case.pk}/consent/",
-            {"given_by": "Sarah Hardy"},
+            {"given_by": "Sarah Hardy", "scope": "both"},
             HTTP_X_FORWARDED_FOR="not-an-ip",
             REMOTE_ADDR="10.4.4.4",
         )

@@ -192,7 +192,7 @@ class TestPause:
             reverse("network_packages:package_pause", args=[package.pk]),
             {"pause_from": due[1].strftime("%d/%m/%Y"), "pause_to": "", "reason": "x"},
         )
-        assert response.status_code == 400 and "This field is required" in response.content.decode()
+        assert response.status_code == 400 and "Enter the date" in response.content.decode()
         response = client.post(
             reverse("network_packages:package_end", args=[package.pk]),
             {"reason": "Mum is home", "last_due_on": due[1].strftime("%d/%m/%Y")},

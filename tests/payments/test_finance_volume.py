@@ -138,8 +138,14 @@ class TestPaymentsAuthoriseMany:
         assert authorised == []
         assert refused == [
             (ids(unverified)[0], "Margaret Hardy's bank details must be entered and verified first."),
-            (ids(done)[0], "The payment is authorised; it cannot become authorised."),
-            (ids(cancelled)[0], "The payment is cancelled; it cannot become authorised."),
+            (
+                ids(done)[0],
+                "This payment is authorised now, so it cannot be made authorised. Go back to the payment to see what can be done next.",
+            ),
+            (
+                ids(cancelled)[0],
+                "This payment is cancelled now, so it cannot be made authorised. Go back to the payment to see what can be done next.",
+            ),
         ]
         assert counts() == before
 

@@ -52,7 +52,7 @@ def test_the_whole_path_through_the_pages(client, world):
     as_user(client, u.prac_east)
     assert reverse("fgdm:case_detail", args=[case.pk]) in ok(client, reverse("process:home")).content.decode()
     ok(client, reverse("fgdm:case_consent", args=[case.pk]))
-    post(client, reverse("fgdm:case_consent", args=[case.pk]), {"given_by": "Sarah Hardy (mother)"})
+    post(client, reverse("fgdm:case_consent", args=[case.pk]), {"given_by": "Sarah Hardy (mother)", "scope": "both"})
     child = case.children.get()
     ok(client, reverse("fgdm:child_wishes", args=[child.pk]))
     post(

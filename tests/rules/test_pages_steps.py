@@ -485,7 +485,7 @@ class TestMoreBadInput:
             ("instalments", "500", "Number of instalments"),
             ("amount", "99999999999", "Amount per instalment"),
             ("amount", "", "Amount per instalment"),
-            ("amount", "£300", "Amount per instalment"),
+            ("amount", "three hundred", "Enter an amount, like £250.00"),
             ("payee", "999999", "Paid to"),
             ("category", "jewellery", "Category"),
             ("plan_action", "x", "Plan action"),
@@ -545,7 +545,7 @@ class TestMoreBadInput:
             "referral_reason": "Help",
         }
         data.update(formset("children", [], total=3))
-        error_page(client.post(reverse("fgdm:case_new"), data), "at least 1")
+        error_page(client.post(reverse("fgdm:case_new"), data), "Add at least one child")
         data.update(formset("children", [{"first_name": "Lily"}], total=3))
         error_page(client.post(reverse("fgdm:case_new"), data), "Last name", "Date of birth")
         data.update(
