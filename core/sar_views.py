@@ -117,11 +117,66 @@ def sar_new(request):
     )
 
 
+# The request's irreversible steps: answered through a check page first (GET ?confirm=<action>).
+CHECKED = {
+    "complete": {
+        "title": "Mark this request completed?",
+        "intro": "Do this once the response has been sent. The request is then closed: nothing more can be "
+        "gathered, decided or extended.",
+        "button": "Yes, mark it completed",
+    },
+    "refuse": {
+        "title": "Refuse this request?",
+        "intro": "The request is closed as refused, with the reason you give. Tell the person who asked why, "
+        "and that they can complain to the Information Commissioner.",
+        "button": "Yes, refuse the request",
+        "danger": True,
+    },
+}
+
+
+def _may_check(sar_request, action: str) -> bool:
+    """The same states the service accepts: complete an open request in progress; refuse an open one."""
+    return sar_request.is_open and (action != "complete" or sar_request.status == "in_progress")
+
+
+def _check_page(request, sar_request, action, *, form=None, status=200):
+    spec = CHECKED[action]
+    detail = reverse("records:sar_detail", args=[sar_request.pk])
+    return pages.page(
+        request,
+        "includes/confirm.html",
+        {
+            "title": spec["title"],
+            "caption": f"Subject access request {sar_request.reference}",
+            "intro": spec["intro"],
+            "summary": [
+                ("Whose data", sar_request.subject_name),
+                ("Who asked", sar_request.requester),
+                ("Received", f"{sar_request.received_on:%-d %B %Y}"),
+                ("Deadline", f"{sar_request.deadline:%-d %B %Y}"),
+            ],
+            "not_now": "" if _may_check(sar_request, action) else "This request is not open for that now.",
+            "action": detail,
+            "hidden": [("action", action)],
+            "form": form or ACTIONS[action][0](prefix=action),
+            "all_forms": [form] if form is not None else [],
+            "button": spec["button"],
+            "danger": spec.get("danger", False),
+            "cancel": detail,
+            "back": detail,
+        },
+        status=status,
+    )
+
+
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def sar_detail(request, request_id: int):
     sar_request = get_object_or_404(services.sar_scope(request.user), pk=request_id)
     pages.gate(request, "sar_handle")
+    if request.method != "POST" and request.GET.get("confirm") in CHECKED:
+        return _check_page(request, sar_request, request.GET["confirm"])
     bound = {}
     status = 200
     if request.method == "POST":
@@ -133,6 +188,9 @@ def sar_detail(request, request_id: int):
             form = form_class(request.POST, prefix=action)
             if pages.run_service(form, lambda d: call(sar_request, request.user, d)):
                 return pages.done(request, message, reverse("records:sar_detail", args=[sar_request.pk]))
+            if action in CHECKED:
+                sar_request.refresh_from_db()
+                return _check_page(request, sar_request, action, form=form, status=400)
             bound[action] = form
             status = 400
     today = timezone.localdate()
@@ -151,6 +209,8 @@ def sar_detail(request, request_id: int):
             if name != "decide"
         },
         "decide_form": bound.get("decide"),
+        "can_complete": _may_check(sar_request, "complete"),
+        "can_refuse": _may_check(sar_request, "refuse"),
         "all_forms": list(bound.values()),
     }
     return pages.page(request, "core/sar_detail.html", context, status=status)

@@ -2,6 +2,7 @@
 review. One service per POST."""
 
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseNotAllowed
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
@@ -292,7 +293,7 @@ def _page(request, package, *, status=200, **forms):
         "package": package,
         "items": list(package.items.all()),
         "approvals": list(package.approvals.select_related("approver").order_by("at")),
-        "decision": _decision(request.user, package),
+        "decision": _decision(request.user, package) if _may_decide(request.user, package) else None,
         "budget": selectors.budget_position(package=package),
         "can_work": allowed(ensure_can_work_case, request.user, package.case),
         "can_edit": _may_edit(request.user, package),
@@ -437,9 +438,65 @@ def package_submit(request, package_id):
     )
 
 
+def _may_decide(user, package) -> bool:
+    """Whether to offer "Approve" and "Return": a submitted package this manager may decide on now
+    (the service's own check: tier, scope, conflict, not the one who drafted or submitted it)."""
+    return package.status == PackageStatus.SUBMITTED and allowed(services.ensure_can_decide, user, package)
+
+
+def _approve_check_page(request, package):
+    """GET of the approve step: what approving does, the key facts and "You cannot undo this"."""
+    decision = _decision(request.user, package) if _may_decide(request.user, package) else None
+    endorse = bool(decision and decision["escalates"])
+    facts = [
+        ("Case", f"{package.case.reference}, {package.case.family_name} family"),
+        ("Package", f"Version {package.version}"),
+        ("Total", f"£{package.total:,.2f}"),
+        ("Drafted by", package.created_by.get_full_name() or package.created_by.get_username()),
+    ]
+    if decision:
+        facts.append(("You approve as", decision["tier"]))
+    budget = selectors.budget_position(package=package)
+    return page(
+        request,
+        "includes/confirm.html",
+        {
+            "title": "Endorse this package and pass it up?" if endorse else "Approve this package?",
+            "caption": f"{package.case.reference} — {package.case.family_name} family",
+            "intro": (
+                f"Its total is above your approval limit: endorsing it passes it to a {decision['next_tier']} to decide."
+                if endorse
+                else "Approving it schedules its payments for finance to authorise."
+            ),
+            "summary": facts,
+            "extra_warning": budget.warning if budget and budget.over_budget else "",
+            "not_now": ""
+            if decision
+            else "You cannot approve this package now: "
+            + (
+                "it is not waiting for a decision."
+                if package.status != PackageStatus.SUBMITTED
+                else "another manager decides on it (you drafted or submitted it, it waits for another tier, "
+                "or you declared a conflict in the case)."
+            ),
+            "action": reverse("network_packages:package_approve", args=[package.pk]),
+            "button": "Yes, endorse the package" if endorse else "Yes, approve the package",
+            "form": NoteForm(),
+            "cancel": reverse("network_packages:package_detail", args=[package.pk]),
+            "back": reverse("network_packages:package_detail", args=[package.pk]),
+        },
+    )
+
+
 @login_required
-@require_POST
 def package_approve(request, package_id):
+    """GET: the check page; POST: approve (or endorse up) with the service."""
+    if request.method not in ("POST", "GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD", "POST"])
+    if request.method != "POST":
+        package = selectors.package_get(user=request.user, package_id=package_id)
+        gate(request, "package_approve")
+        return _approve_check_page(request, package)
     return _action(
         request,
         package_id,

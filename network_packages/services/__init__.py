@@ -4,6 +4,7 @@ suppliers, one function each. Split by aggregate; import them from here."""
 from network_packages.services.agreements import agreement_record_signature  # noqa: F401
 from network_packages.services.approvals import (  # noqa: F401
     approver_limit,
+    ensure_can_decide,
     package_approve,
     package_return,
     package_submit,

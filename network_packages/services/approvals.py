@@ -67,7 +67,7 @@ def payee_rules_refusals(package: SupportPackage) -> list[str]:
     return list(dict.fromkeys(refusals))
 
 
-def _ensure_can_decide(by, package: SupportPackage) -> str:
+def ensure_can_decide(by, package: SupportPackage) -> str:
     """Approvers: a manager at or above the tier the package waits at, who can see the whole case,
     has no conflict in it, and neither drafted nor submitted it. Returns the approver's tier."""
     if not SupportPackage.objects.filter(pk=package.pk).filter(package_scope(by)).exists():
@@ -99,7 +99,7 @@ def package_approve(*, package_id: int, by, note: str = "") -> SupportPackage:
     """
     package = _lock_package(package_id)
     ensure_transition(package.status, PackageStatus.APPROVED, PACKAGE_TRANSITIONS, label="package")
-    tier = _ensure_can_decide(by, package)
+    tier = ensure_can_decide(by, package)
     refusals = payee_rules_refusals(package)
     if refusals:
         raise RuleBroken(refusals[0])
@@ -180,7 +180,7 @@ def package_return(*, package_id: int, by, reason: str) -> SupportPackage:
     """Return a submitted package to the practitioner with reasons."""
     package = _lock_package(package_id)
     ensure_transition(package.status, PackageStatus.RETURNED, PACKAGE_TRANSITIONS, label="package")
-    _ensure_can_decide(by, package)
+    ensure_can_decide(by, package)
     if not reason.strip():
         raise RuleBroken("Give the reasons for returning the package.", field="reason")
     package.status = PackageStatus.RETURNED

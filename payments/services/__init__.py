@@ -14,6 +14,7 @@ from payments.services.batches import (  # noqa: F401
     batch_create,
     batch_export,
     batch_export_file,
+    ensure_can_approve_batch,
     find_duplicates,
     payment_period,
 )

@@ -186,12 +186,9 @@ def _lock_batch(batch_id: int) -> PaymentBatch:
     return PaymentBatch.objects.select_for_update().get(pk=batch_id)
 
 
-@transaction.atomic
-def batch_approve(*, batch_id: int, by) -> PaymentBatch:
-    """A second finance officer approves the batch. Raises SeparationOfDuties, InvalidTransition."""
-    ensure_finance(by)
-    batch = _lock_batch(batch_id)
-    ensure_transition(batch.status, BatchStatus.APPROVED, BATCH_TRANSITIONS, label="batch")
+def ensure_can_approve_batch(by, batch: PaymentBatch) -> None:
+    """The four-eyes rule of a batch: not its creator, and no declared conflict in a case it pays
+    (pages ask it to offer "Approve"; batch_approve checks it). Raises SeparationOfDuties."""
     ensure_not_same_person(by, batch.created_by, message="You created this batch; another officer must approve it.")
     from fgdm.models import DeclaredConflict
 
@@ -199,6 +196,15 @@ def batch_approve(*, batch_id: int, by) -> PaymentBatch:
         raise SeparationOfDuties(
             "You have declared a conflict of interest in a case this batch pays; another officer must approve it."
         )
+
+
+@transaction.atomic
+def batch_approve(*, batch_id: int, by) -> PaymentBatch:
+    """A second finance officer approves the batch. Raises SeparationOfDuties, InvalidTransition."""
+    ensure_finance(by)
+    batch = _lock_batch(batch_id)
+    ensure_transition(batch.status, BatchStatus.APPROVED, BATCH_TRANSITIONS, label="batch")
+    ensure_can_approve_batch(by, batch)
     batch.status = BatchStatus.APPROVED
     batch.approved_by = by
     batch.approved_at = timezone.now()

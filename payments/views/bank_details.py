@@ -2,7 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 
 from audit.services import record_access
 from core.pages import done, gate, page, run_service
@@ -55,11 +55,57 @@ def bank_details(request, member_id):
     return _bank_page(request, member)
 
 
+def verify_check_page(request, *, account, owner, action, back):
+    """GET of verifying bank details: the details in full (to the officer who may verify them, the
+    same rule as the page: finance, not verified yet, not entered by them), and "You cannot undo this"."""
+    may_verify = selectors.bank_details_shown_in_full(user=request.user, account=account)
+    if account is not None:
+        record_access(by=request.user, what="bank_details", door="page", obj=account, path=request.path)
+    facts = [("Paid to", owner)]
+    if may_verify:
+        facts += [
+            ("Name on the account", account.account_name),
+            ("Sort code", f"{account.sort_code[:2]}-{account.sort_code[2:4]}-{account.sort_code[4:]}"),
+            ("Account number", account.account_number),
+            ("Entered by", account.entered_by.get_full_name() or account.entered_by.get_username()),
+        ]
+    shared = selectors.shared_account_warning(account) if may_verify else ""
+    return page(
+        request,
+        "includes/confirm.html",
+        {
+            "title": "Verify these bank details?",
+            "intro": "Check the sort code and account number against the payee's own evidence, confirmed on a "
+            "number you found independently. Once verified, payments to these details can be authorised.",
+            "summary": facts,
+            "extra_warning": shared,
+            "not_now": ""
+            if may_verify
+            else "You cannot verify these bank details: none are waiting to be verified, or you entered them "
+            "yourself (another finance officer verifies them).",
+            "action": action,
+            "form": f.VerifyForm() if shared else None,
+            "button": "Yes, verify the bank details",
+            "cancel": back,
+            "back": back,
+        },
+    )
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def bank_details_verify(request, member_id):
+    """GET: the check page; POST: verify the member's bank details."""
     member = member_get(user=request.user, member_id=member_id)
     gate(request, "bank_account_verify")
+    if request.method != "POST":
+        return verify_check_page(
+            request,
+            account=selectors.bank_account_for(member=member),
+            owner=member.full_name,
+            action=reverse("payments:bank_details_verify", args=[member.pk]),
+            back=reverse("payments:bank_details", args=[member.pk]),
+        )
     form = f.VerifyForm(request.POST)
     if run_service(
         form,

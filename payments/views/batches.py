@@ -3,13 +3,13 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.urls import reverse
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_safe
 
 from audit.services import record_access
 from core.exceptions import DomainError, RuleBroken
 from core.forms import EmptyForm
-from core.pages import done, gate, page, run_service
-from core.roles import Role, has_role
+from core.pages import allowed, done, gate, page, run_service
+from core.roles import Role, has_role, may
 from payments import forms as f
 from payments import selectors, services
 from payments.api.views import file_response
@@ -87,6 +87,7 @@ def _batch_page(request, batch, *, form=None, refused_step=None, status=200):
                 "id"
             ),
             "is_finance": has_role(request.user, Role.FINANCE_OFFICER),
+            "can": {step: may_take_batch_step(request.user, batch, step) for step in STEP_PAGES},
             "form": EmptyForm(),
             "step_form": f.BatchStepForm(batch=batch, step=step) if step else None,
             "step_errors": step_errors,
@@ -116,12 +117,100 @@ def _confirmed_batch_action(request, batch_id, call, message, *, step, confirm):
     if run_service(form, lambda data: call(batch)):
         return done(request, message, reverse("payments:batch_detail", args=[batch.pk]))
     batch.refresh_from_db()
-    return _batch_page(request, batch, refused_step=form, status=400)
+    if batch.status != STEP_PAGES[confirm]["status"]:  # moved on meanwhile: show it as it is now
+        return _batch_page(request, batch, refused_step=form, status=400)
+    return _batch_check_page(request, batch, confirm, refused_step=form, status=400)
+
+
+STEP_PAGES = {
+    "approve": {
+        "title": "Approve this batch?",
+        "intro": "Approving it lets a finance officer export the file for the bank. Check every payment first.",
+        "button": "Yes, approve the batch",
+        "url": "payments:batch_approve",
+        "status": BatchStatus.OPEN,
+    },
+    "confirm": {
+        "title": "Confirm the bank has paid this batch?",
+        "intro": "Its payments are then marked paid. Confirm only once the bank has paid them.",
+        "button": "Yes, the bank has paid",
+        "url": "payments:batch_confirm",
+        "status": BatchStatus.EXPORTED,
+    },
+    "export": {
+        "title": "Export this batch?",
+        "intro": "The file downloads straight away and the batch is marked exported: its payments can no longer be "
+        "changed or cancelled. Exporting a format again gives exactly the same file.",
+        "button": "Yes, export the file",
+        "url": "payments:batch_export",
+        "status": BatchStatus.APPROVED,
+    },
+}
+
+
+def may_take_batch_step(user, batch, step: str) -> bool:
+    """Whether to offer a batch's next step to this person: finance, the batch in the step's state,
+    and for approving, the four-eyes rule of the service (not the batch's creator, no conflict)."""
+    if not may(user, f"batch_{step}") or batch.status != STEP_PAGES[step]["status"]:
+        return False
+    if step == "approve":
+        return allowed(lambda u, b: services.ensure_can_approve_batch(u, b), user, batch)
+    return True
+
+
+def _batch_check_page(request, batch, step: str, *, refused_step=None, status=200):
+    """GET of an irreversible batch step: what it does, the batch's facts and "You cannot undo this"."""
+    spec = STEP_PAGES[step]
+    detail = reverse("payments:batch_detail", args=[batch.pk])
+    export_format = _export_format(request) if step == "export" else ""
+    facts = [
+        ("Batch", batch.reference),
+        ("Payments", str(batch.payment_count)),
+        ("Total", f"£{batch.total:,.2f}"),
+        ("Created by", batch.created_by.get_full_name() or batch.created_by.get_username()),
+    ]
+    if export_format:
+        facts.append(("Format", ExportFormat(export_format).label))
+    why_not = ""
+    if refused_step is None and not may_take_batch_step(request.user, batch, step):
+        why_not = f"You cannot do this now: the batch is {batch.get_status_display().lower()}" + (
+            ", and you created it or declared a conflict in a case it pays." if step == "approve" else "."
+        )
+    return page(
+        request,
+        "includes/confirm.html",
+        {
+            "title": spec["title"],
+            "caption": f"Payment batch {batch.reference}",
+            "intro": spec["intro"],
+            "summary": facts,
+            "not_now": why_not,
+            "action": reverse(spec["url"], args=[batch.pk]),
+            "button": spec["button"],
+            "tick": f.BatchStepForm(batch=batch, step=step) if step in CONFIRMED_STEPS.values() else None,
+            "hidden": [("format", export_format)] if export_format else [],
+            "cancel": detail,
+            "back": detail,
+            "step_errors": [*refused_step.errors.get("confirmed", []), *refused_step.non_field_errors()]
+            if refused_step is not None
+            else [],
+            "all_forms": [refused_step] if refused_step is not None else [],
+        },
+        status=status,
+    )
+
+
+def _batch_step_get(request, batch_id, step):
+    batch = selectors.batch_get(user=request.user, batch_id=batch_id)
+    gate(request, f"batch_{step}")
+    return _batch_check_page(request, batch, step)
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def batch_approve(request, batch_id):
+    if request.method != "POST":
+        return _batch_step_get(request, batch_id, "approve")
     return _confirmed_batch_action(
         request,
         batch_id,
@@ -133,8 +222,10 @@ def batch_approve(request, batch_id):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def batch_confirm(request, batch_id):
+    if request.method != "POST":
+        return _batch_step_get(request, batch_id, "confirm")
     return _confirmed_batch_action(
         request,
         batch_id,
@@ -151,9 +242,12 @@ def _export_format(request) -> str:
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def batch_export(request, batch_id):
-    """Export the approved batch in the chosen format (CSV, BACS Standard 18 or pain.001)."""
+    """Export the approved batch in the chosen format (CSV, BACS Standard 18 or pain.001); GET: the
+    check page first."""
+    if request.method != "POST":
+        return _batch_step_get(request, batch_id, "export")
     batch = selectors.batch_get(user=request.user, batch_id=batch_id)
     gate(request, "batch_export")
     form = EmptyForm(request.POST)

@@ -6,7 +6,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core.forms import EmptyForm
 from core.pages import done, gate, page, run_service
@@ -102,11 +102,61 @@ def payment_list(request):
     return _render_payments(request)
 
 
+def _payment_facts(payment) -> list[tuple[str, str]]:
+    return [
+        ("Payment", payment.reference),
+        ("Case", payment.case.reference),
+        ("Paid to", payment.paid_to.full_name + (" (supplier)" if payment.supplier_id else "")),
+        ("For", f"{payment.item.description} ({payment.item.get_category_display()})"),
+        ("Due", f"{payment.due_on:%-d %B %Y}"),
+        ("Amount", f"£{payment.amount:,.2f}"),
+    ]
+
+
+def may_authorise(user, payment) -> bool:
+    """Whether to offer "Authorise": finance, a scheduled payment, and not the manager who approved
+    its package (the service's four-eyes rule; the bank details are checked when it is sent)."""
+    return (
+        may(user, "payment_authorise")
+        and payment.status == PaymentStatus.SCHEDULED
+        and payment.package.decided_by_id != user.pk
+    )
+
+
+def may_cancel(user, payment) -> bool:
+    """Whether to offer "Cancel": finance, and a payment not yet in a batch or paid."""
+    return may(user, "payment_cancel") and (
+        payment.status == PaymentStatus.SCHEDULED
+        or (payment.status == PaymentStatus.AUTHORISED and not payment.batch_id)
+    )
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def payment_authorise(request, payment_id):
+    """GET: the check page; POST: authorise the payment (the service checks the bank details)."""
     payment = selectors.payment_get(user=request.user, payment_id=payment_id)
     gate(request, "payment_authorise")
+    if request.method != "POST":
+        back = reverse("payments:payment_detail", args=[payment.pk])
+        return page(
+            request,
+            "includes/confirm.html",
+            {
+                "title": "Authorise this payment?",
+                "caption": f"Payment {payment.reference}",
+                "intro": "Authorising it puts it in the next payment batch.",
+                "summary": _payment_facts(payment),
+                "not_now": ""
+                if may_authorise(request.user, payment)
+                else "You cannot authorise this payment: it is not scheduled, or you approved its package.",
+                "action": reverse("payments:payment_authorise", args=[payment.pk]),
+                "hidden": [("next", back)],
+                "button": "Yes, authorise the payment",
+                "cancel": back,
+                "back": back,
+            },
+        )
     form = EmptyForm(request.POST)
     if run_service(form, lambda data: services.payment_authorise(payment_id=payment.pk, by=request.user)):
         return done(
@@ -156,6 +206,17 @@ def payment_detail(request, payment_id):
     return _payment_page(request, payment)
 
 
+def _history_in_words(payment) -> list:
+    """The payment's events with words for their action and states (never the codes)."""
+    events = list(selectors.payment_history(payment=payment).select_related("actor"))
+    states = dict(PaymentStatus.choices)
+    for event in events:
+        event.what = event.action.replace("_", " ").capitalize()
+        event.from_label = states.get(event.from_state, event.from_state)
+        event.to_label = states.get(event.to_state, event.to_state)
+    return events
+
+
 def _payment_page(request, payment, *, form=None, status=200):
     return page(
         request,
@@ -163,24 +224,53 @@ def _payment_page(request, payment, *, form=None, status=200):
         {
             "title": f"Payment {payment.reference}",
             "payment": payment,
-            "history": selectors.payment_history(payment=payment).select_related("actor"),
+            "history": _history_in_words(payment),
             "returns": payment.returns.select_related("batch", "returns_import__imported_by").order_by("id"),
             "held_by_return": selectors.return_to_these_details(owner=payment.paid_to, account=payment.bank_account)
             if payment.status in (PaymentStatus.SCHEDULED, PaymentStatus.AUTHORISED)
             else None,
             "is_finance": has_role(request.user, Role.FINANCE_OFFICER),
-            "cancel_form": form or f.PaymentCancelForm(),
+            "can_authorise": may_authorise(request.user, payment),
+            "can_cancel": may_cancel(request.user, payment),
+        },
+        status=status,
+    )
+
+
+def _cancel_check_page(request, payment, *, form=None, status=200):
+    back = reverse("payments:payment_detail", args=[payment.pk])
+    return page(
+        request,
+        "includes/confirm.html",
+        {
+            "title": "Cancel this payment?",
+            "caption": f"Payment {payment.reference}",
+            "intro": "A cancelled payment is never made. Cancel a payment that should not be made (a duplicate, "
+            "or no longer owed).",
+            "summary": _payment_facts(payment),
+            "not_now": ""
+            if may_cancel(request.user, payment)
+            else "This payment cannot be cancelled: it is paid, in a batch or cancelled already.",
+            "action": reverse("payments:payment_cancel", args=[payment.pk]),
+            "form": form or f.PaymentCancelForm(),
             "all_forms": [form] if form else [],
+            "button": "Yes, cancel the payment",
+            "danger": True,
+            "cancel": back,
+            "back": back,
         },
         status=status,
     )
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def payment_cancel(request, payment_id):
+    """GET: the check page; POST: cancel the payment with the reason given."""
     payment = selectors.payment_get(user=request.user, payment_id=payment_id)
     gate(request, "payment_cancel")
+    if request.method != "POST":
+        return _cancel_check_page(request, payment)
     form = f.PaymentCancelForm(request.POST)
     if run_service(
         form, lambda data: services.payment_cancel(payment_id=payment.pk, by=request.user, reason=data["reason"])
@@ -189,7 +279,7 @@ def payment_cancel(request, payment_id):
             request, f"Payment {payment.reference} is cancelled.", reverse("payments:payment_detail", args=[payment.pk])
         )
     payment.refresh_from_db()
-    return _payment_page(request, payment, form=form, status=400)
+    return _cancel_check_page(request, payment, form=form, status=400)
 
 
 def case_section(request, *, case, **objects) -> dict:

@@ -3,7 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.services import record_access
 from core.pages import done, gate, page, run_service
@@ -12,6 +12,7 @@ from network_packages import selectors as package_selectors
 from network_packages import services as package_services
 from payments import forms as f
 from payments import selectors, services
+from payments.views.bank_details import verify_check_page
 
 
 def _supplier_page(request, supplier, *, form=None, bank_form=None, verify_form=None, status=200):
@@ -128,10 +129,20 @@ def supplier_bank_details(request, supplier_id):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def supplier_bank_details_verify(request, supplier_id):
+    """GET: the check page; POST: verify the supplier's bank details (not the officer who entered them)."""
     supplier = package_selectors.supplier_get(user=request.user, supplier_id=supplier_id)
     gate(request, "supplier_bank_account_verify")
+    if request.method != "POST":
+        account = selectors.bank_account_of_supplier(supplier=supplier)
+        return verify_check_page(
+            request,
+            account=account,
+            owner=f"{supplier.name} (supplier)",
+            action=reverse("payments:supplier_bank_details_verify", args=[supplier.pk]),
+            back=reverse("payments:supplier_detail", args=[supplier.pk]),
+        )
     form = f.VerifyForm(request.POST)
     if run_service(
         form,

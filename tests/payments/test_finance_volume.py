@@ -386,8 +386,12 @@ class TestBatchConfirmation:
         client.force_login(getattr(world.u, officer))
         detail = reverse("payments:batch_detail", args=[batch.pk])
         url = reverse(f"payments:{step}", args=[batch.pk])
-        page = client.get(detail).content.decode()
-        assert label.format(ref=batch.reference) in page
+        # The batch page leads to the check page (a GET that changes nothing), which carries the tick.
+        assert f'href="{url}"' in client.get(detail).content.decode()
+        before = (counts(), batch.status)
+        page = client.get(url).content.decode()
+        assert (counts(), PaymentBatch.objects.get(pk=batch.pk).status) == before
+        assert label.format(ref=batch.reference) in page and "You cannot undo this." in page
         assert f'action="{url}"' in page and 'type="checkbox" name="confirmed"' in page
 
         # A bare POST (and one without the tick) is a form error, and nothing changes.

@@ -13,7 +13,7 @@ from core.workflow import OPEN_STATUSES
 from fgdm.models import FamilyHub, Locality, Team
 from network_packages.models import Supplier
 from payments.models import PaymentBatch
-from process import demo
+from process import demo, labels
 
 
 class Command(BaseCommand):
@@ -72,14 +72,14 @@ class Command(BaseCommand):
         )
         for case in demo.demo_cases():
             waiting = [
-                f"{task.flow_task.name} ({task.owner.username if task.owner_id else task.owner_permission})"
+                labels.task_line(task)
                 for task in Task.objects.filter(process_id=case.process_id, status__in=OPEN_STATUSES)
                 .select_related("owner")
                 .order_by("id")
             ]
             out(
                 f"  {case.reference}  {case.family_name:<10} {case.locality.name:<10} {case.get_status_display():<32}"
-                f" waiting for: {', '.join(waiting) or 'review date (timer)'}"
+                f" waiting for: {'; '.join(waiting) or 'the review date'}"
             )
         for batch in PaymentBatch.objects.filter(status="open").order_by("id"):
             out(
