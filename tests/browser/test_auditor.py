@@ -24,7 +24,7 @@ def test_auditor_searches_cases_and_reads_a_timeline(tour):
     page.get_by_role("link", name=re.compile(r"FGDM-\d{4}-\d{6}")).first.click()
     tour.look("case", heading="Dawson family")
 
-    page.get_by_role("link", name="The whole timeline").click()
+    tour.follow("The whole timeline")
     tour.look("timeline", heading="Timeline")
     page.get_by_label("Money", exact=False).check()
     tour.fill_date("From", today - datetime.timedelta(days=1))

@@ -63,7 +63,7 @@ def practitioner_journey(tour):
     tour.shows("The plan is accepted")
 
     # drafts a package: Nan's bus fares, £12.50 a week for 6 weeks
-    page.get_by_role("link", name="Draft a support package").click()
+    tour.follow("Draft a support package")
     tour.look("draft-package", heading="Draft a support package")
     page.get_by_label("Why this support is needed").fill(
         "Nan collects Josh from school twice a week; the bus fares are more than she can afford."

@@ -33,6 +33,17 @@ AXE_RUN = """async () => {
   }));
 }"""
 
+# A link in a tab panel that is not the one shown, or in a closed <details>: open what holds it.
+REVEAL = """element => {
+  const panel = element.closest('[role=tabpanel]');
+  if (panel && panel.id) {
+    const tab = document.querySelector(`[role=tab][aria-controls="${panel.id}"], a[href="#${panel.id}"]`);
+    if (tab) tab.click();
+  }
+  const details = element.closest('details:not([open])');
+  if (details) details.querySelector('summary').click();
+}"""
+
 
 @dataclass
 class PageSeen:
@@ -152,6 +163,14 @@ class Tour:
         if toggle.is_visible() and toggle.get_attribute("aria-expanded") != "true":
             toggle.click()
         nav.get_by_role("link", name=name, exact=True).click()
+
+    def follow(self, name: str | re.Pattern, *, role: str = "link"):
+        """Click the link (or button) named `name`, first opening the tab or the closed details
+        that holds it, as a person would on a page in sections."""
+        target = self.page.get_by_role(role, name=name).first
+        if not target.is_visible():
+            target.evaluate(REVEAL)
+        target.click()
 
     # -- forms -----------------------------------------------------------------------------
 
