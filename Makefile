@@ -8,7 +8,7 @@ PORT ?= 8000
 # The suite runs across both cores (pytest-xdist); `make test PYTEST_ARGS=` runs it in one process.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test lint format setup migrate seed clean bench bench-exports vendor-govuk
+.PHONY: run test test-browser lint format setup migrate seed clean bench bench-exports vendor-govuk vendor-axe
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,14 @@ seed: migrate
 run: seed
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# The browser tests (tests/browser/) run in `make test` too when Debian's Chromium is installed
+# (apt-get install chromium), and are skipped with a message when it is not. Screenshots of every page
+# they reach go to tests/browser/screenshots/ (not committed).
 test: setup
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-browser: setup
+	$(BIN)/python -m pytest $(PYTEST_ARGS) -rA tests/browser
 
 # The checks CI runs beside the suite: lint and format (ruff), the layers (import-linter) and
 # no model change without its migration.
@@ -52,6 +58,11 @@ bench-exports: setup
 # Python. This refreshes them from npm at the version tools/govuk/package-lock.json pins (needs Node).
 vendor-govuk:
 	tools/govuk/build
+
+# axe-core, which the browser tests inject into every page, is committed in tests/browser/vendor/.
+# This refreshes it from npm at the version tools/axe/package-lock.json pins (needs Node).
+vendor-axe:
+	tools/axe/build
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm *.egg-info
