@@ -715,7 +715,7 @@ class TestReferralChildren:
         data = referral_data(locality=str(world.east.pk))
         data.update(formset("children", [{"first_name": "", "last_name": "Hardy", "date_of_birth": "2017-03-09"}]))
         response = post(client, reverse("fgdm:case_new"), data, expect=400)
-        assert "Child 1: First name: Give the child&#x27;s first name." in response.content.decode()
+        assert "Child 1: Give the child&#x27;s first name." in response.content.decode()
         assert not Case.objects.exists()
 
     def test_the_api_takes_an_unborn_child(self, world, api):
