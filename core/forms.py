@@ -283,7 +283,8 @@ def _object(label) -> str:
 def _defaults(field) -> dict:
     found = {}
     for klass in reversed(type(field).__mro__):
-        found.update(getattr(klass, "default_error_messages", {}))
+        if klass.__module__.startswith("django."):  # a project field's own messages are kept
+            found.update(getattr(klass, "default_error_messages", {}))
     return found
 
 

@@ -348,7 +348,10 @@ class TestChangeWhenever:
         nan = package.items.first().payee
         client.force_login(world.u.prac_east)
         page = page_ok(client, reverse("network_packages:package_change", args=[package.pk])).content.decode()
-        assert f'value="{package.agreement_signed_on.isoformat()}"' in page and "carried into the new version" in page
+        signed = package.agreement_signed_on
+        assert f'name="agreement_signed_on-year" type="text" inputmode="numeric" value="{signed.year}"' in page
+        assert f'name="agreement_signed_on-day" type="text" inputmode="numeric" value="{signed.day}"' in page
+        assert "carried into the new version" in page
         body = {
             "plan": package.plan_id,
             "justification": "More taxis",
