@@ -212,8 +212,8 @@ class TestPages:
             reverse("fgdm:plan_detail", args=[accepted.pk]),
         ):
             html = client.get(page).content.decode()
-            assert f'<a href="{url}">Print the plan</a>' in html
-            assert f'<a href="{url}?format=pdf">Download as PDF</a>' in html
+            assert f'<a class="govuk-link" href="{url}">Print the plan</a>' in html
+            assert f'<a class="govuk-link" href="{url}?format=pdf">Download as PDF</a>' in html
             assert f"{url}?for=court&amp;format=pdf" in html
 
     def test_printable_page_and_pdf(self, world, client, with_support):

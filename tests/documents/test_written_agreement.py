@@ -294,8 +294,8 @@ class TestPages:
         client.force_login(world.u.prac_east)
         html = client.get(reverse("network_packages:package_detail", args=[weekly.pk])).content.decode()
         url = reverse("network_packages:package_agreement", args=[weekly.pk])
-        assert f'<a href="{url}">Written agreement, version 1</a>' in html
-        assert f'<a href="{url}?format=pdf">Download as PDF</a>' in html
+        assert f'<a class="govuk-link" href="{url}">Written agreement, version 1</a>' in html
+        assert f'<a class="govuk-link" href="{url}?format=pdf">Download as PDF</a>' in html
         assert "Not signed yet for version 1." in html
         assert reverse("network_packages:package_agreement_sign", args=[weekly.pk]) in html
 
