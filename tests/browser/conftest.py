@@ -96,8 +96,19 @@ def browser_context_args(browser_context_args):
 def demo(transactional_db, settings):
     """The demo world (`manage.py seed_demo`): Dorset's localities and hubs, the demo users (password
     `settings.DEMO_PASSWORD`), budgets, suppliers and the demo cases at their steps."""
+    import importlib
+
+    from django.apps import apps
+
     from process import demo as seed
 
+    # A transactional test before this one in the same worker may have flushed the migrations' own
+    # data (approval limits, payee policy): put the defaults back, as the migrations do.
+    for module, function in (
+        ("network_packages.migrations.0002_default_approval_limits", "create_defaults"),
+        ("network_packages.migrations.0011_default_payee_policy", "create_policy"),
+    ):
+        getattr(importlib.import_module(module), function)(apps, None)
     seed.seed_reference()
     users = seed.seed_users()
     seed.seed_budgets(users)
