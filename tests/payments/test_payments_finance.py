@@ -373,7 +373,7 @@ class TestReturns:
         payment.refresh_from_db()
         assert payment.status == "scheduled" and payment.times_returned == 1
         detail = client.get(reverse("payments:payment_detail", args=[payment.pk])).content.decode()
-        assert "payment_returned" in detail and "payment_reopened" in detail and batch.reference in detail
+        assert "Payment returned" in detail and "Payment reopened" in detail and batch.reference in detail
         assert batch.reference in client.get(reverse("payments:batch_detail", args=[batch.pk])).content.decode()
 
     def test_returns_page_is_finance_only(self, world, client):

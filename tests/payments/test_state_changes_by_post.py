@@ -80,12 +80,13 @@ class TestApiDownload:
 
 @pytest.mark.django_db
 class TestPages:
-    def test_get_of_the_export_url_answers_405(self, world, client):
+    def test_get_of_the_export_url_only_asks_first(self, world, client):
+        """A GET of the export URL is the check page ("You cannot undo this"): it exports nothing."""
         batch = approved_batch(world)
         client.force_login(world.u.fin1)
         before = written()
         response = client.get(reverse("payments:batch_export", args=[batch.pk]) + "?format=csv")
-        assert response.status_code == 405
+        assert response.status_code == 200 and "You cannot undo this." in response.content.decode()
         assert PaymentBatch.objects.get(pk=batch.pk).status == "approved" and written() == before
 
     def test_download_page_writes_nothing_but_the_access_log(self, world, client):
@@ -112,7 +113,9 @@ class TestPages:
         export_url = reverse("payments:batch_export", args=[batch.pk])
         for step in ("approved", "exported"):
             html = client.get(reverse("payments:batch_detail", args=[batch.pk])).content.decode()
-            assert f'href="{export_url}' not in html
+            if step == "approved":  # the buttons lead to the check page, whose form POSTs the export
+                assert f'href="{export_url}?format=csv"' in html
+                html = client.get(f"{export_url}?format=csv").content.decode()
             forms = html.split("<form")[1:]
             exporting = [f for f in forms if f'action="{export_url}"' in f]
             assert exporting, step

@@ -78,10 +78,10 @@ KWARGS = {
 }
 
 
-def row(kind=None, *, api=False, deny=(), **methods):
+def row(kind=None, *, api=False, deny=(), redirect=(), **methods):
     """`deny`: (role, scope, method) cells where the role may take this kind of step but the service
     refuses it on this object (e.g. a practitioner preparing a conference: only its coordinator can)."""
-    return {"kind": kind, "api": api, "methods": methods, "deny": set(deny)}
+    return {"kind": kind, "api": api, "methods": methods, "deny": set(deny), "redirect": set(redirect)}
 
 
 def api(kind=None, **methods):
@@ -99,7 +99,10 @@ ROUTES = {
     "api-docs": api(get="open"),
     "api-redoc": api(get="open"),
     # -- pages ------------------------------------------------------------------------------------
-    "process:home": row(get="signed_in", post="signed_in"),
+    # The auditor takes no steps: their home leads to the case search.
+    "process:home": row(
+        get="signed_in", post="signed_in", redirect={("auditor", "in", "get"), ("auditor", "out", "get")}
+    ),
     "fgdm:profile": row(get="signed_in", post="signed_in"),
     "process:task_take": row("task", post="task_assign"),
     "process:task_reassign": row("case_task", get="task_reassign", post="task_reassign"),
@@ -353,7 +356,9 @@ def admin_model_routes():
         yield f"{model._meta.app_label}.{model._meta.model_name}", model, model_admin
 
 
-def expected(spec, role, scope, method, *, kind, is_api, user, public, deny=()):
+def expected(spec, role, scope, method, *, kind, is_api, user, public, deny=(), redirect=()):
+    if (role, scope, method) in redirect:
+        return {302}
     if spec is None:
         if role != "anon" or public:
             return {405}
@@ -449,6 +454,7 @@ def test_matrix(world, matrix, django_assert_max_num_queries):
                         user=getattr(world.u, role, None),
                         public="open" in spec["methods"].values(),
                         deny=spec["deny"],
+                        redirect=spec.get("redirect", ()),
                     )
                     client = made[role]
                     if name == "logout" and role != "anon":  # signing out must not sign out the others' cells

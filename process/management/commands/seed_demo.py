@@ -73,13 +73,15 @@ class Command(BaseCommand):
         for case in demo.demo_cases():
             waiting = [
                 labels.task_line(task)
-                for task in Task.objects.filter(process_id=case.process_id, status__in=OPEN_STATUSES)
+                for task in Task.objects.filter(
+                    process_id=case.process_id, status__in=OPEN_STATUSES, flow_task_type="HUMAN"
+                )
                 .select_related("owner")
                 .order_by("id")
             ]
             out(
                 f"  {case.reference}  {case.family_name:<10} {case.locality.name:<10} {case.get_status_display():<32}"
-                f" waiting for: {'; '.join(waiting) or 'the review date'}"
+                f" waiting for: {'; '.join(waiting) or 'no one now (a date or a message)'}"
             )
         for batch in PaymentBatch.objects.filter(status="open").order_by("id"):
             out(
