@@ -9,7 +9,9 @@ from core.roles import Role, has_role
 def _menu(user, roles: dict[str, bool]) -> list[tuple[str, str]]:
     finance = roles[Role.FINANCE_OFFICER.value]
     manager = any(roles[r.value] for r in (Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE))
-    items = [("My tasks", reverse("process:home"))]
+    held = {name for name, has in roles.items() if has}
+    # An auditor takes no steps: their home is the case search.
+    items = [] if held == {Role.AUDITOR.value} and not user.is_superuser else [("My tasks", reverse("process:home"))]
     if not finance or user.is_superuser:
         items.append(("Cases", reverse("fgdm:case_list")))
     if roles[Role.PRACTITIONER.value] or roles[Role.TEAM_MANAGER.value]:

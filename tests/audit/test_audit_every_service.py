@@ -1481,9 +1481,24 @@ ROWS: dict[str, Row] = {
     ),
 }
 
+
+def _decide_check(world):
+    package = scenario.package_submitted(world)
+    return lambda: package_services.ensure_can_decide(world.u.tm_east, package)
+
+
+def _batch_approve_check(world):
+    scenario.payments_authorised(world)
+    batch = payment_services.batch_create(by=world.u.fin1)
+    return lambda: payment_services.ensure_can_approve_batch(world.u.fin2, batch)
+
+
 # Public functions that change nothing (lookups and calculations): `setup(world)` returns the call,
 # which must write nothing at all.
 READS_ONLY: dict[str, Callable] = {
+    # The checks pages ask before offering a button (the services make the same check on the write).
+    "network_packages.services.ensure_can_decide": lambda world: _decide_check(world),
+    "payments.services.ensure_can_approve_batch": lambda world: _batch_approve_check(world),
     "fgdm.services.duty_commencement": lambda world: case_services.duty_commencement,
     "fgdm.services.duty_in_force": lambda world: lambda: case_services.duty_in_force(_today()),
     "fgdm.services.duty_position": lambda world: (

@@ -161,8 +161,8 @@ class TestExportEveryFormat:
         batch = approved_batch(world)
         client.force_login(world.u.fin1)
         page = client.get(reverse("payments:batch_detail", args=[batch.pk])).content.decode()
-        for fmt in ("csv", "bacs18", "pain001"):
-            assert f'name="format" value="{fmt}"' in page
+        for fmt in ("csv", "bacs18", "pain001"):  # each leads to the check page before the first export
+            assert f'{reverse("payments:batch_export", args=[batch.pk])}?format={fmt}"' in page
         response = client.post(reverse("payments:batch_export", args=[batch.pk]), {"format": "pain001"})
         assert response.status_code == 200 and response["Content-Type"] == "application/xml"
         body = response.getvalue()
