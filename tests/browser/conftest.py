@@ -93,9 +93,13 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture
-def demo(transactional_db, settings):
+def demo(django_db_serialized_rollback, transactional_db, settings):
     """The demo world (`manage.py seed_demo`): Dorset's localities and hubs, the demo users (password
-    `settings.DEMO_PASSWORD`), budgets, suppliers and the demo cases at their steps."""
+    `settings.DEMO_PASSWORD`), budgets, suppliers and the demo cases at their steps.
+
+    Serialized rollback: the live server needs committed data, so the test flushes the database at
+    its end; with the migrations' data (roles, permissions, approval limits) serialized and put back
+    at the start of the next such test, no later test finds them missing or renumbered."""
     import importlib
 
     from django.apps import apps

@@ -73,7 +73,6 @@ def decide(tour, verb: str, *, note: str = ""):
 
 
 def test_managers_approve_at_each_tier(tour):
-    page = tour.page
     bennett = submit_big_package()
     hansford = Case.objects.get(family_name="Hansford").reference
     nowak = Case.objects.get(family_name="Nowak").reference

@@ -1,15 +1,14 @@
 """A person's visit to the service in a real browser: every page it reaches is checked with axe-core,
-photographed at 1280 px and 390 px, and measured for sideways scrolling at 390 px.
+photographed at 1280 px and 390 px, and measured for sideways scrolling at 390 px and 320 px.
 
 Journeys find things as a person does — by role and accessible name, label, link text and
 headings — and call `look()` after each page they reach. `finish()` fails the test on any critical
-or serious axe violation, an error page, or a page reached but never looked at; a page wider than
-390 px fails only under FGDM_STRICT_WIDTH=1 (it is printed either way).
+or serious axe violation, an error page, a page reached but never looked at, or a page wider than
+the window at 390 px or 320 px (it scrolls sideways).
 """
 
 import datetime
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,7 @@ from playwright.sync_api import Page, expect
 HERE = Path(__file__).resolve().parent
 AXE_JS = HERE / "vendor" / "axe.min.js"
 SCREENSHOTS = HERE / "screenshots"
-DESKTOP, PHONE = 1280, 390
+DESKTOP, PHONE, NARROW = 1280, 390, 320
 FAILING_IMPACTS = ("critical", "serious")
 IMPACT_ORDER = ("critical", "serious", "moderate", "minor")
 
@@ -55,6 +54,7 @@ class PageSeen:
     width: int
     violations: list = field(default_factory=list)
     phone_width: int | None = None  # document.documentElement.scrollWidth at 390 px
+    narrow_width: int | None = None  # and at 320 px (the narrowest phone the pages are made for)
 
     def counts(self) -> dict:
         counts = dict.fromkeys(IMPACT_ORDER, 0)
@@ -66,7 +66,7 @@ class PageSeen:
         counts = ", ".join(f"{n} {impact}" for impact, n in self.counts().items() if n) or "no violations"
         head = f"{self.number:02d} {self.slug} [{self.user}] {self.path} “{self.title}” — axe: {counts}"
         if self.phone_width is not None:
-            head += f"; width at {PHONE} px: {self.phone_width}"
+            head += f"; width at {PHONE} px: {self.phone_width}, at {NARROW} px: {self.narrow_width}"
         rows = [head]
         for rule in sorted(self.violations, key=lambda r: IMPACT_ORDER.index(r["impact"] or "minor")):
             rows.append(
@@ -250,6 +250,9 @@ class Tour:
     def _shoot(self, seen: PageSeen, width: int):
         if width == PHONE:
             seen.phone_width = self.page.evaluate("() => document.documentElement.scrollWidth")
+            self._resize(NARROW)
+            seen.narrow_width = self.page.evaluate("() => document.documentElement.scrollWidth")
+            self._resize(PHONE)
         path = self.folder / f"{seen.number:02d}-{seen.slug}-{width}.png"
         self.page.screenshot(path=str(path), full_page=True)
 
@@ -286,11 +289,11 @@ class Tour:
             if bad:
                 rules = "; ".join(f"{r['impact']} {r['id']} ×{r['count']} first: {r['target']}" for r in bad)
                 problems.append(f"axe on {seen.number:02d} {seen.slug} ({seen.path}): {rules}")
-        wide = [seen for seen in self.seen if seen.phone_width is not None and seen.phone_width > PHONE]
-        if wide:
-            message = "; ".join(f"{s.number:02d} {s.slug} ({s.path}) is {s.phone_width} px wide" for s in wide)
-            if os.environ.get("FGDM_STRICT_WIDTH") == "1":
-                problems.append(f"scrolls sideways at {PHONE} px: {message}")
-            else:
-                print(f"Scrolls sideways at {PHONE} px (fails under FGDM_STRICT_WIDTH=1): {message}")
+        for window, measured in ((PHONE, "phone_width"), (NARROW, "narrow_width")):
+            wide = [seen for seen in self.seen if (getattr(seen, measured) or 0) > window]
+            if wide:
+                message = "; ".join(
+                    f"{s.number:02d} {s.slug} ({s.path}) is {getattr(s, measured)} px wide" for s in wide
+                )
+                problems.append(f"scrolls sideways at {window} px: {message}")
         assert not problems, f"{self.journey}:\n  " + "\n  ".join(problems)
