@@ -4,7 +4,6 @@ bytes, and a download streams them chunk by chunk (and never delivers a damaged 
 
 import datetime
 import hashlib
-import importlib
 import tracemalloc
 from decimal import Decimal
 from types import SimpleNamespace
@@ -174,13 +173,6 @@ def test_migration_moves_stored_files_into_chunks_and_back(world):
     from django.db.migrations.executor import MigrationExecutor
 
     before, after = [("payments", "0002_returns_exports_reverification")], [("payments", "0003_batch_export_chunks")]
-    from django.apps import apps as installed
-
-    from network_packages.migrations import __name__ as package_migrations
-
-    # A browser test before this one in the worker ends with a flush; its restore does not always
-    # bring the approval limits back: put the migration's defaults back (get_or_create).
-    importlib.import_module(f"{package_migrations}.0002_default_approval_limits").create_defaults(installed, None)
     exported = approved_batch(world, instalments=2)
     payment_services.batch_export_file(batch_id=exported.pk, by=world.u.fin1, export_format="csv")
     content = stored_bytes(BatchExport.objects.get())
