@@ -52,16 +52,40 @@ class Locality(models.Model):
         return self.name
 
 
+class LocalAllianceGroup(models.Model):
+    """A Local Alliance Group of the council's Strategic Alliance for children and young people: the
+    partnership that oversees the work in a part of the county. Reporting groups cases by it through
+    the localities it covers."""
+
+    code = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=100, unique=True)
+    localities = models.ManyToManyField(Locality, related_name="alliance_groups")
+    source = models.CharField(max_length=300, blank=True, help_text="The public document this row follows")
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class FamilyHub(models.Model):
     class Kind(models.TextChoices):
         MAIN = "main", "Main hub"
         NETWORK_POINT = "network_point", "Network point"
+
+    class Status(models.TextChoices):
+        PLANNED = "planned", "Planned"
+        DESIGNATED = "designated", "Designated"
 
     name = models.CharField(max_length=200)
     kind = models.CharField(max_length=16, choices=Kind.choices)
     lead_organisation = models.CharField(max_length=200, blank=True)
     designated = models.CharField(max_length=16, blank=True, help_text="Year or year-month designated")
     locality = models.ForeignKey(Locality, on_delete=models.PROTECT, related_name="hubs")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DESIGNATED)
+    status_as_at = models.DateField(null=True, blank=True, help_text="The day the status was last known true")
+    source = models.CharField(max_length=300, blank=True, help_text="The public document this row follows")
 
     class Meta:
         ordering = ["locality__name", "kind", "name"]
@@ -768,6 +792,7 @@ class ChildOutcome(models.Model):
 
 for _model in (
     Locality,
+    LocalAllianceGroup,
     FamilyHub,
     Team,
     Case,

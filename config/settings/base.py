@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "fgdm",
     "network_packages",
     "payments",
+    "reports",
     "process",
 ]
 
