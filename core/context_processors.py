@@ -3,7 +3,7 @@ they get (only the pages their roles may open; the API docs are in the footer)."
 
 from django.urls import reverse
 
-from core.roles import Role, has_role
+from core.roles import Role, has_role, may
 
 
 def _menu(user, roles: dict[str, bool]) -> list[tuple[str, str]]:
@@ -24,8 +24,10 @@ def _menu(user, roles: dict[str, bool]) -> list[tuple[str, str]]:
             ("Batches", reverse("payments:batch_list")),
             ("Returns", reverse("payments:returns_import")),
             ("Suppliers", reverse("payments:supplier_list")),
-            ("Budgets", reverse("payments:budgets")),
         ]
+    # Budgets are a finance report: shown to exactly the roles whose gate lets them open it.
+    if may(user, "finance_reports"):
+        items.append(("Budgets", reverse("payments:budgets")))
     if roles[Role.AUDITOR.value]:
         items.append(("Subject access requests", reverse("records:sar_list")))
     return items

@@ -22,6 +22,7 @@ from fgdm.models import (
     DeclaredConflict,
     FamilyHub,
     FamilyPlan,
+    LocalAllianceGroup,
     Locality,
     Meeting,
     NetworkMember,
@@ -41,7 +42,7 @@ admin.site.index_title = "Reference data and read-only records"
 class FamilyHubInline(admin.TabularInline):
     model = FamilyHub
     extra = 0
-    fields = ("name", "kind", "lead_organisation", "designated")
+    fields = ("name", "kind", "lead_organisation", "designated", "status", "status_as_at")
 
 
 @admin.register(Locality)
@@ -66,10 +67,28 @@ class LocalityAdmin(admin.ModelAdmin):
 
 @admin.register(FamilyHub)
 class FamilyHubAdmin(admin.ModelAdmin):
-    list_display = ("name", "kind", "locality", "lead_organisation", "designated")
-    list_filter = ("kind", "locality")
-    search_fields = ("name", "lead_organisation")
+    list_display = ("name", "kind", "locality", "lead_organisation", "designated", "status", "status_as_at", "source")
+    list_filter = ("kind", "status", "locality")
+    search_fields = ("name", "lead_organisation", "source")
     list_select_related = ("locality",)
+
+
+@admin.register(LocalAllianceGroup)
+class LocalAllianceGroupAdmin(admin.ModelAdmin):
+    """The Strategic Alliance's Local Alliance Groups: the dashboard's filter groups cases by them,
+    through the localities each covers. `source` says which public document a row follows — or that
+    it was derived (see process/reference/README.md)."""
+
+    list_display = ("name", "code", "covered_localities", "source")
+    search_fields = ("name", "code")
+    filter_horizontal = ("localities",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("localities")
+
+    @admin.display(description="Localities")
+    def covered_localities(self, obj):
+        return ", ".join(locality.name for locality in obj.localities.all())
 
 
 class TeamForm(ServiceModelForm):

@@ -47,12 +47,18 @@ class CaseFilterForm(Form):
     status = forms.ChoiceField(label="Status", required=False, choices=[])
     stage = forms.ChoiceField(label="Stage", required=False, choices=[("", "Any stage"), *Stage.choices])
     locality = forms.ChoiceField(label="Locality", required=False, choices=[])
+    # The caseload page links here for one person's open cases (?lead=<username>&status=open).
+    lead = forms.CharField(label="Lead practitioner (username)", required=False, max_length=150)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         from fgdm.constants import CaseStatus
 
-        self.fields["status"].choices = [("", "Any status"), *CaseStatus.choices]
+        self.fields["status"].choices = [
+            ("", "Any status"),
+            ("open", "Open (not closed or declined)"),
+            *CaseStatus.choices,
+        ]
         self.fields["locality"].choices = [
             ("", "Any locality"),
             *Locality.objects.order_by("name").values_list("code", "name"),
@@ -60,6 +66,9 @@ class CaseFilterForm(Form):
 
     def clean_q(self):
         return self.cleaned_data["q"].strip()
+
+    def clean_lead(self):
+        return self.cleaned_data["lead"].strip()
 
 
 class CaseCreateForm(Form):

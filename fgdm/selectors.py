@@ -39,8 +39,12 @@ def case_list(*, user, filters: dict | None = None) -> QuerySet[Case]:
     """Cases the user may see, with what a list needs. Finance officers see none."""
     qs = Case.objects.filter(case_scope(user)).select_related("locality", "team", "lead_practitioner")
     filters = filters or {}
-    if filters.get("status"):
+    if filters.get("status") == "open":
+        qs = qs.exclude(status__in=ENDED_STATUSES)
+    elif filters.get("status"):
         qs = qs.filter(status=filters["status"])
+    if filters.get("lead"):
+        qs = qs.filter(lead_practitioner__username=filters["lead"])
     if filters.get("locality"):
         qs = qs.filter(locality__code=filters["locality"])
     if filters.get("stage"):

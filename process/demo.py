@@ -8,7 +8,6 @@ created only if no case of that family, referred by the same demo user, exists y
 the command again changes nothing.
 """
 
-import csv
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -54,18 +53,12 @@ from network_packages.models import Budget, Supplier
 from network_packages.selectors import financial_year_of
 from network_packages.services import ItemInput, SafetyAnswerInput
 from payments import services as payment_services
+from process import reference_data
 
-HUBS_CSV = Path(__file__).resolve().parent / "reference" / "dorset_family_hubs.csv"
+HUBS_CSV = reference_data.HUBS_CSV
 
-# Code, name — in the order Dorset Council lists them.
-LOCALITIES = [
-    ("east", "East"),
-    ("purbeck", "Purbeck"),
-    ("dorchester", "Dorchester"),
-    ("west", "West"),
-    ("north", "North"),
-    ("chesil", "Chesil"),
-]
+# Code, name — in the order Dorset Council lists them (process/reference/dorset_localities.csv).
+LOCALITIES = [(row["code"], row["name"]) for row in reference_data.read_csv(reference_data.LOCALITIES_CSV)]
 
 # Two family help teams cover the county between them, split east/west, so that a referral in
 # any locality reaches a team with a practitioner and a manager. A council running one team per
@@ -167,40 +160,19 @@ DEMO_USERS = [
 
 
 def read_hubs(path: Path = HUBS_CSV) -> list[dict]:
-    """The rows of the family hubs CSV (locality, name, kind, lead_organisation, designated)."""
-    with path.open(newline="", encoding="utf-8") as handle:
-        return [{key: (value or "").strip() for key, value in row.items()} for row in csv.DictReader(handle)]
+    """The rows of the family hubs CSV (locality, name, kind, lead_organisation, designated, status…)."""
+    return reference_data.read_csv(path)
 
 
 DEMO_BUDGET = Decimal("20000.00")
 
 
 def seed_reference() -> dict:
-    """Localities, family hubs and teams. Returns how many of each were created."""
-    created = {"localities": 0, "hubs": 0, "teams": 0}
-    localities = {}
-    for code, name in LOCALITIES:
-        localities[code], new = Locality.objects.get_or_create(code=code, defaults={"name": name})
-        created["localities"] += new
-    by_name = {locality.name.lower(): locality for locality in Locality.objects.all()}
-    for row in read_hubs():
-        locality = by_name.get(row["locality"].lower())
-        if locality is None:
-            locality, new = Locality.objects.get_or_create(
-                code=row["locality"].lower().replace(" ", "-"), defaults={"name": row["locality"]}
-            )
-            by_name[locality.name.lower()] = locality
-            created["localities"] += new
-        _, new = FamilyHub.objects.get_or_create(
-            locality=locality,
-            name=row["name"],
-            defaults={
-                "kind": row["kind"],
-                "lead_organisation": row["lead_organisation"],
-                "designated": row["designated"],
-            },
-        )
-        created["hubs"] += new
+    """Localities, family hubs and Local Alliance Groups (the same loader as production's
+    `load_reference_data`), then the demo teams. Returns how many of each were created."""
+    loaded = reference_data.load_reference_data()
+    created = {**loaded.created, "teams": 0}
+    localities = {locality.code: locality for locality in Locality.objects.all()}
     for code, name, served in TEAMS:
         team, new = Team.objects.get_or_create(code=code, defaults={"name": name})
         created["teams"] += new

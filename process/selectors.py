@@ -5,7 +5,7 @@ from django.http import Http404
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from core.roles import held_permissions
+from core.roles import Role, held_permissions
 from core.workflow import OPEN_STATUSES
 from fgdm.models import Case
 from fgdm.visibility import case_scope
@@ -85,42 +85,154 @@ def people_for_task(*, task) -> QuerySet:
     return people.filter(works_on).order_by("username").distinct()
 
 
-def caseload(*, user) -> list[dict]:
-    """The caseload of the teams a manager manages (every team for those who see every locality):
-    per practitioner and coordinator, their open cases as lead, their open tasks, and overdue reviews
-    (escalated and not yet done). A fixed number of queries, whatever the size of the teams."""
-    from django.db.models import Count
+# -- caseloads --------------------------------------------------------------------------------
+# A manager's view of who holds what in their teams. Every figure is an aggregate in SQL over the
+# cases the manager may see (case_scope: their teams' localities, minus any case they declared a
+# conflict in), so the page costs the same handful of queries whatever the size of the teams.
 
-    from fgdm.constants import ENDED_STATUSES
-    from fgdm.models import ReviewEscalation, Team
+CASELOAD_COLUMNS = ("open_cases", "meetings", "tasks", "reviews_overdue", "actions_overdue")
+
+
+def caseload_cases(*, user) -> QuerySet:
+    """The cases a manager's caseload counts: those they may see, of the teams they manage — a team
+    the case belongs to, or a locality one of those teams serves. Service managers and heads of
+    service: every case they may see."""
+    from fgdm.models import Team
     from fgdm.visibility import sees_every_case
 
+    cases = Case.objects.filter(case_scope(user))
+    if sees_every_case(user):
+        return cases
+    teams = Team.objects.filter(managers=user)
+    served = Team.localities.through.objects.filter(team__in=teams).values("locality_id")
+    return cases.filter(Q(team__in=teams) | Q(locality_id__in=served))
+
+
+def _open(cases) -> QuerySet:
+    from fgdm.constants import ENDED_STATUSES
+
+    return cases.exclude(status__in=ENDED_STATUSES)
+
+
+def review_overdue_cases(cases, *, today) -> QuerySet:
+    """Open cases whose review is overdue: escalated and not resolved (the review timer's
+    ReviewEscalation), or the review date of their newest accepted plan has passed."""
+    from django.db.models import OuterRef, Subquery
+
+    from fgdm.constants import PlanStatus
+    from fgdm.models import FamilyPlan, ReviewEscalation
+
+    newest_accepted = FamilyPlan.objects.filter(case=OuterRef("pk"), status=PlanStatus.ACCEPTED).order_by("-version")
+    escalated = ReviewEscalation.objects.filter(resolved_at__isnull=True).values("case_id")
+    return (
+        _open(cases)
+        .annotate(review_due_by=Subquery(newest_accepted.values("review_by")[:1]))
+        .filter(Q(pk__in=escalated) | Q(review_due_by__lt=today))
+    )
+
+
+def overdue_actions(cases, *, today) -> QuerySet:
+    """Open actions past their date on the current plan (the newest version, as on the case page)
+    of open cases."""
+    from django.db.models import OuterRef, Subquery
+
+    from fgdm.constants import ActionStatus
+    from fgdm.models import FamilyPlan, PlanAction
+
+    current = FamilyPlan.objects.filter(case=OuterRef("plan__case")).order_by("-version").values("pk")[:1]
+    return PlanAction.objects.filter(
+        status=ActionStatus.OPEN, due_by__lt=today, plan__case__in=_open(cases).values("pk")
+    ).filter(plan_id=Subquery(current))
+
+
+def arranged_meetings(cases) -> QuerySet:
+    """Meetings arranged (scheduled or prepared) and not yet held, of open cases."""
+    from fgdm.constants import MEETING_ARRANGED
+    from fgdm.models import Meeting
+
+    return Meeting.objects.filter(status__in=MEETING_ARRANGED, case__in=_open(cases).values("pk"))
+
+
+def open_tasks(cases) -> QuerySet:
+    return Task.objects.filter(status__in=OPEN_STATUSES, process_id__in=cases.values("process_id"))
+
+
+def caseload(*, user, today=None) -> list[dict]:
+    """Per practitioner and per FGC coordinator: open cases as lead, meetings they coordinate that are
+    not yet held, open workflow tasks, and — on the cases they lead — reviews and plan actions
+    overdue. The people are the members of the manager's teams, and anyone who leads, coordinates
+    or holds a task on the cases counted. Nine queries, whatever the number of cases and people.
+    """
+    from django.contrib.auth import get_user_model
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from fgdm.models import Team
+    from fgdm.visibility import sees_every_case
+
+    today = today or timezone.localdate()
+    cases = caseload_cases(user=user)
     teams = Team.objects.all() if sees_every_case(user) else Team.objects.filter(managers=user)
-    teams = list(teams.prefetch_related("members").order_by("name"))
-    people = {}
-    for team in teams:
-        for person in team.members.all():
-            people.setdefault(person.pk, {"person": person, "teams": [], "cases": [], "tasks": 0, "overdue": 0})
-            people[person.pk]["teams"].append(team.name)
-    cases = (
-        Case.objects.filter(case_scope(user), lead_practitioner_id__in=people)
-        .exclude(status__in=ENDED_STATUSES)
-        .only("id", "reference", "family_name", "status", "lead_practitioner_id")
-        .order_by("reference")
-    )
-    overdue = set(
-        ReviewEscalation.objects.filter(resolved_at__isnull=True, case__in=cases).values_list("case_id", flat=True)
-    )
-    for case in cases:
-        case.review_overdue = case.pk in overdue
-        people[case.lead_practitioner_id]["cases"].append(case)
-        people[case.lead_practitioner_id]["overdue"] += case.review_overdue
-    visible_processes = Case.objects.filter(case_scope(user)).values("process_id")
-    tasks = (
-        Task.objects.filter(owner_id__in=people, status__in=OPEN_STATUSES, process_id__in=visible_processes)
-        .values("owner_id")
-        .annotate(count=Count("id"))
-    )
-    for row in tasks:
-        people[row["owner_id"]]["tasks"] = row["count"]
-    return sorted(people.values(), key=lambda row: row["person"].get_full_name() or row["person"].get_username())
+    figures: dict[int, dict] = {}
+
+    def add(rows, key: str, column: str) -> None:
+        for row in rows.values(key).annotate(n=Count("pk")).order_by():
+            if row[key] is not None:
+                figures.setdefault(row[key], dict.fromkeys(CASELOAD_COLUMNS, 0))[column] = row["n"]
+
+    add(_open(cases), "lead_practitioner_id", "open_cases")
+    add(arranged_meetings(cases).filter(coordinator__isnull=False), "coordinator_id", "meetings")
+    add(open_tasks(cases).filter(owner__isnull=False), "owner_id", "tasks")
+    add(review_overdue_cases(cases, today=today), "lead_practitioner_id", "reviews_overdue")
+    add(overdue_actions(cases, today=today), "plan__case__lead_practitioner_id", "actions_overdue")
+
+    memberships: dict[int, list[str]] = {}
+    for person_id, team_name in (
+        Team.members.through.objects.filter(team__in=teams).order_by("team__name").values_list("user_id", "team__name")
+    ):
+        memberships.setdefault(person_id, []).append(team_name)
+    # Finance officers hold payment tasks on cases, but they are not casework: only people who do
+    # casework (a team's practitioners, leads and coordinators) are counted.
+    casework = Q(pk__in=memberships) | Q(groups__name__in=[Role.PRACTITIONER, Role.COORDINATOR])
+    people = get_user_model().objects.filter(casework, pk__in=set(figures) | set(memberships)).distinct()
+    rows = [
+        {
+            "person": person,
+            "teams": memberships.get(person.pk, []),
+            **(figures.get(person.pk) or dict.fromkeys(CASELOAD_COLUMNS, 0)),
+        }
+        for person in people
+    ]
+    return sorted(rows, key=lambda row: (row["person"].get_full_name() or row["person"].get_username()).lower())
+
+
+def caseload_person(*, user, username: str, today=None, limit: int = 100) -> dict:
+    """What lies behind one person's caseload figures, as lists (each at most `limit` long), for the
+    manager to follow a figure to its cases. Http404 if the person is not in the manager's caseload."""
+    from django.utils import timezone
+
+    today = today or timezone.localdate()
+    row = next((r for r in caseload(user=user, today=today) if r["person"].get_username() == username), None)
+    if row is None:
+        raise Http404("No such person in your teams' caseload.")
+    person = row["person"]
+    cases = caseload_cases(user=user)
+    return {
+        **row,
+        "open_case_list": list(_open(cases).filter(lead_practitioner=person).order_by("reference")[:limit]),
+        "meeting_list": list(
+            arranged_meetings(cases).filter(coordinator=person).select_related("case").order_by("scheduled_for")[:limit]
+        ),
+        "task_list": list(
+            open_tasks(cases).filter(owner=person).select_related("process__case").order_by("created", "id")[:limit]
+        ),
+        "review_list": list(
+            review_overdue_cases(cases, today=today).filter(lead_practitioner=person).order_by("reference")[:limit]
+        ),
+        "action_list": list(
+            overdue_actions(cases, today=today)
+            .filter(plan__case__lead_practitioner=person)
+            .select_related("plan__case")
+            .order_by("due_by", "id")[:limit]
+        ),
+    }

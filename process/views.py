@@ -129,6 +129,16 @@ def task_reassign(request, task_id):
 @login_required
 @require_safe
 def caseload(request):
-    """Managers: their teams' cases and open tasks per practitioner and coordinator, overdue marked."""
+    """Managers: per practitioner and coordinator of their teams, open cases, meetings to hold, open
+    tasks and what is overdue — each figure a link to what lies behind it (?person=<username>)."""
     gate(request, "caseload_view")
+    username = request.GET.get("person", "")[:150]
+    if username:
+        person = selectors.caseload_person(user=request.user, username=username)
+        person["task_rows"] = [
+            {"task": t, "title": labels.task_name(t), "case": getattr(t.process, "case", None)}
+            for t in person["task_list"]
+        ]
+        title = f"Caseload: {person['person'].get_full_name() or person['person'].get_username()}"
+        return page(request, "process/caseload_person.html", {"title": title, "row": person})
     return page(request, "process/caseload.html", {"title": "Caseload", "rows": selectors.caseload(user=request.user)})

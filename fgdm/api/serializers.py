@@ -57,7 +57,8 @@ class HubSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = FamilyHub
-        fields = ["id", "name", "kind", "lead_organisation", "designated", "locality"]
+        # `status` (planned | designated) and `status_as_at` were added by issue 16; the older names stay.
+        fields = ["id", "name", "kind", "lead_organisation", "designated", "locality", "status", "status_as_at"]
 
 
 class MeSerializer(serializers.Serializer):

@@ -45,7 +45,7 @@ def case_list(request):
             "filters": filters,
             "page": cases,
             "query": query.urlencode(),
-            "filtered": any(cleaned.get(k) for k in ("q", "status", "locality", "stage")),
+            "filtered": any(cleaned.get(k) for k in ("q", "status", "locality", "stage", "lead")),
         },
     )
 

@@ -70,6 +70,8 @@ class TestReferenceLists:
             "lead_organisation": "",
             "designated": "",
             "locality": "east",
+            "status": "designated",
+            "status_as_at": None,
         }
         assert ok(client.get("/api/v1/hubs/"))["count"] == 2
 

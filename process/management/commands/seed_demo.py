@@ -1,4 +1,5 @@
-"""Load Dorset's localities and family hubs, demo users for every role and a few demo cases.
+"""Load Dorset's localities, family hubs and Local Alliance Groups (as load_reference_data does),
+demo users for every role and a few demo cases.
 
 For a developer's machine and demonstrations only: it refuses to run when DEBUG is off unless
 --force is given. Safe to run again: what already exists is left as it is.
@@ -10,7 +11,7 @@ from django.db import transaction
 from viewflow.workflow.models import Task
 
 from core.workflow import OPEN_STATUSES
-from fgdm.models import FamilyHub, Locality, Team
+from fgdm.models import FamilyHub, LocalAllianceGroup, Locality, Team
 from network_packages.models import Supplier
 from payments.models import PaymentBatch
 from process import demo, labels
@@ -53,7 +54,8 @@ class Command(BaseCommand):
         out(self.style.MIGRATE_HEADING("FGDM demo data"))
         out(
             f"  Localities: {Locality.objects.count()} (new {reference['localities']}); "
-            f"family hubs and network points: {FamilyHub.objects.count()} (new {reference['hubs']})"
+            f"family hubs and network points: {FamilyHub.objects.count()} (new {reference['hubs']}); "
+            f"Local Alliance Groups: {LocalAllianceGroup.objects.count()} (new {reference['alliance_groups']})"
         )
         for team in Team.objects.prefetch_related("localities", "members", "managers"):
             out(
