@@ -7,16 +7,55 @@ anyone else gets 403, as the transparency report answers a role without the righ
 written to the access log.
 """
 
+import datetime
+
 from django.http import HttpResponse, StreamingHttpResponse
+from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 
 from audit.services import record_access
 from core.api.base import AuditedAPIView
 from core.exceptions import NotPermitted
+from fgdm.models import Locality
+from network_packages.selectors import financial_year_bounds, financial_year_of
 from reports import returns
-from reports.api.serializers import ReturnQuerySerializer
+from reports.returns import FORMATS
 from reports.scope import Filters, may_see_figures
+
+LONGEST_PERIOD_DAYS = 5 * 366  # a return spans at most five years (the national evaluation's window)
+
+
+def this_financial_year() -> tuple[datetime.date, datetime.date]:
+    return financial_year_bounds(financial_year_of(timezone.localdate()))
+
+
+class ReturnQuerySerializer(serializers.Serializer):
+    """`from` and `to` (default: the current financial year, 1 April to 31 March), `locality` (a
+    code, default all) and `format` (`csv`, the default, or `xlsx`)."""
+
+    format = serializers.ChoiceField(choices=FORMATS, required=False, default="csv")
+    locality = serializers.SlugRelatedField(
+        slug_field="code", queryset=Locality.objects.all(), required=False, allow_null=True, default=None
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # `from` is a Python keyword: the field is declared here rather than as an attribute.
+        fields["from"] = serializers.DateField(required=False)
+        fields["to"] = serializers.DateField(required=False)
+        return fields
+
+    def validate(self, data):
+        start_default, end_default = this_financial_year()
+        start, end = data.get("from") or start_default, data.get("to") or end_default
+        if end < start:
+            raise serializers.ValidationError({"to": "The end date must be on or after the start date."})
+        if (end - start).days > LONGEST_PERIOD_DAYS:
+            raise serializers.ValidationError({"to": "Ask for at most five years at a time."})
+        return {**data, "from": start, "to": end}
+
 
 PARAMETERS = [
     OpenApiParameter("from", OpenApiTypes.DATE, description="First day (default: 1 April of this financial year)"),
