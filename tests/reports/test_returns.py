@@ -108,6 +108,30 @@ class TestMeetingsReturn:
         assert (row["plan_agreed"], row["plan_date"], row["plan_status"]) == ("no", "", "")
         assert row["private_family_time"] == "" and row["attendees_recorded"] == ""
 
+    def test_a_pre_proceedings_offer_is_the_offer_date(self, world, today):
+        from fgdm import services as case_services
+
+        case, _ = scenario.with_network(world, stage="pre_proceedings")
+        mother = case.network_members.get(relationship="parent")
+        offered = today - datetime.timedelta(days=9)
+        case_services.pre_proceedings_record_intention(
+            case_id=case.pk, by=world.u.prac_east, order_kind="care", intended_on=today - datetime.timedelta(days=10)
+        )
+        case_services.pre_proceedings_record_offer(
+            case_id=case.pk, by=world.u.prac_east, method="letter", offered_on=offered, member_id=mother.pk
+        )
+        case_services.meeting_schedule(
+            case_id=case.pk,
+            by=world.u.prac_east,
+            model="fgc",
+            scheduled_for=timezone.now() + datetime.timedelta(days=3),
+            venue="Hub",
+            coordinator=world.u.coord,
+        )
+        (row,) = as_dicts("meetings", returns.meeting_rows(user=world.u.sm, filters=period(today)))
+        assert (row["offer_date"], row["offer_date_source"]) == (offered, "pre_proceedings_offer")
+        assert (row["stage"], row["status"], row["meeting_kind"]) == ("pre_proceedings", "scheduled", "fgc")
+
     def test_the_period_applies_to_the_meeting_date(self, world, two_cases, today):
         later = Filters(date_from=today + datetime.timedelta(days=1), date_to=today + datetime.timedelta(days=60))
         assert list(returns.meeting_rows(user=world.u.sm, filters=later)) == []
