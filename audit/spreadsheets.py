@@ -11,8 +11,15 @@ helper; `tests/rules/test_spreadsheet_cells.py` fails on a CSV or XLSX writer an
 """
 
 import csv
+import datetime
+import io
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -47,3 +54,45 @@ class SafeCsvWriter:
 def csv_writer(out, **options) -> SafeCsvWriter:
     """A CSV writer over `out` (options as for `csv.writer`) that writes no formulas."""
     return SafeCsvWriter(out, **options)
+
+
+# -- XLSX -----------------------------------------------------------------------------------------
+
+MONEY_FORMAT = "0.00"
+DATE_FORMAT = "yyyy-mm-dd"
+
+
+def xlsx_bytes(*, title: str, header: Iterable[str], rows: Iterable[Iterable[Any]]) -> bytes:
+    """One sheet as an .xlsx file: a header row, then `rows`.
+
+    The workbook is write-only (openpyxl streams rows to a temporary file rather than keeping every
+    cell in memory). Text goes through `safe_cell`; numbers stay numbers so the spreadsheet can add
+    them up; a Decimal is money and is shown with two places (0.00); a date is a date (yyyy-mm-dd).
+    """
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(title=title[:31])
+
+    def cell(value):
+        value = safe_cell(value)
+        if isinstance(value, Decimal):
+            written = WriteOnlyCell(sheet, value=value)
+            written.number_format = MONEY_FORMAT
+            return written
+        if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+            written = WriteOnlyCell(sheet, value=value)
+            written.number_format = DATE_FORMAT
+            return written
+        return value
+
+    bold = Font(bold=True)
+    heading = []
+    for name in header:
+        written = WriteOnlyCell(sheet, value=safe_cell(name))
+        written.font = bold
+        heading.append(written)
+    sheet.append(heading)
+    for row in rows:
+        sheet.append([cell(value) for value in row])
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

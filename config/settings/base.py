@@ -1,5 +1,6 @@
 """Settings shared by every environment. Everything that differs comes from the environment."""
 
+import hashlib
 import os
 from pathlib import Path
 
@@ -337,3 +338,11 @@ FGDM_MAX_PACKAGE_TOTAL = os.environ.get("FGDM_MAX_PACKAGE_TOTAL", "50000.00")
 FGDM_MAX_ITEMS_PER_PACKAGE = int(os.environ.get("FGDM_MAX_ITEMS_PER_PACKAGE", "50"))
 FGDM_MAX_ACTIONS_PER_PLAN = int(os.environ.get("FGDM_MAX_ACTIONS_PER_PLAN", "50"))
 FGDM_MAX_CHILDREN_PER_CASE = int(os.environ.get("FGDM_MAX_CHILDREN_PER_CASE", "20"))
+
+# The returns' pseudonymous keys (reports.returns: "C-…" for a case, "K-…" a child, "M-…" a meeting)
+# are an HMAC of the record's id under this key: the same record keeps its key from one export to
+# the next, and nobody without the key can work back to the record. Changing the key changes every
+# key in every later return, so production sets it (production.py); here it follows SECRET_KEY.
+REPORTS_PSEUDONYM_KEY = os.environ.get("REPORTS_PSEUDONYM_KEY", "") or (
+    "derived:" + hashlib.sha256(("fgdm-reports-pseudonym:" + SECRET_KEY).encode()).hexdigest()
+)

@@ -19,3 +19,6 @@ SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]  # noqa: F405
+# Set REPORTS_PSEUDONYM_KEY (a long random secret, kept as carefully as SECRET_KEY and never changed):
+# without it the returns' keys follow SECRET_KEY and would all change if that is ever rotated.
+REPORTS_PSEUDONYM_KEY = os.environ.get("REPORTS_PSEUDONYM_KEY", "") or REPORTS_PSEUDONYM_KEY  # noqa: F405
