@@ -2,7 +2,7 @@
 
     make bench-reports                                   # the database DATABASE_URL names
     .venv/bin/python bench/reports.py --database-url postgres://postgres@127.0.0.1:5432/bench_h4 --fail-over 1.0
-    .venv/bin/python bench/reports.py --runs 10 --users sm --only caseload
+    .venv/bin/python bench/reports.py --runs 10 --users sm --only caseload --slowest 3
 
 Fill the database first with `bench/bulk_cases.py` (50,000 cases for issue 16's "under a second").
 For the service manager `sm` (the county) and the team manager `tm.east` (their team), it asks for:
@@ -54,6 +54,7 @@ class Target:
     queries: int = 0
     status: int = 0
     size: int = 0
+    sql: list = field(default_factory=list)  # (seconds, statement) of the warm-up run
 
     @property
     def median(self) -> float:
@@ -135,6 +136,7 @@ def measure(client, target: Target, runs: int) -> None:
         target.size = len(body_of(response))
     target.status = response.status_code
     target.queries = len(captured.captured_queries)
+    target.sql = sorted(((float(q["time"]), q["sql"]) for q in captured.captured_queries), reverse=True)
     if response.status_code != 200:
         return
     for _ in range(runs):
@@ -178,7 +180,7 @@ def targets_for(client, username: str, notes: list) -> list[Target]:
     return found
 
 
-def run(*, users=USERS, runs: int = 5, only: str = "", out=print) -> list[Target]:
+def run(*, users=USERS, runs: int = 5, only: str = "", slowest: int = 0, out=print) -> list[Target]:
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client
@@ -216,6 +218,11 @@ def run(*, users=USERS, runs: int = 5, only: str = "", out=print) -> list[Target
         )
     for note in dict.fromkeys(notes):
         out(f"note: {note}")
+    if slowest:
+        for t in measured:
+            out(f"\nslowest SQL of {t.name} as {t.username} (warm-up run; {t.queries} statements):")
+            for seconds, sql in t.sql[:slowest]:
+                out(f"  {seconds * 1000:7.0f} ms  {sql[:600]}")
     return measured
 
 
@@ -224,11 +231,18 @@ def main(argv=None) -> int:
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--users", nargs="+", default=list(USERS))
     parser.add_argument("--only", default="", help="measure only pages whose name contains this")
+    parser.add_argument("--slowest", type=int, default=0, help="print each page's N slowest SQL statements")
     parser.add_argument("--fail-over", type=float, help="exit 1 if any page's p95 reaches this many seconds")
     parser.add_argument("--database-url", help="default: DATABASE_URL, else the SQLite file beside manage.py")
     args = parser.parse_args(argv)
     setup_django(args.database_url)
-    measured = run(users=args.users, runs=args.runs, only=args.only, out=lambda line: print(line, flush=True))
+    measured = run(
+        users=args.users,
+        runs=args.runs,
+        only=args.only,
+        slowest=args.slowest,
+        out=lambda line: print(line, flush=True),
+    )
     failed = [t for t in measured if t.status != 200]
     if args.fail_over is not None:
         failed += [t for t in measured if t.status == 200 and t.p95 >= args.fail_over]
