@@ -8,7 +8,7 @@ PORT ?= 8000
 # The suite runs across both cores (pytest-xdist); `make test PYTEST_ARGS=` runs it in one process.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test test-browser lint format setup migrate seed clean bench bench-exports vendor-govuk vendor-axe
+.PHONY: run test test-browser lint format setup migrate seed clean bench bench-exports bench-reports vendor-govuk vendor-axe
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,11 @@ bench: setup
 
 bench-exports: setup
 	$(BIN)/python bench/export_memory.py
+
+# The report pages' server time on the database DATABASE_URL names (fill it first with
+# `bench/bulk_cases.py --cases 50000`; see docs/benchmarks.md). Fails if a page's p95 reaches 1 s.
+bench-reports: setup
+	$(BIN)/python bench/reports.py --fail-over 1.0
 
 # GOV.UK Frontend's built CSS and JS are committed in core/static/govuk/, so `make run` needs only
 # Python. This refreshes them from npm at the version tools/govuk/package-lock.json pins (needs Node).
