@@ -1,0 +1,121 @@
+"""The dashboard's charts, drawn on the server as SVG with pygal.
+
+Each chart goes into the page as an image (`<img src="data:image/svg+xml;base64,…">`): the page's
+Content-Security-Policy allows data: images, and a browser runs no script and applies no outside
+style inside an SVG shown as an image, so nothing in the chart can execute. pygal's tooltip script
+is left out all the same (`js=[]`). The same figures are always in a table beside the chart: the
+chart is for a quick look, the table is the record (and what screen readers read).
+"""
+
+import base64
+from decimal import Decimal
+
+import pygal
+from pygal.style import Style
+
+from reports.figures import Table
+
+# GOV.UK Design System colours: blue, orange, green, purple, red, turquoise, brown, pink, yellow, grey.
+GOVUK_COLOURS = (
+    "#1d70b8",
+    "#f47738",
+    "#00703c",
+    "#4c2c92",
+    "#d4351c",
+    "#28a197",
+    "#b58840",
+    "#d53880",
+    "#ffdd00",
+    "#505a5f",
+)
+
+STYLE = Style(
+    background="#ffffff",
+    plot_background="#ffffff",
+    foreground="#0b0c0c",
+    foreground_strong="#0b0c0c",
+    foreground_subtle="#b1b4b6",
+    opacity="1",
+    opacity_hover="1",
+    transition="none",
+    colors=GOVUK_COLOURS,
+    font_family="Arial, Helvetica, sans-serif",
+    label_font_family="Arial, Helvetica, sans-serif",
+    major_label_font_family="Arial, Helvetica, sans-serif",
+    value_font_family="Arial, Helvetica, sans-serif",
+    value_label_font_family="Arial, Helvetica, sans-serif",
+    title_font_family="Arial, Helvetica, sans-serif",
+    legend_font_family="Arial, Helvetica, sans-serif",
+    label_font_size=16,
+    major_label_font_size=16,
+    value_font_size=16,
+    value_label_font_size=16,
+    legend_font_size=16,
+    title_font_size=18,
+    tooltip_font_size=16,
+)
+
+# Drawn small (480 × 320 units) with large type, so that at a phone's 390 px width, where the image
+# is scaled to fit, the words are still about 13 px high. The SVG keeps its viewBox and no fixed size.
+CONFIG = dict(
+    style=STYLE,
+    js=[],
+    width=480,
+    height=320,
+    explicit_size=False,
+    disable_xml_declaration=False,
+    show_legend=True,
+    legend_at_bottom=True,
+    legend_at_bottom_columns=1,
+    truncate_legend=-1,
+    truncate_label=-1,
+    print_values=False,
+    margin=8,
+    spacing=8,
+    include_x_axis=True,
+    show_minor_y_labels=False,
+)
+
+
+def _number(value) -> float:
+    """A value the chart can draw (pygal plots floats; the tables keep the exact Decimals)."""
+    if value is None:
+        return 0.0
+    if isinstance(value, Decimal):
+        return float(value)
+    return float(value or 0)
+
+
+def chart_for(table: Table) -> str:
+    """The table drawn as a chart: SVG bytes as a data: URI, or "" for a table without a chart."""
+    if not table.chart or not table.rows:
+        return ""
+    numeric = [i for i, kind in enumerate(table.kinds) if kind in ("count", "money", "days") and i > 0]
+    if not numeric:
+        return ""
+    labels = [row.label for row in table.rows]
+    if table.chart == "line":
+        chart = pygal.Line(**CONFIG, x_label_rotation=-45, show_dots=True, dots_size=4)
+        columns = numeric[:1]  # packages a month; the money is in the table
+    elif table.chart == "stacked":
+        chart = pygal.StackedBar(**CONFIG)
+        columns = numeric
+    else:
+        chart = pygal.HorizontalBar(**CONFIG) if len(labels) > 3 or max(map(len, labels)) > 14 else pygal.Bar(**CONFIG)
+        # A table of counts and money draws one measure: the money where there is some, else the counts.
+        money = [i for i in numeric if table.kinds[i] == "money"]
+        columns = money[:1] or numeric
+    if table.chart in ("line", "stacked"):
+        chart.x_labels = labels
+        for column in columns:
+            chart.add(table.columns[column], [_number(row.values[column - 1]) for row in table.rows])
+    elif isinstance(chart, pygal.HorizontalBar) and len(columns) == 1:
+        # One series, a bar per row: the labels on the axis, the legend says what is measured.
+        chart.x_labels = labels
+        chart.add(table.columns[columns[0]], [_number(row.values[columns[0] - 1]) for row in table.rows])
+    else:
+        chart.x_labels = labels
+        for column in columns:
+            chart.add(table.columns[column], [_number(row.values[column - 1]) for row in table.rows])
+    svg = chart.render()
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
