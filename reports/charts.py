@@ -3,7 +3,7 @@
 Each chart goes into the page as an image (`<img src="data:image/svg+xml;base64,…">`): the page's
 Content-Security-Policy allows data: images, and a browser runs no script and applies no outside
 style inside an SVG shown as an image, so nothing in the chart can execute. pygal's tooltip script
-is left out all the same (`js=[]`). The same figures are always in a table beside the chart: the
+is left out all the same (`js=[]`), and the configuration script it always writes is taken out. The same figures are always in a table beside the chart: the
 chart is for a quick look, the table is the record (and what screen readers read).
 """
 
@@ -55,11 +55,23 @@ STYLE = Style(
     tooltip_font_size=16,
 )
 
+
+def _without_scripts(root):
+    """pygal writes its configuration into a <script> even when no script file is asked for: take
+    every script element out, so the SVG is pictures and text only."""
+    for parent in list(root.iter()):
+        for child in list(parent):
+            if isinstance(child.tag, str) and child.tag.rsplit("}", 1)[-1] == "script":
+                parent.remove(child)
+    return root
+
+
 # Drawn small (480 × 320 units) with large type, so that at a phone's 390 px width, where the image
 # is scaled to fit, the words are still about 13 px high. The SVG keeps its viewBox and no fixed size.
 CONFIG = dict(
     style=STYLE,
     js=[],
+    tooltip_fancy_mode=False,
     width=480,
     height=320,
     explicit_size=False,
@@ -117,5 +129,6 @@ def chart_for(table: Table) -> str:
         chart.x_labels = labels
         for column in columns:
             chart.add(table.columns[column], [_number(row.values[column - 1]) for row in table.rows])
+    chart.add_xml_filter(_without_scripts)
     svg = chart.render()
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_safe
 from audit.services import record_access
 from audit.spreadsheets import csv_writer
 from core.pages import page
+from fgdm.constants import Stage
 from fgdm.models import Team
 from reports import figures
 from reports.charts import chart_for
@@ -64,6 +65,7 @@ def dashboard(request):
             "all_forms": [form],
             "filters": filters,
             "whose": whose_figures(request.user, filters),
+            "stage_label": Stage(filters.stage).label if filters is not None and filters.stage else "",
             "sections": sections,
         },
         status=200 if filters is not None else 400,
