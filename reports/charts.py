@@ -83,9 +83,9 @@ CONFIG = dict(
     truncate_label=-1,
     print_values=False,
     margin=8,
+    margin_right=32,  # room for the last number of the value axis
     spacing=8,
     include_x_axis=True,
-    show_minor_y_labels=False,
 )
 
 
@@ -98,37 +98,52 @@ def _number(value) -> float:
     return float(value or 0)
 
 
+def _ticks(top: float) -> list[float]:
+    """At most six round numbers from 0 to at least `top` (0, 5, 10… or 0, 200, 400…), so the value
+    axis stays readable at a phone's width."""
+    if top <= 0:
+        return [0, 1]
+    step = 1.0
+    while top / step > 5:
+        for factor in (2, 2.5, 2):  # 1, 2, 5, 10, 20, 50…
+            step *= factor
+            if top / step <= 5:
+                break
+    count = int(-(-top // step))
+    return [round(step * i, 2) for i in range(count + 1)]
+
+
 def chart_for(table: Table) -> str:
-    """The table drawn as a chart: SVG bytes as a data: URI, or "" for a table without a chart."""
+    """The table drawn as a chart: SVG as a data: URI, or "" for a table without a chart.
+
+    Bars are horizontal, so that the rows' labels (often long: "Furniture and bedding") are written
+    out in full beside them; a table of counts and money draws the money. Months are a line."""
     if not table.chart or not table.rows:
         return ""
-    numeric = [i for i, kind in enumerate(table.kinds) if kind in ("count", "money", "days") and i > 0]
+    numeric = [i for i, kind in enumerate(table.kinds) if i > 0 and kind in ("count", "money", "days")]
     if not numeric:
         return ""
-    labels = [row.label for row in table.rows]
     if table.chart == "line":
         chart = pygal.Line(**CONFIG, x_label_rotation=-45, show_dots=True, dots_size=4)
         columns = numeric[:1]  # packages a month; the money is in the table
     elif table.chart == "stacked":
-        chart = pygal.StackedBar(**CONFIG)
+        chart = pygal.HorizontalStackedBar(**CONFIG)
         columns = numeric
     else:
-        chart = pygal.HorizontalBar(**CONFIG) if len(labels) > 3 or max(map(len, labels)) > 14 else pygal.Bar(**CONFIG)
-        # A table of counts and money draws one measure: the money where there is some, else the counts.
+        chart = pygal.HorizontalBar(**CONFIG)
         money = [i for i in numeric if table.kinds[i] == "money"]
         columns = money[:1] or numeric
-    if table.chart in ("line", "stacked"):
-        chart.x_labels = labels
-        for column in columns:
-            chart.add(table.columns[column], [_number(row.values[column - 1]) for row in table.rows])
-    elif isinstance(chart, pygal.HorizontalBar) and len(columns) == 1:
-        # One series, a bar per row: the labels on the axis, the legend says what is measured.
-        chart.x_labels = labels
-        chart.add(table.columns[columns[0]], [_number(row.values[columns[0] - 1]) for row in table.rows])
+    # pygal stacks horizontal bars from the bottom up: reversed, the table's first row is on top.
+    rows = table.rows if table.chart == "line" else list(reversed(table.rows))
+    chart.x_labels = [row.label for row in rows]
+    series = {table.columns[c]: [_number(row.values[c - 1]) for row in rows] for c in columns}
+    for name, values in series.items():
+        chart.add(name, values)
+    if table.chart == "stacked":
+        top = max((sum(v) for v in zip(*series.values(), strict=True)), default=0)
     else:
-        chart.x_labels = labels
-        for column in columns:
-            chart.add(table.columns[column], [_number(row.values[column - 1]) for row in table.rows])
+        top = max((max(v) for v in series.values()), default=0)
+    chart.y_labels = _ticks(top)
     chart.add_xml_filter(_without_scripts)
     svg = chart.render()
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")

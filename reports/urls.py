@@ -3,11 +3,16 @@
 from django.urls import path
 
 from reports import views
+from reports.figures import SECTIONS
 
 app_name = "reports"
 
 urlpatterns: list = [
     path("dashboard/", views.dashboard, name="dashboard"),
-    path("dashboard/<slug:section>.csv", views.dashboard_csv, name="dashboard-csv"),
+    # One download per section of the dashboard, /dashboard/<section>.csv, with the page's filters.
+    *[
+        path(f"dashboard/{section}.csv", views.dashboard_csv, {"section": section}, name=f"dashboard-{section}-csv")
+        for section in SECTIONS
+    ],
     # path("reports/", views.returns, name="returns"),        — the returns, to download
 ]

@@ -4,13 +4,13 @@ import io
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from audit.services import record_access
 from audit.spreadsheets import csv_writer
-from core.pages import page
+from core.pages import gate, page
 from fgdm.constants import Stage
 from fgdm.models import Team
 from reports import figures
@@ -21,7 +21,9 @@ from reports.scope import county_wide, may_see_figures
 
 
 def _gate(request) -> None:
-    """Managers only (reports.scope decides who reads figures); anyone else is refused with 403."""
+    """Managers only: the step's roles (core.roles), and reports.scope, which decides whose figures
+    they count, agrees; anyone else is refused with 403."""
+    gate(request, "dashboard_view")
     if not may_see_figures(request.user):
         raise PermissionDenied("Only team managers, service managers and heads of service see the dashboard.")
 
@@ -52,7 +54,7 @@ def dashboard(request):
             sections.append(
                 {
                     "section": section,
-                    "csv_url": reverse("reports:dashboard-csv", args=[section.slug]) + (f"?{query}" if query else ""),
+                    "csv_url": reverse(f"reports:dashboard-{section.slug}-csv") + (f"?{query}" if query else ""),
                     "tables": [{"table": table, "chart": chart_for(table)} for table in section.tables],
                 }
             )
@@ -89,9 +91,7 @@ def dashboard_csv(request, section: str):
     """One section's tables as CSV, with the same filters as the page. Counts of 1 to 4 are shown as
     "fewer than 5" (reports.disclosure); each download is written to the access log."""
     _gate(request)
-    build = figures.SECTIONS.get(section)
-    if build is None:
-        raise Http404("No such section of the dashboard.")
+    build = figures.SECTIONS[section]
     form, filters = _filters(request)
     if filters is None:
         return page(

@@ -24,7 +24,7 @@ URL = "/dashboard/"
 
 def test_the_url_name_is_fixed():
     assert reverse("reports:dashboard") == URL
-    assert reverse("reports:dashboard-csv", args=["referrals"]) == "/dashboard/referrals.csv"
+    assert reverse("reports:dashboard-referrals-csv") == "/dashboard/referrals.csv"
 
 
 def signed_in(client, user):
