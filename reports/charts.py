@@ -98,6 +98,10 @@ def _number(value) -> float:
     return float(value or 0)
 
 
+# A row label longer than this does not fit beside its bar at 390 px: it goes in the legend instead.
+LONG_LABEL = 26
+
+
 def _ticks(top: float) -> list[float]:
     """At most six round numbers from 0 to at least `top` (0, 5, 10… or 0, 200, 400…), so the value
     axis stays readable at a phone's width."""
@@ -123,16 +127,32 @@ def chart_for(table: Table) -> str:
     numeric = [i for i, kind in enumerate(table.kinds) if i > 0 and kind in ("count", "money", "days")]
     if not numeric:
         return ""
+    money = [i for i in numeric if table.kinds[i] == "money"]
+    days = [i for i in numeric if table.kinds[i] == "days"]
+    # One measure per chart where a table has several kinds: the money, else the days, else the counts.
+    # (Spend against budget draws both, side by side.)
+    columns = (money if len(money) == len(numeric) else money[:1]) or days[:1] or numeric
+    labels = [row.label for row in table.rows]
     if table.chart == "line":
         chart = pygal.Line(**CONFIG, x_label_rotation=-45, show_dots=True, dots_size=4)
         columns = numeric[:1]  # packages a month; the money is in the table
     elif table.chart == "stacked":
         chart = pygal.HorizontalStackedBar(**CONFIG)
-        columns = numeric
+    elif max(map(len, labels)) > LONG_LABEL:
+        # Labels too long to stand beside a bar at a phone's width: each row is its own colour,
+        # named in full in the legend underneath (grouped under the columns when there are several).
+        # Taller by a line of legend a row, so the bars keep their height.
+        config = {**CONFIG, "height": CONFIG["height"] + 24 * len(table.rows)}
+        chart = pygal.Bar(**config)
+        if len(columns) > 1:
+            chart.x_labels = [table.columns[c] for c in columns]
+        for row in table.rows:
+            chart.add(row.label, [_number(row.values[c - 1]) for c in columns])
+        chart.y_labels = _ticks(max((_number(row.values[c - 1]) for row in table.rows for c in columns), default=0))
+        chart.add_xml_filter(_without_scripts)
+        return _data_uri(chart.render())
     else:
         chart = pygal.HorizontalBar(**CONFIG)
-        money = [i for i in numeric if table.kinds[i] == "money"]
-        columns = money[:1] or numeric
     # pygal stacks horizontal bars from the bottom up: reversed, the table's first row is on top.
     rows = table.rows if table.chart == "line" else list(reversed(table.rows))
     chart.x_labels = [row.label for row in rows]
@@ -145,5 +165,8 @@ def chart_for(table: Table) -> str:
         top = max((max(v) for v in series.values()), default=0)
     chart.y_labels = _ticks(top)
     chart.add_xml_filter(_without_scripts)
-    svg = chart.render()
+    return _data_uri(chart.render())
+
+
+def _data_uri(svg: bytes) -> str:
     return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")

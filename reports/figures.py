@@ -499,6 +499,12 @@ def outcomes(user, filters: Filters) -> Section:
         .annotate(**aggregates)
     }
     checkpoints = list(OutcomeCheckpoint)
+    # Short column names: they are the chart's groups too, side by side at a phone's width.
+    headings = {
+        OutcomeCheckpoint.CLOSURE: "At closure",
+        OutcomeCheckpoint.SIX_MONTHS: "At 6 months",
+        OutcomeCheckpoint.TWELVE_MONTHS: "At 12 months",
+    }
 
     def value(checkpoint, key):
         return (by_checkpoint.get(checkpoint.value) or {}).get(key, 0)
@@ -511,10 +517,10 @@ def outcomes(user, filters: Filters) -> Section:
     table = Table(
         slug="outcomes",
         title="Children's outcomes after their case closed",
-        columns=("Outcome", *[c.label for c in checkpoints]),
+        columns=("Outcome", *[headings.get(c, c.label) for c in checkpoints]),
         kinds=("text", *["count"] * len(checkpoints)),
         rows=[Row(label, tuple(value(c, key) for c in checkpoints)) for key, label in labels],
-        note="One check per child at each point, for cases closed in the period. Outcomes are counted only "
+        note="One check per child at closure and 6 and 12 months after it, for cases closed in the period. Outcomes are counted only "
         "once recorded; the last rows show the checks still awaited.",
     )
     return Section("outcomes", "Children's outcomes", [table])
