@@ -91,6 +91,7 @@ STEP_ROLES: dict[str, tuple[str, ...]] = {
     "case_reopen": MANAGERS,
     "task_reassign": MANAGERS,
     "caseload_view": MANAGERS,
+    "dashboard_view": MANAGERS,
     # The case's practitioners or its managers (fgdm.services.ensure_may_change_stage).
     "case_change_stage": (Role.PRACTITIONER, *MANAGERS),
     "case_record_consent": (Role.PRACTITIONER,),

@@ -26,6 +26,7 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver, reverse
 
 from core.roles import STEP_ROLES, may
+from reports.figures import SECTIONS as DASHBOARD_SECTIONS
 from tests import matrix_world
 
 pytestmark = pytest.mark.django_db
@@ -107,6 +108,8 @@ ROUTES = {
     "process:task_take": row("task", post="task_assign"),
     "process:task_reassign": row("case_task", get="task_reassign", post="task_reassign"),
     "process:caseload": row(get="caseload_view"),
+    "reports:dashboard": row(get="dashboard_view"),
+    **{f"reports:dashboard-{section}-csv": row(get="dashboard_view") for section in DASHBOARD_SECTIONS},
     "records:sar_list": row(get="sar_handle"),
     "records:sar_new": row(get="sar_handle", post="sar_handle"),
     "records:sar_detail": row("sar", get="sar_handle", post="sar_handle"),

@@ -1,0 +1,96 @@
+"""The dashboard's filters: a period and what to cut the figures by, sent with GET so a view of the
+figures is a link that can be shared (and the CSV downloads carry the same filters)."""
+
+import datetime
+
+from django import forms
+from django.utils import timezone
+
+from core.forms import Form, date_field
+from fgdm.constants import Stage
+from fgdm.models import FamilyHub, LocalAllianceGroup, Locality, Team
+from network_packages.selectors import financial_year_bounds, financial_year_of
+from reports.scope import Filters, county_wide
+
+# A period longer than this is almost certainly a typing slip (2062 for 2026), and the month-by-month
+# chart would have hundreds of bars.
+LONGEST_PERIOD_YEARS = 10
+
+
+def default_period(today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
+    """The financial year so far: 1 April to today."""
+    today = today or timezone.localdate()
+    return financial_year_bounds(financial_year_of(today))[0], today
+
+
+class HubChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, hub):
+        return f"{hub.name} ({hub.locality.name})"
+
+
+class DashboardFilterForm(Form):
+    date_from = date_field("Period from", required=False, help_text="For example, 1 4 2026")
+    date_to = date_field("Period to", required=False, help_text="For example, 31 3 2027")
+    locality = forms.ModelChoiceField(
+        label="Locality",
+        required=False,
+        queryset=Locality.objects.order_by("name"),
+        to_field_name="code",
+        empty_label="All localities",
+    )
+    alliance_group = forms.ModelChoiceField(
+        label="Local Alliance Group",
+        required=False,
+        queryset=LocalAllianceGroup.objects.order_by("name"),
+        to_field_name="code",
+        empty_label="All Local Alliance Groups",
+    )
+    hub = HubChoiceField(
+        label="Family hub",
+        required=False,
+        queryset=FamilyHub.objects.select_related("locality").order_by("locality__name", "name"),
+        empty_label="All family hubs",
+    )
+    team = forms.ModelChoiceField(
+        label="Team",
+        required=False,
+        queryset=Team.objects.order_by("name"),
+        to_field_name="code",
+        empty_label="All teams",
+    )
+    stage = forms.ChoiceField(label="Stage", required=False, choices=[("", "All stages"), *Stage.choices])
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        if not county_wide(user):
+            # A team manager cuts the figures by their own teams only (the others count nothing for them).
+            self.fields["team"].queryset = Team.objects.filter(managers=user).order_by("name")
+            self.fields["team"].empty_label = "All your teams"
+
+    def clean(self):
+        data = super().clean()
+        start, end = default_period()
+        date_from = data.get("date_from") or start
+        date_to = data.get("date_to") or end
+        if "date_from" in self.errors or "date_to" in self.errors:
+            return data
+        if date_from > date_to:
+            self.add_error("date_to", "Period to must be the same as or after period from")
+        elif (date_to - date_from).days > 366 * LONGEST_PERIOD_YEARS:
+            self.add_error("date_to", f"The period must be {LONGEST_PERIOD_YEARS} years or shorter")
+        data["date_from"], data["date_to"] = date_from, date_to
+        return data
+
+    def filters(self) -> Filters:
+        """The filters chosen (call after `is_valid()` answered True)."""
+        data = self.cleaned_data
+        return Filters(
+            date_from=data["date_from"],
+            date_to=data["date_to"],
+            locality=data.get("locality"),
+            alliance_group=data.get("alliance_group"),
+            hub=data.get("hub"),
+            team=data.get("team"),
+            stage=data.get("stage") or "",
+        )
