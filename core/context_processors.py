@@ -18,6 +18,9 @@ def _menu(user, roles: dict[str, bool]) -> list[tuple[str, str]]:
         items.append(("New referral", reverse("fgdm:case_new")))
     if manager:
         items.append(("Caseload", reverse("process:caseload")))
+    # The dashboard and the evaluation returns: the figures of the cases a manager oversees.
+    if may(user, "dashboard_view"):
+        items += [("Dashboard", reverse("reports:dashboard")), ("Reports", reverse("reports:returns"))]
     if finance:
         items += [
             ("Payments", reverse("payments:payment_list")),
