@@ -336,6 +336,7 @@ ONE_PER_TIER = {"network_packages.approvallimit", "network_packages.payeepolicy"
 REFERENCE_DATA = {
     "fgdm.locality",
     "fgdm.familyhub",
+    "fgdm.localalliancegroup",
     "fgdm.team",
     "network_packages.approvallimit",
     "auth.user",
