@@ -19,12 +19,13 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from core.roles import Role, has_role
+from core.roles import STEP_ROLES, has_role
 from fgdm.visibility import not_conflicted, sees_every_case
 
 _NOTHING = Q(pk__in=[])
 
-FIGURE_ROLES = (Role.TEAM_MANAGER, Role.SERVICE_MANAGER, Role.HEAD_OF_SERVICE)
+# The roles that read the dashboard and the returns: the step table says, once.
+FIGURE_ROLES = STEP_ROLES["dashboard_view"]
 
 
 def may_see_figures(user) -> bool:

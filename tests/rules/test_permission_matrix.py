@@ -194,8 +194,8 @@ ROUTES = {
     "payments:returns_import": row(get="returns_import", post="returns_import"),
     "payments:budgets": row(get="finance_reports"),
     "payments:transparency": row(get="finance_reports"),
-    # The returns (issue 16): managers only (reports.scope.may_see_figures: the roles of caseload_view).
-    "reports:returns": row(get="caseload_view"),
+    # The returns (issue 16): whoever reads the dashboard (reports.scope.may_see_figures).
+    "reports:returns": row(get="dashboard_view"),
     "payments:bank_details": row("payee", get="bank_account_view", post="bank_account_set"),
     "payments:bank_details_verify": row("payee", get="bank_account_verify", post="bank_account_verify"),
     "payments:supplier_list": row(get="supplier_view", post="supplier_manage"),
@@ -309,9 +309,9 @@ ROUTES = {
     "api-payment-returns": api(get="returns_import", post="returns_import"),
     "api-budgets": api(get="finance_reports"),
     "api-transparency-spend": api(get="finance_reports"),
-    "api-report-meetings": api(get="caseload_view"),
-    "api-report-children": api(get="caseload_view"),
-    "api-report-spend": api(get="caseload_view"),
+    "api-report-meetings": api(get="dashboard_view"),
+    "api-report-children": api(get="dashboard_view"),
+    "api-report-spend": api(get="dashboard_view"),
     "api-batches": api(get="signed_in", post="batch_create"),
     "api-batch": api("batch", get="read"),
     "api-batch-approve": api("batch", post="batch_approve"),
