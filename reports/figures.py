@@ -15,7 +15,7 @@ import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Max, Min, Q, Sum
+from django.db.models import Avg, Count, DurationField, Exists, ExpressionWrapper, F, Max, OuterRef, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
@@ -113,13 +113,22 @@ def median_days(queryset, expression_name: str) -> tuple[int, Decimal | None]:
     """How many rows, and the median of their `expression_name` (annotated as a duration) in days:
     two queries whatever the number of rows."""
     ordered = queryset.order_by(expression_name, "pk")
-    count = ordered.count()
+    count = queryset.order_by().count()
     if not count:
         return 0, None
     middle = (count - 1) // 2
     take = 1 if count % 2 else 2
     values = [_days(v) for v in ordered.values_list(expression_name, flat=True)[middle : middle + take]]
     return count, (sum(values) / len(values)).quantize(Decimal("0.1")).normalize() if values else None
+
+
+def _moments(filters: Filters, lookup: str) -> Q:
+    """A date and time (`lookup`) within the period's days, local time, both ends included: compared
+    as a range of moments rather than as each row's date, which SQLite would work out row by row."""
+    zone = timezone.get_current_timezone()
+    start = datetime.datetime.combine(filters.date_from, datetime.time.min, tzinfo=zone)
+    end = datetime.datetime.combine(filters.date_to + datetime.timedelta(days=1), datetime.time.min, tzinfo=zone)
+    return Q(**{f"{lookup}__gte": start, f"{lookup}__lt": end})
 
 
 def _days_between(later: str, earlier: str):
@@ -143,12 +152,12 @@ def referrals_and_meetings(user, filters: Filters) -> Section:
     aggregates = {}
     for model in MeetingModel:
         is_model = Q(model=model.value)
-        aggregates[f"offered_{model.value}"] = Count("pk", filter=is_model & filters.in_period("created_at__date"))
+        aggregates[f"offered_{model.value}"] = Count("pk", filter=is_model & _moments(filters, "created_at"))
         aggregates[f"held_{model.value}"] = Count(
             "pk", filter=is_model & Q(status=MeetingStatus.HELD) & filters.in_period("held_on")
         )
         aggregates[f"cancelled_{model.value}"] = Count(
-            "pk", filter=is_model & Q(status=MeetingStatus.CANCELLED) & filters.in_period("cancelled_at__date")
+            "pk", filter=is_model & Q(status=MeetingStatus.CANCELLED) & _moments(filters, "cancelled_at")
         )
     meeting_counts = meetings.aggregate(**aggregates)
 
@@ -182,17 +191,27 @@ def referrals_and_meetings(user, filters: Filters) -> Section:
         chart="stacked",
     )
 
+    # The first meeting held of each case, held in the period: no earlier held meeting (on the same
+    # day, the one recorded first). Read from the meetings side, so no grouping over every case.
+    earlier_meeting = Meeting.objects.filter(case=OuterRef("case"), status=MeetingStatus.HELD).filter(
+        Q(held_on__lt=OuterRef("held_on")) | Q(held_on=OuterRef("held_on"), pk__lt=OuterRef("pk"))
+    )
     first_held = (
-        cases.annotate(first_held=Min("meetings__held_on", filter=Q(meetings__status=MeetingStatus.HELD)))
-        .filter(first_held__gte=filters.date_from, first_held__lte=filters.date_to)
-        .annotate(days=_days_between("first_held", "opened_on"))
+        meetings.filter(status=MeetingStatus.HELD)
+        .filter(filters.in_period("held_on"))
+        .exclude(Exists(earlier_meeting))
+        .annotate(days=_days_between("held_on", "case__opened_on"))
     )
     to_meeting_count, to_meeting = median_days(first_held, "days")
+    # The first plan agreed at each held meeting, agreed in the period.
+    earlier_plan = FamilyPlan.objects.filter(meeting=OuterRef("meeting")).filter(
+        Q(agreed_on__lt=OuterRef("agreed_on")) | Q(agreed_on=OuterRef("agreed_on"), pk__lt=OuterRef("pk"))
+    )
     first_plan = (
-        meetings.filter(status=MeetingStatus.HELD)
-        .annotate(first_plan=Min("plans__agreed_on"))
-        .filter(first_plan__gte=filters.date_from, first_plan__lte=filters.date_to)
-        .annotate(days=_days_between("first_plan", "held_on"))
+        FamilyPlan.objects.filter(scoped(user, filters, "case__"), meeting__status=MeetingStatus.HELD)
+        .filter(filters.in_period("agreed_on"))
+        .exclude(Exists(earlier_plan))
+        .annotate(days=_days_between("agreed_on", "meeting__held_on"))
     )
     to_plan_count, to_plan = median_days(first_plan, "days")
     timing_table = Table(
@@ -220,9 +239,9 @@ def plans(user, filters: Filters) -> Section:
             "pk",
             filter=Q(decided_at__isnull=False, return_reason="")
             & ~Q(status=PlanStatus.AGREED)
-            & filters.in_period("decided_at__date"),
+            & _moments(filters, "decided_at"),
         ),
-        returned=Count("pk", filter=~Q(return_reason="") & filters.in_period("decided_at__date")),
+        returned=Count("pk", filter=~Q(return_reason="") & _moments(filters, "decided_at")),
     )
     live = Q(plan__status__in=[PlanStatus.AGREED, PlanStatus.ACCEPTED])
     actions = PlanAction.objects.filter(scoped(user, filters, "plan__case__")).aggregate(
@@ -266,7 +285,7 @@ def _approved_packages(user, filters: Filters, path: str = ""):
     approved version replaced (its change is counted instead), so a changed package is not counted twice."""
     approved = Q(**{f"{path}status__in": [PackageStatus.APPROVED, PackageStatus.ENDED]})
     replaced = Q(**{f"{path}later_versions__status__in": [PackageStatus.APPROVED, PackageStatus.ENDED]})
-    return approved & filters.in_period(f"{path}decided_at__date") & scoped(user, filters, f"{path}case__"), replaced
+    return approved & _moments(filters, f"{path}decided_at") & scoped(user, filters, f"{path}case__"), replaced
 
 
 def support(user, filters: Filters) -> Section:
@@ -330,7 +349,7 @@ def support(user, filters: Filters) -> Section:
 
     # Spend against budget, the rule of the budgets page (network_packages.selectors.committed_by_locality):
     # a package in force counts its whole total, one that ended what went to the bank from it.
-    spent_scope = filters.in_period("decided_at__date") & scoped(user, filters, "case__")
+    spent_scope = _moments(filters, "decided_at") & scoped(user, filters, "case__")
     spent: dict[int, Decimal] = {}
     for status, amount in ((PackageStatus.APPROVED, Sum("total")), (PackageStatus.ENDED, SENT_TO_THE_BANK)):
         for row in (
@@ -369,7 +388,7 @@ def support(user, filters: Filters) -> Section:
         Case.objects.filter(scoped(user, filters))
         .annotate(
             approved=Count("packages", filter=roots),
-            in_period=Count("packages", filter=roots & filters.in_period("packages__decided_at__date")),
+            in_period=Count("packages", filter=roots & _moments(filters, "packages__decided_at")),
         )
         .filter(in_period__gte=1)
         .aggregate(families=Count("pk"), repeat=Count("pk", filter=Q(approved__gt=1)))
