@@ -41,6 +41,20 @@ def _filters(request):
     return form, (form.filters() if form.is_valid() else None)
 
 
+def _cut(filters) -> str:
+    """The filters chosen besides the period, in words: "East locality, cases at the kinship stage"."""
+    if filters is None:
+        return ""
+    parts = [
+        f"{filters.locality.name} locality" if filters.locality else "",
+        filters.alliance_group.name if filters.alliance_group else "",
+        filters.hub.name if filters.hub else "",
+        filters.team.name if filters.team else "",
+        f"cases at the {Stage(filters.stage).label.lower()} stage" if filters.stage else "",
+    ]
+    return ", ".join(part for part in parts if part)
+
+
 @login_required
 @require_safe
 def dashboard(request):
@@ -67,7 +81,7 @@ def dashboard(request):
             "all_forms": [form],
             "filters": filters,
             "whose": whose_figures(request.user, filters),
-            "stage_label": Stage(filters.stage).label if filters is not None and filters.stage else "",
+            "cut": _cut(filters),
             "sections": sections,
         },
         status=200 if filters is not None else 400,
