@@ -58,8 +58,10 @@ def govuk_field(bound) -> dict:
     errors = list(bound.errors)
     hint = str(bound.help_text or "")
     if kind in ("date", "datetime"):
-        example = DATE_TIME_HINT if kind == "datetime" else DATE_HINT
-        hint = f"{hint} {example}".strip()
+        # The field's own hint may give its example already (one fitting the question); never two.
+        if "for example" not in hint.lower():
+            example = DATE_TIME_HINT if kind == "datetime" else DATE_HINT
+            hint = f"{hint} {example}".strip()
     hint_id = f"{id_}-hint" if hint else ""
     error_id = f"{id_}-error" if errors else ""
     maxlength = getattr(field, "max_length", None) if kind == "textarea" else None

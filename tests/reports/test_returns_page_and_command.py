@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import re
 
 import openpyxl
 import pytest
@@ -26,6 +27,13 @@ class TestPage:
         for r in returns.RETURNS.values():
             assert r.version in text and f'value="{r.name}:csv"' in text and f'value="{r.name}:xlsx"' in text
         assert "network_grandparent" in text and "docs/returns.md" in text
+
+    def test_a_date_with_its_own_example_gets_no_second_one(self, client, world):
+        """The period's "From" hint gives its own example; the date box's standard one is not added too."""
+        client.force_login(world.u.sm)
+        text = client.get(reverse("reports:returns")).content.decode()
+        hint = re.search(r'<div id="[^"]*date_from-hint" class="govuk-hint">(.*?)</div>', text, re.S).group(1)
+        assert hint.count("For example") == 1
 
     @pytest.mark.parametrize("role", ["prac_east", "coord", "fin1", "auditor"])
     def test_others_are_refused(self, client, world, role):
