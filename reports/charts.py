@@ -29,6 +29,8 @@ GOVUK_COLOURS = (
     "#505a5f",
 )
 
+FONT = "Arial, Helvetica, sans-serif"  # the service's typeface (GOV.UK Frontend is built with Arial here)
+
 STYLE = Style(
     background="#ffffff",
     plot_background="#ffffff",
@@ -39,13 +41,13 @@ STYLE = Style(
     opacity_hover="1",
     transition="none",
     colors=GOVUK_COLOURS,
-    font_family="Arial, Helvetica, sans-serif",
-    label_font_family="Arial, Helvetica, sans-serif",
-    major_label_font_family="Arial, Helvetica, sans-serif",
-    value_font_family="Arial, Helvetica, sans-serif",
-    value_label_font_family="Arial, Helvetica, sans-serif",
-    title_font_family="Arial, Helvetica, sans-serif",
-    legend_font_family="Arial, Helvetica, sans-serif",
+    font_family=FONT,
+    label_font_family=FONT,
+    major_label_font_family=FONT,
+    value_font_family=FONT,
+    value_label_font_family=FONT,
+    title_font_family=FONT,
+    legend_font_family=FONT,
     label_font_size=16,
     major_label_font_size=16,
     value_font_size=16,
