@@ -249,6 +249,15 @@ class ApplicationBasis(models.TextChoices):
     NOT_IN_FORCE = "not_in_force", "Duty not yet in force: recorded as good practice"
 
 
+class MessageConsent(models.TextChoices):
+    """Whether a network member agreed to be sent messages by the council (GOV.UK Notify), and how."""
+
+    NONE = "none", "Has not agreed to messages"
+    EMAIL = "email", "By e-mail"
+    SMS = "sms", "By text message"
+    EMAIL_AND_SMS = "email_and_sms", "By e-mail and text message"
+
+
 class ExclusionStatus(models.TextChoices):
     """Excluding someone from the family's meetings for safety: a practitioner (or the conference's
     coordinator) proposes it; it takes effect only when a manager over the case signs it off."""

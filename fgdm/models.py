@@ -24,6 +24,7 @@ from fgdm.constants import (
     MeetingModel,
     MeetingPurpose,
     MeetingStatus,
+    MessageConsent,
     OfferAnswer,
     OfferCapacity,
     OfferMethod,
@@ -334,6 +335,11 @@ class NetworkMember(models.Model):
     phone = models.CharField(max_length=40, blank=True)
     email = models.EmailField(blank=True)
     address = models.TextField(blank=True)
+    # What they agreed to be sent (meeting invitations, their actions, payments made, a link to the
+    # plan); read through fgdm.contact.member_contact, which also refuses anyone excluded or removed.
+    messages = models.CharField(max_length=16, choices=MessageConsent.choices, default=MessageConsent.NONE)
+    messages_agreed_at = models.DateTimeField(null=True, blank=True)
+    messages_recorded_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     language = models.CharField(max_length=100, blank=True, help_text="The language they prefer to speak")
     interpreter_needed = models.BooleanField(default=False)
     communication_needs = models.TextField(
