@@ -169,6 +169,10 @@ STEP_ROLES: dict[str, tuple[str, ...]] = {
     "member_exclusion_propose": (Role.PRACTITIONER, Role.COORDINATOR),
     "member_exclusion_sign_off": MANAGERS,
     "advocacy_offer": (Role.PRACTITIONER,),
+    # The case file (issue 17): notes and documents are written by the case's staff, its practitioners
+    # and the managers over it (fgdm.permissions says which case); auditors read, finance never sees them.
+    "case_note_write": (Role.PRACTITIONER, *MANAGERS),
+    "case_document_upload": (Role.PRACTITIONER, *MANAGERS),
     # A child's outcome after closure: the case's practitioners, or its managers (the lead has left).
     "outcome_record": (Role.PRACTITIONER, *MANAGERS),
 }

@@ -43,6 +43,10 @@ class FgdmConfig(AppConfig):
 
         register(NeedsAndOutcomesRecords())
 
+        from fgdm.casefile_records import CaseFileRecords
+
+        register(CaseFileRecords())
+
         from audit import sar
         from fgdm.sar import child_subject, collect, member_subject
 
@@ -53,3 +57,7 @@ class FgdmConfig(AppConfig):
         from fgdm.needs_records import collect as collect_needs
 
         sar.register(collect_needs)
+
+        from fgdm.casefile_records import collect as collect_case_file
+
+        sar.register(collect_case_file)

@@ -306,3 +306,21 @@ class LivingWith(models.TextChoices):
     KIN = "kin", "With family or friends (kinship care)"
     IN_CARE = "in_care", "In care"
     OTHER = "other", "Other"
+
+
+class DocumentKind(models.TextChoices):
+    """What an uploaded case document is (fgdm.models.CaseDocument)."""
+
+    WRITTEN_AGREEMENT = "written_agreement", "Signed written agreement"
+    CONSENT_FORM = "consent_form", "Consent form"
+    LETTER_BEFORE_PROCEEDINGS = "letter_before_proceedings", "Letter before proceedings"
+    OTHER = "other", "Other"
+
+
+class DocumentType(models.TextChoices):
+    """The types a case document may be, as found in its content (fgdm.uploads), never its name."""
+
+    PDF = "application/pdf", "PDF"
+    PNG = "image/png", "PNG image"
+    JPEG = "image/jpeg", "JPEG image"
+    DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document", "Word document (.docx)"

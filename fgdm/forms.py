@@ -14,6 +14,7 @@ from fgdm.constants import (
     ChildParticipation,
     CloseReason,
     CoordinatorRequest,
+    DocumentKind,
     LivingWith,
     MeetingModel,
     OfferAnswer,
@@ -803,3 +804,23 @@ class TimelineFilterForm(AuditTimelineFilterForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         use_plain_messages(self)
+
+
+# -- the case file: notes and documents -----------------------------------------------------------------
+
+
+class CaseNoteForm(Form):
+    noted_on = date_field(
+        "Date the note is about",
+        required=False,
+        help_text="Leave blank for today. It cannot be in the future.",
+    )
+    text = forms.CharField(label="Note", widget=forms.Textarea(attrs={"rows": 8}))
+
+
+class CaseDocumentForm(Form):
+    kind = forms.ChoiceField(label="What is this document?", choices=DocumentKind.choices, widget=forms.RadioSelect)
+    file = forms.FileField(
+        label="Upload a file",
+        help_text="A PDF, PNG, JPEG or Word (.docx) document. The file is checked: its name must match what it is.",
+    )

@@ -56,6 +56,10 @@ EVENT_LABELS = {
     "advocacy_offered": "Advocate offered",
     "advocacy_answered": "Answer to the offer of an advocate recorded",
     "outcome_recorded": "Child's outcome after closure recorded",
+    # the case file
+    "case_note_written": "Case note written",
+    "case_note_corrected": "Case note corrected by a new note",
+    "case_document_uploaded": "Document uploaded",
     # meetings and plans
     "meeting_scheduled": "Meeting arranged",
     "meeting_rescheduled": "Meeting moved",
@@ -140,6 +144,8 @@ READ_LABELS = {
     "plan": "a family plan",
     "plan_document": "the printed plan",
     "written_agreement": "a written agreement",
+    "case_document": "an uploaded document",
+    "case_notes": "the case notes",
     "bank_details": "bank details",
     "export_file": "a payment file",
     "trail": "the timeline",

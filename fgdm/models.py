@@ -18,6 +18,8 @@ from fgdm.constants import (
     ChildParticipation,
     CloseReason,
     CoordinatorRequest,
+    DocumentKind,
+    DocumentType,
     ExclusionStatus,
     KinshipOrder,
     LivingWith,
@@ -819,3 +821,58 @@ for _model in (
     ChildOutcome,
 ):
     auditlog.register(_model, exclude_fields=["updated_at"])
+
+
+# -- the case file: notes and documents (issue 17) ---------------------------------------------------
+
+
+class CaseNote(models.Model):
+    """A dated case note. Never edited or deleted in the app: a mistake is corrected by a new note
+    that names the one it corrects (`corrects`); both are kept. Written by
+    `fgdm.services.case_note_write`."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    noted_on = models.DateField(help_text="The day the note is about")
+    text = models.TextField()
+    written_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    written_at = models.DateTimeField(default=timezone.now)
+    corrects = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT, related_name="correction")
+
+    class Meta:
+        ordering = ["-noted_on", "-written_at", "-id"]
+        indexes = [models.Index(fields=["case", "-noted_on", "-written_at"], name="case_note_newest")]
+
+    def __str__(self) -> str:
+        return f"Case note of {self.noted_on:%d %b %Y} ({self.case.reference})"
+
+    @property
+    def is_corrected(self) -> bool:
+        return hasattr(self, "correction")
+
+
+class CaseDocument(models.Model):
+    """A document uploaded to a case (a signed written agreement, a consent form, a letter before
+    proceedings). Its type is the one found in its content (fgdm.uploads); the file is kept in the
+    "case_documents" storage under an unguessable name and only downloaded through the app. Written
+    by `fgdm.services.case_document_upload`; its file is deleted by retention (`file_deleted_at`)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="documents")
+    kind = models.CharField(max_length=32, choices=DocumentKind.choices)
+    file_name = models.CharField(max_length=200, help_text="The name it was uploaded with (made safe)")
+    content_type = models.CharField(max_length=100, choices=DocumentType.choices)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    storage_name = models.CharField(max_length=200, unique=True)
+    uploaded_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+    file_deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.file_name} ({self.case.reference})"
+
+
+auditlog.register(CaseNote)
+auditlog.register(CaseDocument, exclude_fields=["storage_name"])

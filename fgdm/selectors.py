@@ -8,6 +8,8 @@ from fgdm.constants import ENDED_STATUSES, MEETING_ARRANGED, PlanStatus
 from fgdm.models import (
     AdvocacyOffer,
     Case,
+    CaseDocument,
+    CaseNote,
     Child,
     ChildOutcome,
     FamilyPlan,
@@ -347,3 +349,41 @@ def case_overdue(*, case, plans, meetings, outcomes, escalations, today=None) ->
             f"{'are' if len(due) > 1 else 'is'} due and not recorded."
         )
     return overdue
+
+
+# -- the case file: notes and documents ---------------------------------------------------------------
+# Whoever sees the case in full (its team, its lead, managers over it, auditors): not an FGC coordinator
+# who sees it only for the conference, never finance (fgdm.visibility.whole_case_scope).
+
+
+def notes_of(*, case) -> QuerySet[CaseNote]:
+    """A case's notes, newest first, each with the note it corrects and the one correcting it (of a
+    case already read through a selector)."""
+    return case.notes.select_related("written_by", "corrects", "correction").order_by("-noted_on", "-written_at", "-id")
+
+
+def note_get(*, user, note_id) -> CaseNote:
+    try:
+        return (
+            CaseNote.objects.select_related("case", "written_by", "corrects", "correction")
+            .filter(whole_case_scope(user, "case__"))
+            .get(pk=note_id)
+        )
+    except (CaseNote.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such case note.")
+
+
+def documents_of(*, case) -> QuerySet[CaseDocument]:
+    """A case's documents, newest first (of a case already read through a selector)."""
+    return case.documents.select_related("uploaded_by").order_by("-uploaded_at", "-id")
+
+
+def document_get(*, user, document_id) -> CaseDocument:
+    try:
+        return (
+            CaseDocument.objects.select_related("case", "uploaded_by")
+            .filter(whole_case_scope(user, "case__"))
+            .get(pk=document_id)
+        )
+    except (CaseDocument.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such document.")

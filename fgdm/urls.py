@@ -68,6 +68,12 @@ urlpatterns = [
     path("network-members/<int:member_id>/advocacy/", views.member_advocacy, name="member_advocacy"),
     path("children/<int:child_id>/advocacy/", views.child_advocacy, name="child_advocacy"),
     path("advocacy-offers/<int:offer_id>/answer/", views.advocacy_answer, name="advocacy_answer"),
+    # The case file: notes (corrected only by a new note) and uploaded documents.
+    path("cases/<int:case_id>/notes/", views.case_notes, name="case_notes"),
+    path("cases/<int:case_id>/notes/new/", views.case_note_new, name="case_note_new"),
+    path("case-notes/<int:note_id>/correct/", views.note_correct, name="note_correct"),
+    path("cases/<int:case_id>/documents/new/", views.case_document_new, name="case_document_new"),
+    path("documents/<int:document_id>/", views.document_download, name="document_download"),
     path("outcomes/", views.outcomes_due, name="outcomes_due"),
     path("outcomes/<int:outcome_id>/record/", views.outcome_record, name="outcome_record"),
     path("plan-actions/<int:action_id>/done/", views.action_done, name="action_done"),

@@ -174,10 +174,51 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+
+
+def case_documents_storage(env=os.environ) -> dict:
+    """Where uploaded case documents are kept (fgdm.uploads; README "Case notes and documents").
+
+    By default a private directory on the app's disk (FGDM_DOCUMENTS_DIR, default var/case-documents
+    in the checkout): never served as static or media files; a document is only downloaded through
+    the app, by the case's people. FGDM_DOCUMENTS_STORAGE=s3 keeps them in an S3-compatible bucket
+    instead (django-storages): private objects, names never reused, no public URL.
+    """
+    if env.get("FGDM_DOCUMENTS_STORAGE", "filesystem").strip().lower() == "s3":
+        options = {
+            "bucket_name": env["FGDM_DOCUMENTS_S3_BUCKET"],
+            "location": env.get("FGDM_DOCUMENTS_S3_PREFIX", "case-documents"),
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "querystring_expire": 60,
+            "object_parameters": {"ServerSideEncryption": env.get("FGDM_DOCUMENTS_S3_ENCRYPTION", "AES256")},
+        }
+        # Credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, or the machine's role (boto3 finds them).
+        for option, name in (
+            ("endpoint_url", "FGDM_DOCUMENTS_S3_ENDPOINT_URL"),  # MinIO, Ceph, another provider
+            ("region_name", "FGDM_DOCUMENTS_S3_REGION"),
+            ("access_key", "AWS_ACCESS_KEY_ID"),
+            ("secret_key", "AWS_SECRET_ACCESS_KEY"),
+        ):
+            if env.get(name):
+                options[option] = env[name]
+        return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+    location = env.get("FGDM_DOCUMENTS_DIR", str(BASE_DIR / "var" / "case-documents"))
+    # Nothing in config/urls.py serves this directory, and it is not MEDIA_ROOT or under STATIC_ROOT.
+    return {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": location, "file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
+    }
+
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+    "case_documents": case_documents_storage(),
 }
+# The largest case document accepted, in bytes (default 10 MB).
+FGDM_DOCUMENT_MAX_BYTES = int(os.environ.get("FGDM_DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 
 # Content-Security-Policy (django-csp): nothing inline, everything from this site. ReDoc styles
 # itself at run time (config/urls.py widens the policy for that page alone).

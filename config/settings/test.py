@@ -23,3 +23,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f".test-db-{os.getpid()}.sqlite3")}  # noqa: F405
 # Each test run anchors the audit chains in its own empty directory, never in var/ of the checkout.
 AUDIT_ANCHOR_DIR = tempfile.mkdtemp(prefix="fgdm-test-anchors-")
+# Case documents go to a directory of this run's own, never var/ of the checkout.
+STORAGES = {  # noqa: F405
+    **STORAGES,  # noqa: F405
+    "case_documents": case_documents_storage(  # noqa: F405
+        {"FGDM_DOCUMENTS_DIR": tempfile.mkdtemp(prefix="fgdm-test-documents-")}
+    ),
+}

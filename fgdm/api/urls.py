@@ -1,6 +1,6 @@
 from django.urls import path
 
-from fgdm.api import documents, views
+from fgdm.api import casefiles, documents, views
 
 urlpatterns = [
     path("users/me/", views.MeView.as_view(), name="api-me"),
@@ -63,6 +63,10 @@ urlpatterns = [
     path("network-members/<int:member_id>/advocacy/", views.MemberAdvocacyOffer.as_view(), name="api-member-advocacy"),
     path("children/<int:child_id>/advocacy/", views.ChildAdvocacyOffer.as_view(), name="api-child-advocacy"),
     path("cases/<int:case_id>/advocacy/", views.CaseAdvocacyOffers.as_view(), name="api-case-advocacy"),
+    # The case file (issue 17): notes and uploaded documents.
+    path("cases/<int:case_id>/notes/", casefiles.CaseNotes.as_view(), name="api-case-notes"),
+    path("cases/<int:case_id>/documents/", casefiles.CaseDocuments.as_view(), name="api-case-documents"),
+    path("documents/<int:document_id>/", casefiles.DocumentDownload.as_view(), name="api-document"),
     path(
         "advocacy-offers/<int:offer_id>/answer/", views.AdvocacyOfferAnswer.as_view(), name="api-advocacy-offer-answer"
     ),

@@ -65,6 +65,11 @@ from fgdm.services.network import (  # noqa: F401
     member_remove,
     member_update,
 )
+from fgdm.services.notes import (  # noqa: F401
+    case_document_upload,
+    case_note_correct,
+    case_note_write,
+)
 from fgdm.services.outcomes import (  # noqa: F401
     ensure_may_record_outcome,
     outcome_due_on,

@@ -1,6 +1,13 @@
 """Pages of the case side, by aggregate. Each POST calls exactly one service; reads go through the
 selectors; a service's refusal (DomainError) is shown on the form and nothing changes."""
 
+from fgdm.views.casefiles import (  # noqa: F401
+    case_document_new,
+    case_note_new,
+    case_notes,
+    document_download,
+    note_correct,
+)
 from fgdm.views.cases import (  # noqa: F401
     case_allocate,
     case_bottom_lines,

@@ -25,6 +25,7 @@ from fgdm.labels import event_label
 from fgdm.network_picture import network_picture
 from fgdm.permissions import ensure_can_manage_case, ensure_can_work_case, ensure_can_work_or_manage_case
 from fgdm.services import ChildInput
+from fgdm.views.casefiles import case_file_context
 from fgdm.views.offers import may_arrange, meeting_actions
 from fgdm.visibility import sees_whole_case
 
@@ -230,6 +231,7 @@ def case_detail(request, case_id):
     escalations = list(case.review_escalations.filter(resolved_at__isnull=True)) if whole else []
     child_outcomes = list(selectors.outcomes_of(case=case)) if whole else []
     steps = case_steps(request.user, case)
+    case_file = case_file_section(request, case) if whole else {}
     return page(
         request,
         "fgdm/case_detail.html",
@@ -285,8 +287,20 @@ def case_detail(request, case_id):
             "can_record_outcomes": may(request.user, "outcome_record")
             and allowed(ensure_can_work_or_manage_case, request.user, case),
             "today": timezone.localdate(),
+            **case_file,
         },
     )
+
+
+CASE_PAGE_NOTES = 5
+
+
+def case_file_section(request, case) -> dict:
+    """The case page's "Notes and documents": the newest notes (the rest on their own page) and the
+    documents."""
+    newest = list(selectors.notes_of(case=case)[: CASE_PAGE_NOTES + 1])
+    more = case.notes.count() if len(newest) > CASE_PAGE_NOTES else 0
+    return {**case_file_context(request, case, notes=newest[:CASE_PAGE_NOTES]), "more_notes": more}
 
 
 @login_required
