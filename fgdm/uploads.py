@@ -36,6 +36,7 @@ EXTENSIONS = {
 DECLARED_ALIASES = {
     DocumentType.JPEG: {"image/jpg", "image/pjpeg"},
     DocumentType.PDF: {"application/x-pdf"},
+    DocumentType.DOCX: {"application/zip"},  # a machine that knows no .docx type names the archive
 }
 UNSAID = {"", "application/octet-stream", "binary/octet-stream"}
 

@@ -1,0 +1,32 @@
+import pytest
+from django.test import Client
+
+from tests import scenario
+
+
+@pytest.fixture
+def case(world):
+    """An East case led by prac.east (tm.east manages its team)."""
+    return scenario.allocated(world)
+
+
+@pytest.fixture
+def as_page():
+    def signed_in(user):
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return signed_in
+
+
+@pytest.fixture(autouse=True)
+def document_storage(settings, tmp_path):
+    """Each test keeps its case documents in its own empty directory."""
+    from config.settings.base import case_documents_storage
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "case_documents": case_documents_storage({"FGDM_DOCUMENTS_DIR": str(tmp_path)}),
+    }
+    return tmp_path
