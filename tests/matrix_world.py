@@ -28,7 +28,14 @@ def side(world, *, locality, prac, manager, model):
     outcome = ChildOutcome.objects.create(
         case=case, child=child, checkpoint="closure", closed_on=timezone.localdate(), due_on=timezone.localdate()
     )
+    # The case file (issue 17): a note and an uploaded document.
+    note = case_services.case_note_write(case_id=case.pk, by=prac, text="Home visit")
+    document = case_services.case_document_upload(
+        case_id=case.pk, by=prac, kind="consent_form", content=b"%PDF-1.4\n%%EOF\n", file_name="consent.pdf"
+    )
     return SimpleNamespace(
+        note=note.pk,
+        document=document.pk,
         offer=offer.pk,
         outcome=outcome.pk,
         case=case.pk,

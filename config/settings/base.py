@@ -295,6 +295,8 @@ SPECTACULAR_SETTINGS = {
         "SarStatusEnum": "audit.models.SubjectAccessRequest.Status",
         "SarDecisionEnum": "audit.models.SubjectAccessItem.Decision",
         "SarIdCheckEnum": "audit.models.SubjectAccessRequest.IdCheck",
+        "DocumentKindEnum": "fgdm.constants.DocumentKind",
+        "DocumentTypeEnum": "fgdm.constants.DocumentType",
         "MethodEnum": "fgdm.constants.OfferMethod",  # the name it had before "method" meant two things
     },
 }

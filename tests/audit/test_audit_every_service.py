@@ -308,6 +308,26 @@ def _advocacy_offer_record(world):
     ), world.u.prac_east
 
 
+def _case_note_write(world):
+    case = scenario.allocated(world)
+    return lambda: case_services.case_note_write(case_id=case.pk, by=world.u.prac_east, text="Visit"), world.u.prac_east
+
+
+def _case_note_correct(world):
+    case = scenario.allocated(world)
+    note = case_services.case_note_write(case_id=case.pk, by=world.u.prac_east, text="Visit")
+    return lambda: case_services.case_note_correct(note_id=note.pk, by=world.u.tm_east, text="Visit, Nan there"), (
+        world.u.tm_east
+    )
+
+
+def _case_document_upload(world):
+    case = scenario.allocated(world)
+    return lambda: case_services.case_document_upload(
+        case_id=case.pk, by=world.u.prac_east, kind="consent_form", content=b"%PDF-1.4\n%%EOF\n", file_name="c.pdf"
+    ), world.u.prac_east
+
+
 def _advocacy_offer_answer(world):
     case = scenario.allocated(world)
     offer = case_services.advocacy_offer_record(
@@ -1263,6 +1283,9 @@ ROWS: dict[str, Row] = {
     "fgdm.services.member_exclusion_sign_off": Row(_member_exclusion_sign_off, ["member_exclusion_signed_off"]),
     "fgdm.services.advocacy_offer_record": Row(_advocacy_offer_record, ["advocacy_offered"]),
     "fgdm.services.advocacy_offer_answer": Row(_advocacy_offer_answer, ["advocacy_answered"]),
+    "fgdm.services.case_note_write": Row(_case_note_write, ["case_note_written"]),
+    "fgdm.services.case_note_correct": Row(_case_note_correct, ["case_note_corrected"]),
+    "fgdm.services.case_document_upload": Row(_case_document_upload, ["case_document_uploaded"]),
     "fgdm.services.outcome_record": Row(_outcome_record, ["outcome_recorded"]),
     "fgdm.services.meeting_schedule": Row(
         _meeting_schedule,

@@ -76,6 +76,8 @@ KWARGS = {
     "item_id": "sar_item",
     "offer_id": "offer",
     "outcome_id": "outcome",
+    "note_id": "note",
+    "document_id": "document",
 }
 
 
@@ -159,6 +161,12 @@ ROUTES = {
     "fgdm:member_advocacy": row("payee", get="advocacy_offer", post="advocacy_offer"),
     "fgdm:child_advocacy": row("whole_case", get="advocacy_offer", post="advocacy_offer"),
     "fgdm:advocacy_answer": row("whole_case", get="advocacy_offer", post="advocacy_offer"),
+    # The case file (issue 17): whoever sees the case in full reads it; its staff write it.
+    "fgdm:case_notes": row("whole_case", get="read"),
+    "fgdm:case_note_new": row("whole_case", get="case_note_write", post="case_note_write"),
+    "fgdm:note_correct": row("whole_case", get="case_note_write", post="case_note_write"),
+    "fgdm:case_document_new": row("whole_case", get="case_document_upload", post="case_document_upload"),
+    "fgdm:document_download": row("whole_case", get="read"),
     "fgdm:outcomes_due": row(get="signed_in"),
     "fgdm:outcome_record": row("whole_case", get="outcome_record", post="outcome_record"),
     "fgdm:action_done": row("case", post="action_mark_done"),
@@ -258,6 +266,9 @@ ROUTES = {
     "api-child-advocacy": api("whole_case", post="advocacy_offer"),
     "api-case-advocacy": api("whole_case", get="read"),
     "api-advocacy-offer-answer": api("whole_case", post="advocacy_offer"),
+    "api-case-notes": api("whole_case", get="read", post="case_note_write"),
+    "api-case-documents": api("whole_case", get="read", post="case_document_upload"),
+    "api-document": api("whole_case", get="read"),
     "api-outcomes": api(get="signed_in"),
     "api-sars": api(get="sar_handle", post="sar_handle"),
     "api-sar": api("sar", get="sar_handle"),
