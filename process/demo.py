@@ -484,6 +484,17 @@ def case_conference_in_preparation(ctx):
         answered_on=ctx.today,
         advocate="Dorset Children's Advocacy Service",
     )
+    # The case file: a note, corrected by a new one (both kept, the first marked corrected).
+    first = case_services.case_note_write(
+        case_id=case.pk,
+        by=ctx.u("prac.west"),
+        text="Phoned Carol: she can have Ruby after school on Tuesdays.",
+    )
+    case_services.case_note_correct(
+        note_id=first.pk,
+        by=ctx.u("prac.west"),
+        text="Phoned Carol: she can have Ruby after school on Tuesdays and Thursdays.",
+    )
     # The coordinator proposes excluding Steve for safety; tm.west signs it off (their home page).
     case_services.member_exclusion_propose(
         member_id=people["Steve"].pk,
