@@ -15,3 +15,10 @@ class FamilyConfig(AppConfig):
         register_state_labels(LinkStatus.choices)
         # The network member's messages page (fgdm) shows the links to the plan sent to them.
         add_section("member_messages", template="family/sections/member_links.html", context=member_section)
+
+        from audit import sar
+        from audit.retention import register
+        from family.records import FamilyLinkRecords, collect
+
+        register(FamilyLinkRecords())
+        sar.register(collect)

@@ -353,5 +353,8 @@ REPORTS_PSEUDONYM_KEY = os.environ.get("REPORTS_PSEUDONYM_KEY", "") or (
 # The family's own view (family app): a network member who agreed to messages is sent a link to
 # read their family's plan without signing in. It works for this many days, unless revoked.
 FGDM_FAMILY_LINK_DAYS = int(os.environ.get("FGDM_FAMILY_LINK_DAYS", "28"))
+# A link that stopped working (expired or revoked) loses the reason it was revoked after this many
+# days (audit.retention, `apply_retention`); the trail keeps that it was sent and stopped.
+FGDM_FAMILY_LINK_KEEP_DAYS = int(os.environ.get("FGDM_FAMILY_LINK_KEEP_DAYS", "365"))
 # The address people reach this site at, for links sent in messages (no trailing slash).
 FGDM_SITE_URL = os.environ.get("FGDM_SITE_URL", "http://localhost:8000").rstrip("/")
