@@ -55,6 +55,7 @@ urlpatterns = [
     path("packages/", include("network_packages.urls")),
     path("finance/", include("payments.urls")),
     path("", include("reports.urls")),
+    path("", include("family.urls")),
 ]
 
 handler400 = "core.error_views.bad_request"

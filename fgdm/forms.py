@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Q
+from django.utils import timezone
 
 from audit.forms import TimelineFilterForm as AuditTimelineFilterForm
 from core.exceptions import DomainError
@@ -17,6 +18,7 @@ from fgdm.constants import (
     DocumentKind,
     LivingWith,
     MeetingModel,
+    MessageConsent,
     OfferAnswer,
     OfferCapacity,
     OfferMethod,
@@ -245,6 +247,36 @@ class ChildBirthForm(Form):
     def __init__(self, *args, child, **kwargs):
         kwargs.setdefault("initial", {"first_name": child.first_name, "last_name": child.last_name})
         super().__init__(*args, **kwargs)
+
+
+class MemberMessagesForm(Form):
+    """What a network member agreed to be sent by the council: each channel names the address held."""
+
+    messages = forms.ChoiceField(label="What did they agree to be sent?", widget=forms.RadioSelect, choices=[])
+
+    def __init__(self, *args, member, **kwargs):
+        kwargs.setdefault("initial", {"messages": member.messages})
+        super().__init__(*args, **kwargs)
+        email = member.email or "no e-mail address held"
+        phone = member.phone or "no phone number held"
+        labels = {
+            MessageConsent.NONE: "Nothing: they have not agreed, or they want no more messages",
+            MessageConsent.EMAIL: f"E-mails, to {email}",
+            MessageConsent.SMS: f"Text messages, to {phone}",
+            MessageConsent.EMAIL_AND_SMS: f"E-mails and text messages, to {email} and {phone}",
+        }
+        self.fields["messages"].choices = [(value, labels[value]) for value in MessageConsent.values]
+        if member.messages != MessageConsent.NONE and member.messages_agreed_at:
+            recorded = member.messages_recorded_by.get_username() if member.messages_recorded_by else "someone"
+            self.fields["messages"].help_text = (
+                f"They agreed on {timezone.localtime(member.messages_agreed_at):%-d %B %Y} "
+                f"({member.get_messages_display().lower()}; recorded by {recorded})."
+            )
+        else:
+            self.fields["messages"].help_text = (
+                "Ask them first, and record only what they agreed to: meeting invitations and changes, their "
+                "actions due, payments made and a link to the plan. To change an address, correct their details."
+            )
 
 
 class RemovalForm(Form):

@@ -58,6 +58,7 @@ urlpatterns = [
     path("children/<int:child_id>/remove/", views.child_remove, name="child_remove"),
     path("network-members/<int:member_id>/edit/", views.member_edit, name="member_edit"),
     path("network-members/<int:member_id>/remove/", views.member_remove, name="member_remove"),
+    path("network-members/<int:member_id>/messages/", views.member_messages, name="member_messages"),
     path("network-members/<int:member_id>/preparation/", views.member_preparation, name="member_preparation"),
     path("network-members/<int:member_id>/exclusion/", views.member_exclusion, name="member_exclusion"),
     path(

@@ -9,7 +9,9 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from audit.models import SubjectAccessItem
+from core import notify
 from core.sar_services import sar_log
+from family import services as family_services
 from fgdm import services as case_services
 from fgdm.models import ChildOutcome
 from network_packages import services as package_services
@@ -18,9 +20,32 @@ from tests import scenario
 from tests.factories import UserFactory
 
 
+class _Catch:
+    """Catches the url of the link announced (the token is nowhere else)."""
+
+    url = ""
+
+    def announce(self, *, event, key, details):
+        self.url = details.get("url", self.url)
+
+
+def _family_link(member_id, prac):
+    """A live link to the plan for the payee (who agreed to e-mails): its id and its token."""
+    case_services.member_update(member_id=member_id, by=prac, email="nan@example.org")
+    case_services.member_messages_set(member_id=member_id, by=prac, messages="email")
+    previous, catch = notify._notifier, _Catch()
+    notify.register(catch)
+    try:
+        link = family_services.family_link_issue(member_id=member_id, by=prac)
+    finally:
+        notify.register(previous)
+    return link.pk, catch.url.rstrip("/").rsplit("/", 1)[-1]
+
+
 def side(world, *, locality, prac, manager, model):
     package = scenario.payments_authorised(world, model=model, by=prac, locality=locality, approver=manager)
     case = package.case
+    family_link, family_token = _family_link(package.items.first().payee_id, prac)
     referral = scenario.referral(world, by=prac, locality=locality)
     child = case.children.first()
     offer = case_services.advocacy_offer_record(child_id=child.pk, by=prac, offered_on=timezone.localdate())
@@ -45,6 +70,8 @@ def side(world, *, locality, prac, manager, model):
         child=case.children.first().pk,
         package=package.pk,
         member=package.items.first().payee_id,
+        family_link=family_link,
+        family_token=family_token,
         payment=package.payments.first().pk,
         task=Task.objects.get(process__case=referral, status=STATUS.NEW, flow_task_type="HUMAN").pk,
     )

@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "network_packages",
     "payments",
     "reports",
+    "family",
     "process",
 ]
 
@@ -163,6 +164,8 @@ if os.environ.get("FGDM_CACHE_URL"):
 FGDM_THROTTLE_RATES = {
     "sign_in": os.environ.get("FGDM_THROTTLE_SIGN_IN", "10/minute"),
     "write": os.environ.get("FGDM_THROTTLE_WRITE", "120/minute"),
+    # Requests to the family's page (/family/<token>/) per client address: slows anyone guessing links.
+    "family_link": os.environ.get("FGDM_THROTTLE_FAMILY_LINK", "30/minute"),
 }
 # JSON request bodies nested deeper than this are refused (400) before anything reads them.
 FGDM_JSON_MAX_DEPTH = 20
@@ -389,3 +392,12 @@ FGDM_MAX_CHILDREN_PER_CASE = int(os.environ.get("FGDM_MAX_CHILDREN_PER_CASE", "2
 REPORTS_PSEUDONYM_KEY = os.environ.get("REPORTS_PSEUDONYM_KEY", "") or (
     "derived:" + hashlib.sha256(("fgdm-reports-pseudonym:" + SECRET_KEY).encode()).hexdigest()
 )
+
+# The family's own view (family app): a network member who agreed to messages is sent a link to
+# read their family's plan without signing in. It works for this many days, unless revoked.
+FGDM_FAMILY_LINK_DAYS = int(os.environ.get("FGDM_FAMILY_LINK_DAYS", "28"))
+# A link that stopped working (expired or revoked) loses the reason it was revoked after this many
+# days (audit.retention, `apply_retention`); the trail keeps that it was sent and stopped.
+FGDM_FAMILY_LINK_KEEP_DAYS = int(os.environ.get("FGDM_FAMILY_LINK_KEEP_DAYS", "365"))
+# The address people reach this site at, for links sent in messages (no trailing slash).
+FGDM_SITE_URL = os.environ.get("FGDM_SITE_URL", "http://localhost:8000").rstrip("/")

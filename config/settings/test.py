@@ -13,7 +13,7 @@ LOGGING = {"version": 1, "disable_existing_loggers": False}
 AXES_ENABLED = False
 # High enough that the suite (the permission matrix posts hundreds of times as one person) is never
 # throttled; the throttling tests set their own low rates.
-FGDM_THROTTLE_RATES = {"sign_in": "100000/minute", "write": "100000/minute"}
+FGDM_THROTTLE_RATES = {"sign_in": "100000/minute", "write": "100000/minute", "family_link": "100000/minute"}
 WHITENOISE_USE_FINDERS = True  # serve static files without collectstatic
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405

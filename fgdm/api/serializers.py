@@ -14,6 +14,7 @@ from fgdm.constants import (
     CoordinatorRequest,
     LivingWith,
     MeetingModel,
+    MessageConsent,
     OfferAnswer,
     OfferCapacity,
     OfferMethod,
@@ -320,6 +321,12 @@ class MemberUpdateSerializer(serializers.Serializer):
     language = serializers.CharField(max_length=100, required=False, allow_blank=True)
     interpreter_needed = serializers.BooleanField(required=False)
     communication_needs = serializers.CharField(required=False, allow_blank=True)
+    messages = serializers.ChoiceField(
+        choices=MessageConsent.choices,
+        required=False,
+        help_text="What they agreed to be sent by the council: `none` (not agreed, or opted out), `email`, `sms`, "
+        "`email_and_sms`. Refused (409) for someone removed or excluded for safety.",
+    )
 
 
 class AllocateSerializer(serializers.Serializer):
@@ -559,11 +566,15 @@ class NetworkMemberSerializer(serializers.ModelSerializer):
             "exclusion_proposed_by",
             "exclusion_signed_off_by",
             "exclusion_signed_off_at",
+            "messages",
+            "messages_agreed_at",
             "removed_at",
             "removed_by",
             "removal_reason",
         ]
         read_only_fields = [
+            "messages",
+            "messages_agreed_at",
             "exclusion_challenge",
             "exclusion_status",
             "exclusion_proposed_by",

@@ -3,6 +3,7 @@
 Reads go through selectors (out of scope → 404); rules and states are the services' business.
 """
 
+from django.db import transaction
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
@@ -213,11 +214,17 @@ class MemberDetail(AuditedAPIView):
     @extend_schema(request=s.MemberUpdateSerializer, responses=s.NetworkMemberSerializer)
     def patch(self, request, member_id):
         """Correct a network member's details, contact details, language and needs. Changing
-        `is_parent` or `has_parental_responsibility` changes `payment_eligible`."""
+        `is_parent` or `has_parental_responsibility` changes `payment_eligible`. `messages` records
+        what they agreed to be sent (`none` opts them out)."""
         member = selectors.member_get(user=request.user, member_id=member_id)
         ensure_may(request.user, "member_update")
         data = _valid(s.MemberUpdateSerializer, request)
-        member = services.member_update(member_id=member.pk, by=request.user, **data)
+        messages = data.pop("messages", None)
+        with transaction.atomic():  # the details first (an e-mail address), then what they agreed to
+            if data or messages is None:
+                member = services.member_update(member_id=member.pk, by=request.user, **data)
+            if messages is not None:
+                member = services.member_messages_set(member_id=member.pk, by=request.user, messages=messages)
         return Response(s.NetworkMemberSerializer(member).data)
 
 

@@ -62,6 +62,7 @@ from fgdm.services.network import (  # noqa: F401
     ensure_may_sign_off_exclusion,
     member_exclusion_propose,
     member_exclusion_sign_off,
+    member_messages_set,
     member_remove,
     member_update,
 )

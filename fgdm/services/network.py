@@ -23,6 +23,7 @@ from fgdm.constants import (
     MEETING_ARRANGED,
     ExclusionStatus,
     MeetingModel,
+    MessageConsent,
     PreparationStatus,
     Relationship,
 )
@@ -148,6 +149,60 @@ def member_remove(*, member_id: int, by, reason: str) -> NetworkMember:
         to_state="removed",
         reason=reason,
     )
+    return member
+
+
+NEEDS_EMAIL = (MessageConsent.EMAIL, MessageConsent.EMAIL_AND_SMS)
+NEEDS_PHONE = (MessageConsent.SMS, MessageConsent.EMAIL_AND_SMS)
+
+
+@transaction.atomic
+def member_messages_set(*, member_id: int, by, messages: str) -> NetworkMember:
+    """Record what a network member agreed to be sent by the council (meeting invitations, their
+    actions, payments made, a link to the plan): by e-mail, by text message, both, or nothing
+    (`none`, which is how someone opts out). Agreeing records when and who recorded it. One
+    `member_messages_set` event (from the old answer to the new); nothing if nothing changed.
+
+    Nobody excluded from the meetings for safety (or with an exclusion proposed) and nobody removed
+    can be signed up: their safety comes first. Opting out is always possible, even then.
+
+    Raises NotPermitted (not a practitioner of the case), InvalidTransition (removed member; closed
+    case; excluded or exclusion proposed), RuleBroken (an unknown answer; no e-mail address or phone
+    number held for the channel agreed).
+    """
+    case, member = _lock_member(member_id)
+    ensure_can_work_case(by, case)
+    messages = str(messages or "").strip()
+    if messages not in MessageConsent.values:
+        raise RuleBroken(f"Unknown answer “{messages}”: choose how they agreed to be sent messages.", field="messages")
+    if member.is_removed:
+        raise InvalidTransition(
+            f"{member} was removed from the network on {timezone.localtime(member.removed_at):%-d %B %Y}: "
+            "nothing is sent to them.",
+            field="messages",
+        )
+    if messages != MessageConsent.NONE:
+        _ensure_open(case, member, "they can be signed up to messages", removed=".")
+        if member.excluded_from_meetings or member.exclusion_status == ExclusionStatus.PROPOSED:
+            raise InvalidTransition(
+                f"{member} is excluded from the family's meetings for safety (or it is proposed): the council "
+                "sends them no messages.",
+                field="messages",
+            )
+        if messages in NEEDS_EMAIL and not member.email:
+            raise RuleBroken(
+                f"No e-mail address is held for {member}: add it to their details first.", field="messages"
+            )
+        if messages in NEEDS_PHONE and not member.phone:
+            raise RuleBroken(f"No phone number is held for {member}: add it to their details first.", field="messages")
+    before = member.messages
+    if messages == before:
+        return member
+    member.messages = messages
+    member.messages_agreed_at = timezone.now() if messages != MessageConsent.NONE else None
+    member.messages_recorded_by = by
+    member.save(update_fields=["messages", "messages_agreed_at", "messages_recorded_by"])
+    record_event(obj=member, action="member_messages_set", by=by, case_id=case.pk, from_state=before, to_state=messages)
     return member
 
 

@@ -36,6 +36,7 @@ from fgdm.views.corrections import (  # noqa: F401
     child_new,
     child_remove,
     member_edit,
+    member_messages,
     member_remove,
 )
 from fgdm.views.meetings import (  # noqa: F401

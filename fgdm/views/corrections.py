@@ -7,7 +7,7 @@ refusal shows on the form and nothing changes."""
 from django.contrib.auth.decorators import login_required
 from django.urls import reverse
 
-from core.pages import done, form_page, gate, run_service
+from core.pages import done, form_page, gate, run_service, sections_for
 from fgdm import forms as f
 from fgdm import selectors, services
 
@@ -153,4 +153,37 @@ def member_remove(request, member_id):
         "them back, add them again.",
         call=lambda data: services.member_remove(member_id=member.pk, by=request.user, reason=data["reason"]),
         message=lambda removed: f"{removed.full_name} is removed from the family network. Their record is kept.",
+    )
+
+
+@login_required
+def member_messages(request, member_id):
+    """What a network member agreed to be sent (radios naming the address held), and below it what
+    the floors above add for the member (the family's link to the plan)."""
+    member = selectors.member_get(user=request.user, member_id=member_id)
+    gate(request, "member_update")
+    case = member.case
+    here = reverse("fgdm:member_messages", args=[member.pk])
+    form = f.MemberMessagesForm(_bound(request), member=member)
+    if request.method == "POST":
+        saved = run_service(
+            form,
+            lambda data: services.member_messages_set(member_id=member.pk, by=request.user, messages=data["messages"]),
+        )
+        if saved:
+            return done(request, f"What {saved.full_name} agreed to be sent is saved.", here)
+    return form_page(
+        request,
+        title=f"Messages to {member.full_name}",
+        caption=_caption(case),
+        form=form,
+        button="Save what they agreed",
+        context={
+            "intro": "The council sends a network member messages only if they agreed to it, and never to someone "
+            "excluded from the meetings for safety or removed from the network.",
+            "back": reverse("fgdm:case_detail", args=[case.pk]),
+            "sections": sections_for("member_messages", request, member=member),
+        },
+        template="fgdm/member_messages.html",
+        status=400 if request.method == "POST" else 200,
     )

@@ -25,6 +25,7 @@ from audit import services as audit_services
 from audit.models import AccessLog, DomainEvent
 from core import sar_services
 from core import services as core_services
+from family import services as family_services
 from fgdm import services as case_services
 from fgdm.services import ActionInput, ChildInput
 from network_packages import services as package_services
@@ -44,6 +45,7 @@ SERVICE_MODULES = [
     "audit.services",
     "core.services",
     "core.sar_services",
+    "family.services",
 ]
 
 
@@ -271,6 +273,33 @@ def _member_remove(world):
     return lambda: case_services.member_remove(
         member_id=grandmother.pk, by=world.u.prac_east, reason="The family asked for her to be left out"
     ), world.u.prac_east
+
+
+def _nan_agreed_to_email(world):
+    _, grandmother = scenario.with_network(world)
+    case_services.member_update(member_id=grandmother.pk, by=world.u.prac_east, email="nan@example.org")
+    return grandmother
+
+
+def _member_messages_set(world, *, messages="email"):
+    grandmother = _nan_agreed_to_email(world) if messages == "email" else scenario.with_network(world)[1]
+    return lambda: case_services.member_messages_set(
+        member_id=grandmother.pk, by=world.u.prac_east, messages=messages
+    ), world.u.prac_east
+
+
+def _family_link_issue(world, *, again=False):
+    grandmother = _nan_agreed_to_email(world)
+    case_services.member_messages_set(member_id=grandmother.pk, by=world.u.prac_east, messages="email")
+    if again:
+        family_services.family_link_issue(member_id=grandmother.pk, by=world.u.prac_east)
+    return lambda: family_services.family_link_issue(member_id=grandmother.pk, by=world.u.prac_east), world.u.prac_east
+
+
+def _family_link_revoke(world):
+    call, prac = _family_link_issue(world)
+    link = call()
+    return lambda: family_services.family_link_revoke(link_id=link.pk, by=prac, reason="Phone lost"), prac
 
 
 def _member_exclusion_propose(world):
@@ -1279,6 +1308,18 @@ ROWS: dict[str, Row] = {
         why_several="saving a member's details unchanged changes nothing, so it records nothing",
     ),
     "fgdm.services.member_remove": Row(_member_remove, ["member_removed"]),
+    "fgdm.services.member_messages_set": Row(
+        _member_messages_set,
+        ["member_messages_set"],
+        variants={"unchanged": (lambda world: _member_messages_set(world, messages="none"), [])},
+        why_several="recording the answer already recorded changes nothing, so it records nothing",
+    ),
+    "family.services.family_link_issue": Row(
+        _family_link_issue,
+        ["family_link_issued"],
+        variants={"replacing": (lambda world: _family_link_issue(world, again=True), ["family_link_issued"])},
+    ),
+    "family.services.family_link_revoke": Row(_family_link_revoke, ["family_link_revoked"]),
     "fgdm.services.member_exclusion_propose": Row(_member_exclusion_propose, ["member_exclusion_proposed"]),
     "fgdm.services.member_exclusion_sign_off": Row(_member_exclusion_sign_off, ["member_exclusion_signed_off"]),
     "fgdm.services.advocacy_offer_record": Row(_advocacy_offer_record, ["advocacy_offered"]),

@@ -78,6 +78,8 @@ KWARGS = {
     "outcome_id": "outcome",
     "note_id": "note",
     "document_id": "document",
+    "link_id": "family_link",
+    "token": "family_token",
 }
 
 
@@ -99,6 +101,8 @@ ROUTES = {
     "api-token": api(post="open"),
     "api-logout": api(post="signed_in"),
     "api-schema": api(get="open"),
+    # The family's own page: the link is the key (a live link on each side; junk is tests/family's).
+    "family:view": row(get="open"),
     "api-docs": api(get="open"),
     "api-redoc": api(get="open"),
     # -- pages ------------------------------------------------------------------------------------
@@ -132,6 +136,9 @@ ROUTES = {
     "fgdm:child_remove": row("whole_case", get="child_remove", post="child_remove"),
     "fgdm:member_edit": row("payee", get="member_update", post="member_update"),
     "fgdm:member_remove": row("payee", get="member_remove", post="member_remove"),
+    "fgdm:member_messages": row("payee", get="member_update", post="member_update"),
+    "family:link_new": row("payee", get="member_update", post="member_update"),
+    "family:link_revoke": row("payee", get="member_update", post="member_update"),
     "fgdm:member_new": row("case", get="member_add", post="member_add"),
     "fgdm:meeting_new": row("case", get="meeting_schedule", post="meeting_schedule"),
     "fgdm:case_review": row("case", get="case_review", post="case_review"),
