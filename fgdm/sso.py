@@ -24,12 +24,12 @@ from urllib.parse import urlencode
 import jwt
 import requests
 from django.conf import settings
+from django.contrib import auth
 from django.contrib.auth import BACKEND_SESSION_KEY
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core import checks
 from django.core.exceptions import SuspiciousOperation, ValidationError
-from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.deprecation import MiddlewareMixin
@@ -274,26 +274,33 @@ class CallbackView(oidc_views.OIDCAuthenticationCallbackView):
         try:
             return super().get(request)
         except SuspiciousOperation:  # a state this browser did not start (or already used)
-            return refused(request, STALE, status=400)
+            return self._refused(STALE, status=400)
         except SignInRefused as refusal:
-            return refused(request, refusal.message, status=refusal.status)
+            return self._refused(refusal.message, status=refusal.status)
+
+    def _refused(self, message: str, status: int = 403):
+        """A refused council sign-in ends a council session already open here (the silent
+        re-check found the person may no longer sign in); a password session is left alone."""
+        if self.request.user.is_authenticated and self.request.session.get(BACKEND_SESSION_KEY) == BACKEND:
+            auth.logout(self.request)
+        return refused(self.request, message, status=status)
 
     def login_failure(self):
+        refused = self._refused
         error = self.request.GET.get("error")
         if error in ("login_required", "interaction_required", "consent_required"):
             return refused(
-                self.request,
                 "Your session with the council's sign-in service has ended. Sign in again.",
-                status=401,
+                status=403,
             )
         if error == "access_denied":
-            return refused(self.request, "The council's sign-in service did not let you in to this system.")
+            return refused("The council's sign-in service did not let you in to this system.")
         if error:
             logger.warning(
                 "council sign-in: the provider answered %s: %s", error, self.request.GET.get("error_description")
             )
-            return refused(self.request, "The council's sign-in service could not sign you in. Try again.")
-        return refused(self.request, STALE, status=400)
+            return refused("The council's sign-in service could not sign you in. Try again.")
+        return refused(STALE, status=400)
 
 
 class PasswordForm(AuthenticationForm):
@@ -322,13 +329,17 @@ class SignInView(auth_views.LoginView):
 
 
 class SignOutView(auth_views.LogoutView):
-    """Sign-out here; for someone who signed in through the provider, on to its end-session
-    endpoint too when FGDM_OIDC_END_SESSION_ENDPOINT is set."""
+    """Sign-out here; for someone who signed in through the provider, a page that offers its
+    end-session endpoint too when FGDM_OIDC_END_SESSION_ENDPOINT is set. A link, not a redirect:
+    the sign-out is a form, and the pages' policy (form-action 'self') would stop a redirect from
+    a form to the provider."""
 
     def post(self, request, *args, **kwargs):
         end_session = _end_session_url(request)
         response = super().post(request, *args, **kwargs)
-        return HttpResponseRedirect(end_session) if end_session else response
+        if end_session:
+            return render(request, "registration/signed_out_sso.html", {"end_session": end_session})
+        return response
 
 
 def _end_session_url(request) -> str:

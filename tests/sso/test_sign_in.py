@@ -153,6 +153,33 @@ class TestLaterSignIns:
         assert roles_of(user) == {Role.PRACTITIONER}
         assert client.get(reverse("fgdm:case_list")).status_code == 200
 
+    def test_a_recheck_that_is_refused_signs_the_person_out(self, provider):
+        client, _, _ = sign_in(provider, person())
+        session = client.session
+        session["oidc_id_token_expiration"] = time.time() - 1
+        session.save()
+        provider.person = person(groups=[G_UNMAPPED])
+        recheck = client.get(reverse("fgdm:case_list"))
+        back = urlsplit(requests.get(recheck["Location"], allow_redirects=False, timeout=10).headers["Location"])
+        assert client.get(f"{back.path}?{back.query}").status_code == 403
+        assert client.get(reverse("fgdm:case_list")).status_code == 302  # signed out
+
+    def test_the_provider_ending_the_session_signs_the_person_out(self, provider):
+        client, _, _ = sign_in(provider, person())
+        state = "a-state-of-the-recheck"
+        session = client.session
+        session["oidc_states"] = {state: {"nonce": "n", "code_verifier": None, "added_on": time.time()}}
+        session.save()
+        answer = client.get(reverse("oidc_authentication_callback") + f"?error=login_required&state={state}")
+        assert answer.status_code == 403 and "has ended" in answer.content.decode()
+        assert client.get(reverse("fgdm:case_list")).status_code == 302
+
+    def test_with_the_lockout_on_a_council_sign_in_works(self, provider):
+        with override_settings(AXES_ENABLED=True):
+            client, answer, _ = sign_in(provider, person())
+        assert answer.status_code == 302
+        assert signed_in_as(client).username == "jo.bloggs@council.example"
+
     def test_the_api_is_never_sent_to_the_provider(self, provider):
         client, _, _ = sign_in(provider, person())
         session = client.session
@@ -352,9 +379,11 @@ class TestPasswordsAndSignOut:
     def test_sign_out_ends_the_session_here_and_at_the_provider(self, provider):
         client, _, _ = sign_in(provider, person())
         answer = client.post(reverse("logout"))
-        assert answer.status_code == 302
-        assert answer["Location"].startswith(provider.base + "/logout?")
-        assert "id_token_hint=" in answer["Location"] and "post_logout_redirect_uri=" in answer["Location"]
+        assert answer.status_code == 200
+        link = answer.context["end_session"]
+        assert link.startswith(provider.base + "/logout?")
+        assert "id_token_hint=" in link and "post_logout_redirect_uri=" in link
+        assert "Sign out of your council account" in answer.content.decode()
         assert client.get(reverse("fgdm:case_list")).status_code == 302
 
     def test_a_password_sign_out_stays_here(self, provider, world):
