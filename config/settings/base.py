@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -370,7 +371,7 @@ OIDC_TIMEOUT = int(os.environ.get("FGDM_OIDC_TIMEOUT_SECONDS", 10))
 # Every this many seconds a signed-in person's next page visit checks with the provider (silently)
 # that they may still sign in, and their roles and teams are set again from their groups.
 OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = int(os.environ.get("FGDM_OIDC_RECHECK_SECONDS", 15 * 60))
-OIDC_EXEMPT_URLS = [__import__("re").compile(r"^/(api|static|healthz|favicon\.ico)")]
+OIDC_EXEMPT_URLS = [re.compile(r"^/(api|static|healthz|favicon\.ico)")]
 OIDC_CALLBACK_CLASS = "fgdm.sso.CallbackView"
 OIDC_AUTHENTICATE_CLASS = "fgdm.sso.StartView"
 # Which claim names the person (their username here) and which hold their groups and how they signed in.

@@ -72,7 +72,8 @@ def _snapshot(user) -> dict:
 def _find_account(identity: CouncilIdentity, *, allow_admins: bool):
     """The account this identity signs in to, or None for a new one. An account found by name is
     linked only if nobody else's identity is linked to it and it is not an administrator's (unless
-    the council maps administrators): a provider's name must not open an account kept by hand."""
+    the person's groups make them an administrator): a provider's name must not open, nor demote,
+    an administrator's account kept by hand."""
     User = get_user_model()
     link = SignInIdentity.objects.select_related("user").filter(issuer=identity.issuer, subject=identity.subject)
     link = link.first()
@@ -152,7 +153,7 @@ def sso_sign_in(*, identity: CouncilIdentity, access: CouncilAccess):
             + ", ".join([f"role “{r}”" for r in unknown_roles] + [f"team “{t}”" for t in unknown_teams])
             + ", which this system does not have. Ask your system administrator to correct the mapping."
         )
-    user, new_link = _find_account(identity, allow_admins=access.administrator is not None)
+    user, new_link = _find_account(identity, allow_admins=bool(access.administrator))
     if user is None and access.empty:
         raise NotPermitted(
             "None of your groups at the council gives access to this system. Ask your manager or your "
@@ -174,10 +175,10 @@ def sso_sign_in(*, identity: CouncilIdentity, access: CouncilAccess):
     try:
         with transaction.atomic():
             user.save()
-    except IntegrityError:
-        raise NotPermitted("Someone else has just been given this account's name. Try again.")
-    if new_link:
-        SignInIdentity.objects.create(user=user, issuer=identity.issuer, subject=identity.subject)
+            if new_link:
+                SignInIdentity.objects.create(user=user, issuer=identity.issuer, subject=identity.subject)
+    except IntegrityError:  # the same person, or the same name, signing in twice at once
+        raise NotPermitted("This account was being set up at the same moment. Try again.")
     user.groups.set(Group.objects.filter(name__in=access.roles))
     kept = _set_teams(user, roles=access.roles, teams=set(access.teams))
     after = _snapshot(user)

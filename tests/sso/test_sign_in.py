@@ -222,6 +222,14 @@ class TestAdministrators:
         user = User.objects.get(username="jo.bloggs@council.example")
         assert not user.is_staff and not user.is_superuser
 
+    def test_with_the_admin_mapping_a_non_administrator_cannot_take_over_an_admin_account(self, provider):
+        admin = UserFactory(username="admin", is_staff=True, is_superuser=True)
+        with override_settings(FGDM_OIDC_ADMIN_GROUPS=[G_ADMINS]):
+            _, answer, _ = sign_in(provider, person(username="admin", groups=[G_FINANCE]))
+        assert answer.status_code == 403
+        admin.refresh_from_db()
+        assert admin.is_superuser and not SignInIdentity.objects.filter(user=admin).exists()
+
     def test_the_admin_mapping_gives_and_takes_the_flags(self, provider):
         with override_settings(FGDM_OIDC_ADMIN_GROUPS=[G_ADMINS]):
             sign_in(provider, person(groups=[G_ADMINS]))
