@@ -1,6 +1,5 @@
 from csp.decorators import csp_update
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.db import connection
 from django.http import JsonResponse
 from django.templatetags.static import static
@@ -9,6 +8,7 @@ from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from core.api import auth
+from fgdm import sso
 
 
 def healthz(request):
@@ -45,8 +45,12 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # Browsers ask for /favicon.ico whatever the page says.
     path("favicon.ico", RedirectView.as_view(url=static("core/favicon.ico"), permanent=True)),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/login/", sso.SignInView.as_view(), name="login"),
+    path("accounts/logout/", sso.SignOutView.as_view(), name="logout"),
+    # Council sign-in (fgdm/sso.py); the names are mozilla-django-oidc's, which its middleware reverses.
+    path("accounts/sso/start/", sso.StartView.as_view(), name="oidc_authentication_init"),
+    path("accounts/sso/callback/", sso.CallbackView.as_view(), name="oidc_authentication_callback"),
+    path("accounts/sso/logout/", sso.SignOutView.as_view(), name="oidc_logout"),
     path("admin/", admin.site.urls),
     path("api/v1/", include(api_v1)),
     path("", include("process.urls")),

@@ -34,6 +34,10 @@ class FgdmConfig(AppConfig):
 
         checks.register(check_s31za_commencement, "fgdm")
 
+        from fgdm.sso import check_settings as check_sso_settings
+
+        checks.register(check_sso_settings, "fgdm")
+
         from audit.retention import register
         from fgdm.retention import CaseRecords
 

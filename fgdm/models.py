@@ -114,6 +114,22 @@ class Team(models.Model):
         return self.name
 
 
+class SignInIdentity(models.Model):
+    """Who a person is at the council's identity provider: single sign-on (fgdm/sso.py) finds their
+    account by the provider's issuer and subject, never by a name the provider may give someone else."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="sign_in_identity")
+    issuer = models.CharField(max_length=255)
+    subject = models.CharField(max_length=255)
+    linked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issuer", "subject"], name="one_account_per_council_identity")]
+
+    def __str__(self) -> str:
+        return f"{self.subject} at {self.issuer}"
+
+
 class CaseProcess(Process):
     """The case flow's own process model, so it has its own permissions."""
 
@@ -803,6 +819,7 @@ for _model in (
     LocalAllianceGroup,
     FamilyHub,
     Team,
+    SignInIdentity,
     Case,
     StageChange,
     Child,

@@ -2,6 +2,7 @@
 
 import hashlib
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -401,3 +402,47 @@ FGDM_FAMILY_LINK_DAYS = int(os.environ.get("FGDM_FAMILY_LINK_DAYS", "28"))
 FGDM_FAMILY_LINK_KEEP_DAYS = int(os.environ.get("FGDM_FAMILY_LINK_KEEP_DAYS", "365"))
 # The address people reach this site at, for links sent in messages (no trailing slash).
 FGDM_SITE_URL = os.environ.get("FGDM_SITE_URL", "http://localhost:8000").rstrip("/")
+# Council sign-in: OpenID Connect single sign-on (mozilla-django-oidc; fgdm/sso.py). Off unless
+# FGDM_OIDC_CLIENT_ID is set; then the issuer, the endpoints and the secret are needed too
+# (`manage.py sso_discover <issuer>` prints them from the provider's discovery document, and
+# `manage.py check` says what is missing). Roles and teams come from the provider's groups through
+# the two JSON mappings; administrators only from FGDM_OIDC_ADMIN_GROUPS. README, "Council sign-in".
+FGDM_OIDC_ENABLED = bool(os.environ.get("FGDM_OIDC_CLIENT_ID", "").strip())
+FGDM_OIDC_ISSUER = os.environ.get("FGDM_OIDC_ISSUER", "").strip()
+OIDC_RP_CLIENT_ID = os.environ.get("FGDM_OIDC_CLIENT_ID", "").strip()
+OIDC_RP_CLIENT_SECRET = os.environ.get("FGDM_OIDC_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("FGDM_OIDC_AUTHORIZATION_ENDPOINT", "").strip()
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("FGDM_OIDC_TOKEN_ENDPOINT", "").strip()
+OIDC_OP_USER_ENDPOINT = os.environ.get("FGDM_OIDC_USERINFO_ENDPOINT", "").strip()  # optional
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("FGDM_OIDC_JWKS_ENDPOINT", "").strip()
+FGDM_OIDC_END_SESSION_ENDPOINT = os.environ.get("FGDM_OIDC_END_SESSION_ENDPOINT", "").strip()  # optional
+OIDC_RP_SIGN_ALGO = os.environ.get("FGDM_OIDC_SIGN_ALGO", "RS256").strip()
+OIDC_RP_SCOPES = os.environ.get("FGDM_OIDC_SCOPES", "openid email profile")
+OIDC_USE_NONCE = True
+OIDC_USE_PKCE = True
+OIDC_STORE_ID_TOKEN = True  # the hint for the provider's end-session endpoint
+OIDC_TIMEOUT = int(os.environ.get("FGDM_OIDC_TIMEOUT_SECONDS", 10))
+# Every this many seconds a signed-in person's next page visit checks with the provider (silently)
+# that they may still sign in, and their roles and teams are set again from their groups.
+OIDC_RENEW_ID_TOKEN_EXPIRY_SECONDS = int(os.environ.get("FGDM_OIDC_RECHECK_SECONDS", 15 * 60))
+OIDC_EXEMPT_URLS = [re.compile(r"^/(api|static|healthz|favicon\.ico)")]
+OIDC_CALLBACK_CLASS = "fgdm.sso.CallbackView"
+OIDC_AUTHENTICATE_CLASS = "fgdm.sso.StartView"
+# Which claim names the person (their username here) and which hold their groups and how they signed in.
+FGDM_OIDC_USERNAME_CLAIM = os.environ.get("FGDM_OIDC_USERNAME_CLAIM", "preferred_username").strip()
+FGDM_OIDC_GROUPS_CLAIM = os.environ.get("FGDM_OIDC_GROUPS_CLAIM", "groups").strip()
+# Refuse a sign-in whose ID token's `amr` claim shows no second factor (Entra ID: "mfa").
+FGDM_OIDC_REQUIRE_MFA = env_bool("FGDM_OIDC_REQUIRE_MFA", True)
+FGDM_OIDC_MFA_AMR = [v.strip() for v in os.environ.get("FGDM_OIDC_MFA_AMR", "mfa").split(",") if v.strip()]
+# {"<group id>": "practitioner" | ["team_manager", …]} and {"<group id>": "<team code>" | [codes]}.
+FGDM_OIDC_GROUP_ROLES = os.environ.get("FGDM_OIDC_GROUP_ROLES", "{}")
+FGDM_OIDC_GROUP_TEAMS = os.environ.get("FGDM_OIDC_GROUP_TEAMS", "{}")
+# Group ids whose members are administrators (staff and superuser). Empty: sign-in never changes
+# those flags, and never signs anyone in to an administrator's account.
+FGDM_OIDC_ADMIN_GROUPS = [g.strip() for g in os.environ.get("FGDM_OIDC_ADMIN_GROUPS", "").split(",") if g.strip()]
+# With single sign-on on, the username-and-password form can be taken off the sign-in page for
+# everyone but administrators (who keep it, for when the provider is down). On unless set off.
+FGDM_PASSWORD_SIGN_IN = env_bool("FGDM_PASSWORD_SIGN_IN", True)
+# Both do nothing while single sign-on is off.
+AUTHENTICATION_BACKENDS.append("fgdm.sso.CouncilSignInBackend")
+MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware"), "fgdm.sso.SessionRefresh")

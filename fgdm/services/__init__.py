@@ -93,6 +93,11 @@ from fgdm.services.pre_proceedings import (  # noqa: F401
     pre_proceedings_record_intention,
     pre_proceedings_record_offer,
 )
+from fgdm.services.sso import (  # noqa: F401
+    CouncilAccess,
+    CouncilIdentity,
+    sso_sign_in,
+)
 from fgdm.services.teams import (  # noqa: F401
     team_create,
     team_update,

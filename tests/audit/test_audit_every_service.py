@@ -1179,6 +1179,28 @@ def _team_update_unchanged(world):
     ), admin
 
 
+def _sso_sign_in_args(world, roles):
+    identity = case_services.CouncilIdentity(
+        issuer="https://login.example/tenant/v2.0", subject="sub-prac-east", username="prac.east"
+    )
+    return {
+        "identity": identity,
+        "access": case_services.CouncilAccess(roles=frozenset(roles), teams=frozenset({"east"})),
+    }
+
+
+def _sso_sign_in(world):
+    # An account kept by hand, linked on its first council sign-in; its groups make it a team manager too.
+    args = _sso_sign_in_args(world, {"practitioner", "team_manager"})
+    return lambda: case_services.sso_sign_in(**args), world.u.prac_east
+
+
+def _sso_sign_in_unchanged(world):
+    args = _sso_sign_in_args(world, {"practitioner"})
+    case_services.sso_sign_in(**args)
+    return lambda: case_services.sso_sign_in(**args), world.u.prac_east
+
+
 def _approval_limit_set(world):
     admin = _administrator(world)
     return lambda: package_services.approval_limit_set(
@@ -1434,6 +1456,12 @@ ROWS: dict[str, Row] = {
         ["team_changed"],
         variants={"unchanged": (_team_update_unchanged, [])},
         why_several="saving a team as it is changes nothing, so it records nothing",
+    ),
+    "fgdm.services.sso_sign_in": Row(
+        _sso_sign_in,
+        ["user_access_changed"],
+        variants={"unchanged": (_sso_sign_in_unchanged, [])},
+        why_several="a sign-in that changes nothing records nothing",
     ),
     "network_packages.services.approval_limit_set": Row(
         _approval_limit_set,

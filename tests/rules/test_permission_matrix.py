@@ -98,6 +98,11 @@ ROUTES = {
     "healthz": row(get="open", post="open"),
     "login": row(get="open", post="open"),
     "logout": row(post="open"),
+    # Council sign-in (fgdm/sso.py): off here, so both send everyone back to the sign-in page;
+    # tests/sso/ drives them against a fake provider.
+    "oidc_authentication_init": row(get="open", redirect={(role, "in", "get") for role in ROLES}),
+    "oidc_authentication_callback": row(get="open", redirect={(role, "in", "get") for role in ROLES}),
+    "oidc_logout": row(post="open"),
     "api-token": api(post="open"),
     "api-logout": api(post="signed_in"),
     "api-schema": api(get="open"),
@@ -484,7 +489,9 @@ def test_matrix(world, matrix, django_assert_max_num_queries):
                         redirect=spec.get("redirect", ()),
                     )
                     client = made[role]
-                    if name == "logout" and role != "anon":  # signing out must not sign out the others' cells
+                    if (
+                        name in ("logout", "oidc_logout") and role != "anon"
+                    ):  # signing out must not sign out the others' cells
                         client = Client()
                         client.force_login(getattr(world.u, role))
                     got = call(client, method, url).status_code
