@@ -23,3 +23,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f".test-db-{os.getpid()}.sqlite3")}  # noqa: F405
 # Each test run anchors the audit chains in its own empty directory, never in var/ of the checkout.
 AUDIT_ANCHOR_DIR = tempfile.mkdtemp(prefix="fgdm-test-anchors-")
+
+# Background work in tests: the database backend, or (FGDM_TASKS_BACKEND=rq, as `.ci/run` does
+# for the task tests) Redis, one database number per xdist worker so two workers never share a queue.
+if FGDM_TASKS_BACKEND == "rq":  # noqa: F405
+    _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or "0"
+    RQ_QUEUES = {"default": {"URL": f"redis://127.0.0.1:6379/{10 + int(_worker) % 5}", "DEFAULT_TIMEOUT": 60}}
+NOTIFY_API_KEY = ""  # the outbox, unless a test points NOTIFY_BASE_URL at the fake Notify with a key
+NOTIFY_TEMPLATES = {name: f"tmpl-{name}" for name in NOTIFY_TEMPLATE_NAMES}  # noqa: F405
