@@ -161,3 +161,96 @@ def family_link_issued(details: dict) -> list[Message]:
             },
         )
     ]
+
+
+def _when(moment) -> str:
+    from django.utils import timezone
+
+    local = timezone.localtime(moment)
+    return local.strftime("%A %-d %B %Y at %-I:%M%p").replace("AM", "am").replace("PM", "pm")
+
+
+def _meeting_messages(details: dict, template: str) -> list[Message]:
+    """Every member of the family's network (member_contact leaves out whoever is excluded or did
+    not agree): the date, the time and the place, nothing else of the case."""
+    from fgdm.models import Meeting
+
+    meeting = Meeting.objects.select_related("case").get(pk=details["meeting_id"])
+    members = NetworkMember.objects.filter(case_id=meeting.case_id, removed_at__isnull=True).order_by("pk")
+    return [
+        Message(
+            template=template,
+            member=member,
+            case_id=meeting.case_id,
+            personalisation={
+                "name": member.full_name,
+                "meeting": meeting.get_model_display(),
+                "when": _when(meeting.scheduled_for),
+                "venue": meeting.venue,
+            },
+        )
+        for member in members
+    ]
+
+
+@on("meeting_scheduled")
+def meeting_scheduled(details: dict) -> list[Message]:
+    return _meeting_messages(details, "meeting_invitation")
+
+
+@on("meeting_rescheduled")
+def meeting_rescheduled(details: dict) -> list[Message]:
+    return _meeting_messages(details, "meeting_changed")
+
+
+@on("meeting_cancelled")
+def meeting_cancelled(details: dict) -> list[Message]:
+    return _meeting_messages(details, "meeting_cancelled")
+
+
+@on("actions_due")
+def actions_due(details: dict) -> list[Message]:
+    """The member who owns an action of the plan, that it is due (send_reminders): what and by when."""
+    from fgdm.models import PlanAction
+
+    action = PlanAction.objects.select_related("owner_member", "plan").get(pk=details["action_id"])
+    if action.owner_member is None:
+        return []
+    return [
+        Message(
+            template="actions_due",
+            member=action.owner_member,
+            case_id=action.plan.case_id,
+            about_plan=True,
+            personalisation={
+                "name": action.owner_member.full_name,
+                "action": action.description[:500],
+                "due_by": action.due_by.strftime("%-d %B %Y") if action.due_by else "",
+            },
+        )
+    ]
+
+
+@on("payment_made")
+def payment_made(details: dict) -> list[Message]:
+    """The network member paid: the amount and the day, never bank details (nor a supplier: not a member)."""
+    from payments.models import Payment
+
+    payment = Payment.objects.select_related("payee").get(pk=details["payment_id"])
+    if payment.payee is None:
+        return []
+    paid = payment.paid_at
+    from django.utils import timezone
+
+    return [
+        Message(
+            template="payment_made",
+            member=payment.payee,
+            case_id=payment.case_id,
+            personalisation={
+                "name": payment.payee.full_name,
+                "amount": _money(payment.amount),
+                "paid_on": timezone.localtime(paid).strftime("%-d %B %Y") if paid else "",
+            },
+        )
+    ]

@@ -391,3 +391,7 @@ NOTIFY_TEMPLATE_NAMES = [
 NOTIFY_TEMPLATES = {name: os.environ.get(f"NOTIFY_TEMPLATE_{name.upper()}", "") for name in NOTIFY_TEMPLATE_NAMES}
 # The address of this site as the people told will reach it (links in messages).
 NOTIFY_SITE_URL = os.environ.get("NOTIFY_SITE_URL", "http://127.0.0.1:8000")
+# send_reminders (daily): a review is announced to the lead practitioner this many days before its
+# date; a network member is reminded of an action of theirs this many days before it is due.
+FGDM_REVIEW_REMINDER_DAYS = int(os.environ.get("FGDM_REVIEW_REMINDER_DAYS", 7))
+FGDM_ACTION_REMINDER_DAYS = int(os.environ.get("FGDM_ACTION_REMINDER_DAYS", 2))
