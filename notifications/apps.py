@@ -16,8 +16,15 @@ class NotificationsConfig(AppConfig):
         from notifications.models import Preference, StaffContact
 
         notify.register(Handler())
-        # Staff's choices keep their field history. Notification rows are themselves the record of
-        # what was sent (attempts, errors, times); their claim is a conditional UPDATE, which
-        # auditlog would not see, so they are not registered.
+        # Staff's choices keep their field history. Notification rows are not registered: they are
+        # themselves the record of what was sent (attempts, errors, times), their claim is a
+        # conditional UPDATE auditlog would not see, and field history would keep a family link's
+        # secret url after the sending has withheld it from the row.
         auditlog.register(Preference)
         auditlog.register(StaffContact, mask_fields=["mobile"])
+
+        from audit import retention, sar
+        from notifications.records import MessageRecords, collect
+
+        retention.register(MessageRecords())
+        sar.register(collect)

@@ -5,6 +5,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.http import require_GET
 
 from audit.services import record_access
 from core.pages import done, form_page, run_service
@@ -40,6 +41,7 @@ def preferences(request):
     )
 
 
+@require_GET
 @login_required
 def outbox(request):
     """Every message, exactly as it went or would have gone (administrators; others 404)."""

@@ -149,3 +149,27 @@ class TestApi:
         assert client.get("/api/v1/notifications/", {"status": "sent"}).json()["count"] == 0
         assert client.get("/api/v1/notifications/", {"status": "nonsense"}).status_code == 400
         assert client.get("/api/v1/notifications/", {"case": "x"}).status_code == 400
+
+
+class TestRecords:
+    def test_a_members_messages_are_in_their_subject_access_bundle(self, link_in_outbox):
+        from audit import sar
+
+        bundle = sar.build(kind="member", subject_id=link_in_outbox.pk)
+        text = sar.to_json(bundle)
+        assert "Messages we sent you" in text and "nan@example.org" in text
+
+    def test_retention_removes_the_address_and_what_was_said(self, link_in_outbox):
+        from notifications.records import MessageRecords
+
+        policy = MessageRecords()
+        message = Notification.objects.first()
+        from audit.retention import Due
+
+        policy.destroy(
+            Due(
+                "children_in_need", "notifications.notification", message.pk, message.case_id, timezone.localdate(), "x"
+            )
+        )
+        message.refresh_from_db()
+        assert message.address == "" and message.personalisation == {}
