@@ -24,7 +24,11 @@ migrate: setup
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
+# The task worker (notifications, timers: the database backend, no extra service) runs beside the web
+# server; when one stops (Ctrl-C stops both) the other is stopped too.
 run: seed
+	$(BIN)/python manage.py db_worker --no-reload --interval 2 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The browser tests (tests/browser/) run in `make test` too when Debian's Chromium is installed

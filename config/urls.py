@@ -34,6 +34,7 @@ api_v1 = [
     path("", include("network_packages.api.urls")),
     path("", include("payments.api.urls")),
     path("", include("process.api.urls")),
+    path("", include("notifications.api.urls")),
     path("reports/", include("reports.api.urls")),
     path("", include("core.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
@@ -60,6 +61,7 @@ urlpatterns = [
     path("finance/", include("payments.urls")),
     path("", include("reports.urls")),
     path("", include("family.urls")),
+    path("notifications/", include("notifications.urls")),
 ]
 
 handler400 = "core.error_views.bad_request"

@@ -4,6 +4,7 @@ from django.db import transaction
 from viewflow.workflow.models import Task
 
 from audit.services import record_event
+from core import notify
 from core.exceptions import InvalidTransition, NotPermitted, RuleBroken
 from core.roles import Role, has_role, held_permissions
 from core.workflow import assign_task, reassign_task
@@ -69,7 +70,7 @@ def task_reassign(*, task_id: int, by, to, reason: str = "") -> Task:
     ensure_no_conflict(to, case.pk)
     previous = task.owner
     reassign_task(task=task, to=to)
-    record_event(
+    event = record_event(
         obj=task,
         action="task_reassigned",
         by=by,
@@ -79,5 +80,8 @@ def task_reassign(*, task_id: int, by, to, reason: str = "") -> Task:
             "task": task.flow_task.name,
             "owner": [previous.get_username() if previous else "", to.get_username()],
         },
+    )
+    notify.announce(
+        "task_assigned", key=f"task-assigned:{event.pk}", user_id=to.pk, case_id=case.pk, task=task.flow_task.task_title
     )
     return task

@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "csp",
     "viewflow",
     "viewflow.workflow",
+    "django_tasks",
+    "django_tasks_db",
     # Our floors, bottom up (docs/architecture.md).
     "audit",
     "core",
@@ -45,6 +47,7 @@ INSTALLED_APPS = [
     "payments",
     "reports",
     "family",
+    "notifications",
     "process",
 ]
 
@@ -446,3 +449,46 @@ FGDM_PASSWORD_SIGN_IN = env_bool("FGDM_PASSWORD_SIGN_IN", True)
 # Both do nothing while single sign-on is off.
 AUTHENTICATION_BACKENDS.append("fgdm.sso.CouncilSignInBackend")
 MIDDLEWARE.insert(MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware"), "fgdm.sso.SessionRefresh")
+# --- Background work (django-tasks, Django's tasks API) and GOV.UK Notify (notifications app) ---
+# FGDM_TASKS_BACKEND=database (the default): tasks wait in a table and `manage.py db_worker` runs them
+# (`make run` starts one beside the web server; nothing else is needed). FGDM_TASKS_BACKEND=rq: tasks
+# go to Redis (FGDM_REDIS_URL) and `manage.py rqworker default --with-scheduler` runs them, on as many
+# machines as needed. README.md, "Notifications and background work".
+FGDM_TASKS_BACKEND = os.environ.get("FGDM_TASKS_BACKEND", "database").strip().lower()
+FGDM_REDIS_URL = os.environ.get("FGDM_REDIS_URL", "redis://127.0.0.1:6379/0")
+if FGDM_TASKS_BACKEND == "rq":
+    INSTALLED_APPS += ["django_rq"]
+    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+    RQ_QUEUES = {"default": {"URL": FGDM_REDIS_URL, "DEFAULT_TIMEOUT": 300}}
+elif FGDM_TASKS_BACKEND == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+else:
+    raise ValueError(f"FGDM_TASKS_BACKEND must be 'database' or 'rq', not {FGDM_TASKS_BACKEND!r}")
+
+# GOV.UK Notify. Without NOTIFY_API_KEY (the default) nothing leaves the building: every message is
+# kept in the outbox page (/notifications/outbox/, administrators) exactly as it would have gone.
+NOTIFY_API_KEY = os.environ.get("NOTIFY_API_KEY", "")
+NOTIFY_BASE_URL = os.environ.get("NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
+NOTIFY_TIMEOUT = int(os.environ.get("NOTIFY_TIMEOUT", 20))
+# A transient failure (Notify answers 429 or 5xx, or cannot be reached) is tried again after
+# NOTIFY_RETRY_BACKOFF × 2^(attempt−1) seconds, up to NOTIFY_MAX_ATTEMPTS attempts; then "failed".
+NOTIFY_MAX_ATTEMPTS = int(os.environ.get("NOTIFY_MAX_ATTEMPTS", 5))
+NOTIFY_RETRY_BACKOFF = int(os.environ.get("NOTIFY_RETRY_BACKOFF", 60))
+# Notify template ids by our name for them; each can be set by NOTIFY_TEMPLATE_<NAME> (upper case).
+NOTIFY_TEMPLATE_NAMES = [
+    "task_assigned",
+    "package_approval",
+    "review_due",
+    "batch_approval",
+    "meeting_invitation",
+    "meeting_changed",
+    "meeting_cancelled",
+    "actions_due",
+    "payment_made",
+    "family_link",
+]
+NOTIFY_TEMPLATES = {name: os.environ.get(f"NOTIFY_TEMPLATE_{name.upper()}", "") for name in NOTIFY_TEMPLATE_NAMES}
+# send_reminders (daily): a review is announced to the lead practitioner this many days before its
+# date; a network member is reminded of an action of theirs this many days before it is due.
+FGDM_REVIEW_REMINDER_DAYS = int(os.environ.get("FGDM_REVIEW_REMINDER_DAYS", 7))
+FGDM_ACTION_REMINDER_DAYS = int(os.environ.get("FGDM_ACTION_REMINDER_DAYS", 2))

@@ -30,3 +30,11 @@ STORAGES = {  # noqa: F405
         {"FGDM_DOCUMENTS_DIR": tempfile.mkdtemp(prefix="fgdm-test-documents-")}
     ),
 }
+
+# Background work in tests: the database backend, or (FGDM_TASKS_BACKEND=rq, as `.ci/run` does
+# for the task tests) Redis, one database number per xdist worker so two workers never share a queue.
+if FGDM_TASKS_BACKEND == "rq":  # noqa: F405
+    _worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or "0"
+    RQ_QUEUES = {"default": {"URL": f"redis://127.0.0.1:6379/{10 + int(_worker) % 5}", "DEFAULT_TIMEOUT": 60}}
+NOTIFY_API_KEY = ""  # the outbox, unless a test points NOTIFY_BASE_URL at the fake Notify with a key
+NOTIFY_TEMPLATES = {name: f"tmpl-{name}" for name in NOTIFY_TEMPLATE_NAMES}  # noqa: F405

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record_event
-from core import bounds, workflow
+from core import bounds, notify, workflow
 from core.exceptions import InvalidTransition, NotPermitted, RuleBroken, ensure_transition
 from core.roles import Role, has_role
 from fgdm.constants import (
@@ -268,7 +268,7 @@ def meeting_schedule(
     )
     if coordinator is not None:
         grant_case_access(coordinator, case, "coordinate_conference")
-    record_event(
+    event = record_event(
         obj=meeting,
         action="meeting_scheduled",
         by=by,
@@ -282,6 +282,7 @@ def meeting_schedule(
             "coordinator_request_met": request["coordinator_request_met"],
         },
     )
+    notify.announce("meeting_scheduled", key=f"meeting:{event.pk}", meeting_id=meeting.pk)
     _move_case(case, CaseStatus.MEETING_PLANNED, by=by)
     workflow.advance(process=case.process, action="review_meeting_arranged" if at_review else "meeting_arranged", by=by)
     return meeting
@@ -398,7 +399,7 @@ def meeting_reschedule(
     )
     meeting.scheduled_for, meeting.venue = scheduled_for, venue
     meeting.save(update_fields=["scheduled_for", "venue"])
-    record_event(
+    event = record_event(
         obj=meeting,
         action="meeting_rescheduled",
         by=by,
@@ -409,6 +410,7 @@ def meeting_reschedule(
             "venue": [move.from_venue, venue],
         },
     )
+    notify.announce("meeting_rescheduled", key=f"meeting:{event.pk}", meeting_id=meeting.pk)
     workflow.advance(process=meeting.case.process, action="meeting_rescheduled", by=by, required=False)
     return meeting
 
@@ -432,7 +434,7 @@ def meeting_cancel(*, meeting_id: int, by, reason: str) -> Meeting:
     meeting.cancelled_by = by
     meeting.cancel_reason = reason
     meeting.save(update_fields=["status", "cancelled_at", "cancelled_by", "cancel_reason"])
-    record_event(
+    event = record_event(
         obj=meeting,
         action="meeting_cancelled",
         by=by,
@@ -441,6 +443,7 @@ def meeting_cancel(*, meeting_id: int, by, reason: str) -> Meeting:
         to_state=meeting.status,
         reason=reason,
     )
+    notify.announce("meeting_cancelled", key=f"meeting:{event.pk}", meeting_id=meeting.pk)
     _move_case(meeting.case, CaseStatus.ALLOCATED, by=by, reason=reason, action="case_meeting_cancelled")
     workflow.advance(process=meeting.case.process, action="meeting_cancelled", by=by)
     return meeting
@@ -517,7 +520,7 @@ def meeting_reconvene(
     )
     if coordinator is not None:
         grant_case_access(coordinator, case, "coordinate_conference")
-    record_event(
+    event = record_event(
         obj=meeting,
         action="meeting_reconvened",
         by=by,
@@ -535,6 +538,7 @@ def meeting_reconvene(
         to_state=plan.status,
         reason=reason,
     )
+    notify.announce("meeting_scheduled", key=f"meeting:{event.pk}", meeting_id=meeting.pk)
     _move_case(case, CaseStatus.MEETING_PLANNED, by=by, reason=reason)
     workflow.advance(process=case.process, action="meeting_reconvened", by=by)
     return meeting

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.services import record_event
-from core import workflow
+from core import notify, workflow
 from core.exceptions import InvalidTransition, NotPermitted, RuleBroken, ensure_not_same_person, ensure_transition
 from core.roles import has_role
 from fgdm.permissions import ensure_can_work_case, ensure_no_conflict
@@ -140,7 +140,7 @@ def package_approve(*, package_id: int, by, note: str = "") -> SupportPackage:
             note=note,
             decision=Approval.Decision.ESCALATED,
         )
-        record_event(
+        event = record_event(
             obj=package,
             action="package_escalated",
             by=by,
@@ -148,6 +148,7 @@ def package_approve(*, package_id: int, by, note: str = "") -> SupportPackage:
             reason=note,
             changes={"total": str(package.total), "limit": str(limit), "tier": [waiting_at, next_tier]},
         )
+        notify.announce("package_awaiting_approval", key=f"package-approval:{event.pk}", package_id=package.pk)
     workflow.advance(
         process=package.case.process,
         action="package_approved" if package.status == PackageStatus.APPROVED else "package_endorsed",
@@ -240,7 +241,7 @@ def package_submit(*, package_id: int, by) -> SupportPackage:
     package.submitted_at = timezone.now()
     package.return_reason = ""
     package.save()
-    record_event(
+    event = record_event(
         obj=package,
         action="package_submitted",
         by=by,
@@ -249,6 +250,7 @@ def package_submit(*, package_id: int, by) -> SupportPackage:
         to_state=package.status,
         changes={"total": str(package.total), "tier": package.required_tier},
     )
+    notify.announce("package_awaiting_approval", key=f"package-approval:{event.pk}", package_id=package.pk)
     # A draft starts an approval; a returned package goes back to it (the rework task is done).
     workflow.advance(
         process=package.case.process,

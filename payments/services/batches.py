@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from audit.services import record_event
+from core import notify
 from core.exceptions import InvalidTransition, RuleBroken, SeparationOfDuties, ensure_not_same_person, ensure_transition
 from core.roles import ensure_finance
 from network_packages.constants import Frequency
@@ -120,6 +121,7 @@ def batch_create(*, by, payment_ids: list[int] | None = None, due_by: datetime.d
         to_state=batch.status,
         changes={"payments": batch.payment_count, "total": str(batch.total)},
     )
+    notify.announce("batch_awaiting_approval", key=f"batch-approval:{batch.pk}", batch_id=batch.pk)
     return batch
 
 
@@ -344,6 +346,7 @@ def batch_confirm(*, batch_id: int, by) -> PaymentBatch:
             from_state=previous,
             to_state=payment.status,
         )
+        notify.announce("payment_made", key=f"payment-paid:{payment.pk}", payment_id=payment.pk)
     batch.status = BatchStatus.CONFIRMED
     batch.confirmed_by = by
     batch.confirmed_at = now

@@ -46,6 +46,7 @@ SERVICE_MODULES = [
     "core.services",
     "core.sar_services",
     "family.services",
+    "notifications.services",
 ]
 
 
@@ -530,6 +531,14 @@ def _conflict_declare(world):
     return lambda: case_services.conflict_declare(
         by=world.u.prac_east2, case_reference=case.reference, reason="The grandmother is my neighbour"
     ), world.u.prac_east2
+
+
+def _preferences_update(world):
+    from notifications import services as notification_services
+
+    return lambda: notification_services.preferences_update(
+        by=world.u.tm_east, mobile="07700 900982", choices={"package_approval": "sms"}
+    ), world.u.tm_east
 
 
 def _case_withdraw_consent(world):
@@ -1396,6 +1405,7 @@ ROWS: dict[str, Row] = {
     "process.services.task_assign": Row(_task_assign, ["task_assigned"]),
     "process.services.task_reassign": Row(_task_reassign, ["task_reassigned"]),
     "fgdm.services.conflict_declare": Row(_conflict_declare, ["conflict_declared"]),
+    "notifications.services.preferences_update": Row(_preferences_update, ["notification_preferences_set"]),
     "fgdm.services.case_withdraw_consent": Row(_case_withdraw_consent, ["consent_withdrawn"]),
     "fgdm.services.case_set_bottom_lines": Row(_case_set_bottom_lines, ["bottom_lines_set"]),
     "fgdm.services.child_record_wishes": Row(_child_record_wishes, ["child_wishes_recorded"]),

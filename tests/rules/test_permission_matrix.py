@@ -57,6 +57,8 @@ VISIBLE = {
     # Subject access requests: whoever handles them (the auditor role), every request.
     "sar": {"in": {"auditor"}, "out": {"auditor"}},
     "sar_item": {"in": {"auditor"}, "out": {"auditor"}},
+    # The notifications outbox (what was sent, or would have been): administrators only.
+    "outbox": {"in": {"admin"}, "out": {"admin"}},
 }
 
 # URL keyword → which object of the world fills it.
@@ -116,6 +118,8 @@ ROUTES = {
         get="signed_in", post="signed_in", redirect={("auditor", "in", "get"), ("auditor", "out", "get")}
     ),
     "fgdm:profile": row(get="signed_in", post="signed_in"),
+    "notifications:preferences": row(get="signed_in", post="signed_in"),
+    "notifications:outbox": row("outbox", get="read"),
     "process:task_take": row("task", post="task_assign"),
     "process:task_reassign": row("case_task", get="task_reassign", post="task_reassign"),
     "process:caseload": row(get="caseload_view"),
@@ -341,6 +345,8 @@ ROUTES = {
     "api-batch-export": api("batch", post="batch_export"),
     "api-batch-download": api("batch", get="batch_export"),
     "api-batch-confirm": api("batch", post="batch_confirm"),
+    # Each person sees the messages they may (notifications.selectors), an empty page at worst.
+    "api-notifications": api(get="signed_in"),
 }
 
 # Django admin: administrators only (everyone else is sent to the admin sign-in), and for them only
