@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("fgdm", "0014_member_message_consent"),
+        ("fgdm", "0015_case_notes_and_documents"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
