@@ -9,7 +9,8 @@ from django.utils.cache import add_never_cache_headers
 from audit.services import record_access
 from core.roles import Role, has_role
 
-SKIPPED_PREFIXES = ("/static/", "/healthz", "/api/v1/schema/", "/api/v1/docs/", "/admin/jsi18n/")
+# /family/: the path holds the family link's token; the family page writes its own access record without it.
+SKIPPED_PREFIXES = ("/static/", "/healthz", "/api/v1/schema/", "/api/v1/docs/", "/admin/jsi18n/", "/family/")
 
 
 class AuditorReadLogMiddleware:
