@@ -40,9 +40,10 @@ def client() -> NotificationsAPIClient:
     )
 
 
-def is_transient(error: APIError) -> bool:
-    """Worth trying again: Notify overloaded or down, or unreachable (the client says 503)."""
-    return error.status_code == 429 or error.status_code >= 500
+def is_transient(error: Exception) -> bool:
+    """Worth trying again: Notify overloaded or down, or unreachable (the client says 503). Anything
+    else (a refusal, 4xx; a key the client cannot read) is not."""
+    return isinstance(error, APIError) and (error.status_code == 429 or error.status_code >= 500)
 
 
 def backoff(attempt: int) -> datetime.timedelta:
@@ -60,7 +61,7 @@ def claim(notification_id: int) -> bool:
 def send(notification_id: int) -> str:
     """Send one queued message through Notify, at most once. Returns what became of it.
 
-    Raises nothing for Notify's errors: they are recorded on the message (and retried if transient).
+    Raises nothing: an error is recorded on the message (and retried if transient).
     """
     if not claim(notification_id):
         return "not-claimed"
@@ -80,7 +81,7 @@ def send(notification_id: int) -> str:
                 personalisation=message.personalisation,
                 reference=f"fgdm-{message.pk}",
             )
-    except APIError as error:
+    except Exception as error:  # recorded on the message; only Notify's 429 and 5xx are tried again
         return _failed(message, error)
     now = timezone.now()
     message.status = Status.SENT
@@ -107,7 +108,7 @@ def withhold_secrets(personalisation: dict) -> dict:
     return {name: (WITHHELD if name in SECRET_FIELDS else value) for name, value in personalisation.items()}
 
 
-def _failed(message: Notification, error: APIError) -> str:
+def _failed(message: Notification, error: Exception) -> str:
     message.last_error = str(error)[:2000]
     if is_transient(error) and message.attempts < settings.NOTIFY_MAX_ATTEMPTS:
         wait = backoff(message.attempts)

@@ -211,3 +211,16 @@ class TestOutbox:
         message = Notification.objects.get()
         assert message.status == Status.OUTBOX
         assert message.personalisation["url"] == "https://fgdm.example/family/secret-token/"
+
+
+class TestBadKey:
+    def test_a_key_the_client_cannot_read_fails_the_message_not_the_worker(
+        self, member, fake_notify, settings, django_capture_on_commit_callbacks
+    ):
+        settings.NOTIFY_API_KEY = "not-a-key"
+        with django_capture_on_commit_callbacks(execute=True):
+            issue_link(member)
+        assert run_tasks() == 1
+        message = Notification.objects.get()
+        assert message.status == Status.FAILED and message.last_error
+        assert fake_notify.requests == []
