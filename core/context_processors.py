@@ -3,7 +3,7 @@ they get (only the pages their roles may open; the API docs are in the footer)."
 
 from django.urls import reverse
 
-from core.roles import Role, has_role, may
+from core.roles import Role, has_role, is_administrator, may
 
 
 def _menu(user, roles: dict[str, bool]) -> list[tuple[str, str]]:
@@ -33,6 +33,9 @@ def _menu(user, roles: dict[str, bool]) -> list[tuple[str, str]]:
         items.append(("Budgets", reverse("payments:budgets")))
     if roles[Role.AUDITOR.value]:
         items.append(("Subject access requests", reverse("records:sar_list")))
+    # Every message sent, or kept because no GOV.UK Notify key is set, and those that failed.
+    if is_administrator(user):
+        items.append(("Outbox", reverse("notifications:outbox")))
     return items
 
 

@@ -84,3 +84,17 @@ def test_budgets_in_the_menu_of_those_who_may_open_them(clients, name):
 def test_budgets_not_in_the_menu_of_others(clients, name):
     assert reverse("payments:budgets") not in menu_of(clients[name])
     assert clients[name].get(reverse("payments:budgets")).status_code == 403
+
+
+def test_the_outbox_is_in_the_administrators_menu_only(clients):
+    outbox = reverse("notifications:outbox")
+    for name, client in clients.items():
+        assert (outbox in menu_of(client)) == (name == "admin"), name
+        assert client.get(outbox).status_code == (200 if name == "admin" else 404), name
+
+
+def test_everyone_signed_in_finds_how_they_are_told(clients):
+    for name, client in clients.items():
+        page = client.get(reverse("process:home"), follow=True).content.decode()
+        assert reverse("notifications:preferences") in page, name
+        assert client.get(reverse("notifications:preferences")).status_code == 200, name
