@@ -22,8 +22,10 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from viewflow import this
 from viewflow.workflow import flow, lock
+from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
+from core import notify
 from fgdm.constants import CaseStatus, MeetingModel, MeetingStatus, PlanStatus
 from fgdm.models import CaseProcess
 from network_packages import selectors as package_selectors
@@ -46,6 +48,24 @@ def _case(activation):
 
 def _lead(activation):
     return _case(activation).lead_practitioner
+
+
+def _tell_owner(activation):
+    """A task that starts with an owner is announced to them (`task_assigned`), unless they made it
+    themselves by finishing the step before it: nobody is told of the work they just moved on."""
+    task = activation.task
+    if task.owner_id is None:
+        return
+    done = Task.objects.filter(process_id=task.process_id, status=STATUS.DONE, owner__isnull=False)
+    if done.order_by("-finished", "-id").values_list("owner_id", flat=True).first() == task.owner_id:
+        return
+    notify.announce(
+        "task_assigned",
+        key=f"task-assigned:{task.pk}:{task.owner_id}",
+        user_id=task.owner_id,
+        case_id=_case(activation).pk,
+        task=str(task.flow_task.task_title),
+    )
 
 
 def _newest_meeting(activation):
@@ -206,6 +226,7 @@ class CaseFlow(flow.Flow):
         .Annotation(title="Map the family network and arrange the meeting")
         .Permission("fgdm.work_case")
         .Assign(_lead)
+        .onCreate(_tell_owner)
         .Next(this.meeting_model)
     )
 
@@ -221,6 +242,7 @@ class CaseFlow(flow.Flow):
         .Annotation(title="Coordinator prepares each network member")
         .Permission("fgdm.coordinate_conference")
         .Assign(_meeting_runner)
+        .onCreate(_tell_owner)
         .Next(this.meeting_outcome)
     )
 
@@ -229,6 +251,7 @@ class CaseFlow(flow.Flow):
         .Annotation(title="Hold the meeting and record the family's plan (or reschedule or cancel it)")
         .Permission("fgdm.work_case")
         .Assign(_meeting_runner)
+        .onCreate(_tell_owner)
         .Next(this.meeting_outcome)
     )
 
@@ -245,6 +268,7 @@ class CaseFlow(flow.Flow):
         .Annotation(title="Accept the family's plan, return it with reasons, or reconvene the meeting")
         .Permission("fgdm.work_case")
         .Assign(_lead)
+        .onCreate(_tell_owner)
         .Next(this.plan_decision)
     )
 
@@ -261,6 +285,7 @@ class CaseFlow(flow.Flow):
         .Annotation(title="Record the family's revised plan")
         .Permission("fgdm.work_case")
         .Assign(_lead)
+        .onCreate(_tell_owner)
         .Next(this.accept_plan)
     )
 
@@ -276,6 +301,7 @@ class CaseFlow(flow.Flow):
         .Annotation(title="Draft and submit the support package")
         .Permission("fgdm.work_case")
         .Assign(_lead)
+        .onCreate(_tell_owner)
         .Next(this.wait_for_review)
     )
 
@@ -286,6 +312,7 @@ class CaseFlow(flow.Flow):
         .Annotation(title="Review the plan with the family")
         .Permission("fgdm.work_case")
         .Assign(_lead)
+        .onCreate(_tell_owner)
         .Next(this.review_decision)
     )
 
@@ -341,6 +368,7 @@ class CaseFlow(flow.Flow):
         .Annotation(title="Edit the returned package and submit it again, or withdraw it")
         .Permission("fgdm.work_case")
         .Assign(_lead)
+        .onCreate(_tell_owner)
         .Next(this.rework_decision)
     )
 
@@ -385,6 +413,7 @@ class CaseFlow(flow.Flow):
         .Annotation(title="Review the support package: continue it to a new date, or end it")
         .Permission("fgdm.work_case")
         .Assign(_lead)
+        .onCreate(_tell_owner)
         .Next(this.package_review_next)
     )
 

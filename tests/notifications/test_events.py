@@ -141,3 +141,22 @@ class TestMembers:
         assert message.personalisation["amount"] == "£123.45"
         assert set(message.personalisation) == {"name", "amount", "paid_on"}
         assert "12165678" not in str(message.personalisation) and "40-00-00" not in str(message.personalisation)
+
+
+class TestTasksTheFlowHandsOut:
+    def test_allocating_a_case_tells_the_lead_of_their_first_task(self, world):
+        case = scenario.allocated(world)
+        [message] = Notification.objects.filter(event="task_assigned")
+        assert message.user == world.u.prac_east and message.to_role == "assignee"
+        assert message.personalisation["case_reference"] == case.reference
+        assert message.personalisation["task"]
+
+    def test_nobody_is_told_of_the_tasks_they_moved_on_to_themselves(self, world):
+        # The lead maps the network, holds the meeting, accepts the plan: each next step is theirs.
+        case, _, _ = scenario.plan_accepted(world)
+        [told] = Notification.objects.filter(event="task_assigned", case=case)  # only the allocation
+        assert told.user == world.u.prac_east
+
+    def test_a_conference_tells_the_coordinator_of_the_meeting_to_hold(self, world):
+        case, _, _ = scenario.meeting_held(world, model="fgc")
+        assert Notification.objects.filter(event="task_assigned", case=case, user=world.u.coord).exists()
