@@ -20,6 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.roles import Role, ensure_roles
+from family import services as family_services
 from fgdm import services as case_services
 from fgdm.constants import (
     AdvocacyAnswer,
@@ -745,6 +746,10 @@ def case_sofa_bed(ctx):
     for payment_id in payment_ids:
         payment_services.payment_authorise(payment_id=payment_id, by=ctx.u("fin1"))
     payment_services.batch_create(by=ctx.u("fin1"), payment_ids=payment_ids)
+    # Nan agreed to text messages, and was sent a link to read the plan herself: with no GOV.UK Notify
+    # key the message waits in the outbox (/notifications/outbox/, admin), link and all.
+    case_services.member_messages_set(member_id=people["Pauline"].pk, by=ctx.u("prac.east"), messages="sms")
+    family_services.family_link_issue(member_id=people["Pauline"].pk, by=ctx.u("prac.east"))
     return case
 
 

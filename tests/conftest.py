@@ -64,3 +64,15 @@ def today():
 @pytest.fixture
 def yesterday(today):
     return today - datetime.timedelta(days=1)
+
+
+@pytest.fixture
+def no_messages():
+    """Nobody is told anything (the notification port unregistered): for tests that count the case's
+    own records, such as retention's totals. Messages have their own retention tests."""
+    from core import notify
+
+    previous = notify._notifier
+    notify.register(None)
+    yield
+    notify.register(previous)

@@ -68,6 +68,7 @@ class TestDates:
 
 
 @pytest.mark.django_db
+@pytest.mark.usefixtures("no_messages")
 class TestCaseRecords:
     def test_dry_run_reports_only_what_is_past_its_date_and_changes_nothing(self, world):
         old, young = closed_case(world, family="Oldfield"), closed_case(world, born=YOUNG, family="Young")

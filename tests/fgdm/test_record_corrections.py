@@ -1088,7 +1088,7 @@ def test_every_removal_is_kept_in_the_records_and_the_trail(world, api):
 # -- retention and subject access cover the new personal details -------------------------------------
 
 
-def test_retention_clears_the_new_personal_details(world):
+def test_retention_clears_the_new_personal_details(world, no_messages):
     old = closed(world)
     nan = old.network_members.get()
     NetworkMember.objects.filter(pk=nan.pk).update(  # test data: the case is closed, so no service writes now

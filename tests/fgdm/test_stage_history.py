@@ -501,6 +501,7 @@ class TestPages:
         )
 
 
+@pytest.mark.usefixtures("no_messages")
 class TestRecordsKeptAndRemoved:
     def test_retention_removes_the_reasons_and_keeps_the_stages(self, world):
         from dateutil.relativedelta import relativedelta
