@@ -10,6 +10,11 @@ class NotificationsConfig(AppConfig):
 
     def ready(self):
         from auditlog.registry import auditlog
+        from django.core.checks import Tags, register
+
+        from notifications.checks import check_site_url
+
+        register(check_site_url, Tags.security, deploy=True)
 
         from core import notify
         from notifications.handler import Handler

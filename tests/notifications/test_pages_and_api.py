@@ -173,3 +173,23 @@ class TestRecords:
         )
         message.refresh_from_db()
         assert message.address == "" and message.personalisation == {}
+
+
+class TestSiteAddressCheck:
+    """`check --deploy`: with a Notify key, links in messages must point at the public https site."""
+
+    @pytest.mark.parametrize(
+        "key, site, refused",
+        [
+            ("", "http://localhost:8000", False),  # the outbox: nothing leaves the building
+            ("a-key", "http://localhost:8000", True),
+            ("a-key", "http://fgdm.example.gov.uk", True),
+            ("a-key", "https://127.0.0.1", True),
+            ("a-key", "https://fgdm.example.gov.uk", False),
+        ],
+    )
+    def test_the_site_address(self, settings, key, site, refused):
+        from notifications.checks import check_site_url
+
+        settings.NOTIFY_API_KEY, settings.FGDM_SITE_URL = key, site
+        assert [e.id for e in check_site_url()] == (["notifications.E001"] if refused else [])
