@@ -24,7 +24,7 @@ migrate: setup
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-# The task worker (notifications, timers: the database backend, no extra service) runs beside the web
+# The task worker (sending notifications; the database backend, no extra service) runs beside the web
 # server; when one stops (Ctrl-C stops both) the other is stopped too.
 run: seed
 	$(BIN)/python manage.py db_worker --no-reload --interval 2 & worker=$$!; \
