@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from audit.services import record_access
 from core.pages import done, form_page, run_service
 from core.roles import is_administrator
-from notifications import selectors, services
+from notifications import labels, selectors, services
 from notifications.constants import Status
 from notifications.delivery import outbox_mode
 from notifications.forms import PreferencesForm
@@ -51,6 +51,9 @@ def outbox(request):
     if status not in Status.values:
         status = ""
     page = Paginator(selectors.outbox(status=status), 50).get_page(request.GET.get("page"))
+    for message in page:
+        message.template_label = labels.template_label(message.template)
+        message.role_label = labels.role_label(message.to_role)
     record_access(by=request.user, what="notification outbox", door="page", path=request.path)
     return render(
         request,

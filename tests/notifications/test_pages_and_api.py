@@ -57,9 +57,26 @@ class TestOutbox:
         text = page.content.decode()
         assert "nan@example.org" in text and "07700900123" in text
         assert "family_link" in text and "tmpl-family_link" in text
+        assert "The family&#x27;s link to their plan" in text  # the template in words, its code beside it
         assert "https://fgdm.example/family/the-secret/" in text  # how the demo gets the link
         assert "2027-01-31" in text
         assert AccessLog.objects.filter(what="notification outbox", actor=admin_user).exists()
+
+    def test_the_outbox_names_the_message_and_the_role_in_words(self, world, admin_user):
+        Notification.objects.create(
+            event="package_awaiting_approval",
+            key="package:1:approval",
+            recipient=f"user:{world.u.tm_east.pk}",
+            user=world.u.tm_east,
+            to_role="team_manager",
+            channel="email",
+            address="tm.east@example.org",
+            template="package_approval",
+            status="outbox",
+        )
+        text = signed_in(admin_user).get(reverse("notifications:outbox")).content.decode()
+        assert "A support package waiting for approval — In the outbox (not sent)" in text
+        assert "Team manager)" in text and "team_manager" not in text
 
     def test_the_outbox_filters_by_status(self, link_in_outbox, admin_user):
         page = signed_in(admin_user).get(reverse("notifications:outbox"), {"status": "failed"})
