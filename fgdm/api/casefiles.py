@@ -21,7 +21,6 @@ from fgdm.api.views import _valid
 from fgdm.constants import DocumentKind, DocumentType
 from fgdm.downloads import document_response
 from fgdm.models import CaseDocument, CaseNote
-from fgdm.uploads import ensure_size
 
 
 class CaseNoteSerializer(serializers.ModelSerializer):
@@ -127,15 +126,8 @@ class CaseDocuments(AuditedMixin, generics.GenericAPIView):
         case = selectors.case_get_whole(user=request.user, case_id=case_id)
         ensure_may(request.user, "case_document_upload")
         data = _valid(CaseDocumentUploadSerializer, request)
-        upload = data["file"]
-        ensure_size(upload.size)  # before reading it
-        document = services.case_document_upload(
-            case_id=case.pk,
-            by=request.user,
-            kind=data["kind"],
-            content=upload.read(),
-            file_name=upload.name,
-            declared_type=upload.content_type or "",
+        document = services.case_document_upload_file(
+            case_id=case.pk, by=request.user, kind=data["kind"], upload=data["file"]
         )
         return Response(CaseDocumentSerializer(document).data, status=status.HTTP_201_CREATED)
 

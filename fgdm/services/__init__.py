@@ -68,6 +68,7 @@ from fgdm.services.network import (  # noqa: F401
 )
 from fgdm.services.notes import (  # noqa: F401
     case_document_upload,
+    case_document_upload_file,
     case_note_correct,
     case_note_write,
 )

@@ -118,3 +118,17 @@ def case_document_upload(
         storage.delete(stored)  # nothing kept of a refused upload
         raise
     return document
+
+
+def case_document_upload_file(*, case_id: int, by, kind: str, upload) -> CaseDocument:
+    """`case_document_upload` from an uploaded file (the page's form, the API's multipart body): its
+    size is checked before it is read, then its content, name and declared type are kept as above."""
+    uploads.ensure_size(upload.size)
+    return case_document_upload(
+        case_id=case_id,
+        by=by,
+        kind=kind,
+        content=upload.read(),
+        file_name=upload.name,
+        declared_type=upload.content_type or "",
+    )

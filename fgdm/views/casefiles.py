@@ -14,7 +14,7 @@ from fgdm import forms as f
 from fgdm import selectors, services
 from fgdm.downloads import document_response
 from fgdm.permissions import ensure_can_work_or_manage_case
-from fgdm.uploads import ensure_size, max_bytes
+from fgdm.uploads import max_bytes
 
 NOTES_PER_PAGE = 25
 
@@ -126,20 +126,12 @@ def case_document_new(request, case_id):
     )
     back = reverse("fgdm:case_notes", args=[case.pk])
     if request.method == "POST":
-
-        def call(data):
-            upload = data["file"]
-            ensure_size(upload.size)  # before reading it
-            return services.case_document_upload(
-                case_id=case.pk,
-                by=request.user,
-                kind=data["kind"],
-                content=upload.read(),
-                file_name=upload.name,
-                declared_type=upload.content_type or "",
-            )
-
-        document = run_service(form, call)
+        document = run_service(
+            form,
+            lambda data: services.case_document_upload_file(
+                case_id=case.pk, by=request.user, kind=data["kind"], upload=data["file"]
+            ),
+        )
         if document:
             return done(request, f"{document.file_name} is on the case.", back)
     return page(
