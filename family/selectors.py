@@ -17,7 +17,7 @@ from network_packages.models import PackageItem, SupportPackage
 from payments.constants import PaymentStatus
 from payments.models import Payment
 
-SOMEONE_ELSE = "someone else in the family network"
+SOMEONE_ELSE = "another family member"
 
 
 def link_by_token(token: str) -> FamilyLink | None:
@@ -60,7 +60,8 @@ def link_get(*, user, link_id) -> FamilyLink:
 
 class _Redactor:
     """Takes other people's names out of free text typed by staff (an action, the contingency):
-    each other member's full name, and their first name, become "someone else in the family network"."""
+    each other member's full name, and their first name, become "another family member" ("Another
+    family member" where a sentence begins), so "Joanne's sister" reads "another family member's sister"."""
 
     def __init__(self, others: list[str]):
         full = sorted({" ".join(name.split()) for name in others if name and name.strip()}, key=len, reverse=True)
@@ -69,11 +70,16 @@ class _Redactor:
         self.full = re.compile(r"\b(" + "|".join(parts) + r")\b", re.IGNORECASE) if parts else None
         self.first = re.compile(r"\b(" + "|".join(re.escape(n) for n in first) + r")\b") if first else None
 
+    @staticmethod
+    def _replace(match: re.Match) -> str:
+        before = match.string[: match.start()].rstrip()
+        return SOMEONE_ELSE[0].upper() + SOMEONE_ELSE[1:] if not before or before[-1] in ".!?:" else SOMEONE_ELSE
+
     def __call__(self, text: str) -> str:
         text = text or ""
         for pattern in (self.full, self.first):
             if pattern is not None:
-                text = pattern.sub(SOMEONE_ELSE, text)
+                text = pattern.sub(self._replace, text)
         return text
 
 

@@ -144,7 +144,10 @@ class TestFamilyPage:
         assert "Hello Margaret" in page
         assert "Nan stays over while mum is in hospital" in page  # their own action
         assert "Check in with the school weekly" in page and "Social worker" in page  # a professional's
-        assert "Someone else in the family network" in page  # the aunt's action, without her name
+        assert "Another family member" in page  # the aunt's action, without her name
+        # Names inside the plan's words are replaced in a way that still reads.
+        assert "If Nan is unwell, another family member steps in; another family member has a key." in page
+        assert "Take Lily to school and tell another family member how she is" in page
         assert "Leigh Park Family Hub" in page
         assert "Sofa bed" in page and "£45.50" in page and "weekly, 2 times" in page
         assert "Not paid yet" in page
