@@ -358,6 +358,16 @@ def _case_document_upload(world):
     ), world.u.prac_east
 
 
+def _case_document_upload_file(world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    case = scenario.allocated(world)
+    upload = SimpleUploadedFile("c.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
+    return lambda: case_services.case_document_upload_file(
+        case_id=case.pk, by=world.u.prac_east, kind="consent_form", upload=upload
+    ), world.u.prac_east
+
+
 def _advocacy_offer_answer(world):
     case = scenario.allocated(world)
     offer = case_services.advocacy_offer_record(
@@ -1358,6 +1368,7 @@ ROWS: dict[str, Row] = {
     "fgdm.services.case_note_write": Row(_case_note_write, ["case_note_written"]),
     "fgdm.services.case_note_correct": Row(_case_note_correct, ["case_note_corrected"]),
     "fgdm.services.case_document_upload": Row(_case_document_upload, ["case_document_uploaded"]),
+    "fgdm.services.case_document_upload_file": Row(_case_document_upload_file, ["case_document_uploaded"]),
     "fgdm.services.outcome_record": Row(_outcome_record, ["outcome_recorded"]),
     "fgdm.services.meeting_schedule": Row(
         _meeting_schedule,
