@@ -890,10 +890,14 @@ def generate(
     practitioners_per_team: int = 40,
     coordinators: int = 12,
     today: datetime.date | None = None,
+    trail: bool = False,
     log=print,
 ) -> dict:
     """Write `cases` made-up cases (and everything around them) in bulk. Returns the rows written per
-    table (by model label). The same seed on the same empty database gives the same data."""
+    table (by model label). The same seed on the same empty database gives the same data.
+
+    With `trail`, each case also gets its viewflow process and tasks and its audit trail (events and
+    field history, chained): see bench/bulk_trail.py."""
     from django.db import connection, transaction
     from django.db.models import Count, Sum
     from django.utils import timezone
@@ -907,7 +911,16 @@ def generate(
     with transaction.atomic():
         world = World(practitioners_per_team=practitioners_per_team, coordinators=coordinators, log=log)
     models = _models()
-    ids = Ids(models)
+    if trail:
+        from django.contrib.contenttypes.models import ContentType
+
+        from bench.bulk_trail import Chains, Trail, trail_models
+
+        before, after = trail_models()
+        models = before + models + after
+        chains = Chains()
+        content_types = {model: ContentType.objects.get_for_model(model) for model in models}
+    ids = Ids([model for model in models if not model._meta.auto_created])
     written = defaultdict(int)
     # A second run adds to the monthly batches of the first.
     batches = {
@@ -921,6 +934,8 @@ def generate(
             builder = Builder(world, ids, rng, today, batches, banked)
             for number in range(start, start + size):
                 builder.case(number)
+            if trail:
+                Trail(builder, chains, content_types).add_chunk()
             with transaction.atomic():
                 for model in models:
                     rows = builder.rows.get(model, [])
@@ -931,6 +946,8 @@ def generate(
                         for row in rows:
                             row._state.adding = False
                         written[model._meta.label] += len(rows)
+                if trail:
+                    chains.save_heads()
             done = start + size
             elapsed = time.perf_counter() - started
             log(f"  {done:>7} / {cases} cases  {elapsed:7.1f} s  ({done / elapsed:,.0f} cases/s)")
