@@ -899,7 +899,6 @@ def generate(
     With `trail`, each case also gets its viewflow process and tasks and its audit trail (events and
     field history, chained): see bench/bulk_trail.py."""
     from django.db import connection, transaction
-    from django.db.models import Count, Sum
     from django.utils import timezone
 
     from payments.models import PaymentBatch
@@ -951,7 +950,24 @@ def generate(
             done = start + size
             elapsed = time.perf_counter() - started
             log(f"  {done:>7} / {cases} cases  {elapsed:7.1f} s  ({done / elapsed:,.0f} cases/s)")
+    finish(world, ids, today, cases)
+    elapsed = time.perf_counter() - started
+    log(f"Done: {cases} cases in {elapsed:.1f} s; {sum(written.values()):,} rows written.")
+    for label, count in sorted(written.items()):
+        log(f"  {label:<34} {count:>10,}")
+    return dict(written)
+
+
+def finish(world: World, ids: Ids, today: datetime.date, cases: int) -> None:
+    """After the last chunk: the sequences moved past the keys handed out (first: what follows saves
+    rows the ordinary way), batch totals, budgets, and fresh planner statistics on PostgreSQL."""
+    from django.db import connection, transaction
+    from django.db.models import Count, Sum
+
+    from payments.models import PaymentBatch
+
     with transaction.atomic():
+        ids.reset_sequences()
         # Each confirmed batch's count and total are those of its payments (rule 5).
         for row in PaymentBatch.objects.filter(reference__startswith="BENCH-").annotate(
             n=Count("payments"), amount=Sum("payments__amount")
@@ -960,15 +976,9 @@ def generate(
                 payment_count=row.n, total=(row.amount or Decimal("0")).quantize(TWO_PLACES)
             )
         _budgets(world, today, cases)
-        ids.reset_sequences()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    elapsed = time.perf_counter() - started
-    log(f"Done: {cases} cases in {elapsed:.1f} s; {sum(written.values()):,} rows written.")
-    for label, count in sorted(written.items()):
-        log(f"  {label:<34} {count:>10,}")
-    return dict(written)
 
 
 def _budgets(world: World, today: datetime.date, cases: int) -> None:
