@@ -15,9 +15,10 @@ coordinators. Cases are spread over the last three years, every locality, team a
 state follows their age: recent referrals are still being worked, old ones are mostly closed.
 
 This is NOT how the application writes: the services (locks, checks, audit events, workflow tasks)
-would take hours for 50,000 cases. So there is no audit trail, no field history and no viewflow
-process for these cases (Case.process stays empty), which the figures and the caseload do not
-need. Every row still keeps the database's constraints. Never run it against a real council's
+would take hours for 50,000 cases. So by itself it writes no audit trail and no viewflow process
+(Case.process stays empty), which the figures and the caseload do not need; with `--trail` (and
+always from `manage.py bulk_data`) bench/bulk_trail.py adds each case's process and tasks and its
+chained audit events and field history. Every row still keeps the database's constraints. Never run it against a real council's
 database: it writes made-up families.
 """
 
@@ -1002,6 +1003,7 @@ def main(argv=None) -> int:
     parser.add_argument("--practitioners-per-team", type=int, default=40)
     parser.add_argument("--coordinators", type=int, default=12)
     parser.add_argument("--database-url", help="default: DATABASE_URL, else the SQLite file beside manage.py")
+    parser.add_argument("--trail", action="store_true", help="add workflow tasks and the audit trail (bulk_trail)")
     args = parser.parse_args(argv)
     setup_django(args.database_url)
     generate(
@@ -1010,6 +1012,7 @@ def main(argv=None) -> int:
         chunk=args.chunk,
         practitioners_per_team=args.practitioners_per_team,
         coordinators=args.coordinators,
+        trail=args.trail,
         log=lambda line: print(line, flush=True),
     )
     return 0
