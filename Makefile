@@ -8,7 +8,7 @@ PORT ?= 8000
 # The suite runs across both cores (pytest-xdist); `make test PYTEST_ARGS=` runs it in one process.
 PYTEST_ARGS ?= -n 2
 
-.PHONY: run test test-browser lint format setup migrate seed clean bench bench-exports bench-reports vendor-govuk vendor-axe
+.PHONY: run test test-browser lint format setup migrate seed clean bench bench-exports bench-reports bench-scale vendor-govuk vendor-axe
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,12 @@ bench-exports: setup
 # `bench/bulk_cases.py --cases 50000`; see docs/benchmarks.md). Fails if a page's p95 reaches 1 s.
 bench-reports: setup
 	$(BIN)/python bench/reports.py --fail-over 1.0
+
+# The scale benchmark (issue 18), PostgreSQL only: key reads as each demo user, workflow completions
+# next to bare viewflow, a 50,000-payment batch. Fill the database DATABASE_URL names first with
+# `manage.py bulk_data --scale county --force --settings=config.settings.test` (docs/benchmarks.md).
+bench-scale: setup
+	$(BIN)/python bench/scale.py $(BENCH_ARGS)
 
 # GOV.UK Frontend's built CSS and JS are committed in core/static/govuk/, so `make run` needs only
 # Python. This refreshes them from npm at the version tools/govuk/package-lock.json pins (needs Node).

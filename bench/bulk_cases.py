@@ -15,9 +15,10 @@ coordinators. Cases are spread over the last three years, every locality, team a
 state follows their age: recent referrals are still being worked, old ones are mostly closed.
 
 This is NOT how the application writes: the services (locks, checks, audit events, workflow tasks)
-would take hours for 50,000 cases. So there is no audit trail, no field history and no viewflow
-process for these cases (Case.process stays empty), which the figures and the caseload do not
-need. Every row still keeps the database's constraints. Never run it against a real council's
+would take hours for 50,000 cases. So by itself it writes no audit trail and no viewflow process
+(Case.process stays empty), which the figures and the caseload do not need; with `--trail` (and
+always from `manage.py bulk_data`) bench/bulk_trail.py adds each case's process and tasks and its
+chained audit events and field history. Every row still keeps the database's constraints. Never run it against a real council's
 database: it writes made-up families.
 """
 
@@ -890,12 +891,15 @@ def generate(
     practitioners_per_team: int = 40,
     coordinators: int = 12,
     today: datetime.date | None = None,
+    trail: bool = False,
     log=print,
 ) -> dict:
     """Write `cases` made-up cases (and everything around them) in bulk. Returns the rows written per
-    table (by model label). The same seed on the same empty database gives the same data."""
+    table (by model label). The same seed on the same empty database gives the same data.
+
+    With `trail`, each case also gets its viewflow process and tasks and its audit trail (events and
+    field history, chained): see bench/bulk_trail.py."""
     from django.db import connection, transaction
-    from django.db.models import Count, Sum
     from django.utils import timezone
 
     from payments.models import PaymentBatch
@@ -907,7 +911,16 @@ def generate(
     with transaction.atomic():
         world = World(practitioners_per_team=practitioners_per_team, coordinators=coordinators, log=log)
     models = _models()
-    ids = Ids(models)
+    if trail:
+        from django.contrib.contenttypes.models import ContentType
+
+        from bench.bulk_trail import Chains, Trail, trail_models
+
+        before, after = trail_models()
+        models = before + models + after
+        chains = Chains()
+        content_types = {model: ContentType.objects.get_for_model(model) for model in models}
+    ids = Ids([model for model in models if not model._meta.auto_created])
     written = defaultdict(int)
     # A second run adds to the monthly batches of the first.
     batches = {
@@ -921,6 +934,8 @@ def generate(
             builder = Builder(world, ids, rng, today, batches, banked)
             for number in range(start, start + size):
                 builder.case(number)
+            if trail:
+                Trail(builder, chains, content_types).add_chunk()
             with transaction.atomic():
                 for model in models:
                     rows = builder.rows.get(model, [])
@@ -931,10 +946,29 @@ def generate(
                         for row in rows:
                             row._state.adding = False
                         written[model._meta.label] += len(rows)
+                if trail:
+                    chains.save_heads()
             done = start + size
             elapsed = time.perf_counter() - started
             log(f"  {done:>7} / {cases} cases  {elapsed:7.1f} s  ({done / elapsed:,.0f} cases/s)")
+    finish(world, ids, today, cases)
+    elapsed = time.perf_counter() - started
+    log(f"Done: {cases} cases in {elapsed:.1f} s; {sum(written.values()):,} rows written.")
+    for label, count in sorted(written.items()):
+        log(f"  {label:<34} {count:>10,}")
+    return dict(written)
+
+
+def finish(world: World, ids: Ids, today: datetime.date, cases: int) -> None:
+    """After the last chunk: the sequences moved past the keys handed out (first: what follows saves
+    rows the ordinary way), batch totals, budgets, and fresh planner statistics on PostgreSQL."""
+    from django.db import connection, transaction
+    from django.db.models import Count, Sum
+
+    from payments.models import PaymentBatch
+
     with transaction.atomic():
+        ids.reset_sequences()
         # Each confirmed batch's count and total are those of its payments (rule 5).
         for row in PaymentBatch.objects.filter(reference__startswith="BENCH-").annotate(
             n=Count("payments"), amount=Sum("payments__amount")
@@ -943,15 +977,9 @@ def generate(
                 payment_count=row.n, total=(row.amount or Decimal("0")).quantize(TWO_PLACES)
             )
         _budgets(world, today, cases)
-        ids.reset_sequences()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    elapsed = time.perf_counter() - started
-    log(f"Done: {cases} cases in {elapsed:.1f} s; {sum(written.values()):,} rows written.")
-    for label, count in sorted(written.items()):
-        log(f"  {label:<34} {count:>10,}")
-    return dict(written)
 
 
 def _budgets(world: World, today: datetime.date, cases: int) -> None:
@@ -975,6 +1003,7 @@ def main(argv=None) -> int:
     parser.add_argument("--practitioners-per-team", type=int, default=40)
     parser.add_argument("--coordinators", type=int, default=12)
     parser.add_argument("--database-url", help="default: DATABASE_URL, else the SQLite file beside manage.py")
+    parser.add_argument("--trail", action="store_true", help="add workflow tasks and the audit trail (bulk_trail)")
     args = parser.parse_args(argv)
     setup_django(args.database_url)
     generate(
@@ -983,6 +1012,7 @@ def main(argv=None) -> int:
         chunk=args.chunk,
         practitioners_per_team=args.practitioners_per_team,
         coordinators=args.coordinators,
+        trail=args.trail,
         log=lambda line: print(line, flush=True),
     )
     return 0

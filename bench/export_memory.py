@@ -118,7 +118,7 @@ def approved_case():
             sort_code="08-99-99",
             account_number="66374958",
         )
-        payment_services.bank_account_verify(member_id=member.pk, by=fin2)
+        payment_services.bank_account_verify(member_id=member.pk, by=fin2, confirm_shared_account=True)
     package.refresh_from_db()
     return case, package, members
 
