@@ -943,6 +943,10 @@ def generate(
                 payment_count=row.n, total=(row.amount or Decimal("0")).quantize(TWO_PLACES)
             )
         _budgets(world, today, cases)
+        # The budgets' running totals, which the services keep, recomputed for the rows written here.
+        from network_packages.commitments import fill
+
+        fill()
         ids.reset_sequences()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
