@@ -32,7 +32,10 @@ def agree() -> None:
     with transaction.atomic():
         assert commitments.differences() == []
     for year in {year for _, year in commitments.recomputed()} | {YEAR}:
-        kept, fresh = committed_by_locality(financial_year=year), commitments.recomputed_by_locality(financial_year=year)
+        kept, fresh = (
+            committed_by_locality(financial_year=year),
+            commitments.recomputed_by_locality(financial_year=year),
+        )
         for locality in set(kept) | set(fresh):
             assert kept.get(locality, Decimal("0.00")) == fresh.get(locality, Decimal("0.00")), (locality, year)
 
