@@ -977,6 +977,10 @@ def finish(world: World, ids: Ids, today: datetime.date, cases: int) -> None:
                 payment_count=row.n, total=(row.amount or Decimal("0")).quantize(TWO_PLACES)
             )
         _budgets(world, today, cases)
+        # The budgets' running totals, which the services keep, recomputed for the rows written here.
+        from network_packages.commitments import fill
+
+        fill()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

@@ -101,6 +101,7 @@ EVENT_LABELS = {
     "supplier_added": "Supplier added",
     "supplier_changed": "Supplier changed",
     "budget_set": "Budget set",
+    "budget_total_fixed": "Budget running total corrected",
     "approval_limit_created": "Approval limit set",
     # payments
     "bank_details_entered": "Bank details entered",

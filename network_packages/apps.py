@@ -32,6 +32,11 @@ class NetworkPackagesConfig(AppConfig):
 
         payees.register(refusal)
 
+        from core import budgets
+        from network_packages.commitments import case_moved
+
+        budgets.register(case_moved)
+
         from core.pages import add_section
         from network_packages.views import case_section, review_section
 

@@ -308,6 +308,26 @@ class Budget(models.Model):
         return f"{self.financial_year}-{(self.financial_year + 1) % 100:02d}"
 
 
+class BudgetCommitment(models.Model):
+    """What a locality's support packages decided in one financial year commit against its budget, as a
+    running total in pence (see `network_packages.commitments`: the rule, and the events that change it
+    in their own transaction). A locality may have commitments without a budget set, so this is a row
+    of its own. `manage.py check_budget_totals` recomputes it."""
+
+    locality = models.ForeignKey(Locality, on_delete=models.PROTECT, related_name="+")
+    financial_year = models.PositiveSmallIntegerField()
+    committed_pence = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-financial_year", "locality_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["locality", "financial_year"], name="commitment_once_per_locality_year"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Commitments of {self.locality_id} in {self.financial_year}-{(self.financial_year + 1) % 100:02d}"
+
+
 class PayeePolicy(models.Model):
     """The council's policy on who may be paid from a support package, and on what (one row, edited
     in admin through `payee_policy_set`). The defaults follow Dorset Council's pages on family
@@ -425,6 +445,9 @@ for _model in (
     Approval,
     PackageReview,
     Budget,
+    # Changed by F() updates, which leave no field history: each event that changes it records its
+    # own domain event, and `check_budget_totals --fix` one for each total it rewrites.
+    BudgetCommitment,
     PayeePolicy,
     PayeeCheck,
     PackageSafetyAnswer,

@@ -4,12 +4,14 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet, Sum
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
 from core.roles import may
 from fgdm.visibility import package_scope
+from network_packages import commitments
+from network_packages.commitments import SENT_TO_THE_BANK, financial_year_bounds, financial_year_of
 from network_packages.constants import (
     BLOCKS_DRAFTING_STATUSES,
     EDITABLE_STATUSES,
@@ -104,15 +106,6 @@ def approval_limits() -> dict[str, ApprovalLimit]:
     return {limit.tier: limit for limit in ApprovalLimit.objects.all()}
 
 
-def financial_year_of(day: datetime.date) -> int:
-    """The year a council financial year (1 April to 31 March) starts in."""
-    return day.year if day.month >= 4 else day.year - 1
-
-
-def financial_year_bounds(year: int) -> tuple[datetime.date, datetime.date]:
-    return datetime.date(year, 4, 1), datetime.date(year + 1, 3, 31)
-
-
 @dataclass(frozen=True)
 class BudgetPosition:
     """A locality's budget for a year, what approved packages commit against it, and what approving
@@ -132,12 +125,6 @@ class BudgetPosition:
         return f"{self.financial_year}-{(self.financial_year + 1) % 100:02d}"
 
 
-# What went to the bank from a package: its payments in a batch (batched or paid; a payment the bank
-# returned is taken out of its batch). Looked up through the reverse relation, so this app imports
-# nothing from payments, which sits above it.
-SENT_TO_THE_BANK = Sum("payments__amount", filter=Q(payments__batch__isnull=False))
-
-
 def committed_by_locality(
     *, financial_year: int, locality_id: int | None = None, exclude_ids=(), replaced_ids=()
 ) -> dict[int, Decimal]:
@@ -146,24 +133,34 @@ def committed_by_locality(
     or a version replaced by a changed one) — that money is spent, so it stays counted.
 
     `exclude_ids` leaves packages out; `replaced_ids` counts approved packages as if ended (the
-    version a package waiting for approval would replace).
+    version a package waiting for approval would replace). Read from the running totals
+    (`network_packages.commitments`), adjusted by reading just those packages.
     """
+    totals = commitments.kept_by_locality(financial_year=financial_year, locality_id=locality_id)
+    excluded = {pk for pk in exclude_ids if pk}
+    replaced = {pk for pk in replaced_ids if pk} - excluded
+    if not excluded and not replaced:
+        return totals
     start, end = financial_year_bounds(financial_year)
-    decided = SupportPackage.objects.filter(decided_at__date__gte=start, decided_at__date__lte=end).exclude(
-        pk__in=[pk for pk in exclude_ids if pk]
+    adjusted = SupportPackage.objects.filter(
+        pk__in=excluded | replaced,
+        status__in=commitments.COUNTED,
+        decided_at__date__gte=start,
+        decided_at__date__lte=end,
     )
     if locality_id is not None:
-        decided = decided.filter(case__locality_id=locality_id)
-    replaced = [pk for pk in replaced_ids if pk]
-    totals: dict[int, Decimal] = {}
-    in_force = decided.filter(status=PackageStatus.APPROVED).exclude(pk__in=replaced)
-    ended = decided.filter(Q(status=PackageStatus.ENDED) | Q(pk__in=replaced, status=PackageStatus.APPROVED))
-    for queryset, amount in ((in_force, Sum("total")), (ended, SENT_TO_THE_BANK)):
-        rows = queryset.order_by().values("case__locality_id").annotate(amount=amount)
-        for row in rows:
-            totals[row["case__locality_id"]] = totals.get(row["case__locality_id"], Decimal("0.00")) + (
-                row["amount"] or Decimal("0.00")
-            )
+        adjusted = adjusted.filter(case__locality_id=locality_id)
+    rows = adjusted.order_by().values("pk", "status", "total", "case__locality_id").annotate(sent=SENT_TO_THE_BANK)
+    for row in rows:
+        locality, total, sent = row["case__locality_id"], row["total"], row["sent"] or Decimal("0.00")
+        counted = total if row["status"] == PackageStatus.APPROVED else sent
+        if row["pk"] in excluded:
+            change = -counted
+        elif row["status"] == PackageStatus.APPROVED:  # replaced: counted as if ended
+            change = sent - total
+        else:
+            change = Decimal("0.00")
+        totals[locality] = totals.get(locality, Decimal("0.00")) + change
     return totals
 
 

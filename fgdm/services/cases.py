@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from audit import dates
 from audit.services import record_event
-from core import bounds, workflow
+from core import bounds, budgets, workflow
 from core.exceptions import ConsentWithdrawn, InvalidTransition, NotPermitted, RuleBroken, ensure_transition
 from core.roles import Role, has_role
 from core.workflow import reassign_open_tasks
@@ -669,10 +669,12 @@ def case_transfer(*, case_id: int, by, team: Team, lead_practitioner, locality: 
     if case.lead_practitioner and case.lead_practitioner != lead_practitioner:
         revoke_case_access(case.lead_practitioner, case)
         reassign_open_tasks(process=case.process, from_user=case.lead_practitioner, to_user=lead_practitioner)
+    moved_from = case.locality_id
     case.team, case.locality, case.lead_practitioner = team, locality, lead_practitioner
     if case.hub_id and case.hub.locality_id != locality.pk:
         case.hub = None
     case.save(update_fields=["team", "locality", "lead_practitioner", "hub", "updated_at"])
+    budgets.case_moved(case_id=case.pk, from_locality_id=moved_from, to_locality_id=locality.pk)
     grant_case_access(lead_practitioner, case, "work_case")
     after = {"team": team.code, "locality": locality.code, "lead_practitioner": lead_practitioner.get_username()}
     record_event(

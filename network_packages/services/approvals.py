@@ -12,7 +12,7 @@ from core.exceptions import InvalidTransition, NotPermitted, RuleBroken, ensure_
 from core.roles import has_role
 from fgdm.permissions import ensure_can_work_case, ensure_no_conflict
 from fgdm.visibility import package_scope
-from network_packages import payees
+from network_packages import commitments, payees
 from network_packages.constants import (
     PACKAGE_TRANSITIONS,
     TIER_ORDER,
@@ -125,8 +125,7 @@ def package_approve(*, package_id: int, by, note: str = "") -> SupportPackage:
             changes={"total": str(package.total), "tier": tier}
             | ({"over_budget": budget.warning} if budget and budget.over_budget else {}),
         )
-        if package.previous_id:
-            _end_previous_version(package, by=by)
+        replaced = _end_previous_version(package, by=by) if package.previous_id else None
     else:
         next_tier = TIER_ORDER[TIER_ORDER.index(tier) + 1]
         package.current_tier = next_tier
@@ -155,10 +154,13 @@ def package_approve(*, package_id: int, by, note: str = "") -> SupportPackage:
         by=by,
         tier=waiting_at,
     )
+    if package.status == PackageStatus.APPROVED:
+        # The running totals last, after the payments the flow locked (network_packages.commitments).
+        commitments.package_approved(package, replaced=replaced)
     return package
 
 
-def _end_previous_version(package: SupportPackage, *, by) -> None:
+def _end_previous_version(package: SupportPackage, *, by) -> SupportPackage:
     """A newer version is approved: the one it replaces ends (its unpaid payments are cancelled by
     the case flow when it schedules the new version's payments)."""
     previous = SupportPackage.objects.select_for_update().get(pk=package.previous_id)
@@ -174,6 +176,7 @@ def _end_previous_version(package: SupportPackage, *, by) -> None:
         to_state=previous.status,
         reason=f"Replaced by version {package.version}",
     )
+    return previous
 
 
 @transaction.atomic

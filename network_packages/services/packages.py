@@ -13,7 +13,7 @@ from core.exceptions import InvalidTransition, RuleBroken, ensure_transition
 from fgdm.constants import ENDED_STATUSES, MeetingStatus, PlanStatus
 from fgdm.models import Case, FamilyPlan
 from fgdm.permissions import ensure_can_work_case
-from network_packages import payees
+from network_packages import commitments, payees
 from network_packages.constants import (
     EDITABLE_STATUSES,
     OPEN_STATUSES,
@@ -693,6 +693,8 @@ def _end(package: SupportPackage, *, by, reason: str, last_due_on: datetime.date
         last_due_on=last_due_on,
         reason=reason.strip(),
     )
+    # The running totals last, after the payments the process locked (network_packages.commitments).
+    commitments.package_ended(package)
     return package
 
 

@@ -13,6 +13,7 @@ from audit.services import record_event
 from core import notify
 from core.exceptions import InvalidTransition, RuleBroken, SeparationOfDuties, ensure_not_same_person, ensure_transition
 from core.roles import ensure_finance
+from network_packages import commitments
 from network_packages.constants import Frequency
 from payments import exports
 from payments.constants import (
@@ -113,6 +114,7 @@ def batch_create(*, by, payment_ids: list[int] | None = None, due_by: datetime.d
             to_state=payment.status,
             changes={"batch": batch.reference},
         )
+    commitments.payments_moved(batch.payments.all(), into_batch=True)  # budgets' running totals
     record_event(
         obj=batch,
         action="batch_created",

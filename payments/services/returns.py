@@ -12,6 +12,7 @@ from django.db import transaction
 from audit.services import record_event
 from core.exceptions import InvalidTransition, RuleBroken
 from core.roles import ensure_finance
+from network_packages import commitments
 from payments.constants import (
     BatchStatus,
     PaymentStatus,
@@ -185,6 +186,7 @@ def returns_import(*, by, content: bytes, file_name: str = "") -> ReturnsImport:
             to_state=payment.status,
             reason="Returned by the bank: correct the payee's bank details, then authorise it again.",
         )
+    commitments.payments_moved(Payment.objects.filter(pk__in=sorted(ids)), into_batch=False)  # budgets' running totals
     record_event(
         obj=imported,
         action="returns_imported",
