@@ -465,6 +465,15 @@ elif FGDM_TASKS_BACKEND == "database":
 else:
     raise ValueError(f"FGDM_TASKS_BACKEND must be 'database' or 'rq', not {FGDM_TASKS_BACKEND!r}")
 
+# The timer jobs (process/timers.py): `manage.py run_scheduler` queues them as tasks, once per period
+# whatever the number of machines. A failed run is tried again after FGDM_TIMER_RETRY_BACKOFF × 2^(n−1)
+# seconds, up to FGDM_TIMER_MAX_ATTEMPTS; a run still queued FGDM_TIMER_REQUEUE_MINUTES after it was due is
+# queued again. FGDM_TIMERS_OFF: comma-separated jobs the scheduler leaves alone (run them from cron).
+FGDM_TIMER_MAX_ATTEMPTS = int(os.environ.get("FGDM_TIMER_MAX_ATTEMPTS", 3))
+FGDM_TIMER_RETRY_BACKOFF = int(os.environ.get("FGDM_TIMER_RETRY_BACKOFF", 60))
+FGDM_TIMER_REQUEUE_MINUTES = int(os.environ.get("FGDM_TIMER_REQUEUE_MINUTES", 15))
+FGDM_TIMERS_OFF = [name.strip() for name in os.environ.get("FGDM_TIMERS_OFF", "").split(",") if name.strip()]
+
 # GOV.UK Notify. Without NOTIFY_API_KEY (the default) nothing leaves the building: every message is
 # kept in the outbox page (/notifications/outbox/, administrators) exactly as it would have gone.
 NOTIFY_API_KEY = os.environ.get("NOTIFY_API_KEY", "")
