@@ -3,7 +3,6 @@
 from django.core.management.base import BaseCommand
 
 from audit.locks import OneCopyAtATime
-
 from notifications.delivery import awaiting_delivery
 from notifications.tasks import refresh_delivery
 

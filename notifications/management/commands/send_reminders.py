@@ -6,7 +6,6 @@ from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from audit.locks import OneCopyAtATime
-
 from notifications import reminders
 
 
