@@ -8,6 +8,7 @@ The jobs are the scheduled management commands, run as they would be by hand or 
 | `notify_delivery_status` (asks Notify what was delivered) | 10 minutes | | yes |
 | `apply_retention` (the retention schedule) | day | 02:00 | yes |
 | `anchor_audit` (signs the audit chains' heads) | day | 03:00 | no: it fails only on a broken chain |
+| `verify_audit` (checks the chains against the anchors) | day | 04:00 | no: a failure is tampering |
 | `escalate_reviews` (reviews left open too long) | day | 07:00 | yes |
 | `send_reminders` (reviews due, members' actions due) | day | 08:00 | yes |
 
@@ -77,6 +78,7 @@ JOBS: tuple[Job, ...] = (
     Job("notify_delivery_status", minutes=10, retry=True),
     Job("apply_retention", minutes=DAY, retry=True, at=datetime.time(2, 0)),
     Job("anchor_audit", minutes=DAY, retry=False, at=datetime.time(3, 0)),
+    Job("verify_audit", minutes=DAY, retry=False, at=datetime.time(4, 0)),
     Job("escalate_reviews", minutes=DAY, retry=True, at=datetime.time(7, 0)),
     Job("send_reminders", minutes=DAY, retry=True, at=datetime.time(8, 0)),
 )

@@ -459,7 +459,9 @@ FGDM_REDIS_URL = os.environ.get("FGDM_REDIS_URL", "redis://127.0.0.1:6379/0")
 if FGDM_TASKS_BACKEND == "rq":
     INSTALLED_APPS += ["django_rq"]
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
-    RQ_QUEUES = {"default": {"URL": FGDM_REDIS_URL, "DEFAULT_TIMEOUT": 300}}
+    # A job running longer is stopped by its worker: the timer jobs (retention, the audit check) may
+    # take many minutes at national scale.
+    RQ_QUEUES = {"default": {"URL": FGDM_REDIS_URL, "DEFAULT_TIMEOUT": int(os.environ.get("FGDM_TASK_TIMEOUT", 3600))}}
 elif FGDM_TASKS_BACKEND == "database":
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 else:

@@ -21,7 +21,7 @@ from tests.timers.conftest import lose_queued_tasks, queued_tasks
 pytestmark = pytest.mark.django_db
 
 ALL_JOBS = {"workflow_timers", "notify_delivery_status", "apply_retention", "anchor_audit", "escalate_reviews"}
-ALL_JOBS |= {"send_reminders"}
+ALL_JOBS |= {"send_reminders", "verify_audit"}
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime.datetime:
@@ -57,7 +57,7 @@ class TestSchedule:
         daily = {job.command for job in timers.JOBS if job.minutes == timers.DAY}
         assert due_at(at(10, 1)) & daily == set(), "nothing daily at 01:00"
         assert due_at(at(10, 2, 30)) & daily == {"apply_retention"}
-        assert due_at(at(10, 7, 59)) & daily == {"anchor_audit", "escalate_reviews"}
+        assert due_at(at(10, 7, 59)) & daily == {"anchor_audit", "verify_audit", "escalate_reviews"}
         assert due_at(at(10, 8)) & daily == {"send_reminders"}, "nobody is texted before 08:00"
         assert TimerRun.objects.get(job="send_reminders").period == "2026-03-10"
 
@@ -85,6 +85,7 @@ class TestRun:
         assert "Reviews due: 0 plan(s)" in runs["send_reminders"].output
         assert "review(s) escalated" in runs["escalate_reviews"].output
         assert "anchor written" in runs["anchor_audit"].output
+        assert runs["verify_audit"].output
         assert len(list(anchors.iterdir())) == 1
 
     def test_a_run_delivered_twice_runs_once(self, anchors):

@@ -12,7 +12,7 @@ from process import timers
 class Command(BaseCommand):
     help = (
         "Every minute, queue each timer job due now (workflow_timers, notify_delivery_status, apply_retention, "
-        "anchor_audit, escalate_reviews, send_reminders) as a background task, once per period however many "
+        "anchor_audit, verify_audit, escalate_reviews, send_reminders) as a background task, once per period however many "
         "machines run this: the period is claimed by a unique row first. The task workers (db_worker or "
         "rqworker) run them. --once: one pass, then exit (for cron)."
     )
