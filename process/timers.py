@@ -28,6 +28,7 @@ How a run happens (`manage.py run_scheduler`, every minute, on any number of mac
    status) and in the log.
 4. A run still `queued` `FGDM_TIMER_REQUEUE_MINUTES` after it was due (its task was lost: Redis
    down, a worker's database restarted) is queued again by the next tick.
+5. Runs done or skipped more than `FGDM_TIMER_KEEP_DAYS` ago are deleted once a day; failed runs stay.
 
 Why here: the jobs are commands of the audit, case and notifications floors and of viewflow; only
 the top floor may import them all, as `process.workflow` already does for the reactions across
@@ -123,7 +124,16 @@ def schedule_due(*, now: datetime.datetime | None = None) -> list[TimerRun]:
         _enqueue(run.pk)
         claimed.append(run)
     requeue_lost(now=now)
+    if any(jobs()[run.job].minutes >= DAY for run in claimed):  # once a day, by whoever claimed a day
+        prune(now=now)
     return claimed
+
+
+def prune(*, now: datetime.datetime) -> int:
+    """Forget runs that went well more than FGDM_TIMER_KEEP_DAYS ago (failed runs are kept)."""
+    before = now - datetime.timedelta(days=settings.FGDM_TIMER_KEEP_DAYS)
+    done = [TimerRunStatus.DONE, TimerRunStatus.SKIPPED]
+    return TimerRun.objects.filter(status__in=done, queued_at__lt=before).delete()[0]
 
 
 def requeue_lost(*, now: datetime.datetime) -> int:

@@ -474,6 +474,7 @@ else:
 FGDM_TIMER_MAX_ATTEMPTS = int(os.environ.get("FGDM_TIMER_MAX_ATTEMPTS", 3))
 FGDM_TIMER_RETRY_BACKOFF = int(os.environ.get("FGDM_TIMER_RETRY_BACKOFF", 60))
 FGDM_TIMER_REQUEUE_MINUTES = int(os.environ.get("FGDM_TIMER_REQUEUE_MINUTES", 15))
+FGDM_TIMER_KEEP_DAYS = int(os.environ.get("FGDM_TIMER_KEEP_DAYS", 90))  # runs done; failed runs are kept
 FGDM_TIMERS_OFF = [name.strip() for name in os.environ.get("FGDM_TIMERS_OFF", "").split(",") if name.strip()]
 
 # GOV.UK Notify. Without NOTIFY_API_KEY (the default) nothing leaves the building: every message is

@@ -73,6 +73,17 @@ class TestSchedule:
         call_command("run_scheduler", "--once", stdout=out)
         assert queued_tasks() == TimerRun.objects.count()
 
+    def test_runs_that_went_well_are_forgotten_after_a_while_failed_ones_kept(self, settings):
+        settings.FGDM_TIMER_KEEP_DAYS = 90
+        due_at(at(1, 9))
+        TimerRun.objects.update(status=TimerRunStatus.DONE)
+        TimerRun.objects.filter(job="anchor_audit").update(status=TimerRunStatus.FAILED)
+        due_at(at(30, 9))
+        assert TimerRun.objects.filter(queued_at=at(1, 9)).count() == len(ALL_JOBS), "not yet"
+        due_at(at(31, 9) + datetime.timedelta(days=61))
+        old = TimerRun.objects.filter(queued_at=at(1, 9))
+        assert list(old.values_list("job", flat=True)) == ["anchor_audit"], "done ones forgotten, the failed kept"
+
 
 class TestRun:
     def test_the_worker_runs_each_job_and_keeps_what_it_printed(self, anchors):
