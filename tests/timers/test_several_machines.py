@@ -8,8 +8,13 @@ together by a barrier; the advisory lock of "another machine" is held from a sep
 
 import datetime
 import io
+import os
+import subprocess
+import sys
 import threading
 import time
+from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 from django.core.management import call_command
@@ -102,6 +107,33 @@ class TestSchedulersOnEveryMachine:
         assert sorted(claimed) == sorted(job.command for job in timers.JOBS), "each job claimed by one of them"
         assert TimerRun.objects.count() == len(timers.JOBS)
         assert queued_tasks() == len(timers.JOBS), "and queued once"
+
+    def test_two_scheduler_processes_at_once_queue_each_job_once(self):
+        """Two real OS processes, `manage.py run_scheduler --once`, started together on this database."""
+        db = connection.settings_dict
+        url = (
+            f"postgres://{quote(db['USER'] or '')}:{quote(db['PASSWORD'] or '')}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+        )
+        env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
+        root = Path(__file__).resolve().parents[2]
+        processes = [
+            subprocess.Popen(
+                [sys.executable, "manage.py", "run_scheduler", "--once"],
+                cwd=root,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
+            for _ in range(2)
+        ]
+        outputs = [process.communicate(timeout=300)[0] for process in processes]
+        assert [process.returncode for process in processes] == [0, 0], outputs
+        queued = [line for output in outputs for line in output.splitlines() if " queued " in line]
+        runs = TimerRun.objects.count()
+        assert runs >= 2, "at least the two short jobs are due at any hour"
+        assert len(queued) == runs, "each run queued by one of the two, not both"
+        assert queued_tasks() == runs
 
     def test_workers_on_two_machines_run_each_job_once(self, settings, tmp_path):
         settings.AUDIT_ANCHOR_DIR = str(tmp_path / "anchors")
