@@ -154,7 +154,9 @@ def run(run_pk: int) -> str:
     """Run one claimed job (the task's body). Returns what became of it."""
     now = timezone.now()
     # Not before its time: a retry delivered early (a requeue, a second delivery) waits for its own.
-    taken = TimerRun.objects.filter(pk=run_pk, status=TimerRunStatus.QUEUED, queued_at__lte=now).update(
+    # A minute's slack for clocks that differ between machines (else the requeue picks it up later).
+    due = now + datetime.timedelta(minutes=1)
+    taken = TimerRun.objects.filter(pk=run_pk, status=TimerRunStatus.QUEUED, queued_at__lte=due).update(
         status=TimerRunStatus.RUNNING, started_at=now, finished_at=None, attempts=F("attempts") + 1, worker=_me()
     )
     if not taken:
