@@ -24,11 +24,13 @@ migrate: setup
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-# The task worker (sending notifications; the database backend, no extra service) runs beside the web
-# server; when one stops (Ctrl-C stops both) the other is stopped too.
+# Beside the web server: the task worker (sending notifications, running the timer jobs; the database
+# backend, no extra service) and the scheduler that queues the timer jobs when due (no cron). When the
+# web server stops (Ctrl-C stops all three) the other two are stopped too.
 run: seed
 	$(BIN)/python manage.py db_worker --no-reload --interval 2 & worker=$$!; \
-	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	$(BIN)/python manage.py run_scheduler & scheduler=$$!; \
+	trap 'kill $$worker $$scheduler 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The browser tests (tests/browser/) run in `make test` too when Debian's Chromium is installed

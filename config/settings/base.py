@@ -459,11 +459,23 @@ FGDM_REDIS_URL = os.environ.get("FGDM_REDIS_URL", "redis://127.0.0.1:6379/0")
 if FGDM_TASKS_BACKEND == "rq":
     INSTALLED_APPS += ["django_rq"]
     TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
-    RQ_QUEUES = {"default": {"URL": FGDM_REDIS_URL, "DEFAULT_TIMEOUT": 300}}
+    # A job running longer is stopped by its worker: the timer jobs (retention, the audit check) may
+    # take many minutes at national scale.
+    RQ_QUEUES = {"default": {"URL": FGDM_REDIS_URL, "DEFAULT_TIMEOUT": int(os.environ.get("FGDM_TASK_TIMEOUT", 3600))}}
 elif FGDM_TASKS_BACKEND == "database":
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 else:
     raise ValueError(f"FGDM_TASKS_BACKEND must be 'database' or 'rq', not {FGDM_TASKS_BACKEND!r}")
+
+# The timer jobs (process/timers.py): `manage.py run_scheduler` queues them as tasks, once per period
+# whatever the number of machines. A failed run is tried again after FGDM_TIMER_RETRY_BACKOFF × 2^(n−1)
+# seconds, up to FGDM_TIMER_MAX_ATTEMPTS; a run still queued FGDM_TIMER_REQUEUE_MINUTES after it was due is
+# queued again. FGDM_TIMERS_OFF: comma-separated jobs the scheduler leaves alone (run them from cron).
+FGDM_TIMER_MAX_ATTEMPTS = int(os.environ.get("FGDM_TIMER_MAX_ATTEMPTS", 3))
+FGDM_TIMER_RETRY_BACKOFF = int(os.environ.get("FGDM_TIMER_RETRY_BACKOFF", 60))
+FGDM_TIMER_REQUEUE_MINUTES = int(os.environ.get("FGDM_TIMER_REQUEUE_MINUTES", 15))
+FGDM_TIMER_KEEP_DAYS = int(os.environ.get("FGDM_TIMER_KEEP_DAYS", 90))  # runs done; failed runs are kept
+FGDM_TIMERS_OFF = [name.strip() for name in os.environ.get("FGDM_TIMERS_OFF", "").split(",") if name.strip()]
 
 # GOV.UK Notify. Without NOTIFY_API_KEY (the default) nothing leaves the building: every message is
 # kept in the outbox page (/notifications/outbox/, administrators) exactly as it would have gone.

@@ -3,10 +3,11 @@
 from django.core.management.base import BaseCommand
 
 from audit.anchors import anchor_write, current_heads
+from audit.locks import OneCopyAtATime
 from audit.verification import verify_all
 
 
-class Command(BaseCommand):
+class Command(OneCopyAtATime, BaseCommand):
     help = (
         "Check the audit chains, then write their current heads (position and hash), signed with "
         "AUDIT_ANCHOR_KEY, to a new file in AUDIT_ANCHOR_DIR. verify_audit checks the chains against "

@@ -6,10 +6,11 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from audit.commands import AuditedCommand
+from audit.locks import OneCopyAtATime
 from audit.retention import apply_retention
 
 
-class Command(AuditedCommand):
+class Command(OneCopyAtATime, AuditedCommand):
     help = (
         "Apply the retention schedule: report what is past its destroy-after date and (without "
         "--dry-run) anonymise or delete it, skipping records under a legal hold. Each record "
@@ -25,6 +26,9 @@ class Command(AuditedCommand):
             default="",
             help="With --dry-run: what would be due on that date (planning).",
         )
+
+    def locked(self, options) -> bool:
+        return not options.get("dry_run")  # a dry run changes nothing: it may run beside a real one
 
     def handle(self, *args, dry_run=False, on="", **options):
         today = timezone.localdate()

@@ -1,10 +1,11 @@
 """Escalate review tasks left open too long after the review date to the team managers."""
 
 from audit.commands import AuditedCommand
+from audit.locks import OneCopyAtATime
 from fgdm.services import reviews_escalate_overdue
 
 
-class Command(AuditedCommand):
+class Command(OneCopyAtATime, AuditedCommand):
     help = (
         "Escalate open review tasks more than FGDM_REVIEW_ESCALATION_WORKING_DAYS working days past the "
         "review date to the case's team managers. Run it on a schedule, after workflow_timers."

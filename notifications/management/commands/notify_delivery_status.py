@@ -2,11 +2,12 @@
 
 from django.core.management.base import BaseCommand
 
+from audit.locks import OneCopyAtATime
 from notifications.delivery import awaiting_delivery
 from notifications.tasks import refresh_delivery
 
 
-class Command(BaseCommand):
+class Command(OneCopyAtATime, BaseCommand):
     help = "Fetch the delivery status of sent messages from Notify (run it every few minutes)."
 
     def add_arguments(self, parser):

@@ -5,10 +5,11 @@ import datetime
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from audit.locks import OneCopyAtATime
 from notifications import reminders
 
 
-class Command(BaseCommand):
+class Command(OneCopyAtATime, BaseCommand):
     help = "Tell lead practitioners of reviews due and network members of their actions due (idempotent)."
 
     def add_arguments(self, parser):
