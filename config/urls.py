@@ -62,6 +62,7 @@ urlpatterns = [
     path("", include("reports.urls")),
     path("", include("family.urls")),
     path("notifications/", include("notifications.urls")),
+    path("exports/", include("core.export_urls")),
 ]
 
 handler400 = "core.error_views.bad_request"

@@ -38,6 +38,7 @@ class Kind(models.TextChoices):
     PACKAGE_APPROVAL = "package_approval", "A support package waiting for my approval"
     REVIEW_DUE = "review_due", "A review due"
     BATCH_APPROVAL = "batch_approval", "A payment batch waiting for my approval"
+    EXPORT_READY = "export_ready", "A file I asked for is ready to download"
 
 
 class Choice(models.TextChoices):

@@ -13,6 +13,7 @@ TEMPLATES = {
     "actions_due": "Actions due",
     "payment_made": "A payment made",
     "family_link": "The family's link to their plan",
+    "export_ready": "A file ready to download",
 }
 
 

@@ -9,6 +9,7 @@ withholds once it has gone (notifications.delivery.SECRET_FIELDS).
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils import timezone
 
 from core.roles import Role, has_role
 from fgdm.models import Case, NetworkMember
@@ -136,6 +137,34 @@ def review_due(details: dict) -> list[Message]:
     ]
 
 
+@on("export_ready")
+def export_ready(details: dict) -> list[Message]:
+    """The person who asked for a file to be prepared (core.exports): a link to its page, never to the
+    file itself, which they download there once signed in."""
+    from core.models import PreparedFile
+
+    prepared = PreparedFile.objects.select_related("requested_by").filter(pk=details["prepared_file_id"]).first()
+    if prepared is None or not prepared.requested_by.is_active:
+        return []
+    user = prepared.requested_by
+    return [
+        Message(
+            template="export_ready",
+            user=user,
+            to_role="requester",
+            kind=Kind.EXPORT_READY,
+            personalisation={
+                "name": user.get_full_name() or user.get_username(),
+                "file": prepared.title,
+                "expires_on": timezone.localtime(prepared.expires_at).strftime("%-d %B %Y")
+                if prepared.expires_at
+                else "",
+                "link": site_url(reverse("exports:detail", args=[prepared.pk])),
+            },
+        )
+    ]
+
+
 # --- network members ------------------------------------------------------------------------------
 
 
@@ -164,7 +193,6 @@ def family_link_issued(details: dict) -> list[Message]:
 
 
 def _when(moment) -> str:
-    from django.utils import timezone
 
     local = timezone.localtime(moment)
     return local.strftime("%A %-d %B %Y at %-I:%M%p").replace("AM", "am").replace("PM", "pm")
@@ -240,7 +268,6 @@ def payment_made(details: dict) -> list[Message]:
     if payment.payee is None:
         return []
     paid = payment.paid_at
-    from django.utils import timezone
 
     return [
         Message(

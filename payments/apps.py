@@ -32,6 +32,11 @@ class PaymentsConfig(AppConfig):
 
         sar.register(collect)
 
+        from core.exports import register as register_export
+        from payments.prepared import EXPORT
+
+        register_export(EXPORT)  # a batch's file, prepared in the background (core.exports)
+
         from core.pages import add_section
         from payments.views import case_section, package_section
 

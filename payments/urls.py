@@ -27,5 +27,6 @@ urlpatterns = [
     path("batches/<int:batch_id>/approve/", views.batch_approve, name="batch_approve"),
     path("batches/<int:batch_id>/export/", views.batch_export, name="batch_export"),
     path("batches/<int:batch_id>/download/", views.batch_download, name="batch_download"),
+    path("batches/<int:batch_id>/prepare/", views.batch_prepare, name="batch_prepare"),
     path("batches/<int:batch_id>/confirm/", views.batch_confirm, name="batch_confirm"),
 ]

@@ -6,6 +6,7 @@ The jobs are the scheduled management commands, run as they would be by hand or 
 |---|---|---|---|
 | `workflow_timers` (viewflow: due review dates) | 5 minutes | | yes |
 | `notify_delivery_status` (asks Notify what was delivered) | 10 minutes | | yes |
+| `expire_prepared_files` (prepared exports past their days) | day | 01:00 | yes |
 | `apply_retention` (the retention schedule) | day | 02:00 | yes |
 | `anchor_audit` (signs the audit chains' heads) | day | 03:00 | no: it fails only on a broken chain |
 | `verify_audit` (checks the chains against the anchors) | day | 04:00 | no: a failure is tampering |
@@ -78,6 +79,7 @@ class Job:
 JOBS: tuple[Job, ...] = (
     Job("workflow_timers", minutes=5, retry=True),
     Job("notify_delivery_status", minutes=10, retry=True),
+    Job("expire_prepared_files", minutes=DAY, retry=True, at=datetime.time(1, 0)),
     Job("apply_retention", minutes=DAY, retry=True, at=datetime.time(2, 0)),
     Job("anchor_audit", minutes=DAY, retry=False, at=datetime.time(3, 0)),
     Job("verify_audit", minutes=DAY, retry=False, at=datetime.time(4, 0)),

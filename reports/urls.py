@@ -16,4 +16,5 @@ urlpatterns: list = [
     ],
     # Returns
     path("reports/", returns_views.returns_page, name="returns"),
+    path("reports/prepare/", returns_views.returns_prepare, name="returns_prepare"),
 ]

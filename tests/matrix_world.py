@@ -101,4 +101,33 @@ def build(world):
         scope.sar_item = SubjectAccessItem.objects.create(
             request_id=scope.sar, position=1, section="Network", record=name, label="Name", value=name
         ).pk
+    # A file prepared in the background, ready: "in" asked for by tm.east, "out" by sm.
+    for scope, user in ((inside, world.u.tm_east), (outside, world.u.sm)):
+        scope.prepared_file = ready_prepared_file(user).pk
     return {"in": inside, "out": outside}
+
+
+def ready_prepared_file(user):
+    """A ready return prepared for `user` (core.exports), its bytes in the prepared-files storage."""
+    import datetime
+
+    from django.core.files.base import ContentFile
+
+    from core.exports import storage
+    from core.models import PreparedFile, PreparedFileStatus
+
+    now = timezone.now()
+    name = storage().save("matrix.csv", ContentFile(b"a,b\r\n"))
+    return PreparedFile.objects.create(
+        requested_by=user,
+        kind="return",
+        parameters={"name": "meetings", "format": "csv", "from": "2026-04-01", "to": "2027-03-31", "locality": ""},
+        title="Meetings return (CSV)",
+        status=PreparedFileStatus.READY,
+        storage_name=name,
+        file_name="meetings.csv",
+        content_type="text/csv",
+        size=5,
+        ready_at=now,
+        expires_at=now + datetime.timedelta(days=7),
+    )

@@ -219,11 +219,47 @@ def case_documents_storage(env=os.environ) -> dict:
     }
 
 
+def prepared_files_storage(env=os.environ) -> dict:
+    """Where large exports prepared in the background are kept until they expire (core.exports;
+    README "Large exports"). The same style as the case documents: a private directory on the app's
+    disk (FGDM_EXPORTS_DIR, default var/prepared-files in the checkout), or FGDM_EXPORTS_STORAGE=s3
+    for an S3-compatible bucket (FGDM_EXPORTS_S3_BUCKET, _PREFIX, _ENDPOINT_URL, _REGION, _ENCRYPTION).
+    A prepared file is downloaded only through the app, by the person who asked for it."""
+    if env.get("FGDM_EXPORTS_STORAGE", "filesystem").strip().lower() == "s3":
+        options = {
+            "bucket_name": env["FGDM_EXPORTS_S3_BUCKET"],
+            "location": env.get("FGDM_EXPORTS_S3_PREFIX", "prepared-files"),
+            "default_acl": "private",
+            "file_overwrite": False,
+            "querystring_auth": True,
+            "querystring_expire": 60,
+            "object_parameters": {"ServerSideEncryption": env.get("FGDM_EXPORTS_S3_ENCRYPTION", "AES256")},
+        }
+        for option, name in (
+            ("endpoint_url", "FGDM_EXPORTS_S3_ENDPOINT_URL"),
+            ("region_name", "FGDM_EXPORTS_S3_REGION"),
+            ("access_key", "AWS_ACCESS_KEY_ID"),
+            ("secret_key", "AWS_SECRET_ACCESS_KEY"),
+        ):
+            if env.get(name):
+                options[option] = env[name]
+        return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+    location = env.get("FGDM_EXPORTS_DIR", str(BASE_DIR / "var" / "prepared-files"))
+    return {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": location, "file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
+    }
+
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
     "case_documents": case_documents_storage(),
+    "prepared_files": prepared_files_storage(),
 }
+# A large export prepared in the background (a year's return, a payment batch's file) is kept this
+# many days after it is ready; `manage.py expire_prepared_files` (daily) then deletes the file.
+FGDM_EXPORT_KEEP_DAYS = int(os.environ.get("FGDM_EXPORT_KEEP_DAYS", 7))
 # The largest case document accepted, in bytes (default 10 MB).
 FGDM_DOCUMENT_MAX_BYTES = int(os.environ.get("FGDM_DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 
@@ -498,6 +534,7 @@ NOTIFY_TEMPLATE_NAMES = [
     "actions_due",
     "payment_made",
     "family_link",
+    "export_ready",
 ]
 NOTIFY_TEMPLATES = {name: os.environ.get(f"NOTIFY_TEMPLATE_{name.upper()}", "") for name in NOTIFY_TEMPLATE_NAMES}
 # send_reminders (daily): a review is announced to the lead practitioner this many days before its

@@ -29,6 +29,9 @@ STORAGES = {  # noqa: F405
     "case_documents": case_documents_storage(  # noqa: F405
         {"FGDM_DOCUMENTS_DIR": tempfile.mkdtemp(prefix="fgdm-test-documents-")}
     ),
+    "prepared_files": prepared_files_storage(  # noqa: F405
+        {"FGDM_EXPORTS_DIR": tempfile.mkdtemp(prefix="fgdm-test-exports-")}
+    ),
 }
 
 # Background work in tests: the database backend, or (FGDM_TASKS_BACKEND=rq, as `.ci/run` does

@@ -11,6 +11,7 @@ from payments.views.batches import (  # noqa: F401
     batch_download,
     batch_export,
     batch_list,
+    batch_prepare,
     returns_import,
 )
 from payments.views.payments import (  # noqa: F401

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_safe
 
 from audit.services import record_access
+from core import exports
 from core.exceptions import DomainError, RuleBroken
 from core.forms import EmptyForm
 from core.pages import allowed, done, gate, page, run_service
@@ -145,13 +146,24 @@ STEP_PAGES = {
         "url": "payments:batch_export",
         "status": BatchStatus.APPROVED,
     },
+    # Exporting in the background (core.exports, payments.prepared): the same service, run by a task.
+    "prepare": {
+        "title": "Prepare this batch's file?",
+        "intro": "The file is made in the background, and you are told when it is ready to download. Once it is "
+        "made the batch is marked exported: its payments can no longer be changed or cancelled. The file is the "
+        "same as an export made while you wait.",
+        "button": "Yes, prepare the file",
+        "url": "payments:batch_prepare",
+        "status": BatchStatus.APPROVED,
+    },
 }
 
 
 def may_take_batch_step(user, batch, step: str) -> bool:
     """Whether to offer a batch's next step to this person: finance, the batch in the step's state,
     and for approving, the four-eyes rule of the service (not the batch's creator, no conflict)."""
-    if not may(user, f"batch_{step}") or batch.status != STEP_PAGES[step]["status"]:
+    kind_of_step = "batch_export" if step == "prepare" else f"batch_{step}"
+    if not may(user, kind_of_step) or batch.status != STEP_PAGES[step]["status"]:
         return False
     if step == "approve":
         return allowed(lambda u, b: services.ensure_can_approve_batch(u, b), user, batch)
@@ -162,7 +174,7 @@ def _batch_check_page(request, batch, step: str, *, refused_step=None, status=20
     """GET of an irreversible batch step: what it does, the batch's facts and "You cannot undo this"."""
     spec = STEP_PAGES[step]
     detail = reverse("payments:batch_detail", args=[batch.pk])
-    export_format = _export_format(request) if step == "export" else ""
+    export_format = _export_format(request) if step in ("export", "prepare") else ""
     facts = [
         ("Batch", batch.reference),
         ("Payments", str(batch.payment_count)),
@@ -202,7 +214,7 @@ def _batch_check_page(request, batch, step: str, *, refused_step=None, status=20
 
 def _batch_step_get(request, batch_id, step):
     batch = selectors.batch_get(user=request.user, batch_id=batch_id)
-    gate(request, f"batch_{step}")
+    gate(request, "batch_export" if step == "prepare" else f"batch_{step}")
     return _batch_check_page(request, batch, step)
 
 
@@ -261,6 +273,30 @@ def batch_export(request, batch_id):
     batch, export = result
     record_access(by=request.user, what="export_file", door="page", obj=batch, path=request.path)
     return file_response(batch, export)
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def batch_prepare(request, batch_id):
+    """Export the approved batch in the background (core.exports, kind "batch_file"): the task calls
+    `batch_export_file` as this officer. GET: the check page first; POST: its own page next."""
+    if request.method != "POST":
+        return _batch_step_get(request, batch_id, "prepare")
+    batch = selectors.batch_get(user=request.user, batch_id=batch_id)
+    gate(request, "batch_export")
+    form = EmptyForm(request.POST)
+    parameters = {"batch_id": batch.pk, "format": _export_format(request) or request.POST.get("format", "")}
+    prepared = run_service(
+        form, lambda data: exports.prepared_file_request(kind="batch_file", parameters=parameters, by=request.user)
+    )
+    if not prepared:
+        batch.refresh_from_db()
+        return _batch_page(request, batch, form=form, status=400)
+    return done(
+        request,
+        "The file is being prepared. You will be told by e-mail when it is ready to download.",
+        reverse("exports:detail", args=[prepared.pk]),
+    )
 
 
 @login_required

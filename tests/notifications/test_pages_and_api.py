@@ -114,7 +114,13 @@ class TestPreferences:
     def test_a_member_of_staff_chooses_text_messages(self, world):
         client = signed_in(world.u.tm_east)
         assert client.get(reverse("notifications:preferences")).status_code == 200
-        data = {"task_assigned": "none", "package_approval": "sms", "review_due": "email", "batch_approval": "email"}
+        data = {
+            "task_assigned": "none",
+            "package_approval": "sms",
+            "review_due": "email",
+            "batch_approval": "email",
+            "export_ready": "email",
+        }
         response = client.post(reverse("notifications:preferences"), {**data, "mobile": "07700 900982"})
         assert response.status_code == 302
         assert Preference.objects.get(user=world.u.tm_east, kind="package_approval").choice == "sms"
@@ -122,14 +128,26 @@ class TestPreferences:
         assert DomainEvent.objects.filter(action="notification_preferences_set").count() == 1
 
     def test_text_messages_need_a_mobile_number(self, world):
-        data = {"task_assigned": "sms", "package_approval": "email", "review_due": "email", "batch_approval": "email"}
+        data = {
+            "task_assigned": "sms",
+            "package_approval": "email",
+            "review_due": "email",
+            "batch_approval": "email",
+            "export_ready": "email",
+        }
         response = signed_in(world.u.tm_east).post(reverse("notifications:preferences"), {**data, "mobile": ""})
         assert response.status_code == 400
         assert "Enter a mobile number" in response.content.decode()
         assert not Preference.objects.exists()
 
     def test_a_number_that_is_not_a_mobile_is_refused(self, world):
-        data = {"task_assigned": "sms", "package_approval": "email", "review_due": "email", "batch_approval": "email"}
+        data = {
+            "task_assigned": "sms",
+            "package_approval": "email",
+            "review_due": "email",
+            "batch_approval": "email",
+            "export_ready": "email",
+        }
         response = signed_in(world.u.tm_east).post(
             reverse("notifications:preferences"), {**data, "mobile": "01305 221000"}
         )

@@ -59,6 +59,8 @@ VISIBLE = {
     "sar_item": {"in": {"auditor"}, "out": {"auditor"}},
     # The notifications outbox (what was sent, or would have been): administrators only.
     "outbox": {"in": {"admin"}, "out": {"admin"}},
+    # A file prepared in the background (core.exports): only the person who asked for it.
+    "prepared_file": {"in": {"tm_east"}, "out": {"sm"}},
 }
 
 # URL keyword → which object of the world fills it.
@@ -82,6 +84,7 @@ KWARGS = {
     "document_id": "document",
     "link_id": "family_link",
     "token": "family_token",
+    "prepared_file_id": "prepared_file",
 }
 
 
@@ -220,6 +223,10 @@ ROUTES = {
     "payments:transparency": row(get="finance_reports"),
     # The returns (issue 16): whoever reads the dashboard (reports.scope.may_see_figures).
     "reports:returns": row(get="dashboard_view"),
+    "reports:returns_prepare": row(get="dashboard_view", post="dashboard_view"),
+    "exports:list": row(get="signed_in"),
+    "exports:detail": row("prepared_file", get="read", post="signed_in"),
+    "exports:download": row("prepared_file", get="read"),
     "payments:bank_details": row("payee", get="bank_account_view", post="bank_account_set"),
     "payments:bank_details_verify": row("payee", get="bank_account_verify", post="bank_account_verify"),
     "payments:supplier_list": row(get="supplier_view", post="supplier_manage"),
@@ -236,6 +243,7 @@ ROUTES = {
     "payments:batch_approve": row("batch", get="batch_approve", post="batch_approve"),
     "payments:batch_export": row("batch", get="batch_export", post="batch_export"),
     "payments:batch_download": row("batch", get="batch_export"),
+    "payments:batch_prepare": row("batch", get="batch_export", post="batch_export"),
     "payments:batch_confirm": row("batch", get="batch_confirm", post="batch_confirm"),
     # -- API v1 -----------------------------------------------------------------------------------
     "api-me": api(get="signed_in"),
@@ -344,6 +352,10 @@ ROUTES = {
     "api-batch-approve": api("batch", post="batch_approve"),
     "api-batch-export": api("batch", post="batch_export"),
     "api-batch-download": api("batch", get="batch_export"),
+    "api-prepared-files": api(get="signed_in", post="signed_in"),
+    "api-prepared-file": api("prepared_file", get="read"),
+    "api-prepared-file-retry": api("prepared_file", post="signed_in"),
+    "api-prepared-file-download": api("prepared_file", get="read"),
     "api-batch-confirm": api("batch", post="batch_confirm"),
     # Each person sees the messages they may (notifications.selectors), an empty page at worst.
     "api-notifications": api(get="signed_in"),

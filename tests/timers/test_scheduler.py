@@ -21,7 +21,7 @@ from tests.timers.conftest import lose_queued_tasks, queued_tasks
 pytestmark = pytest.mark.django_db
 
 ALL_JOBS = {"workflow_timers", "notify_delivery_status", "apply_retention", "anchor_audit", "escalate_reviews"}
-ALL_JOBS |= {"send_reminders", "verify_audit", "check_budget_totals"}
+ALL_JOBS |= {"send_reminders", "verify_audit", "check_budget_totals", "expire_prepared_files"}
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime.datetime:
@@ -55,7 +55,8 @@ class TestSchedule:
 
     def test_daily_jobs_wait_for_their_hour(self):
         daily = {job.command for job in timers.JOBS if job.minutes == timers.DAY}
-        assert due_at(at(10, 1)) & daily == set(), "nothing daily at 01:00"
+        assert due_at(at(10, 0, 30)) & daily == set(), "nothing daily at 00:30"
+        assert due_at(at(10, 1)) & daily == {"expire_prepared_files"}
         assert due_at(at(10, 2, 30)) & daily == {"apply_retention"}
         assert due_at(at(10, 7, 59)) & daily == {"anchor_audit", "verify_audit", "check_budget_totals", "escalate_reviews"}
         assert due_at(at(10, 8)) & daily == {"send_reminders"}, "nobody is texted before 08:00"
