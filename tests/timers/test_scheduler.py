@@ -58,7 +58,12 @@ class TestSchedule:
         assert due_at(at(10, 0, 30)) & daily == set(), "nothing daily at 00:30"
         assert due_at(at(10, 1)) & daily == {"expire_prepared_files"}
         assert due_at(at(10, 2, 30)) & daily == {"apply_retention"}
-        assert due_at(at(10, 7, 59)) & daily == {"anchor_audit", "verify_audit", "check_budget_totals", "escalate_reviews"}
+        assert due_at(at(10, 7, 59)) & daily == {
+            "anchor_audit",
+            "verify_audit",
+            "check_budget_totals",
+            "escalate_reviews",
+        }
         assert due_at(at(10, 8)) & daily == {"send_reminders"}, "nobody is texted before 08:00"
         assert TimerRun.objects.get(job="send_reminders").period == "2026-03-10"
 
