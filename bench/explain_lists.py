@@ -4,7 +4,8 @@ people of each kind, to check that visibility and search use indexes rather than
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_queues .venv/bin/python bench/explain_lists.py
 
 Fill the database first (migrate, then bench/bulk_cases.py --cases 5000). PostgreSQL only; it
-reads and never writes. `--full` prints whole plans, else the lines that name a scan or a join.
+reads and never writes. `--full` prints whole plans, else the lines that name a scan or a join; `--no-seqscan`
+shows whether the planner can avoid scanning cases.
 """
 
 import argparse
@@ -23,6 +24,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="print whole plans")
     parser.add_argument("--search", default="smi", help="the search term (default: smi)")
+    parser.add_argument(
+        "--no-seqscan",
+        action="store_true",
+        help="SET enable_seqscan = off: show whether the planner CAN use indexes (on a small database it "
+        "rightly prefers to scan a table of a few hundred pages)",
+    )
     args = parser.parse_args()
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.test")
     import django
@@ -39,6 +46,8 @@ def main() -> None:
         sys.exit("explain_lists: PostgreSQL only (set DATABASE_URL).")
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
+        if args.no_seqscan:
+            cursor.execute("SET enable_seqscan = off")
     print(f"{Case.objects.count()} cases")
     User = get_user_model()
     people = [
