@@ -183,7 +183,14 @@ class Case(models.Model):
 
     class Meta:
         ordering = ["-opened_on", "-id"]
-        indexes = [models.Index(fields=["locality", "status"], name="case_locality_status")]
+        indexes = [
+            models.Index(fields=["locality", "status"], name="case_locality_status"),
+            # Lists are newest first: a page of them reads this index in order and stops (LIMIT).
+            models.Index(fields=["-opened_on", "-id"], name="case_newest_first"),
+            # The lead practitioner's arm of the visibility UNION, ordered as the lists are.
+            models.Index(fields=["lead_practitioner", "-opened_on"], name="case_lead_newest_first"),
+        ]
+        # The search's trigram indexes are PostgreSQL's only: migration 0017 (fgdm.search).
         constraints = [
             models.CheckConstraint(
                 condition=~Q(close_reason=CloseReason.OTHER) | ~Q(close_note=""),

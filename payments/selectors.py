@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
 from django.http import Http404
 from django.utils import timezone
 
@@ -51,6 +51,43 @@ def batch_list(*, user) -> QuerySet[PaymentBatch]:
         .select_related("created_by", "approved_by")
         .order_by("-created_at", "-id")
     )
+
+
+def batches_in_progress(*, user) -> QuerySet[PaymentBatch]:
+    """Batches not yet confirmed, newest first (finance's home page)."""
+    return batch_list(user=user).exclude(status=BatchStatus.CONFIRMED)
+
+
+def batches_to_approve(*, user) -> QuerySet[PaymentBatch]:
+    """Open batches this finance officer may approve: the four-eyes rule of
+    payments.services.batches.ensure_can_approve_batch (not the creator, no declared conflict in a
+    case the batch pays) as a filter in SQL, so a page of them needs no query per batch. The
+    service checks it again when they approve."""
+    if not may(user, "batch_approve"):
+        return PaymentBatch.objects.none()
+    conflicted = Payment.objects.filter(batch=OuterRef("pk"), case__declared_conflicts__user=user)
+    return (
+        batches_in_progress(user=user)
+        .filter(status=BatchStatus.OPEN)
+        .exclude(created_by=user)
+        .exclude(Exists(conflicted))
+    )
+
+
+def batches_waiting(*, user) -> QuerySet[PaymentBatch]:
+    """Batches in progress that wait for someone else or for a later step (not batches_to_approve)."""
+    return batches_in_progress(user=user).exclude(pk__in=batches_to_approve(user=user).values("pk"))
+
+
+def authorised_unbatched(*, user) -> QuerySet[Payment]:
+    """Authorised payments in no batch yet: what a new batch would take, oldest due first."""
+    return payment_list(user=user, status=PaymentStatus.AUTHORISED).filter(batch__isnull=True)
+
+
+def payment_totals(payments: QuerySet[Payment]) -> dict:
+    """How many payments and their sum, as one SQL aggregate: {"count": int, "total": Decimal}."""
+    totals = payments.order_by().aggregate(count=Count("id"), total=Sum("amount"))
+    return {"count": totals["count"], "total": totals["total"] or Decimal("0.00")}
 
 
 def batch_get(*, user, batch_id) -> PaymentBatch:

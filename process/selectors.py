@@ -5,7 +5,7 @@ from django.http import Http404
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
-from core.roles import Role, held_permissions
+from core.roles import Role, held_permissions, may
 from core.workflow import OPEN_STATUSES
 from fgdm.models import Case
 from fgdm.visibility import case_scope
@@ -30,6 +30,26 @@ def task_list(*, user) -> QuerySet:
     return (
         Task.objects.filter(inbox | queue).select_related("process__case__locality", "owner").order_by("created", "id")
     )
+
+
+def takeable_nodes(*, user) -> list:
+    """The flow's person-task nodes whose step this person's role may take (process.labels.may_take,
+    asked once per node instead of once per task), for a filter in SQL."""
+    from process import labels
+
+    return [node for node, step in labels.TASK_STEPS.items() if may(user, step)]
+
+
+def my_tasks(*, user) -> QuerySet:
+    """The home page's "Assigned to you": the user's inbox, only steps their role may take, oldest
+    first. Filtered and ordered in SQL, so a page of it is one LIMIT and its count one COUNT."""
+    return task_list(user=user).filter(owner=user, flow_task__in=takeable_nodes(user=user))
+
+
+def tasks_to_take(*, user) -> QuerySet:
+    """The home page's "Available to take": unassigned tasks of the queue whose step the user's role
+    may take (the same rule as labels.may_take, in SQL), oldest first."""
+    return task_list(user=user).filter(owner__isnull=True, flow_task__in=takeable_nodes(user=user))
 
 
 def task_get(*, user, task_id):

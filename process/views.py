@@ -1,6 +1,8 @@
 """The home page: a person's tasks, the queue they may take from, and finance's other work."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
@@ -9,17 +11,34 @@ from core.exceptions import DomainError
 from core.pages import done, form_page, gate, page, run_service
 from core.roles import Role, has_role, may, role_names
 from fgdm.selectors import escalated_reviews, exclusions_to_sign_off, outcomes_due
-from payments.constants import BatchStatus
-from payments.selectors import batch_list, payees_awaiting_verification
-from payments.views.batches import may_take_batch_step
+from payments import selectors as payment_selectors
+from payments.selectors import payees_awaiting_verification
 from process import labels, selectors, services
 from process.forms import TaskReassignForm
 from process.routing import task_url
 
+# Rows on a page of each queue on the home page: a page never draws more than this many.
+PAGE_SIZE = 25
+# The GET parameter of each paginated list on the home page ("page" for the person's own tasks).
+PAGE_PARAMS = {"mine": "page", "available": "available_page", "batches": "batches_page", "to_verify": "verify_page"}
 
-def _task_rows(user, tasks):
-    """The tasks as rows in words, each with a link only when this person's role may take its step
-    (the check its page makes first); a task they cannot take is not offered."""
+# What the step links of a page of tasks read (routing.task_url): loaded for the page's rows only.
+TASK_PREFETCH = ("process__case__meetings", "process__case__plans", "process__case__packages")
+
+
+def _page(request, queryset, key: str):
+    """One page of a queryset (counted with one COUNT, read with one LIMIT), and the query string
+    that keeps the other lists' pages when this one's page changes."""
+    param = PAGE_PARAMS[key]
+    shown = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get(param))
+    query = request.GET.copy()
+    query.pop(param, None)
+    return {"page": shown, "rows": shown.object_list, "param": param, "query": query.urlencode()}
+
+
+def _task_rows(tasks):
+    """A page of tasks as rows in words, each with where its step is done. Only steps this person's
+    role may take reach here (selectors.my_tasks / tasks_to_take filter in SQL, labels.may_take)."""
     return [
         {
             "task": t,
@@ -28,19 +47,26 @@ def _task_rows(user, tasks):
             "url": task_url(t),
         }
         for t in tasks
-        if labels.may_take(user, t)
     ]
 
 
-def _finance_work(user) -> dict:
+def _task_page(request, queryset, key: str) -> dict:
+    shown = _page(request, queryset.prefetch_related(*TASK_PREFETCH), key)
+    shown["rows"] = _task_rows(shown["rows"])
+    return shown
+
+
+def _finance_work(request) -> dict:
     """What waits for a finance officer besides workflow tasks: bank details to verify and batches
-    (a batch to approve only when this officer may: the service's four-eyes rule)."""
-    batches = list(batch_list(user=user).exclude(status=BatchStatus.CONFIRMED)[:50])
-    to_approve = [b for b in batches if may_take_batch_step(user, b, "approve")]
+    in progress (first those this officer may approve: the service's four-eyes rule, in SQL)."""
+    user = request.user
+    to_approve = payment_selectors.batches_to_approve(user=user)
+    batches = payment_selectors.batches_in_progress(user=user).annotate(
+        may_approve=Exists(to_approve.filter(pk=OuterRef("pk")))
+    )
     return {
-        "to_verify": list(payees_awaiting_verification(user=user)[:50]),
-        "batches_to_approve": to_approve,
-        "batches_waiting": [b for b in batches if b not in to_approve],
+        "to_verify": _page(request, payees_awaiting_verification(user=user), "to_verify"),
+        "batches": _page(request, batches.order_by("-may_approve", "-created_at", "-id"), "batches"),
     }
 
 
@@ -53,23 +79,16 @@ def home(request, error=None, status=200):
     if _only_auditor(request.user) and request.method != "POST":
         # An auditor takes no steps: they land on the case search, not on an empty task list.
         return redirect("fgdm:case_list")
-    tasks = list(
-        selectors.task_list(user=request.user).prefetch_related(
-            "process__case__meetings", "process__case__plans", "process__case__packages"
-        )
-    )
-    mine = [t for t in tasks if t.owner_id == request.user.pk]
-    available = [t for t in tasks if t.owner_id is None]
     context = {
         "title": "My tasks",
-        "mine": _task_rows(request.user, mine),
-        "available": _task_rows(request.user, available),
+        "mine": _task_page(request, selectors.my_tasks(user=request.user), "mine"),
+        "available": _task_page(request, selectors.tasks_to_take(user=request.user), "available"),
         "may_take": may(request.user, "task_assign"),
         "errors": [{"href": "", "text": error}] if error else [],
         "is_finance": has_role(request.user, Role.FINANCE_OFFICER),
     }
     if context["is_finance"]:
-        context.update(_finance_work(request.user))
+        context.update(_finance_work(request))
     context["escalated_reviews"] = escalated_reviews(user=request.user)
     # Outcome checks after closure fall due on their day (the case's process has ended: not flow tasks).
     context["outcomes_due"] = list(outcomes_due(user=request.user)[:50])

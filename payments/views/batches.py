@@ -14,18 +14,33 @@ from core.roles import Role, has_role, may
 from payments import forms as f
 from payments import selectors, services
 from payments.api.views import file_response
-from payments.constants import BatchStatus, ExportFormat, PaymentStatus
+from payments.constants import BatchStatus, ExportFormat
 from payments.models import ReturnsImport
 
+# Authorised payments waiting for a batch, shown a page at a time (their count and sum in SQL).
+WAITING_PAGE_SIZE = 50
 
-def _authorised_unbatched(request):
-    return selectors.payment_list(user=request.user, status=PaymentStatus.AUTHORISED).filter(batch__isnull=True)
+
+def _waiting(request):
+    """The page of authorised unbatched payments the form offers to tick (`?waiting_page=`) — on a
+    POST with the ticked ones still waiting from any page, so the form validates them — its
+    paginator page, and the count and sum of all of them (SQL aggregates)."""
+    waiting = selectors.authorised_unbatched(user=request.user)
+    totals = selectors.payment_totals(waiting)
+    shown = Paginator(waiting, WAITING_PAGE_SIZE).get_page(request.GET.get("waiting_page"))
+    payments = list(shown.object_list)
+    if request.method == "POST":
+        ticked = {int(value) for value in request.POST.getlist("payment_ids") if value.isdigit()}
+        ticked -= {p.pk for p in payments}
+        if ticked:
+            payments += list(waiting.filter(pk__in=ticked))
+    return payments, shown, totals
 
 
 @login_required
 def batch_list(request):
     can_batch = has_role(request.user, Role.FINANCE_OFFICER)
-    payments = list(_authorised_unbatched(request)) if can_batch else []
+    payments, waiting_page, totals = _waiting(request) if can_batch else ([], None, {"count": 0, "total": 0})
     form = f.BatchCreateForm((request.POST if request.method == "POST" else None), payments=payments)
     if request.method == "POST":
         gate(request, "batch_create")
@@ -44,18 +59,26 @@ def batch_list(request):
                 reverse("payments:batch_detail", args=[batch.pk]),
             )
     batches = Paginator(selectors.batch_list(user=request.user), 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    waiting_query = request.GET.copy()
+    waiting_query.pop("waiting_page", None)
     return page(
         request,
         "payments/batch_list.html",
         {
             "title": "Payment batches",
             "page": batches,
+            "query": query.urlencode(),
             "batches": batches.object_list,
             "form": form,
             "all_forms": [form],
             "can_batch": can_batch,
             "waiting": payments,
-            "waiting_total": sum((p.amount for p in payments), 0),
+            "waiting_page": waiting_page,
+            "waiting_query": waiting_query.urlencode(),
+            "waiting_count": totals["count"],
+            "waiting_total": totals["total"],
         },
         status=400 if request.method == "POST" else 200,
     )

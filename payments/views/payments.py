@@ -3,7 +3,6 @@ the payments part of the case and package pages (registered with core.pages.add_
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -24,6 +23,10 @@ def _back(request) -> str:
     return back
 
 
+# Bank details waiting to be verified, shown at the top of the payments list.
+AWAITING_SHOWN = 10
+
+
 def _render_payments(request, *, error_form=None, status=200):
     filters = f.PaymentFilterForm(request.GET or None)
     cleaned = filters.cleaned_data if filters.is_valid() else {}
@@ -36,7 +39,8 @@ def _render_payments(request, *, error_form=None, status=200):
     )
     if case and not case.isdigit():
         payments = payments.filter(case__reference=case)
-    totals = payments.aggregate(count=Count("id"), total=Sum("amount"))
+    totals = selectors.payment_totals(payments)
+    awaiting = selectors.payees_awaiting_verification(user=request.user)
     shown = Paginator(payments.select_related("payee__bank_account", "supplier__bank_account"), 50).get_page(
         request.GET.get("page")
     )
@@ -54,10 +58,12 @@ def _render_payments(request, *, error_form=None, status=200):
             "page": shown,
             "payments": shown.object_list,
             "count": totals["count"],
-            "total": totals["total"] or 0,
+            "total": totals["total"],
             "filtered": any(cleaned.get(k) for k in ("status", "case", "due_before")),
             "is_finance": has_role(request.user, Role.FINANCE_OFFICER),
-            "awaiting": selectors.payees_awaiting_verification(user=request.user),
+            # The first few bank details to verify; the rest are a page at a time on the home page.
+            "awaiting": list(awaiting[:AWAITING_SHOWN]),
+            "awaiting_count": awaiting.count(),
             "all_forms": [error_form] if error_form else [],
             "query": query.urlencode(),
             # Where "next" leads back to: this list, filtered as now (also when drawn after a POST).

@@ -1,0 +1,75 @@
+"""Each key page and API list within a fixed number of SQL queries, the same with 4 cases and with 40.
+
+The first case and the first batch stay the ones the case page, its timeline and the batch page
+show, so what grows between the two measurements is only everything else: a count that grows with
+it is an N+1 (or a list drawn whole instead of a page)."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from payments.models import PaymentBatch
+
+# (who, what, url, at most this many queries). `{case}` and `{batch}` are the first case and batch.
+# Each budget is the count measured when the budgets were set, plus 3: room for a small change, none
+# for a query per row (40 cases add dozens).
+BUDGETS = [
+    # The home page of each role: my tasks, the queue I may take, finance's batches and payees.
+    ("prac.east", "home", "/", 14),
+    ("prac.west", "home", "/", 14),
+    ("coord", "home", "/", 14),
+    ("tm.east", "home", "/", 19),
+    ("tm.west", "home", "/", 19),
+    ("sm", "home", "/", 19),
+    ("hos", "home", "/", 19),
+    ("fin1", "home", "/", 17),
+    ("fin2", "home", "/", 17),
+    # The case list and its search.
+    ("tm.east", "case list", "/cases/", 13),
+    ("sm", "case search", "/cases/?q=hardy", 13),
+    ("auditor", "case search", "/cases/?q=FGDM", 16),
+    # One case: its page and its audit timeline.
+    ("tm.east", "case page", "/cases/{case}/", 52),
+    ("auditor", "audit timeline", "/cases/{case}/timeline/", 20),
+    # The managers' dashboard.
+    ("sm", "dashboard", "/dashboard/", 35),
+    ("tm.east", "dashboard", "/dashboard/", 36),
+    # Finance: the payments list, the batch list (with its form of payments waiting), one batch.
+    ("fin1", "finance list", "/finance/", 14),
+    ("fin1", "batch list", "/finance/batches/", 14),
+    ("fin2", "batch detail", "/finance/batches/{batch}/", 14),
+    # The API lists.
+    ("prac.east", "API cases", "/api/v1/cases/", 12),
+    ("tm.east", "API tasks", "/api/v1/tasks/", 12),
+    ("fin1", "API payments", "/api/v1/payments/", 11),
+    ("fin1", "API batches", "/api/v1/payment-batches/", 11),
+    ("auditor", "API audit", "/api/v1/cases/{case}/audit/", 20),
+]
+
+
+def _measure(signed_in, first_case, first_batch, *, within=None) -> dict:
+    """The queries of each read. `within`: pytest-django's django_assert_max_num_queries, to hold each
+    read to its budget (failing with the queries listed)."""
+    counts = {}
+    for who, what, url, budget in BUDGETS:
+        client = signed_in(who)
+        url = url.format(case=first_case.pk, batch=first_batch.pk)
+        client.get(url)  # a first visit fills the per-process caches (content types, roles)
+        with within(budget) if within else CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200, (who, url, response.status_code)
+        counts[(who, what)] = len(queries)
+    return counts
+
+
+@pytest.mark.django_db
+def test_key_reads_stay_within_budget_and_constant_as_data_grows(grow, signed_in, django_assert_max_num_queries):
+    cases = grow(1)
+    first_batch = PaymentBatch.objects.order_by("id").first()
+    small = _measure(signed_in, cases[0], first_batch)
+    grow(9)
+    large = _measure(signed_in, cases[0], first_batch, within=django_assert_max_num_queries)
+
+    report = "\n".join(f"{who:10} {what:15} {small[who, what]:4} → {large[who, what]:4}" for who, what in small)
+    grown = [key for key in small if large[key] != small[key]]
+    assert not grown, f"the query count grows with the data (4 cases → 40):\n{report}"
