@@ -13,7 +13,7 @@ DROP = 'DROP INDEX IF EXISTS "process_task_queue"'
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("process", "0001_case_flow_moves_to_process"),
+        ("process", "0002_timer_runs"),
         ("viewflow", "0015_task_scheduled"),
     ]
 
