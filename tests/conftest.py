@@ -2,6 +2,7 @@
 
 import datetime
 import functools
+import gc
 from types import SimpleNamespace
 
 import pytest
@@ -12,6 +13,16 @@ from core.roles import Role
 from tests.factories import LocalityFactory, TeamFactory
 
 _faker = Faker("en_GB")
+
+
+def pytest_sessionstart(session):
+    """Python's cyclic garbage collector, tuned for a test run: what is loaded by now (Django, the
+    apps) lives to the end, so it is never scanned again (freeze); and the collector runs after
+    50,000 new objects rather than 700, since tests make many short-lived ones (the ORM, the
+    migrations each test database runs). Nothing a test sees changes; the run takes less CPU."""
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 @functools.cache
