@@ -9,7 +9,6 @@
 """
 
 from django.conf import settings
-from django.contrib.postgres.operations import TrigramExtension
 from django.db import migrations, models
 
 # (index name, column) of the trigram indexes: the columns fgdm.selectors.case_list searches.
@@ -22,6 +21,7 @@ TRIGRAM_INDEXES = [
 def create_trigram_indexes(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
+    schema_editor.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
     for name, column in TRIGRAM_INDEXES:
         schema_editor.execute(
             f'CREATE INDEX IF NOT EXISTS "{name}" ON "fgdm_case" USING gin ((UPPER("{column}"::text)) gin_trgm_ops)'
@@ -51,6 +51,8 @@ class Migration(migrations.Migration):
             model_name="case",
             index=models.Index(fields=["lead_practitioner", "-opened_on"], name="case_lead_newest_first"),
         ),
-        TrigramExtension(),  # CREATE EXTENSION IF NOT EXISTS pg_trgm; nothing on SQLite
+        # The extension is created with the indexes, on PostgreSQL only, and left in place when
+        # migrating back (another schema may use it). Not Django's TrigramExtension operation: going
+        # back, it asks pg_extension whatever the database, which fails on SQLite.
         migrations.RunPython(create_trigram_indexes, drop_trigram_indexes, elidable=False),
     ]
