@@ -48,7 +48,7 @@ def batch_list(*, user) -> QuerySet[PaymentBatch]:
     """Batches are finance's: other roles see none."""
     return (
         PaymentBatch.objects.filter(batch_scope(user))
-        .select_related("created_by", "approved_by")
+        .select_related("created_by", "approved_by", "exported_by", "confirmed_by")
         .order_by("-created_at", "-id")
     )
 

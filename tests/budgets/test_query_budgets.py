@@ -8,7 +8,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from payments import services as payment_services
 from payments.models import PaymentBatch
+from tests import scenario
 
 # (who, what, url, at most this many queries). `{case}` and `{batch}` are the first case and batch.
 # Each budget is the count measured when the budgets were set, plus 3: room for a small change, none
@@ -73,3 +75,29 @@ def test_key_reads_stay_within_budget_and_constant_as_data_grows(grow, signed_in
     report = "\n".join(f"{who:10} {what:15} {small[who, what]:4} → {large[who, what]:4}" for who, what in small)
     grown = [key for key in small if large[key] != small[key]]
     assert not grown, f"the query count grows with the data (4 cases → 40):\n{report}"
+
+
+def test_the_batch_lists_make_no_query_per_batch_whoever_moved_them_on(world, signed_in):
+    """Each batch names who created, approved, exported and confirmed it: the API list and the batch
+    page read those people with the batches, not one query per batch (exported and confirmed
+    batches included)."""
+    scenario.no_payee_cap_or_checks()
+
+    def batch_paid():
+        batch = scenario.approved_batch(world)
+        payment_services.batch_export(batch_id=batch.pk, by=world.u.fin1)
+        payment_services.batch_confirm(batch_id=batch.pk, by=world.u.fin1)
+
+    def count(url: str) -> int:
+        client = signed_in("fin1")
+        assert client.get(url).status_code == 200  # the session settled before counting
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    batch_paid()
+    one = {url: count(url) for url in ("/api/v1/payment-batches/", "/finance/batches/")}
+    batch_paid()
+    batch_paid()
+    three = {url: count(url) for url in one}
+    assert three == one
