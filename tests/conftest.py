@@ -122,3 +122,16 @@ def no_messages():
     notify.register(None)
     yield
     notify.register(previous)
+
+
+@pytest.fixture
+def as_page():
+    """`as_page(user)`: a page client signed in as that user."""
+    from django.test import Client
+
+    def signed_in(user):
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return signed_in

@@ -1,5 +1,4 @@
 import pytest
-from django.test import Client
 
 from tests import scenario
 
@@ -8,16 +7,6 @@ from tests import scenario
 def case(world):
     """An East case led by prac.east (tm.east manages its team)."""
     return scenario.allocated(world)
-
-
-@pytest.fixture
-def as_page():
-    def signed_in(user):
-        client = Client()
-        client.force_login(user)
-        return client
-
-    return signed_in
 
 
 @pytest.fixture(autouse=True)

@@ -22,15 +22,3 @@ def empty_queue():
 
         django_rq.get_connection("default").flushdb()
     yield
-
-
-@pytest.fixture
-def as_page():
-    from django.test import Client
-
-    def signed_in(user):
-        client = Client()
-        client.force_login(user)
-        return client
-
-    return signed_in
