@@ -40,6 +40,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from pathlib import Path
@@ -48,6 +49,8 @@ from urllib.parse import quote
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: the apps before bench/ (whose reports.py is not the app)
+    sys.path.insert(0, str(ROOT))
 SETTINGS = "config.settings.test"
 
 
@@ -252,10 +255,18 @@ class Step:
         refused = sum(a.refused for a in answers)
         errors = sum(a.error for a in answers)
         rate = len(answers) / self.seconds if self.seconds else 0
-        return f"{self.name:<28} {len(answers):>6} {self.seconds:>8.2f} {rate:>8.1f} {wins:>6} {refused:>8} {errors:>6}"
+        statuses = " ".join(
+            f"{status}×{n}" for status, n in sorted(Counter(a.status for a in answers if not a.won).items())
+        )
+        return (
+            f"{self.name:<28} {len(answers):>6} {self.seconds:>8.2f} {rate:>8.1f} {wins:>6} {refused:>8} {errors:>6}"
+            f"  {statuses}"
+        )
 
 
-HEADER = f"{'step':<28} {'reqs':>6} {'seconds':>8} {'req/s':>8} {'wins':>6} {'refused':>8} {'errors':>6}"
+HEADER = (
+    f"{'step':<28} {'reqs':>6} {'seconds':>8} {'req/s':>8} {'wins':>6} {'refused':>8} {'errors':>6}  losers' answers"
+)
 
 
 def race(name: str, pairs, *, clients: int) -> Step:
