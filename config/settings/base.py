@@ -95,7 +95,32 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": dj_database_url.config(default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}", conn_max_age=60)}
+# Each app process (a gunicorn worker, a task worker) keeps its one connection open for
+# DATABASE_CONN_MAX_AGE seconds between requests (0: a new connection a request), and checks it
+# before reusing it (CONN_HEALTH_CHECKS), so a connection the server, a failover or a pooler has
+# closed meanwhile is replaced instead of failing the next request with a 500. Connections in use:
+# one per process, on every machine together (README, "Running in production").
+# Behind PgBouncer in transaction mode set DATABASE_DISABLE_SERVER_SIDE_CURSORS=true (.iterator()
+# would otherwise open cursors that do not survive the transaction) and DATABASE_CONN_MAX_AGE=0.
+DATABASES = {
+    "default": dj_database_url.config(
+        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", 60)),
+        conn_health_checks=True,
+        disable_server_side_cursors=env_bool("DATABASE_DISABLE_SERVER_SIDE_CURSORS", False),
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and int(
+    os.environ.get("DATABASE_STATEMENT_TIMEOUT", 0)
+):
+    # PostgreSQL cancels any one statement that runs longer than this many seconds (off unless set).
+    # Give it to the app servers, below gunicorn's --timeout, so a runaway query ends with an error
+    # and its transaction rolled back instead of holding its locks; keep it off (unset) for the
+    # commands that run long on purpose (bulk_data, migrate).
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = (
+        f"{_options.get('options', '')} -c statement_timeout={int(os.environ['DATABASE_STATEMENT_TIMEOUT'])}s".strip()
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite is for trying FGDM out (README): one writer at a time. Every transaction takes the write
     # lock when it begins (IMMEDIATE), so two writers queue instead of one failing half-way with

@@ -11,7 +11,7 @@ from django.contrib.auth.models import Group
 from django.core.management import call_command, get_commands
 from django.db import connection
 
-from bench.many_servers import People, check, database_url, run, start_servers
+from bench.many_servers import People, check, run
 from core.roles import Role
 from tests.factories import UserFactory
 
@@ -24,15 +24,6 @@ pytestmark = [
 ]
 
 CASES = 6
-
-
-@pytest.fixture(scope="module")
-def servers(django_db_setup):
-    """Two gunicorn servers (2 workers each, their own free ports) on this run's test database."""
-    started = start_servers(2, db_url=database_url(connection.settings_dict), workers=2)
-    yield started
-    for server in started:
-        server.stop()
 
 
 @pytest.fixture
