@@ -59,6 +59,22 @@ def task_get(*, user, task_id):
         raise Http404("No such task.")
 
 
+def takeable_task_get(*, user, task_id):
+    """A task the user may take, or could have taken: one of their inbox, or of their queue whatever
+    its state now, so that a task someone else has just taken answers "already taken" (409), not
+    404, whichever of two requests arrives second. Else Http404 (not theirs to see)."""
+    if not user.is_authenticated:
+        raise Http404("No such task.")
+    visible_processes = Case.objects.filter(case_scope(user)).values("process_id")
+    theirs = Q(owner_permission__in=held_permissions(user)) & (
+        Q(process_id__in=visible_processes) | Q(owner_permission="payments.authorise_payment")
+    )
+    try:
+        return Task.objects.select_related("process__case", "owner").get(theirs | Q(owner=user), pk=task_id)
+    except (Task.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such task.")
+
+
 def reassignable_task_get(*, user, task_id):
     """An open task of a case the user may see (a manager hands it on), else Http404."""
     visible_processes = Case.objects.filter(case_scope(user)).values("process_id")

@@ -12,13 +12,13 @@ from fgdm.models import Case
 from fgdm.permissions import ensure_can_manage_case, ensure_no_conflict
 from fgdm.visibility import case_scope, sees_whole_case
 from process.flows import CaseFlow
-from process.selectors import reassignable_task_get, task_get
+from process.selectors import reassignable_task_get, takeable_task_get
 
 
 def task_assign(*, task_id: int, by):
     """Take a task from the queue. Raises NotPermitted if the user's role cannot do that step."""
 
-    task = task_get(user=by, task_id=task_id)
+    task = takeable_task_get(user=by, task_id=task_id)
     if task.owner_id == by.pk:
         raise InvalidTransition("This task is already yours.")
     if task.owner_id is not None:

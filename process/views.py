@@ -99,7 +99,7 @@ def home(request, error=None, status=200):
 @login_required
 @require_POST
 def task_take(request, task_id):
-    selectors.task_get(user=request.user, task_id=task_id)
+    selectors.takeable_task_get(user=request.user, task_id=task_id)
     gate(request, "task_assign")
     try:
         task = services.task_assign(task_id=task_id, by=request.user)

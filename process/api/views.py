@@ -24,7 +24,7 @@ class TaskList(AuditedMixin, generics.GenericAPIView):
 class TaskAssign(AuditedAPIView):
     @extend_schema(request=None, responses=s.TaskSerializer)
     def post(self, request, task_id):
-        selectors.task_get(user=request.user, task_id=task_id)
+        selectors.takeable_task_get(user=request.user, task_id=task_id)
         ensure_may(request.user, "task_assign")
         task = services.task_assign(task_id=task_id, by=request.user)
         return Response(s.TaskSerializer(task).data)

@@ -163,6 +163,20 @@ class TestTaskAssign:
             "map_network"
         ]
 
+    def test_a_task_someone_else_has_taken_answers_already_taken_not_404(self, world, api, client):
+        """Two managers take the same task: whichever request comes second, after the first has
+        committed (two app servers), hears that it is taken (409; the page says so), not "no such task"."""
+        scenario.referral(world)
+        [task] = ok(api.as_user(world.u.tm_east).get("/api/v1/tasks/"))["results"]
+        ok(api.as_user(world.u.sm).post(f"/api/v1/tasks/{task['id']}/assign/"))
+        before = counts()
+        second = api.as_user(world.u.tm_east).post(f"/api/v1/tasks/{task['id']}/assign/")
+        assert second.status_code == 409 and "already been taken" in second.json()["detail"]
+        client.force_login(world.u.tm_east)
+        page = client.post(f"/tasks/{task['id']}/take/")
+        assert page.status_code == 400 and "already been taken" in page.content.decode()
+        assert counts() == before
+
     @pytest.mark.parametrize("username", ["prac_east", "tm_west", "fin1", "coord"])
     def test_people_whose_queue_does_not_hold_it_get_404(self, world, api, username):
         scenario.referral(world)
