@@ -17,7 +17,7 @@ Exactly one of each pair should win; the other gets a clean 4xx ("already done")
 It prints, for each step, the requests, requests a second, wins, refusals (4xx) and errors (5xx or
 no answer), then checks the database: every case in the expected state, each step done once.
 
-    # a throwaway database `bench_many_servers` on the local PostgreSQL, created and dropped:
+    # a throwaway database `bench_many_servers` on the local PostgreSQL, made afresh and dropped:
     .venv/bin/python bench/many_servers.py --servers 2 --workers 3 --cases 200 --clients 6
     .venv/bin/python bench/many_servers.py --database-url postgres://postgres@127.0.0.1:5432/x --keep
 
@@ -596,23 +596,18 @@ def main() -> int:
     parser.add_argument(
         "--database-url",
         default="postgres://postgres@127.0.0.1:5432/bench_many_servers",
-        help="a PostgreSQL database of its own: dropped and made again unless --keep",
+        help="a PostgreSQL database of its own: made afresh and dropped at the end unless --keep",
     )
-    parser.add_argument("--keep", action="store_true", help="use the database as it is (migrated), keep it")
+    parser.add_argument(
+        "--keep", action="store_true", help="use the database as it is (it must exist) and keep it at the end"
+    )
     args = parser.parse_args()
     if not args.database_url.startswith("postgres"):
         parser.error("PostgreSQL only: several servers on SQLite are not a production layout")
     os.environ["DATABASE_URL"] = args.database_url
     os.environ["DJANGO_SETTINGS_MODULE"] = SETTINGS
     if not args.keep:
-        import psycopg
-
-        name = args.database_url.rsplit("/", 1)[1]
-        if name in {"postgres", "template0", "template1", "test", ""}:
-            parser.error(f"refusing to drop the database {name!r}")
-        with psycopg.connect(args.database_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
+        _drop_and_create(args.database_url)
     import django
 
     django.setup()
@@ -625,9 +620,8 @@ def main() -> int:
     from fgdm.models import Locality, Team
 
     started = time.perf_counter()
-    if not args.keep:
-        call_command("migrate", verbosity=0)
-        call_command("seed_demo", "--force", "--no-cases", verbosity=0)
+    call_command("migrate", verbosity=0)  # both do nothing on a database they have already filled
+    call_command("seed_demo", "--force", "--no-cases", verbosity=0)
     from django.contrib.auth import get_user_model
 
     User = get_user_model()
@@ -712,7 +706,22 @@ def main() -> int:
     print("problems:" if problems else "no step done twice, no case lost, no 5xx")
     for problem in problems[:20]:
         print(f"  {problem}")
+    if not args.keep:
+        connections.close_all()
+        _drop_and_create(args.database_url, create=False)
     return 1 if problems else 0
+
+
+def _drop_and_create(url: str, *, create: bool = True) -> None:
+    import psycopg
+
+    name = url.rsplit("/", 1)[1]
+    if name in {"postgres", "template0", "template1", "test", ""}:
+        raise SystemExit(f"refusing to drop the database {name!r}")
+    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if create:
+            conn.execute(f'CREATE DATABASE "{name}"')
 
 
 if __name__ == "__main__":
