@@ -30,9 +30,7 @@ class Break:
 def verify_chain(model, *, batch_size: int = 2000) -> tuple[int, Break | None]:
     """Walk one chain in order. Returns (records checked, first break or None)."""
     chain = model.CHAIN
-    unchained = (
-        model._default_manager.filter(seq__isnull=True).exclude(prev_hash="", hash="").order_by("pk").first()
-    )
+    unchained = model._default_manager.filter(seq__isnull=True).exclude(prev_hash="", hash="").order_by("pk").first()
     if unchained is not None:
         return 0, Break(chain, None, unchained.pk, "inserted outside the chain (a hash but no position)")
     expected_seq, prev_hash, checked = 1, GENESIS, 0

@@ -53,12 +53,8 @@ PREVIOUS_REFUSE_ANY = REFUSE_ANY.replace(SEALING, "")
 CHAINS = ["field_history", "domain_events", "access_log", "redactions"]
 
 INDEXES = {
-    "accesslog": models.Index(
-        condition=models.Q(("seq__isnull", True)), fields=["id"], name="audit_access_unsealed"
-    ),
-    "domainevent": models.Index(
-        condition=models.Q(("seq__isnull", True)), fields=["id"], name="audit_event_unsealed"
-    ),
+    "accesslog": models.Index(condition=models.Q(("seq__isnull", True)), fields=["id"], name="audit_access_unsealed"),
+    "domainevent": models.Index(condition=models.Q(("seq__isnull", True)), fields=["id"], name="audit_event_unsealed"),
     "logentry": models.Index(condition=models.Q(("seq__isnull", True)), fields=["id"], name="audit_entry_unsealed"),
     "redaction": models.Index(
         condition=models.Q(("seq__isnull", True)), fields=["id"], name="audit_redaction_unsealed"
