@@ -2,8 +2,8 @@
 
 The hash chains (audit.chain) catch a record edited, deleted or inserted, but someone who can write
 to the database could recompute every hash and the chain head after changing a record: the chain
-would verify. So `manage.py anchor_audit` (run daily) writes the current head of each chain —
-its position and hash — to a file in AUDIT_ANCHOR_DIR, signed with HMAC-SHA256 under
+would verify. So `manage.py anchor_audit` (run daily) seals what is waiting (audit.sealing), then
+writes the current head of each chain — its last sealed position and hash — to a file in AUDIT_ANCHOR_DIR, signed with HMAC-SHA256 under
 AUDIT_ANCHOR_KEY. `manage.py verify_audit` then checks each anchor's signature and that the
 record at each anchored position still has the anchored hash: a rewrite of anything up to the last
 anchor breaks one of them. Keep the directory off the database server (another host's mount, an

@@ -3,8 +3,9 @@
 Each audited table (field history, domain events, access log) is its own chain. A record's hash
 covers its position (seq), the previous record's hash and a canonical digest of its content, so
 editing, deleting or inserting a record out of order breaks the chain at that point and
-`manage.py verify_audit` names it. The chain head row is locked while a record is appended, so
-two writers can never fork the chain.
+`manage.py verify_audit` names it. Records are appended unsealed, with no lock, and the sequencer
+(audit.sealing) seals them into the chain in batches a moment later, holding the chain's lock for
+one batch, so two sealers can never fork the chain and writers never wait for each other.
 """
 
 import datetime

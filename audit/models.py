@@ -4,12 +4,12 @@ This app is the ground floor: it imports no domain app. Objects are referred to 
 and every event carries the id of the case it belongs to so a case's trail is one indexed query.
 """
 
-from auditlog.models import AbstractLogEntry
+from auditlog.models import AbstractLogEntry, LogEntryManager
 from auditlog.registry import auditlog
 from django.conf import settings
-from django.db import models, transaction
+from django.db import models
 
-from audit.chain import GENESIS, link_hash
+from audit.chain import GENESIS
 from audit.context import current_command
 from audit.masking import mask_log_entry
 
@@ -19,7 +19,8 @@ class ImmutableRecord(Exception):
 
 
 class ChainHead(models.Model):
-    """The last link of one chain. Locked while a record is appended."""
+    """The last sealed link of one chain. Only the sequencer (audit.sealing) moves it, holding its
+    row lock for one short batch; writers never touch it."""
 
     chain = models.CharField(max_length=32, primary_key=True)
     seq = models.BigIntegerField(default=0)
@@ -29,50 +30,71 @@ class ChainHead(models.Model):
         return f"{self.chain} #{self.seq}"
 
 
+class ChainedQuerySet(models.QuerySet):
+    """`bulk_create` writes records unsealed, as `save` does (one INSERT a batch, no lock).
+
+    A record given a position already (bench.bulk_trail seals its own rows in memory, holding the
+    chain's lock) is written as given: verify_audit checks its hash like any other.
+    """
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            if obj.seq is None:
+                obj.prepare_unsealed()
+        return super().bulk_create(objs, *args, **kwargs)
+
+
 class ChainedRecord(models.Model):
-    """A record that joins its table's hash chain when first saved and never changes after."""
+    """A record that is appended unsealed and sealed into its table's hash chain a moment later.
+
+    Writing one is ONE INSERT with no position (seq NULL), no lock and no second statement, so
+    writers never wait for each other. The sequencer (audit.sealing: `manage.py seal_audit`, the
+    `seal_audit` timer job) then gives the unsealed records, in id order, their position, the
+    previous record's hash and their own hash, in batches, holding the chain's lock only for that
+    batch. Until then a record is not yet covered by the chain: that window (seconds with
+    `seal_audit --follow`, up to a minute with the timer job) is reported by verify_audit, which
+    fails when a record stays unsealed longer than FGDM_AUDIT_SEAL_GRACE_MINUTES.
+    """
 
     CHAIN: str = ""
     CHAIN_FIELDS: list[str] = []
     # Fields added after records were first written: covered by the hash only when they hold a
     # value, so records written before they existed still verify.
     CHAIN_FIELDS_IF_SET: list[str] = []
+    # When the record was written: how long an unsealed record has waited (verify_audit).
+    WRITTEN_AT: str = "at"
 
     seq = models.BigIntegerField(unique=True, null=True, editable=False)
     prev_hash = models.CharField(max_length=64, blank=True, editable=False)
     hash = models.CharField(max_length=64, blank=True, editable=False)
 
+    objects = ChainedQuerySet.as_manager()
+
     class Meta:
         abstract = True
+
+    def prepare_unsealed(self) -> None:
+        """Before the INSERT: no position and no hash (the sequencer gives them)."""
+        self.seq, self.prev_hash, self.hash = None, "", ""
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise ImmutableRecord(f"{self._meta.verbose_name} #{self.pk} cannot be changed.")
-        # No savepoint of our own: inside the caller's transaction, a failure undoes it all.
-        with transaction.atomic(savepoint=False):
-            head = ChainHead.objects.select_for_update().filter(pk=self.CHAIN).first()
-            if head is None:  # a chain's very first record
-                head, _ = ChainHead.objects.get_or_create(chain=self.CHAIN)
-                head = ChainHead.objects.select_for_update().get(pk=head.pk)
-            self.seq = head.seq + 1
-            self.prev_hash = head.hash
-            self._chaining = True
-            try:
-                super().save(*args, **kwargs)  # the hash is taken in _save_table, just before the INSERT
-            finally:
-                self._chaining = False
-            head.seq, head.hash = self.seq, self.hash
-            head.save(update_fields=["seq", "hash"])
-
-    def _save_table(self, *args, **kwargs):
-        # After the pre_save signal: django-auditlog fills in the actor's e-mail and the remote
-        # address there, so a hash taken in save() would not cover what is actually stored.
-        if getattr(self, "_chaining", False):
-            self.hash = link_hash(chain=self.CHAIN, seq=self.seq, prev_hash=self.prev_hash, record=self)
-        return super()._save_table(*args, **kwargs)
+        self.prepare_unsealed()
+        super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         raise ImmutableRecord(f"{self._meta.verbose_name} #{self.pk} cannot be deleted.")
+
+    @property
+    def sealed(self) -> bool:
+        return self.seq is not None
+
+
+def _unsealed_index(name: str) -> models.Index:
+    """The unsealed records only (a handful at any time, of millions): what the sequencer reads."""
+    return models.Index(fields=["id"], condition=models.Q(seq__isnull=True), name=name)
 
 
 class LogEntry(ChainedRecord, AbstractLogEntry):
@@ -97,20 +119,25 @@ class LogEntry(ChainedRecord, AbstractLogEntry):
         "actor_email",
     ]
 
+    WRITTEN_AT = "timestamp"
+
+    objects = LogEntryManager.from_queryset(ChainedQuerySet)()
+
     class Meta(AbstractLogEntry.Meta):
         verbose_name = "field change"
         verbose_name_plural = "field history"
+        indexes = [_unsealed_index("audit_entry_unsealed")]
 
-    def save(self, *args, **kwargs):
-        if self._state.adding:
-            mask_log_entry(self)  # children's identifiers and bank details never reach the table
-            run = current_command()
-            if run is not None:  # a management command: who ran it, and where
-                if self.actor_id is None and run.user is not None:
-                    self.actor = run.user
-                    self.actor_email = getattr(run.user, "email", None)
-                self.cid = self.cid or run.label
-        super().save(*args, **kwargs)
+    def prepare_unsealed(self) -> None:
+        """Also for bulk_create: masked, and naming the command run, before the INSERT."""
+        super().prepare_unsealed()
+        mask_log_entry(self)  # children's identifiers and bank details never reach the table
+        run = current_command()
+        if run is not None:  # a management command: who ran it, and where
+            if self.actor_id is None and run.user is not None:
+                self.actor = run.user
+                self.actor_email = getattr(run.user, "email", None)
+            self.cid = self.cid or run.label
 
 
 class DomainEvent(ChainedRecord):
@@ -157,6 +184,7 @@ class DomainEvent(ChainedRecord):
         indexes = [
             models.Index(fields=["case_id", "-at"], name="audit_event_case_at"),
             models.Index(fields=["object_type", "object_id"], name="audit_event_object"),
+            _unsealed_index("audit_event_unsealed"),
         ]
 
     def __str__(self) -> str:
@@ -193,7 +221,10 @@ class AccessLog(ChainedRecord):
 
     class Meta:
         ordering = ["-at", "-id"]
-        indexes = [models.Index(fields=["case_id", "-at"], name="audit_access_case_at")]
+        indexes = [
+            models.Index(fields=["case_id", "-at"], name="audit_access_case_at"),
+            _unsealed_index("audit_access_unsealed"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} read {self.what} via {self.door}"
@@ -224,6 +255,7 @@ class Redaction(ChainedRecord):
 
     class Meta:
         ordering = ["seq"]
+        indexes = [_unsealed_index("audit_redaction_unsealed")]
 
     def __str__(self) -> str:
         return f"field change #{self.entry_id} redacted ({self.reason})"

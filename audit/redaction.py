@@ -9,8 +9,9 @@ links stay, as they stay on the records. Each entry is described as "<model> #<i
 An entry's hash covers its values, so each entry redacted gets a `Redaction`, a record of its own
 chain: the entry's hash as written (the entry keeps it, so the field history chain still links),
 and the hash its redacted content gives. `verify_audit` accepts the entry when its content gives
-exactly that hash (audit.verification). On PostgreSQL the update is allowed only while the
-transaction sets `audit.redacting` (migration 0006), and only on these columns.
+exactly that hash (audit.verification). Entries not yet sealed are sealed first (audit.sealing).
+On PostgreSQL the update is allowed only while the transaction sets `audit.redacting` (migration
+0006), and only on these columns.
 """
 
 from typing import Iterable
@@ -23,6 +24,7 @@ from django.utils import timezone
 
 from audit.chain import link_hash
 from audit.models import LogEntry, Redaction
+from audit.sealing import seal_chain
 
 REMOVED = "Removed"
 REDACTED_COLUMNS = ["changes", "changes_text", "serialized_data", "object_repr"]
@@ -71,7 +73,10 @@ def _redacted_serialized(model, data):
 
 
 def redact_entry(entry: LogEntry, *, by_username: str, case_id: int | None, reason: str) -> Redaction | None:
-    """Remove an entry's free text; None when it holds none or is already redacted."""
+    """Remove an entry's free text; None when it holds none or is already redacted. The entry must be
+    sealed (its redaction names its position and hash): redact_field_history seals first."""
+    if entry.seq is None:
+        raise ValueError(f"field change #{entry.pk} is not sealed yet: seal the field history first")
     if Redaction.objects.filter(entry_id=entry.pk).exists():
         return None
     model = entry.content_type.model_class() if entry.content_type_id else None
@@ -121,7 +126,11 @@ def redact_field_history(
         except LookupError:
             continue
         entries = LogEntry.objects.filter(content_type=content_type, object_pk__in=pks).order_by("seq")
-        for entry in list(entries):
+        found = list(entries)
+        if any(entry.seq is None for entry in found):  # a redaction names the entry's sealed position
+            seal_chain(LogEntry)
+            found = list(entries)
+        for entry in found:
             if redact_entry(entry, by_username=by_username, case_id=case_id, reason=reason):
                 count += 1
     return count

@@ -183,9 +183,13 @@ def apply_retention(*, today: datetime.date, dry_run: bool, by=None) -> list[Out
     """
     from auditlog.context import disable_auditlog
 
+    from audit.models import LogEntry
     from audit.redaction import redact_field_history
+    from audit.sealing import seal_chain
     from audit.services import _actor, record_event
 
+    if not dry_run:  # the field history to redact is sealed first: each redaction names a position
+        seal_chain(LogEntry)
     outcomes = []
     for policy in policies():
         dues = list(policy.due(today=today))

@@ -1,6 +1,14 @@
-"""Checking the chains: the first record that was edited, deleted or inserted out of order."""
+"""Checking the chains: the first record that was edited, deleted or inserted out of order.
 
+Only sealed records (with a position) are in a chain. Records not yet sealed (audit.sealing) are
+counted and their age reported (`unsealed_report`); an unsealed record that carries a hash or a
+previous hash anyway was not written by the application or the sealer, and is a break.
+"""
+
+import datetime
 from dataclasses import dataclass
+
+from django.utils import timezone
 
 from audit.chain import GENESIS, link_hash
 from audit.models import CHAINED_MODELS, ChainHead, LogEntry, Redaction
@@ -22,9 +30,9 @@ class Break:
 def verify_chain(model, *, batch_size: int = 2000) -> tuple[int, Break | None]:
     """Walk one chain in order. Returns (records checked, first break or None)."""
     chain = model.CHAIN
-    unchained = model._default_manager.filter(seq__isnull=True).order_by("pk").first()
+    unchained = model._default_manager.filter(seq__isnull=True).exclude(prev_hash="", hash="").order_by("pk").first()
     if unchained is not None:
-        return 0, Break(chain, None, unchained.pk, "inserted outside the chain (no position)")
+        return 0, Break(chain, None, unchained.pk, "inserted outside the chain (a hash but no position)")
     expected_seq, prev_hash, checked = 1, GENESIS, 0
     last_seen = 0
     while True:
@@ -71,6 +79,31 @@ def _redacted_as_recorded(record, content_hash: str, redactions: dict) -> bool:
         and redaction.entry_hash == record.hash
         and redaction.redacted_hash == content_hash
     )
+
+
+@dataclass(frozen=True)
+class Unsealed:
+    chain: str
+    count: int
+    oldest: datetime.datetime | None
+    too_old: bool
+
+    def __str__(self) -> str:
+        if not self.count:
+            return f"{self.chain}: every record sealed"
+        age = int((timezone.now() - self.oldest).total_seconds()) if self.oldest else 0
+        return f"{self.chain}: {self.count} record(s) not yet sealed, the oldest written {age} s ago"
+
+
+def unsealed_report() -> list[Unsealed]:
+    """Per chain: how many records wait to be sealed and since when; `too_old` past the grace."""
+    from audit.sealing import unsealed, waiting_too_long
+
+    report = []
+    for model in CHAINED_MODELS:
+        count, oldest = unsealed(model)
+        report.append(Unsealed(model.CHAIN, count, oldest, waiting_too_long(oldest)))
+    return report
 
 
 def verify_all() -> tuple[dict[str, int], list[Break]]:

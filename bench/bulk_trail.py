@@ -14,9 +14,9 @@ for each case of a chunk, what the services would have left behind, built from t
 - audit rows: one domain event per state change (the actions the services record: case_referred,
   case_allocated, meeting_scheduled, meeting_held, plan_agreed, plan_accepted, package_submitted,
   package_approved, case_closed …) and field history (auditlog entries: the case, its meetings,
-  plans and packages created, the case's status changes), each chained in order exactly as
-  `audit.models.ChainedRecord.save` would chain it (`audit.chain.link_hash`), so
-  `manage.py verify_audit` accepts the chains.
+  plans and packages created, the case's status changes), written sealed: each chained in order
+  exactly as the sequencer (audit.sealing) would chain it (`audit.chain.link_hash`), holding the
+  same chain locks (`Chains`), so `manage.py verify_audit` accepts the chains.
 
 Approximations, said plainly: only the newest package of a case drives the approval branch (an
 earlier version changed after approval leaves no tasks of its own); a cancelled meeting before a
@@ -53,15 +53,29 @@ def trail_models():
 
 class Chains:
     """The running ends of the two audit chains this module appends to (domain events and field
-    history), read once from their chain heads and written back after each chunk."""
+    history). Its records are sealed here, in memory, as they are built, not by the sequencer
+    (audit.sealing): so, from the first record of a chunk until its heads are moved, it holds the
+    chains' advisory locks (`hold_chains`, the locks a sealer takes for each batch), and no sealer
+    seals over it. Each chunk first lets what the services wrote meanwhile join the chain
+    (`seal_chain`), then reads the heads afresh; `save_heads`, in the chunk's transaction, moves the
+    heads and lets go (a sealer then waits on the head rows' locks until the chunk commits)."""
 
     def __init__(self):
-        from audit.chain import GENESIS
-        from audit.models import ChainHead, DomainEvent, LogEntry
+        from audit.models import DomainEvent, LogEntry
 
         self.models = {DomainEvent.CHAIN: DomainEvent, LogEntry.CHAIN: LogEntry}
         self.ends = {}
-        for chain in self.models:
+        self.holding = False
+
+    def _take(self) -> None:
+        from audit.chain import GENESIS
+        from audit.models import ChainHead
+        from audit.sealing import hold_chains, seal_chain
+
+        hold_chains(self.models, hold=True)
+        self.holding = True
+        for chain, model in self.models.items():
+            seal_chain(model)  # records the services wrote before (this session holds the lock)
             head = ChainHead.objects.filter(pk=chain).first()
             self.ends[chain] = (head.seq, head.hash) if head else (0, GENESIS)
 
@@ -69,6 +83,8 @@ class Chains:
         """Give each record its position and hash, in the order given."""
         from audit.chain import link_hash
 
+        if not self.holding:
+            self._take()
         for record in records:
             chain = record.CHAIN
             seq, prev = self.ends[chain]
@@ -78,9 +94,13 @@ class Chains:
 
     def save_heads(self) -> None:
         from audit.models import ChainHead
+        from audit.sealing import hold_chains
 
         for chain, (seq, hash_) in self.ends.items():
             ChainHead.objects.update_or_create(chain=chain, defaults={"seq": seq, "hash": hash_})
+        if self.holding:
+            hold_chains(self.models, hold=False)
+            self.holding = False
 
 
 class Trail:

@@ -4,6 +4,7 @@ The jobs are the scheduled management commands, run as they would be by hand or 
 
 | job | every | from | retried |
 |---|---|---|---|
+| `seal_audit` (seals new audit records into their chains) | minute | | yes |
 | `workflow_timers` (viewflow: due review dates) | 5 minutes | | yes |
 | `notify_delivery_status` (asks Notify what was delivered) | 10 minutes | | yes |
 | `expire_prepared_files` (prepared exports past their days) | day | 01:00 | yes |
@@ -77,6 +78,7 @@ class Job:
 
 
 JOBS: tuple[Job, ...] = (
+    Job("seal_audit", minutes=1, retry=True),
     Job("workflow_timers", minutes=5, retry=True),
     Job("notify_delivery_status", minutes=10, retry=True),
     Job("expire_prepared_files", minutes=DAY, retry=True, at=datetime.time(1, 0)),

@@ -13,12 +13,12 @@ def path(api, world):
     return ApiPath(api, world)
 
 
-def entries_since(seq: int):
-    return LogEntry.objects.filter(seq__gt=seq).select_related("content_type", "actor").order_by("seq")
+def entries_since(pk: int):
+    return LogEntry.objects.filter(pk__gt=pk).select_related("content_type", "actor").order_by("pk")
 
 
-def last_seq() -> int:
-    return LogEntry.objects.order_by("-seq").values_list("seq", flat=True).first() or 0
+def last_seq() -> int:  # the last entry written (its id: the seq comes when it is sealed)
+    return LogEntry.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
 
 
 @pytest.mark.django_db

@@ -23,7 +23,7 @@ def verify_ok():
 
 
 def entries(model, **where):
-    return LogEntry.objects.filter(content_type__model=model, **where).order_by("seq")
+    return LogEntry.objects.filter(content_type__model=model, **where).order_by("pk")
 
 
 @pytest.mark.django_db

@@ -17,7 +17,7 @@ from tests.helpers import ok
 
 def reads(**where):
     return list(
-        AccessLog.objects.filter(**where).order_by("seq").values_list("actor_username", "door", "what", "case_id")
+        AccessLog.objects.filter(**where).order_by("pk").values_list("actor_username", "door", "what", "case_id")
     )
 
 

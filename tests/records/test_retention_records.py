@@ -37,8 +37,11 @@ def admin_user(db):
 
 
 def run(*args):
+    from audit.sealing import seal
+
     out = io.StringIO()
     call_command("apply_retention", *args, stdout=out)
+    seal()  # the redactions and events it wrote, as the seal_audit job would a moment later
     return out.getvalue()
 
 
@@ -264,7 +267,7 @@ class TestFieldHistoryAnonymised:
         closed_case(world)
         run()
         redacted = set(Redaction.objects.values_list("entry_id", flat=True))
-        entry = LogEntry.objects.exclude(pk__in=redacted).order_by("seq").first()
+        entry = LogEntry.objects.exclude(pk__in=redacted).order_by("pk").first()
         tamper(LogEntry, entry.pk, object_repr="Removed")
         code, output = verify()
         assert code == 1 and f"record #{entry.pk}" in output
@@ -272,7 +275,7 @@ class TestFieldHistoryAnonymised:
     def test_a_redaction_changed_is_caught(self, world):
         closed_case(world)
         run()
-        redaction = Redaction.objects.order_by("seq").first()
+        redaction = Redaction.objects.order_by("pk").first()
         tamper(Redaction, redaction.pk, reason="nothing happened")
         code, output = verify()
         assert code == 1 and "redactions" in output

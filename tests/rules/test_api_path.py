@@ -241,7 +241,7 @@ class TestWholePath:
 
     def test_tokens_carry_the_actor_into_field_history(self, path):
         case = path.referral()
-        entry = LogEntry.objects.filter(content_type__model="case", object_id=case["id"]).order_by("seq").first()
+        entry = LogEntry.objects.filter(content_type__model="case", object_id=case["id"]).order_by("pk").first()
         assert entry.actor == path.u.prac_east
 
 

@@ -155,7 +155,7 @@ class TestDeclaredConflicts:
             by=world.u.tm_east, case_reference=case.reference.lower(), reason="Margaret Hardy is my aunt"
         )
         assert conflict.case == case
-        event = DomainEvent.objects.latest("seq")
+        event = DomainEvent.objects.latest("pk")
         assert (event.action, event.actor, event.case_id) == ("conflict_declared", world.u.tm_east, case.pk)
         # The service refuses, whatever the door…
         with pytest.raises(NotPermitted):

@@ -21,7 +21,7 @@ from tests.timers.conftest import lose_queued_tasks, queued_tasks
 pytestmark = pytest.mark.django_db
 
 ALL_JOBS = {"workflow_timers", "notify_delivery_status", "apply_retention", "anchor_audit", "escalate_reviews"}
-ALL_JOBS |= {"send_reminders", "verify_audit", "check_budget_totals", "expire_prepared_files"}
+ALL_JOBS |= {"send_reminders", "verify_audit", "check_budget_totals", "expire_prepared_files", "seal_audit"}
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime.datetime:
@@ -37,14 +37,15 @@ class TestSchedule:
         assert due_at(at(10, 9)) == ALL_JOBS
         assert queued_tasks() == len(ALL_JOBS)
         assert due_at(at(10, 9)) == set(), "the same period is claimed once"
-        assert due_at(at(10, 9, 4)) == set()
-        assert queued_tasks() == len(ALL_JOBS)
-        assert TimerRun.objects.count() == len(ALL_JOBS)
+        assert due_at(at(10, 9, 4)) == {"seal_audit"}, "the sealer runs every minute"
+        assert queued_tasks() == len(ALL_JOBS) + 1
+        assert TimerRun.objects.count() == len(ALL_JOBS) + 1
 
     def test_the_next_slot_queues_the_short_jobs_again(self):
         due_at(at(10, 9))
-        assert due_at(at(10, 9, 5)) == {"workflow_timers"}
-        assert due_at(at(10, 9, 10)) == {"workflow_timers", "notify_delivery_status"}
+        assert due_at(at(10, 9, 1)) == {"seal_audit"}
+        assert due_at(at(10, 9, 5)) == {"workflow_timers", "seal_audit"}
+        assert due_at(at(10, 9, 10)) == {"workflow_timers", "notify_delivery_status", "seal_audit"}
         assert due_at(at(11, 9)) == ALL_JOBS, "a new day"
         assert set(TimerRun.objects.filter(job="workflow_timers").values_list("period", flat=True)) == {
             "2026-03-10T09:00",
