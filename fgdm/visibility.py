@@ -92,9 +92,7 @@ def case_row_scope(user, path: str = "", *, conference: bool = True) -> Q:
     if not conference:
         coordinated = CaseUserObjectPermission.objects.filter(user=user, permission__codename=COORDINATE)
         grants = grants.exclude(content_object_id__in=coordinated.values("content_object_id"))
-    visible = (
-        Q(**{f"{path}locality_id__in": served}) | Q(**{f"{path}lead_practitioner": user}) | Q(Exists(grants))
-    )
+    visible = Q(**{f"{path}locality_id__in": served}) | Q(**{f"{path}lead_practitioner": user}) | Q(Exists(grants))
     return visible & not_conflicted(user, path) & _has_case(path)
 
 

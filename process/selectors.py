@@ -10,7 +10,6 @@ from core.workflow import OPEN_STATUSES
 from fgdm.models import Case
 from fgdm.visibility import case_row_scope, case_scope
 
-
 PAYMENT_AUTHORISATION = "payments.authorise_payment"
 
 

@@ -5,8 +5,6 @@ viewflow's model, so they are plain SQL (PostgreSQL and SQLite both have partial
 - `process_task_inbox`: a person's assigned and started tasks, oldest first (process.selectors.my_tasks
   and the inbox arm of task_list): a page of them is one index range, and their count too, instead
   of a filter over every task the person ever had (finished tasks are most of the table).
-- `process_task_open`: the open tasks of given processes (the caseload's open tasks, a case's next
-  steps), without the finished ones.
 """
 
 from django.db import migrations
@@ -15,10 +13,6 @@ INDEXES = [
     (
         "process_task_inbox",
         '("owner_id", "created", "id") WHERE "status" IN (\'ASSIGNED\', \'STARTED\')',
-    ),
-    (
-        "process_task_open",
-        '("process_id") WHERE "status" IN (\'NEW\', \'ASSIGNED\', \'STARTED\')',
     ),
 ]
 
