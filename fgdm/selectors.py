@@ -239,15 +239,18 @@ def exclusions_to_sign_off(*, user) -> list[NetworkMember]:
 
     if not role_names(user).intersection(MANAGERS):
         return []
+    from fgdm.models import Team
+
     waiting = NetworkMember.objects.current().filter(exclusion_status=ExclusionStatus.PROPOSED)
     if not sees_every_case_of(user):
-        waiting = waiting.filter(case__team__managers=user)
+        # A subquery of the teams they manage, not a join through the managers: no DISTINCT needed.
+        waiting = waiting.filter(case__team_id__in=Team.managers.through.objects.filter(user=user).values("team_id"))
+    # The few proposed exclusions are read first, and visibility tested on each one's case row.
     return list(
-        waiting.filter(case_scope(user, "case__"))
+        waiting.filter(case_row_scope(user, "case__"))
         .exclude(exclusion_proposed_by=user)
         .select_related("case", "exclusion_proposed_by")
-        .order_by("exclusion_proposed_at", "id")
-        .distinct()[:50]
+        .order_by("exclusion_proposed_at", "id")[:50]
     )
 
 

@@ -5,6 +5,8 @@ have partial indexes) so that they are not part of the models' state.
   reads them from a person's cases; recorded checks are most of the table as the years go by).
 - `case_team_lead`: a team's cases with their lead (outcomes_due's "lead has left the team" arm and
   the manager's figures), read from the index alone.
+- `member_exclusion_proposed`: exclusions for safety waiting for a manager's sign-off, oldest first
+  (fgdm.selectors.exclusions_to_sign_off on the home page): a handful among every network member.
 """
 
 from django.db import migrations
@@ -12,6 +14,10 @@ from django.db import migrations
 INDEXES = [
     ("child_outcome_awaited", '"fgdm_childoutcome" ("case_id", "due_on") WHERE "recorded_at" IS NULL'),
     ("case_team_lead", '"fgdm_case" ("team_id", "lead_practitioner_id")'),
+    (
+        "member_exclusion_proposed",
+        '"fgdm_networkmember" ("exclusion_proposed_at", "id") WHERE "exclusion_status" = \'proposed\'',
+    ),
 ]
 
 

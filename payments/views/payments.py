@@ -41,9 +41,9 @@ def _render_payments(request, *, error_form=None, status=200):
         payments = payments.filter(case__reference=case)
     totals = selectors.payment_totals(payments)
     awaiting = selectors.payees_awaiting_verification(user=request.user)
-    shown = Paginator(payments.select_related("payee__bank_account", "supplier__bank_account"), 50).get_page(
-        request.GET.get("page")
-    )
+    paginator = Paginator(payments.select_related("payee__bank_account", "supplier__bank_account"), 50)
+    paginator.count = totals["count"]  # known from the totals' aggregate: no second COUNT of every payment
+    shown = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("select", None)
