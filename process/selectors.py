@@ -155,33 +155,51 @@ def _open(cases) -> QuerySet:
 
 def review_overdue_cases(cases, *, today) -> QuerySet:
     """Open cases whose review is overdue: escalated and not resolved (the review timer's
-    ReviewEscalation), or the review date of their newest accepted plan has passed."""
-    from django.db.models import OuterRef, Subquery
+    ReviewEscalation), or the review date of their newest accepted plan has passed.
+
+    Read from the plans' side: accepted plans past their review date with no later accepted version
+    (an anti-join), not a subquery per open case (at 50,000 cases its cost estimate alone set
+    PostgreSQL compiling the query, for longer than it took to run)."""
+    from django.db.models import Exists, OuterRef
 
     from fgdm.constants import PlanStatus
     from fgdm.models import FamilyPlan, ReviewEscalation
 
-    newest_accepted = FamilyPlan.objects.filter(case=OuterRef("pk"), status=PlanStatus.ACCEPTED).order_by("-version")
-    escalated = ReviewEscalation.objects.filter(resolved_at__isnull=True).values("case_id")
-    return (
-        _open(cases)
-        .annotate(review_due_by=Subquery(newest_accepted.values("review_by")[:1]))
-        .filter(Q(pk__in=escalated) | Q(review_due_by__lt=today))
+    later_accepted = FamilyPlan.objects.filter(
+        case=OuterRef("case"), status=PlanStatus.ACCEPTED, version__gt=OuterRef("version")
     )
+    past_review = (
+        FamilyPlan.objects.filter(status=PlanStatus.ACCEPTED, review_by__lt=today)
+        .exclude(Exists(later_accepted))
+        .values("case_id")
+    )
+    escalated = ReviewEscalation.objects.filter(resolved_at__isnull=True).values("case_id")
+    return _open(cases).filter(Q(pk__in=escalated) | Q(pk__in=past_review))
+
+
+def with_review_due_by(cases) -> QuerySet:
+    """The cases, each with the review date of its newest accepted plan (for a page of them)."""
+    from django.db.models import OuterRef, Subquery
+
+    from fgdm.constants import PlanStatus
+    from fgdm.models import FamilyPlan
+
+    newest_accepted = FamilyPlan.objects.filter(case=OuterRef("pk"), status=PlanStatus.ACCEPTED).order_by("-version")
+    return cases.annotate(review_due_by=Subquery(newest_accepted.values("review_by")[:1]))
 
 
 def overdue_actions(cases, *, today) -> QuerySet:
     """Open actions past their date on the current plan (the newest version, as on the case page)
-    of open cases."""
-    from django.db.models import OuterRef, Subquery
+    of open cases: no later version of the plan exists (an anti-join, not a subquery per action)."""
+    from django.db.models import Exists, OuterRef
 
     from fgdm.constants import ActionStatus
     from fgdm.models import FamilyPlan, PlanAction
 
-    current = FamilyPlan.objects.filter(case=OuterRef("plan__case")).order_by("-version").values("pk")[:1]
+    later_version = FamilyPlan.objects.filter(case=OuterRef("plan__case"), version__gt=OuterRef("plan__version"))
     return PlanAction.objects.filter(
         status=ActionStatus.OPEN, due_by__lt=today, plan__case__in=_open(cases).values("pk")
-    ).filter(plan_id=Subquery(current))
+    ).exclude(Exists(later_version))
 
 
 def arranged_meetings(cases) -> QuerySet:
@@ -266,7 +284,9 @@ def caseload_person(*, user, username: str, today=None, limit: int = 100) -> dic
             open_tasks(cases).filter(owner=person).select_related("process__case").order_by("created", "id")[:limit]
         ),
         "review_list": list(
-            review_overdue_cases(cases, today=today).filter(lead_practitioner=person).order_by("reference")[:limit]
+            with_review_due_by(review_overdue_cases(cases, today=today).filter(lead_practitioner=person)).order_by(
+                "reference"
+            )[:limit]
         ),
         "action_list": list(
             overdue_actions(cases, today=today)
