@@ -5,6 +5,9 @@ have partial indexes) so that they are not part of the models' state.
   reads them from a person's cases; recorded checks are most of the table as the years go by).
 - `case_team_lead`: a team's cases with their lead (outcomes_due's "lead has left the team" arm and
   the manager's figures), read from the index alone.
+- the dates the dashboard's figures are cut by (a case closed, a meeting arranged, held or
+  cancelled, a plan agreed or decided, an action done or due, a case's outcome checks): a figure for
+  a year reads that year's rows, not the whole history.
 - `member_exclusion_proposed`: exclusions for safety waiting for a manager's sign-off, oldest first
   (fgdm.selectors.exclusions_to_sign_off on the home page): a handful among every network member.
 """
@@ -18,6 +21,16 @@ INDEXES = [
         "member_exclusion_proposed",
         '"fgdm_networkmember" ("exclusion_proposed_at", "id") WHERE "exclusion_status" = \'proposed\'',
     ),
+    # The dashboard's figures for a period (reports.figures): each reads the rows dated in it.
+    ("case_closed_on", '"fgdm_case" ("closed_on")'),
+    ("meeting_created_at", '"fgdm_meeting" ("created_at")'),
+    ("meeting_held_on", '"fgdm_meeting" ("held_on")'),
+    ("meeting_cancelled_at", '"fgdm_meeting" ("cancelled_at")'),
+    ("plan_agreed_on", '"fgdm_familyplan" ("agreed_on")'),
+    ("plan_decided_at", '"fgdm_familyplan" ("decided_at")'),
+    ("action_done_on", '"fgdm_planaction" ("done_on")'),
+    ("action_due_by", '"fgdm_planaction" ("due_by")'),
+    ("child_outcome_closed_on", '"fgdm_childoutcome" ("closed_on")'),
 ]
 
 
