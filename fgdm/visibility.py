@@ -68,15 +68,13 @@ def visible_case_ids(user, *, conference: bool = True):
 
 def case_row_scope(user, path: str = "", *, conference: bool = True) -> Q:
     """The same cases as case_scope, as a test of each case's own row (through `path`): its locality
-    among those the user's teams serve, its lead, or a grant EXISTS for it — one arm each — and no
+    among those the user's teams serve, its lead, or a grant for it — one arm each — and no
     conflict declared.
 
-    For lists driven by something other than the cases — a queue of open tasks, read by its own index
-    — where the UNION of case_scope would first list every case of the user's localities (half of
-    the county for a manager) to test a few hundred rows against it. Case lists keep case_scope.
+    For lists read in an order of their own — a queue of open tasks by its index, the case list by
+    its newest-first index — where the UNION of case_scope would first list every case of the user's
+    localities (half of the county for a manager) before the first row of a page.
     """
-    from django.db.models import Exists, OuterRef
-
     from fgdm.models import CaseUserObjectPermission, Team
 
     if not user.is_authenticated:
@@ -86,13 +84,18 @@ def case_row_scope(user, path: str = "", *, conference: bool = True) -> Q:
     served = Team.localities.through.objects.filter(Q(team__members=user) | Q(team__managers=user)).values(
         "locality_id"
     )
-    grants = CaseUserObjectPermission.objects.filter(
-        user=user, permission__codename=VIEW_CASE, content_object_id=OuterRef(f"{path}id" if path else "pk")
-    )
+    # The grants as a set (a hashed subplan, costed as such), not a correlated EXISTS: PostgreSQL costs
+    # that once per row, and at 50,000 cases the estimate alone set it compiling the query (JIT) for
+    # longer than the query took.
+    grants = CaseUserObjectPermission.objects.filter(user=user, permission__codename=VIEW_CASE)
     if not conference:
         coordinated = CaseUserObjectPermission.objects.filter(user=user, permission__codename=COORDINATE)
         grants = grants.exclude(content_object_id__in=coordinated.values("content_object_id"))
-    visible = Q(**{f"{path}locality_id__in": served}) | Q(**{f"{path}lead_practitioner": user}) | Q(Exists(grants))
+    visible = (
+        Q(**{f"{path}locality_id__in": served})
+        | Q(**{f"{path}lead_practitioner": user})
+        | Q(**{_case_ids(path): grants.values("content_object_id")})
+    )
     return visible & not_conflicted(user, path) & _has_case(path)
 
 
