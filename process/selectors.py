@@ -8,28 +8,43 @@ from viewflow.workflow.status import STATUS
 from core.roles import Role, held_permissions, may
 from core.workflow import OPEN_STATUSES
 from fgdm.models import Case
-from fgdm.visibility import case_scope
+from fgdm.visibility import case_row_scope, case_scope
+
+PAYMENT_AUTHORISATION = "payments.authorise_payment"
+
+
+def _inbox(*, user) -> QuerySet:
+    """Tasks assigned to the user and not finished (the partial index process_task_inbox)."""
+    return Task.objects.filter(status__in=[STATUS.ASSIGNED, STATUS.STARTED], owner=user)
+
+
+def _queue(*, user) -> QuerySet:
+    """Unassigned new tasks whose node permission the user's role gives (the partial index
+    process_task_queue), on cases the user may see; finance tasks (authorising payments) are not
+    tied to case visibility. Visibility is tested on each task's case row (case_row_scope): the
+    queue is read by its index and joined to its cases, rather than every visible case listed first."""
+    # The roles' permissions only: an administrator (superuser) takes no casework tasks.
+    perms = held_permissions(user)
+    return Task.objects.filter(status=STATUS.NEW, owner__isnull=True, owner_permission__in=perms).filter(
+        case_row_scope(user, "process__case__") | Q(owner_permission=PAYMENT_AUTHORISATION)
+    )
+
+
+def _listed(tasks: QuerySet) -> QuerySet:
+    return tasks.select_related("process__case__locality", "owner").order_by("created", "id")
 
 
 def task_list(*, user) -> QuerySet:
     """The user's workflow tasks: their inbox (assigned to them) and the queue they may take.
 
     The queue holds unassigned tasks whose node permission the user's role gives, on cases the
-    user may see; finance tasks (authorising payments) are not tied to case visibility.
+    user may see; finance tasks (authorising payments) are not tied to case visibility. One
+    `id IN (inbox UNION queue)`, each arm read by its own partial index, never an OR over all tasks.
     """
-
     if not user.is_authenticated:
         return Task.objects.none()
-    # The roles' permissions only: an administrator (superuser) takes no casework tasks.
-    perms = held_permissions(user)
-    visible_processes = Case.objects.filter(case_scope(user)).values("process_id")
-    queue = Q(status=STATUS.NEW, owner__isnull=True, owner_permission__in=perms) & (
-        Q(process_id__in=visible_processes) | Q(owner_permission="payments.authorise_payment")
-    )
-    inbox = Q(status__in=[STATUS.ASSIGNED, STATUS.STARTED], owner=user)
-    return (
-        Task.objects.filter(inbox | queue).select_related("process__case__locality", "owner").order_by("created", "id")
-    )
+    ids = _inbox(user=user).order_by().values("pk").union(_queue(user=user).order_by().values("pk"))
+    return _listed(Task.objects.filter(pk__in=ids))
 
 
 def takeable_nodes(*, user) -> list:
@@ -42,14 +57,19 @@ def takeable_nodes(*, user) -> list:
 
 def my_tasks(*, user) -> QuerySet:
     """The home page's "Assigned to you": the user's inbox, only steps their role may take, oldest
-    first. Filtered and ordered in SQL, so a page of it is one LIMIT and its count one COUNT."""
-    return task_list(user=user).filter(owner=user, flow_task__in=takeable_nodes(user=user))
+    first. Filtered and ordered in SQL, so a page of it is one LIMIT and its count one COUNT, both
+    on the inbox's partial index."""
+    if not user.is_authenticated:
+        return Task.objects.none()
+    return _listed(_inbox(user=user).filter(flow_task__in=takeable_nodes(user=user)))
 
 
 def tasks_to_take(*, user) -> QuerySet:
     """The home page's "Available to take": unassigned tasks of the queue whose step the user's role
     may take (the same rule as labels.may_take, in SQL), oldest first."""
-    return task_list(user=user).filter(owner__isnull=True, flow_task__in=takeable_nodes(user=user))
+    if not user.is_authenticated:
+        return Task.objects.none()
+    return _listed(_queue(user=user).filter(flow_task__in=takeable_nodes(user=user)))
 
 
 def task_get(*, user, task_id):
@@ -77,11 +97,10 @@ def takeable_task_get(*, user, task_id):
 
 def reassignable_task_get(*, user, task_id):
     """An open task of a case the user may see (a manager hands it on), else Http404."""
-    visible_processes = Case.objects.filter(case_scope(user)).values("process_id")
     try:
         return (
             Task.objects.select_related("process__case", "owner")
-            .filter(process_id__in=visible_processes, status__in=OPEN_STATUSES)
+            .filter(case_row_scope(user, "process__case__"), status__in=OPEN_STATUSES)
             .get(pk=task_id)
         )
     except (Task.DoesNotExist, ValueError, TypeError):
@@ -152,33 +171,51 @@ def _open(cases) -> QuerySet:
 
 def review_overdue_cases(cases, *, today) -> QuerySet:
     """Open cases whose review is overdue: escalated and not resolved (the review timer's
-    ReviewEscalation), or the review date of their newest accepted plan has passed."""
-    from django.db.models import OuterRef, Subquery
+    ReviewEscalation), or the review date of their newest accepted plan has passed.
+
+    Read from the plans' side: accepted plans past their review date with no later accepted version
+    (an anti-join), not a subquery per open case (at 50,000 cases its cost estimate alone set
+    PostgreSQL compiling the query, for longer than it took to run)."""
+    from django.db.models import Exists, OuterRef
 
     from fgdm.constants import PlanStatus
     from fgdm.models import FamilyPlan, ReviewEscalation
 
-    newest_accepted = FamilyPlan.objects.filter(case=OuterRef("pk"), status=PlanStatus.ACCEPTED).order_by("-version")
-    escalated = ReviewEscalation.objects.filter(resolved_at__isnull=True).values("case_id")
-    return (
-        _open(cases)
-        .annotate(review_due_by=Subquery(newest_accepted.values("review_by")[:1]))
-        .filter(Q(pk__in=escalated) | Q(review_due_by__lt=today))
+    later_accepted = FamilyPlan.objects.filter(
+        case=OuterRef("case"), status=PlanStatus.ACCEPTED, version__gt=OuterRef("version")
     )
+    past_review = (
+        FamilyPlan.objects.filter(status=PlanStatus.ACCEPTED, review_by__lt=today)
+        .exclude(Exists(later_accepted))
+        .values("case_id")
+    )
+    escalated = ReviewEscalation.objects.filter(resolved_at__isnull=True).values("case_id")
+    return _open(cases).filter(Q(pk__in=escalated) | Q(pk__in=past_review))
+
+
+def with_review_due_by(cases) -> QuerySet:
+    """The cases, each with the review date of its newest accepted plan (for a page of them)."""
+    from django.db.models import OuterRef, Subquery
+
+    from fgdm.constants import PlanStatus
+    from fgdm.models import FamilyPlan
+
+    newest_accepted = FamilyPlan.objects.filter(case=OuterRef("pk"), status=PlanStatus.ACCEPTED).order_by("-version")
+    return cases.annotate(review_due_by=Subquery(newest_accepted.values("review_by")[:1]))
 
 
 def overdue_actions(cases, *, today) -> QuerySet:
     """Open actions past their date on the current plan (the newest version, as on the case page)
-    of open cases."""
-    from django.db.models import OuterRef, Subquery
+    of open cases: no later version of the plan exists (an anti-join, not a subquery per action)."""
+    from django.db.models import Exists, OuterRef
 
     from fgdm.constants import ActionStatus
     from fgdm.models import FamilyPlan, PlanAction
 
-    current = FamilyPlan.objects.filter(case=OuterRef("plan__case")).order_by("-version").values("pk")[:1]
+    later_version = FamilyPlan.objects.filter(case=OuterRef("plan__case"), version__gt=OuterRef("plan__version"))
     return PlanAction.objects.filter(
         status=ActionStatus.OPEN, due_by__lt=today, plan__case__in=_open(cases).values("pk")
-    ).filter(plan_id=Subquery(current))
+    ).exclude(Exists(later_version))
 
 
 def arranged_meetings(cases) -> QuerySet:
@@ -263,7 +300,9 @@ def caseload_person(*, user, username: str, today=None, limit: int = 100) -> dic
             open_tasks(cases).filter(owner=person).select_related("process__case").order_by("created", "id")[:limit]
         ),
         "review_list": list(
-            review_overdue_cases(cases, today=today).filter(lead_practitioner=person).order_by("reference")[:limit]
+            with_review_due_by(review_overdue_cases(cases, today=today).filter(lead_practitioner=person)).order_by(
+                "reference"
+            )[:limit]
         ),
         "action_list": list(
             overdue_actions(cases, today=today)

@@ -141,7 +141,9 @@ def _days_between(later: str, earlier: str):
 def referrals_and_meetings(user, filters: Filters) -> Section:
     """Referrals received, meetings offered, held, cancelled and declined, and how long things take."""
     cases = Case.objects.filter(scoped(user, filters))
-    case_counts = cases.aggregate(
+    # Each count below needs its case opened or closed in the period: only those rows are read (the
+    # indexes by date), not every case of the county's history.
+    case_counts = cases.filter(filters.in_period("opened_on") | filters.in_period("closed_on")).aggregate(
         received=Count("pk", filter=filters.in_period("opened_on")),
         declined=Count("pk", filter=Q(status=CaseStatus.DECLINED) & filters.in_period("closed_on")),
         family_declined=Count(
@@ -159,7 +161,9 @@ def referrals_and_meetings(user, filters: Filters) -> Section:
         aggregates[f"cancelled_{model.value}"] = Count(
             "pk", filter=is_model & Q(status=MeetingStatus.CANCELLED) & _moments(filters, "cancelled_at")
         )
-    meeting_counts = meetings.aggregate(**aggregates)
+    # Offered, held or cancelled in the period: the rows any of the counts can count.
+    touched = _moments(filters, "created_at") | filters.in_period("held_on") | _moments(filters, "cancelled_at")
+    meeting_counts = meetings.filter(touched).aggregate(**aggregates)
 
     referral_table = Table(
         slug="referrals",
@@ -232,24 +236,32 @@ def referrals_and_meetings(user, filters: Filters) -> Section:
 def plans(user, filters: Filters) -> Section:
     """Plans agreed, accepted, returned and revised; actions done and overdue."""
     today = timezone.localdate()
-    counts = FamilyPlan.objects.filter(scoped(user, filters, "case__")).aggregate(
-        agreed=Count("pk", filter=filters.in_period("agreed_on")),
-        revised=Count("pk", filter=Q(version__gt=1) & filters.in_period("agreed_on")),
-        accepted=Count(
-            "pk",
-            filter=Q(decided_at__isnull=False, return_reason="")
-            & ~Q(status=PlanStatus.AGREED)
-            & _moments(filters, "decided_at"),
-        ),
-        returned=Count("pk", filter=~Q(return_reason="") & _moments(filters, "decided_at")),
+    counts = (
+        FamilyPlan.objects.filter(scoped(user, filters, "case__"))
+        .filter(filters.in_period("agreed_on") | _moments(filters, "decided_at"))
+        .aggregate(
+            agreed=Count("pk", filter=filters.in_period("agreed_on")),
+            revised=Count("pk", filter=Q(version__gt=1) & filters.in_period("agreed_on")),
+            accepted=Count(
+                "pk",
+                filter=Q(decided_at__isnull=False, return_reason="")
+                & ~Q(status=PlanStatus.AGREED)
+                & _moments(filters, "decided_at"),
+            ),
+            returned=Count("pk", filter=~Q(return_reason="") & _moments(filters, "decided_at")),
+        )
     )
     live = Q(plan__status__in=[PlanStatus.AGREED, PlanStatus.ACCEPTED])
-    actions = PlanAction.objects.filter(scoped(user, filters, "plan__case__")).aggregate(
-        done=Count("pk", filter=Q(status=ActionStatus.DONE) & filters.in_period("done_on")),
-        overdue=Count(
-            "pk",
-            filter=live & Q(status=ActionStatus.OPEN, due_by__lt=today) & filters.in_period("due_by"),
-        ),
+    actions = (
+        PlanAction.objects.filter(scoped(user, filters, "plan__case__"))
+        .filter(filters.in_period("done_on") | filters.in_period("due_by"))
+        .aggregate(
+            done=Count("pk", filter=Q(status=ActionStatus.DONE) & filters.in_period("done_on")),
+            overdue=Count(
+                "pk",
+                filter=live & Q(status=ActionStatus.OPEN, due_by__lt=today) & filters.in_period("due_by"),
+            ),
+        )
     )
     plan_table = Table(
         slug="plans",
@@ -384,8 +396,12 @@ def support(user, filters: Filters) -> Section:
         packages__status__in=[PackageStatus.APPROVED, PackageStatus.ENDED],
         packages__previous__isnull=True,
     )
+    # Only cases with a first version approved in the period can count: read those, not every case.
+    approved_in_period = SupportPackage.objects.filter(
+        status__in=[PackageStatus.APPROVED, PackageStatus.ENDED], previous__isnull=True
+    ).filter(_moments(filters, "decided_at"))
     families = (
-        Case.objects.filter(scoped(user, filters))
+        Case.objects.filter(scoped(user, filters), pk__in=approved_in_period.values("case_id"))
         .annotate(
             approved=Count("packages", filter=roots),
             in_period=Count("packages", filter=roots & _moments(filters, "packages__decided_at")),

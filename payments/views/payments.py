@@ -41,9 +41,9 @@ def _render_payments(request, *, error_form=None, status=200):
         payments = payments.filter(case__reference=case)
     totals = selectors.payment_totals(payments)
     awaiting = selectors.payees_awaiting_verification(user=request.user)
-    shown = Paginator(payments.select_related("payee__bank_account", "supplier__bank_account"), 50).get_page(
-        request.GET.get("page")
-    )
+    paginator = Paginator(payments.select_related("payee__bank_account", "supplier__bank_account"), 50)
+    paginator.count = totals["count"]  # known from the totals' aggregate: no second COUNT of every payment
+    shown = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("select", None)
@@ -288,10 +288,25 @@ def payment_cancel(request, payment_id):
     return _cancel_check_page(request, payment, form=form, status=400)
 
 
+# Payments on a page of the case page: a case with thousands of payments draws this many at a time.
+CASE_PAYMENTS_PAGE = 25
+
+
 def case_section(request, *, case, **objects) -> dict:
-    """The case page's payments."""
-    payments = list(selectors.payment_list(user=request.user, case_id=case.pk))
-    return {"payments": payments, "payments_total": sum((p.amount for p in payments), 0)}
+    """The case page's payments, a page at a time (GOV.UK pagination, `?payments_page=`), with the
+    number and total of all of them from one SQL aggregate: two queries whatever their number."""
+    payments = selectors.payment_list(user=request.user, case_id=case.pk)
+    totals = selectors.payment_totals(payments)
+    paginator = Paginator(payments, CASE_PAYMENTS_PAGE)
+    paginator.count = totals["count"]  # known from the aggregate: no second COUNT
+    shown = paginator.get_page(request.GET.get("payments_page"))
+    query = request.GET.copy()
+    query.pop("payments_page", None)
+    return {
+        "payments": list(shown.object_list),
+        "payments_total": totals["total"],
+        "payments_list": {"page": shown, "param": "payments_page", "query": query.urlencode()},
+    }
 
 
 def package_section(request, *, package, **objects) -> dict:

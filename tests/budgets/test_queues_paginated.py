@@ -118,3 +118,42 @@ def test_case_search_can_use_the_trigram_indexes(world):
             plan = Case.objects.filter(**{f"{column}__icontains": "ard"}).values("pk").explain()
             assert index in plan, plan
     assert [c.family_name for c in case_list(user=world.u.sm, filters={"q": "ARD"})] == ["Hardy"]
+
+
+@pytest.mark.django_db
+class TestCasePagePayments:
+    """The case page draws its payments a page at a time (25), with the number and total of all of
+    them, in the same number of queries whether the case has 30 payments or 60."""
+
+    def test_a_page_of_25_with_the_count_and_total_of_all(self, world, signed_in):
+        scenario.no_payee_cap_or_checks()
+        package = scenario.payments_authorised(world, amount=Decimal("5.00"), frequency="weekly", instalments=30)
+        case = package.case
+        url = reverse("fgdm:case_detail", args=[case.pk])
+        client = signed_in("tm.east")
+        first = ok(client.get(url)).content.decode()
+        assert "Showing 1 to 25 of 30 payments" in first
+        assert "Total of all 30 payments" in first and "£150.00" in first
+        second = ok(client.get(url + "?payments_page=2")).content.decode()
+        assert "Showing 26 to 30 of 30 payments" in second
+        references = {p.reference for p in case.payments.all()}
+        shown = {r for r in references if r in first} | {r for r in references if r in second}
+        assert shown == references  # every payment is on one of the two pages
+
+    def test_the_query_count_does_not_grow_with_the_payments(self, world, signed_in):
+        from django.test.utils import CaptureQueriesContext
+
+        scenario.no_payee_cap_or_checks()
+        client = signed_in("tm.east")
+        counts = []
+        for instalments in (30, 60):
+            package = scenario.payments_authorised(
+                world, amount=Decimal("5.00"), frequency="weekly", instalments=instalments
+            )
+            url = reverse("fgdm:case_detail", args=[package.case.pk])
+            ok(client.get(url))
+            with CaptureQueriesContext(connection) as queries:
+                page = ok(client.get(url)).content.decode()
+            assert f"Showing 1 to 25 of {instalments} payments" in page
+            counts.append(len(queries.captured_queries))
+        assert counts[0] == counts[1]
