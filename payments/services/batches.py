@@ -11,11 +11,11 @@ from django.utils import timezone
 
 from audit.bulk import append_events
 from audit.masking import masks_repr
-from audit.models import DomainEvent
 from audit.services import record_event
 from core import notify
 from core.exceptions import InvalidTransition, RuleBroken, SeparationOfDuties, ensure_not_same_person, ensure_transition
 from core.roles import ensure_finance
+from fgdm.contact import member_contact
 from fgdm.models import NetworkMember
 from network_packages import commitments
 from network_packages.constants import Frequency
@@ -170,20 +170,20 @@ def batch_create(*, by, payment_ids: list[int] | None = None, due_by: datetime.d
     batch.save(update_fields=["reference", "payment_count", "total"])
     now = timezone.now()
     append_events(
-        [
-            DomainEvent(
-                at=now,
-                action="payment_batched",
-                object_type="payment",
-                object_id=payment.pk,
-                object_repr=_described(payment),
-                case_id=payment.case_id,
-                from_state=PaymentStatus.AUTHORISED,
-                to_state=PaymentStatus.BATCHED,
-                changes={"batch": batch.reference},
-            )
+        (
+            {
+                "at": now,
+                "action": "payment_batched",
+                "object_type": "payment",
+                "object_id": payment.pk,
+                "object_repr": _described(payment),
+                "case_id": payment.case_id,
+                "from_state": PaymentStatus.AUTHORISED,
+                "to_state": PaymentStatus.BATCHED,
+                "changes": {"batch": batch.reference},
+            }
             for payment in payments
-        ],
+        ),
         by=by,
     )
     commitments.payments_moved(batch.payments.all(), into_batch=True)  # budgets' running totals
@@ -291,6 +291,9 @@ def batch_approve(*, batch_id: int, by) -> PaymentBatch:
     return batch
 
 
+EXPORT_FETCH_ROWS = 2000  # payments fetched from the database at a time while a file is written
+
+
 @transaction.atomic
 def batch_export(*, batch_id: int, by, export_format: str = ExportFormat.CSV) -> tuple[PaymentBatch, bytes]:
     """The batch's file in one format (see `batch_export_file`), as bytes. This holds the whole file
@@ -334,9 +337,7 @@ def batch_export_file(*, batch_id: int, by, export_format: str = ExportFormat.CS
             return batch, existing
     else:
         ensure_transition(batch.status, BatchStatus.EXPORTED, BATCH_TRANSITIONS, label="batch")
-    payments = batch.payments.select_related(
-        "payee__bank_account", "supplier__bank_account", "case__locality"
-    ).order_by("id")
+    payments = batch.payments.order_by("id")
     unverified = payments.exclude(
         Q(payee__bank_account__verified_at__isnull=False) | Q(supplier__bank_account__verified_at__isnull=False)
     ).count()
@@ -365,9 +366,12 @@ def batch_export_file(*, batch_id: int, by, export_format: str = ExportFormat.CS
         exported_by=by,
         exported_at=now,
     )
-    rows = payments.iterator(chunk_size=500)
+    # One streamed query of plain rows (no model instances), rendered as they come.
+    rows = payments.values_list(*exports.ROW_FIELDS).iterator(chunk_size=EXPORT_FETCH_ROWS)
     try:
-        export.write(exports.render(export_format, batch, rows, originator=originator, exported_at=now))
+        export.write(
+            exports.render(export_format, batch, exports.export_rows(rows), originator=originator, exported_at=now)
+        )
     except ValueError as error:  # the transaction is rolled back: no export, no chunks
         raise RuleBroken(f"The {export_format} file could not be made: {error}", field="format")
     finally:
@@ -423,24 +427,41 @@ def batch_confirm(*, batch_id: int, by) -> PaymentBatch:
     Payment.objects.filter(batch=batch).update(status=PaymentStatus.PAID, paid_at=now)
     members = NetworkMember.objects.in_bulk({row[3] for row in payments if row[3]})
     suppliers = Supplier.objects.in_bulk({row[4] for row in payments if row[4]})
-    events = []
-    for pk, status, case_id, payee_id, supplier_id, amount, due_on in payments:
-        paid_to = members[payee_id] if payee_id else suppliers[supplier_id]
-        events.append(
-            DomainEvent(
-                at=now,
-                action="payment_paid",
-                object_type="payment",
-                object_id=pk,
-                object_repr=_described(_Taken(pk, payee_id, supplier_id, amount, case_id, due_on, None, paid_to)),
-                case_id=case_id,
-                from_state=status,
-                to_state=PaymentStatus.PAID,
-            )
-        )
-    append_events(events, by=by)
-    for pk, *_ in payments:
-        notify.announce("payment_made", key=f"payment-paid:{pk}", payment_id=pk)
+    append_events(
+        (
+            {
+                "at": now,
+                "action": "payment_paid",
+                "object_type": "payment",
+                "object_id": pk,
+                "object_repr": _described(
+                    _Taken(
+                        pk,
+                        payee_id,
+                        supplier_id,
+                        amount,
+                        case_id,
+                        due_on,
+                        None,
+                        members.get(payee_id) or suppliers.get(supplier_id),
+                    )
+                ),
+                "case_id": case_id,
+                "from_state": status,
+                "to_state": PaymentStatus.PAID,
+            }
+            for pk, status, case_id, payee_id, supplier_id, amount, due_on in payments
+        ),
+        by=by,
+    )
+    # A payment made is announced to be told to the network member paid (notifications decides
+    # how). Only a member who may be sent messages (fgdm.contact) can be told anything: a supplier
+    # or a member who agreed to none would be told nothing, so their payments are not announced
+    # one by one.
+    reachable = {pk for pk, member in members.items() if member_contact(member) is not None}
+    for pk, _status, _case_id, payee_id, *_ in payments:
+        if payee_id in reachable:
+            notify.announce("payment_made", key=f"payment-paid:{pk}", payment_id=pk)
     batch.status = BatchStatus.CONFIRMED
     batch.confirmed_by = by
     batch.confirmed_at = now

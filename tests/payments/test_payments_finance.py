@@ -224,8 +224,9 @@ class TestCrashInBatchCreation:
         def crash_after_the_payments_moved(events, **kwargs):
             # batch_create moves the payments with one UPDATE, then appends their events in bulk:
             # the crash comes after both, before the batch's own event and the budgets.
+            events = list(events)
             real(events, **kwargs)
-            seen.extend(event.object_id for event in events if event.action == "payment_batched")
+            seen.extend(event["object_id"] for event in events if event["action"] == "payment_batched")
             assert Payment.objects.filter(status="batched").count() == 4  # moved, not yet committed
             raise RuntimeError("power cut")
 
