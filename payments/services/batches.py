@@ -112,7 +112,8 @@ def batch_create(*, by, payment_ids: list[int] | None = None, due_by: datetime.d
     candidates = Payment.objects.filter(status=PaymentStatus.AUTHORISED, batch__isnull=True)
     if payment_ids:
         wanted = set(payment_ids)
-        payments = _taken(candidates.filter(pk__in=wanted))
+        candidates = candidates.filter(pk__in=wanted)
+        payments = _taken(candidates)
         missing = wanted - {p.pk for p in payments}
         if missing:
             raise RuleBroken(
@@ -120,7 +121,8 @@ def batch_create(*, by, payment_ids: list[int] | None = None, due_by: datetime.d
                 field="payment_ids",
             )
     else:
-        payments = _taken(candidates.filter(due_on__lte=due_by or timezone.localdate()))
+        candidates = candidates.filter(due_on__lte=due_by or timezone.localdate())
+        payments = _taken(candidates)
     if not payments:
         raise RuleBroken("There are no authorised payments due to put in a batch.")
     member_ids = {p.payee_id for p in payments if p.payee_id}
@@ -157,14 +159,13 @@ def batch_create(*, by, payment_ids: list[int] | None = None, due_by: datetime.d
         )
     batch = PaymentBatch.objects.create(reference=f"tmp-{uuid.uuid4().hex[:16]}", created_by=by)
     batch.reference = f"FNB-{timezone.localdate():%Y%m%d}-{batch.pk:04d}"
-    # One UPDATE moves them all. The rows are locked by this transaction, so the status and batch
-    # filters only restate what was checked.
-    moved = Payment.objects.filter(
-        pk__in=[p.pk for p in payments], status=PaymentStatus.AUTHORISED, batch__isnull=True
-    ).update(status=PaymentStatus.BATCHED, batch=batch)
+    # One UPDATE moves them all, with the query that took them: the rows it took are locked by this
+    # transaction, so it finds them all again. A payment authorised by another officer since then
+    # would be found too, unchecked: then nothing is batched (rolled back) and the officer tries again.
+    moved = candidates.update(status=PaymentStatus.BATCHED, batch=batch)
     sums = batch.payments.aggregate(count=Count("id"), total=Sum("amount"))
-    if moved != len(payments) or sums["count"] != len(payments):  # cannot happen while the locks hold
-        raise RuleBroken("The payments changed while the batch was made; nothing was batched. Try again.")
+    if moved != len(payments) or sums["count"] != len(payments):
+        raise RuleBroken("Payments were authorised while the batch was made, so no batch was made. Try again.")
     batch.payment_count = sums["count"]
     batch.total = sums["total"] or Decimal("0.00")
     batch.save(update_fields=["reference", "payment_count", "total"])
@@ -234,10 +235,10 @@ def find_duplicates(payments: list[Payment]) -> list[str]:
             amount__in={p.amount for p in payments},
             status__in=[PaymentStatus.BATCHED, PaymentStatus.PAID],
         )
-        .exclude(pk__in=[p.pk for p in payments])
         .order_by("id")
     )
-    seen: dict[tuple, Payment] = {_duplicate_key(p): p for p in earlier}
+    given = {p.pk for p in payments}  # left out here, not in SQL: a batch may give 50,000
+    seen: dict[tuple, Payment] = {_duplicate_key(p): p for p in earlier if p.pk not in given}
     messages = []
     for payment in sorted(payments, key=lambda p: p.pk):
         key = _duplicate_key(payment)
