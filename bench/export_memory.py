@@ -24,9 +24,17 @@ import datetime
 import hashlib
 import os
 import resource
+import sys
 import time
 import tracemalloc
 from decimal import Decimal
+from pathlib import Path
+
+# The project first on the path: run as a script, bench/ comes first, and its reports.py would hide
+# the reports app.
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path[:1]:
+    sys.path.insert(0, str(ROOT))
 
 os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
 

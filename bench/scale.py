@@ -352,6 +352,17 @@ def run_batch(*, payments: int, limit: float, out=print) -> list:
             else ("—" if seconds is None else f"{seconds:.1f}")
         )
         out(f"| {name:<26} | {shown:>8} | {queries if queries is not None else '—':>8} | {note} |")
+    # create and confirm are set-based (one UPDATE each, events appended in bulk): the budgets'
+    # running totals they keep must still agree with the packages and payments recomputed.
+    from django.db import transaction
+
+    from network_packages import commitments
+
+    with transaction.atomic():
+        differing = commitments.differences()
+    out(
+        "Budget totals after the batch: " + ("agree." if not differing else f"{len(differing)} differ: {differing[:3]}")
+    )
     return rows
 
 

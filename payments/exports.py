@@ -96,6 +96,10 @@ def pence(amount: Decimal) -> int:
     return int(value)
 
 
+SORT_CODE = re.compile(r"[0-9]{6}", flags=re.ASCII)
+ACCOUNT_NUMBER = re.compile(r"[0-9]{8}", flags=re.ASCII)
+
+
 def _payee(payment):
     """The bank account paid: a supplier's, or a network member's. Details stored before the services
     took ASCII digits only (another script's digits pass `isdigit()`) are refused here, so no file
@@ -104,15 +108,88 @@ def _payee(payment):
     Raises ValueError (the export is refused, naming the payment).
     """
     account = (payment.supplier if getattr(payment, "supplier_id", None) else payment.payee).bank_account
-    if not (
-        re.fullmatch(r"[0-9]{6}", account.sort_code, flags=re.ASCII)
-        and re.fullmatch(r"[0-9]{8}", account.account_number, flags=re.ASCII)
-    ):
+    if not (SORT_CODE.fullmatch(account.sort_code) and ACCOUNT_NUMBER.fullmatch(account.account_number)):
         raise ValueError(
             f"the bank details of payment {payment.reference} are not a sort code of 6 digits 0-9 and an "
             "account number of 8 digits 0-9; correct them and have them verified again."
         )
     return account
+
+
+# --- The payments of a batch, as the renderers read them ----------------------------------------
+
+
+class _Account:
+    __slots__ = ("account_name", "sort_code", "account_number")
+
+    def __init__(self, account_name, sort_code, account_number):
+        self.account_name, self.sort_code, self.account_number = account_name, sort_code, account_number
+
+
+class _Payee:
+    __slots__ = ("bank_account",)
+
+    def __init__(self, bank_account):
+        self.bank_account = bank_account
+
+
+class _Locality:
+    __slots__ = ("code",)
+
+    def __init__(self, code):
+        self.code = code
+
+
+class _Case:
+    __slots__ = ("reference", "locality")
+
+    def __init__(self, reference, locality):
+        self.reference, self.locality = reference, locality
+
+
+class ExportRow:
+    """What the renderers read of one payment, from one row of one query (no model instances:
+    a batch may hold 50,000 payments). Payees and cases are shared between their payments."""
+
+    __slots__ = ("pk", "amount", "due_on", "payee", "supplier", "supplier_id", "case")
+
+    def __init__(self, pk, amount, due_on, payee, supplier, supplier_id, case):
+        self.pk, self.amount, self.due_on = pk, amount, due_on
+        self.payee, self.supplier, self.supplier_id, self.case = payee, supplier, supplier_id, case
+
+    @property
+    def reference(self) -> str:
+        return f"FNSP{self.pk:08d}"
+
+
+ROW_FIELDS = (
+    "id",
+    "amount",
+    "due_on",
+    "payee_id",
+    "supplier_id",
+    "payee__bank_account__account_name",
+    "payee__bank_account__sort_code",
+    "payee__bank_account__account_number",
+    "supplier__bank_account__account_name",
+    "supplier__bank_account__sort_code",
+    "supplier__bank_account__account_number",
+    "case__reference",
+    "case__locality__code",
+)
+
+
+def export_rows(rows: Iterable[tuple]) -> Iterator[ExportRow]:
+    """`ROW_FIELDS` tuples (a `values_list(*ROW_FIELDS)` in id order, streamed) as ExportRows, one
+    at a time: nothing is kept between rows, so memory stays flat whatever the batch's size."""
+    for pk, amount, due_on, _payee_id, supplier_id, *details, case_reference, locality_code in rows:
+        fields = details[3:6] if supplier_id else details[:3]
+        payee = _Payee(_Account(*fields) if fields[1] is not None else None)
+        case = _Case(case_reference, _Locality(locality_code))
+        if supplier_id:
+            yield ExportRow(pk, amount, due_on, None, payee, supplier_id, case)
+        else:
+            yield ExportRow(pk, amount, due_on, payee, None, None, case)
 
 
 # --- CSV ------------------------------------------------------------------------------------------
@@ -291,8 +368,13 @@ def render_bacs18(
 def _xml(value: str, limit: int) -> str:
     """Text for an element: control and other non-printing characters dropped (some are not even
     allowed in XML), whitespace collapsed, cut to the schema's limit, escaped."""
-    printable = "".join(
-        ch if not unicodedata.category(ch).startswith("C") else " " for ch in unicodedata.normalize("NFC", str(value))
+    text = unicodedata.normalize("NFC", str(value))
+    # Fast path: isprintable() is False for every character of the C categories (and for spaces
+    # other than " "), so a printable text has nothing to drop; any other goes character by character.
+    printable = (
+        text
+        if text.isprintable()
+        else "".join(ch if not unicodedata.category(ch).startswith("C") else " " for ch in text)
     )
     text = " ".join(printable.split())[:limit]
     return escape(text or "-")

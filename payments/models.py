@@ -168,6 +168,7 @@ class BatchExport(models.Model):
 
     CHUNK_SIZE = 64 * 1024
     STREAM_ROWS = 4  # chunk rows fetched from the database at a time when the file is read back
+    WRITE_CHUNKS = 16  # chunk rows written at a time (1 MiB held at most)
 
     batch = models.ForeignKey(PaymentBatch, on_delete=models.PROTECT, related_name="exports")
     export_format = models.CharField(max_length=16, choices=ExportFormat.choices)
@@ -194,21 +195,26 @@ class BatchExport(models.Model):
 
     def write(self, pieces) -> None:
         """Store the file from an iterable of byte strings: fixed-size chunk rows, written as they
-        fill, with the file's size and SHA-256 recorded at the end. Call it once, in the transaction
-        that created this export."""
-        digest, size, sequence, buffer = hashlib.sha256(), 0, 0, bytearray()
+        fill (WRITE_CHUNKS at a time, in one multi-row INSERT), with the file's size and SHA-256
+        recorded at the end. Call it once, in the transaction that created this export. The chunks'
+        creation is not in the field history (one INSERT for many); the export's own record, its
+        size and SHA-256 and the batch's events are."""
+        digest, size, sequence, buffer, ready = hashlib.sha256(), 0, 0, bytearray(), []
         for piece in pieces:
             digest.update(piece)
             size += len(piece)
             buffer += piece
             while len(buffer) >= self.CHUNK_SIZE:
-                BatchExportChunk.objects.create(
-                    export=self, sequence=sequence, content=bytes(buffer[: self.CHUNK_SIZE])
-                )
+                ready.append(BatchExportChunk(export=self, sequence=sequence, content=bytes(buffer[: self.CHUNK_SIZE])))
                 del buffer[: self.CHUNK_SIZE]
                 sequence += 1
+                if len(ready) >= self.WRITE_CHUNKS:
+                    BatchExportChunk.objects.bulk_create(ready)
+                    ready = []
         if buffer:
-            BatchExportChunk.objects.create(export=self, sequence=sequence, content=bytes(buffer))
+            ready.append(BatchExportChunk(export=self, sequence=sequence, content=bytes(buffer)))
+        if ready:
+            BatchExportChunk.objects.bulk_create(ready)
         self.sha256, self.size = digest.hexdigest(), size
         self.save(update_fields=["sha256", "size"])
 

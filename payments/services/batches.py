@@ -6,18 +6,24 @@ import uuid
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from audit.bulk import append_events
+from audit.masking import masks_repr
 from audit.services import record_event
 from core import notify
 from core.exceptions import InvalidTransition, RuleBroken, SeparationOfDuties, ensure_not_same_person, ensure_transition
 from core.roles import ensure_finance
+from fgdm.contact import member_contact
+from fgdm.models import NetworkMember
 from network_packages import commitments
 from network_packages.constants import Frequency
+from network_packages.models import Supplier
 from payments import exports
 from payments.constants import (
     BATCH_TRANSITIONS,
+    PAYMENT_TRANSITIONS,
     BatchStatus,
     ExportFormat,
     PaymentStatus,
@@ -29,23 +35,85 @@ from payments.models import (
     PaymentBatch,
 )
 from payments.selectors import payees_with_returned_details
-from payments.services.schedule import _move_payment
+
+
+class _Item:
+    """What the duplicate check reads of a package item (shared by its payments)."""
+
+    __slots__ = ("category", "description", "frequency")
+
+    def __init__(self, category: str, description: str, frequency: str):
+        self.category, self.description, self.frequency = category, description, frequency
+
+
+class _Taken:
+    """A payment as batch_create reads it: one row of one query, no model instance (a batch may take
+    50,000). It answers what `find_duplicates` and the audit trail ask of a Payment."""
+
+    __slots__ = ("pk", "payee_id", "supplier_id", "amount", "case_id", "due_on", "item", "paid_to")
+    status = PaymentStatus.AUTHORISED
+
+    def __init__(self, pk, payee_id, supplier_id, amount, case_id, due_on, item, paid_to):
+        self.pk, self.payee_id, self.supplier_id, self.amount = pk, payee_id, supplier_id, amount
+        self.case_id, self.due_on, self.item, self.paid_to = case_id, due_on, item, paid_to
+
+    reference = Payment.reference
+    __str__ = Payment.__str__
+
+
+def _described(payment) -> str:
+    """The payment as the trail describes it (as `record_event` would)."""
+    return (f"payment #{payment.pk}" if masks_repr("payments.payment") else str(payment))[:200]
+
+
+def _taken(candidates) -> list[_Taken]:
+    """The candidate payments, locked (in id order, so two officers never wait for each other), as
+    light rows: one query, plus one for the payees' names and one for the suppliers'."""
+    rows = list(
+        candidates.select_for_update(of=("self",))
+        .order_by("id")
+        .values_list(
+            "id",
+            "payee_id",
+            "supplier_id",
+            "amount",
+            "case_id",
+            "due_on",
+            "item_id",
+            "item__category",
+            "item__description",
+            "item__frequency",
+        )
+    )
+    members = NetworkMember.objects.in_bulk({row[1] for row in rows if row[1]})
+    suppliers = Supplier.objects.in_bulk({row[2] for row in rows if row[2]})
+    items: dict[int, _Item] = {}
+    taken = []
+    for pk, payee_id, supplier_id, amount, case_id, due_on, item_id, category, description, frequency in rows:
+        item = items.get(item_id)
+        if item is None:
+            item = items[item_id] = _Item(category, description, frequency)
+        paid_to = members[payee_id] if payee_id else suppliers[supplier_id]
+        taken.append(_Taken(pk, payee_id, supplier_id, amount, case_id, due_on, item, paid_to))
+    return taken
 
 
 @transaction.atomic
 def batch_create(*, by, payment_ids: list[int] | None = None, due_by: datetime.date | None = None) -> PaymentBatch:
     """Put authorised payments into a new open batch (all those due by `due_by`, default today).
 
-    Payments are locked as they are taken, so a payment can never be in two batches (rule 4).
+    Set-based, whatever the number of payments: the payments are locked and read in one query,
+    checked, then moved into the batch with one UPDATE; the batch's count and total are summed in
+    SQL; the trail gets one event per payment, appended in bulk. A payment can never be in two
+    batches (rule 4): the payments are locked as they are taken.
     Raises RuleBroken (nothing to pay; a named payment not authorised; unverified bank details).
     """
     ensure_finance(by)
-    candidates = Payment.objects.select_for_update(of=("self",)).filter(
-        status=PaymentStatus.AUTHORISED, batch__isnull=True
-    )
+    candidates = Payment.objects.filter(status=PaymentStatus.AUTHORISED, batch__isnull=True)
     if payment_ids:
         wanted = set(payment_ids)
-        payments = list(candidates.filter(pk__in=wanted).select_related("item", "payee", "supplier").order_by("id"))
+        candidates = candidates.filter(pk__in=wanted)
+        payments = _taken(candidates)
         missing = wanted - {p.pk for p in payments}
         if missing:
             raise RuleBroken(
@@ -53,22 +121,18 @@ def batch_create(*, by, payment_ids: list[int] | None = None, due_by: datetime.d
                 field="payment_ids",
             )
     else:
-        payments = list(
-            candidates.filter(due_on__lte=due_by or timezone.localdate())
-            .select_related("item", "payee", "supplier")
-            .order_by("id")
-        )
+        candidates = candidates.filter(due_on__lte=due_by or timezone.localdate())
+        payments = _taken(candidates)
     if not payments:
         raise RuleBroken("There are no authorised payments due to put in a batch.")
+    member_ids = {p.payee_id for p in payments if p.payee_id}
+    supplier_ids = {p.supplier_id for p in payments if p.supplier_id}
     # Lock the payees' bank details too (in id order): a change of details cannot slip in while the
     # batch is made, and two officers batching payments to the same payee at the same moment take
     # turns, so the second sees the first's batch when it looks for duplicates.
     accounts = list(
         BankAccount.objects.select_for_update()
-        .filter(
-            Q(member_id__in={p.payee_id for p in payments if p.payee_id})
-            | Q(supplier_id__in={p.supplier_id for p in payments if p.supplier_id})
-        )
+        .filter(Q(member_id__in=member_ids) | Q(supplier_id__in=supplier_ids))
         .order_by("id")
         .values_list("member_id", "supplier_id", "verified_at")
     )
@@ -76,10 +140,7 @@ def batch_create(*, by, payment_ids: list[int] | None = None, due_by: datetime.d
     unverified = [p for p in payments if (p.payee_id, p.supplier_id) not in verified]
     if unverified:
         raise RuleBroken(f"{len(unverified)} payment(s) have payees whose bank details are not verified.")
-    returned = payees_with_returned_details(
-        member_ids={p.payee_id for p in payments if p.payee_id},
-        supplier_ids={p.supplier_id for p in payments if p.supplier_id},
-    )
+    returned = payees_with_returned_details(member_ids=member_ids, supplier_ids=supplier_ids)
     held = [p for p in payments if (p.payee_id, p.supplier_id) in returned]
     if held:
         names = ", ".join(sorted({p.paid_to.full_name for p in held}))
@@ -98,22 +159,34 @@ def batch_create(*, by, payment_ids: list[int] | None = None, due_by: datetime.d
         )
     batch = PaymentBatch.objects.create(reference=f"tmp-{uuid.uuid4().hex[:16]}", created_by=by)
     batch.reference = f"FNB-{timezone.localdate():%Y%m%d}-{batch.pk:04d}"
-    batch.payment_count = len(payments)
-    batch.total = sum((p.amount for p in payments), Decimal("0.00"))
+    # One UPDATE moves them all, with the query that took them: the rows it took are locked by this
+    # transaction, so it finds them all again. A payment authorised by another officer since then
+    # would be found too, unchecked: then nothing is batched (rolled back) and the officer tries again.
+    moved = candidates.update(status=PaymentStatus.BATCHED, batch=batch)
+    sums = batch.payments.aggregate(count=Count("id"), total=Sum("amount"))
+    if moved != len(payments) or sums["count"] != len(payments):
+        raise RuleBroken("Payments were authorised while the batch was made, so no batch was made. Try again.")
+    batch.payment_count = sums["count"]
+    batch.total = sums["total"] or Decimal("0.00")
     batch.save(update_fields=["reference", "payment_count", "total"])
-    for payment in payments:
-        previous = _move_payment(payment, PaymentStatus.BATCHED)
-        payment.batch = batch
-        payment.save(update_fields=["status", "batch"])
-        record_event(
-            obj=payment,
-            action="payment_batched",
-            by=by,
-            case_id=payment.case_id,
-            from_state=previous,
-            to_state=payment.status,
-            changes={"batch": batch.reference},
-        )
+    now = timezone.now()
+    append_events(
+        (
+            {
+                "at": now,
+                "action": "payment_batched",
+                "object_type": "payment",
+                "object_id": payment.pk,
+                "object_repr": _described(payment),
+                "case_id": payment.case_id,
+                "from_state": PaymentStatus.AUTHORISED,
+                "to_state": PaymentStatus.BATCHED,
+                "changes": {"batch": batch.reference},
+            }
+            for payment in payments
+        ),
+        by=by,
+    )
     commitments.payments_moved(batch.payments.all(), into_batch=True)  # budgets' running totals
     record_event(
         obj=batch,
@@ -162,10 +235,10 @@ def find_duplicates(payments: list[Payment]) -> list[str]:
             amount__in={p.amount for p in payments},
             status__in=[PaymentStatus.BATCHED, PaymentStatus.PAID],
         )
-        .exclude(pk__in=[p.pk for p in payments])
         .order_by("id")
     )
-    seen: dict[tuple, Payment] = {_duplicate_key(p): p for p in earlier}
+    given = {p.pk for p in payments}  # left out here, not in SQL: a batch may give 50,000
+    seen: dict[tuple, Payment] = {_duplicate_key(p): p for p in earlier if p.pk not in given}
     messages = []
     for payment in sorted(payments, key=lambda p: p.pk):
         key = _duplicate_key(payment)
@@ -219,6 +292,9 @@ def batch_approve(*, batch_id: int, by) -> PaymentBatch:
     return batch
 
 
+EXPORT_FETCH_ROWS = 2000  # payments fetched from the database at a time while a file is written
+
+
 @transaction.atomic
 def batch_export(*, batch_id: int, by, export_format: str = ExportFormat.CSV) -> tuple[PaymentBatch, bytes]:
     """The batch's file in one format (see `batch_export_file`), as bytes. This holds the whole file
@@ -262,9 +338,7 @@ def batch_export_file(*, batch_id: int, by, export_format: str = ExportFormat.CS
             return batch, existing
     else:
         ensure_transition(batch.status, BatchStatus.EXPORTED, BATCH_TRANSITIONS, label="batch")
-    payments = batch.payments.select_related(
-        "payee__bank_account", "supplier__bank_account", "case__locality"
-    ).order_by("id")
+    payments = batch.payments.order_by("id")
     unverified = payments.exclude(
         Q(payee__bank_account__verified_at__isnull=False) | Q(supplier__bank_account__verified_at__isnull=False)
     ).count()
@@ -293,9 +367,12 @@ def batch_export_file(*, batch_id: int, by, export_format: str = ExportFormat.CS
         exported_by=by,
         exported_at=now,
     )
-    rows = payments.iterator(chunk_size=500)
+    # One streamed query of plain rows (no model instances), rendered as they come.
+    rows = payments.values_list(*exports.ROW_FIELDS).iterator(chunk_size=EXPORT_FETCH_ROWS)
     try:
-        export.write(exports.render(export_format, batch, rows, originator=originator, exported_at=now))
+        export.write(
+            exports.render(export_format, batch, exports.export_rows(rows), originator=originator, exported_at=now)
+        )
     except ValueError as error:  # the transaction is rolled back: no export, no chunks
         raise RuleBroken(f"The {export_format} file could not be made: {error}", field="format")
     finally:
@@ -331,24 +408,61 @@ def batch_export_file(*, batch_id: int, by, export_format: str = ExportFormat.CS
 
 @transaction.atomic
 def batch_confirm(*, batch_id: int, by) -> PaymentBatch:
-    """The bank has paid the batch: its payments become paid."""
+    """The bank has paid the batch: its payments become paid.
+
+    Set-based: the payments are locked and read in one query, made paid with one UPDATE, and the
+    trail gets one event per payment, appended in bulk. Raises InvalidTransition (the batch not
+    exported; a payment in it that can no longer be paid).
+    """
     ensure_finance(by)
     batch = _lock_batch(batch_id)
     ensure_transition(batch.status, BatchStatus.CONFIRMED, BATCH_TRANSITIONS, label="batch")
     now = timezone.now()
-    for payment in batch.payments.select_for_update().order_by("id"):
-        previous = _move_payment(payment, PaymentStatus.PAID)
-        payment.paid_at = now
-        payment.save(update_fields=["status", "paid_at"])
-        record_event(
-            obj=payment,
-            action="payment_paid",
-            by=by,
-            case_id=payment.case_id,
-            from_state=previous,
-            to_state=payment.status,
-        )
-        notify.announce("payment_made", key=f"payment-paid:{payment.pk}", payment_id=payment.pk)
+    payments = list(
+        batch.payments.select_for_update(of=("self",))
+        .order_by("id")
+        .values_list("id", "status", "case_id", "payee_id", "supplier_id", "amount", "due_on")
+    )
+    for status in sorted({status for _, status, *_ in payments}):  # as each payment's own move would
+        ensure_transition(status, PaymentStatus.PAID, PAYMENT_TRANSITIONS, label="payment")
+    Payment.objects.filter(batch=batch).update(status=PaymentStatus.PAID, paid_at=now)
+    members = NetworkMember.objects.in_bulk({row[3] for row in payments if row[3]})
+    suppliers = Supplier.objects.in_bulk({row[4] for row in payments if row[4]})
+    append_events(
+        (
+            {
+                "at": now,
+                "action": "payment_paid",
+                "object_type": "payment",
+                "object_id": pk,
+                "object_repr": _described(
+                    _Taken(
+                        pk,
+                        payee_id,
+                        supplier_id,
+                        amount,
+                        case_id,
+                        due_on,
+                        None,
+                        members.get(payee_id) or suppliers.get(supplier_id),
+                    )
+                ),
+                "case_id": case_id,
+                "from_state": status,
+                "to_state": PaymentStatus.PAID,
+            }
+            for pk, status, case_id, payee_id, supplier_id, amount, due_on in payments
+        ),
+        by=by,
+    )
+    # A payment made is announced to be told to the network member paid (notifications decides
+    # how). Only a member who may be sent messages (fgdm.contact) can be told anything: a supplier
+    # or a member who agreed to none would be told nothing, so their payments are not announced
+    # one by one.
+    reachable = {pk for pk, member in members.items() if member_contact(member) is not None}
+    for pk, _status, _case_id, payee_id, *_ in payments:
+        if payee_id in reachable:
+            notify.announce("payment_made", key=f"payment-paid:{pk}", payment_id=pk)
     batch.status = BatchStatus.CONFIRMED
     batch.confirmed_by = by
     batch.confirmed_at = now

@@ -218,20 +218,22 @@ class TestCrashInBatchCreation:
     def test_a_crash_half_way_leaves_no_batch_and_no_payment_moved(self, world, monkeypatch):
         scenario.payments_authorised(world, amount=Decimal("10.00"), frequency="weekly", instalments=4)
         before = state()
-        real = batch_services.record_event
+        real = batch_services.append_events
         seen = []
 
-        def crash_on_third_payment(**kwargs):
-            if kwargs["action"] == "payment_batched":
-                seen.append(kwargs["obj"].pk)
-                if len(seen) == 3:
-                    raise RuntimeError("power cut")
-            return real(**kwargs)
+        def crash_after_the_payments_moved(events, **kwargs):
+            # batch_create moves the payments with one UPDATE, then appends their events in bulk:
+            # the crash comes after both, before the batch's own event and the budgets.
+            events = list(events)
+            real(events, **kwargs)
+            seen.extend(event["object_id"] for event in events if event["action"] == "payment_batched")
+            assert Payment.objects.filter(status="batched").count() == 4  # moved, not yet committed
+            raise RuntimeError("power cut")
 
-        monkeypatch.setattr(batch_services, "record_event", crash_on_third_payment)
+        monkeypatch.setattr(batch_services, "append_events", crash_after_the_payments_moved)
         with pytest.raises(RuntimeError):
             payment_services.batch_create(by=world.u.fin1, due_by=timezone.localdate() + FAR)
-        assert len(seen) == 3
+        assert len(seen) == 4
         assert state() == before
         assert not PaymentBatch.objects.exists()
         assert set(Payment.objects.values_list("status", flat=True)) == {"authorised"}
