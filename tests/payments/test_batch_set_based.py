@@ -11,6 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from audit.models import DomainEvent
+from audit.sealing import seal
 from audit.verification import verify_all
 from core.exceptions import RuleBroken
 from network_packages import commitments
@@ -122,6 +123,7 @@ class TestSameResultAsOneByOne:
         assert isinstance(batch.total, Decimal)
         assert Payment.objects.get(pk=later.pk).status == "authorised"  # not due yet
         assert Payment.objects.get(pk=not_authorised[0]).status == "scheduled"
+        seal()  # the sequencer seals the bulk events into the chain with the rest, in the order written
         events = DomainEvent.objects.filter(action="payment_batched").order_by("seq")
         assert [(e.object_id, e.case_id, e.from_state, e.to_state) for e in events] == [
             (p.pk, p.case_id, "authorised", "batched") for p in batched
@@ -139,6 +141,7 @@ class TestSameResultAsOneByOne:
         paid = list(batch.payments.order_by("id"))
         assert {(p.status, p.paid_at is not None) for p in paid} == {("paid", True)}
         assert len({p.paid_at for p in paid}) == 1
+        seal()
         events = DomainEvent.objects.filter(action="payment_paid").order_by("seq")
         assert [(e.object_id, e.case_id, e.from_state, e.to_state) for e in events] == [
             (p.pk, p.case_id, "batched", "paid") for p in paid
