@@ -21,11 +21,17 @@ from django.conf import settings
 from django.shortcuts import redirect
 from django.utils import timezone
 from viewflow import this
-from viewflow.workflow import flow, lock
+from viewflow.workflow import flow
+from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.models import Task
+from viewflow.workflow.nodes.func import FunctionActivation
+from viewflow.workflow.nodes.if_gate import IfActivation
+from viewflow.workflow.nodes.switch import SwitchActivation
+from viewflow.workflow.signals import task_started
 from viewflow.workflow.status import STATUS
 
 from core import notify
+from core import workflow as workflow_port
 from fgdm.constants import CaseStatus, MeetingModel, MeetingStatus, PlanStatus
 from fgdm.models import CaseProcess
 from network_packages import selectors as package_selectors
@@ -56,8 +62,11 @@ def _tell_owner(activation):
     task = activation.task
     if task.owner_id is None:
         return
-    done = Task.objects.filter(process_id=task.process_id, status=STATUS.DONE, owner__isnull=False)
-    if done.order_by("-finished", "-id").values_list("owner_id", flat=True).first() == task.owner_id:
+    finished_by = workflow_port.completed_by_now()  # a step being completed: who finished it
+    if finished_by is None:
+        done = Task.objects.filter(process_id=task.process_id, status=STATUS.DONE, owner__isnull=False)
+        finished_by = done.order_by("-finished", "-id").values_list("owner_id", flat=True).first()
+    if finished_by == task.owner_id:
         return
     notify.announce(
         "task_assigned",
@@ -177,6 +186,79 @@ def _reopened_with_plan(activation):
 _reopened_with_plan.label = "reopened with a plan"
 
 
+# -- gateways without savepoints -------------------------------------------------------------------
+# viewflow evaluates a gateway's condition (and runs a function node) inside a savepoint, so that
+# with `propagate_exception=False` a failure can be rolled back and kept on the task as an error.
+# The case flow always propagates (the default): an error goes up to the service's transaction,
+# which rolls it back. The savepoint is then two statements for nothing, on every gateway of every
+# step; these nodes open it only when an error is to be kept.
+
+
+def _guarded(activation):
+    """viewflow's exception guard, with a savepoint only when an error is caught and kept."""
+    from django.db import transaction
+    from viewflow.workflow.context import context
+
+    if context.propagate_exception:
+        return activation.exception_guard()
+    guard = activation.exception_guard()
+
+    class _Both:
+        def __enter__(self):
+            guard.__enter__()
+            self.atomic = transaction.atomic(savepoint=True)
+            self.atomic.__enter__()
+
+        def __exit__(self, *exc):
+            self.atomic.__exit__(*exc)
+            return guard.__exit__(*exc)
+
+    return _Both()
+
+
+class _IfActivation(IfActivation):
+    @IfActivation.status.super()
+    def activate(self):
+        with _guarded(self):
+            self._condition_result = self.flow_task._condition(self)
+
+
+class _SwitchActivation(SwitchActivation):
+    @SwitchActivation.status.super()
+    def activate(self):
+        with _guarded(self):
+            for node, cond in self.flow_task._branches:
+                if cond:
+                    if cond(self):
+                        self.next_task = node
+                        break
+                else:
+                    self.next_task = node
+            if not self.next_task:
+                raise FlowRuntimeError(f"No next task available for {self.flow_task.name}")
+
+
+class _FunctionActivation(FunctionActivation):
+    @FunctionActivation.status.super()
+    def activate(self):
+        with _guarded(self):
+            self.task.started = timezone.now()
+            task_started.send(sender=self.flow_class, process=self.process, task=self.task)
+            self.flow_task._func(self)
+
+
+class If(flow.If):
+    activation_class = _IfActivation
+
+
+class Switch(flow.Switch):
+    activation_class = _SwitchActivation
+
+
+class Function(flow.Function):
+    activation_class = _FunctionActivation
+
+
 class CaseFlow(flow.Flow):
     """Family Group Decision Making
 
@@ -185,7 +267,7 @@ class CaseFlow(flow.Flow):
     """
 
     process_class = CaseProcess
-    lock_impl = lock.select_for_update_lock
+    lock_impl = workflow_port.row_lock  # SELECT … FOR UPDATE on the process row, without a savepoint
 
     start = flow.StartHandle(this.start_case).Annotation(title="Referral received").Next(this.case_open)
 
@@ -198,7 +280,7 @@ class CaseFlow(flow.Flow):
     )
 
     resume_at = (
-        flow.Switch()
+        Switch()
         .Annotation(title="A new referral, or a reopened case?")
         .Case(this.review, _reopened_with_plan)
         .Case(this.map_network, _has_lead)
@@ -215,10 +297,7 @@ class CaseFlow(flow.Flow):
     )
 
     referral_decision = (
-        flow.If(this.referral_declined)
-        .Annotation(title="Referral declined?")
-        .Then(this.close_case)
-        .Else(this.map_network)
+        If(this.referral_declined).Annotation(title="Referral declined?").Then(this.close_case).Else(this.map_network)
     )
 
     map_network = (
@@ -231,7 +310,7 @@ class CaseFlow(flow.Flow):
     )
 
     meeting_model = (
-        flow.If(this.is_conference)
+        If(this.is_conference)
         .Annotation(title="Family Group Conference?")
         .Then(this.prepare_network)
         .Else(this.hold_meeting)
@@ -256,7 +335,7 @@ class CaseFlow(flow.Flow):
     )
 
     meeting_outcome = (
-        flow.Switch()
+        Switch()
         .Annotation(title="Meeting held, cancelled or still to hold?")
         .Case(this.accept_plan, _newest_meeting_is(MeetingStatus.HELD))
         .Case(this.map_network, _newest_meeting_is(MeetingStatus.CANCELLED))
@@ -273,7 +352,7 @@ class CaseFlow(flow.Flow):
     )
 
     plan_decision = (
-        flow.Switch()
+        Switch()
         .Annotation(title="Plan accepted, returned, or the meeting reconvened?")
         .Case(this.support_needed, _plan_accepted)
         .Case(this.meeting_model, _meeting_to_hold)
@@ -290,7 +369,7 @@ class CaseFlow(flow.Flow):
     )
 
     support_needed = (
-        flow.If(this.needs_new_support)
+        If(this.needs_new_support)
         .Annotation(title="Is new support needed?")
         .Then(this.draft_package)
         .Else(this.wait_for_review)
@@ -317,7 +396,7 @@ class CaseFlow(flow.Flow):
     )
 
     review_decision = (
-        flow.Switch()
+        Switch()
         .Annotation(title="Close, meet again or revise the plan?")
         .Case(this.close_case, _case_closed)
         .Case(this.meeting_model, _meeting_to_hold)
@@ -340,7 +419,7 @@ class CaseFlow(flow.Flow):
     )
 
     approval_decision = (
-        flow.Switch()
+        Switch()
         .Annotation(title="Approved, returned, withdrawn or above the approver's limit?")
         .Case(this.schedule_payments, _package_is(PackageStatus.APPROVED))
         .Case(this.rework_package, _package_is(PackageStatus.RETURNED))
@@ -373,14 +452,14 @@ class CaseFlow(flow.Flow):
     )
 
     rework_decision = (
-        flow.If(this.package_resubmitted)
+        If(this.package_resubmitted)
         .Annotation(title="Submitted again?")
         .Then(this.approve_team_manager)
         .Else(this.package_submitted)
     )
 
     schedule_payments = (
-        flow.Function(this.create_payments)
+        Function(this.create_payments)
         .Annotation(title="Schedule one payment per instalment (ending the version it replaces)")
         .Next(this.after_approval)
     )
@@ -418,7 +497,7 @@ class CaseFlow(flow.Flow):
     )
 
     package_review_next = (
-        flow.If(this.package_continues)
+        If(this.package_continues)
         .Annotation(title="Package continues?")
         .Then(this.package_review_due)
         .Else(this.package_reviewed)
@@ -433,7 +512,7 @@ class CaseFlow(flow.Flow):
     )
 
     close_case = (
-        flow.Function(this.close_now)
+        Function(this.close_now)
         .Annotation(title="End the case's packages and cancel its open tasks")
         .Next(this.reopen_window)
     )
