@@ -166,14 +166,21 @@ def open_task(*, process, node) -> Task | None:
 
 def open_tasks_at(*, process, nodes) -> dict:
     """The process's newest open task at each of `nodes` that has one, with its process, in one
-    query. Call it under the flow's lock when a task found is to be moved on."""
+    query. Call it under the flow's lock when a task found is to be moved on.
+
+    The process row is read afresh (under the lock), but what the caller's `process` already holds
+    of its relations is handed on: the service's case, locked and just changed, is the one the
+    flow's gateways read (`process.case`), not a second copy read again."""
     found: dict = {}
     tasks = (
         Task.objects.filter(process_id=process.pk, flow_task__in=list(nodes), status__in=OPEN_STATUSES)
         .select_related("process")
         .order_by("-id")
     )
+    known = getattr(getattr(process, "_state", None), "fields_cache", None) or {}
     for task in tasks:
+        if known:
+            task.process._state.fields_cache = {**known, **task.process._state.fields_cache}
         found.setdefault(task.flow_task, task)
     return found
 

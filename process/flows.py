@@ -24,10 +24,13 @@ from viewflow import this
 from viewflow.workflow import flow
 from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.models import Task
+from viewflow.workflow.nodes.end import EndActivation
 from viewflow.workflow.nodes.func import FunctionActivation
 from viewflow.workflow.nodes.if_gate import IfActivation
+from viewflow.workflow.nodes.start import StartHandleActivation
 from viewflow.workflow.nodes.switch import SwitchActivation
-from viewflow.workflow.signals import task_started
+from viewflow.workflow.nodes.timer import TimerActivation
+from viewflow.workflow.signals import flow_finished, flow_started, task_finished, task_started
 from viewflow.workflow.status import STATUS
 
 from core import notify
@@ -247,6 +250,67 @@ class _FunctionActivation(FunctionActivation):
             self.flow_task._func(self)
 
 
+class _TimerActivation(TimerActivation):
+    @TimerActivation.status.super()
+    def activate(self):
+        with _guarded(self):
+            delay = self.flow_task._delay
+            if callable(delay):
+                delay = delay(self)
+            if isinstance(delay, datetime.timedelta):
+                delay = timezone.now() + delay
+            if not isinstance(delay, datetime.datetime):
+                raise ValueError(f"Timer delay must be a timedelta or datetime, got {delay!r}")
+            self.task.scheduled = delay
+            self.task.save()
+
+
+class _StartActivation(StartHandleActivation):
+    """viewflow's start, without the savepoint of its own atomic block (the service's transaction
+    holds it) and without saving the process a second time when the start handler has saved it."""
+
+    @StartHandleActivation.status.super()
+    def execute(self):
+        from django.db import transaction
+
+        task_started.send(sender=self.flow_class, process=self.process, task=self.task)
+        with transaction.atomic(savepoint=False):
+            if self.process.pk is None:
+                self.process.save()
+            with self.flow_class.lock(self.process.pk):
+                self.complete()
+                flow_started.send(sender=self.flow_class, process=self.process, task=self.task)
+                self.activate_next()
+
+
+class _EndActivation(EndActivation):
+    @EndActivation.status.super()
+    def activate(self):
+        with _guarded(self):
+            self.task.started = timezone.now()
+            task_started.send(sender=self.flow_class, process=self.process, task=self.task)
+            active = (
+                self.flow_class.task_class._default_manager.filter(process=self.process, finished__isnull=True)
+                .exclude(pk=self.task.pk)
+                .count()
+            )
+            if active == 0:
+                self.process.status = STATUS.DONE
+                self.process.finished = timezone.now()
+                self.process.save()
+            task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+            if active == 0:
+                flow_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+
+
+class End(flow.End):
+    activation_class = _EndActivation
+
+
+class StartHandle(flow.StartHandle):
+    activation_class = _StartActivation
+
+
 class If(flow.If):
     activation_class = _IfActivation
 
@@ -259,6 +323,10 @@ class Function(flow.Function):
     activation_class = _FunctionActivation
 
 
+class Timer(flow.Timer):
+    activation_class = _TimerActivation
+
+
 class CaseFlow(flow.Flow):
     """Family Group Decision Making
 
@@ -269,7 +337,7 @@ class CaseFlow(flow.Flow):
     process_class = CaseProcess
     lock_impl = workflow_port.row_lock  # SELECT … FOR UPDATE on the process row, without a savepoint
 
-    start = flow.StartHandle(this.start_case).Annotation(title="Referral received").Next(this.case_open)
+    start = StartHandle(this.start_case).Annotation(title="Referral received").Next(this.case_open)
 
     case_open = (
         flow.Split()
@@ -384,7 +452,7 @@ class CaseFlow(flow.Flow):
         .Next(this.wait_for_review)
     )
 
-    wait_for_review = flow.Timer(this.review_due).Annotation(title="Wait for the review date").Next(this.review)
+    wait_for_review = Timer(this.review_due).Annotation(title="Wait for the review date").Next(this.review)
 
     review = (
         flow.View(task_page)
@@ -479,12 +547,10 @@ class CaseFlow(flow.Flow):
         .Next(this.payments_authorised)
     )
 
-    payments_authorised = flow.End().Annotation(title="Payments authorised")
+    payments_authorised = End().Annotation(title="Payments authorised")
 
     package_review_due = (
-        flow.Timer(this.package_review_at)
-        .Annotation(title="Wait for the package's review date")
-        .Next(this.review_package)
+        Timer(this.package_review_at).Annotation(title="Wait for the package's review date").Next(this.review_package)
     )
 
     review_package = (
@@ -503,7 +569,7 @@ class CaseFlow(flow.Flow):
         .Else(this.package_reviewed)
     )
 
-    package_reviewed = flow.End().Annotation(title="Package ended at its review")
+    package_reviewed = End().Annotation(title="Package ended at its review")
 
     # -- closing, at any step, and reopening ----------------------------------------------
 
@@ -526,18 +592,18 @@ class CaseFlow(flow.Flow):
 
     reopen_request = flow.MessageCatch().Annotation(title="Reopened by a manager").Next(this.case_open)
 
-    reopen_period_ends = (
-        flow.Timer(this.reopen_deadline).Annotation(title="The period for reopening ends").Next(this.end)
-    )
+    reopen_period_ends = Timer(this.reopen_deadline).Annotation(title="The period for reopening ends").Next(this.end)
 
-    end = flow.End().Annotation(title="Case closed with an outcome")
+    end = End().Annotation(title="Case closed with an outcome")
 
     # -- the handlers the nodes call ------------------------------------------------------
 
     def start_case(self, activation, case):
         activation.process.save()
         case.process = activation.process
-        case.save(update_fields=["process"])
+        # Saved with the reference the referral has just been given (fgdm's case_create): one
+        # UPDATE and one field-history entry for the new case's two late fields.
+        case.save(update_fields=["process", "reference"])
         return activation.process
 
     def referral_declined(self, activation):
