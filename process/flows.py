@@ -27,6 +27,7 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.nodes.end import EndActivation
 from viewflow.workflow.nodes.func import FunctionActivation
 from viewflow.workflow.nodes.if_gate import IfActivation
+from viewflow.workflow.nodes.split import SplitActivation
 from viewflow.workflow.nodes.start import StartHandleActivation
 from viewflow.workflow.nodes.switch import SwitchActivation
 from viewflow.workflow.nodes.timer import TimerActivation
@@ -219,14 +220,59 @@ def _guarded(activation):
     return _Both()
 
 
-class _IfActivation(IfActivation):
+class _InsertedDone:
+    """A gateway, function or end task is created and completed in the same moment: viewflow inserts
+    it (NEW), then updates it (DONE). Here the task is built in memory and inserted once, DONE, when
+    it completes, with its link to the task before it (one INSERT and one link instead of an INSERT,
+    a link and an UPDATE). Only when errors propagate (the default): a task whose error is to be
+    kept on it is saved as viewflow saves it."""
+
+    _previous = None
+
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        from viewflow.workflow.context import context
+
+        if not context.propagate_exception:
+            return super().create(flow_task, prev_activation, token, data=data, seed=seed)
+        task = flow_task.flow_class.task_class(process=prev_activation.process, flow_task=flow_task, token=token)
+        task.data = data if data is not None else {}
+        task.seed = seed
+        activation = cls(task)
+        activation._previous = prev_activation.task
+        return activation
+
+    def _linked(self):
+        if self._previous is not None:
+            self.task.previous.add(self._previous)
+            self._previous = None
+
+    # Unsaved tasks have no id to hash on: an activation stands for its own task (one each).
+    def __eq__(self, other):
+        return self is other
+
+    def __hash__(self):
+        return id(self)
+
+
+class _IfActivation(_InsertedDone, IfActivation):
+    @IfActivation.status.super()
+    def complete(self):
+        super().complete.original()
+        self._linked()
+
     @IfActivation.status.super()
     def activate(self):
         with _guarded(self):
             self._condition_result = self.flow_task._condition(self)
 
 
-class _SwitchActivation(SwitchActivation):
+class _SwitchActivation(_InsertedDone, SwitchActivation):
+    @SwitchActivation.status.super()
+    def complete(self):
+        super().complete.original()
+        self._linked()
+
     @SwitchActivation.status.super()
     def activate(self):
         with _guarded(self):
@@ -241,7 +287,12 @@ class _SwitchActivation(SwitchActivation):
                 raise FlowRuntimeError(f"No next task available for {self.flow_task.name}")
 
 
-class _FunctionActivation(FunctionActivation):
+class _FunctionActivation(_InsertedDone, FunctionActivation):
+    @FunctionActivation.status.super()
+    def complete(self):
+        super().complete.original()
+        self._linked()
+
     @FunctionActivation.status.super()
     def activate(self):
         with _guarded(self):
@@ -283,7 +334,12 @@ class _StartActivation(StartHandleActivation):
                 self.activate_next()
 
 
-class _EndActivation(EndActivation):
+class _EndActivation(_InsertedDone, EndActivation):
+    @EndActivation.status.super()
+    def complete(self):
+        super().complete.original()
+        self._linked()
+
     @EndActivation.status.super()
     def activate(self):
         with _guarded(self):
@@ -305,6 +361,17 @@ class _EndActivation(EndActivation):
 
 class End(flow.End):
     activation_class = _EndActivation
+
+
+class _SplitActivation(_InsertedDone, SplitActivation):
+    @SplitActivation.status.super()
+    def complete(self):
+        super().complete.original()
+        self._linked()
+
+
+class Split(flow.Split):
+    activation_class = _SplitActivation
 
 
 class StartHandle(flow.StartHandle):
@@ -340,7 +407,7 @@ class CaseFlow(flow.Flow):
     start = StartHandle(this.start_case).Annotation(title="Referral received").Next(this.case_open)
 
     case_open = (
-        flow.Split()
+        Split()
         .Annotation(title="The case is open")
         .Next(this.resume_at)
         .Next(this.package_submitted)
@@ -533,7 +600,7 @@ class CaseFlow(flow.Flow):
     )
 
     after_approval = (
-        flow.Split()
+        Split()
         .Annotation(title="Package approved")
         .Next(this.authorise_payments)
         .Next(this.package_review_due)
