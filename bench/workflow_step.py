@@ -269,6 +269,15 @@ def report(steps: dict, args) -> None:
             totals[k] += s.kinds[k]
     print(f"{'whole path':<39}{total_q:>12}{total_ms:>9.1f}   " + "".join(f"{totals[k]:>9}" for k in KINDS))
     print(f"Budget: ~{BUDGET} statements per workflow step ('flow' = the step completes a viewflow task).")
+    flow = [s for s in steps.values() if s.workflow]
+    if flow:
+        records = [sum(q.lstrip().upper().startswith("INSERT") and kind_of(q) == "audit" for q in s.sql) for s in flow]
+        measured = sum(s.queries[-1] for s in flow)
+        as_if = measured - sum(s.kinds["audit"] for s in flow) + sum(records)
+        print(
+            f"Per completion ({len(flow)} flow steps): {measured / len(flow):.1f} statements; "
+            f"{as_if / len(flow):.1f} as if each audit record cost 1 statement ({sum(records)} records)."
+        )
     for name in steps if args.sql == "all" else [args.sql] if args.sql in steps else []:
         print(f"\nSQL of {name}:")
         for number, sql in enumerate(steps[name].sql, start=1):
