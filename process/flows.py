@@ -21,11 +21,21 @@ from django.conf import settings
 from django.shortcuts import redirect
 from django.utils import timezone
 from viewflow import this
-from viewflow.workflow import flow, lock
+from viewflow.workflow import flow
+from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.models import Task
+from viewflow.workflow.nodes.end import EndActivation
+from viewflow.workflow.nodes.func import FunctionActivation
+from viewflow.workflow.nodes.if_gate import IfActivation
+from viewflow.workflow.nodes.split import SplitActivation
+from viewflow.workflow.nodes.start import StartHandleActivation
+from viewflow.workflow.nodes.switch import SwitchActivation
+from viewflow.workflow.nodes.timer import TimerActivation
+from viewflow.workflow.signals import flow_finished, flow_started, task_finished, task_started
 from viewflow.workflow.status import STATUS
 
 from core import notify
+from core import workflow as workflow_port
 from fgdm.constants import CaseStatus, MeetingModel, MeetingStatus, PlanStatus
 from fgdm.models import CaseProcess
 from network_packages import selectors as package_selectors
@@ -56,8 +66,11 @@ def _tell_owner(activation):
     task = activation.task
     if task.owner_id is None:
         return
-    done = Task.objects.filter(process_id=task.process_id, status=STATUS.DONE, owner__isnull=False)
-    if done.order_by("-finished", "-id").values_list("owner_id", flat=True).first() == task.owner_id:
+    finished_by = workflow_port.completed_by_now()  # a step being completed: who finished it
+    if finished_by is None:
+        done = Task.objects.filter(process_id=task.process_id, status=STATUS.DONE, owner__isnull=False)
+        finished_by = done.order_by("-finished", "-id").values_list("owner_id", flat=True).first()
+    if finished_by == task.owner_id:
         return
     notify.announce(
         "task_assigned",
@@ -177,6 +190,210 @@ def _reopened_with_plan(activation):
 _reopened_with_plan.label = "reopened with a plan"
 
 
+# -- gateways without savepoints -------------------------------------------------------------------
+# viewflow evaluates a gateway's condition (and runs a function node) inside a savepoint, so that
+# with `propagate_exception=False` a failure can be rolled back and kept on the task as an error.
+# The case flow always propagates (the default): an error goes up to the service's transaction,
+# which rolls it back. The savepoint is then two statements for nothing, on every gateway of every
+# step; these nodes open it only when an error is to be kept.
+
+
+def _guarded(activation):
+    """viewflow's exception guard, with a savepoint only when an error is caught and kept."""
+    from django.db import transaction
+    from viewflow.workflow.context import context
+
+    if context.propagate_exception:
+        return activation.exception_guard()
+    guard = activation.exception_guard()
+
+    class _Both:
+        def __enter__(self):
+            guard.__enter__()
+            self.atomic = transaction.atomic(savepoint=True)
+            self.atomic.__enter__()
+
+        def __exit__(self, *exc):
+            self.atomic.__exit__(*exc)
+            return guard.__exit__(*exc)
+
+    return _Both()
+
+
+class _InsertedDone:
+    """A gateway, function or end task is created and completed in the same moment: viewflow inserts
+    it (NEW), then updates it (DONE). Here the task is built in memory and inserted once, DONE, when
+    it completes, with its link to the task before it (one INSERT and one link instead of an INSERT,
+    a link and an UPDATE). Only when errors propagate (the default): a task whose error is to be
+    kept on it is saved as viewflow saves it."""
+
+    _previous = None
+
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        from viewflow.workflow.context import context
+
+        if not context.propagate_exception:
+            return super().create(flow_task, prev_activation, token, data=data, seed=seed)
+        task = flow_task.flow_class.task_class(process=prev_activation.process, flow_task=flow_task, token=token)
+        task.data = data if data is not None else {}
+        task.seed = seed
+        activation = cls(task)
+        activation._previous = prev_activation.task
+        return activation
+
+    def _linked(self):
+        if self._previous is not None:
+            self.task.previous.add(self._previous)
+            self._previous = None
+
+    # Unsaved tasks have no id to hash on: an activation stands for its own task (one each).
+    def __eq__(self, other):
+        return self is other
+
+    def __hash__(self):
+        return id(self)
+
+
+class _IfActivation(_InsertedDone, IfActivation):
+    @IfActivation.status.super()
+    def complete(self):
+        super().complete.original()
+        self._linked()
+
+    @IfActivation.status.super()
+    def activate(self):
+        with _guarded(self):
+            self._condition_result = self.flow_task._condition(self)
+
+
+class _SwitchActivation(_InsertedDone, SwitchActivation):
+    @SwitchActivation.status.super()
+    def complete(self):
+        super().complete.original()
+        self._linked()
+
+    @SwitchActivation.status.super()
+    def activate(self):
+        with _guarded(self):
+            for node, cond in self.flow_task._branches:
+                if cond:
+                    if cond(self):
+                        self.next_task = node
+                        break
+                else:
+                    self.next_task = node
+            if not self.next_task:
+                raise FlowRuntimeError(f"No next task available for {self.flow_task.name}")
+
+
+class _FunctionActivation(_InsertedDone, FunctionActivation):
+    @FunctionActivation.status.super()
+    def complete(self):
+        super().complete.original()
+        self._linked()
+
+    @FunctionActivation.status.super()
+    def activate(self):
+        with _guarded(self):
+            self.task.started = timezone.now()
+            task_started.send(sender=self.flow_class, process=self.process, task=self.task)
+            self.flow_task._func(self)
+
+
+class _TimerActivation(TimerActivation):
+    @TimerActivation.status.super()
+    def activate(self):
+        with _guarded(self):
+            delay = self.flow_task._delay
+            if callable(delay):
+                delay = delay(self)
+            if isinstance(delay, datetime.timedelta):
+                delay = timezone.now() + delay
+            if not isinstance(delay, datetime.datetime):
+                raise ValueError(f"Timer delay must be a timedelta or datetime, got {delay!r}")
+            self.task.scheduled = delay
+            self.task.save()
+
+
+class _StartActivation(StartHandleActivation):
+    """viewflow's start, without the savepoint of its own atomic block (the service's transaction
+    holds it) and without saving the process a second time when the start handler has saved it."""
+
+    @StartHandleActivation.status.super()
+    def execute(self):
+        from django.db import transaction
+
+        task_started.send(sender=self.flow_class, process=self.process, task=self.task)
+        with transaction.atomic(savepoint=False):
+            if self.process.pk is None:
+                self.process.save()
+            with self.flow_class.lock(self.process.pk):
+                self.complete()
+                flow_started.send(sender=self.flow_class, process=self.process, task=self.task)
+                self.activate_next()
+
+
+class _EndActivation(_InsertedDone, EndActivation):
+    @EndActivation.status.super()
+    def complete(self):
+        super().complete.original()
+        self._linked()
+
+    @EndActivation.status.super()
+    def activate(self):
+        with _guarded(self):
+            self.task.started = timezone.now()
+            task_started.send(sender=self.flow_class, process=self.process, task=self.task)
+            active = (
+                self.flow_class.task_class._default_manager.filter(process=self.process, finished__isnull=True)
+                .exclude(pk=self.task.pk)
+                .count()
+            )
+            if active == 0:
+                self.process.status = STATUS.DONE
+                self.process.finished = timezone.now()
+                self.process.save()
+            task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+            if active == 0:
+                flow_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+
+
+class End(flow.End):
+    activation_class = _EndActivation
+
+
+class _SplitActivation(_InsertedDone, SplitActivation):
+    @SplitActivation.status.super()
+    def complete(self):
+        super().complete.original()
+        self._linked()
+
+
+class Split(flow.Split):
+    activation_class = _SplitActivation
+
+
+class StartHandle(flow.StartHandle):
+    activation_class = _StartActivation
+
+
+class If(flow.If):
+    activation_class = _IfActivation
+
+
+class Switch(flow.Switch):
+    activation_class = _SwitchActivation
+
+
+class Function(flow.Function):
+    activation_class = _FunctionActivation
+
+
+class Timer(flow.Timer):
+    activation_class = _TimerActivation
+
+
 class CaseFlow(flow.Flow):
     """Family Group Decision Making
 
@@ -185,12 +402,12 @@ class CaseFlow(flow.Flow):
     """
 
     process_class = CaseProcess
-    lock_impl = lock.select_for_update_lock
+    lock_impl = workflow_port.row_lock  # SELECT … FOR UPDATE on the process row, without a savepoint
 
-    start = flow.StartHandle(this.start_case).Annotation(title="Referral received").Next(this.case_open)
+    start = StartHandle(this.start_case).Annotation(title="Referral received").Next(this.case_open)
 
     case_open = (
-        flow.Split()
+        Split()
         .Annotation(title="The case is open")
         .Next(this.resume_at)
         .Next(this.package_submitted)
@@ -198,7 +415,7 @@ class CaseFlow(flow.Flow):
     )
 
     resume_at = (
-        flow.Switch()
+        Switch()
         .Annotation(title="A new referral, or a reopened case?")
         .Case(this.review, _reopened_with_plan)
         .Case(this.map_network, _has_lead)
@@ -215,10 +432,7 @@ class CaseFlow(flow.Flow):
     )
 
     referral_decision = (
-        flow.If(this.referral_declined)
-        .Annotation(title="Referral declined?")
-        .Then(this.close_case)
-        .Else(this.map_network)
+        If(this.referral_declined).Annotation(title="Referral declined?").Then(this.close_case).Else(this.map_network)
     )
 
     map_network = (
@@ -231,7 +445,7 @@ class CaseFlow(flow.Flow):
     )
 
     meeting_model = (
-        flow.If(this.is_conference)
+        If(this.is_conference)
         .Annotation(title="Family Group Conference?")
         .Then(this.prepare_network)
         .Else(this.hold_meeting)
@@ -256,7 +470,7 @@ class CaseFlow(flow.Flow):
     )
 
     meeting_outcome = (
-        flow.Switch()
+        Switch()
         .Annotation(title="Meeting held, cancelled or still to hold?")
         .Case(this.accept_plan, _newest_meeting_is(MeetingStatus.HELD))
         .Case(this.map_network, _newest_meeting_is(MeetingStatus.CANCELLED))
@@ -273,7 +487,7 @@ class CaseFlow(flow.Flow):
     )
 
     plan_decision = (
-        flow.Switch()
+        Switch()
         .Annotation(title="Plan accepted, returned, or the meeting reconvened?")
         .Case(this.support_needed, _plan_accepted)
         .Case(this.meeting_model, _meeting_to_hold)
@@ -290,7 +504,7 @@ class CaseFlow(flow.Flow):
     )
 
     support_needed = (
-        flow.If(this.needs_new_support)
+        If(this.needs_new_support)
         .Annotation(title="Is new support needed?")
         .Then(this.draft_package)
         .Else(this.wait_for_review)
@@ -305,7 +519,7 @@ class CaseFlow(flow.Flow):
         .Next(this.wait_for_review)
     )
 
-    wait_for_review = flow.Timer(this.review_due).Annotation(title="Wait for the review date").Next(this.review)
+    wait_for_review = Timer(this.review_due).Annotation(title="Wait for the review date").Next(this.review)
 
     review = (
         flow.View(task_page)
@@ -317,7 +531,7 @@ class CaseFlow(flow.Flow):
     )
 
     review_decision = (
-        flow.Switch()
+        Switch()
         .Annotation(title="Close, meet again or revise the plan?")
         .Case(this.close_case, _case_closed)
         .Case(this.meeting_model, _meeting_to_hold)
@@ -340,7 +554,7 @@ class CaseFlow(flow.Flow):
     )
 
     approval_decision = (
-        flow.Switch()
+        Switch()
         .Annotation(title="Approved, returned, withdrawn or above the approver's limit?")
         .Case(this.schedule_payments, _package_is(PackageStatus.APPROVED))
         .Case(this.rework_package, _package_is(PackageStatus.RETURNED))
@@ -373,20 +587,20 @@ class CaseFlow(flow.Flow):
     )
 
     rework_decision = (
-        flow.If(this.package_resubmitted)
+        If(this.package_resubmitted)
         .Annotation(title="Submitted again?")
         .Then(this.approve_team_manager)
         .Else(this.package_submitted)
     )
 
     schedule_payments = (
-        flow.Function(this.create_payments)
+        Function(this.create_payments)
         .Annotation(title="Schedule one payment per instalment (ending the version it replaces)")
         .Next(this.after_approval)
     )
 
     after_approval = (
-        flow.Split()
+        Split()
         .Annotation(title="Package approved")
         .Next(this.authorise_payments)
         .Next(this.package_review_due)
@@ -400,12 +614,10 @@ class CaseFlow(flow.Flow):
         .Next(this.payments_authorised)
     )
 
-    payments_authorised = flow.End().Annotation(title="Payments authorised")
+    payments_authorised = End().Annotation(title="Payments authorised")
 
     package_review_due = (
-        flow.Timer(this.package_review_at)
-        .Annotation(title="Wait for the package's review date")
-        .Next(this.review_package)
+        Timer(this.package_review_at).Annotation(title="Wait for the package's review date").Next(this.review_package)
     )
 
     review_package = (
@@ -418,13 +630,13 @@ class CaseFlow(flow.Flow):
     )
 
     package_review_next = (
-        flow.If(this.package_continues)
+        If(this.package_continues)
         .Annotation(title="Package continues?")
         .Then(this.package_review_due)
         .Else(this.package_reviewed)
     )
 
-    package_reviewed = flow.End().Annotation(title="Package ended at its review")
+    package_reviewed = End().Annotation(title="Package ended at its review")
 
     # -- closing, at any step, and reopening ----------------------------------------------
 
@@ -433,7 +645,7 @@ class CaseFlow(flow.Flow):
     )
 
     close_case = (
-        flow.Function(this.close_now)
+        Function(this.close_now)
         .Annotation(title="End the case's packages and cancel its open tasks")
         .Next(this.reopen_window)
     )
@@ -447,18 +659,18 @@ class CaseFlow(flow.Flow):
 
     reopen_request = flow.MessageCatch().Annotation(title="Reopened by a manager").Next(this.case_open)
 
-    reopen_period_ends = (
-        flow.Timer(this.reopen_deadline).Annotation(title="The period for reopening ends").Next(this.end)
-    )
+    reopen_period_ends = Timer(this.reopen_deadline).Annotation(title="The period for reopening ends").Next(this.end)
 
-    end = flow.End().Annotation(title="Case closed with an outcome")
+    end = End().Annotation(title="Case closed with an outcome")
 
     # -- the handlers the nodes call ------------------------------------------------------
 
     def start_case(self, activation, case):
         activation.process.save()
         case.process = activation.process
-        case.save(update_fields=["process"])
+        # Saved with the reference the referral has just been given (fgdm's case_create): one
+        # UPDATE and one field-history entry for the new case's two late fields.
+        case.save(update_fields=["process", "reference"])
         return activation.process
 
     def referral_declined(self, activation):

@@ -13,7 +13,15 @@ from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from core.exceptions import InvalidTransition
-from core.workflow import OPEN_STATUSES, complete_task, fire_event, open_task
+from core.workflow import (
+    OPEN_STATUSES,
+    complete_open_task,
+    complete_task,
+    fire_open_event,
+    not_now,
+    open_task,
+    open_tasks_at,
+)
 from payments import services as payment_services
 from process.flows import ALSO_COMPLETES, STEPS, CaseFlow, cancel_open_tasks, package_review_moment
 
@@ -27,15 +35,6 @@ def _nodes(action: str, details: dict) -> tuple:
     if isinstance(node, dict):  # an approval decision: the task of the tier it was made at
         node = node[details["tier"]]
     return node if isinstance(node, tuple) else (node,)
-
-
-def _open_node(process, action: str, details: dict):
-    """The first of the action's nodes the process waits at now (or the first, if none)."""
-    nodes = _nodes(action, details)
-    for node in nodes:
-        if open_task(process=process, node=node) is not None:
-            return node
-    return nodes[0]
 
 
 def _is_event(node) -> bool:
@@ -98,14 +97,26 @@ class CaseWorkflow:
         if action in REACTIONS:
             REACTIONS[action](by=by, **details)
             return
+        nodes = _nodes(action, details)
         also = ALSO_COMPLETES.get(action)
-        if also is not None:
-            complete_task(process=process, node=also, by=by, required=False)
-        node = _open_node(process, action, details)
-        if _is_event(node):
-            fire_event(process=process, node=node, by=by, required=required)
-        else:
-            complete_task(process=process, node=node, by=by, required=required)
+        # One lock and one look at the open tasks for the whole step (the task it also completes
+        # included); they are looked at again only if completing that one moved the flow on.
+        with process.flow_class.lock(process.pk):
+            waiting = open_tasks_at(process=process, nodes=(*nodes, also) if also is not None else nodes)
+            if also is not None and also in waiting:
+                complete_open_task(waiting[also], by=by)
+                waiting = open_tasks_at(process=process, nodes=nodes)
+            # The first of the action's nodes the process waits at now.
+            node = next((node for node in nodes if node in waiting), nodes[0])
+            task = waiting.get(node)
+            if task is None:
+                if required:
+                    raise InvalidTransition(not_now(node))
+                return
+            if _is_event(node):
+                fire_open_event(task, by=by)
+            else:
+                complete_open_task(task, by=by)
 
     def waiting_for(self, *, process, action: str, details: dict) -> bool:
         return any(open_task(process=process, node=node) is not None for node in _nodes(action, details))

@@ -60,13 +60,17 @@ def _lock_case(case_id: int) -> Case:
     return Case.objects.select_for_update(of=("self",)).select_related("process", "team").get(pk=case_id)
 
 
-def _move_case(case: Case, target: str, *, by, reason: str = "", action: str = "", changes=None) -> None:
+def _move_case(
+    case: Case, target: str, *, by, reason: str = "", action: str = "", changes=None, also: tuple = ()
+) -> None:
     """Move the case to `target` with its event (`case_<target>` unless the move needs its own name).
-    `changes`: what the event records, or a function of the case once moved that says it."""
+    `changes`: what the event records, or a function of the case once moved that says it.
+    `also`: other fields of the case the step has just set, saved with the status in one save
+    (one UPDATE and one field-history entry for the step's change of the case, not one a field)."""
     ensure_transition(case.status, target, CASE_TRANSITIONS, label="case")
     previous = case.status
     case.status = target
-    case.save(update_fields=["status", "updated_at"])
+    case.save(update_fields=[*also, "status", "updated_at"])
     record_event(
         obj=case,
         action=action or f"case_{target}",
@@ -254,8 +258,9 @@ def case_create(
         consent_recorded_at=timezone.now() if consent_given_by else None,
         previous_case=previous,
     )
+    # The reference needs the case's id: it is saved with the case's process when the workflow
+    # starts below (one save and one field-history entry for both).
     case.reference = f"FGDM-{today.year}-{case.pk:06d}"
-    case.save(update_fields=["reference"])
     # The stage at referral is the first row of the stage history (recorded by the referral's event).
     StageChange.objects.create(case=case, from_stage="", to_stage=stage, changed_on=today, changed_by=by)
     for child, (first_name, last_name) in zip(children, names, strict=True):
@@ -297,9 +302,14 @@ def case_allocate(*, case_id: int, by, lead_practitioner) -> Case:
         raise RuleBroken("The lead practitioner must be a practitioner in the case's team.", field="lead_practitioner")
     ensure_transition(case.status, CaseStatus.ALLOCATED, CASE_TRANSITIONS, label="case")
     case.lead_practitioner = lead_practitioner
-    case.save(update_fields=["lead_practitioner", "updated_at"])
     grant_case_access(lead_practitioner, case, "work_case")
-    _move_case(case, CaseStatus.ALLOCATED, by=by, reason=f"Lead practitioner: {lead_practitioner.get_username()}")
+    _move_case(
+        case,
+        CaseStatus.ALLOCATED,
+        by=by,
+        reason=f"Lead practitioner: {lead_practitioner.get_username()}",
+        also=("lead_practitioner",),
+    )
     workflow.advance(process=case.process, action="case_allocated", by=by)
     return case
 

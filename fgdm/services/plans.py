@@ -118,8 +118,7 @@ def plan_accept(*, plan_id: int, by, support_needed: bool = True) -> FamilyPlan:
     plan.decided_by = by
     plan.decided_at = timezone.now()
     plan.save(update_fields=["status", "decided_by", "decided_at"])
-    case.support_needed = support_needed
-    case.save(update_fields=["support_needed", "updated_at"])
+    case.support_needed = support_needed  # saved with the case's new status below
     record_event(
         obj=plan,
         action="plan_accepted",
@@ -129,7 +128,7 @@ def plan_accept(*, plan_id: int, by, support_needed: bool = True) -> FamilyPlan:
         to_state=plan.status,
         changes={"support_needed": support_needed},
     )
-    _move_case(case, CaseStatus.PLAN_ACCEPTED, by=by)
+    _move_case(case, CaseStatus.PLAN_ACCEPTED, by=by, also=("support_needed",))
     workflow.advance(process=case.process, action="plan_accepted", by=by)
     return plan
 

@@ -161,7 +161,9 @@ def payment_authorise(*, payment_id: int, by) -> Payment:
     ensure_finance(by)
     payment = (
         Payment.objects.select_for_update(of=("self",))
-        .select_related("package", "payee", "supplier")
+        # The approver (separation of duties) and the case's process (the flow moves on after the
+        # last payment) read with the payment, not one by one.
+        .select_related("package__decided_by", "payee", "supplier", "case__process")
         .get(pk=payment_id)
     )
     ensure_not_same_person(
