@@ -55,3 +55,26 @@ def ensure_not_same_person(user, other, *, message: str) -> None:
 
 class ConsentWithdrawn(InvalidTransition):
     """The family withdrew consent to share information: steps that share it are refused (HTTP 409)."""
+
+
+BUSY_MESSAGE = "The case is being changed by someone else at this moment; nothing was saved. Try again."
+
+# PostgreSQL's answers when two transactions want the same rows: a deadlock (one of the two is
+# rolled back) and a lock that could not be had (NOWAIT, lock_timeout). SQLSTATE codes, so that the
+# kernel needs no driver import.
+_BUSY_SQLSTATES = {"40P01", "55P03"}
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether `exc` is the database refusing a write because another one holds the same rows.
+
+    The flow's lock waits for the process row (core.workflow.RowLock), so two people on the same case
+    queue rather than fail; what can still happen is a deadlock between two services locking rows in
+    different orders. Its transaction is rolled back whole: nothing was saved, and the person may
+    simply try again — a 409, never a 500."""
+    from django.db import OperationalError
+
+    if not isinstance(exc, OperationalError):
+        return False
+    cause = exc.__cause__
+    return getattr(cause, "sqlstate", None) in _BUSY_SQLSTATES

@@ -100,3 +100,24 @@ class PageWriteThrottleMiddleware:
                 response["Retry-After"] = str(int(wait or 60))
                 return response
         return self.get_response(request)
+
+
+class BusyCaseMiddleware:
+    """A page write that met another write on the same rows (a deadlock: core.exceptions.is_busy) is
+    rolled back whole; the person gets a 409 page saying nothing was saved and to try again, not the
+    500 page. The API answers the same with a 409 (core.api.exceptions)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.shortcuts import render
+
+        from core.exceptions import BUSY_MESSAGE, is_busy
+
+        if not is_busy(exception) or request.path.startswith("/api/"):
+            return None
+        return render(request, "409.html", {"message": BUSY_MESSAGE}, status=409)

@@ -72,6 +72,8 @@ MIDDLEWARE = [
     # Reads of children's, plans' and bank details' admin pages join the access log.
     "audit.middleware.AdminAccessLogMiddleware",
     "core.middleware.AuditorReadLogMiddleware",
+    # A page write that deadlocked with another (rolled back whole) is a 409 "try again", not a 500.
+    "core.middleware.BusyCaseMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into a clear refusal.
     "axes.middleware.AxesMiddleware",
 ]

@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 from viewflow.workflow.exceptions import FlowLockFailed
 
-from core.exceptions import DomainError
+from core.exceptions import BUSY_MESSAGE, DomainError, is_busy
 
 
 def exception_handler(exc, context):
@@ -20,6 +20,8 @@ def exception_handler(exc, context):
         exc = Http404()
     if isinstance(exc, DjangoValidationError):
         return Response(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}, status=400)
+    if is_busy(exc):
+        return Response({"detail": BUSY_MESSAGE}, status=status.HTTP_409_CONFLICT)
     if isinstance(exc, FlowLockFailed):
         return Response(
             {"detail": "The case is being changed by someone else; try again."}, status=status.HTTP_409_CONFLICT

@@ -177,6 +177,42 @@ class TestTaskAssign:
         assert page.status_code == 400 and "already been taken" in page.content.decode()
         assert counts() == before
 
+    def test_a_take_that_deadlocks_is_a_409_try_again_and_saves_nothing(self, world, api, client, monkeypatch):
+        """The flow's lock waits for the case's process row; a deadlock between two writes (PostgreSQL
+        rolls one back whole) reaches the person as "try again" (409), on the API and the page, never a 500."""
+        from django.db import OperationalError, connection, transaction
+
+        from process import services as process_services
+
+        taking = process_services.task_assign
+
+        def deadlocks(**kwargs):
+            with transaction.atomic():
+                taking(**kwargs)  # the task is taken, then the transaction is chosen as the deadlock's victim
+                if connection.vendor == "postgresql":
+                    with connection.cursor() as cursor:
+                        cursor.execute(
+                            "DO $$ BEGIN RAISE EXCEPTION 'deadlock detected' USING ERRCODE = '40P01'; END $$"
+                        )
+                import psycopg
+
+                raise OperationalError("deadlock detected") from psycopg.errors.DeadlockDetected("deadlock detected")
+
+        monkeypatch.setattr(process_services, "task_assign", deadlocks)
+        scenario.referral(world)
+        [task] = ok(api.as_user(world.u.tm_east).get("/api/v1/tasks/"))["results"]
+        before = counts()
+        answer = api.as_user(world.u.tm_east).post(f"/api/v1/tasks/{task['id']}/assign/")
+        assert answer.status_code == 409 and "Try again" in answer.json()["detail"]
+        client.raise_request_exception = False
+        client.force_login(world.u.tm_east)
+        page = client.post(f"/tasks/{task['id']}/take/")
+        assert page.status_code == 409
+        assert "Someone else is changing this case" in page.content.decode()
+        assert "nothing was saved" in page.content.decode()
+        assert counts() == before
+        assert ok(api.as_user(world.u.tm_east).get("/api/v1/tasks/"))["results"][0]["owner"] in (None, "")
+
     @pytest.mark.parametrize("username", ["prac_east", "tm_west", "fin1", "coord"])
     def test_people_whose_queue_does_not_hold_it_get_404(self, world, api, username):
         scenario.referral(world)
