@@ -65,15 +65,27 @@ def _flow_layout(flow_class):
     return {"cells": cells, "edges": edges, "width": grid.width, "height": grid.height}
 
 
-def flow_map(*, flow_class, process_id, title: str, closed: bool) -> dict:
+def process_tasks(process_id) -> list[Task]:
+    """A process's workflow tasks in the order they were made, with their owners: what flow_steps
+    and flow_map read, for a page that shows both to read once."""
+    if not process_id:
+        return []
+    return list(Task.objects.filter(process_id=process_id).select_related("owner").order_by("id"))
+
+
+def flow_map(*, flow_class, process_id, title: str, closed: bool, tasks: list[Task] | None = None) -> dict:
     """The case flow drawn as SVG, with the steps this case has done and the step it is at marked.
 
     Built from viewflow's own layout (chart.calc_layout_data); the statuses come from the case's
     workflow tasks, an open task winning over an earlier done one (a plan accepted, then revised).
+    `tasks`: the process's tasks when the caller has read them already (process_tasks).
     """
     layout = _flow_layout(flow_class)
     statuses: dict[str, set] = {}
-    if process_id:
+    if tasks is not None:
+        for task in tasks:
+            statuses.setdefault(task.flow_task.name, set()).add(task.status)
+    elif process_id:
         for node, status in Task.objects.filter(process_id=process_id).values_list("flow_task", "status"):
             statuses.setdefault(node.name, set()).add(status)
     cells, done, current = [], [], []
@@ -147,7 +159,7 @@ STEP_STATUS = {
 }
 
 
-def flow_steps(*, flow_class, process_id, closed: bool) -> list[dict]:
+def flow_steps(*, flow_class, process_id, closed: bool, tasks: list[Task] | None = None) -> list[dict]:
     """The flow's steps for people (its human tasks), in the order the flow declares them, each with
     its state: done, current (with its open tasks), problem, later (cannot start yet), skipped (a
     later step has been reached without it) or not_done (the case ended without it)."""
@@ -155,13 +167,12 @@ def flow_steps(*, flow_class, process_id, closed: bool) -> list[dict]:
     nodes = [
         node for attr, node in vars(flow_class).items() if attr in names and getattr(node, "task_type", "") == "HUMAN"
     ]
-    tasks: dict[str, list] = {}
-    if process_id:
-        for task in Task.objects.filter(process_id=process_id).select_related("owner").order_by("id"):
-            tasks.setdefault(task.flow_task.name, []).append(task)
+    by_node: dict[str, list] = {}
+    for task in process_tasks(process_id) if tasks is None else tasks:
+        by_node.setdefault(task.flow_task.name, []).append(task)
     rows = []
     for node in nodes:
-        seen = tasks.get(node.name, [])
+        seen = by_node.get(node.name, [])
         statuses = {t.status for t in seen}
         open_ = [t for t in seen if t.status in CURRENT_STATUSES]
         state = (

@@ -1,6 +1,6 @@
 """Reads of the case side, already filtered to what the user may see."""
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 
@@ -74,12 +74,22 @@ def case_get_whole(*, user, case_id) -> Case:
         raise Http404("No such case.")
 
 
-def meetings_for(*, user, case) -> QuerySet[Meeting]:
-    """A case's meetings; a coordinator who sees the case only for its conference sees only theirs."""
+def meetings_for(*, user, case, whole: bool | None = None) -> QuerySet[Meeting]:
+    """A case's meetings; a coordinator who sees the case only for its conference sees only theirs.
+    `whole`: sees_whole_case(user, case) when the caller knows it already (one query fewer)."""
     qs = case.meetings.select_related("coordinator", "cancelled_by").prefetch_related(
         Prefetch("reschedules", queryset=MeetingReschedule.objects.select_related("by"))
     )
-    return qs if sees_whole_case(user, case) else qs.filter(coordinator=user)
+    if whole is None:
+        whole = sees_whole_case(user, case)
+    return qs if whole else qs.filter(coordinator=user)
+
+
+def meetings_seen(*, user, case) -> list[Meeting]:
+    """meetings_for of a case read by case_detail, from the meetings it loaded (no query): all of
+    them for someone who sees the case in full, else only those the person coordinates."""
+    meetings = list(case.meetings.all())
+    return meetings if case.whole else [m for m in meetings if m.coordinator_id == user.pk]
 
 
 def case_get(*, user, case_id) -> Case:
@@ -91,24 +101,67 @@ def case_get(*, user, case_id) -> Case:
 
 
 def case_detail(*, user, case_id) -> Case:
-    """A case with its children, network, meetings, plans (and actions) and stage history loaded in a
-    few queries."""
-    case = case_get(user=user, case_id=case_id)
-    return (
-        Case.objects.filter(pk=case.pk)
-        .select_related("locality", "hub", "team", "lead_practitioner", "referred_by", "process")
-        .prefetch_related(
-            Prefetch("children", queryset=Child.objects.select_related("removed_by")),
-            Prefetch("network_members", queryset=NetworkMember.objects.select_related("removed_by")),
-            Prefetch("meetings", queryset=Meeting.objects.select_related("coordinator", "cancelled_by")),
-            Prefetch("stage_changes", queryset=StageChange.objects.select_related("changed_by")),
-            Prefetch(
-                "plans",
-                queryset=FamilyPlan.objects.prefetch_related("actions__owner_member").order_by("-version"),
-            ),
+    """A case the user may see (else Http404), read for its page in one statement for the case and
+    what it needs to know of itself, then one per list it shows: its children, network, meetings
+    (with their reschedules), plans (with their actions and owners) and stage history — a list the
+    case's flags say is empty is set empty without a query.
+
+    Annotated, so the page asks nothing twice and reads no list it knows to be empty:
+    `whole` (seen in full, not only as its conference's coordinator: sees_whole_case),
+    `has_later_cases`, `has_open_escalations`, `has_outcomes`, `has_advocacy_offers`,
+    `has_notes`, `has_documents`. The pre-proceedings record comes with the case (None if none).
+    """
+    from fgdm.models import ReviewEscalation
+
+    def any_of(model, **extra):
+        return Exists(model.objects.filter(case_id=OuterRef("pk"), **extra))
+
+    try:
+        case = (
+            case_list(user=user)
+            .select_related("hub", "referred_by", "process", "pre_proceedings")
+            .annotate(
+                whole=Exists(Case.objects.filter(whole_case_scope(user), pk=OuterRef("pk"))),
+                has_later_cases=Exists(Case.objects.filter(previous_case_id=OuterRef("pk"))),
+                has_open_escalations=any_of(ReviewEscalation, resolved_at__isnull=True),
+                has_outcomes=any_of(ChildOutcome),
+                has_advocacy_offers=any_of(AdvocacyOffer),
+                has_notes=any_of(CaseNote),
+                has_documents=any_of(CaseDocument),
+                has_stage_changes=any_of(StageChange),
+                has_reschedules=Exists(MeetingReschedule.objects.filter(meeting__case_id=OuterRef("pk"))),
+            )
+            .get(pk=case_id)
         )
-        .get()
+    except (Case.DoesNotExist, ValueError, TypeError):
+        raise Http404("No such case.")
+
+    def unless_empty(queryset, flag: bool):
+        return queryset if flag else queryset.none()  # an empty list, and no query for it
+
+    reschedules = MeetingReschedule.objects.select_related("by")
+    prefetch_related_objects(
+        [case],
+        Prefetch("children", queryset=Child.objects.select_related("removed_by")),
+        Prefetch("network_members", queryset=NetworkMember.objects.select_related("removed_by")),
+        Prefetch(
+            "meetings",
+            queryset=Meeting.objects.select_related("coordinator", "cancelled_by").prefetch_related(
+                Prefetch("reschedules", queryset=unless_empty(reschedules, case.has_reschedules))
+            ),
+        ),
+        Prefetch(
+            "stage_changes",
+            queryset=unless_empty(StageChange.objects.select_related("changed_by"), case.has_stage_changes),
+        ),
+        Prefetch(
+            "plans",
+            queryset=FamilyPlan.objects.prefetch_related(
+                Prefetch("actions", queryset=PlanAction.objects.select_related("owner_member"))
+            ).order_by("-version"),
+        ),
     )
+    return case
 
 
 def children_of(*, case, include_removed: bool = False) -> QuerySet[Child]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum, Window
 from django.http import Http404
 from django.utils import timezone
 
@@ -88,6 +88,19 @@ def payment_totals(payments: QuerySet[Payment]) -> dict:
     """How many payments and their sum, as one SQL aggregate: {"count": int, "total": Decimal}."""
     totals = payments.order_by().aggregate(count=Count("id"), total=Sum("amount"))
     return {"count": totals["count"], "total": totals["total"] or Decimal("0.00")}
+
+
+def payment_page(payments: QuerySet[Payment], *, size: int, number: int) -> tuple[list[Payment], dict]:
+    """Page `number` (from 1) of `size` payments, with the number and sum of all of them
+    ({"count", "total"} as payment_totals) in the same statement: window aggregates over the whole
+    list, computed before its LIMIT. A page past the end has no rows: its totals take one aggregate."""
+    start = (number - 1) * size
+    rows = list(payments.annotate(all_count=Window(Count("id")), all_total=Window(Sum("amount")))[start : start + size])
+    if rows:
+        return rows, {"count": rows[0].all_count, "total": rows[0].all_total or Decimal("0.00")}
+    if number == 1:
+        return rows, {"count": 0, "total": Decimal("0.00")}
+    return rows, payment_totals(payments)
 
 
 def batch_get(*, user, batch_id) -> PaymentBatch:

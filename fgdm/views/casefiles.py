@@ -8,13 +8,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_safe
 
 from audit.services import record_access
-from core.pages import allowed, done, form_page, gate, page, run_service
+from core.pages import done, form_page, gate, page, run_service
 from core.roles import may
 from fgdm import forms as f
 from fgdm import selectors, services
 from fgdm.downloads import document_response
 from fgdm.permissions import ensure_can_work_or_manage_case
 from fgdm.uploads import max_bytes
+from fgdm.views.rights import CaseRights
 
 NOTES_PER_PAGE = 25
 
@@ -23,17 +24,18 @@ def _caption(case):
     return f"{case.reference} — {case.family_name} family"
 
 
-def may_write(user, case) -> bool:
+def may_write(user, case, rights: CaseRights | None = None) -> bool:
     """Whether to offer writing notes and uploading documents: the case's practitioners and the
     managers over it (the services decide when the form is sent)."""
-    return may(user, "case_note_write") and allowed(ensure_can_work_or_manage_case, user, case)
+    return may(user, "case_note_write") and (rights or CaseRights(user, case)).allows(ensure_can_work_or_manage_case)
 
 
-def case_file_context(request, case, *, notes) -> dict:
+def case_file_context(request, case, *, notes, rights: CaseRights | None = None, documents=None) -> dict:
+    """`documents`: the case's documents when the caller knows them already (none: [])."""
     return {
         "notes": notes,
-        "documents": list(selectors.documents_of(case=case)),
-        "can_write_notes": may_write(request.user, case),
+        "documents": list(selectors.documents_of(case=case)) if documents is None else documents,
+        "can_write_notes": may_write(request.user, case, rights),
     }
 
 

@@ -14,9 +14,9 @@ from audit.selectors import case_trail
 from audit.services import record_access
 from core import workflow
 from core.exceptions import DomainError
-from core.flowmap import flow_map, flow_steps
+from core.flowmap import flow_map, flow_steps, process_tasks
 from core.forms import wants_another_row
-from core.pages import allowed, done, form_page, gate, page, run_service, sections_for
+from core.pages import done, form_page, gate, page, run_service, sections_for
 from core.roles import ROLE_PERMISSIONS, Role, held_permissions, may
 from fgdm import forms as f
 from fgdm import selectors, services
@@ -27,7 +27,7 @@ from fgdm.permissions import ensure_can_manage_case, ensure_can_work_case, ensur
 from fgdm.services import ChildInput
 from fgdm.views.casefiles import case_file_context
 from fgdm.views.offers import may_arrange, meeting_actions
-from fgdm.visibility import sees_whole_case
+from fgdm.views.rights import CaseRights
 
 
 @login_required
@@ -171,31 +171,31 @@ def who_for(task, case) -> str:
     return "Any " + " or ".join(role.lower() if role != "FGC coordinator" else role for role in roles)
 
 
-def may_take_task(user, task, case) -> bool:
+def may_take_task(user, task, case, rights: CaseRights | None = None) -> bool:
     """Whether this person can take this open task now: it is theirs, or it waits in the queue for a
     role they hold (process.services.task_assign's check); a step of the case's own work also needs
-    them to work on this case (fgdm.permissions)."""
+    them to work on this case (fgdm.permissions, asked once per page through `rights`)."""
     if task.owner_id is not None:
         mine = task.owner_id == user.pk
     else:
         mine = bool(task.owner_permission) and task.owner_permission in held_permissions(user)
     if mine and task.owner_permission == "fgdm.work_case":
-        return allowed(ensure_can_work_case, user, case)
+        return (rights or CaseRights(user, case)).allows(ensure_can_work_case)
     return mine
 
 
-def case_steps(user, case) -> list[dict]:
+def case_steps(user, case, rights: CaseRights | None = None, tasks=None) -> list[dict]:
     """The case's steps for its task list: each with its state in words and, for the steps open now,
     who has them and a link only for the person who can take them."""
     rows = flow_steps(
-        flow_class=workflow.flow_class(), process_id=case.process_id, closed=case.status in ENDED_STATUSES
+        flow_class=workflow.flow_class(), process_id=case.process_id, closed=case.status in ENDED_STATUSES, tasks=tasks
     )
     for row in rows:
         row["tasks"] = [
             {
                 "task": task,
                 "who": who_for(task, case),
-                "url": workflow.task_url(task) if may_take_task(user, task, case) else "",
+                "url": workflow.task_url(task) if may_take_task(user, task, case, rights) else "",
             }
             for task in row["open_tasks"]
         ]
@@ -203,8 +203,9 @@ def case_steps(user, case) -> list[dict]:
     return rows
 
 
-def case_flow_map(case) -> dict:
+def case_flow_map(case, tasks=None) -> dict:
     return flow_map(
+        tasks=tasks,
         flow_class=workflow.flow_class(),
         process_id=case.process_id,
         title=f"Where case {case.reference} is in the Family Group Decision Making process",
@@ -215,23 +216,31 @@ def case_flow_map(case) -> dict:
 @login_required
 @require_safe
 def case_detail(request, case_id):
+    """The case page. Its statements do not grow with the case: one for the case (with flags for the
+    lists it may skip), one per list, and each permission check asked once (CaseRights)."""
     case = selectors.case_detail(user=request.user, case_id=case_id)
     # The case page shows its children's details: this read is the record of who saw them.
     record_access(by=request.user, what="case", door="page", obj=case, case_id=case.pk, path=request.path)
-    whole = sees_whole_case(request.user, case)  # an FGC coordinator sees only what the conference needs
-    meetings = list(selectors.meetings_for(user=request.user, case=case))
+    whole = case.whole  # an FGC coordinator sees only what the conference needs (sees_whole_case)
+    rights = CaseRights(request.user, case)
+    meetings = selectors.meetings_seen(user=request.user, case=case)
     for meeting in meetings:
         meeting.case = case
-        meeting.can = meeting_actions(request.user, meeting)
+        meeting.can = meeting_actions(request.user, meeting, rights=rights)
     arranged = next((m for m in meetings if m.status in MEETING_ARRANGED), None)
     plans = [p for p in case.plans.all() if whole or p.meeting_id in {m.pk for m in meetings}]
-    can_work = allowed(ensure_can_work_case, request.user, case)
+    can_work = rights.allows(ensure_can_work_case)
     members = [m for m in case.network_members.all() if not m.is_removed]
     children = [c for c in case.children.all() if not c.is_removed]
-    escalations = list(case.review_escalations.filter(resolved_at__isnull=True)) if whole else []
-    child_outcomes = list(selectors.outcomes_of(case=case)) if whole else []
-    steps = case_steps(request.user, case)
-    case_file = case_file_section(request, case) if whole else {}
+    escalations = (
+        list(case.review_escalations.filter(resolved_at__isnull=True)) if whole and case.has_open_escalations else []
+    )
+    child_outcomes = list(selectors.outcomes_of(case=case)) if whole and case.has_outcomes else []
+    can_manage = rights.allows(ensure_can_manage_case)
+    tasks = process_tasks(case.process_id)  # the task list and the map: one read
+    steps = case_steps(request.user, case, rights, tasks)
+    case_file = case_file_section(request, case, rights) if whole else {}
+    ended = case.status in ENDED_STATUSES
     return page(
         request,
         "fgdm/case_detail.html",
@@ -262,18 +271,21 @@ def case_detail(request, case_id):
             "can_work": can_work,
             # Correcting the children: the case's practitioners, who see its children, while it is open.
             "can_correct_children": can_work and whole and case.status not in ENDED_STATUSES,
-            "can_manage": allowed(ensure_can_manage_case, request.user, case),
+            "can_manage": can_manage,
             "can_change_stage": may_change_stage(request.user, case),
             "stage_history": list(case.stage_changes.all()),
-            "map": case_flow_map(case),
+            "map": case_flow_map(case, tasks),
             "latest_progress": plans[0].progress() if plans else None,
             "pre_proceedings": getattr(case, "pre_proceedings", None),
             "escalations": escalations,
             # Ending the case off the main path: offered only when the service would accept it now.
-            "ended": case.status in ENDED_STATUSES,
-            "can_decline": may_take(request.user, "case_decline", services.ensure_may_decline, case),
-            "can_close": may_take(request.user, "case_close", services.ensure_may_close, case),
-            "can_reopen": may_take(request.user, "case_reopen", services.ensure_may_reopen, case),
+            # Each asked of the service only in the state it needs (a referral waiting; an open case;
+            # an ended one): read first, no query for the others.
+            "ended": ended,
+            "can_decline": case.status == CaseStatus.REFERRED
+            and may_take(request.user, "case_decline", services.ensure_may_decline, case),
+            "can_close": not ended and may_take(request.user, "case_close", services.ensure_may_close, case),
+            "can_reopen": ended and may_take(request.user, "case_reopen", services.ensure_may_reopen, case),
             "reopen_until": services.reopen_until(case),
             "reopen_passed": bool(services.reopen_until(case) and services.reopen_until(case) < timezone.localdate()),
             "can_refer": may(request.user, "case_create"),
@@ -281,11 +293,15 @@ def case_detail(request, case_id):
             "previous_case": selectors.case_list(user=request.user).filter(pk=case.previous_case_id).first()
             if case.previous_case_id
             else None,
-            "later_cases": list(selectors.case_list(user=request.user).filter(previous_case=case)),
-            "advocacy_offers": list(selectors.advocacy_offers_of(case=case)) if whole else [],
+            "later_cases": list(selectors.case_list(user=request.user).filter(previous_case=case))
+            if case.has_later_cases
+            else [],
+            "advocacy_offers": list(selectors.advocacy_offers_of(case=case))
+            if whole and case.has_advocacy_offers
+            else [],
             "child_outcomes": child_outcomes,
             "can_record_outcomes": may(request.user, "outcome_record")
-            and allowed(ensure_can_work_or_manage_case, request.user, case),
+            and rights.allows(ensure_can_work_or_manage_case),
             "today": timezone.localdate(),
             **case_file,
         },
@@ -295,12 +311,15 @@ def case_detail(request, case_id):
 CASE_PAGE_NOTES = 5
 
 
-def case_file_section(request, case) -> dict:
+def case_file_section(request, case, rights: CaseRights) -> dict:
     """The case page's "Notes and documents": the newest notes (the rest on their own page) and the
-    documents."""
-    newest = list(selectors.notes_of(case=case)[: CASE_PAGE_NOTES + 1])
+    documents (neither read when the case's flags say there are none: selectors.case_detail)."""
+    newest = list(selectors.notes_of(case=case)[: CASE_PAGE_NOTES + 1]) if case.has_notes else []
     more = case.notes.count() if len(newest) > CASE_PAGE_NOTES else 0
-    return {**case_file_context(request, case, notes=newest[:CASE_PAGE_NOTES]), "more_notes": more}
+    context = case_file_context(
+        request, case, notes=newest[:CASE_PAGE_NOTES], rights=rights, documents=None if case.has_documents else []
+    )
+    return {**context, "more_notes": more}
 
 
 @login_required

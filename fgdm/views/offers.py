@@ -6,6 +6,7 @@ from core.roles import may
 from fgdm import services
 from fgdm.constants import MEETING_ARRANGED, CaseStatus, MeetingModel, MeetingStatus
 from fgdm.permissions import ensure_can_work_case
+from fgdm.views.rights import CaseRights
 
 
 def can(user, step: str, check, obj) -> bool:
@@ -20,18 +21,21 @@ def can(user, step: str, check, obj) -> bool:
     return True
 
 
-def _runs(user, meeting) -> bool:
+def _runs(user, meeting, rights: CaseRights | None) -> bool:
     """The person who runs the meeting: its coordinator (a conference, any meeting at pre-proceedings),
     otherwise an FNM's practitioners."""
     if meeting.coordinator_id is not None:
         return meeting.coordinator_id == user.pk
+    if rights is not None:
+        return may(user, "meeting_record") and rights.allows(ensure_can_work_case)
     return can(user, "meeting_record", ensure_can_work_case, meeting.case)
 
 
-def meeting_actions(user, meeting) -> dict:
-    """What this person can do with the meeting now (the buttons of the meeting and case pages)."""
+def meeting_actions(user, meeting, *, rights: CaseRights | None = None) -> dict:
+    """What this person can do with the meeting now (the buttons of the meeting and case pages).
+    `rights`: the person's rights on the meeting's case, asked once for the page (CaseRights)."""
     arranged = meeting.status in MEETING_ARRANGED
-    runs = arranged and _runs(user, meeting)
+    runs = arranged and _runs(user, meeting, rights)
     return {
         "prepare": runs and meeting.model == MeetingModel.FGC and meeting.status == MeetingStatus.SCHEDULED,
         "record": runs and not (meeting.model == MeetingModel.FGC and meeting.status == MeetingStatus.SCHEDULED),

@@ -294,16 +294,23 @@ CASE_PAYMENTS_PAGE = 25
 
 def case_section(request, *, case, **objects) -> dict:
     """The case page's payments, a page at a time (GOV.UK pagination, `?payments_page=`), with the
-    number and total of all of them from one SQL aggregate: two queries whatever their number."""
+    number and total of all of them in the same statement (selectors.payment_page): one query
+    whatever their number (two for a page number past the end, which shows the last page)."""
     payments = selectors.payment_list(user=request.user, case_id=case.pk)
-    totals = selectors.payment_totals(payments)
+    try:
+        number = min(max(int(request.GET.get("payments_page", 1)), 1), 10**6)  # past the end: the last page
+    except (TypeError, ValueError):
+        number = 1
+    rows, totals = selectors.payment_page(payments, size=CASE_PAYMENTS_PAGE, number=number)
     paginator = Paginator(payments, CASE_PAYMENTS_PAGE)
-    paginator.count = totals["count"]  # known from the aggregate: no second COUNT
-    shown = paginator.get_page(request.GET.get("payments_page"))
+    paginator.count = totals["count"]  # known from the window aggregate: no second COUNT
+    shown = paginator.get_page(number)
+    if shown.number != number:  # past the end: the last page instead
+        rows = list(shown.object_list)
     query = request.GET.copy()
     query.pop("payments_page", None)
     return {
-        "payments": list(shown.object_list),
+        "payments": rows,
         "payments_total": totals["total"],
         "payments_list": {"page": shown, "param": "payments_page", "query": query.urlencode()},
     }

@@ -140,6 +140,23 @@ class TestCasePagePayments:
         shown = {r for r in references if r in first} | {r for r in references if r in second}
         assert shown == references  # every payment is on one of the two pages
 
+    def test_a_page_past_the_end_or_not_a_number_shows_a_page_with_the_same_totals(self, world, signed_in):
+        """The count and total come with the page's rows (one window aggregate): a page past the end
+        (the last page) or a page that is no number (the first) still shows them all."""
+        scenario.no_payee_cap_or_checks()
+        package = scenario.payments_authorised(world, amount=Decimal("5.00"), frequency="weekly", instalments=30)
+        url = reverse("fgdm:case_detail", args=[package.case_id])
+        client = signed_in("tm.east")
+        for page, showing in (
+            ("99", "26 to 30"),
+            ("99999999999999999999", "26 to 30"),
+            ("x", "1 to 25"),
+            ("0", "1 to 25"),
+        ):
+            body = ok(client.get(f"{url}?payments_page={page}")).content.decode()
+            assert f"Showing {showing} of 30 payments" in body, page
+            assert "Total of all 30 payments" in body and "£150.00" in body, page
+
     def test_the_query_count_does_not_grow_with_the_payments(self, world, signed_in):
         from django.test.utils import CaptureQueriesContext
 
