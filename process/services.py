@@ -6,7 +6,7 @@ from viewflow.workflow.models import Task
 from audit.services import record_event
 from core import notify
 from core.exceptions import InvalidTransition, NotPermitted, RuleBroken
-from core.roles import Role, has_role, held_permissions
+from core.roles import Role, ensure_may, has_role, held_permissions
 from core.workflow import assign_task, reassign_task
 from fgdm.models import Case
 from fgdm.permissions import ensure_can_manage_case, ensure_no_conflict
@@ -16,9 +16,14 @@ from process.selectors import reassignable_task_get, takeable_task_get
 
 
 def task_assign(*, task_id: int, by):
-    """Take a task from the queue. Raises NotPermitted if the user's role cannot do that step."""
+    """Take a task from the queue (the page and the API call this; the check is here for both).
+
+    Raises NotPermitted (the person's role takes no tasks, or cannot do that step), InvalidTransition
+    (already theirs; already taken), Http404 (not in their inbox or queue).
+    """
 
     task = takeable_task_get(user=by, task_id=task_id)
+    ensure_may(by, "task_assign")
     if task.owner_id == by.pk:
         raise InvalidTransition("This task is already yours.")
     if task.owner_id is not None:

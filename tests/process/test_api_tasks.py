@@ -3,10 +3,14 @@
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from core.exceptions import NotPermitted
+from core.roles import Role
 from fgdm import services as case_services
+from process import services as process_services
 from tests import scenario
 from tests.helpers import counts, ok
 
@@ -175,6 +179,21 @@ class TestTaskAssign:
         client.force_login(world.u.tm_east)
         page = client.post(f"/tasks/{task['id']}/take/")
         assert page.status_code == 400 and "already been taken" in page.content.decode()
+        assert counts() == before
+
+    def test_a_role_that_takes_no_tasks_is_refused_alike_by_the_service_the_api_and_the_page(self, world, api, client):
+        """The role's check is the service's own (process.services.task_assign): a person who holds a
+        task but whose role no longer takes tasks (moved to auditing) is refused at every door."""
+        scenario.allocated(world)
+        [task] = ok(api.as_user(world.u.prac_east).get("/api/v1/tasks/"))["results"]
+        world.u.prac_east.groups.set([Group.objects.get(name=Role.AUDITOR)])
+        person = get_user_model().objects.get(pk=world.u.prac_east.pk)  # roles read afresh
+        before = counts()
+        with pytest.raises(NotPermitted):
+            process_services.task_assign(task_id=task["id"], by=person)
+        assert api.as_user(person).post(f"/api/v1/tasks/{task['id']}/assign/").status_code == 403
+        client.force_login(person)
+        assert client.post(f"/tasks/{task['id']}/take/").status_code == 403
         assert counts() == before
 
     def test_a_take_that_deadlocks_is_a_409_try_again_and_saves_nothing(self, world, api, client, monkeypatch):
