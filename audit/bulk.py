@@ -14,7 +14,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.models import DomainEvent
-from audit.services import _actor, _origin
+from audit.services import actor_of, write_origin
 
 INSERT_ROWS = 2000  # rows per INSERT statement where COPY is not available
 TEXT_FIELDS = ("actor_username", "action", "object_type", "object_repr", "from_state", "to_state", "reason")
@@ -29,8 +29,8 @@ def append_events(events: Iterable[dict], *, by=None) -> int:
     and origin (the request's address or the command run) are filled in from `by` as
     `record_event` fills them. Call it in the service's transaction: the events commit with it.
     """
-    actor, username = _actor(by)
-    origin = _origin()
+    actor, username = actor_of(by)
+    origin = write_origin()
     remote_addr = DomainEvent._meta.get_field("remote_addr").to_python(origin["remote_addr"])
     via = str(origin["via"] or "")
     now = timezone.now()

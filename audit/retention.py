@@ -186,7 +186,7 @@ def apply_retention(*, today: datetime.date, dry_run: bool, by=None) -> list[Out
     from audit.models import LogEntry
     from audit.redaction import redact_field_history
     from audit.sealing import seal_chain
-    from audit.services import _actor, record_event
+    from audit.services import actor_of, record_event
 
     if not dry_run:  # the field history to redact is sealed first: each redaction names a position
         seal_chain(LogEntry)
@@ -215,7 +215,7 @@ def apply_retention(*, today: datetime.date, dry_run: bool, by=None) -> list[Out
                             history(due),
                             case_id=due.case_id,
                             reason=f"retention: {due.retention_class}",
-                            by_username=_actor(by)[1],
+                            by_username=actor_of(by)[1],
                         )
                         if history
                         else 0

@@ -12,7 +12,7 @@ from audit.masking import masks_repr
 from audit.models import AccessLog, DomainEvent, LegalHold, LookedAfterMark
 
 
-def _actor(by: Any):
+def actor_of(by: Any):
     """(user or None, username to record). Without a signed-in user, a command run names itself."""
     if getattr(by, "is_authenticated", False):
         return by, by.get_username()
@@ -22,7 +22,7 @@ def _actor(by: Any):
     return None, ""
 
 
-def _origin() -> dict:
+def write_origin() -> dict:
     """Where this write comes from: the request's client address (set for pages by auditlog's
     middleware and for the API by AuditedMixin), or the command run."""
     run = current_command()
@@ -65,7 +65,7 @@ def record_event(
     An object whose description would name the person (a child: `AUDIT_MASKED_REPR`) is described
     as "<model> #<id>", as in the field history: the trail is kept long after the names are gone.
     """
-    actor, username = _actor(by)
+    actor, username = actor_of(by)
     label = f"{getattr(obj._meta, 'app_label', '')}.{obj._meta.model_name}"
     described = f"{obj._meta.model_name} #{obj.pk}" if masks_repr(label) else str(obj)
     return DomainEvent.objects.create(
@@ -81,7 +81,7 @@ def record_event(
         to_state=str(to_state or ""),
         reason=reason,
         changes=changes or {},
-        **_origin(),
+        **write_origin(),
     )
 
 
@@ -95,7 +95,7 @@ def record_access(
     path: str = "",
 ) -> AccessLog:
     """Record a read of something sensitive (a case, a child, a plan, bank details, an export)."""
-    actor, username = _actor(by)
+    actor, username = actor_of(by)
     return AccessLog.objects.create(
         at=timezone.now(),
         actor=actor,
@@ -106,7 +106,7 @@ def record_access(
         object_id=obj.pk if obj is not None else None,
         case_id=case_id,
         path=path[:300],
-        **_origin(),
+        **write_origin(),
     )
 
 

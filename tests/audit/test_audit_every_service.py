@@ -1625,6 +1625,8 @@ READS_ONLY: dict[str, Callable] = {
     "core.sar_services.sar_scope": lambda world: lambda: list(sar_services.sar_scope(world.u.auditor)),
     "core.sar_services.sar_list": lambda world: lambda: sar_services.sar_list(user=world.u.auditor),
     "audit.services.request_actor": lambda world: audit_services.request_actor,
+    "audit.services.actor_of": lambda world: lambda: audit_services.actor_of(world.u.tm_east),
+    "audit.services.write_origin": lambda world: audit_services.write_origin,
     "core.services.token_lifetime": lambda world: core_services.token_lifetime,
     "core.services.user_access_snapshot": lambda world: lambda: core_services.user_access_snapshot(world.u.fin1),
     "core.services.role_access_snapshot": lambda world: (
