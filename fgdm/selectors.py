@@ -1,6 +1,6 @@
 """Reads of the case side, already filtered to what the user may see."""
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Value, prefetch_related_objects
 from django.http import Http404
 from django.utils import timezone
 
@@ -267,26 +267,69 @@ def outcomes_due(*, user, today=None) -> QuerySet[ChildOutcome]:
     cases they lead — or, where the lead practitioner has left the team (or there is none), of the
     teams they manage. Oldest first.
 
-    Read from the cases it names, not from every check awaited in the county: one query finds the
-    ids (the user's own cases UNION their teams' cases whose lead has left, each through the partial
-    index of checks awaited, fgdm 0018, with visibility tested on each one's case row), then the
-    checks are read by id. Two queries whatever the number of checks awaited elsewhere."""
-    from fgdm.models import Team
+    Read from the cases it names, never from every check awaited in the county nor every case of a
+    team, so it grows with the person's work and the staff, not the data: the teams they manage;
+    who has left each of them while still leading one of its cases (_leads_who_left); their teams'
+    cases with no lead or such a lead that have a check awaited, from two indexes alone (case_team_lead_id,
+    fgdm 0019, and the partial index of checks awaited) before any case row is read; then one query
+    unites the ids of their own cases' checks and of those, with visibility tested on each one's case
+    row; then the checks are read by id.
+    At most five queries whatever the data."""
+    from django.contrib.auth import get_user_model
+
+    from fgdm.models import Case, Team
 
     today = today or timezone.localdate()
-    awaited = ChildOutcome.objects.filter(recorded_at__isnull=True, due_on__lte=today).annotate(
-        lead_in_team=_lead_still_in_team()
-    )
-    managed = Team.managers.through.objects.filter(user=user).values("team_id")
+    awaited = ChildOutcome.objects.filter(recorded_at__isnull=True, due_on__lte=today)
     # A lead sees their case in full (visibility's lead arm): only a declared conflict hides it.
-    led = awaited.filter(not_conflicted(user, "case__"), case__lead_practitioner=user, lead_in_team=True)
-    of_teams = awaited.filter(case_row_scope(user, "case__", conference=False), case__team_id__in=managed).filter(
-        lead_in_team=False
-    )
-    ids = list(led.order_by().values_list("pk", flat=True).union(of_teams.order_by().values_list("pk", flat=True)))
+    arms = [
+        awaited.filter(not_conflicted(user, "case__"), case__lead_practitioner=user)
+        .annotate(lead_in_team=_lead_still_in_team())
+        .filter(lead_in_team=True)
+    ]
+    managed = list(Team.managers.through.objects.filter(user=user).values_list("team_id", flat=True))
+    if managed:
+        left = _leads_who_left(managed, get_user_model())
+        of_teams = Q(team_id__in=managed, lead_practitioner__isnull=True)
+        for team_id, lead_ids in left.items():
+            of_teams |= Q(team_id=team_id, lead_practitioner_id__in=lead_ids)
+        # The team's cases with no lead (or a lead who has left) that have a check awaited, from the
+        # two indexes alone; then their checks, with visibility tested on each case row.
+        waiting = list(
+            Case.objects.filter(of_teams)
+            .filter(Exists(awaited.filter(case_id=OuterRef("pk"))))
+            .values_list("pk", flat=True)
+        )
+        if waiting:
+            arms.append(awaited.filter(case_id__in=waiting).filter(case_row_scope(user, "case__", conference=False)))
+    ids_of = [arm.order_by().values_list("pk", flat=True) for arm in arms]
+    ids = list(ids_of[0].union(*ids_of[1:]) if len(ids_of) > 1 else ids_of[0])
     return (
         ChildOutcome.objects.filter(pk__in=ids).select_related("case", "child", "recorded_by").order_by("due_on", "id")
     )
+
+
+def _leads_who_left(team_ids: list, User) -> dict[int, list[int]]:
+    """For each of these teams, the people who still lead one of its cases but are no longer active
+    members of it. One query: each person is tested against each team (an index probe of the team's
+    cases by lead), so it costs what the staff costs, not what the cases cost."""
+    from fgdm.models import Case, Team
+
+    per_team = [
+        User.objects.filter(Exists(Case.objects.filter(team_id=team_id, lead_practitioner_id=OuterRef("pk"))))
+        .exclude(
+            Exists(Team.members.through.objects.filter(team_id=team_id, user_id=OuterRef("pk"), user__is_active=True))
+        )
+        .annotate(team=Value(team_id))
+        .values_list("team", "pk")
+        .order_by()
+        for team_id in team_ids
+    ]
+    rows = per_team[0].union(*per_team[1:], all=True) if len(per_team) > 1 else per_team[0]
+    left: dict[int, list[int]] = {}
+    for team_id, user_id in rows:
+        left.setdefault(team_id, []).append(user_id)
+    return left
 
 
 def exclusions_to_sign_off(*, user) -> list[NetworkMember]:

@@ -454,6 +454,18 @@ class TestOutcomes:
         assert not selectors.outcomes_due(user=world.u.prac_east).exists()
         assert [o.case_id for o in selectors.outcomes_due(user=world.u.tm_east)] == [case.pk]
 
+    def test_when_the_lead_is_no_longer_active_its_managers_have_them(self, world):
+        case = closed(world)
+        type(world.u.prac_east).objects.filter(pk=world.u.prac_east.pk).update(is_active=False)
+        assert [o.case_id for o in selectors.outcomes_due(user=world.u.tm_east)] == [case.pk]
+        assert not selectors.outcomes_due(user=world.u.tm_west).exists()  # not their team
+
+    def test_when_the_case_has_no_lead_its_managers_have_them(self, world):
+        case = closed(world)
+        type(case).objects.filter(pk=case.pk).update(lead_practitioner=None)
+        assert [o.checkpoint for o in selectors.outcomes_due(user=world.u.tm_east)] == ["closure"]
+        assert not selectors.outcomes_due(user=world.u.tm_west).exists()
+
     def test_recording_an_outcome(self, world):
         case = closed(world)
         outcome = case.child_outcomes.get(checkpoint="closure")
