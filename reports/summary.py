@@ -10,8 +10,11 @@ the day of its previous first-version package (`other`): it counts where that on
 period.
 
 Reading (`dashboard`): the period and the filters cut the summary's rows as they cut the cases. The
-conflict rule (reports.scope): a person who declared a conflict in any case reads the direct path
-(reports.figures), which leaves those cases out; they are few, and everyone else reads the summary.
+conflict rule (reports.scope: nobody counts a case they declared a conflict in): the person's
+conflicted cases (a handful) are summarised on the spot, from their own rows, in their scope and
+cut, and taken away from the sums, counts and histograms; when the largest package was one of
+theirs, the largest is read again from the packages. Before the first refresh the page computes
+the figures from the rows themselves (reports.figures).
 
 Keeping it: `refresh()` recomputes the months touched since the last refresh (the months of every
 date of the cases with an audit event since then, and the current month), and all of it when the
@@ -40,6 +43,7 @@ from fgdm.models import (
     PlanAction,
     PreProceedings,
     PreProceedingsOffer,
+    Team,
 )
 from network_packages.constants import PackageStatus
 from network_packages.models import PackageItem, SupportPackage
@@ -75,10 +79,14 @@ def _local(moment) -> datetime.date:
 
 
 class _Window:
-    """The days being rebuilt: [start, end), or every day (both None)."""
+    """The days being rebuilt: [start, end), or every day (both None); `cases(path)`, if given, the Q
+    that keeps only some cases (through `path`)."""
 
-    def __init__(self, start: datetime.date | None = None, end: datetime.date | None = None):
-        self.start, self.end = start, end
+    def __init__(self, start: datetime.date | None = None, end: datetime.date | None = None, cases=None):
+        self.start, self.end, self.cases = start, end, cases
+
+    def only(self, path: str) -> Q:
+        return self.cases(path) if self.cases else Q()
 
     def dates(self, lookup: str) -> Q:
         if self.start is None:
@@ -94,8 +102,9 @@ class _Window:
         return Q(**{f"{lookup}__gte": start, f"{lookup}__lt": end})
 
 
-def _grouped(figure: str, queryset, path: str, day, *, key=None, days=None, other=None, amount=None, largest=None):
+def _grouped(w, figure: str, queryset, path: str, day, *, key=None, days=None, other=None, amount=None, largest=None):
     """Rows of `figure` from `queryset` grouped by day (an expression), the case's cut and the extras."""
+    queryset = queryset.filter(w.only(path))
     group = {**_dims(path), "g_day": day}
     for name, expression in (("g_key", key), ("g_days", days), ("g_other", other)):
         if expression is not None:
@@ -127,24 +136,26 @@ def _grouped(figure: str, queryset, path: str, day, *, key=None, days=None, othe
 
 def _rows(w: _Window):
     """Every FigureCount of the days in the window, computed from the rows themselves."""
+
+    def g(*args, **kwargs):
+        return _grouped(w, *args, **kwargs)
+
     local = lambda lookup: TruncDate(lookup)  # noqa: E731 - the local day of a moment (settings.TIME_ZONE)
     cases = Case.objects.all()
-    yield from _grouped("received", cases.filter(w.dates("opened_on")), "", F("opened_on"))
-    yield from _grouped("declined", cases.filter(w.dates("closed_on"), status=CaseStatus.DECLINED), "", F("closed_on"))
-    yield from _grouped(
+    yield from g("received", cases.filter(w.dates("opened_on")), "", F("opened_on"))
+    yield from g("declined", cases.filter(w.dates("closed_on"), status=CaseStatus.DECLINED), "", F("closed_on"))
+    yield from g(
         "family_declined",
         cases.filter(w.dates("closed_on"), close_reason=CloseReason.FAMILY_DECLINED),
         "",
         F("closed_on"),
     )
     meetings = Meeting.objects.all()
-    yield from _grouped(
-        "offered", meetings.filter(w.moments("created_at")), "case__", local("created_at"), key=F("model")
-    )
-    yield from _grouped(
+    yield from g("offered", meetings.filter(w.moments("created_at")), "case__", local("created_at"), key=F("model"))
+    yield from g(
         "held", meetings.filter(w.dates("held_on"), status=MeetingStatus.HELD), "case__", F("held_on"), key=F("model")
     )
-    yield from _grouped(
+    yield from g(
         "cancelled",
         meetings.filter(w.moments("cancelled_at"), status=MeetingStatus.CANCELLED),
         "case__",
@@ -154,7 +165,7 @@ def _rows(w: _Window):
     earlier_meeting = Meeting.objects.filter(case=OuterRef("case"), status=MeetingStatus.HELD).filter(
         Q(held_on__lt=OuterRef("held_on")) | Q(held_on=OuterRef("held_on"), pk__lt=OuterRef("pk"))
     )
-    yield from _grouped(
+    yield from g(
         "to_meeting",
         meetings.filter(w.dates("held_on"), status=MeetingStatus.HELD).exclude(Exists(earlier_meeting)),
         "case__",
@@ -165,31 +176,31 @@ def _rows(w: _Window):
         Q(agreed_on__lt=OuterRef("agreed_on")) | Q(agreed_on=OuterRef("agreed_on"), pk__lt=OuterRef("pk"))
     )
     plans = FamilyPlan.objects.all()
-    yield from _grouped(
+    yield from g(
         "to_plan",
         plans.filter(w.dates("agreed_on"), meeting__status=MeetingStatus.HELD).exclude(Exists(earlier_plan)),
         "case__",
         F("agreed_on"),
         days=figures._days_between("agreed_on", "meeting__held_on"),
     )
-    yield from _grouped("plan_agreed", plans.filter(w.dates("agreed_on"), version=1), "case__", F("agreed_on"))
-    yield from _grouped(
+    yield from g("plan_agreed", plans.filter(w.dates("agreed_on"), version=1), "case__", F("agreed_on"))
+    yield from g(
         "plan_agreed", plans.filter(w.dates("agreed_on"), version__gt=1), "case__", F("agreed_on"), key=F("version")
     )
-    yield from _grouped(
+    yield from g(
         "plan_accepted",
         plans.filter(w.moments("decided_at"), return_reason="").exclude(status=PlanStatus.AGREED),
         "case__",
         local("decided_at"),
     )
-    yield from _grouped(
+    yield from g(
         "plan_returned", plans.filter(w.moments("decided_at")).exclude(return_reason=""), "case__", local("decided_at")
     )
     actions = PlanAction.objects.all()
-    yield from _grouped(
+    yield from g(
         "action_done", actions.filter(w.dates("done_on"), status=ActionStatus.DONE), "plan__case__", F("done_on")
     )
-    yield from _grouped(
+    yield from g(
         "action_open",
         actions.filter(
             w.dates("due_by"), status=ActionStatus.OPEN, plan__status__in=[PlanStatus.AGREED, PlanStatus.ACCEPTED]
@@ -198,7 +209,7 @@ def _rows(w: _Window):
         F("due_by"),
     )
     replaced = Q(later_versions__status__in=APPROVED)
-    yield from _grouped(
+    yield from g(
         "item",
         PackageItem.objects.filter(w.moments("package__decided_at"), package__status__in=APPROVED).exclude(
             Q(package__later_versions__status__in=APPROVED)
@@ -208,7 +219,7 @@ def _rows(w: _Window):
         key=F("category"),
         amount=Sum(F("amount") * F("instalments")),
     )
-    yield from _grouped(
+    yield from g(
         "package",
         SupportPackage.objects.filter(w.moments("decided_at"), status__in=APPROVED).exclude(replaced),
         "case__",
@@ -218,7 +229,7 @@ def _rows(w: _Window):
         largest=Max("total"),
     )
     for status, amount in ((PackageStatus.APPROVED, Sum("total")), (PackageStatus.ENDED, SENT_TO_THE_BANK)):
-        yield from _grouped(
+        yield from g(
             "spent",
             SupportPackage.objects.filter(w.moments("decided_at"), status=status),
             "case__",
@@ -233,16 +244,16 @@ def _rows(w: _Window):
         ("pp_exempt", "exemption_decided_on"),
         ("pp_application", "application_made_on"),
     ):
-        yield from _grouped(figure, records.filter(w.dates(lookup)), "case__", F(lookup))
+        yield from g(figure, records.filter(w.dates(lookup)), "case__", F(lookup))
     offers = PreProceedingsOffer.objects.all()
-    yield from _grouped("offer_made", offers.filter(w.dates("offered_on")), "record__case__", F("offered_on"))
-    yield from _grouped(
+    yield from g("offer_made", offers.filter(w.dates("offered_on")), "record__case__", F("offered_on"))
+    yield from g(
         "offer_answer", offers.filter(w.dates("answered_on")), "record__case__", F("answered_on"), key=F("answer")
     )
     before_application = Q(case__pre_proceedings__application_made_on__isnull=True) | Q(
         case__pre_proceedings__application_made_on__gte=F("held_on")
     )
-    yield from _grouped(
+    yield from g(
         "pp_meeting",
         meetings.filter(w.dates("held_on"), status=MeetingStatus.HELD)
         .filter(case__pre_proceedings__intended_on__lte=F("held_on"))
@@ -263,7 +274,7 @@ def _families(w: _Window):
     how_many = roots.filter(case=OuterRef("case")).order_by().values("case").annotate(c=Count("pk")).values("c")
     counts: dict[tuple, int] = defaultdict(int)
     for row in (
-        roots.filter(w.moments("decided_at"))
+        roots.filter(w.moments("decided_at"), w.only("case__"))
         .order_by()
         .values(**_dims("case__"), at=F("decided_at"))
         .annotate(
@@ -291,7 +302,7 @@ def _families(w: _Window):
 def _outcomes(w: _Window):
     """Outcome checks of cases closed on each day: recorded ones by what they found, awaited ones
     by the day they fall due."""
-    outcomes = ChildOutcome.objects.filter(w.dates("case__closed_on"))
+    outcomes = ChildOutcome.objects.filter(w.dates("case__closed_on"), w.only("case__"))
     recorded = {"recorded": Count("pk")}
     for key, _, q in OUTCOME_ROWS:
         recorded[key] = Count("pk", filter=q)
@@ -314,6 +325,7 @@ def _outcomes(w: _Window):
                     n=row[key],
                 )
     yield from _grouped(
+        w,
         "outcome_awaited",
         outcomes.filter(recorded_at__isnull=True),
         "case__",
@@ -435,10 +447,9 @@ def _median(histogram: dict[int, int]) -> tuple[int, Decimal | None]:
 
 
 def uses_summary(user) -> FigureRefresh | None:
-    """The refresh `user`'s figures are read from, or None when they are computed from the rows
-    themselves: for a person with a declared conflict of interest (the direct path leaves the case
-    out; a summary cannot), and before the summary's first refresh."""
-    if not may_see_figures(user) or DeclaredConflict.objects.filter(user=user).exists():
+    """The refresh `user`'s figures are read from, or None (before the summary's first refresh, or
+    for someone who sees no figures) when they are computed from the rows themselves."""
+    if not may_see_figures(user):
         return None
     return as_of()
 
@@ -446,9 +457,23 @@ def uses_summary(user) -> FigureRefresh | None:
 def _scope(user, filters: Filters) -> Q:
     if county_wide(user):
         return filters.case_q()
-    from fgdm.models import Team
-
     return Q(team_id__in=Team.managers.through.objects.filter(user=user).values("team_id")) & filters.case_q()
+
+
+def _conflict_rows(user, filters: Filters) -> list[FigureCount]:
+    """What the cases `user` declared a conflict in, within their scope and the filters, add to the
+    summary over the period (one query, and the summary's queries for those few cases if any)."""
+    cases = list(DeclaredConflict.objects.filter(user=user).values_list("case_id", flat=True))
+    if not cases:
+        return []
+    managed = None if county_wide(user) else Team.managers.through.objects.filter(user=user).values("team_id")
+
+    def only(path: str) -> Q:
+        q = Q(**{f"{path}id__in": cases}) & filters.case_q(path)
+        return q if managed is None else q & Q(**{f"{path}team_id__in": managed})
+
+    window = _Window(filters.date_from, filters.date_to + datetime.timedelta(days=1), cases=only)
+    return list(_rows(window))
 
 
 def numbers(user, filters: Filters) -> dict:
@@ -471,15 +496,34 @@ def numbers(user, filters: Filters) -> dict:
     sums: dict[tuple, Decimal] = defaultdict(Decimal)
     largest = None
     histograms: dict[str, dict[int, int]] = defaultdict(dict)
+
+    def add(figure, key, days, counts: dict, amount, sign=1):
+        for what, value in counts.items():
+            got[figure][key][what] += sign * (value or 0)
+        sums[(figure, key)] += sign * money(amount)
+        if days is not None:
+            histograms[figure][days] = histograms[figure].get(days, 0) + sign * counts["n"]
+
     for row in rows:
-        figure, key = row["figure"], row["key"]
-        for what in ("n", "first", "due", "past"):
-            got[figure][key][what] += row[f"s_{what}"] or 0
-        sums[(figure, key)] += money(row["s_amount"])
-        if figure == "package" and row["s_largest"] is not None:
+        counts = {what: row[f"s_{what}"] for what in ("n", "first", "due", "past")}
+        add(row["figure"], row["key"], row["days"], counts, row["s_amount"])
+        if row["figure"] == "package" and row["s_largest"] is not None:
             largest = row["s_largest"] if largest is None else max(largest, row["s_largest"])
-        if row["days"] is not None:
-            histograms[figure][row["days"]] = histograms[figure].get(row["days"], 0) + row["s_n"]
+    # The conflict rule: what the person's conflicted cases (in their scope and cut) add to the
+    # summary is computed from those few cases' rows and taken away.
+    conflicted = _conflict_rows(user, filters)
+    for row in conflicted:
+        counts = {
+            "n": row.n,
+            "first": row.n if row.other is None or row.other < filters.date_from else 0,
+            "due": row.n if row.other is not None and row.other <= today else 0,
+            "past": row.n if row.day < today else 0,
+        }
+        add(row.figure, row.key, row.days, counts, row.amount, sign=-1)
+    if largest is not None and any(r.figure == "package" and r.largest == largest for r in conflicted):
+        # The largest package was a conflicted case's: the next largest is read from the packages.
+        in_period, replaced = figures._approved_packages(user, filters)
+        largest = SupportPackage.objects.filter(in_period).exclude(replaced).aggregate(m=Max("total"))["m"]
 
     def total(figure, what="n", key=None):
         return sum(v[what] for k, v in got[figure].items() if key is None or k == key)
@@ -528,6 +572,10 @@ def numbers(user, filters: Filters) -> dict:
     ):
         month = row["month"]
         n["monthly"][(month.year, month.month)] = (row["packages"], money(row["total"]))
+    for row in conflicted:
+        if row.figure == "package":
+            packages, amount = n["monthly"].get((row.day.year, row.day.month), (0, ZERO))
+            n["monthly"][(row.day.year, row.day.month)] = (packages - row.n, amount - row.amount)
     n["spent"] = {
         row["locality_id"]: money(row["amount"])
         for row in FigureCount.objects.filter(
@@ -537,6 +585,9 @@ def numbers(user, filters: Filters) -> dict:
         .values("locality_id")
         .annotate(amount=Sum("amount"))
     }
+    for row in conflicted:
+        if row.figure == "spent":
+            n["spent"][row.locality_id] = n["spent"].get(row.locality_id, ZERO) - row.amount
     outcomes: dict[str, dict] = {}
     for key, counts in got["outcome"].items():
         checkpoint, what = key.split(":", 1)
