@@ -9,8 +9,8 @@ whole days → how many), from which the exact median is read. Nothing here is a
 from django.db import models
 
 
-class FigureCount(models.Model):
-    """How many rows (and their sum) count for one figure on one day, for one cut of the cases."""
+class FigureRows(models.Model):
+    """How many rows (and their sum) count for one figure on one day (or month), for one cut of the cases."""
 
     figure = models.CharField(max_length=32)
     day = models.DateField()
@@ -29,10 +29,25 @@ class FigureCount(models.Model):
     largest = models.DecimalField(max_digits=14, decimal_places=2, null=True)
 
     class Meta:
-        indexes = [models.Index(fields=["day", "figure"], name="reports_figure_day")]
+        abstract = True
 
     def __str__(self):
         return f"{self.figure} {self.day} {self.key}: {self.n}"
+
+
+class FigureCount(FigureRows):
+    """A figure's rows of one day."""
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "figure"], name="reports_figure_day")]
+
+
+class FigureMonth(FigureRows):
+    """A figure's rows of one whole month (`day` is its first day): FigureCount's days added up, read
+    for the months a period covers whole, so a year is read as twelve months rather than 365 days."""
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "figure"], name="reports_figure_month")]
 
 
 class FigureRefresh(models.Model):

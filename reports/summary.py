@@ -50,7 +50,7 @@ from network_packages.models import PackageItem, SupportPackage
 from network_packages.selectors import SENT_TO_THE_BANK
 from reports import figures
 from reports.figures import OUTCOME_ROWS, ZERO, Section, money
-from reports.models import FigureCount, FigureRefresh
+from reports.models import FigureCount, FigureMonth, FigureRefresh
 from reports.scope import Filters, county_wide, may_see_figures
 
 # Changes committed up to this long after their audit event's time are still picked up.
@@ -375,6 +375,33 @@ def touched_months(since: datetime.datetime) -> set[datetime.date]:
     return months
 
 
+ROLLED = ("figure", "locality_id", "hub_id", "team_id", "stage", "key", "days", "other")
+
+
+def _roll_up(start: datetime.date | None = None, end: datetime.date | None = None) -> None:
+    """Add up the days of [start, end) (every day if None) into their months (FigureMonth)."""
+    days = FigureCount.objects.all() if start is None else FigureCount.objects.filter(day__gte=start, day__lt=end)
+    rows = (
+        days.annotate(month=TruncMonth("day"))
+        .order_by()
+        .values(*ROLLED, "month")
+        .annotate(s_n=Sum("n"), s_amount=Sum("amount"), s_largest=Max("largest"))
+    )
+    FigureMonth.objects.bulk_create(
+        (
+            FigureMonth(
+                day=row["month"],
+                n=row["s_n"],
+                amount=row["s_amount"],
+                largest=row["s_largest"],
+                **{field: row[field] for field in ROLLED},
+            )
+            for row in rows.iterator(chunk_size=2000)
+        ),
+        batch_size=2000,
+    )
+
+
 @transaction.atomic
 def refresh(*, everything: bool = False, now: datetime.datetime | None = None) -> FigureRefresh:
     """Bring the summary up to date: the months touched since the last refresh, or every month
@@ -383,14 +410,18 @@ def refresh(*, everything: bool = False, now: datetime.datetime | None = None) -
     last = FigureRefresh.objects.select_for_update().first()
     if last is None or everything or now - last.full_at >= datetime.timedelta(minutes=_full_minutes()):
         FigureCount.objects.all().delete()
+        FigureMonth.objects.all().delete()
         FigureCount.objects.bulk_create(_rows(_Window()), batch_size=2000)
+        _roll_up()
         months, full_at = -1, now
     else:
         chosen = sorted(touched_months(last.started_at - OVERLAP))
         for start in chosen:
             end = _next_month(start)
             FigureCount.objects.filter(day__gte=start, day__lt=end).delete()
+            FigureMonth.objects.filter(day=start).delete()
             FigureCount.objects.bulk_create(_rows(_Window(start, end)), batch_size=2000)
+            _roll_up(start, end)
         months, full_at = len(chosen), last.full_at
     FigureRefresh.objects.all().delete()
     return FigureRefresh.objects.create(
@@ -414,7 +445,12 @@ def differences() -> list[str]:
                 total[2] = row.largest if total[2] is None else max(total[2], row.largest)
         return found
 
-    stored, fresh = table(FigureCount.objects.iterator()), table(_rows(_Window()))
+    fresh_rows = list(_rows(_Window()))
+    stored, fresh = table(FigureCount.objects.iterator()), table(fresh_rows)
+    for row in fresh_rows:
+        row.day = _month_start(row.day)
+    stored.update({("month", *k): v for k, v in table(FigureMonth.objects.iterator()).items()})
+    fresh.update({("month", *k): v for k, v in table(fresh_rows).items()})
     return [
         f"{k[0]} {k[1]} {k[2:]}: stored {stored.get(k)}, recomputed {fresh.get(k)}"
         for k in sorted(set(stored) | set(fresh), key=str)
@@ -460,6 +496,20 @@ def _scope(user, filters: Filters) -> Q:
     return Q(team_id__in=Team.managers.through.objects.filter(user=user).values("team_id")) & filters.case_q()
 
 
+def _parts(filters: Filters, today: datetime.date) -> tuple[Q, Q]:
+    """The period as (whole months, read from FigureMonth; the other days, from FigureCount). A month
+    is read whole only if it ended before today (a figure compared with today then holds for all its days)."""
+    first = _month_start(filters.date_from)
+    if first < filters.date_from:
+        first = _next_month(first)
+    last = first  # the end (exclusive) of the whole months
+    while _next_month(last) <= filters.date_to + datetime.timedelta(days=1) and _next_month(last) <= today:
+        last = _next_month(last)
+    months = Q(day__gte=first, day__lt=last)
+    days = Q(day__gte=filters.date_from, day__lte=filters.date_to) & ~months
+    return months, days
+
+
 def _conflict_rows(user, filters: Filters) -> list[FigureCount]:
     """What the cases `user` declared a conflict in, within their scope and the filters, add to the
     summary over the period (one query, and the summary's queries for those few cases if any)."""
@@ -479,11 +529,20 @@ def _conflict_rows(user, filters: Filters) -> list[FigureCount]:
 def numbers(user, filters: Filters) -> dict:
     """The numbers of every section, as reports.figures' *_numbers compute them, from the summary."""
     today = timezone.localdate()
-    rows = (
-        FigureCount.objects.filter(_scope(user, filters), day__gte=filters.date_from, day__lte=filters.date_to)
-        .order_by()
-        .values("figure", "key", "days")
-        .annotate(
+    scope = _scope(user, filters)
+    parts = _parts(filters, today)
+
+    def read(**where):
+        """Both parts of the period's rows (whole months, the other days), cut by the scope and `where`."""
+        return [
+            model.objects.filter(scope, in_part, **where).order_by()
+            for model, in_part in ((FigureMonth, parts[0]), (FigureCount, parts[1]))
+        ]
+
+    rows = [
+        row
+        for part in read()
+        for row in part.values("figure", "key", "days").annotate(
             s_n=Sum("n"),
             s_amount=Sum("amount"),
             s_largest=Max("largest"),
@@ -491,7 +550,7 @@ def numbers(user, filters: Filters) -> dict:
             s_due=Sum("n", filter=Q(other__lte=today)),
             s_past=Sum("n", filter=Q(day__lt=today)),
         )
-    )
+    ]
     got: dict[str, dict] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     sums: dict[tuple, Decimal] = defaultdict(Decimal)
     largest = None
@@ -561,30 +620,21 @@ def numbers(user, filters: Filters) -> dict:
     n["sizes"] = (count, package_sum / count if count else None, largest)
     n["families"] = {"families": total("family", "first"), "repeat": total("family", "first", key="repeat")}
     n["monthly"] = {}
-    for row in (
-        FigureCount.objects.filter(
-            _scope(user, filters), figure="package", day__gte=filters.date_from, day__lte=filters.date_to
-        )
-        .annotate(month=TruncMonth("day"))
-        .order_by()
-        .values("month")
-        .annotate(packages=Sum("n"), total=Sum("amount"))
-    ):
-        month = row["month"]
-        n["monthly"][(month.year, month.month)] = (row["packages"], money(row["total"]))
+    for part in read(figure="package"):
+        for row in (
+            part.annotate(month=TruncMonth("day")).values("month").annotate(packages=Sum("n"), total=Sum("amount"))
+        ):
+            month = (row["month"].year, row["month"].month)
+            packages, amount = n["monthly"].get(month, (0, ZERO))
+            n["monthly"][month] = (packages + row["packages"], amount + money(row["total"]))
     for row in conflicted:
         if row.figure == "package":
             packages, amount = n["monthly"].get((row.day.year, row.day.month), (0, ZERO))
             n["monthly"][(row.day.year, row.day.month)] = (packages - row.n, amount - row.amount)
-    n["spent"] = {
-        row["locality_id"]: money(row["amount"])
-        for row in FigureCount.objects.filter(
-            _scope(user, filters), figure="spent", day__gte=filters.date_from, day__lte=filters.date_to
-        )
-        .order_by()
-        .values("locality_id")
-        .annotate(amount=Sum("amount"))
-    }
+    n["spent"] = {}
+    for part in read(figure="spent"):
+        for row in part.values("locality_id").annotate(amount=Sum("amount")):
+            n["spent"][row["locality_id"]] = n["spent"].get(row["locality_id"], ZERO) + money(row["amount"])
     for row in conflicted:
         if row.figure == "spent":
             n["spent"][row.locality_id] = n["spent"].get(row.locality_id, ZERO) - row.amount
