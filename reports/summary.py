@@ -27,7 +27,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
@@ -413,6 +413,9 @@ def refresh(*, everything: bool = False, now: datetime.datetime | None = None) -
         FigureMonth.objects.all().delete()
         FigureCount.objects.bulk_create(_rows(_Window()), batch_size=2000)
         _roll_up()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # the planner's statistics for the new rows
+                cursor.execute(f"ANALYZE {FigureCount._meta.db_table}, {FigureMonth._meta.db_table}")
         months, full_at = -1, now
     else:
         chosen = sorted(touched_months(last.started_at - OVERLAP))
@@ -505,9 +508,11 @@ def _parts(filters: Filters, today: datetime.date) -> tuple[Q, Q]:
     last = first  # the end (exclusive) of the whole months
     while _next_month(last) <= filters.date_to + datetime.timedelta(days=1) and _next_month(last) <= today:
         last = _next_month(last)
-    months = Q(day__gte=first, day__lt=last)
-    days = Q(day__gte=filters.date_from, day__lte=filters.date_to) & ~months
-    return months, days
+    if last == first:
+        return Q(pk__in=[]), Q(day__gte=filters.date_from, day__lte=filters.date_to)
+    # The days before the first whole month and after the last: two ranges of the index on day.
+    days = Q(day__gte=filters.date_from, day__lt=first) | Q(day__gte=last, day__lte=filters.date_to)
+    return Q(day__gte=first, day__lt=last), days
 
 
 def _conflict_rows(user, filters: Filters) -> list[FigureCount]:
