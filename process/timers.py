@@ -6,6 +6,7 @@ The jobs are the scheduled management commands, run as they would be by hand or 
 |---|---|---|---|
 | `seal_audit` (seals new audit records into their chains) | minute | | yes |
 | `workflow_timers` (viewflow: due review dates) | 5 minutes | | yes |
+| `refresh_figures` (the dashboard's summary: the months touched since the last run) | 5 minutes | | yes |
 | `notify_delivery_status` (asks Notify what was delivered) | 10 minutes | | yes |
 | `expire_prepared_files` (prepared exports past their days) | day | 01:00 | yes |
 | `apply_retention` (the retention schedule) | day | 02:00 | yes |
@@ -80,6 +81,7 @@ class Job:
 JOBS: tuple[Job, ...] = (
     Job("seal_audit", minutes=1, retry=True),
     Job("workflow_timers", minutes=5, retry=True),
+    Job("refresh_figures", minutes=5, retry=True),
     Job("notify_delivery_status", minutes=10, retry=True),
     Job("expire_prepared_files", minutes=DAY, retry=True, at=datetime.time(1, 0)),
     Job("apply_retention", minutes=DAY, retry=True, at=datetime.time(2, 0)),

@@ -19,6 +19,8 @@ from process.routing import task_url
 
 # Rows on a page of each queue on the home page: a page never draws more than this many.
 PAGE_SIZE = 25
+# People on a page of the caseload.
+CASELOAD_PAGE_SIZE = 50
 # The GET parameter of each paginated list on the home page ("page" for the person's own tasks).
 PAGE_PARAMS = {"mine": "page", "available": "available_page", "batches": "batches_page", "to_verify": "verify_page"}
 
@@ -160,4 +162,11 @@ def caseload(request):
         ]
         title = f"Caseload: {person['person'].get_full_name() or person['person'].get_username()}"
         return page(request, "process/caseload_person.html", {"title": title, "row": person})
-    return page(request, "process/caseload.html", {"title": "Caseload", "rows": selectors.caseload(user=request.user)})
+    # A page of people (a county's manager sees hundreds): the figures are counted live, in SQL, at
+    # each view, so open work (tasks, what is overdue) is right to the minute; the page draws only
+    # CASELOAD_PAGE_SIZE rows of them.
+    shown = Paginator(selectors.caseload(user=request.user), CASELOAD_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    people = {"page": shown, "rows": shown.object_list, "param": "page", "query": query.urlencode()}
+    return page(request, "process/caseload.html", {"title": "Caseload", "rows": shown.object_list, "people": people})

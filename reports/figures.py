@@ -140,6 +140,11 @@ def _days_between(later: str, earlier: str):
 
 def referrals_and_meetings(user, filters: Filters) -> Section:
     """Referrals received, meetings offered, held, cancelled and declined, and how long things take."""
+    return referrals_section(referrals_numbers(user, filters))
+
+
+def referrals_numbers(user, filters: Filters) -> dict:
+    """The numbers of the referrals section, read from the cases, meetings and plans themselves."""
     cases = Case.objects.filter(scoped(user, filters))
     # Each count below needs its case opened or closed in the period: only those rows are read (the
     # indexes by date), not every case of the county's history.
@@ -165,6 +170,40 @@ def referrals_and_meetings(user, filters: Filters) -> Section:
     touched = _moments(filters, "created_at") | filters.in_period("held_on") | _moments(filters, "cancelled_at")
     meeting_counts = meetings.filter(touched).aggregate(**aggregates)
 
+    # The first meeting held of each case, held in the period: no earlier held meeting (on the same
+    # day, the one recorded first). Read from the meetings side, so no grouping over every case.
+    earlier_meeting = Meeting.objects.filter(case=OuterRef("case"), status=MeetingStatus.HELD).filter(
+        Q(held_on__lt=OuterRef("held_on")) | Q(held_on=OuterRef("held_on"), pk__lt=OuterRef("pk"))
+    )
+    first_held = (
+        meetings.filter(status=MeetingStatus.HELD)
+        .filter(filters.in_period("held_on"))
+        .exclude(Exists(earlier_meeting))
+        .annotate(days=_days_between("held_on", "case__opened_on"))
+    )
+    # The first plan agreed at each held meeting, agreed in the period.
+    earlier_plan = FamilyPlan.objects.filter(meeting=OuterRef("meeting")).filter(
+        Q(agreed_on__lt=OuterRef("agreed_on")) | Q(agreed_on=OuterRef("agreed_on"), pk__lt=OuterRef("pk"))
+    )
+    first_plan = (
+        FamilyPlan.objects.filter(scoped(user, filters, "case__"), meeting__status=MeetingStatus.HELD)
+        .filter(filters.in_period("agreed_on"))
+        .exclude(Exists(earlier_plan))
+        .annotate(days=_days_between("agreed_on", "meeting__held_on"))
+    )
+    return {
+        **case_counts,
+        **meeting_counts,
+        "to_meeting": median_days(first_held, "days"),
+        "to_plan": median_days(first_plan, "days"),
+    }
+
+
+def referrals_section(n: dict) -> Section:
+    """The referrals section's tables from its numbers (referrals_numbers or the summary's)."""
+    case_counts = meeting_counts = n
+    to_meeting_count, to_meeting = n["to_meeting"]
+    to_plan_count, to_plan = n["to_plan"]
     referral_table = Table(
         slug="referrals",
         title="Referrals received and declined",
@@ -194,30 +233,6 @@ def referrals_and_meetings(user, filters: Filters) -> Section:
         "cancelled on the day it was cancelled. Reconvened and review meetings count too.",
         chart="stacked",
     )
-
-    # The first meeting held of each case, held in the period: no earlier held meeting (on the same
-    # day, the one recorded first). Read from the meetings side, so no grouping over every case.
-    earlier_meeting = Meeting.objects.filter(case=OuterRef("case"), status=MeetingStatus.HELD).filter(
-        Q(held_on__lt=OuterRef("held_on")) | Q(held_on=OuterRef("held_on"), pk__lt=OuterRef("pk"))
-    )
-    first_held = (
-        meetings.filter(status=MeetingStatus.HELD)
-        .filter(filters.in_period("held_on"))
-        .exclude(Exists(earlier_meeting))
-        .annotate(days=_days_between("held_on", "case__opened_on"))
-    )
-    to_meeting_count, to_meeting = median_days(first_held, "days")
-    # The first plan agreed at each held meeting, agreed in the period.
-    earlier_plan = FamilyPlan.objects.filter(meeting=OuterRef("meeting")).filter(
-        Q(agreed_on__lt=OuterRef("agreed_on")) | Q(agreed_on=OuterRef("agreed_on"), pk__lt=OuterRef("pk"))
-    )
-    first_plan = (
-        FamilyPlan.objects.filter(scoped(user, filters, "case__"), meeting__status=MeetingStatus.HELD)
-        .filter(filters.in_period("agreed_on"))
-        .exclude(Exists(earlier_plan))
-        .annotate(days=_days_between("agreed_on", "meeting__held_on"))
-    )
-    to_plan_count, to_plan = median_days(first_plan, "days")
     timing_table = Table(
         slug="timeliness",
         title="How long it takes (median, calendar days)",
@@ -235,6 +250,11 @@ def referrals_and_meetings(user, filters: Filters) -> Section:
 
 def plans(user, filters: Filters) -> Section:
     """Plans agreed, accepted, returned and revised; actions done and overdue."""
+    return plans_section(plans_numbers(user, filters))
+
+
+def plans_numbers(user, filters: Filters) -> dict:
+    """The numbers of the plans section, read from the plans and actions themselves."""
     today = timezone.localdate()
     counts = (
         FamilyPlan.objects.filter(scoped(user, filters, "case__"))
@@ -263,6 +283,13 @@ def plans(user, filters: Filters) -> Section:
             ),
         )
     )
+    return {**counts, **actions}
+
+
+def plans_section(n: dict) -> Section:
+    """The plans section's tables from its numbers (plans_numbers or the summary's)."""
+    today = timezone.localdate()
+    counts = actions = n
     plan_table = Table(
         slug="plans",
         title="Family plans",
@@ -302,6 +329,11 @@ def _approved_packages(user, filters: Filters, path: str = ""):
 
 def support(user, filters: Filters) -> Section:
     """Packages by category, approval tier and month; spend against budget by locality; sizes; repeats."""
+    return support_section(support_numbers(user, filters), user, filters)
+
+
+def support_numbers(user, filters: Filters) -> dict:
+    """The numbers of the support section, read from the packages, items and payments themselves."""
     in_period, replaced = _approved_packages(user, filters)
     packages = SupportPackage.objects.filter(in_period).exclude(replaced)
 
@@ -314,28 +346,10 @@ def support(user, filters: Filters) -> Section:
         .values("category")
         .annotate(items=Count("pk"), total=Sum(F("amount") * F("instalments")))
     )
-    category_table = Table(
-        slug="categories",
-        title="Approved support by category",
-        columns=("Category", "Items", "Total"),
-        kinds=("text", "count", "money"),
-        rows=[Row(c.label, by_category.get(c.value, (0, ZERO))) for c in Category],
-        note="Items of packages approved in the period (each item's amount times its instalments).",
-    )
-
     by_tier = {
         row["required_tier"]: (row["packages"], money(row["total"]))
         for row in packages.order_by().values("required_tier").annotate(packages=Count("pk"), total=Sum("total"))
     }
-    tier_table = Table(
-        slug="tiers",
-        title="Packages approved by approval tier",
-        columns=("Approved by", "Packages", "Total"),
-        kinds=("text", "count", "money"),
-        rows=[Row(t.label, by_tier.get(t.value, (0, ZERO))) for t in ApprovalTier],
-        note="The tier whose limit covered the package total (the last approver).",
-    )
-
     monthly = {}
     for row in (
         packages.annotate(month=TruncMonth("decided_at"))
@@ -346,6 +360,75 @@ def support(user, filters: Filters) -> Section:
         month = row["month"]
         month = month.date() if isinstance(month, datetime.datetime) else month
         monthly[(month.year, month.month)] = (row["packages"], money(row["total"]))
+    # Spend against budget, the rule of the budgets page (network_packages.selectors.committed_by_locality):
+    # a package in force counts its whole total, one that ended what went to the bank from it.
+    spent_scope = _moments(filters, "decided_at") & scoped(user, filters, "case__")
+    spent: dict[int, Decimal] = {}
+    for status, amount in ((PackageStatus.APPROVED, Sum("total")), (PackageStatus.ENDED, SENT_TO_THE_BANK)):
+        for row in (
+            SupportPackage.objects.filter(spent_scope, status=status)
+            .order_by()
+            .values("case__locality_id")
+            .annotate(amount=amount)
+        ):
+            spent[row["case__locality_id"]] = spent.get(row["case__locality_id"], ZERO) + money(row["amount"])
+    sizes = packages.aggregate(count=Count("pk"), average=Avg("total"), largest=Max("total"))
+    roots = Q(
+        packages__status__in=[PackageStatus.APPROVED, PackageStatus.ENDED],
+        packages__previous__isnull=True,
+    )
+    # Only cases with a first version approved in the period can count: read those, not every case.
+    approved_in_period = SupportPackage.objects.filter(
+        status__in=[PackageStatus.APPROVED, PackageStatus.ENDED], previous__isnull=True
+    ).filter(_moments(filters, "decided_at"))
+    families = (
+        Case.objects.filter(scoped(user, filters), pk__in=approved_in_period.values("case_id"))
+        .annotate(
+            approved=Count("packages", filter=roots),
+            in_period=Count("packages", filter=roots & _moments(filters, "packages__decided_at")),
+        )
+        .filter(in_period__gte=1)
+        .aggregate(families=Count("pk"), repeat=Count("pk", filter=Q(approved__gt=1)))
+    )
+    return {
+        "by_category": by_category,
+        "by_tier": by_tier,
+        "monthly": monthly,
+        "spent": spent,
+        "sizes": (sizes["count"], sizes["average"], sizes["largest"]),
+        "families": families,
+    }
+
+
+def support_section(n: dict, user, filters: Filters) -> Section:
+    """The support section's tables from its numbers (support_numbers or the summary's); the budgets
+    and localities, small tables, are read here for both."""
+    by_category, by_tier, monthly, spent, families = (
+        n["by_category"],
+        n["by_tier"],
+        n["monthly"],
+        n["spent"],
+        n["families"],
+    )
+    sizes = dict(zip(("count", "average", "largest"), n["sizes"], strict=True))
+    category_table = Table(
+        slug="categories",
+        title="Approved support by category",
+        columns=("Category", "Items", "Total"),
+        kinds=("text", "count", "money"),
+        rows=[Row(c.label, by_category.get(c.value, (0, ZERO))) for c in Category],
+        note="Items of packages approved in the period (each item's amount times its instalments).",
+    )
+
+    tier_table = Table(
+        slug="tiers",
+        title="Packages approved by approval tier",
+        columns=("Approved by", "Packages", "Total"),
+        kinds=("text", "count", "money"),
+        rows=[Row(t.label, by_tier.get(t.value, (0, ZERO))) for t in ApprovalTier],
+        note="The tier whose limit covered the package total (the last approver).",
+    )
+
     month_table = Table(
         slug="months",
         title="Packages approved by month",
@@ -359,18 +442,6 @@ def support(user, filters: Filters) -> Section:
         chart="line",
     )
 
-    # Spend against budget, the rule of the budgets page (network_packages.selectors.committed_by_locality):
-    # a package in force counts its whole total, one that ended what went to the bank from it.
-    spent_scope = _moments(filters, "decided_at") & scoped(user, filters, "case__")
-    spent: dict[int, Decimal] = {}
-    for status, amount in ((PackageStatus.APPROVED, Sum("total")), (PackageStatus.ENDED, SENT_TO_THE_BANK)):
-        for row in (
-            SupportPackage.objects.filter(spent_scope, status=status)
-            .order_by()
-            .values("case__locality_id")
-            .annotate(amount=amount)
-        ):
-            spent[row["case__locality_id"]] = spent.get(row["case__locality_id"], ZERO) + money(row["amount"])
     years = (financial_year_of(filters.date_from), financial_year_of(filters.date_to))
     localities = _localities(user, filters)
     budgets = {
@@ -391,24 +462,6 @@ def support(user, filters: Filters) -> Section:
         "falls in (the whole locality's, not only your teams').",
     )
 
-    sizes = packages.aggregate(count=Count("pk"), average=Avg("total"), largest=Max("total"))
-    roots = Q(
-        packages__status__in=[PackageStatus.APPROVED, PackageStatus.ENDED],
-        packages__previous__isnull=True,
-    )
-    # Only cases with a first version approved in the period can count: read those, not every case.
-    approved_in_period = SupportPackage.objects.filter(
-        status__in=[PackageStatus.APPROVED, PackageStatus.ENDED], previous__isnull=True
-    ).filter(_moments(filters, "decided_at"))
-    families = (
-        Case.objects.filter(scoped(user, filters), pk__in=approved_in_period.values("case_id"))
-        .annotate(
-            approved=Count("packages", filter=roots),
-            in_period=Count("packages", filter=roots & _moments(filters, "packages__decided_at")),
-        )
-        .filter(in_period__gte=1)
-        .aggregate(families=Count("pk"), repeat=Count("pk", filter=Q(approved__gt=1)))
-    )
     size_table = Table(
         slug="sizes",
         title="Package sizes",
@@ -465,6 +518,11 @@ def _localities(user, filters: Filters):
 def pre_proceedings(user, filters: Filters) -> Section:
     """The duty to offer a meeting before applying to court: offers, answers, meetings, exemptions,
     applications."""
+    return pre_proceedings_section(pre_proceedings_numbers(user, filters))
+
+
+def pre_proceedings_numbers(user, filters: Filters) -> dict:
+    """The numbers of the pre-proceedings section, read from the records, offers and meetings."""
     records = PreProceedings.objects.filter(scoped(user, filters, "case__")).aggregate(
         intended=Count("pk", filter=filters.in_period("intended_on")),
         exempt=Count("pk", filter=filters.in_period("exemption_decided_on")),
@@ -485,6 +543,13 @@ def pre_proceedings(user, filters: Filters) -> Section:
         .filter(before_application)
         .count()
     )
+    return {**records, **offers, "meetings": meetings}
+
+
+def pre_proceedings_section(n: dict) -> Section:
+    """The pre-proceedings section's table from its numbers (pre_proceedings_numbers or the summary's)."""
+    records = offers = n
+    meetings = n["meetings"]
     table = Table(
         slug="pre-proceedings",
         title="Pre-proceedings",
@@ -518,6 +583,11 @@ OUTCOME_ROWS = (
 
 def outcomes(user, filters: Filters) -> Section:
     """Children's outcomes at closure and 6 and 12 months after, as recorded, and the checks awaited."""
+    return outcomes_section(outcomes_numbers(user, filters))
+
+
+def outcomes_numbers(user, filters: Filters) -> dict:
+    """{checkpoint: {row key: count}} for the outcomes of cases closed in the period."""
     today = timezone.localdate()
     recorded = Q(recorded_at__isnull=False)
     aggregates = {"recorded": Count("pk", filter=recorded)}
@@ -533,6 +603,11 @@ def outcomes(user, filters: Filters) -> Section:
         .values("checkpoint")
         .annotate(**aggregates)
     }
+    return by_checkpoint
+
+
+def outcomes_section(by_checkpoint: dict) -> Section:
+    """The outcomes table from {checkpoint: {row key: count}} (outcomes_numbers or the summary's)."""
     checkpoints = list(OutcomeCheckpoint)
     # Short column names: they are the chart's groups too, side by side at a phone's width.
     headings = {
@@ -571,7 +646,8 @@ SECTIONS = {
 
 
 def dashboard(user, filters: Filters) -> list[Section]:
-    """Every section of the dashboard, in the page's order."""
+    """Every section of the dashboard, in the page's order, computed from the rows themselves (the
+    page reads reports.summary, which gives the same figures from the pre-aggregated summary)."""
     return [build(user, filters) for build in SECTIONS.values()]
 
 

@@ -4,8 +4,9 @@ import io
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from audit.services import record_access
@@ -13,7 +14,7 @@ from audit.spreadsheets import csv_writer
 from core.pages import gate, page
 from fgdm.constants import Stage
 from fgdm.models import Team
-from reports import figures
+from reports import figures, summary
 from reports.charts import chart_for
 from reports.disclosure import exported_count
 from reports.forms import DashboardFilterForm
@@ -55,16 +56,24 @@ def _cut(filters) -> str:
     return ", ".join(part for part in parts if part)
 
 
+def _as_of(refreshed) -> str:
+    """When the figures were taken, in words for the page."""
+    if refreshed is None:
+        return "Figures as of now, counted from the records."
+    return f"Figures as of {timezone.localtime(refreshed.started_at):%H:%M on %-d %B %Y} (refreshed every few minutes)."
+
+
 @login_required
 @require_safe
 def dashboard(request):
     """The dashboard: the filters form, then each section's charts, tables and downloads."""
     _gate(request)
     form, filters = _filters(request)
-    sections = []
+    sections, refreshed = [], None
     if filters is not None:
         query = request.GET.urlencode()
-        for section in figures.dashboard(request.user, filters):
+        built, refreshed = summary.dashboard(request.user, filters)
+        for section in built:
             sections.append(
                 {
                     "section": section,
@@ -83,6 +92,7 @@ def dashboard(request):
             "whose": whose_figures(request.user, filters),
             "cut": _cut(filters),
             "sections": sections,
+            "as_of": _as_of(refreshed),
         },
         status=200 if filters is not None else 400,
     )
@@ -105,7 +115,8 @@ def dashboard_csv(request, section: str):
     """One section's tables as CSV, with the same filters as the page. Counts of 1 to 4 are shown as
     "fewer than 5" (reports.disclosure); each download is written to the access log."""
     _gate(request)
-    build = figures.SECTIONS[section]
+    if section not in figures.SECTIONS:
+        raise Http404("No such section.")
     form, filters = _filters(request)
     if filters is None:
         return page(
@@ -121,7 +132,7 @@ def dashboard_csv(request, section: str):
             },
             status=400,
         )
-    built = build(request.user, filters)
+    built, refreshed = summary.section(section, request.user, filters)
     out = io.StringIO()
     writer = csv_writer(out)
     writer.writerow(["Table", "Row", "Column", "Value"])
@@ -132,6 +143,7 @@ def dashboard_csv(request, section: str):
     writer.writerow([])
     writer.writerow(["Period", f"{filters.date_from:%Y-%m-%d} to {filters.date_to:%Y-%m-%d}", "", ""])
     writer.writerow(["Whose figures", whose_figures(request.user, filters), "", ""])
+    writer.writerow(["As of", _as_of(refreshed), "", ""])
     record_access(by=request.user, what=f"dashboard_{section}", door="page", obj=None, path=request.get_full_path())
     response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (

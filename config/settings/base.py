@@ -296,6 +296,9 @@ FGDM_EXPORT_KEEP_DAYS = int(os.environ.get("FGDM_EXPORT_KEEP_DAYS", 7))
 # The audit sequencer (seal_audit, every minute; `--follow` for seconds) seals new audit records into
 # their chains. verify_audit fails when a record has waited longer than this: the sequencer is not running.
 FGDM_AUDIT_SEAL_GRACE_MINUTES = int(os.environ.get("FGDM_AUDIT_SEAL_GRACE_MINUTES", 15))
+# The dashboard's summary (reports.summary): refresh_figures rebuilds every month when its last whole
+# rebuild is older than this many minutes (otherwise only the months touched since its last run).
+FGDM_FIGURES_FULL_MINUTES = int(os.environ.get("FGDM_FIGURES_FULL_MINUTES", 60))
 # The largest case document accepted, in bytes (default 10 MB).
 FGDM_DOCUMENT_MAX_BYTES = int(os.environ.get("FGDM_DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
 

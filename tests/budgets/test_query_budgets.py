@@ -101,3 +101,33 @@ def test_the_batch_lists_make_no_query_per_batch_whoever_moved_them_on(world, si
     batch_paid()
     three = {url: count(url) for url in one}
     assert three == one
+
+
+# The dashboard read from its summary (reports.summary), once refreshed: a few queries of the summary
+# whatever the number of cases.
+SUMMARY_BUDGETS = [("sm", 24), ("tm.east", 25)]  # measured 21 and 22, plus 3
+
+
+@pytest.mark.django_db
+def test_the_dashboard_from_its_summary_stays_within_budget(grow, signed_in, django_assert_max_num_queries):
+    from reports import summary
+
+    def measure(within=None) -> dict:
+        counts = {}
+        for who, budget in SUMMARY_BUDGETS:
+            client = signed_in(who)
+            client.get("/dashboard/")
+            with within(budget) if within else CaptureQueriesContext(connection) as queries:
+                response = client.get("/dashboard/")
+            assert response.status_code == 200
+            assert b"Figures as of" in response.content and b"counted from the records" not in response.content
+            counts[who] = len(queries)
+        return counts
+
+    grow(1)
+    summary.refresh(everything=True)
+    small = measure()
+    grow(4)
+    summary.refresh(everything=True)
+    large = measure(within=django_assert_max_num_queries)
+    assert small == large, (small, large)

@@ -174,3 +174,20 @@ class TestCaseListLeadFilter:
         every = client.get("/cases/?lead=prac.east").content.decode()
         assert mine.reference in every and closed.reference in every
         assert "0 cases match" in client.get("/cases/?lead=nobody").content.decode()
+
+    def test_the_people_come_a_page_at_a_time(self, world, client, monkeypatch):
+        from process import views
+
+        fgc_to_hold(world)
+        scenario.allocated(world)
+        client.force_login(world.u.tm_east)
+        everyone = [row["person"].username for row in caseload(user=world.u.tm_east)]
+        assert len(everyone) >= 3
+        monkeypatch.setattr(views, "CASELOAD_PAGE_SIZE", 2)
+        first = client.get("/caseload/").content.decode()
+        second = client.get("/caseload/?page=2").content.decode()
+        assert f"Showing 1 to 2 of {len(everyone)} people" in first
+        assert all(f'?person={name}"' in first for name in everyone[:2])
+        assert not any(f'?person={name}"' in first for name in everyone[2:])
+        assert f'?person={everyone[2]}"' in second
+        assert client.get("/caseload/?page=nonsense").status_code == 200

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.django_db
 
 ALL_JOBS = {"workflow_timers", "notify_delivery_status", "apply_retention", "anchor_audit", "escalate_reviews"}
 ALL_JOBS |= {"send_reminders", "verify_audit", "check_budget_totals", "expire_prepared_files", "seal_audit"}
+ALL_JOBS |= {"refresh_figures"}
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime.datetime:
@@ -44,8 +45,8 @@ class TestSchedule:
     def test_the_next_slot_queues_the_short_jobs_again(self):
         due_at(at(10, 9))
         assert due_at(at(10, 9, 1)) == {"seal_audit"}
-        assert due_at(at(10, 9, 5)) == {"workflow_timers", "seal_audit"}
-        assert due_at(at(10, 9, 10)) == {"workflow_timers", "notify_delivery_status", "seal_audit"}
+        assert due_at(at(10, 9, 5)) == {"workflow_timers", "refresh_figures", "seal_audit"}
+        assert due_at(at(10, 9, 10)) == {"workflow_timers", "refresh_figures", "notify_delivery_status", "seal_audit"}
         assert due_at(at(11, 9)) == ALL_JOBS, "a new day"
         assert set(TimerRun.objects.filter(job="workflow_timers").values_list("period", flat=True)) == {
             "2026-03-10T09:00",
