@@ -424,8 +424,10 @@ class Builder:
         self, world: World, ids: Ids, rng: random.Random, today: datetime.date, batches: dict, banked: set, make
     ):
         from django.contrib.auth.models import Permission
+        from django.utils import timezone
 
         self.w, self.ids, self.rng, self.today, self.make = world, ids, rng, today, make
+        self.tz = timezone.get_current_timezone()
         self.rows = defaultdict(list)
         self.batches = batches  # (year, month) -> PaymentBatch, shared across chunks
         self.banked = banked  # network members given bank details, across chunks
@@ -443,9 +445,8 @@ class Builder:
         return obj
 
     def at(self, day: datetime.date, hour: int = 10) -> datetime.datetime:
-        from django.utils import timezone
-
-        return timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour, self.rng.randrange(60))))
+        """`timezone.make_aware(...)` in the current time zone, which is looked up once a chunk."""
+        return datetime.datetime.combine(day, datetime.time(hour, self.rng.randrange(60)), tzinfo=self.tz)
 
     def upto_today(self, day: datetime.date) -> datetime.date:
         return min(day, self.today)

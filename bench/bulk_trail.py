@@ -625,7 +625,7 @@ class _Flow:
             data={},
         )
         for before in previous:
-            b.rows[self.Through].append(self.Through(from_task_id=task.pk, to_task_id=before.pk))
+            b.rows[self.Through].append(b.make(self.Through, None, {"from_task_id": task.pk, "to_task_id": before.pk}))
         return task
 
     def done(self, task, at, *, owner=None) -> None:
