@@ -7,8 +7,8 @@ or, from Python with Django set up: `generate(cases=30, seed=1)`.
 
 It first loads the demo reference data (process.demo: localities, hubs, teams, budgets, suppliers and
 the demo users), then adds practitioners and coordinators so each practitioner has a realistic
-caseload, then writes the cases in chunks with `bulk_create`: children, family networks, meetings
-(held, cancelled, scheduled), family plans with versions and actions, pre-proceedings with offers,
+caseload, then writes the cases in chunks (one COPY a table and chunk on PostgreSQL, `Copier`;
+`bulk_create` on SQLite): children, family networks, meetings (held, cancelled, scheduled), family plans with versions and actions, pre-proceedings with offers,
 support packages with items, approvals and payments in monthly batches, closures with the
 children's outcome checks, declared conflicts and the per-case grants of lead practitioners and
 coordinators. Cases are spread over the last three years, every locality, team and stage, and their

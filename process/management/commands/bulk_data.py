@@ -5,7 +5,7 @@ Scales (see docs/benchmarks.md for where the figures come from):
   cases; three years of FGDM referrals, most of them closed, make about 10,000);
 - england: 400,000 cases (DESIGN.md's national scale: about 400,000 cases on one PostgreSQL).
 
-It writes in bulk SQL (bulk_create), not through the services: cases with everything around them
+It writes in bulk SQL (COPY on PostgreSQL, bulk_create on SQLite), not through the services: cases with everything around them
 (bench/bulk_cases.py), their viewflow processes and tasks and their audit trail, chained so that
 `manage.py verify_audit` accepts it (bench/bulk_trail.py). Never on a real council's database.
 """
