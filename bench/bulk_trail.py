@@ -540,22 +540,25 @@ class Trail:
         from audit.models import DomainEvent
 
         self.events.append(
-            DomainEvent(
-                pk=self.b.ids(DomainEvent),
-                at=at,
-                actor=by,
-                actor_username=by.username if by is not None else "",
-                action=action,
-                object_type=obj._meta.model_name,
-                object_id=obj.pk,
-                object_repr=_describe(obj)[:200],
-                case_id=case_id,
-                from_state=from_state,
-                to_state=to_state,
-                reason=reason or "",
-                changes=changes or {},
-                remote_addr=None,
-                via="",
+            self.b.make(
+                DomainEvent,
+                self.b.ids(DomainEvent),
+                dict(
+                    at=at,
+                    actor=by,
+                    actor_username=by.username if by is not None else "",
+                    action=action,
+                    object_type=obj._meta.model_name,
+                    object_id=obj.pk,
+                    object_repr=_describe(obj)[:200],
+                    case_id=case_id,
+                    from_state=from_state,
+                    to_state=to_state,
+                    reason=reason or "",
+                    changes=changes or {},
+                    remote_addr=None,
+                    via="",
+                ),
             )
         )
 
@@ -563,23 +566,26 @@ class Trail:
         from audit.models import LogEntry
 
         self.entries.append(
-            LogEntry(
-                pk=self.b.ids(LogEntry),
-                content_type=self.ct[type(obj)],
-                object_pk=str(obj.pk),
-                object_id=obj.pk,
-                object_repr=_describe(obj),
-                serialized_data=None,
-                action=action,
-                changes_text="",
-                changes=changes,
-                actor=by,
-                actor_email=(by.email or None) if by is not None else None,
-                cid=None,
-                remote_addr=None,
-                remote_port=None,
-                timestamp=at,
-                additional_data=None,
+            self.b.make(
+                LogEntry,
+                self.b.ids(LogEntry),
+                dict(
+                    content_type=self.ct[type(obj)],
+                    object_pk=str(obj.pk),
+                    object_id=obj.pk,
+                    object_repr=_describe(obj),
+                    serialized_data=None,
+                    action=action,
+                    changes_text="",
+                    changes=changes,
+                    actor=by,
+                    actor_email=(by.email or None) if by is not None else None,
+                    cid=None,
+                    remote_addr=None,
+                    remote_port=None,
+                    timestamp=at,
+                    additional_data=None,
+                ),
             )
         )
 
@@ -619,7 +625,7 @@ class _Flow:
             data={},
         )
         for before in previous:
-            b.rows[self.Through].append(self.Through(from_task_id=task.pk, to_task_id=before.pk))
+            b.rows[self.Through].append(b.make(self.Through, None, {"from_task_id": task.pk, "to_task_id": before.pk}))
         return task
 
     def done(self, task, at, *, owner=None) -> None:

@@ -56,6 +56,12 @@ class TestBulkData:
         closed = Case.objects.filter(status="closed").values_list("pk", flat=True)
         assert set(DomainEvent.objects.filter(action="case_closed").values_list("case_id", flat=True)) == set(closed)
 
+    def test_leaves_nothing_unsealed(self, bulk):
+        """verify_audit says intact straight after, with no sequencer running."""
+        assert DomainEvent.objects.filter(seq__isnull=True).count() == 0
+        assert LogEntry.objects.filter(seq__isnull=True).count() == 0
+        assert verify_all()[1] == []
+
     def test_every_case_has_its_process_and_open_cases_their_work(self, bulk):
         assert not Case.objects.filter(process__isnull=True).exists()
         for case in Case.objects.exclude(status__in=ENDED_STATUSES):
