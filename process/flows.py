@@ -77,6 +77,7 @@ def _tell_owner(activation):
         key=f"task-assigned:{task.pk}:{task.owner_id}",
         user_id=task.owner_id,
         case_id=_case(activation).pk,
+        case_reference=_case(activation).reference,
         task=str(task.flow_task.task_title),
     )
 
