@@ -230,14 +230,27 @@ def complete_open_task(task: Task, *, by) -> Task:
     return task
 
 
+def completing_user():
+    """The person whose step is moving the flow on right now (see `completed_by_now`), else None."""
+    return getattr(_completing, "user", None)
+
+
+def step_memo() -> dict | None:
+    """What the flow's nodes have read during the step moving on now (its gateways ask the same
+    questions of the case more than once), else None. The process forgets an answer when the rows
+    it came from are saved."""
+    return getattr(_completing, "memo", None)
+
+
 @contextmanager
 def _moving_on(by):
-    previous = getattr(_completing, "user_id", None)
-    _completing.user_id = by.pk
+    previous = (getattr(_completing, "user_id", None), getattr(_completing, "user", None), step_memo())
+    _completing.user_id, _completing.user = by.pk, by
+    _completing.memo = previous[2] if previous[2] is not None else {}
     try:
         yield
     finally:
-        _completing.user_id = previous
+        _completing.user_id, _completing.user, _completing.memo = previous
 
 
 def fire_event(*, process, node, by, required: bool = True) -> Task | None:

@@ -37,18 +37,22 @@ def task_assigned(details: dict) -> list[Message]:
     user = User.objects.filter(pk=details["user_id"], is_active=True).first()
     if user is None:
         return []
-    case = Case.objects.filter(pk=details.get("case_id")).first()
+    if "case_reference" in details:  # the flow knows it already
+        case_id, reference = details.get("case_id"), details["case_reference"]
+    else:
+        case = Case.objects.filter(pk=details.get("case_id")).first()
+        case_id, reference = (case.pk, case.reference) if case else (None, "")
     return [
         Message(
             template="task_assigned",
             user=user,
             to_role="assignee",
             kind=Kind.TASK_ASSIGNED,
-            case_id=case.pk if case else None,
+            case_id=case_id,
             personalisation={
                 "name": user.get_full_name() or user.get_username(),
                 "task": details.get("task", ""),
-                "case_reference": case.reference if case else "",
+                "case_reference": reference,
                 "link": site_url(reverse("process:home")),
             },
         )

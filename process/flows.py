@@ -57,7 +57,29 @@ def _case(activation):
 
 
 def _lead(activation):
-    return _case(activation).lead_practitioner
+    case = _case(activation)
+    by = workflow_port.completing_user()
+    if by is not None and case.lead_practitioner_id == by.pk:
+        return by  # the lead moved the case on themselves: no need to read them again
+    return case.lead_practitioner
+
+
+def _remembered(activation, question: str, read):
+    """`read()`, asked once per step moving on (core.workflow.step_memo); forgotten when a meeting,
+    a plan or a package is saved (`_forget`)."""
+    memo = workflow_port.step_memo()
+    if memo is None:
+        return read()
+    key = (question, activation.process.pk)
+    if key not in memo:
+        memo[key] = read()
+    return memo[key]
+
+
+def _forget(sender, **kwargs):
+    memo = workflow_port.step_memo()
+    if memo:
+        memo.clear()
 
 
 def _tell_owner(activation):
@@ -77,12 +99,13 @@ def _tell_owner(activation):
         key=f"task-assigned:{task.pk}:{task.owner_id}",
         user_id=task.owner_id,
         case_id=_case(activation).pk,
+        case_reference=_case(activation).reference,
         task=str(task.flow_task.task_title),
     )
 
 
 def _newest_meeting(activation):
-    return _case(activation).meetings.order_by("-id").first()
+    return _remembered(activation, "newest meeting", lambda: _case(activation).meetings.order_by("-id").first())
 
 
 def _meeting_runner(activation):
@@ -93,7 +116,7 @@ def _meeting_runner(activation):
 
 
 def _newest_plan(activation):
-    return _case(activation).plans.order_by("-version").first()
+    return _remembered(activation, "newest plan", lambda: _case(activation).plans.order_by("-version").first())
 
 
 def _package_in_approval(activation):
@@ -101,7 +124,11 @@ def _package_in_approval(activation):
 
     Never simply the newest package: a draft prepared while another waits for approval must not
     stand in for the package that was decided."""
-    return _case(activation).packages.filter(submitted_at__isnull=False).order_by("-submitted_at", "-id").first()
+    return _remembered(
+        activation,
+        "package in approval",
+        lambda: _case(activation).packages.filter(submitted_at__isnull=False).order_by("-submitted_at", "-id").first(),
+    )
 
 
 def _package_due_for_review(case):

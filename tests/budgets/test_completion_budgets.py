@@ -17,32 +17,33 @@ from bench.workflow_step import drive_one_case, kind_of
 # case_allocate 65, meeting_schedule 42, meeting_record 50, plan_accept 51, package_submit 56,
 # package_approve 84, payment_authorise 33). The steps that complete a workflow task first.
 BUDGETS = {
-    "case_create": 39,
-    "case_allocate": 49,
-    "meeting_schedule": 33,
-    "meeting_record": 41,
-    "plan_accept": 34,
-    "package_submit": 45,
-    "package_approve": 69,
-    "payment_authorise": 22,
+    "case_create": 28,
+    "case_allocate": 35,
+    "meeting_schedule": 22,
+    "meeting_record": 26,
+    "plan_accept": 23,
+    "package_submit": 36,
+    "package_approve": 59,
+    "payment_authorise": 17,
     # Steps that complete no workflow task (measured so that the path as a whole is pinned too).
-    "case_record_consent": 12,
-    "member_add": 12,
-    "package_create": 22,
-    "bank_account_set": 13,
-    "bank_account_verify": 16,
+    "case_record_consent": 7,
+    "member_add": 8,
+    "package_create": 15,
+    "bank_account_set": 9,
+    "bank_account_verify": 11,
 }
 
 # No savepoint is opened by the flow's lock, its start, gateways, functions, timers or ends: only the
 # service's own atomic block (a SAVEPOINT inside the test's transaction) and what catches an error
-# (guardian's get_or_create of the lead's two case permissions, a notification's insert).
+# (guardian's get_or_create of the lead's two case permissions). A notification is one INSERT … ON
+# CONFLICT DO NOTHING, with no savepoint.
 SAVEPOINTS = {
     "case_create": 1,
-    "case_allocate": 4,
+    "case_allocate": 3,
     "meeting_schedule": 1,
     "meeting_record": 1,
     "plan_accept": 1,
-    "package_submit": 2,
+    "package_submit": 1,
     "package_approve": 1,
     "payment_authorise": 1,
 }

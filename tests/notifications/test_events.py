@@ -160,3 +160,33 @@ class TestTasksTheFlowHandsOut:
     def test_a_conference_tells_the_coordinator_of_the_meeting_to_hold(self, world):
         case, _, _ = scenario.meeting_held(world, model="fgc")
         assert Notification.objects.filter(event="task_assigned", case=case, user=world.u.coord).exists()
+
+
+class TestWritingOnce:
+    """A message to a member of staff is one INSERT: no read of their preferences first, no check
+    for an earlier row, no savepoint; the same happening announced again makes nothing new."""
+
+    def test_a_staff_message_is_one_statement(self, world, django_assert_num_queries):
+        from core import notify
+
+        user_and_case_reads = 2  # the recipients function: the person and the case
+        with django_assert_num_queries(user_and_case_reads + 1) as captured:
+            notify.announce("task_assigned", key="task-assigned:once", user_id=world.u.prac_east.pk, case_id=None)
+        assert captured.captured_queries[-1]["sql"].startswith("INSERT")
+        assert told("task_assigned") == {(f"user:{world.u.prac_east.pk}", "email", "task_assigned")}
+
+    def test_the_same_happening_announced_again_makes_nothing_new(self, world):
+        from core import notify
+
+        for _ in range(2):
+            notify.announce("task_assigned", key="task-assigned:again", user_id=world.u.prac_east.pk, case_id=None)
+        assert Notification.objects.filter(key="task-assigned:again").count() == 1
+
+    def test_a_choice_made_after_a_message_does_not_repeat_it(self, world):
+        from core import notify
+
+        notify.announce("task_assigned", key="task-assigned:chosen", user_id=world.u.prac_east.pk, case_id=None)
+        Preference.objects.create(user=world.u.prac_east, kind="task_assigned", choice="sms")
+        StaffContact.objects.create(user=world.u.prac_east, mobile="07700 900982")
+        notify.announce("task_assigned", key="task-assigned:chosen", user_id=world.u.prac_east.pk, case_id=None)
+        assert {n.channel for n in Notification.objects.filter(key="task-assigned:chosen")} == {"email", "sms"}
