@@ -844,7 +844,9 @@ for _model in (
     AdvocacyOffer,
     ChildOutcome,
 ):
-    auditlog.register(_model, exclude_fields=["updated_at"])
+    # A case's pre-proceedings record is a row of its own (with its own history): diffing the case
+    # would read it, once per new case, for a value never recorded.
+    auditlog.register(_model, exclude_fields=["updated_at", "pre_proceedings"] if _model is Case else ["updated_at"])
 
 
 # -- the case file: notes and documents (issue 17) ---------------------------------------------------

@@ -202,11 +202,32 @@ def batch_scope(user) -> Q:
 
 
 def grant_case_access(user, case, *codenames: str) -> None:
-    """Give one person access to one case (lead practitioner, FGC coordinator)."""
-    from guardian.shortcuts import assign_perm
+    """Give one person access to one case (lead practitioner, FGC coordinator): guardian's per-case
+    grants (direct foreign-key table), as its `assign_perm` leaves them, each grant once.
 
-    for codename in (VIEW_CASE, *codenames):
-        assign_perm(f"fgdm.{codename}", user, case)
+    One read finds the permissions and which of them the person already holds; each missing grant
+    is then inserted (auditlog records it). No savepoint: callers hold the case's lock, so nobody
+    grants on the same case meanwhile. Raises Permission.DoesNotExist for an unknown codename.
+    """
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import Exists, OuterRef
+
+    from fgdm.models import Case, CaseUserObjectPermission
+
+    wanted = list(dict.fromkeys((VIEW_CASE, *codenames)))
+    held = CaseUserObjectPermission.objects.filter(permission=OuterRef("pk"), user=user, content_object=case)
+    permissions = sorted(
+        Permission.objects.filter(content_type=ContentType.objects.get_for_model(Case), codename__in=wanted)
+        .select_related("content_type")  # the grant's name in the field history names it
+        .annotate(granted=Exists(held)),
+        key=lambda permission: wanted.index(permission.codename),
+    )
+    if len(permissions) != len(wanted):
+        raise Permission.DoesNotExist(f"No case permission {sorted(set(wanted) - {p.codename for p in permissions})}.")
+    for permission in permissions:
+        if not permission.granted:
+            CaseUserObjectPermission(permission=permission, user=user, content_object=case).save()
 
 
 def revoke_case_access(user, case) -> None:

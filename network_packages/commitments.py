@@ -31,6 +31,7 @@ import datetime
 from collections.abc import Callable, Iterable
 from decimal import Decimal
 
+from django.db import connection
 from django.db.models import F, Max, Min, Q, QuerySet, Sum
 from django.utils import timezone
 
@@ -169,10 +170,27 @@ def _sent(package_id: int) -> int:
     return pence(SupportPackage.objects.filter(pk=package_id).aggregate(amount=SENT_TO_THE_BANK)["amount"])
 
 
+def _add(key: Key, amount: int) -> None:
+    """Add to one total in one statement, creating it if missing: an upsert takes the row's lock as
+    it changes it, so for a change that reads nothing (a package's own total) this is the whole
+    lock-then-change."""
+    table = connection.ops.quote_name(BudgetCommitment._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (locality_id, financial_year, committed_pence) VALUES (%s, %s, %s) "
+            f"ON CONFLICT (locality_id, financial_year) "
+            f"DO UPDATE SET committed_pence = {table}.committed_pence + EXCLUDED.committed_pence",
+            [key[0], key[1], amount],
+        )
+
+
 def package_approved(package: SupportPackage, *, replaced: SupportPackage | None = None) -> None:
     """A package was approved (+ its total in the year of its decision); `replaced`, the version it
     changes, ended with it (− its total + what went to the bank from it)."""
     locality = package.case.locality_id
+    if replaced is None:
+        _add(key_of(locality, package.decided_at), pence(package.total))
+        return
     keys = [key_of(locality, package.decided_at)]
     if replaced is not None:
         keys.append(key_of(locality, replaced.decided_at))

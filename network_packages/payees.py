@@ -15,7 +15,8 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Case, DecimalField, F, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from fgdm.constants import Relationship
@@ -114,16 +115,16 @@ class Prompt:
         return SafetyPrompt(self.prompt).label
 
 
-def _children_under(case, age: int, on: datetime.date) -> list:
+def _children_under(children, age: int, on: datetime.date) -> list:
     return [
         child
-        for child in case.children.current()
+        for child in children
         if child.date_of_birth is None or age_on(child.date_of_birth, on) < age  # expected: not yet born
     ]
 
 
 def safety_prompts(
-    package: SupportPackage, *, items: list | None = None, on: datetime.date | None = None
+    package: SupportPackage, *, items: list | None = None, members: list | None = None, on: datetime.date | None = None
 ) -> list[Prompt]:
     """The safety prompts the package raises, each with its recorded answer (or None).
 
@@ -135,13 +136,15 @@ def safety_prompts(
       arrangement? (Children Act 1989 s.66.)
 
     `items`: PackageItem-like rows (payee, supplier, category, hours_per_day) instead of the package's.
+    `members`: the case's current network members, if already read.
     """
     on = on or timezone.localdate()
     case = package.case
     if items is None:
         items = list(package.items.select_related("payee", "supplier"))
     prompts: dict[tuple, Prompt] = {}
-    if _children_under(case, OFSTED_CHILD_AGE, on):
+    children = list(case.children.current())  # read once for both questions
+    if _children_under(children, OFSTED_CHILD_AGE, on):
         for item in items:
             if item.category != Category.CHILDCARE:
                 continue
@@ -158,8 +161,8 @@ def safety_prompts(
                 supplier=None if item.payee_id else carer,
             )
             prompts.setdefault(prompt.key, prompt)
-    if _children_under(case, FOSTERING_CHILD_AGE, on):
-        for member in case.network_members.current():
+    if _children_under(children, FOSTERING_CHILD_AGE, on):
+        for member in case.network_members.current() if members is None else members:
             if not member.lives_with_child or is_relative(member) or member.has_parental_responsibility:
                 continue
             since = member.lives_with_child_since
@@ -211,17 +214,18 @@ def check_label(rules: PayeePolicy) -> str:
 
 
 def missing_checks(
-    package: SupportPackage, *, rules: PayeePolicy | None = None, on: datetime.date | None = None
+    package: SupportPackage, *, rules: PayeePolicy | None = None, on: datetime.date | None = None, items=None
 ) -> list[str]:
     """For each network member paid for childcare or bought-in support without the passed, dated
-    check the policy asks for (their latest check of those kinds): a plain message."""
+    check the policy asks for (their latest check of those kinds): a plain message. `items`: the
+    package's items with their payees, if already read."""
     rules = rules or policy()
     kinds = checks_needed(rules)
     if not kinds:
         return []
     on = on or timezone.localdate()
     members = {}
-    for item in package.items.select_related("payee"):
+    for item in package.items.select_related("payee") if items is None else items:
         if item.payee_id and item.category in CARE_CATEGORIES:
             members.setdefault(item.payee_id, (item.payee, item.get_category_display().lower()))
     messages = []
@@ -253,24 +257,36 @@ def paid_in_year(*, member_id: int, financial_year: int, exclude_ids=()) -> Deci
     force, and what went to the bank from those that ended."""
     start, end = financial_year_bounds(financial_year)
     items = PackageItem.objects.filter(
-        payee_id=member_id, package__decided_at__date__gte=start, package__decided_at__date__lte=end
+        payee_id=member_id,
+        package__decided_at__date__gte=start,
+        package__decided_at__date__lte=end,
+        package__status__in=[PackageStatus.APPROVED, PackageStatus.ENDED],
     ).exclude(package_id__in=[pk for pk in exclude_ids if pk])
-    in_force = Decimal("0.00")
-    for amount, instalments in items.filter(package__status=PackageStatus.APPROVED).values_list(
-        "amount", "instalments"
-    ):
-        in_force += amount * instalments
-    sent = items.filter(package__status=PackageStatus.ENDED).aggregate(
-        sent=Sum("payments__amount", filter=Q(payments__batch__isnull=False))
-    )["sent"] or Decimal("0.00")
-    return in_force + sent
+    # One read: each item of a package in force counts whole, each of an ended one what went to the bank.
+    sent = (
+        PackageItem.objects.filter(pk=OuterRef("pk"))
+        .annotate(sent=Sum("payments__amount", filter=Q(payments__batch__isnull=False)))
+        .values("sent")
+    )
+    money = DecimalField(max_digits=14, decimal_places=2)
+    counted = items.aggregate(
+        total=Sum(
+            Case(
+                When(package__status=PackageStatus.APPROVED, then=F("amount") * F("instalments")),
+                default=Coalesce(Subquery(sent, output_field=money), Value(Decimal("0.00")), output_field=money),
+                output_field=money,
+            )
+        )
+    )["total"]
+    return counted or Decimal("0.00")
 
 
 def cap_breaches(
-    package: SupportPackage, *, rules: PayeePolicy | None = None, on: datetime.date | None = None
+    package: SupportPackage, *, rules: PayeePolicy | None = None, on: datetime.date | None = None, items=None
 ) -> list[str]:
     """Network members whom approving this package would pay more than the yearly cap: a message each.
-    The version it replaces stops counting (only what went to the bank from it would)."""
+    The version it replaces stops counting (only what went to the bank from it would). `items`: the
+    package's items with their payees, if already read."""
     rules = rules or policy()
     cap = rules.annual_cap_per_payee
     if cap is None:
@@ -278,7 +294,7 @@ def cap_breaches(
     year = financial_year_of(on or timezone.localdate())
     label = f"{year}-{(year + 1) % 100:02d}"
     totals: dict[int, tuple] = {}
-    for item in package.items.select_related("payee"):
+    for item in package.items.select_related("payee") if items is None else items:
         if item.payee_id:
             member, amount = totals.get(item.payee_id, (item.payee, Decimal("0.00")))
             totals[item.payee_id] = (member, amount + item.total)

@@ -4,11 +4,12 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.http import Http404
 from django.utils import timezone
 
 from core.roles import may
+from fgdm.models import Locality
 from fgdm.visibility import package_scope
 from network_packages import commitments
 from network_packages.commitments import SENT_TO_THE_BANK, financial_year_bounds, financial_year_of
@@ -18,7 +19,15 @@ from network_packages.constants import (
     IN_APPROVAL_STATUSES,
     PackageStatus,
 )
-from network_packages.models import ApprovalLimit, Budget, PackageItem, PackageReview, Supplier, SupportPackage
+from network_packages.models import (
+    ApprovalLimit,
+    Budget,
+    BudgetCommitment,
+    PackageItem,
+    PackageReview,
+    Supplier,
+    SupportPackage,
+)
 
 
 def package_list(*, user, case_id: int | None = None) -> QuerySet[SupportPackage]:
@@ -126,7 +135,7 @@ class BudgetPosition:
 
 
 def committed_by_locality(
-    *, financial_year: int, locality_id: int | None = None, exclude_ids=(), replaced_ids=()
+    *, financial_year: int, locality_id: int | None = None, exclude_ids=(), replaced_ids=(), kept=None
 ) -> dict[int, Decimal]:
     """Per locality, what packages approved within the financial year commit: the whole total of each
     package still in force, and what went to the bank from each that has ended (a package ended early,
@@ -134,9 +143,14 @@ def committed_by_locality(
 
     `exclude_ids` leaves packages out; `replaced_ids` counts approved packages as if ended (the
     version a package waiting for approval would replace). Read from the running totals
-    (`network_packages.commitments`), adjusted by reading just those packages.
+    (`network_packages.commitments`), adjusted by reading just those packages. `kept`: those running
+    totals, if already read.
     """
-    totals = commitments.kept_by_locality(financial_year=financial_year, locality_id=locality_id)
+    totals = (
+        commitments.kept_by_locality(financial_year=financial_year, locality_id=locality_id)
+        if kept is None
+        else dict(kept)
+    )
     excluded = {pk for pk in exclude_ids if pk}
     replaced = {pk for pk in replaced_ids if pk} - excluded
     if not excluded and not replaced:
@@ -164,11 +178,16 @@ def committed_by_locality(
     return totals
 
 
-def committed_in(*, locality_id: int, financial_year: int, exclude_ids=(), replaced_ids=()) -> Decimal:
+def committed_in(*, locality_id: int, financial_year: int, exclude_ids=(), replaced_ids=(), kept=None) -> Decimal:
     """What the locality's packages approved within the financial year commit (see
-    `committed_by_locality`): totals of those in force, and what was paid on those that ended."""
+    `committed_by_locality`): totals of those in force, and what was paid on those that ended.
+    `kept`: the locality's running total, if already read (None: not read; 0 when it has none)."""
     totals = committed_by_locality(
-        financial_year=financial_year, locality_id=locality_id, exclude_ids=exclude_ids, replaced_ids=replaced_ids
+        financial_year=financial_year,
+        locality_id=locality_id,
+        exclude_ids=exclude_ids,
+        replaced_ids=replaced_ids,
+        kept=None if kept is None else {locality_id: kept},
     )
     return totals.get(locality_id, Decimal("0.00"))
 
@@ -181,13 +200,29 @@ def budget_position(*, package: SupportPackage, on: datetime.date | None = None)
         return None
     year = financial_year_of(on or timezone.localdate())
     locality = package.case.locality
-    budget = (
-        Budget.objects.filter(locality_id=locality.pk, financial_year=year).values_list("amount", flat=True).first()
+    # The budget and the running total in one read (either may be missing; the locality is not).
+    budget, kept = (
+        Locality.objects.filter(pk=locality.pk)
+        .annotate(
+            budget=Subquery(
+                Budget.objects.filter(locality_id=OuterRef("pk"), financial_year=year).order_by().values("amount")[:1]
+            ),
+            kept=Subquery(
+                BudgetCommitment.objects.filter(locality_id=OuterRef("pk"), financial_year=year)
+                .order_by()
+                .values("committed_pence")[:1]
+            ),
+        )
+        .values_list("budget", "kept")
+        .get()
     )
     # Approving a new version ends the one it changes: that one's commitment is replaced by what
-    # already went to the bank from it.
+    # already went to the bank from it. The package itself waits for its decision, so it counts nowhere yet.
     committed = committed_in(
-        locality_id=locality.pk, financial_year=year, exclude_ids=(package.pk,), replaced_ids=(package.previous_id,)
+        locality_id=locality.pk,
+        financial_year=year,
+        replaced_ids=(package.previous_id,),
+        kept=commitments.pounds(kept or 0),
     )
     after = committed + package.total
     label = f"{year}-{(year + 1) % 100:02d}"

@@ -60,6 +60,16 @@ def _lock_case(case_id: int) -> Case:
     return Case.objects.select_for_update(of=("self",)).select_related("process", "team").get(pk=case_id)
 
 
+def _lock_with_case(queryset, pk: int, *related: str):
+    """Lock a row that belongs to a case (a meeting, a plan, a package) and its case in one
+    statement, the row first as before; the case comes with what `_lock_case` reads with it."""
+    return (
+        queryset.select_for_update(of=("self", "case"))
+        .select_related("case__process", "case__team", *related)
+        .get(pk=pk)
+    )
+
+
 def _move_case(
     case: Case, target: str, *, by, reason: str = "", action: str = "", changes=None, also: tuple = ()
 ) -> None:
@@ -281,8 +291,8 @@ def case_create(
         to_state=case.status,
         changes={"previous_case": previous.reference} if previous else None,
     )
+    # The flow's start saves the case's process and reference on this same instance: nothing to re-read.
     workflow.start(case=case)
-    case.refresh_from_db()
     return case
 
 

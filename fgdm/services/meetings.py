@@ -5,6 +5,8 @@ several meetings, at most one arranged (scheduled or prepared) at a time."""
 import datetime
 
 from django.db import transaction
+from django.db.models import Case as DbCase
+from django.db.models import IntegerField, Q, Value, When
 from django.utils import timezone
 
 from audit.services import record_event
@@ -34,7 +36,7 @@ from fgdm.models import (
     NetworkMember,
 )
 from fgdm.permissions import ensure_can_work_case, ensure_no_conflict
-from fgdm.services.cases import _ensure_may_share, _lock_case, _move_case
+from fgdm.services.cases import _ensure_may_share, _lock_case, _lock_with_case, _move_case
 from fgdm.services.plans import ActionInput, _create_plan
 from fgdm.visibility import grant_case_access
 
@@ -62,8 +64,9 @@ def _when(meeting: Meeting) -> str:
     return f"{timezone.localtime(meeting.scheduled_for):%-d %B %Y at %H:%M}"
 
 
-def _ensure_none_arranged(case: Case) -> None:
-    arranged = arranged_meeting(case)
+def _ensure_none_arranged(case: Case, *, arranged: Meeting | None = None) -> None:
+    """`arranged`: the case's meeting still to be held, if already read (else it is read here)."""
+    arranged = arranged_meeting(case) if arranged is None else arranged
     if arranged is not None:
         raise InvalidTransition(
             f"A {arranged.get_model_display()} is already arranged for {_when(arranged)}: reschedule it, or "
@@ -91,9 +94,15 @@ def _what_to_arrange(case: Case) -> tuple[str, Meeting | None]:
 
     Raises InvalidTransition (a meeting is arranged; not the time for one).
     """
-    _ensure_none_arranged(case)
+    # One read answers both questions: the meeting still to be held if there is one (refused), else
+    # the newest meeting (what a new one replaces).
+    still_to_hold = Q(status__in=MEETING_ARRANGED)
+    newest = case.meetings.order_by(
+        DbCase(When(still_to_hold, then=Value(0)), default=Value(1), output_field=IntegerField()), "-id"
+    ).first()
+    if newest is not None and newest.status in MEETING_ARRANGED:
+        _ensure_none_arranged(case, arranged=newest)
     if case.status == CaseStatus.ALLOCATED:
-        newest = case.meetings.order_by("-id").first()
         if newest is None:
             return MeetingPurpose.FIRST, None
         if newest.status == MeetingStatus.CANCELLED:  # it replaces the meeting cancelled, for the same purpose
@@ -289,9 +298,7 @@ def meeting_schedule(
 
 
 def _lock_meeting(meeting_id: int) -> Meeting:
-    meeting = Meeting.objects.select_for_update().get(pk=meeting_id)
-    meeting.case = _lock_case(meeting.case_id)
-    return meeting
+    return _lock_with_case(Meeting.objects, meeting_id)
 
 
 def _ensure_runs_meeting(by, meeting: Meeting) -> None:
@@ -645,7 +652,9 @@ def meeting_record(
         meeting.coordinator_request_met = bool(coordinator_request_met)
     _ensure_may_share(case)
     # A review meeting agrees the plan that follows the one in place: that one is superseded.
-    in_place = list(case.plans.filter(status__in=[PlanStatus.ACCEPTED, PlanStatus.RETURNED]))
+    # The case's plans read once (a handful): those in place, and the newest version number.
+    plans = list(case.plans.all())
+    in_place = [p for p in plans if p.status in (PlanStatus.ACCEPTED, PlanStatus.RETURNED)]
     previous = meeting.status
     meeting.status = MeetingStatus.HELD
     meeting.held_on = held_on
@@ -664,6 +673,7 @@ def meeting_record(
         review_by=review_by,
         agreed_on=held_on,
         monitoring=monitoring,
+        latest_version=max((p.version for p in plans), default=0),
     )
     record_event(
         obj=meeting, action="meeting_held", by=by, case_id=case.pk, from_state=previous, to_state=meeting.status

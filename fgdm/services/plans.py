@@ -22,7 +22,7 @@ from fgdm.models import (
     PlanAction,
 )
 from fgdm.permissions import ensure_can_work_case
-from fgdm.services.cases import _ensure_children_heard, _lock_case, _move_case
+from fgdm.services.cases import _ensure_children_heard, _lock_case, _lock_with_case, _move_case
 
 
 @dataclass(frozen=True)
@@ -43,7 +43,9 @@ def _create_plan(
     review_by: datetime.date,
     agreed_on: datetime.date,
     monitoring: str = "",
+    latest_version: int | None = None,
 ) -> FamilyPlan:
+    """`latest_version`: the case's newest plan version (0: none), if already read."""
     if not actions:
         raise RuleBroken("A plan needs at least one action.", field="plan")
     bounds.ensure_count(actions, most=bounds.max_actions(), what="actions in a plan", field="actions")
@@ -76,11 +78,13 @@ def _create_plan(
             bounds.ensure_due_date(action.due_by, field="actions", what="the date it is due by")
         except RuleBroken as refused:
             raise RuleBroken(f"Action {index + 1}: {refused.message}", field="actions")
-    latest = case.plans.order_by("-version").first()
+    if latest_version is None:
+        latest = case.plans.order_by("-version").first()
+        latest_version = latest.version if latest else 0
     plan = FamilyPlan.objects.create(
         case=case,
         meeting=meeting,
-        version=(latest.version + 1) if latest else 1,
+        version=latest_version + 1,
         contingency=contingency,
         review_by=review_by,
         agreed_on=agreed_on,
@@ -101,9 +105,7 @@ def _create_plan(
 
 
 def _lock_plan(plan_id: int) -> FamilyPlan:
-    plan = FamilyPlan.objects.select_for_update().get(pk=plan_id)
-    plan.case = _lock_case(plan.case_id)
-    return plan
+    return _lock_with_case(FamilyPlan.objects, plan_id)
 
 
 @transaction.atomic

@@ -10,7 +10,7 @@ from audit.services import record_event
 from core import notify, workflow
 from core.exceptions import InvalidTransition, NotPermitted, RuleBroken, ensure_not_same_person, ensure_transition
 from core.roles import has_role
-from fgdm.permissions import ensure_can_work_case, ensure_no_conflict
+from fgdm.permissions import ensure_can_work_case
 from fgdm.visibility import package_scope
 from network_packages import commitments, payees
 from network_packages.constants import (
@@ -24,9 +24,14 @@ from network_packages.selectors import budget_position, submission_waits_for
 from network_packages.services.packages import ItemInput, _ensure_plan_ready, _lock_package, _validate_items
 
 
+def _limits() -> dict[str, Decimal | None]:
+    """Each tier's approval limit (None: no limit), read from the database."""
+    return dict(ApprovalLimit.objects.order_by().values_list("tier", "max_amount"))
+
+
 def required_tier(total: Decimal) -> str:
     """The lowest tier whose limit covers the total (limits live in the database)."""
-    limits = {limit.tier: limit.max_amount for limit in ApprovalLimit.objects.all()}
+    limits = _limits()
     for tier in TIER_ORDER:
         limit = limits.get(tier)
         if tier in limits and (limit is None or total <= limit):
@@ -34,9 +39,10 @@ def required_tier(total: Decimal) -> str:
     return ApprovalTier.HEAD_OF_SERVICE
 
 
-def approver_limit(user) -> tuple[str | None, Decimal | None, bool]:
-    """(highest tier the user holds, its limit, whether unlimited). No tier: (None, None, False)."""
-    limits = {limit.tier: limit.max_amount for limit in ApprovalLimit.objects.all()}
+def approver_limit(user, *, limits: dict | None = None) -> tuple[str | None, Decimal | None, bool]:
+    """(highest tier the user holds, its limit, whether unlimited). No tier: (None, None, False).
+    `limits`: the tiers' limits if already read (`_limits`)."""
+    limits = _limits() if limits is None else limits
     best = None
     for tier in TIER_ORDER:
         if has_role(user, tier) and tier in limits:
@@ -52,8 +58,9 @@ def payee_rules_refusals(package: SupportPackage) -> list[str]:
     policy asks for; each safety prompt answered; the checks on paid carers; the cap a person a year.
     The approval page lists them; `package_approve` refuses with the first."""
     rules = payees.policy()
+    items = list(package.items.select_related("payee", "supplier"))  # read once, for every rule
     refusals = []
-    for item in package.items.select_related("payee"):
+    for item in items:
         if item.payee_id:
             why_not = payees.refusal(item.payee, rules=rules)
             if why_not:
@@ -61,25 +68,27 @@ def payee_rules_refusals(package: SupportPackage) -> list[str]:
     means = payees.means_missing(package, rules=rules)
     if means:
         refusals.append(means)
-    refusals += payees.unanswered(payees.safety_prompts(package))
-    refusals += payees.missing_checks(package, rules=rules)
-    refusals += payees.cap_breaches(package, rules=rules)
+    refusals += payees.unanswered(payees.safety_prompts(package, items=items))
+    refusals += payees.missing_checks(package, rules=rules, items=items)
+    refusals += payees.cap_breaches(package, rules=rules, items=items)
     return list(dict.fromkeys(refusals))
 
 
-def ensure_can_decide(by, package: SupportPackage) -> str:
+def ensure_can_decide(by, package: SupportPackage, *, limits: dict | None = None) -> str:
     """Approvers: a manager at or above the tier the package waits at, who can see the whole case,
-    has no conflict in it, and neither drafted nor submitted it. Returns the approver's tier."""
+    has no conflict in it, and neither drafted nor submitted it. Returns the approver's tier.
+    `limits`: the tiers' limits if already read (`_limits`)."""
+    # The scope leaves out the cases the person declared a conflict in (fgdm.visibility): one read
+    # refuses both.
     if not SupportPackage.objects.filter(pk=package.pk).filter(package_scope(by)).exists():
         raise NotPermitted("You cannot approve packages for this case.")
-    ensure_no_conflict(by, package.case_id)
-    tier, _, _ = approver_limit(by)
+    tier, _, _ = approver_limit(by, limits=limits)
     if tier is None:
         raise NotPermitted("Only managers with an approval limit can decide on support packages.")
     ensure_not_same_person(
-        by, package.submitted_by, message="You submitted this package; someone else must approve it."
+        by, package.submitted_by_id, message="You submitted this package; someone else must approve it."
     )
-    ensure_not_same_person(by, package.created_by, message="You drafted this package; someone else must approve it.")
+    ensure_not_same_person(by, package.created_by_id, message="You drafted this package; someone else must approve it.")
     if TIER_ORDER.index(tier) < TIER_ORDER.index(package.current_tier):
         raise NotPermitted(
             f"This package is waiting for a {ApprovalTier(package.current_tier).label.lower()}; "
@@ -99,11 +108,12 @@ def package_approve(*, package_id: int, by, note: str = "") -> SupportPackage:
     """
     package = _lock_package(package_id)
     ensure_transition(package.status, PackageStatus.APPROVED, PACKAGE_TRANSITIONS, label="package")
-    tier = ensure_can_decide(by, package)
+    limits = _limits()  # read once: who may decide, and up to how much
+    tier = ensure_can_decide(by, package, limits=limits)
     refusals = payee_rules_refusals(package)
     if refusals:
         raise RuleBroken(refusals[0])
-    _, limit, unlimited = approver_limit(by)
+    _, limit, unlimited = approver_limit(by, limits=limits)
     waiting_at = package.current_tier
     if unlimited or package.total <= limit:
         budget = budget_position(package=package)  # a warning to the approver, kept with the decision
@@ -228,11 +238,13 @@ def package_submit(*, package_id: int, by) -> SupportPackage:
     if not package.other_funding_checked:
         raise RuleBroken("Confirm that other sources of funding were checked.", field="other_funding_checked")
     items = list(package.items.select_related("payee", "supplier"))
-    _validate_items(package.case, package.plan, [ItemInput.of(i) for i in items])
+    members = list(package.case.network_members.all())  # read once: who may be paid, who the child lives with
+    _validate_items(package.case, package.plan, [ItemInput.of(i) for i in items], members=members)
     means = payees.means_missing(package)
     if means:
         raise RuleBroken(means, field="means_decision")
-    unanswered = payees.unanswered(payees.safety_prompts(package, items=items))
+    current = [member for member in members if member.removed_at is None]
+    unanswered = payees.unanswered(payees.safety_prompts(package, items=items, members=current))
     if unanswered:
         raise RuleBroken(unanswered[0], field="safety_answers")
     previous = package.status

@@ -87,13 +87,16 @@ class SafetyAnswerInput:
 MOST_HOURS = Decimal("24")
 
 
-def _validate_items(case: Case, plan: FamilyPlan, items: list[ItemInput]) -> None:
+def _validate_items(case: Case, plan: FamilyPlan, items: list[ItemInput], *, members: list | None = None) -> None:
+    """`members`: the case's network members (removed ones too), if already read."""
     if not items:
         raise RuleBroken("A package needs at least one item.", field="items")
     bounds.ensure_count(items, most=bounds.max_items(), what="items in a package", field="items")
-    members = {m.pk: m for m in case.network_members.all()}
+    members = {m.pk: m for m in (case.network_members.all() if members is None else members)}
     suppliers = {s.pk: s for s in Supplier.objects.filter(pk__in={i.supplier_id for i in items if i.supplier_id})}
-    action_ids = set(plan.actions.values_list("pk", flat=True))
+    # The plan's actions are read only when an item names one.
+    named = {i.plan_action_id for i in items if i.plan_action_id is not None}
+    action_ids = set(plan.actions.filter(pk__in=named).values_list("pk", flat=True)) if named else set()
     for number, item in enumerate(items, start=1):
         if (item.payee_id is None) == (item.supplier_id is None):
             raise RuleBroken(
@@ -599,11 +602,12 @@ def _editable_fields(package: SupportPackage) -> dict:
 
 
 def _lock_package(package_id: int) -> SupportPackage:
-    package = SupportPackage.objects.select_for_update(of=("self",)).select_related("plan__meeting").get(pk=package_id)
-    package.case = (
-        Case.objects.select_for_update(of=("self",)).select_related("process", "team").get(pk=package.case_id)
+    """The package and its case, locked in one statement (the package's row first, as before)."""
+    return (
+        SupportPackage.objects.select_for_update(of=("self", "case"))
+        .select_related("plan__meeting", "case__process", "case__team", "case__locality")
+        .get(pk=package_id)
     )
-    return package
 
 
 @transaction.atomic

@@ -14,6 +14,7 @@ from core.exceptions import NotPermitted, RuleBroken
 from fgdm import services as case_services
 from network_packages import services as package_services
 from network_packages.models import PayeePolicy, SupportPackage
+from network_packages.selectors import financial_year_of
 from network_packages.services import ItemInput, SafetyAnswerInput
 from payments import services as payment_services
 from payments.models import BankAccount
@@ -690,6 +691,30 @@ class TestCapPerPersonPerYear:
         )
         set_policy(annual_cap_per_payee=None)
         assert approve(world, more).status == "approved"
+
+    def test_an_ended_package_counts_what_went_to_the_bank(self, world):
+        from network_packages import payees
+
+        package = scenario.package_approved(world, amount=Decimal("100.00"), frequency="weekly", instalments=3)
+        grandmother = package.items.get().payee
+        payment_services.bank_account_set(
+            member_id=grandmother.pk,
+            by=world.u.fin1,
+            account_name="M HARDY",
+            sort_code="40-00-00",
+            account_number="12165678",
+        )
+        payment_services.bank_account_verify(member_id=grandmother.pk, by=world.u.fin2, confirm_shared_account=True)
+        for payment in package.payments.order_by("id"):
+            payment_services.payment_authorise(payment_id=payment.pk, by=world.u.fin1)
+        # Only the first weekly instalment is due within the batch's date: it goes to the bank.
+        payment_services.batch_create(by=world.u.fin1, due_by=timezone.localdate() + datetime.timedelta(days=3))
+        year = financial_year_of(timezone.localdate())
+        # In force, the whole package counts; ended, only what went to the bank.
+        assert payees.paid_in_year(member_id=grandmother.pk, financial_year=year) == Decimal("300.00")
+        package_services.package_end(package_id=package.pk, by=package.case.lead_practitioner, reason="Not needed")
+        assert payees.paid_in_year(member_id=grandmother.pk, financial_year=year) == Decimal("100.00")
+        assert payees.paid_in_year(member_id=grandmother.pk, financial_year=year, exclude_ids=(package.pk,)) == 0
 
 
 # -- The policy itself ------------------------------------------------------------------------------
