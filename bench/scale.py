@@ -155,6 +155,9 @@ def run_writes(*, cases: int, out=print) -> tuple[Completions, Completions]:
     someone = get_user_model().objects.get(username="tm.east")
     stamp = int(time.time())
     for run in range(cases + 1):
+        # CaptureQueriesContext counts the growth of connection.queries, a deque of at most 9,000:
+        # once full, every count would read 0. One run is a few hundred statements.
+        connection.queries_log.clear()
         steps: dict = {}
         drive_one_case(steps, model="fnm", run=stamp * 1000 + run)
         timed = [s for s in steps.values() if s.workflow]
