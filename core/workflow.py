@@ -17,6 +17,7 @@ from typing import Protocol
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
 from django.utils import timezone
+from viewflow.workflow.lock import lock_scope
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
@@ -143,8 +144,54 @@ class RowLock:
         finally:
             held.discard(process_pk)
 
+    @contextmanager
+    def with_open_tasks(self, process, nodes):
+        """The lock and the process's open tasks at `nodes` (as `open_tasks_at`) in one statement.
+
+        The tasks found are read with their process row, both locked (`FOR UPDATE OF` the process
+        first, then the tasks: the order of the lock above, and of `assign_task`). A task another
+        transaction moved on while this one waited for the lock is read again when it is locked,
+        and left out if it is no longer open. When no task is open there, nothing is locked: the
+        caller has nothing to move on (it raises or returns at once).
+        """
+        held = self._held.__dict__.setdefault("pks", set())
+        if process.pk in held and connection.in_atomic_block:
+            yield open_tasks_at(process=process, nodes=nodes)
+            return
+        with lock_scope(lambda flow_class, pk: _in_atomic(), process.flow_class, process.pk):
+            found = open_tasks_at(process=process, nodes=nodes, lock=True)
+            if not found:
+                yield found
+                return
+            held.add(process.pk)
+            try:
+                yield found
+            finally:
+                held.discard(process.pk)
+
+
+@contextmanager
+def _in_atomic():
+    if connection.in_atomic_block:
+        yield
+    else:
+        with transaction.atomic():
+            yield
+
 
 row_lock = RowLock()
+
+
+@contextmanager
+def locked_open_tasks(*, process, nodes):
+    """The flow's lock on `process` and its open tasks at `nodes` (`open_tasks_at`): with the flow's
+    own lock (`row_lock`), in one statement; with any other lock, the lock and then the read."""
+    if process.flow_class.lock_impl is row_lock:
+        with row_lock.with_open_tasks(process, nodes) as found:
+            yield found
+    else:
+        with process.flow_class.lock(process.pk):
+            yield open_tasks_at(process=process, nodes=nodes)
 
 
 # -- moving tasks on (used by the process's handler and by task assignment) ------------------------
@@ -164,9 +211,10 @@ def open_task(*, process, node) -> Task | None:
     return Task.objects.filter(process_id=process.pk, flow_task=node, status__in=OPEN_STATUSES).order_by("-id").first()
 
 
-def open_tasks_at(*, process, nodes) -> dict:
+def open_tasks_at(*, process, nodes, lock: bool = False) -> dict:
     """The process's newest open task at each of `nodes` that has one, with its process, in one
-    query. Call it under the flow's lock when a task found is to be moved on.
+    query. Call it under the flow's lock when a task found is to be moved on, or let it take the
+    lock (`lock`: see `RowLock.with_open_tasks`, which calls it so).
 
     The process row is read afresh (under the lock), but what the caller's `process` already holds
     of its relations is handed on: the service's case, locked and just changed, is the one the
@@ -177,6 +225,8 @@ def open_tasks_at(*, process, nodes) -> dict:
         .select_related("process")
         .order_by("-id")
     )
+    if lock:
+        tasks = tasks.select_for_update(of=("process", "self"))
     known = getattr(getattr(process, "_state", None), "fields_cache", None) or {}
     for task in tasks:
         if known:
@@ -201,8 +251,8 @@ def complete_task(*, process, node, by, required: bool = True, label: str = "") 
     The caller has already checked that `by` may take this step.
     Raises InvalidTransition if the process is not waiting at that node and `required` is set.
     """
-    with process.flow_class.lock(process.pk):
-        task = open_tasks_at(process=process, nodes=[node]).get(node)
+    with locked_open_tasks(process=process, nodes=[node]) as waiting:
+        task = waiting.get(node)
         if task is None:
             if required:
                 raise InvalidTransition(not_now(node, label))
@@ -248,9 +298,50 @@ def _moving_on(by):
     _completing.user_id, _completing.user = by.pk, by
     _completing.memo = previous[2] if previous[2] is not None else {}
     try:
-        yield
+        with links_together():
+            yield
     finally:
         _completing.user_id, _completing.user, _completing.memo = previous
+
+
+# -- the links between tasks ------------------------------------------------------------------------
+# viewflow links each task it creates to the task before it (`task.previous.add(...)`: one INSERT
+# into the link table a task). A step that passes several nodes writes those links together, in one
+# INSERT when the step has moved the flow on: nothing reads them before (they are read by the task
+# history, the flow map, and viewflow's undo and revive, never while a step runs). The case flow's
+# nodes call `link`.
+
+_links = threading.local()
+
+
+def link(task: Task, previous: Task) -> None:
+    """`task` follows `previous`: linked now, or with the step's other links when it ends."""
+    pending = getattr(_links, "pending", None)
+    if pending is None:
+        task.previous.add(previous)
+    else:
+        pending.append((task, previous))
+
+
+@contextmanager
+def links_together():
+    """Write the links of the tasks created inside this block in one INSERT at its end (nested
+    blocks: at the end of the outermost). An error leaves them unwritten: it rolls the step back."""
+    if getattr(_links, "pending", None) is not None:
+        yield
+        return
+    _links.pending = []
+    try:
+        yield
+        pending, _links.pending = _links.pending, None
+        if pending:
+            through = Task.previous.through
+            through._default_manager.bulk_create(
+                [through(from_task_id=task.pk, to_task_id=previous.pk) for task, previous in pending],
+                ignore_conflicts=True,
+            )
+    finally:
+        _links.pending = None
 
 
 def fire_event(*, process, node, by, required: bool = True) -> Task | None:
@@ -258,8 +349,8 @@ def fire_event(*, process, node, by, required: bool = True) -> Task | None:
 
     Raises InvalidTransition if the process does not wait for it and `required` is set.
     """
-    with process.flow_class.lock(process.pk):
-        task = open_tasks_at(process=process, nodes=[node]).get(node)
+    with locked_open_tasks(process=process, nodes=[node]) as waiting:
+        task = waiting.get(node)
         if task is None:
             if required:
                 raise InvalidTransition(not_now(node))

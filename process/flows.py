@@ -26,11 +26,13 @@ from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.models import Task
 from viewflow.workflow.nodes.end import EndActivation
 from viewflow.workflow.nodes.func import FunctionActivation
+from viewflow.workflow.nodes.handle import HandleActivation
 from viewflow.workflow.nodes.if_gate import IfActivation
-from viewflow.workflow.nodes.split import SplitActivation
+from viewflow.workflow.nodes.split import SplitActivation, SplitFirstActivation
 from viewflow.workflow.nodes.start import StartHandleActivation
 from viewflow.workflow.nodes.switch import SwitchActivation
 from viewflow.workflow.nodes.timer import TimerActivation
+from viewflow.workflow.nodes.view import ViewActivation
 from viewflow.workflow.signals import flow_finished, flow_started, task_finished, task_started
 from viewflow.workflow.status import STATUS
 
@@ -250,9 +252,10 @@ def _guarded(activation):
 class _InsertedDone:
     """A gateway, function or end task is created and completed in the same moment: viewflow inserts
     it (NEW), then updates it (DONE). Here the task is built in memory and inserted once, DONE, when
-    it completes, with its link to the task before it (one INSERT and one link instead of an INSERT,
-    a link and an UPDATE). Only when errors propagate (the default): a task whose error is to be
-    kept on it is saved as viewflow saves it."""
+    it completes, then linked to the task before it (one INSERT and a link written with the step's
+    others, core.workflow.link, instead of an INSERT, a link and an UPDATE). A timer's task likewise
+    is inserted once, SCHEDULED with its moment. Only when errors propagate (the default): a task
+    whose error is to be kept on it is saved as viewflow saves it."""
 
     _previous = None
 
@@ -271,7 +274,7 @@ class _InsertedDone:
 
     def _linked(self):
         if self._previous is not None:
-            self.task.previous.add(self._previous)
+            workflow_port.link(self.task, self._previous)
             self._previous = None
 
     # Unsaved tasks have no id to hash on: an activation stands for its own task (one each).
@@ -328,7 +331,7 @@ class _FunctionActivation(_InsertedDone, FunctionActivation):
             self.flow_task._func(self)
 
 
-class _TimerActivation(TimerActivation):
+class _TimerActivation(_InsertedDone, TimerActivation):
     @TimerActivation.status.super()
     def activate(self):
         with _guarded(self):
@@ -341,6 +344,67 @@ class _TimerActivation(TimerActivation):
                 raise ValueError(f"Timer delay must be a timedelta or datetime, got {delay!r}")
             self.task.scheduled = delay
             self.task.save()
+            self._linked()
+
+
+def _linked_later(activation_class, flow_task, prev_activation, token, data, seed):
+    """What viewflow's `create` does for a task that waits (inserted NEW, linked to the task
+    before it), with the link written with the step's others (core.workflow.link)."""
+    task = flow_task.flow_class.task_class(process=prev_activation.process, flow_task=flow_task, token=token)
+    task.data = data if data is not None else {}
+    task.seed = seed
+    activation = activation_class(task)
+    if isinstance(activation, ViewActivation):  # a person's task: its permission and owner, as viewflow sets them
+        permission = flow_task.calc_owner_permission(activation)
+        if permission:
+            task.owner_permission = permission
+            task.owner_permission_obj = flow_task.calc_owner_permission_obj(activation)
+        owner = flow_task.calc_owner(activation)
+        if owner:
+            task.owner, task.status = owner, STATUS.ASSIGNED
+    task.save()
+    workflow_port.link(task, prev_activation.task)
+    if isinstance(activation, ViewActivation) and flow_task._on_create is not None:
+        flow_task._on_create(activation)
+    return activation
+
+
+class _LinkedLater:
+    """A task that waits (a person's step, an event, the reopening window) is inserted when it is
+    created, as viewflow does; its link to the task before it is written with the step's others.
+    Only when errors propagate (the default), as `_InsertedDone`."""
+
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        from viewflow.workflow.context import context
+
+        if not context.propagate_exception:
+            return super().create(flow_task, prev_activation, token, data=data, seed=seed)
+        return _linked_later(cls, flow_task, prev_activation, token, data, seed)
+
+
+class _ViewActivation(_LinkedLater, ViewActivation):
+    pass
+
+
+class _HandleActivation(_LinkedLater, HandleActivation):
+    pass
+
+
+class _SplitFirstActivation(_LinkedLater, SplitFirstActivation):
+    pass
+
+
+class View(flow.View):
+    activation_class = _ViewActivation
+
+
+class MessageCatch(flow.MessageCatch):
+    activation_class = _HandleActivation
+
+
+class SplitFirst(flow.SplitFirst):
+    activation_class = _SplitFirstActivation
 
 
 class _StartActivation(StartHandleActivation):
@@ -352,7 +416,7 @@ class _StartActivation(StartHandleActivation):
         from django.db import transaction
 
         task_started.send(sender=self.flow_class, process=self.process, task=self.task)
-        with transaction.atomic(savepoint=False):
+        with transaction.atomic(savepoint=False), workflow_port.links_together():
             if self.process.pk is None:
                 self.process.save()
             with self.flow_class.lock(self.process.pk):
@@ -452,7 +516,7 @@ class CaseFlow(flow.Flow):
     # -- the casework ---------------------------------------------------------------------
 
     allocate = (
-        flow.View(task_page)
+        View(task_page)
         .Annotation(title="Screen the referral: allocate a lead practitioner or decline it")
         .Permission("fgdm.allocate_case")
         .Next(this.referral_decision)
@@ -463,7 +527,7 @@ class CaseFlow(flow.Flow):
     )
 
     map_network = (
-        flow.View(task_page)
+        View(task_page)
         .Annotation(title="Map the family network and arrange the meeting")
         .Permission("fgdm.work_case")
         .Assign(_lead)
@@ -479,7 +543,7 @@ class CaseFlow(flow.Flow):
     )
 
     prepare_network = (
-        flow.View(task_page)
+        View(task_page)
         .Annotation(title="Coordinator prepares each network member")
         .Permission("fgdm.coordinate_conference")
         .Assign(_meeting_runner)
@@ -488,7 +552,7 @@ class CaseFlow(flow.Flow):
     )
 
     hold_meeting = (
-        flow.View(task_page)
+        View(task_page)
         .Annotation(title="Hold the meeting and record the family's plan (or reschedule or cancel it)")
         .Permission("fgdm.work_case")
         .Assign(_meeting_runner)
@@ -505,7 +569,7 @@ class CaseFlow(flow.Flow):
     )
 
     accept_plan = (
-        flow.View(task_page)
+        View(task_page)
         .Annotation(title="Accept the family's plan, return it with reasons, or reconvene the meeting")
         .Permission("fgdm.work_case")
         .Assign(_lead)
@@ -522,7 +586,7 @@ class CaseFlow(flow.Flow):
     )
 
     revise_plan = (
-        flow.View(task_page)
+        View(task_page)
         .Annotation(title="Record the family's revised plan")
         .Permission("fgdm.work_case")
         .Assign(_lead)
@@ -538,7 +602,7 @@ class CaseFlow(flow.Flow):
     )
 
     draft_package = (
-        flow.View(task_page)
+        View(task_page)
         .Annotation(title="Draft and submit the support package")
         .Permission("fgdm.work_case")
         .Assign(_lead)
@@ -549,7 +613,7 @@ class CaseFlow(flow.Flow):
     wait_for_review = Timer(this.review_due).Annotation(title="Wait for the review date").Next(this.review)
 
     review = (
-        flow.View(task_page)
+        View(task_page)
         .Annotation(title="Review the plan with the family")
         .Permission("fgdm.work_case")
         .Assign(_lead)
@@ -568,13 +632,13 @@ class CaseFlow(flow.Flow):
     # -- support packages: submitted whenever the case is open ----------------------------
 
     package_submitted = (
-        flow.MessageCatch()
+        MessageCatch()
         .Annotation(title="A support package, or a change to one, is submitted")
         .Next(this.approve_team_manager)
     )
 
     approve_team_manager = (
-        flow.View(task_page)
+        View(task_page)
         .Annotation(title="Team manager approves the package (or endorses it up)")
         .Permission("network_packages.approve_team_manager_tier")
         .Next(this.approval_decision)
@@ -591,21 +655,21 @@ class CaseFlow(flow.Flow):
     )
 
     approve_service_manager = (
-        flow.View(task_page)
+        View(task_page)
         .Annotation(title="Service manager approves the package (or endorses it up)")
         .Permission("network_packages.approve_service_manager_tier")
         .Next(this.approval_decision)
     )
 
     approve_head_of_service = (
-        flow.View(task_page)
+        View(task_page)
         .Annotation(title="Head of service approves the package")
         .Permission("network_packages.approve_head_of_service_tier")
         .Next(this.approval_decision)
     )
 
     rework_package = (
-        flow.View(task_page)
+        View(task_page)
         .Annotation(title="Edit the returned package and submit it again, or withdraw it")
         .Permission("fgdm.work_case")
         .Assign(_lead)
@@ -635,7 +699,7 @@ class CaseFlow(flow.Flow):
     )
 
     authorise_payments = (
-        flow.View(task_page)
+        View(task_page)
         .Annotation(title="Finance verifies bank details and authorises payments")
         .Permission("payments.authorise_payment")
         .Next(this.payments_authorised)
@@ -648,7 +712,7 @@ class CaseFlow(flow.Flow):
     )
 
     review_package = (
-        flow.View(task_page)
+        View(task_page)
         .Annotation(title="Review the support package: continue it to a new date, or end it")
         .Permission("fgdm.work_case")
         .Assign(_lead)
@@ -668,7 +732,7 @@ class CaseFlow(flow.Flow):
     # -- closing, at any step, and reopening ----------------------------------------------
 
     close_request = (
-        flow.MessageCatch().Annotation(title="Closed early by the lead practitioner or a manager").Next(this.close_case)
+        MessageCatch().Annotation(title="Closed early by the lead practitioner or a manager").Next(this.close_case)
     )
 
     close_case = (
@@ -678,13 +742,13 @@ class CaseFlow(flow.Flow):
     )
 
     reopen_window = (
-        flow.SplitFirst()
+        SplitFirst()
         .Annotation(title="Reopened within the period?")
         .Next(this.reopen_request)
         .Next(this.reopen_period_ends)
     )
 
-    reopen_request = flow.MessageCatch().Annotation(title="Reopened by a manager").Next(this.case_open)
+    reopen_request = MessageCatch().Annotation(title="Reopened by a manager").Next(this.case_open)
 
     reopen_period_ends = Timer(this.reopen_deadline).Annotation(title="The period for reopening ends").Next(this.end)
 

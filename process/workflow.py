@@ -18,6 +18,7 @@ from core.workflow import (
     complete_open_task,
     complete_task,
     fire_open_event,
+    locked_open_tasks,
     not_now,
     open_task,
     open_tasks_at,
@@ -99,10 +100,9 @@ class CaseWorkflow:
             return
         nodes = _nodes(action, details)
         also = ALSO_COMPLETES.get(action)
-        # One lock and one look at the open tasks for the whole step (the task it also completes
+        # One statement for the lock and the open tasks of the whole step (the task it also completes
         # included); they are looked at again only if completing that one moved the flow on.
-        with process.flow_class.lock(process.pk):
-            waiting = open_tasks_at(process=process, nodes=(*nodes, also) if also is not None else nodes)
+        with locked_open_tasks(process=process, nodes=(*nodes, also) if also is not None else nodes) as waiting:
             if also is not None and also in waiting:
                 complete_open_task(waiting[also], by=by)
                 waiting = open_tasks_at(process=process, nodes=nodes)

@@ -18,14 +18,14 @@ from bench.workflow_step import drive_one_case, kind_of
 # package_approve 84, payment_authorise 33; measured before the services' own reads were trimmed:
 # 29, 41, 25, 29, 26, 41, 61, 18). The steps that complete a workflow task first.
 BUDGETS = {
-    "case_create": 26,
-    "case_allocate": 26,
-    "meeting_schedule": 21,
-    "meeting_record": 24,
-    "plan_accept": 22,
-    "package_submit": 32,
-    "package_approve": 44,
-    "payment_authorise": 17,
+    "case_create": 22,
+    "case_allocate": 24,
+    "meeting_schedule": 19,
+    "meeting_record": 22,
+    "plan_accept": 19,
+    "package_submit": 30,
+    "package_approve": 37,
+    "payment_authorise": 16,
     # Steps that complete no workflow task (measured so that the path as a whole is pinned too).
     "case_record_consent": 7,
     "member_add": 8,
