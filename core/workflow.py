@@ -260,12 +260,13 @@ def complete_task(*, process, node, by, required: bool = True, label: str = "") 
         return complete_open_task(task, by=by)
 
 
-def complete_open_task(task: Task, *, by) -> Task:
+def complete_open_task(task: Task, *, by, known: dict | None = None) -> Task:
     """Complete this open human task as `by` (found under the flow's lock, which is still held).
 
     What viewflow's assign, start and execute do, with one save of the task instead of two: an
     unassigned task is taken by `by` (owner, ASSIGNED, `assigned`) in memory, then started and
-    completed, and the completion saves it."""
+    completed, and the completion saves it. `known`: answers the step's service already holds,
+    put in the step's memo (`step_memo`) before the flow moves on."""
     activation = task.flow_task.activation_class(task)
     if task.status == STATUS.NEW:
         task.owner = by
@@ -275,7 +276,7 @@ def complete_open_task(task: Task, *, by) -> Task:
         task.owner = by  # the person who did the work is the one on record
     if task.status == STATUS.ASSIGNED:
         activation.start(None)
-    with _moving_on(by):
+    with _moving_on(by, known):
         activation.execute()
     return task
 
@@ -286,17 +287,20 @@ def completing_user():
 
 
 def step_memo() -> dict | None:
-    """What the flow's nodes have read during the step moving on now (its gateways ask the same
-    questions of the case more than once), else None. The process forgets an answer when the rows
-    it came from are saved."""
+    """What the flow's nodes know during the step moving on now, else None: what they have read
+    (its gateways ask the same questions of the case more than once) and what the step's service
+    handed them (the rows it has just locked and changed, `known`). The process forgets an answer
+    when the rows it came from are saved."""
     return getattr(_completing, "memo", None)
 
 
 @contextmanager
-def _moving_on(by):
+def _moving_on(by, known: dict | None = None):
     previous = (getattr(_completing, "user_id", None), getattr(_completing, "user", None), step_memo())
     _completing.user_id, _completing.user = by.pk, by
     _completing.memo = previous[2] if previous[2] is not None else {}
+    if known:
+        _completing.memo.update(known)
     try:
         with links_together():
             yield
@@ -358,12 +362,13 @@ def fire_event(*, process, node, by, required: bool = True) -> Task | None:
         return fire_open_event(task, by=by)
 
 
-def fire_open_event(task: Task, *, by) -> Task:
-    """Deliver the event this open task waits for, on behalf of `by` (under the flow's lock)."""
+def fire_open_event(task: Task, *, by, known: dict | None = None) -> Task:
+    """Deliver the event this open task waits for, on behalf of `by` (under the flow's lock);
+    `known` as for `complete_open_task`."""
     activation = task.flow_task.activation_class(task)
     activation.run(None)
     task.owner = by  # the person whose step delivered the event is the one on record
-    with _moving_on(by):
+    with _moving_on(by, known):
         activation.execute()
     return task
 

@@ -898,3 +898,28 @@ STEPS = {
 
 # A submission also completes the practitioner's "draft the package" to-do, when it is open.
 ALSO_COMPLETES = {"package_submitted": CaseFlow.draft_package}
+
+# The row a step's service hands the flow (core.workflow.advance(..., meeting=…, package=…): the
+# row it has just locked and changed) and the question of the gateways it answers, so that they do
+# not read it again. Only where the row is the answer by the rules:
+# - the meeting a practitioner has just arranged is the case's newest (the newest id);
+# - the package just decided, or resubmitted or withdrawn after a return, is the one the approval
+#   path is deciding on: a package is submitted only while the flow waits for a submission (the
+#   step is refused otherwise), so one package at a time is on the approval path.
+HANDED = {
+    "meeting_arranged": ("meeting", "newest meeting"),
+    "review_meeting_arranged": ("meeting", "newest meeting"),
+    "package_approved": ("package", "package in approval"),
+    "package_endorsed": ("package", "package in approval"),
+    "package_returned": ("package", "package in approval"),
+    "package_withdrawn": ("package", "package in approval"),
+    "package_resubmitted": ("package", "package in approval"),
+    "returned_package_withdrawn": ("package", "package in approval"),
+}
+
+
+def known_answers(action: str, *, process, details: dict) -> dict:
+    """What the service of `action` handed the flow, as the step's memo holds it (`_remembered`)."""
+    name, question = HANDED.get(action, (None, None))
+    row = details.get(name) if name else None
+    return {(question, process.pk): row} if row is not None else {}

@@ -24,7 +24,7 @@ from core.workflow import (
     open_tasks_at,
 )
 from payments import services as payment_services
-from process.flows import ALSO_COMPLETES, STEPS, CaseFlow, cancel_open_tasks, package_review_moment
+from process.flows import ALSO_COMPLETES, STEPS, CaseFlow, cancel_open_tasks, known_answers, package_review_moment
 
 
 def _nodes(action: str, details: dict) -> tuple:
@@ -113,10 +113,11 @@ class CaseWorkflow:
                 if required:
                     raise InvalidTransition(not_now(node))
                 return
+            known = known_answers(action, process=process, details=details)
             if _is_event(node):
-                fire_open_event(task, by=by)
+                fire_open_event(task, by=by, known=known)
             else:
-                complete_open_task(task, by=by)
+                complete_open_task(task, by=by, known=known)
 
     def waiting_for(self, *, process, action: str, details: dict) -> bool:
         return any(open_task(process=process, node=node) is not None for node in _nodes(action, details))

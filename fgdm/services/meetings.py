@@ -293,7 +293,12 @@ def meeting_schedule(
     )
     notify.announce("meeting_scheduled", key=f"meeting:{event.pk}", meeting_id=meeting.pk)
     _move_case(case, CaseStatus.MEETING_PLANNED, by=by)
-    workflow.advance(process=case.process, action="review_meeting_arranged" if at_review else "meeting_arranged", by=by)
+    workflow.advance(
+        process=case.process,
+        action="review_meeting_arranged" if at_review else "meeting_arranged",
+        by=by,
+        meeting=meeting,  # the case's newest meeting: the flow's gateways need not read it again
+    )
     return meeting
 
 

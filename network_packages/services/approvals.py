@@ -4,6 +4,7 @@ each approver's limit, the decisions."""
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Prefetch, prefetch_related_objects
 from django.utils import timezone
 
 from audit.services import record_event
@@ -19,7 +20,7 @@ from network_packages.constants import (
     ApprovalTier,
     PackageStatus,
 )
-from network_packages.models import Approval, ApprovalLimit, SupportPackage
+from network_packages.models import Approval, ApprovalLimit, PackageItem, SupportPackage
 from network_packages.selectors import budget_position, submission_waits_for
 from network_packages.services.packages import ItemInput, _ensure_plan_ready, _lock_package, _validate_items
 
@@ -58,7 +59,11 @@ def payee_rules_refusals(package: SupportPackage) -> list[str]:
     policy asks for; each safety prompt answered; the checks on paid carers; the cap a person a year.
     The approval page lists them; `package_approve` refuses with the first."""
     rules = payees.policy()
-    items = list(package.items.select_related("payee", "supplier"))  # read once, for every rule
+    # Read once, for every rule, and kept on the package: the flow schedules its payments from them.
+    prefetch_related_objects(
+        [package], Prefetch("items", queryset=PackageItem.objects.select_related("payee", "supplier"))
+    )
+    items = list(package.items.all())
     refusals = []
     for item in items:
         if item.payee_id:
@@ -163,6 +168,7 @@ def package_approve(*, package_id: int, by, note: str = "") -> SupportPackage:
         action="package_approved" if package.status == PackageStatus.APPROVED else "package_endorsed",
         by=by,
         tier=waiting_at,
+        package=package,  # the package the approval path decides on: the flow need not read it again
     )
     if package.status == PackageStatus.APPROVED:
         # The running totals last, after the payments the flow locked (network_packages.commitments).
@@ -211,7 +217,9 @@ def package_return(*, package_id: int, by, reason: str) -> SupportPackage:
         to_state=package.status,
         reason=package.return_reason,
     )
-    workflow.advance(process=package.case.process, action="package_returned", by=by, tier=package.current_tier)
+    workflow.advance(
+        process=package.case.process, action="package_returned", by=by, tier=package.current_tier, package=package
+    )
     return package
 
 
@@ -271,5 +279,6 @@ def package_submit(*, package_id: int, by) -> SupportPackage:
         process=package.case.process,
         action="package_resubmitted" if previous == PackageStatus.RETURNED else "package_submitted",
         by=by,
+        package=package,
     )
     return package

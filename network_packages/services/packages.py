@@ -622,9 +622,11 @@ def package_withdraw(*, package_id: int, by, reason: str = "") -> SupportPackage
     previous = package.status
     _withdraw(package, by=by, reason=reason)
     if previous == PackageStatus.SUBMITTED:
-        workflow.advance(process=package.case.process, action="package_withdrawn", by=by, tier=package.current_tier)
+        workflow.advance(
+            process=package.case.process, action="package_withdrawn", by=by, tier=package.current_tier, package=package
+        )
     elif previous == PackageStatus.RETURNED:
-        workflow.advance(process=package.case.process, action="returned_package_withdrawn", by=by)
+        workflow.advance(process=package.case.process, action="returned_package_withdrawn", by=by, package=package)
     return package
 
 

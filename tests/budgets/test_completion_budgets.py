@@ -20,11 +20,11 @@ from bench.workflow_step import drive_one_case, kind_of
 BUDGETS = {
     "case_create": 22,
     "case_allocate": 24,
-    "meeting_schedule": 19,
+    "meeting_schedule": 18,
     "meeting_record": 22,
     "plan_accept": 19,
     "package_submit": 30,
-    "package_approve": 37,
+    "package_approve": 34,
     "payment_authorise": 16,
     # Steps that complete no workflow task (measured so that the path as a whole is pinned too).
     "case_record_consent": 7,
