@@ -8,6 +8,7 @@ withholds once it has gone (notifications.delivery.SECRET_FIELDS).
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -62,17 +63,32 @@ def task_assigned(details: dict) -> list[Message]:
 @on("package_awaiting_approval")
 def package_awaiting_approval(details: dict) -> list[Message]:
     """The managers of the tier the package now waits at who may decide on it: they see its case
-    in full, have no conflict in it, and neither drafted nor submitted it."""
+    in full, have no conflict in it, and neither drafted nor submitted it.
+
+    Three reads whatever their number, and one a manager (their roles): the managers of the tier
+    (the package's tier and authors read with them), then the package and its case with, for each
+    of them, whether their scope (fgdm.visibility.package_scope) holds it."""
     from network_packages.models import SupportPackage
 
-    package = SupportPackage.objects.select_related("case").get(pk=details["package_id"])
-    tier = package.current_tier
-    people = User.objects.filter(is_active=True, groups__name=tier).exclude(
-        pk__in=[pk for pk in (package.created_by_id, package.submitted_by_id) if pk]
+    row = SupportPackage.objects.filter(pk=details["package_id"])
+    authors = [row.filter(**{f"{who}__isnull": False}).values(who) for who in ("created_by", "submitted_by")]
+    people = list(
+        User.objects.filter(is_active=True, groups__name=Subquery(row.values("current_tier")[:1]))
+        .exclude(pk__in=authors[0])
+        .exclude(pk__in=authors[1])
+        .distinct()
     )
+    if not people:
+        return []
+    sees = {
+        f"sees_{user.pk}": Exists(SupportPackage.objects.filter(package_scope(user), pk=OuterRef("pk")))
+        for user in people
+    }
+    package = row.select_related("case").annotate(**sees).get()
+    tier = package.current_tier
     messages = []
-    for user in people.distinct():
-        if not SupportPackage.objects.filter(package_scope(user), pk=package.pk).exists():
+    for user in people:
+        if not getattr(package, f"sees_{user.pk}"):
             continue
         messages.append(
             Message(

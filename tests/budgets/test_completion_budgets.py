@@ -23,7 +23,7 @@ BUDGETS = {
     "meeting_schedule": 18,
     "meeting_record": 22,
     "plan_accept": 19,
-    "package_submit": 30,
+    "package_submit": 28,
     "package_approve": 34,
     "payment_authorise": 16,
     # Steps that complete no workflow task (measured so that the path as a whole is pinned too).

@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -46,6 +47,19 @@ class TestStaff:
         package_services.package_approve(package_id=package.pk, by=world.u.tm_east, note="Over my limit")
         later = Notification.objects.filter(event="package_awaiting_approval", to_role="service_manager")
         assert {n.user for n in later} == {world.u.sm}
+
+    def test_a_manager_of_the_tier_with_a_conflict_in_the_case_is_not_told(self, world):
+        """The managers told are read with their sight of the case in one query: a conflict
+        declared in it, or no sight of it, leaves a manager of the tier out."""
+        from core.roles import Role
+        from network_packages import services as package_services
+
+        package = scenario.package_submitted(world, amount="800.00")
+        world.u.hos.groups.add(Group.objects.get(name=Role.SERVICE_MANAGER))  # two managers at the tier
+        case_services.conflict_declare(by=world.u.sm, case_reference=package.case.reference, reason="My niece")
+        package_services.package_approve(package_id=package.pk, by=world.u.tm_east, note="Over my limit")
+        later = Notification.objects.filter(event="package_awaiting_approval", to_role="service_manager")
+        assert {n.user for n in later} == {world.u.hos}
 
     def test_a_staff_member_who_chose_text_messages_gets_one(self, world):
         Preference.objects.create(user=world.u.tm_east, kind="package_approval", choice="sms")
