@@ -450,8 +450,26 @@ class _EndActivation(_InsertedDone, EndActivation):
                 flow_finished.send(sender=self.flow_class, process=self.process, task=self.task)
 
 
+class _BranchEndActivation(_EndActivation):
+    """The end of a package's branch (its payments authorised, its reviews over): the case's process
+    goes on, so the unfinished tasks need not be counted. While the case is open its closing event
+    waits (the case_open split made it, and only closing completes it), and after a closing the
+    process ends at `end`, after the reopening period, only."""
+
+    @EndActivation.status.super()
+    def activate(self):
+        with _guarded(self):
+            self.task.started = timezone.now()
+            task_started.send(sender=self.flow_class, process=self.process, task=self.task)
+            task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+
+
 class End(flow.End):
     activation_class = _EndActivation
+
+
+class BranchEnd(End):
+    activation_class = _BranchEndActivation
 
 
 class _SplitActivation(_InsertedDone, SplitActivation):
@@ -705,7 +723,7 @@ class CaseFlow(flow.Flow):
         .Next(this.payments_authorised)
     )
 
-    payments_authorised = End().Annotation(title="Payments authorised")
+    payments_authorised = BranchEnd().Annotation(title="Payments authorised")
 
     package_review_due = (
         Timer(this.package_review_at).Annotation(title="Wait for the package's review date").Next(this.review_package)
@@ -727,7 +745,7 @@ class CaseFlow(flow.Flow):
         .Else(this.package_reviewed)
     )
 
-    package_reviewed = End().Annotation(title="Package ended at its review")
+    package_reviewed = BranchEnd().Annotation(title="Package ended at its review")
 
     # -- closing, at any step, and reopening ----------------------------------------------
 

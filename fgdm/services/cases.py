@@ -305,10 +305,8 @@ def case_allocate(*, case_id: int, by, lead_practitioner) -> Case:
     """
     case = _lock_case(case_id)
     ensure_can_manage_case(by, case)
-    if (
-        not has_role(lead_practitioner, Role.PRACTITIONER)
-        or not case.team.members.filter(pk=lead_practitioner.pk).exists()
-    ):
+    # A practitioner (the role's group) in the case's team: one read.
+    if not case.team.members.filter(pk=lead_practitioner.pk, groups__name=Role.PRACTITIONER).exists():
         raise RuleBroken("The lead practitioner must be a practitioner in the case's team.", field="lead_practitioner")
     ensure_transition(case.status, CaseStatus.ALLOCATED, CASE_TRANSITIONS, label="case")
     case.lead_practitioner = lead_practitioner
