@@ -169,6 +169,18 @@ class RowLock:
             finally:
                 held.discard(process.pk)
 
+    @contextmanager
+    def _made_here(self, process_pk):
+        held = self._held.__dict__.setdefault("pks", set())
+        if process_pk in held:
+            yield
+            return
+        held.add(process_pk)
+        try:
+            yield
+        finally:
+            held.discard(process_pk)
+
 
 @contextmanager
 def _in_atomic():
@@ -180,6 +192,15 @@ def _in_atomic():
 
 
 row_lock = RowLock()
+
+
+def new_process_lock(flow_class, process_pk):
+    """The flow's lock on a process this transaction has just made (a start): no other transaction
+    sees its row before this one commits, so with the flow's own lock (`row_lock`) nothing is asked
+    of the database; it is held for this thread as any other. Any other lock is taken."""
+    if flow_class.lock_impl is not row_lock:
+        return flow_class.lock(process_pk)
+    return lock_scope(lambda flow_class, pk: row_lock._made_here(pk), flow_class, process_pk)
 
 
 @contextmanager

@@ -409,7 +409,8 @@ class SplitFirst(flow.SplitFirst):
 
 class _StartActivation(StartHandleActivation):
     """viewflow's start, without the savepoint of its own atomic block (the service's transaction
-    holds it) and without saving the process a second time when the start handler has saved it."""
+    holds it), without saving the process a second time when the start handler has saved it, and
+    without locking the row of the process it has just made (core.workflow.new_process_lock)."""
 
     @StartHandleActivation.status.super()
     def execute(self):
@@ -419,7 +420,8 @@ class _StartActivation(StartHandleActivation):
         with transaction.atomic(savepoint=False), workflow_port.links_together():
             if self.process.pk is None:
                 self.process.save()
-            with self.flow_class.lock(self.process.pk):
+            # The process was made by this start (the start handler saves it): nobody waits on it.
+            with workflow_port.new_process_lock(self.flow_class, self.process.pk):
                 self.complete()
                 flow_started.send(sender=self.flow_class, process=self.process, task=self.task)
                 self.activate_next()

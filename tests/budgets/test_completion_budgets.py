@@ -18,7 +18,7 @@ from bench.workflow_step import drive_one_case, kind_of
 # package_approve 84, payment_authorise 33; measured before the services' own reads were trimmed:
 # 29, 41, 25, 29, 26, 41, 61, 18). The steps that complete a workflow task first.
 BUDGETS = {
-    "case_create": 22,
+    "case_create": 21,
     "case_allocate": 23,
     "meeting_schedule": 18,
     "meeting_record": 22,
