@@ -4,12 +4,27 @@ from core.exceptions import NotPermitted, SeparationOfDuties
 from core.roles import Role, has_role
 
 
-def ensure_no_conflict(user, case_id: int) -> None:
-    """Nobody acts on a case where they (or a relative) are in the family's network."""
+def ensure_no_conflict(user, case_id: int, *, declared: bool | None = None) -> None:
+    """Nobody acts on a case where they (or a relative) are in the family's network.
+
+    `declared`: whether they declared a conflict in it, as the service read it with the case's row
+    (`conflict_declared`) a moment before; read now when not given."""
     from fgdm.models import DeclaredConflict
 
-    if DeclaredConflict.objects.filter(user=user, case_id=case_id).exists():
+    if declared is None:
+        declared = DeclaredConflict.objects.filter(user=user, case_id=case_id).exists()
+    if declared:
         raise SeparationOfDuties("You have declared a conflict of interest in this case; someone else must act.")
+
+
+def conflict_declared(user, case_path: str = "pk"):
+    """Whether `user` declared a conflict in the case whose id is at `case_path` of a queryset, as an
+    annotation: a service reads it with the row it locks, then hands it to the check (`conflict=`)."""
+    from django.db.models import Exists, OuterRef
+
+    from fgdm.models import DeclaredConflict
+
+    return Exists(DeclaredConflict.objects.filter(user=user, case_id=OuterRef(case_path)))
 
 
 def _works_case(user, case) -> bool:
@@ -24,33 +39,33 @@ def _manages_case(user, case) -> bool:
     return has_role(user, Role.TEAM_MANAGER) and case.team.managers.filter(pk=user.pk).exists()
 
 
-def ensure_can_work_case(user, case) -> None:
+def ensure_can_work_case(user, case, *, conflict: bool | None = None) -> None:
     """Practitioners of the case's team (and its lead) record the casework."""
-    ensure_no_conflict(user, case.pk)
+    ensure_no_conflict(user, case.pk, declared=conflict)
     if not _works_case(user, case):
         raise NotPermitted("Only the lead practitioner or a practitioner of the case's team can do this.")
 
 
-def ensure_can_manage_case(user, case) -> None:
+def ensure_can_manage_case(user, case, *, conflict: bool | None = None) -> None:
     """Managers over the case's locality (team managers of its team, service managers, head of service)."""
-    ensure_no_conflict(user, case.pk)
+    ensure_no_conflict(user, case.pk, declared=conflict)
     if not _manages_case(user, case):
         raise NotPermitted("Only a manager over this case's team can do this.")
 
 
-def ensure_can_work_or_manage_case(user, case) -> None:
+def ensure_can_work_or_manage_case(user, case, *, conflict: bool | None = None) -> None:
     """The case's practitioners or a manager over it: for decisions about the case's course that
     either may record (its stage), not for the day-to-day casework or for approvals."""
-    ensure_no_conflict(user, case.pk)
+    ensure_no_conflict(user, case.pk, declared=conflict)
     if not (_works_case(user, case) or _manages_case(user, case)):
         raise NotPermitted(
             "Only the lead practitioner, a practitioner of the case's team or a manager over it can do this."
         )
 
 
-def ensure_can_lead_or_manage_case(user, case) -> None:
+def ensure_can_lead_or_manage_case(user, case, *, conflict: bool | None = None) -> None:
     """The case's lead practitioner or a manager over it: for closing the case."""
-    ensure_no_conflict(user, case.pk)
+    ensure_no_conflict(user, case.pk, declared=conflict)
     if not (case.lead_practitioner_id == user.pk or _manages_case(user, case)):
         raise NotPermitted("Only the case's lead practitioner or a manager over its team can do this.")
 

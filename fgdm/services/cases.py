@@ -35,6 +35,7 @@ from fgdm.models import (
     Team,
 )
 from fgdm.permissions import (
+    conflict_declared,
     ensure_can_manage_case,
     ensure_can_work_case,
     ensure_can_work_or_manage_case,
@@ -56,18 +57,22 @@ class ChildInput:
     expected_on: datetime.date | None = None
 
 
-def _lock_case(case_id: int) -> Case:
-    return Case.objects.select_for_update(of=("self",)).select_related("process", "team").get(pk=case_id)
+def _lock_case(case_id: int, *, by=None) -> Case:
+    """The case, locked, with its process and team. `by`: whether they declared a conflict in it is
+    read with it, as `by_conflicted` (fgdm.permissions.conflict_declared), for the service's check."""
+    cases = Case.objects.select_for_update(of=("self",)).select_related("process", "team")
+    if by is not None:
+        cases = cases.annotate(by_conflicted=conflict_declared(by))
+    return cases.get(pk=case_id)
 
 
-def _lock_with_case(queryset, pk: int, *related: str):
+def _lock_with_case(queryset, pk: int, *related: str, by=None):
     """Lock a row that belongs to a case (a meeting, a plan, a package) and its case in one
     statement, the row first as before; the case comes with what `_lock_case` reads with it."""
-    return (
-        queryset.select_for_update(of=("self", "case"))
-        .select_related("case__process", "case__team", *related)
-        .get(pk=pk)
-    )
+    rows = queryset.select_for_update(of=("self", "case")).select_related("case__process", "case__team", *related)
+    if by is not None:  # as `_lock_case`: the row's `by_conflicted`
+        rows = rows.annotate(by_conflicted=conflict_declared(by, "case_id"))
+    return rows.get(pk=pk)
 
 
 def _move_case(
@@ -303,8 +308,8 @@ def case_allocate(*, case_id: int, by, lead_practitioner) -> Case:
     Raises NotPermitted (not a manager of the case; lead not a practitioner of its team),
     InvalidTransition (already allocated).
     """
-    case = _lock_case(case_id)
-    ensure_can_manage_case(by, case)
+    case = _lock_case(case_id, by=by)
+    ensure_can_manage_case(by, case, conflict=case.by_conflicted)
     # A practitioner (the role's group) in the case's team: one read.
     if not case.team.members.filter(pk=lead_practitioner.pk, groups__name=Role.PRACTITIONER).exists():
         raise RuleBroken("The lead practitioner must be a practitioner in the case's team.", field="lead_practitioner")

@@ -245,8 +245,8 @@ def meeting_schedule(
     InvalidTransition (a meeting is already arranged; the case is neither mapping its network nor at
     its review).
     """
-    case = _lock_case(case_id)
-    ensure_can_work_case(by, case)
+    case = _lock_case(case_id, by=by)
+    ensure_can_work_case(by, case, conflict=case.by_conflicted)
     purpose, reconvenes = _what_to_arrange(case)
     at_review = case.status == CaseStatus.PLAN_ACCEPTED
     _ensure_may_share(case)
@@ -302,17 +302,18 @@ def meeting_schedule(
     return meeting
 
 
-def _lock_meeting(meeting_id: int) -> Meeting:
-    return _lock_with_case(Meeting.objects, meeting_id)
+def _lock_meeting(meeting_id: int, *, by=None) -> Meeting:
+    return _lock_with_case(Meeting.objects, meeting_id, by=by)
 
 
-def _ensure_runs_meeting(by, meeting: Meeting) -> None:
-    """A meeting with a coordinator (a conference, or any meeting at pre-proceedings) is run by them."""
+def _ensure_runs_meeting(by, meeting: Meeting, *, conflict: bool | None = None) -> None:
+    """A meeting with a coordinator (a conference, or any meeting at pre-proceedings) is run by them.
+    `conflict`: as fgdm.permissions.ensure_can_work_case."""
     if meeting.coordinator_id is not None:
         if meeting.coordinator_id != by.pk:
             raise NotPermitted("Only the meeting's independent coordinator can do this.")
     else:
-        ensure_can_work_case(by, meeting.case)
+        ensure_can_work_case(by, meeting.case, conflict=conflict)
 
 
 def _ensure_may_change_meeting(by, meeting: Meeting) -> None:
@@ -622,9 +623,9 @@ def meeting_record(
     Raises NotPermitted (FGC: not its coordinator), InvalidTransition (already held; FGC not
     prepared), RuleBroken (date in the future, plan without actions, review date not after).
     """
-    meeting = _lock_meeting(meeting_id)
+    meeting = _lock_meeting(meeting_id, by=by)
     case = meeting.case
-    _ensure_runs_meeting(by, meeting)
+    _ensure_runs_meeting(by, meeting, conflict=meeting.by_conflicted)
     if meeting.model == MeetingModel.FGC and meeting.status != MeetingStatus.PREPARED:
         raise InvalidTransition("The coordinator has not finished preparing the network yet.")
     ensure_transition(meeting.status, MeetingStatus.HELD, MEETING_TRANSITIONS, label="meeting")

@@ -104,16 +104,16 @@ def _create_plan(
     return plan
 
 
-def _lock_plan(plan_id: int) -> FamilyPlan:
-    return _lock_with_case(FamilyPlan.objects, plan_id)
+def _lock_plan(plan_id: int, *, by=None) -> FamilyPlan:
+    return _lock_with_case(FamilyPlan.objects, plan_id, by=by)
 
 
 @transaction.atomic
 def plan_accept(*, plan_id: int, by, support_needed: bool = True) -> FamilyPlan:
     """The practitioner accepts the family's plan; says whether a support package is needed."""
-    plan = _lock_plan(plan_id)
+    plan = _lock_plan(plan_id, by=by)
     case = plan.case
-    ensure_can_work_case(by, case)
+    ensure_can_work_case(by, case, conflict=plan.by_conflicted)
     ensure_transition(plan.status, PlanStatus.ACCEPTED, PLAN_TRANSITIONS, label="plan")
     _ensure_children_heard(case)
     plan.status = PlanStatus.ACCEPTED

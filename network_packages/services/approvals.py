@@ -232,8 +232,8 @@ def package_submit(*, package_id: int, by) -> SupportPackage:
     date, other funding checked, eligible payees), InvalidTransition (not draft or returned;
     another package of the case is submitted or returned).
     """
-    package = _lock_package(package_id)
-    ensure_can_work_case(by, package.case)
+    package = _lock_package(package_id, by=by)
+    ensure_can_work_case(by, package.case, conflict=package.by_conflicted)
     ensure_transition(package.status, PackageStatus.SUBMITTED, PACKAGE_TRANSITIONS, label="package")
     waits_for = submission_waits_for(package)
     if waits_for:

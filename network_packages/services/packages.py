@@ -12,7 +12,7 @@ from core import bounds, workflow
 from core.exceptions import InvalidTransition, RuleBroken, ensure_transition
 from fgdm.constants import ENDED_STATUSES, MeetingStatus, PlanStatus
 from fgdm.models import Case, FamilyPlan
-from fgdm.permissions import ensure_can_work_case
+from fgdm.permissions import conflict_declared, ensure_can_work_case
 from network_packages import commitments, payees
 from network_packages.constants import (
     EDITABLE_STATUSES,
@@ -601,13 +601,15 @@ def _editable_fields(package: SupportPackage) -> dict:
     }
 
 
-def _lock_package(package_id: int) -> SupportPackage:
-    """The package and its case, locked in one statement (the package's row first, as before)."""
-    return (
-        SupportPackage.objects.select_for_update(of=("self", "case"))
-        .select_related("plan__meeting", "case__process", "case__team", "case__locality")
-        .get(pk=package_id)
+def _lock_package(package_id: int, *, by=None) -> SupportPackage:
+    """The package and its case, locked in one statement (the package's row first, as before).
+    `by`: whether they declared a conflict in the case is read with it."""
+    packages = SupportPackage.objects.select_for_update(of=("self", "case")).select_related(
+        "plan__meeting", "case__process", "case__team", "case__locality"
     )
+    if by is not None:  # as fgdm's `_lock_case`: the package's `by_conflicted`
+        packages = packages.annotate(by_conflicted=conflict_declared(by, "case_id"))
+    return packages.get(pk=package_id)
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from audit.services import record_event
 from core import workflow
 from core.exceptions import DomainError, InvalidTransition, RuleBroken, ensure_not_same_person, ensure_transition
 from core.roles import ensure_finance
-from fgdm.permissions import ensure_no_conflict
+from fgdm.permissions import conflict_declared, ensure_no_conflict
 from network_packages.constants import Frequency, PackageStatus
 from network_packages.models import SupportPackage
 from payments.constants import (
@@ -164,12 +164,13 @@ def payment_authorise(*, payment_id: int, by) -> Payment:
         # The approver (separation of duties) and the case's process (the flow moves on after the
         # last payment) read with the payment, not one by one.
         .select_related("package__decided_by", "payee", "supplier", "case__process")
+        .annotate(by_conflicted=conflict_declared(by, "case_id"))  # read with it, not after
         .get(pk=payment_id)
     )
     ensure_not_same_person(
         by, payment.package.decided_by, message="You approved this package; someone else must authorise its payments."
     )
-    ensure_no_conflict(by, payment.case_id)
+    ensure_no_conflict(by, payment.case_id, declared=payment.by_conflicted)
     account = BankAccount.objects.filter(**_owner_filter(payment.paid_to)).first()
     if account is None or not account.is_verified:
         raise RuleBroken(f"{payment.paid_to.full_name}'s bank details must be entered and verified first.")

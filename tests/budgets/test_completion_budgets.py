@@ -19,13 +19,13 @@ from bench.workflow_step import drive_one_case, kind_of
 # 29, 41, 25, 29, 26, 41, 61, 18). The steps that complete a workflow task first.
 BUDGETS = {
     "case_create": 21,
-    "case_allocate": 23,
-    "meeting_schedule": 18,
-    "meeting_record": 22,
-    "plan_accept": 19,
-    "package_submit": 28,
+    "case_allocate": 22,
+    "meeting_schedule": 17,
+    "meeting_record": 21,
+    "plan_accept": 18,
+    "package_submit": 27,
     "package_approve": 34,
-    "payment_authorise": 15,
+    "payment_authorise": 14,
     # Steps that complete no workflow task (measured so that the path as a whole is pinned too).
     "case_record_consent": 7,
     "member_add": 8,
