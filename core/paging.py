@@ -2,45 +2,78 @@
 
 A list whose filter joins each row to another table (a workflow task to its case, for visibility)
 and is ordered by its own columns cannot stop at its LIMIT: PostgreSQL reads every candidate row in
-full — thousands of wide task rows in a table of millions — and sorts them all to keep 25. Read by
-their ids first, the same filter and order select only ids and sort keys, which the indexes hold
-(viewflow_task's covering queue index, process 0005), so nothing but index entries is sorted; the
+full — thousands of wide task rows in a table of millions — and sorts them all to keep 25, and a
+separate COUNT joins them all again. Read by their ids first, the filter and order select only ids
+and sort keys, which the indexes hold (viewflow_task's covering queue index, process 0005), with the
+count of all of them in the same statement (a window aggregate computed before the LIMIT); the
 page's own rows are then read by id, with their select_related and prefetches.
 """
 
 from functools import cached_property
 
-from django.core.paginator import Paginator
-from django.db.models.query import FlatValuesListIterable
+from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db.models import Count, Window
 
 
 class IdsFirstPaginator(Paginator):
-    """A Paginator whose page reads the page's ids first, then those rows of `object_list`.
+    """A Paginator whose page is read as its ids, then those rows of `object_list`.
 
-    `ids`: the list's ids in the list's order — by default `object_list`'s own
-    (`values_list("pk", flat=True)`): then the page is one statement, its rows `WHERE id IN (the
-    page's ids, as a subquery with its LIMIT)`. Or a queryset of tuples whose first item is the id
-    (a UNION ordered by a column it selects, which cannot be a subquery of one column): then two
-    statements, the ids and then those rows. The count is `ids`' COUNT.
+    By default the ids come from `object_list` itself with the count of the whole list in the same
+    statement (`COUNT(*) OVER ()`): a page is two statements, as a COUNT and a LIMIT were. A page
+    past the end has no ids to carry the count: it takes a COUNT (and `get_page` then draws the
+    last page, as Paginator's does).
+
+    `ids`: instead, the list's ids in its order as a queryset of tuples whose first item is the id
+    (a UNION ordered by a column it selects, which a window aggregate cannot sit on): counted with
+    its own COUNT.
     """
 
     def __init__(self, object_list, per_page, *, ids=None, **kwargs):
         super().__init__(object_list, per_page, **kwargs)
-        self.ids = ids if ids is not None else object_list.values_list("pk", flat=True)
+        self.ids = ids
 
     @cached_property
     def count(self):
-        return self.ids.count()
+        return (self.object_list if self.ids is None else self.ids).count()
+
+    def get_page(self, number):
+        """The page, else the first for a number that is not one, else the last (as Paginator's)."""
+        try:
+            return self.page(number)
+        except PageNotAnInteger:
+            return self.page(1)
+        except EmptyPage:
+            return self.page(self.num_pages)
 
     def page(self, number):
+        if self.ids is None and "count" not in self.__dict__:
+            number = self._positive(number)
+            bottom = (number - 1) * self.per_page
+            listed = self.object_list.annotate(listed=Window(Count("pk"))).values_list("pk", "listed")
+            window = list(listed[bottom : bottom + self.per_page + self.orphans])
+            self.__dict__["count"] = window[0][1] if window else self.object_list.count()
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        window = self.ids[bottom:top]
-        if window._iterable_class is FlatValuesListIterable:
-            return self._get_page(self.object_list.filter(pk__in=window), number, self)
-        ids = [row[0] for row in window]
+        if self.ids is None and "window" in locals() and window:
+            ids = [pk for pk, _listed in window][: top - bottom]
+        elif self.ids is None:
+            ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
+        else:
+            ids = [row[0] for row in self.ids[bottom:top]]
         rows = {row.pk: row for row in self.object_list.filter(pk__in=ids)} if ids else {}
         return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
+
+    def _positive(self, number) -> int:
+        """validate_number's checks that need no count: a whole number, 1 or more."""
+        try:
+            if isinstance(number, float) and not number.is_integer():
+                raise ValueError
+            number = int(number)
+        except (TypeError, ValueError):
+            raise PageNotAnInteger(self.error_messages["invalid_page"])
+        if number < 1:
+            raise EmptyPage(self.error_messages["min_page"])
+        return number
