@@ -12,6 +12,7 @@ page's own rows are then read by id, with their select_related and prefetches.
 from functools import cached_property
 
 from django.core.paginator import EmptyPage, PageNotAnInteger, Paginator
+from django.db import connections
 from django.db.models import Count, Window
 
 
@@ -24,8 +25,8 @@ class IdsFirstPaginator(Paginator):
     last page, as Paginator's does).
 
     `ids`: instead, the list's ids in its order as a queryset of tuples whose first item is the id
-    (a UNION ordered by a column it selects, which a window aggregate cannot sit on): counted with
-    its own COUNT.
+    (a UNION ordered by columns it selects, which the ORM cannot put a window aggregate on): read
+    with the count the same way, as `SELECT *, COUNT(*) OVER () FROM (the union) ORDER BY … LIMIT …`.
     """
 
     def __init__(self, object_list, per_page, *, ids=None, **kwargs):
@@ -34,7 +35,7 @@ class IdsFirstPaginator(Paginator):
 
     @cached_property
     def count(self):
-        return (self.object_list if self.ids is None else self.ids).count()
+        return self.count_all()
 
     def get_page(self, number):
         """The page, else the first for a number that is not one, else the last (as Paginator's)."""
@@ -46,25 +47,44 @@ class IdsFirstPaginator(Paginator):
             return self.page(self.num_pages)
 
     def page(self, number):
-        if self.ids is None and "count" not in self.__dict__:
+        window = None
+        if "count" not in self.__dict__:
             number = self._positive(number)
             bottom = (number - 1) * self.per_page
-            listed = self.object_list.annotate(listed=Window(Count("pk"))).values_list("pk", "listed")
-            window = list(listed[bottom : bottom + self.per_page + self.orphans])
-            self.__dict__["count"] = window[0][1] if window else self.object_list.count()
+            window = self._ids_with_count(bottom, bottom + self.per_page + self.orphans)
+            self.__dict__["count"] = window[0][1] if window else self.count_all()
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
         if top + self.orphans >= self.count:
             top = self.count
-        if self.ids is None and "window" in locals() and window:
-            ids = [pk for pk, _listed in window][: top - bottom]
-        elif self.ids is None:
-            ids = list(self.object_list.values_list("pk", flat=True)[bottom:top])
-        else:
-            ids = [row[0] for row in self.ids[bottom:top]]
+        if window is None:  # counted already (a page past the end, drawn as the last): ids alone
+            window = self._ids_with_count(bottom, top)
+        ids = [row[0] for row in window][: top - bottom]
         rows = {row.pk: row for row in self.object_list.filter(pk__in=ids)} if ids else {}
         return self._get_page([rows[pk] for pk in ids if pk in rows], number, self)
+
+    def count_all(self) -> int:
+        return (self.object_list if self.ids is None else self.ids).count()
+
+    def _ids_with_count(self, start: int, stop: int) -> list[tuple]:
+        """(id, count of the whole list) of rows start..stop of the list, in its order."""
+        if self.ids is None:
+            listed = self.object_list.annotate(listed=Window(Count("pk"))).values_list("pk", "listed")
+            return list(listed[start:stop])
+        query = self.ids.query
+        connection = connections[self.ids.db]
+        quote = connection.ops.quote_name
+        order = ", ".join(
+            f"{quote(field.lstrip('-'))} {'DESC' if field.startswith('-') else 'ASC'}" for field in query.order_by
+        )
+        sql, params = query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT *, COUNT(*) OVER () FROM ({sql}) AS listed ORDER BY {order} LIMIT %s OFFSET %s",
+                (*params, stop - start, start),
+            )
+            return [(row[0], row[-1]) for row in cursor.fetchall()]
 
     def _positive(self, number) -> int:
         """validate_number's checks that need no count: a whole number, 1 or more."""
