@@ -20,9 +20,9 @@ class IdsFirstPaginator(Paginator):
     """A Paginator whose page is read as its ids, then those rows of `object_list`.
 
     By default the ids come from `object_list` itself with the count of the whole list in the same
-    statement (`COUNT(*) OVER ()`): a page is two statements, as a COUNT and a LIMIT were. A page
-    past the end has no ids to carry the count: it takes a COUNT (and `get_page` then draws the
-    last page, as Paginator's does).
+    statement (`COUNT(*) OVER ()`): a page is two statements, as a COUNT and a LIMIT were (an empty
+    list one). A page past the end has no ids to carry the count: it takes a COUNT (and `get_page`
+    then draws the last page, as Paginator's does).
 
     `ids`: instead, the list's ids in its order as a queryset of tuples whose first item is the id
     (a UNION ordered by columns it selects, which the ORM cannot put a window aggregate on): read
@@ -52,7 +52,8 @@ class IdsFirstPaginator(Paginator):
             number = self._positive(number)
             bottom = (number - 1) * self.per_page
             window = self._ids_with_count(bottom, bottom + self.per_page + self.orphans)
-            self.__dict__["count"] = window[0][1] if window else self.count_all()
+            # No ids: an empty list if this was page 1, else a page past the end, which needs a count.
+            self.__dict__["count"] = window[0][1] if window else 0 if number == 1 else self.count_all()
         number = self.validate_number(number)
         bottom = (number - 1) * self.per_page
         top = bottom + self.per_page
