@@ -298,6 +298,7 @@ def outcomes_due(*, user, today=None) -> QuerySet[ChildOutcome]:
         waiting = list(
             Case.objects.filter(of_teams)
             .filter(Exists(awaited.filter(case_id=OuterRef("pk"))))
+            .order_by()  # not the cases' newest-first order: that read every case row to sort ids
             .values_list("pk", flat=True)
         )
         if waiting:

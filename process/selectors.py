@@ -20,7 +20,7 @@ def _inbox(*, user) -> QuerySet:
 
 def _queue(*, user) -> QuerySet:
     """Unassigned new tasks whose node permission the user's role gives (the partial index
-    process_task_queue), on cases the user may see; finance tasks (authorising payments) are not
+    process_task_queue_covering, process 0005), on cases the user may see; finance tasks (authorising payments) are not
     tied to case visibility. Visibility is tested on each task's case row (case_row_scope): the
     queue is read by its index and joined to its cases, rather than every visible case listed first."""
     # The roles' permissions only: an administrator (superuser) takes no casework tasks.
@@ -45,6 +45,28 @@ def task_list(*, user) -> QuerySet:
         return Task.objects.none()
     ids = _inbox(user=user).order_by().values("pk").union(_queue(user=user).order_by().values("pk"))
     return _listed(Task.objects.filter(pk__in=ids))
+
+
+def task_list_ids(*, user) -> QuerySet:
+    """task_list's ids and creation times in its order (created, id), for a page read by ids first
+    (core.paging.IdsFirstPaginator): the inbox and the queue, each read by its own partial index
+    alone (the queue's covering index, process 0005), as one UNION ALL — the two never share a task
+    (assigned or started, against new and unassigned) — ordered and cut at the page's LIMIT before
+    any task row is read. Its COUNT is task_list's."""
+    if not user.is_authenticated:
+        return Task.objects.none().values_list("id", "created")
+    inbox = _inbox(user=user).order_by().values_list("id", "created")
+    queue = _queue(user=user).order_by().values_list("id", "created")
+    return inbox.union(queue, all=True).order_by("created", "id")
+
+
+def task_list_rows(*, user) -> QuerySet:
+    """task_list's tasks as a test of each task row (inbox or queue), for reading a page of them by
+    the ids task_list_ids gave: each is read by its key and tested on its own row (an OR over rows,
+    fine for a page of ids, never for the whole list — that is task_list's UNION)."""
+    if not user.is_authenticated:
+        return Task.objects.none()
+    return _listed(_inbox(user=user) | _queue(user=user))
 
 
 def takeable_nodes(*, user) -> list:

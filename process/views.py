@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from core.exceptions import DomainError
 from core.pages import done, form_page, gate, page, run_service
+from core.paging import IdsFirstPaginator
 from core.roles import Role, has_role, may, role_names
 from fgdm.selectors import escalated_reviews, exclusions_to_sign_off, outcomes_due
 from payments import selectors as payment_selectors
@@ -28,11 +29,11 @@ PAGE_PARAMS = {"mine": "page", "available": "available_page", "batches": "batche
 TASK_PREFETCH = ("process__case__meetings", "process__case__plans", "process__case__packages")
 
 
-def _page(request, queryset, key: str):
+def _page(request, queryset, key: str, paginator=Paginator):
     """One page of a queryset (counted with one COUNT, read with one LIMIT), and the query string
     that keeps the other lists' pages when this one's page changes."""
     param = PAGE_PARAMS[key]
-    shown = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get(param))
+    shown = paginator(queryset, PAGE_SIZE).get_page(request.GET.get(param))
     query = request.GET.copy()
     query.pop(param, None)
     return {"page": shown, "rows": shown.object_list, "param": param, "query": query.urlencode()}
@@ -52,8 +53,8 @@ def _task_rows(tasks):
     ]
 
 
-def _task_page(request, queryset, key: str) -> dict:
-    shown = _page(request, queryset.prefetch_related(*TASK_PREFETCH), key)
+def _task_page(request, queryset, key: str, paginator=Paginator) -> dict:
+    shown = _page(request, queryset.prefetch_related(*TASK_PREFETCH), key, paginator)
     shown["rows"] = _task_rows(shown["rows"])
     return shown
 
@@ -84,7 +85,9 @@ def home(request, error=None, status=200):
     context = {
         "title": "My tasks",
         "mine": _task_page(request, selectors.my_tasks(user=request.user), "mine"),
-        "available": _task_page(request, selectors.tasks_to_take(user=request.user), "available"),
+        # The queue is joined to each task's case (visibility): its page is read by ids first, so only
+        # index entries are sorted, not every candidate task row (core.paging).
+        "available": _task_page(request, selectors.tasks_to_take(user=request.user), "available", IdsFirstPaginator),
         "may_take": may(request.user, "task_assign"),
         "errors": [{"href": "", "text": error}] if error else [],
         "is_finance": has_role(request.user, Role.FINANCE_OFFICER),

@@ -1,11 +1,14 @@
 """The caller's inbox and claimable queue (`/api/v1/tasks/`), and taking a task."""
 
+from functools import partial
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics
 from rest_framework.response import Response
 from viewflow.workflow.models import Task
 
 from core.api.base import AuditedAPIView, AuditedMixin
+from core.paging import IdsFirstPaginator
 from core.roles import ensure_may
 from process import selectors, services
 from process.api import serializers as s
@@ -17,7 +20,10 @@ class TaskList(AuditedMixin, generics.GenericAPIView):
 
     @extend_schema(responses=s.TaskSerializer(many=True), operation_id="tasks_list")
     def get(self, request):
-        page = self.paginate_queryset(selectors.task_list(user=request.user))
+        # A page read by ids first (the inbox and queue's ids from their indexes, then 50 tasks).
+        ids = selectors.task_list_ids(user=request.user)
+        self.paginator.django_paginator_class = partial(IdsFirstPaginator, ids=ids)
+        page = self.paginate_queryset(selectors.task_list_rows(user=request.user))
         return self.get_paginated_response(s.TaskSerializer(page, many=True).data)
 
 

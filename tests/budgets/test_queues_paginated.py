@@ -27,6 +27,15 @@ class TestHomeQueues:
         second = ok(client.get(reverse("process:home") + "?available_page=2")).content.decode()
         assert second.count("Allocate a lead practitioner<span") == 2
         assert "Showing 26 to 27 of 27 tasks available to take" in second
+        # Read by ids first with their count (core.paging.IdsFirstPaginator), it pages as Paginator
+        # does: a page past the end (or before the first) draws the last, a page that is no number the first.
+        for past in ("9", "0", "-1"):
+            last = ok(client.get(reverse("process:home") + f"?available_page={past}")).content.decode()
+            assert last.count("Allocate a lead practitioner<span") == 2, past
+            assert "Showing 26 to 27 of 27 tasks available to take" in last
+        first_again = ok(client.get(reverse("process:home") + "?available_page=two")).content.decode()
+        assert first_again.count("Allocate a lead practitioner<span") == PAGE_SIZE
+        assert f"Showing 1 to 25 of {PAGE_SIZE + 2} tasks available to take" in first_again
 
     @pytest.mark.parametrize("who", ["prac.east", "coord", "tm.east", "tm.west", "sm", "hos", "fin1", "fin2"])
     def test_the_pages_hold_exactly_the_steps_the_role_may_take(self, world, grow, who):

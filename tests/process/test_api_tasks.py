@@ -130,6 +130,37 @@ class TestTaskList:
             "created": "",
         }
 
+    def test_the_pages_hold_the_inbox_and_the_queue_in_creation_order(self, world, api):
+        """A page is read by its ids first (core.paging.IdsFirstPaginator over the inbox UNION ALL the
+        queue): page 1 and page 2 together are the task list, oldest first, each task once, the
+        manager's own task among the queue's in its place, and the count is all of them."""
+        from viewflow.workflow.models import Task
+
+        from process import selectors
+
+        cases = [scenario.referral(world) for _ in range(51)]
+        scenario.referral(world, by=world.u.prac_west, locality=world.west)  # West's: not tm.east's
+        taken = Task.objects.get(process__case=cases[20], flow_task_type="HUMAN", status="NEW")
+        process_services.task_assign(task_id=taken.pk, by=world.u.tm_east)
+        client = api.as_user(world.u.tm_east)
+        first, second = ok(client.get("/api/v1/tasks/")), ok(client.get("/api/v1/tasks/?page=2"))
+        assert first["count"] == second["count"] == 51
+        assert (len(first["results"]), len(second["results"])) == (50, 1)
+        listed = [t["id"] for t in first["results"] + second["results"]]
+        assert listed == list(selectors.task_list(user=world.u.tm_east).values_list("pk", flat=True))
+        assert listed == sorted(listed, key=lambda pk: (Task.objects.get(pk=pk).created, pk))
+        assert [t["case"] for t in first["results"][:22]] == [c.pk for c in cases[:22]]
+        assert first["results"][20] | {"id": 0, "created": ""} == {
+            "id": 0,
+            "name": "allocate",
+            "title": "Screen the referral: allocate a lead practitioner or decline it",
+            "status": "ASSIGNED",
+            "case": cases[20].pk,
+            "case_reference": cases[20].reference,
+            "owner": "tm.east",
+            "created": "",
+        }
+
     def test_another_teams_referral_is_not_in_the_queue(self, world, api):
         scenario.referral(world, by=world.u.prac_west, locality=world.west)
         assert ok(api.as_user(world.u.tm_east).get("/api/v1/tasks/"))["count"] == 0
