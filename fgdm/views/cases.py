@@ -23,7 +23,12 @@ from fgdm import selectors, services
 from fgdm.constants import ENDED_STATUSES, MEETING_ARRANGED, CaseStatus, PlanStatus
 from fgdm.labels import event_label
 from fgdm.network_picture import network_picture
-from fgdm.permissions import ensure_can_manage_case, ensure_can_work_case, ensure_can_work_or_manage_case
+from fgdm.permissions import (
+    asked_once,
+    ensure_can_manage_case,
+    ensure_can_work_case,
+    ensure_can_work_or_manage_case,
+)
 from fgdm.services import ChildInput
 from fgdm.views.casefiles import case_file_context
 from fgdm.views.offers import may_arrange, meeting_actions
@@ -215,9 +220,11 @@ def case_flow_map(case, tasks=None) -> dict:
 
 @login_required
 @require_safe
+@asked_once()
 def case_detail(request, case_id):
     """The case page. Its statements do not grow with the case: one for the case (with flags for the
-    lists it may skip), one per list, and each permission check asked once (CaseRights)."""
+    lists it may skip), one per list, and each question of the permission checks asked once, however
+    many buttons ask them (fgdm.permissions.asked_once)."""
     case = selectors.case_detail(user=request.user, case_id=case_id)
     # The case page shows its children's details: this read is the record of who saw them.
     record_access(by=request.user, what="case", door="page", obj=case, case_id=case.pk, path=request.path)

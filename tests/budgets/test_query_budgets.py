@@ -31,7 +31,7 @@ BUDGETS = [
     ("sm", "case search", "/cases/?q=hardy", 13),
     ("auditor", "case search", "/cases/?q=FGDM", 16),
     # One case: its page and its audit timeline.
-    ("tm.east", "case page", "/cases/{case}/", 32),
+    ("tm.east", "case page", "/cases/{case}/", 25),
     ("auditor", "audit timeline", "/cases/{case}/timeline/", 20),
     # The managers' dashboard.
     ("sm", "dashboard", "/dashboard/", 35),
