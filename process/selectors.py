@@ -257,11 +257,14 @@ def caseload_people(*, user) -> QuerySet:
     not yet held, or holds an open task on a case counted. Finance officers hold payment tasks on
     cases, but they are not casework: they are not listed.
 
-    Each "leads, coordinates, holds" is an EXISTS for one person, read by the index on the case's
-    lead, the meeting's coordinator or the task's holder: the list and its count cost the same
-    whatever the number of cases."""
+    Each "leads, coordinates, holds" is asked of one person at a time, read by the index on the
+    case's lead, the meeting's coordinator or the task's holder, and only of those not already in
+    by membership: the list and its count cost the same whatever the number of cases. It is asked as
+    a scalar subquery (the first such case, meeting or task), not EXISTS: under an OR, PostgreSQL
+    may turn an EXISTS into a hashed set, built by reading every open case, arranged meeting or open
+    task of the manager's cases first."""
     from django.contrib.auth import get_user_model
-    from django.db.models import CharField, Exists, OuterRef, Value
+    from django.db.models import CharField, OuterRef, Subquery, Value
     from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim
 
     from fgdm.models import Team
@@ -272,14 +275,22 @@ def caseload_people(*, user) -> QuerySet:
     casework = User.groups.through.objects.filter(group__name__in=[Role.PRACTITIONER, Role.COORDINATOR]).values(
         "user_id"
     )
-    leads = Exists(_open(cases).filter(lead_practitioner=OuterRef("pk")))
-    coordinates = Exists(arranged_meetings(cases).filter(coordinator=OuterRef("pk")))
-    holds = Exists(open_tasks(cases).filter(owner=OuterRef("pk")))
+
+    def first(rows: QuerySet) -> Subquery:
+        return Subquery(rows.order_by().values("pk")[:1])
+
+    work = {
+        "leads": first(_open(cases).filter(lead_practitioner=OuterRef("pk"))),
+        "coordinates": first(arranged_meetings(cases).filter(coordinator=OuterRef("pk"))),
+        "holds": first(open_tasks(cases).filter(owner=OuterRef("pk"))),
+    }
+    has_work = Q(leads__isnull=False) | Q(coordinates__isnull=False) | Q(holds__isnull=False)
     # As User.get_full_name (first and last name, stripped), else the username; lower case.
     full_name = Trim(Concat("first_name", Value(" "), "last_name", output_field=CharField()))
     shown_as = Lower(Coalesce(NullIf(full_name, Value("")), "username", output_field=CharField()))
     return (
-        User.objects.filter(Q(pk__in=members) | (Q(pk__in=casework) & (leads | coordinates | holds)))
+        User.objects.alias(**work)
+        .filter(Q(pk__in=members) | (Q(pk__in=casework) & has_work))
         .alias(shown_as=shown_as)
         .order_by("shown_as", "username")
     )

@@ -356,3 +356,12 @@ class TestAPageAtATime:
         for outside in ("prac.gone", "fin1", "prac.west"):
             with pytest.raises(Http404):
                 caseload_person(user=busy.u.tm_east, username=outside)
+
+
+def test_the_caseload_indexes_follow_the_statuses():
+    """fgdm 0020's partial indexes spell out the statuses (open cases, meetings arranged): they must
+    stay those of fgdm.constants for the planner to use them."""
+    from fgdm.constants import ENDED_STATUSES, MEETING_ARRANGED
+
+    assert sorted(ENDED_STATUSES) == ["closed", "declined"]
+    assert sorted(MEETING_ARRANGED) == ["prepared", "scheduled"]
