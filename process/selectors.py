@@ -247,7 +247,18 @@ def arranged_meetings(cases) -> QuerySet:
 
 
 def open_tasks(cases) -> QuerySet:
-    return Task.objects.filter(status__in=OPEN_STATUSES, process_id__in=cases.order_by().values("process_id"))
+    """Open workflow tasks on the cases. Each task's case is looked up by its process (a scalar
+    subquery per task, by the unique index on the case's process), for a few people's tasks: as
+    `process_id IN (cases)`, PostgreSQL may read every case into a hash first (its estimate of the
+    cases left after the conflicts is a guess of half of them)."""
+    from django.db.models import OuterRef, Subquery
+
+    case = cases.filter(process_id=OuterRef("process_id")).order_by().values("pk")[:1]
+    return (
+        Task.objects.filter(status__in=OPEN_STATUSES)
+        .alias(counted_case=Subquery(case))
+        .filter(counted_case__isnull=False)
+    )
 
 
 def caseload_people(*, user) -> QuerySet:
