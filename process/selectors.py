@@ -163,9 +163,12 @@ def people_for_task(*, task) -> QuerySet:
 
 
 # -- caseloads --------------------------------------------------------------------------------
-# A manager's view of who holds what in their teams. Every figure is an aggregate in SQL over the
-# cases the manager may see (case_scope: their teams' localities, minus any case they declared a
-# conflict in), so the page costs the same handful of queries whatever the size of the teams.
+# A manager's view of who holds what in their teams. The people are decided first, in SQL, a page of
+# them at a time (caseload_people); then each figure is an aggregate in SQL over the cases the
+# manager may see (case_scope: their teams' localities, minus any case they declared a conflict in)
+# for those people only (caseload_rows: `lead_practitioner_id IN page` and so on, read by the
+# indexes on lead, coordinator and holder). A page costs the same handful of queries, and reads the
+# same few rows, whatever the number of cases in the service.
 
 CASELOAD_COLUMNS = ("open_cases", "meetings", "tasks", "reviews_overdue", "actions_overdue")
 
@@ -173,16 +176,27 @@ CASELOAD_COLUMNS = ("open_cases", "meetings", "tasks", "reviews_overdue", "actio
 def caseload_cases(*, user) -> QuerySet:
     """The cases a manager's caseload counts: those they may see, of the teams they manage — a team
     the case belongs to, or a locality one of those teams serves. Service managers and heads of
-    service: every case they may see."""
+    service: every case they may see.
+
+    Visibility as a test of each case's row (case_row_scope, the same cases as case_scope): the
+    caseload reads a few people's cases by their lead, coordinator or holder, and case_scope's UNION
+    would first list every case of the manager's localities."""
     from fgdm.models import Team
     from fgdm.visibility import sees_every_case
 
-    cases = Case.objects.filter(case_scope(user))
+    cases = Case.objects.filter(case_row_scope(user))
     if sees_every_case(user):
         return cases
     teams = Team.objects.filter(managers=user)
     served = Team.localities.through.objects.filter(team__in=teams).values("locality_id")
     return cases.filter(Q(team__in=teams) | Q(locality_id__in=served))
+
+
+def _managed_teams(user) -> QuerySet:
+    from fgdm.models import Team
+    from fgdm.visibility import sees_every_case
+
+    return Team.objects.all() if sees_every_case(user) else Team.objects.filter(managers=user)
 
 
 def _open(cases) -> QuerySet:
@@ -195,24 +209,30 @@ def review_overdue_cases(cases, *, today) -> QuerySet:
     """Open cases whose review is overdue: escalated and not resolved (the review timer's
     ReviewEscalation), or the review date of their newest accepted plan has passed.
 
-    Read from the plans' side: accepted plans past their review date with no later accepted version
-    (an anti-join), not a subquery per open case (at 50,000 cases its cost estimate alone set
-    PostgreSQL compiling the query, for longer than it took to run)."""
+    Read from the plans' side, of these cases only: their accepted plans past their review date with
+    no later accepted version (an anti-join), not a subquery per open case (at 50,000 cases its cost
+    estimate alone set PostgreSQL compiling the query, for longer than it took to run), and not every
+    accepted plan of the service (110,000 of them at 170,000 cases) for a page of people."""
     from django.db.models import Exists, OuterRef
 
     from fgdm.constants import PlanStatus
     from fgdm.models import FamilyPlan, ReviewEscalation
 
+    open_cases = _open(cases)
     later_accepted = FamilyPlan.objects.filter(
         case=OuterRef("case"), status=PlanStatus.ACCEPTED, version__gt=OuterRef("version")
     )
     past_review = (
-        FamilyPlan.objects.filter(status=PlanStatus.ACCEPTED, review_by__lt=today)
+        FamilyPlan.objects.filter(
+            status=PlanStatus.ACCEPTED, review_by__lt=today, case__in=open_cases.order_by().values("pk")
+        )
         .exclude(Exists(later_accepted))
         .values("case_id")
     )
-    escalated = ReviewEscalation.objects.filter(resolved_at__isnull=True).values("case_id")
-    return _open(cases).filter(Q(pk__in=escalated) | Q(pk__in=past_review))
+    escalated = ReviewEscalation.objects.filter(
+        resolved_at__isnull=True, case__in=open_cases.order_by().values("pk")
+    ).values("case_id")
+    return open_cases.filter(Q(pk__in=escalated) | Q(pk__in=past_review))
 
 
 def with_review_due_by(cases) -> QuerySet:
@@ -236,7 +256,7 @@ def overdue_actions(cases, *, today) -> QuerySet:
 
     later_version = FamilyPlan.objects.filter(case=OuterRef("plan__case"), version__gt=OuterRef("plan__version"))
     return PlanAction.objects.filter(
-        status=ActionStatus.OPEN, due_by__lt=today, plan__case__in=_open(cases).values("pk")
+        status=ActionStatus.OPEN, due_by__lt=today, plan__case__in=_open(cases).order_by().values("pk")
     ).exclude(Exists(later_version))
 
 
@@ -245,29 +265,86 @@ def arranged_meetings(cases) -> QuerySet:
     from fgdm.constants import MEETING_ARRANGED
     from fgdm.models import Meeting
 
-    return Meeting.objects.filter(status__in=MEETING_ARRANGED, case__in=_open(cases).values("pk"))
+    return Meeting.objects.filter(status__in=MEETING_ARRANGED, case__in=_open(cases).order_by().values("pk"))
 
 
 def open_tasks(cases) -> QuerySet:
-    return Task.objects.filter(status__in=OPEN_STATUSES, process_id__in=cases.values("process_id"))
+    """Open workflow tasks on the cases. Each task's case is looked up by its process (a scalar
+    subquery per task, by the unique index on the case's process), for a few people's tasks: as
+    `process_id IN (cases)`, PostgreSQL may read every case into a hash first (its estimate of the
+    cases left after the conflicts is a guess of half of them)."""
+    from django.db.models import OuterRef, Subquery
+
+    case = cases.filter(process_id=OuterRef("process_id")).order_by().values("pk")[:1]
+    return (
+        Task.objects.filter(status__in=OPEN_STATUSES)
+        .alias(counted_case=Subquery(case))
+        .filter(counted_case__isnull=False)
+    )
 
 
-def caseload(*, user, today=None) -> list[dict]:
-    """Per practitioner and per FGC coordinator: open cases as lead, meetings they coordinate that are
-    not yet held, open workflow tasks, and — on the cases they lead — reviews and plan actions
-    overdue. The people are the members of the manager's teams, and anyone who leads, coordinates
-    or holds a task on the cases counted. Nine queries, whatever the number of cases and people.
-    """
+def caseload_people(*, user) -> QuerySet:
+    """The people of a manager's caseload, in SQL and in the page's order (full name, else username,
+    ignoring case): the members of the manager's teams, and anyone who does casework (a
+    practitioner or FGC coordinator) and leads an open case counted, coordinates a meeting of one
+    not yet held, or holds an open task on a case counted. Finance officers hold payment tasks on
+    cases, but they are not casework: they are not listed.
+
+    Each "leads, coordinates, holds" is asked of one person at a time, read by the index on the
+    case's lead, the meeting's coordinator or the task's holder, and only of those not already in
+    by membership: the list and its count cost the same whatever the number of cases. It is asked as
+    a scalar subquery (the first such case, meeting or task), not EXISTS: under an OR, PostgreSQL
+    may turn an EXISTS into a hashed set, built by reading every open case, arranged meeting or open
+    task of the manager's cases first."""
     from django.contrib.auth import get_user_model
+    from django.db.models import CharField, OuterRef, Subquery, Value
+    from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim
+
+    from fgdm.models import Team
+
+    User = get_user_model()
+    cases = caseload_cases(user=user)
+    members = Team.members.through.objects.filter(team__in=_managed_teams(user)).values("user_id")
+    casework = User.groups.through.objects.filter(group__name__in=[Role.PRACTITIONER, Role.COORDINATOR]).values(
+        "user_id"
+    )
+
+    def first(rows: QuerySet) -> Subquery:
+        return Subquery(rows.order_by().values("pk")[:1])
+
+    work = {
+        "leads": first(_open(cases).filter(lead_practitioner=OuterRef("pk"))),
+        "coordinates": first(arranged_meetings(cases).filter(coordinator=OuterRef("pk"))),
+        "holds": first(open_tasks(cases).filter(owner=OuterRef("pk"))),
+    }
+    has_work = Q(leads__isnull=False) | Q(coordinates__isnull=False) | Q(holds__isnull=False)
+    # As User.get_full_name (first and last name, stripped), else the username; lower case.
+    full_name = Trim(Concat("first_name", Value(" "), "last_name", output_field=CharField()))
+    shown_as = Lower(Coalesce(NullIf(full_name, Value("")), "username", output_field=CharField()))
+    return (
+        User.objects.alias(**work)
+        .filter(Q(pk__in=members) | (Q(pk__in=casework) & has_work))
+        .alias(shown_as=shown_as)
+        .order_by("shown_as", "username")
+    )
+
+
+def caseload_rows(*, user, people, today=None) -> list[dict]:
+    """Per person of `people` (a page of caseload_people, in its order): their teams among the
+    manager's, open cases as lead, meetings they coordinate that are not yet held, open workflow
+    tasks, and — on the cases they lead — reviews and plan actions overdue. Six queries, each over
+    these people's cases only (`lead_practitioner_id IN page`, `coordinator_id IN page`,
+    `owner_id IN page`), whatever the number of cases and people."""
     from django.db.models import Count
     from django.utils import timezone
 
-    from fgdm.models import Team
-    from fgdm.visibility import sees_every_case
-
+    people = list(people)
+    if not people:
+        return []
     today = today or timezone.localdate()
+    ids = [person.pk for person in people]
     cases = caseload_cases(user=user)
-    teams = Team.objects.all() if sees_every_case(user) else Team.objects.filter(managers=user)
+    led = cases.filter(lead_practitioner_id__in=ids)
     figures: dict[int, dict] = {}
 
     def add(rows, key: str, column: str) -> None:
@@ -275,22 +352,22 @@ def caseload(*, user, today=None) -> list[dict]:
             if row[key] is not None:
                 figures.setdefault(row[key], dict.fromkeys(CASELOAD_COLUMNS, 0))[column] = row["n"]
 
-    add(_open(cases), "lead_practitioner_id", "open_cases")
-    add(arranged_meetings(cases).filter(coordinator__isnull=False), "coordinator_id", "meetings")
-    add(open_tasks(cases).filter(owner__isnull=False), "owner_id", "tasks")
-    add(review_overdue_cases(cases, today=today), "lead_practitioner_id", "reviews_overdue")
-    add(overdue_actions(cases, today=today), "plan__case__lead_practitioner_id", "actions_overdue")
+    add(_open(led), "lead_practitioner_id", "open_cases")
+    add(arranged_meetings(cases).filter(coordinator_id__in=ids), "coordinator_id", "meetings")
+    add(open_tasks(cases).filter(owner_id__in=ids), "owner_id", "tasks")
+    add(review_overdue_cases(led, today=today), "lead_practitioner_id", "reviews_overdue")
+    add(overdue_actions(led, today=today), "plan__case__lead_practitioner_id", "actions_overdue")
+
+    from fgdm.models import Team
 
     memberships: dict[int, list[str]] = {}
     for person_id, team_name in (
-        Team.members.through.objects.filter(team__in=teams).order_by("team__name").values_list("user_id", "team__name")
+        Team.members.through.objects.filter(team__in=_managed_teams(user), user_id__in=ids)
+        .order_by("team__name")
+        .values_list("user_id", "team__name")
     ):
         memberships.setdefault(person_id, []).append(team_name)
-    # Finance officers hold payment tasks on cases, but they are not casework: only people who do
-    # casework (a team's practitioners, leads and coordinators) are counted.
-    casework = Q(pk__in=memberships) | Q(groups__name__in=[Role.PRACTITIONER, Role.COORDINATOR])
-    people = get_user_model().objects.filter(casework, pk__in=set(figures) | set(memberships)).distinct()
-    rows = [
+    return [
         {
             "person": person,
             "teams": memberships.get(person.pk, []),
@@ -298,7 +375,12 @@ def caseload(*, user, today=None) -> list[dict]:
         }
         for person in people
     ]
-    return sorted(rows, key=lambda row: (row["person"].get_full_name() or row["person"].get_username()).lower())
+
+
+def caseload(*, user, today=None) -> list[dict]:
+    """Every row of a manager's caseload (caseload_people with caseload_rows): for a page of it,
+    paginate caseload_people and pass the page to caseload_rows."""
+    return caseload_rows(user=user, people=caseload_people(user=user), today=today)
 
 
 def caseload_person(*, user, username: str, today=None, limit: int = 100) -> dict:
@@ -307,29 +389,23 @@ def caseload_person(*, user, username: str, today=None, limit: int = 100) -> dic
     from django.utils import timezone
 
     today = today or timezone.localdate()
-    row = next((r for r in caseload(user=user, today=today) if r["person"].get_username() == username), None)
-    if row is None:
+    person = caseload_people(user=user).filter(username=username).first()
+    if person is None:
         raise Http404("No such person in your teams' caseload.")
-    person = row["person"]
+    (row,) = caseload_rows(user=user, people=[person], today=today)
     cases = caseload_cases(user=user)
+    led = cases.filter(lead_practitioner=person)
     return {
         **row,
-        "open_case_list": list(_open(cases).filter(lead_practitioner=person).order_by("reference")[:limit]),
+        "open_case_list": list(_open(led).order_by("reference")[:limit]),
         "meeting_list": list(
             arranged_meetings(cases).filter(coordinator=person).select_related("case").order_by("scheduled_for")[:limit]
         ),
         "task_list": list(
             open_tasks(cases).filter(owner=person).select_related("process__case").order_by("created", "id")[:limit]
         ),
-        "review_list": list(
-            with_review_due_by(review_overdue_cases(cases, today=today).filter(lead_practitioner=person)).order_by(
-                "reference"
-            )[:limit]
-        ),
+        "review_list": list(with_review_due_by(review_overdue_cases(led, today=today)).order_by("reference")[:limit]),
         "action_list": list(
-            overdue_actions(cases, today=today)
-            .filter(plan__case__lead_practitioner=person)
-            .select_related("plan__case")
-            .order_by("due_by", "id")[:limit]
+            overdue_actions(led, today=today).select_related("plan__case").order_by("due_by", "id")[:limit]
         ),
     }

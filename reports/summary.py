@@ -28,8 +28,22 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import TruncDate, TruncMonth
+from django.db.models import (
+    CharField,
+    Count,
+    DateField,
+    DecimalField,
+    DurationField,
+    Exists,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Cast, TruncDate, TruncMonth
 from django.utils import timezone
 
 from audit.models import DomainEvent
@@ -103,59 +117,89 @@ class _Window:
 
 
 def _grouped(w, figure: str, queryset, path: str, day, *, key=None, days=None, other=None, amount=None, largest=None):
-    """Rows of `figure` from `queryset` grouped by day (an expression), the case's cut and the extras."""
+    """The rows of `figure` from `queryset` grouped by day (an expression), the case's cut and the
+    extras: a values() queryset with the same columns, of the same types, for every figure (absent
+    extras are typed NULLs), so that the figures of a few cases are read in one UNION ALL
+    (`_conflict_rows`). `_count` makes each of its rows a FigureCount."""
     queryset = queryset.filter(w.only(path))
-    group = {**_dims(path), "g_day": day}
-    for name, expression in (("g_key", key), ("g_days", days), ("g_other", other)):
-        if expression is not None:
-            group[name] = expression
-    aggregates = {"g_n": Count("pk")}
-    if amount is not None:
-        aggregates["g_amount"] = amount
-    if largest is not None:
-        aggregates["g_largest"] = largest
-    for row in queryset.order_by().values(**group).annotate(**aggregates):
-        gap = row.get("g_days")
-        if isinstance(gap, datetime.timedelta):
-            gap = gap.days
-        yield FigureCount(
-            figure=figure,
-            day=row["g_day"],
-            locality_id=row["d_locality"],
-            hub_id=row["d_hub"],
-            team_id=row["d_team"],
-            stage=row["d_stage"],
-            key=str(row.get("g_key") or ""),
-            days=gap,
-            other=row.get("g_other"),
-            n=row["g_n"],
-            amount=money(row.get("g_amount")),
-            largest=money(row["g_largest"]) if row.get("g_largest") is not None else None,
+    group = {
+        "g_figure": Value(figure, output_field=CharField()),
+        **_dims(path),
+        "g_day": day,
+        "g_key": Cast(Value("") if key is None else key, output_field=CharField()),
+        "g_days": _null(DurationField()) if days is None else days,
+        "g_other": _null(DateField()) if other is None else other,
+    }
+    no_money = _null(DecimalField(max_digits=12, decimal_places=2))
+    return (
+        queryset.order_by()
+        .values(**group)
+        .annotate(
+            g_n=Count("pk"),
+            g_amount=no_money if amount is None else amount,
+            g_largest=no_money if largest is None else largest,
         )
+    )
+
+
+def _null(field):
+    """A NULL of the field's type (PostgreSQL types a UNION's columns pair by pair: a bare NULL in
+    the first two would make the column text)."""
+    return Cast(Value(None), output_field=field)
+
+
+def _count(row: dict) -> FigureCount:
+    gap = row["g_days"]
+    if isinstance(gap, datetime.timedelta):
+        gap = gap.days
+    return FigureCount(
+        figure=row["g_figure"],
+        day=row["g_day"],
+        locality_id=row["d_locality"],
+        hub_id=row["d_hub"],
+        team_id=row["d_team"],
+        stage=row["d_stage"],
+        key=str(row["g_key"] or ""),
+        days=gap,
+        other=row["g_other"],
+        n=row["g_n"],
+        amount=money(row["g_amount"]),
+        largest=money(row["g_largest"]) if row["g_largest"] is not None else None,
+    )
 
 
 def _rows(w: _Window):
-    """Every FigureCount of the days in the window, computed from the rows themselves."""
+    """Every FigureCount of the days in the window, computed from the rows themselves: a query per
+    figure (each reads its own dates' index), then the families and the outcomes recorded."""
+    for query in _grouped_figures(w):
+        for row in query:
+            yield _count(row)
+    yield from _families(w)
+    yield from _outcomes(w)
+
+
+def _grouped_figures(w: _Window) -> list:
+    """The figures made by _grouped (every figure but the families and the outcomes recorded), each
+    as its query, in the same columns."""
+    queries = []
 
     def g(*args, **kwargs):
-        return _grouped(w, *args, **kwargs)
+        queries.append(_grouped(w, *args, **kwargs))
 
     local = lambda lookup: TruncDate(lookup)  # noqa: E731 - the local day of a moment (settings.TIME_ZONE)
     cases = Case.objects.all()
-    yield from g("received", cases.filter(w.dates("opened_on")), "", F("opened_on"))
-    yield from g("declined", cases.filter(w.dates("closed_on"), status=CaseStatus.DECLINED), "", F("closed_on"))
-    yield from g(
+    g("received", cases.filter(w.dates("opened_on")), "", F("opened_on"))
+    g("declined", cases.filter(w.dates("closed_on"), status=CaseStatus.DECLINED), "", F("closed_on"))
+    g(
         "family_declined",
         cases.filter(w.dates("closed_on"), close_reason=CloseReason.FAMILY_DECLINED),
         "",
         F("closed_on"),
     )
     meetings = Meeting.objects.all()
-    yield from g("offered", meetings.filter(w.moments("created_at")), "case__", local("created_at"), key=F("model"))
-    yield from g(
-        "held", meetings.filter(w.dates("held_on"), status=MeetingStatus.HELD), "case__", F("held_on"), key=F("model")
-    )
-    yield from g(
+    g("offered", meetings.filter(w.moments("created_at")), "case__", local("created_at"), key=F("model"))
+    g("held", meetings.filter(w.dates("held_on"), status=MeetingStatus.HELD), "case__", F("held_on"), key=F("model"))
+    g(
         "cancelled",
         meetings.filter(w.moments("cancelled_at"), status=MeetingStatus.CANCELLED),
         "case__",
@@ -165,7 +209,7 @@ def _rows(w: _Window):
     earlier_meeting = Meeting.objects.filter(case=OuterRef("case"), status=MeetingStatus.HELD).filter(
         Q(held_on__lt=OuterRef("held_on")) | Q(held_on=OuterRef("held_on"), pk__lt=OuterRef("pk"))
     )
-    yield from g(
+    g(
         "to_meeting",
         meetings.filter(w.dates("held_on"), status=MeetingStatus.HELD).exclude(Exists(earlier_meeting)),
         "case__",
@@ -176,31 +220,25 @@ def _rows(w: _Window):
         Q(agreed_on__lt=OuterRef("agreed_on")) | Q(agreed_on=OuterRef("agreed_on"), pk__lt=OuterRef("pk"))
     )
     plans = FamilyPlan.objects.all()
-    yield from g(
+    g(
         "to_plan",
         plans.filter(w.dates("agreed_on"), meeting__status=MeetingStatus.HELD).exclude(Exists(earlier_plan)),
         "case__",
         F("agreed_on"),
         days=figures._days_between("agreed_on", "meeting__held_on"),
     )
-    yield from g("plan_agreed", plans.filter(w.dates("agreed_on"), version=1), "case__", F("agreed_on"))
-    yield from g(
-        "plan_agreed", plans.filter(w.dates("agreed_on"), version__gt=1), "case__", F("agreed_on"), key=F("version")
-    )
-    yield from g(
+    g("plan_agreed", plans.filter(w.dates("agreed_on"), version=1), "case__", F("agreed_on"))
+    g("plan_agreed", plans.filter(w.dates("agreed_on"), version__gt=1), "case__", F("agreed_on"), key=F("version"))
+    g(
         "plan_accepted",
         plans.filter(w.moments("decided_at"), return_reason="").exclude(status=PlanStatus.AGREED),
         "case__",
         local("decided_at"),
     )
-    yield from g(
-        "plan_returned", plans.filter(w.moments("decided_at")).exclude(return_reason=""), "case__", local("decided_at")
-    )
+    g("plan_returned", plans.filter(w.moments("decided_at")).exclude(return_reason=""), "case__", local("decided_at"))
     actions = PlanAction.objects.all()
-    yield from g(
-        "action_done", actions.filter(w.dates("done_on"), status=ActionStatus.DONE), "plan__case__", F("done_on")
-    )
-    yield from g(
+    g("action_done", actions.filter(w.dates("done_on"), status=ActionStatus.DONE), "plan__case__", F("done_on"))
+    g(
         "action_open",
         actions.filter(
             w.dates("due_by"), status=ActionStatus.OPEN, plan__status__in=[PlanStatus.AGREED, PlanStatus.ACCEPTED]
@@ -209,7 +247,7 @@ def _rows(w: _Window):
         F("due_by"),
     )
     replaced = Q(later_versions__status__in=APPROVED)
-    yield from g(
+    g(
         "item",
         PackageItem.objects.filter(w.moments("package__decided_at"), package__status__in=APPROVED).exclude(
             Q(package__later_versions__status__in=APPROVED)
@@ -219,7 +257,7 @@ def _rows(w: _Window):
         key=F("category"),
         amount=Sum(F("amount") * F("instalments")),
     )
-    yield from g(
+    g(
         "package",
         SupportPackage.objects.filter(w.moments("decided_at"), status__in=APPROVED).exclude(replaced),
         "case__",
@@ -229,7 +267,7 @@ def _rows(w: _Window):
         largest=Max("total"),
     )
     for status, amount in ((PackageStatus.APPROVED, Sum("total")), (PackageStatus.ENDED, SENT_TO_THE_BANK)):
-        yield from g(
+        g(
             "spent",
             SupportPackage.objects.filter(w.moments("decided_at"), status=status),
             "case__",
@@ -237,23 +275,20 @@ def _rows(w: _Window):
             key=F("status"),
             amount=amount,
         )
-    yield from _families(w)
     records = PreProceedings.objects.all()
     for figure, lookup in (
         ("pp_intended", "intended_on"),
         ("pp_exempt", "exemption_decided_on"),
         ("pp_application", "application_made_on"),
     ):
-        yield from g(figure, records.filter(w.dates(lookup)), "case__", F(lookup))
+        g(figure, records.filter(w.dates(lookup)), "case__", F(lookup))
     offers = PreProceedingsOffer.objects.all()
-    yield from g("offer_made", offers.filter(w.dates("offered_on")), "record__case__", F("offered_on"))
-    yield from g(
-        "offer_answer", offers.filter(w.dates("answered_on")), "record__case__", F("answered_on"), key=F("answer")
-    )
+    g("offer_made", offers.filter(w.dates("offered_on")), "record__case__", F("offered_on"))
+    g("offer_answer", offers.filter(w.dates("answered_on")), "record__case__", F("answered_on"), key=F("answer"))
     before_application = Q(case__pre_proceedings__application_made_on__isnull=True) | Q(
         case__pre_proceedings__application_made_on__gte=F("held_on")
     )
-    yield from g(
+    g(
         "pp_meeting",
         meetings.filter(w.dates("held_on"), status=MeetingStatus.HELD)
         .filter(case__pre_proceedings__intended_on__lte=F("held_on"))
@@ -261,7 +296,15 @@ def _rows(w: _Window):
         "case__",
         F("held_on"),
     )
-    yield from _outcomes(w)
+    g(
+        "outcome_awaited",
+        ChildOutcome.objects.filter(w.dates("case__closed_on"), w.only("case__"), recorded_at__isnull=True),
+        "case__",
+        F("case__closed_on"),
+        key=F("checkpoint"),
+        other=F("due_on"),
+    )
+    return queries
 
 
 def _families(w: _Window):
@@ -300,8 +343,8 @@ def _families(w: _Window):
 
 
 def _outcomes(w: _Window):
-    """Outcome checks of cases closed on each day: recorded ones by what they found, awaited ones
-    by the day they fall due."""
+    """Outcome checks of cases closed on each day, recorded, by what they found (the ones awaited, by
+    the day they fall due, are a figure of _grouped_figures)."""
     outcomes = ChildOutcome.objects.filter(w.dates("case__closed_on"), w.only("case__"))
     recorded = {"recorded": Count("pk")}
     for key, _, q in OUTCOME_ROWS:
@@ -324,15 +367,6 @@ def _outcomes(w: _Window):
                     key=f"{row['g_checkpoint']}:{key}",
                     n=row[key],
                 )
-    yield from _grouped(
-        w,
-        "outcome_awaited",
-        outcomes.filter(recorded_at__isnull=True),
-        "case__",
-        F("case__closed_on"),
-        key=F("checkpoint"),
-        other=F("due_on"),
-    )
 
 
 def _month_start(day: datetime.date) -> datetime.date:
@@ -517,7 +551,9 @@ def _parts(filters: Filters, today: datetime.date) -> tuple[Q, Q]:
 
 def _conflict_rows(user, filters: Filters) -> list[FigureCount]:
     """What the cases `user` declared a conflict in, within their scope and the filters, add to the
-    summary over the period (one query, and the summary's queries for those few cases if any)."""
+    summary over the period: one query for those cases, and if there are any, three for their rows
+    whatever their number (the figures of _grouped_figures in one UNION ALL, each part reading only
+    those cases; the families; the outcomes recorded)."""
     cases = list(DeclaredConflict.objects.filter(user=user).values_list("case_id", flat=True))
     if not cases:
         return []
@@ -528,7 +564,12 @@ def _conflict_rows(user, filters: Filters) -> list[FigureCount]:
         return q if managed is None else q & Q(**{f"{path}team_id__in": managed})
 
     window = _Window(filters.date_from, filters.date_to + datetime.timedelta(days=1), cases=only)
-    return list(_rows(window))
+    first, *others = _grouped_figures(window)
+    return [
+        *(_count(row) for row in first.union(*others, all=True)),
+        *_families(window),
+        *_outcomes(window),
+    ]
 
 
 def numbers(user, filters: Filters) -> dict:

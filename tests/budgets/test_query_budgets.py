@@ -131,3 +131,38 @@ def test_the_dashboard_from_its_summary_stays_within_budget(grow, signed_in, dja
     summary.refresh(everything=True)
     large = measure(within=django_assert_max_num_queries)
     assert small == large, (small, large)
+
+
+# The conflict rule on the dashboard read from its summary: the cases the reader declared a conflict
+# in are summarised on the spot and taken away, in a few statements whatever the number of figures
+# and cases (one for the cases, one UNION ALL of the figures, the families, the outcomes recorded,
+# and the largest package read again if it was one of theirs): not one query per figure.
+CONFLICT_STATEMENTS = 5
+
+
+@pytest.mark.django_db
+def test_the_dashboards_conflict_adjustment_takes_a_few_statements(grow, signed_in, world):
+    from fgdm.models import Case, DeclaredConflict
+    from reports import summary
+
+    def measure() -> dict:
+        counts = {}
+        for who in ("sm", "tm.east"):
+            client = signed_in(who)
+            client.get("/dashboard/")
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get("/dashboard/").status_code == 200
+            counts[who] = len(queries)
+        return counts
+
+    grow(2)
+    summary.refresh(everything=True)
+    none = measure()
+    cases = list(Case.objects.filter(team=world.team_east, packages__isnull=False).order_by("pk").distinct())
+    assert len(cases) >= 3
+    for count in (1, 3):
+        for case in cases[:count]:
+            for who in (world.u.sm, world.u.tm_east):
+                DeclaredConflict.objects.get_or_create(case=case, user=who, defaults={"reason": "My neighbour"})
+        counted = measure()
+        assert all(counted[who] <= none[who] + CONFLICT_STATEMENTS for who in none), (count, none, counted)

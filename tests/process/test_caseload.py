@@ -191,3 +191,177 @@ class TestCaseListLeadFilter:
         assert not any(f'?person={name}"' in first for name in everyone[2:])
         assert f'?person={everyone[2]}"' in second
         assert client.get("/caseload/?page=nonsense").status_code == 200
+
+
+# -- the caseload a page at a time (issue 18): the same people and figures as counting everything --
+
+
+def by_hand(manager, *, today) -> list[dict]:
+    """The caseload's rule, counted in Python over every row (as the page did before it was cut to
+    a page of people): the members of the manager's teams, and the practitioners and coordinators
+    with anything to count, by name; each figure over the cases the manager's caseload counts."""
+    from django.contrib.auth import get_user_model
+
+    from core.roles import Role
+    from fgdm.constants import ENDED_STATUSES, MEETING_ARRANGED, PlanStatus
+    from fgdm.models import Case, Meeting, PlanAction, ReviewEscalation, Team
+    from fgdm.visibility import case_scope, sees_every_case
+
+    every = sees_every_case(manager)
+    teams = list(Team.objects.all() if every else Team.objects.filter(managers=manager))
+    served = {locality.pk for team in teams for locality in team.localities.all()}
+    counted = [
+        case
+        for case in Case.objects.filter(case_scope(manager))
+        if every or case.team_id in {t.pk for t in teams} or case.locality_id in served
+    ]
+    open_cases = [case for case in counted if case.status not in ENDED_STATUSES]
+    figures: dict[int, dict] = {}
+
+    def add(person_id, column):
+        if person_id is not None:
+            row = figures.setdefault(person_id, {c: 0 for c in ("open_cases", "meetings", "tasks")})
+            row.setdefault("reviews_overdue", 0)
+            row.setdefault("actions_overdue", 0)
+            row[column] += 1
+
+    escalated = set(ReviewEscalation.objects.filter(resolved_at=None).values_list("case_id", flat=True))
+    for case in open_cases:
+        add(case.lead_practitioner_id, "open_cases")
+        accepted = case.plans.filter(status=PlanStatus.ACCEPTED).order_by("-version").first()
+        if case.pk in escalated or (accepted and accepted.review_by and accepted.review_by < today):
+            add(case.lead_practitioner_id, "reviews_overdue")
+        newest = case.plans.order_by("-version").first()
+        for action in PlanAction.objects.filter(plan__case=case, status="open", due_by__lt=today):
+            if action.plan_id == newest.pk:
+                add(case.lead_practitioner_id, "actions_overdue")
+    for meeting in Meeting.objects.filter(case__in=open_cases, status__in=MEETING_ARRANGED):
+        add(meeting.coordinator_id, "meetings")
+    processes = [case.process_id for case in counted]
+    for task in Task.objects.filter(status__in=OPEN_STATUSES, process_id__in=processes):
+        add(task.owner_id, "tasks")
+    members: dict[int, list[str]] = {}
+    for team in sorted(teams, key=lambda t: t.name):
+        for member in team.members.all():
+            members.setdefault(member.pk, []).append(team.name)
+    casework = {Role.PRACTITIONER, Role.COORDINATOR}
+    people = [
+        person
+        for person in get_user_model().objects.all()
+        if person.pk in members or (person.pk in figures and casework & {g.name for g in person.groups.all()})
+    ]
+    people.sort(key=lambda p: ((p.get_full_name() or p.get_username()).lower(), p.get_username()))
+    zero = dict.fromkeys(("open_cases", "meetings", "tasks", "reviews_overdue", "actions_overdue"), 0)
+    return [{"person": p, "teams": members.get(p.pk, []), **zero, **figures.get(p.pk, {})} for p in people]
+
+
+@pytest.fixture
+def busy(world):
+    """Cases of both teams in every state the figures count: open and closed, a plan's review and
+    action overdue later on, a conference to hold, a task finance holds, a case tm.east is
+    conflicted out of, and practitioners in no team (one leading an open East case, one only a
+    closed one)."""
+    from django.contrib.auth.models import Group
+
+    from core.roles import Role
+    from fgdm.models import Case
+    from process import services as process_services
+    from process.flows import CaseFlow
+
+    def practitioner(username: str, first: str):
+        from django.contrib.auth import get_user_model
+
+        person = get_user_model().objects.create(username=username, first_name=first, last_name="Loose")
+        person.groups.add(Group.objects.get(name=Role.PRACTITIONER))
+        return person
+
+    scenario.plan_accepted(world)
+    scenario.plan_accepted(world, locality=world.west)
+    fgc_to_hold(world)
+    package = scenario.package_approved(world)
+    task = Task.objects.get(
+        process=package.case.process, status__in=OPEN_STATUSES, flow_task=CaseFlow.authorise_payments
+    )
+    process_services.task_assign(task_id=task.pk, by=world.u.fin1)
+    conflicted, _, _ = scenario.plan_accepted(world)
+    case_services.conflict_declare(by=world.u.tm_east, case_reference=conflicted.reference, reason="My cousin")
+    scenario.allocated(world, locality=world.west)
+    closed = scenario.allocated(world)
+    case_services.case_close(case_id=closed.pk, by=world.u.tm_east, reason="family_declined", note="")
+    Case.objects.filter(pk=closed.pk).update(lead_practitioner=practitioner("prac.gone", "Gone"))
+    loose = scenario.allocated(world)
+    Case.objects.filter(pk=loose.pk).update(lead_practitioner=practitioner("prac.loose", "Aaron"))
+    return world
+
+
+MANAGERS = ("tm_east", "tm_west", "sm", "hos")
+
+
+class TestAPageAtATime:
+    @pytest.mark.parametrize("days_on", [0, LATER])
+    @pytest.mark.parametrize("who", MANAGERS)
+    def test_the_same_people_in_the_same_order_with_the_same_figures(self, busy, who, days_on):
+        manager = getattr(busy.u, who)
+        today = timezone.localdate() + datetime.timedelta(days=days_on)
+        assert caseload(user=manager, today=today) == by_hand(manager, today=today)
+
+    def test_the_people_listed(self, busy):
+        east = [row["person"].username for row in caseload(user=busy.u.tm_east)]
+        # Members; a coordinator and a practitioner in no team with work on the team's cases. Not a
+        # finance officer holding a task on them, nor a practitioner whose only case is closed.
+        assert set(east) == {"prac.east", "prac.east2", "coord", "prac.loose"}
+        assert {row["person"].username for row in caseload(user=busy.u.sm)} == {
+            "prac.east",
+            "prac.east2",
+            "prac.west",
+            "coord",
+            "prac.loose",
+        }
+        assert Task.objects.filter(owner=busy.u.fin1, status__in=OPEN_STATUSES).exists()
+
+    @pytest.mark.parametrize("who", ["tm_east", "sm", "hos"])  # tm.west's team: one person, one page
+    def test_each_page_shows_its_people_with_their_figures(self, busy, who, client, monkeypatch):
+        from process import views
+
+        manager = getattr(busy.u, who)
+        # The practitioners last by name, so that a person with figures is on a page after the first.
+        for person, first in ((busy.u.prac_east, "Zachary"), (busy.u.prac_west, "Zara")):
+            person.first_name, person.last_name = first, "Zed"
+            person.save()
+        everyone = by_hand(manager, today=timezone.localdate())
+        monkeypatch.setattr(views, "CASELOAD_PAGE_SIZE", 2)
+        client.force_login(manager)
+        shown = []
+        for number in range(1, (len(everyone) + 1) // 2 + 1):
+            response = client.get(f"/caseload/?page={number}")
+            assert response.status_code == 200
+            assert len(response.context["rows"]) == min(2, len(everyone) - 2 * (number - 1))
+            shown += response.context["rows"]
+        assert shown == everyone
+        last = shown[-1]
+        assert len(everyone) > 2 and last["person"].username in ("prac.east", "prac.west")
+        assert last["open_cases"] > 0 and last["tasks"] > 0
+
+    def test_one_persons_figures_and_lists(self, busy):
+        today = timezone.localdate() + datetime.timedelta(days=LATER)
+        expected = {row["person"].username: row for row in by_hand(busy.u.tm_east, today=today)}
+        for username in ("prac.east", "coord", "prac.loose", "prac.east2"):
+            found = caseload_person(user=busy.u.tm_east, username=username, today=today)
+            assert {k: found[k] for k in expected[username]} == expected[username]
+            assert len(found["open_case_list"]) == found["open_cases"]
+            assert len(found["review_list"]) == found["reviews_overdue"]
+            assert len(found["action_list"]) == found["actions_overdue"]
+            assert len(found["meeting_list"]) == found["meetings"]
+            assert len(found["task_list"]) == found["tasks"]
+        for outside in ("prac.gone", "fin1", "prac.west"):
+            with pytest.raises(Http404):
+                caseload_person(user=busy.u.tm_east, username=outside)
+
+
+def test_the_caseload_indexes_follow_the_statuses():
+    """fgdm 0020's partial indexes spell out the statuses (open cases, meetings arranged): they must
+    stay those of fgdm.constants for the planner to use them."""
+    from fgdm.constants import ENDED_STATUSES, MEETING_ARRANGED
+
+    assert sorted(ENDED_STATUSES) == ["closed", "declined"]
+    assert sorted(MEETING_ARRANGED) == ["prepared", "scheduled"]
