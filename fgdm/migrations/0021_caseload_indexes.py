@@ -28,7 +28,7 @@ INDEXES = [
 
 
 class Migration(migrations.Migration):
-    dependencies = [("fgdm", "0019_case_team_lead_with_id")]
+    dependencies = [("fgdm", "0020_case_scope_cover")]
 
     operations = [
         migrations.RunSQL(
