@@ -49,8 +49,9 @@ class ChainedQuerySet(models.QuerySet):
 class ChainedRecord(models.Model):
     """A record that is appended unsealed and sealed into its table's hash chain a moment later.
 
-    Writing one is ONE INSERT with no position (seq NULL), no lock and no second statement, so
-    writers never wait for each other. The sequencer (audit.sealing: `manage.py seal_audit`, the
+    Writing one is an INSERT with no position (seq NULL), no lock and no second statement, so
+    writers never wait for each other; inside a transaction it waits and is written with the
+    transaction's other records of its table, one multi-row INSERT before COMMIT (audit.batching). The sequencer (audit.sealing: `manage.py seal_audit`, the
     `seal_audit` timer job) then gives the unsealed records, in id order, their position, the
     previous record's hash and their own hash, in batches, holding the chain's lock only for that
     batch. Until then a record is not yet covered by the chain: that window (seconds with

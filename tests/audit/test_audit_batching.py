@@ -93,6 +93,28 @@ class TestOneInsertPerTable:
         assert set(one["changes"]) == set(other["changes"])
 
 
+# A step whose service asks a domain event for its id before the step ends (a notification's key:
+# "meeting:<event id>") writes the events made so far then, and the rest at the end.
+ASKS_FOR_AN_EVENTS_ID = {"meeting_schedule"}
+
+
+def test_every_step_of_the_path_writes_one_insert_per_audit_table(db):
+    """The whole path of bench/workflow_step.py, referral to a confirmed batch."""
+    from bench.workflow_step import drive_one_case
+    from process import demo
+
+    demo.seed_reference()
+    demo.seed_budgets(demo.seed_users())
+    steps: dict = {}
+    for run in range(2):
+        drive_one_case(steps, model="fnm", run=run)
+    for name, step in steps.items():
+        for table in ("audit_logentry", "audit_domainevent", "audit_accesslog"):
+            written = [sql for sql in step.sql if sql.lstrip().startswith(f'INSERT INTO "{table}"')]
+            most = 2 if name in ASKS_FOR_AN_EVENTS_ID and table == "audit_domainevent" else 1
+            assert len(written) <= most, f"{name}: {len(written)} INSERTs into {table}"
+
+
 class TestRollbacks:
     def test_a_savepoint_that_rolls_back_takes_its_records_and_no_others(self, world):
         east = world.east

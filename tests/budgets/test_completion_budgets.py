@@ -18,18 +18,18 @@ from bench.workflow_step import drive_one_case, kind_of
 # package_approve 84, payment_authorise 33; measured before the services' own reads were trimmed:
 # 29, 41, 25, 29, 26, 41, 61, 18). The steps that complete a workflow task first.
 BUDGETS = {
-    "case_create": 26,
-    "case_allocate": 26,
-    "meeting_schedule": 21,
-    "meeting_record": 24,
-    "plan_accept": 22,
+    "case_create": 23,
+    "case_allocate": 23,
+    "meeting_schedule": 20,
+    "meeting_record": 20,
+    "plan_accept": 20,
     "package_submit": 32,
-    "package_approve": 44,
+    "package_approve": 42,
     "payment_authorise": 17,
     # Steps that complete no workflow task (measured so that the path as a whole is pinned too).
     "case_record_consent": 7,
     "member_add": 8,
-    "package_create": 14,
+    "package_create": 13,
     "bank_account_set": 9,
     "bank_account_verify": 11,
 }
