@@ -227,6 +227,7 @@ def grant_case_access(user, case, *codenames: str) -> None:
     )
     if len(permissions) != len(wanted):
         raise Permission.DoesNotExist(f"No case permission {sorted(set(wanted) - {p.codename for p in permissions})}.")
+    # guardian's save() refuses a permission of another model; these were read by the case's type.
     create_all(
         CaseUserObjectPermission,
         [

@@ -14,8 +14,10 @@ from audit.models import DomainEvent, LogEntry
 from audit.sealing import seal
 from audit.services import record_event
 from audit.verification import verify_all
+from fgdm import services as case_services
 from fgdm.models import Case, CaseUserObjectPermission
 from fgdm.visibility import grant_case_access
+from network_packages import services as package_services
 from tests import scenario
 from tests.factories import LocalityFactory
 
@@ -43,8 +45,6 @@ def verify() -> int:
 class TestOneInsertPerTable:
     def test_a_step_writes_its_records_in_one_insert_per_table(self, world):
         package = scenario.package_submitted(world)
-        from network_packages import services as package_services
-
         events_before, entries_before = DomainEvent.objects.count(), LogEntry.objects.count()
         with CaptureQueriesContext(connection) as captured:
             package_services.package_approve(package_id=package.pk, by=world.u.tm_east, note="Agreed")
@@ -147,8 +147,6 @@ class TestRollbacks:
     def test_a_rolled_back_service_leaves_no_record(self, world):
         case = scenario.referral(world)
         events, entries = DomainEvent.objects.count(), LogEntry.objects.count()
-        from fgdm import services as case_services
-
         with pytest.raises(Boom), CaptureQueriesContext(connection) as captured:
             with transaction.atomic():
                 case_services.case_allocate(case_id=case.pk, by=world.u.tm_east, lead_practitioner=world.u.prac_east)
