@@ -3,7 +3,8 @@
 Like `record_event`, the records are appended unsealed (no position, no hash, no lock: see
 audit.models.ChainedRecord); the sequencer (audit.sealing) seals them into the chain a moment
 later, in order, as it seals every other record. Here they are written all at once: one COPY on
-PostgreSQL, multi-row INSERTs elsewhere. `manage.py verify_audit` cannot tell them from events
+PostgreSQL, multi-row INSERTs elsewhere; a few (at most WAIT_ROWS, inside a transaction) wait to be
+written in the one INSERT of the transaction's domain events (audit.batching). `manage.py verify_audit` cannot tell them from events
 written one at a time.
 """
 
@@ -13,10 +14,12 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 from django.utils import timezone
 
+from audit import batching
 from audit.models import DomainEvent
 from audit.services import actor_of, write_origin
 
 INSERT_ROWS = 2000  # rows per INSERT statement where COPY is not available
+WAIT_ROWS = 100  # at most this many wait to be written with the transaction's other audit records
 TEXT_FIELDS = ("actor_username", "action", "object_type", "object_repr", "from_state", "to_state", "reason")
 
 
@@ -56,7 +59,11 @@ def append_events(events: Iterable[dict], *, by=None) -> int:
     if not rows:
         return 0
     actor_id = getattr(actor, "pk", None)
-    if connection.vendor == "postgresql":
+    if len(rows) <= WAIT_ROWS and batching.waits(connection):
+        # A few: they wait with the step's other records (audit.batching), one INSERT for them all.
+        for row in rows:
+            DomainEvent(actor_id=actor_id, **row).save()
+    elif connection.vendor == "postgresql":
         _copy(rows, actor_id)
     else:
         DomainEvent.objects.bulk_create([DomainEvent(actor_id=actor_id, **row) for row in rows], batch_size=INSERT_ROWS)
@@ -68,6 +75,7 @@ def _copy(rows: list[dict], actor_id) -> None:
     names = [*rows[0], "actor_id"]
     columns = ", ".join(connection.ops.quote_name(DomainEvent._meta.get_field(name).column) for name in names)
     table = connection.ops.quote_name(DomainEvent._meta.db_table)
+    batching.write_waiting(connection, DomainEvent)  # COPY passes no execute wrapper: the earlier ones first
     with connection.cursor() as cursor:
         with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
             for row in rows:

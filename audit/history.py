@@ -192,6 +192,28 @@ def _after_delete(sender, instance, **kwargs):
         _mark_saved(sender, instance.pk)
 
 
+def create_all(model, instances: list, *, using: str | None = None) -> list:
+    """Insert new rows of an audited model with one INSERT, each with the field history a `save()`
+    would give it: pre_save and post_save are sent for each row as `save()` sends them, so auditlog
+    writes the same LogEntry (which waits with the step's other audit records: audit.batching).
+    Where the database cannot return the new ids of a multi-row INSERT, each row is saved."""
+    from django.db import connections, router
+
+    using = using or router.db_for_write(model)
+    if not instances:
+        return instances
+    if not connections[using].features.can_return_rows_from_bulk_insert:
+        for instance in instances:
+            instance.save(using=using)
+        return instances
+    for instance in instances:
+        pre_save.send(sender=model, instance=instance, raw=False, using=using, update_fields=None)
+    model._default_manager.db_manager(using).bulk_create(instances)
+    for instance in instances:
+        post_save.send(sender=model, instance=instance, created=True, update_fields=None, raw=False, using=using)
+    return instances
+
+
 def install() -> None:
     """Put our `log_update` in place of auditlog's for every model registered now or later
     (AuditConfig.ready())."""

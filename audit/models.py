@@ -9,6 +9,7 @@ from auditlog.registry import auditlog
 from django.conf import settings
 from django.db import models
 
+from audit import batching
 from audit.chain import GENESIS
 from audit.context import current_command
 from audit.masking import mask_log_entry
@@ -48,8 +49,9 @@ class ChainedQuerySet(models.QuerySet):
 class ChainedRecord(models.Model):
     """A record that is appended unsealed and sealed into its table's hash chain a moment later.
 
-    Writing one is ONE INSERT with no position (seq NULL), no lock and no second statement, so
-    writers never wait for each other. The sequencer (audit.sealing: `manage.py seal_audit`, the
+    Writing one is an INSERT with no position (seq NULL), no lock and no second statement, so
+    writers never wait for each other; inside a transaction it waits and is written with the
+    transaction's other records of its table, one multi-row INSERT before COMMIT (audit.batching). The sequencer (audit.sealing: `manage.py seal_audit`, the
     `seal_audit` timer job) then gives the unsealed records, in id order, their position, the
     previous record's hash and their own hash, in batches, holding the chain's lock only for that
     batch. Until then a record is not yet covered by the chain: that window (seconds with
@@ -79,10 +81,25 @@ class ChainedRecord(models.Model):
         self.seq, self.prev_hash, self.hash = None, "", ""
 
     def save(self, *args, **kwargs):
+        """Append the record: inside a transaction it waits to be written with the transaction's
+        other audit records, one INSERT per table before COMMIT (audit.batching); otherwise now."""
         if not self._state.adding:
             raise ImmutableRecord(f"{self._meta.verbose_name} #{self.pk} cannot be changed.")
+        if batching.DEFERRED in self.__dict__:
+            return  # already waiting
         self.prepare_unsealed()
-        super().save(*args, **kwargs)
+        if not batching.defer(self, kwargs.get("using")):
+            super().save(*args, **kwargs)
+
+    @property
+    def pk(self):
+        if batching.DEFERRED in self.__dict__:
+            batching.write_id(self)  # a waiting record has no id yet: write it now
+        return self._get_pk_val()
+
+    @pk.setter
+    def pk(self, value):
+        self._set_pk_val(value)
 
     def delete(self, *args, **kwargs):
         raise ImmutableRecord(f"{self._meta.verbose_name} #{self.pk} cannot be deleted.")

@@ -211,14 +211,16 @@ def grant_case_access(user, case, *codenames: str) -> None:
     """Give one person access to one case (lead practitioner, FGC coordinator): guardian's per-case
     grants (direct foreign-key table), as its `assign_perm` leaves them, each grant once.
 
-    One read finds the permissions and which of them the person already holds; each missing grant
-    is then inserted (auditlog records it). No savepoint: callers hold the case's lock, so nobody
-    grants on the same case meanwhile. Raises Permission.DoesNotExist for an unknown codename.
+    One read finds the permissions and which of them the person already holds; the missing grants
+    are then inserted together, one INSERT, each with its field history as a save gives it
+    (audit.history.create_all). No savepoint: callers hold the case's lock, so nobody grants on the
+    same case meanwhile. Raises Permission.DoesNotExist for an unknown codename.
     """
     from django.contrib.auth.models import Permission
     from django.contrib.contenttypes.models import ContentType
     from django.db.models import Exists, OuterRef
 
+    from audit.history import create_all
     from fgdm.models import Case, CaseUserObjectPermission
 
     wanted = list(dict.fromkeys((VIEW_CASE, *codenames)))
@@ -231,9 +233,15 @@ def grant_case_access(user, case, *codenames: str) -> None:
     )
     if len(permissions) != len(wanted):
         raise Permission.DoesNotExist(f"No case permission {sorted(set(wanted) - {p.codename for p in permissions})}.")
-    for permission in permissions:
-        if not permission.granted:
-            CaseUserObjectPermission(permission=permission, user=user, content_object=case).save()
+    # guardian's save() refuses a permission of another model; these were read by the case's type.
+    create_all(
+        CaseUserObjectPermission,
+        [
+            CaseUserObjectPermission(permission=permission, user=user, content_object=case)
+            for permission in permissions
+            if not permission.granted
+        ],
+    )
 
 
 def revoke_case_access(user, case) -> None:

@@ -16,14 +16,14 @@ AXES_ENABLED = False
 FGDM_THROTTLE_RATES = {"sign_in": "100000/minute", "write": "100000/minute", "family_link": "100000/minute"}
 WHITENOISE_USE_FINDERS = True  # serve static files without collectstatic
 
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+if DATABASES["default"]["ENGINE"].endswith(".sqlite3"):  # noqa: F405
     # A file, not Django's shared-cache in-memory database: that one locks whole tables and fails
     # at once ("database table is locked"), so concurrency tests would test something that never
     # runs. pytest-django creates and removes it; one per run, so two runs side by side don't meet.
     DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / f".test-db-{os.getpid()}.sqlite3")}  # noqa: F405
     # A throwaway database: a commit need not wait for the disk (migrations, the tests that commit).
     DATABASES["default"]["OPTIONS"]["init_command"] += "PRAGMA synchronous=OFF;"  # noqa: F405
-elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+elif DATABASES["default"]["ENGINE"].endswith(".postgresql"):  # noqa: F405
     # A throwaway database: a commit need not wait for the server to flush its log (the migrations
     # of each test database, the tests that commit). Only this connection's setting, never fsync.
     _options = DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405

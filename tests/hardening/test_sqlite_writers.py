@@ -15,7 +15,7 @@ WRITERS = 10
 
 def test_sqlite_settings_queue_writers():
     database = settings.DATABASES["default"]
-    if database["ENGINE"] != "django.db.backends.sqlite3":
+    if connection.vendor != "sqlite":
         pytest.skip("SQLite settings only")
     assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
     assert database["OPTIONS"]["timeout"] >= 5

@@ -1,0 +1,9 @@
+"""Django's PostgreSQL backend with the audit records of a transaction written together."""
+
+from django.db.backends.postgresql import base
+
+from audit.batching import AuditBatching
+
+
+class DatabaseWrapper(AuditBatching, base.DatabaseWrapper):
+    pass
