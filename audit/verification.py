@@ -5,9 +5,11 @@ counted and their age reported (`unsealed_report`); an unsealed record that carr
 previous hash anyway was not written by the application or the sealer, and is a break.
 """
 
+import contextlib
 import datetime
 from dataclasses import dataclass
 
+from django.db import connection, transaction
 from django.utils import timezone
 
 from audit.chain import GENESIS, link_hash
@@ -106,11 +108,30 @@ def unsealed_report() -> list[Unsealed]:
     return report
 
 
+@contextlib.contextmanager
+def one_snapshot():
+    """Every read inside sees the database as it was at one moment (PostgreSQL: one REPEATABLE READ
+    transaction). The sequencer seals records and moves a chain's head in one transaction while
+    verification reads: read in several statements, the records and the head could come from either
+    side of its COMMIT, and a chain sealed meanwhile would look cut short at its end. Inside a
+    transaction already begun (a test's own), or on SQLite (whose BEGIN IMMEDIATE would hold up
+    every writer for the whole walk), the reads run as they are."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        yield
+
+
 def verify_all() -> tuple[dict[str, int], list[Break]]:
+    """Every chain walked in one snapshot of the database (one_snapshot)."""
     counts, breaks = {}, []
-    for model in CHAINED_MODELS:
-        checked, problem = verify_chain(model)
-        counts[model.CHAIN] = checked
-        if problem:
-            breaks.append(problem)
+    with one_snapshot():
+        for model in CHAINED_MODELS:
+            checked, problem = verify_chain(model)
+            counts[model.CHAIN] = checked
+            if problem:
+                breaks.append(problem)
     return counts, breaks

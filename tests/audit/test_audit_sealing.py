@@ -279,3 +279,42 @@ class TestConcurrency:
         assert sum(sealed) == 3000
         assert_contiguous()
         assert verify_all()[1] == []
+
+    def test_a_seal_committed_while_verify_walks_the_chain_is_no_break(self, monkeypatch):
+        """The sequencer commits a batch (records and head) between verify's walk of the records and
+        its read of the head: verify reads one snapshot, so the chain is whole, not "cut short"."""
+        from audit import verification
+
+        locality = LocalityFactory()
+        DomainEvent.objects.bulk_create([event(locality, n) for n in range(5)])
+        assert seal()["domain_events"] == 5
+        DomainEvent.objects.bulk_create([event(locality, n) for n in range(5, 8)])  # waiting to be sealed
+        sealed_meanwhile = []
+        real_chain_head = verification.ChainHead
+
+        class SealedJustBefore:
+            """ChainHead, but another connection seals what waits just before verify reads a head."""
+
+            class objects:
+                @staticmethod
+                def filter(**kwargs):
+                    if kwargs.get("chain") == DomainEvent.CHAIN and not sealed_meanwhile:
+
+                        def sealer():
+                            try:
+                                sealed_meanwhile.append(seal_chain(DomainEvent))
+                            finally:
+                                connections.close_all()
+
+                        thread = threading.Thread(target=sealer)
+                        thread.start()
+                        thread.join(timeout=60)
+                    return real_chain_head.objects.filter(**kwargs)
+
+        monkeypatch.setattr(verification, "ChainHead", SealedJustBefore)
+        counts, breaks = verify_all()
+        assert sealed_meanwhile == [3], "the sequencer did seal in the middle of verify's walk"
+        assert breaks == []
+        assert counts["domain_events"] == 5, "what verify's snapshot held: the 3 sealed since wait for the next run"
+        monkeypatch.setattr(verification, "ChainHead", real_chain_head)
+        assert verify_all() == ({**counts, "domain_events": 8}, [])
