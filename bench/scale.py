@@ -413,6 +413,9 @@ def main(argv=None) -> int:
     setup_django(args.database_url)
     from django.db import connection
 
+    from core.runtime import settle_garbage_collector
+
+    settle_garbage_collector()  # as config.wsgi sets up an app server's process
     if connection.vendor != "postgresql":
         print("bench/scale.py measures PostgreSQL only: set DATABASE_URL (or --database-url) to a postgres:// URL.")
         return 2
