@@ -44,6 +44,9 @@ class BankAccount(models.Model):
 
     class Meta:
         permissions = [("verify_bankaccount", "Can verify payees' bank details")]
+        # The same account on file for another payee (payments.selectors.same_account_elsewhere, on
+        # each verification and bank-details page): an index probe, not a scan of every payee's.
+        indexes = [models.Index(fields=["account_number", "sort_code"], name="bank_account_number_sort")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(member__isnull=False, supplier__isnull=True)
