@@ -158,6 +158,49 @@ class Payment(models.Model):
         return getattr(self.paid_to, "bank_account", None)
 
 
+class PaymentTotal(models.Model):
+    """How many payments there are in each status and their sum in pence, as running totals that the
+    services change in the same transaction as each payment they create or move (see
+    `payments.totals`: the events, and `manage.py check_payment_totals`, which recomputes them). The
+    payments list reads them for whoever sees every payment, instead of counting and summing every
+    payment on each view (974,000 at England scale).
+
+    Sharded into SLOTS rows, summed when read. One row would be a hot row: every payment change in
+    the council (each approval scheduling payments, each authorisation, cancellation, batch, return)
+    would update it and hold its lock until COMMIT, so they would all take turns — an "authorise
+    many" of 500 payments would hold every approval for its whole run. Instead each transaction adds
+    to one slot, chosen by its transaction id, so two transactions wait for each other only when
+    their ids fall in the same slot (1 in SLOTS). Each status is a pair of columns of the slot's row,
+    not a row of its own, so one change is one statement on one row and a transaction never holds
+    two totals rows: totals alone can never deadlock (rows per status, locked in the order each
+    service moves payments, could). Not per locality: a case moved to another locality would then
+    move its payments' totals, and what moves cases (fgdm) sits below payments. Each addition is
+    `SET n = n + x` in the UPDATE itself (an upsert), never read-modify-write in Python, so no
+    update is lost."""
+
+    SLOTS = 16
+
+    slot = models.PositiveSmallIntegerField(unique=True)
+    scheduled_count = models.BigIntegerField(default=0)
+    scheduled_pence = models.BigIntegerField(default=0)
+    authorised_count = models.BigIntegerField(default=0)
+    authorised_pence = models.BigIntegerField(default=0)
+    batched_count = models.BigIntegerField(default=0)
+    batched_pence = models.BigIntegerField(default=0)
+    paid_count = models.BigIntegerField(default=0)
+    paid_pence = models.BigIntegerField(default=0)
+    returned_count = models.BigIntegerField(default=0)
+    returned_pence = models.BigIntegerField(default=0)
+    cancelled_count = models.BigIntegerField(default=0)
+    cancelled_pence = models.BigIntegerField(default=0)
+
+    class Meta:
+        ordering = ["slot"]
+
+    def __str__(self) -> str:
+        return f"Payment totals, slot {self.slot}"
+
+
 class ExportDamaged(Exception):
     """A stored payment file no longer reassembles to the bytes whose size and SHA-256 were recorded."""
 
@@ -302,6 +345,8 @@ class PaymentReturn(models.Model):
 auditlog.register(BankAccount, mask_fields=["sort_code", "account_number", "account_name"])
 auditlog.register(PaymentBatch)
 auditlog.register(Payment)
+# Changed by F() updates (no field history): `check_payment_totals --fix` records an event per fix.
+auditlog.register(PaymentTotal)
 auditlog.register(BatchExport)
 auditlog.register(BatchExportChunk, exclude_fields=["content"])
 auditlog.register(ReturnsImport)

@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet, Sum, Window
+from django.db.models import BigIntegerField, Count, Exists, F, Func, OuterRef, Q, QuerySet, Subquery, Sum, Window
+from django.db.models.functions import Cast, Coalesce, Round
 from django.http import Http404
 from django.utils import timezone
 
@@ -15,12 +16,12 @@ from audit.models import DomainEvent
 from audit.spreadsheets import csv_writer
 from core.exceptions import InvalidTransition, NotPermitted, RuleBroken
 from core.roles import Role, has_role, may
-from fgdm.models import Locality
-from fgdm.visibility import bank_account_scope, batch_scope, payment_scope
+from fgdm.models import DeclaredConflict, Locality
+from fgdm.visibility import bank_account_scope, batch_scope, payment_scope, sees_every_case
 from network_packages.models import Budget
 from network_packages.selectors import committed_by_locality, financial_year_bounds
 from payments.constants import BatchStatus, ExportFormat, PaymentStatus
-from payments.models import BankAccount, BatchExport, Payment, PaymentBatch, PaymentReturn
+from payments.models import BankAccount, BatchExport, Payment, PaymentBatch, PaymentReturn, PaymentTotal
 
 
 def payment_list(
@@ -88,6 +89,51 @@ def payment_totals(payments: QuerySet[Payment]) -> dict:
     """How many payments and their sum, as one SQL aggregate: {"count": int, "total": Decimal}."""
     totals = payments.order_by().aggregate(count=Count("id"), total=Sum("amount"))
     return {"count": totals["count"], "total": totals["total"] or Decimal("0.00")}
+
+
+def sees_every_payment(user) -> bool:
+    """Whether payment_scope shows this user every payment but those of the cases they declared a
+    conflict in: finance officers, and roles that see every case (fgdm.visibility.payment_scope,
+    case_row_scope). tests/payments/test_payment_totals.py holds the two together for every role."""
+    return has_role(user, Role.FINANCE_OFFICER) or sees_every_case(user)
+
+
+def payment_totals_kept(*, user, status: str | None = None) -> dict:
+    """The number and sum of the payments `user` sees (those of one status, or all), from the
+    running totals (payments.totals) less the payments of the cases the user declared a conflict in,
+    in one statement: {"count": int, "total": Decimal}, as payment_totals. Only for a user who
+    sees_every_payment. The conflicted cases' payments are few (a person declares a conflict in a
+    handful of cases), found by the payments' case index."""
+    statuses = [status] if status else list(PaymentStatus.values)
+    conflicted = Payment.objects.filter(case_id__in=DeclaredConflict.objects.filter(user=user).values("case_id"))
+    if status:
+        conflicted = conflicted.filter(status=status)
+    conflicted = conflicted.order_by()
+    # COUNT and SUM as plain functions, not Django aggregates: one row, no GROUP BY.
+    hidden_count = conflicted.values(n=Func(F("id"), function="COUNT"))
+    hidden_pence = conflicted.values(p=Cast(Round(Func(F("amount") * 100, function="SUM")), BigIntegerField()))
+
+    def summed(kind: str):
+        names = [f"{s}_{kind}" for s in statuses]
+        return Sum(sum((F(name) for name in names[1:]), F(names[0])))
+
+    figures = PaymentTotal.objects.aggregate(
+        count=summed("count") - Coalesce(Subquery(hidden_count), 0),
+        pence=summed("pence") - Coalesce(Subquery(hidden_pence), 0),
+    )
+    return {
+        "count": figures["count"] or 0,
+        "total": (Decimal(figures["pence"] or 0) / 100).quantize(Decimal("0.01")),
+    }
+
+
+def payment_list_totals(payments: QuerySet[Payment], *, user, status: str | None = None, narrowed: bool) -> dict:
+    """The number and sum of the payments of a list (payment_list of `user`, of `status` or all):
+    from the running totals when they answer exactly — the user sees every payment and the list is
+    not `narrowed` by anything but its status — otherwise payment_totals of the list itself."""
+    if not narrowed and (not status or status in PaymentStatus.values) and sees_every_payment(user):
+        return payment_totals_kept(user=user, status=status)
+    return payment_totals(payments)
 
 
 def payment_page(payments: QuerySet[Payment], *, size: int, number: int) -> tuple[list[Payment], dict]:

@@ -20,7 +20,7 @@ from fgdm.models import NetworkMember
 from network_packages import commitments
 from network_packages.constants import Frequency
 from network_packages.models import Supplier
-from payments import exports
+from payments import exports, totals
 from payments.constants import (
     BATCH_TRANSITIONS,
     PAYMENT_TRANSITIONS,
@@ -168,6 +168,8 @@ def batch_create(*, by, payment_ids: list[int] | None = None, due_by: datetime.d
         raise RuleBroken("Payments were authorised while the batch was made, so no batch was made. Try again.")
     batch.payment_count = sums["count"]
     batch.total = sums["total"] or Decimal("0.00")
+    # The running totals by what the UPDATE moved (its rows and their sum), not payment by payment.
+    totals.moved([(PaymentStatus.AUTHORISED, PaymentStatus.BATCHED, batch.payment_count, batch.total)])
     batch.save(update_fields=["reference", "payment_count", "total"])
     now = timezone.now()
     append_events(
@@ -426,6 +428,14 @@ def batch_confirm(*, batch_id: int, by) -> PaymentBatch:
     for status in sorted({status for _, status, *_ in payments}):  # as each payment's own move would
         ensure_transition(status, PaymentStatus.PAID, PAYMENT_TRANSITIONS, label="payment")
     Payment.objects.filter(batch=batch).update(status=PaymentStatus.PAID, paid_at=now)
+    # The running totals by what the UPDATE moved: the rows locked and read above (all of the
+    # batch's: none can join it), per status.
+    moving: dict[str, list] = {}
+    for _pk, status, _case_id, _payee_id, _supplier_id, amount, _due_on in payments:
+        figures = moving.setdefault(status, [0, Decimal("0.00")])
+        figures[0] += 1
+        figures[1] += amount
+    totals.moved([(status, PaymentStatus.PAID, n, amount) for status, (n, amount) in sorted(moving.items())])
     members = NetworkMember.objects.in_bulk({row[3] for row in payments if row[3]})
     suppliers = Supplier.objects.in_bulk({row[4] for row in payments if row[4]})
     append_events(

@@ -13,6 +13,7 @@ from audit.services import record_event
 from core.exceptions import InvalidTransition, RuleBroken
 from core.roles import ensure_finance
 from network_packages import commitments
+from payments import totals
 from payments.constants import (
     BatchStatus,
     PaymentStatus,
@@ -146,6 +147,7 @@ def returns_import(*, by, content: bytes, file_name: str = "") -> ReturnsImport:
         total=sum((r.amount for r in rows), Decimal("0.00")),
         imported_by=by,
     )
+    moves = []
     for pk in sorted(ids):
         row, payment = ids[pk], payments[pk]
         batch = payment.batch
@@ -160,6 +162,7 @@ def returns_import(*, by, content: bytes, file_name: str = "") -> ReturnsImport:
         )
         previous = _move_payment(payment, PaymentStatus.RETURNED)
         payment.save(update_fields=["status"])
+        moves.append((previous, PaymentStatus.SCHEDULED, 1, payment.amount))  # returned, then reopened
         record_event(
             obj=payment,
             action="payment_returned",
@@ -186,6 +189,7 @@ def returns_import(*, by, content: bytes, file_name: str = "") -> ReturnsImport:
             to_state=payment.status,
             reason="Returned by the bank: correct the payee's bank details, then authorise it again.",
         )
+    totals.moved(moves)  # the payments' running totals, in one change
     commitments.payments_moved(Payment.objects.filter(pk__in=sorted(ids)), into_batch=False)  # budgets' running totals
     record_event(
         obj=imported,

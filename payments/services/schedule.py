@@ -15,6 +15,7 @@ from core.roles import ensure_finance
 from fgdm.permissions import conflict_declared, ensure_no_conflict
 from network_packages.constants import Frequency, PackageStatus
 from network_packages.models import SupportPackage
+from payments import totals
 from payments.constants import (
     AUTHORISE_MANY_MAX,
     PAYMENT_TRANSITIONS,
@@ -37,6 +38,7 @@ def instalment_dates(first: datetime.date, frequency: str, count: int) -> list[d
     return [first]
 
 
+@transaction.atomic  # the payments and their running totals together, whoever calls it
 def payments_schedule(*, package: SupportPackage, by=None) -> list[Payment]:
     """One payment per instalment of each item of an approved package (rule 4 and rule 5).
 
@@ -68,6 +70,7 @@ def payments_schedule(*, package: SupportPackage, by=None) -> list[Payment]:
     total = sum((p.amount for p in created), Decimal("0.00"))
     if total != package.total:  # rule 5: never pay a penny more or less than was approved
         raise RuleBroken(f"Scheduled payments (£{total}) do not equal the package total (£{package.total}).")
+    totals.created(PaymentStatus.SCHEDULED, count=len(created), amount=total)
     record_event(
         obj=package,
         action="payments_scheduled",
@@ -78,6 +81,7 @@ def payments_schedule(*, package: SupportPackage, by=None) -> list[Payment]:
     return created
 
 
+@transaction.atomic  # the payments and their running totals together, whoever calls it
 def payments_cancel_unpaid(
     *,
     package: SupportPackage,
@@ -98,10 +102,11 @@ def payments_cancel_unpaid(
         pending = pending.filter(due_on__gte=due_from)
     if due_to:
         pending = pending.filter(due_on__lte=due_to)
-    cancelled = 0
+    cancelled, moves = 0, []
     for payment in pending.order_by("id"):
         previous = _move_payment(payment, PaymentStatus.CANCELLED)
         payment.save(update_fields=["status"])
+        moves.append((previous, payment.status, 1, payment.amount))
         record_event(
             obj=payment,
             action="payment_cancelled",
@@ -112,6 +117,7 @@ def payments_cancel_unpaid(
             reason=reason or f"Package v{package.version} ended",
         )
         cancelled += 1
+    totals.moved(moves)
     return cancelled
 
 
@@ -179,6 +185,7 @@ def payment_authorise(*, payment_id: int, by) -> Payment:
     payment.authorised_by = by
     payment.authorised_at = timezone.now()
     payment.save(update_fields=["status", "authorised_by", "authorised_at"])
+    totals.moved([(previous, payment.status, 1, payment.amount)])
     record_event(
         obj=payment,
         action="payment_authorised",
@@ -270,6 +277,7 @@ def payment_cancel(*, payment_id: int, by, reason: str) -> Payment:
     ensure_no_conflict(by, payment.case_id)
     previous = _move_payment(payment, PaymentStatus.CANCELLED)
     payment.save(update_fields=["status"])
+    totals.moved([(previous, payment.status, 1, payment.amount)])
     record_event(
         obj=payment,
         action="payment_cancelled",

@@ -39,7 +39,13 @@ def _render_payments(request, *, error_form=None, status=200):
     )
     if case and not case.isdigit():
         payments = payments.filter(case__reference=case)
-    totals = selectors.payment_totals(payments)
+    # Finance's list, all or of one status: the running totals, not a count and sum of every payment.
+    totals = selectors.payment_list_totals(
+        payments,
+        user=request.user,
+        status=cleaned.get("status") or None,
+        narrowed=bool(case or cleaned.get("due_before")),
+    )
     awaiting = selectors.payees_awaiting_verification(user=request.user)
     paginator = Paginator(payments.select_related("payee__bank_account", "supplier__bank_account"), 50)
     paginator.count = totals["count"]  # known from the totals' aggregate: no second COUNT of every payment
