@@ -1095,7 +1095,8 @@ def generate(
 
 def finish(world: World, ids: Ids, today: datetime.date, cases: int) -> None:
     """After the last chunk: the sequences moved past the keys handed out (first: what follows saves
-    rows the ordinary way), batch totals, budgets, and fresh planner statistics on PostgreSQL."""
+    rows the ordinary way), batch totals, budgets, the running totals (budgets', payments'), and
+    fresh planner statistics on PostgreSQL."""
     from django.db import connection, transaction
     from django.db.models import Count, Sum
 
@@ -1115,6 +1116,10 @@ def finish(world: World, ids: Ids, today: datetime.date, cases: int) -> None:
         from network_packages.commitments import fill
 
         fill()
+        # Likewise the payments' running totals per status (the payments list reads them).
+        from payments import totals
+
+        totals.fill()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

@@ -64,19 +64,19 @@ def add(changes: Figures) -> None:
     unknown = set(wanted) - set(STATUSES)
     if unknown:
         raise ValueError(f"No running total for payment status {sorted(unknown)}.")
-    names, values = [], []
-    for status in sorted(wanted):
-        names.extend(columns(status))
-        values.extend(int(v) for v in wanted[status])
+    # Every column in the INSERT (a slot not there yet starts from 0), only the changed ones updated.
+    names = [name for status in STATUSES for name in columns(status)]
+    values = [int(value) for status in STATUSES for value in wanted.get(status, (0, 0))]
+    changed = [name for status in sorted(wanted) for name in columns(status)]
     quote = connection.ops.quote_name
     table = quote(PaymentTotal._meta.db_table)
-    slot = f"(txid_current() % {PaymentTotal.SLOTS})" if connection.vendor == "postgresql" else "0"
+    slot = f"mod(txid_current(), {PaymentTotal.SLOTS})" if connection.vendor == "postgresql" else "0"
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (slot, {', '.join(quote(n) for n in names)}) "
             f"VALUES ({slot}, {', '.join(['%s'] * len(values))}) "
             f"ON CONFLICT (slot) DO UPDATE SET "
-            + ", ".join(f"{quote(n)} = {table}.{quote(n)} + EXCLUDED.{quote(n)}" for n in names),
+            + ", ".join(f"{quote(n)} = {table}.{quote(n)} + EXCLUDED.{quote(n)}" for n in changed),
             values,
         )
 
@@ -167,5 +167,5 @@ def fill(*, payments=Payment, totals=PaymentTotal) -> None:
     Call it in a transaction no payment event runs beside."""
     fresh = recomputed(payments=payments)
     totals.objects.all().delete()
-    first = {name: value for status in STATUSES for name, value in zip(columns(status), fresh[status])}
+    first = {name: value for status in STATUSES for name, value in zip(columns(status), fresh[status], strict=True)}
     totals.objects.bulk_create([totals(slot=0, **first)] + [totals(slot=slot) for slot in range(1, PaymentTotal.SLOTS)])
