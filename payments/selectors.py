@@ -127,13 +127,21 @@ def payment_totals_kept(*, user, status: str | None = None) -> dict:
     }
 
 
+def payment_totals_known(*, user, status: str | None = None, narrowed: bool) -> dict | None:
+    """The number and sum of the payments `user` sees, of `status` or all, when the running totals
+    answer it exactly (payment_totals_kept): the user sees every payment and the list is not
+    `narrowed` by anything but its status. Otherwise None: the list must be counted."""
+    if narrowed or (status and status not in PaymentStatus.values) or not sees_every_payment(user):
+        return None
+    return payment_totals_kept(user=user, status=status)
+
+
 def payment_list_totals(payments: QuerySet[Payment], *, user, status: str | None = None, narrowed: bool) -> dict:
     """The number and sum of the payments of a list (payment_list of `user`, of `status` or all):
-    from the running totals when they answer exactly — the user sees every payment and the list is
-    not `narrowed` by anything but its status — otherwise payment_totals of the list itself."""
-    if not narrowed and (not status or status in PaymentStatus.values) and sees_every_payment(user):
-        return payment_totals_kept(user=user, status=status)
-    return payment_totals(payments)
+    from the running totals when they answer it (payment_totals_known), otherwise payment_totals of
+    the list itself."""
+    known = payment_totals_known(user=user, status=status, narrowed=narrowed)
+    return known if known is not None else payment_totals(payments)
 
 
 def payment_page(payments: QuerySet[Payment], *, size: int, number: int) -> tuple[list[Payment], dict]:

@@ -233,6 +233,22 @@ class TestTheListReadsThem:
         assert page_figures(fin1)[0] == page_figures(fin2)[0] - conflicted.payments.count()
         agree()
 
+    def test_the_api_counts_its_own_list_and_finance_the_totals(self, world, money, api):
+        for name, user in vars(world.u).items():
+            client = api.as_user(user)
+            for status in ["", PaymentStatus.SCHEDULED, PaymentStatus.PAID]:
+                response = client.get("/api/v1/payments/" + (f"?status={status}" if status else ""))
+                if response.status_code == 403:
+                    continue
+                assert response.json()["count"] == listed(user, status=status or None)[0], (name, status)
+        real = listed(world.u.fin1)[0]
+        with transaction.atomic():
+            totals.add({PaymentStatus.SCHEDULED: (5, 500)})  # five payments that are not there
+        fin1 = api.as_user(world.u.fin1)
+        assert fin1.get("/api/v1/payments/").json()["count"] == real + 5
+        case = Payment.objects.first().case
+        assert fin1.get(f"/api/v1/payments/?case={case.pk}").json()["count"] == case.payments.count()
+
     def test_the_totals_cost_one_statement(self, world, money, django_assert_num_queries):
         case_services.conflict_declare(by=world.u.fin1, case_reference=money.case.reference, reason="My cousin")
         with django_assert_num_queries(1):
