@@ -4,6 +4,7 @@ numbers in the downloads, bad filters, and a number of queries that does not gro
 import csv
 import datetime
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -13,6 +14,7 @@ from audit.models import AccessLog
 from fgdm import services as case_services
 from fgdm.models import Case
 from reports import figures
+from reports.charts import DRAWN, _Drawn
 from reports.scope import Filters
 from tests import scenario
 from tests.factories import HubFactory
@@ -222,6 +224,49 @@ class TestCharts:
         assert "<svg" in svg and "viewBox" in svg
         assert "<script" not in svg
         assert "Arial" in svg
+
+
+def charts(response) -> dict[str, str]:
+    """Each table's title and the chart drawn above it (its data: URI), from the page."""
+    html = response.content.decode()
+    found = re.findall(
+        r'<h3 class="govuk-heading-m">([^<]*)</h3>\s*<div class="app-dashboard-chart"><img src="([^"]+)"', html
+    )
+    return dict(found)
+
+
+class TestChartCache:
+    def test_a_repeat_view_draws_no_chart_again(self, client, world):
+        scenario.package_approved(world)
+        DRAWN.clear()
+        first = charts(signed_in(client, world.u.sm).get(URL))
+        assert len(first) >= 5 and DRAWN.misses == len(first) and len(DRAWN) == len(first)
+        again = charts(client.get(URL))
+        assert again == first
+        # The head of service counts the whole county too: the same figures, the same charts.
+        assert charts(signed_in(client, world.u.hos).get(URL)) == first
+        assert DRAWN.misses == len(first) and DRAWN.hits == 2 * len(first)
+
+    def test_a_changed_figure_draws_a_new_chart(self, client, world):
+        scenario.package_approved(world)
+        DRAWN.clear()
+        before = charts(signed_in(client, world.u.sm).get(URL))
+        scenario.referral(world)
+        after = charts(client.get(URL))
+        assert after["Referrals received and declined"] != before["Referrals received and declined"]
+        assert (
+            after["Approved support by category"] == before["Approved support by category"]
+        )  # its figures did not change
+        assert len(DRAWN) > len(before)
+
+    def test_the_cache_keeps_what_it_was_given_room_for(self):
+        drawn = _Drawn(size=25)
+        for key in (b"a", b"b", b"c"):
+            drawn.put(key, "x" * 10)
+        assert b"a" not in drawn and b"b" in drawn and b"c" in drawn and drawn.used == 20
+        drawn.get(b"b")  # used last: kept when the next one comes
+        drawn.put(b"d", "x" * 10)
+        assert b"b" in drawn and b"c" not in drawn
 
 
 class TestQueries:
