@@ -28,6 +28,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Case as CaseWhen  # fgdm.models.Case is a family's case
 from django.db.models import (
     CharField,
     Count,
@@ -42,6 +43,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Cast, TruncDate, TruncMonth
 from django.utils import timezone
@@ -578,17 +580,21 @@ def numbers(user, filters: Filters) -> dict:
     scope = _scope(user, filters)
     parts = _parts(filters, today)
 
-    def read(**where):
-        """Both parts of the period's rows (whole months, the other days), cut by the scope and `where`."""
+    def read():
+        """Both parts of the period's rows (whole months, the other days), cut by the scope."""
         return [
-            model.objects.filter(scope, in_part, **where).order_by()
+            model.objects.filter(scope, in_part).order_by()
             for model, in_part in ((FigureMonth, parts[0]), (FigureCount, parts[1]))
         ]
 
+    # One statement a part for every figure: the packages are also grouped by month (the chart of
+    # packages by month) and the spend by locality (spend against budget); NULL for the other figures.
+    by_month = CaseWhen(When(figure="package", then=TruncMonth("day")), output_field=DateField())
+    by_locality = CaseWhen(When(figure="spent", then=F("locality_id")))
     rows = [
         row
         for part in read()
-        for row in part.values("figure", "key", "days").annotate(
+        for row in part.values("figure", "key", "days", s_month=by_month, s_locality=by_locality).annotate(
             s_n=Sum("n"),
             s_amount=Sum("amount"),
             s_largest=Max("largest"),
@@ -666,21 +672,19 @@ def numbers(user, filters: Filters) -> dict:
     n["sizes"] = (count, package_sum / count if count else None, largest)
     n["families"] = {"families": total("family", "first"), "repeat": total("family", "first", key="repeat")}
     n["monthly"] = {}
-    for part in read(figure="package"):
-        for row in (
-            part.annotate(month=TruncMonth("day")).values("month").annotate(packages=Sum("n"), total=Sum("amount"))
-        ):
-            month = (row["month"].year, row["month"].month)
+    for row in rows:
+        if row["figure"] == "package":
+            month = (row["s_month"].year, row["s_month"].month)
             packages, amount = n["monthly"].get(month, (0, ZERO))
-            n["monthly"][month] = (packages + row["packages"], amount + money(row["total"]))
+            n["monthly"][month] = (packages + row["s_n"], amount + money(row["s_amount"]))
     for row in conflicted:
         if row.figure == "package":
             packages, amount = n["monthly"].get((row.day.year, row.day.month), (0, ZERO))
             n["monthly"][(row.day.year, row.day.month)] = (packages - row.n, amount - row.amount)
     n["spent"] = {}
-    for part in read(figure="spent"):
-        for row in part.values("locality_id").annotate(amount=Sum("amount")):
-            n["spent"][row["locality_id"]] = n["spent"].get(row["locality_id"], ZERO) + money(row["amount"])
+    for row in rows:
+        if row["figure"] == "spent":
+            n["spent"][row["s_locality"]] = n["spent"].get(row["s_locality"], ZERO) + money(row["s_amount"])
     for row in conflicted:
         if row.figure == "spent":
             n["spent"][row.locality_id] = n["spent"].get(row.locality_id, ZERO) - row.amount
