@@ -7,6 +7,7 @@ import io
 import re
 
 import pytest
+from django import forms
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,6 +16,7 @@ from fgdm import services as case_services
 from fgdm.models import Case
 from reports import figures, summary
 from reports.charts import DRAWN, _Drawn
+from reports.forms import DashboardFilterForm
 from reports.scope import Filters
 from tests import scenario
 from tests.factories import HubFactory
@@ -177,6 +179,20 @@ class TestFilters:
         assert "Referrals received" not in html
         csv_response = client.get("/dashboard/referrals.csv", bad)
         assert csv_response.status_code == 400
+
+
+class TestFilterLists:
+    @pytest.mark.parametrize("data", [{}, {"locality": "east", "stage": "family_help", "hub": "0", "team": "west"}])
+    def test_each_list_is_the_html_of_djangos_select(self, world, data):
+        HubFactory(locality=world.east, name='Leigh Park & "Havant" <Hub>')
+        form = DashboardFilterForm(data, user=world.u.sm)
+        form.is_valid()
+        for name in ("locality", "alliance_group", "hub", "team", "stage"):
+            bound = form[name]
+            attrs = {"class": "govuk-select govuk-select--error", "aria-describedby": f"{name}-hint"}
+            django = forms.Select(choices=bound.field.choices)
+            django.is_required = bound.field.widget.is_required
+            assert bound.as_widget(attrs=attrs) == bound.as_widget(widget=django, attrs=attrs), name
 
 
 class TestCsv:
