@@ -5,6 +5,8 @@ import datetime
 
 from django import forms
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from core.forms import Form, date_field
 from fgdm.constants import Stage
@@ -23,7 +25,63 @@ def default_period(today: datetime.date | None = None) -> tuple[datetime.date, d
     return financial_year_bounds(financial_year_of(today))[0], today
 
 
-class HubChoiceField(forms.ModelChoiceField):
+def _attrs(attrs: dict) -> str:
+    """Attributes as Django's django/forms/widgets/attrs.html writes them."""
+    return mark_safe(  # noqa: S308 - each attribute is escaped by format_html
+        "".join(
+            ""
+            if value is False
+            else format_html(" {}", name)
+            if value is True
+            else format_html(' {}="{}"', name, value)
+            for name, value in attrs.items()
+        )
+    )
+
+
+class ListSelect(forms.Select):
+    """Django's <select>, written out here: the same HTML as its templates (select.html, one
+    select_option.html for each option), without a template rendered for each of the filters' 60
+    options, which was most of the time of the dashboard's form."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        html = [format_html('<select name="{}"{}>', widget["name"], _attrs(widget["attrs"]))]
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                html.append(format_html('\n  <optgroup label="{}">', group_name))
+            for option in options:
+                html.append(
+                    format_html(
+                        '\n  <option value="{}"{}>{}</option>\n',
+                        str(option["value"]),
+                        _attrs(option["attrs"]),
+                        option["label"],
+                    )
+                )
+            if group_name:
+                html.append("\n  </optgroup>")
+        html.append("\n</select>")
+        return mark_safe("".join(html))  # noqa: S308 - every part is escaped by format_html
+
+
+class _FetchedChoices(forms.models.ModelChoiceIterator):
+    """The choices read in one statement: Django reads them with iterator(), which on PostgreSQL opens
+    a server-side cursor (DECLARE, FETCH, CLOSE: three round trips) for a list of a few dozen rows."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset.all():
+            yield self.choice(obj)
+
+
+class ListChoiceField(forms.ModelChoiceField):
+    iterator = _FetchedChoices
+    widget = ListSelect
+
+
+class HubChoiceField(ListChoiceField):
     def label_from_instance(self, hub):
         return f"{hub.name} ({hub.locality.name})"
 
@@ -31,14 +89,14 @@ class HubChoiceField(forms.ModelChoiceField):
 class DashboardFilterForm(Form):
     date_from = date_field("Period from", required=False, help_text="For example, 1 4 2026")
     date_to = date_field("Period to", required=False, help_text="For example, 31 3 2027")
-    locality = forms.ModelChoiceField(
+    locality = ListChoiceField(
         label="Locality",
         required=False,
         queryset=Locality.objects.order_by("name"),
         to_field_name="code",
         empty_label="All localities",
     )
-    alliance_group = forms.ModelChoiceField(
+    alliance_group = ListChoiceField(
         label="Local Alliance Group",
         required=False,
         queryset=LocalAllianceGroup.objects.order_by("name"),
@@ -51,14 +109,16 @@ class DashboardFilterForm(Form):
         queryset=FamilyHub.objects.select_related("locality").order_by("locality__name", "name"),
         empty_label="All family hubs",
     )
-    team = forms.ModelChoiceField(
+    team = ListChoiceField(
         label="Team",
         required=False,
         queryset=Team.objects.order_by("name"),
         to_field_name="code",
         empty_label="All teams",
     )
-    stage = forms.ChoiceField(label="Stage", required=False, choices=[("", "All stages"), *Stage.choices])
+    stage = forms.ChoiceField(
+        label="Stage", required=False, choices=[("", "All stages"), *Stage.choices], widget=ListSelect
+    )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)

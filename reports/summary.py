@@ -23,11 +23,15 @@ runs it every 5 minutes (process.timers); the page says "figures as of HH:MM".
 """
 
 import datetime
-from collections import defaultdict
+import hashlib
+import threading
+from collections import OrderedDict, defaultdict
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, transaction
+from django.db.models import Case as CaseWhen  # fgdm.models.Case is a family's case
 from django.db.models import (
     CharField,
     Count,
@@ -42,6 +46,7 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
 from django.db.models.functions import Cast, TruncDate, TruncMonth
 from django.utils import timezone
@@ -528,9 +533,71 @@ def uses_summary(user) -> FigureRefresh | None:
 
 
 def _scope(user, filters: Filters) -> Q:
+    """Whose figures: the filters, and a team manager's teams (named, so the statements say whose)."""
     if county_wide(user):
         return filters.case_q()
-    return Q(team_id__in=Team.managers.through.objects.filter(user=user).values("team_id")) & filters.case_q()
+    teams = sorted(Team.managers.through.objects.filter(user=user).values_list("team_id", flat=True))
+    return Q(team_id__in=teams) & filters.case_q()
+
+
+class _Reads:
+    """The summary's rows read last (`size` reads at most, the least recently used dropped first),
+    by the refresh they were read from and the statements that read them. The summary changes only
+    when a refresh commits (with a new FigureRefresh, in the same transaction), and the statements
+    hold everything else the rows depend on (the scope, the filters, today): so the same key always
+    reads the same rows, and a repeat view in the same five minutes makes neither statement again."""
+
+    def __init__(self, size: int):
+        self.size, self.hits, self.misses = size, 0, 0
+        self._rows: OrderedDict[bytes, list] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: bytes) -> list | None:
+        with self._lock:
+            rows = self._rows.get(key)
+            if rows is None:
+                self.misses += 1
+            else:
+                self.hits += 1
+                self._rows.move_to_end(key)
+            return rows
+
+    def put(self, key: bytes, rows: list) -> None:
+        with self._lock:
+            self._rows[key] = rows
+            self._rows.move_to_end(key)
+            while len(self._rows) > self.size:
+                self._rows.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._rows.clear()
+            self.hits = self.misses = 0
+
+
+# A read is a few hundred rows (one per figure and key, and per day of a median): ~100-300 KB.
+READS = _Reads(64)
+
+
+def _statement(queryset) -> tuple:
+    try:
+        sql, params = queryset.query.sql_with_params()
+    except EmptyResultSet:  # a part of the period with no days (no whole month, say)
+        return ("", ())
+    return sql, params
+
+
+def _summary_rows(refreshed: FigureRefresh | None, statements: list) -> list[dict]:
+    """The rows of `statements` over the summary of `refreshed`: read, or as read before."""
+    if refreshed is None:
+        return [row for statement in statements for row in statement]
+    key = repr((refreshed.pk, refreshed.finished_at, [_statement(s) for s in statements]))
+    digest = hashlib.blake2b(key.encode(), digest_size=20).digest()
+    rows = READS.get(digest)
+    if rows is None:
+        rows = [row for statement in statements for row in statement]
+        READS.put(digest, rows)
+    return rows
 
 
 def _parts(filters: Filters, today: datetime.date) -> tuple[Q, Q]:
@@ -572,23 +639,26 @@ def _conflict_rows(user, filters: Filters) -> list[FigureCount]:
     ]
 
 
-def numbers(user, filters: Filters) -> dict:
-    """The numbers of every section, as reports.figures' *_numbers compute them, from the summary."""
+def numbers(user, filters: Filters, refreshed: FigureRefresh | None = None) -> dict:
+    """The numbers of every section, as reports.figures' *_numbers compute them, from the summary
+    (`refreshed`: the refresh it holds, if read, so that a repeat of the same reads is not made again)."""
     today = timezone.localdate()
     scope = _scope(user, filters)
     parts = _parts(filters, today)
 
-    def read(**where):
-        """Both parts of the period's rows (whole months, the other days), cut by the scope and `where`."""
+    def read():
+        """Both parts of the period's rows (whole months, the other days), cut by the scope."""
         return [
-            model.objects.filter(scope, in_part, **where).order_by()
+            model.objects.filter(scope, in_part).order_by()
             for model, in_part in ((FigureMonth, parts[0]), (FigureCount, parts[1]))
         ]
 
-    rows = [
-        row
-        for part in read()
-        for row in part.values("figure", "key", "days").annotate(
+    # One statement a part for every figure: the packages are also grouped by month (the chart of
+    # packages by month) and the spend by locality (spend against budget); NULL for the other figures.
+    by_month = CaseWhen(When(figure="package", then=TruncMonth("day")), output_field=DateField())
+    by_locality = CaseWhen(When(figure="spent", then=F("locality_id")))
+    statements = [
+        part.values("figure", "key", "days", s_month=by_month, s_locality=by_locality).annotate(
             s_n=Sum("n"),
             s_amount=Sum("amount"),
             s_largest=Max("largest"),
@@ -596,7 +666,9 @@ def numbers(user, filters: Filters) -> dict:
             s_due=Sum("n", filter=Q(other__lte=today)),
             s_past=Sum("n", filter=Q(day__lt=today)),
         )
+        for part in read()
     ]
+    rows = _summary_rows(refreshed, statements)
     got: dict[str, dict] = defaultdict(lambda: defaultdict(lambda: defaultdict(int)))
     sums: dict[tuple, Decimal] = defaultdict(Decimal)
     largest = None
@@ -666,21 +738,19 @@ def numbers(user, filters: Filters) -> dict:
     n["sizes"] = (count, package_sum / count if count else None, largest)
     n["families"] = {"families": total("family", "first"), "repeat": total("family", "first", key="repeat")}
     n["monthly"] = {}
-    for part in read(figure="package"):
-        for row in (
-            part.annotate(month=TruncMonth("day")).values("month").annotate(packages=Sum("n"), total=Sum("amount"))
-        ):
-            month = (row["month"].year, row["month"].month)
+    for row in rows:
+        if row["figure"] == "package":
+            month = (row["s_month"].year, row["s_month"].month)
             packages, amount = n["monthly"].get(month, (0, ZERO))
-            n["monthly"][month] = (packages + row["packages"], amount + money(row["total"]))
+            n["monthly"][month] = (packages + row["s_n"], amount + money(row["s_amount"]))
     for row in conflicted:
         if row.figure == "package":
             packages, amount = n["monthly"].get((row.day.year, row.day.month), (0, ZERO))
             n["monthly"][(row.day.year, row.day.month)] = (packages - row.n, amount - row.amount)
     n["spent"] = {}
-    for part in read(figure="spent"):
-        for row in part.values("locality_id").annotate(amount=Sum("amount")):
-            n["spent"][row["locality_id"]] = n["spent"].get(row["locality_id"], ZERO) + money(row["amount"])
+    for row in rows:
+        if row["figure"] == "spent":
+            n["spent"][row["s_locality"]] = n["spent"].get(row["s_locality"], ZERO) + money(row["s_amount"])
     for row in conflicted:
         if row.figure == "spent":
             n["spent"][row.locality_id] = n["spent"].get(row.locality_id, ZERO) - row.amount
@@ -712,7 +782,7 @@ def section(slug: str, user, filters: Filters) -> tuple[Section, FigureRefresh |
     refreshed = uses_summary(user)
     if refreshed is None:
         return figures.SECTIONS[slug](user, filters), None
-    return _sections(user, filters, numbers(user, filters))[slug](), refreshed
+    return _sections(user, filters, numbers(user, filters, refreshed))[slug](), refreshed
 
 
 def dashboard(user, filters: Filters) -> tuple[list[Section], FigureRefresh | None]:
@@ -720,5 +790,5 @@ def dashboard(user, filters: Filters) -> tuple[list[Section], FigureRefresh | No
     refreshed = uses_summary(user)
     if refreshed is None:
         return figures.dashboard(user, filters), None
-    built = _sections(user, filters, numbers(user, filters))
+    built = _sections(user, filters, numbers(user, filters, refreshed))
     return [built[slug]() for slug in figures.SECTIONS], refreshed
