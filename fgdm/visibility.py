@@ -171,10 +171,14 @@ def member_scope(user) -> Q:
     named on a package item — of cases they have no conflict in, and nothing else of the case."""
     scope = case_scope(user, "case__")
     if has_role(user, Role.FINANCE_OFFICER):
+        from django.db.models import Exists, OuterRef
+
         from fgdm.models import NetworkMember
 
-        payees = NetworkMember.objects.filter(package_items__isnull=False).values("pk")
-        scope = scope | (Q(pk__in=payees) & not_conflicted(user, "case__"))
+        # Tested on the member's own row (an index probe of its package items), not `pk IN (every
+        # payee)`: a member is read one at a time, and that set is every payee of the county.
+        named = Exists(NetworkMember.objects.filter(pk=OuterRef("pk"), package_items__isnull=False))
+        scope = scope | (named & not_conflicted(user, "case__"))
     return scope
 
 
