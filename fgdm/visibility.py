@@ -119,8 +119,10 @@ def case_scope(user, path: str = "", *, conference: bool = True) -> Q:
     asked for by its id is found by each arm's index (0.2 ms). Through a path (a child, a member, a
     meeting, a plan, an action, an outcome, a note or document): the test on the case's own row
     (case_row_scope), the same cases — such an object is mostly read one at a time, and for one row
-    the UNION would first list every case of the person's localities (… ms at 400,000 cases for a
-    team manager, against … ms on the row).
+    the UNION would first list every case of the person's localities: a team manager's child,
+    member or meeting by id took 12-35 ms at 10,000 cases against 0.2 ms on the row (and 98 ms
+    against 2 ms a package at 400,000). The one list read through a path, the outcome checks, is
+    faster on the row too (a page: 360 -> 170 ms at 10,000 cases).
     """
     if path:
         return case_row_scope(user, path, conference=conference)
