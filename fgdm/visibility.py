@@ -10,8 +10,9 @@ construction, in lists and single reads alike. Two exceptions are applied here a
   money. Only roles do (core.roles.held_permissions never counts the flag).
 
 The scopes live with the cases, not in the kernel, because every one of them is a question about
-a case — its team, its lead, its coordinator, its conflicts. Packages and payments reach them
-through a path to their case ("case__").
+a case — its team, its lead, its coordinator, its conflicts. Everything else of a case (children,
+members, meetings, plans, packages, payments, notes...) reaches them through a path to its case
+("case__"), tested on that case's row (case_row_scope).
 """
 
 from django.db.models import Q
@@ -71,9 +72,11 @@ def case_row_scope(user, path: str = "", *, conference: bool = True) -> Q:
     among those the user's teams serve, its lead, or a grant for it — one arm each — and no
     conflict declared.
 
-    For lists read in an order of their own — a queue of open tasks by its index, the case list by
-    its newest-first index — where the UNION of case_scope would first list every case of the user's
-    localities (half of the county for a manager) before the first row of a page.
+    Every scope through a path uses it (case_scope with a path): an object of a case is mostly read
+    one at a time, by its id. And lists read in an order of their own — a queue of open tasks by its
+    index, the case list by its newest-first index — where the UNION of visible_case_ids would first
+    list every case of the user's localities (half of the county for a manager) before the first row
+    of a page.
     """
     from fgdm.models import CaseUserObjectPermission, Team
 
@@ -109,10 +112,20 @@ def case_scope(user, path: str = "", *, conference: bool = True) -> Q:
 
     The case's team or a team serving its locality, its lead practitioner, its FGC coordinator, a
     manager over its locality, or a role that sees every locality. With `conference=False`, not the
-    cases someone sees only as their conference's coordinator (see whole_case_scope). One
-    `id IN (… UNION …)` (visible_case_ids), never an OR of subqueries: an OR makes PostgreSQL scan
-    and filter every case.
+    cases someone sees only as their conference's coordinator (see whole_case_scope).
+
+    For a Case queryset itself (path ""): one `id IN (… UNION …)` (visible_case_ids), never an OR of
+    subqueries on the case's own columns, which makes PostgreSQL scan and filter every case; one case
+    asked for by its id is found by each arm's index (0.2 ms). Through a path (a child, a member, a
+    meeting, a plan, an action, an outcome, a note or document): the test on the case's own row
+    (case_row_scope), the same cases — such an object is mostly read one at a time, and for one row
+    the UNION would first list every case of the person's localities: a team manager's child,
+    member or meeting by id took 12-35 ms at 10,000 cases against 0.2 ms on the row (and 98 ms
+    against 2 ms a package at 400,000). The one list read through a path, the outcome checks, is
+    faster on the row too (a page: 360 -> 170 ms at 10,000 cases).
     """
+    if path:
+        return case_row_scope(user, path, conference=conference)
     if not user.is_authenticated:
         return _NOTHING
     if sees_every_case(user):
@@ -160,10 +173,14 @@ def member_scope(user) -> Q:
     named on a package item — of cases they have no conflict in, and nothing else of the case."""
     scope = case_scope(user, "case__")
     if has_role(user, Role.FINANCE_OFFICER):
+        from django.db.models import Exists, OuterRef
+
         from fgdm.models import NetworkMember
 
-        payees = NetworkMember.objects.filter(package_items__isnull=False).values("pk")
-        scope = scope | (Q(pk__in=payees) & not_conflicted(user, "case__"))
+        # Tested on the member's own row (an index probe of its package items), not `pk IN (every
+        # payee)`: a member is read one at a time, and that set is every payee of the county.
+        named = Exists(NetworkMember.objects.filter(pk=OuterRef("pk"), package_items__isnull=False))
+        scope = scope | (named & not_conflicted(user, "case__"))
     return scope
 
 

@@ -120,11 +120,12 @@ def plan_accepted(world, **kwargs):
     return case, grandmother, plan
 
 
-def package_submitted(world, *, amount=Decimal("300.00"), frequency="one_off", instalments=1, **kwargs):
-    case, grandmother, plan = plan_accepted(world, **kwargs)
-    package = package_services.package_create(
+def package_drafted(case, *, plan, payee, by=None, amount=Decimal("300.00"), frequency="one_off", instalments=1):
+    """A draft package for an accepted plan: a sofa bed paid to `payee` (Nan) for the plan's first
+    action, drafted by `by` (the case's lead practitioner)."""
+    return package_services.package_create(
         case_id=case.pk,
-        by=case.lead_practitioner,
+        by=by or case.lead_practitioner,
         plan_id=plan.pk,
         justification="A sofa bed so Nan can stay over while mum is in hospital.",
         other_funding_checked=True,
@@ -134,13 +135,20 @@ def package_submitted(world, *, amount=Decimal("300.00"), frequency="one_off", i
             ItemInput(
                 description="Sofa bed",
                 category="furniture_and_bedding",
-                payee_id=grandmother.pk,
+                payee_id=payee.pk,
                 amount=Decimal(amount),
                 frequency=frequency,
                 instalments=instalments,
                 plan_action_id=plan.actions.first().pk,
             )
         ],
+    )
+
+
+def package_submitted(world, *, amount=Decimal("300.00"), frequency="one_off", instalments=1, **kwargs):
+    case, grandmother, plan = plan_accepted(world, **kwargs)
+    package = package_drafted(
+        case, plan=plan, payee=grandmother, amount=amount, frequency=frequency, instalments=instalments
     )
     return package_services.package_submit(package_id=package.pk, by=case.lead_practitioner)
 

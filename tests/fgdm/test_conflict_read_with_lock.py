@@ -3,7 +3,6 @@ two): it still stops the step, for the person who declared it only."""
 
 import datetime
 from contextlib import contextmanager
-from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -13,7 +12,6 @@ from fgdm import services as case_services
 from fgdm.models import DeclaredConflict
 from fgdm.services import ActionInput
 from network_packages import services as package_services
-from network_packages.services import ItemInput
 from payments import services as payment_services
 from tests import scenario
 
@@ -76,24 +74,7 @@ def test_a_conflict_read_with_the_lock_stops_each_step(world):
     with refused_while_declared(u.prac_east, case):
         case_services.plan_accept(plan_id=plan.pk, by=u.prac_east)
     case_services.plan_accept(plan_id=plan.pk, by=u.prac_east)
-    package = package_services.package_create(
-        case_id=case.pk,
-        by=u.prac_east,
-        plan_id=plan.pk,
-        justification="A sofa bed",
-        other_funding_checked=True,
-        agreement_signed_on=today,
-        review_by=today + datetime.timedelta(days=42),
-        items=[
-            ItemInput(
-                description="Sofa bed",
-                category="furniture_and_bedding",
-                payee_id=nan.pk,
-                amount=Decimal("300.00"),
-                plan_action_id=plan.actions.first().pk,
-            )
-        ],
-    )
+    package = scenario.package_drafted(case, plan=plan, payee=nan, by=u.prac_east)
     with refused_while_declared(u.prac_east, case):
         package_services.package_submit(package_id=package.pk, by=u.prac_east)
     package_services.package_submit(package_id=package.pk, by=u.prac_east)
