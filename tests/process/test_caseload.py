@@ -135,6 +135,25 @@ class TestPages:
         assert 'href="/caseload/?person=coord#meetings"' in page
         assert 'href="/caseload/?person=prac.east#tasks"' in page
 
+    def test_a_username_is_encoded_in_its_links_as_the_urlencode_filter_writes_it(self, world, client):
+        from django.template.defaultfilters import urlencode
+
+        from fgdm.models import Case
+
+        case = scenario.allocated(world)
+        odd = "o'neil+east@team/1"
+        world.u.prac_east.username = odd
+        world.u.prac_east.save()
+        assert Case.objects.get(pk=case.pk).lead_practitioner.username == odd
+        client.force_login(world.u.tm_east)
+        page = client.get("/caseload/").content.decode()
+        encoded = urlencode(odd)
+        assert encoded == "o%27neil%2Beast%40team/1"
+        assert f'href="/caseload/?person={encoded}"' in page
+        assert f'href="/cases/?lead={encoded}&amp;status=open"' in page
+        assert f'href="/caseload/?person={encoded}#tasks"' in page
+        assert client.get(f"/caseload/?person={encoded}").status_code == 200
+
     def test_each_link_shows_what_lies_behind_the_figure(self, world, client):
         case = fgc_to_hold(world)
         west = scenario.allocated(world, locality=world.west)
@@ -337,6 +356,13 @@ class TestAPageAtATime:
             assert response.status_code == 200
             assert len(response.context["rows"]) == min(2, len(everyone) - 2 * (number - 1))
             shown += response.context["rows"]
+        # Each row also carries its links (the person's figures page, their open cases).
+        for row in shown:
+            name = row["person"].username
+            assert (row.pop("url"), row.pop("open_cases_url")) == (
+                f"/caseload/?person={name}",
+                f"/cases/?lead={name}&status=open",
+            )
         assert shown == everyone
         last = shown[-1]
         assert len(everyone) > 2 and last["person"].username in ("prac.east", "prac.west")
