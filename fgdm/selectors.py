@@ -313,11 +313,20 @@ def outcomes_due(*, user, today=None) -> QuerySet[ChildOutcome]:
 def _leads_who_left(team_ids: list, User) -> dict[int, list[int]]:
     """For each of these teams, the people who still lead one of its cases but are no longer active
     members of it. One query: each person is tested against each team (an index probe of the team's
-    cases by lead), so it costs what the staff costs, not what the cases cost."""
+    cases by lead, case_team_lead_id), so it costs what the staff costs, not what the cases cost.
+    The probe is a scalar subquery (the first such case, else NULL), not EXISTS, which PostgreSQL
+    may run as a hash of every case of the team (200,000 at England) joined to the staff."""
+    from django.db.models import Subquery
+    from django.db.models.lookups import IsNull
+
     from fgdm.models import Case, Team
 
+    def leads_one(team_id):
+        case = Case.objects.filter(team_id=team_id, lead_practitioner_id=OuterRef("pk")).order_by().values("pk")[:1]
+        return IsNull(Subquery(case), False)
+
     per_team = [
-        User.objects.filter(Exists(Case.objects.filter(team_id=team_id, lead_practitioner_id=OuterRef("pk"))))
+        User.objects.filter(leads_one(team_id))
         .exclude(
             Exists(Team.members.through.objects.filter(team_id=team_id, user_id=OuterRef("pk"), user__is_active=True))
         )
