@@ -377,10 +377,11 @@ def caseload_people(*, user) -> QuerySet:
 def caseload_rows(*, user, people, today=None) -> list[dict]:
     """Per person of `people` (a page of caseload_people, in its order): their teams among the
     manager's, open cases as lead, meetings they coordinate that are not yet held, open workflow
-    tasks, and — on the cases they lead — reviews and plan actions overdue. Six queries, each over
-    these people's cases only (`lead_practitioner_id IN page`, `coordinator_id IN page`,
-    `owner_id IN page`), whatever the number of cases and people."""
-    from django.db.models import Count, Sum
+    tasks, and — on the cases they lead — reviews and plan actions overdue. Two queries whatever the
+    number of cases and people: the figures, each counted over these people's cases only
+    (`lead_practitioner_id IN page`, `coordinator_id IN page`, `owner_id IN page`) and sent as one
+    UNION ALL; and their teams."""
+    from django.db.models import Count, IntegerField, Sum, Value
     from django.utils import timezone
 
     people = list(people)
@@ -390,32 +391,48 @@ def caseload_rows(*, user, people, today=None) -> list[dict]:
     ids = [person.pk for person in people]
     cases = caseload_cases(user=user)
     led = cases.filter(lead_practitioner_id__in=ids)
-    figures: dict[int, dict] = {}
 
-    def add(rows, key: str, column: str) -> None:
-        for row in rows.values(key).annotate(n=Count("pk")).order_by():
-            if row[key] is not None:
-                figures.setdefault(row[key], dict.fromkeys(CASELOAD_COLUMNS, 0))[column] = row["n"]
+    def none() -> Value:
+        return Value(0, output_field=IntegerField())
 
-    # The three figures of the cases they lead in one pass over those open cases (by case_open_lead),
+    # Each arm: (person, open cases, reviews overdue, actions overdue, meetings, tasks), its own figures
+    # counted, the others 0. The cases they lead in one pass over those open cases (case_open_lead),
     # each case's review state and overdue actions asked of it by index.
-    lead_figures = (
+    led_figures = (
         _with_review_state(_open(led), today=today)
         .alias(overdue_actions=_overdue_action_count(today=today))
         .order_by()
-        .values("lead_practitioner_id")
+        .values_list("lead_practitioner_id")
         .annotate(
             open_cases=Count("pk"),
             reviews_overdue=Count("pk", filter=Q(review_overdue=True)),
             actions_overdue=Sum("overdue_actions"),
+            meetings=none(),
+            tasks=none(),
         )
     )
-    for row in lead_figures:
-        figures.setdefault(row["lead_practitioner_id"], dict.fromkeys(CASELOAD_COLUMNS, 0)).update(
-            {column: row[column] for column in ("open_cases", "reviews_overdue", "actions_overdue")}
-        )
-    add(arranged_meetings(cases).filter(coordinator_id__in=ids), "coordinator_id", "meetings")
-    add(open_tasks(cases).filter(owner_id__in=ids), "owner_id", "tasks")
+    meetings = (
+        arranged_meetings(cases)
+        .filter(coordinator_id__in=ids)
+        .order_by()
+        .values_list("coordinator_id")
+        .annotate(a=none(), b=none(), c=none(), n=Count("pk"), d=none())
+    )
+    tasks = (
+        open_tasks(cases)
+        .filter(owner_id__in=ids)
+        .order_by()
+        .values_list("owner_id")
+        .annotate(a=none(), b=none(), c=none(), d=none(), n=Count("pk"))
+    )
+    figures: dict[int, dict] = {}
+    for person_id, *counts in led_figures.union(meetings, tasks, all=True):
+        if person_id is not None:
+            row = figures.setdefault(person_id, dict.fromkeys(CASELOAD_COLUMNS, 0))
+            for column, n in zip(
+                ("open_cases", "reviews_overdue", "actions_overdue", "meetings", "tasks"), counts, strict=True
+            ):
+                row[column] += n or 0
 
     from fgdm.models import Team
 
