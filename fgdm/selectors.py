@@ -24,7 +24,6 @@ from fgdm.models import (
 from fgdm.visibility import (
     action_scope,
     case_row_scope,
-    case_scope,
     child_scope,
     meeting_scope,
     member_scope,
@@ -236,12 +235,16 @@ def pre_proceedings_of(*, user, case_id) -> tuple[Case, PreProceedings | None]:
 
 
 def escalated_reviews(*, user) -> list:
-    """Overdue reviews escalated to the teams this user manages, not yet done, of cases they may see."""
+    """Overdue reviews escalated to the teams this user manages, not yet done, of cases they may see.
+
+    Visibility tested on each escalation's case row (case_row_scope, the same cases as case_scope):
+    case_scope's UNION would list every case the manager sees (200,000 at England for a team
+    manager) to keep the few escalated ones."""
     from fgdm.models import ReviewEscalation
 
     return list(
         ReviewEscalation.objects.filter(resolved_at__isnull=True, case__team__managers=user)
-        .filter(case_scope(user, "case__"))
+        .filter(case_row_scope(user, "case__"))
         .select_related("case__lead_practitioner")
         .order_by("review_due_on", "id")[:50]
     )
