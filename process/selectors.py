@@ -238,7 +238,10 @@ def _with_review_state(cases, *, today) -> QuerySet:
     """The cases, each with `review_overdue`: its review is overdue — escalated and not resolved (the
     review timer's ReviewEscalation), or the review date of its newest accepted plan has passed. Both
     asked of each case by index (its escalations, its newest accepted plan), never of every plan or
-    escalation in the service: the cost follows the cases asked about (a page of people's)."""
+    escalation in the service: the cost follows the cases asked about (a page of people's). The
+    estimated cost of a subquery a case can be high (it once set PostgreSQL compiling the query, JIT,
+    when the caseload asked it of every open case of the service): the app's connections run with
+    JIT off (config.settings, DATABASE_JIT), and these cases are a page's."""
     from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Subquery
 
     from fgdm.models import ReviewEscalation
