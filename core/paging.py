@@ -98,3 +98,26 @@ class IdsFirstPaginator(Paginator):
         if number < 1:
             raise EmptyPage(self.error_messages["min_page"])
         return number
+
+
+class RowsWithCountPaginator(IdsFirstPaginator):
+    """A Paginator whose page is its rows with the count of the whole list, in one statement
+    (`COUNT(*) OVER ()`, computed before the LIMIT): for a short list whose every row is evaluated to
+    be ordered anyway — each person of a caseload tested by subqueries — where a COUNT and then a
+    LIMIT would evaluate them all twice. The rows are read in full: not for lists of wide rows in
+    their thousands (IdsFirstPaginator reads ids first). A page past the end takes a COUNT, then the
+    last page is drawn as Paginator draws it."""
+
+    def page(self, number):
+        if "count" in self.__dict__:
+            return Paginator.page(self, number)
+        number = self._positive(number)
+        bottom = (number - 1) * self.per_page
+        counted = self.object_list.annotate(listed_with=Window(Count("pk")))
+        rows = list(counted[bottom : bottom + self.per_page + self.orphans])
+        self.__dict__["count"] = rows[0].listed_with if rows else 0 if number == 1 else self.count_all()
+        number = self.validate_number(number)
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        return self._get_page(rows[: top - bottom], number, self)

@@ -24,7 +24,6 @@ from fgdm.models import (
 from fgdm.visibility import (
     action_scope,
     case_row_scope,
-    case_scope,
     child_scope,
     meeting_scope,
     member_scope,
@@ -236,12 +235,16 @@ def pre_proceedings_of(*, user, case_id) -> tuple[Case, PreProceedings | None]:
 
 
 def escalated_reviews(*, user) -> list:
-    """Overdue reviews escalated to the teams this user manages, not yet done, of cases they may see."""
+    """Overdue reviews escalated to the teams this user manages, not yet done, of cases they may see.
+
+    Visibility tested on each escalation's case row (case_row_scope, the same cases as case_scope):
+    case_scope's UNION would list every case the manager sees (200,000 at England for a team
+    manager) to keep the few escalated ones."""
     from fgdm.models import ReviewEscalation
 
     return list(
         ReviewEscalation.objects.filter(resolved_at__isnull=True, case__team__managers=user)
-        .filter(case_scope(user, "case__"))
+        .filter(case_row_scope(user, "case__"))
         .select_related("case__lead_practitioner")
         .order_by("review_due_on", "id")[:50]
     )
@@ -313,11 +316,20 @@ def outcomes_due(*, user, today=None) -> QuerySet[ChildOutcome]:
 def _leads_who_left(team_ids: list, User) -> dict[int, list[int]]:
     """For each of these teams, the people who still lead one of its cases but are no longer active
     members of it. One query: each person is tested against each team (an index probe of the team's
-    cases by lead), so it costs what the staff costs, not what the cases cost."""
+    cases by lead, case_team_lead_id), so it costs what the staff costs, not what the cases cost.
+    The probe is a scalar subquery (the first such case, else NULL), not EXISTS, which PostgreSQL
+    may run as a hash of every case of the team (200,000 at England) joined to the staff."""
+    from django.db.models import Subquery
+    from django.db.models.lookups import IsNull
+
     from fgdm.models import Case, Team
 
+    def leads_one(team_id):
+        case = Case.objects.filter(team_id=team_id, lead_practitioner_id=OuterRef("pk")).order_by().values("pk")[:1]
+        return IsNull(Subquery(case), False)
+
     per_team = [
-        User.objects.filter(Exists(Case.objects.filter(team_id=team_id, lead_practitioner_id=OuterRef("pk"))))
+        User.objects.filter(leads_one(team_id))
         .exclude(
             Exists(Team.members.through.objects.filter(team_id=team_id, user_id=OuterRef("pk"), user__is_active=True))
         )

@@ -26,8 +26,22 @@ def _queue(*, user) -> QuerySet:
     # The roles' permissions only: an administrator (superuser) takes no casework tasks.
     perms = held_permissions(user)
     return Task.objects.filter(status=STATUS.NEW, owner__isnull=True, owner_permission__in=perms).filter(
-        case_row_scope(user, "process__case__") | Q(owner_permission=PAYMENT_AUTHORISATION)
+        _case_seen(user) | Q(owner_permission=PAYMENT_AUTHORISATION)
     )
+
+
+def _case_seen(user) -> Q:
+    """A task's case is one the user may see, tested on the case's row found by the task's process:
+    one probe of case_process_scope (process, locality, lead, id), which holds all the test reads,
+    instead of joining the task to its process and the process to its case row (at England a
+    manager's queue holds 4,000 candidate tasks: three index probes and a case row each). A scalar
+    subquery (the case, else NULL), not EXISTS: under the OR with finance's tasks PostgreSQL may
+    turn an EXISTS into a hashed set of every case the user may see."""
+    from django.db.models import OuterRef, Subquery
+    from django.db.models.lookups import IsNull
+
+    case = Case.objects.filter(case_row_scope(user), process_id=OuterRef("process_id")).order_by().values("pk")[:1]
+    return Q(IsNull(Subquery(case), False))
 
 
 def _listed(tasks: QuerySet) -> QuerySet:
@@ -205,59 +219,93 @@ def _open(cases) -> QuerySet:
     return cases.exclude(status__in=ENDED_STATUSES)
 
 
-def review_overdue_cases(cases, *, today) -> QuerySet:
-    """Open cases whose review is overdue: escalated and not resolved (the review timer's
-    ReviewEscalation), or the review date of their newest accepted plan has passed.
-
-    Read from the plans' side, of these cases only: their accepted plans past their review date with
-    no later accepted version (an anti-join), not a subquery per open case (at 50,000 cases its cost
-    estimate alone set PostgreSQL compiling the query, for longer than it took to run), and not every
-    accepted plan of the service (110,000 of them at 170,000 cases) for a page of people."""
-    from django.db.models import Exists, OuterRef
-
-    from fgdm.constants import PlanStatus
-    from fgdm.models import FamilyPlan, ReviewEscalation
-
-    open_cases = _open(cases)
-    later_accepted = FamilyPlan.objects.filter(
-        case=OuterRef("case"), status=PlanStatus.ACCEPTED, version__gt=OuterRef("version")
-    )
-    past_review = (
-        FamilyPlan.objects.filter(
-            status=PlanStatus.ACCEPTED, review_by__lt=today, case__in=open_cases.order_by().values("pk")
-        )
-        .exclude(Exists(later_accepted))
-        .values("case_id")
-    )
-    escalated = ReviewEscalation.objects.filter(
-        resolved_at__isnull=True, case__in=open_cases.order_by().values("pk")
-    ).values("case_id")
-    return open_cases.filter(Q(pk__in=escalated) | Q(pk__in=past_review))
-
-
-def with_review_due_by(cases) -> QuerySet:
-    """The cases, each with the review date of its newest accepted plan (for a page of them)."""
-    from django.db.models import OuterRef, Subquery
+def _newest_plan(*, accepted: bool = False, case=None) -> QuerySet:
+    """The versions of the plan of the case `case` (default OuterRef("pk"), the case of the query
+    around), newest first, of its accepted versions if `accepted`: the first is one probe of
+    plan_unique_version_per_case (case_id, version), read backwards."""
+    from django.db.models import OuterRef
 
     from fgdm.constants import PlanStatus
     from fgdm.models import FamilyPlan
 
-    newest_accepted = FamilyPlan.objects.filter(case=OuterRef("pk"), status=PlanStatus.ACCEPTED).order_by("-version")
-    return cases.annotate(review_due_by=Subquery(newest_accepted.values("review_by")[:1]))
+    plans = FamilyPlan.objects.filter(case_id=OuterRef("pk") if case is None else case)
+    if accepted:
+        plans = plans.filter(status=PlanStatus.ACCEPTED)
+    return plans.order_by("-version")
+
+
+def _with_review_state(cases, *, today) -> QuerySet:
+    """The cases, each with `review_overdue`: its review is overdue — escalated and not resolved (the
+    review timer's ReviewEscalation), or the review date of its newest accepted plan has passed. Both
+    asked of each case by index (its escalations, its newest accepted plan), never of every plan or
+    escalation in the service: the cost follows the cases asked about (a page of people's). The
+    estimated cost of a subquery a case can be high (it once set PostgreSQL compiling the query, JIT,
+    when the caseload asked it of every open case of the service): the app's connections run with
+    JIT off (config.settings, DATABASE_JIT), and these cases are a page's."""
+    from django.db.models import BooleanField, Exists, ExpressionWrapper, OuterRef, Subquery
+
+    from fgdm.models import ReviewEscalation
+
+    escalated = ReviewEscalation.objects.filter(case_id=OuterRef("pk"), resolved_at__isnull=True)
+    due_by = Subquery(_newest_plan(accepted=True).values("review_by")[:1])
+    return cases.alias(
+        review_escalated=Exists(escalated),
+        review_due_by=due_by,
+        review_overdue=ExpressionWrapper(Q(review_escalated=True) | Q(review_due_by__lt=today), BooleanField()),
+    )
+
+
+def review_overdue_cases(cases, *, today) -> QuerySet:
+    """Open cases whose review is overdue: escalated and not resolved (the review timer's
+    ReviewEscalation), or the review date of their newest accepted plan has passed (_with_review_state:
+    asked of each of these cases by index)."""
+    return _with_review_state(_open(cases), today=today).filter(review_overdue=True)
+
+
+def with_review_due_by(cases) -> QuerySet:
+    """The cases, each with the review date of its newest accepted plan (for a page of them)."""
+    from django.db.models import Subquery
+
+    return cases.annotate(review_due_by=Subquery(_newest_plan(accepted=True).values("review_by")[:1]))
+
+
+def _current_plans(cases) -> QuerySet:
+    """The current plan (the newest version, as on the case page) of each open case of `cases`, as a
+    subquery of plan ids: one index probe a case."""
+    from django.db.models import Subquery
+
+    return (
+        _open(cases).order_by().annotate(current_plan=Subquery(_newest_plan().values("pk")[:1])).values("current_plan")
+    )
 
 
 def overdue_actions(cases, *, today) -> QuerySet:
     """Open actions past their date on the current plan (the newest version, as on the case page)
-    of open cases: no later version of the plan exists (an anti-join, not a subquery per action)."""
-    from django.db.models import Exists, OuterRef
+    of open cases: the cases' current plans first (one probe a case), then their actions by plan —
+    never every open action or plan of the service."""
+    from fgdm.constants import ActionStatus
+    from fgdm.models import PlanAction
+
+    return PlanAction.objects.filter(status=ActionStatus.OPEN, due_by__lt=today, plan_id__in=_current_plans(cases))
+
+
+def _overdue_action_count(*, today):
+    """For the case at OuterRef("pk"): how many open actions of its current plan are past their date."""
+    from django.db.models import Count, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
 
     from fgdm.constants import ActionStatus
-    from fgdm.models import FamilyPlan, PlanAction
+    from fgdm.models import PlanAction
 
-    later_version = FamilyPlan.objects.filter(case=OuterRef("plan__case"), version__gt=OuterRef("plan__version"))
-    return PlanAction.objects.filter(
-        status=ActionStatus.OPEN, due_by__lt=today, plan__case__in=_open(cases).order_by().values("pk")
-    ).exclude(Exists(later_version))
+    current = Subquery(_newest_plan(case=OuterRef(OuterRef("pk"))).values("pk")[:1])
+    counted = (
+        PlanAction.objects.filter(plan_id=current, status=ActionStatus.OPEN, due_by__lt=today)
+        .order_by()
+        .values("plan_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(counted), 0)
 
 
 def arranged_meetings(cases) -> QuerySet:
@@ -332,10 +380,11 @@ def caseload_people(*, user) -> QuerySet:
 def caseload_rows(*, user, people, today=None) -> list[dict]:
     """Per person of `people` (a page of caseload_people, in its order): their teams among the
     manager's, open cases as lead, meetings they coordinate that are not yet held, open workflow
-    tasks, and — on the cases they lead — reviews and plan actions overdue. Six queries, each over
-    these people's cases only (`lead_practitioner_id IN page`, `coordinator_id IN page`,
-    `owner_id IN page`), whatever the number of cases and people."""
-    from django.db.models import Count
+    tasks, and — on the cases they lead — reviews and plan actions overdue. Two queries whatever the
+    number of cases and people: the figures, each counted over these people's cases only
+    (`lead_practitioner_id IN page`, `coordinator_id IN page`, `owner_id IN page`) and sent as one
+    UNION ALL; and their teams."""
+    from django.db.models import Count, IntegerField, Sum, Value
     from django.utils import timezone
 
     people = list(people)
@@ -345,18 +394,48 @@ def caseload_rows(*, user, people, today=None) -> list[dict]:
     ids = [person.pk for person in people]
     cases = caseload_cases(user=user)
     led = cases.filter(lead_practitioner_id__in=ids)
+
+    def none() -> Value:
+        return Value(0, output_field=IntegerField())
+
+    # Each arm: (person, open cases, reviews overdue, actions overdue, meetings, tasks), its own figures
+    # counted, the others 0. The cases they lead in one pass over those open cases (case_open_lead),
+    # each case's review state and overdue actions asked of it by index.
+    led_figures = (
+        _with_review_state(_open(led), today=today)
+        .alias(overdue_actions=_overdue_action_count(today=today))
+        .order_by()
+        .values_list("lead_practitioner_id")
+        .annotate(
+            open_cases=Count("pk"),
+            reviews_overdue=Count("pk", filter=Q(review_overdue=True)),
+            actions_overdue=Sum("overdue_actions"),
+            meetings=none(),
+            tasks=none(),
+        )
+    )
+    meetings = (
+        arranged_meetings(cases)
+        .filter(coordinator_id__in=ids)
+        .order_by()
+        .values_list("coordinator_id")
+        .annotate(a=none(), b=none(), c=none(), n=Count("pk"), d=none())
+    )
+    tasks = (
+        open_tasks(cases)
+        .filter(owner_id__in=ids)
+        .order_by()
+        .values_list("owner_id")
+        .annotate(a=none(), b=none(), c=none(), d=none(), n=Count("pk"))
+    )
     figures: dict[int, dict] = {}
-
-    def add(rows, key: str, column: str) -> None:
-        for row in rows.values(key).annotate(n=Count("pk")).order_by():
-            if row[key] is not None:
-                figures.setdefault(row[key], dict.fromkeys(CASELOAD_COLUMNS, 0))[column] = row["n"]
-
-    add(_open(led), "lead_practitioner_id", "open_cases")
-    add(arranged_meetings(cases).filter(coordinator_id__in=ids), "coordinator_id", "meetings")
-    add(open_tasks(cases).filter(owner_id__in=ids), "owner_id", "tasks")
-    add(review_overdue_cases(led, today=today), "lead_practitioner_id", "reviews_overdue")
-    add(overdue_actions(led, today=today), "plan__case__lead_practitioner_id", "actions_overdue")
+    for person_id, *counts in led_figures.union(meetings, tasks, all=True):
+        if person_id is not None:
+            row = figures.setdefault(person_id, dict.fromkeys(CASELOAD_COLUMNS, 0))
+            for column, n in zip(
+                ("open_cases", "reviews_overdue", "actions_overdue", "meetings", "tasks"), counts, strict=True
+            ):
+                row[column] += n or 0
 
     from fgdm.models import Team
 

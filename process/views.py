@@ -1,5 +1,7 @@
 """The home page: a person's tasks, the queue they may take from, and finance's other work."""
 
+from urllib.parse import quote
+
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
@@ -9,7 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from core.exceptions import DomainError
 from core.pages import done, form_page, gate, page, run_service
-from core.paging import IdsFirstPaginator
+from core.paging import IdsFirstPaginator, RowsWithCountPaginator
 from core.roles import Role, has_role, may, role_names
 from fgdm.selectors import escalated_reviews, exclusions_to_sign_off, outcomes_due
 from payments import selectors as payment_selectors
@@ -168,10 +170,19 @@ def caseload(request):
     # A page of people (a county's manager sees hundreds, England's service manager a thousand): the
     # page's people are decided and counted in SQL first, then their figures are counted live, in
     # SQL, for them only, so open work (tasks, what is overdue) is right to the minute.
-    shown = Paginator(selectors.caseload_people(user=request.user), CASELOAD_PAGE_SIZE).get_page(
+    # The page's people come with their count in one statement: each person is tested (leads, coordinates,
+    # holds) to be ordered, and a COUNT then a LIMIT would test them all twice.
+    shown = RowsWithCountPaginator(selectors.caseload_people(user=request.user), CASELOAD_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     rows = selectors.caseload_rows(user=request.user, people=shown.object_list)
+    # Each row's links, built here once a row (as the template's urlencode filter writes them), not
+    # reversed six times a row by the template.
+    caseload_url, cases_url = reverse("process:caseload"), reverse("fgdm:case_list")
+    for row in rows:
+        username = quote(row["person"].get_username(), safe="/")
+        row["url"] = f"{caseload_url}?person={username}"
+        row["open_cases_url"] = f"{cases_url}?lead={username}&status=open"
     query = request.GET.copy()
     query.pop("page", None)
     people = {"page": shown, "rows": rows, "param": "page", "query": query.urlencode()}

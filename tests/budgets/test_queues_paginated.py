@@ -52,6 +52,18 @@ class TestHomeQueues:
             t.pk for t in tasks if t.owner_id is None and labels.may_take(user, t)
         }
 
+    def test_the_queue_finds_each_tasks_case_by_its_process_not_through_the_process_row(self, world):
+        """At England a manager's queue holds about 4,000 candidate tasks: each one's case is tested
+        for visibility by one probe of the case by its process (case_process_scope), not by joining
+        the task to viewflow_process and that to the case row (three probes and a row each)."""
+        scenario.referral(world)
+        user = world.u.tm_east
+        ids = str(selectors.task_list_ids(user=user).query)
+        assert "viewflow_process" not in ids and "fgdm_case" in ids
+        assert [t.pk for t in selectors.tasks_to_take(user=user)] == [
+            t.pk for t in selectors.task_list(user=user) if t.owner_id is None and labels.may_take(user, t)
+        ]
+
     def test_a_task_no_role_step_takes_is_not_offered(self, world):
         """A coordinator holds fgdm.view_case, but no step of a practitioner's is theirs: the queue
         offers them none of the practitioners' tasks."""

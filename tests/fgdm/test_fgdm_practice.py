@@ -434,6 +434,24 @@ class TestOverdueReviews:
         services.case_review(case_id=case.pk, by=world.u.prac_east, close=True, outcome="remained_at_home")
         assert ReviewEscalation.objects.get().resolved_at is not None
 
+    def test_a_manager_conflicted_out_of_the_case_is_not_shown_its_escalation(self, world, client):
+        """The escalations are tested for visibility on each one's case row (case_row_scope): a
+        declared conflict still hides the case, as case_scope did."""
+        from fgdm.models import Case
+
+        escalated = ReviewEscalation.objects.create(
+            case=scenario.allocated(world), task_id=987654, review_due_on=datetime.date.today(), working_days_overdue=5
+        )
+        other = scenario.allocated(world)
+        ReviewEscalation.objects.create(
+            case=other, task_id=987655, review_due_on=datetime.date.today(), working_days_overdue=5
+        )
+        services.conflict_declare(by=world.u.tm_east, case_reference=other.reference, reason="My cousin")
+        client.force_login(world.u.tm_east)
+        home = client.get(reverse("process:home")).content.decode()
+        assert "Overdue reviews escalated to you" in home
+        assert escalated.case.reference in home and Case.objects.get(pk=other.pk).reference not in home
+
     def test_working_days_skip_weekends(self):
         friday = datetime.date(2026, 11, 20)
         assert services.working_days_between(friday, friday + datetime.timedelta(days=3)) == 1  # to Monday
