@@ -277,7 +277,7 @@ def meeting_schedule(
     )
     if coordinator is not None:
         grant_case_access(coordinator, case, "coordinate_conference")
-    event = record_event(
+    record_event(
         obj=meeting,
         action="meeting_scheduled",
         by=by,
@@ -291,7 +291,9 @@ def meeting_schedule(
             "coordinator_request_met": request["coordinator_request_met"],
         },
     )
-    notify.announce("meeting_scheduled", key=f"meeting:{event.pk}", meeting_id=meeting.pk)
+    # Keyed by the meeting (one is arranged once), not the event: the event's id would write it at
+    # once, apart from the step's other audit rows (audit.batching).
+    notify.announce("meeting_scheduled", key=f"meeting-scheduled:{meeting.pk}", meeting_id=meeting.pk)
     _move_case(case, CaseStatus.MEETING_PLANNED, by=by)
     workflow.advance(
         process=case.process,

@@ -20,7 +20,7 @@ from bench.workflow_step import drive_one_case, kind_of
 BUDGETS = {
     "case_create": 14,
     "case_allocate": 18,
-    "meeting_schedule": 15,
+    "meeting_schedule": 13,
     "meeting_record": 16,
     "plan_accept": 14,
     "package_submit": 27,
