@@ -326,6 +326,7 @@ def _moving_on(by, known: dict | None = None):
     try:
         with links_together():
             yield
+            write_new_tasks()  # while the step's person is known: who is told of a new task
     finally:
         _completing.user_id, _completing.user, _completing.memo = previous
 

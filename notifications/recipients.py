@@ -12,7 +12,7 @@ from django.db.models import Exists, F, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from core.roles import Role, has_role
+from core.roles import Role, has_role, read_permissions
 from fgdm.models import Case, NetworkMember
 from fgdm.visibility import package_scope
 from notifications.constants import Kind
@@ -65,9 +65,9 @@ def package_awaiting_approval(details: dict) -> list[Message]:
     """The managers of the tier the package now waits at who may decide on it: they see its case
     in full, have no conflict in it, and neither drafted nor submitted it.
 
-    Three reads whatever their number, and one a manager (their roles): the managers of the tier
-    (the package's tier and authors read with them), then the package and its case with, for each
-    of them, whether their scope (fgdm.visibility.package_scope) holds it."""
+    Three reads whatever their number: the managers of the tier (the package's tier and authors
+    read with them), their permissions (core.roles.read_permissions), then the package and its case
+    with, for each of them, whether their scope (fgdm.visibility.package_scope) holds it."""
     from network_packages.models import SupportPackage
 
     row = SupportPackage.objects.filter(pk=details["package_id"])
@@ -80,6 +80,7 @@ def package_awaiting_approval(details: dict) -> list[Message]:
     )
     if not people:
         return []
+    read_permissions(people)  # what their scopes ask of their roles, for all of them at once
     sees = {
         f"sees_{user.pk}": Exists(SupportPackage.objects.filter(package_scope(user), pk=OuterRef("pk")))
         for user in people

@@ -23,7 +23,7 @@ BUDGETS = {
     "meeting_schedule": 13,
     "meeting_record": 16,
     "plan_accept": 14,
-    "package_submit": 27,
+    "package_submit": 25,
     "package_approve": 29,
     "payment_authorise": 14,
     # Steps that complete no workflow task (measured so that the path as a whole is pinned too).
