@@ -945,13 +945,15 @@ ALSO_COMPLETES = {"package_submitted": CaseFlow.draft_package}
 # The row a step's service hands the flow (core.workflow.advance(..., meeting=…, package=…): the
 # row it has just locked and changed) and the question of the gateways it answers, so that they do
 # not read it again. Only where the row is the answer by the rules:
-# - the meeting a practitioner has just arranged is the case's newest (the newest id);
+# - the meeting a practitioner has just arranged is the case's newest (the newest id), and so is the
+#   meeting just held (no other can be arranged while one is still to be held);
 # - the package just decided, or resubmitted or withdrawn after a return, is the one the approval
 #   path is deciding on: a package is submitted only while the flow waits for a submission (the
 #   step is refused otherwise), so one package at a time is on the approval path.
 HANDED = {
     "meeting_arranged": ("meeting", "newest meeting"),
     "review_meeting_arranged": ("meeting", "newest meeting"),
+    "meeting_held": ("meeting", "newest meeting"),
     "package_approved": ("package", "package in approval"),
     "package_endorsed": ("package", "package in approval"),
     "package_returned": ("package", "package in approval"),

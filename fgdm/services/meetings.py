@@ -695,7 +695,9 @@ def meeting_record(
         )
     record_event(obj=plan, action="plan_agreed", by=by, case_id=case.pk, to_state=plan.status)
     _move_case(case, CaseStatus.PLAN_AGREED, by=by)
-    workflow.advance(process=case.process, action="meeting_held", by=by)
+    # The meeting held is the case's newest: no other is arranged while one is still to be held
+    # (_ensure_none_arranged), so the flow's gateways need not read it again.
+    workflow.advance(process=case.process, action="meeting_held", by=by, meeting=meeting)
     return plan
 
 

@@ -21,7 +21,7 @@ BUDGETS = {
     "case_create": 14,
     "case_allocate": 18,
     "meeting_schedule": 13,
-    "meeting_record": 16,
+    "meeting_record": 15,
     "plan_accept": 14,
     "package_submit": 25,
     "package_approve": 29,
