@@ -16,6 +16,7 @@ from typing import Protocol
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, transaction
+from django.db.models.signals import pre_save
 from django.utils import timezone
 from viewflow.workflow.lock import lock_scope
 from viewflow.workflow.models import Task
@@ -325,18 +326,60 @@ def _moving_on(by, known: dict | None = None):
     try:
         with links_together():
             yield
+            write_new_tasks()  # while the step's person is known: who is told of a new task
     finally:
         _completing.user_id, _completing.user, _completing.memo = previous
 
 
-# -- the links between tasks ------------------------------------------------------------------------
-# viewflow links each task it creates to the task before it (`task.previous.add(...)`: one INSERT
-# into the link table a task). A step that passes several nodes writes those links together, in one
-# INSERT when the step has moved the flow on: nothing reads them before (they are read by the task
-# history, the flow map, and viewflow's undo and revive, never while a step runs). The case flow's
-# nodes call `link`.
+# -- the tasks a step creates, and the links between them ----------------------------------------
+# viewflow inserts each task it creates at once (one INSERT a task) and links it to the task before
+# it (`task.previous.add(...)`: one INSERT into the link table a task). A step that passes several
+# nodes writes its new tasks together, in one INSERT, and then their links, in one more, when the
+# step has moved the flow on. Nothing is lost by waiting: any statement on the task tables during the
+# step, and any save of a task, first writes the new tasks (`_written_first`), so every read sees
+# them; a node that needs a new task's id at once (a split's tokens) asks for it
+# (`write_new_tasks`), and what needs it later waits for it (`when_inserted`). The case flow's
+# nodes call `insert_task` and `link`.
 
 _links = threading.local()
+
+
+def insert_task(task: Task) -> None:
+    """Insert `task`, which the step has just made: now, or with the step's other new tasks."""
+    tasks = getattr(_links, "tasks", None)
+    if tasks is None or task.pk is not None:
+        task.save()
+    elif not any(waiting is task for waiting in tasks):
+        tasks.append(task)
+
+
+def when_inserted(task: Task, do) -> None:
+    """Call `do()` once `task` has its id (at once when it has)."""
+    after = getattr(_links, "after", None)
+    if task.pk is not None or after is None:
+        do()
+    else:
+        after.append(do)
+
+
+def write_new_tasks() -> None:
+    """Insert the step's new tasks now, in the order they were made (one INSERT), then do what
+    waited for their ids."""
+    tasks = getattr(_links, "tasks", None)
+    if not tasks or getattr(_links, "writing", False):
+        return
+    _links.writing = True
+    try:
+        _links.tasks = []
+        for task in tasks:
+            if task.flow_task and not task.flow_task_type:  # as Task.save
+                task.flow_task_type = task.flow_task.task_type
+        type(tasks[0])._default_manager.bulk_create(tasks)
+    finally:
+        _links.writing = False
+    after, _links.after = _links.after, []
+    for do in after:
+        do()
 
 
 def link(task: Task, previous: Task) -> None:
@@ -348,16 +391,37 @@ def link(task: Task, previous: Task) -> None:
         pending.append((task, previous))
 
 
+def _written_first(execute, sql, params, many, context):
+    """A statement on the task tables while the step's new tasks wait: they are written first."""
+    if getattr(_links, "tasks", None) and "viewflow_task" in sql:
+        write_new_tasks()
+    return execute(sql, params, many, context)
+
+
+def _saved_first(sender, instance, **kwargs):
+    """A task saved while it waits to be inserted (with the step's others): they are inserted
+    first, and this save updates it."""
+    tasks = getattr(_links, "tasks", None)
+    if tasks and any(waiting is instance for waiting in tasks):
+        write_new_tasks()
+
+
+pre_save.connect(_saved_first, sender=Task, dispatch_uid="core.workflow.saved_first")
+
+
 @contextmanager
 def links_together():
-    """Write the links of the tasks created inside this block in one INSERT at its end (nested
-    blocks: at the end of the outermost). An error leaves them unwritten: it rolls the step back."""
+    """Write the tasks created inside this block in one INSERT, and their links in one more, at its
+    end (nested blocks: at the end of the outermost). An error leaves them unwritten: it rolls the
+    step back."""
     if getattr(_links, "pending", None) is not None:
         yield
         return
-    _links.pending = []
+    _links.pending, _links.tasks, _links.after = [], [], []
     try:
-        yield
+        with connection.execute_wrapper(_written_first):
+            yield
+            write_new_tasks()
         pending, _links.pending = _links.pending, None
         if pending:
             through = Task.previous.through
@@ -366,7 +430,7 @@ def links_together():
                 ignore_conflicts=True,
             )
     finally:
-        _links.pending = None
+        _links.pending = _links.tasks = _links.after = None
 
 
 def fire_event(*, process, node, by, required: bool = True) -> Task | None:

@@ -8,11 +8,11 @@ withholds once it has gone (notifications.delivery.SECRET_FIELDS).
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, F, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
-from core.roles import Role, has_role
+from core.roles import Role, has_role, read_permissions
 from fgdm.models import Case, NetworkMember
 from fgdm.visibility import package_scope
 from notifications.constants import Kind
@@ -65,9 +65,9 @@ def package_awaiting_approval(details: dict) -> list[Message]:
     """The managers of the tier the package now waits at who may decide on it: they see its case
     in full, have no conflict in it, and neither drafted nor submitted it.
 
-    Three reads whatever their number, and one a manager (their roles): the managers of the tier
-    (the package's tier and authors read with them), then the package and its case with, for each
-    of them, whether their scope (fgdm.visibility.package_scope) holds it."""
+    Three reads whatever their number: the managers of the tier (the package's tier and authors
+    read with them), their permissions (core.roles.read_permissions), then the package and its case
+    with, for each of them, whether their scope (fgdm.visibility.package_scope) holds it."""
     from network_packages.models import SupportPackage
 
     row = SupportPackage.objects.filter(pk=details["package_id"])
@@ -80,6 +80,7 @@ def package_awaiting_approval(details: dict) -> list[Message]:
     )
     if not people:
         return []
+    read_permissions(people)  # what their scopes ask of their roles, for all of them at once
     sees = {
         f"sees_{user.pk}": Exists(SupportPackage.objects.filter(package_scope(user), pk=OuterRef("pk")))
         for user in people
@@ -221,20 +222,28 @@ def _when(moment) -> str:
 def _meeting_messages(details: dict, template: str) -> list[Message]:
     """Every member of the family's network (member_contact leaves out whoever is excluded or did
     not agree): the date, the time and the place, nothing else of the case."""
-    from fgdm.models import Meeting
+    from fgdm.constants import MeetingModel
 
-    meeting = Meeting.objects.select_related("case").get(pk=details["meeting_id"])
-    members = NetworkMember.objects.filter(case_id=meeting.case_id, removed_at__isnull=True).order_by("pk")
+    # One read: the members, each with the meeting (none: nothing more to read).
+    members = (
+        NetworkMember.objects.filter(case__meetings__pk=details["meeting_id"], removed_at__isnull=True)
+        .annotate(
+            meeting_model=F("case__meetings__model"),
+            meeting_at=F("case__meetings__scheduled_for"),
+            meeting_venue=F("case__meetings__venue"),
+        )
+        .order_by("pk")
+    )
     return [
         Message(
             template=template,
             member=member,
-            case_id=meeting.case_id,
+            case_id=member.case_id,
             personalisation={
                 "name": member.full_name,
-                "meeting": meeting.get_model_display(),
-                "when": _when(meeting.scheduled_for),
-                "venue": meeting.venue,
+                "meeting": MeetingModel(member.meeting_model).label,
+                "when": _when(member.meeting_at),
+                "venue": member.meeting_venue,
             },
         )
         for member in members

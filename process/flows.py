@@ -252,9 +252,10 @@ def _guarded(activation):
 class _InsertedDone:
     """A gateway, function or end task is created and completed in the same moment: viewflow inserts
     it (NEW), then updates it (DONE). Here the task is built in memory and inserted once, DONE, when
-    it completes, then linked to the task before it (one INSERT and a link written with the step's
-    others, core.workflow.link, instead of an INSERT, a link and an UPDATE). A timer's task likewise
-    is inserted once, SCHEDULED with its moment. Only when errors propagate (the default): a task
+    it completes, with the step's other new tasks (core.workflow.insert_task), and linked to the
+    task before it with the step's other links (core.workflow.link): a part of two INSERTs a step
+    instead of an INSERT, a link and an UPDATE a task. A timer's task likewise is inserted once,
+    SCHEDULED with its moment. Only when errors propagate (the default): a task
     whose error is to be kept on it is saved as viewflow saves it."""
 
     _previous = None
@@ -272,6 +273,13 @@ class _InsertedDone:
         activation._previous = prev_activation.task
         return activation
 
+    def _done(self):
+        """viewflow's `complete` (the task is DONE, finished now), the task inserted with the step's
+        other new tasks (core.workflow.insert_task)."""
+        self.task.finished = timezone.now()
+        workflow_port.insert_task(self.task)
+        task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+
     def _linked(self):
         if self._previous is not None:
             workflow_port.link(self.task, self._previous)
@@ -288,7 +296,7 @@ class _InsertedDone:
 class _IfActivation(_InsertedDone, IfActivation):
     @IfActivation.status.super()
     def complete(self):
-        super().complete.original()
+        self._done()
         self._linked()
 
     @IfActivation.status.super()
@@ -300,7 +308,7 @@ class _IfActivation(_InsertedDone, IfActivation):
 class _SwitchActivation(_InsertedDone, SwitchActivation):
     @SwitchActivation.status.super()
     def complete(self):
-        super().complete.original()
+        self._done()
         self._linked()
 
     @SwitchActivation.status.super()
@@ -320,7 +328,7 @@ class _SwitchActivation(_InsertedDone, SwitchActivation):
 class _FunctionActivation(_InsertedDone, FunctionActivation):
     @FunctionActivation.status.super()
     def complete(self):
-        super().complete.original()
+        self._done()
         self._linked()
 
     @FunctionActivation.status.super()
@@ -343,13 +351,14 @@ class _TimerActivation(_InsertedDone, TimerActivation):
             if not isinstance(delay, datetime.datetime):
                 raise ValueError(f"Timer delay must be a timedelta or datetime, got {delay!r}")
             self.task.scheduled = delay
-            self.task.save()
+            workflow_port.insert_task(self.task)
             self._linked()
 
 
 def _linked_later(activation_class, flow_task, prev_activation, token, data, seed):
     """What viewflow's `create` does for a task that waits (inserted NEW, linked to the task
-    before it), with the link written with the step's others (core.workflow.link)."""
+    before it), the task and its link written with the step's others (core.workflow.insert_task,
+    link); its owner is told once it has its id."""
     task = flow_task.flow_class.task_class(process=prev_activation.process, flow_task=flow_task, token=token)
     task.data = data if data is not None else {}
     task.seed = seed
@@ -362,16 +371,16 @@ def _linked_later(activation_class, flow_task, prev_activation, token, data, see
         owner = flow_task.calc_owner(activation)
         if owner:
             task.owner, task.status = owner, STATUS.ASSIGNED
-    task.save()
+    workflow_port.insert_task(task)
     workflow_port.link(task, prev_activation.task)
     if isinstance(activation, ViewActivation) and flow_task._on_create is not None:
-        flow_task._on_create(activation)
+        workflow_port.when_inserted(task, lambda: flow_task._on_create(activation))
     return activation
 
 
 class _LinkedLater:
-    """A task that waits (a person's step, an event, the reopening window) is inserted when it is
-    created, as viewflow does; its link to the task before it is written with the step's others.
+    """A task that waits (a person's step, an event, the reopening window) is inserted, and linked
+    to the task before it, with the step's other new tasks and links.
     Only when errors propagate (the default), as `_InsertedDone`."""
 
     @classmethod
@@ -381,6 +390,13 @@ class _LinkedLater:
         if not context.propagate_exception:
             return super().create(flow_task, prev_activation, token, data=data, seed=seed)
         return _linked_later(cls, flow_task, prev_activation, token, data, seed)
+
+    # A task waiting to be inserted has no id to hash on: an activation stands for its own task.
+    def __eq__(self, other):
+        return self is other
+
+    def __hash__(self):
+        return id(self)
 
 
 class _ViewActivation(_LinkedLater, ViewActivation):
@@ -413,6 +429,12 @@ class _StartActivation(StartHandleActivation):
     without locking the row of the process it has just made (core.workflow.new_process_lock)."""
 
     @StartHandleActivation.status.super()
+    def complete(self):
+        self.task.finished = timezone.now()
+        workflow_port.insert_task(self.task)  # with the step's other new tasks
+        task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+
+    @StartHandleActivation.status.super()
     def execute(self):
         from django.db import transaction
 
@@ -430,7 +452,7 @@ class _StartActivation(StartHandleActivation):
 class _EndActivation(_InsertedDone, EndActivation):
     @EndActivation.status.super()
     def complete(self):
-        super().complete.original()
+        self._done()
         self._linked()
 
     @EndActivation.status.super()
@@ -477,8 +499,9 @@ class BranchEnd(End):
 class _SplitActivation(_InsertedDone, SplitActivation):
     @SplitActivation.status.super()
     def complete(self):
-        super().complete.original()
+        self._done()
         self._linked()
+        workflow_port.write_new_tasks()  # the tokens of its branches are made from its id
 
 
 class Split(flow.Split):
@@ -922,13 +945,15 @@ ALSO_COMPLETES = {"package_submitted": CaseFlow.draft_package}
 # The row a step's service hands the flow (core.workflow.advance(..., meeting=…, package=…): the
 # row it has just locked and changed) and the question of the gateways it answers, so that they do
 # not read it again. Only where the row is the answer by the rules:
-# - the meeting a practitioner has just arranged is the case's newest (the newest id);
+# - the meeting a practitioner has just arranged is the case's newest (the newest id), and so is the
+#   meeting just held (no other can be arranged while one is still to be held);
 # - the package just decided, or resubmitted or withdrawn after a return, is the one the approval
 #   path is deciding on: a package is submitted only while the flow waits for a submission (the
 #   step is refused otherwise), so one package at a time is on the approval path.
 HANDED = {
     "meeting_arranged": ("meeting", "newest meeting"),
     "review_meeting_arranged": ("meeting", "newest meeting"),
+    "meeting_held": ("meeting", "newest meeting"),
     "package_approved": ("package", "package in approval"),
     "package_endorsed": ("package", "package in approval"),
     "package_returned": ("package", "package in approval"),

@@ -18,6 +18,7 @@ from core.workflow import (
     complete_open_task,
     complete_task,
     fire_open_event,
+    links_together,
     locked_open_tasks,
     not_now,
     open_task,
@@ -101,8 +102,12 @@ class CaseWorkflow:
         nodes = _nodes(action, details)
         also = ALSO_COMPLETES.get(action)
         # One statement for the lock and the open tasks of the whole step (the task it also completes
-        # included); they are looked at again only if completing that one moved the flow on.
-        with locked_open_tasks(process=process, nodes=(*nodes, also) if also is not None else nodes) as waiting:
+        # included); they are looked at again only if completing that one moved the flow on. The
+        # links of the tasks both completions make are written together (core.workflow.link).
+        with (
+            links_together(),
+            locked_open_tasks(process=process, nodes=(*nodes, also) if also is not None else nodes) as waiting,
+        ):
             if also is not None and also in waiting:
                 complete_open_task(waiting[also], by=by)
                 waiting = open_tasks_at(process=process, nodes=nodes)

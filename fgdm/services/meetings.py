@@ -277,7 +277,7 @@ def meeting_schedule(
     )
     if coordinator is not None:
         grant_case_access(coordinator, case, "coordinate_conference")
-    event = record_event(
+    record_event(
         obj=meeting,
         action="meeting_scheduled",
         by=by,
@@ -291,7 +291,9 @@ def meeting_schedule(
             "coordinator_request_met": request["coordinator_request_met"],
         },
     )
-    notify.announce("meeting_scheduled", key=f"meeting:{event.pk}", meeting_id=meeting.pk)
+    # Keyed by the meeting (one is arranged once), not the event: the event's id would write it at
+    # once, apart from the step's other audit rows (audit.batching).
+    notify.announce("meeting_scheduled", key=f"meeting-scheduled:{meeting.pk}", meeting_id=meeting.pk)
     _move_case(case, CaseStatus.MEETING_PLANNED, by=by)
     workflow.advance(
         process=case.process,
@@ -693,7 +695,9 @@ def meeting_record(
         )
     record_event(obj=plan, action="plan_agreed", by=by, case_id=case.pk, to_state=plan.status)
     _move_case(case, CaseStatus.PLAN_AGREED, by=by)
-    workflow.advance(process=case.process, action="meeting_held", by=by)
+    # The meeting held is the case's newest: no other is arranged while one is still to be held
+    # (_ensure_none_arranged), so the flow's gateways need not read it again.
+    workflow.advance(process=case.process, action="meeting_held", by=by, meeting=meeting)
     return plan
 
 

@@ -93,13 +93,10 @@ class TestOneInsertPerTable:
         assert set(one["changes"]) == set(other["changes"])
 
 
-# A step whose service asks a domain event for its id before the step ends (a notification's key:
-# "meeting:<event id>") writes the events made so far then, and the rest at the end.
-ASKS_FOR_AN_EVENTS_ID = {"meeting_schedule"}
-
-
 def test_every_step_of_the_path_writes_one_insert_per_audit_table(db):
-    """The whole path of bench/workflow_step.py, referral to a confirmed batch."""
+    """The whole path of bench/workflow_step.py, referral to a confirmed batch. No step asks a
+    domain event for its id before it ends (arranging a meeting keys its notification by the
+    meeting), so none writes its events in two INSERTs."""
     from bench.workflow_step import drive_one_case
     from process import demo
 
@@ -111,8 +108,7 @@ def test_every_step_of_the_path_writes_one_insert_per_audit_table(db):
     for name, step in steps.items():
         for table in ("audit_logentry", "audit_domainevent", "audit_accesslog"):
             written = [sql for sql in step.sql if sql.lstrip().startswith(f'INSERT INTO "{table}"')]
-            most = 2 if name in ASKS_FOR_AN_EVENTS_ID and table == "audit_domainevent" else 1
-            assert len(written) <= most, f"{name}: {len(written)} INSERTs into {table}"
+            assert len(written) <= 1, f"{name}: {len(written)} INSERTs into {table}"
 
 
 class TestRollbacks:

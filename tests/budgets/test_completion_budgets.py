@@ -18,13 +18,13 @@ from bench.workflow_step import drive_one_case, kind_of
 # package_approve 84, payment_authorise 33; measured before the services' own reads were trimmed:
 # 29, 41, 25, 29, 26, 41, 61, 18). The steps that complete a workflow task first.
 BUDGETS = {
-    "case_create": 18,
-    "case_allocate": 19,
-    "meeting_schedule": 16,
-    "meeting_record": 17,
-    "plan_accept": 16,
-    "package_submit": 27,
-    "package_approve": 32,
+    "case_create": 14,
+    "case_allocate": 18,
+    "meeting_schedule": 13,
+    "meeting_record": 15,
+    "plan_accept": 14,
+    "package_submit": 25,
+    "package_approve": 29,
     "payment_authorise": 14,
     # Steps that complete no workflow task (measured so that the path as a whole is pinned too).
     "case_record_consent": 7,
