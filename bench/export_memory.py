@@ -134,6 +134,7 @@ def approved_case():
 @transaction.atomic
 def batch_of(count: int, case, package, members, first_instalment: int):
     """An open batch of `count` payments, written directly (see the module's docstring)."""
+    from payments import totals
     from payments.constants import PaymentStatus
     from payments.models import Payment, PaymentBatch
 
@@ -160,6 +161,8 @@ def batch_of(count: int, case, package, members, first_instalment: int):
             )
             for n in range(start, min(start + 2000, count))
         )
+    # Written without the services: the payments list's running totals are kept here (payments.totals).
+    totals.created(PaymentStatus.BATCHED, count=count, amount=AMOUNT * count)
     return batch
 
 

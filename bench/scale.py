@@ -233,9 +233,11 @@ class Watchdog:
 
 def bulk_authorised_payments(count: int):
     """`count` authorised payments due in the last 30 days, on one approved case, written in bulk."""
+    from django.db.models import Count, Sum
     from django.utils import timezone
 
     from bench.export_memory import AMOUNT, PAYEES, approved_case, user
+    from payments import totals
     from payments.constants import PaymentStatus
     from payments.models import Payment
 
@@ -261,11 +263,11 @@ def bulk_authorised_payments(count: int):
             )
             for n in range(start, min(start + 5000, count))
         )
-    return list(
-        Payment.objects.filter(package=package, status=PaymentStatus.AUTHORISED, batch__isnull=True).values_list(
-            "pk", flat=True
-        )
-    )
+    written = Payment.objects.filter(package=package, status=PaymentStatus.AUTHORISED, batch__isnull=True)
+    # Written without the services: the payments list's running totals are kept here (payments.totals).
+    sums = written.filter(instalment__gte=first).aggregate(n=Count("id"), total=Sum("amount"))
+    totals.created(PaymentStatus.AUTHORISED, count=sums["n"], amount=sums["total"])
+    return list(written.values_list("pk", flat=True))
 
 
 class Counter:
@@ -285,6 +287,7 @@ def batch_in_bulk(ids: list, by):
     from django.db import transaction
     from django.db.models import Count, Sum
 
+    from payments import totals
     from payments.constants import PaymentStatus
     from payments.models import Payment, PaymentBatch
 
@@ -294,6 +297,7 @@ def batch_in_bulk(ids: list, by):
             Payment.objects.filter(pk__in=ids[start : start + 5000]).update(status=PaymentStatus.BATCHED, batch=batch)
         sums = Payment.objects.filter(batch=batch).aggregate(n=Count("id"), total=Sum("amount"))
         PaymentBatch.objects.filter(pk=batch.pk).update(payment_count=sums["n"], total=sums["total"])
+        totals.moved([(PaymentStatus.AUTHORISED, PaymentStatus.BATCHED, sums["n"], sums["total"])])
     return batch
 
 

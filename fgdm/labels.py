@@ -102,6 +102,7 @@ EVENT_LABELS = {
     "supplier_changed": "Supplier changed",
     "budget_set": "Budget set",
     "budget_total_fixed": "Budget running total corrected",
+    "payment_total_fixed": "Payment running total corrected",
     "approval_limit_created": "Approval limit set",
     # payments
     "bank_details_entered": "Bank details entered",

@@ -13,6 +13,7 @@ The jobs are the scheduled management commands, run as they would be by hand or 
 | `anchor_audit` (signs the audit chains' heads) | day | 03:00 | no: it fails only on a broken chain |
 | `verify_audit` (checks the chains against the anchors) | day | 04:00 | no: a failure is tampering |
 | `check_budget_totals` (budgets' running totals against a recompute) | day | 05:00 | no: a difference needs a person |
+| `check_payment_totals` (payments' running totals per status against a recount) | day | 05:30 | no: a difference needs a person |
 | `escalate_reviews` (reviews left open too long) | day | 07:00 | yes |
 | `send_reminders` (reviews due, members' actions due) | day | 08:00 | yes |
 
@@ -88,6 +89,7 @@ JOBS: tuple[Job, ...] = (
     Job("anchor_audit", minutes=DAY, retry=False, at=datetime.time(3, 0)),
     Job("verify_audit", minutes=DAY, retry=False, at=datetime.time(4, 0)),
     Job("check_budget_totals", minutes=DAY, retry=False, at=datetime.time(5, 0)),
+    Job("check_payment_totals", minutes=DAY, retry=False, at=datetime.time(5, 30)),
     Job("escalate_reviews", minutes=DAY, retry=True, at=datetime.time(7, 0)),
     Job("send_reminders", minutes=DAY, retry=True, at=datetime.time(8, 0)),
 )

@@ -38,7 +38,9 @@ def instalment_dates(first: datetime.date, frequency: str, count: int) -> list[d
     return [first]
 
 
-@transaction.atomic  # the payments and their running totals together, whoever calls it
+# The payments and their running totals together; inside a caller's transaction no savepoint (nothing
+# here catches an error, and a savepoint is two statements more on the approval).
+@transaction.atomic(savepoint=False)
 def payments_schedule(*, package: SupportPackage, by=None) -> list[Payment]:
     """One payment per instalment of each item of an approved package (rule 4 and rule 5).
 
@@ -81,7 +83,9 @@ def payments_schedule(*, package: SupportPackage, by=None) -> list[Payment]:
     return created
 
 
-@transaction.atomic  # the payments and their running totals together, whoever calls it
+# The payments and their running totals together; inside a caller's transaction no savepoint (nothing
+# here catches an error, and a savepoint is two statements more on the approval).
+@transaction.atomic(savepoint=False)
 def payments_cancel_unpaid(
     *,
     package: SupportPackage,

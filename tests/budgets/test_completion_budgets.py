@@ -24,8 +24,9 @@ BUDGETS = {
     "meeting_record": 15,
     "plan_accept": 14,
     "package_submit": 25,
-    "package_approve": 29,
-    "payment_authorise": 14,
+    # These two also keep the payments' running totals (one upsert each: payments.totals).
+    "package_approve": 30,
+    "payment_authorise": 15,
     # Steps that complete no workflow task (measured so that the path as a whole is pinned too).
     "case_record_consent": 7,
     "member_add": 8,

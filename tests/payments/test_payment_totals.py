@@ -347,3 +347,20 @@ def test_payments_written_in_bulk_end_with_their_totals():
     assert Payment.objects.exists()
     assert PaymentTotal.objects.count() == PaymentTotal.SLOTS
     agree()
+
+
+@pytest.mark.django_db
+def test_the_benchmarks_payments_written_in_bulk_keep_the_totals():
+    """bench/scale.py's batch run writes 50,000 authorised payments and can batch them in bulk, without
+    the services: the totals follow (or check_payment_totals would fail on a benchmarked database)."""
+    from bench.scale import batch_in_bulk, bulk_authorised_payments
+    from process import demo as seed
+
+    seed.seed_reference()
+    users = seed.seed_users()
+    seed.seed_budgets(users)
+    ids = bulk_authorised_payments(12)
+    assert len(ids) >= 12
+    agree()
+    batch_in_bulk(ids[:7], by=users["fin1"])
+    agree()

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 ALL_JOBS = {"workflow_timers", "notify_delivery_status", "apply_retention", "anchor_audit", "escalate_reviews"}
 ALL_JOBS |= {"send_reminders", "verify_audit", "check_budget_totals", "expire_prepared_files", "seal_audit"}
-ALL_JOBS |= {"refresh_figures"}
+ALL_JOBS |= {"refresh_figures", "check_payment_totals"}
 
 
 def at(day: int, hour: int, minute: int = 0) -> datetime.datetime:
@@ -64,6 +64,7 @@ class TestSchedule:
             "anchor_audit",
             "verify_audit",
             "check_budget_totals",
+            "check_payment_totals",
             "escalate_reviews",
         }
         assert due_at(at(10, 8)) & daily == {"send_reminders"}, "nobody is texted before 08:00"
