@@ -150,6 +150,13 @@ def drive_one_case(steps: dict, *, model: str, run: int) -> None:
     )
     runner = "coord" if model == "fgc" else "prac.east"
     if model == "fgc":
+        # A conference is prepared once everyone in the network is (meeting_prepare refuses before).
+        step(
+            "member_record_preparation",
+            "coord",
+            False,
+            lambda by: case_services.member_record_preparation(member_id=nan.pk, by=by, status="prepared"),
+        )
         step("meeting_prepare", "coord", True, lambda by: case_services.meeting_prepare(meeting_id=meeting.pk, by=by))
     plan = step(
         "meeting_record",

@@ -97,3 +97,18 @@ def test_a_completion_looks_as_viewflow_leaves_it(driven):
         assert task.assigned is not None and task.started is not None and task.finished is not None
         assert task.assigned <= task.started <= task.finished
         assert task.previous.exists() and task.leading.exists()
+
+
+@pytest.mark.django_db
+def test_the_conference_path_is_measured_to_its_end():
+    """`bench/workflow_step.py --model fgc` drives a Family Group Conference: the coordinator records
+    the network's preparation before preparing the conference (it stopped at meeting_prepare, which
+    refuses while anyone is still to be prepared)."""
+    from process import demo
+
+    demo.seed_reference()
+    demo.seed_budgets(demo.seed_users())
+    steps: dict = {}
+    drive_one_case(steps, model="fgc", run=0)
+    assert {"member_record_preparation", "meeting_prepare", "meeting_record", "payment_authorise"} <= set(steps)
+    assert steps["meeting_prepare"].queries[-1] <= BUDGETS["meeting_record"]
