@@ -14,6 +14,7 @@ from audit.masking import masks_repr
 from audit.services import record_event
 from core import notify
 from core.exceptions import InvalidTransition, RuleBroken, SeparationOfDuties, ensure_not_same_person, ensure_transition
+from core.money import PENNY
 from core.roles import ensure_finance
 from fgdm.contact import member_contact
 from fgdm.models import NetworkMember
@@ -167,7 +168,8 @@ def batch_create(*, by, payment_ids: list[int] | None = None, due_by: datetime.d
     if moved != len(payments) or sums["count"] != len(payments):
         raise RuleBroken("Payments were authorised while the batch was made, so no batch was made. Try again.")
     batch.payment_count = sums["count"]
-    batch.total = sums["total"] or Decimal("0.00")
+    # To the penny: SQLite sums a decimal column in floating point (0.10 + 0.20 = 0.300000000000000).
+    batch.total = (sums["total"] or Decimal("0")).quantize(PENNY)
     # The running totals by what the UPDATE moved (its rows and their sum), not payment by payment.
     totals.moved([(PaymentStatus.AUTHORISED, PaymentStatus.BATCHED, batch.payment_count, batch.total)])
     batch.save(update_fields=["reference", "payment_count", "total"])

@@ -164,3 +164,18 @@ class TestSameResultAsOneByOne:
         payment_services.batch_create(by=world.u.fin1, payment_ids=remaining)
         assert budgets_right()
         assert trail_intact()
+
+
+class TestTheBatchTotalIsToThePenny:
+    def test_a_sum_sqlite_adds_in_floating_point_is_recorded_to_the_penny(self, world):
+        """SQLite sums a decimal column in floating point: £0.10 + £0.20 came back as
+        0.30000000000000004, which batch_create returned as the batch's total and wrote into the
+        batch_created event (hypothesis found 64.1300000000001). The total is kept to the penny."""
+        package = scenario.payments_authorised(world, amount=Decimal("10.00"))
+        ids = more_payments(package, 2)
+        Payment.objects.filter(pk=ids[0]).update(amount=Decimal("0.10"))
+        Payment.objects.filter(pk=ids[1]).update(amount=Decimal("0.20"))
+        batch = payment_services.batch_create(by=world.u.fin1, payment_ids=ids)
+        assert batch.total == Decimal("0.30") and str(batch.total) == "0.30"
+        event = DomainEvent.objects.get(action="batch_created", object_id=batch.pk)
+        assert event.changes["total"] == "0.30"
